@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mach task state: creation on first use, lookup, and teardown at process
+ * exit.  The lifecycle rules and the lock order are in task.h.
+ */
+#include <linux/atomic.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/tracepoint.h>
+
+#include "mach/kern_return.h"
+#include "mach/task.h"
+#include "mach/thread.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+#define TASK_TABLE_BITS 8
+
+static DEFINE_HASHTABLE(machina_task_table, TASK_TABLE_BITS);
+static DEFINE_SPINLOCK(machina_task_table_lock);
+
+static atomic_long_t live_tasks = ATOMIC_LONG_INIT(0);
+static atomic64_t task_serials = ATOMIC64_INIT(0);
+
+/* Teardown runs here; the module's exit destroys it, which waits for it. */
+static struct workqueue_struct *machina_task_wq;
+static struct tracepoint *exit_tracepoint;
+
+long machina_task_live_count(void)
+{
+	return atomic_long_read(&live_tasks);
+}
+
+/*
+ * lookup - the live task of a thread group
+ * Conditions: rcu_read_lock() or machina_task_table_lock held.
+ * Returns: the task (no reference taken) or NULL.
+ */
+static struct machina_task *lookup(struct pid *tgid)
+{
+	struct machina_task *task;
+
+	hash_for_each_possible_rcu(machina_task_table, task, table_node,
+				   (unsigned long)tgid,
+				   lockdep_is_held(&machina_task_table_lock)) {
+		if (task->tgid == tgid)
+			return task;
+	}
+	return NULL;
+}
+
+static void task_free_rcu(struct rcu_head *rcu)
+{
+	struct machina_task *task = container_of(rcu, struct machina_task, rcu);
+
+	put_pid(task->tgid);
+	kfree(task);
+}
+
+/* Last reference gone: the task is DEAD (or was never published). */
+static void task_release(struct kref *ref)
+{
+	struct machina_task *task = container_of(ref, struct machina_task, ref);
+
+	call_rcu(&task->rcu, task_free_rcu);
+}
+
+/*
+ * machina_task_put - drop a reference from machina_task_current()
+ * Conditions: any context.
+ */
+void machina_task_put(struct machina_task *task)
+{
+	if (task)
+		kref_put(&task->ref, task_release);
+}
+
+/*
+ * terminate_work - tear down a task whose last thread has exited
+ * Conditions: process context (machina_task_wq), no locks held.  The task is
+ * no longer in the table, so nothing new can find it.
+ */
+static void terminate_work(struct work_struct *work)
+{
+	struct machina_task *task =
+		container_of(work, struct machina_task, terminate_work);
+
+	machina_thread_remove_all(task);
+	atomic_long_dec(&live_tasks);
+	/* The table's reference; callers still holding one keep the memory. */
+	machina_task_put(task);
+	module_put(THIS_MODULE);
+}
+
+static struct machina_task *task_alloc(struct pid *tgid)
+{
+	struct machina_task *task;
+
+	task = kzalloc(sizeof(*task), GFP_KERNEL_ACCOUNT);
+	if (!task)
+		return NULL;
+	task->tgid = get_pid(tgid);
+	task->serial = atomic64_inc_return(&task_serials);
+	kref_init(&task->ref);
+	spin_lock_init(&task->lock);
+	hash_init(task->threads);
+	INIT_WORK(&task->terminate_work, terminate_work);
+	return task;
+}
+
+/*
+ * machina_task_current - the calling process's task, created on first use
+ * Conditions: process context of a user thread, no locks held; may sleep.
+ * Returns: a referenced task (put it with machina_task_put()), or
+ * ERR_PTR(-ENOMEM).
+ */
+struct machina_task *machina_task_current(void)
+{
+	struct pid *tgid = task_tgid(current);
+	struct machina_task *task, *found;
+
+	rcu_read_lock();
+	task = lookup(tgid);
+	if (task && !kref_get_unless_zero(&task->ref))
+		task = NULL;
+	rcu_read_unlock();
+	if (task)
+		return task;
+
+	task = task_alloc(tgid);
+	if (!task)
+		return ERR_PTR(-ENOMEM);
+
+	spin_lock(&machina_task_table_lock);
+	/* Another thread of the same process may have won the race. */
+	found = lookup(tgid);
+	if (found) {
+		kref_get(&found->ref);
+		spin_unlock(&machina_task_table_lock);
+		put_pid(task->tgid);
+		kfree(task);
+		return found;
+	}
+	/* The table owns the initial reference; this one is the caller's. */
+	kref_get(&task->ref);
+	hash_add_rcu(machina_task_table, &task->table_node, (unsigned long)tgid);
+	atomic_long_inc(&live_tasks);
+	/* A live task pins the module: rmmod is refused until it is gone. */
+	__module_get(THIS_MODULE);
+	spin_unlock(&machina_task_table_lock);
+	return task;
+}
+
+/*
+ * exit_probe - sched_process_exit: a thread is leaving do_exit()
+ * Conditions: runs in the exiting thread with preemption disabled; must not
+ * sleep.  signal->live was decremented before the tracepoint, so it reads
+ * zero exactly when the whole thread group has gone (two dying threads may
+ * both see zero; the table lock makes one of them the terminator).
+ */
+static void exit_probe(MACHINA_EXIT_PROBE_ARGS)
+{
+	struct pid *tgid = task_tgid(p);
+	struct machina_task *task;
+
+	if (!atomic_long_read(&live_tasks) || (p->flags & PF_KTHREAD))
+		return;
+
+	if (atomic_read(&p->signal->live) > 0) {
+		rcu_read_lock();
+		task = lookup(tgid);
+		if (task)
+			machina_thread_exited(task, task_pid(p));
+		rcu_read_unlock();
+		return;
+	}
+
+	spin_lock(&machina_task_table_lock);
+	task = lookup(tgid);
+	if (task)
+		hash_del_rcu(&task->table_node);
+	spin_unlock(&machina_task_table_lock);
+	if (!task)
+		return;
+
+	spin_lock(&task->lock);
+	task->terminated = true;
+	spin_unlock(&task->lock);
+	queue_work(machina_task_wq, &task->terminate_work);
+}
+
+static void find_exit_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_exit"))
+		*(struct tracepoint **)priv = tp;
+}
+
+/*
+ * machina_task_init - attach to process exit
+ * Returns: 0, or -ENOENT when the kernel has no sched_process_exit tracepoint
+ * (CONFIG_TRACEPOINTS off), or the registration error.
+ */
+int machina_task_init(void)
+{
+	int err;
+
+	for_each_kernel_tracepoint(find_exit_tracepoint, &exit_tracepoint);
+	if (!exit_tracepoint) {
+		pr_err("machina: kernel has no sched_process_exit tracepoint (CONFIG_TRACEPOINTS)\n");
+		return -ENOENT;
+	}
+	machina_task_wq = alloc_workqueue("machina_task", WQ_UNBOUND, 0);
+	if (!machina_task_wq)
+		return -ENOMEM;
+	err = tracepoint_probe_register(exit_tracepoint, exit_probe, NULL);
+	if (err)
+		goto err_wq;
+	return 0;
+
+err_wq:
+	destroy_workqueue(machina_task_wq);
+	return err;
+}
+
+/*
+ * machina_task_exit - detach from process exit
+ * Conditions: module unload; every task is gone (each pinned the module), but
+ * teardown work and RCU callbacks may still be in flight.
+ */
+void machina_task_exit(void)
+{
+	tracepoint_probe_unregister(exit_tracepoint, exit_probe, NULL);
+	tracepoint_synchronize_unregister();
+	destroy_workqueue(machina_task_wq);
+	rcu_barrier();
+	if (atomic_long_read(&live_tasks) || machina_thread_live_count())
+		pr_err("machina: unloading with %ld tasks and %ld threads alive\n",
+		       atomic_long_read(&live_tasks), machina_thread_live_count());
+}
+
+/*
+ * machina_call_task_identity - the caller's task and thread, as the module
+ * sees them; makes both on first use.
+ * Conditions: @task is the caller's own task; process context.
+ */
+long machina_call_task_identity(struct machina_task *task, void *arg)
+{
+	struct machina_task_identity *id = arg;
+	struct machina_thread *thread;
+
+	if (id->flags || id->reserved)
+		return -EINVAL;
+	thread = machina_thread_current(task);
+	if (IS_ERR(thread))
+		return PTR_ERR(thread);
+
+	id->task_serial = task->serial;
+	id->thread_serial = thread->serial;
+	id->pid = task_tgid_vnr(current);
+	id->tid = task_pid_vnr(current);
+	spin_lock(&task->lock);
+	id->thread_count = task->thread_count;
+	spin_unlock(&task->lock);
+	return KERN_SUCCESS;
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The call table: one row per ioctl, and the dispatcher that validates a
+ * request against its row before the handler sees it.
+ *
+ * The rows are listed once, in MACHINA_CALLS, in call-number order.  The
+ * build fails if a row is missing, duplicated or out of order with respect to
+ * enum machina_call_nr in the uAPI, or if its handler does not exist.
+ */
+#include <linux/build_bug.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "mach/kern_return.h"
+#include "mach/task.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+/*	  NR name,	  handler suffix, argument struct,	  flags */
+#define MACHINA_CALLS(X)						\
+	X(HANDSHAKE,	  handshake,	  machina_handshake,	  MACHINA_CALL_NO_TASK) \
+	X(TASK_IDENTITY,  task_identity,  machina_task_identity,  0)	\
+	X(WAIT_UNTIL,	  wait_until,	  machina_wait_until,	  0)
+
+struct machina_call {
+	unsigned int cmd;
+	const char *name;
+	machina_call_fn handler;
+	u16 size;
+	u16 flags;
+};
+
+#define CALL_ROW(NR, fn, type, fl)					\
+	[MACHINA_NR_##NR] = {						\
+		.cmd = MACHINA_IOC_##NR,				\
+		.name = #fn,						\
+		.handler = machina_call_##fn,				\
+		.size = sizeof(struct type),				\
+		.flags = (fl),						\
+	},
+static const struct machina_call machina_calls[] = { MACHINA_CALLS(CALL_ROW) };
+
+/* Row positions, to prove the list matches the uAPI numbering. */
+#define CALL_POSITION(NR, fn, type, fl) CALL_POS_##NR,
+enum { MACHINA_CALLS(CALL_POSITION) CALL_ROWS };
+
+#define CALL_CHECK(NR, fn, type, fl)					\
+	static_assert((int)CALL_POS_##NR == (int)MACHINA_NR_##NR,			\
+		      "call " #NR " is out of order");			\
+	static_assert(sizeof(struct type) <= MACHINA_CALL_ARG_MAX,	\
+		      "argument of " #NR " is too large");		\
+	static_assert(sizeof(struct type) % 8 == 0,			\
+		      "argument of " #NR " is not padded to 8 bytes");	\
+	static_assert(_IOC_SIZE(MACHINA_IOC_##NR) == sizeof(struct type), \
+		      "ioctl number of " #NR " encodes the wrong size");
+MACHINA_CALLS(CALL_CHECK)
+static_assert((int)CALL_ROWS == (int)MACHINA_NR_COUNT, "call table is incomplete");
+static_assert(ARRAY_SIZE(machina_calls) == MACHINA_NR_COUNT,
+	      "call table has holes");
+
+/*
+ * machina_call_handshake - report the ABI and features; creates no state
+ */
+long machina_call_handshake(struct machina_task *task, void *arg)
+{
+	struct machina_handshake *hs = arg;
+
+	if (hs->flags || memchr_inv(hs->reserved, 0, sizeof(hs->reserved)))
+		return -EINVAL;
+	hs->abi_version = MACHINA_ABI_VERSION;
+	hs->abi_min = MACHINA_ABI_MIN;
+	hs->features = MACHINA_FEATURE_TASK_STATE | MACHINA_FEATURE_CLOCK;
+	hs->page_size = PAGE_SIZE;
+	hs->call_count = MACHINA_NR_COUNT;
+	return KERN_SUCCESS;
+}
+
+/*
+ * copy_out - return the argument structure to the caller
+ * A caller that passed a larger structure gets its unknown tail zeroed, so no
+ * stale user bytes read back as module output.
+ */
+static int copy_out(void __user *uarg, size_t usize, const void *karg,
+		    size_t ksize)
+{
+	if (copy_to_user(uarg, karg, ksize))
+		return -EFAULT;
+	if (usize > ksize && clear_user(uarg + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * machina_dispatch_ioctl - validate and run one call
+ * Conditions: process context, no locks held; may sleep.
+ * Returns: -ENOTTY for a number that is not ours (wrong type, number or
+ * direction), -EINVAL for a short argument, -E2BIG for a longer one whose
+ * extra bytes are not zero, -EFAULT for an unreadable or unwritable argument,
+ * -ENOMEM if the task state cannot be made; otherwise what the handler
+ * returns.
+ */
+long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg)
+{
+	u64 karg[MACHINA_CALL_ARG_MAX / sizeof(u64)];
+	const struct machina_call *call;
+	struct machina_task *task = NULL;
+	unsigned int nr = _IOC_NR(cmd);
+	size_t usize = _IOC_SIZE(cmd);
+	long ret;
+	int err;
+
+	if (_IOC_TYPE(cmd) != MACHINA_IOC_MAGIC || nr >= MACHINA_NR_COUNT)
+		return -ENOTTY;
+	call = &machina_calls[array_index_nospec(nr, MACHINA_NR_COUNT)];
+	if (_IOC_DIR(cmd) != _IOC_DIR(call->cmd))
+		return -ENOTTY;
+	if (usize < call->size)
+		return -EINVAL;
+
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		err = copy_struct_from_user(karg, call->size, uarg, usize);
+		if (err)
+			return err;
+	} else {
+		memset(karg, 0, call->size);
+	}
+
+	if (!(call->flags & MACHINA_CALL_NO_TASK)) {
+		task = machina_task_current();
+		if (IS_ERR(task))
+			return PTR_ERR(task);
+	}
+
+	ret = call->handler(task, karg);
+	machina_task_put(task);
+
+	if (ret >= 0 && (_IOC_DIR(cmd) & _IOC_READ)) {
+		err = copy_out(uarg, usize, karg, call->size);
+		if (err)
+			return err;
+	}
+	return ret;
+}

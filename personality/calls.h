@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The module's calls, as the ioctl dispatcher (and later the XNU trap table)
+ * reaches them.
+ *
+ * A handler receives the caller's task (NULL for calls flagged
+ * MACHINA_CALL_NO_TASK) and a kernel copy of the argument structure: the
+ * dispatcher has already checked the size, copied the structure in, and will
+ * copy it out when the handler returns a non-negative value.  A handler
+ * checks the fields it owns (flags, reserved) and returns a negative errno
+ * for a malformed request or a non-negative Mach status otherwise.
+ */
+#ifndef _MACHINA_CALLS_H
+#define _MACHINA_CALLS_H
+
+#include <linux/types.h>
+
+struct machina_task;
+
+/* Largest argument structure any call takes; checked at build time. */
+#define MACHINA_CALL_ARG_MAX	256
+
+/* The call works without (and must not create) the caller's task state. */
+#define MACHINA_CALL_NO_TASK	(1U << 0)
+
+typedef long (*machina_call_fn)(struct machina_task *task, void *arg);
+
+long machina_call_handshake(struct machina_task *task, void *arg);
+long machina_call_task_identity(struct machina_task *task, void *arg);
+long machina_call_wait_until(struct machina_task *task, void *arg);
+
+long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg);
+
+#endif /* _MACHINA_CALLS_H */

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mach: the misc device every Mach call enters through.
+ *
+ * The descriptor carries no state: a call acts on the calling process's task
+ * (mach/task.h), found from the caller's identity, so a descriptor shared
+ * across fork, passed to another process, or closed before exit changes
+ * nothing about whose task a call reaches.
+ *
+ * The device's sysfs directory (/sys/class/misc/mach/) holds live object
+ * counters, so tests and administrators can see leaks.
+ */
+#include <linux/compat.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "mach/task.h"
+#include "personality/calls.h"
+#include "personality/chardev.h"
+#include "uapi/machina.h"
+
+static long machina_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	return machina_dispatch_ioctl(cmd, (void __user *)arg);
+}
+
+static const struct file_operations machina_fops = {
+	.owner = THIS_MODULE,
+	.open = nonseekable_open,
+	.unlocked_ioctl = machina_ioctl,
+	/* Every argument structure has one layout for 32- and 64-bit callers. */
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static ssize_t live_tasks_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", machina_task_live_count());
+}
+static DEVICE_ATTR_RO(live_tasks);
+
+static ssize_t live_threads_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", machina_thread_live_count());
+}
+static DEVICE_ATTR_RO(live_threads);
+
+static ssize_t abi_version_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", MACHINA_ABI_VERSION);
+}
+static DEVICE_ATTR_RO(abi_version);
+
+static struct attribute *machina_attrs[] = {
+	&dev_attr_live_tasks.attr,
+	&dev_attr_live_threads.attr,
+	&dev_attr_abi_version.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(machina);
+
+static struct miscdevice machina_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mach",
+	.fops = &machina_fops,
+	/* Like /dev/binder: every user may speak Mach. */
+	.mode = 0666,
+	.groups = machina_groups,
+};
+
+int machina_chardev_init(void)
+{
+	return misc_register(&machina_miscdev);
+}
+
+void machina_chardev_exit(void)
+{
+	misc_deregister(&machina_miscdev);
+}

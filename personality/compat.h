@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only place where Machina looks at the kernel version.  Kbuild
+ * force-includes this header into every object, so the rest of the module is
+ * written against one API: the one spelled here.
+ *
+ * Supported: Linux 6.1 to 6.15 (the Debian 6.1 and 6.12 kernels of the test
+ * matrix).
+ */
+#ifndef _MACHINA_COMPAT_H
+#define _MACHINA_COMPAT_H
+
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "Machina needs Linux 6.1 or newer"
+#endif
+
+/*
+ * The sched_process_exit tracepoint: its probe receives the exiting thread.
+ * Newer kernels pass whether the thread group died as well; Machina derives
+ * that from signal->live itself, so the probe only needs the task.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define MACHINA_EXIT_PROBE_ARGS	void *data, struct task_struct *p, bool group_dead
+#else
+#define MACHINA_EXIT_PROBE_ARGS	void *data, struct task_struct *p
+#endif
+
+#endif /* _MACHINA_COMPAT_H */

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * machina.ko: module load and unload.
+ *
+ * Load order: task lifecycle (exit tracepoint) first, then the device, so no
+ * call can make a task before exits are watched.  Unload runs in reverse; it
+ * is only reached once every task is gone, because each live task pins the
+ * module (mach/task.c).
+ */
+#include <linux/module.h>
+
+#include "mach/task.h"
+#include "personality/chardev.h"
+#include "uapi/machina.h"
+
+static int __init machina_init(void)
+{
+	int err;
+
+	err = machina_task_init();
+	if (err)
+		return err;
+	err = machina_chardev_init();
+	if (err)
+		goto err_task;
+	pr_info("machina: /dev/mach ready, ABI %d\n", MACHINA_ABI_VERSION);
+	return 0;
+
+err_task:
+	machina_task_exit();
+	return err;
+}
+
+static void __exit machina_exit(void)
+{
+	machina_chardev_exit();
+	machina_task_exit();
+}
+
+module_init(machina_init);
+module_exit(machina_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Mach IPC and the XNU personality for Linux");
+MODULE_VERSION("0.1.0");

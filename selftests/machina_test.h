@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by Machina's selftests: raw access to /dev/mach and the
+ * module's live-object counters in sysfs.
+ */
+#ifndef _MACHINA_TEST_H
+#define _MACHINA_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uapi/machina.h"
+
+#define MACHINA_SYSFS "/sys/class/misc/mach/"
+
+static inline int mt_open(void)
+{
+	return open(MACHINA_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+}
+
+/* The ioctl's result, or -errno. */
+static inline long mt_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	long ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* A counter from the device's sysfs directory, or -1. */
+static inline long mt_counter(const char *name)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), MACHINA_SYSFS "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * Teardown of an exited process's task runs on a workqueue just after the
+ * exit, so a counter reaches its new value shortly after waitpid() returns:
+ * poll for up to five seconds.  Returns the last value read.
+ */
+static inline long mt_wait_counter(const char *name, long want)
+{
+	long v = -1;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		v = mt_counter(name);
+		if (v == want)
+			break;
+		usleep(10000);
+	}
+	return v;
+}
+
+static inline long mt_identity(int fd, struct machina_task_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	return mt_ioctl(fd, MACHINA_IOC_TASK_IDENTITY, id);
+}
+
+/* Task serial of the caller (made on first use), or 0 on failure. */
+static inline unsigned long long mt_task_serial(void)
+{
+	struct machina_task_identity id;
+	int fd = mt_open();
+	long ret;
+
+	if (fd < 0)
+		return 0;
+	ret = mt_identity(fd, &id);
+	close(fd);
+	return ret == 0 ? id.task_serial : 0;
+}
+
+static inline double mt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Exit status of a child, or -1 if it did not exit normally. */
+static inline int mt_wait_exit(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#endif /* _MACHINA_TEST_H */

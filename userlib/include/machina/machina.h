@@ -1,0 +1,44 @@
+/*
+ * <machina/machina.h>: what libmach adds beyond Darwin's API, for programs
+ * and tests that want to know about the kernel module underneath.
+ */
+#ifndef _MACHINA_MACHINA_H_
+#define _MACHINA_MACHINA_H_
+
+#include <stdint.h>
+#include <mach/kern_return.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The /dev/mach descriptor libmach uses, opened (and the ABI checked) on the
+ * first call.  Returns -1 with errno set when the module is missing or speaks
+ * an ABI this library does not; the reason and the fix have then been
+ * printed once to standard error (set MACHINA_QUIET=1 to silence that).
+ */
+int machina_fd(void);
+
+/* The text of the last failure of machina_fd(), or NULL. */
+const char *machina_error(void);
+
+/* ABI version of the module (after a successful machina_fd()), else 0. */
+uint32_t machina_module_abi(void);
+
+struct machina_identity {
+	uint64_t task_serial;
+	uint64_t thread_serial;
+	int32_t pid;
+	int32_t tid;
+	uint32_t thread_count;
+};
+
+/* Who the module thinks the caller is; creates the task state on first use. */
+kern_return_t machina_identity(struct machina_identity *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _MACHINA_MACHINA_H_ */
