@@ -10,6 +10,10 @@
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
 
+#include "mach/ipc_kmsg.h"
+#include "mach/ipc_kobject.h"
+#include "mach/ipc_right.h"
+#include "mach/ipc_space.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "mach/thread.h"
@@ -55,6 +59,8 @@ static void task_free_rcu(struct rcu_head *rcu)
 {
 	struct machina_task *task = container_of(rcu, struct machina_task, rcu);
 
+	ipc_port_put(task->self_port);
+	ipc_space_put(task->space);
 	put_pid(task->tgid);
 	kfree(task);
 }
@@ -88,10 +94,48 @@ static void terminate_work(struct work_struct *work)
 		container_of(work, struct machina_task, terminate_work);
 
 	machina_thread_remove_all(task);
+	ipc_space_terminate(task->space);
+	ipc_port_kobject_destroy(task->self_port);
 	atomic_long_dec(&live_tasks);
 	/* The table's reference; callers still holding one keep the memory. */
 	machina_task_put(task);
 	module_put(THIS_MODULE);
+}
+
+/*
+ * task_ipc_init - the task's space and its task port, with a send right to
+ * it as the first name (Darwin's mach_task_self(), usually 0x103).
+ */
+static int task_ipc_init(struct machina_task *task)
+{
+	int kr;
+
+	task->space = ipc_space_create(task);
+	if (!task->space)
+		return -ENOMEM;
+	task->self_port = ipc_kobject_alloc_port(IKOT_TASK, task);
+	if (!task->self_port)
+		return -ENOMEM;
+	ipc_port_make_send(task->self_port);
+	ipc_port_get(task->self_port);
+	mutex_lock(&task->space->lock);
+	kr = ipc_right_new(task->space, &task->self_port->obj,
+			   MACH_PORT_TYPE_SEND, &task->self_name, NULL);
+	mutex_unlock(&task->space->lock);
+	if (kr) {
+		ipc_port_put(task->self_port);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Undo task_ipc_init() for a task that was never published. */
+static void task_ipc_discard(struct machina_task *task)
+{
+	if (task->space)
+		ipc_space_terminate(task->space);
+	if (task->self_port)
+		ipc_port_kobject_destroy(task->self_port);
 }
 
 static struct machina_task *task_alloc(struct pid *tgid)
@@ -101,6 +145,13 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	task = kzalloc(sizeof(*task), GFP_KERNEL_ACCOUNT);
 	if (!task)
 		return NULL;
+	if (task_ipc_init(task)) {
+		task_ipc_discard(task);
+		ipc_port_put(task->self_port);
+		ipc_space_put(task->space);
+		kfree(task);
+		return NULL;
+	}
 	task->tgid = get_pid(tgid);
 	task->serial = atomic64_inc_return(&task_serials);
 	kref_init(&task->ref);
@@ -139,8 +190,8 @@ struct machina_task *machina_task_current(void)
 	if (found) {
 		kref_get(&found->ref);
 		spin_unlock(&machina_task_table_lock);
-		put_pid(task->tgid);
-		kfree(task);
+		task_ipc_discard(task);
+		machina_task_put(task);
 		return found;
 	}
 	/* The table owns the initial reference; this one is the caller's. */
@@ -264,4 +315,59 @@ long machina_call_task_identity(struct machina_task *task, void *arg)
 	id->thread_count = task->thread_count;
 	spin_unlock(&task->lock);
 	return KERN_SUCCESS;
+}
+
+/*
+ * machina_task_charge - account @bytes of messages to the sending task
+ * Returns: false (nothing charged) when that would pass max_queued_bytes.
+ */
+bool machina_task_charge(struct machina_task *task, u64 bytes)
+{
+	if (atomic64_add_return(bytes, &task->queued_bytes) >
+	    (s64)machina_max_queued_bytes) {
+		atomic64_sub(bytes, &task->queued_bytes);
+		return false;
+	}
+	return true;
+}
+
+void machina_task_uncharge(struct machina_task *task, u64 bytes)
+{
+	atomic64_sub(bytes, &task->queued_bytes);
+}
+
+/*
+ * machina_task_space_by_name - the space of the task whose port @caller
+ * names @name (its own: mach_task_self())
+ * Conditions: process context, no IPC lock held.
+ * Returns: a referenced space, or NULL with *kr = MACH_SEND_INVALID_DEST
+ * (no such send right, as a Mach RPC to it would fail) or
+ * KERN_INVALID_ARGUMENT (a port that is not a task port).
+ */
+struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
+					     u32 name, int *kr)
+{
+	struct ipc_space *space = caller->space, *target = NULL;
+	struct machina_task *task;
+	struct ipc_entry *entry;
+	struct ipc_port *port;
+
+	mutex_lock(&space->lock);
+	entry = ipc_entry_lookup(space, name);
+	*kr = MACH_SEND_INVALID_DEST;
+	if (!entry || ipc_right_check(space, entry) ||
+	    !(entry->type & MACH_PORT_TYPE_SEND))
+		goto out;
+	port = ipc_port_from_object(entry->object);
+	*kr = KERN_INVALID_ARGUMENT;
+	spin_lock(&port->lock);
+	task = (port->active && port->kobject_type == IKOT_TASK) ? port->kobject : NULL;
+	if (task) {
+		target = task->space;
+		ipc_space_get(target);
+	}
+	spin_unlock(&port->lock);
+out:
+	mutex_unlock(&space->lock);
+	return target;
 }

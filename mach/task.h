@@ -25,6 +25,8 @@
  * Lock order (outermost first):
  *   machina_task_table_lock (spinlock, global)
  *     task->lock (spinlock, per task)
+ * The task's IPC space lock (a mutex, mach/ipc_space.h) is never taken
+ * under either.
  * Both are taken from the exit tracepoint, which runs with preemption
  * disabled, so neither may be held across anything that sleeps.
  */
@@ -39,6 +41,9 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+struct ipc_space;
+struct ipc_port;
+
 #define MACHINA_TASK_THREAD_HASH_BITS 4
 
 struct machina_task {
@@ -48,6 +53,11 @@ struct machina_task {
 	struct kref ref;
 	struct rcu_head rcu;
 	struct work_struct terminate_work;
+
+	struct ipc_space *space;	/* the task's port names */
+	struct ipc_port *self_port;	/* the task (control) port */
+	u32 self_name;			/* its name in the task's own space */
+	atomic64_t queued_bytes;	/* bytes of its messages in flight */
 
 	spinlock_t lock;		/* protects the fields below */
 	bool terminated;		/* set once by the exit hook */
@@ -60,6 +70,15 @@ void machina_task_exit(void);
 
 struct machina_task *machina_task_current(void);
 void machina_task_put(struct machina_task *task);
+bool machina_task_charge(struct machina_task *task, u64 bytes);
+void machina_task_uncharge(struct machina_task *task, u64 bytes);
+struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
+					     u32 name, int *kr);
+
+static inline void machina_task_get(struct machina_task *task)
+{
+	kref_get(&task->ref);
+}
 
 /* Counters of live objects, for leak checks (sysfs). */
 long machina_task_live_count(void);

@@ -22,7 +22,39 @@
 #define MACHINA_CALLS(X)						\
 	X(HANDSHAKE,	  handshake,	  machina_handshake,	  MACHINA_CALL_NO_TASK) \
 	X(TASK_IDENTITY,  task_identity,  machina_task_identity,  0)	\
-	X(WAIT_UNTIL,	  wait_until,	  machina_wait_until,	  0)
+	X(WAIT_UNTIL,	  wait_until,	  machina_wait_until,	  0)	\
+	X(TASK_SELF, task_self, machina_name_out, 0)	\
+	X(REPLY_PORT, reply_port, machina_name_out, 0)	\
+	X(PORT_ALLOCATE, port_allocate, machina_port_args, 0)	\
+	X(PORT_ALLOCATE_NAME, port_allocate_name, machina_port_args, 0)	\
+	X(PORT_CONSTRUCT, port_construct, machina_port_construct, 0)	\
+	X(PORT_DESTRUCT, port_destruct, machina_port_args, 0)	\
+	X(PORT_DEALLOCATE, port_deallocate, machina_port_args, 0)	\
+	X(PORT_DESTROY, port_destroy, machina_port_args, 0)	\
+	X(PORT_MOD_REFS, port_mod_refs, machina_port_args, 0)	\
+	X(PORT_GET_REFS, port_get_refs, machina_port_args, 0)	\
+	X(PORT_TYPE, port_type, machina_port_args, 0)	\
+	X(PORT_INSERT_RIGHT, port_insert_right, machina_port_args, 0)	\
+	X(PORT_EXTRACT_RIGHT, port_extract_right, machina_port_args, 0)	\
+	X(PORT_MOVE_MEMBER, port_move_member, machina_port_args, 0)	\
+	X(PORT_INSERT_MEMBER, port_insert_member, machina_port_args, 0)	\
+	X(PORT_EXTRACT_MEMBER, port_extract_member, machina_port_args, 0)	\
+	X(PORT_SET_MSCOUNT, port_set_mscount, machina_port_args, 0)	\
+	X(PORT_SET_SEQNO, port_set_seqno, machina_port_args, 0)	\
+	X(PORT_GET_CONTEXT, port_get_context, machina_port_args, 0)	\
+	X(PORT_SET_CONTEXT, port_set_context, machina_port_args, 0)	\
+	X(PORT_GUARD, port_guard, machina_port_args, 0)	\
+	X(PORT_UNGUARD, port_unguard, machina_port_args, 0)	\
+	X(PORT_REQUEST_NOTIFICATION, port_request_notification, machina_port_notify, 0)	\
+	X(PORT_GET_ATTRIBUTES, port_get_attributes, machina_port_attr, 0)	\
+	X(PORT_SET_ATTRIBUTES, port_set_attributes, machina_port_attr, 0)	\
+	X(PORT_NAMES, port_names, machina_port_names, 0)	\
+	X(PORT_GET_SET_STATUS, port_get_set_status, machina_port_names, 0)	\
+	X(PORT_PEEK, port_peek, machina_port_peek, 0)	\
+	X(PORT_SPACE_INFO, port_space_info, machina_space_info, 0)	\
+	X(MSG, msg, machina_msg, 0)	\
+	X(PORT_FD, port_fd, machina_port_fd, 0)	\
+	X(PORT_FROM_FD, port_from_fd, machina_port_fd, 0)
 
 struct machina_call {
 	unsigned int cmd;
@@ -71,7 +103,8 @@ long machina_call_handshake(struct machina_task *task, void *arg)
 		return -EINVAL;
 	hs->abi_version = MACHINA_ABI_VERSION;
 	hs->abi_min = MACHINA_ABI_MIN;
-	hs->features = MACHINA_FEATURE_TASK_STATE | MACHINA_FEATURE_CLOCK;
+	hs->features = MACHINA_FEATURE_TASK_STATE | MACHINA_FEATURE_CLOCK |
+		       MACHINA_FEATURE_IPC;
 	hs->page_size = PAGE_SIZE;
 	hs->call_count = MACHINA_NR_COUNT;
 	return KERN_SUCCESS;

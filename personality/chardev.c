@@ -16,6 +16,9 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
+#include "mach/ipc_kmsg.h"
+#include "mach/ipc_port.h"
+#include "mach/ipc_pset.h"
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "personality/chardev.h"
@@ -49,6 +52,27 @@ static ssize_t live_threads_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(live_threads);
 
+static ssize_t live_ports_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", ipc_port_live_count());
+}
+static DEVICE_ATTR_RO(live_ports);
+
+static ssize_t live_port_sets_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", ipc_pset_live_count());
+}
+static DEVICE_ATTR_RO(live_port_sets);
+
+static ssize_t live_messages_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", ipc_kmsg_live_count());
+}
+static DEVICE_ATTR_RO(live_messages);
+
 static ssize_t abi_version_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {
@@ -59,6 +83,9 @@ static DEVICE_ATTR_RO(abi_version);
 static struct attribute *machina_attrs[] = {
 	&dev_attr_live_tasks.attr,
 	&dev_attr_live_threads.attr,
+	&dev_attr_live_ports.attr,
+	&dev_attr_live_port_sets.attr,
+	&dev_attr_live_messages.attr,
 	&dev_attr_abi_version.attr,
 	NULL,
 };

@@ -27,4 +27,14 @@
 #define MACHINA_EXIT_PROBE_ARGS	void *data, struct task_struct *p
 #endif
 
+/*
+ * The file of a struct fd: a field until 6.11, behind fd_file() since 6.12
+ * packed the flags into the pointer.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define machina_fd_file(f)	fd_file(f)
+#else
+#define machina_fd_file(f)	((f).file)
+#endif
+
 #endif /* _MACHINA_COMPAT_H */

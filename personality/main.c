@@ -9,6 +9,7 @@
  */
 #include <linux/module.h>
 
+#include "mach/ipc_kmsg.h"
 #include "mach/task.h"
 #include "personality/chardev.h"
 #include "uapi/machina.h"
@@ -17,9 +18,12 @@ static int __init machina_init(void)
 {
 	int err;
 
-	err = machina_task_init();
+	err = ipc_kmsg_init();
 	if (err)
 		return err;
+	err = machina_task_init();
+	if (err)
+		goto err_kmsg;
 	err = machina_chardev_init();
 	if (err)
 		goto err_task;
@@ -28,6 +32,8 @@ static int __init machina_init(void)
 
 err_task:
 	machina_task_exit();
+err_kmsg:
+	ipc_kmsg_exit();
 	return err;
 }
 
@@ -35,6 +41,7 @@ static void __exit machina_exit(void)
 {
 	machina_chardev_exit();
 	machina_task_exit();
+	ipc_kmsg_exit();
 }
 
 module_init(machina_init);

@@ -30,14 +30,16 @@
 /*
  * ABI version history:
  *   1 - handshake, task identity, mach_wait_until.
+ *   2 - Mach IPC: ports, rights, port sets, notifications, mach_msg.
  */
-#define MACHINA_ABI_VERSION	1
+#define MACHINA_ABI_VERSION	2
 /* The oldest client ABI this header's module still serves. */
-#define MACHINA_ABI_MIN		1
+#define MACHINA_ABI_MIN		2
 
 /* Feature bits reported by the handshake. */
 #define MACHINA_FEATURE_TASK_STATE	(1ULL << 0) /* per-process Mach task state */
 #define MACHINA_FEATURE_CLOCK		(1ULL << 1) /* mach_wait_until */
+#define MACHINA_FEATURE_IPC		(1ULL << 2) /* ports and mach_msg */
 
 #define MACHINA_IOC_MAGIC	0xE4
 
@@ -82,11 +84,196 @@ struct machina_wait_until {
 	__u32 reserved;		/* in: 0 */
 };
 
+
+/*
+ * Mach IPC.
+ *
+ * Every mach_port_* call names its target task by "task": the caller's name
+ * for that task's port (mach_task_self() for its own).  Names, rights,
+ * dispositions, flavors and return values are Darwin's (see
+ * <mach/port.h>, <mach/message.h> in userlib/include).
+ */
+
+/*
+ * The common argument of the simple mach_port_* calls.  Which fields a call
+ * reads and writes is listed at its ioctl below; fields a call does not use
+ * must be zero.
+ */
+struct machina_port_args {
+	__u32 task;		/* in: name of the target task's port */
+	__u32 name;		/* in, or out for allocate: the port name */
+	__u32 right;		/* in: a right, a disposition or a variant */
+	__s32 delta;		/* in: a user-reference delta */
+	__u32 value;		/* in or out: a second name or a number */
+	__u32 value2;		/* out: a second result */
+	__u64 context;		/* in or out: a port context or guard */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
+/* mach_port_construct: options as Darwin's mach_port_options_t. */
+struct machina_port_construct {
+	__u32 task;		/* in */
+	__u32 mpo_flags;	/* in: MPO_* */
+	__u32 mpo_qlimit;	/* in: with MPO_QLIMIT */
+	__u32 name;		/* out */
+	__u64 mpo_reserved;	/* in: the options' 64-bit union (work interval); ignored */
+	__u64 context;		/* in: context, or guard with MPO_CONTEXT_AS_GUARD */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
+/* mach_port_request_notification */
+struct machina_port_notify {
+	__u32 task;		/* in */
+	__u32 name;		/* in: the name the request is about */
+	__s32 msgid;		/* in: MACH_NOTIFY_* variant */
+	__u32 sync;		/* in: make-send count or "dead already" flag */
+	__u32 notify;		/* in: name of the notification port, or 0 */
+	__u32 notify_disposition; /* in: MAKE_SEND_ONCE or MOVE_SEND_ONCE */
+	__u32 previous;		/* out: previous send-once right's name, or 0 */
+	__u32 flags;		/* in: 0 */
+};
+
+/* mach_port_get_attributes / mach_port_set_attributes */
+#define MACHINA_PORT_ATTR_WORDS 20
+struct machina_port_attr {
+	__u32 task;		/* in */
+	__u32 name;		/* in */
+	__s32 flavor;		/* in: MACH_PORT_*_INFO flavor */
+	__u32 count;		/* in: capacity (get) or size (set) in 32-bit words; out: words */
+	__u32 info[MACHINA_PORT_ATTR_WORDS]; /* out (get) or in (set) */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
+/*
+ * mach_port_names (names of the task) and mach_port_get_set_status (members
+ * of the port set "name").  The module writes at most "capacity" entries
+ * into the caller's arrays and reports the full number in "count"; a caller
+ * whose capacity was too small calls again with a larger array.
+ */
+struct machina_port_names {
+	__u32 task;		/* in */
+	__u32 name;		/* in: the port set (get_set_status), else 0 */
+	__u64 names;		/* in: user address of a __u32 array */
+	__u64 types;		/* in: user address of a __u32 array (names), or 0 */
+	__u32 capacity;		/* in: entries each array holds */
+	__u32 count;		/* out: entries there are */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
+/* mach_port_peek */
+struct machina_port_peek {
+	__u32 task;		/* in */
+	__u32 name;		/* in: a receive right */
+	__u32 trailer_type;	/* in: MACH_RCV_TRAILER_* bits of a receive option */
+	__u32 seqno;		/* in: the message's seqno; out: the one found */
+	__u32 msg_size;		/* out */
+	__s32 msg_id;		/* out */
+	__u64 trailer;		/* in: user address for the trailer */
+	__u32 trailer_size;	/* in: capacity in bytes; out: bytes written */
+	__u32 flags;		/* in: 0 */
+};
+
+/* mach_port_space_info: ipc_info_space_t and an ipc_info_name_t table */
+struct machina_space_info {
+	__u32 task;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u32 info[6];		/* out: ipc_info_space_t */
+	__u64 table;		/* in: user address of ipc_info_name_t[capacity] */
+	__u32 capacity;		/* in */
+	__u32 count;		/* out: entries there are */
+};
+
+/* mach_task_self, mach_reply_port */
+struct machina_name_out {
+	__u32 name;		/* out */
+	__u32 flags;		/* in: 0 */
+};
+
+/*
+ * mach_msg / mach_msg_overwrite.  The return value is the
+ * mach_msg_return_t.  With MACH_RCV_LARGE and a buffer that is too small, the
+ * size needed is written to the receive buffer's msgh_size.
+ */
+struct machina_msg {
+	__u64 msg;		/* in: the message buffer */
+	__u64 rcv_msg;		/* in: separate receive buffer (overwrite), or 0 */
+	__u32 option;		/* in: mach_msg_option_t */
+	__u32 send_size;	/* in */
+	__u32 rcv_size;		/* in */
+	__u32 rcv_name;		/* in */
+	__u32 timeout;		/* in: milliseconds, with a TIMEOUT option */
+	__u32 notify;		/* in: must be 0 (MACH_SEND_NOTIFY is not supported) */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
+/*
+ * Ports as file descriptors (a Machina extension, in the spirit of Darwin's
+ * fileports).
+ *
+ * MACHINA_IOC_PORT_FD with right = MACH_PORT_RIGHT_RECEIVE: "name" is a
+ * receive right or port set of the caller; the descriptor is an observer for
+ * poll/epoll: readable (EPOLLIN) while a message is queued,
+ * EPOLLHUP|EPOLLERR once the port (or set) is dead.  It holds no right.
+ *
+ * MACHINA_IOC_PORT_FD with right = MACH_PORT_RIGHT_SEND: "name" holds a send
+ * right; the descriptor carries a send right of its own to that port (it
+ * counts as a sender for no-senders) until it is closed.  Passed to another
+ * process (fork, SCM_RIGHTS), MACHINA_IOC_PORT_FROM_FD turns it back into a
+ * send right in the receiver's space ("name" out), leaving the descriptor's
+ * own right in place.  This is how two processes meet before a bootstrap
+ * server exists.
+ */
+struct machina_port_fd {
+	__u32 name;		/* in (PORT_FD) or out (PORT_FROM_FD) */
+	__u32 right;		/* in: MACH_PORT_RIGHT_RECEIVE (1) or _SEND (0) */
+	__u32 fd_flags;		/* in (PORT_FD): O_CLOEXEC and/or O_NONBLOCK only */
+	__s32 fd;		/* out (PORT_FD) or in (PORT_FROM_FD) */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
 /* Call numbers; the module's dispatch table is checked against this list. */
 enum machina_call_nr {
 	MACHINA_NR_HANDSHAKE = 0,
 	MACHINA_NR_TASK_IDENTITY = 1,
 	MACHINA_NR_WAIT_UNTIL = 2,
+	MACHINA_NR_TASK_SELF = 3,
+	MACHINA_NR_REPLY_PORT = 4,
+	MACHINA_NR_PORT_ALLOCATE = 5,
+	MACHINA_NR_PORT_ALLOCATE_NAME = 6,
+	MACHINA_NR_PORT_CONSTRUCT = 7,
+	MACHINA_NR_PORT_DESTRUCT = 8,
+	MACHINA_NR_PORT_DEALLOCATE = 9,
+	MACHINA_NR_PORT_DESTROY = 10,
+	MACHINA_NR_PORT_MOD_REFS = 11,
+	MACHINA_NR_PORT_GET_REFS = 12,
+	MACHINA_NR_PORT_TYPE = 13,
+	MACHINA_NR_PORT_INSERT_RIGHT = 14,
+	MACHINA_NR_PORT_EXTRACT_RIGHT = 15,
+	MACHINA_NR_PORT_MOVE_MEMBER = 16,
+	MACHINA_NR_PORT_INSERT_MEMBER = 17,
+	MACHINA_NR_PORT_EXTRACT_MEMBER = 18,
+	MACHINA_NR_PORT_SET_MSCOUNT = 19,
+	MACHINA_NR_PORT_SET_SEQNO = 20,
+	MACHINA_NR_PORT_GET_CONTEXT = 21,
+	MACHINA_NR_PORT_SET_CONTEXT = 22,
+	MACHINA_NR_PORT_GUARD = 23,
+	MACHINA_NR_PORT_UNGUARD = 24,
+	MACHINA_NR_PORT_REQUEST_NOTIFICATION = 25,
+	MACHINA_NR_PORT_GET_ATTRIBUTES = 26,
+	MACHINA_NR_PORT_SET_ATTRIBUTES = 27,
+	MACHINA_NR_PORT_NAMES = 28,
+	MACHINA_NR_PORT_GET_SET_STATUS = 29,
+	MACHINA_NR_PORT_PEEK = 30,
+	MACHINA_NR_PORT_SPACE_INFO = 31,
+	MACHINA_NR_MSG = 32,
+	MACHINA_NR_PORT_FD = 33,
+	MACHINA_NR_PORT_FROM_FD = 34,
 	MACHINA_NR_COUNT
 };
 
@@ -96,5 +283,60 @@ enum machina_call_nr {
 	_IOWR(MACHINA_IOC_MAGIC, MACHINA_NR_TASK_IDENTITY, struct machina_task_identity)
 #define MACHINA_IOC_WAIT_UNTIL \
 	_IOW(MACHINA_IOC_MAGIC, MACHINA_NR_WAIT_UNTIL, struct machina_wait_until)
+
+#define MACHINA_IOC_RW(nr, type) _IOWR(MACHINA_IOC_MAGIC, MACHINA_NR_##nr, type)
+
+/* out: name */
+#define MACHINA_IOC_TASK_SELF	MACHINA_IOC_RW(TASK_SELF, struct machina_name_out)
+/* out: name (a new receive right) */
+#define MACHINA_IOC_REPLY_PORT	MACHINA_IOC_RW(REPLY_PORT, struct machina_name_out)
+/* in: task, right; out: name */
+#define MACHINA_IOC_PORT_ALLOCATE MACHINA_IOC_RW(PORT_ALLOCATE, struct machina_port_args)
+/* in: task, right, name */
+#define MACHINA_IOC_PORT_ALLOCATE_NAME MACHINA_IOC_RW(PORT_ALLOCATE_NAME, struct machina_port_args)
+#define MACHINA_IOC_PORT_CONSTRUCT MACHINA_IOC_RW(PORT_CONSTRUCT, struct machina_port_construct)
+/* in: task, name, delta (srdelta), context (guard) */
+#define MACHINA_IOC_PORT_DESTRUCT MACHINA_IOC_RW(PORT_DESTRUCT, struct machina_port_args)
+/* in: task, name */
+#define MACHINA_IOC_PORT_DEALLOCATE MACHINA_IOC_RW(PORT_DEALLOCATE, struct machina_port_args)
+/* in: task, name */
+#define MACHINA_IOC_PORT_DESTROY MACHINA_IOC_RW(PORT_DESTROY, struct machina_port_args)
+/* in: task, name, right, delta */
+#define MACHINA_IOC_PORT_MOD_REFS MACHINA_IOC_RW(PORT_MOD_REFS, struct machina_port_args)
+/* in: task, name, right; out: value (urefs) */
+#define MACHINA_IOC_PORT_GET_REFS MACHINA_IOC_RW(PORT_GET_REFS, struct machina_port_args)
+/* in: task, name; out: value (mach_port_type_t) */
+#define MACHINA_IOC_PORT_TYPE	MACHINA_IOC_RW(PORT_TYPE, struct machina_port_args)
+/* in: task, name (in the task), value (poly: a name of the caller), right (poly's disposition) */
+#define MACHINA_IOC_PORT_INSERT_RIGHT MACHINA_IOC_RW(PORT_INSERT_RIGHT, struct machina_port_args)
+/* in: task, name, right (disposition); out: value (name in the caller), value2 (received type) */
+#define MACHINA_IOC_PORT_EXTRACT_RIGHT MACHINA_IOC_RW(PORT_EXTRACT_RIGHT, struct machina_port_args)
+/* in: task, name (member), value (the set, or 0 to leave all sets) */
+#define MACHINA_IOC_PORT_MOVE_MEMBER MACHINA_IOC_RW(PORT_MOVE_MEMBER, struct machina_port_args)
+/* in: task, name (member), value (the set) */
+#define MACHINA_IOC_PORT_INSERT_MEMBER MACHINA_IOC_RW(PORT_INSERT_MEMBER, struct machina_port_args)
+#define MACHINA_IOC_PORT_EXTRACT_MEMBER MACHINA_IOC_RW(PORT_EXTRACT_MEMBER, struct machina_port_args)
+/* in: task, name, value (mscount / seqno) */
+#define MACHINA_IOC_PORT_SET_MSCOUNT MACHINA_IOC_RW(PORT_SET_MSCOUNT, struct machina_port_args)
+#define MACHINA_IOC_PORT_SET_SEQNO MACHINA_IOC_RW(PORT_SET_SEQNO, struct machina_port_args)
+/* in: task, name; out: context */
+#define MACHINA_IOC_PORT_GET_CONTEXT MACHINA_IOC_RW(PORT_GET_CONTEXT, struct machina_port_args)
+/* in: task, name, context */
+#define MACHINA_IOC_PORT_SET_CONTEXT MACHINA_IOC_RW(PORT_SET_CONTEXT, struct machina_port_args)
+/* in: task, name, context (guard), value (strict) */
+#define MACHINA_IOC_PORT_GUARD	MACHINA_IOC_RW(PORT_GUARD, struct machina_port_args)
+/* in: task, name, context (guard) */
+#define MACHINA_IOC_PORT_UNGUARD MACHINA_IOC_RW(PORT_UNGUARD, struct machina_port_args)
+#define MACHINA_IOC_PORT_REQUEST_NOTIFICATION \
+	MACHINA_IOC_RW(PORT_REQUEST_NOTIFICATION, struct machina_port_notify)
+#define MACHINA_IOC_PORT_GET_ATTRIBUTES MACHINA_IOC_RW(PORT_GET_ATTRIBUTES, struct machina_port_attr)
+#define MACHINA_IOC_PORT_SET_ATTRIBUTES MACHINA_IOC_RW(PORT_SET_ATTRIBUTES, struct machina_port_attr)
+#define MACHINA_IOC_PORT_NAMES	MACHINA_IOC_RW(PORT_NAMES, struct machina_port_names)
+#define MACHINA_IOC_PORT_GET_SET_STATUS MACHINA_IOC_RW(PORT_GET_SET_STATUS, struct machina_port_names)
+#define MACHINA_IOC_PORT_PEEK	MACHINA_IOC_RW(PORT_PEEK, struct machina_port_peek)
+#define MACHINA_IOC_PORT_SPACE_INFO MACHINA_IOC_RW(PORT_SPACE_INFO, struct machina_space_info)
+#define MACHINA_IOC_MSG		MACHINA_IOC_RW(MSG, struct machina_msg)
+#define MACHINA_IOC_PORT_FD	MACHINA_IOC_RW(PORT_FD, struct machina_port_fd)
+#define MACHINA_IOC_PORT_FROM_FD MACHINA_IOC_RW(PORT_FROM_FD, struct machina_port_fd)
 
 #endif /* _UAPI_MACHINA_H */

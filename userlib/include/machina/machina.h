@@ -37,6 +37,21 @@ struct machina_identity {
 /* Who the module thinks the caller is; creates the task state on first use. */
 kern_return_t machina_identity(struct machina_identity *out);
 
+/*
+ * Ports as file descriptors (see uapi/machina.h):
+ *  machina_port_to_fd(name, MACH_PORT_RIGHT_RECEIVE, flags, &fd): a pollable
+ *      observer of a receive right or port set (EPOLLIN: a message is queued;
+ *      EPOLLHUP: the port died);
+ *  machina_port_to_fd(name, MACH_PORT_RIGHT_SEND, flags, &fd): a descriptor
+ *      that carries a send right, to hand to another process (fork,
+ *      SCM_RIGHTS), which calls machina_port_from_fd(fd, &name) to get a send
+ *      right of its own.
+ * flags: O_CLOEXEC and/or O_NONBLOCK.
+ */
+kern_return_t machina_port_to_fd(uint32_t name, uint32_t right, int flags,
+				 int *fd);
+kern_return_t machina_port_from_fd(int fd, uint32_t *name);
+
 #ifdef __cplusplus
 }
 #endif

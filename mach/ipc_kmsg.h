@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel messages: a Mach message between copyin and copyout.
+ *
+ * The header's ports and every right in the body are held as
+ * struct ipc_msg_right (a reference plus the right itself, counted on the
+ * port); out-of-line memory is copied into kernel buffers charged to the
+ * sender's memory cgroup.  The inline body is kept as the sender wrote it;
+ * descriptors are rewritten for the receiver at copyout.
+ *
+ * A kmsg is owned by exactly one place at a time: the sending thread, a
+ * port's queue (port->messages, under port->lock), or the receiving thread.
+ * ipc_kmsg_destroy() releases everything it holds, which may send
+ * notifications; a receive right found inside a destroyed message is
+ * destroyed from a work item, so destruction never recurses.
+ */
+#ifndef _MACHINA_IPC_KMSG_H
+#define _MACHINA_IPC_KMSG_H
+
+#include <linux/cred.h>
+#include <linux/list.h>
+#include <linux/pid.h>
+
+#include "mach/ipc_abi.h"
+#include "mach/ipc_right.h"
+
+struct machina_task;
+
+struct ipc_kmsg_desc {
+	u8 type;			/* MACH_MSG_*_DESCRIPTOR */
+	u8 copy;
+	u8 deallocate;
+	u8 disp;			/* OOL ports: the disposition */
+	u16 guard_flags;
+	u32 count;			/* OOL bytes, or OOL ports */
+	u64 context;			/* guarded port */
+	u64 user_addr;			/* sender's address (for deallocate) */
+	struct ipc_msg_right right;	/* port, guarded port */
+	void *data;			/* OOL bytes */
+	struct ipc_msg_right *rights;	/* OOL ports */
+};
+
+struct ipc_kmsg {
+	struct list_head link;
+	u32 size;			/* msgh_size: header + body */
+	u32 bits;			/* sender's msgh_bits */
+	s32 id;
+	struct ipc_msg_right remote;	/* the destination */
+	struct ipc_msg_right local;	/* the reply right */
+	u32 ndesc;
+	struct ipc_kmsg_desc *desc;
+	u8 *body;			/* size - 24 bytes after the header */
+
+	/* Trailer facts about the sender, taken at send time. */
+	bool from_kernel;
+	kuid_t euid, ruid;
+	kgid_t egid, rgid;
+	struct pid *sender_pid;
+	u32 sender_sid;
+	u32 pidversion;
+	u32 seqno;			/* set at dequeue */
+	u64 context;			/* set at dequeue */
+
+	/* Queued-memory accounting of the sending task. */
+	struct machina_task *charge_task;
+	u64 charge;
+};
+
+struct ipc_kmsg *ipc_kmsg_alloc(u32 size);
+void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
+void ipc_kmsg_free(struct ipc_kmsg *kmsg);
+void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg);
+void ipc_kmsg_set_sender_kernel(struct ipc_kmsg *kmsg);
+long ipc_kmsg_live_count(void);
+
+int ipc_kmsg_init(void);
+void ipc_kmsg_exit(void);
+
+extern unsigned int machina_max_msg_size;
+extern unsigned long machina_max_queued_bytes;
+
+#endif /* _MACHINA_IPC_KMSG_H */

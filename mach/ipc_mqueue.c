@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Message queues (ipc_mqueue.h). */
+#include <linux/jiffies.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/wait.h>
+
+#include "mach/ipc_kmsg.h"
+#include "mach/ipc_mqueue.h"
+#include "mach/ipc_notify.h"
+#include "mach/ipc_port.h"
+#include "mach/ipc_pset.h"
+#include "mach/ipc_space.h"
+
+/*
+ * ipc_mqueue_enqueue_locked - append a message and wake one receiver (and
+ * every poller and port set the port belongs to)
+ * Conditions: port->lock held, port active.
+ */
+void ipc_mqueue_enqueue_locked(struct ipc_port *port, struct ipc_kmsg *kmsg)
+{
+	struct ipc_pset_member *m;
+
+	lockdep_assert_held(&port->lock);
+	list_add_tail(&kmsg->link, &port->messages);
+	port->msgcount++;
+	wake_up(&port->rcv_wq);
+	list_for_each_entry(m, &port->memberships, port_link)
+		wake_up(&m->pset->wq);
+}
+
+static long timeout_jiffies(u32 option_flag, u32 option, u32 timeout_ms)
+{
+	if (!(option & option_flag))
+		return MAX_SCHEDULE_TIMEOUT;
+	return msecs_to_jiffies(timeout_ms);
+}
+
+/*
+ * ipc_mqueue_reserve - wait for room in the queue and hold a slot
+ * Conditions: process context, no locks held; sleeps interruptibly.
+ * Returns: MACH_MSG_SUCCESS (a slot is held: ipc_mqueue_unreserve() or
+ * queue into it), MACH_SEND_TIMED_OUT, MACH_SEND_INTERRUPTED,
+ * MACH_SEND_INVALID_DEST (the port died).
+ */
+int ipc_mqueue_reserve(struct ipc_port *port, u32 option, u32 timeout_ms)
+{
+	long left = timeout_jiffies(MACH_SEND_TIMEOUT, option, timeout_ms);
+	DEFINE_WAIT(wait);
+	int ret;
+
+	spin_lock(&port->lock);
+	for (;;) {
+		if (!port->active) {
+			ret = MACH_SEND_INVALID_DEST;
+			break;
+		}
+		if (ipc_port_has_room(port)) {
+			port->reserved++;
+			ret = MACH_MSG_SUCCESS;
+			break;
+		}
+		if (!left) {
+			ret = MACH_SEND_TIMED_OUT;
+			break;
+		}
+		if (signal_pending(current)) {
+			ret = MACH_SEND_INTERRUPTED;
+			break;
+		}
+		prepare_to_wait_exclusive(&port->snd_wq, &wait, TASK_INTERRUPTIBLE);
+		spin_unlock(&port->lock);
+		left = schedule_timeout(left);
+		finish_wait(&port->snd_wq, &wait);
+		spin_lock(&port->lock);
+	}
+	/* Pass a wake-up we may have consumed on to the next sender. */
+	if (ret != MACH_MSG_SUCCESS && port->active && ipc_port_has_room(port))
+		wake_up(&port->snd_wq);
+	spin_unlock(&port->lock);
+	return ret;
+}
+
+void ipc_mqueue_unreserve(struct ipc_port *port)
+{
+	spin_lock(&port->lock);
+	port->reserved--;
+	spin_unlock(&port->lock);
+	wake_up(&port->snd_wq);
+}
+
+/* Bytes the message occupies in the receiver's buffer (without trailer). */
+u32 ipc_kmsg_rcv_size(struct ipc_kmsg *kmsg, bool guarded_desc)
+{
+	u32 size = kmsg->size, i;
+
+	if (guarded_desc)
+		return size;
+	/* Guarded port descriptors arrive as 12-byte port descriptors. */
+	for (i = 0; i < kmsg->ndesc; i++)
+		if (kmsg->desc[i].type == MACH_MSG_GUARDED_PORT_DESCRIPTOR)
+			size -= MACH_DESC64_SIZE - MACH_PORT_DESC_SIZE;
+	return size;
+}
+
+/* Fire armed send-possible requests once the queue has room. */
+static void fire_send_possible(struct ipc_port *port)
+{
+	for (;;) {
+		struct ipc_request *req, *found = NULL;
+		struct ipc_port *notify = NULL;
+		mach_port_name_t name = 0;
+
+		spin_lock(&port->lock);
+		if (port->active && ipc_port_has_room(port)) {
+			list_for_each_entry(req, &port->requests, port_link) {
+				if (req->kind == MACH_NOTIFY_SEND_POSSIBLE &&
+				    req->armed && req->notify) {
+					found = req;
+					break;
+				}
+			}
+		}
+		if (found) {
+			found->armed = false;
+			notify = found->notify;
+			found->notify = NULL;
+			name = found->name;
+			list_del_init(&found->port_link);
+		}
+		spin_unlock(&port->lock);
+		if (!found)
+			return;
+		ipc_notify_send_possible(notify, name);
+		ipc_request_put(found);	/* the list's reference */
+	}
+}
+
+/*
+ * try_dequeue - take the first message of @port if it fits
+ * Conditions: port->lock held.
+ * Returns: 1 with rcv->kmsg set, 0 if the queue is empty, or
+ * MACH_RCV_TOO_LARGE (with RCV_LARGE the message stays queued; without it it
+ * is taken for destruction and returned in rcv->kmsg).
+ */
+static int try_dequeue(struct ipc_port *port, struct ipc_mqueue_rcv *rcv)
+{
+	struct ipc_kmsg *kmsg;
+	u32 needed;
+
+	lockdep_assert_held(&port->lock);
+	kmsg = list_first_entry_or_null(&port->messages, struct ipc_kmsg, link);
+	if (!kmsg)
+		return 0;
+	needed = ipc_kmsg_rcv_size(kmsg, rcv->rcv_guarded) + rcv->trailer_size;
+	if (needed > rcv->rcv_size) {
+		rcv->needed = needed;
+		if (rcv->option & MACH_RCV_LARGE)
+			return MACH_RCV_TOO_LARGE;
+	}
+	list_del_init(&kmsg->link);
+	port->msgcount--;
+	kmsg->seqno = port->seqno++;
+	kmsg->context = port->context;
+	rcv->kmsg = kmsg;
+	return needed > rcv->rcv_size ? MACH_RCV_TOO_LARGE : 1;
+}
+
+static void after_dequeue(struct ipc_port *port)
+{
+	bool sp;
+
+	wake_up(&port->snd_wq);
+	spin_lock(&port->lock);
+	sp = !list_empty(&port->requests);
+	spin_unlock(&port->lock);
+	if (sp)
+		fire_send_possible(port);
+}
+
+static int receive_port(struct ipc_space *space, struct ipc_port *port,
+			struct ipc_mqueue_rcv *rcv, long left)
+{
+	DEFINE_WAIT(wait);
+	int ret;
+
+	spin_lock(&port->lock);
+	for (;;) {
+		if (!port->active) {
+			ret = MACH_RCV_PORT_DIED;
+			break;
+		}
+		if (port->receiver != space) {
+			ret = MACH_RCV_PORT_CHANGED;
+			break;
+		}
+		ret = try_dequeue(port, rcv);
+		if (ret)
+			break;
+		if (!left) {
+			ret = MACH_RCV_TIMED_OUT;
+			break;
+		}
+		if (signal_pending(current)) {
+			ret = MACH_RCV_INTERRUPTED;
+			break;
+		}
+		prepare_to_wait_exclusive(&port->rcv_wq, &wait, TASK_INTERRUPTIBLE);
+		spin_unlock(&port->lock);
+		left = schedule_timeout(left);
+		finish_wait(&port->rcv_wq, &wait);
+		spin_lock(&port->lock);
+	}
+	/* Leaving without a message: hand a consumed wake-up on. */
+	if (!rcv->kmsg && port->msgcount)
+		wake_up(&port->rcv_wq);
+	spin_unlock(&port->lock);
+	if (rcv->kmsg) {
+		ipc_port_get(port);
+		rcv->port = port;
+		after_dequeue(port);
+	}
+	return ret;
+}
+
+static int scan_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv)
+{
+	struct ipc_pset_member *m;
+	int ret = 0;
+
+	lockdep_assert_held(&pset->lock);
+	list_for_each_entry(m, &pset->members, pset_link) {
+		struct ipc_port *port = m->port;
+
+		spin_lock(&port->lock);
+		/* A receive right in transit is nobody's to receive from. */
+		if (port->active && port->receiver)
+			ret = try_dequeue(port, rcv);
+		if (ret) {
+			ipc_port_get(port);
+			rcv->port = port;
+		}
+		spin_unlock(&port->lock);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+static int receive_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv,
+			long left)
+{
+	DEFINE_WAIT(wait);
+	int ret;
+
+	spin_lock(&pset->lock);
+	for (;;) {
+		if (!pset->active) {
+			ret = MACH_RCV_PORT_DIED;
+			break;
+		}
+		ret = scan_pset(pset, rcv);
+		if (ret)
+			break;
+		if (!left) {
+			ret = MACH_RCV_TIMED_OUT;
+			break;
+		}
+		if (signal_pending(current)) {
+			ret = MACH_RCV_INTERRUPTED;
+			break;
+		}
+		prepare_to_wait_exclusive(&pset->wq, &wait, TASK_INTERRUPTIBLE);
+		spin_unlock(&pset->lock);
+		left = schedule_timeout(left);
+		finish_wait(&pset->wq, &wait);
+		spin_lock(&pset->lock);
+	}
+	spin_unlock(&pset->lock);
+	if (!rcv->kmsg && ret != MACH_RCV_PORT_DIED)
+		wake_up(&pset->wq);
+	if (rcv->kmsg)
+		after_dequeue(rcv->port);
+	return ret;
+}
+
+/*
+ * ipc_mqueue_receive - wait for and take a message from a port or port set
+ * Conditions: process context, no locks held; @obj referenced by the caller.
+ * Returns: MACH_MSG_SUCCESS with rcv->kmsg and rcv->port (a reference) set;
+ * MACH_RCV_TOO_LARGE (rcv->needed set; rcv->kmsg set when the message was
+ * taken to be destroyed); MACH_RCV_TIMED_OUT; MACH_RCV_INTERRUPTED;
+ * MACH_RCV_PORT_DIED; MACH_RCV_PORT_CHANGED.
+ */
+int ipc_mqueue_receive(struct ipc_space *space, struct ipc_object *obj,
+		       struct ipc_mqueue_rcv *rcv)
+{
+	long left = timeout_jiffies(MACH_RCV_TIMEOUT, rcv->option, rcv->timeout_ms);
+	int ret;
+
+	rcv->kmsg = NULL;
+	rcv->port = NULL;
+	if (ipc_object_is_port(obj))
+		ret = receive_port(space, ipc_port_from_object(obj), rcv, left);
+	else
+		ret = receive_pset(ipc_pset_from_object(obj), rcv, left);
+	return ret == 1 ? MACH_MSG_SUCCESS : ret;
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ports: allocation, right counting, death.  States and locking are in
+ * ipc_port.h.
+ */
+#include <linux/atomic.h>
+#include <linux/llist.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "mach/ipc_kmsg.h"
+#include "mach/ipc_notify.h"
+#include "mach/ipc_port.h"
+#include "mach/ipc_pset.h"
+
+static atomic_long_t live_ports = ATOMIC_LONG_INIT(0);
+
+long ipc_port_live_count(void)
+{
+	return atomic_long_read(&live_ports);
+}
+
+struct ipc_port *ipc_port_alloc(void)
+{
+	struct ipc_port *port;
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	if (!port)
+		return NULL;
+	kref_init(&port->obj.ref);
+	port->obj.kind = IPC_OBJECT_PORT;
+	spin_lock_init(&port->lock);
+	port->active = true;
+	port->qlimit = MACH_PORT_QLIMIT_BASIC;
+	INIT_LIST_HEAD(&port->requests);
+	INIT_LIST_HEAD(&port->messages);
+	INIT_LIST_HEAD(&port->memberships);
+	init_waitqueue_head(&port->rcv_wq);
+	init_waitqueue_head(&port->snd_wq);
+	atomic_long_inc(&live_ports);
+	return port;
+}
+
+/* Last reference gone: the port is dead and nothing can reach it. */
+void ipc_port_free(struct ipc_port *port)
+{
+	WARN_ON_ONCE(port->active && !port->kobject_type);
+	atomic_long_dec(&live_ports);
+	kfree(port);
+}
+
+void ipc_port_make_send(struct ipc_port *port)
+{
+	spin_lock(&port->lock);
+	port->srights++;
+	port->mscount++;
+	spin_unlock(&port->lock);
+}
+
+void ipc_port_copy_send(struct ipc_port *port)
+{
+	spin_lock(&port->lock);
+	port->srights++;
+	spin_unlock(&port->lock);
+}
+
+void ipc_port_make_send_once(struct ipc_port *port)
+{
+	spin_lock(&port->lock);
+	port->sorights++;
+	spin_unlock(&port->lock);
+}
+
+/*
+ * ipc_port_release_send - one send right to @port is gone
+ * Fires the no-senders notification when it was the last one and the
+ * request's make-send count is reached.  The caller keeps its reference.
+ */
+void ipc_port_release_send(struct ipc_port *port)
+{
+	struct ipc_port *notify = NULL;
+	u32 mscount = 0;
+
+	spin_lock(&port->lock);
+	if (!WARN_ON_ONCE(!port->srights))
+		port->srights--;
+	if (!port->srights && port->nsrequest && port->active &&
+	    port->mscount >= port->ns_sync) {
+		notify = port->nsrequest;
+		port->nsrequest = NULL;
+		mscount = port->mscount;
+	}
+	spin_unlock(&port->lock);
+	if (notify)
+		ipc_notify_no_senders(notify, mscount);
+}
+
+/*
+ * ipc_port_release_send_once - a send-once right is destroyed unused: the
+ * port gets a send-once notification through that very right.  Consumes the
+ * caller's reference.
+ */
+void ipc_port_release_send_once(struct ipc_port *port)
+{
+	ipc_notify_send_once(port);
+}
+
+/*
+ * ipc_port_release_receive - the receive right is destroyed
+ * With a port-destroyed request the right travels to the request's port
+ * instead and the port lives on; otherwise the port dies.  The caller keeps
+ * its reference.
+ */
+void ipc_port_release_receive(struct ipc_port *port)
+{
+	struct ipc_port *notify;
+
+	spin_lock(&port->lock);
+	port->receiver = NULL;
+	port->receiver_name = 0;
+	notify = port->pdrequest;
+	port->pdrequest = NULL;
+	spin_unlock(&port->lock);
+
+	if (notify) {
+		ipc_pset_remove_all(port);
+		ipc_port_get(port);
+		ipc_notify_port_destroyed(notify, port);
+		return;
+	}
+	ipc_port_destroy(port);
+}
+
+/*
+ * ipc_port_destroy - the port dies
+ * Conditions: process context, no IPC lock of this port held.
+ * Queued messages are destroyed, dead-name requests fire, waiters wake, and
+ * the no-senders and port-destroyed requests are released (their send-once
+ * rights send send-once notifications).
+ */
+void ipc_port_destroy(struct ipc_port *port)
+{
+	struct ipc_request *req, *tmp;
+	struct ipc_kmsg *kmsg, *ktmp;
+	LIST_HEAD(messages);
+	LIST_HEAD(requests);
+	struct ipc_port *ns, *pd;
+
+	spin_lock(&port->lock);
+	if (!port->active) {
+		spin_unlock(&port->lock);
+		return;
+	}
+	port->active = false;
+	port->receiver = NULL;
+	port->receiver_name = 0;
+	list_splice_init(&port->messages, &messages);
+	port->msgcount = 0;
+	list_for_each_entry(req, &port->requests, port_link)
+		req->fired = true;
+	list_splice_init(&port->requests, &requests);
+	ns = port->nsrequest;
+	port->nsrequest = NULL;
+	pd = port->pdrequest;
+	port->pdrequest = NULL;
+	spin_unlock(&port->lock);
+
+	wake_up_all(&port->rcv_wq);
+	wake_up_all(&port->snd_wq);
+	ipc_pset_remove_all(port);
+
+	list_for_each_entry_safe(req, tmp, &requests, port_link) {
+		struct ipc_port *notify = req->notify;
+
+		req->notify = NULL;
+		list_del_init(&req->port_link);
+		if (notify)
+			ipc_notify_dead_name(notify, req->name);
+		ipc_request_put(req);
+	}
+	if (ns)
+		ipc_port_release_send_once(ns);
+	if (pd)
+		ipc_port_release_send_once(pd);
+	list_for_each_entry_safe(kmsg, ktmp, &messages, link) {
+		list_del(&kmsg->link);
+		ipc_kmsg_destroy(kmsg);
+	}
+}
+
+/* A kernel object goes away: its port dies like any other. */
+void ipc_port_kobject_destroy(struct ipc_port *port)
+{
+	spin_lock(&port->lock);
+	port->kobject = NULL;
+	spin_unlock(&port->lock);
+	ipc_port_destroy(port);
+}
+
+/* Conditions: port->lock held. */
+bool ipc_port_has_room(struct ipc_port *port)
+{
+	lockdep_assert_held(&port->lock);
+	return port->msgcount + port->reserved < port->qlimit;
+}
+
+struct ipc_request *ipc_request_alloc(u8 kind, mach_port_name_t name,
+				      struct ipc_port *notify)
+{
+	struct ipc_request *req;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
+	if (!req)
+		return NULL;
+	refcount_set(&req->ref, 1);
+	INIT_LIST_HEAD(&req->port_link);
+	req->kind = kind;
+	req->name = name;
+	req->notify = notify;
+	return req;
+}
+
+/* Conditions: the request is unlinked from its port when the last ref goes. */
+void ipc_request_put(struct ipc_request *req)
+{
+	if (req && refcount_dec_and_test(&req->ref)) {
+		if (req->notify)
+			ipc_port_release_send_once(req->notify);
+		kfree(req);
+	}
+}
+
+/* A send-once right was used to deliver a message: it is gone. */
+void ipc_port_consume_send_once(struct ipc_port *port)
+{
+	spin_lock(&port->lock);
+	port->sorights--;
+	spin_unlock(&port->lock);
+	ipc_port_put(port);
+}

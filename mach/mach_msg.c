@@ -1,0 +1,878 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mach_msg: send and receive.
+ *
+ * Send: the message is copied in (header, body, out-of-line memory) without
+ * any IPC lock; the destination is looked up and a queue slot reserved
+ * (this is where a sender blocks on a full queue); then, under the sender's
+ * space lock, every right is taken transactionally (ipc_right.h), counted on
+ * its port, and the message is queued.  Any failure before the message is
+ * queued restores the sender's names exactly and leaves its memory mapped:
+ * nothing is lost.  Sender memory marked deallocate is unmapped only once
+ * the message is queued.
+ *
+ * Receive: a message is taken from the port or set (ipc_mqueue.c), its
+ * rights are inserted into the receiver's space and its out-of-line memory
+ * mapped there, and the message, rewritten for the receiver, is copied to
+ * the receive buffer followed by the trailer the receiver asked for.
+ */
+#include <linux/cred.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+
+#include "mach/ipc_kmsg.h"
+#include "mach/ipc_kobject.h"
+#include "mach/ipc_mqueue.h"
+#include "mach/ipc_port.h"
+#include "mach/ipc_pset.h"
+#include "mach/ipc_right.h"
+#include "mach/ipc_space.h"
+#include "mach/kern_return.h"
+#include "mach/task.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+#define HDR_SIZE	sizeof(struct mach_msg_header)
+
+static struct ipc_port *port_of(struct ipc_object *obj)
+{
+	return ipc_port_from_object(obj);
+}
+
+static u8 desc_type_at(const u8 *p)
+{
+	return p[MACH_DESC_TYPE_OFFSET];
+}
+
+/* Call @fn on every right a message carries. */
+static void walk_rights(struct ipc_kmsg *kmsg,
+			void (*fn)(struct ipc_msg_right *r, void *ctx), void *ctx)
+{
+	u32 i, j;
+
+	fn(&kmsg->remote, ctx);
+	fn(&kmsg->local, ctx);
+	for (i = 0; i < kmsg->ndesc; i++) {
+		struct ipc_kmsg_desc *d = &kmsg->desc[i];
+
+		if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
+			for (j = 0; d->rights && j < d->count; j++)
+				fn(&d->rights[j], ctx);
+		} else if (d->type == MACH_MSG_PORT_DESCRIPTOR ||
+			   d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
+			fn(&d->right, ctx);
+		}
+	}
+}
+
+static void apply_one(struct ipc_msg_right *r, void *ctx)
+{
+	ipc_msg_right_apply(r);
+}
+
+/* Rights taken from the space but never counted: just drop references. */
+static void drop_uncounted(struct ipc_msg_right *r, void *ctx)
+{
+	if (IPC_OBJECT_REAL(r->obj))
+		ipc_object_put(r->obj);
+	r->obj = NULL;
+}
+
+/* Conditions: the sender's space lock held, its copyin aborted. */
+static void revert_one(struct ipc_msg_right *r, void *ctx)
+{
+	struct ipc_space *space = ctx;
+	struct ipc_entry *entry;
+	mach_port_name_t name = 0;
+
+	if (IPC_OBJECT_REAL(r->obj) && r->disp == MACH_MSG_TYPE_MOVE_RECEIVE) {
+		entry = ipc_entry_by_port(space, ipc_port_from_object(r->obj));
+		name = entry ? entry->name : 0;
+	}
+	ipc_msg_right_revert(r, space, name);
+}
+
+/*
+ * parse_body - check the descriptors of a complex message and copy in its
+ * out-of-line memory and port-name arrays
+ * Conditions: no locks held; may fault and sleep.
+ * Returns: MACH_MSG_SUCCESS or a MACH_SEND_* error.
+ */
+static int parse_body(struct machina_task *task, struct ipc_kmsg *kmsg,
+		      u32 **names_out)
+{
+	u32 body_size = kmsg->size - HDR_SIZE, off, count, i;
+	u8 *body = kmsg->body;
+	u32 *names;
+
+	if (body_size < sizeof(u32))
+		return MACH_SEND_MSG_TOO_SMALL;
+	memcpy(&count, body, sizeof(count));
+	if (count > (body_size - 4) / MACH_PORT_DESC_SIZE)
+		return MACH_SEND_MSG_TOO_SMALL;
+	kmsg->desc = kvcalloc(count, sizeof(*kmsg->desc), GFP_KERNEL_ACCOUNT);
+	names = kvcalloc(count, sizeof(*names), GFP_KERNEL_ACCOUNT);
+	if ((count && !kmsg->desc) || (count && !names)) {
+		kvfree(names);
+		return MACH_SEND_NO_BUFFER;
+	}
+	*names_out = names;
+	kmsg->ndesc = count;
+
+	off = 4;
+	for (i = 0; i < count; i++) {
+		struct ipc_kmsg_desc *d = &kmsg->desc[i];
+		u8 *p = body + off;
+
+		if (off + MACH_PORT_DESC_SIZE > body_size)
+			return MACH_SEND_MSG_TOO_SMALL;
+		d->type = desc_type_at(p);
+		if (d->type != MACH_MSG_PORT_DESCRIPTOR &&
+		    off + MACH_DESC64_SIZE > body_size)
+			return MACH_SEND_MSG_TOO_SMALL;
+
+		switch (d->type) {
+		case MACH_MSG_PORT_DESCRIPTOR: {
+			struct mach_port_desc pd;
+
+			memcpy(&pd, p, sizeof(pd));
+			names[i] = pd.name;
+			d->disp = pd.disposition;
+			off += MACH_PORT_DESC_SIZE;
+			break;
+		}
+		case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
+			struct mach_guarded_port_desc gd;
+
+			memcpy(&gd, p, sizeof(gd));
+			names[i] = gd.name;
+			d->disp = gd.disposition;
+			d->context = gd.context;
+			d->guard_flags = gd.flags;
+			if (gd.flags & ~MACH_MSG_GUARD_FLAGS_MASK ||
+			    gd.disposition != MACH_MSG_TYPE_MOVE_RECEIVE)
+				return MACH_SEND_INVALID_TYPE;
+			off += MACH_DESC64_SIZE;
+			break;
+		}
+		case MACH_MSG_OOL_DESCRIPTOR:
+		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
+			struct mach_ool_desc od;
+
+			memcpy(&od, p, sizeof(od));
+			d->type = MACH_MSG_OOL_DESCRIPTOR;
+			d->copy = od.copy;
+			d->deallocate = od.deallocate;
+			d->count = od.size;
+			d->user_addr = od.address;
+			if (od.copy > MACH_MSG_VIRTUAL_COPY)
+				return MACH_SEND_INVALID_TYPE;
+			if (od.size) {
+				if (!machina_task_charge(task, od.size))
+					return MACH_SEND_NO_BUFFER;
+				kmsg->charge += od.size;
+				d->data = kvmalloc(od.size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+				if (!d->data)
+					return MACH_SEND_NO_BUFFER;
+				if (copy_from_user(d->data, u64_to_user_ptr(od.address), od.size))
+					return MACH_SEND_INVALID_MEMORY;
+			}
+			off += MACH_DESC64_SIZE;
+			break;
+		}
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
+			struct mach_ool_ports_desc opd;
+			u64 bytes;
+
+			memcpy(&opd, p, sizeof(opd));
+			d->copy = opd.copy;
+			d->deallocate = opd.deallocate;
+			d->disp = opd.disposition;
+			d->count = opd.count;
+			d->user_addr = opd.address;
+			if (opd.copy > MACH_MSG_VIRTUAL_COPY)
+				return MACH_SEND_INVALID_TYPE;
+			bytes = (u64)opd.count * (sizeof(u32) + sizeof(struct ipc_msg_right));
+			if (!machina_task_charge(task, bytes))
+				return MACH_SEND_NO_BUFFER;
+			kmsg->charge += bytes;
+			d->rights = kvcalloc(max(opd.count, 1u), sizeof(*d->rights),
+					     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+			d->data = kvmalloc_array(max(opd.count, 1u), sizeof(u32),
+						 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+			if (!d->rights || !d->data)
+				return MACH_SEND_NO_BUFFER;
+			if (opd.count && copy_from_user(d->data, u64_to_user_ptr(opd.address),
+							(size_t)opd.count * sizeof(u32)))
+				return MACH_SEND_INVALID_MEMORY;
+			off += MACH_DESC64_SIZE;
+			break;
+		}
+		default:
+			return MACH_SEND_INVALID_TYPE;
+		}
+	}
+	return MACH_MSG_SUCCESS;
+}
+
+/* Conditions: space->lock held.  Returns MACH_MSG_SUCCESS or a send error. */
+static int copyin_body(struct ipc_copyin *c, struct ipc_kmsg *kmsg, u32 *names)
+{
+	u32 i, j;
+	int kr;
+
+	for (i = 0; i < kmsg->ndesc; i++) {
+		struct ipc_kmsg_desc *d = &kmsg->desc[i];
+
+		switch (d->type) {
+		case MACH_MSG_PORT_DESCRIPTOR:
+			kr = ipc_copyin_right(c, names[i], d->disp, &d->right);
+			if (kr == KERN_INVALID_VALUE)
+				return MACH_SEND_INVALID_TYPE;
+			if (kr)
+				return MACH_SEND_INVALID_RIGHT;
+			break;
+		case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
+			struct ipc_entry *entry = ipc_entry_lookup(c->space, names[i]);
+			struct ipc_port *port;
+			bool was_guarded;
+
+			if (!entry || !(entry->type & MACH_PORT_TYPE_RECEIVE))
+				return MACH_SEND_INVALID_RIGHT;
+			port = ipc_port_from_object(entry->object);
+			/* The guard must match to move a guarded right. */
+			if (port->guarded && port->context != d->context)
+				return MACH_SEND_INVALID_RIGHT;
+			was_guarded = port->guarded;
+			port->guarded = false;
+			kr = ipc_copyin_right(c, names[i], d->disp, &d->right);
+			port->guarded = was_guarded;
+			if (kr)
+				return MACH_SEND_INVALID_RIGHT;
+			break;
+		}
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
+			u32 *onames = d->data;
+
+			for (j = 0; j < d->count; j++) {
+				kr = ipc_copyin_right(c, onames[j], d->disp, &d->rights[j]);
+				if (kr == KERN_INVALID_VALUE)
+					return MACH_SEND_INVALID_TYPE;
+				if (kr)
+					return MACH_SEND_INVALID_RIGHT;
+			}
+			break;
+		}
+		}
+	}
+	return MACH_MSG_SUCCESS;
+}
+
+static bool carries_receive_of(struct ipc_kmsg *kmsg, struct ipc_object *dest)
+{
+	u32 i, j;
+
+	for (i = 0; i < kmsg->ndesc; i++) {
+		struct ipc_kmsg_desc *d = &kmsg->desc[i];
+
+		if (d->rights) {
+			for (j = 0; j < d->count; j++)
+				if (d->rights[j].obj == dest &&
+				    d->rights[j].type == MACH_MSG_TYPE_PORT_RECEIVE)
+					return true;
+		} else if (d->right.obj == dest &&
+			   d->right.type == MACH_MSG_TYPE_PORT_RECEIVE) {
+			return true;
+		}
+	}
+	return kmsg->local.obj == dest && kmsg->local.type == MACH_MSG_TYPE_PORT_RECEIVE;
+}
+
+static void record_sender(struct machina_task *task, struct ipc_kmsg *kmsg)
+{
+	const struct cred *cred = current_cred();
+
+	kmsg->euid = cred->euid;
+	kmsg->ruid = cred->uid;
+	kmsg->egid = cred->egid;
+	kmsg->rgid = cred->gid;
+	kmsg->sender_pid = get_pid(task_tgid(current));
+	kmsg->sender_sid = pid_nr(task_session(current));
+	kmsg->pidversion = (u32)task->serial;
+}
+
+struct sender_range {
+	unsigned long start, len;
+};
+
+/*
+ * sender_ranges - the sender's memory to unmap once the message is queued
+ * (descriptors with deallocate set), taken before queueing because the
+ * message may be received and freed at once.
+ * Returns: the number of ranges; *out is NULL when there are none, or a
+ * kmalloc'd array.
+ */
+static u32 sender_ranges(struct ipc_kmsg *kmsg, struct sender_range **out)
+{
+	struct sender_range *r = NULL;
+	u32 i, n = 0;
+
+	*out = NULL;
+	for (i = 0; i < kmsg->ndesc; i++) {
+		struct ipc_kmsg_desc *d = &kmsg->desc[i];
+		u64 len;
+
+		if (!d->deallocate || !d->user_addr)
+			continue;
+		if (d->type == MACH_MSG_OOL_DESCRIPTOR)
+			len = d->count;
+		else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR)
+			len = (u64)d->count * sizeof(u32);
+		else
+			continue;
+		if (!len)
+			continue;
+		if (!r) {
+			r = kmalloc_array(kmsg->ndesc, sizeof(*r), GFP_KERNEL);
+			if (!r)
+				return 0;
+		}
+		r[n].start = d->user_addr & PAGE_MASK;
+		r[n].len = PAGE_ALIGN(d->user_addr + len) - r[n].start;
+		n++;
+	}
+	*out = r;
+	return n;
+}
+
+static void unmap_sender_ranges(struct sender_range *r, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		vm_munmap(r[i].start, r[i].len);
+	kfree(r);
+}
+
+/* The queue-limit exemption: send-once destinations and kernel ports. */
+static bool bypasses_qlimit(u8 disp, struct ipc_port *dest)
+{
+	return disp == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
+	       disp == MACH_MSG_TYPE_MAKE_SEND_ONCE || dest->kobject_type;
+}
+
+/*
+ * lookup_dest - the port the header's remote name and disposition reach
+ * Returns: a referenced port, or NULL (MACH_SEND_INVALID_DEST).
+ */
+static struct ipc_port *lookup_dest(struct ipc_space *space,
+				    mach_port_name_t name, u8 disp)
+{
+	struct ipc_port *port = NULL;
+	struct ipc_entry *entry;
+	u32 need;
+
+	switch (disp) {
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		need = MACH_PORT_TYPE_RECEIVE;
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND:
+	case MACH_MSG_TYPE_COPY_SEND:
+		need = MACH_PORT_TYPE_SEND;
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		need = MACH_PORT_TYPE_SEND_ONCE;
+		break;
+	default:
+		return NULL;
+	}
+	mutex_lock(&space->lock);
+	entry = space->active ? ipc_entry_lookup(space, name) : NULL;
+	if (entry && !(need == MACH_PORT_TYPE_RECEIVE) && ipc_right_check(space, entry))
+		entry = NULL;
+	if (entry && (entry->type & need)) {
+		port = ipc_port_from_object(entry->object);
+		ipc_port_get(port);
+	}
+	mutex_unlock(&space->lock);
+	return port;
+}
+
+/*
+ * msg_send - the send half of mach_msg
+ * Conditions: process context, no locks held; may sleep (MACH_SEND_TIMEOUT
+ * bounds the wait for queue room).
+ * Returns: MACH_MSG_SUCCESS or a MACH_SEND_* code; on failure the sender's
+ * rights and memory are as they were.
+ */
+static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
+		    u32 option, u32 timeout)
+{
+	struct ipc_space *space = task->space;
+	struct sender_range *ranges;
+	struct mach_msg_header hdr;
+	struct ipc_port *dest = NULL;
+	struct ipc_kmsg *kmsg;
+	struct ipc_copyin c;
+	u32 *names = NULL, nranges;
+	bool reserved = false;
+	u8 rdisp, ldisp;
+	int mr;
+
+	if (send_size < HDR_SIZE || send_size % 4)
+		return MACH_SEND_MSG_TOO_SMALL;
+	if (send_size > max(machina_max_msg_size, MACH_MSG_SIZE_RELIABLE))
+		return MACH_SEND_TOO_LARGE;
+	if (copy_from_user(&hdr, u64_to_user_ptr(uaddr), HDR_SIZE))
+		return MACH_SEND_INVALID_DATA;
+	if (hdr.msgh_bits & ~MACH_MSGH_BITS_USER)
+		return MACH_SEND_INVALID_HEADER;
+	rdisp = MACH_MSGH_BITS_REMOTE(hdr.msgh_bits);
+	ldisp = MACH_MSGH_BITS_LOCAL(hdr.msgh_bits);
+
+	if (!machina_task_charge(task, send_size))
+		return MACH_SEND_NO_BUFFER;
+	kmsg = ipc_kmsg_alloc(send_size);
+	if (!kmsg) {
+		machina_task_uncharge(task, send_size);
+		return MACH_SEND_NO_BUFFER;
+	}
+	machina_task_get(task);
+	kmsg->charge_task = task;
+	kmsg->charge = send_size;
+	kmsg->id = hdr.msgh_id;
+	kmsg->bits = hdr.msgh_bits & MACH_MSGH_BITS_COMPLEX;
+	if (copy_from_user(kmsg->body, u64_to_user_ptr(uaddr + HDR_SIZE),
+			   send_size - HDR_SIZE)) {
+		mr = MACH_SEND_INVALID_DATA;
+		goto out_free;
+	}
+	record_sender(task, kmsg);
+	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
+		mr = parse_body(task, kmsg, &names);
+		if (mr)
+			goto out_free;
+	}
+
+	dest = lookup_dest(space, hdr.msgh_remote_port, rdisp);
+	if (!dest) {
+		mr = MACH_SEND_INVALID_DEST;
+		goto out_free;
+	}
+	if (!bypasses_qlimit(rdisp, dest)) {
+		mr = ipc_mqueue_reserve(dest, option, timeout);
+		if (mr)
+			goto out_free;
+		reserved = true;
+	}
+
+	mutex_lock(&space->lock);
+	ipc_copyin_begin(&c, space);
+	mr = MACH_SEND_INVALID_DEST;
+	if (!space->active ||
+	    ipc_copyin_right(&c, hdr.msgh_remote_port, rdisp, &kmsg->remote) ||
+	    kmsg->remote.obj != &dest->obj)
+		goto out_abort;
+	mr = MACH_SEND_INVALID_REPLY;
+	if (hdr.msgh_local_port != MACH_PORT_NULL &&
+	    (ldisp == MACH_MSG_TYPE_MOVE_RECEIVE ||
+	     ipc_copyin_right(&c, hdr.msgh_local_port, ldisp, &kmsg->local)))
+		goto out_abort;
+	mr = copyin_body(&c, kmsg, names);
+	if (mr)
+		goto out_abort;
+	/* A port's own receive right cannot travel in a message to it. */
+	mr = MACH_SEND_INVALID_RIGHT;
+	if (carries_receive_of(kmsg, &dest->obj))
+		goto out_abort;
+
+	walk_rights(kmsg, apply_one, NULL);
+	nranges = sender_ranges(kmsg, &ranges);
+
+	spin_lock(&dest->lock);
+	if (!dest->active) {
+		spin_unlock(&dest->lock);
+		ipc_copyin_abort(&c);
+		walk_rights(kmsg, revert_one, space);
+		kfree(ranges);
+		mr = MACH_SEND_INVALID_DEST;
+		goto out_unlock;
+	}
+	if (reserved) {
+		dest->reserved--;
+		reserved = false;
+	}
+	if (dest->kobject_type) {
+		spin_unlock(&dest->lock);
+		ipc_copyin_commit(&c);
+		ipc_copyin_end(&c);
+		mutex_unlock(&space->lock);
+		ipc_kobject_server(kmsg);
+	} else {
+		ipc_mqueue_enqueue_locked(dest, kmsg);
+		spin_unlock(&dest->lock);
+		/* From here the message may be received and freed at any time. */
+		ipc_copyin_commit(&c);
+		ipc_copyin_end(&c);
+		mutex_unlock(&space->lock);
+	}
+	unmap_sender_ranges(ranges, nranges);
+	kvfree(names);
+	ipc_port_put(dest);
+	return MACH_MSG_SUCCESS;
+
+out_abort:
+	ipc_copyin_abort(&c);
+	walk_rights(kmsg, drop_uncounted, NULL);
+out_unlock:
+	ipc_copyin_end(&c);
+	mutex_unlock(&space->lock);
+out_free:
+	if (reserved)
+		ipc_mqueue_unreserve(dest);
+	ipc_port_put(dest);
+	kvfree(names);
+	ipc_kmsg_free(kmsg);
+	return mr;
+}
+
+static u32 trailer_size(u32 option)
+{
+	switch (GET_RCV_ELEMENTS(option)) {
+	case MACH_RCV_TRAILER_NULL:
+		return MACH_MSG_TRAILER_MINIMUM_SIZE;
+	case MACH_RCV_TRAILER_SEQNO:
+		return MACH_MSG_TRAILER_SEQNO_SIZE;
+	case MACH_RCV_TRAILER_SENDER:
+		return MACH_MSG_TRAILER_SECURITY_SIZE;
+	case MACH_RCV_TRAILER_AUDIT:
+		return MACH_MSG_TRAILER_AUDIT_SIZE;
+	case MACH_RCV_TRAILER_CTX:
+		return MACH_MSG_TRAILER_CONTEXT_SIZE;
+	default:
+		return MACH_MSG_TRAILER_MAX_SIZE;
+	}
+}
+
+static void fill_trailer(struct ipc_kmsg *kmsg, u32 size,
+			 struct mach_msg_trailer_max *t)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	memset(t, 0, sizeof(*t));
+	t->msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
+	t->msgh_trailer_size = size;
+	t->msgh_seqno = kmsg->seqno;
+	t->msgh_context = kmsg->context;
+	if (kmsg->from_kernel)
+		return;	/* Darwin's kernel security and audit tokens are zero. */
+	t->msgh_sender[0] = from_kuid_munged(ns, kmsg->euid);
+	t->msgh_sender[1] = from_kgid_munged(ns, kmsg->egid);
+	t->msgh_audit[0] = from_kuid_munged(ns, kmsg->ruid);	/* auid */
+	t->msgh_audit[1] = from_kuid_munged(ns, kmsg->euid);
+	t->msgh_audit[2] = from_kgid_munged(ns, kmsg->egid);
+	t->msgh_audit[3] = from_kuid_munged(ns, kmsg->ruid);
+	t->msgh_audit[4] = from_kgid_munged(ns, kmsg->rgid);
+	t->msgh_audit[5] = pid_vnr(kmsg->sender_pid);
+	t->msgh_audit[6] = kmsg->sender_sid;
+	t->msgh_audit[7] = kmsg->pidversion;
+}
+
+/*
+ * map_ool - place out-of-line bytes in the receiver's address space
+ * Returns: the address (0 for an empty region) or a negative errno.
+ */
+static long map_ool(const void *data, u64 size)
+{
+	unsigned long addr;
+
+	if (!size)
+		return 0;
+	addr = vm_mmap(NULL, 0, PAGE_ALIGN(size), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return (long)addr;
+	if (copy_to_user((void __user *)addr, data, size)) {
+		vm_munmap(addr, PAGE_ALIGN(size));
+		return -EFAULT;
+	}
+	return addr;
+}
+
+/*
+ * copyout_body - rewrite the descriptors for the receiver into @out,
+ * inserting rights into @space and mapping memory
+ * Conditions: space->lock held.
+ * Returns: bytes written to @out; *err gets MACH_RCV_BODY_ERROR bits for
+ * rights or memory that could not be given (those arrive as
+ * MACH_PORT_DEAD or a zero address).
+ */
+static u32 copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
+			bool guarded_ok, u8 *out, int *err)
+{
+	u32 i, j, w = 0;
+
+	for (i = 0; i < kmsg->ndesc; i++) {
+		struct ipc_kmsg_desc *d = &kmsg->desc[i];
+		mach_port_name_t name;
+
+		switch (d->type) {
+		case MACH_MSG_PORT_DESCRIPTOR:
+		case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
+			u8 type = d->right.type;
+
+			if (ipc_right_copyout(space, &d->right, &name))
+				*err |= MACH_MSG_IPC_SPACE;
+			if (d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR && guarded_ok) {
+				struct mach_guarded_port_desc gd = {
+					.context = d->context, .flags = d->guard_flags,
+					.disposition = type, .name = name,
+					.type = MACH_MSG_GUARDED_PORT_DESCRIPTOR,
+				};
+				memcpy(out + w, &gd, sizeof(gd));
+				w += sizeof(gd);
+			} else {
+				struct mach_port_desc pd = {
+					.name = name, .disposition = type,
+					.type = MACH_MSG_PORT_DESCRIPTOR,
+				};
+				memcpy(out + w, &pd, sizeof(pd));
+				w += sizeof(pd);
+			}
+			break;
+		}
+		case MACH_MSG_OOL_DESCRIPTOR: {
+			struct mach_ool_desc od = {
+				.copy = d->copy, .size = d->count,
+				.type = MACH_MSG_OOL_DESCRIPTOR,
+			};
+			long addr = map_ool(d->data, d->count);
+
+			if (addr < 0) {
+				*err |= MACH_MSG_VM_SPACE;
+				addr = 0;
+				od.size = 0;
+			}
+			od.address = addr;
+			memcpy(out + w, &od, sizeof(od));
+			w += sizeof(od);
+			break;
+		}
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
+			struct mach_ool_ports_desc opd = {
+				.copy = d->copy, .count = d->count,
+				.disposition = d->count ? d->rights[0].type : 0,
+				.type = MACH_MSG_OOL_PORTS_DESCRIPTOR,
+			};
+			u32 *names = d->data;
+			long addr;
+
+			if (!opd.disposition)
+				opd.disposition = ipc_right_received_type(d->disp);
+			for (j = 0; j < d->count; j++)
+				if (ipc_right_copyout(space, &d->rights[j], &names[j]))
+					*err |= MACH_MSG_IPC_SPACE;
+			addr = map_ool(names, (u64)d->count * sizeof(u32));
+			if (addr < 0) {
+				*err |= MACH_MSG_VM_SPACE;
+				addr = 0;
+				opd.count = 0;
+			}
+			opd.address = addr;
+			memcpy(out + w, &opd, sizeof(opd));
+			w += sizeof(opd);
+			break;
+		}
+		}
+	}
+	return w;
+}
+
+/* Bytes the sender's descriptors occupy in the body, after the count. */
+static u32 sent_desc_bytes(struct ipc_kmsg *kmsg)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < kmsg->ndesc; i++)
+		n += kmsg->desc[i].type == MACH_MSG_PORT_DESCRIPTOR ?
+		     MACH_PORT_DESC_SIZE : MACH_DESC64_SIZE;
+	return n;
+}
+
+/*
+ * msg_copyout - deliver a dequeued message to the receiver's buffer
+ * Consumes @kmsg.  @port is where it was queued (the receiver holds its
+ * receive right).
+ * Returns: MACH_MSG_SUCCESS, MACH_RCV_INVALID_DATA (unwritable buffer),
+ * or MACH_RCV_HEADER_ERROR / MACH_RCV_BODY_ERROR with the space or memory
+ * bit when a right or region could not be given.
+ */
+static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
+		       struct ipc_port *port, u64 ubuf, u32 option, u32 tsize)
+{
+	struct ipc_space *space = task->space;
+	bool guarded_ok = option & MACH_RCV_GUARDED_DESC;
+	u32 rsize = ipc_kmsg_rcv_size(kmsg, guarded_ok);
+	struct mach_msg_trailer_max trailer;
+	struct mach_msg_header hdr = { 0 };
+	mach_port_name_t reply_name;
+	u8 *descs = NULL, dest_type, reply_type;
+	u32 dlen = 0, sent_dbytes = 0;
+	int hdr_err = 0, body_err = 0, mr = MACH_MSG_SUCCESS;
+	void __user *u = u64_to_user_ptr(ubuf);
+
+	if (kmsg->ndesc) {
+		descs = kvmalloc_array(kmsg->ndesc, MACH_DESC64_SIZE, GFP_KERNEL);
+		if (!descs) {
+			ipc_kmsg_destroy(kmsg);
+			return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+		}
+	}
+
+	mutex_lock(&space->lock);
+	/* The destination right is used up by the delivery. */
+	dest_type = kmsg->remote.type;
+	if (dest_type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+		ipc_port_consume_send_once(port_of(kmsg->remote.obj));
+	} else {
+		ipc_port_release_send(port_of(kmsg->remote.obj));
+		ipc_port_put(port_of(kmsg->remote.obj));
+	}
+	kmsg->remote.obj = NULL;
+	spin_lock(&port->lock);
+	hdr.msgh_local_port = port->receiver == space ? port->receiver_name : 0;
+	spin_unlock(&port->lock);
+
+	reply_type = kmsg->local.obj ? kmsg->local.type : 0;
+	if (ipc_right_copyout(space, &kmsg->local, &reply_name))
+		hdr_err = MACH_MSG_IPC_SPACE;
+	if (kmsg->ndesc) {
+		dlen = copyout_body(space, kmsg, guarded_ok, descs, &body_err);
+		sent_dbytes = sent_desc_bytes(kmsg);
+	}
+	mutex_unlock(&space->lock);
+
+	hdr.msgh_bits = MACH_MSGH_BITS(reply_type, dest_type) |
+			(kmsg->bits & MACH_MSGH_BITS_COMPLEX);
+	hdr.msgh_size = rsize;
+	hdr.msgh_remote_port = reply_name;
+	hdr.msgh_id = kmsg->id;
+	fill_trailer(kmsg, tsize, &trailer);
+
+	if (copy_to_user(u, &hdr, sizeof(hdr)))
+		goto fault;
+	if (kmsg->ndesc) {
+		/* count, rewritten descriptors, then the inline data after them */
+		u32 rest = kmsg->size - HDR_SIZE - 4 - sent_dbytes;
+
+		if (copy_to_user(u + HDR_SIZE, kmsg->body, 4) ||
+		    copy_to_user(u + HDR_SIZE + 4, descs, dlen) ||
+		    copy_to_user(u + HDR_SIZE + 4 + dlen,
+				 kmsg->body + 4 + sent_dbytes, rest))
+			goto fault;
+	} else if (copy_to_user(u + HDR_SIZE, kmsg->body, kmsg->size - HDR_SIZE)) {
+		goto fault;
+	}
+	if (copy_to_user(u + rsize, &trailer, tsize))
+		goto fault;
+	goto out;
+fault:
+	mr = MACH_RCV_INVALID_DATA;
+out:
+	kvfree(descs);
+	ipc_kmsg_free(kmsg);
+	if (mr)
+		return mr;
+	if (hdr_err)
+		return MACH_RCV_HEADER_ERROR | hdr_err;
+	if (body_err)
+		return MACH_RCV_BODY_ERROR | body_err;
+	return MACH_MSG_SUCCESS;
+}
+
+/*
+ * msg_receive - the receive half of mach_msg
+ * Conditions: process context, no locks held; sleeps interruptibly
+ * (MACH_RCV_TIMEOUT bounds the wait).
+ */
+static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
+		       mach_port_name_t rcv_name, u32 option, u32 timeout)
+{
+	struct ipc_space *space = task->space;
+	struct ipc_mqueue_rcv rcv = {
+		.option = option, .timeout_ms = timeout, .rcv_size = rcv_size,
+		.rcv_guarded = !!(option & MACH_RCV_GUARDED_DESC),
+	};
+	struct ipc_object *obj = NULL;
+	struct ipc_entry *entry;
+	int mr;
+
+	if (GET_RCV_TYPE(option) != MACH_MSG_TRAILER_FORMAT_0)
+		return MACH_RCV_INVALID_TRAILER;
+	rcv.trailer_size = trailer_size(option);
+
+	mutex_lock(&space->lock);
+	entry = space->active ? ipc_entry_lookup(space, rcv_name) : NULL;
+	if (entry && (entry->type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET))) {
+		obj = entry->object;
+		ipc_object_get(obj);
+	}
+	mutex_unlock(&space->lock);
+	if (!obj)
+		return MACH_RCV_INVALID_NAME;
+
+	mr = ipc_mqueue_receive(space, obj, &rcv);
+	ipc_object_put(obj);
+	if (mr == MACH_RCV_TOO_LARGE) {
+		u32 needed = rcv.needed - rcv.trailer_size;
+
+		if (rcv.kmsg)
+			ipc_kmsg_destroy(rcv.kmsg);
+		if (rcv.port)
+			ipc_port_put(rcv.port);
+		/* The size it takes (without trailer), as Darwin reports it. */
+		if (option & MACH_RCV_LARGE &&
+		    copy_to_user(u64_to_user_ptr(ubuf + offsetof(struct mach_msg_header, msgh_size)),
+				 &needed, sizeof(needed)))
+			return MACH_RCV_INVALID_DATA;
+		return MACH_RCV_TOO_LARGE;
+	}
+	if (mr)
+		return mr;
+	mr = msg_copyout(task, rcv.kmsg, rcv.port, ubuf, option, rcv.trailer_size);
+	ipc_port_put(rcv.port);
+	return mr;
+}
+
+/*
+ * machina_call_msg - mach_msg / mach_msg_overwrite
+ * Returns: the mach_msg_return_t, or -EINVAL for non-zero flags, reserved
+ * or notify fields.
+ */
+long machina_call_msg(struct machina_task *task, void *arg)
+{
+	struct machina_msg *m = arg;
+	int mr = MACH_MSG_SUCCESS;
+
+	if (m->flags || m->reserved || m->notify)
+		return -EINVAL;
+	if (m->option & ~MACH_MSG_OPTIONS_KNOWN)
+		return (m->option & MACH_SEND_MSG) ? MACH_SEND_INVALID_OPTIONS :
+						     MACH_RCV_INVALID_NOTIFY;
+	if (m->option & MACH_SEND_MSG) {
+		mr = msg_send(task, m->msg, m->send_size, m->option, m->timeout);
+		if (mr)
+			return mr;
+	}
+	if (m->option & MACH_RCV_MSG)
+		mr = msg_receive(task, m->rcv_msg ? m->rcv_msg : m->msg,
+				 m->rcv_size, m->rcv_name, m->option, m->timeout);
+	return mr;
+}

@@ -1,0 +1,1338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mach_port_* calls, mach_reply_port and mach_task_self.
+ *
+ * Each call names its target task by the caller's name for the task's port
+ * (machina_task_space_by_name()), locks that task's space and works on the
+ * entry the name denotes.  Return codes are Darwin's: a task name that is
+ * not a send right fails as a Mach RPC to it would (MACH_SEND_INVALID_DEST).
+ */
+#include <linux/hash.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mach/ipc_kmsg.h"
+#include "mach/ipc_kobject.h"
+#include "mach/ipc_notify.h"
+#include "mach/ipc_port.h"
+#include "mach/ipc_pset.h"
+#include "mach/ipc_right.h"
+#include "mach/ipc_space.h"
+#include "mach/kern_return.h"
+#include "mach/task.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+#define KERN_ALREADY_IN_SET 11
+
+/*
+ * lock_target - the target task's space, locked
+ * Returns: KERN_SUCCESS with *spacep locked and referenced (release with
+ * unlock_target()), or the Darwin error.
+ */
+static int lock_target(struct machina_task *task, u32 task_name,
+		       struct ipc_space **spacep)
+{
+	struct ipc_space *space;
+	int kr = KERN_SUCCESS;
+
+	space = machina_task_space_by_name(task, task_name, &kr);
+	if (!space)
+		return kr;
+	mutex_lock(&space->lock);
+	if (!space->active) {
+		mutex_unlock(&space->lock);
+		ipc_space_put(space);
+		return KERN_INVALID_TASK;
+	}
+	*spacep = space;
+	return KERN_SUCCESS;
+}
+
+static void unlock_target(struct ipc_space *space)
+{
+	mutex_unlock(&space->lock);
+	ipc_space_put(space);
+}
+
+/* The entry under @name holding a receive right, or NULL with *kr set. */
+static struct ipc_port *receive_port(struct ipc_space *space, u32 name, int *kr)
+{
+	struct ipc_entry *entry = ipc_entry_lookup(space, name);
+
+	if (!entry) {
+		*kr = KERN_INVALID_NAME;
+		return NULL;
+	}
+	if (!(entry->type & MACH_PORT_TYPE_RECEIVE)) {
+		*kr = KERN_INVALID_RIGHT;
+		return NULL;
+	}
+	return ipc_port_from_object(entry->object);
+}
+
+static bool no_extra(const struct machina_port_args *a)
+{
+	return !a->flags && !a->reserved;
+}
+
+long machina_call_task_self(struct machina_task *task, void *arg)
+{
+	struct machina_name_out *out = arg;
+	struct ipc_space *space = task->space;
+	struct ipc_entry *entry;
+	int kr = KERN_SUCCESS;
+
+	if (out->flags)
+		return -EINVAL;
+	mutex_lock(&space->lock);
+	entry = ipc_entry_lookup(space, task->self_name);
+	/* If the program gave its self name away, it gets a fresh one. */
+	if (!entry || entry->object != &task->self_port->obj ||
+	    !(entry->type & MACH_PORT_TYPE_SEND)) {
+		entry = ipc_entry_by_port(space, task->self_port);
+		if (entry) {
+			task->self_name = entry->name;
+		} else {
+			ipc_port_copy_send(task->self_port);
+			ipc_port_get(task->self_port);
+			kr = ipc_right_new(space, &task->self_port->obj,
+					   MACH_PORT_TYPE_SEND, &task->self_name, NULL);
+			if (kr) {
+				ipc_port_release_send(task->self_port);
+				ipc_port_put(task->self_port);
+			}
+		}
+	}
+	out->name = task->self_name;
+	mutex_unlock(&space->lock);
+	return kr;
+}
+
+/* A new port whose receive right is named in @space.  space->lock held. */
+static int new_receive(struct ipc_space *space, struct ipc_port **portp,
+		       mach_port_name_t *namep, mach_port_name_t want)
+{
+	struct ipc_port *port = ipc_port_alloc();
+	struct ipc_entry *entry;
+	int kr;
+
+	if (!port)
+		return KERN_RESOURCE_SHORTAGE;
+	if (want) {
+		kr = ipc_entry_alloc_name(space, want, &entry);
+		if (!kr) {
+			entry->object = &port->obj;
+			entry->type = MACH_PORT_TYPE_RECEIVE;
+			if (ipc_revmap_insert(space, entry)) {
+				entry->object = NULL;
+				entry->type = 0;
+				ipc_entry_free(space, entry);
+				kr = KERN_RESOURCE_SHORTAGE;
+			} else {
+				*namep = entry->name;
+			}
+		}
+	} else {
+		kr = ipc_right_new(space, &port->obj, MACH_PORT_TYPE_RECEIVE,
+				   namep, NULL);
+	}
+	if (kr) {
+		port->active = false;
+		ipc_port_put(port);
+		return kr;
+	}
+	port->receiver = space;
+	port->receiver_name = *namep;
+	if (portp)
+		*portp = port;
+	return KERN_SUCCESS;
+}
+
+long machina_call_reply_port(struct machina_task *task, void *arg)
+{
+	struct machina_name_out *out = arg;
+	struct ipc_space *space = task->space;
+	int kr;
+
+	if (out->flags)
+		return -EINVAL;
+	mutex_lock(&space->lock);
+	kr = space->active ? new_receive(space, NULL, &out->name, 0) : KERN_INVALID_TASK;
+	mutex_unlock(&space->lock);
+	if (kr)
+		out->name = MACH_PORT_NULL;
+	return kr;
+}
+
+/* allocate / allocate_name: @want is 0 for "any name". */
+static int allocate(struct ipc_space *space, u32 right, mach_port_name_t want,
+		    mach_port_name_t *namep)
+{
+	struct ipc_entry *entry;
+	struct ipc_pset *pset;
+	int kr;
+
+	switch (right) {
+	case MACH_PORT_RIGHT_RECEIVE:
+		return new_receive(space, NULL, namep, want);
+	case MACH_PORT_RIGHT_PORT_SET:
+		pset = ipc_pset_alloc();
+		if (!pset)
+			return KERN_RESOURCE_SHORTAGE;
+		kr = want ? ipc_entry_alloc_name(space, want, &entry) :
+			    ipc_entry_alloc(space, &entry);
+		if (kr) {
+			ipc_object_put(&pset->obj);
+			return kr;
+		}
+		entry->object = &pset->obj;
+		entry->type = MACH_PORT_TYPE_PORT_SET;
+		*namep = entry->name;
+		return KERN_SUCCESS;
+	case MACH_PORT_RIGHT_DEAD_NAME:
+		kr = want ? ipc_entry_alloc_name(space, want, &entry) :
+			    ipc_entry_alloc(space, &entry);
+		if (kr)
+			return kr;
+		entry->type = MACH_PORT_TYPE_DEAD_NAME;
+		entry->urefs = 1;
+		*namep = entry->name;
+		return KERN_SUCCESS;
+	default:
+		return KERN_INVALID_VALUE;
+	}
+}
+
+long machina_call_port_allocate(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_space *space;
+	int kr;
+
+	if (!no_extra(a) || a->name || a->delta || a->value || a->context)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	kr = allocate(space, a->right, 0, &a->name);
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_allocate_name(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_space *space;
+	int kr;
+
+	if (!no_extra(a) || a->delta || a->value || a->context)
+		return -EINVAL;
+	if (!MACH_PORT_VALID(a->name))
+		return KERN_INVALID_VALUE;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	kr = allocate(space, a->right, a->name, &a->name);
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_construct(struct machina_task *task, void *arg)
+{
+	struct machina_port_construct *a = arg;
+	struct ipc_space *space;
+	struct ipc_port *port;
+	struct ipc_entry *entry;
+	int kr;
+
+	if (a->flags || a->reserved || a->name)
+		return -EINVAL;
+	if (a->mpo_flags & ~MPO_KNOWN)
+		return KERN_INVALID_ARGUMENT;
+	if ((a->mpo_flags & MPO_QLIMIT) && a->mpo_qlimit > MACH_PORT_QLIMIT_MAX)
+		return KERN_INVALID_VALUE;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	kr = new_receive(space, &port, &a->name, 0);
+	if (kr)
+		goto out;
+	spin_lock(&port->lock);
+	if (a->mpo_flags & MPO_QLIMIT)
+		port->qlimit = a->mpo_qlimit;
+	port->context = a->context;
+	if (a->mpo_flags & MPO_CONTEXT_AS_GUARD) {
+		port->guarded = true;
+		port->strict_guard = a->mpo_flags & MPO_STRICT;
+	}
+	port->immovable_receive = a->mpo_flags & MPO_IMMOVABLE_RECEIVE;
+	port->tempowner_flags = a->mpo_flags & (MPO_TEMPOWNER | MPO_IMPORTANCE_RECEIVER |
+						MPO_DENAP_RECEIVER);
+	if (a->mpo_flags & MPO_INSERT_SEND_RIGHT) {
+		port->srights++;
+		port->mscount++;
+	}
+	spin_unlock(&port->lock);
+	if (a->mpo_flags & MPO_INSERT_SEND_RIGHT) {
+		entry = ipc_entry_lookup(space, a->name);
+		entry->type |= MACH_PORT_TYPE_SEND;
+		entry->urefs = 1;
+	}
+out:
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_destruct(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_space *space;
+	struct ipc_entry *entry;
+	struct ipc_port *port;
+	int kr;
+
+	if (!no_extra(a) || a->right || a->value)
+		return -EINVAL;
+	if (a->delta > 0)
+		return KERN_INVALID_VALUE;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	port = receive_port(space, a->name, &kr);
+	if (!port)
+		goto out;
+	if (port->guarded && port->context != a->context) {
+		kr = KERN_INVALID_ARGUMENT;
+		goto out;
+	}
+	entry = ipc_entry_lookup(space, a->name);
+	if (a->delta) {
+		kr = ipc_right_delta(space, entry, MACH_PORT_RIGHT_SEND, a->delta);
+		if (kr)
+			goto out;
+	}
+	port->guarded = false;
+	kr = ipc_right_delta(space, entry, MACH_PORT_RIGHT_RECEIVE, -1);
+out:
+	unlock_target(space);
+	return kr;
+}
+
+/* The shape of deallocate, destroy: one name, one operation. */
+static long name_op(struct machina_task *task, struct machina_port_args *a,
+		    int (*op)(struct ipc_space *, struct ipc_entry *))
+{
+	struct ipc_space *space;
+	struct ipc_entry *entry;
+	int kr;
+
+	if (!no_extra(a) || a->right || a->delta || a->value || a->context)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	entry = ipc_entry_lookup(space, a->name);
+	kr = entry ? op(space, entry) : KERN_INVALID_NAME;
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_deallocate(struct machina_task *task, void *arg)
+{
+	return name_op(task, arg, ipc_right_dealloc);
+}
+
+long machina_call_port_destroy(struct machina_task *task, void *arg)
+{
+	return name_op(task, arg, ipc_right_destroy);
+}
+
+long machina_call_port_mod_refs(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_space *space;
+	struct ipc_entry *entry;
+	int kr;
+
+	if (!no_extra(a) || a->value || a->context)
+		return -EINVAL;
+	if (a->right >= MACH_PORT_RIGHT_NUMBER)
+		return KERN_INVALID_VALUE;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	entry = ipc_entry_lookup(space, a->name);
+	kr = entry ? ipc_right_delta(space, entry, a->right, a->delta) :
+		     KERN_INVALID_NAME;
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_get_refs(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_space *space;
+	struct ipc_entry *entry;
+	int kr;
+
+	if (!no_extra(a) || a->delta || a->value || a->context)
+		return -EINVAL;
+	if (a->right >= MACH_PORT_RIGHT_NUMBER)
+		return KERN_INVALID_VALUE;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	entry = ipc_entry_lookup(space, a->name);
+	if (!entry) {
+		kr = KERN_INVALID_NAME;
+		goto out;
+	}
+	ipc_right_check(space, entry);
+	a->value = 0;
+	if (entry->type & MACH_PORT_TYPE(a->right)) {
+		switch (a->right) {
+		case MACH_PORT_RIGHT_SEND:
+		case MACH_PORT_RIGHT_DEAD_NAME:
+			a->value = entry->urefs;
+			break;
+		default:
+			a->value = 1;
+		}
+	}
+out:
+	unlock_target(space);
+	return kr;
+}
+
+/* Conditions: space->lock held. */
+static u32 entry_type_bits(struct ipc_entry *entry)
+{
+	u32 type = entry->type;
+	struct ipc_request *req = entry->request;
+
+	if (req && !list_empty(&req->port_link))
+		type |= req->kind == MACH_NOTIFY_SEND_POSSIBLE ?
+			MACH_PORT_TYPE_SPREQUEST : MACH_PORT_TYPE_DNREQUEST;
+	return type;
+}
+
+long machina_call_port_type(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_space *space;
+	struct ipc_entry *entry;
+	int kr;
+
+	if (!no_extra(a) || a->right || a->delta || a->value || a->context)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	entry = ipc_entry_lookup(space, a->name);
+	if (entry) {
+		ipc_right_check(space, entry);
+		a->value = entry_type_bits(entry);
+	} else {
+		kr = KERN_INVALID_NAME;
+	}
+	unlock_target(space);
+	return kr;
+}
+
+/*
+ * copyout_named - put right @r into @space under exactly @name
+ * Conditions: space->lock held.  Consumes @r on success.
+ * Returns: KERN_SUCCESS, KERN_NAME_EXISTS (the name holds something else),
+ * KERN_RIGHT_EXISTS (the port already has another name here, or the name
+ * already holds that right), KERN_RESOURCE_SHORTAGE / KERN_NO_SPACE.
+ */
+static int copyout_named(struct ipc_space *space, struct ipc_msg_right *r,
+			 mach_port_name_t name)
+{
+	struct ipc_port *port = ipc_port_from_object(r->obj);
+	struct ipc_entry *entry = ipc_entry_lookup(space, name);
+	struct ipc_entry *other = ipc_entry_by_port(space, port);
+	u32 add = r->type == MACH_MSG_TYPE_PORT_SEND ? MACH_PORT_TYPE_SEND :
+		  r->type == MACH_MSG_TYPE_PORT_RECEIVE ? MACH_PORT_TYPE_RECEIVE :
+		  MACH_PORT_TYPE_SEND_ONCE;
+	int kr;
+
+	if (entry) {
+		if (entry->object != r->obj || add == MACH_PORT_TYPE_SEND_ONCE)
+			return KERN_NAME_EXISTS;
+		if (add == MACH_PORT_TYPE_RECEIVE && (entry->type & add))
+			return KERN_RIGHT_EXISTS;
+		if (add == MACH_PORT_TYPE_SEND && (entry->type & MACH_PORT_TYPE_SEND)) {
+			if (entry->urefs < MACH_PORT_UREFS_MAX)
+				entry->urefs++;
+			ipc_port_release_send(port);
+		} else {
+			entry->type |= add;
+			if (add == MACH_PORT_TYPE_SEND)
+				entry->urefs = 1;
+		}
+		ipc_port_put(port);
+	} else {
+		if (other && add != MACH_PORT_TYPE_SEND_ONCE)
+			return KERN_RIGHT_EXISTS;
+		kr = ipc_entry_alloc_name(space, name, &entry);
+		if (kr)
+			return kr;
+		entry->object = r->obj;
+		entry->type = add;
+		entry->urefs = add == MACH_PORT_TYPE_RECEIVE ? 0 : 1;
+		if (add != MACH_PORT_TYPE_SEND_ONCE && ipc_revmap_insert(space, entry)) {
+			entry->object = NULL;
+			entry->type = 0;
+			ipc_entry_free(space, entry);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+	}
+	if (add == MACH_PORT_TYPE_RECEIVE) {
+		spin_lock(&port->lock);
+		port->receiver = space;
+		port->receiver_name = entry->name;
+		spin_unlock(&port->lock);
+	}
+	r->obj = NULL;
+	return KERN_SUCCESS;
+}
+
+static int copyin_error(int kr)
+{
+	return kr == KERN_INVALID_VALUE ? KERN_INVALID_VALUE : kr;
+}
+
+long machina_call_port_insert_right(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_space *space, *own = task->space;
+	struct ipc_msg_right r;
+	struct ipc_copyin c;
+	int kr;
+
+	if (!no_extra(a) || a->delta || a->context)
+		return -EINVAL;
+	if (!MACH_PORT_VALID(a->name))
+		return KERN_INVALID_VALUE;
+	if (!MACH_PORT_VALID(a->value))
+		return KERN_INVALID_CAPABILITY;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	if (space != own) {
+		/* Rights cross spaces one lock at a time. */
+		mutex_unlock(&space->lock);
+		mutex_lock(&own->lock);
+	}
+	ipc_copyin_begin(&c, own);
+	kr = ipc_copyin_right(&c, a->value, a->right, &r);
+	if (kr) {
+		ipc_copyin_abort(&c);
+		ipc_copyin_end(&c);
+		if (space != own) {
+			mutex_unlock(&own->lock);
+			ipc_space_put(space);
+		} else {
+			unlock_target(space);
+		}
+		return copyin_error(kr);
+	}
+	if (r.obj == IPC_DEAD) {
+		ipc_copyin_abort(&c);
+		ipc_copyin_end(&c);
+		kr = KERN_INVALID_CAPABILITY;
+		goto out;
+	}
+	if (space == own) {
+		/* Fail before taking anything if the name cannot take it. */
+		struct ipc_entry *entry = ipc_entry_lookup(space, a->name);
+
+		if (entry && entry->undo) {
+			/* The name is the source itself: check against its saved state. */
+		} else if (entry && entry->object != r.obj) {
+			kr = KERN_NAME_EXISTS;
+		} else if (!entry && r.type != MACH_MSG_TYPE_PORT_SEND_ONCE &&
+			   ipc_entry_by_port(space, ipc_port_from_object(r.obj))) {
+			struct ipc_entry *o = ipc_entry_by_port(space,
+								ipc_port_from_object(r.obj));
+			/* Allowed only if the other name is about to lose its rights. */
+			if (!o->undo || (o->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE)))
+				kr = KERN_RIGHT_EXISTS;
+		}
+		if (kr) {
+			ipc_copyin_abort(&c);
+			ipc_copyin_end(&c);
+			ipc_object_put(r.obj);
+			goto out;
+		}
+	}
+	ipc_msg_right_apply(&r);
+	ipc_copyin_commit(&c);
+	ipc_copyin_end(&c);
+	if (space != own) {
+		mutex_unlock(&own->lock);
+		mutex_lock(&space->lock);
+	}
+	kr = copyout_named(space, &r, a->name);
+	if (kr)
+		ipc_msg_right_destroy(&r);
+out:
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_extract_right(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_space *space, *own = task->space;
+	struct ipc_msg_right r;
+	struct ipc_copyin c;
+	int kr;
+
+	if (!no_extra(a) || a->delta || a->value || a->context)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	if (!ipc_entry_lookup(space, a->name)) {
+		unlock_target(space);
+		return KERN_INVALID_NAME;
+	}
+	ipc_copyin_begin(&c, space);
+	kr = ipc_copyin_right(&c, a->name, a->right, &r);
+	if (kr || r.obj == IPC_DEAD) {
+		ipc_copyin_abort(&c);
+		ipc_copyin_end(&c);
+		unlock_target(space);
+		return kr ? copyin_error(kr) : KERN_INVALID_CAPABILITY;
+	}
+	ipc_msg_right_apply(&r);
+	ipc_copyin_commit(&c);
+	ipc_copyin_end(&c);
+	if (space != own) {
+		mutex_unlock(&space->lock);
+		mutex_lock(&own->lock);
+	}
+	a->value2 = r.type;
+	kr = ipc_right_copyout(own, &r, &a->value);
+	mutex_unlock(&own->lock);
+	ipc_space_put(space);
+	return kr;
+}
+
+/* Conditions: space->lock held.  The set named @name, or NULL with *kr. */
+static struct ipc_pset *pset_by_name(struct ipc_space *space, u32 name, int *kr)
+{
+	struct ipc_entry *entry = ipc_entry_lookup(space, name);
+
+	if (!entry) {
+		*kr = KERN_INVALID_NAME;
+		return NULL;
+	}
+	if (!(entry->type & MACH_PORT_TYPE_PORT_SET)) {
+		*kr = KERN_INVALID_RIGHT;
+		return NULL;
+	}
+	return ipc_pset_from_object(entry->object);
+}
+
+long machina_call_port_move_member(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_pset *pset = NULL;
+	struct ipc_space *space;
+	struct ipc_port *port;
+	int kr;
+
+	if (!no_extra(a) || a->right || a->delta || a->context)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	port = receive_port(space, a->name, &kr);
+	if (port && a->value != MACH_PORT_NULL)
+		pset = pset_by_name(space, a->value, &kr);
+	if (!port || (a->value != MACH_PORT_NULL && !pset))
+		goto out;
+	if (pset && ipc_pset_has_member(pset, port)) {
+		/* Already there: leave every other set only. */
+		ipc_object_get(&pset->obj);
+		ipc_pset_remove_all(port);
+		kr = ipc_pset_add(pset, port);
+		ipc_object_put(&pset->obj);
+		goto out;
+	}
+	ipc_pset_remove_all(port);
+	if (pset)
+		kr = ipc_pset_add(pset, port);
+out:
+	unlock_target(space);
+	return kr;
+}
+
+static long member_op(struct machina_task *task, struct machina_port_args *a,
+		      bool insert)
+{
+	struct ipc_space *space;
+	struct ipc_pset *pset;
+	struct ipc_port *port;
+	int kr;
+
+	if (!no_extra(a) || a->right || a->delta || a->context)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	pset = pset_by_name(space, a->value, &kr);
+	port = pset ? receive_port(space, a->name, &kr) : NULL;
+	if (port)
+		kr = insert ? ipc_pset_add(pset, port) : ipc_pset_remove(pset, port);
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_insert_member(struct machina_task *task, void *arg)
+{
+	return member_op(task, arg, true);
+}
+
+long machina_call_port_extract_member(struct machina_task *task, void *arg)
+{
+	return member_op(task, arg, false);
+}
+
+enum port_field { F_MSCOUNT, F_SEQNO, F_GET_CONTEXT, F_SET_CONTEXT, F_GUARD, F_UNGUARD };
+
+/* The small receive-right setters and getters. */
+static long receive_field(struct machina_task *task, struct machina_port_args *a,
+			  enum port_field f)
+{
+	struct ipc_space *space;
+	struct ipc_port *port;
+	int kr;
+
+	if (!no_extra(a) || a->right || a->delta)
+		return -EINVAL;
+	if ((f == F_MSCOUNT || f == F_SEQNO) && a->context)
+		return -EINVAL;
+	if ((f == F_GET_CONTEXT || f == F_SET_CONTEXT || f == F_UNGUARD) && a->value)
+		return -EINVAL;
+	if (f == F_GET_CONTEXT && a->context)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	port = receive_port(space, a->name, &kr);
+	if (!port)
+		goto out;
+	spin_lock(&port->lock);
+	switch (f) {
+	case F_MSCOUNT:
+		port->mscount = a->value;
+		break;
+	case F_SEQNO:
+		port->seqno = a->value;
+		break;
+	case F_GET_CONTEXT:
+		a->context = port->strict_guard ? 0 : port->context;
+		break;
+	case F_SET_CONTEXT:
+		if (port->guarded)
+			kr = KERN_INVALID_ARGUMENT;
+		else
+			port->context = a->context;
+		break;
+	case F_GUARD:
+		if (port->guarded) {
+			kr = KERN_INVALID_ARGUMENT;
+		} else {
+			port->guarded = true;
+			port->strict_guard = a->value;
+			port->context = a->context;
+		}
+		break;
+	case F_UNGUARD:
+		if (!port->guarded || port->context != a->context) {
+			kr = KERN_INVALID_ARGUMENT;
+		} else {
+			port->guarded = false;
+			port->strict_guard = false;
+			port->context = 0;
+		}
+		break;
+	}
+	spin_unlock(&port->lock);
+out:
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_set_mscount(struct machina_task *task, void *arg)
+{
+	return receive_field(task, arg, F_MSCOUNT);
+}
+
+long machina_call_port_set_seqno(struct machina_task *task, void *arg)
+{
+	return receive_field(task, arg, F_SEQNO);
+}
+
+long machina_call_port_get_context(struct machina_task *task, void *arg)
+{
+	return receive_field(task, arg, F_GET_CONTEXT);
+}
+
+long machina_call_port_set_context(struct machina_task *task, void *arg)
+{
+	return receive_field(task, arg, F_SET_CONTEXT);
+}
+
+long machina_call_port_guard(struct machina_task *task, void *arg)
+{
+	return receive_field(task, arg, F_GUARD);
+}
+
+long machina_call_port_unguard(struct machina_task *task, void *arg)
+{
+	return receive_field(task, arg, F_UNGUARD);
+}
+
+/*
+ * request_dead_name - register (or, with no notify right, cancel) a
+ * dead-name or send-possible request on @entry
+ * Conditions: space->lock held; @notify is a counted send-once right the
+ * call consumes.  *previous gets the replaced request's send-once right.
+ */
+static int request_on_name(struct ipc_space *space, struct ipc_entry *entry,
+			   u8 kind, u32 sync, struct ipc_port *notify,
+			   struct ipc_port **previous)
+{
+	struct ipc_request *old = entry->request, *req = NULL;
+	struct ipc_port *port;
+	bool dead;
+
+	dead = ipc_right_check(space, entry);
+	if (dead) {
+		if (kind == MACH_NOTIFY_DEAD_NAME && sync && notify) {
+			/* Already dead: the notification goes now, with a uref. */
+			if (entry->urefs < MACH_PORT_UREFS_MAX)
+				entry->urefs++;
+			ipc_notify_dead_name(notify, entry->name);
+			return KERN_SUCCESS;
+		}
+		if (notify)
+			ipc_port_release_send_once(notify);
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (!(entry->type & MACH_PORT_TYPE_PORT_RIGHTS)) {
+		if (notify)
+			ipc_port_release_send_once(notify);
+		return KERN_INVALID_RIGHT;
+	}
+	port = ipc_port_from_object(entry->object);
+	if (notify) {
+		req = ipc_request_alloc(kind, entry->name, notify);
+		if (!req) {
+			ipc_port_release_send_once(notify);
+			return KERN_RESOURCE_SHORTAGE;
+		}
+	}
+	spin_lock(&port->lock);
+	if (old && !list_empty(&old->port_link)) {
+		list_del_init(&old->port_link);
+		*previous = old->notify;
+		old->notify = NULL;
+		refcount_dec(&old->ref);	/* the list's; the entry's remains */
+	}
+	if (req) {
+		refcount_inc(&req->ref);	/* the list's */
+		req->armed = true;
+		list_add_tail(&req->port_link, &port->requests);
+	}
+	spin_unlock(&port->lock);
+	ipc_request_put(old);
+	entry->request = req;
+
+	if (req && kind == MACH_NOTIFY_SEND_POSSIBLE && sync) {
+		bool room;
+
+		spin_lock(&port->lock);
+		room = ipc_port_has_room(port);
+		if (room) {
+			list_del_init(&req->port_link);
+			notify = req->notify;
+			req->notify = NULL;
+			refcount_dec(&req->ref);
+		}
+		spin_unlock(&port->lock);
+		if (room)
+			ipc_notify_send_possible(notify, entry->name);
+	}
+	return KERN_SUCCESS;
+}
+
+long machina_call_port_request_notification(struct machina_task *task, void *arg)
+{
+	struct machina_port_notify *a = arg;
+	struct ipc_space *space, *own = task->space;
+	struct ipc_port *port, *notify = NULL, *previous = NULL;
+	struct ipc_msg_right r = { 0 };
+	struct ipc_entry *entry;
+	struct ipc_copyin c;
+	int kr;
+
+	if (a->flags || a->previous)
+		return -EINVAL;
+	switch (a->msgid) {
+	case MACH_NOTIFY_PORT_DESTROYED:
+	case MACH_NOTIFY_NO_SENDERS:
+	case MACH_NOTIFY_DEAD_NAME:
+	case MACH_NOTIFY_SEND_POSSIBLE:
+		break;
+	default:
+		return KERN_INVALID_VALUE;
+	}
+	if (a->notify != MACH_PORT_NULL &&
+	    a->notify_disposition != MACH_MSG_TYPE_MAKE_SEND_ONCE &&
+	    a->notify_disposition != MACH_MSG_TYPE_MOVE_SEND_ONCE)
+		return KERN_INVALID_VALUE;
+
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	entry = ipc_entry_lookup(space, a->name);
+	if (!entry) {
+		kr = KERN_INVALID_NAME;
+		goto out;
+	}
+	if (a->notify != MACH_PORT_NULL) {
+		if (space != own) {
+			kr = KERN_INVALID_ARGUMENT;	/* cross-task requests come later */
+			goto out;
+		}
+		ipc_copyin_begin(&c, own);
+		kr = ipc_copyin_right(&c, a->notify, a->notify_disposition, &r);
+		if (kr || r.obj == IPC_DEAD) {
+			ipc_copyin_abort(&c);
+			ipc_copyin_end(&c);
+			kr = KERN_INVALID_CAPABILITY;
+			goto out;
+		}
+		ipc_msg_right_apply(&r);
+		ipc_copyin_commit(&c);
+		ipc_copyin_end(&c);
+		notify = ipc_port_from_object(r.obj);
+		/* The commit may have freed names: look again. */
+		entry = ipc_entry_lookup(space, a->name);
+		if (!entry) {
+			ipc_port_release_send_once(notify);
+			kr = KERN_INVALID_NAME;
+			goto out;
+		}
+	}
+
+	switch (a->msgid) {
+	case MACH_NOTIFY_PORT_DESTROYED:
+	case MACH_NOTIFY_NO_SENDERS: {
+		struct ipc_port *fire = NULL;
+		u32 mscount = 0;
+
+		if (!(entry->type & MACH_PORT_TYPE_RECEIVE)) {
+			kr = KERN_INVALID_RIGHT;
+			break;
+		}
+		if (a->msgid == MACH_NOTIFY_PORT_DESTROYED && a->sync) {
+			kr = KERN_INVALID_VALUE;
+			break;
+		}
+		port = ipc_port_from_object(entry->object);
+		spin_lock(&port->lock);
+		if (a->msgid == MACH_NOTIFY_PORT_DESTROYED) {
+			previous = port->pdrequest;
+			port->pdrequest = notify;
+		} else {
+			previous = port->nsrequest;
+			port->nsrequest = notify;
+			port->ns_sync = a->sync;
+			if (notify && !port->srights && port->mscount >= a->sync) {
+				fire = notify;
+				port->nsrequest = NULL;
+				mscount = port->mscount;
+			}
+		}
+		spin_unlock(&port->lock);
+		notify = NULL;
+		if (fire)
+			ipc_notify_no_senders(fire, mscount);
+		break;
+	}
+	case MACH_NOTIFY_DEAD_NAME:
+	case MACH_NOTIFY_SEND_POSSIBLE:
+		if (a->msgid == MACH_NOTIFY_SEND_POSSIBLE) {
+			ipc_right_check(space, entry);
+			if (!(entry->type & MACH_PORT_TYPE_SEND_RIGHTS)) {
+				kr = (entry->type & MACH_PORT_TYPE_DEAD_NAME) ?
+				     KERN_INVALID_ARGUMENT : KERN_INVALID_RIGHT;
+				break;
+			}
+		}
+		kr = request_on_name(space, entry, a->msgid, a->sync, notify,
+				     &previous);
+		notify = NULL;
+		break;
+	}
+	if (notify)
+		ipc_port_release_send_once(notify);
+	if (previous) {
+		struct ipc_msg_right pr = {
+			.obj = &previous->obj,
+			.disp = MACH_MSG_TYPE_MOVE_SEND_ONCE,
+			.type = MACH_MSG_TYPE_PORT_SEND_ONCE,
+		};
+
+		if (kr == KERN_SUCCESS && space == own) {
+			if (ipc_right_copyout(own, &pr, &a->previous))
+				a->previous = MACH_PORT_NULL;
+		} else {
+			ipc_port_release_send_once(previous);
+		}
+	}
+out:
+	unlock_target(space);
+	return kr;
+}
+
+/* Conditions: port->lock held. */
+static void port_status(struct ipc_port *port, u32 *st)
+{
+	lockdep_assert_held(&port->lock);
+	st[0] = 0;
+	st[1] = port->seqno;
+	st[2] = port->mscount;
+	st[3] = port->qlimit;
+	st[4] = port->msgcount;
+	st[5] = port->sorights;
+	st[6] = port->srights > 0;
+	st[7] = port->pdrequest != NULL;
+	st[8] = port->nsrequest != NULL;
+	st[9] = (port->guarded ? MACH_PORT_STATUS_FLAG_GUARDED : 0) |
+		(port->strict_guard ? MACH_PORT_STATUS_FLAG_STRICT_GUARD : 0) |
+		(port->immovable_receive ? MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE : 0) |
+		((port->tempowner_flags & MPO_TEMPOWNER) ? MACH_PORT_STATUS_FLAG_TEMPOWNER : 0) |
+		((port->tempowner_flags & MPO_IMPORTANCE_RECEIVER) ?
+		 MACH_PORT_STATUS_FLAG_IMP_DONATION : 0);
+}
+
+static u32 port_set_count(struct ipc_port *port)
+{
+	struct ipc_pset_member *m;
+	u32 n = 0;
+
+	lockdep_assert_held(&port->lock);
+	list_for_each_entry(m, &port->memberships, port_link)
+		n++;
+	return n;
+}
+
+long machina_call_port_get_attributes(struct machina_task *task, void *arg)
+{
+	struct machina_port_attr *a = arg;
+	struct ipc_space *space;
+	struct ipc_port *port;
+	struct ipc_request *req;
+	u32 need, n;
+	int kr;
+
+	if (a->flags || a->reserved || a->count > MACHINA_PORT_ATTR_WORDS)
+		return -EINVAL;
+	switch (a->flavor) {
+	case MACH_PORT_LIMITS_INFO:
+		need = MACH_PORT_LIMITS_INFO_COUNT;
+		break;
+	case MACH_PORT_RECEIVE_STATUS:
+		need = MACH_PORT_RECEIVE_STATUS_COUNT;
+		break;
+	case MACH_PORT_DNREQUESTS_SIZE:
+		need = MACH_PORT_DNREQUESTS_SIZE_COUNT;
+		break;
+	case MACH_PORT_INFO_EXT:
+		need = MACH_PORT_INFO_EXT_COUNT;
+		break;
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (a->count < need)
+		return KERN_FAILURE;
+	memset(a->info, 0, sizeof(a->info));
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	port = receive_port(space, a->name, &kr);
+	if (!port)
+		goto out;
+	spin_lock(&port->lock);
+	switch (a->flavor) {
+	case MACH_PORT_LIMITS_INFO:
+		a->info[0] = port->qlimit;
+		break;
+	case MACH_PORT_RECEIVE_STATUS:
+	case MACH_PORT_INFO_EXT:
+		port_status(port, a->info);
+		a->info[0] = port_set_count(port);
+		break;
+	case MACH_PORT_DNREQUESTS_SIZE:
+		n = 0;
+		list_for_each_entry(req, &port->requests, port_link)
+			n++;
+		a->info[0] = n;
+		break;
+	}
+	spin_unlock(&port->lock);
+	a->count = need;
+out:
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_set_attributes(struct machina_task *task, void *arg)
+{
+	struct machina_port_attr *a = arg;
+	struct ipc_space *space;
+	struct ipc_port *port;
+	bool wake = false;
+	int kr;
+
+	if (a->flags || a->reserved || a->count > MACHINA_PORT_ATTR_WORDS)
+		return -EINVAL;
+	switch (a->flavor) {
+	case MACH_PORT_LIMITS_INFO:
+		if (a->count < MACH_PORT_LIMITS_INFO_COUNT)
+			return KERN_FAILURE;
+		if (a->info[0] > MACH_PORT_QLIMIT_MAX)
+			return KERN_INVALID_VALUE;
+		break;
+	case MACH_PORT_DNREQUESTS_SIZE:
+	case MACH_PORT_TEMPOWNER:
+	case MACH_PORT_IMPORTANCE_RECEIVER:
+	case MACH_PORT_DENAP_RECEIVER:
+		break;
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	port = receive_port(space, a->name, &kr);
+	if (!port)
+		goto out;
+	spin_lock(&port->lock);
+	switch (a->flavor) {
+	case MACH_PORT_LIMITS_INFO:
+		wake = a->info[0] > port->qlimit;
+		port->qlimit = a->info[0];
+		break;
+	case MACH_PORT_TEMPOWNER:
+		port->tempowner_flags |= MPO_TEMPOWNER;
+		break;
+	case MACH_PORT_IMPORTANCE_RECEIVER:
+		port->tempowner_flags |= MPO_IMPORTANCE_RECEIVER;
+		break;
+	default:
+		/* Request tables grow by themselves; denap is a hint. */
+		break;
+	}
+	spin_unlock(&port->lock);
+	if (wake)
+		wake_up_all(&port->snd_wq);
+out:
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_names(struct machina_task *task, void *arg)
+{
+	struct machina_port_names *a = arg;
+	u32 __user *unames = u64_to_user_ptr(a->names);
+	u32 __user *utypes = u64_to_user_ptr(a->types);
+	struct ipc_space *space;
+	struct ipc_entry *entry;
+	u32 idx, n = 0;
+	int kr;
+
+	if (a->flags || a->reserved || a->name || a->count)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	ipc_space_for_each_entry(space, idx, entry) {
+		ipc_right_check(space, entry);
+		if (n < a->capacity) {
+			u32 type = entry_type_bits(entry);
+
+			if (put_user(entry->name, unames + n) ||
+			    (a->types && put_user(type, utypes + n))) {
+				kr = -EFAULT;
+				break;
+			}
+		}
+		n++;
+	}
+	a->count = n;
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_get_set_status(struct machina_task *task, void *arg)
+{
+	struct machina_port_names *a = arg;
+	u32 __user *unames = u64_to_user_ptr(a->names);
+	struct ipc_pset_member *m;
+	struct ipc_space *space;
+	struct ipc_pset *pset;
+	u32 n = 0, *names = NULL;
+	int kr;
+
+	if (a->flags || a->reserved || a->types || a->count)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	pset = pset_by_name(space, a->name, &kr);
+	if (!pset)
+		goto out;
+	spin_lock(&pset->lock);
+	n = pset->nmembers;
+	spin_unlock(&pset->lock);
+	names = kvmalloc_array(max(n, 1u), sizeof(*names), GFP_KERNEL);
+	if (!names) {
+		kr = KERN_RESOURCE_SHORTAGE;
+		goto out;
+	}
+	n = 0;
+	spin_lock(&pset->lock);
+	list_for_each_entry(m, &pset->members, pset_link) {
+		if (n == pset->nmembers)
+			break;
+		spin_lock(&m->port->lock);
+		names[n++] = m->port->receiver == space ? m->port->receiver_name : 0;
+		spin_unlock(&m->port->lock);
+	}
+	spin_unlock(&pset->lock);
+	a->count = n;
+	if (copy_to_user(unames, names, min(n, a->capacity) * sizeof(u32)))
+		kr = -EFAULT;
+out:
+	kvfree(names);
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_peek(struct machina_task *task, void *arg)
+{
+	struct machina_port_peek *a = arg;
+	struct mach_msg_trailer_max t;
+	struct ipc_space *space;
+	struct ipc_kmsg *kmsg, *found = NULL;
+	struct ipc_port *port;
+	u32 seqno, want, tsize;
+	int kr;
+
+	if (a->flags || a->msg_size || a->msg_id)
+		return -EINVAL;
+	if (GET_RCV_TYPE(a->trailer_type) != MACH_MSG_TRAILER_FORMAT_0 ||
+	    (a->trailer_type & ~MACH_RCV_TRAILER_MASK))
+		return KERN_INVALID_VALUE;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	port = receive_port(space, a->name, &kr);
+	if (!port)
+		goto out;
+	memset(&t, 0, sizeof(t));
+	spin_lock(&port->lock);
+	seqno = port->seqno;
+	want = a->seqno ? a->seqno : seqno;
+	list_for_each_entry(kmsg, &port->messages, link) {
+		if (seqno == want) {
+			found = kmsg;
+			break;
+		}
+		seqno++;
+	}
+	if (found) {
+		a->seqno = seqno;
+		a->msg_size = found->size;
+		a->msg_id = found->id;
+		t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
+		t.msgh_seqno = seqno;
+		t.msgh_context = port->context;
+		if (!found->from_kernel) {
+			struct user_namespace *ns = current_user_ns();
+
+			t.msgh_sender[0] = from_kuid_munged(ns, found->euid);
+			t.msgh_sender[1] = from_kgid_munged(ns, found->egid);
+			t.msgh_audit[0] = from_kuid_munged(ns, found->ruid);
+			t.msgh_audit[1] = t.msgh_sender[0];
+			t.msgh_audit[2] = t.msgh_sender[1];
+			t.msgh_audit[3] = from_kuid_munged(ns, found->ruid);
+			t.msgh_audit[4] = from_kgid_munged(ns, found->rgid);
+			t.msgh_audit[5] = pid_vnr(found->sender_pid);
+			t.msgh_audit[6] = found->sender_sid;
+			t.msgh_audit[7] = found->pidversion;
+		}
+	}
+	spin_unlock(&port->lock);
+	if (!found) {
+		kr = KERN_FAILURE;
+		goto out;
+	}
+	tsize = min_t(u32, a->trailer_size, MACH_MSG_TRAILER_MAX_SIZE);
+	t.msgh_trailer_size = tsize;
+	if (tsize && copy_to_user(u64_to_user_ptr(a->trailer), &t, tsize))
+		kr = -EFAULT;
+	a->trailer_size = tsize;
+out:
+	unlock_target(space);
+	return kr;
+}
+
+long machina_call_port_space_info(struct machina_task *task, void *arg)
+{
+	struct machina_space_info *a = arg;
+	u32 __user *table = u64_to_user_ptr(a->table);
+	struct ipc_space *space;
+	struct ipc_entry *entry;
+	u32 idx, n = 0;
+	int kr;
+
+	if (a->flags || a->count)
+		return -EINVAL;
+	kr = lock_target(task, a->task, &space);
+	if (kr)
+		return kr;
+	a->info[0] = 0xff;			/* iis_genno_mask */
+	a->info[1] = space->nchunks * IPC_ENTRY_CHUNK;	/* iis_table_size */
+	a->info[2] = space->nchunks * IPC_ENTRY_CHUNK * 2;	/* iis_table_next */
+	ipc_space_for_each_entry(space, idx, entry) {
+		if (n < a->capacity) {
+			u32 rec[7] = {
+				entry->name, 0, entry_type_bits(entry),
+				entry->urefs,
+				entry->object ? hash_ptr(entry->object, 32) : 0,
+				0, 0,
+			};
+
+			if (copy_to_user(table + (size_t)n * 7, rec, sizeof(rec))) {
+				kr = -EFAULT;
+				break;
+			}
+		}
+		n++;
+	}
+	a->count = n;
+	unlock_target(space);
+	return kr;
+}
