@@ -103,9 +103,11 @@ struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
 {
 	struct ipc_kmsg *kmsg;
 
-	kmsg = kvzalloc(sizeof(*kmsg) + size, GFP_KERNEL_ACCOUNT);
+	/* Only the bookkeeping is zeroed; the body is always written in full. */
+	kmsg = kvmalloc(sizeof(*kmsg) + size, GFP_KERNEL_ACCOUNT);
 	if (!kmsg)
 		return NULL;
+	memset(kmsg, 0, sizeof(*kmsg));
 	INIT_LIST_HEAD(&kmsg->link);
 	kmsg->size = size;
 	kmsg->body = (u8 *)(kmsg + 1) + sizeof(struct mach_msg_header);

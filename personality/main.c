@@ -42,6 +42,8 @@ static void __exit machina_exit(void)
 	machina_chardev_exit();
 	machina_task_exit();
 	ipc_kmsg_exit();
+	/* Teardown work above may have queued RCU callbacks of ours. */
+	rcu_barrier();
 }
 
 module_init(machina_init);
