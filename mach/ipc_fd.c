@@ -112,6 +112,10 @@ long machina_call_port_fd(struct machina_task *task, void *arg)
 		if (entry->type & MACH_PORT_TYPE_SEND) {
 			obj = entry->object;
 			ipc_port_copy_send(ipc_port_from_object(obj));
+		} else if (entry->type & MACH_PORT_TYPE_RECEIVE) {
+			/* As MAKE_SEND would. */
+			obj = entry->object;
+			ipc_port_make_send(ipc_port_from_object(obj));
 		} else {
 			kr = KERN_INVALID_RIGHT;
 		}

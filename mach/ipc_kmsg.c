@@ -4,10 +4,8 @@
  * described in ipc_kmsg.h.
  */
 #include <linux/atomic.h>
-#include <linux/llist.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include "mach/ipc_kmsg.h"
 #include "mach/ipc_kobject.h"
@@ -33,46 +31,12 @@ long ipc_kmsg_live_count(void)
 }
 
 /*
- * Receive rights found in destroyed messages die here, one at a time, so
- * that destroying a port whose queue holds a message holding a receive
- * right (and so on) is a loop, not a recursion.
- */
-struct dying_receive {
-	struct llist_node node;
-	struct ipc_port *port;
-};
-static LLIST_HEAD(dying_receives);
-static struct workqueue_struct *kmsg_wq;
-
-static void dying_receive_work(struct work_struct *work)
-{
-	struct llist_node *list;
-	struct dying_receive *d, *tmp;
-
-	while ((list = llist_del_all(&dying_receives))) {
-		llist_for_each_entry_safe(d, tmp, list, node) {
-			ipc_port_release_receive(d->port);
-			ipc_port_put(d->port);
-			kfree(d);
-		}
-	}
-}
-static DECLARE_WORK(dying_work, dying_receive_work);
-
-static void defer_receive_destroy(struct ipc_port *port)
-{
-	struct dying_receive *d = kmalloc(sizeof(*d), GFP_KERNEL | __GFP_NOFAIL);
-
-	d->port = port;
-	llist_add(&d->node, &dying_receives);
-	queue_work(kmsg_wq, &dying_work);
-}
-
-/*
- * ipc_msg_right_destroy - release a right held by a message
+ * destroy_right - release a right held by a message
+ * A receive right is handed to @dying (its port dies when the caller drains
+ * the list), so destroying a queue never recurses into another queue.
  * Consumes the reference.  Conditions: process context, no port lock held.
  */
-void ipc_msg_right_destroy(struct ipc_msg_right *r)
+static void destroy_right(struct ipc_msg_right *r, struct list_head *dying)
 {
 	struct ipc_port *port;
 
@@ -91,12 +55,26 @@ void ipc_msg_right_destroy(struct ipc_msg_right *r)
 		ipc_port_release_send_once(port);
 		break;
 	case MACH_MSG_TYPE_PORT_RECEIVE:
-		defer_receive_destroy(port);
+		ipc_port_defer_receive(port, dying);
 		break;
 	default:
 		WARN_ON_ONCE(1);
 		ipc_port_put(port);
 	}
+}
+
+/*
+ * ipc_msg_right_destroy - release a right held by a message; a receive
+ * right's port dies (or goes to its port-destroyed request) before this
+ * returns.  Consumes the reference.
+ * Conditions: process context, no port or pset lock held.
+ */
+void ipc_msg_right_destroy(struct ipc_msg_right *r)
+{
+	LIST_HEAD(dying);
+
+	destroy_right(r, &dying);
+	ipc_port_drain_dying(&dying);
 }
 
 struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
@@ -135,31 +113,45 @@ void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 }
 
 /*
- * ipc_kmsg_destroy - a message nobody will receive
- * Releases its rights (sending the notifications that implies) and memory.
- * Conditions: process context, no IPC lock held.
+ * ipc_kmsg_destroy_into - release a message's rights and memory, handing the
+ * receive rights it carried to @dying
+ * Conditions: process context, no port or pset lock held.
  */
-void ipc_kmsg_destroy(struct ipc_kmsg *kmsg)
+void ipc_kmsg_destroy_into(struct ipc_kmsg *kmsg, struct list_head *dying)
 {
 	u32 i, j;
 
-	ipc_msg_right_destroy(&kmsg->remote);
-	ipc_msg_right_destroy(&kmsg->local);
+	destroy_right(&kmsg->remote, dying);
+	destroy_right(&kmsg->local, dying);
 	for (i = 0; i < kmsg->ndesc; i++) {
 		struct ipc_kmsg_desc *d = &kmsg->desc[i];
 
 		switch (d->type) {
 		case MACH_MSG_PORT_DESCRIPTOR:
 		case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
-			ipc_msg_right_destroy(&d->right);
+			destroy_right(&d->right, dying);
 			break;
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
 			for (j = 0; d->rights && j < d->count; j++)
-				ipc_msg_right_destroy(&d->rights[j]);
+				destroy_right(&d->rights[j], dying);
 			break;
 		}
 	}
 	ipc_kmsg_free(kmsg);
+}
+
+/*
+ * ipc_kmsg_destroy - a message nobody will receive
+ * Releases its rights (sending the notifications that implies; ports whose
+ * receive rights it carried die) and its memory.
+ * Conditions: process context, no port or pset lock held.
+ */
+void ipc_kmsg_destroy(struct ipc_kmsg *kmsg)
+{
+	LIST_HEAD(dying);
+
+	ipc_kmsg_destroy_into(kmsg, &dying);
+	ipc_port_drain_dying(&dying);
 }
 
 /* The kernel as sender: the trailer reports Darwin's kernel tokens (zero). */
@@ -190,17 +182,4 @@ void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 		ipc_kobject_server(kmsg);
 	else
 		ipc_kmsg_destroy(kmsg);
-}
-
-int ipc_kmsg_init(void)
-{
-	kmsg_wq = alloc_workqueue("machina_ipc", WQ_UNBOUND, 0);
-	return kmsg_wq ? 0 : -ENOMEM;
-}
-
-/* Conditions: module exit; every task is gone. */
-void ipc_kmsg_exit(void)
-{
-	flush_workqueue(kmsg_wq);
-	destroy_workqueue(kmsg_wq);
 }

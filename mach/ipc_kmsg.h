@@ -11,8 +11,10 @@
  * A kmsg is owned by exactly one place at a time: the sending thread, a
  * port's queue (port->messages, under port->lock), or the receiving thread.
  * ipc_kmsg_destroy() releases everything it holds, which may send
- * notifications; a receive right found inside a destroyed message is
- * destroyed from a work item, so destruction never recurses.
+ * notifications.  A receive right found inside a destroyed message is put on
+ * a "dying" list that the outermost destroyer drains in a loop, so
+ * destroying a port whose queue holds a message holding a receive right
+ * (and so on) never recurses.
  */
 #ifndef _MACHINA_IPC_KMSG_H
 #define _MACHINA_IPC_KMSG_H
@@ -68,13 +70,11 @@ struct ipc_kmsg {
 
 struct ipc_kmsg *ipc_kmsg_alloc(u32 size);
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
+void ipc_kmsg_destroy_into(struct ipc_kmsg *kmsg, struct list_head *dying);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
 void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg);
 void ipc_kmsg_set_sender_kernel(struct ipc_kmsg *kmsg);
 long ipc_kmsg_live_count(void);
-
-int ipc_kmsg_init(void);
-void ipc_kmsg_exit(void);
 
 extern unsigned int machina_max_msg_size;
 extern unsigned long machina_max_queued_bytes;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Message queues (ipc_mqueue.h). */
-#include <linux/jiffies.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
@@ -29,11 +30,35 @@ void ipc_mqueue_enqueue_locked(struct ipc_port *port, struct ipc_kmsg *kmsg)
 		wake_up(&m->pset->wq);
 }
 
-static long timeout_jiffies(u32 option_flag, u32 option, u32 timeout_ms)
+/*
+ * A wait's deadline, kept on the monotonic clock so that a timeout of N ms
+ * waits at least N ms (jiffies would round it down by up to a tick).
+ */
+struct deadline {
+	bool forever;
+	ktime_t at;
+};
+
+static void deadline_init(struct deadline *d, u32 option_flag, u32 option,
+			  u32 timeout_ms)
 {
-	if (!(option & option_flag))
-		return MAX_SCHEDULE_TIMEOUT;
-	return msecs_to_jiffies(timeout_ms);
+	d->forever = !(option & option_flag);
+	d->at = ktime_add_ms(ktime_get(), timeout_ms);
+}
+
+static bool deadline_passed(const struct deadline *d)
+{
+	return !d->forever && ktime_compare(ktime_get(), d->at) >= 0;
+}
+
+/* Sleep until woken, a signal, or the deadline.  State already set. */
+static void deadline_sleep(struct deadline *d)
+{
+	if (d->forever)
+		schedule();
+	else
+		schedule_hrtimeout_range(&d->at, current->timer_slack_ns,
+					 HRTIMER_MODE_ABS);
 }
 
 /*
@@ -45,10 +70,11 @@ static long timeout_jiffies(u32 option_flag, u32 option, u32 timeout_ms)
  */
 int ipc_mqueue_reserve(struct ipc_port *port, u32 option, u32 timeout_ms)
 {
-	long left = timeout_jiffies(MACH_SEND_TIMEOUT, option, timeout_ms);
+	struct deadline dl;
 	DEFINE_WAIT(wait);
 	int ret;
 
+	deadline_init(&dl, MACH_SEND_TIMEOUT, option, timeout_ms);
 	spin_lock(&port->lock);
 	for (;;) {
 		if (!port->active) {
@@ -60,7 +86,7 @@ int ipc_mqueue_reserve(struct ipc_port *port, u32 option, u32 timeout_ms)
 			ret = MACH_MSG_SUCCESS;
 			break;
 		}
-		if (!left) {
+		if (deadline_passed(&dl)) {
 			ret = MACH_SEND_TIMED_OUT;
 			break;
 		}
@@ -70,7 +96,7 @@ int ipc_mqueue_reserve(struct ipc_port *port, u32 option, u32 timeout_ms)
 		}
 		prepare_to_wait_exclusive(&port->snd_wq, &wait, TASK_INTERRUPTIBLE);
 		spin_unlock(&port->lock);
-		left = schedule_timeout(left);
+		deadline_sleep(&dl);
 		finish_wait(&port->snd_wq, &wait);
 		spin_lock(&port->lock);
 	}
@@ -155,6 +181,7 @@ static int try_dequeue(struct ipc_port *port, struct ipc_mqueue_rcv *rcv)
 	needed = ipc_kmsg_rcv_size(kmsg, rcv->rcv_guarded) + rcv->trailer_size;
 	if (needed > rcv->rcv_size) {
 		rcv->needed = needed;
+		rcv->port_name = port->receiver_name;
 		if (rcv->option & MACH_RCV_LARGE)
 			return MACH_RCV_TOO_LARGE;
 	}
@@ -179,7 +206,7 @@ static void after_dequeue(struct ipc_port *port)
 }
 
 static int receive_port(struct ipc_space *space, struct ipc_port *port,
-			struct ipc_mqueue_rcv *rcv, long left)
+			struct ipc_mqueue_rcv *rcv, struct deadline *dl)
 {
 	DEFINE_WAIT(wait);
 	int ret;
@@ -197,7 +224,7 @@ static int receive_port(struct ipc_space *space, struct ipc_port *port,
 		ret = try_dequeue(port, rcv);
 		if (ret)
 			break;
-		if (!left) {
+		if (deadline_passed(dl)) {
 			ret = MACH_RCV_TIMED_OUT;
 			break;
 		}
@@ -207,7 +234,7 @@ static int receive_port(struct ipc_space *space, struct ipc_port *port,
 		}
 		prepare_to_wait_exclusive(&port->rcv_wq, &wait, TASK_INTERRUPTIBLE);
 		spin_unlock(&port->lock);
-		left = schedule_timeout(left);
+		deadline_sleep(dl);
 		finish_wait(&port->rcv_wq, &wait);
 		spin_lock(&port->lock);
 	}
@@ -248,7 +275,7 @@ static int scan_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv)
 }
 
 static int receive_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv,
-			long left)
+			struct deadline *dl)
 {
 	DEFINE_WAIT(wait);
 	int ret;
@@ -262,7 +289,7 @@ static int receive_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv,
 		ret = scan_pset(pset, rcv);
 		if (ret)
 			break;
-		if (!left) {
+		if (deadline_passed(dl)) {
 			ret = MACH_RCV_TIMED_OUT;
 			break;
 		}
@@ -272,7 +299,7 @@ static int receive_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv,
 		}
 		prepare_to_wait_exclusive(&pset->wq, &wait, TASK_INTERRUPTIBLE);
 		spin_unlock(&pset->lock);
-		left = schedule_timeout(left);
+		deadline_sleep(dl);
 		finish_wait(&pset->wq, &wait);
 		spin_lock(&pset->lock);
 	}
@@ -295,14 +322,15 @@ static int receive_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv,
 int ipc_mqueue_receive(struct ipc_space *space, struct ipc_object *obj,
 		       struct ipc_mqueue_rcv *rcv)
 {
-	long left = timeout_jiffies(MACH_RCV_TIMEOUT, rcv->option, rcv->timeout_ms);
+	struct deadline dl;
 	int ret;
 
+	deadline_init(&dl, MACH_RCV_TIMEOUT, rcv->option, rcv->timeout_ms);
 	rcv->kmsg = NULL;
 	rcv->port = NULL;
 	if (ipc_object_is_port(obj))
-		ret = receive_port(space, ipc_port_from_object(obj), rcv, left);
+		ret = receive_port(space, ipc_port_from_object(obj), rcv, &dl);
 	else
-		ret = receive_pset(ipc_pset_from_object(obj), rcv, left);
+		ret = receive_pset(ipc_pset_from_object(obj), rcv, &dl);
 	return ret == 1 ? MACH_MSG_SUCCESS : ret;
 }

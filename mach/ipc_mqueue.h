@@ -32,6 +32,7 @@ struct ipc_mqueue_rcv {
 	struct ipc_kmsg *kmsg;
 	struct ipc_port *port;	/* where it was queued (a reference) */
 	u32 needed;		/* size the receiver would need */
+	u32 port_name;		/* with MACH_RCV_TOO_LARGE: the port's name */
 };
 
 int ipc_mqueue_receive(struct ipc_space *space, struct ipc_object *obj,

@@ -105,13 +105,33 @@ void ipc_port_release_send_once(struct ipc_port *port)
 	ipc_notify_send_once(port);
 }
 
+static void port_destroy_into(struct ipc_port *port, struct list_head *dying);
+
+/* A receive right waiting to be destroyed by the outermost destroyer. */
+struct dying_receive {
+	struct list_head link;
+	struct ipc_port *port;		/* a reference */
+};
+
 /*
- * ipc_port_release_receive - the receive right is destroyed
- * With a port-destroyed request the right travels to the request's port
- * instead and the port lives on; otherwise the port dies.  The caller keeps
- * its reference.
+ * ipc_port_defer_receive - put a receive right (and the caller's reference)
+ * on @dying; ipc_port_drain_dying() destroys it.
  */
-void ipc_port_release_receive(struct ipc_port *port)
+void ipc_port_defer_receive(struct ipc_port *port, struct list_head *dying)
+{
+	struct dying_receive *d = kmalloc(sizeof(*d), GFP_KERNEL | __GFP_NOFAIL);
+
+	d->port = port;
+	list_add_tail(&d->link, dying);
+}
+
+/*
+ * release_receive_into - the receive right is destroyed
+ * With a port-destroyed request the right travels to the request's port
+ * instead and the port lives on; otherwise the port dies, and receive
+ * rights in its queue go on @dying.  The caller keeps its reference.
+ */
+static void release_receive_into(struct ipc_port *port, struct list_head *dying)
 {
 	struct ipc_port *notify;
 
@@ -128,17 +148,44 @@ void ipc_port_release_receive(struct ipc_port *port)
 		ipc_notify_port_destroyed(notify, port);
 		return;
 	}
-	ipc_port_destroy(port);
+	port_destroy_into(port, dying);
+}
+
+/* Destroy every receive right on @dying, and those their queues held. */
+void ipc_port_drain_dying(struct list_head *dying)
+{
+	struct dying_receive *d;
+
+	while ((d = list_first_entry_or_null(dying, struct dying_receive, link))) {
+		list_del(&d->link);
+		release_receive_into(d->port, dying);
+		ipc_port_put(d->port);
+		kfree(d);
+	}
 }
 
 /*
- * ipc_port_destroy - the port dies
- * Conditions: process context, no IPC lock of this port held.
- * Queued messages are destroyed, dead-name requests fire, waiters wake, and
- * the no-senders and port-destroyed requests are released (their send-once
- * rights send send-once notifications).
+ * ipc_port_release_receive - the receive right is destroyed (see
+ * release_receive_into()); returns once every port this takes down is dead.
+ * The caller keeps its reference.
  */
-void ipc_port_destroy(struct ipc_port *port)
+void ipc_port_release_receive(struct ipc_port *port)
+{
+	LIST_HEAD(dying);
+
+	release_receive_into(port, &dying);
+	ipc_port_drain_dying(&dying);
+}
+
+/*
+ * port_destroy_into - the port dies
+ * Conditions: process context, no IPC lock of this port held.
+ * Queued messages are destroyed (receive rights they held go on @dying),
+ * dead-name requests fire, waiters wake, and the no-senders and
+ * port-destroyed requests are released (their send-once rights send
+ * send-once notifications).
+ */
+static void port_destroy_into(struct ipc_port *port, struct list_head *dying)
 {
 	struct ipc_request *req, *tmp;
 	struct ipc_kmsg *kmsg, *ktmp;
@@ -184,8 +231,18 @@ void ipc_port_destroy(struct ipc_port *port)
 		ipc_port_release_send_once(pd);
 	list_for_each_entry_safe(kmsg, ktmp, &messages, link) {
 		list_del(&kmsg->link);
-		ipc_kmsg_destroy(kmsg);
+		ipc_kmsg_destroy_into(kmsg, dying);
 	}
+}
+
+/* ipc_port_destroy - the port dies, and every port whose receive right its
+ * queue held; see port_destroy_into(). */
+void ipc_port_destroy(struct ipc_port *port)
+{
+	LIST_HEAD(dying);
+
+	port_destroy_into(port, &dying);
+	ipc_port_drain_dying(&dying);
 }
 
 /* A kernel object goes away: its port dies like any other. */

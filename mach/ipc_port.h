@@ -129,6 +129,8 @@ void ipc_port_release_receive(struct ipc_port *port);
 void ipc_port_consume_send_once(struct ipc_port *port);
 
 void ipc_port_destroy(struct ipc_port *port);
+void ipc_port_defer_receive(struct ipc_port *port, struct list_head *dying);
+void ipc_port_drain_dying(struct list_head *dying);
 void ipc_port_kobject_destroy(struct ipc_port *port);
 
 bool ipc_port_has_room(struct ipc_port *port);

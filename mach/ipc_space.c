@@ -176,8 +176,9 @@ int ipc_entry_alloc_name(struct ipc_space *space, mach_port_name_t name,
 			return KERN_RESOURCE_SHORTAGE;
 		entry = ipc_entry_at(space, index);
 	}
+	/* Darwin: the same name is taken; the index under another generation fails. */
 	if (entry->type)
-		return KERN_NAME_EXISTS;
+		return entry->gen == IPC_NAME_GEN(name) ? KERN_NAME_EXISTS : KERN_FAILURE;
 	if (space->used >= machina_max_names)
 		return KERN_NO_SPACE;
 	entry->gen = IPC_NAME_GEN(name);

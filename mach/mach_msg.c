@@ -133,6 +133,8 @@ static int parse_body(struct machina_task *task, struct ipc_kmsg *kmsg,
 		if (off + MACH_PORT_DESC_SIZE > body_size)
 			return MACH_SEND_MSG_TOO_SMALL;
 		d->type = desc_type_at(p);
+		if (d->type > MACH_MSG_GUARDED_PORT_DESCRIPTOR)
+			return MACH_SEND_INVALID_TYPE;
 		if (d->type != MACH_MSG_PORT_DESCRIPTOR &&
 		    off + MACH_DESC64_SIZE > body_size)
 			return MACH_SEND_MSG_TOO_SMALL;
@@ -246,8 +248,12 @@ static int copyin_body(struct ipc_copyin *c, struct ipc_kmsg *kmsg, u32 *names)
 			if (!entry || !(entry->type & MACH_PORT_TYPE_RECEIVE))
 				return MACH_SEND_INVALID_RIGHT;
 			port = ipc_port_from_object(entry->object);
-			/* The guard must match to move a guarded right. */
-			if (port->guarded && port->context != d->context)
+			/*
+			 * A guarded right moves only with its guard; an unguarded
+			 * one only when the sender says so.
+			 */
+			if (port->guarded ? port->context != d->context :
+			    !(d->guard_flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND))
 				return MACH_SEND_INVALID_RIGHT;
 			was_guarded = port->guarded;
 			port->guarded = false;
@@ -360,6 +366,14 @@ static void unmap_sender_ranges(struct sender_range *r, u32 n)
 	kfree(r);
 }
 
+static bool is_send_disposition(u8 disp)
+{
+	return disp == MACH_MSG_TYPE_MOVE_SEND || disp == MACH_MSG_TYPE_COPY_SEND ||
+	       disp == MACH_MSG_TYPE_MAKE_SEND ||
+	       disp == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
+	       disp == MACH_MSG_TYPE_MAKE_SEND_ONCE;
+}
+
 /* The queue-limit exemption: send-once destinations and kernel ports. */
 static bool bypasses_qlimit(u8 disp, struct ipc_port *dest)
 {
@@ -436,6 +450,11 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 		return MACH_SEND_INVALID_HEADER;
 	rdisp = MACH_MSGH_BITS_REMOTE(hdr.msgh_bits);
 	ldisp = MACH_MSGH_BITS_LOCAL(hdr.msgh_bits);
+	/* Dispositions are checked before any name is looked at. */
+	if (!is_send_disposition(rdisp) ||
+	    (ldisp && !is_send_disposition(ldisp)) ||
+	    (!ldisp && hdr.msgh_local_port != MACH_PORT_NULL))
+		return MACH_SEND_INVALID_HEADER;
 
 	if (!machina_task_charge(task, send_size))
 		return MACH_SEND_NO_BUFFER;
@@ -482,8 +501,7 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 		goto out_abort;
 	mr = MACH_SEND_INVALID_REPLY;
 	if (hdr.msgh_local_port != MACH_PORT_NULL &&
-	    (ldisp == MACH_MSG_TYPE_MOVE_RECEIVE ||
-	     ipc_copyin_right(&c, hdr.msgh_local_port, ldisp, &kmsg->local)))
+	    ipc_copyin_right(&c, hdr.msgh_local_port, ldisp, &kmsg->local))
 		goto out_abort;
 	mr = copyin_body(&c, kmsg, names);
 	if (mr)
@@ -543,24 +561,6 @@ out_free:
 	return mr;
 }
 
-static u32 trailer_size(u32 option)
-{
-	switch (GET_RCV_ELEMENTS(option)) {
-	case MACH_RCV_TRAILER_NULL:
-		return MACH_MSG_TRAILER_MINIMUM_SIZE;
-	case MACH_RCV_TRAILER_SEQNO:
-		return MACH_MSG_TRAILER_SEQNO_SIZE;
-	case MACH_RCV_TRAILER_SENDER:
-		return MACH_MSG_TRAILER_SECURITY_SIZE;
-	case MACH_RCV_TRAILER_AUDIT:
-		return MACH_MSG_TRAILER_AUDIT_SIZE;
-	case MACH_RCV_TRAILER_CTX:
-		return MACH_MSG_TRAILER_CONTEXT_SIZE;
-	default:
-		return MACH_MSG_TRAILER_MAX_SIZE;
-	}
-}
-
 static void fill_trailer(struct ipc_kmsg *kmsg, u32 size,
 			 struct mach_msg_trailer_max *t)
 {
@@ -571,8 +571,11 @@ static void fill_trailer(struct ipc_kmsg *kmsg, u32 size,
 	t->msgh_trailer_size = size;
 	t->msgh_seqno = kmsg->seqno;
 	t->msgh_context = kmsg->context;
-	if (kmsg->from_kernel)
-		return;	/* Darwin's kernel security and audit tokens are zero. */
+	if (kmsg->from_kernel) {
+		/* Darwin's kernel security token is {0, 1}; its audit token is zero. */
+		t->msgh_sender[1] = 1;
+		return;
+	}
 	t->msgh_sender[0] = from_kuid_munged(ns, kmsg->euid);
 	t->msgh_sender[1] = from_kgid_munged(ns, kmsg->egid);
 	t->msgh_audit[0] = from_kuid_munged(ns, kmsg->ruid);	/* auid */
@@ -628,8 +631,13 @@ static u32 copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
 		case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
 			u8 type = d->right.type;
 
-			if (ipc_right_copyout(space, &d->right, &name))
+			if (d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR && !guarded_ok) {
+				/* Darwin: a receiver that did not opt in loses the right. */
+				ipc_msg_right_destroy(&d->right);
+				name = MACH_PORT_NULL;
+			} else if (ipc_right_copyout(space, &d->right, &name)) {
 				*err |= MACH_MSG_IPC_SPACE;
+			}
 			if (d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR && guarded_ok) {
 				struct mach_guarded_port_desc gd = {
 					.context = d->context, .flags = d->guard_flags,
@@ -651,6 +659,7 @@ static u32 copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
 		case MACH_MSG_OOL_DESCRIPTOR: {
 			struct mach_ool_desc od = {
 				.copy = d->copy, .size = d->count,
+				.deallocate = d->copy == MACH_MSG_VIRTUAL_COPY,
 				.type = MACH_MSG_OOL_DESCRIPTOR,
 			};
 			long addr = map_ool(d->data, d->count);
@@ -668,6 +677,7 @@ static u32 copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
 			struct mach_ool_ports_desc opd = {
 				.copy = d->copy, .count = d->count,
+				.deallocate = d->copy == MACH_MSG_VIRTUAL_COPY,
 				.disposition = d->count ? d->rights[0].type : 0,
 				.type = MACH_MSG_OOL_PORTS_DESCRIPTOR,
 			};
@@ -816,7 +826,7 @@ static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
 
 	if (GET_RCV_TYPE(option) != MACH_MSG_TRAILER_FORMAT_0)
 		return MACH_RCV_INVALID_TRAILER;
-	rcv.trailer_size = trailer_size(option);
+	rcv.trailer_size = mach_trailer_size(option);
 
 	mutex_lock(&space->lock);
 	entry = space->active ? ipc_entry_lookup(space, rcv_name) : NULL;
@@ -841,6 +851,12 @@ static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
 		if (option & MACH_RCV_LARGE &&
 		    copy_to_user(u64_to_user_ptr(ubuf + offsetof(struct mach_msg_header, msgh_size)),
 				 &needed, sizeof(needed)))
+			return MACH_RCV_INVALID_DATA;
+		/* ... and, asked for, which port of a set the message is on. */
+		if (option & MACH_RCV_LARGE && option & MACH_RCV_LARGE_IDENTITY &&
+		    copy_to_user(u64_to_user_ptr(ubuf + offsetof(struct mach_msg_header,
+								 msgh_local_port)),
+				 &rcv.port_name, sizeof(rcv.port_name)))
 			return MACH_RCV_INVALID_DATA;
 		return MACH_RCV_TOO_LARGE;
 	}

@@ -10,6 +10,7 @@
 #include <linux/hash.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include "mach/ipc_kmsg.h"
@@ -333,6 +334,11 @@ static long name_op(struct machina_task *task, struct machina_port_args *a,
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
+	/* Darwin: releasing MACH_PORT_NULL or MACH_PORT_DEAD does nothing. */
+	if (!MACH_PORT_VALID(a->name)) {
+		unlock_target(space);
+		return KERN_SUCCESS;
+	}
 	entry = ipc_entry_lookup(space, a->name);
 	kr = entry ? op(space, entry) : KERN_INVALID_NAME;
 	unlock_target(space);
@@ -363,6 +369,13 @@ long machina_call_port_mod_refs(struct machina_task *task, void *arg)
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
+	if (!MACH_PORT_VALID(a->name)) {
+		/* Send rights named NULL or DEAD are nothing to count. */
+		unlock_target(space);
+		return (a->right == MACH_PORT_RIGHT_SEND ||
+			a->right == MACH_PORT_RIGHT_SEND_ONCE) ?
+		       KERN_SUCCESS : KERN_INVALID_NAME;
+	}
 	entry = ipc_entry_lookup(space, a->name);
 	kr = entry ? ipc_right_delta(space, entry, a->right, a->delta) :
 		     KERN_INVALID_NAME;
@@ -384,6 +397,15 @@ long machina_call_port_get_refs(struct machina_task *task, void *arg)
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
+	if (!MACH_PORT_VALID(a->name)) {
+		/* Darwin counts a send right named NULL or DEAD as one. */
+		if (a->right == MACH_PORT_RIGHT_SEND ||
+		    a->right == MACH_PORT_RIGHT_SEND_ONCE)
+			a->value = 1;
+		else
+			kr = KERN_INVALID_NAME;
+		goto out;
+	}
 	entry = ipc_entry_lookup(space, a->name);
 	if (!entry) {
 		kr = KERN_INVALID_NAME;
@@ -427,13 +449,18 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 
 	if (!no_extra(a) || a->right || a->delta || a->value || a->context)
 		return -EINVAL;
+	if (a->name == MACH_PORT_DEAD) {
+		a->value = MACH_PORT_TYPE_DEAD_NAME;
+		return KERN_SUCCESS;
+	}
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
 	entry = ipc_entry_lookup(space, a->name);
 	if (entry) {
 		ipc_right_check(space, entry);
-		a->value = entry_type_bits(entry);
+		/* Like Darwin, mach_port_type does not report send-possible requests. */
+		a->value = entry_type_bits(entry) & ~MACH_PORT_TYPE_SPREQUEST;
 	} else {
 		kr = KERN_INVALID_NAME;
 	}
@@ -441,29 +468,70 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 	return kr;
 }
 
+static u32 type_for(const struct ipc_msg_right *r)
+{
+	switch (r->type) {
+	case MACH_MSG_TYPE_PORT_SEND:
+		return MACH_PORT_TYPE_SEND;
+	case MACH_MSG_TYPE_PORT_RECEIVE:
+		return MACH_PORT_TYPE_RECEIVE;
+	default:
+		return MACH_PORT_TYPE_SEND_ONCE;
+	}
+}
+
+/*
+ * name_accepts - whether right @r may go into @space under @name
+ * Send and receive rights of one port share one name per space, a send-once
+ * right needs a name of its own.  Entries left without rights by a copyin
+ * in progress count as free.
+ * Conditions: space->lock held.
+ * Returns: KERN_SUCCESS, KERN_RIGHT_EXISTS (the port has another name here,
+ * or the name already holds that receive right), KERN_NAME_EXISTS (the
+ * name holds something else).
+ */
+static int name_accepts(struct ipc_space *space, const struct ipc_msg_right *r,
+			mach_port_name_t name)
+{
+	struct ipc_port *port = ipc_port_from_object(r->obj);
+	struct ipc_entry *entry = ipc_entry_lookup(space, name);
+	struct ipc_entry *other = ipc_entry_by_port(space, port);
+	u32 add = type_for(r);
+
+	if (entry && !(entry->type & MACH_PORT_TYPE_ALL_RIGHTS))
+		entry = NULL;
+	if (other && !(other->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE)))
+		other = NULL;
+	if (add != MACH_PORT_TYPE_SEND_ONCE && other && other != entry)
+		return KERN_RIGHT_EXISTS;
+	if (!entry)
+		return KERN_SUCCESS;
+	if (entry->object != r->obj || add == MACH_PORT_TYPE_SEND_ONCE)
+		return KERN_NAME_EXISTS;
+	if (add == MACH_PORT_TYPE_RECEIVE && (entry->type & add))
+		return KERN_RIGHT_EXISTS;
+	return KERN_SUCCESS;
+}
+
 /*
  * copyout_named - put right @r into @space under exactly @name
  * Conditions: space->lock held.  Consumes @r on success.
- * Returns: KERN_SUCCESS, KERN_NAME_EXISTS (the name holds something else),
- * KERN_RIGHT_EXISTS (the port already has another name here, or the name
- * already holds that right), KERN_RESOURCE_SHORTAGE / KERN_NO_SPACE.
+ * Returns: name_accepts()'s answer, or KERN_RESOURCE_SHORTAGE /
+ * KERN_NO_SPACE.
  */
 static int copyout_named(struct ipc_space *space, struct ipc_msg_right *r,
 			 mach_port_name_t name)
 {
 	struct ipc_port *port = ipc_port_from_object(r->obj);
-	struct ipc_entry *entry = ipc_entry_lookup(space, name);
-	struct ipc_entry *other = ipc_entry_by_port(space, port);
-	u32 add = r->type == MACH_MSG_TYPE_PORT_SEND ? MACH_PORT_TYPE_SEND :
-		  r->type == MACH_MSG_TYPE_PORT_RECEIVE ? MACH_PORT_TYPE_RECEIVE :
-		  MACH_PORT_TYPE_SEND_ONCE;
+	struct ipc_entry *entry;
+	u32 add = type_for(r);
 	int kr;
 
+	kr = name_accepts(space, r, name);
+	if (kr)
+		return kr;
+	entry = ipc_entry_lookup(space, name);
 	if (entry) {
-		if (entry->object != r->obj || add == MACH_PORT_TYPE_SEND_ONCE)
-			return KERN_NAME_EXISTS;
-		if (add == MACH_PORT_TYPE_RECEIVE && (entry->type & add))
-			return KERN_RIGHT_EXISTS;
 		if (add == MACH_PORT_TYPE_SEND && (entry->type & MACH_PORT_TYPE_SEND)) {
 			if (entry->urefs < MACH_PORT_UREFS_MAX)
 				entry->urefs++;
@@ -475,8 +543,6 @@ static int copyout_named(struct ipc_space *space, struct ipc_msg_right *r,
 		}
 		ipc_port_put(port);
 	} else {
-		if (other && add != MACH_PORT_TYPE_SEND_ONCE)
-			return KERN_RIGHT_EXISTS;
 		kr = ipc_entry_alloc_name(space, name, &entry);
 		if (kr)
 			return kr;
@@ -500,22 +566,25 @@ static int copyout_named(struct ipc_space *space, struct ipc_msg_right *r,
 	return KERN_SUCCESS;
 }
 
-static int copyin_error(int kr)
-{
-	return kr == KERN_INVALID_VALUE ? KERN_INVALID_VALUE : kr;
-}
-
+/*
+ * machina_call_port_insert_right - mach_port_insert_right
+ * The right comes from the caller's space (as Darwin's request message
+ * would carry it) and goes into the target's under the given name.  Within
+ * one space the target name is checked before the right is taken, so a
+ * refused insert changes nothing.
+ */
 long machina_call_port_insert_right(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space, *own = task->space;
+	struct ipc_entry *src;
 	struct ipc_msg_right r;
 	struct ipc_copyin c;
 	int kr;
 
 	if (!no_extra(a) || a->delta || a->context)
 		return -EINVAL;
-	if (!MACH_PORT_VALID(a->name))
+	if (!MACH_PORT_VALID(a->name) || !ipc_right_received_type(a->right))
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(a->value))
 		return KERN_INVALID_CAPABILITY;
@@ -527,47 +596,23 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 		mutex_unlock(&space->lock);
 		mutex_lock(&own->lock);
 	}
+	src = ipc_entry_lookup(own, a->value);
+	if (src && ipc_right_check(own, src)) {
+		/* A dead name carries no port to insert. */
+		kr = KERN_INVALID_CAPABILITY;
+		goto out_own;
+	}
 	ipc_copyin_begin(&c, own);
 	kr = ipc_copyin_right(&c, a->value, a->right, &r);
+	if (!kr && space == own) {
+		kr = name_accepts(space, &r, a->name);
+		if (kr)
+			ipc_object_put(r.obj);
+	}
 	if (kr) {
 		ipc_copyin_abort(&c);
 		ipc_copyin_end(&c);
-		if (space != own) {
-			mutex_unlock(&own->lock);
-			ipc_space_put(space);
-		} else {
-			unlock_target(space);
-		}
-		return copyin_error(kr);
-	}
-	if (r.obj == IPC_DEAD) {
-		ipc_copyin_abort(&c);
-		ipc_copyin_end(&c);
-		kr = KERN_INVALID_CAPABILITY;
-		goto out;
-	}
-	if (space == own) {
-		/* Fail before taking anything if the name cannot take it. */
-		struct ipc_entry *entry = ipc_entry_lookup(space, a->name);
-
-		if (entry && entry->undo) {
-			/* The name is the source itself: check against its saved state. */
-		} else if (entry && entry->object != r.obj) {
-			kr = KERN_NAME_EXISTS;
-		} else if (!entry && r.type != MACH_MSG_TYPE_PORT_SEND_ONCE &&
-			   ipc_entry_by_port(space, ipc_port_from_object(r.obj))) {
-			struct ipc_entry *o = ipc_entry_by_port(space,
-								ipc_port_from_object(r.obj));
-			/* Allowed only if the other name is about to lose its rights. */
-			if (!o->undo || (o->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE)))
-				kr = KERN_RIGHT_EXISTS;
-		}
-		if (kr) {
-			ipc_copyin_abort(&c);
-			ipc_copyin_end(&c);
-			ipc_object_put(r.obj);
-			goto out;
-		}
+		goto out_own;
 	}
 	ipc_msg_right_apply(&r);
 	ipc_copyin_commit(&c);
@@ -579,8 +624,16 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 	kr = copyout_named(space, &r, a->name);
 	if (kr)
 		ipc_msg_right_destroy(&r);
-out:
 	unlock_target(space);
+	return kr;
+
+out_own:
+	if (space != own) {
+		mutex_unlock(&own->lock);
+		ipc_space_put(space);
+	} else {
+		unlock_target(space);
+	}
 	return kr;
 }
 
@@ -594,6 +647,10 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 
 	if (!no_extra(a) || a->delta || a->value || a->context)
 		return -EINVAL;
+	if (!ipc_right_received_type(a->right))
+		return KERN_INVALID_VALUE;
+	if (!MACH_PORT_VALID(a->name))
+		return KERN_INVALID_RIGHT;
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
@@ -607,7 +664,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 		ipc_copyin_abort(&c);
 		ipc_copyin_end(&c);
 		unlock_target(space);
-		return kr ? copyin_error(kr) : KERN_INVALID_CAPABILITY;
+		return kr ? kr : KERN_INVALID_CAPABILITY;
 	}
 	ipc_msg_right_apply(&r);
 	ipc_copyin_commit(&c);
@@ -649,6 +706,8 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 
 	if (!no_extra(a) || a->right || a->delta || a->context)
 		return -EINVAL;
+	if (!MACH_PORT_VALID(a->name) || a->value == MACH_PORT_DEAD)
+		return KERN_INVALID_RIGHT;
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
@@ -657,6 +716,17 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 		pset = pset_by_name(space, a->value, &kr);
 	if (!port || (a->value != MACH_PORT_NULL && !pset))
 		goto out;
+	if (!pset) {
+		bool member;
+
+		spin_lock(&port->lock);
+		member = !list_empty(&port->memberships);
+		spin_unlock(&port->lock);
+		if (!member) {
+			kr = KERN_NOT_IN_SET;
+			goto out;
+		}
+	}
 	if (pset && ipc_pset_has_member(pset, port)) {
 		/* Already there: leave every other set only. */
 		ipc_object_get(&pset->obj);
@@ -683,6 +753,8 @@ static long member_op(struct machina_task *task, struct machina_port_args *a,
 
 	if (!no_extra(a) || a->right || a->delta || a->context)
 		return -EINVAL;
+	if (!MACH_PORT_VALID(a->name) || !MACH_PORT_VALID(a->value))
+		return KERN_INVALID_RIGHT;
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
@@ -722,6 +794,8 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 		return -EINVAL;
 	if (f == F_GET_CONTEXT && a->context)
 		return -EINVAL;
+	if (!MACH_PORT_VALID(a->name))
+		return KERN_INVALID_RIGHT;
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
@@ -740,13 +814,14 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 		a->context = port->strict_guard ? 0 : port->context;
 		break;
 	case F_SET_CONTEXT:
-		if (port->guarded)
+		if (port->strict_guard)
 			kr = KERN_INVALID_ARGUMENT;
 		else
 			port->context = a->context;
 		break;
 	case F_GUARD:
-		if (port->guarded) {
+		/* A port is guarded once, and not over a context in use. */
+		if (port->guarded || port->context) {
 			kr = KERN_INVALID_ARGUMENT;
 		} else {
 			port->guarded = true;
@@ -895,10 +970,14 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 	default:
 		return KERN_INVALID_VALUE;
 	}
+	if (a->notify == MACH_PORT_DEAD)
+		return KERN_INVALID_CAPABILITY;
 	if (a->notify != MACH_PORT_NULL &&
 	    a->notify_disposition != MACH_MSG_TYPE_MAKE_SEND_ONCE &&
 	    a->notify_disposition != MACH_MSG_TYPE_MOVE_SEND_ONCE)
 		return KERN_INVALID_VALUE;
+	if (!MACH_PORT_VALID(a->name))
+		return KERN_INVALID_ARGUMENT;
 
 	kr = lock_target(task, a->task, &space);
 	if (kr)
@@ -1026,17 +1105,6 @@ static void port_status(struct ipc_port *port, u32 *st)
 		 MACH_PORT_STATUS_FLAG_IMP_DONATION : 0);
 }
 
-static u32 port_set_count(struct ipc_port *port)
-{
-	struct ipc_pset_member *m;
-	u32 n = 0;
-
-	lockdep_assert_held(&port->lock);
-	list_for_each_entry(m, &port->memberships, port_link)
-		n++;
-	return n;
-}
-
 long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 {
 	struct machina_port_attr *a = arg;
@@ -1067,6 +1135,18 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 	if (a->count < need)
 		return KERN_FAILURE;
 	memset(a->info, 0, sizeof(a->info));
+	if (!MACH_PORT_VALID(a->name)) {
+		/* Darwin answers limits and request-table size for no port. */
+		if (a->flavor == MACH_PORT_LIMITS_INFO) {
+			a->count = 0;
+			return KERN_SUCCESS;
+		}
+		if (a->flavor == MACH_PORT_DNREQUESTS_SIZE) {
+			a->count = need;
+			return KERN_SUCCESS;
+		}
+		return KERN_INVALID_RIGHT;
+	}
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
@@ -1081,7 +1161,8 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 	case MACH_PORT_RECEIVE_STATUS:
 	case MACH_PORT_INFO_EXT:
 		port_status(port, a->info);
-		a->info[0] = port_set_count(port);
+		/* Darwin says whether the port is in a set, not in how many. */
+		a->info[0] = !list_empty(&port->memberships);
 		break;
 	case MACH_PORT_DNREQUESTS_SIZE:
 		n = 0;
@@ -1185,6 +1266,13 @@ long machina_call_port_names(struct machina_task *task, void *arg)
 	return kr;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 {
 	struct machina_port_names *a = arg;
@@ -1197,6 +1285,8 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->types || a->count)
 		return -EINVAL;
+	if (!MACH_PORT_VALID(a->name))
+		return KERN_INVALID_RIGHT;
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
@@ -1221,6 +1311,8 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 		spin_unlock(&m->port->lock);
 	}
 	spin_unlock(&pset->lock);
+	/* Darwin returns the members in name order. */
+	sort(names, n, sizeof(*names), cmp_name, NULL);
 	a->count = n;
 	if (copy_to_user(unames, names, min(n, a->capacity) * sizeof(u32)))
 		kr = -EFAULT;
@@ -1242,9 +1334,15 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 
 	if (a->flags || a->msg_size || a->msg_id)
 		return -EINVAL;
-	if (GET_RCV_TYPE(a->trailer_type) != MACH_MSG_TRAILER_FORMAT_0 ||
-	    (a->trailer_type & ~MACH_RCV_TRAILER_MASK))
+	if (!MACH_PORT_VALID(a->name))
+		return KERN_INVALID_RIGHT;
+	/* Up to the audit token only: the context stays private. */
+	if ((a->trailer_type & ~MACH_RCV_TRAILER_MASK) ||
+	    GET_RCV_TYPE(a->trailer_type) != MACH_MSG_TRAILER_FORMAT_0 ||
+	    GET_RCV_ELEMENTS(a->trailer_type) > MACH_RCV_TRAILER_AUDIT ||
+	    mach_trailer_size(a->trailer_type) > a->trailer_size)
 		return KERN_INVALID_VALUE;
+	tsize = mach_trailer_size(a->trailer_type);
 	kr = lock_target(task, a->task, &space);
 	if (kr)
 		return kr;
@@ -1268,7 +1366,6 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 		a->msg_id = found->id;
 		t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
 		t.msgh_seqno = seqno;
-		t.msgh_context = port->context;
 		if (!found->from_kernel) {
 			struct user_namespace *ns = current_user_ns();
 
@@ -1289,7 +1386,6 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 		kr = KERN_FAILURE;
 		goto out;
 	}
-	tsize = min_t(u32, a->trailer_size, MACH_MSG_TRAILER_MAX_SIZE);
 	t.msgh_trailer_size = tsize;
 	if (tsize && copy_to_user(u64_to_user_ptr(a->trailer), &t, tsize))
 		kr = -EFAULT;

@@ -9,7 +9,6 @@
  */
 #include <linux/module.h>
 
-#include "mach/ipc_kmsg.h"
 #include "mach/task.h"
 #include "personality/chardev.h"
 #include "uapi/machina.h"
@@ -18,12 +17,9 @@ static int __init machina_init(void)
 {
 	int err;
 
-	err = ipc_kmsg_init();
-	if (err)
-		return err;
 	err = machina_task_init();
 	if (err)
-		goto err_kmsg;
+		return err;
 	err = machina_chardev_init();
 	if (err)
 		goto err_task;
@@ -32,8 +28,6 @@ static int __init machina_init(void)
 
 err_task:
 	machina_task_exit();
-err_kmsg:
-	ipc_kmsg_exit();
 	return err;
 }
 
@@ -41,9 +35,6 @@ static void __exit machina_exit(void)
 {
 	machina_chardev_exit();
 	machina_task_exit();
-	ipc_kmsg_exit();
-	/* Teardown work above may have queued RCU callbacks of ours. */
-	rcu_barrier();
 }
 
 module_init(machina_init);
