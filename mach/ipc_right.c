@@ -540,11 +540,17 @@ int ipc_copyin_right(struct ipc_copyin *c, mach_port_name_t name, u8 disp,
 		if (save_entry(c, entry))
 			return KERN_RESOURCE_SHORTAGE;
 		take_ref(entry, out, type);
+		/*
+		 * The port counts one send right per name, whatever its urefs:
+		 * only the last uref moves the name's right itself; earlier ones
+		 * (and a pegged right, which stays) give the message a new one.
+		 */
 		if (entry->urefs == MACH_PORT_UREFS_MAX) {
-			/* A pegged right stays; the message gets a copy. */
 			out->disp = MACH_MSG_TYPE_COPY_SEND;
 		} else if (--entry->urefs == 0) {
 			entry->type &= ~MACH_PORT_TYPE_SEND;
+		} else {
+			out->disp = MACH_MSG_TYPE_COPY_SEND;
 		}
 		return KERN_SUCCESS;
 	case MACH_MSG_TYPE_MAKE_SEND:

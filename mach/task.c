@@ -60,7 +60,6 @@ static void task_free_rcu(struct rcu_head *rcu)
 	struct machina_task *task = container_of(rcu, struct machina_task, rcu);
 
 	ipc_port_put(task->self_port);
-	ipc_space_put(task->space);
 	put_pid(task->tgid);
 	kfree(task);
 }
@@ -96,6 +95,9 @@ static void terminate_work(struct work_struct *work)
 	machina_thread_remove_all(task);
 	ipc_space_terminate(task->space);
 	ipc_port_kobject_destroy(task->self_port);
+	/* Freeing a space may sleep: not from the RCU callback below. */
+	ipc_space_put(task->space);
+	task->space = NULL;
 	atomic_long_dec(&live_tasks);
 	/* The table's reference; callers still holding one keep the memory. */
 	machina_task_put(task);
@@ -136,6 +138,8 @@ static void task_ipc_discard(struct machina_task *task)
 		ipc_space_terminate(task->space);
 	if (task->self_port)
 		ipc_port_kobject_destroy(task->self_port);
+	ipc_space_put(task->space);
+	task->space = NULL;
 }
 
 static struct machina_task *task_alloc(struct pid *tgid)
@@ -148,7 +152,6 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	if (task_ipc_init(task)) {
 		task_ipc_discard(task);
 		ipc_port_put(task->self_port);
-		ipc_space_put(task->space);
 		kfree(task);
 		return NULL;
 	}
