@@ -112,7 +112,7 @@ LIBMACH_EXPORT uint32_t machina_module_abi(void)
 	return module_abi;
 }
 
-static kern_return_t errno_to_kern_return(int err)
+kern_return_t machina_errno_to_kern_return(int err)
 {
 	switch (err) {
 	case EFAULT:
@@ -129,16 +129,26 @@ static kern_return_t errno_to_kern_return(int err)
 	}
 }
 
-kern_return_t machina_call(unsigned long cmd, void *arg)
+int machina_ioctl(unsigned long cmd, void *arg)
 {
 	int fd = machina_fd();
 	int ret;
 
 	if (fd < 0)
-		return KERN_FAILURE;
+		return -ENODEV;
 	ret = ioctl(fd, cmd, arg);
 	if (ret < 0)
-		return errno_to_kern_return(errno);
+		return -errno;
+	return ret;
+}
+
+kern_return_t machina_call(unsigned long cmd, void *arg)
+{
+	int ret = machina_ioctl(cmd, arg);
+
+	/* A missing device (-ENODEV) falls to KERN_FAILURE, as before. */
+	if (ret < 0)
+		return machina_errno_to_kern_return(-ret);
 	return ret;
 }
 

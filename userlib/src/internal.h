@@ -2,7 +2,9 @@
 #ifndef _LIBMACH_INTERNAL_H
 #define _LIBMACH_INTERNAL_H
 
+#include <stddef.h>
 #include <mach/kern_return.h>
+#include <mach/vm_types.h>
 
 #define LIBMACH_EXPORT __attribute__((visibility("default")))
 
@@ -13,5 +15,35 @@
  * argument address, no memory).
  */
 kern_return_t machina_call(unsigned long cmd, void *arg);
+
+/*
+ * machina_ioctl - one ioctl on /dev/mach, without translation
+ * Returns the module's non-negative Mach status, or -errno when the request
+ * could not be made (-ENODEV when the device cannot be opened).  For callers
+ * that must tell an interrupted request from a refused one.
+ */
+int machina_ioctl(unsigned long cmd, void *arg);
+
+/* The kern_return_t libmach reports for an errno of the device. */
+kern_return_t machina_errno_to_kern_return(int err);
+
+/*
+ * machina_vm_copyout - place a result array in fresh pages of the caller
+ * Darwin hands variable-size MIG results to the caller as new memory that
+ * the caller vm_deallocate()s with the array's own size, so the mapping is
+ * exactly round_page(bytes).  bytes == 0 gives address 0, as on Darwin.
+ */
+kern_return_t machina_vm_copyout(const void *src, size_t bytes,
+				 vm_address_t *addr);
+
+/*
+ * machina_fork_hooks_init - make sure per-process Mach state is refreshed
+ * in the child of a fork (the child's IPC space is new and empty).  Cheap
+ * after the first call.
+ */
+void machina_fork_hooks_init(void);
+
+/* Child side of fork: forget the calling thread's MIG reply port. */
+void machina_mig_forget_reply_port(void);
 
 #endif /* _LIBMACH_INTERNAL_H */

@@ -2,6 +2,7 @@
  * libmach: ports as file descriptors (Machina extension, see
  * <machina/machina.h>).
  */
+#include <mach/port.h>
 #include <machina/machina.h>
 
 #include "internal.h"
@@ -34,4 +35,10 @@ LIBMACH_EXPORT kern_return_t machina_port_from_fd(int fd, uint32_t *name)
 	if (kr == KERN_SUCCESS)
 		*name = arg.name;
 	return kr;
+}
+
+LIBMACH_EXPORT kern_return_t machina_port_fd(uint32_t name, int fd_flags,
+					     int *fd)
+{
+	return machina_port_to_fd(name, MACH_PORT_RIGHT_RECEIVE, fd_flags, fd);
 }

@@ -52,6 +52,13 @@ kern_return_t machina_port_to_fd(uint32_t name, uint32_t right, int flags,
 				 int *fd);
 kern_return_t machina_port_from_fd(int fd, uint32_t *name);
 
+/*
+ * The common case for event loops: machina_port_to_fd(name,
+ * MACH_PORT_RIGHT_RECEIVE, fd_flags, fd).  Add the descriptor to an epoll
+ * set, and call mach_msg() with MACH_RCV_TIMEOUT 0 when it is readable.
+ */
+kern_return_t machina_port_fd(uint32_t name, int fd_flags, int *fd);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,11 @@
+/*
+ * <mach/mach_interface.h>: the MIG interfaces of the kernel's objects that
+ * <mach/mach.h> pulls in.  Machina provides the VM map one so far; the
+ * task, thread, host and semaphore interfaces join as the module grows them.
+ */
+#ifndef _MACH_INTERFACE_H_
+#define _MACH_INTERFACE_H_
+
+#include <mach/vm_map.h>
+
+#endif /* _MACH_INTERFACE_H_ */

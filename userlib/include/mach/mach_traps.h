@@ -1,0 +1,48 @@
+/*
+ * <mach/mach_traps.h>: the Mach calls that are traps on Darwin (no MIG
+ * message behind them).  On Machina each is one ioctl on /dev/mach.
+ */
+#ifndef _MACH_MACH_TRAPS_H_
+#define _MACH_MACH_TRAPS_H_
+
+#include <mach/std_types.h>
+#include <mach/mach_types.h>
+#include <mach/message.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A new receive right, for replies; MACH_PORT_NULL if none could be made. */
+extern mach_port_name_t mach_reply_port(void);
+
+/*
+ * The caller's name for its own task port, asked of the kernel.  Programs
+ * use mach_task_self(), which asks once and caches the answer.
+ */
+extern mach_port_name_t task_self_trap(void);
+
+/* mach_msg and mach_msg_overwrite without the restart of interrupted halves. */
+extern mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg,
+				       mach_msg_option_t option,
+				       mach_msg_size_t send_size,
+				       mach_msg_size_t rcv_size,
+				       mach_port_name_t rcv_name,
+				       mach_msg_timeout_t timeout,
+				       mach_port_name_t notify);
+
+extern mach_msg_return_t mach_msg_overwrite_trap(mach_msg_header_t *msg,
+						 mach_msg_option_t option,
+						 mach_msg_size_t send_size,
+						 mach_msg_size_t rcv_size,
+						 mach_port_name_t rcv_name,
+						 mach_msg_timeout_t timeout,
+						 mach_port_name_t notify,
+						 mach_msg_header_t *rcv_msg,
+						 mach_msg_size_t rcv_limit);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _MACH_MACH_TRAPS_H_ */

@@ -1,0 +1,13 @@
+/*
+ * <mach/std_types.h>: the types every Mach interface uses.
+ */
+#ifndef _MACH_STD_TYPES_H_
+#define _MACH_STD_TYPES_H_
+
+#include <stdint.h>
+#include <mach/boolean.h>
+#include <mach/kern_return.h>
+#include <mach/machine/vm_types.h>
+#include <mach/port.h>
+
+#endif /* _MACH_STD_TYPES_H_ */

@@ -1,0 +1,147 @@
+/*
+ * libmach: build-time proof that the headers lay structures out as Darwin's
+ * 64-bit user space does (shared/darwin-abi.md).  A program compiled
+ * against userlib/include exchanges these bytes with the kernel module and
+ * with other programs, so one wrong offset breaks every message.  This file
+ * produces no code; it fails the library build instead.
+ */
+#include <stddef.h>
+
+#include <mach/mach.h>
+#include <mach/mach_vm.h>
+#include <mach/ndr.h>
+#include <mach/notify.h>
+
+#include "uapi/machina.h"
+
+#define SIZE(type, n) _Static_assert(sizeof(type) == (n), #type " size")
+#define OFFSET(type, field, n) \
+	_Static_assert(offsetof(type, field) == (n), #type "." #field)
+
+/* Types of fixed width, whatever the machine. */
+SIZE(natural_t, 4);
+SIZE(integer_t, 4);
+SIZE(boolean_t, 4);
+SIZE(kern_return_t, 4);
+SIZE(mach_port_t, 4);
+SIZE(mach_port_name_t, 4);
+SIZE(mach_msg_bits_t, 4);
+SIZE(mach_msg_size_t, 4);
+SIZE(mach_msg_id_t, 4);
+SIZE(mach_msg_option_t, 4);
+SIZE(mach_msg_timeout_t, 4);
+SIZE(mach_port_context_t, 8);
+SIZE(mach_vm_address_t, 8);
+SIZE(mach_vm_size_t, 8);
+SIZE(vm_address_t, sizeof(void *));
+SIZE(vm_size_t, sizeof(void *));
+
+/* The header: six 32-bit words. */
+SIZE(mach_msg_header_t, 24);
+OFFSET(mach_msg_header_t, msgh_bits, 0);
+OFFSET(mach_msg_header_t, msgh_size, 4);
+OFFSET(mach_msg_header_t, msgh_remote_port, 8);
+OFFSET(mach_msg_header_t, msgh_local_port, 12);
+OFFSET(mach_msg_header_t, msgh_voucher_port, 16);
+OFFSET(mach_msg_header_t, msgh_id, 20);
+
+SIZE(mach_msg_body_t, 4);
+SIZE(mach_msg_base_t, 28);
+
+/* Descriptors; the first one of a complex message starts at 28. */
+SIZE(mach_msg_type_descriptor_t, 12);
+SIZE(mach_msg_port_descriptor_t, 12);
+OFFSET(mach_msg_port_descriptor_t, name, 0);
+SIZE(mach_msg_ool_descriptor_t, 16);
+OFFSET(mach_msg_ool_descriptor_t, address, 0);
+OFFSET(mach_msg_ool_descriptor_t, size, 12);
+SIZE(mach_msg_ool_descriptor32_t, 12);
+SIZE(mach_msg_ool_descriptor64_t, 16);
+SIZE(mach_msg_ool_ports_descriptor_t, 16);
+OFFSET(mach_msg_ool_ports_descriptor_t, address, 0);
+OFFSET(mach_msg_ool_ports_descriptor_t, count, 12);
+SIZE(mach_msg_ool_ports_descriptor32_t, 12);
+SIZE(mach_msg_ool_ports_descriptor64_t, 16);
+SIZE(mach_msg_guarded_port_descriptor_t, 16);
+OFFSET(mach_msg_guarded_port_descriptor_t, context, 0);
+OFFSET(mach_msg_guarded_port_descriptor_t, name, 12);
+SIZE(mach_msg_guarded_port_descriptor32_t, 12);
+SIZE(mach_msg_guarded_port_descriptor64_t, 16);
+SIZE(mach_msg_descriptor_t, 16);
+
+struct complex_msg {
+	mach_msg_header_t header;
+	mach_msg_body_t body;
+	mach_msg_port_descriptor_t port;
+	mach_msg_ool_descriptor_t ool;
+};
+OFFSET(struct complex_msg, port, 28);
+OFFSET(struct complex_msg, ool, 40);
+SIZE(struct complex_msg, 56);
+
+/* Trailers: 8, 12, 20, 52, 60, 68 bytes. */
+SIZE(mach_msg_trailer_t, 8);
+SIZE(mach_msg_seqno_trailer_t, 12);
+SIZE(mach_msg_security_trailer_t, 20);
+SIZE(mach_msg_audit_trailer_t, 52);
+SIZE(mach_msg_context_trailer_t, 60);
+OFFSET(mach_msg_context_trailer_t, msgh_context, 52);
+SIZE(mach_msg_mac_trailer_t, 68);
+SIZE(mach_msg_max_trailer_t, 68);
+_Static_assert(MAX_TRAILER_SIZE == 68, "MAX_TRAILER_SIZE");
+SIZE(security_token_t, 8);
+SIZE(audit_token_t, 32);
+_Static_assert(REQUESTED_TRAILER_SIZE(0) == 8, "no elements: base trailer");
+_Static_assert(REQUESTED_TRAILER_SIZE(
+		       MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT)) == 52,
+	       "audit trailer");
+_Static_assert(REQUESTED_TRAILER_SIZE(
+		       MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_CTX)) == 60,
+	       "context trailer");
+
+/* Port attributes, counted in natural_t words. */
+SIZE(mach_port_status_t, 40);
+SIZE(mach_port_limits_t, 4);
+SIZE(mach_port_info_ext_t, 68);
+_Static_assert(MACH_PORT_RECEIVE_STATUS_COUNT == 10, "status count");
+_Static_assert(MACH_PORT_LIMITS_INFO_COUNT == 1, "limits count");
+_Static_assert(MACH_PORT_INFO_EXT_COUNT == 17, "info ext count");
+_Static_assert(MACH_PORT_GUARD_INFO_COUNT == 2, "guard info count");
+SIZE(mach_port_options_t, 24);
+OFFSET(mach_port_options_t, mpl, 4);
+OFFSET(mach_port_options_t, reserved, 8);
+SIZE(mach_port_qos_t, 8);
+
+/* Type bits. */
+_Static_assert(MACH_PORT_TYPE_SEND == 0x10000, "TYPE_SEND");
+_Static_assert(MACH_PORT_TYPE_RECEIVE == 0x20000, "TYPE_RECEIVE");
+_Static_assert(MACH_PORT_TYPE_SEND_ONCE == 0x40000, "TYPE_SEND_ONCE");
+_Static_assert(MACH_PORT_TYPE_PORT_SET == 0x80000, "TYPE_PORT_SET");
+_Static_assert(MACH_PORT_TYPE_DEAD_NAME == 0x100000, "TYPE_DEAD_NAME");
+
+/* MIG and notifications. */
+SIZE(NDR_record_t, 8);
+OFFSET(NDR_record_t, int_rep, 4);
+SIZE(mig_reply_error_t, 36);
+OFFSET(mig_reply_error_t, RetCode, 32);
+SIZE(mach_port_deleted_notification_t, 56);
+SIZE(mach_send_possible_notification_t, 56);
+SIZE(mach_dead_name_notification_t, 56);
+OFFSET(mach_dead_name_notification_t, not_port, 32);
+SIZE(mach_no_senders_notification_t, 56);
+OFFSET(mach_no_senders_notification_t, not_count, 32);
+SIZE(mach_port_destroyed_notification_t, 60);
+OFFSET(mach_port_destroyed_notification_t, not_port, 28);
+SIZE(mach_send_once_notification_t, 44);
+_Static_assert(MACH_NOTIFY_PORT_DELETED == 65 &&
+		       MACH_NOTIFY_SEND_POSSIBLE == 66 &&
+		       MACH_NOTIFY_PORT_DESTROYED == 69 &&
+		       MACH_NOTIFY_NO_SENDERS == 70 &&
+		       MACH_NOTIFY_SEND_ONCE == 71 &&
+		       MACH_NOTIFY_DEAD_NAME == 72,
+	       "notification ids");
+
+/* The space table travels through the ioctl as-is. */
+SIZE(ipc_info_space_t, 24);
+SIZE(ipc_info_name_t, 28);
+SIZE(ipc_info_space_basic_t, 24);
