@@ -91,6 +91,7 @@ void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
 	kmsg->desc[0].right.obj = &port->obj;
 	kmsg->desc[0].right.disp = MACH_MSG_TYPE_MOVE_RECEIVE;
 	kmsg->desc[0].right.type = MACH_MSG_TYPE_PORT_RECEIVE;
+	ipc_port_set_destination(port, notify);
 	ipc_kmsg_deliver_kernel(kmsg);
 }
 

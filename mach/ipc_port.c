@@ -45,6 +45,7 @@ struct ipc_port *ipc_port_alloc(void)
 void ipc_port_free(struct ipc_port *port)
 {
 	WARN_ON_ONCE(port->active && !port->kobject_type);
+	ipc_port_put(port->destination);
 	atomic_long_dec(&live_ports);
 	kfree(port);
 }
@@ -142,6 +143,11 @@ static void release_receive_into(struct ipc_port *port, struct list_head *dying)
 	port->pdrequest = NULL;
 	spin_unlock(&port->lock);
 
+	/* Sending the right where it would loop back: the port dies instead. */
+	if (notify && ipc_port_would_loop(port, notify)) {
+		ipc_port_release_send_once(notify);
+		notify = NULL;
+	}
 	if (notify) {
 		ipc_pset_remove_all(port);
 		ipc_port_get(port);
@@ -191,7 +197,7 @@ static void port_destroy_into(struct ipc_port *port, struct list_head *dying)
 	struct ipc_kmsg *kmsg, *ktmp;
 	LIST_HEAD(messages);
 	LIST_HEAD(requests);
-	struct ipc_port *ns, *pd;
+	struct ipc_port *ns, *pd, *dest;
 
 	spin_lock(&port->lock);
 	if (!port->active) {
@@ -210,8 +216,11 @@ static void port_destroy_into(struct ipc_port *port, struct list_head *dying)
 	port->nsrequest = NULL;
 	pd = port->pdrequest;
 	port->pdrequest = NULL;
+	dest = port->destination;
+	port->destination = NULL;
 	spin_unlock(&port->lock);
 
+	ipc_port_put(dest);
 	wake_up_all(&port->rcv_wq);
 	wake_up_all(&port->snd_wq);
 	ipc_pset_remove_all(port);
@@ -294,4 +303,56 @@ void ipc_port_consume_send_once(struct ipc_port *port)
 	port->sorights--;
 	spin_unlock(&port->lock);
 	ipc_port_put(port);
+}
+
+/*
+ * ipc_port_set_destination - @port's receive right now travels in a message
+ * queued on @dest (NULL: it arrived somewhere, or the message is gone)
+ */
+void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest)
+{
+	struct ipc_port *old;
+
+	if (dest)
+		ipc_port_get(dest);
+	spin_lock(&port->lock);
+	old = port->destination;
+	port->destination = dest;
+	spin_unlock(&port->lock);
+	ipc_port_put(old);
+}
+
+/*
+ * ipc_port_would_loop - would sending @port's receive right to @dest close
+ * a loop (dest, or the port dest's receive right travels to, and so on, is
+ * @port itself)?  Such a loop could never be received or destroyed.
+ * Conditions: no port lock held.
+ */
+bool ipc_port_would_loop(struct ipc_port *port, struct ipc_port *dest)
+{
+	struct ipc_port *d = dest, *next;
+	bool loop = false;
+	int hops = 0;
+
+	ipc_port_get(d);
+	while (d) {
+		if (d == port) {
+			loop = true;
+			break;
+		}
+		spin_lock(&d->lock);
+		next = (d->active && !d->receiver && !d->kobject_type) ? d->destination : NULL;
+		if (next)
+			ipc_port_get(next);
+		spin_unlock(&d->lock);
+		ipc_port_put(d);
+		d = next;
+		/* Chains are short; a very long one is refused as if it looped. */
+		if (++hops > 4096) {
+			loop = true;
+			break;
+		}
+	}
+	ipc_port_put(d);
+	return loop;
 }

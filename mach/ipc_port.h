@@ -69,6 +69,12 @@ struct ipc_port {
 	bool active;
 	struct ipc_space *receiver;	/* space of the receive right, or NULL */
 	mach_port_name_t receiver_name;
+	/*
+	 * In transit: the port whose queue holds the message carrying this
+	 * port's receive right (a reference), so a send that would close a
+	 * loop of receive rights carried by each other can be refused.
+	 */
+	struct ipc_port *destination;
 
 	u32 srights;
 	u32 sorights;
@@ -134,6 +140,8 @@ void ipc_port_drain_dying(struct list_head *dying);
 void ipc_port_kobject_destroy(struct ipc_port *port);
 
 bool ipc_port_has_room(struct ipc_port *port);
+bool ipc_port_would_loop(struct ipc_port *port, struct ipc_port *dest);
+void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest);
 
 struct ipc_request *ipc_request_alloc(u8 kind, mach_port_name_t name,
 				      struct ipc_port *notify);

@@ -741,6 +741,7 @@ int ipc_right_copyout(struct ipc_space *space, struct ipc_msg_right *r,
 			goto fail;
 		break;
 	case MACH_MSG_TYPE_PORT_RECEIVE:
+		ipc_port_set_destination(port, NULL);
 		entry = ipc_entry_by_port(space, port);
 		if (entry) {
 			entry->type |= MACH_PORT_TYPE_RECEIVE;

@@ -280,24 +280,25 @@ static int copyin_body(struct ipc_copyin *c, struct ipc_kmsg *kmsg, u32 *names)
 	return MACH_MSG_SUCCESS;
 }
 
-static bool carries_receive_of(struct ipc_kmsg *kmsg, struct ipc_object *dest)
+struct loop_check {
+	struct ipc_port *dest;
+	bool loop;
+};
+
+static void check_loop(struct ipc_msg_right *r, void *ctx)
 {
-	u32 i, j;
+	struct loop_check *lc = ctx;
 
-	for (i = 0; i < kmsg->ndesc; i++) {
-		struct ipc_kmsg_desc *d = &kmsg->desc[i];
+	if (!lc->loop && IPC_OBJECT_REAL(r->obj) &&
+	    r->type == MACH_MSG_TYPE_PORT_RECEIVE)
+		lc->loop = ipc_port_would_loop(ipc_port_from_object(r->obj), lc->dest);
+}
 
-		if (d->rights) {
-			for (j = 0; j < d->count; j++)
-				if (d->rights[j].obj == dest &&
-				    d->rights[j].type == MACH_MSG_TYPE_PORT_RECEIVE)
-					return true;
-		} else if (d->right.obj == dest &&
-			   d->right.type == MACH_MSG_TYPE_PORT_RECEIVE) {
-			return true;
-		}
-	}
-	return kmsg->local.obj == dest && kmsg->local.type == MACH_MSG_TYPE_PORT_RECEIVE;
+/* Receive rights in the message now travel to @ctx (NULL: they do not). */
+static void set_destination(struct ipc_msg_right *r, void *ctx)
+{
+	if (IPC_OBJECT_REAL(r->obj) && r->type == MACH_MSG_TYPE_PORT_RECEIVE)
+		ipc_port_set_destination(ipc_port_from_object(r->obj), ctx);
 }
 
 static void record_sender(struct machina_task *task, struct ipc_kmsg *kmsg)
@@ -506,18 +507,29 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	mr = copyin_body(&c, kmsg, names);
 	if (mr)
 		goto out_abort;
-	/* A port's own receive right cannot travel in a message to it. */
-	mr = MACH_SEND_INVALID_RIGHT;
-	if (carries_receive_of(kmsg, &dest->obj))
-		goto out_abort;
+	/*
+	 * A receive right may not travel to its own port, nor to a port whose
+	 * receive right is (transitively) travelling inside its own queue:
+	 * such a loop could never be received or destroyed.
+	 */
+	{
+		struct loop_check lc = { .dest = dest };
+
+		walk_rights(kmsg, check_loop, &lc);
+		mr = MACH_SEND_INVALID_RIGHT;
+		if (lc.loop)
+			goto out_abort;
+	}
 
 	walk_rights(kmsg, apply_one, NULL);
+	walk_rights(kmsg, set_destination, dest);
 	nranges = sender_ranges(kmsg, &ranges);
 
 	spin_lock(&dest->lock);
 	if (!dest->active) {
 		spin_unlock(&dest->lock);
 		ipc_copyin_abort(&c);
+		walk_rights(kmsg, set_destination, NULL);
 		walk_rights(kmsg, revert_one, space);
 		kfree(ranges);
 		mr = MACH_SEND_INVALID_DEST;
