@@ -7,7 +7,9 @@ SUDO=""
 
 PKGS="qemu-system-arm qemu-system-x86 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       busybox-static cpio kmod dkms bc bison flex libelf-dev libssl-dev dwarves
-      xz-utils rsync linux-source-6.1 gcc make"
+      xz-utils rsync linux-source-6.1 gcc make clang-format"
+# The host's own kernel headers, for `make dkms-check` (linux-headers-amd64 here).
+PKGS="$PKGS linux-headers-$(dpkg --print-architecture)"
 
 need_update=0
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then

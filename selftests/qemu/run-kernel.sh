@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# run-kernel.sh KERNEL [options] [--prog PROGRAM [ARGS...]]
+#
+# Build machina.ko for one kernel, build the selftests for its arch, pack an initramfs, boot
+# it in QEMU, and judge the console log. KERNEL is a name from kernels.conf or debug-arm64 /
+# debug-x86_64 (built by debug-kernel.sh). Options:
+#   --extra DIR       also run the *_test / *.sh programs of DIR (repeatable)
+#   --timeout SECS    kill QEMU after SECS (default 600, debug kernels 1200)
+#   --test-timeout S  kill one test program after S seconds (default 300, debug kernels 600)
+#   --icount          deterministic guest clock (-icount shift=0,sleep=off) for benchmarks
+#   --prog PROG ARGS  run only PROG (a host file, or /tests/NAME of the selftests) with ARGS
+#                     instead of the suites, and print its output and exit status; must come
+#                     last
+# Environment: MACHINA_ACCEL=tcg|kvm forces the accelerator; MACHINA_VERBOSE=1 streams the
+# console while it runs; MACHINA_SRC / MACHINA_SELFTESTS point at other module / selftest
+# trees (to test the bench itself).
+#
+# Output: build/<kernel>/ (module build, initramfs), build/selftests/<arch>/, the console log
+# build/logs/<kernel>.log and the verdict build/logs/<kernel>.result (<kernel>.vm-run.* for
+# --prog). Exit 0 iff all passed (with --prog: and the program exited 0).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	# The header comment above is the help text.
+	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
+	exit 2
+}
+[ $# -ge 1 ] || usage
+KERNEL=$1
+shift
+# The debug kernels run the same tests 10-30x slower than the stock ones.
+case $KERNEL in debug-*) boot_timeout=1200 test_timeout=600 ;; *) boot_timeout=600 test_timeout=300 ;; esac
+extras=() icount=0 prog="" prog_args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--extra) extras+=("$(cd "$2" && pwd)"); shift 2 ;;
+	--timeout) boot_timeout=$2; shift 2 ;;
+	--test-timeout) test_timeout=$2; shift 2 ;;
+	--icount) icount=1; shift ;;
+	--prog) prog=$2; shift 2; prog_args=("$@"); break ;;
+	*) usage ;;
+	esac
+done
+# A single program gets the whole boot budget, less time to boot and shut down.
+if [ -n "$prog" ]; then
+	test_timeout=$((boot_timeout > 120 ? boot_timeout - 60 : boot_timeout))
+fi
+
+t_start=$EPOCHREALTIME
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+SRC=${MACHINA_SRC:-$REPO}
+SELFTESTS=${MACHINA_SELFTESTS:-$REPO/selftests}
+KB=$BUILD/$KERNEL
+LOGS=$BUILD/logs
+mkdir -p "$KB" "$LOGS"
+# One run per kernel at a time: runs of one kernel share its module build and initramfs.
+exec 9>"$KB/.lock"
+if ! flock -n 9; then
+	msg "$KERNEL: waiting for another run of this kernel to finish"
+	flock 9
+fi
+# A --prog run keeps its own log so that it never overwrites the last test run's.
+LOG=$LOGS/$KERNEL${prog:+.vm-run}.log
+RESULT=$LOGS/$KERNEL${prog:+.vm-run}.result
+rm -f "$RESULT"
+
+# --- the kernel: headers to build against, image to boot ---------------------------------
+binder=""
+case $KERNEL in
+debug-*)
+	KARCH=${KERNEL#debug-}
+	QARCH=$(qarch_of "$KARCH")
+	DEBUG_SH=$QEMU_DIR/debug-kernel.sh
+	[ -x "$DEBUG_SH" ] || die "$DEBUG_SH is missing: the debug kernels cannot be built yet"
+	# It prints its build log on stderr and the answer as the last line of stdout.
+	KDIR=$("$DEBUG_SH" "$KARCH" | tail -n 1)
+	IMAGE=$("$DEBUG_SH" --image "$KARCH" | tail -n 1)
+	;;
+*)
+	conf_load "$KERNEL"
+	"$QEMU_DIR/fetch-kernels.sh" "$KERNEL"
+	QARCH=$K_QARCH
+	KARCH=$(karch_of "$QARCH")
+	root=$(kernel_root "$KERNEL")
+	KDIR=$root/usr/src/linux-headers-$K_REL
+	IMAGE=$root/boot/vmlinuz-$K_REL
+	[ ! -f "$CACHE/kernels/$KERNEL/binder_linux.ko" ] || binder=$CACHE/kernels/$KERNEL/binder_linux.ko
+	;;
+esac
+[ -d "$KDIR" ] || die "KDIR $KDIR does not exist"
+[ -f "$IMAGE" ] || die "kernel image $IMAGE does not exist"
+CROSS=$(cross_of "$KARCH")
+DARCH=$(darch_of "$KARCH")
+
+# --- the module: built in a private copy per kernel -----------------------------------------
+# A copy, so that objects of different kernels (and of the developer's own in-tree builds)
+# never mix.
+[ -f "$SRC/Kbuild" ] || die "$SRC/Kbuild is missing: no module sources to build"
+t=$EPOCHREALTIME
+MOD=$KB/module
+"$QEMU_DIR/copy-src.sh" "$SRC" "$MOD"
+# MACHINA_WERROR=1: the bench treats warnings as errors (Kbuild leaves them alone for DKMS).
+if ! make -C "$KDIR" M="$MOD" ARCH="$KARCH" ${CROSS:+CROSS_COMPILE=$CROSS} MACHINA_WERROR=1 \
+	-j"$(nproc)" modules >"$KB/module-build.log" 2>&1; then
+	tail -n 40 "$KB/module-build.log" >&2
+	die "$KERNEL: module build failed (full log: $KB/module-build.log)"
+fi
+[ -f "$MOD/machina.ko" ] || die "$KERNEL: the build made no machina.ko"
+grep -E 'warning:' "$KB/module-build.log" >&2 || true
+msg "$KERNEL: module built ($(elapsed "$t") s)"
+
+# --- the selftests: one build per arch, shared by that arch's kernels ----------------------
+# Not needed to run a program from the host (make vm-run), which then boots sooner.
+TESTS_OUT=$BUILD/selftests/$KARCH
+tests_arg=()
+if [ -n "$prog" ] && [ -f "$prog" ]; then
+	:
+elif [ -f "$SELFTESTS/Makefile" ]; then
+	t=$EPOCHREALTIME
+	harness=$("$QEMU_DIR/harness.sh")
+	# Kernels of one arch share this build: hold its lock until the initramfs is packed.
+	mkdir -p "$BUILD/selftests"
+	exec 8>"$TESTS_OUT.lock"
+	flock 8
+	# Everything in the output dir goes into the VM, so a test that was removed or renamed
+	# must not linger there: start afresh whenever the list of selftest sources changes.
+	sources=$(cd "$SELFTESTS" && echo "$PWD" && find . -maxdepth 1 -type f | LC_ALL=C sort)
+	if [ "$(cat "$TESTS_OUT/.sources" 2>/dev/null)" != "$sources" ]; then
+		rm -rf "$TESTS_OUT"
+	fi
+	mkdir -p "$TESTS_OUT"
+	echo "$sources" >"$TESTS_OUT/.sources"
+	if ! make -C "$SELFTESTS" ARCH="$KARCH" OUT="$TESTS_OUT" \
+		HARNESS_DIR="$harness" -j"$(nproc)" >"$KB/selftests-build.log" 2>&1; then
+		tail -n 40 "$KB/selftests-build.log" >&2
+		die "$KERNEL: selftests build failed (full log: $KB/selftests-build.log)"
+	fi
+	msg "$KERNEL: selftests built for $KARCH ($(elapsed "$t") s)"
+	tests_arg=(--tests "$TESTS_OUT")
+else
+	die "$SELFTESTS/Makefile is missing: no selftests to run"
+fi
+
+# --- the initramfs ----------------------------------------------------------------------------
+# The debug kernels inflate gzip ten times slower than they copy (KASAN-instrumented zlib).
+INITRD=$KB/initrd${prog:+.vm-run}.gz compress=()
+case $KERNEL in
+debug-*) INITRD=${INITRD%.gz}.cpio compress=(--no-compress) ;;
+esac
+mk=("$QEMU_DIR/mkinitramfs.sh" -o "$INITRD" --busybox "$(busybox_for "$DARCH")"
+	--module "$MOD/machina.ko" --timeout "$test_timeout" --strip "${CROSS}strip"
+	--kernel-name "$KERNEL"
+	${compress[@]+"${compress[@]}"}
+	${tests_arg[@]+"${tests_arg[@]}"})
+[ -z "$binder" ] || mk+=(--binder "$binder")
+for d in ${extras[@]+"${extras[@]}"}; do mk+=(--extra "$d"); done
+[ -z "$prog" ] || mk+=(--prog "$prog" ${prog_args[@]+"${prog_args[@]}"})
+"${mk[@]}"
+exec 8>&-
+
+# --- QEMU -----------------------------------------------------------------------------------
+# qemu_cmd ACCEL: set QEMU=(...), the command line for this kernel and accelerator.
+# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
+qemu_cmd() {
+	local accel=$1 append="panic=-1 printk.time=1 loglevel=7"
+	case $QARCH in
+	aarch64)
+		QEMU=(qemu-system-aarch64 -M virt)
+		append="console=ttyAMA0 $append"
+		# pauth-impdef: the architected pointer-auth emulation makes Debian's kernel 3-4x
+		# slower under TCG; the 16K-page kernel needs -cpu max as well.
+		if [ "$accel" = kvm ]; then
+			QEMU+=(-accel kvm -cpu host)
+		else
+			QEMU+=(-accel tcg -cpu max,pauth-impdef=on)
+		fi
+		;;
+	x86_64)
+		QEMU=(qemu-system-x86_64)
+		append="console=ttyS0 $append"
+		# la57=off: with 5-level paging the KASAN kernel sometimes reports a false
+		# wild-memory-access during early CPU setup.
+		if [ "$accel" = kvm ]; then
+			QEMU+=(-accel kvm -cpu host)
+		else
+			QEMU+=(-accel tcg -cpu max,la57=off)
+		fi
+		;;
+	esac
+	QEMU+=(-m 1024 -smp 2 -nographic -no-reboot -nic none
+		-kernel "$IMAGE" -initrd "$INITRD" -append "$append")
+	[ "$icount" = 0 ] || QEMU+=(-icount shift=0,sleep=off)
+}
+
+QPID=""
+cleanup() {
+	[ -z "$QPID" ] || kill -KILL "$QPID" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# boot LOG LIMIT STOP_AT_INIT: run QEMU with $QEMU into LOG for at most LIMIT seconds (stop
+# once /init has started if STOP_AT_INIT=1). Sets BOOT_WALL (seconds until /init printed its
+# first line, or "") and returns 0 if QEMU exited by itself, 1 if it was killed.
+boot() {
+	local log=$1 limit=$2 stop_at_init=$3 t0=$EPOCHREALTIME now
+	BOOT_WALL=""
+	: >"$log"
+	# No stdin: with -nographic QEMU would otherwise put a terminal into raw mode.
+	"${QEMU[@]}" </dev/null >>"$log" 2>&1 &
+	QPID=$!
+	if [ "${MACHINA_VERBOSE:-0}" = 1 ]; then
+		tail -n +1 -f --pid="$QPID" "$log" &
+	fi
+	while kill -0 "$QPID" 2>/dev/null; do
+		if [ -z "$BOOT_WALL" ] && grep -q MACHINA-INIT "$log"; then
+			BOOT_WALL=$(elapsed "$t0")
+			[ "$stop_at_init" = 0 ] || break
+		fi
+		now=$(elapsed "$t0")
+		if awk -v n="$now" -v l="$limit" 'BEGIN { exit !(n >= l) }'; then
+			break
+		fi
+		sleep 0.2
+	done
+	if kill -0 "$QPID" 2>/dev/null; then
+		kill -TERM "$QPID" 2>/dev/null || true
+		sleep 1
+		kill -KILL "$QPID" 2>/dev/null || true
+		wait "$QPID" 2>/dev/null || true
+		QPID=""
+		return 1
+	fi
+	wait "$QPID" 2>/dev/null || true
+	QPID=""
+	[ -n "$BOOT_WALL" ] || ! grep -q MACHINA-INIT "$log" || BOOT_WALL=$(elapsed "$t0")
+	return 0
+}
+
+# The accelerator: KVM only where the guest runs natively and a short probe boot reaches
+# /init (a nested guest can hang forever: that is why the probe has a timeout). The verdict
+# holds until the host reboots. Sets ACCEL.
+choose_accel() {
+	ACCEL=tcg
+	if [ -n "${MACHINA_ACCEL:-}" ]; then
+		ACCEL=$MACHINA_ACCEL
+		return
+	fi
+	[ "$(uname -m)" = "$QARCH" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 0
+	local verdict=$CACHE/kvm-$QARCH boot_id
+	boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	if [ -f "$verdict" ] && [ "$(head -n 1 "$verdict")" = "$boot_id" ]; then
+		ACCEL=$(sed -n 2p "$verdict")
+		return
+	fi
+	msg "$KERNEL: probing KVM (up to 25 s)"
+	qemu_cmd kvm
+	# stderr into the log: bash's notice if QEMU aborts (it does on some nested hosts).
+	boot "$KB/kvm-probe.log" 25 1 2>>"$KB/kvm-probe.log" || true
+	[ -z "$BOOT_WALL" ] || ACCEL=kvm
+	mkdir -p "$CACHE"
+	printf '%s\n%s\n' "$boot_id" "$ACCEL" >"$verdict"
+	msg "$KERNEL: KVM $([ "$ACCEL" = kvm ] && echo works || echo 'does not work here'), using $ACCEL"
+}
+
+choose_accel
+qemu_cmd "$ACCEL"
+msg "$KERNEL: booting ($ACCEL, timeout ${boot_timeout}s): ${QEMU[*]}"
+t=$EPOCHREALTIME
+timed_out=0
+boot "$LOG" "$boot_timeout" 0 2>>"$LOG" || timed_out=1
+vm_secs=$(elapsed "$t")
+[ "$timed_out" = 0 ] || msg "$KERNEL: QEMU killed after ${boot_timeout}s"
+
+# --- the verdict ----------------------------------------------------------------------------
+echo
+echo "== $KERNEL ($QARCH, $ACCEL) =="
+status=0
+"$QEMU_DIR/scan-log.sh" "$LOG" "$RESULT" || status=1
+first=$(sed -n 's/^first_report=//p' "$RESULT")
+if [ "${first:-0}" != 0 ]; then
+	echo
+	echo "  first kernel report in context ($LOG line $first):"
+	tr -d '\r' <"$LOG" | sed -n "$((first > 5 ? first - 5 : 1)),$((first + 40))p" | sed 's/^/    /'
+fi
+if [ -n "$prog" ]; then
+	# The program's own section of the log, then its exit status.
+	echo
+	tr -d '\r' <"$LOG" | sed -n '/MACHINA-TEST-BEGIN '"$(basename "$prog")"'/,/MACHINA-TEST-END /p' |
+		sed '1d;$d'
+	prc=$(tr -d '\r' <"$LOG" | sed -n 's/.*MACHINA-PROG-EXIT rc=\([0-9]*\).*/\1/p')
+	echo "$(basename "$prog") exit status: ${prc:-unknown (the VM did not get that far)}"
+	[ "${prc:-1}" = 0 ] || status=1
+fi
+boot_s=$(sed -n 's/^boot=//p' "$RESULT")
+total=$(elapsed "$t_start")
+{
+	echo "vm=$vm_secs"
+	echo "total=$total"
+	echo "accel=$ACCEL"
+	echo "boot_wall=${BOOT_WALL:--}"
+} >>"$RESULT"
+echo "  boot to /init: ${boot_s} s guest clock (${BOOT_WALL:--} s wall); VM ${vm_secs} s; total ${total} s"
+echo "  log: $LOG"
+echo "$KERNEL: $([ $status = 0 ] && echo PASS || echo FAIL)"
+exit $status

@@ -1,0 +1,165 @@
+#!/bin/sh
+# run-tests.sh: load machina.ko, run the selftests, unload, and print one verdict line.
+#
+# Plain POSIX sh: it runs under busybox sh as part of the VM's /init, and under the host's sh
+# for `make check-host`. Settings come from the environment:
+#   MODULE         machina.ko to insmod (required; given to the tests as MACHINA_KO)
+#   TESTS          directory of *_test binaries and *.sh scripts (may be empty)
+#   EXTRA          space-separated directories run after TESTS, same rules (optional)
+#   PROG           run only this program (with the arguments in PROG_ARGS_FILE, one per
+#                  line) instead of the test suites (optional)
+#   TEST_TIMEOUT   seconds per program before it is killed (default 300)
+#   KMEMLEAK       1: scan kmemleak after unloading and print its report
+#
+# Output, read by scan-log.sh on the host (lines may be interleaved with kernel messages, so
+# every marker carries its whole meaning on one line):
+#   MACHINA-TEST-BEGIN <name>
+#   ... the program's own TAP output ...
+#   MACHINA-TEST-END <name> rc=<exit> passed=<n> failed=<n> skipped=<n> secs=<s>
+#   MACHINA-END passed=<n> failed=<n> skipped=<n> uptime=<s>
+
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+# Test scripts that reload the module find it here (/lib/machina/machina.ko in the VM).
+MACHINA_KO=$MODULE
+export MACHINA_KO
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/machina-run.XXXXXX") || exit 1
+OUT=$TMP/out
+total_pass=0
+total_fail=0
+total_skip=0
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+loaded() { grep -q '^machina ' /proc/modules; }
+
+# count PATTERN FILE: number of matching lines (grep -c exits 1 on zero matches).
+count() { grep -ciE "$1" "$2" || true; }
+
+# finish NAME RC PASSED FAILED SKIPPED START: add to the totals and print the end marker.
+finish() {
+	total_pass=$((total_pass + $3))
+	total_fail=$((total_fail + $4))
+	total_skip=$((total_skip + $5))
+	echo "MACHINA-TEST-END $1 rc=$2 passed=$3 failed=$4 skipped=$5 secs=$(awk -v a="$6" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')"
+}
+
+# step NAME CMD...: a bench step that is itself one test (insmod, rmmod): pass iff CMD does.
+step() {
+	name=$1
+	shift
+	echo "MACHINA-TEST-BEGIN $name"
+	start=$(uptime_s)
+	echo "# $*"
+	if "$@"; then
+		echo "ok 1 $name"
+		finish "$name" 0 1 0 0 "$start"
+	else
+		rc=$?
+		echo "not ok 1 $name # exit status $rc"
+		finish "$name" "$rc" 0 1 0 "$start"
+	fi
+}
+
+# run NAME PROGRAM [ARGS...]: run one test program under a timeout, stream its output to the
+# console and count its TAP results from a private copy (the console copy may be garbled by
+# kernel messages).
+run() {
+	name=$1
+	shift
+	echo "MACHINA-TEST-BEGIN $name"
+	start=$(uptime_s)
+	dir=$(dirname "$1")
+	# Scripts run with sh (busybox sh in the VM) whatever their mode bits; binaries directly.
+	case $1 in
+	*.sh) set -- sh "$@" ;;
+	esac
+	# The exit status leaves the pipeline through a file: plain sh has no pipefail. The
+	# program runs in its own directory so that it finds its sibling programs.
+	rm -f "$TMP/rc"
+	(
+		cd "$dir" || exit
+		timeout -s TERM -k 10 "$TEST_TIMEOUT" "$@" </dev/null
+		echo $? >"$TMP/rc"
+	) 2>&1 | tee "$OUT"
+	rc=$(cat "$TMP/rc" 2>/dev/null || echo 255)
+	secs=$(awk -v a="$start" -v b="$(uptime_s)" 'BEGIN { printf "%d", b - a }')
+
+	skipped=$(count '^(not )?ok [0-9]+.*#[[:space:]]*skip' "$OUT")
+	passed=$(($(count '^ok [0-9]+' "$OUT") - $(count '^ok [0-9]+.*#[[:space:]]*skip' "$OUT")))
+	failed=$(($(count '^not ok [0-9]+' "$OUT") - $(count '^not ok [0-9]+.*#[[:space:]]*skip' "$OUT")))
+
+	# The exit status has the last word where the TAP lines cannot speak for themselves:
+	# killed by the timeout, crashed before printing "not ok", or a plain program without TAP.
+	# timeout(1) reports 124; busybox's timeout leaves the signal status (128+15, 128+9).
+	if { [ "$rc" = 124 ] || [ "$rc" = 143 ] || [ "$rc" = 137 ]; } && [ "$secs" -ge "$TEST_TIMEOUT" ]; then
+		echo "not ok - $name # TIMEOUT after ${TEST_TIMEOUT}s"
+		failed=$((failed + 1))
+	elif [ "$rc" = 4 ] && [ $((passed + failed + skipped)) = 0 ]; then
+		skipped=1
+	elif [ "$rc" = 0 ] && [ $((passed + failed + skipped)) = 0 ]; then
+		passed=1
+	elif [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ "$failed" = 0 ]; then
+		echo "not ok - $name # exit status $rc"
+		failed=$((failed + 1))
+	fi
+	finish "$name" "$rc" "$passed" "$failed" "$skipped" "$start"
+}
+
+# ensure_loaded: scripts may rmmod/insmod; every program starts with the module loaded.
+ensure_loaded() {
+	loaded && return 0
+	echo "# machina was unloaded by the previous program; loading it again"
+	insmod "$MODULE" || echo "# insmod $MODULE failed"
+}
+
+# suite DIR PREFIX: every *_test binary, then every *.sh script, alphabetically (the shell
+# sorts glob results).
+suite() {
+	for f in "$1"/*_test; do
+		[ -f "$f" ] || continue
+		ensure_loaded
+		run "$2$(basename "$f")" "$f"
+	done
+	for f in "$1"/*.sh; do
+		[ -f "$f" ] || continue
+		ensure_loaded
+		run "$2$(basename "$f")" "$f"
+	done
+}
+
+step module-load insmod "$MODULE"
+
+if [ -n "${PROG:-}" ]; then
+	# `set --` rebuilds the argument list from the file, one argument per line.
+	set --
+	if [ -n "${PROG_ARGS_FILE:-}" ] && [ -f "$PROG_ARGS_FILE" ]; then
+		while IFS= read -r a; do set -- "$@" "$a"; done <"$PROG_ARGS_FILE"
+	fi
+	run "$(basename "$PROG")" "$PROG" "$@"
+	echo "MACHINA-PROG-EXIT rc=$rc"
+else
+	[ -z "${TESTS:-}" ] || suite "$TESTS" ""
+	for d in ${EXTRA:-}; do
+		suite "$d" "$(basename "$d")/"
+	done
+fi
+
+# A script may have unloaded the module already; only unload what is loaded.
+if loaded; then
+	step module-unload rmmod machina
+fi
+
+# kmemleak only reports objects unreferenced in a scan after they reach its minimum age
+# (5 s); the second scan after a pause catches what the unload freed late (RCU callbacks).
+if [ "${KMEMLEAK:-0}" = 1 ] && [ -w /sys/kernel/debug/kmemleak ]; then
+	echo "# kmemleak: scanning twice (uptime $(uptime_s))"
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "MACHINA-KMEMLEAK-BEGIN uptime=$(uptime_s)"
+	cat /sys/kernel/debug/kmemleak
+	echo "MACHINA-KMEMLEAK-END"
+fi
+
+rm -rf "$TMP"
+echo "MACHINA-END passed=$total_pass failed=$total_fail skipped=$total_skip uptime=$(uptime_s)"
+[ "$total_fail" = 0 ]
