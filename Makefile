@@ -2,6 +2,7 @@
 # this Makefile only drives it, the user library and the test bench. See docs/testing.md.
 #
 #   make [module] [KDIR=...]          machina.ko for the running kernel, in build/module/
+#   sudo make install [KVER=...]      install it under /lib/modules/<ver>/extra, run depmod
 #   make userlib [ARCH=arm64|x86_64]  libmach + headers in build/userlib/<arch>/
 #   make check [KERNELS="..."]        the QEMU test bench (what CI runs)
 #   make demo                         boot 6.1-arm64 and run the demo program
@@ -18,7 +19,9 @@ BUILD := $(CURDIR)/build
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= 6.1-arm64
 
-.PHONY: all module userlib check demo vm-run check-host dkms-check style clean bench
+KVER ?= $(shell uname -r)
+
+.PHONY: all install module userlib check demo vm-run check-host dkms-check style clean bench
 
 all: module
 
@@ -29,6 +32,12 @@ module:
 	$(QEMU)/copy-src.sh $(CURDIR) $(BUILD)/module
 	$(MAKE) -C $(KDIR) M=$(BUILD)/module modules
 	@echo "built $(BUILD)/module/machina.ko"
+
+# Install the module built above for the running kernel (or KVER=...), as DKMS would.
+install:
+	@test -e $(BUILD)/module/machina.ko || { echo "run 'make module' first"; exit 1; }
+	install -D -m 0644 $(BUILD)/module/machina.ko $(DESTDIR)/lib/modules/$(KVER)/extra/machina.ko
+	depmod -a $(KVER)
 
 # The library a user's program links with: both arches unless ARCH= picks one.
 USERLIB_ARCHES := $(if $(filter arm64 x86_64,$(ARCH)),$(ARCH),arm64 x86_64)
