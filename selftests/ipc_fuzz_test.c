@@ -784,7 +784,9 @@ static int fuzz_iterations(void)
 {
 	const char *env = getenv("IPC_FUZZ_ITERATIONS");
 
-	return env ? atoi(env) : DEFAULT_PER_CHUNK;
+	if (env)
+		return atoi(env);
+	return mt_slow_kernel() ? DEFAULT_PER_CHUNK / 3 : DEFAULT_PER_CHUNK;
 }
 
 FIXTURE(fuzz)

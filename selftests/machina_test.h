@@ -92,6 +92,18 @@ static inline unsigned long long mt_task_serial(void)
 	return ret == 0 ? id.task_serial : 0;
 }
 
+/*
+ * The instrumented debug kernels (KASAN, lockdep) run 10-30 times slower
+ * under QEMU; long-running tests do a fixed, smaller amount of work there.
+ * The bench's init exports MACHINA_KERNEL (e.g. "debug-arm64").
+ */
+static inline int mt_slow_kernel(void)
+{
+	const char *k = getenv("MACHINA_KERNEL");
+
+	return k && !strncmp(k, "debug-", 6);
+}
+
 static inline double mt_now(void)
 {
 	struct timespec ts;
