@@ -197,7 +197,9 @@ static void after_dequeue(struct ipc_port *port)
 {
 	bool sp;
 
-	wake_up(&port->snd_wq);
+	/* Most queues never have a blocked sender: skip the wake-up then. */
+	if (wq_has_sleeper(&port->snd_wq))
+		wake_up(&port->snd_wq);
 	spin_lock(&port->lock);
 	sp = !list_empty(&port->requests);
 	spin_unlock(&port->lock);

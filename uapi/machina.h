@@ -335,7 +335,8 @@ enum machina_call_nr {
 #define MACHINA_IOC_PORT_GET_SET_STATUS MACHINA_IOC_RW(PORT_GET_SET_STATUS, struct machina_port_names)
 #define MACHINA_IOC_PORT_PEEK	MACHINA_IOC_RW(PORT_PEEK, struct machina_port_peek)
 #define MACHINA_IOC_PORT_SPACE_INFO MACHINA_IOC_RW(PORT_SPACE_INFO, struct machina_space_info)
-#define MACHINA_IOC_MSG		MACHINA_IOC_RW(MSG, struct machina_msg)
+/* Write-only: nothing in the argument changes, so nothing is copied back. */
+#define MACHINA_IOC_MSG		_IOW(MACHINA_IOC_MAGIC, MACHINA_NR_MSG, struct machina_msg)
 #define MACHINA_IOC_PORT_FD	MACHINA_IOC_RW(PORT_FD, struct machina_port_fd)
 #define MACHINA_IOC_PORT_FROM_FD MACHINA_IOC_RW(PORT_FROM_FD, struct machina_port_fd)
 
