@@ -8,6 +8,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/tracepoint.h>
 
 #include "mach/ipc_kmsg.h"
@@ -83,25 +84,51 @@ void machina_task_put(struct machina_task *task)
 }
 
 /*
- * terminate_work - tear down a task whose last thread has exited
- * Conditions: process context (machina_task_wq), no locks held.  The task is
- * no longer in the table, so nothing new can find it.
+ * release_work - the last step of a task's teardown
+ * Runs on machina_task_wq so that the module reference is dropped from a
+ * context module unload waits for (destroy_workqueue()).  The module is
+ * released before the counter drops, so "live_tasks reads 0" implies rmmod
+ * can succeed.
  */
-static void terminate_work(struct work_struct *work)
+static void release_work(struct work_struct *work)
 {
 	struct machina_task *task =
-		container_of(work, struct machina_task, terminate_work);
+		container_of(work, struct machina_task, release_work);
 
-	machina_thread_remove_all(task);
-	ipc_space_terminate(task->space);
-	ipc_port_kobject_destroy(task->self_port);
-	/* Freeing a space may sleep: not from the RCU callback below. */
-	ipc_space_put(task->space);
-	task->space = NULL;
+	module_put(THIS_MODULE);
 	atomic_long_dec(&live_tasks);
 	/* The table's reference; callers still holding one keep the memory. */
 	machina_task_put(task);
-	module_put(THIS_MODULE);
+}
+
+/*
+ * terminate - tear down a task whose last thread has exited
+ * Conditions: process context, no locks held.  Normally runs as task work
+ * of the last exiting thread (exit_task_work(), before the parent can reap
+ * it), so the rights the process held are released and their notifications
+ * sent by the time waitpid() returns, as on Darwin.  The task is no longer
+ * in the table, so nothing new can find it.
+ */
+static void terminate(struct machina_task *task)
+{
+	machina_thread_remove_all(task);
+	ipc_space_terminate(task->space);
+	ipc_port_kobject_destroy(task->self_port);
+	/* Freeing a space may sleep: not from an RCU callback. */
+	ipc_space_put(task->space);
+	task->space = NULL;
+	queue_work(machina_task_wq, &task->release_work);
+}
+
+static void terminate_task_work(struct callback_head *cb)
+{
+	terminate(container_of(cb, struct machina_task, exit_work));
+}
+
+/* Fallback when task work cannot be queued (the thread is past it). */
+static void terminate_work(struct work_struct *work)
+{
+	terminate(container_of(work, struct machina_task, terminate_work));
 }
 
 /*
@@ -161,6 +188,7 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	spin_lock_init(&task->lock);
 	hash_init(task->threads);
 	INIT_WORK(&task->terminate_work, terminate_work);
+	INIT_WORK(&task->release_work, release_work);
 	return task;
 }
 
@@ -242,7 +270,10 @@ static void exit_probe(MACHINA_EXIT_PROBE_ARGS)
 	spin_lock(&task->lock);
 	task->terminated = true;
 	spin_unlock(&task->lock);
-	queue_work(machina_task_wq, &task->terminate_work);
+	/* The probe runs in the exiting thread itself: finish the job there. */
+	init_task_work(&task->exit_work, terminate_task_work);
+	if (p != current || task_work_add(p, &task->exit_work, TWA_NONE))
+		queue_work(machina_task_wq, &task->terminate_work);
 }
 
 static void find_exit_tracepoint(struct tracepoint *tp, void *priv)

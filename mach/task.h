@@ -52,7 +52,9 @@ struct machina_task {
 	u64 serial;			/* unique for the module's lifetime */
 	struct kref ref;
 	struct rcu_head rcu;
-	struct work_struct terminate_work;
+	struct work_struct terminate_work;	/* fallback teardown */
+	struct work_struct release_work;	/* drops the module reference */
+	struct callback_head exit_work;	/* teardown in the exiting thread */
 
 	struct ipc_space *space;	/* the task's port names */
 	struct ipc_port *self_port;	/* the task (control) port */

@@ -244,6 +244,8 @@ boot() {
 # holds until the host reboots. Sets ACCEL.
 choose_accel() {
 	ACCEL=tcg
+	# icount counts emulated instructions: a TCG-only mode.
+	[ "$icount" = 0 ] || return 0
 	if [ -n "${MACHINA_ACCEL:-}" ]; then
 		ACCEL=$MACHINA_ACCEL
 		return
