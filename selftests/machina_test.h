@@ -72,6 +72,25 @@ static inline long mt_wait_counter(const char *name, long want)
 	return v;
 }
 
+/*
+ * A counter once the teardown of processes reaped just before has finished:
+ * the value read after it has not changed for 200 ms (at most 5 s).  Tests
+ * take their baselines with it.
+ */
+static inline long mt_stable_counter(const char *name)
+{
+	long v = mt_counter(name), w;
+	int same = 0, i;
+
+	for (i = 0; i < 250 && same < 10; i++) {
+		usleep(20000);
+		w = mt_counter(name);
+		same = w == v ? same + 1 : 0;
+		v = w;
+	}
+	return v;
+}
+
 static inline long mt_identity(int fd, struct machina_task_identity *id)
 {
 	memset(id, 0, sizeof(*id));

@@ -36,7 +36,7 @@ static int exec_child_main(char **argv)
 TEST(first_use_creates_one_task)
 {
 	struct machina_task_identity a, b;
-	long base = mt_counter("live_tasks");
+	long base = mt_stable_counter("live_tasks");
 	int fd = mt_open();
 
 	ASSERT_LE(0, fd);
@@ -65,7 +65,7 @@ TEST(closing_the_descriptor_keeps_the_task)
 TEST(fork_child_gets_its_own_task)
 {
 	struct machina_task_identity parent, child;
-	long base = mt_counter("live_tasks");
+	long base = mt_stable_counter("live_tasks");
 	int fd = mt_open(), pipefd[2];
 	pid_t pid;
 
@@ -96,7 +96,7 @@ TEST(fork_child_gets_its_own_task)
 
 static void exec_and_compare(struct __test_metadata *_metadata, int cloexec)
 {
-	long base = mt_counter("live_tasks");
+	long base = mt_stable_counter("live_tasks");
 	pid_t pid = fork();
 
 	ASSERT_LE(0, pid);
@@ -130,7 +130,7 @@ TEST(exec_keeps_the_task_when_descriptor_closes_on_exec)
 
 TEST(exit_destroys_the_task)
 {
-	long base = mt_counter("live_tasks");
+	long base = mt_stable_counter("live_tasks");
 	pid_t pid = fork();
 
 	ASSERT_LE(0, pid);
@@ -147,8 +147,8 @@ TEST(exit_destroys_the_task)
 
 TEST(sigkill_destroys_the_task)
 {
-	long base = mt_counter("live_tasks");
-	long base_threads = mt_counter("live_threads");
+	long base = mt_stable_counter("live_tasks");
+	long base_threads = mt_stable_counter("live_threads");
 	int pipefd[2], status;
 	char c = 0;
 	pid_t pid;
@@ -195,7 +195,7 @@ TEST(many_threads_are_recognised_and_forgotten)
 {
 	struct thread_result res[MANY_THREADS];
 	struct machina_task_identity main_id;
-	long base_threads = mt_counter("live_threads");
+	long base_threads = mt_stable_counter("live_threads");
 	pthread_t th[MANY_THREADS];
 	int fd = mt_open(), i, j;
 
@@ -249,8 +249,8 @@ static void *survivor_thread(void *arg)
 static void leader_exits_first(struct __test_metadata *_metadata,
 			       int thread_exit_only)
 {
-	long base = mt_counter("live_tasks");
-	long base_threads = mt_counter("live_threads");
+	long base = mt_stable_counter("live_tasks");
+	long base_threads = mt_stable_counter("live_threads");
 	pid_t pid = fork();
 
 	ASSERT_LE(0, pid);
@@ -291,8 +291,8 @@ static void *blocked_thread(void *arg)
 
 TEST(exit_while_another_thread_is_inside_an_ioctl)
 {
-	long base = mt_counter("live_tasks");
-	long base_threads = mt_counter("live_threads");
+	long base = mt_stable_counter("live_tasks");
+	long base_threads = mt_stable_counter("live_threads");
 	double start;
 	pid_t pid;
 
@@ -319,7 +319,7 @@ TEST(exit_while_another_thread_is_inside_an_ioctl)
 
 TEST(sigkill_ends_a_thread_blocked_in_the_module)
 {
-	long base = mt_counter("live_tasks");
+	long base = mt_stable_counter("live_tasks");
 	int pipefd[2], status;
 	double start;
 	char c;
@@ -349,8 +349,8 @@ TEST(sigkill_ends_a_thread_blocked_in_the_module)
 
 TEST(many_processes_come_and_go)
 {
-	long base = mt_counter("live_tasks");
-	long base_threads = mt_counter("live_threads");
+	long base = mt_stable_counter("live_tasks");
+	long base_threads = mt_stable_counter("live_threads");
 	pid_t pids[32];
 	int i;
 

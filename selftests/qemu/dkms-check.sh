@@ -2,9 +2,9 @@
 # dkms-check.sh: prove that DKMS can build machina.ko (`make dkms-check`).
 #
 # Against the newest kernel headers installed on this machine (setup-host.sh installs
-# linux-headers-<arch>): put the sources at /usr/src/machina-<VERSION> with dkms.conf's
-# version filled in, `dkms add`, `dkms build`, check the .ko, and `dkms remove` everything
-# again. Never `dkms install`: that would put the module into the host's kernel tree.
+# linux-headers-<arch>): put the module sources at /usr/src/machina-<VERSION>, `dkms add`,
+# `dkms build`, check the .ko, and `dkms remove` everything again. Never `dkms install`:
+# that would put the module into the host's kernel tree.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,9 +27,9 @@ cleanup() {
 cleanup
 trap cleanup EXIT
 
-# MACHINA_SRC: another module tree, to test this script itself.
+# MACHINA_SRC: another module tree, to test this script itself (it gets our recipe).
 "$QEMU_DIR/copy-src.sh" "${MACHINA_SRC:-$REPO}" "$src"
-sed "s/@VERSION@/$ver/" "$REPO/dkms.conf" >"$src/dkms.conf"
+cp "$REPO/dkms.conf" "$REPO/VERSION" "$src/"
 dkms add "machina/$ver"
 if ! dkms build "machina/$ver" -k "$kver"; then
 	cat "/var/lib/dkms/machina/$ver/build/make.log" >&2 || true
