@@ -786,7 +786,7 @@ static int fuzz_iterations(void)
 
 	if (env)
 		return atoi(env);
-	return mt_slow_kernel() ? DEFAULT_PER_CHUNK / 3 : DEFAULT_PER_CHUNK;
+	return mt_slow_kernel() ? DEFAULT_PER_CHUNK / 10 : DEFAULT_PER_CHUNK;
 }
 
 FIXTURE(fuzz)

@@ -16,7 +16,7 @@
 #define WORKERS 4
 #define CLIENTS 3 /* client threads per worker, plus one server thread */
 /* Fewer rounds on the slow debug kernels (mt_slow_kernel()). */
-#define ROUNDS (mt_slow_kernel() ? 12 : 24)
+#define ROUNDS (mt_slow_kernel() ? 8 : 24)
 #define REQUESTS 60 /* per round */
 #define DEFAULT_SEED 0x4d414348u
 

@@ -5,8 +5,8 @@
 # it in QEMU, and judge the console log. KERNEL is a name from kernels.conf or debug-arm64 /
 # debug-x86_64 (built by debug-kernel.sh). Options:
 #   --extra DIR       also run the *_test / *.sh programs of DIR (repeatable)
-#   --timeout SECS    kill QEMU after SECS (default 600, debug kernels 1200)
-#   --test-timeout S  kill one test program after S seconds (default 300, debug kernels 600)
+#   --timeout SECS    kill QEMU after SECS (default 600, debug kernels 2400)
+#   --test-timeout S  kill one test program after S seconds (default 300, debug kernels 1200)
 #   --icount          deterministic guest clock (-icount shift=0,sleep=off) for benchmarks
 #   --prog PROG ARGS  run only PROG (a host file, or /tests/NAME of the selftests) with ARGS
 #                     instead of the suites, and print its output and exit status; must come
@@ -30,7 +30,7 @@ usage() {
 KERNEL=$1
 shift
 # The debug kernels run the same tests 10-30x slower than the stock ones.
-case $KERNEL in debug-*) boot_timeout=1200 test_timeout=600 ;; *) boot_timeout=600 test_timeout=300 ;; esac
+case $KERNEL in debug-*) boot_timeout=2400 test_timeout=1200 ;; *) boot_timeout=600 test_timeout=300 ;; esac
 extras=() icount=0 prog="" prog_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
