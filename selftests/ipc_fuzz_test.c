@@ -5,7 +5,7 @@
  * option bits, out-of-line regions near 4 GiB or unmapped.  A fixed number
  * of iterations from a fixed seed; IPC_FUZZ_SEED and IPC_FUZZ_ITERATIONS
  * (calls per chunk) override them, e.g. for a longer run on a fast host.
- * The default is sized for the instrumented debug kernels under TCG.
+ * The debug kernels (mt_slow_kernel()) do a tenth of the default.
  *
  * Passes if the fuzzing process is never killed and every call returns
  * either a negative errno or a Mach status; the bench scans the kernel log
@@ -25,8 +25,8 @@
 #include "ipc_test.h"
 
 #define DEFAULT_SEED 0x6d616368u
-#define CHUNKS 8
-#define DEFAULT_PER_CHUNK 600
+#define CHUNKS 10
+#define DEFAULT_PER_CHUNK 1500
 
 #define ARENA_PAGES 16
 #define GUARD_PAGES 64 /* on each side, PROT_NONE */
@@ -56,6 +56,7 @@ struct fz {
 	uint8_t *ro; /* a read-only page */
 	uint8_t *hole; /* an unmapped page */
 	uint64_t rng;
+	int unmaps; /* the last call may have unmapped memory */
 	struct fuzz_log *log;
 };
 
@@ -343,6 +344,7 @@ static uint32_t build_msg(struct fz *f, uint8_t *p, size_t room)
 				d.ool.address = (void *)(uintptr_t)any_ptr(f);
 				d.ool.size = any_size(f);
 				d.ool.deallocate = chance(f, 4);
+				f->unmaps |= d.ool.deallocate;
 				d.ool.copy = pick(f, 5);
 				d.ool.type =
 					chance(f, 2) ?
@@ -355,6 +357,7 @@ static uint32_t build_msg(struct fz *f, uint8_t *p, size_t room)
 				d.ool_ports.count = chance(f, 2) ? pick(f, 8) :
 								   any_size(f);
 				d.ool_ports.deallocate = chance(f, 4);
+				f->unmaps |= d.ool_ports.deallocate;
 				d.ool_ports.copy = pick(f, 3);
 				d.ool_ports.disposition = any_right(f);
 				d.ool_ports.type =
@@ -382,6 +385,7 @@ static uint32_t build_msg(struct fz *f, uint8_t *p, size_t room)
 			default:
 				memset(&d, (int)rnd(f), sizeof(d));
 				d.any.type = 5 + pick(f, 250);
+				f->unmaps = 1;
 				break;
 			}
 			sz = desc_size((const uint8_t *)&d);
@@ -410,6 +414,8 @@ static void fuzz_msg(struct fz *f, struct machina_msg *a)
 
 	memset(a, 0, sizeof(*a));
 	a->msg = chance(f, 10) ? any_ptr(f) : (uintptr_t)msg;
+	/* Another buffer may hold anything, deallocating descriptors included. */
+	f->unmaps |= a->msg != (uintptr_t)msg;
 	a->option = any_option(f);
 	switch (pick(f, 6)) {
 	case 0:
@@ -622,6 +628,7 @@ static unsigned long fill_call(struct fz *f, union any_arg *a, int messages)
 	case MACHINA_NR_COUNT + 1:
 		/* A bogus request: unknown number, or a known one with the wrong size. */
 		memset(a->bytes, (int)rnd(f), sizeof(a->bytes));
+		f->unmaps = 1;
 		return _IOC(pick(f, 4), MACHINA_IOC_MAGIC,
 			    chance(f, 2) ? pick(f, 256) :
 					   pick(f, MACHINA_NR_COUNT),
@@ -764,7 +771,9 @@ static int fuzz_chunk(struct fuzz_log *log, uint64_t seed, int iterations,
 			bad++;
 		}
 		harvest(&f, cmd, a, ret);
-		dirty = _IOC_NR(cmd) == MACHINA_NR_MSG;
+		/* Only messages that give memory away can change the layout. */
+		dirty = f.unmaps;
+		f.unmaps = 0;
 	}
 	setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
 	/* Still serving: a plain call works. */
@@ -780,13 +789,18 @@ static uint64_t fuzz_seed(void)
 	return env ? strtoull(env, NULL, 0) : DEFAULT_SEED;
 }
 
-static int fuzz_iterations(void)
+static int fuzz_iterations(int messages)
 {
 	const char *env = getenv("IPC_FUZZ_ITERATIONS");
+	int n = DEFAULT_PER_CHUNK;
 
 	if (env)
 		return atoi(env);
-	return mt_slow_kernel() ? DEFAULT_PER_CHUNK / 10 : DEFAULT_PER_CHUNK;
+	/* The instrumented debug kernels do a tenth of the work. */
+	if (mt_slow_kernel())
+		n /= 10;
+	/* Messages cost more (copies, mappings): fewer of them. */
+	return messages ? n * 2 / 3 : n;
 }
 
 FIXTURE(fuzz)
@@ -812,7 +826,7 @@ static void run_chunks(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(fuzz) * self, uint64_t salt, int messages)
 {
 	uint64_t seed = fuzz_seed() ^ salt;
-	int per = fuzz_iterations(), c;
+	int per = fuzz_iterations(messages), c;
 	struct live_counts now;
 
 	TH_LOG("seed 0x%llx, %d chunks of %d calls", (unsigned long long)seed,
@@ -829,8 +843,10 @@ static void run_chunks(struct __test_metadata *_metadata,
 		self->log->bad = 0;
 		pid = fork();
 		ASSERT_LE(0, pid);
-		if (pid == 0)
+		if (pid == 0) {
+			die_with_parent();
 			_exit(fuzz_chunk(self->log, chunk_seed, per, messages));
+		}
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			struct fuzz_log *l = self->log;

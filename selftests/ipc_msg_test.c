@@ -2080,6 +2080,7 @@ TEST_F(msg, sigkill_ends_a_blocked_receiver_promptly)
 		mach_port_t p = new_port();
 		rcv_buf_t buf;
 
+		die_with_parent();
 		if (!p || write(pipefd[1], "r", 1) != 1)
 			_exit(2);
 		recv_msg(p, &buf, sizeof(buf), 0, 0);

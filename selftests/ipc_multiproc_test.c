@@ -53,6 +53,7 @@ static pid_t spawn(mach_port_t port, child_fn fn, void *arg)
 	if (pid == 0) {
 		mach_port_t parent = port_meet_child(fd);
 
+		die_with_parent();
 		_exit(parent ? fn(parent, arg) : 100);
 	}
 	close(fd);

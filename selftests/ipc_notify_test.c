@@ -749,6 +749,7 @@ TEST_F(notify, no_senders_when_the_last_sending_process_exits)
 	if (pid == 0) {
 		mach_port_t p = port_meet_child(fd);
 
+		die_with_parent();
 		if (!p || mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_SEND, 5))
 			_exit(2);
 		/* Wait for the word, then leave without releasing anything. */
@@ -784,6 +785,7 @@ TEST_F(notify, dead_name_when_the_receiving_process_exits)
 	if (pid == 0) {
 		mach_port_t parent = port_meet_child(fd), mine = new_port();
 
+		die_with_parent();
 		if (!parent || !mine)
 			_exit(2);
 		if (send_port(parent, MACH_MSG_TYPE_COPY_SEND, 1, mine,
@@ -824,6 +826,7 @@ TEST_F(notify, send_once_when_a_process_exits_holding_an_unused_send_once_right)
 		mach_port_t parent = port_meet_child(fd), mine = new_port();
 		rcv_buf_t b;
 
+		die_with_parent();
 		if (!parent || !mine)
 			_exit(2);
 		if (send_port(parent, MACH_MSG_TYPE_COPY_SEND, 1, mine,

@@ -269,6 +269,7 @@ static pid_t spawn_worker(struct hub *h, int i)
 	if (pid == 0) {
 		mach_port_t hub = port_meet_child(fd);
 
+		die_with_parent();
 		_exit(hub ? worker_main(hub, seed) : WF_SETUP);
 	}
 	close(fd);

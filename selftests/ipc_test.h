@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 #include <mach/mach.h>
 #include <mach/message.h>
@@ -38,6 +39,16 @@
 /* Name = index << 8 | generation (darwin-abi.md). */
 #define NAME_INDEX(n) ((n) >> 8)
 #define NAME_GEN(n) ((n)&0xff)
+
+/*
+ * Helper processes (and each test's own process) die with the process that
+ * made them: when the bench's timeout kills a test program, nothing it
+ * started may live on holding its output open.
+ */
+static inline void die_with_parent(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
 
 /* Why the loaded module cannot run IPC tests, or NULL if it can. */
 static inline const char *ipc_unavailable(void)
@@ -66,6 +77,7 @@ static inline const char *ipc_unavailable(void)
 #define IPC_REQUIRE()                                                 \
 	do {                                                          \
 		const char *_why = ipc_unavailable();                 \
+		die_with_parent();                                    \
 		if (_why)                                             \
 			SKIP(longjmp(_metadata->env, 1), "%s", _why); \
 	} while (0)
