@@ -33,11 +33,14 @@ for d in ${EXTRA_TESTS:-}; do extra+=(--extra "$d"); done
 
 LOGS=$BUILD/logs
 mkdir -p "$LOGS"
+# Our own copies of the verdicts: someone else's run of a kernel rewrites build/logs/.
+RESULTS=$(mktemp -d)
+trap 'rm -rf "$RESULTS"' EXIT
 declare -A verdict=()
 for n in "${names[@]}"; do
 	echo
 	echo "######## $n"
-	if "$QEMU_DIR/run-kernel.sh" "$n" ${extra[@]+"${extra[@]}"}; then
+	if "$QEMU_DIR/run-kernel.sh" "$n" --result "$RESULTS/$n" ${extra[@]+"${extra[@]}"}; then
 		verdict[$n]=PASS
 	else
 		verdict[$n]=FAIL
@@ -54,7 +57,7 @@ fmt="%-18s %7s %7s %8s %7s %8s  %s\n"
 printf "$fmt" kernel passed failed skipped "boot s" "total s" verdict
 P=0 F=0 S=0
 for n in "${names[@]}"; do
-	r=$LOGS/$n.result
+	r=$RESULTS/$n
 	p=$(get passed "$r") f=$(get failed "$r") s=$(get skipped "$r")
 	if [ "$p" = - ]; then
 		# No result: the module, the selftests or the kernel did not build.

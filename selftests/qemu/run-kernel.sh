@@ -8,6 +8,7 @@
 #   --timeout SECS    kill QEMU after SECS (default 600, debug kernels 2400)
 #   --test-timeout S  kill one test program after S seconds (default 300, debug kernels 1200)
 #   --icount          deterministic guest clock (-icount shift=0,sleep=off) for benchmarks
+#   --result FILE     also copy the verdict file to FILE (runs of one kernel overwrite theirs)
 #   --prog PROG ARGS  run only PROG (a host file, or /tests/NAME of the selftests) with ARGS
 #                     instead of the suites, and print its output and exit status; must come
 #                     last
@@ -31,13 +32,14 @@ KERNEL=$1
 shift
 # The debug kernels run the same tests 10-30x slower than the stock ones.
 case $KERNEL in debug-*) boot_timeout=2400 test_timeout=1200 ;; *) boot_timeout=600 test_timeout=300 ;; esac
-extras=() icount=0 prog="" prog_args=()
+extras=() icount=0 prog="" prog_args=() result_copy=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--extra) extras+=("$(cd "$2" && pwd)"); shift 2 ;;
 	--timeout) boot_timeout=$2; shift 2 ;;
 	--test-timeout) test_timeout=$2; shift 2 ;;
 	--icount) icount=1; shift ;;
+	--result) result_copy=$2; shift 2 ;;
 	--prog) prog=$2; shift 2; prog_args=("$@"); break ;;
 	*) usage ;;
 	esac
@@ -65,6 +67,8 @@ fi
 LOG=$LOGS/$KERNEL${prog:+.vm-run}.log
 RESULT=$LOGS/$KERNEL${prog:+.vm-run}.result
 rm -f "$RESULT"
+# A run that dies before booting leaves no verdict; neither may a stale copy.
+[ -z "$result_copy" ] || rm -f "$result_copy"
 
 # --- the kernel: headers to build against, image to boot ---------------------------------
 binder=""
@@ -304,6 +308,7 @@ total=$(elapsed "$t_start")
 	echo "accel=$ACCEL"
 	echo "boot_wall=${BOOT_WALL:--}"
 } >>"$RESULT"
+[ -z "$result_copy" ] || cp "$RESULT" "$result_copy"
 echo "  boot to /init: ${boot_s} s guest clock (${BOOT_WALL:--} s wall); VM ${vm_secs} s; total ${total} s"
 echo "  log: $LOG"
 echo "$KERNEL: $([ $status = 0 ] && echo PASS || echo FAIL)"
