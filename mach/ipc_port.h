@@ -42,7 +42,13 @@ struct ipc_kmsg;
 
 enum ipc_kobject_type {
 	IKOT_NONE = 0,
+	IKOT_THREAD = 1,	/* Darwin's IKOT_THREAD_CONTROL */
 	IKOT_TASK = 2,		/* Darwin's IKOT_TASK_CONTROL */
+	IKOT_HOST = 3,
+	IKOT_CLOCK = 25,
+	IKOT_SEMAPHORE = 28,
+	IKOT_TASK_NAME = 20,
+	IKOT_TIMER = 31,
 };
 
 /*

@@ -54,7 +54,42 @@
 	X(PORT_SPACE_INFO, port_space_info, machina_space_info, 0)	\
 	X(MSG, msg, machina_msg, 0)	\
 	X(PORT_FD, port_fd, machina_port_fd, 0)	\
-	X(PORT_FROM_FD, port_from_fd, machina_port_fd, 0)
+	X(PORT_FROM_FD, port_from_fd, machina_port_fd, 0)	\
+	X(TASK_FOR_PID, task_for_pid, machina_task_for_pid, 0)	\
+	X(PID_FOR_TASK, pid_for_task, machina_port_args, 0)	\
+	X(TASK_INFO, task_info, machina_info, 0)	\
+	X(TASK_THREADS, task_threads, machina_port_names, 0)	\
+	X(TASK_SUSPEND, task_suspend, machina_port_args, 0)	\
+	X(TASK_RESUME, task_resume, machina_port_args, 0)	\
+	X(TASK_GET_SPECIAL_PORT, task_get_special_port, machina_port_args, 0)	\
+	X(TASK_SET_SPECIAL_PORT, task_set_special_port, machina_port_args, 0)	\
+	X(TASK_GET_EXCEPTION_PORTS, task_get_exception_ports, machina_exception_ports, 0)	\
+	X(TASK_SET_EXCEPTION_PORTS, task_set_exception_ports, machina_exception_ports, 0)	\
+	X(THREAD_SELF, thread_self, machina_name_out, 0)	\
+	X(THREAD_INFO, thread_info, machina_info, 0)	\
+	X(THREAD_SUSPEND, thread_suspend, machina_port_args, 0)	\
+	X(THREAD_RESUME, thread_resume, machina_port_args, 0)	\
+	X(THREAD_GET_STATE, thread_get_state, machina_thread_state, 0)	\
+	X(THREAD_SET_STATE, thread_set_state, machina_thread_state, 0)	\
+	X(THREAD_TERMINATE, thread_terminate, machina_port_args, 0)	\
+	X(HOST_SELF, host_self, machina_name_out, 0)	\
+	X(HOST_INFO, host_info, machina_info, 0)	\
+	X(HOST_STATISTICS64, host_statistics64, machina_info, 0)	\
+	X(HOST_GET_CLOCK_SERVICE, host_get_clock_service, machina_port_args, 0)	\
+	X(CLOCK_GET_TIME, clock_get_time, machina_port_args, 0)	\
+	X(SEMAPHORE_CREATE, semaphore_create, machina_port_args, 0)	\
+	X(SEMAPHORE_DESTROY, semaphore_destroy, machina_port_args, 0)	\
+	X(SEMAPHORE_SIGNAL, semaphore_signal, machina_semaphore_args, 0)	\
+	X(SEMAPHORE_SIGNAL_ALL, semaphore_signal_all, machina_semaphore_args, 0)	\
+	X(SEMAPHORE_SIGNAL_THREAD, semaphore_signal_thread, machina_semaphore_args, 0)	\
+	X(SEMAPHORE_WAIT, semaphore_wait, machina_semaphore_args, 0)	\
+	X(SEMAPHORE_TIMEDWAIT, semaphore_timedwait, machina_semaphore_args, 0)	\
+	X(SEMAPHORE_WAIT_SIGNAL, semaphore_wait_signal, machina_semaphore_args, 0)	\
+	X(SEMAPHORE_TIMEDWAIT_SIGNAL, semaphore_timedwait_signal, machina_semaphore_args, 0)	\
+	X(MK_TIMER_CREATE, mk_timer_create, machina_name_out, 0)	\
+	X(MK_TIMER_DESTROY, mk_timer_destroy, machina_port_args, 0)	\
+	X(MK_TIMER_ARM, mk_timer_arm, machina_port_args, 0)	\
+	X(MK_TIMER_CANCEL, mk_timer_cancel, machina_port_args, 0)
 
 struct machina_call {
 	unsigned int cmd;
@@ -104,7 +139,7 @@ long machina_call_handshake(struct machina_task *task, void *arg)
 	hs->abi_version = MACHINA_ABI_VERSION;
 	hs->abi_min = MACHINA_ABI_MIN;
 	hs->features = MACHINA_FEATURE_TASK_STATE | MACHINA_FEATURE_CLOCK |
-		       MACHINA_FEATURE_IPC;
+		       MACHINA_FEATURE_IPC | MACHINA_FEATURE_KOBJECTS;
 	hs->page_size = PAGE_SIZE;
 	hs->call_count = MACHINA_NR_COUNT;
 	return KERN_SUCCESS;

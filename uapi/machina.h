@@ -31,8 +31,9 @@
  * ABI version history:
  *   1 - handshake, task identity, mach_wait_until.
  *   2 - Mach IPC: ports, rights, port sets, notifications, mach_msg.
+ *   3 - tasks, threads, host, clocks, semaphores, timers as kernel objects.
  */
-#define MACHINA_ABI_VERSION	2
+#define MACHINA_ABI_VERSION	3
 /* The oldest client ABI this header's module still serves. */
 #define MACHINA_ABI_MIN		2
 
@@ -40,6 +41,7 @@
 #define MACHINA_FEATURE_TASK_STATE	(1ULL << 0) /* per-process Mach task state */
 #define MACHINA_FEATURE_CLOCK		(1ULL << 1) /* mach_wait_until */
 #define MACHINA_FEATURE_IPC		(1ULL << 2) /* ports and mach_msg */
+#define MACHINA_FEATURE_KOBJECTS	(1ULL << 3) /* task, thread, host, semaphore, timer ports */
 
 #define MACHINA_IOC_MAGIC	0xE4
 
@@ -237,6 +239,95 @@ struct machina_port_fd {
 	__u32 reserved;		/* in: 0 */
 };
 
+
+/*
+ * Kernel objects: tasks, threads, the host, clocks, semaphores, timers.
+ *
+ * Each of these calls names its object by a port name in the caller's space
+ * ("target", "task", "thread", "name"...), which must hold a send right to a
+ * port of the right kind (or, for timers, the receive right), so a port
+ * received in a message works in the receiver exactly as in its creator.
+ * Wrong kind of port: KERN_INVALID_ARGUMENT (tasks, threads, semaphores,
+ * timers), KERN_INVALID_HOST (host), KERN_INVALID_NAME/RIGHT for a name
+ * that holds no such right, as Darwin's MIG routines and traps answer.
+ * Simple calls reuse struct machina_port_args; the fields each reads and
+ * writes are listed at its ioctl number.
+ */
+
+/* task_for_pid / task_name_for_pid */
+#define MACHINA_TASK_FOR_PID_CONTROL	0	/* task_for_pid: the task control port */
+#define MACHINA_TASK_FOR_PID_NAME	1	/* task_name_for_pid: the task name port */
+struct machina_task_for_pid {
+	__u32 task;		/* in: the caller's task port name (mach_task_self()) */
+	__s32 pid;		/* in: target process, in the caller's pid namespace */
+	__u32 kind;		/* in: MACHINA_TASK_FOR_PID_* */
+	__u32 name;		/* out: a send right in the caller's space */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
+/*
+ * task_info, thread_info, host_info, host_statistics64: "count" is in
+ * 32-bit words (mach_msg_type_number_t), capacity in, words written out;
+ * too small a capacity for the flavor is KERN_INVALID_ARGUMENT (Darwin's
+ * answer), a larger one is fine.
+ */
+#define MACHINA_INFO_WORDS 56
+struct machina_info {
+	__u32 target;		/* in: task, thread or host port name */
+	__s32 flavor;		/* in */
+	__u32 count;		/* in: capacity in words; out: words written */
+	__u32 flags;		/* in: 0 */
+	__u32 info[MACHINA_INFO_WORDS]; /* out */
+};
+
+/*
+ * task_get_exception_ports / task_set_exception_ports (and later their
+ * thread and host variants).  EXC_TYPES_COUNT is 14 on Darwin.
+ */
+#define MACHINA_EXC_TYPES_COUNT 14
+struct machina_exception_ports {
+	__u32 target;		/* in: task port name */
+	__u32 mask;		/* in: exception_mask_t */
+	__u32 new_port;		/* in (set): a send right of the caller, or 0 */
+	__s32 behavior;		/* in (set): exception_behavior_t */
+	__s32 flavor;		/* in (set): thread_state_flavor_t */
+	__u32 count;		/* out (get): entries in the arrays */
+	__u32 masks[MACHINA_EXC_TYPES_COUNT];	/* out (get) */
+	__u32 handlers[MACHINA_EXC_TYPES_COUNT];	/* out (get): send rights */
+	__s32 behaviors[MACHINA_EXC_TYPES_COUNT];	/* out (get) */
+	__s32 flavors[MACHINA_EXC_TYPES_COUNT];	/* out (get) */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
+/*
+ * thread_get_state / thread_set_state: the state is read from or written to
+ * the user buffer "state" of "count" 32-bit words (Darwin's flavors:
+ * ARM_THREAD_STATE64 on arm64, x86_THREAD_STATE64 on x86_64).
+ */
+struct machina_thread_state {
+	__u32 thread;		/* in: thread port name */
+	__s32 flavor;		/* in */
+	__u32 count;		/* in: words the buffer holds; out: words used */
+	__u32 flags;		/* in: 0 */
+	__u64 state;		/* in: user address of the state buffer */
+};
+
+/*
+ * semaphore_signal / signal_all / signal_thread / wait / timedwait /
+ * wait_signal / timedwait_signal.
+ */
+struct machina_semaphore_args {
+	__u32 semaphore;	/* in: the semaphore waited on or signalled */
+	__u32 other;		/* in: the semaphore to signal (wait_signal), the
+				 * thread (signal_thread, 0 = any), else 0 */
+	__u32 sec;		/* in: timed waits: mach_timespec_t tv_sec */
+	__s32 nsec;		/* in: timed waits: tv_nsec */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
 /* Call numbers; the module's dispatch table is checked against this list. */
 enum machina_call_nr {
 	MACHINA_NR_HANDSHAKE = 0,
@@ -274,6 +365,41 @@ enum machina_call_nr {
 	MACHINA_NR_MSG = 32,
 	MACHINA_NR_PORT_FD = 33,
 	MACHINA_NR_PORT_FROM_FD = 34,
+	MACHINA_NR_TASK_FOR_PID = 35,
+	MACHINA_NR_PID_FOR_TASK = 36,
+	MACHINA_NR_TASK_INFO = 37,
+	MACHINA_NR_TASK_THREADS = 38,
+	MACHINA_NR_TASK_SUSPEND = 39,
+	MACHINA_NR_TASK_RESUME = 40,
+	MACHINA_NR_TASK_GET_SPECIAL_PORT = 41,
+	MACHINA_NR_TASK_SET_SPECIAL_PORT = 42,
+	MACHINA_NR_TASK_GET_EXCEPTION_PORTS = 43,
+	MACHINA_NR_TASK_SET_EXCEPTION_PORTS = 44,
+	MACHINA_NR_THREAD_SELF = 45,
+	MACHINA_NR_THREAD_INFO = 46,
+	MACHINA_NR_THREAD_SUSPEND = 47,
+	MACHINA_NR_THREAD_RESUME = 48,
+	MACHINA_NR_THREAD_GET_STATE = 49,
+	MACHINA_NR_THREAD_SET_STATE = 50,
+	MACHINA_NR_THREAD_TERMINATE = 51,
+	MACHINA_NR_HOST_SELF = 52,
+	MACHINA_NR_HOST_INFO = 53,
+	MACHINA_NR_HOST_STATISTICS64 = 54,
+	MACHINA_NR_HOST_GET_CLOCK_SERVICE = 55,
+	MACHINA_NR_CLOCK_GET_TIME = 56,
+	MACHINA_NR_SEMAPHORE_CREATE = 57,
+	MACHINA_NR_SEMAPHORE_DESTROY = 58,
+	MACHINA_NR_SEMAPHORE_SIGNAL = 59,
+	MACHINA_NR_SEMAPHORE_SIGNAL_ALL = 60,
+	MACHINA_NR_SEMAPHORE_SIGNAL_THREAD = 61,
+	MACHINA_NR_SEMAPHORE_WAIT = 62,
+	MACHINA_NR_SEMAPHORE_TIMEDWAIT = 63,
+	MACHINA_NR_SEMAPHORE_WAIT_SIGNAL = 64,
+	MACHINA_NR_SEMAPHORE_TIMEDWAIT_SIGNAL = 65,
+	MACHINA_NR_MK_TIMER_CREATE = 66,
+	MACHINA_NR_MK_TIMER_DESTROY = 67,
+	MACHINA_NR_MK_TIMER_ARM = 68,
+	MACHINA_NR_MK_TIMER_CANCEL = 69,
 	MACHINA_NR_COUNT
 };
 
@@ -339,5 +465,77 @@ enum machina_call_nr {
 #define MACHINA_IOC_MSG		_IOW(MACHINA_IOC_MAGIC, MACHINA_NR_MSG, struct machina_msg)
 #define MACHINA_IOC_PORT_FD	MACHINA_IOC_RW(PORT_FD, struct machina_port_fd)
 #define MACHINA_IOC_PORT_FROM_FD MACHINA_IOC_RW(PORT_FROM_FD, struct machina_port_fd)
+
+/* Tasks */
+#define MACHINA_IOC_TASK_FOR_PID MACHINA_IOC_RW(TASK_FOR_PID, struct machina_task_for_pid)
+/* in: task (a task control or name port); out: value (the pid, -1 if none) */
+#define MACHINA_IOC_PID_FOR_TASK MACHINA_IOC_RW(PID_FOR_TASK, struct machina_port_args)
+#define MACHINA_IOC_TASK_INFO	MACHINA_IOC_RW(TASK_INFO, struct machina_info)
+/*
+ * task_threads: in: task, names (a __u32 array), capacity; out: count.
+ * Send rights to the thread ports are inserted and their names written only
+ * when count <= capacity; otherwise nothing is written and the caller asks
+ * again with a larger array.
+ */
+#define MACHINA_IOC_TASK_THREADS MACHINA_IOC_RW(TASK_THREADS, struct machina_port_names)
+/* in: task */
+#define MACHINA_IOC_TASK_SUSPEND MACHINA_IOC_RW(TASK_SUSPEND, struct machina_port_args)
+#define MACHINA_IOC_TASK_RESUME	MACHINA_IOC_RW(TASK_RESUME, struct machina_port_args)
+/* in: task, right (which special port); out: value (a send right, or 0) */
+#define MACHINA_IOC_TASK_GET_SPECIAL_PORT MACHINA_IOC_RW(TASK_GET_SPECIAL_PORT, struct machina_port_args)
+/* in: task, right (which special port), value (a send right of the caller, or 0) */
+#define MACHINA_IOC_TASK_SET_SPECIAL_PORT MACHINA_IOC_RW(TASK_SET_SPECIAL_PORT, struct machina_port_args)
+#define MACHINA_IOC_TASK_GET_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(TASK_GET_EXCEPTION_PORTS, struct machina_exception_ports)
+#define MACHINA_IOC_TASK_SET_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(TASK_SET_EXCEPTION_PORTS, struct machina_exception_ports)
+
+/* Threads */
+/* out: name (a send right to the calling thread's port) */
+#define MACHINA_IOC_THREAD_SELF	MACHINA_IOC_RW(THREAD_SELF, struct machina_name_out)
+#define MACHINA_IOC_THREAD_INFO	MACHINA_IOC_RW(THREAD_INFO, struct machina_info)
+/* in: name (the thread port) */
+#define MACHINA_IOC_THREAD_SUSPEND MACHINA_IOC_RW(THREAD_SUSPEND, struct machina_port_args)
+#define MACHINA_IOC_THREAD_RESUME MACHINA_IOC_RW(THREAD_RESUME, struct machina_port_args)
+#define MACHINA_IOC_THREAD_GET_STATE MACHINA_IOC_RW(THREAD_GET_STATE, struct machina_thread_state)
+#define MACHINA_IOC_THREAD_SET_STATE MACHINA_IOC_RW(THREAD_SET_STATE, struct machina_thread_state)
+/* in: name (the thread port) */
+#define MACHINA_IOC_THREAD_TERMINATE MACHINA_IOC_RW(THREAD_TERMINATE, struct machina_port_args)
+
+/* Host and clocks */
+/* out: name (a send right to the host port) */
+#define MACHINA_IOC_HOST_SELF	MACHINA_IOC_RW(HOST_SELF, struct machina_name_out)
+#define MACHINA_IOC_HOST_INFO	MACHINA_IOC_RW(HOST_INFO, struct machina_info)
+#define MACHINA_IOC_HOST_STATISTICS64 MACHINA_IOC_RW(HOST_STATISTICS64, struct machina_info)
+/* in: task (the host port), right (clock_id_t); out: value (a send right to the clock) */
+#define MACHINA_IOC_HOST_GET_CLOCK_SERVICE MACHINA_IOC_RW(HOST_GET_CLOCK_SERVICE, struct machina_port_args)
+/* in: name (a clock port); out: value (tv_sec), value2 (tv_nsec) */
+#define MACHINA_IOC_CLOCK_GET_TIME MACHINA_IOC_RW(CLOCK_GET_TIME, struct machina_port_args)
+
+/* Semaphores */
+/* in: task, right (sync_policy_t), delta (initial value); out: name (a send right) */
+#define MACHINA_IOC_SEMAPHORE_CREATE MACHINA_IOC_RW(SEMAPHORE_CREATE, struct machina_port_args)
+/* in: task, name */
+#define MACHINA_IOC_SEMAPHORE_DESTROY MACHINA_IOC_RW(SEMAPHORE_DESTROY, struct machina_port_args)
+#define MACHINA_IOC_SEMAPHORE_SIGNAL MACHINA_IOC_RW(SEMAPHORE_SIGNAL, struct machina_semaphore_args)
+#define MACHINA_IOC_SEMAPHORE_SIGNAL_ALL MACHINA_IOC_RW(SEMAPHORE_SIGNAL_ALL, struct machina_semaphore_args)
+#define MACHINA_IOC_SEMAPHORE_SIGNAL_THREAD \
+	MACHINA_IOC_RW(SEMAPHORE_SIGNAL_THREAD, struct machina_semaphore_args)
+#define MACHINA_IOC_SEMAPHORE_WAIT MACHINA_IOC_RW(SEMAPHORE_WAIT, struct machina_semaphore_args)
+#define MACHINA_IOC_SEMAPHORE_TIMEDWAIT MACHINA_IOC_RW(SEMAPHORE_TIMEDWAIT, struct machina_semaphore_args)
+#define MACHINA_IOC_SEMAPHORE_WAIT_SIGNAL \
+	MACHINA_IOC_RW(SEMAPHORE_WAIT_SIGNAL, struct machina_semaphore_args)
+#define MACHINA_IOC_SEMAPHORE_TIMEDWAIT_SIGNAL \
+	MACHINA_IOC_RW(SEMAPHORE_TIMEDWAIT_SIGNAL, struct machina_semaphore_args)
+
+/* Timers (mk_timer): the timer is a receive right of the caller */
+/* out: name (a receive right whose port is a timer) */
+#define MACHINA_IOC_MK_TIMER_CREATE MACHINA_IOC_RW(MK_TIMER_CREATE, struct machina_name_out)
+/* in: name */
+#define MACHINA_IOC_MK_TIMER_DESTROY MACHINA_IOC_RW(MK_TIMER_DESTROY, struct machina_port_args)
+/* in: name, context (expire time, mach_absolute_time units) */
+#define MACHINA_IOC_MK_TIMER_ARM MACHINA_IOC_RW(MK_TIMER_ARM, struct machina_port_args)
+/* in: name; out: context (the armed expire time, or 0) */
+#define MACHINA_IOC_MK_TIMER_CANCEL MACHINA_IOC_RW(MK_TIMER_CANCEL, struct machina_port_args)
 
 #endif /* _UAPI_MACHINA_H */
