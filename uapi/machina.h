@@ -223,7 +223,9 @@ struct machina_msg {
  * EPOLLHUP|EPOLLERR once the port (or set) is dead.  It holds no right.
  *
  * MACHINA_IOC_PORT_FD with right = MACH_PORT_RIGHT_SEND: "name" holds a send
- * right; the descriptor carries a send right of its own to that port (it
+ * right (or the receive right, from which a send right is made as
+ * MAKE_SEND would, counting in the make-send count); the descriptor carries
+ * a send right of its own to that port (it
  * counts as a sender for no-senders) until it is closed.  Passed to another
  * process (fork, SCM_RIGHTS), MACHINA_IOC_PORT_FROM_FD turns it back into a
  * send right in the receiver's space ("name" out), leaving the descriptor's
