@@ -17,6 +17,19 @@ static kern_return_t port_call(unsigned long cmd, struct machina_port_args *a)
 	return machina_call(cmd, a);
 }
 
+/* The calls that take a task, a name and one number (or second name). */
+static kern_return_t name_value_call(unsigned long cmd, ipc_space_t task,
+				     mach_port_name_t name, uint32_t value)
+{
+	struct machina_port_args a = {
+		.task = task,
+		.name = name,
+		.value = value,
+	};
+
+	return port_call(cmd, &a);
+}
+
 LIBMACH_EXPORT kern_return_t mach_port_allocate(ipc_space_t task,
 						mach_port_right_t right,
 						mach_port_name_t *name)
@@ -239,65 +252,35 @@ LIBMACH_EXPORT kern_return_t mach_port_move_member(ipc_space_t task,
 						   mach_port_name_t member,
 						   mach_port_name_t after)
 {
-	struct machina_port_args a = {
-		.task = task,
-		.name = member,
-		.value = after,
-	};
-
-	return port_call(MACHINA_IOC_PORT_MOVE_MEMBER, &a);
+	return name_value_call(MACHINA_IOC_PORT_MOVE_MEMBER, task, member, after);
 }
 
 LIBMACH_EXPORT kern_return_t mach_port_insert_member(ipc_space_t task,
 						     mach_port_name_t name,
 						     mach_port_name_t pset)
 {
-	struct machina_port_args a = {
-		.task = task,
-		.name = name,
-		.value = pset,
-	};
-
-	return port_call(MACHINA_IOC_PORT_INSERT_MEMBER, &a);
+	return name_value_call(MACHINA_IOC_PORT_INSERT_MEMBER, task, name, pset);
 }
 
 LIBMACH_EXPORT kern_return_t mach_port_extract_member(ipc_space_t task,
 						      mach_port_name_t name,
 						      mach_port_name_t pset)
 {
-	struct machina_port_args a = {
-		.task = task,
-		.name = name,
-		.value = pset,
-	};
-
-	return port_call(MACHINA_IOC_PORT_EXTRACT_MEMBER, &a);
+	return name_value_call(MACHINA_IOC_PORT_EXTRACT_MEMBER, task, name, pset);
 }
 
 LIBMACH_EXPORT kern_return_t mach_port_set_mscount(ipc_space_t task,
 						   mach_port_name_t name,
 						   mach_port_mscount_t mscount)
 {
-	struct machina_port_args a = {
-		.task = task,
-		.name = name,
-		.value = mscount,
-	};
-
-	return port_call(MACHINA_IOC_PORT_SET_MSCOUNT, &a);
+	return name_value_call(MACHINA_IOC_PORT_SET_MSCOUNT, task, name, mscount);
 }
 
 LIBMACH_EXPORT kern_return_t mach_port_set_seqno(ipc_space_t task,
 						 mach_port_name_t name,
 						 mach_port_seqno_t seqno)
 {
-	struct machina_port_args a = {
-		.task = task,
-		.name = name,
-		.value = seqno,
-	};
-
-	return port_call(MACHINA_IOC_PORT_SET_SEQNO, &a);
+	return name_value_call(MACHINA_IOC_PORT_SET_SEQNO, task, name, seqno);
 }
 
 /*
