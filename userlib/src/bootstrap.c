@@ -51,7 +51,8 @@ static kern_return_t copy_name(char *field, const char *name)
 /*
  * bs_rpc - send a request to the bootstrap server and receive its reply
  * req's id, size and body are set by the caller; the header's rights are
- * set here.  On success *rep holds a reply with the expected id.
+ * set here.  rep may be req's own buffer.  On success *rep holds a reply
+ * with the expected id.
  * Returns MACH_MSG_SUCCESS, a mach_msg error (the reply port is discarded
  * after a receive error, as MIG stubs do), MIG_SERVER_DIED or
  * MIG_REPLY_MISMATCH.
@@ -60,6 +61,7 @@ static kern_return_t bs_rpc(mach_port_t bp, mach_msg_header_t *req,
 			    struct bs_reply *rep)
 {
 	mach_port_t reply_port = mig_get_reply_port();
+	mach_msg_id_t id = req->msgh_id; /* rep may share req's buffer */
 	mach_msg_return_t mr;
 
 	req->msgh_bits |= MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
@@ -82,7 +84,7 @@ static kern_return_t bs_rpc(mach_port_t bp, mach_msg_header_t *req,
 		mach_msg_destroy(&rep->head);
 		return MIG_SERVER_DIED;
 	}
-	if (rep->head.msgh_id != BS_REPLY_ID(req->msgh_id)) {
+	if (rep->head.msgh_id != BS_REPLY_ID(id)) {
 		mach_msg_destroy(&rep->head);
 		return MIG_REPLY_MISMATCH;
 	}
@@ -149,7 +151,7 @@ static kern_return_t name_port_call(mach_port_t bp, mach_msg_id_t id,
 }
 
 LIBMACH_EXPORT kern_return_t bootstrap_check_in(mach_port_t bp,
-						const name_t service_name,
+						const char *service_name,
 						mach_port_t *sp)
 {
 	return name_port_call(bp, BS_CHECK_IN, service_name,
@@ -157,7 +159,7 @@ LIBMACH_EXPORT kern_return_t bootstrap_check_in(mach_port_t bp,
 }
 
 LIBMACH_EXPORT kern_return_t bootstrap_look_up(mach_port_t bp,
-					       const name_t service_name,
+					       const char *service_name,
 					       mach_port_t *sp)
 {
 	return name_port_call(bp, BS_LOOK_UP, service_name,
@@ -165,7 +167,7 @@ LIBMACH_EXPORT kern_return_t bootstrap_look_up(mach_port_t bp,
 }
 
 LIBMACH_EXPORT kern_return_t bootstrap_register(mach_port_t bp,
-						name_t service_name,
+						char *service_name,
 						mach_port_t sp)
 {
 	union {

@@ -17,6 +17,13 @@ extern "C" {
 #endif
 
 /*
+ * Darwin declares the names as name_t parameters; they are written here as
+ * the char pointers those decay to, the same type to every caller, because
+ * GCC takes an array parameter's size as a promise and warns
+ * (-Wstringop-overread) at every call with a literal shorter than 128 bytes.
+ */
+
+/*
  * A send right to the task's bootstrap port (TASK_BOOTSTRAP_PORT), set
  * before main() and again in the child of every fork; MACH_PORT_NULL when
  * the task has none or the module is not loaded.
@@ -28,11 +35,11 @@ extern mach_port_t bootstrap_port;
  * *sp.  A name nobody holds is created; a name whose receive right is alive
  * is BOOTSTRAP_SERVICE_ACTIVE.
  */
-kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name,
+kern_return_t bootstrap_check_in(mach_port_t bp, const char *service_name,
 				 mach_port_t *sp);
 
 /* A send right to the service's port in *sp, or BOOTSTRAP_UNKNOWN_SERVICE. */
-kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
+kern_return_t bootstrap_look_up(mach_port_t bp, const char *service_name,
 				mach_port_t *sp);
 
 /*
@@ -40,7 +47,7 @@ kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
  * kept for old daemons).  MACH_PORT_NULL withdraws the caller's own
  * registration.
  */
-kern_return_t bootstrap_register(mach_port_t bp, name_t service_name,
+kern_return_t bootstrap_register(mach_port_t bp, char *service_name,
 				 mach_port_t sp);
 
 /* A text for a bootstrap status or any other kern_return_t; never NULL. */
