@@ -54,6 +54,48 @@ static int fail(const char *what, kern_return_t kr)
 	return 1;
 }
 
+/*
+ * The example daemon and client (userlib/examples/), which use nothing but
+ * Darwin's API, run under the bootstrap server: the daemon checks in, the
+ * client looks it up and sends it requests.  They sit next to this program.
+ * Returns 0, or 1 after saying what failed.
+ */
+static int demo_bootstrap(void)
+{
+	const char *script =
+		"./counter-daemon 5 & ./counter-client 5 && wait $!";
+	char dir[4096];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	int status;
+	pid_t pid;
+
+	if (n <= 0)
+		return 1;
+	dir[n] = 0;
+	*strrchr(dir, '/') = 0;
+	if (chdir(dir))
+		return 1;
+	if (access("counter-daemon", X_OK) || access("counter-client", X_OK)) {
+		printf("    (not built in this tree: the examples need <mach/semaphore.h>)\n");
+		return 0;
+	}
+	printf("    machina-bootstrap -- sh -c '%s'\n", script);
+	pid = fork();
+	if (pid == 0) {
+		execl("./machina-bootstrap", "machina-bootstrap", "--", "/bin/sh",
+		      "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		printf("    FAILED: exit status %d\n",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct machina_identity me, child, th[4];
@@ -124,6 +166,10 @@ int main(int argc, char **argv)
 		return fail("mach_wait_until", kr);
 	printf("    timebase %u/%u; mach_wait_until(now + 50 ms) slept %.1f ms\n",
 	       tb.numer, tb.denom, (double)(t1 - t0) * tb.numer / tb.denom / 1e6);
+
+	step("bootstrap: a Darwin-style daemon checks in, its client looks it up");
+	if (demo_bootstrap())
+		return 1;
 
 	step("the module's live objects (sysfs /sys/class/misc/mach/)");
 	printf("    live_tasks %ld, live_threads %ld\n", counter("live_tasks"),
