@@ -406,17 +406,65 @@ static int inherited_child(void)
 	return msgcount_of(recv) == 1 ? 0 : 14;
 }
 
-/* Run sh -c script under machina-bootstrap; its exit status. */
-static int run_under_bootstrap(const char *script)
+/* Fork and exec path with argv; returns the pid or -1. */
+static pid_t spawn(const char *path, char *const argv[])
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		execv(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Run under machina-bootstrap: the example daemon and client, side by side,
+ * both started by this (Mach) process so that they inherit its bootstrap
+ * port.  0 iff both succeeded.
+ */
+static int examples_child(const char *n)
+{
+	char *daemon_argv[] = { "counter-daemon", (char *)n, NULL };
+	char *client_argv[] = { "counter-client", (char *)n, NULL };
+	pid_t daemon, client;
+	int client_status, daemon_status;
+
+	daemon = spawn(sibling("counter-daemon"), daemon_argv);
+	client = spawn(sibling("counter-client"), client_argv);
+	if (daemon < 0 || client < 0)
+		return 30;
+	if (waitpid(client, &client_status, 0) != client)
+		return 31;
+	if (!WIFEXITED(client_status) || WEXITSTATUS(client_status)) {
+		kill(daemon, SIGKILL);
+		waitpid(daemon, NULL, 0);
+		return 32;
+	}
+	if (waitpid(daemon, &daemon_status, 0) != daemon)
+		return 33;
+	return WIFEXITED(daemon_status) && !WEXITSTATUS(daemon_status) ? 0 : 34;
+}
+
+/*
+ * Run this test program with args (a child mode) under machina-bootstrap,
+ * directly, so that the bootstrap port goes from Mach process to Mach
+ * process only.  Returns the exit status.
+ */
+static int run_under_bootstrap(const char *mode, const char *arg)
+{
+	char self_path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	pid_t pid;
+
+	if (n <= 0)
+		return -1;
+	self_path[n] = 0;
+	pid = fork();
+	if (pid == 0) {
 		die_with_parent();
-		if (chdir(test_dir))
-			_exit(126);
 		execl(sibling("machina-bootstrap"), "machina-bootstrap", "--",
-		      "/bin/sh", "-c", script, (char *)NULL);
+		      self_path, mode, arg, (char *)NULL);
 		_exit(127);
 	}
 	return mt_wait_exit(pid);
@@ -425,28 +473,22 @@ static int run_under_bootstrap(const char *script)
 TEST(bootstrap_port_is_inherited_across_fork_and_exec)
 {
 	const char *why = special_ports_unavailable();
-	char script[PATH_MAX + 64];
-	char self_path[PATH_MAX];
-	ssize_t n;
 
 	IPC_REQUIRE();
 	if (why)
 		SKIP(return, "%s", why);
-	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	ASSERT_LT(0, n);
-	self_path[n] = 0;
-	snprintf(script, sizeof(script), "exec %s --inherited-child", self_path);
-	EXPECT_EQ(0, run_under_bootstrap(script));
+	EXPECT_EQ(0, run_under_bootstrap("--inherited-child", NULL));
 }
 
-TEST(bootstrap_status_of_the_program_is_the_exit_status)
+TEST(machina_bootstrap_exits_with_the_status_of_its_program)
 {
 	const char *why = special_ports_unavailable();
 
 	IPC_REQUIRE();
 	if (why)
 		SKIP(return, "%s", why);
-	EXPECT_EQ(7, run_under_bootstrap("exit 7"));
+	EXPECT_EQ(7, run_under_bootstrap("--exit", "7"));
+	EXPECT_EQ(0, run_under_bootstrap("--exit", "0"));
 }
 
 TEST(example_counter_daemon_and_client)
@@ -459,8 +501,7 @@ TEST(example_counter_daemon_and_client)
 	if (access(sibling("counter-daemon"), X_OK) ||
 	    access(sibling("counter-client"), X_OK))
 		SKIP(return, "the examples were not built (no <mach/semaphore.h>)");
-	EXPECT_EQ(0, run_under_bootstrap(
-			     "./counter-daemon 20 & ./counter-client 20 && wait $!"));
+	EXPECT_EQ(0, run_under_bootstrap("--examples", "20"));
 }
 
 /* The harness's own main would set this; keep tests in file order. */
@@ -475,11 +516,15 @@ int main(int argc, char **argv)
 	char buf[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
 
-	if (argc > 1 && !strcmp(argv[1], "--inherited-child"))
-		return inherited_child();
 	if (n > 0) {
 		buf[n] = 0;
 		snprintf(test_dir, sizeof(test_dir), "%s", dirname(buf));
 	}
+	if (argc > 1 && !strcmp(argv[1], "--inherited-child"))
+		return inherited_child();
+	if (argc > 2 && !strcmp(argv[1], "--exit"))
+		return atoi(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "--examples"))
+		return examples_child(argv[2]);
 	return test_harness_run(argc, argv);
 }
