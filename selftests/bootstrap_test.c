@@ -261,6 +261,25 @@ TEST_F(bs, service_goes_when_its_receive_right_dies)
 	EXPECT_EQ(recv, sp);
 }
 
+TEST_F(bs, registered_port_goes_under_every_name_when_it_dies)
+{
+	mach_port_t p = new_port_send(), recv;
+
+	ASSERT_NE(MACH_PORT_NULL, p);
+	ASSERT_EQ(BOOTSTRAP_SUCCESS,
+		  bootstrap_register(self->bp, "org.machina.test.r1", p));
+	ASSERT_EQ(BOOTSTRAP_SUCCESS,
+		  bootstrap_register(self->bp, "org.machina.test.r2", p));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1));
+	EXPECT_EQ(BOOTSTRAP_UNKNOWN_SERVICE,
+		  look_up_until_gone(self->bp, "org.machina.test.r1"));
+	EXPECT_EQ(BOOTSTRAP_UNKNOWN_SERVICE,
+		  look_up_until_gone(self->bp, "org.machina.test.r2"));
+	EXPECT_EQ(BOOTSTRAP_SUCCESS,
+		  bootstrap_check_in(self->bp, "org.machina.test.r2", &recv));
+}
+
 TEST_F(bs, service_goes_when_its_process_dies)
 {
 	int fd, ready[2], go[2];

@@ -158,7 +158,8 @@ int main(int argc, char **argv)
 
 	kr = bs_server_init(&bootstrap);
 	if (kr != KERN_SUCCESS) {
-		fprintf(stderr, "machina-bootstrap: cannot make its ports: %s\n",
+		fprintf(stderr,
+			"machina-bootstrap: cannot make its ports: %s\n",
 			mach_error_string(kr));
 		return 1;
 	}
@@ -181,9 +182,12 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr,
 			"machina-bootstrap: cannot make the bootstrap port this "
-			"task's special port: %s%s\n", strerror(err),
-			err == ENOTTY ? " (the loaded machina module has no task "
-					"special ports)" : "");
+			"task's special port: %s%s\n",
+			strerror(err),
+			err == ENOTTY ?
+				" (the loaded machina module has no task "
+				"special ports)" :
+				"");
 		return 1;
 	}
 	return run_child(child);

@@ -27,8 +27,8 @@
 
 struct service {
 	name_t name;
-	mach_port_t port;	/* our send right (dead name once the port died) */
-	pid_t owner;		/* who checked in or registered the name */
+	mach_port_t port; /* our send right (dead name once the port died) */
+	pid_t owner; /* who checked in or registered the name */
 };
 
 static struct service *services;
@@ -91,21 +91,22 @@ static struct service *find(const char *name)
 /*
  * add - enter name -> port, owning one send right of the caller on port
  * Asks for the dead-name notification when the port is new to the table.
- * Returns BOOTSTRAP_SUCCESS or BOOTSTRAP_NO_MEMORY (nothing entered, the
- * send right still the caller's).
+ * Returns BOOTSTRAP_SUCCESS, BOOTSTRAP_NO_MEMORY, or the kernel's refusal
+ * of the notification request; on failure nothing was entered and the send
+ * right is still the caller's.
  */
 static kern_return_t add(const char *name, mach_port_t port, pid_t owner)
 {
 	mach_port_t prev = MACH_PORT_NULL;
 	struct service *grown;
+	kern_return_t kr;
 
 	if (!port_is_watched(port)) {
-		if (mach_port_request_notification(mach_task_self(), port,
-						   MACH_NOTIFY_DEAD_NAME, 1,
-						   notify_recv,
-						   MACH_MSG_TYPE_MAKE_SEND_ONCE,
-						   &prev) != KERN_SUCCESS)
-			return BOOTSTRAP_NO_MEMORY;
+		kr = mach_port_request_notification(
+			mach_task_self(), port, MACH_NOTIFY_DEAD_NAME, 1,
+			notify_recv, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
+		if (kr != KERN_SUCCESS)
+			return kr;
 		if (prev != MACH_PORT_NULL)
 			mach_port_deallocate(mach_task_self(), prev);
 	}
@@ -179,46 +180,51 @@ static int name_ok(const char *name)
 
 /*
  * check_in - create the service: a new port whose receive right goes to the
- * caller in the reply, while the table keeps a send right.  If the reply
- * cannot be delivered, the loop destroys it and the receive right with it;
- * the dead-name notification then clears the entry.
+ * caller in the reply (*port), while the table keeps a send right.  If the
+ * reply cannot be delivered, the loop destroys it and the receive right with
+ * it; the dead-name notification then clears the entry.
  */
-static void check_in(const bs_name_request_t *req, mach_msg_header_t *out)
+static kern_return_t check_in(const bs_name_request_t *req, mach_port_t *port)
 {
-	mach_port_t port;
+	mach_port_t self = mach_task_self();
 	kern_return_t kr;
 
 	if (!name_ok(req->name))
-		return reply_status(&req->Head, out, BOOTSTRAP_BAD_COUNT);
+		return BOOTSTRAP_BAD_COUNT;
 	if (find(req->name))
-		return reply_status(&req->Head, out, BOOTSTRAP_SERVICE_ACTIVE);
-	if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port))
-		return reply_status(&req->Head, out, BOOTSTRAP_NO_MEMORY);
-	if (mach_port_insert_right(mach_task_self(), port, port,
-				   MACH_MSG_TYPE_MAKE_SEND))
+		return BOOTSTRAP_SERVICE_ACTIVE;
+	if (mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, port))
+		return BOOTSTRAP_NO_MEMORY;
+	kr = mach_port_insert_right(self, *port, *port,
+				    MACH_MSG_TYPE_MAKE_SEND);
+	if (kr != KERN_SUCCESS) {
+		kr = BOOTSTRAP_NO_MEMORY;
 		goto err_port;
-	kr = add(req->name, port, sender_pid(&req->Head));
+	}
+	kr = add(req->name, *port, sender_pid(&req->Head));
 	if (kr != BOOTSTRAP_SUCCESS)
 		goto err_send;
-	return reply_port(&req->Head, out, port, MACH_MSG_TYPE_MOVE_RECEIVE);
+	return BOOTSTRAP_SUCCESS;
 
 err_send:
-	mach_port_deallocate(mach_task_self(), port);
+	mach_port_deallocate(self, *port);
 err_port:
-	mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_RECEIVE, -1);
-	reply_status(&req->Head, out, BOOTSTRAP_NO_MEMORY);
+	mach_port_mod_refs(self, *port, MACH_PORT_RIGHT_RECEIVE, -1);
+	return kr;
 }
 
-static void look_up(const bs_name_request_t *req, mach_msg_header_t *out)
+/* look_up - the service's port (*port, a send right the reply copies). */
+static kern_return_t look_up(const bs_name_request_t *req, mach_port_t *port)
 {
 	struct service *s;
 
 	if (!name_ok(req->name))
-		return reply_status(&req->Head, out, BOOTSTRAP_BAD_COUNT);
+		return BOOTSTRAP_BAD_COUNT;
 	s = find(req->name);
 	if (!s)
-		return reply_status(&req->Head, out, BOOTSTRAP_UNKNOWN_SERVICE);
-	reply_port(&req->Head, out, s->port, MACH_MSG_TYPE_COPY_SEND);
+		return BOOTSTRAP_UNKNOWN_SERVICE;
+	*port = s->port;
+	return BOOTSTRAP_SUCCESS;
 }
 
 /*
@@ -226,29 +232,29 @@ static void look_up(const bs_name_request_t *req, mach_msg_header_t *out)
  * sender's own registration.  On an error status the loop destroys the
  * request, and the send right it carried with it.
  */
-static void do_register(const bs_register_request_t *req,
-			mach_msg_header_t *out)
+static kern_return_t do_register(const bs_register_request_t *req)
 {
 	pid_t pid = sender_pid(&req->Head);
 	mach_port_t port = req->port.name;
 	struct service *s;
 
 	if (!name_ok(req->name))
-		return reply_status(&req->Head, out, BOOTSTRAP_BAD_COUNT);
+		return BOOTSTRAP_BAD_COUNT;
 	s = find(req->name);
 	if (port == MACH_PORT_NULL) {
 		if (!s)
-			return reply_status(&req->Head, out,
-					    BOOTSTRAP_UNKNOWN_SERVICE);
+			return BOOTSTRAP_UNKNOWN_SERVICE;
 		if (s->owner != pid)
-			return reply_status(&req->Head, out,
-					    BOOTSTRAP_NOT_PRIVILEGED);
+			return BOOTSTRAP_NOT_PRIVILEGED;
 		remove_at(s - services);
-		return reply_status(&req->Head, out, BOOTSTRAP_SUCCESS);
+		return BOOTSTRAP_SUCCESS;
 	}
 	if (s)
-		return reply_status(&req->Head, out, BOOTSTRAP_NAME_IN_USE);
-	reply_status(&req->Head, out, add(req->name, port, pid));
+		return BOOTSTRAP_NAME_IN_USE;
+	/* A dead name arrives as MACH_PORT_DEAD: nothing to advertise. */
+	if (!MACH_PORT_VALID(port))
+		return KERN_INVALID_RIGHT;
+	return add(req->name, port, pid);
 }
 
 static void notification(const mach_msg_header_t *in)
@@ -268,6 +274,9 @@ static boolean_t demux(mach_msg_header_t *in, mach_msg_header_t *out)
 {
 	int complex = !!(in->msgh_bits & MACH_MSGH_BITS_COMPLEX);
 	const bs_register_request_t *reg = (const void *)in;
+	mach_msg_type_name_t disposition;
+	mach_port_t port = MACH_PORT_NULL;
+	kern_return_t kr;
 
 	if (in->msgh_local_port == notify_recv) {
 		notification(in);
@@ -279,10 +288,17 @@ static boolean_t demux(mach_msg_header_t *in, mach_msg_header_t *out)
 	case BS_LOOK_UP:
 		if (complex || in->msgh_size != sizeof(bs_name_request_t))
 			break;
-		if (in->msgh_id == BS_CHECK_IN)
-			check_in((const void *)in, out);
+		if (in->msgh_id == BS_CHECK_IN) {
+			kr = check_in((const void *)in, &port);
+			disposition = MACH_MSG_TYPE_MOVE_RECEIVE;
+		} else {
+			kr = look_up((const void *)in, &port);
+			disposition = MACH_MSG_TYPE_COPY_SEND;
+		}
+		if (kr == BOOTSTRAP_SUCCESS)
+			reply_port(in, out, port, disposition);
 		else
-			look_up((const void *)in, out);
+			reply_status(in, out, kr);
 		return TRUE;
 	case BS_REGISTER:
 		if (!complex || in->msgh_size != sizeof(*reg) ||
@@ -291,7 +307,7 @@ static boolean_t demux(mach_msg_header_t *in, mach_msg_header_t *out)
 		    (reg->port.name != MACH_PORT_NULL &&
 		     reg->port.disposition != MACH_MSG_TYPE_PORT_SEND))
 			break;
-		do_register(reg, out);
+		reply_status(in, out, do_register(reg));
 		return TRUE;
 	default:
 		reply_status(in, out, MIG_BAD_ID);
@@ -347,7 +363,8 @@ err_set:
 
 mach_msg_return_t bs_server_run(void)
 {
-	return mach_msg_server(demux, BS_MAX_MSG_SIZE, port_set,
-			       MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
-			       MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT));
+	return mach_msg_server(
+		demux, BS_MAX_MSG_SIZE, port_set,
+		MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
+			MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT));
 }

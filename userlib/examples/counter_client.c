@@ -100,9 +100,10 @@ int main(int argc, char **argv)
 		}
 		want += i;
 		if (rep.total != want || rep.stamp < last) {
-			fprintf(stderr, "counter-client: request %ld: total %lld "
-				"(want %lld), stamp %llu after %llu\n", i,
-				(long long)rep.total, (long long)want,
+			fprintf(stderr,
+				"counter-client: request %ld: total %lld "
+				"(want %lld), stamp %llu after %llu\n",
+				i, (long long)rep.total, (long long)want,
 				(unsigned long long)rep.stamp,
 				(unsigned long long)last);
 			return 1;

@@ -88,10 +88,10 @@ static void *serve(void *unused)
 
 	(void)unused;
 	for (;;) {
-		mr = mach_msg(&in.req.Head, MACH_RCV_MSG, 0, sizeof(in), service,
-			      MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+		mr = mach_msg(&in.req.Head, MACH_RCV_MSG, 0, sizeof(in),
+			      service, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
 		if (mr == MACH_RCV_TOO_LARGE)
-			continue;	/* not ours; the kernel dropped it */
+			continue; /* not ours; the kernel dropped it */
 		if (mr != MACH_MSG_SUCCESS) {
 			fprintf(stderr, "counter-daemon: receive: %s\n",
 				mach_error_string(mr));

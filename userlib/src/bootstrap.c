@@ -112,8 +112,8 @@ static kern_return_t error_reply_code(struct bs_reply *rep)
  * PORT_SEND).  Returns the server's status; *sp is set on success only.
  */
 static kern_return_t name_port_call(mach_port_t bp, mach_msg_id_t id,
-				    const char *name,
-				    mach_msg_type_name_t want, mach_port_t *sp)
+				    const char *name, mach_msg_type_name_t want,
+				    mach_port_t *sp)
 {
 	union {
 		bs_name_request_t req;

@@ -41,7 +41,8 @@ static mach_port_t fetch_bootstrap_port(void)
 	args.task = mach_task_self();
 	if (args.task == MACH_PORT_NULL)
 		return MACH_PORT_NULL;
-	if (machina_call(MACHINA_IOC_TASK_GET_SPECIAL_PORT, &args) != KERN_SUCCESS)
+	if (machina_call(MACHINA_IOC_TASK_GET_SPECIAL_PORT, &args) !=
+	    KERN_SUCCESS)
 		return MACH_PORT_NULL;
 	return args.value;
 }
