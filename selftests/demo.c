@@ -4,8 +4,12 @@
  *   machina-demo          run the tour
  *   machina-demo --probe  only open the device through libmach; exit 0 if it
  *                         works, 1 (after libmach's explanation) if not
+ *   machina-demo --bootstrap-examples N   (run by the tour under
+ *                         machina-bootstrap) start the example daemon and
+ *                         client with N requests; exit 0 if both succeeded
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +58,81 @@ static int fail(const char *what, kern_return_t kr)
 	return 1;
 }
 
+/* Fork and exec ./name n; returns the pid or -1. */
+static pid_t spawn(const char *name, const char *n)
+{
+	char path[64];
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		snprintf(path, sizeof(path), "./%s", name);
+		execl(path, name, n, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * machina-demo --bootstrap-examples N, run by machina-bootstrap: the example
+ * daemon and client side by side (children of this Mach process, so they
+ * inherit its bootstrap port).  0 iff both succeeded.
+ */
+static int bootstrap_examples(const char *n)
+{
+	pid_t daemon = spawn("counter-daemon", n);
+	pid_t client = spawn("counter-client", n);
+	int dstatus = -1, cstatus = -1;
+
+	if (daemon < 0 || client < 0)
+		return 1;
+	waitpid(client, &cstatus, 0);
+	if (cstatus != 0)
+		kill(daemon, SIGKILL);
+	waitpid(daemon, &dstatus, 0);
+	return cstatus != 0 || dstatus != 0;
+}
+
+/*
+ * The example daemon and client (userlib/examples/), which use nothing but
+ * Darwin's API, run under the bootstrap server: the daemon checks in, the
+ * client looks it up and sends it requests.  They sit next to this program.
+ * Returns 0, or 1 after saying what failed.
+ */
+static int demo_bootstrap(void)
+{
+	char dir[4096];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	int status;
+	pid_t pid;
+
+	if (n <= 0)
+		return 1;
+	dir[n] = 0;
+	*strrchr(dir, '/') = 0;
+	if (chdir(dir))
+		return 1;
+	if (access("counter-daemon", X_OK) || access("counter-client", X_OK)) {
+		printf("    (not built in this tree: the examples need <mach/semaphore.h>)\n");
+		return 0;
+	}
+	printf("    machina-bootstrap -- machina-demo --bootstrap-examples 5\n"
+	       "    (which starts ./counter-daemon 5 and ./counter-client 5)\n");
+	pid = fork();
+	if (pid == 0) {
+		execl("./machina-bootstrap", "machina-bootstrap", "--",
+		      "./machina-demo", "--bootstrap-examples", "5", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		printf("    FAILED: exit status %d\n",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct machina_identity me, child, th[4];
@@ -66,6 +145,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--probe"))
 		return machina_fd() >= 0 ? 0 : 1;
+	if (argc > 2 && !strcmp(argv[1], "--bootstrap-examples"))
+		return bootstrap_examples(argv[2]);
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("Machina demo: Mach on Linux, through libmach and /dev/mach\n");
@@ -124,6 +205,10 @@ int main(int argc, char **argv)
 		return fail("mach_wait_until", kr);
 	printf("    timebase %u/%u; mach_wait_until(now + 50 ms) slept %.1f ms\n",
 	       tb.numer, tb.denom, (double)(t1 - t0) * tb.numer / tb.denom / 1e6);
+
+	step("bootstrap: a Darwin-style daemon checks in, its client looks it up");
+	if (demo_bootstrap())
+		return 1;
 
 	step("the module's live objects (sysfs /sys/class/misc/mach/)");
 	printf("    live_tasks %ld, live_threads %ld\n", counter("live_tasks"),

@@ -28,8 +28,10 @@
 #include <mach/mach.h>
 #include <mach/mach_vm.h>
 #include <machina/machina.h>
+#include <servers/bootstrap.h>
 
 #include "uapi/machina.h"
+#include "userlib/bootstrap/protocol.h"
 
 /* ---- the fake device -------------------------------------------------- */
 
@@ -660,6 +662,112 @@ TEST(page_size_is_the_kernels)
 	      trunc_page(vm_page_size + 1) == vm_page_size);
 }
 
+/* ---- the bootstrap client ----------------------------------------------- */
+
+static bs_name_request_t bs_seen;	/* the last request, as sent */
+static union {
+	mach_msg_header_t head;
+	bs_port_reply_t port;
+	mig_reply_error_t error;
+} bs_answer;
+
+/* Keeps the request, then writes bs_answer where the reply goes. */
+static void deliver_bs_answer(mach_msg_header_t *buf, struct machina_msg *m)
+{
+	memcpy(&bs_seen, (void *)(uintptr_t)m->msg, sizeof(bs_seen));
+	memcpy(buf, &bs_answer, bs_answer.head.msgh_size);
+}
+
+static void bs_error_answer(mach_msg_id_t id, kern_return_t code)
+{
+	memset(&bs_answer, 0, sizeof(bs_answer));
+	bs_answer.head.msgh_bits = MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE);
+	bs_answer.head.msgh_size = sizeof(mig_reply_error_t);
+	bs_answer.head.msgh_id = id;
+	bs_answer.error.RetCode = code;
+}
+
+static void bs_port_answer(mach_msg_id_t id, mach_msg_type_name_t type)
+{
+	memset(&bs_answer, 0, sizeof(bs_answer));
+	bs_answer.head.msgh_bits = MACH_MSGH_BITS_COMPLEX;
+	bs_answer.head.msgh_size = sizeof(bs_port_reply_t);
+	bs_answer.head.msgh_id = id;
+	bs_answer.port.body.msgh_descriptor_count = 1;
+	bs_answer.port.port.name = 0x707;
+	bs_answer.port.port.disposition = type;
+	bs_answer.port.port.type = MACH_MSG_PORT_DESCRIPTOR;
+}
+
+TEST(bootstrap_client_checks_replies)
+{
+	char long_name[BOOTSTRAP_MAX_NAME_LEN + 1];
+	mach_port_t sp = MACH_PORT_NULL;
+
+	on_receive = deliver_bs_answer;
+
+	/* The request: one send+receive call, MIG-shaped, name inline. */
+	bs_port_answer(BS_REPLY_ID(BS_LOOK_UP), MACH_MSG_TYPE_PORT_SEND);
+	CHECK(bootstrap_look_up(0x903, "org.example.x", &sp) == KERN_SUCCESS);
+	CHECK(sp == 0x707);
+	CHECK(n_msg_calls == 1);
+	CHECK(msg_calls[0].option == (MACH_SEND_MSG | MACH_RCV_MSG));
+	CHECK(msg_calls[0].send_size == sizeof(bs_name_request_t));
+	CHECK(bs_seen.Head.msgh_bits ==
+	      MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE));
+	CHECK(bs_seen.Head.msgh_remote_port == 0x903);
+	CHECK(bs_seen.Head.msgh_local_port == msg_calls[0].rcv_name);
+	CHECK(bs_seen.Head.msgh_id == BS_LOOK_UP);
+	CHECK(!strcmp(bs_seen.name, "org.example.x"));
+
+	/* A status from the server. */
+	bs_error_answer(BS_REPLY_ID(BS_LOOK_UP), BOOTSTRAP_UNKNOWN_SERVICE);
+	CHECK(bootstrap_look_up(0x903, "x", &sp) == BOOTSTRAP_UNKNOWN_SERVICE);
+	/* Success without the right is a malformed reply. */
+	bs_error_answer(BS_REPLY_ID(BS_CHECK_IN), KERN_SUCCESS);
+	CHECK(bootstrap_check_in(0x903, "x", &sp) == MIG_TYPE_ERROR);
+	/* check-in must hand over a receive right, not a send right. */
+	bs_port_answer(BS_REPLY_ID(BS_CHECK_IN), MACH_MSG_TYPE_PORT_SEND);
+	n_deallocated = 0;
+	CHECK(bootstrap_check_in(0x903, "x", &sp) == MIG_TYPE_ERROR);
+	CHECK(n_deallocated == 1 && deallocated[0] == 0x707);
+	/* Someone else's reply. */
+	bs_error_answer(BS_REPLY_ID(BS_CHECK_IN), KERN_SUCCESS);
+	CHECK(bootstrap_look_up(0x903, "x", &sp) == MIG_REPLY_MISMATCH);
+	/* The server died holding the request: the send-once notification. */
+	bs_error_answer(MACH_NOTIFY_SEND_ONCE, 0);
+	bs_answer.head.msgh_size = sizeof(mach_msg_header_t);
+	CHECK(bootstrap_register(0x903, "x", 0x505) == MIG_SERVER_DIED);
+	/* register: a plain status, and its right as a port descriptor. */
+	bs_error_answer(BS_REPLY_ID(BS_REGISTER), BOOTSTRAP_NAME_IN_USE);
+	CHECK(bootstrap_register(0x903, "x", 0x505) == BOOTSTRAP_NAME_IN_USE);
+
+	/* Names that do not fit name_t never reach the server. */
+	n_msg_calls = 0;
+	memset(long_name, 'a', BOOTSTRAP_MAX_NAME_LEN);
+	long_name[BOOTSTRAP_MAX_NAME_LEN] = 0;
+	CHECK(bootstrap_look_up(0x903, long_name, &sp) == BOOTSTRAP_BAD_COUNT);
+	CHECK(bootstrap_register(0x903, long_name, 0) == BOOTSTRAP_BAD_COUNT);
+	CHECK(n_msg_calls == 0);
+
+	/* A failed receive discards the reply port; a failed send keeps it. */
+	n_rcv_destroy = 0;
+	msg_script[0] = MACH_SEND_INVALID_DEST;
+	msg_script[1] = MACH_RCV_PORT_DIED;
+	n_msg_script = 2;
+	n_msg_calls = 0;
+	CHECK(bootstrap_look_up(0x903, "x", &sp) == MACH_SEND_INVALID_DEST);
+	CHECK(n_rcv_destroy == 0);
+	CHECK(bootstrap_look_up(0x903, "x", &sp) == MACH_RCV_PORT_DIED);
+	CHECK(n_rcv_destroy == 1);
+	on_receive = NULL;
+
+	CHECK(!strcmp(bootstrap_strerror(BOOTSTRAP_SERVICE_ACTIVE),
+		      "Service name already exists"));
+	CHECK(!strcmp(bootstrap_strerror(KERN_INVALID_NAME),
+		      mach_error_string(KERN_INVALID_NAME)));
+}
+
 int main(void)
 {
 	setenv("MACHINA_QUIET", "1", 1);
@@ -690,6 +798,7 @@ int main(void)
 	run("error_strings", error_strings);
 	run("mig_strings", mig_strings);
 	run("page_size_is_the_kernels", page_size_is_the_kernels);
+	run("bootstrap_client_checks_replies", bootstrap_client_checks_replies);
 	printf("libmach: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
