@@ -393,23 +393,29 @@ long machina_call_semaphore_destroy(struct machina_task *task, void *arg)
 	sem = sem_by_name(task, a->name, &kr);
 	if (!sem) {
 		kr = KERN_INVALID_ARGUMENT;
-		goto out_task;
-	}
-	if (sem_unlink(owner, sem)) {
-		sem_destroy(sem);
-		kr = KERN_SUCCESS;
 	} else {
-		kr = sem->owner == owner ? KERN_TERMINATED : KERN_INVALID_ARGUMENT;
+		if (sem_unlink(owner, sem)) {
+			sem_destroy(sem);
+			kr = KERN_SUCCESS;
+		} else {
+			kr = sem->owner == owner ? KERN_TERMINATED :
+						   KERN_INVALID_ARGUMENT;
+		}
+		sem_put(sem);
 	}
-	sem_put(sem);
 
-	/* The send right travelled with the request. */
+	/*
+	 * The request was sent (the task name was good), carrying the send
+	 * right, or a dead name's reference, away: consume it in any case.
+	 */
 	mutex_lock(&space->lock);
-	entry = ipc_entry_lookup(space, a->name);
-	if (entry && (entry->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME)))
-		ipc_right_dealloc(space, entry);
+	entry = MACH_PORT_VALID(a->name) ? ipc_entry_lookup(space, a->name) : NULL;
+	if (entry) {
+		ipc_right_check(space, entry);
+		if (entry->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME))
+			ipc_right_dealloc(space, entry);
+	}
 	mutex_unlock(&space->lock);
-out_task:
 	machina_task_put(owner);
 	return kr;
 }

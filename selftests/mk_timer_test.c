@@ -129,7 +129,7 @@ TEST_F(timer, rearm_replaces_the_deadline)
 TEST_F(timer, destroy_while_armed_and_mach_port_destroy)
 {
 	mach_port_t t2 = mk_timer_create();
-	long ports = mt_counter("live_ports");
+	long ports = mt_stable_counter("live_ports");
 
 	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(self->timer, mach_absolute_time() + 20 * MS));
 	EXPECT_EQ(KERN_SUCCESS, mk_timer_destroy(self->timer));
@@ -144,7 +144,7 @@ TEST_F(timer, destroy_while_armed_and_mach_port_destroy)
 
 TEST_F(timer, queued_expiry_dies_with_the_port)
 {
-	long msgs = mt_counter("live_messages");
+	long msgs = mt_stable_counter("live_messages");
 
 	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(self->timer, 0));
 	usleep(100 * 1000);
@@ -239,7 +239,7 @@ static void *race(void *arg)
 
 TEST_F(timer, arm_cancel_destroy_race_expiry_without_leaks)
 {
-	long ports = mt_counter("live_ports"), msgs = mt_counter("live_messages");
+	long ports = mt_stable_counter("live_ports"), msgs = mt_stable_counter("live_messages");
 	struct racer r[4];
 	pthread_t t[4];
 	int i;
@@ -260,7 +260,7 @@ TEST_F(timer, arm_cancel_destroy_race_expiry_without_leaks)
 
 TEST_F(timer, owner_exit_with_armed_timers)
 {
-	long ports = mt_counter("live_ports");
+	long ports = mt_stable_counter("live_ports");
 	pid_t pid = fork();
 
 	if (pid == 0) {

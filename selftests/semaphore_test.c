@@ -578,7 +578,7 @@ TEST_F(sem, per_task_limit)
 
 TEST_F(sem, no_leaks)
 {
-	long ports = mt_counter("live_ports"), tasks = mt_counter("live_tasks");
+	long ports = mt_stable_counter("live_ports"), tasks = mt_counter("live_tasks");
 	semaphore_t s;
 	pid_t pid;
 	int i;
