@@ -37,6 +37,8 @@
 #define HOST_BASIC_INFO		1
 #define HOST_SCHED_INFO		3
 #define HOST_PRIORITY_INFO	5
+#define HOST_SEMAPHORE_TRAPS	7
+#define HOST_MACH_MSG_TRAP	8
 #define HOST_VM_INFO64		4
 
 #define HOST_BASIC_INFO_COUNT	12
@@ -183,9 +185,9 @@ static void basic_info(struct machina_info *in)
 
 /*
  * machina_call_host_info - host_info(host, flavor, info, &count)
- * Returns: KERN_SUCCESS with count = words written; KERN_INVALID_ARGUMENT
- * for an unknown flavor or too small a count (or a port that is not the
- * host); MACH_SEND_INVALID_DEST when @target holds no send right.
+ * Returns: KERN_SUCCESS with count = words written; KERN_FAILURE for too
+ * small a count; KERN_INVALID_ARGUMENT for an unknown flavor or a port that
+ * is not the host; MACH_SEND_INVALID_DEST when @target holds no send right.
  */
 long machina_call_host_info(struct machina_task *task, void *arg)
 {
@@ -216,8 +218,9 @@ long machina_call_host_info(struct machina_task *task, void *arg)
 	case HOST_SCHED_INFO:
 		if (cap < HOST_SCHED_INFO_COUNT)
 			return KERN_FAILURE;
-		in->info[0] = jiffies_to_msecs(1) ? jiffies_to_msecs(1) : 1;
-		in->info[1] = 10;	/* Darwin's quantum, 10 ms */
+		/* Both are Darwin's scheduling quantum; Linux has none: 10 ms. */
+		in->info[0] = 10;
+		in->info[1] = 10;
 		in->count = HOST_SCHED_INFO_COUNT;
 		return KERN_SUCCESS;
 	case HOST_PRIORITY_INFO:
@@ -232,6 +235,10 @@ long machina_call_host_info(struct machina_task *task, void *arg)
 		in->info[6] = MINPRI_USER;
 		in->info[7] = MAXPRI_RESERVED;
 		in->count = HOST_PRIORITY_INFO_COUNT;
+		return KERN_SUCCESS;
+	case HOST_SEMAPHORE_TRAPS:
+	case HOST_MACH_MSG_TRAP:
+		/* "The traps exist": success with nothing to say. */
 		return KERN_SUCCESS;
 	default:
 		return KERN_INVALID_ARGUMENT;

@@ -93,7 +93,7 @@ TEST_F(host, sched_and_priority_info)
 	ASSERT_EQ(KERN_SUCCESS, host_info(self->host, HOST_SCHED_INFO,
 					  (host_info_t)&si, &count));
 	EXPECT_EQ(2, count);
-	EXPECT_LT(0, si.min_timeout);
+	EXPECT_EQ(10, si.min_timeout);
 	EXPECT_EQ(10, si.min_quantum);
 	count = 1;
 	EXPECT_EQ(KERN_FAILURE, host_info(self->host, HOST_SCHED_INFO,
@@ -114,6 +114,19 @@ TEST_F(host, sched_and_priority_info)
 	count = 7;
 	EXPECT_EQ(KERN_FAILURE, host_info(self->host, HOST_PRIORITY_INFO,
 					  (host_info_t)&pi, &count));
+}
+
+/* Old programs probe for the traps this way. */
+TEST_F(host, trap_gestalts_answer_with_no_data)
+{
+	integer_t info[4];
+	mach_msg_type_number_t count = 4;
+
+	EXPECT_EQ(KERN_SUCCESS, host_info(self->host, HOST_SEMAPHORE_TRAPS, info, &count));
+	EXPECT_EQ(0, count);
+	count = 4;
+	EXPECT_EQ(KERN_SUCCESS, host_info(self->host, HOST_MACH_MSG_TRAP, info, &count));
+	EXPECT_EQ(0, count);
 }
 
 TEST_F(host, info_errors)
