@@ -34,33 +34,33 @@
 #include "personality/calls.h"
 #include "uapi/machina.h"
 
-#define HOST_BASIC_INFO		1
-#define HOST_SCHED_INFO		3
-#define HOST_PRIORITY_INFO	5
-#define HOST_SEMAPHORE_TRAPS	7
-#define HOST_MACH_MSG_TRAP	8
-#define HOST_VM_INFO64		4
+#define HOST_BASIC_INFO 1
+#define HOST_SCHED_INFO 3
+#define HOST_PRIORITY_INFO 5
+#define HOST_SEMAPHORE_TRAPS 7
+#define HOST_MACH_MSG_TRAP 8
+#define HOST_VM_INFO64 4
 
-#define HOST_BASIC_INFO_COUNT	12
+#define HOST_BASIC_INFO_COUNT 12
 #define HOST_BASIC_INFO_OLD_COUNT 5
-#define HOST_SCHED_INFO_COUNT	2
+#define HOST_SCHED_INFO_COUNT 2
 #define HOST_PRIORITY_INFO_COUNT 8
-#define HOST_VM_INFO64_COUNT	38
+#define HOST_VM_INFO64_COUNT 38
 #define HOST_VM_INFO64_REV0_COUNT 33
 
-#define CPU_TYPE_X86_64		0x01000007
-#define CPU_SUBTYPE_X86_64_ALL	3
-#define CPU_TYPE_ARM64		0x0100000c
-#define CPU_SUBTYPE_ARM64_ALL	0
+#define CPU_TYPE_X86_64 0x01000007
+#define CPU_SUBTYPE_X86_64_ALL 3
+#define CPU_TYPE_ARM64 0x0100000c
+#define CPU_SUBTYPE_ARM64_ALL 0
 
 /* Darwin's scheduler priorities (osfmk/kern/sched.h values). */
-#define MINPRI_KERNEL		80
-#define MINPRI_RESERVED		64
-#define BASEPRI_DEFAULT		31
-#define DEPRESSPRI		0
-#define IDLEPRI			0
-#define MINPRI_USER		0
-#define MAXPRI_RESERVED		95
+#define MINPRI_KERNEL 80
+#define MINPRI_RESERVED 64
+#define BASEPRI_DEFAULT 31
+#define DEPRESSPRI 0
+#define IDLEPRI 0
+#define MINPRI_USER 0
+#define MAXPRI_RESERVED 95
 
 struct host_basic_info {
 	s32 max_cpus;
@@ -91,7 +91,7 @@ static_assert(sizeof(struct host_basic_info) == HOST_BASIC_INFO_COUNT * 4);
 static_assert(sizeof(struct vm_statistics64) == HOST_VM_INFO64_COUNT * 4);
 
 static struct ipc_port *host_port;
-static u8 host_object;	/* what the host port stands for: the machine */
+static u8 host_object; /* what the host port stands for: the machine */
 
 struct ipc_port *machina_host_port(void)
 {
@@ -173,7 +173,7 @@ static void basic_info(struct machina_info *in)
 	bi.cpu_type = CPU_TYPE_X86_64;
 	bi.cpu_subtype = CPU_SUBTYPE_X86_64_ALL;
 #endif
-	bi.cpu_threadtype = 0;	/* CPU_THREADTYPE_NONE */
+	bi.cpu_threadtype = 0; /* CPU_THREADTYPE_NONE */
 	/* Linux's CPUs are what user space schedules on: all logical. */
 	bi.physical_cpu = num_online_cpus();
 	bi.physical_cpu_max = num_present_cpus();
@@ -209,11 +209,13 @@ long machina_call_host_info(struct machina_task *task, void *arg)
 			return KERN_FAILURE;
 		basic_info(in);
 		/* An old caller gets the five fields it knows. */
-		in->count = cap >= HOST_BASIC_INFO_COUNT ? HOST_BASIC_INFO_COUNT :
-			    HOST_BASIC_INFO_OLD_COUNT;
+		in->count = cap >= HOST_BASIC_INFO_COUNT ?
+				    HOST_BASIC_INFO_COUNT :
+				    HOST_BASIC_INFO_OLD_COUNT;
 		if (in->count == HOST_BASIC_INFO_OLD_COUNT)
 			memset(&in->info[HOST_BASIC_INFO_OLD_COUNT], 0,
-			       sizeof(in->info) - HOST_BASIC_INFO_OLD_COUNT * 4);
+			       sizeof(in->info) -
+				       HOST_BASIC_INFO_OLD_COUNT * 4);
 		return KERN_SUCCESS;
 	case HOST_SCHED_INFO:
 		if (cap < HOST_SCHED_INFO_COUNT)
@@ -299,7 +301,8 @@ long machina_call_host_statistics64(struct machina_task *task, void *arg)
 	vm_info64(in);
 	in->count = min_t(u32, cap, HOST_VM_INFO64_COUNT);
 	if (in->count < HOST_VM_INFO64_COUNT)
-		memset(&in->info[in->count], 0, sizeof(in->info) - in->count * 4);
+		memset(&in->info[in->count], 0,
+		       sizeof(in->info) - in->count * 4);
 	return KERN_SUCCESS;
 }
 

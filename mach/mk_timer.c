@@ -27,14 +27,14 @@
 #include "personality/calls.h"
 #include "uapi/machina.h"
 
-#define MK_TIMER_MSG_SIZE	(24 + 3 * 8)
+#define MK_TIMER_MSG_SIZE (24 + 3 * 8)
 
 struct mk_timer {
 	struct mutex lock;
 	struct kref ref;
 	struct hrtimer hrtimer;
 	struct work_struct work;
-	struct ipc_port *port;		/* a reference and a send right */
+	struct ipc_port *port; /* a reference and a send right */
 	bool armed;
 	bool dead;
 	u64 deadline;
@@ -56,7 +56,8 @@ static void timer_put(struct mk_timer *timer)
 /* hrtimer callback, hard interrupt context: hand over to process context. */
 static enum hrtimer_restart timer_fired(struct hrtimer *hrtimer)
 {
-	struct mk_timer *timer = container_of(hrtimer, struct mk_timer, hrtimer);
+	struct mk_timer *timer =
+		container_of(hrtimer, struct mk_timer, hrtimer);
 
 	queue_work(system_highpri_wq, &timer->work);
 	return HRTIMER_NORESTART;
@@ -80,7 +81,7 @@ static void expire_work(struct work_struct *work)
 	timer->armed = false;
 	kmsg = ipc_kmsg_alloc(MK_TIMER_MSG_SIZE);
 	if (!kmsg)
-		goto out;	/* out of memory: this expiry is lost */
+		goto out; /* out of memory: this expiry is lost */
 	ipc_kmsg_set_sender_kernel(kmsg);
 	kmsg->id = 0;
 	memset(kmsg->body, 0, MK_TIMER_MSG_SIZE - 24);

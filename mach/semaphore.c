@@ -28,8 +28,8 @@
 #include "personality/calls.h"
 #include "uapi/machina.h"
 
-#define KERN_NOT_WAITING	48
-#define SYNC_POLICY_MAX		0x7
+#define KERN_NOT_WAITING 48
+#define SYNC_POLICY_MAX 0x7
 
 unsigned int machina_max_semaphores = 8192;
 module_param_named(max_semaphores, machina_max_semaphores, uint, 0644);
@@ -41,19 +41,19 @@ struct machina_semaphore {
 	bool active;
 	int count;
 	int policy;
-	struct list_head waiters;	/* struct sem_waiter, FIFO */
-	struct machina_task *owner;	/* compared, never dereferenced */
-	struct list_head task_link;	/* owner->semaphores, under its lock */
+	struct list_head waiters; /* struct sem_waiter, FIFO */
+	struct machina_task *owner; /* compared, never dereferenced */
+	struct list_head task_link; /* owner->semaphores, under its lock */
 	struct ipc_port *port;
 };
 
-#define WAIT_PENDING	(-1)
+#define WAIT_PENDING (-1)
 
 struct sem_waiter {
 	struct list_head link;
 	struct task_struct *tsk;
-	struct machina_thread *thread;	/* for signal_thread */
-	int result;			/* WAIT_PENDING until woken */
+	struct machina_thread *thread; /* for signal_thread */
+	int result; /* WAIT_PENDING until woken */
 };
 
 static void sem_release(struct kref *ref)
@@ -131,7 +131,8 @@ static int sem_signal(struct machina_semaphore *sem, enum sem_signal how,
 	}
 	switch (how) {
 	case SIGNAL_ONE:
-		w = list_first_entry_or_null(&sem->waiters, struct sem_waiter, link);
+		w = list_first_entry_or_null(&sem->waiters, struct sem_waiter,
+					     link);
 		if (w)
 			wake_waiter(sem, w, KERN_SUCCESS);
 		else if (sem->count < INT_MAX)
@@ -192,12 +193,13 @@ static int sem_wait(struct machina_task *task, struct machina_semaphore *sem,
 			return KERN_SUCCESS;
 		kr = sem_signal(signal, SIGNAL_ONE, NULL);
 		if (kr)
-			sem_signal(sem, SIGNAL_ONE, NULL);	/* give it back */
+			sem_signal(sem, SIGNAL_ONE, NULL); /* give it back */
 		return kr;
 	}
 	if (!timeout) {
 		spin_unlock(&sem->lock);
-		kr = signal ? sem_signal(signal, SIGNAL_ONE, NULL) : KERN_SUCCESS;
+		kr = signal ? sem_signal(signal, SIGNAL_ONE, NULL) :
+			      KERN_SUCCESS;
 		return kr ? kr : KERN_OPERATION_TIMED_OUT;
 	}
 	/* Queued before the other is signalled: its wakeup cannot be lost. */
@@ -213,7 +215,8 @@ static int sem_wait(struct machina_task *task, struct machina_semaphore *sem,
 			kr = KERN_ABORTED;
 			break;
 		}
-		if (deadline != KTIME_MAX && ktime_after(ktime_get(), deadline)) {
+		if (deadline != KTIME_MAX &&
+		    ktime_after(ktime_get(), deadline)) {
 			kr = KERN_OPERATION_TIMED_OUT;
 			break;
 		}
@@ -231,7 +234,7 @@ static int sem_wait(struct machina_task *task, struct machina_semaphore *sem,
 	}
 	spin_unlock(&sem->lock);
 	if (kr && w.result == KERN_SUCCESS)
-		sem_signal(sem, SIGNAL_ONE, NULL);	/* not taken: pass it on */
+		sem_signal(sem, SIGNAL_ONE, NULL); /* not taken: pass it on */
 	return kr ? kr : w.result;
 }
 
@@ -279,8 +282,8 @@ void machina_semaphore_task_terminate(struct machina_task *task)
 
 	for (;;) {
 		spin_lock(&task->lock);
-		sem = list_first_entry_or_null(&task->semaphores,
-					       struct machina_semaphore, task_link);
+		sem = list_first_entry_or_null(
+			&task->semaphores, struct machina_semaphore, task_link);
 		if (sem) {
 			list_del_init(&sem->task_link);
 			task->semaphore_count--;
@@ -409,10 +412,12 @@ long machina_call_semaphore_destroy(struct machina_task *task, void *arg)
 	 * right, or a dead name's reference, away: consume it in any case.
 	 */
 	mutex_lock(&space->lock);
-	entry = MACH_PORT_VALID(a->name) ? ipc_entry_lookup(space, a->name) : NULL;
+	entry = MACH_PORT_VALID(a->name) ? ipc_entry_lookup(space, a->name) :
+					   NULL;
 	if (entry) {
 		ipc_right_check(space, entry);
-		if (entry->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME))
+		if (entry->type &
+		    (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME))
 			ipc_right_dealloc(space, entry);
 	}
 	mutex_unlock(&space->lock);
@@ -551,7 +556,8 @@ long machina_call_semaphore_wait_signal(struct machina_task *task, void *arg)
 	return wait_call(task, arg, true, false);
 }
 
-long machina_call_semaphore_timedwait_signal(struct machina_task *task, void *arg)
+long machina_call_semaphore_timedwait_signal(struct machina_task *task,
+					     void *arg)
 {
 	return wait_call(task, arg, true, true);
 }

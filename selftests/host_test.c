@@ -46,7 +46,8 @@ TEST_F(host, basic_info_matches_linux)
 {
 	host_basic_info_data_t bi;
 	mach_msg_type_number_t count = HOST_BASIC_INFO_COUNT;
-	uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+	uint64_t mem =
+		(uint64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
 
 	memset(&bi, 0xaa, sizeof(bi));
 	ASSERT_EQ(KERN_SUCCESS, host_info(self->host, HOST_BASIC_INFO,
@@ -58,7 +59,8 @@ TEST_F(host, basic_info_matches_linux)
 	EXPECT_LE(bi.avail_cpus, bi.max_cpus);
 	EXPECT_LE(bi.logical_cpu, bi.logical_cpu_max);
 	EXPECT_EQ(mem, bi.max_mem);
-	EXPECT_EQ(mem > 0x80000000ull ? 0x80000000u : (uint32_t)mem, bi.memory_size);
+	EXPECT_EQ(mem > 0x80000000ull ? 0x80000000u : (uint32_t)mem,
+		  bi.memory_size);
 #ifdef __aarch64__
 	EXPECT_EQ(CPU_TYPE_ARM64, bi.cpu_type);
 	EXPECT_EQ(CPU_SUBTYPE_ARM64_ALL, bi.cpu_subtype);
@@ -75,13 +77,15 @@ TEST_F(host, basic_info_old_count_and_short_count)
 	mach_msg_type_number_t count = HOST_BASIC_INFO_OLD_COUNT;
 
 	memset(info, 0x55, sizeof(info));
-	ASSERT_EQ(KERN_SUCCESS, host_info(self->host, HOST_BASIC_INFO, info, &count));
+	ASSERT_EQ(KERN_SUCCESS,
+		  host_info(self->host, HOST_BASIC_INFO, info, &count));
 	EXPECT_EQ(HOST_BASIC_INFO_OLD_COUNT, count);
 	EXPECT_EQ(sysconf(_SC_NPROCESSORS_ONLN), info[1]);
 	/* Nothing past the count is written. */
 	EXPECT_EQ(0x55555555, info[HOST_BASIC_INFO_OLD_COUNT]);
 	count = HOST_BASIC_INFO_OLD_COUNT - 1;
-	EXPECT_EQ(KERN_FAILURE, host_info(self->host, HOST_BASIC_INFO, info, &count));
+	EXPECT_EQ(KERN_FAILURE,
+		  host_info(self->host, HOST_BASIC_INFO, info, &count));
 }
 
 TEST_F(host, sched_and_priority_info)
@@ -122,10 +126,12 @@ TEST_F(host, trap_gestalts_answer_with_no_data)
 	integer_t info[4];
 	mach_msg_type_number_t count = 4;
 
-	EXPECT_EQ(KERN_SUCCESS, host_info(self->host, HOST_SEMAPHORE_TRAPS, info, &count));
+	EXPECT_EQ(KERN_SUCCESS,
+		  host_info(self->host, HOST_SEMAPHORE_TRAPS, info, &count));
 	EXPECT_EQ(0, count);
 	count = 4;
-	EXPECT_EQ(KERN_SUCCESS, host_info(self->host, HOST_MACH_MSG_TRAP, info, &count));
+	EXPECT_EQ(KERN_SUCCESS,
+		  host_info(self->host, HOST_MACH_MSG_TRAP, info, &count));
 	EXPECT_EQ(0, count);
 }
 
@@ -134,19 +140,27 @@ TEST_F(host, info_errors)
 	integer_t info[HOST_BASIC_INFO_COUNT];
 	mach_msg_type_number_t count = HOST_BASIC_INFO_COUNT;
 	mach_port_t port = new_port_send();
-	struct machina_info raw = { .target = self->host, .flavor = 1,
-				    .count = 12, .flags = 1 };
+	struct machina_info raw = {
+		.target = self->host, .flavor = 1, .count = 12, .flags = 1
+	};
 	int fd = mt_open();
 
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_info(self->host, 2, info, &count));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_info(self->host, -1, info, &count));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_info(self->host, 2, info, &count));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_info(self->host, -1, info, &count));
 	/* Not the host: the task port, a plain port. */
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_info(SELF, HOST_BASIC_INFO, info, &count));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_info(port, HOST_BASIC_INFO, info, &count));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_info(SELF, HOST_BASIC_INFO, info, &count));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_info(port, HOST_BASIC_INFO, info, &count));
 	/* No send right under the name: the request cannot be sent. */
-	EXPECT_EQ(MACH_SEND_INVALID_DEST, host_info(0x12345603, HOST_BASIC_INFO, info, &count));
-	EXPECT_EQ(MACH_SEND_INVALID_DEST, host_info(MACH_PORT_NULL, HOST_BASIC_INFO, info, &count));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_info(self->host, HOST_BASIC_INFO, NULL, &count));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  host_info(0x12345603, HOST_BASIC_INFO, info, &count));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  host_info(MACH_PORT_NULL, HOST_BASIC_INFO, info, &count));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_info(self->host, HOST_BASIC_INFO, NULL, &count));
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, mt_ioctl(fd, MACHINA_IOC_HOST_INFO, &raw));
 	close(fd);
@@ -165,14 +179,15 @@ TEST_F(host, vm_statistics64_from_linux_counters)
 						  (host_info64_t)&a, &count));
 	EXPECT_EQ(38, count);
 	EXPECT_LT(0, a.free_count);
-	EXPECT_GE((uint64_t)pages, (uint64_t)a.free_count + a.active_count +
-					   a.inactive_count);
+	EXPECT_GE((uint64_t)pages,
+		  (uint64_t)a.free_count + a.active_count + a.inactive_count);
 	EXPECT_LT(0, a.faults);
 	EXPECT_LE(a.zero_fill_count, a.faults);
 	EXPECT_LT(0, a.external_page_count + a.internal_page_count);
 
 	/* Touching fresh anonymous pages counts faults. */
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
 	for (i = 0; i < size; i += page_size())
 		mem[i] = 1;
@@ -188,10 +203,12 @@ TEST_F(host, vm_statistics64_errors)
 	vm_statistics64_data_t vs;
 	mach_msg_type_number_t count = HOST_VM_INFO64_COUNT;
 
-	EXPECT_EQ(KERN_INVALID_HOST, host_statistics64(SELF, HOST_VM_INFO64,
-						       (host_info64_t)&vs, &count));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_statistics64(self->host, HOST_VM_INFO,
-							   (host_info64_t)&vs, &count));
+	EXPECT_EQ(KERN_INVALID_HOST,
+		  host_statistics64(SELF, HOST_VM_INFO64, (host_info64_t)&vs,
+				    &count));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_statistics64(self->host, HOST_VM_INFO,
+				    (host_info64_t)&vs, &count));
 	count = HOST_VM_INFO64_REV0_COUNT - 1;
 	EXPECT_EQ(KERN_FAILURE, host_statistics64(self->host, HOST_VM_INFO64,
 						  (host_info64_t)&vs, &count));
@@ -228,11 +245,14 @@ TEST_F(host, clock_services_read_linux_clocks)
 	mach_timespec_t t;
 	uint64_t before, after;
 
-	ASSERT_EQ(KERN_SUCCESS, host_get_clock_service(self->host, SYSTEM_CLOCK, &sys));
-	ASSERT_EQ(KERN_SUCCESS, host_get_clock_service(self->host, CALENDAR_CLOCK, &cal));
-	ASSERT_EQ(KERN_SUCCESS, host_get_clock_service(self->host, REALTIME_CLOCK, &rt));
+	ASSERT_EQ(KERN_SUCCESS,
+		  host_get_clock_service(self->host, SYSTEM_CLOCK, &sys));
+	ASSERT_EQ(KERN_SUCCESS,
+		  host_get_clock_service(self->host, CALENDAR_CLOCK, &cal));
+	ASSERT_EQ(KERN_SUCCESS,
+		  host_get_clock_service(self->host, REALTIME_CLOCK, &rt));
 	EXPECT_NE(sys, cal);
-	EXPECT_EQ(sys, rt);	/* the same clock: the names coalesce */
+	EXPECT_EQ(sys, rt); /* the same clock: the names coalesce */
 	EXPECT_EQ(2, urefs_of(sys, MACH_PORT_RIGHT_SEND));
 
 	before = ts_ns(CLOCK_MONOTONIC);
@@ -257,10 +277,14 @@ TEST_F(host, clock_errors)
 	clock_serv_t clock = 0;
 	mach_timespec_t t;
 
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_get_clock_service(self->host, 2, &clock));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_get_clock_service(self->host, -1, &clock));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_get_clock_service(SELF, SYSTEM_CLOCK, &clock));
-	EXPECT_EQ(MACH_SEND_INVALID_DEST, host_get_clock_service(0x4403, SYSTEM_CLOCK, &clock));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_get_clock_service(self->host, 2, &clock));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_get_clock_service(self->host, -1, &clock));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_get_clock_service(SELF, SYSTEM_CLOCK, &clock));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  host_get_clock_service(0x4403, SYSTEM_CLOCK, &clock));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, clock_get_time(self->host, &t));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, clock_get_time(SELF, &t));
 	EXPECT_EQ(MACH_SEND_INVALID_DEST, clock_get_time(0x4403, &t));
@@ -277,8 +301,10 @@ TEST_F(host, child_gets_the_host_too)
 		host_basic_info_data_t bi;
 		mach_msg_type_number_t count = HOST_BASIC_INFO_COUNT;
 
-		_exit(h && host_info(h, HOST_BASIC_INFO, (host_info_t)&bi, &count) ==
-				   KERN_SUCCESS ? 0 : 1);
+		_exit(h && host_info(h, HOST_BASIC_INFO, (host_info_t)&bi,
+				     &count) == KERN_SUCCESS ?
+			      0 :
+			      1);
 	}
 	ASSERT_LT(0, pid);
 	EXPECT_EQ(0, mt_wait_exit(pid));
@@ -293,9 +319,11 @@ TEST_F(host, no_leaks)
 	if (ports < 0)
 		SKIP(return, "no live counters in sysfs");
 	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(KERN_SUCCESS, host_get_clock_service(self->host, i & 1, &clock));
+		ASSERT_EQ(KERN_SUCCESS,
+			  host_get_clock_service(self->host, i & 1, &clock));
 		EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(SELF, clock));
-		EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(SELF, mach_host_self()));
+		EXPECT_EQ(KERN_SUCCESS,
+			  mach_port_deallocate(SELF, mach_host_self()));
 	}
 	/* The host and clock ports are the module's: nothing new lives. */
 	EXPECT_EQ(ports, mt_stable_counter("live_ports"));

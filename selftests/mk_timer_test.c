@@ -43,7 +43,8 @@ static uint64_t expiry(mach_port_t timer, mach_msg_timeout_t ms,
 	EXPECT_EQ(0, buf.header.msgh_id);
 	EXPECT_EQ(sizeof(mk_timer_expire_msg_t), buf.header.msgh_size);
 	EXPECT_EQ(timer, buf.header.msgh_local_port);
-	EXPECT_EQ(MACH_MSG_TYPE_PORT_SEND, MACH_MSGH_BITS_LOCAL(buf.header.msgh_bits));
+	EXPECT_EQ(MACH_MSG_TYPE_PORT_SEND,
+		  MACH_MSGH_BITS_LOCAL(buf.header.msgh_bits));
 	EXPECT_EQ(0, m->unused[0] | m->unused[1] | m->unused[2]);
 	return now;
 }
@@ -83,7 +84,8 @@ TEST_F(timer, deadline_in_the_past_fires_at_once)
 {
 	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(self->timer, 0));
 	EXPECT_NE(0, expiry(self->timer, 5000, _metadata));
-	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(self->timer, mach_absolute_time() - 1));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mk_timer_arm(self->timer, mach_absolute_time() - 1));
 	EXPECT_NE(0, expiry(self->timer, 5000, _metadata));
 }
 
@@ -119,7 +121,8 @@ TEST_F(timer, rearm_replaces_the_deadline)
 	EXPECT_EQ(0, expiry(self->timer, 100, _metadata));
 	/* Earlier works too. */
 	now = mach_absolute_time();
-	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(self->timer, now + 60 * 1000 * MS));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mk_timer_arm(self->timer, now + 60 * 1000 * MS));
 	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(self->timer, now + 20 * MS));
 	at = expiry(self->timer, 10000, _metadata);
 	EXPECT_LE(now + 20 * MS, at);
@@ -131,13 +134,15 @@ TEST_F(timer, destroy_while_armed_and_mach_port_destroy)
 	mach_port_t t2 = mk_timer_create();
 	long ports = mt_stable_counter("live_ports");
 
-	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(self->timer, mach_absolute_time() + 20 * MS));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mk_timer_arm(self->timer, mach_absolute_time() + 20 * MS));
 	EXPECT_EQ(KERN_SUCCESS, mk_timer_destroy(self->timer));
 	EXPECT_EQ(KERN_INVALID_NAME, mk_timer_arm(self->timer, 0));
-	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(t2, mach_absolute_time() + 20 * MS));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mk_timer_arm(t2, mach_absolute_time() + 20 * MS));
 	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(SELF, t2));
 	EXPECT_EQ(KERN_INVALID_NAME, mk_timer_cancel(t2, NULL));
-	usleep(100 * 1000);	/* the deadlines pass with nothing to deliver to */
+	usleep(100 * 1000); /* the deadlines pass with nothing to deliver to */
 	if (ports >= 0)
 		EXPECT_EQ(ports - 2, mt_wait_counter("live_ports", ports - 2));
 }
@@ -162,8 +167,9 @@ TEST_F(timer, errors)
 	int fd = mt_open();
 
 	/* A send right alone is not enough: a right extracted elsewhere. */
-	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(SELF, self->timer, self->timer,
-						       MACH_MSG_TYPE_MAKE_SEND));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_port_insert_right(SELF, self->timer, self->timer,
+					 MACH_MSG_TYPE_MAKE_SEND));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, mk_timer_arm(plain, 0));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, mk_timer_cancel(plain, NULL));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, mk_timer_destroy(plain));
@@ -193,12 +199,15 @@ TEST_F(timer, receive_right_moved_in_a_message_keeps_its_timer)
 	any_desc_t d;
 
 	ASSERT_NE(MACH_PORT_NULL, holder);
-	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(SELF, holder, holder,
-						       MACH_MSG_TYPE_MAKE_SEND));
-	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(self->timer, mach_absolute_time() + 50 * MS));
-	ASSERT_EQ(MACH_MSG_SUCCESS, send_port(holder, MACH_MSG_TYPE_COPY_SEND, 9,
-					      self->timer, MACH_MSG_TYPE_MOVE_RECEIVE));
-	usleep(100 * 1000);	/* it expires while in transit */
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_port_insert_right(SELF, holder, holder,
+					 MACH_MSG_TYPE_MAKE_SEND));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mk_timer_arm(self->timer, mach_absolute_time() + 50 * MS));
+	ASSERT_EQ(MACH_MSG_SUCCESS,
+		  send_port(holder, MACH_MSG_TYPE_COPY_SEND, 9, self->timer,
+			    MACH_MSG_TYPE_MOVE_RECEIVE));
+	usleep(100 * 1000); /* it expires while in transit */
 	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(holder, &buf, 5000));
 	ASSERT_EQ(MACH_MSG_PORT_DESCRIPTOR, get_desc(&buf.header, 0, &d));
 	EXPECT_NE(0, expiry(d.port.name, 5000, _metadata));
@@ -239,7 +248,8 @@ static void *race(void *arg)
 
 TEST_F(timer, arm_cancel_destroy_race_expiry_without_leaks)
 {
-	long ports = mt_stable_counter("live_ports"), msgs = mt_stable_counter("live_messages");
+	long ports = mt_stable_counter("live_ports"),
+	     msgs = mt_stable_counter("live_messages");
 	struct racer r[4];
 	pthread_t t[4];
 	int i;
@@ -269,7 +279,8 @@ TEST_F(timer, owner_exit_with_armed_timers)
 		for (i = 0; i < 20; i++) {
 			mach_port_t t = mk_timer_create();
 
-			if (!t || mk_timer_arm(t, mach_absolute_time() + i * MS))
+			if (!t ||
+			    mk_timer_arm(t, mach_absolute_time() + i * MS))
 				_exit(1);
 		}
 		_exit(0);

@@ -30,7 +30,8 @@ FIXTURE_SETUP(sem)
 {
 	IPC_REQUIRE();
 	live_counts_baseline(&self->base);
-	ASSERT_EQ(KERN_SUCCESS, semaphore_create(SELF, &self->sem, SYNC_POLICY_FIFO, 0));
+	ASSERT_EQ(KERN_SUCCESS,
+		  semaphore_create(SELF, &self->sem, SYNC_POLICY_FIFO, 0));
 }
 
 FIXTURE_TEARDOWN(sem)
@@ -43,7 +44,8 @@ TEST_F(sem, create_gives_a_send_right_to_a_semaphore)
 
 	EXPECT_EQ(MACH_PORT_TYPE_SEND, type_of(self->sem));
 	EXPECT_EQ(1, urefs_of(self->sem, MACH_PORT_RIGHT_SEND));
-	ASSERT_EQ(KERN_SUCCESS, semaphore_create(SELF, &s, SYNC_POLICY_LIFO, 2));
+	ASSERT_EQ(KERN_SUCCESS,
+		  semaphore_create(SELF, &s, SYNC_POLICY_LIFO, 2));
 	EXPECT_NE(self->sem, s);
 	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait(s, poll_now));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_wait(s));
@@ -57,7 +59,8 @@ TEST_F(sem, create_errors)
 	semaphore_t s = 0x1234;
 	mach_port_t port = new_port_send();
 
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_create(SELF, &s, SYNC_POLICY_FIFO, -1));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  semaphore_create(SELF, &s, SYNC_POLICY_FIFO, -1));
 	EXPECT_EQ(MACH_PORT_NULL, s);
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_create(SELF, &s, 8, 0));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_create(SELF, &s, SYNC_POLICY_MAX, 0));
@@ -75,7 +78,8 @@ TEST_F(sem, trap_errors)
 	mach_port_t port = new_port_send();
 	mach_port_t recv_only = new_port();
 	mach_timespec_t bad = { 0, 1000000000 }, neg = { 0, -1 };
-	struct machina_semaphore_args raw = { .semaphore = self->sem, .flags = 1 };
+	struct machina_semaphore_args raw = { .semaphore = self->sem,
+					      .flags = 1 };
 	int fd = mt_open();
 
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_signal(port));
@@ -85,20 +89,24 @@ TEST_F(sem, trap_errors)
 	EXPECT_EQ(KERN_INVALID_RIGHT, semaphore_signal(recv_only));
 	EXPECT_EQ(KERN_INVALID_VALUE, semaphore_timedwait(self->sem, bad));
 	EXPECT_EQ(KERN_INVALID_VALUE, semaphore_timedwait(self->sem, neg));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_wait_signal(self->sem, port));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_signal_thread(self->sem, port));
-	EXPECT_EQ(KERN_NOT_WAITING, semaphore_signal_thread(self->sem, MACH_PORT_NULL));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  semaphore_wait_signal(self->sem, port));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  semaphore_signal_thread(self->sem, port));
+	EXPECT_EQ(KERN_NOT_WAITING,
+		  semaphore_signal_thread(self->sem, MACH_PORT_NULL));
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, mt_ioctl(fd, MACHINA_IOC_SEMAPHORE_SIGNAL, &raw));
 	raw.flags = 0;
-	raw.sec = 1;	/* an untimed call with a timeout */
+	raw.sec = 1; /* an untimed call with a timeout */
 	EXPECT_EQ(-EINVAL, mt_ioctl(fd, MACHINA_IOC_SEMAPHORE_WAIT, &raw));
 	raw.sec = 0;
 	raw.other = self->sem;
 	EXPECT_EQ(-EINVAL, mt_ioctl(fd, MACHINA_IOC_SEMAPHORE_SIGNAL, &raw));
 	close(fd);
 	/* None of it changed the count. */
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 	mach_port_destroy(SELF, port);
 	mach_port_destroy(SELF, recv_only);
 }
@@ -108,23 +116,28 @@ TEST_F(sem, signal_counts_and_timedwait_times_out_late_enough)
 	mach_timespec_t t50 = { 0, 50 * MS };
 	uint64_t start;
 
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 	start = mach_absolute_time();
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, t50));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, t50));
 	EXPECT_LE(50 * MS, mach_absolute_time() - start);
 	EXPECT_EQ(KERN_SUCCESS, semaphore_signal(self->sem));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_signal(self->sem));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_wait(self->sem));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait(self->sem, t50));
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 }
 
 TEST_F(sem, signal_all_without_waiters_counts_nothing)
 {
 	EXPECT_EQ(KERN_SUCCESS, semaphore_signal_all(self->sem));
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 	EXPECT_EQ(KERN_NOT_WAITING, semaphore_signal_thread(self->sem, 0));
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 }
 
 struct waiter {
@@ -168,7 +181,8 @@ TEST_F(sem, signal_all_wakes_every_waiter)
 		pthread_join(t[i], NULL);
 		EXPECT_EQ(KERN_SUCCESS, w[i].kr);
 	}
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 }
 
 TEST_F(sem, signal_wakes_waiters_one_at_a_time)
@@ -194,7 +208,8 @@ TEST_F(sem, signal_wakes_waiters_one_at_a_time)
 		pthread_join(t[i], NULL);
 		EXPECT_EQ(KERN_SUCCESS, w[i].kr);
 	}
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 }
 
 TEST_F(sem, signal_thread_null_wakes_any_one_waiter)
@@ -204,10 +219,12 @@ TEST_F(sem, signal_thread_null_wakes_any_one_waiter)
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
 	settle();
-	EXPECT_EQ(KERN_SUCCESS, semaphore_signal_thread(self->sem, MACH_PORT_NULL));
+	EXPECT_EQ(KERN_SUCCESS,
+		  semaphore_signal_thread(self->sem, MACH_PORT_NULL));
 	pthread_join(t, NULL);
 	EXPECT_EQ(KERN_SUCCESS, w.kr);
-	EXPECT_EQ(KERN_NOT_WAITING, semaphore_signal_thread(self->sem, MACH_PORT_NULL));
+	EXPECT_EQ(KERN_NOT_WAITING,
+		  semaphore_signal_thread(self->sem, MACH_PORT_NULL));
 }
 
 TEST_F(sem, destroy_ends_waits_with_terminated)
@@ -222,7 +239,8 @@ TEST_F(sem, destroy_ends_waits_with_terminated)
 	}
 	settle();
 	/* A second reference keeps the name: it becomes a dead name. */
-	ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(SELF, self->sem, MACH_PORT_RIGHT_SEND, 1));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_port_mod_refs(SELF, self->sem, MACH_PORT_RIGHT_SEND, 1));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(SELF, self->sem));
 	for (i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
@@ -247,7 +265,7 @@ TEST_F(sem, destroy_consumes_the_send_right)
 struct pingpong {
 	semaphore_t mine, other;
 	int rounds;
-	atomic_int *turn;	/* whose turn: 0 or 1 */
+	atomic_int *turn; /* whose turn: 0 or 1 */
 	int me;
 	int errors;
 };
@@ -277,7 +295,8 @@ TEST_F(sem, wait_signal_ping_pong_strictly_alternates)
 	struct pingpong pa, pb;
 	pthread_t ta, tb;
 
-	ASSERT_EQ(KERN_SUCCESS, semaphore_create(SELF, &b, SYNC_POLICY_FIFO, 0));
+	ASSERT_EQ(KERN_SUCCESS,
+		  semaphore_create(SELF, &b, SYNC_POLICY_FIFO, 0));
 	/* Thread A runs first; B waits for A's first signal. */
 	pa = (struct pingpong){ self->sem, b, 500, &turn, 0, 0 };
 	pb = (struct pingpong){ b, self->sem, 500, &turn, 1, 0 };
@@ -289,7 +308,8 @@ TEST_F(sem, wait_signal_ping_pong_strictly_alternates)
 	pthread_join(tb, NULL);
 	EXPECT_EQ(0, pa.errors);
 	EXPECT_EQ(0, pb.errors);
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(b, poll_now));
 	semaphore_destroy(SELF, b);
 }
@@ -299,16 +319,20 @@ TEST_F(sem, timedwait_signal_signals_even_when_the_wait_times_out)
 	semaphore_t b;
 	mach_timespec_t t20 = { 0, 20 * MS };
 
-	ASSERT_EQ(KERN_SUCCESS, semaphore_create(SELF, &b, SYNC_POLICY_FIFO, 0));
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait_signal(self->sem, b, t20));
+	ASSERT_EQ(KERN_SUCCESS,
+		  semaphore_create(SELF, &b, SYNC_POLICY_FIFO, 0));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait_signal(self->sem, b, t20));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait(b, poll_now));
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait_signal(self->sem, b, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait_signal(self->sem, b, poll_now));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait(b, poll_now));
 	/* Count available: taken, and the other still signalled. */
 	EXPECT_EQ(KERN_SUCCESS, semaphore_signal(self->sem));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_wait_signal(self->sem, b));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait(b, poll_now));
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 	semaphore_destroy(SELF, b);
 }
 
@@ -365,23 +389,27 @@ TEST_F(sem, many_threads_no_lost_or_duplicated_wakeups)
 		ASSERT_EQ(0, pthread_create(&ct[i], NULL, consumer, &c[i]));
 	}
 	for (i = 0; i < PRODUCERS; i++) {
-		p[i] = (struct worker){ self->sem, &consumed, &stop, SIGNALS, 0 };
+		p[i] = (struct worker){ self->sem, &consumed, &stop, SIGNALS,
+					0 };
 		ASSERT_EQ(0, pthread_create(&pt[i], NULL, producer, &p[i]));
 	}
 	for (i = 0; i < PRODUCERS; i++) {
 		pthread_join(pt[i], NULL);
 		EXPECT_EQ(0, p[i].errors);
 	}
-	for (spins = 0; spins < 3000 && atomic_load(&consumed) < PRODUCERS * SIGNALS; spins++)
+	for (spins = 0;
+	     spins < 3000 && atomic_load(&consumed) < PRODUCERS * SIGNALS;
+	     spins++)
 		usleep(10000);
-	usleep(100 * 1000);	/* a duplicate would show up now */
+	usleep(100 * 1000); /* a duplicate would show up now */
 	atomic_store(&stop, 1);
 	for (i = 0; i < CONSUMERS; i++) {
 		pthread_join(ct[i], NULL);
 		EXPECT_EQ(0, c[i].errors);
 	}
 	EXPECT_EQ(PRODUCERS * SIGNALS, atomic_load(&consumed));
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 }
 
 /* A child receives the semaphore's send right from the parent's port. */
@@ -393,7 +421,8 @@ static semaphore_t child_get_sem(int fd)
 
 	if (!parent || !mine)
 		return MACH_PORT_NULL;
-	if (send_port(parent, MACH_MSG_TYPE_COPY_SEND, 1, mine, MACH_MSG_TYPE_MAKE_SEND))
+	if (send_port(parent, MACH_MSG_TYPE_COPY_SEND, 1, mine,
+		      MACH_MSG_TYPE_MAKE_SEND))
 		return MACH_PORT_NULL;
 	if (recv_msg(mine, &buf, sizeof(buf), MACH_RCV_TIMEOUT, 10000) ||
 	    get_desc(&buf.header, 0, &d) != MACH_MSG_PORT_DESCRIPTOR)
@@ -410,7 +439,8 @@ static int give_sem(mach_port_t port, semaphore_t sem)
 	if (recv_msg(port, &buf, sizeof(buf), MACH_RCV_TIMEOUT, 10000) ||
 	    get_desc(&buf.header, 0, &d) != MACH_MSG_PORT_DESCRIPTOR)
 		return -1;
-	if (send_port(d.port.name, MACH_MSG_TYPE_MOVE_SEND, 2, sem, MACH_MSG_TYPE_COPY_SEND))
+	if (send_port(d.port.name, MACH_MSG_TYPE_MOVE_SEND, 2, sem,
+		      MACH_MSG_TYPE_COPY_SEND))
 		return -1;
 	return 0;
 }
@@ -453,7 +483,8 @@ TEST_F(sem, many_processes_share_a_semaphore_through_a_message)
 	for (i = 0; i < PROCS; i++)
 		EXPECT_EQ(0, mt_wait_exit(pid[i]));
 	EXPECT_EQ(PROCS * SIGNALS, got);
-	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT,
+		  semaphore_timedwait(self->sem, poll_now));
 	mach_port_destroy(SELF, port);
 }
 
@@ -477,18 +508,21 @@ TEST_F(sem, owner_death_destroys_and_only_the_owner_destroys)
 		die_with_parent();
 		if (!parent || semaphore_create(SELF, &s, SYNC_POLICY_FIFO, 0))
 			_exit(10);
-		if (send_port(parent, MACH_MSG_TYPE_COPY_SEND, 3, s, MACH_MSG_TYPE_COPY_SEND))
+		if (send_port(parent, MACH_MSG_TYPE_COPY_SEND, 3, s,
+			      MACH_MSG_TYPE_COPY_SEND))
 			_exit(11);
 		usleep(500 * 1000);
 		_exit(0);
 	}
 	ASSERT_LT(0, pid);
 	close(fd);
-	ASSERT_EQ(MACH_MSG_SUCCESS, recv_msg(port, &buf, sizeof(buf), MACH_RCV_TIMEOUT, 10000));
+	ASSERT_EQ(MACH_MSG_SUCCESS,
+		  recv_msg(port, &buf, sizeof(buf), MACH_RCV_TIMEOUT, 10000));
 	ASSERT_EQ(MACH_MSG_PORT_DESCRIPTOR, get_desc(&buf.header, 0, &d));
 	w.sem = d.port.name;
 	/* Keep a reference: destroy attempts consume one. */
-	ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(SELF, w.sem, MACH_PORT_RIGHT_SEND, 1));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_port_mod_refs(SELF, w.sem, MACH_PORT_RIGHT_SEND, 1));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_destroy(SELF, w.sem));
 	EXPECT_EQ(1, urefs_of(w.sem, MACH_PORT_RIGHT_SEND));
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
@@ -578,7 +612,8 @@ TEST_F(sem, per_task_limit)
 
 TEST_F(sem, no_leaks)
 {
-	long ports = mt_stable_counter("live_ports"), tasks = mt_counter("live_tasks");
+	long ports = mt_stable_counter("live_ports"),
+	     tasks = mt_counter("live_tasks");
 	semaphore_t s;
 	pid_t pid;
 	int i;
@@ -602,7 +637,8 @@ TEST_F(sem, no_leaks)
 	ASSERT_LT(0, pid);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	/* This process keeps 100 semaphores (one port each), not the fixture's. */
-	EXPECT_EQ(ports - 1 + 100, mt_wait_counter("live_ports", ports - 1 + 100));
+	EXPECT_EQ(ports - 1 + 100,
+		  mt_wait_counter("live_ports", ports - 1 + 100));
 	EXPECT_EQ(tasks, mt_wait_counter("live_tasks", tasks));
 }
 

@@ -47,9 +47,9 @@ LIBMACH_EXPORT kern_return_t host_info(host_t host, host_flavor_t flavor,
 			 host_info_outCnt);
 }
 
-LIBMACH_EXPORT kern_return_t host_statistics64(host_t host, host_flavor_t flavor,
-					       host_info64_t host_info64_out,
-					       mach_msg_type_number_t *host_info64_outCnt)
+LIBMACH_EXPORT kern_return_t host_statistics64(
+	host_t host, host_flavor_t flavor, host_info64_t host_info64_out,
+	mach_msg_type_number_t *host_info64_outCnt)
 {
 	return info_call(MACHINA_IOC_HOST_STATISTICS64, host, flavor,
 			 host_info64_out, host_info64_outCnt);
@@ -59,7 +59,8 @@ LIBMACH_EXPORT kern_return_t host_statistics64(host_t host, host_flavor_t flavor
  * The page size needs no kernel work, but the name must still be the host:
  * the module checks it with the cheapest host_info flavor.
  */
-LIBMACH_EXPORT kern_return_t host_page_size(host_t host, vm_size_t *out_page_size)
+LIBMACH_EXPORT kern_return_t host_page_size(host_t host,
+					    vm_size_t *out_page_size)
 {
 	struct machina_info in = {
 		.target = host,
@@ -77,10 +78,12 @@ LIBMACH_EXPORT kern_return_t host_page_size(host_t host, vm_size_t *out_page_siz
 	return KERN_SUCCESS;
 }
 
-LIBMACH_EXPORT kern_return_t host_get_clock_service(host_t host, clock_id_t clock_id,
+LIBMACH_EXPORT kern_return_t host_get_clock_service(host_t host,
+						    clock_id_t clock_id,
 						    clock_serv_t *clock_serv)
 {
-	struct machina_port_args a = { .task = host, .right = (uint32_t)clock_id };
+	struct machina_port_args a = { .task = host,
+				       .right = (uint32_t)clock_id };
 	kern_return_t kr;
 
 	if (!clock_serv)

@@ -22,14 +22,16 @@ LIBMACH_EXPORT kern_return_t mk_timer_destroy(mach_port_name_t name)
 	return machina_call(MACHINA_IOC_MK_TIMER_DESTROY, &a);
 }
 
-LIBMACH_EXPORT kern_return_t mk_timer_arm(mach_port_name_t name, uint64_t expire_time)
+LIBMACH_EXPORT kern_return_t mk_timer_arm(mach_port_name_t name,
+					  uint64_t expire_time)
 {
 	struct machina_port_args a = { .name = name, .context = expire_time };
 
 	return machina_call(MACHINA_IOC_MK_TIMER_ARM, &a);
 }
 
-LIBMACH_EXPORT kern_return_t mk_timer_cancel(mach_port_name_t name, uint64_t *result_time)
+LIBMACH_EXPORT kern_return_t mk_timer_cancel(mach_port_name_t name,
+					     uint64_t *result_time)
 {
 	struct machina_port_args a = { .name = name };
 	kern_return_t kr;

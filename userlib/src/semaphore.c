@@ -16,7 +16,8 @@
 #include "internal.h"
 #include "uapi/machina.h"
 
-LIBMACH_EXPORT kern_return_t semaphore_create(task_t task, semaphore_t *semaphore,
+LIBMACH_EXPORT kern_return_t semaphore_create(task_t task,
+					      semaphore_t *semaphore,
 					      int policy, int value)
 {
 	struct machina_port_args a = {
@@ -33,7 +34,8 @@ LIBMACH_EXPORT kern_return_t semaphore_create(task_t task, semaphore_t *semaphor
 	return kr;
 }
 
-LIBMACH_EXPORT kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore)
+LIBMACH_EXPORT kern_return_t semaphore_destroy(task_t task,
+					       semaphore_t semaphore)
 {
 	struct machina_port_args a = { .task = task, .name = semaphore };
 
@@ -42,7 +44,8 @@ LIBMACH_EXPORT kern_return_t semaphore_destroy(task_t task, semaphore_t semaphor
 	return machina_call(MACHINA_IOC_SEMAPHORE_DESTROY, &a);
 }
 
-static kern_return_t sem_call(unsigned long cmd, semaphore_t sem, mach_port_t other)
+static kern_return_t sem_call(unsigned long cmd, semaphore_t sem,
+			      mach_port_t other)
 {
 	struct machina_semaphore_args a = { .semaphore = sem, .other = other };
 
@@ -93,7 +96,8 @@ static kern_return_t timed(semaphore_t sem, semaphore_t other,
 	uint64_t deadline, now;
 	kern_return_t kr;
 
-	deadline = mach_absolute_time() + (uint64_t)wait_time.tv_sec * 1000000000ull +
+	deadline = mach_absolute_time() +
+		   (uint64_t)wait_time.tv_sec * 1000000000ull +
 		   (uint64_t)(wait_time.tv_nsec > 0 ? wait_time.tv_nsec : 0);
 	for (;;) {
 		kr = machina_call(cmd, &a);
@@ -131,9 +135,9 @@ LIBMACH_EXPORT kern_return_t semaphore_wait_signal(semaphore_t wait_semaphore,
 	return kr;
 }
 
-LIBMACH_EXPORT kern_return_t semaphore_timedwait_signal(semaphore_t wait_semaphore,
-							semaphore_t signal_semaphore,
-							mach_timespec_t wait_time)
+LIBMACH_EXPORT kern_return_t semaphore_timedwait_signal(
+	semaphore_t wait_semaphore, semaphore_t signal_semaphore,
+	mach_timespec_t wait_time)
 {
 	return timed(wait_semaphore, signal_semaphore, wait_time);
 }
