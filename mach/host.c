@@ -19,6 +19,7 @@
  *   pageins/pageouts  PGPGIN / PGPGOUT (Linux counts them in KiB: converted)
  *   swapins/swapouts  PSWPIN / PSWPOUT
  *   external_page_count  NR_FILE_PAGES; internal_page_count  NR_ANON_MAPPED
+ *   (the event counters read 0 without CONFIG_VM_EVENT_COUNTERS)
  *   purgeable, speculative, compressor, cow, lookups, hits, purges,
  *   reactivations, throttled: 0 (no Linux counterpart).
  */
@@ -249,7 +250,8 @@ long machina_call_host_info(struct machina_task *task, void *arg)
 
 static void vm_info64(struct machina_info *in)
 {
-	unsigned long ev[NR_VM_EVENT_ITEMS];
+	/* All zero on a kernel without CONFIG_VM_EVENT_COUNTERS. */
+	unsigned long ev[NR_VM_EVENT_ITEMS] = {};
 	struct vm_statistics64 vs = {};
 	/* Linux counts page-ins and -outs in KiB. */
 	unsigned int kib_per_page = PAGE_SIZE / 1024;
