@@ -7,6 +7,7 @@
  * KERN_TERMINATED.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -157,10 +158,62 @@ static void *wait_thread(void *arg)
 	return NULL;
 }
 
-/* Wait until n threads are blocked on the semaphore (best effort). */
+/* The state letter of a thread (/proc/<pid>/task/<tid>/stat), or 0. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Wait (at most 20 s) until every thread of @pid but the caller sleeps
+ * interruptibly, as a waiter blocked in the module does; slow emulated
+ * machines need far more than a fixed delay.
+ */
+static void settle_pid(pid_t pid)
+{
+	char path[64];
+	int tries;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	for (tries = 0; tries < 2000; tries++) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		int busy = 0;
+
+		if (!d)
+			break;
+		while ((e = readdir(d))) {
+			pid_t tid = atoi(e->d_name);
+
+			if (tid > 0 && tid != gettid() &&
+			    thread_state(pid, tid) != 'S')
+				busy++;
+		}
+		closedir(d);
+		if (!busy)
+			break;
+		usleep(10 * 1000);
+	}
+	usleep(20 * 1000);
+}
+
 static void settle(void)
 {
-	usleep(200 * 1000);
+	settle_pid(getpid());
 }
 
 TEST_F(sem, signal_all_wakes_every_waiter)
@@ -577,7 +630,7 @@ TEST_F(sem, sigkill_ends_a_waiter_promptly)
 		_exit(2);
 	}
 	ASSERT_LT(0, pid);
-	settle();
+	settle_pid(pid);
 	start = mach_absolute_time();
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
