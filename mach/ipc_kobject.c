@@ -9,6 +9,9 @@
 #include "mach/ipc_kmsg.h"
 #include "mach/ipc_kobject.h"
 #include "mach/ipc_mqueue.h"
+#include "mach/ipc_right.h"
+#include "mach/ipc_space.h"
+#include "mach/kern_return.h"
 
 struct ipc_port *ipc_kobject_alloc_port(enum ipc_kobject_type type, void *obj)
 {
@@ -65,4 +68,69 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg)
 	memcpy(reply->body + 8, &retcode, sizeof(retcode));
 	ipc_kmsg_destroy(kmsg);
 	ipc_kmsg_deliver_kernel(reply);
+}
+
+/*
+ * ipc_kobject_port_by_name - the port a send right of @space names, for the
+ * calls that take a kernel object by name (traps and MIG routines alike)
+ * Conditions: process context, no IPC lock held; takes space->lock.
+ * Returns: a referenced port (put it with ipc_port_put()), or NULL with
+ * *kr = KERN_INVALID_NAME (no such name) or KERN_INVALID_RIGHT (the name
+ * holds no send right: a dead name, a bare receive right, a port set).
+ */
+struct ipc_port *ipc_kobject_port_by_name(struct ipc_space *space, u32 name,
+					  int *kr)
+{
+	struct ipc_port *port = NULL;
+	struct ipc_entry *entry;
+
+	*kr = KERN_INVALID_NAME;
+	if (!MACH_PORT_VALID(name))
+		return NULL;
+	mutex_lock(&space->lock);
+	entry = ipc_entry_lookup(space, name);
+	if (!entry)
+		goto out;
+	*kr = KERN_INVALID_RIGHT;
+	if (ipc_right_check(space, entry) || !(entry->type & MACH_PORT_TYPE_SEND))
+		goto out;
+	port = ipc_port_from_object(entry->object);
+	ipc_port_get(port);
+	*kr = KERN_SUCCESS;
+out:
+	mutex_unlock(&space->lock);
+	return port;
+}
+
+/*
+ * ipc_kobject_copyout_send - give @space a new send right to the kernel
+ * object port @port (made now, so the port's make-send count advances as
+ * for Darwin's MIG "make send" results); coalesces with a name the space
+ * already has for the port.
+ * Conditions: process context, no IPC lock held; takes space->lock.
+ * Returns: KERN_SUCCESS with *namep set (MACH_PORT_DEAD if the object died
+ * meanwhile), KERN_INVALID_TASK for a terminated space, or the copyout error.
+ */
+int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,
+			     u32 *namep)
+{
+	struct ipc_msg_right r = {
+		.obj = &port->obj,
+		.disp = MACH_MSG_TYPE_MAKE_SEND,
+		.type = MACH_MSG_TYPE_PORT_SEND,
+	};
+	int kr;
+
+	ipc_port_get(port);
+	ipc_port_make_send(port);
+	mutex_lock(&space->lock);
+	if (!space->active) {
+		mutex_unlock(&space->lock);
+		ipc_msg_right_destroy(&r);
+		*namep = MACH_PORT_NULL;
+		return KERN_INVALID_TASK;
+	}
+	kr = ipc_right_copyout(space, &r, namep);
+	mutex_unlock(&space->lock);
+	return kr;
 }

@@ -10,9 +10,15 @@
 #include "mach/ipc_port.h"
 
 struct ipc_kmsg;
+struct ipc_space;
 
 struct ipc_port *ipc_kobject_alloc_port(enum ipc_kobject_type type, void *obj);
 void ipc_kobject_server(struct ipc_kmsg *kmsg);
 void *ipc_kobject_get(struct ipc_port *port, enum ipc_kobject_type type);
+struct ipc_port *ipc_kobject_port_by_name(struct ipc_space *space, u32 name,
+					  int *kr);
+
+int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,
+			     u32 *namep);
 
 #endif /* _MACHINA_IPC_KOBJECT_H */

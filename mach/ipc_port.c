@@ -12,6 +12,7 @@
 #include "mach/ipc_notify.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_pset.h"
+#include "mach/mk_timer.h"
 
 static atomic_long_t live_ports = ATOMIC_LONG_INIT(0);
 
@@ -198,6 +199,7 @@ static void port_destroy_into(struct ipc_port *port, struct list_head *dying)
 	LIST_HEAD(messages);
 	LIST_HEAD(requests);
 	struct ipc_port *ns, *pd, *dest;
+	struct mk_timer *timer;
 
 	spin_lock(&port->lock);
 	if (!port->active) {
@@ -218,8 +220,12 @@ static void port_destroy_into(struct ipc_port *port, struct list_head *dying)
 	port->pdrequest = NULL;
 	dest = port->destination;
 	port->destination = NULL;
+	timer = port->timer;
+	port->timer = NULL;
 	spin_unlock(&port->lock);
 
+	if (timer)
+		mk_timer_port_dead(timer);
 	ipc_port_put(dest);
 	wake_up_all(&port->rcv_wq);
 	wake_up_all(&port->snd_wq);

@@ -108,6 +108,12 @@ struct ipc_port {
 
 	enum ipc_kobject_type kobject_type;
 	void *kobject;
+	/*
+	 * A timer port (mk_timer_create): an ordinary receive right whose port
+	 * also carries a timer.  Taken away (and the timer torn down) when the
+	 * port dies.
+	 */
+	struct mk_timer *timer;
 
 };
 

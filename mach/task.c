@@ -16,6 +16,7 @@
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
+#include "mach/semaphore.h"
 #include "mach/task.h"
 #include "mach/thread.h"
 #include "personality/calls.h"
@@ -112,6 +113,7 @@ static void release_work(struct work_struct *work)
 static void terminate(struct machina_task *task)
 {
 	machina_thread_remove_all(task);
+	machina_semaphore_task_terminate(task);
 	ipc_space_terminate(task->space);
 	ipc_port_kobject_destroy(task->self_port);
 	/* Freeing a space may sleep: not from an RCU callback. */
@@ -187,6 +189,7 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	kref_init(&task->ref);
 	spin_lock_init(&task->lock);
 	hash_init(task->threads);
+	INIT_LIST_HEAD(&task->semaphores);
 	INIT_WORK(&task->terminate_work, terminate_work);
 	INIT_WORK(&task->release_work, release_work);
 	return task;
@@ -404,4 +407,33 @@ struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
 out:
 	mutex_unlock(&space->lock);
 	return target;
+}
+
+/*
+ * machina_task_by_name - the task whose control port @caller names @name
+ * Conditions: process context, no IPC lock held.
+ * Returns: a referenced task (machina_task_put()), or NULL with *kr set as
+ * machina_task_space_by_name() does.
+ */
+struct machina_task *machina_task_by_name(struct machina_task *caller,
+					  u32 name, int *kr)
+{
+	struct machina_task *task = NULL;
+	struct ipc_port *port;
+
+	port = ipc_kobject_port_by_name(caller->space, name, kr);
+	if (!port) {
+		*kr = MACH_SEND_INVALID_DEST;
+		return NULL;
+	}
+	*kr = KERN_INVALID_ARGUMENT;
+	spin_lock(&port->lock);
+	if (port->active && port->kobject_type == IKOT_TASK) {
+		task = port->kobject;
+		if (!kref_get_unless_zero(&task->ref))
+			task = NULL;
+	}
+	spin_unlock(&port->lock);
+	ipc_port_put(port);
+	return task;
 }

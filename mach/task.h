@@ -65,6 +65,8 @@ struct machina_task {
 	bool terminated;		/* set once by the exit hook */
 	unsigned int thread_count;	/* live entries in threads */
 	DECLARE_HASHTABLE(threads, MACHINA_TASK_THREAD_HASH_BITS);
+	struct list_head semaphores;	/* owned semaphores (semaphore.h) */
+	unsigned int semaphore_count;
 };
 
 int machina_task_init(void);
@@ -76,6 +78,8 @@ bool machina_task_charge(struct machina_task *task, u64 bytes);
 void machina_task_uncharge(struct machina_task *task, u64 bytes);
 struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
 					     u32 name, int *kr);
+struct machina_task *machina_task_by_name(struct machina_task *caller,
+					  u32 name, int *kr);
 
 static inline void machina_task_get(struct machina_task *task)
 {

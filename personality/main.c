@@ -11,6 +11,7 @@
 
 #include "mach/task.h"
 #include "personality/chardev.h"
+#include "mach/host.h"
 #include "uapi/machina.h"
 
 static int __init machina_init(void)
@@ -20,12 +21,17 @@ static int __init machina_init(void)
 	err = machina_task_init();
 	if (err)
 		return err;
-	err = machina_chardev_init();
+	err = machina_host_init();
 	if (err)
 		goto err_task;
+	err = machina_chardev_init();
+	if (err)
+		goto err_host;
 	pr_info("machina: /dev/mach ready, ABI %d\n", MACHINA_ABI_VERSION);
 	return 0;
 
+err_host:
+	machina_host_exit();
 err_task:
 	machina_task_exit();
 	return err;
@@ -35,6 +41,8 @@ static void __exit machina_exit(void)
 {
 	machina_chardev_exit();
 	machina_task_exit();
+	/* Every task is gone: nothing can name the host or a clock any more. */
+	machina_host_exit();
 }
 
 module_init(machina_init);

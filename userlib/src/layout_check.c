@@ -145,3 +145,26 @@ _Static_assert(MACH_NOTIFY_PORT_DELETED == 65 &&
 SIZE(ipc_info_space_t, 24);
 SIZE(ipc_info_name_t, 28);
 SIZE(ipc_info_space_basic_t, 24);
+
+/* Host, clocks, semaphores, timers (ABI v3). */
+SIZE(host_basic_info_data_t, 48);
+OFFSET(host_basic_info_data_t, memory_size, 8);
+OFFSET(host_basic_info_data_t, logical_cpu_max, 36);
+OFFSET(host_basic_info_data_t, max_mem, 40);
+_Static_assert(HOST_BASIC_INFO_COUNT == 12, "HOST_BASIC_INFO_COUNT");
+_Static_assert(HOST_SCHED_INFO_COUNT == 2, "HOST_SCHED_INFO_COUNT");
+_Static_assert(HOST_PRIORITY_INFO_COUNT == 8, "HOST_PRIORITY_INFO_COUNT");
+SIZE(vm_statistics64_data_t, 152);
+OFFSET(vm_statistics64_data_t, zero_fill_count, 16);
+OFFSET(vm_statistics64_data_t, purgeable_count, 88);
+OFFSET(vm_statistics64_data_t, decompressions, 96);
+OFFSET(vm_statistics64_data_t, compressor_page_count, 128);
+OFFSET(vm_statistics64_data_t, total_uncompressed_pages_in_compressor, 144);
+_Static_assert(HOST_VM_INFO64_COUNT == 38, "HOST_VM_INFO64_COUNT");
+_Static_assert(HOST_VM_INFO64_COUNT <= MACHINA_INFO_WORDS, "info fits the ioctl");
+SIZE(mach_timespec_t, 8);
+SIZE(mk_timer_expire_msg_t, 48);
+OFFSET(mk_timer_expire_msg_t, unused, 24);
+_Static_assert(CPU_TYPE_ARM64 == 0x0100000c && CPU_TYPE_X86_64 == 0x01000007,
+	       "cpu types");
+_Static_assert(SYNC_POLICY_LIFO == 2 && SYNC_POLICY_MAX == 7, "sync policies");

@@ -22,6 +22,10 @@
 #include <mach/mig_errors.h>
 #include <mach/mach_error.h>
 #include <mach/mach_time.h>
+#include <mach/mach_host.h>
+#include <mach/clock.h>
+#include <mach/semaphore.h>
+#include <mach/mk_timer.h>
 
 #ifdef __cplusplus
 extern "C" {

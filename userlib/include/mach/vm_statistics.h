@@ -5,7 +5,41 @@
 #ifndef _MACH_VM_STATISTICS_H_
 #define _MACH_VM_STATISTICS_H_
 
+#include <stdint.h>
 #include <mach/machine/vm_types.h>
+
+/*
+ * host_statistics64(HOST_VM_INFO64): page counts and event counters.
+ * The 64-bit fields are naturally aligned; the structure is 152 bytes.
+ */
+struct vm_statistics64 {
+	natural_t free_count;
+	natural_t active_count;
+	natural_t inactive_count;
+	natural_t wire_count;
+	uint64_t zero_fill_count;
+	uint64_t reactivations;
+	uint64_t pageins;
+	uint64_t pageouts;
+	uint64_t faults;
+	uint64_t cow_faults;
+	uint64_t lookups;
+	uint64_t hits;
+	uint64_t purges;
+	natural_t purgeable_count;
+	natural_t speculative_count;
+	uint64_t decompressions;
+	uint64_t compressions;
+	uint64_t swapins;
+	uint64_t swapouts;
+	natural_t compressor_page_count;
+	natural_t throttled_count;
+	natural_t external_page_count;
+	natural_t internal_page_count;
+	uint64_t total_uncompressed_pages_in_compressor;
+} __attribute__((aligned(8)));
+typedef struct vm_statistics64 *vm_statistics64_t;
+typedef struct vm_statistics64 vm_statistics64_data_t;
 
 /* Where the region goes. */
 #define VM_FLAGS_FIXED			0x00000000 /* exactly at *address */

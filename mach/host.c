@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Mach host: mach_host_self, host_info, host_statistics64 and
+ * host_get_clock_service.  Lifetime in host.h.
+ *
+ * Darwin's answers for a port that is not the host differ by routine:
+ * host_info, host_get_clock_service (and host_page_size, in libmach)
+ * return KERN_INVALID_ARGUMENT, host_statistics64 KERN_INVALID_HOST.  A name
+ * that holds no send right is MACH_SEND_INVALID_DEST: the MIG request could
+ * not be sent.
+ *
+ * HOST_VM_INFO64 from Linux's counters (pages):
+ *   free_count        NR_FREE_PAGES
+ *   active_count      NR_ACTIVE_ANON + NR_ACTIVE_FILE
+ *   inactive_count    NR_INACTIVE_ANON + NR_INACTIVE_FILE
+ *   wire_count        NR_MLOCK + NR_UNEVICTABLE (pages reclaim cannot take)
+ *   zero_fill_count   PGFAULT - PGMAJFAULT (minor faults)
+ *   faults            PGFAULT
+ *   pageins/pageouts  PGPGIN / PGPGOUT (Linux counts them in KiB: converted)
+ *   swapins/swapouts  PSWPIN / PSWPOUT
+ *   external_page_count  NR_FILE_PAGES; internal_page_count  NR_ANON_MAPPED
+ *   (the event counters read 0 without CONFIG_VM_EVENT_COUNTERS)
+ *   purgeable, speculative, compressor, cow, lookups, hits, purges,
+ *   reactivations, throttled: 0 (no Linux counterpart).
+ */
+#include <linux/cpumask.h>
+#include <linux/mm.h>
+#include <linux/vmstat.h>
+
+#include "mach/host.h"
+#include "mach/ipc_kobject.h"
+#include "mach/ipc_space.h"
+#include "mach/kern_return.h"
+#include "mach/task.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+#define HOST_BASIC_INFO 1
+#define HOST_SCHED_INFO 3
+#define HOST_PRIORITY_INFO 5
+#define HOST_SEMAPHORE_TRAPS 7
+#define HOST_MACH_MSG_TRAP 8
+#define HOST_VM_INFO64 4
+
+#define HOST_BASIC_INFO_COUNT 12
+#define HOST_BASIC_INFO_OLD_COUNT 5
+#define HOST_SCHED_INFO_COUNT 2
+#define HOST_PRIORITY_INFO_COUNT 8
+#define HOST_VM_INFO64_COUNT 38
+#define HOST_VM_INFO64_REV0_COUNT 33
+
+#define CPU_TYPE_X86_64 0x01000007
+#define CPU_SUBTYPE_X86_64_ALL 3
+#define CPU_TYPE_ARM64 0x0100000c
+#define CPU_SUBTYPE_ARM64_ALL 0
+
+/* Darwin's scheduler priorities (osfmk/kern/sched.h values). */
+#define MINPRI_KERNEL 80
+#define MINPRI_RESERVED 64
+#define BASEPRI_DEFAULT 31
+#define DEPRESSPRI 0
+#define IDLEPRI 0
+#define MINPRI_USER 0
+#define MAXPRI_RESERVED 95
+
+struct host_basic_info {
+	s32 max_cpus;
+	s32 avail_cpus;
+	u32 memory_size;
+	s32 cpu_type;
+	s32 cpu_subtype;
+	s32 cpu_threadtype;
+	s32 physical_cpu;
+	s32 physical_cpu_max;
+	s32 logical_cpu;
+	s32 logical_cpu_max;
+	u64 max_mem;
+};
+
+struct vm_statistics64 {
+	u32 free_count, active_count, inactive_count, wire_count;
+	u64 zero_fill_count, reactivations, pageins, pageouts, faults;
+	u64 cow_faults, lookups, hits, purges;
+	u32 purgeable_count, speculative_count;
+	u64 decompressions, compressions, swapins, swapouts;
+	u32 compressor_page_count, throttled_count;
+	u32 external_page_count, internal_page_count;
+	u64 total_uncompressed_pages_in_compressor;
+} __aligned(8);
+
+static_assert(sizeof(struct host_basic_info) == HOST_BASIC_INFO_COUNT * 4);
+static_assert(sizeof(struct vm_statistics64) == HOST_VM_INFO64_COUNT * 4);
+
+static struct ipc_port *host_port;
+static u8 host_object; /* what the host port stands for: the machine */
+
+struct ipc_port *machina_host_port(void)
+{
+	return host_port;
+}
+
+/* Conditions: module load, before the device exists. */
+int machina_host_init(void)
+{
+	int err;
+
+	host_port = ipc_kobject_alloc_port(IKOT_HOST, &host_object);
+	if (!host_port)
+		return -ENOMEM;
+	err = machina_clock_init();
+	if (err) {
+		ipc_port_kobject_destroy(host_port);
+		ipc_port_put(host_port);
+		host_port = NULL;
+	}
+	return err;
+}
+
+/* Conditions: module unload, after every task is gone. */
+void machina_host_exit(void)
+{
+	machina_clock_exit();
+	ipc_port_kobject_destroy(host_port);
+	ipc_port_put(host_port);
+	host_port = NULL;
+}
+
+long machina_call_host_self(struct machina_task *task, void *arg)
+{
+	struct machina_name_out *out = arg;
+
+	if (out->flags)
+		return -EINVAL;
+	return ipc_kobject_copyout_send(task->space, host_port, &out->name);
+}
+
+/*
+ * is_host - does @name, in the caller's space, hold a send right to the host?
+ * Returns: KERN_SUCCESS, MACH_SEND_INVALID_DEST (no send right), or
+ * @not_host for another port.
+ */
+static int is_host(struct machina_task *task, u32 name, int not_host)
+{
+	struct ipc_port *port;
+	bool host;
+	int kr;
+
+	port = ipc_kobject_port_by_name(task->space, name, &kr);
+	if (!port)
+		return MACH_SEND_INVALID_DEST;
+	host = ipc_kobject_get(port, IKOT_HOST) != NULL;
+	ipc_port_put(port);
+	return host ? KERN_SUCCESS : not_host;
+}
+
+static bool info_args_ok(const struct machina_info *in)
+{
+	return !in->flags;
+}
+
+static void basic_info(struct machina_info *in)
+{
+	struct host_basic_info bi = {};
+	u64 mem = (u64)totalram_pages() << PAGE_SHIFT;
+
+	bi.max_cpus = num_present_cpus();
+	bi.avail_cpus = num_online_cpus();
+	/* The 32-bit field saturates at 2 GiB, as Darwin's does. */
+	bi.memory_size = min_t(u64, mem, 0x80000000ull);
+#ifdef CONFIG_ARM64
+	bi.cpu_type = CPU_TYPE_ARM64;
+	bi.cpu_subtype = CPU_SUBTYPE_ARM64_ALL;
+#else
+	bi.cpu_type = CPU_TYPE_X86_64;
+	bi.cpu_subtype = CPU_SUBTYPE_X86_64_ALL;
+#endif
+	bi.cpu_threadtype = 0; /* CPU_THREADTYPE_NONE */
+	/* Linux's CPUs are what user space schedules on: all logical. */
+	bi.physical_cpu = num_online_cpus();
+	bi.physical_cpu_max = num_present_cpus();
+	bi.logical_cpu = num_online_cpus();
+	bi.logical_cpu_max = num_present_cpus();
+	bi.max_mem = mem;
+	memcpy(in->info, &bi, sizeof(bi));
+}
+
+/*
+ * machina_call_host_info - host_info(host, flavor, info, &count)
+ * Returns: KERN_SUCCESS with count = words written; KERN_FAILURE for too
+ * small a count; KERN_INVALID_ARGUMENT for an unknown flavor or a port that
+ * is not the host; MACH_SEND_INVALID_DEST when @target holds no send right.
+ */
+long machina_call_host_info(struct machina_task *task, void *arg)
+{
+	struct machina_info *in = arg;
+	u32 cap = in->count;
+	int kr;
+
+	if (!info_args_ok(in))
+		return -EINVAL;
+	memset(in->info, 0, sizeof(in->info));
+	in->count = 0;
+	kr = is_host(task, in->target, KERN_INVALID_ARGUMENT);
+	if (kr)
+		return kr;
+
+	switch (in->flavor) {
+	case HOST_BASIC_INFO:
+		if (cap < HOST_BASIC_INFO_OLD_COUNT)
+			return KERN_FAILURE;
+		basic_info(in);
+		/* An old caller gets the five fields it knows. */
+		in->count = cap >= HOST_BASIC_INFO_COUNT ?
+				    HOST_BASIC_INFO_COUNT :
+				    HOST_BASIC_INFO_OLD_COUNT;
+		if (in->count == HOST_BASIC_INFO_OLD_COUNT)
+			memset(&in->info[HOST_BASIC_INFO_OLD_COUNT], 0,
+			       sizeof(in->info) -
+				       HOST_BASIC_INFO_OLD_COUNT * 4);
+		return KERN_SUCCESS;
+	case HOST_SCHED_INFO:
+		if (cap < HOST_SCHED_INFO_COUNT)
+			return KERN_FAILURE;
+		/* Both are Darwin's scheduling quantum; Linux has none: 10 ms. */
+		in->info[0] = 10;
+		in->info[1] = 10;
+		in->count = HOST_SCHED_INFO_COUNT;
+		return KERN_SUCCESS;
+	case HOST_PRIORITY_INFO:
+		if (cap < HOST_PRIORITY_INFO_COUNT)
+			return KERN_FAILURE;
+		in->info[0] = MINPRI_KERNEL;
+		in->info[1] = MINPRI_KERNEL;
+		in->info[2] = MINPRI_RESERVED;
+		in->info[3] = BASEPRI_DEFAULT;
+		in->info[4] = DEPRESSPRI;
+		in->info[5] = IDLEPRI;
+		in->info[6] = MINPRI_USER;
+		in->info[7] = MAXPRI_RESERVED;
+		in->count = HOST_PRIORITY_INFO_COUNT;
+		return KERN_SUCCESS;
+	case HOST_SEMAPHORE_TRAPS:
+	case HOST_MACH_MSG_TRAP:
+		/* "The traps exist": success with nothing to say. */
+		return KERN_SUCCESS;
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+}
+
+static void vm_info64(struct machina_info *in)
+{
+	/* All zero on a kernel without CONFIG_VM_EVENT_COUNTERS. */
+	unsigned long ev[NR_VM_EVENT_ITEMS] = {};
+	struct vm_statistics64 vs = {};
+	/* Linux counts page-ins and -outs in KiB. */
+	unsigned int kib_per_page = PAGE_SIZE / 1024;
+
+	all_vm_events(ev);
+	vs.free_count = global_zone_page_state(NR_FREE_PAGES);
+	vs.active_count = global_node_page_state(NR_ACTIVE_ANON) +
+			  global_node_page_state(NR_ACTIVE_FILE);
+	vs.inactive_count = global_node_page_state(NR_INACTIVE_ANON) +
+			    global_node_page_state(NR_INACTIVE_FILE);
+	vs.wire_count = global_zone_page_state(NR_MLOCK) +
+			global_node_page_state(NR_UNEVICTABLE);
+	vs.faults = ev[PGFAULT];
+	vs.zero_fill_count = ev[PGFAULT] - min(ev[PGFAULT], ev[PGMAJFAULT]);
+	vs.pageins = ev[PGPGIN] / kib_per_page;
+	vs.pageouts = ev[PGPGOUT] / kib_per_page;
+#ifdef CONFIG_SWAP
+	vs.swapins = ev[PSWPIN];
+	vs.swapouts = ev[PSWPOUT];
+#endif
+	vs.external_page_count = global_node_page_state(NR_FILE_PAGES);
+	vs.internal_page_count = global_node_page_state(NR_ANON_MAPPED);
+	memcpy(in->info, &vs, sizeof(vs));
+}
+
+/*
+ * machina_call_host_statistics64 - host_statistics64(host, flavor, ...)
+ * Returns: KERN_SUCCESS; KERN_INVALID_HOST for a port that is not the host;
+ * KERN_FAILURE for too small a count, KERN_INVALID_ARGUMENT for an unknown
+ * flavor.  HOST_VM_INFO64 only.
+ */
+long machina_call_host_statistics64(struct machina_task *task, void *arg)
+{
+	struct machina_info *in = arg;
+	u32 cap = in->count;
+	int kr;
+
+	if (!info_args_ok(in))
+		return -EINVAL;
+	memset(in->info, 0, sizeof(in->info));
+	in->count = 0;
+	kr = is_host(task, in->target, KERN_INVALID_HOST);
+	if (kr)
+		return kr;
+	if (in->flavor != HOST_VM_INFO64)
+		return KERN_INVALID_ARGUMENT;
+	if (cap < HOST_VM_INFO64_REV0_COUNT)
+		return KERN_FAILURE;
+	vm_info64(in);
+	in->count = min_t(u32, cap, HOST_VM_INFO64_COUNT);
+	if (in->count < HOST_VM_INFO64_COUNT)
+		memset(&in->info[in->count], 0,
+		       sizeof(in->info) - in->count * 4);
+	return KERN_SUCCESS;
+}
+
+/*
+ * machina_call_host_get_clock_service - host_get_clock_service(host, id, &c)
+ * in: task (the host name), right (clock id); out: value (a send right).
+ * Returns: KERN_SUCCESS, KERN_INVALID_ARGUMENT for an unknown clock id or a
+ * port that is not the host, MACH_SEND_INVALID_DEST for no send right.
+ */
+long machina_call_host_get_clock_service(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct ipc_port *clock;
+	int kr;
+
+	if (a->flags || a->reserved || a->name || a->delta || a->value ||
+	    a->value2 || a->context)
+		return -EINVAL;
+	kr = is_host(task, a->task, KERN_INVALID_ARGUMENT);
+	if (kr)
+		return kr;
+	clock = machina_clock_port((s32)a->right);
+	if (!clock)
+		return KERN_INVALID_ARGUMENT;
+	return ipc_kobject_copyout_send(task->space, clock, &a->value);
+}
