@@ -96,6 +96,7 @@ bool machina_thread_held(struct machina_thread *thread);
 /* thread_act.c */
 void machina_thread_stop_if_suspended(struct machina_thread *thread);
 void machina_thread_stop_init(struct machina_thread *thread);
+bool machina_thread_stop_settled(struct machina_thread *thread);
 
 /* thread_state.c */
 u64 machina_thread_tls_base(struct task_struct *p);

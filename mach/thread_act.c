@@ -126,6 +126,51 @@ static void queue_stop(struct machina_thread *thread)
 }
 
 /*
+ * machina_thread_stop_settled - the held thread has stopped, or will not
+ * stop (no longer held, dead)
+ * Conditions: none held.
+ */
+bool machina_thread_stop_settled(struct machina_thread *thread)
+{
+	bool settled;
+
+	spin_lock(&thread->task->lock);
+	settled = thread->stopped || thread->dead ||
+		  !machina_thread_held(thread);
+	spin_unlock(&thread->task->lock);
+	return settled;
+}
+
+/*
+ * wait_stopped - as XNU's suspension, return only once the target no longer
+ * runs user code: it sits in its stop, or sleeps in the kernel where a
+ * TWA_SIGNAL kick cannot reach (uninterruptible, stopped or traced: it
+ * stops on its way out), or is exiting.  The caller itself never waits (it
+ * stops when its call returns).
+ * Conditions: process context, no locks held.  A fatal signal ends the wait.
+ */
+static void wait_stopped(struct machina_thread *thread)
+{
+	struct task_struct *p = machina_thread_get_task_struct(thread);
+	unsigned int state;
+
+	if (!p)
+		return;
+	while (p != current && !machina_thread_stop_settled(thread)) {
+		state = READ_ONCE(p->__state);
+		if ((state & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
+			      __TASK_TRACED)) || (p->flags & PF_EXITING))
+			break;
+		/* Re-read the Linux state now and then: nothing wakes us for it. */
+		if (wait_event_killable_timeout(thread->wq,
+						machina_thread_stop_settled(thread),
+						max(HZ / 100, 1)) < 0)
+			break;
+	}
+	put_task_struct(p);
+}
+
+/*
  * machina_thread_stop_if_suspended - a thread recognised for the first
  * time stops if its task is suspended
  */
@@ -151,7 +196,8 @@ static bool port_args_bad(const struct machina_port_args *a)
 }
 
 /*
- * machina_call_thread_suspend - thread_suspend(): one more suspension
+ * machina_call_thread_suspend - thread_suspend(): one more suspension;
+ * returns once the thread no longer runs user code (wait_stopped())
  * Returns: KERN_SUCCESS; KERN_TERMINATED for a thread that has exited;
  * KERN_FAILURE when the count would overflow; the lookup's error.
  */
@@ -176,8 +222,10 @@ long machina_call_thread_suspend(struct machina_task *task, void *arg)
 	else
 		thread->suspend_count++;
 	spin_unlock(&owner->lock);
-	if (kr == KERN_SUCCESS)
+	if (kr == KERN_SUCCESS) {
 		queue_stop(thread);
+		wait_stopped(thread);
+	}
 	machina_thread_put(thread);
 	return kr;
 }
@@ -248,7 +296,8 @@ long machina_call_thread_terminate(struct machina_task *task, void *arg)
 
 /*
  * machina_call_task_suspend - task_suspend(): every thread of the target
- * stops (the caller too, when it suspends its own task)
+ * stops (the caller too, when it suspends its own task, on its return);
+ * returns once the others no longer run user code
  * Returns: KERN_SUCCESS; KERN_FAILURE when the count would overflow;
  * MACH_SEND_INVALID_DEST for a task being torn down;
  * KERN_RESOURCE_SHORTAGE (nothing changed); the lookup's error.
@@ -289,6 +338,8 @@ long machina_call_task_suspend(struct machina_task *task, void *arg)
 	}
 	for (i = 0; i < count; i++)
 		queue_stop(threads[i]);
+	for (i = 0; i < count; i++)
+		wait_stopped(threads[i]);
 	machina_thread_put_array(threads, count);
 out:
 	machina_task_put(target);

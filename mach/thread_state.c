@@ -188,18 +188,6 @@ static int state_to_regs(const struct darwin_state *s, struct pt_regs *regs)
 
 #define STATE_WORDS	(sizeof(struct darwin_state) / sizeof(u32))
 
-/* Conditions: none held.  The thread is stopped, or will not stop. */
-static bool stop_settled(struct machina_thread *thread)
-{
-	bool settled;
-
-	spin_lock(&thread->task->lock);
-	settled = thread->stopped || thread->dead ||
-		  !machina_thread_held(thread);
-	spin_unlock(&thread->task->lock);
-	return settled;
-}
-
 /*
  * access_state - read (@write false) or write the registers of a stopped
  * thread
@@ -223,7 +211,8 @@ static int access_state(struct machina_thread *thread,
 	kr = KERN_FAILURE;
 	if (p == current)
 		goto out;
-	left = wait_event_killable_timeout(thread->wq, stop_settled(thread),
+	left = wait_event_killable_timeout(thread->wq,
+					   machina_thread_stop_settled(thread),
 					   STOP_WAIT);
 	if (left < 0) {
 		kr = KERN_ABORTED;
