@@ -553,6 +553,97 @@ TEST(bad_names_and_kinds)
 	close(fd);
 }
 
+struct blocked_reader {
+	int fd;
+	volatile int done;
+	volatile long got;
+};
+
+static void *read_one(void *arg)
+{
+	struct blocked_reader *r = arg;
+	char c;
+
+	r->got = read(r->fd, &c, 1);
+	r->done = 1;
+	return NULL;
+}
+
+TEST(a_thread_blocked_in_a_call_stops_and_the_call_restarts)
+{
+	struct blocked_reader r = { 0 };
+	thread_act_array_t list;
+	mach_msg_type_number_t n, i;
+	mach_port_t me = mach_thread_self(), other = MACH_PORT_NULL;
+	pthread_t t;
+	int p[2];
+
+	REQUIRE();
+	ASSERT_EQ(0, pipe(p));
+	r.fd = p[0];
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_one, &r));
+	ASSERT_EQ(KERN_SUCCESS, task_threads(SELF, &list, &n));
+	ASSERT_EQ(2, n);
+	for (i = 0; i < n; i++)
+		if (list[i] != me)
+			other = list[i];
+	ASSERT_NE(MACH_PORT_NULL, other);
+	usleep(50000);
+	ASSERT_EQ(KERN_SUCCESS, thread_suspend(other));
+	EXPECT_TRUE(wait_state(other, TH_STATE_STOPPED));
+	/* Data arrives while it is stopped: it is not read yet. */
+	ASSERT_EQ(1, write(p[1], "x", 1));
+	usleep(200000);
+	EXPECT_EQ(0, r.done);
+	ASSERT_EQ(KERN_SUCCESS, thread_resume(other));
+	pthread_join(t, NULL);
+	/* The read was restarted, not failed with EINTR. */
+	EXPECT_EQ(1, r.got);
+	vm_deallocate(SELF, (vm_address_t)list, n * sizeof(*list));
+}
+
+static void *idle_thread(void *arg)
+{
+	return (void *)(long)read(*(int *)arg, &arg, 1);
+}
+
+TEST(records_and_ports_go_with_the_process)
+{
+	long threads = mt_stable_counter("live_threads");
+	long ports = mt_stable_counter("live_ports");
+	pid_t pid;
+	int status;
+
+	REQUIRE();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		thread_act_array_t list;
+		mach_msg_type_number_t n;
+		pthread_t t[4];
+		int p[2], i;
+
+		if (pipe(p))
+			_exit(2);
+		for (i = 0; i < 4; i++)
+			if (pthread_create(&t[i], NULL, idle_thread, &p[0]))
+				_exit(3);
+		if (task_threads(mach_task_self(), &list, &n) || n != 5)
+			_exit(4);
+		if (task_suspend(mach_task_self()) != KERN_SUCCESS)
+			_exit(5);
+		/* Not reached: the whole task stops as task_suspend returns. */
+		_exit(0);
+	}
+	/* Stopped with live records and ports, it dies only by SIGKILL. */
+	usleep(300000);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(threads, mt_wait_counter("live_threads", threads));
+	EXPECT_EQ(ports, mt_wait_counter("live_ports", ports));
+}
+
 /* ---- another process, through the task port it sends ------------------- */
 
 struct shared {
