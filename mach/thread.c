@@ -69,16 +69,22 @@ static void thread_free_rcu(struct rcu_head *rcu)
 		container_of(rcu, struct machina_thread, rcu);
 
 	put_pid(thread->pid);
-	machina_task_put(thread->task);
 	kfree(thread);
 }
 
+/*
+ * The task reference goes now, not from the RCU callback: a callback that
+ * queued the task's own call_rcu() could escape the rcu_barrier() of
+ * module unload.  Nothing reads thread->task once the count is zero.
+ */
 static void thread_release(struct kref *ref)
 {
 	struct machina_thread *thread =
 		container_of(ref, struct machina_thread, ref);
+	struct machina_task *task = thread->task;
 
 	call_rcu(&thread->rcu, thread_free_rcu);
+	machina_task_put(task);
 }
 
 /* machina_thread_put - drop a reference.  Conditions: any context. */

@@ -17,6 +17,7 @@
  * calls into the module; its first call makes its record and it then stops
  * on return to user mode if the task is still suspended.
  */
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -87,6 +88,11 @@ again:
 	mutex_unlock(&thread->state_mutex);
 	wake_up_all(&thread->wq);
 	machina_thread_put(thread);
+	/*
+	 * The work may run in a thread's exit after its task was torn down
+	 * (the task's module reference is gone then): queue_stop() took one.
+	 */
+	module_put(THIS_MODULE);
 }
 
 void machina_thread_stop_init(struct machina_thread *thread)
@@ -112,6 +118,7 @@ static void queue_stop(struct machina_thread *thread)
 	thread->stop_queued = true;
 	kref_get(&thread->ref);		/* the work's */
 	spin_unlock(&task->lock);
+	__module_get(THIS_MODULE);
 
 	p = machina_thread_get_task_struct(thread);
 	if (!p || task_work_add(p, &thread->stop_work, TWA_SIGNAL)) {
@@ -120,6 +127,7 @@ static void queue_stop(struct machina_thread *thread)
 		thread->stop_queued = false;
 		spin_unlock(&task->lock);
 		machina_thread_put(thread);
+		module_put(THIS_MODULE);
 	}
 	if (p)
 		put_task_struct(p);

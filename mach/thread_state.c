@@ -243,8 +243,8 @@ out:
 
 /*
  * state_call - the common part of get and set: checks, lookup, copy
- * Returns: as access_state(); KERN_INVALID_ARGUMENT for another flavor or
- * too small a count; -EINVAL for flags; -EFAULT for the buffer.
+ * Returns: as access_state(); KERN_INVALID_ARGUMENT for another flavor, too
+ * small a count, or (set) another count than the flavor's; -EINVAL for flags; -EFAULT for the buffer.
  */
 static long state_call(struct machina_task *task,
 		       struct machina_thread_state *a, bool write)
@@ -260,8 +260,9 @@ static long state_call(struct machina_task *task,
 	if (!thread)
 		return kr;
 	kr = KERN_INVALID_ARGUMENT;
+	/* Darwin: a read needs room for the flavor, a write its exact size. */
 	if (STATE_FLAVOR < 0 || a->flavor != STATE_FLAVOR ||
-	    a->count < STATE_WORDS)
+	    a->count < STATE_WORDS || (write && a->count != STATE_WORDS))
 		goto out;
 	if (write && copy_from_user(&s, ubuf, sizeof(s))) {
 		kr = -EFAULT;

@@ -415,6 +415,8 @@ TEST(state_of_a_suspended_thread_reads_and_redirects)
 		  thread_get_state(s.port, 9999, raw, &count));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  thread_set_state(s.port, flavor, (thread_state_t)&st, want - 1));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  thread_set_state(s.port, flavor, raw, want + 1));
 
 	/* Privileged bits are not taken; the rest is. */
 #if defined(__aarch64__)
