@@ -19,7 +19,9 @@
  * destruction when the record dies and dropped after the port's kobject
  * pointer was cleared, so a port whose kobject is non-NULL (read under
  * port->lock) always points at a referenced record; one per caller holding
- * it; one for a queued stop work.  A record holds a reference on its task.
+ * it; one for a queued stop work (which also pins the module: it may run in
+ * a thread's exit after the task was torn down).  A record holds a
+ * reference on its task, dropped when its count reaches zero.
  * Memory is freed after an RCU grace period.
  *
  * Suspension: suspend_count (thread_suspend) plus task->suspend_count
