@@ -286,6 +286,16 @@ static void find_exit_tracepoint(struct tracepoint *tp, void *priv)
 }
 
 /*
+ * machina_task_queue_work - run @work on the task workqueue, which module
+ * unload waits for (thread port destruction after a thread's exit)
+ * Conditions: any context.
+ */
+bool machina_task_queue_work(struct work_struct *work)
+{
+	return queue_work(machina_task_wq, work);
+}
+
+/*
  * machina_task_init - attach to process exit
  * Returns: 0, or -ENOENT when the kernel has no sched_process_exit tracepoint
  * (CONFIG_TRACEPOINTS off), or the registration error.

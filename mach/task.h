@@ -64,6 +64,7 @@ struct machina_task {
 	spinlock_t lock;		/* protects the fields below */
 	bool terminated;		/* set once by the exit hook */
 	unsigned int thread_count;	/* live entries in threads */
+	unsigned int suspend_count;	/* task_suspend nesting (thread_act.c) */
 	DECLARE_HASHTABLE(threads, MACHINA_TASK_THREAD_HASH_BITS);
 	struct list_head semaphores;	/* owned semaphores (semaphore.h) */
 	unsigned int semaphore_count;
@@ -80,6 +81,7 @@ struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
 					     u32 name, int *kr);
 struct machina_task *machina_task_by_name(struct machina_task *caller,
 					  u32 name, int *kr);
+bool machina_task_queue_work(struct work_struct *work);
 
 static inline void machina_task_get(struct machina_task *task)
 {

@@ -1,14 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mach thread records: lazy creation, removal at thread exit.  Lifetime rules
- * are in thread.h; locks in task.h.
+ * Mach thread records and thread ports: creation (by the thread itself or
+ * by a caller enumerating another task's threads), death at thread exit,
+ * lookup by port name, and the calls that only read a thread:
+ * mach_thread_self, thread_info, task_threads.  Lifetime rules and locks
+ * are in thread.h and task.h.
  */
 #include <linux/atomic.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
+#include "mach/ipc_kobject.h"
+#include "mach/ipc_right.h"
+#include "mach/ipc_space.h"
+#include "mach/kern_return.h"
 #include "mach/task.h"
 #include "mach/thread.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+/* Darwin's thread_info flavors, counts (32-bit words) and values. */
+#define THREAD_BASIC_INFO		3
+#define THREAD_BASIC_INFO_COUNT		10
+#define THREAD_IDENTIFIER_INFO		4
+#define THREAD_IDENTIFIER_INFO_COUNT	6
+#define TH_STATE_RUNNING		1
+#define TH_STATE_STOPPED		2
+#define TH_STATE_WAITING		3
+#define TH_STATE_UNINTERRUPTIBLE	4
+#define TH_STATE_HALTED			5
+#define TH_USAGE_SCALE			1000
+#define POLICY_TIMESHARE		1
+#define POLICY_RR			2
+#define POLICY_FIFO			4
 
 static atomic_long_t live_threads = ATOMIC_LONG_INIT(0);
 static atomic64_t thread_serials = ATOMIC64_INIT(0);
@@ -44,54 +72,183 @@ static void thread_free_rcu(struct rcu_head *rcu)
 	kfree(thread);
 }
 
-/* Conditions: task->lock held; the record is in task->threads. */
+/*
+ * The task reference goes now, not from the RCU callback: a callback that
+ * queued the task's own call_rcu() could escape the rcu_barrier() of
+ * module unload.  Nothing reads thread->task once the count is zero.
+ */
+static void thread_release(struct kref *ref)
+{
+	struct machina_thread *thread =
+		container_of(ref, struct machina_thread, ref);
+	struct machina_task *task = thread->task;
+
+	call_rcu(&thread->rcu, thread_free_rcu);
+	machina_task_put(task);
+}
+
+/* machina_thread_put - drop a reference.  Conditions: any context. */
+void machina_thread_put(struct machina_thread *thread)
+{
+	if (thread)
+		kref_put(&thread->ref, thread_release);
+}
+
+/*
+ * kill_port - the DEAD record's port dies: dead-name notifications fire and
+ * every send right reads as a dead name.  Then the reference the hash held
+ * goes (see thread.h).
+ * Conditions: process context, no locks held; the record is DEAD.
+ */
+static void kill_port(struct machina_thread *thread)
+{
+	struct machina_task *task = thread->task;
+	struct ipc_port *port;
+
+	spin_lock(&task->lock);
+	port = thread->port;
+	thread->port = NULL;
+	spin_unlock(&task->lock);
+	if (port) {
+		ipc_port_kobject_destroy(port);
+		ipc_port_put(port);
+	}
+	machina_thread_put(thread);
+}
+
+static void death_work(struct work_struct *work)
+{
+	kill_port(container_of(work, struct machina_thread, death_work));
+}
+
+/*
+ * unlink_thread - LIVE -> DEAD
+ * Conditions: task->lock held; the record is in task->threads.  The hash's
+ * reference now belongs to whoever calls kill_port().
+ */
 static void unlink_thread(struct machina_task *task,
 			  struct machina_thread *thread)
 {
 	lockdep_assert_held(&task->lock);
 	hash_del_rcu(&thread->task_node);
+	thread->dead = true;
 	task->thread_count--;
 	atomic_long_dec(&live_threads);
-	call_rcu(&thread->rcu, thread_free_rcu);
+	/* Callers waiting for it to stop must look again. */
+	wake_up_all(&thread->wq);
+}
+
+static struct machina_thread *thread_alloc(struct machina_task *task,
+					   struct pid *pid)
+{
+	struct machina_thread *thread;
+
+	thread = kzalloc(sizeof(*thread), GFP_KERNEL_ACCOUNT);
+	if (!thread)
+		return NULL;
+	thread->pid = get_pid(pid);
+	machina_task_get(task);
+	thread->task = task;
+	thread->serial = atomic64_inc_return(&thread_serials);
+	kref_init(&thread->ref);
+	mutex_init(&thread->state_mutex);
+	init_waitqueue_head(&thread->wq);
+	INIT_WORK(&thread->death_work, death_work);
+	INIT_LIST_HEAD(&thread->reap_node);
+	machina_thread_stop_init(thread);
+	return thread;
+}
+
+/* A record that was never published. */
+static void thread_discard(struct machina_thread *thread)
+{
+	put_pid(thread->pid);
+	machina_task_put(thread->task);
+	kfree(thread);
+}
+
+/*
+ * record_get - the record of Linux thread @p of @task, made if missing
+ * Conditions: process context, no locks held; @p is referenced and belongs
+ * to @task's thread group.
+ * Returns: a referenced record; NULL when @p is exiting or @task is being
+ * torn down (no record may be added then: nothing would remove it); or
+ * ERR_PTR(-ENOMEM).  @created tells whether the record is new.
+ *
+ * A thread that is exiting sets PF_EXITING before the exit tracepoint takes
+ * task->lock to remove its record; reading PF_EXITING under task->lock
+ * after inserting closes the race: either the probe finds the record, or we
+ * see the flag.
+ */
+static struct machina_thread *record_get(struct machina_task *task,
+					 struct task_struct *p, bool *created)
+{
+	struct pid *pid = task_pid(p);
+	struct machina_thread *thread, *found;
+
+	*created = false;
+	rcu_read_lock();
+	thread = lookup(task, pid);
+	if (thread && !kref_get_unless_zero(&thread->ref))
+		thread = NULL;
+	rcu_read_unlock();
+	if (thread)
+		return thread;
+
+	thread = thread_alloc(task, pid);
+	if (!thread)
+		return ERR_PTR(-ENOMEM);
+
+	spin_lock(&task->lock);
+	found = lookup(task, pid);
+	if (found) {
+		kref_get(&found->ref);
+		spin_unlock(&task->lock);
+		thread_discard(thread);
+		return found;
+	}
+	if (task->terminated || (READ_ONCE(p->flags) & PF_EXITING)) {
+		spin_unlock(&task->lock);
+		thread_discard(thread);
+		return NULL;
+	}
+	hash_add_rcu(task->threads, &thread->task_node, (unsigned long)pid);
+	task->thread_count++;
+	atomic_long_inc(&live_threads);
+	kref_get(&thread->ref);		/* the caller's */
+	spin_unlock(&task->lock);
+	*created = true;
+	return thread;
 }
 
 /*
  * machina_thread_current - the calling thread's record in @task
  * Conditions: @task is the caller's own task; process context, no locks held.
- * Returns: the record, valid until the calling thread exits, or
- * ERR_PTR(-ENOMEM).
+ * Returns: the record, valid until the calling thread exits (only its own
+ * exit or the task's teardown unlinks it), or ERR_PTR(-ENOMEM / -ESRCH).
+ * A thread recognised for the first time while its task is suspended stops
+ * when it returns to user mode.
  */
 struct machina_thread *machina_thread_current(struct machina_task *task)
 {
-	struct pid *pid = task_pid(current);
 	struct machina_thread *thread;
+	bool created;
 
-	rcu_read_lock();
-	thread = lookup(task, pid);
-	rcu_read_unlock();
-	if (thread)
-		return thread;
-
-	/* Only this thread makes its own record: no insertion race. */
-	thread = kzalloc(sizeof(*thread), GFP_KERNEL_ACCOUNT);
-	if (!thread)
-		return ERR_PTR(-ENOMEM);
-	thread->pid = get_pid(pid);
-	thread->task = task;
-	thread->serial = atomic64_inc_return(&thread_serials);
-
-	spin_lock(&task->lock);
-	hash_add_rcu(task->threads, &thread->task_node, (unsigned long)pid);
-	task->thread_count++;
-	atomic_long_inc(&live_threads);
-	spin_unlock(&task->lock);
+	thread = record_get(task, current, &created);
+	if (IS_ERR_OR_NULL(thread))
+		return thread ? thread : ERR_PTR(-ESRCH);
+	if (created)
+		machina_thread_stop_if_suspended(thread);
+	/* The hash keeps it alive for as long as this thread runs. */
+	machina_thread_put(thread);
 	return thread;
 }
 
 /*
  * machina_thread_exited - forget a thread that is leaving do_exit()
- * Conditions: atomic context allowed; rcu_read_lock() held by the caller to
- * keep @task alive.
+ * Conditions: atomic context allowed (the exit tracepoint); rcu_read_lock()
+ * held by the caller to keep @task alive.  The port dies from the task
+ * workqueue, since destroying it may sleep.
  */
 void machina_thread_exited(struct machina_task *task, struct pid *pid)
 {
@@ -102,20 +259,534 @@ void machina_thread_exited(struct machina_task *task, struct pid *pid)
 	if (thread)
 		unlink_thread(task, thread);
 	spin_unlock(&task->lock);
+	if (thread)
+		machina_task_queue_work(&thread->death_work);
 }
 
 /*
- * machina_thread_remove_all - drop every record of a terminated task
- * Conditions: the task is out of the table and all its threads have exited.
+ * machina_thread_remove_all - every record of a terminated task dies, with
+ * its port, before the teardown goes on
+ * Conditions: process context, no locks held; the task is out of the table
+ * and marked terminated, so no record can be added any more.
  */
 void machina_thread_remove_all(struct machina_task *task)
 {
-	struct machina_thread *thread;
+	struct machina_thread *thread, *next;
 	struct hlist_node *tmp;
+	LIST_HEAD(reap);
 	int bkt;
 
 	spin_lock(&task->lock);
-	hash_for_each_safe(task->threads, bkt, tmp, thread, task_node)
+	hash_for_each_safe(task->threads, bkt, tmp, thread, task_node) {
 		unlink_thread(task, thread);
+		list_add_tail(&thread->reap_node, &reap);
+	}
 	spin_unlock(&task->lock);
+	list_for_each_entry_safe(thread, next, &reap, reap_node) {
+		list_del_init(&thread->reap_node);
+		kill_port(thread);
+	}
+}
+
+/*
+ * machina_thread_get_task_struct - the Linux thread of a record
+ * Returns: a referenced task_struct (put_task_struct()), or NULL once the
+ * thread has been reaped.
+ */
+struct task_struct *machina_thread_get_task_struct(struct machina_thread *thread)
+{
+	return get_pid_task(thread->pid, PIDTYPE_PID);
+}
+
+/*
+ * machina_thread_held - whether the thread must stay stopped: its own or
+ * its task's suspend count is non-zero
+ * Conditions: task->lock held.
+ */
+bool machina_thread_held(struct machina_thread *thread)
+{
+	lockdep_assert_held(&thread->task->lock);
+	return thread->suspend_count || thread->task->suspend_count;
+}
+
+/*
+ * machina_thread_collect - records for every live Linux thread of @task's
+ * thread group, in creation order (the group's thread list), made for
+ * threads that never called in.  io_uring workers and exiting threads are
+ * left out.
+ * Conditions: process context, no locks held.
+ * Returns: 0 with a kvmalloc'ed array of referenced records in *threadsp
+ * (release with machina_thread_put_array()), or -ENOMEM.
+ */
+int machina_thread_collect(struct machina_task *task,
+			   struct machina_thread ***threadsp,
+			   unsigned int *countp)
+{
+	struct machina_thread **threads = NULL, *thread;
+	struct task_struct *leader, *t, **tasks = NULL;
+	unsigned int n, i, found, count = 0;
+	bool created, over;
+	int err = 0;
+
+	*threadsp = NULL;
+	*countp = 0;
+	leader = get_pid_task(task->tgid, PIDTYPE_TGID);
+	if (!leader)
+		return 0;
+	n = get_nr_threads(leader) + 8;
+	for (;;) {
+		tasks = kvmalloc_array(n, sizeof(*tasks), GFP_KERNEL_ACCOUNT);
+		if (!tasks) {
+			err = -ENOMEM;
+			goto out_leader;
+		}
+		found = 0;
+		over = false;
+		rcu_read_lock();
+		for_each_thread(leader, t) {
+			if (t->flags & (PF_EXITING | PF_IO_WORKER))
+				continue;
+			if (found == n) {
+				over = true;
+				break;
+			}
+			get_task_struct(t);
+			tasks[found++] = t;
+		}
+		rcu_read_unlock();
+		if (!over)
+			break;
+		/* The group grew meanwhile: count again with more room. */
+		for (i = 0; i < found; i++)
+			put_task_struct(tasks[i]);
+		kvfree(tasks);
+		if (n > INT_MAX / 2) {
+			err = -ENOMEM;
+			goto out_leader;
+		}
+		n *= 2;
+	}
+
+	threads = kvmalloc_array(found ? found : 1, sizeof(*threads),
+				 GFP_KERNEL_ACCOUNT);
+	if (!threads) {
+		err = -ENOMEM;
+		goto out_tasks;
+	}
+	for (i = 0; i < found; i++) {
+		thread = record_get(task, tasks[i], &created);
+		if (IS_ERR(thread)) {
+			err = PTR_ERR(thread);
+			machina_thread_put_array(threads, count);
+			threads = NULL;
+			goto out_tasks;
+		}
+		if (thread)
+			threads[count++] = thread;
+	}
+	*threadsp = threads;
+	*countp = count;
+out_tasks:
+	for (i = 0; i < found; i++)
+		put_task_struct(tasks[i]);
+	kvfree(tasks);
+out_leader:
+	put_task_struct(leader);
+	return err;
+}
+
+void machina_thread_put_array(struct machina_thread **threads,
+			      unsigned int count)
+{
+	unsigned int i;
+
+	if (!threads)
+		return;
+	for (i = 0; i < count; i++)
+		machina_thread_put(threads[i]);
+	kvfree(threads);
+}
+
+/*
+ * kobject_by_name - the kernel object behind the send right @name of
+ * @caller's space
+ * Conditions: process context, no IPC lock held.
+ * Returns: the object with @get applied under the port lock (*kr =
+ * KERN_SUCCESS), or NULL with
+ * *kr = MACH_SEND_INVALID_DEST (no send right: a Mach RPC to it would fail
+ * so) or KERN_INVALID_ARGUMENT (a port of another kind).
+ */
+static void *kobject_by_name(struct machina_task *caller, u32 name,
+			     enum ipc_kobject_type type,
+			     void (*get)(void *obj), int *kr)
+{
+	struct ipc_space *space = caller->space;
+	struct ipc_entry *entry;
+	struct ipc_port *port;
+	void *obj = NULL;
+
+	mutex_lock(&space->lock);
+	entry = ipc_entry_lookup(space, name);
+	*kr = MACH_SEND_INVALID_DEST;
+	if (!entry || ipc_right_check(space, entry) ||
+	    !(entry->type & MACH_PORT_TYPE_SEND))
+		goto out;
+	port = ipc_port_from_object(entry->object);
+	*kr = KERN_INVALID_ARGUMENT;
+	spin_lock(&port->lock);
+	if (port->active && port->kobject_type == type && port->kobject) {
+		obj = port->kobject;
+		get(obj);
+		*kr = KERN_SUCCESS;
+	}
+	spin_unlock(&port->lock);
+out:
+	mutex_unlock(&space->lock);
+	return obj;
+}
+
+/* A port's kobject pointer is covered by a reference (thread.h). */
+static void get_thread(void *obj)
+{
+	kref_get(&((struct machina_thread *)obj)->ref);
+}
+
+static void get_task(void *obj)
+{
+	machina_task_get(obj);
+}
+
+/*
+ * machina_thread_by_name - the thread whose port @caller names @name
+ * Returns: a referenced record (machina_thread_put()), or NULL with *kr as
+ * kobject_by_name() says.
+ */
+struct machina_thread *machina_thread_by_name(struct machina_task *caller,
+					      u32 name, int *kr)
+{
+	return kobject_by_name(caller, name, IKOT_THREAD, get_thread, kr);
+}
+
+/*
+ * machina_thread_task_by_name - the task whose control port @caller names
+ * @name (mach_task_self() for its own)
+ * Returns: a referenced task (machina_task_put()), or NULL with *kr as
+ * kobject_by_name() says.
+ */
+struct machina_task *machina_thread_task_by_name(struct machina_task *caller,
+						 u32 name, int *kr)
+{
+	return kobject_by_name(caller, name, IKOT_TASK, get_task, kr);
+}
+
+/*
+ * thread_port - the record's port, made on first use
+ * Conditions: process context, no locks held.
+ * Returns: a referenced port, or NULL when the record is DEAD without a
+ * port or memory ran out (*kr says which: MACH_SEND_INVALID_DEST or
+ * KERN_RESOURCE_SHORTAGE).
+ */
+static struct ipc_port *thread_port(struct machina_thread *thread, int *kr)
+{
+	struct machina_task *task = thread->task;
+	struct ipc_port *port, *fresh = NULL;
+
+	for (;;) {
+		spin_lock(&task->lock);
+		if (!thread->port && !thread->dead && fresh) {
+			/* The kobject pointer is covered by the hash's ref. */
+			thread->port = fresh;
+			fresh = NULL;
+		}
+		port = thread->port;
+		if (port)
+			ipc_port_get(port);
+		*kr = thread->dead ? MACH_SEND_INVALID_DEST : KERN_SUCCESS;
+		spin_unlock(&task->lock);
+		if (port || *kr || fresh)
+			break;
+		fresh = ipc_kobject_alloc_port(IKOT_THREAD, thread);
+		if (!fresh) {
+			*kr = KERN_RESOURCE_SHORTAGE;
+			return NULL;
+		}
+	}
+	if (fresh) {
+		/* Lost a race, or the thread died meanwhile. */
+		ipc_port_kobject_destroy(fresh);
+		ipc_port_put(fresh);
+	}
+	return port;
+}
+
+/*
+ * give_send - a new send right to @port in @space, coalesced with the name
+ * the space already has for it (one more user reference, as Darwin's
+ * mach_thread_self() gives)
+ * Consumes the caller's reference on @port.  Conditions: space->lock held.
+ */
+static int give_send(struct ipc_space *space, struct ipc_port *port,
+		     mach_port_name_t *namep)
+{
+	struct ipc_msg_right r = {
+		.obj = &port->obj,
+		.type = MACH_MSG_TYPE_PORT_SEND,
+	};
+
+	lockdep_assert_held(&space->lock);
+	ipc_port_make_send(port);
+	return ipc_right_copyout(space, &r, namep);
+}
+
+/*
+ * machina_call_thread_self - mach_thread_self(): a send right to the
+ * calling thread's port
+ * Conditions: @task is the caller's task; process context.
+ */
+long machina_call_thread_self(struct machina_task *task, void *arg)
+{
+	struct machina_name_out *out = arg;
+	struct machina_thread *thread;
+	struct ipc_port *port;
+	int kr;
+
+	if (out->flags)
+		return -EINVAL;
+	thread = machina_thread_current(task);
+	if (IS_ERR(thread))
+		return PTR_ERR(thread);
+	port = thread_port(thread, &kr);
+	if (!port)
+		return kr;
+	mutex_lock(&task->space->lock);
+	kr = give_send(task->space, port, &out->name);
+	mutex_unlock(&task->space->lock);
+	return kr;
+}
+
+static void put_time(u32 *info, u64 ns)
+{
+	u64 us = div_u64(ns, NSEC_PER_USEC);
+
+	info[0] = (u32)div_u64_rem(us, USEC_PER_SEC, &info[1]);
+}
+
+static u32 run_state(struct machina_thread *thread, struct task_struct *p)
+{
+	unsigned int state = READ_ONCE(p->__state);
+	bool stopped, dead;
+
+	spin_lock(&thread->task->lock);
+	stopped = thread->stopped;
+	dead = thread->dead;
+	spin_unlock(&thread->task->lock);
+	if (dead || p->exit_state || (p->flags & PF_EXITING))
+		return TH_STATE_HALTED;
+	if (stopped || (state & (__TASK_STOPPED | __TASK_TRACED)))
+		return TH_STATE_STOPPED;
+	if (state == TASK_RUNNING)
+		return TH_STATE_RUNNING;
+	if (state & TASK_UNINTERRUPTIBLE)
+		return TH_STATE_UNINTERRUPTIBLE;
+	return TH_STATE_WAITING;
+}
+
+/*
+ * basic_info - THREAD_BASIC_INFO: times from the Linux thread's
+ * accounting, cpu_usage from the scheduler's utilisation average (scaled to
+ * TH_USAGE_SCALE), policy from its Linux policy, suspend_count the
+ * thread_suspend nesting (Darwin's user_stop_count), sleep_time 0 (always 0
+ * on Darwin), flags 0 (no idle or swapped threads here).
+ */
+static void basic_info(struct machina_thread *thread, struct task_struct *p,
+		       u32 *info)
+{
+	u64 usage = 0;
+
+	put_time(&info[0], READ_ONCE(p->utime));
+	put_time(&info[2], READ_ONCE(p->stime));
+#ifdef CONFIG_SMP
+	usage = READ_ONCE(p->se.avg.util_avg) * TH_USAGE_SCALE /
+		SCHED_CAPACITY_SCALE;
+#endif
+	info[4] = min_t(u64, usage, TH_USAGE_SCALE);
+	switch (p->policy) {
+	case SCHED_FIFO:
+		info[5] = POLICY_FIFO;
+		break;
+	case SCHED_RR:
+		info[5] = POLICY_RR;
+		break;
+	default:
+		info[5] = POLICY_TIMESHARE;
+	}
+	info[6] = run_state(thread, p);
+	info[7] = 0;
+	spin_lock(&thread->task->lock);
+	info[8] = thread->suspend_count;
+	spin_unlock(&thread->task->lock);
+	info[9] = 0;
+}
+
+/*
+ * identifier_info - THREAD_IDENTIFIER_INFO: thread_id is the record's serial
+ * (unique for the module's lifetime, the thread_serial task_identity
+ * reports), thread_handle the thread pointer (x86_64 fs base, arm64
+ * TPIDR_EL0), dispatch_qaddr 0.
+ */
+static void identifier_info(struct machina_thread *thread,
+			    struct task_struct *p, u32 *info)
+{
+	u64 words[3] = { thread->serial, machina_thread_tls_base(p), 0 };
+
+	memcpy(info, words, sizeof(words));
+}
+
+/*
+ * machina_call_thread_info - thread_info()
+ * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT for an unknown flavor or too
+ * small a count; the lookup's error for a bad name.
+ */
+long machina_call_thread_info(struct machina_task *task, void *arg)
+{
+	struct machina_info *in = arg;
+	struct machina_thread *thread;
+	struct task_struct *p;
+	u32 need;
+	int kr;
+
+	if (in->flags)
+		return -EINVAL;
+	thread = machina_thread_by_name(task, in->target, &kr);
+	if (!thread)
+		return kr;
+	switch (in->flavor) {
+	case THREAD_BASIC_INFO:
+		need = THREAD_BASIC_INFO_COUNT;
+		break;
+	case THREAD_IDENTIFIER_INFO:
+		need = THREAD_IDENTIFIER_INFO_COUNT;
+		break;
+	default:
+		kr = KERN_INVALID_ARGUMENT;
+		goto out;
+	}
+	kr = KERN_INVALID_ARGUMENT;
+	if (in->count < need)
+		goto out;
+	kr = MACH_SEND_INVALID_DEST;
+	p = machina_thread_get_task_struct(thread);
+	if (!p)
+		goto out;
+	memset(in->info, 0, sizeof(in->info));
+	if (in->flavor == THREAD_BASIC_INFO)
+		basic_info(thread, p, in->info);
+	else
+		identifier_info(thread, p, in->info);
+	put_task_struct(p);
+	in->count = need;
+	kr = KERN_SUCCESS;
+out:
+	machina_thread_put(thread);
+	return kr;
+}
+
+/* Undo the names task_threads inserted.  Conditions: space->lock held. */
+static void drop_names(struct ipc_space *space, const u32 *names,
+		       unsigned int count)
+{
+	struct ipc_entry *entry;
+	unsigned int i;
+
+	lockdep_assert_held(&space->lock);
+	for (i = 0; i < count; i++) {
+		entry = ipc_entry_lookup(space, names[i]);
+		if (entry)
+			ipc_right_dealloc(space, entry);
+	}
+}
+
+/*
+ * machina_call_task_threads - task_threads(): send rights to the ports of
+ * every thread of the target task, written only when they all fit
+ * Conditions: process context.
+ * Returns: KERN_SUCCESS (count set; names written when count <= capacity),
+ * the lookup's error, KERN_RESOURCE_SHORTAGE / KERN_NO_SPACE (nothing
+ * inserted), -EINVAL for flags, reserved or unused fields, -EFAULT.
+ */
+long machina_call_task_threads(struct machina_task *task, void *arg)
+{
+	struct machina_port_names *a = arg;
+	struct ipc_space *space = task->space;
+	struct machina_thread **threads;
+	struct ipc_port **ports = NULL;
+	struct machina_task *target;
+	unsigned int count, i, done = 0;
+	u32 *names = NULL;
+	long ret;
+	int kr;
+
+	if (a->flags || a->reserved || a->name || a->types)
+		return -EINVAL;
+	target = machina_thread_task_by_name(task, a->task, &kr);
+	if (!target)
+		return kr;
+	ret = machina_thread_collect(target, &threads, &count);
+	if (ret)
+		goto out_task;
+	a->count = count;
+	ret = KERN_SUCCESS;
+	if (count > a->capacity || !count)
+		goto out_threads;
+
+	ret = -ENOMEM;
+	names = kvcalloc(count, sizeof(*names), GFP_KERNEL_ACCOUNT);
+	ports = kvcalloc(count, sizeof(*ports), GFP_KERNEL_ACCOUNT);
+	if (!names || !ports)
+		goto out_arrays;
+	for (i = 0; i < count; i++) {
+		ports[i] = thread_port(threads[i], &kr);
+		if (!ports[i] && kr == KERN_RESOURCE_SHORTAGE) {
+			ret = kr;
+			goto out_ports;
+		}
+	}
+	mutex_lock(&space->lock);
+	for (i = 0; i < count; i++) {
+		if (!ports[i]) {
+			/* Died since it was collected: a dead name, as Darwin. */
+			names[i] = MACH_PORT_DEAD;
+			continue;
+		}
+		kr = give_send(space, ports[i], &names[i]);
+		ports[i] = NULL;
+		if (kr) {
+			drop_names(space, names, i);
+			mutex_unlock(&space->lock);
+			ret = kr;
+			goto out_ports;
+		}
+	}
+	done = count;
+	mutex_unlock(&space->lock);
+	if (copy_to_user(u64_to_user_ptr(a->names), names,
+			 count * sizeof(*names))) {
+		mutex_lock(&space->lock);
+		drop_names(space, names, done);
+		mutex_unlock(&space->lock);
+		ret = -EFAULT;
+		goto out_arrays;
+	}
+	ret = KERN_SUCCESS;
+out_ports:
+	for (i = 0; i < count; i++)
+		ipc_port_put(ports[i]);
+out_arrays:
+	kvfree(ports);
+	kvfree(names);
+out_threads:
+	machina_thread_put_array(threads, count);
+out_task:
+	machina_task_put(target);
+	return ret;
 }

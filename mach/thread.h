@@ -2,36 +2,105 @@
 /*
  * Mach threads: the record a task keeps for each of its Linux threads.
  *
- * Threads are recognised lazily: a record is made the first time a thread
- * calls into the module, and removed by the exit tracepoint when that thread
- * exits (or, for the last thread, when the task is torn down).  Records are
- * keyed by the thread's struct pid.
+ * Threads are recognised lazily.  A record is made the first time a thread
+ * calls into the module, or when another caller needs it: task_threads() and
+ * task_suspend() make records for every Linux thread of the target thread
+ * group, whether or not it ever called in.  Records are keyed by the thread's
+ * struct pid.
  *
- * Lifetime: a record lives in task->threads (RCU hlist, written under
- * task->lock) and is freed after an RCU grace period.  Only the thread itself
- * creates its record, and only its own exit removes it, so the record
- * returned by machina_thread_current() stays valid for the rest of the
- * calling thread's system call without a reference.
+ * States of a record:
+ *   LIVE   in task->threads; its port (made lazily, IKOT_THREAD) is active;
+ *   DEAD   unlinked by the thread's exit (exit tracepoint) or by the task's
+ *          teardown; its port is destroyed from process context (a work
+ *          item on the task workqueue, or the teardown itself), which fires
+ *          the port's dead-name notifications.
+ *
+ * References (ref): one for task->threads while LIVE, handed to the port's
+ * destruction when the record dies and dropped after the port's kobject
+ * pointer was cleared, so a port whose kobject is non-NULL (read under
+ * port->lock) always points at a referenced record; one per caller holding
+ * it; one for a queued stop work (which also pins the module: it may run in
+ * a thread's exit after the task was torn down).  A record holds a
+ * reference on its task, dropped when its count reaches zero.
+ * Memory is freed after an RCU grace period.
+ *
+ * Suspension: suspend_count (thread_suspend) plus task->suspend_count
+ * (task_suspend) is the thread's effective count.  While it is non-zero the
+ * thread sleeps in stop_work, a task work queued with TWA_SIGNAL, so it
+ * stops on its way back to user mode (a thread blocked in an interruptible
+ * system call is interrupted and the call restarted after resume, as a stop
+ * signal does).  SIGKILL always ends the sleep.  stopped is true while the
+ * thread sleeps there: its user registers (task_pt_regs()) are then stable
+ * and thread_get_state/thread_set_state may use them, holding state_mutex
+ * so the thread cannot leave the stop meanwhile.
+ *
+ * Locking: task->lock protects the fields marked so; state_mutex (a sleeping
+ * lock, taken with no spinlock held) serialises register access against the
+ * thread leaving its stop.  Order: state_mutex -> task->lock.  No IPC lock
+ * is taken under task->lock.
  */
 #ifndef _MACHINA_THREAD_H
 #define _MACHINA_THREAD_H
 
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
+#include <linux/task_work.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 struct machina_task;
+struct ipc_port;
+struct task_struct;
 
 struct machina_thread {
 	struct hlist_node task_node;	/* task->threads, under task->lock */
 	struct pid *pid;		/* key; holds a reference */
-	struct machina_task *task;	/* owner; a record never outlives it */
+	struct machina_task *task;	/* owner; referenced */
 	u64 serial;			/* unique for the module's lifetime */
+	struct kref ref;
 	struct rcu_head rcu;
+
+	/* under task->lock */
+	bool dead;			/* unlinked; its port is (being) destroyed */
+	bool stop_queued;		/* stop_work is queued or running */
+	bool stopped;			/* sleeping in stop_work */
+	unsigned int suspend_count;	/* thread_suspend nesting */
+	struct ipc_port *port;		/* the thread port, or NULL; referenced */
+
+	struct mutex state_mutex;	/* see above */
+	wait_queue_head_t wq;		/* the stopped thread and state waiters */
+	struct callback_head stop_work;
+	struct work_struct death_work;	/* port destruction after exit */
+	struct list_head reap_node;	/* teardown's private list */
 };
 
 struct machina_thread *machina_thread_current(struct machina_task *task);
 void machina_thread_exited(struct machina_task *task, struct pid *pid);
 void machina_thread_remove_all(struct machina_task *task);
+
+void machina_thread_put(struct machina_thread *thread);
+struct machina_thread *machina_thread_by_name(struct machina_task *caller,
+					      u32 name, int *kr);
+struct machina_task *machina_thread_task_by_name(struct machina_task *caller,
+						 u32 name, int *kr);
+int machina_thread_collect(struct machina_task *task,
+			   struct machina_thread ***threadsp,
+			   unsigned int *countp);
+void machina_thread_put_array(struct machina_thread **threads,
+			      unsigned int count);
+struct task_struct *machina_thread_get_task_struct(struct machina_thread *thread);
+bool machina_thread_held(struct machina_thread *thread);
+
+/* thread_act.c */
+void machina_thread_stop_if_suspended(struct machina_thread *thread);
+void machina_thread_stop_init(struct machina_thread *thread);
+bool machina_thread_stop_settled(struct machina_thread *thread);
+
+/* thread_state.c */
+u64 machina_thread_tls_base(struct task_struct *p);
 
 #endif /* _MACHINA_THREAD_H */

@@ -529,6 +529,14 @@ static unsigned long fill_call(struct fz *f, union any_arg *a, int messages)
 				    MACHINA_NR_MSG;
 	else
 		nr = pick(f, MACHINA_NR_COUNT + 2);
+	/*
+	 * Suspending its own task or thread stops the fuzzer for good (as it
+	 * would on Darwin): ask for the resumes instead, which fail at 0.
+	 */
+	if (nr == MACHINA_NR_TASK_SUSPEND)
+		nr = MACHINA_NR_TASK_RESUME;
+	else if (nr == MACHINA_NR_THREAD_SUSPEND)
+		nr = MACHINA_NR_THREAD_RESUME;
 	switch (nr) {
 	case MACHINA_NR_HANDSHAKE:
 		a->hs.client_abi = chance(f, 2) ? MACHINA_ABI_VERSION :

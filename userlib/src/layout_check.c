@@ -11,6 +11,8 @@
 #include <mach/mach_vm.h>
 #include <mach/ndr.h>
 #include <mach/notify.h>
+#include <mach/arm/thread_status.h>
+#include <mach/i386/thread_status.h>
 
 #include "uapi/machina.h"
 
@@ -168,3 +170,24 @@ OFFSET(mk_timer_expire_msg_t, unused, 24);
 _Static_assert(CPU_TYPE_ARM64 == 0x0100000c && CPU_TYPE_X86_64 == 0x01000007,
 	       "cpu types");
 _Static_assert(SYNC_POLICY_LIFO == 2 && SYNC_POLICY_MAX == 7, "sync policies");
+
+/* Threads: info and register state, in 32-bit words (mach/thread_act.h). */
+SIZE(time_value_t, 8);
+SIZE(thread_basic_info_data_t, 40);
+OFFSET(thread_basic_info_data_t, cpu_usage, 16);
+OFFSET(thread_basic_info_data_t, run_state, 24);
+OFFSET(thread_basic_info_data_t, suspend_count, 32);
+_Static_assert(THREAD_BASIC_INFO_COUNT == 10, "THREAD_BASIC_INFO_COUNT");
+SIZE(thread_identifier_info_data_t, 24);
+_Static_assert(THREAD_IDENTIFIER_INFO_COUNT == 6, "THREAD_IDENTIFIER_INFO_COUNT");
+SIZE(arm_thread_state64_t, 272);
+OFFSET(arm_thread_state64_t, __fp, 232);
+OFFSET(arm_thread_state64_t, __sp, 248);
+OFFSET(arm_thread_state64_t, __pc, 256);
+OFFSET(arm_thread_state64_t, __cpsr, 264);
+_Static_assert(ARM_THREAD_STATE64_COUNT == 68, "ARM_THREAD_STATE64_COUNT");
+SIZE(x86_thread_state64_t, 168);
+OFFSET(x86_thread_state64_t, __rsp, 56);
+OFFSET(x86_thread_state64_t, __rip, 128);
+OFFSET(x86_thread_state64_t, __gs, 160);
+_Static_assert(x86_THREAD_STATE64_COUNT == 42, "x86_THREAD_STATE64_COUNT");

@@ -30,6 +30,12 @@ extern mach_port_t mach_task_self(void);
 					     (mach_task_self)())
 #define current_task()	mach_task_self()
 
+/*
+ * A send right to the calling thread's port; each call adds a user
+ * reference to the name (release it with mach_port_deallocate()).
+ */
+extern mach_port_t mach_thread_self(void);
+
 /* Whether "task" names the caller's own task. */
 extern boolean_t mach_task_is_self(task_name_t task);
 

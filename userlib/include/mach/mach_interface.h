@@ -7,5 +7,6 @@
 #define _MACH_INTERFACE_H_
 
 #include <mach/vm_map.h>
+#include <mach/thread_act.h>
 
 #endif /* _MACH_INTERFACE_H_ */

@@ -22,6 +22,9 @@ extern mach_port_name_t mach_reply_port(void);
  */
 extern mach_port_name_t task_self_trap(void);
 
+/* A send right to the calling thread's port (mach_thread_self()). */
+extern mach_port_name_t thread_self_trap(void);
+
 /* mach_msg and mach_msg_overwrite without the restart of interrupted halves. */
 extern mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg,
 				       mach_msg_option_t option,

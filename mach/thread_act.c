@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Thread activation control: thread_suspend, thread_resume,
+ * thread_terminate, task_suspend, task_resume.
+ *
+ * A suspended thread stops on its way back to user mode: the suspender
+ * queues stop_work on it with task_work_add(TWA_SIGNAL), which kicks a
+ * thread running in user mode into the kernel at once and interrupts an
+ * interruptible sleep (the system call is restarted after the resume, as
+ * after a stop signal).  The work sleeps, killable, until the thread's
+ * effective suspend count (its own plus its task's, thread.h) is zero.
+ * Nothing else keeps a thread stopped, so SIGKILL or the group's exit always
+ * ends the stop at once.
+ *
+ * Threads that exist when task_suspend runs are all recognised (records are
+ * made for them) and stopped.  A thread created later is not seen until it
+ * calls into the module; its first call makes its record and it then stops
+ * on return to user mode if the task is still suspended.
+ */
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/task_work.h>
+
+#include "mach/ipc_abi.h"
+#include "mach/kern_return.h"
+#include "mach/task.h"
+#include "mach/thread.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+/* Conditions: none held.  Whether the thread must stay stopped. */
+static bool still_held(struct machina_thread *thread)
+{
+	bool held;
+
+	spin_lock(&thread->task->lock);
+	held = machina_thread_held(thread);
+	spin_unlock(&thread->task->lock);
+	return held;
+}
+
+/* The stop must end: the thread is dying. */
+static bool leaving(void)
+{
+	return fatal_signal_pending(current) || (current->flags & PF_EXITING);
+}
+
+/*
+ * stop_work - the suspended thread's stop, run by the thread itself before
+ * it returns to user mode (or in its exit, where it returns at once)
+ * Conditions: process context of the target thread, no locks held; owns a
+ * reference on the record.  stop_queued stays true until the work is done,
+ * so a suspend that races with the end of the stop finds it still queued
+ * and the last check below, under state_mutex and task->lock, sees the new
+ * count.
+ */
+static void stop_work(struct callback_head *cb)
+{
+	struct machina_thread *thread =
+		container_of(cb, struct machina_thread, stop_work);
+	struct machina_task *task = thread->task;
+
+again:
+	spin_lock(&task->lock);
+	while (machina_thread_held(thread) && !leaving()) {
+		thread->stopped = true;
+		spin_unlock(&task->lock);
+		/* State callers wait for the stop. */
+		wake_up_all(&thread->wq);
+		wait_event_killable(thread->wq, !still_held(thread));
+		spin_lock(&task->lock);
+	}
+	spin_unlock(&task->lock);
+
+	/* Registers may be in use by thread_get/set_state: wait for them. */
+	mutex_lock(&thread->state_mutex);
+	spin_lock(&task->lock);
+	if (machina_thread_held(thread) && !leaving()) {
+		spin_unlock(&task->lock);
+		mutex_unlock(&thread->state_mutex);
+		goto again;
+	}
+	thread->stopped = false;
+	thread->stop_queued = false;
+	spin_unlock(&task->lock);
+	mutex_unlock(&thread->state_mutex);
+	wake_up_all(&thread->wq);
+	machina_thread_put(thread);
+	/*
+	 * The work may run in a thread's exit after its task was torn down
+	 * (the task's module reference is gone then): queue_stop() took one.
+	 */
+	module_put(THIS_MODULE);
+}
+
+void machina_thread_stop_init(struct machina_thread *thread)
+{
+	init_task_work(&thread->stop_work, stop_work);
+}
+
+/*
+ * queue_stop - make a held thread stop on its way to user mode
+ * Conditions: process context, no locks held.  Does nothing when the stop
+ * is already queued, the thread is not held, or it is dead or exiting.
+ */
+static void queue_stop(struct machina_thread *thread)
+{
+	struct machina_task *task = thread->task;
+	struct task_struct *p;
+
+	spin_lock(&task->lock);
+	if (thread->stop_queued || thread->dead || !machina_thread_held(thread)) {
+		spin_unlock(&task->lock);
+		return;
+	}
+	thread->stop_queued = true;
+	kref_get(&thread->ref);		/* the work's */
+	spin_unlock(&task->lock);
+	__module_get(THIS_MODULE);
+
+	p = machina_thread_get_task_struct(thread);
+	if (!p || task_work_add(p, &thread->stop_work, TWA_SIGNAL)) {
+		/* Past its exit work: it will never return to user mode. */
+		spin_lock(&task->lock);
+		thread->stop_queued = false;
+		spin_unlock(&task->lock);
+		machina_thread_put(thread);
+		module_put(THIS_MODULE);
+	}
+	if (p)
+		put_task_struct(p);
+}
+
+/*
+ * machina_thread_stop_settled - the held thread has stopped, or will not
+ * stop (no longer held, dead)
+ * Conditions: none held.
+ */
+bool machina_thread_stop_settled(struct machina_thread *thread)
+{
+	bool settled;
+
+	spin_lock(&thread->task->lock);
+	settled = thread->stopped || thread->dead ||
+		  !machina_thread_held(thread);
+	spin_unlock(&thread->task->lock);
+	return settled;
+}
+
+/*
+ * wait_stopped - as XNU's suspension, return only once the target no longer
+ * runs user code: it sits in its stop, or sleeps in the kernel where a
+ * TWA_SIGNAL kick cannot reach (uninterruptible, stopped or traced: it
+ * stops on its way out), or is exiting.  The caller itself never waits (it
+ * stops when its call returns).
+ * Conditions: process context, no locks held.  A fatal signal ends the wait.
+ */
+static void wait_stopped(struct machina_thread *thread)
+{
+	struct task_struct *p = machina_thread_get_task_struct(thread);
+	unsigned int state;
+
+	if (!p)
+		return;
+	while (p != current && !machina_thread_stop_settled(thread)) {
+		state = READ_ONCE(p->__state);
+		if ((state & (TASK_UNINTERRUPTIBLE | __TASK_STOPPED |
+			      __TASK_TRACED)) || (p->flags & PF_EXITING))
+			break;
+		/* Re-read the Linux state now and then: nothing wakes us for it. */
+		if (wait_event_killable_timeout(thread->wq,
+						machina_thread_stop_settled(thread),
+						max(HZ / 100, 1)) < 0)
+			break;
+	}
+	put_task_struct(p);
+}
+
+/*
+ * machina_thread_stop_if_suspended - a thread recognised for the first
+ * time stops if its task is suspended
+ */
+void machina_thread_stop_if_suspended(struct machina_thread *thread)
+{
+	queue_stop(thread);
+}
+
+/* Conditions: task->lock held.  Wake every stopped thread of @task. */
+static void wake_all(struct machina_task *task)
+{
+	struct machina_thread *thread;
+	int bkt;
+
+	lockdep_assert_held(&task->lock);
+	hash_for_each(task->threads, bkt, thread, task_node)
+		wake_up_all(&thread->wq);
+}
+
+static bool port_args_bad(const struct machina_port_args *a)
+{
+	return a->flags || a->reserved;
+}
+
+/*
+ * machina_call_thread_suspend - thread_suspend(): one more suspension;
+ * returns once the thread no longer runs user code (wait_stopped())
+ * Returns: KERN_SUCCESS; KERN_TERMINATED for a thread that has exited;
+ * KERN_FAILURE when the count would overflow; the lookup's error.
+ */
+long machina_call_thread_suspend(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct machina_thread *thread;
+	struct machina_task *owner;
+	int kr;
+
+	if (port_args_bad(a))
+		return -EINVAL;
+	thread = machina_thread_by_name(task, a->name, &kr);
+	if (!thread)
+		return kr;
+	owner = thread->task;
+	spin_lock(&owner->lock);
+	if (thread->dead)
+		kr = KERN_TERMINATED;
+	else if (thread->suspend_count == UINT_MAX)
+		kr = KERN_FAILURE;
+	else
+		thread->suspend_count++;
+	spin_unlock(&owner->lock);
+	if (kr == KERN_SUCCESS) {
+		queue_stop(thread);
+		wait_stopped(thread);
+	}
+	machina_thread_put(thread);
+	return kr;
+}
+
+/*
+ * machina_call_thread_resume - thread_resume(): one suspension less; the
+ * thread runs again when no suspension is left (its task's included)
+ * Returns: KERN_SUCCESS; KERN_FAILURE when the count is 0 (Darwin);
+ * KERN_TERMINATED; the lookup's error.
+ */
+long machina_call_thread_resume(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct machina_thread *thread;
+	struct machina_task *owner;
+	int kr;
+
+	if (port_args_bad(a))
+		return -EINVAL;
+	thread = machina_thread_by_name(task, a->name, &kr);
+	if (!thread)
+		return kr;
+	owner = thread->task;
+	spin_lock(&owner->lock);
+	if (thread->dead)
+		kr = KERN_TERMINATED;
+	else if (!thread->suspend_count)
+		kr = KERN_FAILURE;
+	else if (!--thread->suspend_count)
+		wake_up_all(&thread->wq);
+	spin_unlock(&owner->lock);
+	machina_thread_put(thread);
+	return kr;
+}
+
+/*
+ * machina_call_thread_terminate - thread_terminate()
+ * Linux gives a module no way to end one thread of a group other than the
+ * caller (do_exit() is not exported, and every fatal signal kills the whole
+ * group), so: the calling thread itself gets KERN_SUCCESS and libmach ends
+ * it with the exit system call; another thread gets KERN_NOT_SUPPORTED and
+ * is left alone.  A thread that has exited: KERN_TERMINATED.
+ */
+long machina_call_thread_terminate(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct machina_thread *thread;
+	bool dead;
+	int kr;
+
+	if (port_args_bad(a))
+		return -EINVAL;
+	thread = machina_thread_by_name(task, a->name, &kr);
+	if (!thread)
+		return kr;
+	spin_lock(&thread->task->lock);
+	dead = thread->dead;
+	spin_unlock(&thread->task->lock);
+	if (dead)
+		kr = KERN_TERMINATED;
+	else if (thread->pid == task_pid(current))
+		kr = KERN_SUCCESS;
+	else
+		kr = KERN_NOT_SUPPORTED;
+	machina_thread_put(thread);
+	return kr;
+}
+
+/*
+ * machina_call_task_suspend - task_suspend(): every thread of the target
+ * stops (the caller too, when it suspends its own task, on its return);
+ * returns once the others no longer run user code
+ * Returns: KERN_SUCCESS; KERN_FAILURE when the count would overflow;
+ * MACH_SEND_INVALID_DEST for a task being torn down;
+ * KERN_RESOURCE_SHORTAGE (nothing changed); the lookup's error.
+ */
+long machina_call_task_suspend(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct machina_thread **threads;
+	struct machina_task *target;
+	unsigned int count, i;
+	int kr, err;
+
+	if (port_args_bad(a))
+		return -EINVAL;
+	target = machina_thread_task_by_name(task, a->task, &kr);
+	if (!target)
+		return kr;
+	spin_lock(&target->lock);
+	if (target->terminated)
+		kr = MACH_SEND_INVALID_DEST;
+	else if (target->suspend_count == UINT_MAX)
+		kr = KERN_FAILURE;
+	else
+		target->suspend_count++;
+	spin_unlock(&target->lock);
+	if (kr)
+		goto out;
+
+	/* Counted first, so threads recognised meanwhile stop as well. */
+	err = machina_thread_collect(target, &threads, &count);
+	if (err) {
+		spin_lock(&target->lock);
+		if (!--target->suspend_count)
+			wake_all(target);
+		spin_unlock(&target->lock);
+		kr = KERN_RESOURCE_SHORTAGE;
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		queue_stop(threads[i]);
+	for (i = 0; i < count; i++)
+		wait_stopped(threads[i]);
+	machina_thread_put_array(threads, count);
+out:
+	machina_task_put(target);
+	return kr;
+}
+
+/*
+ * machina_call_task_resume - task_resume(): one task suspension less
+ * Returns: KERN_SUCCESS; KERN_FAILURE when the count is 0 (Darwin);
+ * MACH_SEND_INVALID_DEST for a task being torn down; the lookup's error.
+ */
+long machina_call_task_resume(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct machina_task *target;
+	int kr;
+
+	if (port_args_bad(a))
+		return -EINVAL;
+	target = machina_thread_task_by_name(task, a->task, &kr);
+	if (!target)
+		return kr;
+	spin_lock(&target->lock);
+	if (target->terminated)
+		kr = MACH_SEND_INVALID_DEST;
+	else if (!target->suspend_count)
+		kr = KERN_FAILURE;
+	else if (!--target->suspend_count)
+		wake_all(target);
+	spin_unlock(&target->lock);
+	machina_task_put(target);
+	return kr;
+}

@@ -1,0 +1,53 @@
+/*
+ * <mach/thread_act.h>: calls on a thread (a thread port), and the task
+ * calls that act on all of a task's threads.
+ *
+ * Machina's differences (docs/libmach.md): thread_get_state and
+ * thread_set_state need a suspended thread (else KERN_FAILURE);
+ * thread_terminate ends the calling thread only (another thread:
+ * KERN_NOT_SUPPORTED, Linux lets no one end a single thread of another).
+ */
+#ifndef _MACH_THREAD_ACT_H_
+#define _MACH_THREAD_ACT_H_
+
+#include <mach/kern_return.h>
+#include <mach/mach_types.h>
+#include <mach/message.h>
+#include <mach/thread_info.h>
+#include <mach/thread_status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+extern kern_return_t thread_terminate(thread_act_t target_act);
+extern kern_return_t thread_get_state(thread_read_t target_act,
+				      thread_state_flavor_t flavor,
+				      thread_state_t old_state,
+				      mach_msg_type_number_t *old_stateCnt);
+extern kern_return_t thread_set_state(thread_act_t target_act,
+				      thread_state_flavor_t flavor,
+				      thread_state_t new_state,
+				      mach_msg_type_number_t new_stateCnt);
+extern kern_return_t thread_suspend(thread_read_t target_act);
+extern kern_return_t thread_resume(thread_read_t target_act);
+extern kern_return_t thread_info(thread_inspect_t target_act,
+				 thread_flavor_t flavor,
+				 thread_info_t thread_info_out,
+				 mach_msg_type_number_t *thread_info_outCnt);
+
+/*
+ * Darwin declares these three in <mach/task.h>: the thread ports of a task
+ * (a vm_deallocate'd array of send rights), and task-wide suspension.
+ */
+extern kern_return_t task_threads(task_inspect_t target_task,
+				  thread_act_array_t *act_list,
+				  mach_msg_type_number_t *act_listCnt);
+extern kern_return_t task_suspend(task_read_t target_task);
+extern kern_return_t task_resume(task_read_t target_task);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _MACH_THREAD_ACT_H_ */
