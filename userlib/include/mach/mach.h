@@ -22,6 +22,8 @@
 #include <mach/mig_errors.h>
 #include <mach/mach_error.h>
 #include <mach/mach_time.h>
+#include <mach/mach_traps.h>
+#include <mach/task.h>
 
 #ifdef __cplusplus
 extern "C" {
