@@ -433,7 +433,7 @@ TEST_F(task, task_info_rejects_bad_requests)
 {
 	integer_t buf[64];
 	mach_msg_type_number_t count;
-	mach_port_t rcv = new_port();
+	mach_port_t rcv = new_port(), other = new_port_send();
 
 	count = MACH_TASK_BASIC_INFO_COUNT - 1;
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, task_info(SELF, MACH_TASK_BASIC_INFO, buf, &count));
@@ -451,11 +451,15 @@ TEST_F(task, task_info_rejects_bad_requests)
 	EXPECT_EQ(8, count);
 	/* Not a task port / no right at all. */
 	count = 64;
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, task_info(rcv, TASK_EVENTS_INFO, buf, &count));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, task_info(other, TASK_EVENTS_INFO, buf, &count));
+	/* A receive right alone is no send right: the request cannot be sent. */
+	EXPECT_EQ(MACH_SEND_INVALID_DEST, task_info(rcv, TASK_EVENTS_INFO, buf, &count));
 	EXPECT_EQ(MACH_SEND_INVALID_DEST,
 		  task_info(MACH_PORT_NULL, TASK_EVENTS_INFO, buf, &count));
 	EXPECT_EQ(MACH_SEND_INVALID_DEST, task_info(0xdead03, TASK_EVENTS_INFO, buf, &count));
 	mach_port_mod_refs(SELF, rcv, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_mod_refs(SELF, other, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_deallocate(SELF, other);
 }
 
 TEST_F(task, special_ports_set_get_and_release)
@@ -501,7 +505,12 @@ TEST_F(task, special_ports_set_get_and_release)
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, task_get_special_port(SELF, -1, &got));
 	EXPECT_EQ(KERN_INVALID_NAME, task_set_bootstrap_port(SELF, 0xdead03));
 	EXPECT_EQ(MACH_SEND_INVALID_DEST, task_get_bootstrap_port(0xdead03, &got));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST, task_get_bootstrap_port(notify, &got));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(SELF, notify, notify,
+						       MACH_MSG_TYPE_MAKE_SEND));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, task_get_bootstrap_port(notify, &got));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, task_set_bootstrap_port(notify, MACH_PORT_NULL));
+	mach_port_deallocate(SELF, notify);
 	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_RECEIVE, -1);
 	mach_port_mod_refs(SELF, notify, MACH_PORT_RIGHT_RECEIVE, -1);
 }
