@@ -19,6 +19,7 @@
 #include <linux/cred.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/percpu_counter.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/cputime.h>
@@ -173,7 +174,7 @@ static int gather(struct machina_task *task, struct task_stats *st)
 	mm = get_task_mm(p);
 	if (mm) {
 		st->vsize = (u64)mm->total_vm << PAGE_SHIFT;
-		st->rss = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+		st->rss = (u64)machina_mm_rss(mm) << PAGE_SHIFT;
 		st->rss_max = max_t(u64, (u64)mm->hiwater_rss << PAGE_SHIFT, st->rss);
 		mmput(mm);
 	}
