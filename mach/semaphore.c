@@ -314,7 +314,7 @@ long machina_call_semaphore_create(struct machina_task *task, void *arg)
 	if (a->flags || a->reserved || a->name || a->value || a->value2 ||
 	    a->context)
 		return -EINVAL;
-	owner = machina_task_by_name(task, a->task, &kr);
+	owner = machina_task_from_name(task, a->task, false, NULL, &kr);
 	if (!owner)
 		return kr;
 	kr = KERN_INVALID_ARGUMENT;
@@ -390,7 +390,7 @@ long machina_call_semaphore_destroy(struct machina_task *task, void *arg)
 	if (a->flags || a->reserved || a->right || a->delta || a->value ||
 	    a->value2 || a->context)
 		return -EINVAL;
-	owner = machina_task_by_name(task, a->task, &kr);
+	owner = machina_task_from_name(task, a->task, false, NULL, &kr);
 	if (!owner)
 		return kr;
 	sem = sem_by_name(task, a->name, &kr);

@@ -57,11 +57,22 @@ static struct machina_task *lookup(struct pid *tgid)
 	return NULL;
 }
 
+/*
+ * machina_task_lookup_rcu - the live task of @tgid, for tracepoint probes
+ * Conditions: rcu_read_lock() held; the task stays valid memory until it is
+ * dropped (no reference is taken).
+ */
+struct machina_task *machina_task_lookup_rcu(struct pid *tgid)
+{
+	return lookup(tgid);
+}
+
 static void task_free_rcu(struct rcu_head *rcu)
 {
 	struct machina_task *task = container_of(rcu, struct machina_task, rcu);
 
 	ipc_port_put(task->self_port);
+	ipc_port_put(task->name_port);
 	put_pid(task->tgid);
 	kfree(task);
 }
@@ -112,10 +123,30 @@ static void release_work(struct work_struct *work)
  */
 static void terminate(struct machina_task *task)
 {
+	struct ipc_port *special[MACHINA_TASK_SPECIAL_MAX + 1];
+	struct machina_exc_action exc[MACHINA_EXC_TYPES];
+	int i;
+
 	machina_thread_remove_all(task);
 	machina_semaphore_task_terminate(task);
 	ipc_space_terminate(task->space);
+	/* A replacement queued by exec can no longer run: exit runs first. */
+	spin_lock(&task->itk_lock);
+	/* From now on exec's replacement of the control port backs off. */
+	task->itk_dead = true;
+	spin_unlock(&task->itk_lock);
 	ipc_port_kobject_destroy(task->self_port);
+	ipc_port_kobject_destroy(task->name_port);
+	spin_lock(&task->itk_lock);
+	memcpy(special, task->special, sizeof(special));
+	memcpy(exc, task->exc, sizeof(exc));
+	memset(task->special, 0, sizeof(task->special));
+	memset(task->exc, 0, sizeof(task->exc));
+	spin_unlock(&task->itk_lock);
+	for (i = 0; i <= MACHINA_TASK_SPECIAL_MAX; i++)
+		machina_port_release_send_right(special[i]);
+	for (i = 0; i < MACHINA_EXC_TYPES; i++)
+		machina_port_release_send_right(exc[i].port);
 	/* Freeing a space may sleep: not from an RCU callback. */
 	ipc_space_put(task->space);
 	task->space = NULL;
@@ -147,6 +178,9 @@ static int task_ipc_init(struct machina_task *task)
 	task->self_port = ipc_kobject_alloc_port(IKOT_TASK, task);
 	if (!task->self_port)
 		return -ENOMEM;
+	task->name_port = ipc_kobject_alloc_port(IKOT_TASK_NAME, task);
+	if (!task->name_port)
+		return -ENOMEM;
 	ipc_port_make_send(task->self_port);
 	ipc_port_get(task->self_port);
 	mutex_lock(&task->space->lock);
@@ -167,6 +201,8 @@ static void task_ipc_discard(struct machina_task *task)
 		ipc_space_terminate(task->space);
 	if (task->self_port)
 		ipc_port_kobject_destroy(task->self_port);
+	if (task->name_port)
+		ipc_port_kobject_destroy(task->name_port);
 	ipc_space_put(task->space);
 	task->space = NULL;
 }
@@ -181,6 +217,7 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	if (task_ipc_init(task)) {
 		task_ipc_discard(task);
 		ipc_port_put(task->self_port);
+		ipc_port_put(task->name_port);
 		kfree(task);
 		return NULL;
 	}
@@ -188,6 +225,7 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	task->serial = atomic64_inc_return(&task_serials);
 	kref_init(&task->ref);
 	spin_lock_init(&task->lock);
+	spin_lock_init(&task->itk_lock);
 	hash_init(task->threads);
 	INIT_LIST_HEAD(&task->semaphores);
 	INIT_WORK(&task->terminate_work, terminate_work);
@@ -196,14 +234,35 @@ static struct machina_task *task_alloc(struct pid *tgid)
 }
 
 /*
- * machina_task_current - the calling process's task, created on first use
- * Conditions: process context of a user thread, no locks held; may sleep.
- * Returns: a referenced task (put it with machina_task_put()), or
- * ERR_PTR(-ENOMEM).
+ * group_alive - whether the thread group of @tgid still has a live thread
+ * Conditions: machina_task_table_lock held.  The exit probe runs after
+ * signal->live dropped and takes the same lock, so a task published while
+ * this reads true is found (and torn down) by the probe of its last thread.
  */
-struct machina_task *machina_task_current(void)
+static bool group_alive(struct pid *tgid)
 {
-	struct pid *tgid = task_tgid(current);
+	struct task_struct *p;
+	bool alive = false;
+
+	lockdep_assert_held(&machina_task_table_lock);
+	rcu_read_lock();
+	p = pid_task(tgid, PIDTYPE_TGID);
+	if (p && !(p->flags & PF_KTHREAD) && atomic_read(&p->signal->live) > 0)
+		alive = true;
+	rcu_read_unlock();
+	return alive;
+}
+
+/*
+ * machina_task_for_tgid - the task of the thread group @tgid, created on
+ * first use (also for a process that never opened /dev/mach: task_for_pid)
+ * Conditions: process context, no locks held; may sleep.
+ * Returns: a referenced task (put it with machina_task_put()),
+ * ERR_PTR(-ENOMEM), or ERR_PTR(-ESRCH) when the group is a kernel thread or
+ * has exited (its exit probe already ran or is about to find nothing).
+ */
+struct machina_task *machina_task_for_tgid(struct pid *tgid)
+{
 	struct machina_task *task, *found;
 
 	rcu_read_lock();
@@ -219,14 +278,15 @@ struct machina_task *machina_task_current(void)
 		return ERR_PTR(-ENOMEM);
 
 	spin_lock(&machina_task_table_lock);
-	/* Another thread of the same process may have won the race. */
+	/* Another thread (or a task_for_pid caller) may have won the race. */
 	found = lookup(tgid);
-	if (found) {
-		kref_get(&found->ref);
+	if (found || !group_alive(tgid)) {
+		if (found)
+			kref_get(&found->ref);
 		spin_unlock(&machina_task_table_lock);
 		task_ipc_discard(task);
 		machina_task_put(task);
-		return found;
+		return found ? found : ERR_PTR(-ESRCH);
 	}
 	/* The table owns the initial reference; this one is the caller's. */
 	kref_get(&task->ref);
@@ -235,6 +295,24 @@ struct machina_task *machina_task_current(void)
 	/* A live task pins the module: rmmod is refused until it is gone. */
 	__module_get(THIS_MODULE);
 	spin_unlock(&machina_task_table_lock);
+	/* What the parent handed down at fork (bootstrap, host, exceptions). */
+	machina_task_inherit_claim(task);
+	return task;
+}
+
+/*
+ * machina_task_current - the calling process's task, created on first use
+ * Conditions: process context of a user thread, no locks held; may sleep.
+ * Returns: a referenced task (put it with machina_task_put()), or
+ * ERR_PTR(-ENOMEM).
+ */
+struct machina_task *machina_task_current(void)
+{
+	struct machina_task *task = machina_task_for_tgid(task_tgid(current));
+
+	/* The caller is alive, so only memory can fail. */
+	if (IS_ERR(task))
+		return ERR_PTR(-ENOMEM);
 	return task;
 }
 
@@ -250,7 +328,8 @@ static void exit_probe(MACHINA_EXIT_PROBE_ARGS)
 	struct pid *tgid = task_tgid(p);
 	struct machina_task *task;
 
-	if (!atomic_long_read(&live_tasks) || (p->flags & PF_KTHREAD))
+	if ((!atomic_long_read(&live_tasks) && !machina_task_inherit_pending()) ||
+	    (p->flags & PF_KTHREAD))
 		return;
 
 	if (atomic_read(&p->signal->live) > 0) {
@@ -267,6 +346,8 @@ static void exit_probe(MACHINA_EXIT_PROBE_ARGS)
 	if (task)
 		hash_del_rcu(&task->table_node);
 	spin_unlock(&machina_task_table_lock);
+	/* Ports inherited at fork and never claimed go with the process. */
+	machina_task_inherit_drop(tgid);
 	if (!task)
 		return;
 
@@ -315,8 +396,14 @@ int machina_task_init(void)
 	err = tracepoint_probe_register(exit_tracepoint, exit_probe, NULL);
 	if (err)
 		goto err_wq;
+	err = machina_task_fork_exec_init();
+	if (err)
+		goto err_exit_probe;
 	return 0;
 
+err_exit_probe:
+	tracepoint_probe_unregister(exit_tracepoint, exit_probe, NULL);
+	tracepoint_synchronize_unregister();
 err_wq:
 	destroy_workqueue(machina_task_wq);
 	return err;
@@ -331,6 +418,8 @@ void machina_task_exit(void)
 {
 	tracepoint_probe_unregister(exit_tracepoint, exit_probe, NULL);
 	tracepoint_synchronize_unregister();
+	/* After the exit probe: it may still hand records to the reaper. */
+	machina_task_fork_exec_exit();
 	destroy_workqueue(machina_task_wq);
 	rcu_barrier();
 	if (atomic_long_read(&live_tasks) || machina_thread_live_count())
@@ -420,30 +509,124 @@ out:
 }
 
 /*
- * machina_task_by_name - the task whose control port @caller names @name
+ * machina_task_from_name - the task whose control (or, with
+ * @allow_name_port, name) port @caller names @name
  * Conditions: process context, no IPC lock held.
- * Returns: a referenced task (machina_task_put()), or NULL with *kr set as
- * machina_task_space_by_name() does.
+ * Returns: a referenced task with *is_control set (when non-NULL), or NULL
+ * with *kr = MACH_SEND_INVALID_DEST (no send right under @name, or a dead
+ * one: a Mach RPC to it would fail so) or KERN_INVALID_ARGUMENT (a port of
+ * another kind).
  */
-struct machina_task *machina_task_by_name(struct machina_task *caller,
-					  u32 name, int *kr)
+struct machina_task *machina_task_from_name(struct machina_task *caller,
+					    u32 name, bool allow_name_port,
+					    bool *is_control, int *kr)
 {
+	struct ipc_space *space = caller->space;
 	struct machina_task *task = NULL;
+	struct ipc_entry *entry;
 	struct ipc_port *port;
 
-	port = ipc_kobject_port_by_name(caller->space, name, kr);
-	if (!port) {
-		*kr = MACH_SEND_INVALID_DEST;
-		return NULL;
-	}
+	mutex_lock(&space->lock);
+	entry = ipc_entry_lookup(space, name);
+	*kr = MACH_SEND_INVALID_DEST;
+	if (!entry || ipc_right_check(space, entry) ||
+	    !(entry->type & MACH_PORT_TYPE_SEND))
+		goto out;
+	port = ipc_port_from_object(entry->object);
 	*kr = KERN_INVALID_ARGUMENT;
 	spin_lock(&port->lock);
-	if (port->active && port->kobject_type == IKOT_TASK) {
+	/* kobject is cleared (under this lock) before the task's last put. */
+	if (port->active && port->kobject &&
+	    (port->kobject_type == IKOT_TASK ||
+	     (allow_name_port && port->kobject_type == IKOT_TASK_NAME))) {
 		task = port->kobject;
 		if (!kref_get_unless_zero(&task->ref))
 			task = NULL;
+		else if (is_control)
+			*is_control = port->kobject_type == IKOT_TASK;
 	}
 	spin_unlock(&port->lock);
-	ipc_port_put(port);
+out:
+	mutex_unlock(&space->lock);
+	if (task)
+		*kr = KERN_SUCCESS;
 	return task;
+}
+
+/*
+ * machina_task_control_port - the task's current control port
+ * Conditions: any context but hard interrupts.
+ * Returns: the port with a reference (put with ipc_port_put()).
+ */
+struct ipc_port *machina_task_control_port(struct machina_task *task)
+{
+	struct ipc_port *port;
+
+	spin_lock(&task->itk_lock);
+	port = task->self_port;
+	ipc_port_get(port);
+	spin_unlock(&task->itk_lock);
+	return port;
+}
+
+/*
+ * machina_task_copyout_send - give @space a new send right to @port
+ * @make: make the right (counts toward the make-send count, as for a
+ * kernel object's port) rather than copy it.
+ * Conditions: process context, @space unlocked; the caller keeps its own
+ * reference on @port.  A NULL @port gives MACH_PORT_NULL, a dead one
+ * MACH_PORT_DEAD.
+ * Returns: KERN_SUCCESS with *namep set, or the copyout error
+ * (KERN_NO_SPACE, KERN_RESOURCE_SHORTAGE, KERN_INVALID_TASK).
+ */
+int machina_task_copyout_send(struct ipc_space *space, struct ipc_port *port,
+			      bool make, u32 *namep)
+{
+	struct ipc_msg_right r = { .type = MACH_MSG_TYPE_PORT_SEND };
+	int kr;
+
+	*namep = MACH_PORT_NULL;
+	if (!port)
+		return KERN_SUCCESS;
+	if (make)
+		ipc_port_make_send(port);
+	else
+		ipc_port_copy_send(port);
+	ipc_port_get(port);
+	r.obj = &port->obj;
+	mutex_lock(&space->lock);
+	if (!space->active) {
+		mutex_unlock(&space->lock);
+		ipc_msg_right_destroy(&r);
+		return KERN_INVALID_TASK;
+	}
+	kr = ipc_right_copyout(space, &r, namep);
+	mutex_unlock(&space->lock);
+	if (kr)
+		*namep = MACH_PORT_NULL;
+	return kr;
+}
+
+/*
+ * machina_port_release_send_right - drop a send right the kernel held
+ * Conditions: process context, no spinlock held (no-senders may be sent).
+ */
+void machina_port_release_send_right(struct ipc_port *port)
+{
+	if (!port)
+		return;
+	ipc_port_release_send(port);
+	ipc_port_put(port);
+}
+
+/* Release every right in @ports (process context) and clear it. */
+void machina_task_ports_release(struct machina_task_ports *ports)
+{
+	int i;
+
+	machina_port_release_send_right(ports->host);
+	machina_port_release_send_right(ports->bootstrap);
+	for (i = 0; i < MACHINA_EXC_TYPES; i++)
+		machina_port_release_send_right(ports->exc[i].port);
+	memset(ports, 0, sizeof(*ports));
 }

@@ -22,13 +22,40 @@
  *               queued on machina_wq;
  *   DEAD        torn down; the memory stays until the last reference is put.
  *
+ * Ports of a task (Darwin's "itk" ports), all under task->itk_lock:
+ *   self_port   the control port (IKOT_TASK); replaced at exec, when the old
+ *               one dies (others' send rights to it become dead names);
+ *   name_port   the name port (IKOT_TASK_NAME), made with the task;
+ *   special[]   send rights set with task_set_special_port (HOST, BOOTSTRAP,
+ *               ACCESS); KERNEL, NAME, INSPECT and READ are answered from
+ *               the two ports above;
+ *   exc[]       exception actions: a send right, behavior and flavor per
+ *               exception type.
+ * A send right the kernel holds is one count on port->srights plus one
+ * reference; both are dropped with machina_port_release_send_right(), which
+ * may send a no-senders notification and so must run in process context,
+ * outside every spinlock.  All of them are released at task teardown.
+ *
+ * Fork and exec (task_fork_exec.c): the sched_process_fork probe copies the
+ * parent's BOOTSTRAP and HOST ports and exception actions into an inheritance
+ * record keyed by the child's tgid struct pid; the child's task takes them
+ * when it is made (machina_task_inherit_claim()), or the exit probe hands
+ * the record to a work item that releases it.  The sched_process_exec probe
+ * queues task work (TWA_RESUME) that replaces the control port before the
+ * new image runs.
+ *
  * Lock order (outermost first):
  *   machina_task_table_lock (spinlock, global)
  *     task->lock (spinlock, per task)
- * The task's IPC space lock (a mutex, mach/ipc_space.h) is never taken
- * under either.
- * Both are taken from the exit tracepoint, which runs with preemption
- * disabled, so neither may be held across anything that sleeps.
+ *   machina_inherit_lock (spinlock, global, task_fork_exec.c) - a leaf
+ *   task->itk_lock (spinlock, per task)
+ *     port->lock (spinlock, mach/ipc_port.h; itself a leaf)
+ * itk_lock is never held with the table lock, task->lock or the inherit
+ * lock.  The task's IPC space lock (a mutex, mach/ipc_space.h) is never
+ * taken under any of them.
+ * The table lock, task->lock, the inherit lock and itk_lock are taken from
+ * tracepoints, which run with preemption disabled, so none may be held
+ * across anything that sleeps.
  */
 #ifndef _MACHINA_TASK_H
 #define _MACHINA_TASK_H
@@ -46,6 +73,32 @@ struct ipc_port;
 
 #define MACHINA_TASK_THREAD_HASH_BITS 4
 
+/* Darwin's task special port numbers (<mach/task_special_ports.h>). */
+#define TASK_KERNEL_PORT	1
+#define TASK_HOST_PORT		2
+#define TASK_NAME_PORT		3
+#define TASK_BOOTSTRAP_PORT	4
+#define TASK_INSPECT_PORT	5
+#define TASK_READ_PORT		6
+#define TASK_ACCESS_PORT	9
+#define MACHINA_TASK_SPECIAL_MAX 9
+
+/* Exception types 1..13 index exc[]; slot 0 is unused, as on Darwin. */
+#define MACHINA_EXC_TYPES 14
+
+struct machina_exc_action {
+	struct ipc_port *port;		/* a send right, or NULL */
+	s32 behavior;
+	s32 flavor;
+};
+
+/* What a task passes to the child of a fork (task_fork_exec.c). */
+struct machina_task_ports {
+	struct ipc_port *host;
+	struct ipc_port *bootstrap;
+	struct machina_exc_action exc[MACHINA_EXC_TYPES];
+};
+
 struct machina_task {
 	struct hlist_node table_node;	/* machina_task_table, under its lock */
 	struct pid *tgid;		/* key; holds a reference */
@@ -57,9 +110,17 @@ struct machina_task {
 	struct callback_head exit_work;	/* teardown in the exiting thread */
 
 	struct ipc_space *space;	/* the task's port names */
-	struct ipc_port *self_port;	/* the task (control) port */
+	struct ipc_port *self_port;	/* the task (control) port; itk_lock */
+	struct ipc_port *name_port;	/* the task name port */
 	u32 self_name;			/* its name in the task's own space */
 	atomic64_t queued_bytes;	/* bytes of its messages in flight */
+	struct callback_head exec_work;	/* control port replacement at exec */
+
+	spinlock_t itk_lock;		/* protects self_port and the two below */
+	struct ipc_port *special[MACHINA_TASK_SPECIAL_MAX + 1]; /* send rights */
+	struct machina_exc_action exc[MACHINA_EXC_TYPES];
+	bool exec_pending;		/* exec_work queued */
+	bool itk_dead;			/* torn down: no port may be replaced */
 
 	spinlock_t lock;		/* protects the fields below */
 	bool terminated;		/* set once by the exit hook */
@@ -74,19 +135,40 @@ int machina_task_init(void);
 void machina_task_exit(void);
 
 struct machina_task *machina_task_current(void);
+struct machina_task *machina_task_for_tgid(struct pid *tgid);
+struct machina_task *machina_task_lookup_rcu(struct pid *tgid);
+struct machina_task *machina_task_from_name(struct machina_task *caller,
+					    u32 name, bool allow_name_port,
+					    bool *is_control, int *kr);
+struct ipc_port *machina_task_control_port(struct machina_task *task);
+int machina_task_copyout_send(struct ipc_space *space, struct ipc_port *port,
+			      bool make, u32 *namep);
+void machina_port_release_send_right(struct ipc_port *port);
+void machina_task_ports_release(struct machina_task_ports *ports);
 void machina_task_put(struct machina_task *task);
 bool machina_task_charge(struct machina_task *task, u64 bytes);
 void machina_task_uncharge(struct machina_task *task, u64 bytes);
 struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
 					     u32 name, int *kr);
-struct machina_task *machina_task_by_name(struct machina_task *caller,
-					  u32 name, int *kr);
 bool machina_task_queue_work(struct work_struct *work);
 
 static inline void machina_task_get(struct machina_task *task)
 {
 	kref_get(&task->ref);
 }
+
+/* task_fork_exec.c */
+int machina_task_fork_exec_init(void);
+void machina_task_fork_exec_exit(void);
+void machina_task_inherit_claim(struct machina_task *task);
+void machina_task_inherit_drop(struct pid *tgid);
+bool machina_task_inherit_pending(void);
+
+/*
+ * Hook for the host port: the port a task's TASK_HOST_PORT reads as while
+ * nothing was set.  Returns a port with a reference, or NULL (no host port
+ * yet).  Defined in task_special_ports.c; to be wired to mach/host.c.
+ */
 
 /* Counters of live objects, for leak checks (sysfs). */
 long machina_task_live_count(void);

@@ -451,11 +451,6 @@ static void get_thread(void *obj)
 	kref_get(&((struct machina_thread *)obj)->ref);
 }
 
-static void get_task(void *obj)
-{
-	machina_task_get(obj);
-}
-
 /*
  * machina_thread_by_name - the thread whose port @caller names @name
  * Returns: a referenced record (machina_thread_put()), or NULL with *kr as
@@ -465,18 +460,6 @@ struct machina_thread *machina_thread_by_name(struct machina_task *caller,
 					      u32 name, int *kr)
 {
 	return kobject_by_name(caller, name, IKOT_THREAD, get_thread, kr);
-}
-
-/*
- * machina_thread_task_by_name - the task whose control port @caller names
- * @name (mach_task_self() for its own)
- * Returns: a referenced task (machina_task_put()), or NULL with *kr as
- * kobject_by_name() says.
- */
-struct machina_task *machina_thread_task_by_name(struct machina_task *caller,
-						 u32 name, int *kr)
-{
-	return kobject_by_name(caller, name, IKOT_TASK, get_task, kr);
 }
 
 /*
@@ -728,7 +711,7 @@ long machina_call_task_threads(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->name || a->types)
 		return -EINVAL;
-	target = machina_thread_task_by_name(task, a->task, &kr);
+	target = machina_task_from_name(task, a->task, false, NULL, &kr);
 	if (!target)
 		return kr;
 	ret = machina_thread_collect(target, &threads, &count);

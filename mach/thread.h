@@ -85,8 +85,6 @@ void machina_thread_remove_all(struct machina_task *task);
 void machina_thread_put(struct machina_thread *thread);
 struct machina_thread *machina_thread_by_name(struct machina_task *caller,
 					      u32 name, int *kr);
-struct machina_task *machina_thread_task_by_name(struct machina_task *caller,
-						 u32 name, int *kr);
 int machina_thread_collect(struct machina_task *task,
 			   struct machina_thread ***threadsp,
 			   unsigned int *countp);

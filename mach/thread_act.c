@@ -320,7 +320,7 @@ long machina_call_task_suspend(struct machina_task *task, void *arg)
 
 	if (port_args_bad(a))
 		return -EINVAL;
-	target = machina_thread_task_by_name(task, a->task, &kr);
+	target = machina_task_from_name(task, a->task, false, NULL, &kr);
 	if (!target)
 		return kr;
 	spin_lock(&target->lock);
@@ -367,7 +367,7 @@ long machina_call_task_resume(struct machina_task *task, void *arg)
 
 	if (port_args_bad(a))
 		return -EINVAL;
-	target = machina_thread_task_by_name(task, a->task, &kr);
+	target = machina_task_from_name(task, a->task, false, NULL, &kr);
 	if (!target)
 		return kr;
 	spin_lock(&target->lock);

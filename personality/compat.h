@@ -37,4 +37,19 @@
 #define machina_fd_file(f)	((f).file)
 #endif
 
+/*
+ * Resident pages of an mm, exactly.  Since 6.2 the RSS counters are per-cpu
+ * counters whose plain read (get_mm_rss()) misses the per-cpu deltas, so a
+ * freshly forked process can read 0; sum them instead.  6.1 keeps atomics
+ * that fork updates directly.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define machina_mm_rss(mm)						\
+	(percpu_counter_sum_positive(&(mm)->rss_stat[MM_FILEPAGES]) +	\
+	 percpu_counter_sum_positive(&(mm)->rss_stat[MM_ANONPAGES]) +	\
+	 percpu_counter_sum_positive(&(mm)->rss_stat[MM_SHMEMPAGES]))
+#else
+#define machina_mm_rss(mm)	get_mm_rss(mm)
+#endif
+
 #endif /* _MACHINA_COMPAT_H */

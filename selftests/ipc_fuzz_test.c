@@ -473,6 +473,9 @@ union any_arg {
 	struct machina_space_info si;
 	struct machina_msg msg;
 	struct machina_port_fd pfd;
+	struct machina_task_for_pid tfp;
+	struct machina_info info;
+	struct machina_exception_ports exc;
 	uint8_t bytes[256];
 };
 
@@ -499,6 +502,8 @@ static const unsigned char port_args_use[MACHINA_NR_COUNT] = {
 	[MACHINA_NR_PORT_SET_CONTEXT] = U_NAME | U_CONTEXT,
 	[MACHINA_NR_PORT_GUARD] = U_NAME | U_CONTEXT | U_VALUE,
 	[MACHINA_NR_PORT_UNGUARD] = U_NAME | U_CONTEXT,
+	[MACHINA_NR_TASK_GET_SPECIAL_PORT] = U_RIGHT,
+	[MACHINA_NR_TASK_SET_SPECIAL_PORT] = U_RIGHT | U_VALUE,
 };
 
 static void clear_unused(union any_arg *a, unsigned int nr)
@@ -632,6 +637,46 @@ static unsigned long fill_call(struct fz *f, union any_arg *a, int messages)
 		a->pfd.flags = any_flags(f);
 		return nr == MACHINA_NR_PORT_FD ? MACHINA_IOC_PORT_FD :
 						  MACHINA_IOC_PORT_FROM_FD;
+	case MACHINA_NR_TASK_FOR_PID:
+		a->tfp.task = chance(f, 8) ? any_name(f) : f->task;
+		/*
+		 * Never a random live pid: a task made for a long-lived process
+		 * (as root may) would pin the module until that process exits.
+		 */
+		switch (pick(f, 4)) {
+		case 0:
+			a->tfp.pid = getpid();
+			break;
+		case 1:
+			a->tfp.pid = (int32_t)pick(f, 2) - 1;	/* -1 or 0 */
+			break;
+		default:
+			a->tfp.pid = (int32_t)(rnd(f) | 0x40000000u);
+			break;
+		}
+		a->tfp.kind = chance(f, 8) ? (uint32_t)rnd(f) : pick(f, 2);
+		a->tfp.flags = any_flags(f);
+		return MACHINA_IOC_TASK_FOR_PID;
+	case MACHINA_NR_TASK_INFO:
+		a->info.target = chance(f, 8) ? any_name(f) : f->task;
+		a->info.flavor = chance(f, 4) ? (int32_t)rnd(f) : (int32_t)pick(f, 24);
+		a->info.count = chance(f, 3) ? (uint32_t)rnd(f) : pick(f, 60);
+		a->info.flags = any_flags(f);
+		return MACHINA_IOC_TASK_INFO;
+	case MACHINA_NR_TASK_GET_EXCEPTION_PORTS:
+	case MACHINA_NR_TASK_SET_EXCEPTION_PORTS:
+		a->exc.target = chance(f, 8) ? any_name(f) : f->task;
+		a->exc.mask = chance(f, 4) ? (uint32_t)rnd(f) : pick(f, 0x4000) & ~1u;
+		if (nr == MACHINA_NR_TASK_SET_EXCEPTION_PORTS) {
+			a->exc.new_port = any_name(f);
+			a->exc.behavior = chance(f, 4) ? (int32_t)rnd(f) :
+					  (int32_t)(pick(f, 6) | (chance(f, 2) ? 0x80000000u : 0));
+			a->exc.flavor = chance(f, 4) ? (int32_t)rnd(f) : (int32_t)pick(f, 24);
+		}
+		a->exc.flags = any_flags(f);
+		return nr == MACHINA_NR_TASK_GET_EXCEPTION_PORTS ?
+			       MACHINA_IOC_TASK_GET_EXCEPTION_PORTS :
+			       MACHINA_IOC_TASK_SET_EXCEPTION_PORTS;
 	case MACHINA_NR_COUNT:
 	case MACHINA_NR_COUNT + 1:
 		/* A bogus request: unknown number, or a known one with the wrong size. */

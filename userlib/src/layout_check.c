@@ -191,3 +191,41 @@ OFFSET(x86_thread_state64_t, __rsp, 56);
 OFFSET(x86_thread_state64_t, __rip, 128);
 OFFSET(x86_thread_state64_t, __gs, 160);
 _Static_assert(x86_THREAD_STATE64_COUNT == 42, "x86_THREAD_STATE64_COUNT");
+
+/* Tasks: task_info flavors, counts in 32-bit words, packed to 4 bytes. */
+SIZE(mach_task_basic_info_data_t, 48);
+OFFSET(mach_task_basic_info_data_t, resident_size, 8);
+OFFSET(mach_task_basic_info_data_t, user_time, 24);
+OFFSET(mach_task_basic_info_data_t, policy, 40);
+OFFSET(mach_task_basic_info_data_t, suspend_count, 44);
+_Static_assert(MACH_TASK_BASIC_INFO == 20 && MACH_TASK_BASIC_INFO_COUNT == 12,
+	       "MACH_TASK_BASIC_INFO");
+#if defined(__aarch64__)
+SIZE(task_basic_info_64_data_t, 32);
+OFFSET(task_basic_info_64_data_t, user_time, 12);
+SIZE(task_basic_info_64_2_data_t, 40);
+OFFSET(task_basic_info_64_2_data_t, virtual_size, 4);
+OFFSET(task_basic_info_64_2_data_t, policy, 36);
+_Static_assert(TASK_BASIC_INFO_64 == 18 && TASK_BASIC_INFO_64_COUNT == 10,
+	       "TASK_BASIC_INFO_64 (arm64)");
+#else
+SIZE(task_basic_info_64_data_t, 40);
+OFFSET(task_basic_info_64_data_t, virtual_size, 4);
+OFFSET(task_basic_info_64_data_t, user_time, 20);
+OFFSET(task_basic_info_64_data_t, policy, 36);
+_Static_assert(TASK_BASIC_INFO_64 == 5 && TASK_BASIC_INFO_64_COUNT == 10,
+	       "TASK_BASIC_INFO_64 (x86_64)");
+#endif
+SIZE(task_thread_times_info_data_t, 16);
+_Static_assert(TASK_THREAD_TIMES_INFO == 3 && TASK_THREAD_TIMES_INFO_COUNT == 4,
+	       "TASK_THREAD_TIMES_INFO");
+SIZE(task_events_info_data_t, 32);
+OFFSET(task_events_info_data_t, csw, 28);
+_Static_assert(TASK_EVENTS_INFO == 2 && TASK_EVENTS_INFO_COUNT == 8, "TASK_EVENTS_INFO");
+_Static_assert(TASK_AUDIT_TOKEN == 15 && TASK_AUDIT_TOKEN_COUNT == 8, "TASK_AUDIT_TOKEN");
+_Static_assert(TASK_KERNEL_PORT == 1 && TASK_HOST_PORT == 2 && TASK_NAME_PORT == 3 &&
+		       TASK_BOOTSTRAP_PORT == 4 && TASK_INSPECT_PORT == 5 &&
+		       TASK_READ_PORT == 6 && TASK_ACCESS_PORT == 9,
+	       "task special ports");
+_Static_assert(EXC_TYPES_COUNT == MACHINA_EXC_TYPES_COUNT, "EXC_TYPES_COUNT");
+_Static_assert(EXC_MASK_ALL == 0x1bfe, "EXC_MASK_ALL");

@@ -26,6 +26,8 @@
 #include <mach/clock.h>
 #include <mach/semaphore.h>
 #include <mach/mk_timer.h>
+#include <mach/mach_traps.h>
+#include <mach/task.h>
 
 #ifdef __cplusplus
 extern "C" {

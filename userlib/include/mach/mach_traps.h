@@ -25,6 +25,22 @@ extern mach_port_name_t task_self_trap(void);
 /* A send right to the calling thread's port (mach_thread_self()). */
 extern mach_port_name_t thread_self_trap(void);
 
+/*
+ * A send right to the control port of process "pid" (task_for_pid) or to
+ * its name port (task_name_for_pid), in the caller's space; target_tport
+ * is the caller's task port.  The control port is given where Linux would
+ * let the caller ptrace-attach the process (its own descendants of the same
+ * credentials, or with CAP_SYS_PTRACE), the name port to processes of the
+ * same user.  Anything else: KERN_FAILURE and MACH_PORT_NULL.
+ */
+extern kern_return_t task_for_pid(mach_port_name_t target_tport, int pid,
+				  mach_port_name_t *t);
+extern kern_return_t task_name_for_pid(mach_port_name_t target_tport, int pid,
+				       mach_port_name_t *tn);
+
+/* The pid of a task's control or name port; -1 and KERN_FAILURE if none. */
+extern kern_return_t pid_for_task(mach_port_name_t t, int *x);
+
 /* mach_msg and mach_msg_overwrite without the restart of interrupted halves. */
 extern mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg,
 				       mach_msg_option_t option,

@@ -36,16 +36,6 @@ extern kern_return_t thread_info(thread_inspect_t target_act,
 				 thread_info_t thread_info_out,
 				 mach_msg_type_number_t *thread_info_outCnt);
 
-/*
- * Darwin declares these three in <mach/task.h>: the thread ports of a task
- * (a vm_deallocate'd array of send rights), and task-wide suspension.
- */
-extern kern_return_t task_threads(task_inspect_t target_task,
-				  thread_act_array_t *act_list,
-				  mach_msg_type_number_t *act_listCnt);
-extern kern_return_t task_suspend(task_read_t target_task);
-extern kern_return_t task_resume(task_read_t target_task);
-
 #ifdef __cplusplus
 }
 #endif
