@@ -47,7 +47,8 @@
  * Lock order (outermost first):
  *   machina_task_table_lock (spinlock, global)
  *     task->lock (spinlock, per task)
- *   machina_inherit_lock (spinlock, global, task_fork_exec.c) - a leaf
+ *   machina_inherit_lock (spinlock, global, task_fork_exec.c)
+ *     port->lock (to copy an inherited right for a grandchild)
  *   task->itk_lock (spinlock, per task)
  *     port->lock (spinlock, mach/ipc_port.h; itself a leaf)
  * itk_lock is never held with the table lock, task->lock or the inherit

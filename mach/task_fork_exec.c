@@ -5,7 +5,9 @@
  *
  * Fork: the child of a process with a Mach task inherits send rights to its
  * parent's BOOTSTRAP and HOST special ports and its exception actions; the
- * rest of its IPC space is new and empty.  The sched_process_fork probe runs
+ * rest of its IPC space is new and empty.  A parent that never used Mach
+ * passes on what it inherited itself (still unclaimed), so the children of
+ * a shell started by machina-bootstrap find the bootstrap port too.  The sched_process_fork probe runs
  * in the parent with preemption disabled, before the child first runs: it
  * copies the rights into an inheritance record keyed by the child's tgid
  * struct pid.  The record is claimed when the child's task is made (its
@@ -90,26 +92,17 @@ static struct ipc_port *copy_right(struct ipc_port *port)
 }
 
 /*
- * fork_probe - sched_process_fork: @child is a new thread or process
- * Conditions: runs in the parent with preemption disabled; must not sleep.
- * Only a new thread group inherits (not CLONE_THREAD).  If memory is short
- * the child inherits nothing, and the kernel log says so.
+ * copy_task_ports - fill @rec from the parent's live task
+ * Conditions: rcu_read_lock() held (keeps @task), preemption disabled.
+ * Returns: whether the task had anything to hand down (then *recp was
+ * filled, or it is NULL because memory was short).
  */
-static void fork_probe(void *data, struct task_struct *parent,
-		       struct task_struct *child)
+static bool copy_task_ports(struct machina_task *task, struct inherit **recp)
 {
-	struct machina_task *task;
 	struct inherit *rec = NULL;
-	bool any = false;
+	bool any;
 	int i;
 
-	if (!machina_task_live_count() || (child->flags & PF_KTHREAD) ||
-	    !thread_group_leader(child))
-		return;
-	rcu_read_lock();
-	task = machina_task_lookup_rcu(task_tgid(parent));
-	if (!task)
-		goto out;
 	spin_lock(&task->itk_lock);
 	any = task->special[TASK_BOOTSTRAP_PORT] || task->special[TASK_HOST_PORT];
 	for (i = 0; i < MACHINA_EXC_TYPES && !any; i++)
@@ -125,19 +118,83 @@ static void fork_probe(void *data, struct task_struct *parent,
 		}
 	}
 	spin_unlock(&task->itk_lock);
+	*recp = rec;
+	return any;
+}
+
+/*
+ * copy_pending_ports - fill @rec from the record the parent itself
+ * inherited and never claimed: a process that never used Mach (a shell
+ * run under machina-bootstrap) hands its children what it was given.
+ * Conditions: preemption disabled; machina_inherit_lock not held.
+ * Returns: as copy_task_ports().
+ */
+static bool copy_pending_ports(struct pid *parent, struct inherit **recp)
+{
+	struct inherit *rec, *found = NULL;
+	int i;
+
+	*recp = NULL;
+	rec = kzalloc(sizeof(*rec), GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+	spin_lock(&machina_inherit_lock);
+	hash_for_each_possible(inherit_table, found, node, (unsigned long)parent) {
+		if (found->tgid == parent)
+			break;
+	}
+	if (found && rec) {
+		/* port->lock under the inherit lock: see task.h. */
+		rec->ports.bootstrap = copy_right(found->ports.bootstrap);
+		rec->ports.host = copy_right(found->ports.host);
+		for (i = 0; i < MACHINA_EXC_TYPES; i++) {
+			rec->ports.exc[i] = found->ports.exc[i];
+			copy_right(found->ports.exc[i].port);
+		}
+	}
+	spin_unlock(&machina_inherit_lock);
+	if (!found) {
+		kfree(rec);
+		return false;
+	}
+	*recp = rec;
+	return true;
+}
+
+/*
+ * fork_probe - sched_process_fork: @child is a new thread or process
+ * Conditions: runs in the parent with preemption disabled; must not sleep.
+ * Only a new thread group inherits (not CLONE_THREAD).  The parent hands
+ * down its task's ports or, without a task, what it inherited itself.  If
+ * memory is short the child inherits nothing, and the kernel log says so.
+ */
+static void fork_probe(void *data, struct task_struct *parent,
+		       struct task_struct *child)
+{
+	struct machina_task *task;
+	struct inherit *rec;
+	bool any;
+
+	if ((!machina_task_live_count() && !machina_task_inherit_pending()) ||
+	    (child->flags & PF_KTHREAD) || !thread_group_leader(child))
+		return;
+	rcu_read_lock();
+	task = machina_task_lookup_rcu(task_tgid(parent));
+	if (task)
+		any = copy_task_ports(task, &rec);
+	else
+		any = machina_task_inherit_pending() &&
+		      copy_pending_ports(task_tgid(parent), &rec);
+	rcu_read_unlock();
 	if (!rec) {
 		if (any)
 			pr_warn_ratelimited("machina: no memory: pid %d inherits no special ports\n",
 					    task_tgid_nr(child));
-		goto out;
+		return;
 	}
 	rec->tgid = get_pid(task_tgid(child));
 	spin_lock(&machina_inherit_lock);
 	hash_add(inherit_table, &rec->node, (unsigned long)rec->tgid);
 	atomic_inc(&inherit_count);
 	spin_unlock(&machina_inherit_lock);
-out:
-	rcu_read_unlock();
 }
 
 /*

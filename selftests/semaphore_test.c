@@ -280,6 +280,57 @@ TEST_F(sem, signal_thread_null_wakes_any_one_waiter)
 		  semaphore_signal_thread(self->sem, MACH_PORT_NULL));
 }
 
+struct named_waiter {
+	struct waiter w;
+	_Atomic mach_port_t port;	/* the waiting thread's port */
+	atomic_int woke;
+};
+
+static void *named_wait_thread(void *arg)
+{
+	struct named_waiter *n = arg;
+
+	atomic_store(&n->port, mach_thread_self());
+	n->w.kr = semaphore_timedwait(n->w.sem, n->w.timeout);
+	atomic_store(&n->woke, 1);
+	return NULL;
+}
+
+TEST_F(sem, signal_thread_wakes_exactly_the_named_thread)
+{
+	struct named_waiter n[2];
+	pthread_t t[2];
+	mach_port_t me = mach_thread_self();
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		n[i].w = (struct waiter){ self->sem, ten_s, -1, NULL };
+		atomic_store(&n[i].port, MACH_PORT_NULL);
+		atomic_store(&n[i].woke, 0);
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, named_wait_thread, &n[i]));
+	}
+	for (i = 0; i < 2; i++)
+		while (atomic_load(&n[i].port) == MACH_PORT_NULL)
+			usleep(1000);
+	settle();
+	/* A thread that does not wait on the semaphore. */
+	EXPECT_EQ(KERN_NOT_WAITING, semaphore_signal_thread(self->sem, me));
+	/* The second waiter, although the first has waited longer. */
+	EXPECT_EQ(KERN_SUCCESS, semaphore_signal_thread(self->sem, atomic_load(&n[1].port)));
+	pthread_join(t[1], NULL);
+	EXPECT_EQ(KERN_SUCCESS, n[1].w.kr);
+	usleep(50 * 1000);
+	EXPECT_EQ(0, atomic_load(&n[0].woke));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_signal_thread(self->sem, atomic_load(&n[0].port)));
+	pthread_join(t[0], NULL);
+	EXPECT_EQ(KERN_SUCCESS, n[0].w.kr);
+	/* Nothing was counted: each signal went to a thread. */
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(self->sem, poll_now));
+	for (i = 0; i < 2; i++)
+		mach_port_deallocate(SELF, atomic_load(&n[i].port));
+	mach_port_deallocate(SELF, me);
+}
+
 TEST_F(sem, destroy_ends_waits_with_terminated)
 {
 	struct waiter w[4];

@@ -5,6 +5,7 @@
  * them.  Written against Darwin's API (libmach), as a Darwin program would
  * use it.
  */
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -665,6 +666,37 @@ TEST_F(task, fork_child_inherits_bootstrap_and_exception_ports)
 	mach_port_mod_refs(SELF, notify, MACH_PORT_RIGHT_RECEIVE, -1);
 }
 
+/*
+ * A process that never uses Mach (a shell, started with posix_spawn so
+ * that no fork handler of libmach runs in it) passes the bootstrap and
+ * exception ports it inherited on to its own children.
+ */
+TEST_F(task, grandchild_inherits_through_a_process_that_never_used_mach)
+{
+	mach_port_t port = new_port_send();
+	char cmd[4200];
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	extern char **environ;
+	pid_t sh;
+
+	ASSERT_NE(MACH_PORT_NULL, port);
+	if (access("/bin/sh", X_OK))
+		SKIP(return, "no /bin/sh");
+	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, port));
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, port,
+							 EXCEPTION_DEFAULT, 0));
+	/* Two commands, so the shell forks for the first instead of exec'ing it. */
+	snprintf(cmd, sizeof(cmd), "'%s' --use-inherited; exit $?", self_exe);
+	ASSERT_EQ(0, posix_spawn(&sh, "/bin/sh", NULL, NULL, argv, environ));
+	EXPECT_EQ(0, mt_wait_exit(sh));
+	EXPECT_EQ(4321, next_id(port, 5000));
+	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, MACH_PORT_NULL));
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_ALL, MACH_PORT_NULL,
+							 EXCEPTION_DEFAULT, 0));
+	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_SEND, -1);
+	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
 TEST_F(task, set_special_port_of_a_child_is_released_at_its_exit)
 {
 	mach_port_t port = new_port_send(), notify = new_port(), t = MACH_PORT_NULL;
@@ -770,6 +802,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--exec-task"))
 		return exec_child_main(argv);
+	if (argc == 2 && !strcmp(argv[1], "--use-inherited"))
+		return use_inherited(MACH_PORT_NULL);
 	self_exe = realpath("/proc/self/exe", NULL);
 	return test_harness_run(argc, argv);
 }

@@ -679,6 +679,17 @@ static void child_main(int fd, struct shared *sh)
 		sh->main_counter++;
 }
 
+/* MACH_TASK_BASIC_INFO's suspend_count, or -1 if task_info failed. */
+static int task_suspend_count(task_t task)
+{
+	mach_task_basic_info_data_t bi;
+	mach_msg_type_number_t cnt = MACH_TASK_BASIC_INFO_COUNT;
+
+	if (task_info(task, MACH_TASK_BASIC_INFO, (task_info_t)&bi, &cnt))
+		return -1;
+	return bi.suspend_count;
+}
+
 TEST(task_suspend_stops_another_process_and_sigkill_ends_it)
 {
 	union {
@@ -724,6 +735,8 @@ TEST(task_suspend_stops_another_process_and_sigkill_ends_it)
 		EXPECT_TRUE(wait_state(list[i], TH_STATE_STOPPED));
 	EXPECT_TRUE(frozen(&sh->main_counter, 200));
 	EXPECT_TRUE(frozen(&sh->quiet_counter, 100));
+	/* task_info reports the nesting. */
+	EXPECT_EQ(2, task_suspend_count(child_task));
 	ASSERT_EQ(KERN_SUCCESS, task_resume(child_task));
 	EXPECT_TRUE(frozen(&sh->main_counter, 200));
 	ASSERT_EQ(KERN_SUCCESS, task_resume(child_task));
