@@ -131,7 +131,7 @@ long machina_call_host_self(struct machina_task *task, void *arg)
 
 	if (out->flags)
 		return -EINVAL;
-	return ipc_kobject_copyout_send(task->space, host_port, &out->name);
+	return ipc_kobject_copyout_send(task->space, host_port, true, &out->name);
 }
 
 /*
@@ -329,5 +329,5 @@ long machina_call_host_get_clock_service(struct machina_task *task, void *arg)
 	clock = machina_clock_port((s32)a->right);
 	if (!clock)
 		return KERN_INVALID_ARGUMENT;
-	return ipc_kobject_copyout_send(task->space, clock, &a->value);
+	return ipc_kobject_copyout_send(task->space, clock, true, &a->value);
 }

@@ -103,34 +103,42 @@ out:
 }
 
 /*
- * ipc_kobject_copyout_send - give @space a new send right to the kernel
- * object port @port (made now, so the port's make-send count advances as
- * for Darwin's MIG "make send" results); coalesces with a name the space
- * already has for the port.
- * Conditions: process context, no IPC lock held; takes space->lock.
- * Returns: KERN_SUCCESS with *namep set (MACH_PORT_DEAD if the object died
- * meanwhile), KERN_INVALID_TASK for a terminated space, or the copyout error.
+ * ipc_kobject_copyout_send - give @space a new send right to @port
+ * @make: make the right (the port's make-send count advances, as for
+ * Darwin's MIG "make send" results of a kernel object's port) rather than
+ * copy one the kernel holds.  Coalesces with a name the space already has
+ * for the port.
+ * Conditions: process context, no IPC lock held; takes space->lock.  The
+ * caller keeps its own reference on @port.
+ * Returns: KERN_SUCCESS with *namep set (MACH_PORT_NULL for a NULL @port,
+ * MACH_PORT_DEAD if the port died meanwhile), KERN_INVALID_TASK for a
+ * terminated space, or the copyout error (KERN_NO_SPACE,
+ * KERN_RESOURCE_SHORTAGE, KERN_UREFS_OVERFLOW) with *namep = MACH_PORT_NULL.
  */
 int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,
-			     u32 *namep)
+			     bool make, u32 *namep)
 {
-	struct ipc_msg_right r = {
-		.obj = &port->obj,
-		.disp = MACH_MSG_TYPE_MAKE_SEND,
-		.type = MACH_MSG_TYPE_PORT_SEND,
-	};
+	struct ipc_msg_right r = { .type = MACH_MSG_TYPE_PORT_SEND };
 	int kr;
 
+	*namep = MACH_PORT_NULL;
+	if (!port)
+		return KERN_SUCCESS;
+	if (make)
+		ipc_port_make_send(port);
+	else
+		ipc_port_copy_send(port);
 	ipc_port_get(port);
-	ipc_port_make_send(port);
+	r.obj = &port->obj;
 	mutex_lock(&space->lock);
 	if (!space->active) {
 		mutex_unlock(&space->lock);
 		ipc_msg_right_destroy(&r);
-		*namep = MACH_PORT_NULL;
 		return KERN_INVALID_TASK;
 	}
 	kr = ipc_right_copyout(space, &r, namep);
 	mutex_unlock(&space->lock);
+	if (kr)
+		*namep = MACH_PORT_NULL;
 	return kr;
 }

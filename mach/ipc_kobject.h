@@ -19,6 +19,6 @@ struct ipc_port *ipc_kobject_port_by_name(struct ipc_space *space, u32 name,
 					  int *kr);
 
 int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,
-			     u32 *namep);
+			     bool make, u32 *namep);
 
 #endif /* _MACHINA_IPC_KOBJECT_H */

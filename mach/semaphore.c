@@ -357,7 +357,7 @@ long machina_call_semaphore_create(struct machina_task *task, void *arg)
 		goto out_task;
 	}
 
-	kr = ipc_kobject_copyout_send(task->space, sem->port, &a->name);
+	kr = ipc_kobject_copyout_send(task->space, sem->port, true, &a->name);
 	if (kr) {
 		/* The caller cannot name it: it must not outlive this call. */
 		if (sem_unlink(owner, sem))

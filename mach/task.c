@@ -570,44 +570,6 @@ struct ipc_port *machina_task_control_port(struct machina_task *task)
 }
 
 /*
- * machina_task_copyout_send - give @space a new send right to @port
- * @make: make the right (counts toward the make-send count, as for a
- * kernel object's port) rather than copy it.
- * Conditions: process context, @space unlocked; the caller keeps its own
- * reference on @port.  A NULL @port gives MACH_PORT_NULL, a dead one
- * MACH_PORT_DEAD.
- * Returns: KERN_SUCCESS with *namep set, or the copyout error
- * (KERN_NO_SPACE, KERN_RESOURCE_SHORTAGE, KERN_INVALID_TASK).
- */
-int machina_task_copyout_send(struct ipc_space *space, struct ipc_port *port,
-			      bool make, u32 *namep)
-{
-	struct ipc_msg_right r = { .type = MACH_MSG_TYPE_PORT_SEND };
-	int kr;
-
-	*namep = MACH_PORT_NULL;
-	if (!port)
-		return KERN_SUCCESS;
-	if (make)
-		ipc_port_make_send(port);
-	else
-		ipc_port_copy_send(port);
-	ipc_port_get(port);
-	r.obj = &port->obj;
-	mutex_lock(&space->lock);
-	if (!space->active) {
-		mutex_unlock(&space->lock);
-		ipc_msg_right_destroy(&r);
-		return KERN_INVALID_TASK;
-	}
-	kr = ipc_right_copyout(space, &r, namep);
-	mutex_unlock(&space->lock);
-	if (kr)
-		*namep = MACH_PORT_NULL;
-	return kr;
-}
-
-/*
  * machina_port_release_send_right - drop a send right the kernel held
  * Conditions: process context, no spinlock held (no-senders may be sent).
  */

@@ -142,8 +142,6 @@ struct machina_task *machina_task_from_name(struct machina_task *caller,
 					    u32 name, bool allow_name_port,
 					    bool *is_control, int *kr);
 struct ipc_port *machina_task_control_port(struct machina_task *task);
-int machina_task_copyout_send(struct ipc_space *space, struct ipc_port *port,
-			      bool make, u32 *namep);
 void machina_port_release_send_right(struct ipc_port *port);
 void machina_task_ports_release(struct machina_task_ports *ports);
 void machina_task_put(struct machina_task *task);

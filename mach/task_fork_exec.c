@@ -308,7 +308,7 @@ static void exec_work_fn(struct callback_head *cb)
 	ipc_port_kobject_destroy(old);
 	ipc_port_put(old);
 	/* The new image's mach_task_self(). */
-	kr = machina_task_copyout_send(task->space, port, true, &name);
+	kr = ipc_kobject_copyout_send(task->space, port, true, &name);
 	if (!kr && MACH_PORT_VALID(name))
 		task->self_name = name;
 out:

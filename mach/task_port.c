@@ -28,6 +28,7 @@
 
 #include "mach/ipc_port.h"
 #include "mach/kern_return.h"
+#include "mach/ipc_kobject.h"
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
@@ -130,7 +131,7 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 		port = target->name_port;
 		ipc_port_get(port);
 	}
-	kr = machina_task_copyout_send(task->space, port, true, &a->name);
+	kr = ipc_kobject_copyout_send(task->space, port, true, &a->name);
 	ipc_port_put(port);
 	machina_task_put(target);
 	return kr;

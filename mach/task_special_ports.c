@@ -138,7 +138,7 @@ long machina_call_task_get_special_port(struct machina_task *task, void *arg)
 		}
 		break;
 	}
-	kr = machina_task_copyout_send(task->space, port, make, &a->value);
+	kr = ipc_kobject_copyout_send(task->space, port, make, &a->value);
 	ipc_port_put(port);
 out:
 	machina_task_put(target);
@@ -338,7 +338,7 @@ long machina_call_task_get_exception_ports(struct machina_task *task, void *arg)
 	kr = KERN_SUCCESS;
 	for (j = 0; j < count; j++) {
 		if (!kr)
-			kr = machina_task_copyout_send(task->space, ports[j], false,
+			kr = ipc_kobject_copyout_send(task->space, ports[j], false,
 						       &a->handlers[j]);
 		ipc_port_put(ports[j]);
 	}
