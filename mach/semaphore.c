@@ -86,7 +86,8 @@ static struct machina_semaphore *sem_by_name(struct machina_task *task,
 	if (!port)
 		return NULL;
 	spin_lock(&port->lock);
-	if (port->active && port->kobject_type == IKOT_SEMAPHORE) {
+	/* kobject is cleared before active: a dying port may show both. */
+	if (port->active && port->kobject_type == IKOT_SEMAPHORE && port->kobject) {
 		sem = port->kobject;
 		kref_get(&sem->ref);
 	}

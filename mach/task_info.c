@@ -171,7 +171,7 @@ static int gather(struct machina_task *task, struct task_stats *st)
 	st->audit[3] = from_kuid_munged(ns, cred->uid);
 	st->audit[4] = from_kgid_munged(ns, cred->gid);
 	st->audit[5] = pid_vnr(task->tgid);
-	st->audit[6] = pid_nr(task_session(p));
+	st->audit[6] = pid_vnr(task_session(p));
 	st->audit[7] = (u32)task->serial;
 	rcu_read_unlock();
 

@@ -112,28 +112,50 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 	pid = find_get_pid(a->pid);
 	if (!pid)
 		return KERN_FAILURE;
+	p = get_pid_task(pid, PIDTYPE_TGID);
+	if (!p || (p->flags & PF_KTHREAD)) {
+		kr = KERN_FAILURE;
+		goto out_pid;
+	}
+	/*
+	 * The check and the port it grants belong to one image: an execve of
+	 * the target (which may raise its credentials) waits for this lock,
+	 * so it cannot slip between them (as ptrace attach holds it).
+	 */
+	if (down_read_killable(&p->signal->exec_update_lock)) {
+		kr = KERN_ABORTED;
+		goto out_task;
+	}
 	rcu_read_lock();
-	p = pid_task(pid, PIDTYPE_TGID);
-	allowed = p && !(p->flags & PF_KTHREAD) && may_access(p, a->kind);
+	allowed = may_access(p, a->kind);
 	rcu_read_unlock();
-	if (!allowed) {
-		put_pid(pid);
-		return KERN_FAILURE;
+	target = allowed ? machina_task_for_tgid(pid) : ERR_PTR(-EPERM);
+	port = NULL;
+	if (!IS_ERR(target)) {
+		if (a->kind == MACHINA_TASK_FOR_PID_CONTROL) {
+			port = machina_task_control_port(target);
+		} else {
+			port = target->name_port;
+			ipc_port_get(port);
+		}
 	}
-
-	target = machina_task_for_tgid(pid);
+	up_read(&p->signal->exec_update_lock);
+	if (IS_ERR(target)) {
+		kr = PTR_ERR(target) == -ENOMEM ? KERN_RESOURCE_SHORTAGE : KERN_FAILURE;
+		goto out_task;
+	}
+	put_task_struct(p);
 	put_pid(pid);
-	if (IS_ERR(target))
-		return PTR_ERR(target) == -ENOMEM ? KERN_RESOURCE_SHORTAGE : KERN_FAILURE;
-	if (a->kind == MACHINA_TASK_FOR_PID_CONTROL) {
-		port = machina_task_control_port(target);
-	} else {
-		port = target->name_port;
-		ipc_port_get(port);
-	}
 	kr = ipc_kobject_copyout_send(task->space, port, true, &a->name);
 	ipc_port_put(port);
 	machina_task_put(target);
+	return kr;
+
+out_task:
+	if (p)
+		put_task_struct(p);
+out_pid:
+	put_pid(pid);
 	return kr;
 }
 

@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/cputime.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -584,10 +585,11 @@ static u32 run_state(struct machina_thread *thread, struct task_struct *p)
 static void basic_info(struct machina_thread *thread, struct task_struct *p,
 		       u32 *info)
 {
-	u64 usage = 0;
+	u64 usage = 0, ut, st;
 
-	put_time(&info[0], READ_ONCE(p->utime));
-	put_time(&info[2], READ_ONCE(p->stime));
+	task_cputime_adjusted(p, &ut, &st);
+	put_time(&info[0], ut);
+	put_time(&info[2], st);
 #ifdef CONFIG_SMP
 	usage = READ_ONCE(p->se.avg.util_avg) * TH_USAGE_SCALE /
 		SCHED_CAPACITY_SCALE;
