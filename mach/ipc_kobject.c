@@ -103,20 +103,19 @@ out:
 }
 
 /*
- * ipc_kobject_copyout_send - give @space a new send right to @port
- * @make: make the right (the port's make-send count advances, as for
- * Darwin's MIG "make send" results of a kernel object's port) rather than
- * copy one the kernel holds.  Coalesces with a name the space already has
- * for the port.
- * Conditions: process context, no IPC lock held; takes space->lock.  The
- * caller keeps its own reference on @port.
+ * ipc_kobject_copyout_held_send - give @space the send right the caller
+ * holds on @port (with a reference), coalesced with a name the space
+ * already has for the port.  For rights taken under another lock (a task's
+ * itk_lock) so that they cannot be released in between.
+ * Consumes the send right and the reference.  Conditions: process context,
+ * no IPC lock held; takes space->lock.
  * Returns: KERN_SUCCESS with *namep set (MACH_PORT_NULL for a NULL @port,
  * MACH_PORT_DEAD if the port died meanwhile), KERN_INVALID_TASK for a
  * terminated space, or the copyout error (KERN_NO_SPACE,
- * KERN_RESOURCE_SHORTAGE, KERN_UREFS_OVERFLOW) with *namep = MACH_PORT_NULL.
+ * KERN_RESOURCE_SHORTAGE) with *namep = MACH_PORT_NULL.
  */
-int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,
-			     bool make, u32 *namep)
+int ipc_kobject_copyout_held_send(struct ipc_space *space,
+				  struct ipc_port *port, u32 *namep)
 {
 	struct ipc_msg_right r = { .type = MACH_MSG_TYPE_PORT_SEND };
 	int kr;
@@ -124,11 +123,6 @@ int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,
 	*namep = MACH_PORT_NULL;
 	if (!port)
 		return KERN_SUCCESS;
-	if (make)
-		ipc_port_make_send(port);
-	else
-		ipc_port_copy_send(port);
-	ipc_port_get(port);
 	r.obj = &port->obj;
 	mutex_lock(&space->lock);
 	if (!space->active) {
@@ -141,4 +135,25 @@ int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,
 	if (kr)
 		*namep = MACH_PORT_NULL;
 	return kr;
+}
+
+/*
+ * ipc_kobject_copyout_send - give @space a new send right to @port
+ * @make: make the right (the port's make-send count advances, as for
+ * Darwin's MIG "make send" results of a kernel object's port) rather than
+ * copy one the kernel holds.
+ * Conditions and returns as ipc_kobject_copyout_held_send(); the caller
+ * keeps its own reference on @port.
+ */
+int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,
+			     bool make, u32 *namep)
+{
+	if (port) {
+		if (make)
+			ipc_port_make_send(port);
+		else
+			ipc_port_copy_send(port);
+		ipc_port_get(port);
+	}
+	return ipc_kobject_copyout_held_send(space, port, namep);
 }

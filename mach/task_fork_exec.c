@@ -20,7 +20,9 @@
  * requests fire).  The sched_process_exec probe runs in the exec'ing thread;
  * it queues task work (TWA_RESUME) that does the replacement before the new
  * image runs user code, and gives the task's own space a send right to the
- * new port (what mach_task_self() then names).
+ * new port (what mach_task_self() then names).  The probe also kills the
+ * exec'ing thread's record and port at once (machina_thread_exec()), so no
+ * thread port from the old image reaches the new one.
  */
 #include <linux/binfmts.h>
 #include <linux/hashtable.h>
@@ -34,6 +36,7 @@
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
 #include "mach/task.h"
+#include "mach/thread.h"
 
 #define INHERIT_BITS 6
 
@@ -330,6 +333,8 @@ static void exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 	rcu_read_lock();
 	task = machina_task_lookup_rcu(task_tgid(p));
 	if (task) {
+		/* The exec'ing thread's port dies now, before any stop can run. */
+		machina_thread_exec(task, p, old_pid);
 		spin_lock(&task->lock);
 		if (!task->terminated && !task->exec_pending &&
 		    kref_get_unless_zero(&task->ref)) {

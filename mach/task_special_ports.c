@@ -125,18 +125,26 @@ long machina_call_task_get_special_port(struct machina_task *task, void *arg)
 		make = true;
 		break;
 	default:
+		/*
+		 * Copy the stored right under itk_lock: once the lock is
+		 * dropped a task_set_special_port may release it, and a copy
+		 * made after a no-senders notification would revive the port.
+		 */
 		spin_lock(&target->itk_lock);
 		port = target->special[a->right];
-		if (port)
+		if (port) {
+			ipc_port_copy_send(port);
 			ipc_port_get(port);
+		}
 		spin_unlock(&target->itk_lock);
 		if (!port && a->right == TASK_HOST_PORT) {
 			/* Unset: the host port itself, as every Darwin task has. */
-			port = machina_host_port();
-			ipc_port_get(port);
-			make = true;
+			kr = ipc_kobject_copyout_send(task->space, machina_host_port(),
+						      true, &a->value);
+		} else {
+			kr = ipc_kobject_copyout_held_send(task->space, port, &a->value);
 		}
-		break;
+		goto out;
 	}
 	kr = ipc_kobject_copyout_send(task->space, port, make, &a->value);
 	ipc_port_put(port);
@@ -325,8 +333,11 @@ long machina_call_task_get_exception_ports(struct machina_task *task, void *arg)
 		if (j < count)
 			continue;
 		ports[count] = act->port;
-		if (act->port)
+		/* Copied under itk_lock, as in task_get_special_port. */
+		if (act->port) {
+			ipc_port_copy_send(act->port);
 			ipc_port_get(act->port);
+		}
 		a->masks[count] = 1u << i;
 		a->behaviors[count] = act->behavior;
 		a->flavors[count] = act->flavor;
@@ -337,10 +348,14 @@ long machina_call_task_get_exception_ports(struct machina_task *task, void *arg)
 
 	kr = KERN_SUCCESS;
 	for (j = 0; j < count; j++) {
-		if (!kr)
-			kr = ipc_kobject_copyout_send(task->space, ports[j], false,
-						       &a->handlers[j]);
-		ipc_port_put(ports[j]);
+		if (!kr) {
+			kr = ipc_kobject_copyout_held_send(task->space, ports[j],
+							   &a->handlers[j]);
+		} else if (ports[j]) {
+			/* Not handed out: the right and reference go back. */
+			ipc_port_release_send(ports[j]);
+			ipc_port_put(ports[j]);
+		}
 	}
 	if (kr) {
 		/* Rights already named stay in the caller's space. */

@@ -265,6 +265,38 @@ void machina_thread_exited(struct machina_task *task, struct pid *pid)
 }
 
 /*
+ * machina_thread_exec - the calling thread starts a new image
+ * Its record dies as at thread exit (its port becomes a dead name in every
+ * space), so a thread port handed out before the exec cannot suspend or
+ * steer the new image, which may run with raised credentials; the thread's
+ * next call makes a fresh record and port, as XNU gives the exec'd thread a
+ * new port.  A thread other than the leader that exec'd has taken the
+ * leader's pid (de_thread()); its record, keyed by its old pid, is found by
+ * @old_pid (a global pid number, as the exec tracepoint reports it).
+ * Conditions: the sched_process_exec probe in @p (preemption disabled);
+ * rcu_read_lock() held by the caller to keep @task.
+ */
+void machina_thread_exec(struct machina_task *task, struct task_struct *p,
+			 pid_t old_pid)
+{
+	struct machina_thread *thread, *dying[2];
+	unsigned int n = 0, i;
+	int bkt;
+
+	spin_lock(&task->lock);
+	hash_for_each(task->threads, bkt, thread, task_node) {
+		if (n < ARRAY_SIZE(dying) &&
+		    (thread->pid == task_pid(p) || pid_nr(thread->pid) == old_pid))
+			dying[n++] = thread;
+	}
+	for (i = 0; i < n; i++)
+		unlink_thread(task, dying[i]);
+	spin_unlock(&task->lock);
+	for (i = 0; i < n; i++)
+		machina_task_queue_work(&dying[i]->death_work);
+}
+
+/*
  * machina_thread_remove_all - every record of a terminated task dies, with
  * its port, before the teardown goes on
  * Conditions: process context, no locks held; the task is out of the table
@@ -706,7 +738,7 @@ long machina_call_task_threads(struct machina_task *task, void *arg)
 	struct machina_thread **threads;
 	struct ipc_port **ports = NULL;
 	struct machina_task *target;
-	unsigned int count, i, done = 0;
+	unsigned int count, i;
 	u32 *names = NULL;
 	long ret;
 	int kr;
@@ -728,6 +760,10 @@ long machina_call_task_threads(struct machina_task *task, void *arg)
 	names = kvcalloc(count, sizeof(*names), GFP_KERNEL_ACCOUNT);
 	ports = kvcalloc(count, sizeof(*ports), GFP_KERNEL_ACCOUNT);
 	if (!names || !ports)
+		goto out_arrays;
+	/* The array must be writable before any right goes into the space. */
+	ret = -EFAULT;
+	if (clear_user(u64_to_user_ptr(a->names), count * sizeof(*names)))
 		goto out_arrays;
 	for (i = 0; i < count; i++) {
 		ports[i] = thread_port(threads[i], &kr);
@@ -752,13 +788,15 @@ long machina_call_task_threads(struct machina_task *task, void *arg)
 			goto out_ports;
 		}
 	}
-	done = count;
 	mutex_unlock(&space->lock);
+	/*
+	 * Only another thread unmapping the array meanwhile makes this fail.
+	 * The names stay: with the space unlocked, one may already have been
+	 * deallocated and reused for another right, which must not lose a
+	 * reference.  The caller finds them with mach_port_names().
+	 */
 	if (copy_to_user(u64_to_user_ptr(a->names), names,
 			 count * sizeof(*names))) {
-		mutex_lock(&space->lock);
-		drop_names(space, names, done);
-		mutex_unlock(&space->lock);
 		ret = -EFAULT;
 		goto out_arrays;
 	}

@@ -81,6 +81,8 @@ struct machina_thread {
 struct machina_thread *machina_thread_current(struct machina_task *task);
 void machina_thread_exited(struct machina_task *task, struct pid *pid);
 void machina_thread_remove_all(struct machina_task *task);
+void machina_thread_exec(struct machina_task *task, struct task_struct *p,
+			 pid_t old_pid);
 
 void machina_thread_put(struct machina_thread *thread);
 struct machina_thread *machina_thread_by_name(struct machina_task *caller,

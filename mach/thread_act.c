@@ -22,6 +22,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/task_work.h>
+#include <linux/workqueue.h>
 
 #include "mach/ipc_abi.h"
 #include "mach/kern_return.h"
@@ -46,6 +47,17 @@ static bool leaving(void)
 {
 	return fatal_signal_pending(current) || (current->flags & PF_EXITING);
 }
+
+/* Module references of finished stops, dropped by stop_release(). */
+static atomic_t stop_module_refs = ATOMIC_INIT(0);
+
+static void stop_release(struct work_struct *work)
+{
+	while (atomic_add_unless(&stop_module_refs, -1, 0))
+		module_put(THIS_MODULE);
+}
+
+static DECLARE_WORK(stop_release_work, stop_release);
 
 /*
  * stop_work - the suspended thread's stop, run by the thread itself before
@@ -91,8 +103,11 @@ again:
 	/*
 	 * The work may run in a thread's exit after its task was torn down
 	 * (the task's module reference is gone then): queue_stop() took one.
+	 * It is dropped from the task workqueue, which unload drains, so the
+	 * module text cannot go while this function still runs in it.
 	 */
-	module_put(THIS_MODULE);
+	atomic_inc(&stop_module_refs);
+	machina_task_queue_work(&stop_release_work);
 }
 
 void machina_thread_stop_init(struct machina_thread *thread)

@@ -749,6 +749,9 @@ TEST_F(task, exec_replaces_the_control_port)
 {
 	mach_port_t port = new_port_send(), notify = new_port();
 	mach_port_t t = MACH_PORT_NULL, n = MACH_PORT_NULL, t2 = MACH_PORT_NULL;
+	mach_port_t old_thread = MACH_PORT_NULL;
+	thread_act_array_t threads = NULL;
+	mach_msg_type_number_t nthreads = 0;
 	int sv[2], pid = 0;
 	pid_t child;
 	char c;
@@ -772,6 +775,10 @@ TEST_F(task, exec_replaces_the_control_port)
 	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, child, &t));
 	ASSERT_EQ(KERN_SUCCESS, task_name_for_pid(SELF, child, &n));
 	ASSERT_EQ(KERN_SUCCESS, dead_name_request(t, notify));
+	ASSERT_EQ(KERN_SUCCESS, task_threads(t, &threads, &nthreads));
+	ASSERT_EQ(1, nthreads);
+	old_thread = threads[0];
+	vm_deallocate(SELF, (vm_address_t)threads, nthreads * sizeof(*threads));
 	ASSERT_EQ(1, write(sv[0], "g", 1));
 	/* The child's new image reports in. */
 	ASSERT_EQ(1, read(sv[0], &c, 1));
@@ -784,6 +791,16 @@ TEST_F(task, exec_replaces_the_control_port)
 	EXPECT_NE(t, t2);
 	EXPECT_EQ(KERN_SUCCESS, pid_for_task(t2, &pid));
 	EXPECT_EQ(child, pid);
+	/* The thread port of the old image died too: it cannot steer the new one. */
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, type_of(old_thread));
+	EXPECT_NE(KERN_SUCCESS, thread_suspend(old_thread));
+	ASSERT_EQ(KERN_SUCCESS, task_threads(t2, &threads, &nthreads));
+	ASSERT_EQ(1, nthreads);
+	EXPECT_NE(old_thread, threads[0]);
+	EXPECT_EQ(MACH_PORT_TYPE_SEND, type_of(threads[0]));
+	mach_port_deallocate(SELF, threads[0]);
+	vm_deallocate(SELF, (vm_address_t)threads, nthreads * sizeof(*threads));
+	mach_port_deallocate(SELF, old_thread);
 	close(sv[0]);
 	EXPECT_EQ(0, mt_wait_exit(child));
 	task_set_bootstrap_port(SELF, MACH_PORT_NULL);
