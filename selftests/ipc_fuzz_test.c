@@ -476,6 +476,8 @@ union any_arg {
 	struct machina_task_for_pid tfp;
 	struct machina_info info;
 	struct machina_exception_ports exc;
+	struct machina_semaphore_args sem;
+	struct machina_thread_state ts;
 	uint8_t bytes[256];
 };
 
@@ -677,6 +679,46 @@ static unsigned long fill_call(struct fz *f, union any_arg *a, int messages)
 		return nr == MACHINA_NR_TASK_GET_EXCEPTION_PORTS ?
 			       MACHINA_IOC_TASK_GET_EXCEPTION_PORTS :
 			       MACHINA_IOC_TASK_SET_EXCEPTION_PORTS;
+	case MACHINA_NR_THREAD_INFO:
+	case MACHINA_NR_HOST_INFO:
+	case MACHINA_NR_HOST_STATISTICS64:
+		a->info.target = any_name(f);
+		a->info.flavor = chance(f, 4) ? (int32_t)rnd(f) : (int32_t)pick(f, 12);
+		a->info.count = chance(f, 3) ? (uint32_t)rnd(f) : pick(f, 60);
+		a->info.flags = any_flags(f);
+		return nr == MACHINA_NR_THREAD_INFO ? MACHINA_IOC_THREAD_INFO :
+		       nr == MACHINA_NR_HOST_INFO ? MACHINA_IOC_HOST_INFO :
+						    MACHINA_IOC_HOST_STATISTICS64;
+	case MACHINA_NR_THREAD_GET_STATE:
+	case MACHINA_NR_THREAD_SET_STATE:
+		a->ts.thread = any_name(f);
+		a->ts.flavor = chance(f, 4) ? (int32_t)rnd(f) : (int32_t)pick(f, 10);
+		a->ts.count = chance(f, 3) ? (uint32_t)rnd(f) : pick(f, 80);
+		a->ts.state = any_ptr(f);
+		a->ts.flags = any_flags(f);
+		return nr == MACHINA_NR_THREAD_GET_STATE ? MACHINA_IOC_THREAD_GET_STATE :
+							   MACHINA_IOC_THREAD_SET_STATE;
+	case MACHINA_NR_SEMAPHORE_SIGNAL:
+	case MACHINA_NR_SEMAPHORE_SIGNAL_ALL:
+	case MACHINA_NR_SEMAPHORE_SIGNAL_THREAD:
+	case MACHINA_NR_SEMAPHORE_WAIT:
+	case MACHINA_NR_SEMAPHORE_TIMEDWAIT:
+	case MACHINA_NR_SEMAPHORE_WAIT_SIGNAL:
+	case MACHINA_NR_SEMAPHORE_TIMEDWAIT_SIGNAL:
+		/* Never an untimed wait: a semaphore nobody signals would hang us. */
+		if (nr == MACHINA_NR_SEMAPHORE_WAIT)
+			nr = MACHINA_NR_SEMAPHORE_TIMEDWAIT;
+		else if (nr == MACHINA_NR_SEMAPHORE_WAIT_SIGNAL)
+			nr = MACHINA_NR_SEMAPHORE_TIMEDWAIT_SIGNAL;
+		a->sem.semaphore = any_name(f);
+		a->sem.other = chance(f, 2) ? 0 : any_name(f);
+		/* At most a millisecond, or an invalid (negative) time. */
+		a->sem.sec = 0;
+		a->sem.nsec = chance(f, 8) ? -(int32_t)pick(f, 1000000) - 1 :
+					     (int32_t)pick(f, 1000000);
+		a->sem.flags = any_flags(f);
+		a->sem.reserved = chance(f, 32) ? (uint32_t)rnd(f) : 0;
+		return _IOWR(MACHINA_IOC_MAGIC, nr, struct machina_semaphore_args);
 	case MACHINA_NR_COUNT:
 	case MACHINA_NR_COUNT + 1:
 		/* A bogus request: unknown number, or a known one with the wrong size. */
@@ -711,8 +753,11 @@ static void harvest(struct fz *f, unsigned long cmd, union any_arg *a, long ret)
 		return;
 	if (cmd == MACHINA_IOC_TASK_SELF)
 		f->task = a->name.name;
-	else if (cmd == MACHINA_IOC_REPLY_PORT)
+	else if (cmd == MACHINA_IOC_REPLY_PORT || cmd == MACHINA_IOC_THREAD_SELF ||
+		 cmd == MACHINA_IOC_HOST_SELF || cmd == MACHINA_IOC_MK_TIMER_CREATE)
 		remember_name(f, a->name.name);
+	else if (cmd == MACHINA_IOC_SEMAPHORE_CREATE)
+		remember_name(f, a->pa.name);
 	else if (cmd == MACHINA_IOC_PORT_CONSTRUCT)
 		remember_name(f, a->pc.name);
 	else if (cmd == MACHINA_IOC_PORT_FD)
