@@ -5,21 +5,31 @@
  *
  * Who may have which port (docs/ARCHITECTURE.md, "Task ports"):
  *   control port  the caller's own task; or a process it could ptrace-attach
- *                 under Linux's default rules: CAP_SYS_PTRACE in the
- *                 target's user namespace, or real uid and gid equal to all
- *                 of the target's uids and gids, the target dumpable, and
- *                 the target a descendant of the caller (Yama's default
- *                 scope).  ptrace_may_access() is not exported to modules,
- *                 so this is the same rule, spelled here; LSM policies
- *                 beyond it are not consulted.
+ *                 under Linux's rules with the Yama scope in force now
+ *                 (/proc/sys/kernel/yama/ptrace_scope):
+ *                   0  CAP_SYS_PTRACE in the target's user namespace, or
+ *                      real uid and gid equal to all of the target's uids
+ *                      and gids with the target dumpable;
+ *                   1  as 0, and without CAP_SYS_PTRACE the target must be
+ *                      a descendant of the caller (PR_SET_PTRACER
+ *                      exceptions are not visible to a module);
+ *                   2  CAP_SYS_PTRACE only;
+ *                   3  nobody.
+ *                 ptrace_may_access() is not exported to modules, so this
+ *                 is the same rule, spelled here; other LSMs' ptrace
+ *                 policies are not consulted.  A kernel without Yama uses
+ *                 scope 0; with Yama but no readable sysctl (no /proc in
+ *                 the caller's mount namespace), scope 1.
  *   name port     any process of the caller's effective uid (real or
- *                 effective uid of the target), or with CAP_SYS_PTRACE.
+ *                 effective uid of the target), or with CAP_SYS_PTRACE
+ *                 (Yama governs attaching only).
  * A refusal, an unknown pid, pid 0 (Darwin's kernel task), a kernel thread
  * and an exited process all give KERN_FAILURE with MACH_PORT_NULL, as on
  * Darwin.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
@@ -57,25 +67,59 @@ static bool user_dumpable(struct task_struct *p)
 	return ok;
 }
 
+#define YAMA_SCOPE_SYSCTL	"/proc/sys/kernel/yama/ptrace_scope"
+
 /*
- * may_access - whether the caller may have @kind of port for @p
+ * yama_scope - the ptrace scope Yama enforces now, 0 to 3 (see the top of
+ * the file); its sysctl is the one place a module can read it.
+ * Conditions: process context, no locks held (opens a file; may sleep).
+ */
+static int yama_scope(void)
+{
+	char buf[4] = { };
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	if (!MACHINA_HAVE_YAMA)
+		return 0;
+	f = filp_open(YAMA_SCOPE_SYSCTL, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return 1;
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n < 1 || buf[0] < '0' || buf[0] > '3')
+		return 1;
+	return buf[0] - '0';
+}
+
+/*
+ * may_access - whether the caller may have @kind of port for @p, with
+ * Yama's @scope
  * Conditions: rcu_read_lock() held; @p is not a kernel thread.
  */
-static bool may_access(struct task_struct *p, u32 kind)
+static bool may_access(struct task_struct *p, u32 kind, int scope)
 {
 	const struct cred *me = current_cred(), *them = __task_cred(p);
+	bool cap;
 
 	if (same_thread_group(p, current))
 		return true;
-	if (ns_capable(them->user_ns, CAP_SYS_PTRACE))
-		return true;
+	cap = ns_capable(them->user_ns, CAP_SYS_PTRACE);
 	if (kind == MACHINA_TASK_FOR_PID_NAME)
-		return uid_eq(me->euid, them->uid) || uid_eq(me->euid, them->euid);
+		return cap || uid_eq(me->euid, them->uid) ||
+		       uid_eq(me->euid, them->euid);
+	if (scope >= 3)
+		return false;
+	if (cap)
+		return true;
+	if (scope == 2)
+		return false;
 	if (!uid_eq(me->uid, them->uid) || !uid_eq(me->uid, them->euid) ||
 	    !uid_eq(me->uid, them->suid) || !gid_eq(me->gid, them->gid) ||
 	    !gid_eq(me->gid, them->egid) || !gid_eq(me->gid, them->sgid))
 		return false;
-	return user_dumpable(p) && is_descendant(p);
+	return user_dumpable(p) && (scope == 0 || is_descendant(p));
 }
 
 /*
@@ -94,7 +138,7 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 	struct ipc_port *port;
 	struct pid *pid;
 	bool allowed;
-	int kr;
+	int kr, scope;
 
 	if (a->flags || a->reserved)
 		return -EINVAL;
@@ -112,6 +156,7 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 	pid = find_get_pid(a->pid);
 	if (!pid)
 		return KERN_FAILURE;
+	scope = yama_scope();
 	p = get_pid_task(pid, PIDTYPE_TGID);
 	if (!p || (p->flags & PF_KTHREAD)) {
 		kr = KERN_FAILURE;
@@ -127,7 +172,7 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 		goto out_task;
 	}
 	rcu_read_lock();
-	allowed = may_access(p, a->kind);
+	allowed = may_access(p, a->kind, scope);
 	rcu_read_unlock();
 	target = allowed ? machina_task_for_tgid(pid) : ERR_PTR(-EPERM);
 	port = NULL;

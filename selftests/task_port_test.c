@@ -200,7 +200,11 @@ TEST_F(task, task_for_pid_on_a_child_that_never_used_mach)
 }
 
 /* Child side of the permission test: runs as nobody. */
-static int unprivileged_checks(pid_t root_parent)
+/*
+ * As user nobody, with Yama's ptrace scope @scope (1 is the kernel's
+ * default): which task_for_pid requests succeed.
+ */
+static int unprivileged_checks(pid_t root_parent, int scope)
 {
 	mach_port_t t = MACH_PORT_NULL;
 	int sib_release, kid_release, rc = 0;
@@ -219,16 +223,23 @@ static int unprivileged_checks(pid_t root_parent)
 	kid = quiet_child(&kid_release);
 	if (kid < 0)
 		return 24;
-	/* Its own child, same credentials: allowed. */
-	if (task_for_pid(SELF, kid, &t) != KERN_SUCCESS || !MACH_PORT_VALID(t))
-		rc = 25;
-	mach_port_deallocate(SELF, t);
-	/* A sibling of the same uid is no descendant: control refused, name given. */
+	/* Its own child, same credentials: allowed below scope 2. */
+	if (scope < 2) {
+		if (task_for_pid(SELF, kid, &t) != KERN_SUCCESS || !MACH_PORT_VALID(t))
+			rc = 25;
+		mach_port_deallocate(SELF, t);
+	} else if (task_for_pid(SELF, kid, &t) != KERN_FAILURE) {
+		rc = 27;
+	}
+	/*
+	 * A sibling of the same uid is no descendant: control given only at
+	 * scope 0; the name port always.
+	 */
 	sib = fork();
 	if (sib == 0) {
 		mach_port_t s = MACH_PORT_NULL;
 
-		if (task_for_pid(SELF, kid, &s) != KERN_FAILURE)
+		if (task_for_pid(SELF, kid, &s) != (scope == 0 ? KERN_SUCCESS : KERN_FAILURE))
 			_exit(1);
 		if (task_name_for_pid(SELF, kid, &s) != KERN_SUCCESS)
 			_exit(2);
@@ -240,6 +251,34 @@ static int unprivileged_checks(pid_t root_parent)
 	if (finish_child(kid, kid_release) && !rc)
 		rc = 26;
 	return rc;
+}
+
+#define YAMA_SCOPE "/proc/sys/kernel/yama/ptrace_scope"
+
+/* Yama's ptrace scope, or 0 (classic ptrace rules) without Yama. */
+static int yama_scope(void)
+{
+	char c = '0';
+	int fd = open(YAMA_SCOPE, O_RDONLY);
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '0';
+		close(fd);
+	}
+	return c - '0';
+}
+
+static int set_yama_scope(int scope)
+{
+	char c = (char)('0' + scope);
+	int fd = open(YAMA_SCOPE, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, &c, 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 TEST_F(task, task_for_pid_follows_ptrace_rules)
@@ -254,7 +293,7 @@ TEST_F(task, task_for_pid_follows_ptrace_rules)
 	child = fork();
 	ASSERT_LE(0, child);
 	if (child == 0)
-		_exit(unprivileged_checks(getppid()));
+		_exit(unprivileged_checks(getppid(), yama_scope()));
 	EXPECT_EQ(0, mt_wait_exit(child));
 
 	/* Root (CAP_SYS_PTRACE) may take the task of another user's process. */
@@ -279,6 +318,29 @@ TEST_F(task, task_for_pid_follows_ptrace_rules)
 	kill(nobody, SIGKILL);
 	waitpid(nobody, &status, 0);
 	mach_port_deallocate(SELF, t);
+}
+
+/* task_for_pid follows the Yama scope in force, as ptrace does. */
+TEST_F(task, task_for_pid_follows_the_yama_scope)
+{
+	int scope = yama_scope(), s;
+	pid_t child;
+
+	if (getuid() != 0)
+		SKIP(return, "needs root to switch users and set the scope");
+	if (access(YAMA_SCOPE, W_OK) || scope == 3)
+		SKIP(return, "no writable Yama ptrace_scope");
+	for (s = 0; s <= 2; s++) {
+		ASSERT_EQ(0, set_yama_scope(s));
+		child = fork();
+		ASSERT_LE(0, child);
+		if (child == 0)
+			_exit(unprivileged_checks(getppid(), s));
+		EXPECT_EQ(0, mt_wait_exit(child)) {
+			TH_LOG("scope %d", s);
+		}
+	}
+	ASSERT_EQ(0, set_yama_scope(scope));
 }
 
 /* Child: send our control and name ports to the parent's port. */
