@@ -377,6 +377,16 @@ bool machina_task_queue_work(struct work_struct *work)
 }
 
 /*
+ * machina_task_flush_work - wait for the work queued on the task workqueue
+ * so far (e.g. the death of a thread port)
+ * Conditions: process context, no locks held; not from that workqueue.
+ */
+void machina_task_flush_work(void)
+{
+	flush_workqueue(machina_task_wq);
+}
+
+/*
  * machina_task_init - attach to process exit
  * Returns: 0, or -ENOENT when the kernel has no sched_process_exit tracepoint
  * (CONFIG_TRACEPOINTS off), or the registration error.

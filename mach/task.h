@@ -150,6 +150,7 @@ void machina_task_uncharge(struct machina_task *task, u64 bytes);
 struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
 					     u32 name, int *kr);
 bool machina_task_queue_work(struct work_struct *work);
+void machina_task_flush_work(void);
 
 static inline void machina_task_get(struct machina_task *task)
 {

@@ -291,6 +291,11 @@ static void exec_work_fn(struct callback_head *cb)
 	spin_lock(&task->lock);
 	task->exec_pending = false;
 	spin_unlock(&task->lock);
+	/*
+	 * The probe queued the death of the old image's thread port: it is a
+	 * dead name everywhere before the new image runs, as the task port.
+	 */
+	machina_task_flush_work();
 
 	port = ipc_kobject_alloc_port(IKOT_TASK, task);
 	if (!port) {
