@@ -6,6 +6,8 @@
 #include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/user_namespace.h>
 
 #include "mach/ipc_kmsg.h"
 #include "mach/ipc_kobject.h"
@@ -108,6 +110,7 @@ void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 		machina_task_put(kmsg->charge_task);
 	}
 	put_pid(kmsg->sender_pid);
+	put_pid(kmsg->sender_session);
 	atomic_long_dec(&live_kmsgs);
 	kvfree(kmsg);
 }
@@ -182,4 +185,41 @@ void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 		ipc_kobject_server(kmsg);
 	else
 		ipc_kmsg_destroy(kmsg);
+}
+
+/*
+ * ipc_kmsg_fill_trailer - the trailer a receiver (or a peek) of @kmsg gets
+ * @seqno: the message's sequence number in its queue; @size: the trailer
+ * size the receiver asked for; @with_context: include the port context
+ * (a receive, not a peek).  Ids and pids are given in the caller's
+ * namespaces.  The whole structure is written (zeroed beyond what applies),
+ * so no kernel bytes leak whatever @size is.
+ * Conditions: any context (a peek holds the port lock).
+ */
+void ipc_kmsg_fill_trailer(const struct ipc_kmsg *kmsg, u32 seqno, u32 size,
+			   bool with_context, struct mach_msg_trailer_max *t)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	memset(t, 0, sizeof(*t));
+	t->msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
+	t->msgh_trailer_size = size;
+	t->msgh_seqno = seqno;
+	if (with_context)
+		t->msgh_context = kmsg->context;
+	if (kmsg->from_kernel) {
+		/* Darwin's kernel security token is {0, 1}; its audit token is zero. */
+		t->msgh_sender[1] = 1;
+		return;
+	}
+	t->msgh_sender[0] = from_kuid_munged(ns, kmsg->euid);
+	t->msgh_sender[1] = from_kgid_munged(ns, kmsg->egid);
+	t->msgh_audit[0] = from_kuid_munged(ns, kmsg->ruid);	/* auid */
+	t->msgh_audit[1] = t->msgh_sender[0];
+	t->msgh_audit[2] = t->msgh_sender[1];
+	t->msgh_audit[3] = from_kuid_munged(ns, kmsg->ruid);
+	t->msgh_audit[4] = from_kgid_munged(ns, kmsg->rgid);
+	t->msgh_audit[5] = pid_vnr(kmsg->sender_pid);
+	t->msgh_audit[6] = pid_vnr(kmsg->sender_session);
+	t->msgh_audit[7] = kmsg->pidversion;
 }

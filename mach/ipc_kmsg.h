@@ -58,7 +58,7 @@ struct ipc_kmsg {
 	kuid_t euid, ruid;
 	kgid_t egid, rgid;
 	struct pid *sender_pid;
-	u32 sender_sid;
+	struct pid *sender_session;	/* its session (audit token asid), a reference */
 	u32 pidversion;
 	u32 seqno;			/* set at dequeue */
 	u64 context;			/* set at dequeue */
@@ -78,5 +78,8 @@ long ipc_kmsg_live_count(void);
 
 extern unsigned int machina_max_msg_size;
 extern unsigned long machina_max_queued_bytes;
+
+void ipc_kmsg_fill_trailer(const struct ipc_kmsg *kmsg, u32 seqno, u32 size,
+			   bool with_context, struct mach_msg_trailer_max *t);
 
 #endif /* _MACHINA_IPC_KMSG_H */

@@ -310,7 +310,9 @@ static void record_sender(struct machina_task *task, struct ipc_kmsg *kmsg)
 	kmsg->egid = cred->egid;
 	kmsg->rgid = cred->gid;
 	kmsg->sender_pid = get_pid(task_tgid(current));
-	kmsg->sender_sid = pid_nr(task_session(current));
+	rcu_read_lock();
+	kmsg->sender_session = get_pid(task_session(current));
+	rcu_read_unlock();
 	kmsg->pidversion = (u32)task->serial;
 }
 
@@ -573,33 +575,6 @@ out_free:
 	return mr;
 }
 
-static void fill_trailer(struct ipc_kmsg *kmsg, u32 size,
-			 struct mach_msg_trailer_max *t)
-{
-	struct user_namespace *ns = current_user_ns();
-
-	memset(t, 0, sizeof(*t));
-	t->msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
-	t->msgh_trailer_size = size;
-	t->msgh_seqno = kmsg->seqno;
-	t->msgh_context = kmsg->context;
-	if (kmsg->from_kernel) {
-		/* Darwin's kernel security token is {0, 1}; its audit token is zero. */
-		t->msgh_sender[1] = 1;
-		return;
-	}
-	t->msgh_sender[0] = from_kuid_munged(ns, kmsg->euid);
-	t->msgh_sender[1] = from_kgid_munged(ns, kmsg->egid);
-	t->msgh_audit[0] = from_kuid_munged(ns, kmsg->ruid);	/* auid */
-	t->msgh_audit[1] = from_kuid_munged(ns, kmsg->euid);
-	t->msgh_audit[2] = from_kgid_munged(ns, kmsg->egid);
-	t->msgh_audit[3] = from_kuid_munged(ns, kmsg->ruid);
-	t->msgh_audit[4] = from_kgid_munged(ns, kmsg->rgid);
-	t->msgh_audit[5] = pid_vnr(kmsg->sender_pid);
-	t->msgh_audit[6] = kmsg->sender_sid;
-	t->msgh_audit[7] = kmsg->pidversion;
-}
-
 /*
  * map_ool - place out-of-line bytes in the receiver's address space
  * Returns: the address (0 for an empty region) or a negative errno.
@@ -786,7 +761,7 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 	hdr.msgh_size = rsize;
 	hdr.msgh_remote_port = reply_name;
 	hdr.msgh_id = kmsg->id;
-	fill_trailer(kmsg, tsize, &trailer);
+	ipc_kmsg_fill_trailer(kmsg, kmsg->seqno, tsize, true, &trailer);
 
 	if (copy_to_user(u, &hdr, sizeof(hdr)))
 		goto fault;

@@ -1349,7 +1349,6 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 	port = receive_port(space, a->name, &kr);
 	if (!port)
 		goto out;
-	memset(&t, 0, sizeof(t));
 	spin_lock(&port->lock);
 	seqno = port->seqno;
 	want = a->seqno ? a->seqno : seqno;
@@ -1364,29 +1363,14 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 		a->seqno = seqno;
 		a->msg_size = found->size;
 		a->msg_id = found->id;
-		t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
-		t.msgh_seqno = seqno;
-		if (!found->from_kernel) {
-			struct user_namespace *ns = current_user_ns();
-
-			t.msgh_sender[0] = from_kuid_munged(ns, found->euid);
-			t.msgh_sender[1] = from_kgid_munged(ns, found->egid);
-			t.msgh_audit[0] = from_kuid_munged(ns, found->ruid);
-			t.msgh_audit[1] = t.msgh_sender[0];
-			t.msgh_audit[2] = t.msgh_sender[1];
-			t.msgh_audit[3] = from_kuid_munged(ns, found->ruid);
-			t.msgh_audit[4] = from_kgid_munged(ns, found->rgid);
-			t.msgh_audit[5] = pid_vnr(found->sender_pid);
-			t.msgh_audit[6] = found->sender_sid;
-			t.msgh_audit[7] = found->pidversion;
-		}
+		/* Up to the audit token only: the context stays private. */
+		ipc_kmsg_fill_trailer(found, seqno, tsize, false, &t);
 	}
 	spin_unlock(&port->lock);
 	if (!found) {
 		kr = KERN_FAILURE;
 		goto out;
 	}
-	t.msgh_trailer_size = tsize;
 	if (tsize && copy_to_user(u64_to_user_ptr(a->trailer), &t, tsize))
 		kr = -EFAULT;
 	a->trailer_size = tsize;
