@@ -293,7 +293,7 @@ TEST_F(host, clock_services_read_linux_clocks)
 	/* Wall time may be stepped: allow a second either side. */
 	EXPECT_LE(before, NS(t) + 1000000000ull);
 	EXPECT_LE(NS(t), after + 1000000000ull);
-	EXPECT_LT(1600000000u, t.tv_sec);
+	/* No absolute date: a VM without a real-time clock starts in 1970. */
 }
 
 TEST_F(host, clock_errors)
