@@ -79,12 +79,22 @@ void ipc_msg_right_destroy(struct ipc_msg_right *r)
 	ipc_port_drain_dying(&dying);
 }
 
+/*
+ * ipc_kmsg_alloc - a message of @size bytes (header + body)
+ * The memory holds, after the bookkeeping, room for the header (used by
+ * send to copy the whole message in at once and by receive to build the
+ * receiver's header), the body, and room for the largest trailer, so that a
+ * simple message reaches the receiver in one copy.
+ * Conditions: process context; may sleep.
+ * Returns: the message with its bookkeeping zeroed, or NULL.
+ */
 struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
 {
 	struct ipc_kmsg *kmsg;
 
 	/* Only the bookkeeping is zeroed; the body is always written in full. */
-	kmsg = kvmalloc(sizeof(*kmsg) + size, GFP_KERNEL_ACCOUNT);
+	kmsg = kvmalloc(sizeof(*kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE,
+			GFP_KERNEL_ACCOUNT);
 	if (!kmsg)
 		return NULL;
 	memset(kmsg, 0, sizeof(*kmsg));
@@ -190,34 +200,49 @@ void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 /*
  * ipc_kmsg_fill_trailer - the trailer a receiver (or a peek) of @kmsg gets
  * @seqno: the message's sequence number in its queue; @size: the trailer
- * size the receiver asked for; @with_context: include the port context
- * (a receive, not a peek).  Ids and pids are given in the caller's
- * namespaces.  The whole structure is written (zeroed beyond what applies),
- * so no kernel bytes leak whatever @size is.
+ * size the receiver asked for (at most MACH_MSG_TRAILER_MAX_SIZE);
+ * @with_context: include the port context (a receive, not a peek).  Ids and
+ * pids are given in the caller's namespaces.  Every field that starts within
+ * the first @size bytes is written (zero where it does not apply), so those
+ * bytes are all initialised; the caller copies out no more than @size bytes.
+ * Fields beyond them are left alone: the common small trailers cost no id
+ * translation.
  * Conditions: any context (a peek holds the port lock).
  */
 void ipc_kmsg_fill_trailer(const struct ipc_kmsg *kmsg, u32 seqno, u32 size,
 			   bool with_context, struct mach_msg_trailer_max *t)
 {
-	struct user_namespace *ns = current_user_ns();
+	struct user_namespace *ns;
 
-	memset(t, 0, sizeof(*t));
 	t->msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
 	t->msgh_trailer_size = size;
+	if (size <= offsetof(struct mach_msg_trailer_max, msgh_seqno))
+		return;
 	t->msgh_seqno = seqno;
-	if (with_context)
-		t->msgh_context = kmsg->context;
+	if (size <= offsetof(struct mach_msg_trailer_max, msgh_sender))
+		return;
+	if (size > offsetof(struct mach_msg_trailer_max, msgh_context)) {
+		t->msgh_context = with_context ? kmsg->context : 0;
+		t->msgh_ad = 0;
+		t->msgh_labels = 0;
+	}
 	if (kmsg->from_kernel) {
 		/* Darwin's kernel security token is {0, 1}; its audit token is zero. */
+		t->msgh_sender[0] = 0;
 		t->msgh_sender[1] = 1;
+		if (size > offsetof(struct mach_msg_trailer_max, msgh_audit))
+			memset(t->msgh_audit, 0, sizeof(t->msgh_audit));
 		return;
 	}
+	ns = current_user_ns();
 	t->msgh_sender[0] = from_kuid_munged(ns, kmsg->euid);
 	t->msgh_sender[1] = from_kgid_munged(ns, kmsg->egid);
+	if (size <= offsetof(struct mach_msg_trailer_max, msgh_audit))
+		return;
 	t->msgh_audit[0] = from_kuid_munged(ns, kmsg->ruid);	/* auid */
 	t->msgh_audit[1] = t->msgh_sender[0];
 	t->msgh_audit[2] = t->msgh_sender[1];
-	t->msgh_audit[3] = from_kuid_munged(ns, kmsg->ruid);
+	t->msgh_audit[3] = t->msgh_audit[0];
 	t->msgh_audit[4] = from_kgid_munged(ns, kmsg->rgid);
 	t->msgh_audit[5] = pid_vnr(kmsg->sender_pid);
 	t->msgh_audit[6] = pid_vnr(kmsg->sender_session);

@@ -79,6 +79,18 @@ long ipc_kmsg_live_count(void);
 extern unsigned int machina_max_msg_size;
 extern unsigned long machina_max_queued_bytes;
 
+/* The header room in front of the body (see ipc_kmsg_alloc()). */
+static inline struct mach_msg_header *ipc_kmsg_header(struct ipc_kmsg *kmsg)
+{
+	return (struct mach_msg_header *)(kmsg + 1);
+}
+
+/* The trailer room after the body (MACH_MSG_TRAILER_MAX_SIZE bytes). */
+static inline struct mach_msg_trailer_max *ipc_kmsg_trailer(struct ipc_kmsg *kmsg)
+{
+	return (struct mach_msg_trailer_max *)((u8 *)(kmsg + 1) + kmsg->size);
+}
+
 void ipc_kmsg_fill_trailer(const struct ipc_kmsg *kmsg, u32 seqno, u32 size,
 			   bool with_context, struct mach_msg_trailer_max *t);
 

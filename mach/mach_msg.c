@@ -423,6 +423,49 @@ static struct ipc_port *lookup_dest(struct ipc_space *space,
 }
 
 /*
+ * check_header - the checks of a sent header made before any name is looked
+ * at: only user bits, send-side dispositions, no local name without one
+ * Returns: MACH_MSG_SUCCESS with *rdisp and *ldisp set, or
+ * MACH_SEND_INVALID_HEADER.
+ */
+static int check_header(const struct mach_msg_header *hdr, u8 *rdisp, u8 *ldisp)
+{
+	if (hdr->msgh_bits & ~MACH_MSGH_BITS_USER)
+		return MACH_SEND_INVALID_HEADER;
+	*rdisp = MACH_MSGH_BITS_REMOTE(hdr->msgh_bits);
+	*ldisp = MACH_MSGH_BITS_LOCAL(hdr->msgh_bits);
+	if (!is_send_disposition(*rdisp) ||
+	    (*ldisp && !is_send_disposition(*ldisp)) ||
+	    (!*ldisp && hdr->msgh_local_port != MACH_PORT_NULL))
+		return MACH_SEND_INVALID_HEADER;
+	return MACH_MSG_SUCCESS;
+}
+
+/*
+ * send_early_error - the error of a send whose message could not be
+ * allocated or copied in as a whole
+ * The checks run in the order a send makes them: an unreadable header, then
+ * a bad header, then the sender's queued-bytes limit; @fallback when all of
+ * them pass.
+ * Conditions: process context, no locks held; may fault.
+ */
+static int send_early_error(struct machina_task *task, u64 uaddr, u32 send_size,
+			    int fallback)
+{
+	struct mach_msg_header hdr;
+	u8 rdisp, ldisp;
+
+	if (copy_from_user(&hdr, u64_to_user_ptr(uaddr), HDR_SIZE))
+		return MACH_SEND_INVALID_DATA;
+	if (check_header(&hdr, &rdisp, &ldisp))
+		return MACH_SEND_INVALID_HEADER;
+	if (!machina_task_charge(task, send_size))
+		return MACH_SEND_NO_BUFFER;
+	machina_task_uncharge(task, send_size);
+	return fallback;
+}
+
+/*
  * msg_send - the send half of mach_msg
  * Conditions: process context, no locks held; may sleep (MACH_SEND_TIMEOUT
  * bounds the wait for queue room).
@@ -447,35 +490,30 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 		return MACH_SEND_MSG_TOO_SMALL;
 	if (send_size > max(machina_max_msg_size, MACH_MSG_SIZE_RELIABLE))
 		return MACH_SEND_TOO_LARGE;
-	if (copy_from_user(&hdr, u64_to_user_ptr(uaddr), HDR_SIZE))
-		return MACH_SEND_INVALID_DATA;
-	if (hdr.msgh_bits & ~MACH_MSGH_BITS_USER)
-		return MACH_SEND_INVALID_HEADER;
-	rdisp = MACH_MSGH_BITS_REMOTE(hdr.msgh_bits);
-	ldisp = MACH_MSGH_BITS_LOCAL(hdr.msgh_bits);
-	/* Dispositions are checked before any name is looked at. */
-	if (!is_send_disposition(rdisp) ||
-	    (ldisp && !is_send_disposition(ldisp)) ||
-	    (!ldisp && hdr.msgh_local_port != MACH_PORT_NULL))
-		return MACH_SEND_INVALID_HEADER;
-
-	if (!machina_task_charge(task, send_size))
-		return MACH_SEND_NO_BUFFER;
+	/*
+	 * The whole message in one copy, into the header room in front of the
+	 * body; the rare failures are sorted out by send_early_error().
+	 */
 	kmsg = ipc_kmsg_alloc(send_size);
-	if (!kmsg) {
-		machina_task_uncharge(task, send_size);
-		return MACH_SEND_NO_BUFFER;
+	if (!kmsg)
+		return send_early_error(task, uaddr, send_size, MACH_SEND_NO_BUFFER);
+	if (copy_from_user(ipc_kmsg_header(kmsg), u64_to_user_ptr(uaddr), send_size)) {
+		mr = send_early_error(task, uaddr, send_size, MACH_SEND_INVALID_DATA);
+		goto out_free;
 	}
+	memcpy(&hdr, ipc_kmsg_header(kmsg), HDR_SIZE);
+	/* Dispositions are checked before any name is looked at. */
+	mr = check_header(&hdr, &rdisp, &ldisp);
+	if (mr)
+		goto out_free;
+	mr = MACH_SEND_NO_BUFFER;
+	if (!machina_task_charge(task, send_size))
+		goto out_free;
 	machina_task_get(task);
 	kmsg->charge_task = task;
 	kmsg->charge = send_size;
 	kmsg->id = hdr.msgh_id;
 	kmsg->bits = hdr.msgh_bits & MACH_MSGH_BITS_COMPLEX;
-	if (copy_from_user(kmsg->body, u64_to_user_ptr(uaddr + HDR_SIZE),
-			   send_size - HDR_SIZE)) {
-		mr = MACH_SEND_INVALID_DATA;
-		goto out_free;
-	}
 	record_sender(task, kmsg);
 	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
 		mr = parse_body(task, kmsg, &names);
@@ -761,11 +799,23 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 	hdr.msgh_size = rsize;
 	hdr.msgh_remote_port = reply_name;
 	hdr.msgh_id = kmsg->id;
-	ipc_kmsg_fill_trailer(kmsg, kmsg->seqno, tsize, true, &trailer);
 
+	if (!kmsg->ndesc) {
+		/*
+		 * Header, body and trailer are contiguous in the kmsg (the
+		 * body is as sent, rsize == size): one copy.
+		 */
+		memcpy(ipc_kmsg_header(kmsg), &hdr, HDR_SIZE);
+		ipc_kmsg_fill_trailer(kmsg, kmsg->seqno, tsize, true,
+				      ipc_kmsg_trailer(kmsg));
+		if (copy_to_user(u, ipc_kmsg_header(kmsg), kmsg->size + tsize))
+			goto fault;
+		goto out;
+	}
+	ipc_kmsg_fill_trailer(kmsg, kmsg->seqno, tsize, true, &trailer);
 	if (copy_to_user(u, &hdr, sizeof(hdr)))
 		goto fault;
-	if (kmsg->ndesc) {
+	{
 		/* count, rewritten descriptors, then the inline data after them */
 		u32 rest = kmsg->size - HDR_SIZE - 4 - sent_dbytes;
 
@@ -774,8 +824,6 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 		    copy_to_user(u + HDR_SIZE + 4 + dlen,
 				 kmsg->body + 4 + sent_dbytes, rest))
 			goto fault;
-	} else if (copy_to_user(u + HDR_SIZE, kmsg->body, kmsg->size - HDR_SIZE)) {
-		goto fault;
 	}
 	if (copy_to_user(u + rsize, &trailer, tsize))
 		goto fault;
