@@ -43,7 +43,8 @@ static void deadline_init(struct deadline *d, u32 option_flag, u32 option,
 			  u32 timeout_ms)
 {
 	d->forever = !(option & option_flag);
-	d->at = ktime_add_ms(ktime_get(), timeout_ms);
+	/* Most waits have no timeout: then the clock is not read at all. */
+	d->at = d->forever ? 0 : ktime_add_ms(ktime_get(), timeout_ms);
 }
 
 static bool deadline_passed(const struct deadline *d)
@@ -105,6 +106,25 @@ int ipc_mqueue_reserve(struct ipc_port *port, u32 option, u32 timeout_ms)
 		wake_up(&port->snd_wq);
 	spin_unlock(&port->lock);
 	return ret;
+}
+
+/*
+ * ipc_mqueue_try_reserve - hold a queue slot if one is free now
+ * Conditions: any context that may take port->lock (a sender calls it under
+ * its space lock); never sleeps.
+ * Returns: true with a slot held (as ipc_mqueue_reserve()); false if the
+ * queue is full or the port dead (ipc_mqueue_reserve() sorts those out).
+ */
+bool ipc_mqueue_try_reserve(struct ipc_port *port)
+{
+	bool ok;
+
+	spin_lock(&port->lock);
+	ok = port->active && ipc_port_has_room(port);
+	if (ok)
+		port->reserved++;
+	spin_unlock(&port->lock);
+	return ok;
 }
 
 void ipc_mqueue_unreserve(struct ipc_port *port)

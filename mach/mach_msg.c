@@ -386,6 +386,7 @@ static bool bypasses_qlimit(u8 disp, struct ipc_port *dest)
 
 /*
  * lookup_dest - the port the header's remote name and disposition reach
+ * Conditions: space->lock held.
  * Returns: a referenced port, or NULL (MACH_SEND_INVALID_DEST).
  */
 static struct ipc_port *lookup_dest(struct ipc_space *space,
@@ -410,7 +411,7 @@ static struct ipc_port *lookup_dest(struct ipc_space *space,
 	default:
 		return NULL;
 	}
-	mutex_lock(&space->lock);
+	lockdep_assert_held(&space->lock);
 	entry = space->active ? ipc_entry_lookup(space, name) : NULL;
 	if (entry && !(need == MACH_PORT_TYPE_RECEIVE) && ipc_right_check(space, entry))
 		entry = NULL;
@@ -418,7 +419,6 @@ static struct ipc_port *lookup_dest(struct ipc_space *space,
 		port = ipc_port_from_object(entry->object);
 		ipc_port_get(port);
 	}
-	mutex_unlock(&space->lock);
 	return port;
 }
 
@@ -521,19 +521,28 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 			goto out_free;
 	}
 
+	mutex_lock(&space->lock);
 	dest = lookup_dest(space, hdr.msgh_remote_port, rdisp);
 	if (!dest) {
+		mutex_unlock(&space->lock);
 		mr = MACH_SEND_INVALID_DEST;
 		goto out_free;
 	}
-	if (!bypasses_qlimit(rdisp, dest)) {
+	/*
+	 * A queue with room is reserved without letting go of the space; a
+	 * full one is waited for with no lock held, and everything is looked
+	 * at again afterwards (the copyin checks the name still reaches
+	 * @dest).
+	 */
+	if (!bypasses_qlimit(rdisp, dest) && !ipc_mqueue_try_reserve(dest)) {
+		mutex_unlock(&space->lock);
 		mr = ipc_mqueue_reserve(dest, option, timeout);
 		if (mr)
 			goto out_free;
-		reserved = true;
+		mutex_lock(&space->lock);
 	}
+	reserved = !bypasses_qlimit(rdisp, dest);
 
-	mutex_lock(&space->lock);
 	ipc_copyin_begin(&c, space);
 	mr = MACH_SEND_INVALID_DEST;
 	if (!space->active ||
