@@ -34,6 +34,7 @@ struct ipc_mqueue_rcv {
 	struct ipc_port *port;	/* where it was queued (a reference) */
 	u32 needed;		/* size the receiver would need */
 	u32 port_name;		/* with MACH_RCV_TOO_LARGE: the port's name */
+	bool requests;		/* the port had notification requests at dequeue */
 };
 
 int ipc_mqueue_receive(struct ipc_space *space, struct ipc_object *obj,

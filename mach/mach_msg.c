@@ -561,17 +561,20 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	 * receive right is (transitively) travelling inside its own queue:
 	 * such a loop could never be received or destroyed.
 	 */
-	{
+	if (kmsg->ndesc) {
 		struct loop_check lc = { .dest = dest };
 
 		walk_rights(kmsg, check_loop, &lc);
 		mr = MACH_SEND_INVALID_RIGHT;
 		if (lc.loop)
 			goto out_abort;
+		walk_rights(kmsg, apply_one, NULL);
+		walk_rights(kmsg, set_destination, dest);
+	} else {
+		/* The header carries send and send-once rights only. */
+		ipc_msg_right_apply(&kmsg->remote);
+		ipc_msg_right_apply(&kmsg->local);
 	}
-
-	walk_rights(kmsg, apply_one, NULL);
-	walk_rights(kmsg, set_destination, dest);
 	nranges = sender_ranges(kmsg, &ranges);
 
 	spin_lock(&dest->lock);
