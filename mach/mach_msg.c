@@ -385,41 +385,23 @@ static bool bypasses_qlimit(u8 disp, struct ipc_port *dest)
 }
 
 /*
- * lookup_dest - the port the header's remote name and disposition reach
- * Conditions: space->lock held.
- * Returns: a referenced port, or NULL (MACH_SEND_INVALID_DEST).
+ * copyin_dest - take the destination right the header names into
+ * kmsg->remote
+ * Conditions: space->lock held, between ipc_copyin_begin() and
+ * commit/abort.
+ * Returns: MACH_MSG_SUCCESS with a right to a port, or
+ * MACH_SEND_INVALID_DEST (no such right, a dead name, a null or dead
+ * name, an inactive space); kmsg->remote may then hold a right or a
+ * reference that the caller's abort drops.
  */
-static struct ipc_port *lookup_dest(struct ipc_space *space,
-				    mach_port_name_t name, u8 disp)
+static int copyin_dest(struct ipc_copyin *c, mach_port_name_t name, u8 disp,
+		       struct ipc_kmsg *kmsg)
 {
-	struct ipc_port *port = NULL;
-	struct ipc_entry *entry;
-	u32 need;
-
-	switch (disp) {
-	case MACH_MSG_TYPE_MAKE_SEND:
-	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-		need = MACH_PORT_TYPE_RECEIVE;
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND:
-	case MACH_MSG_TYPE_COPY_SEND:
-		need = MACH_PORT_TYPE_SEND;
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-		need = MACH_PORT_TYPE_SEND_ONCE;
-		break;
-	default:
-		return NULL;
-	}
-	lockdep_assert_held(&space->lock);
-	entry = space->active ? ipc_entry_lookup(space, name) : NULL;
-	if (entry && !(need == MACH_PORT_TYPE_RECEIVE) && ipc_right_check(space, entry))
-		entry = NULL;
-	if (entry && (entry->type & need)) {
-		port = ipc_port_from_object(entry->object);
-		ipc_port_get(port);
-	}
-	return port;
+	if (!c->space->active ||
+	    ipc_copyin_right(c, name, disp, &kmsg->remote) ||
+	    !IPC_OBJECT_REAL(kmsg->remote.obj))
+		return MACH_SEND_INVALID_DEST;
+	return MACH_MSG_SUCCESS;
 }
 
 /*
@@ -522,33 +504,36 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	}
 
 	mutex_lock(&space->lock);
-	dest = lookup_dest(space, hdr.msgh_remote_port, rdisp);
-	if (!dest) {
-		mutex_unlock(&space->lock);
-		mr = MACH_SEND_INVALID_DEST;
-		goto out_free;
-	}
+	ipc_copyin_begin(&c, space);
+	mr = copyin_dest(&c, hdr.msgh_remote_port, rdisp, kmsg);
+	if (mr)
+		goto out_abort;
+	dest = port_of(kmsg->remote.obj);
+	ipc_port_get(dest);	/* ours: the message may be freed once queued */
 	/*
-	 * A queue with room is reserved without letting go of the space; a
-	 * full one is waited for with no lock held, and everything is looked
-	 * at again afterwards (the copyin checks the name still reaches
-	 * @dest).
+	 * A queue with room is reserved without letting go of the space.  A
+	 * full one is waited for with no lock held: the destination right is
+	 * put back first and taken again afterwards, and the name must still
+	 * reach the same port.
 	 */
 	if (!bypasses_qlimit(rdisp, dest) && !ipc_mqueue_try_reserve(dest)) {
+		ipc_copyin_abort(&c);
+		drop_uncounted(&kmsg->remote, NULL);
+		ipc_copyin_end(&c);
 		mutex_unlock(&space->lock);
 		mr = ipc_mqueue_reserve(dest, option, timeout);
 		if (mr)
 			goto out_free;
+		reserved = true;
 		mutex_lock(&space->lock);
+		ipc_copyin_begin(&c, space);
+		mr = copyin_dest(&c, hdr.msgh_remote_port, rdisp, kmsg);
+		if (!mr && kmsg->remote.obj != &dest->obj)
+			mr = MACH_SEND_INVALID_DEST;
+		if (mr)
+			goto out_abort;
 	}
 	reserved = !bypasses_qlimit(rdisp, dest);
-
-	ipc_copyin_begin(&c, space);
-	mr = MACH_SEND_INVALID_DEST;
-	if (!space->active ||
-	    ipc_copyin_right(&c, hdr.msgh_remote_port, rdisp, &kmsg->remote) ||
-	    kmsg->remote.obj != &dest->obj)
-		goto out_abort;
 	mr = MACH_SEND_INVALID_REPLY;
 	if (hdr.msgh_local_port != MACH_PORT_NULL &&
 	    ipc_copyin_right(&c, hdr.msgh_local_port, ldisp, &kmsg->local))
