@@ -5,6 +5,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/user_namespace.h>
@@ -80,6 +81,24 @@ void ipc_msg_right_destroy(struct ipc_msg_right *r)
 }
 
 /*
+ * Small messages all take one allocation size, and each CPU keeps the last
+ * small one freed on it for the next send there: an RPC (one request and one
+ * reply in flight) then allocates nothing.  The allocation stays charged to
+ * the memory cgroup of the task that first made it, so at most one small
+ * kmsg per CPU is used by another cgroup than the one it is charged to.
+ * The parked kmsg holds nothing but memory (ipc_kmsg_free() has released
+ * everything else); its stale bytes are never copied out, because every
+ * message overwrites header, body and the trailer bytes it delivers.
+ */
+#define KMSG_SMALL_ALLOC	512
+#define KMSG_SMALL_SIZE		(KMSG_SMALL_ALLOC - sizeof(struct ipc_kmsg) - \
+				 MACH_MSG_TRAILER_MAX_SIZE)
+/* A header and 256 bytes of body, as the common MIG requests and replies. */
+static_assert(KMSG_SMALL_SIZE >= sizeof(struct mach_msg_header) + 256);
+
+static DEFINE_PER_CPU(struct ipc_kmsg *, kmsg_parked);
+
+/*
  * ipc_kmsg_alloc - a message of @size bytes (header + body)
  * The memory holds, after the bookkeeping, room for the header (used by
  * send to copy the whole message in at once and by receive to build the
@@ -90,16 +109,22 @@ void ipc_msg_right_destroy(struct ipc_msg_right *r)
  */
 struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
 {
-	struct ipc_kmsg *kmsg;
+	struct ipc_kmsg *kmsg = NULL;
+	bool small = size <= KMSG_SMALL_SIZE;
 
 	/* Only the bookkeeping is zeroed; the body is always written in full. */
-	kmsg = kvmalloc(sizeof(*kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE,
-			GFP_KERNEL_ACCOUNT);
+	if (small)
+		kmsg = this_cpu_xchg(kmsg_parked, NULL);
+	if (!kmsg)
+		kmsg = kvmalloc(small ? KMSG_SMALL_ALLOC :
+				sizeof(*kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE,
+				GFP_KERNEL_ACCOUNT);
 	if (!kmsg)
 		return NULL;
 	memset(kmsg, 0, sizeof(*kmsg));
 	INIT_LIST_HEAD(&kmsg->link);
 	kmsg->size = size;
+	kmsg->small = small;
 	kmsg->body = (u8 *)(kmsg + 1) + sizeof(struct mach_msg_header);
 	atomic_long_inc(&live_kmsgs);
 	return kmsg;
@@ -122,7 +147,21 @@ void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 	put_pid(kmsg->sender_pid);
 	put_pid(kmsg->sender_session);
 	atomic_long_dec(&live_kmsgs);
+	if (kmsg->small && !this_cpu_cmpxchg(kmsg_parked, NULL, kmsg))
+		return;
 	kvfree(kmsg);
+}
+
+/*
+ * ipc_kmsg_cache_drain - free the small kmsgs parked on the CPUs
+ * Conditions: module unload, after every task, port and message is gone.
+ */
+void ipc_kmsg_cache_drain(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		kvfree(xchg(per_cpu_ptr(&kmsg_parked, cpu), NULL));
 }
 
 /*

@@ -53,6 +53,8 @@ struct ipc_kmsg {
 	struct ipc_kmsg_desc *desc;
 	u8 *body;			/* size - 24 bytes after the header */
 
+	bool small;			/* a small-size allocation (ipc_kmsg.c) */
+
 	/* Trailer facts about the sender, taken at send time. */
 	bool from_kernel;
 	kuid_t euid, ruid;
@@ -72,6 +74,7 @@ struct ipc_kmsg *ipc_kmsg_alloc(u32 size);
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
 void ipc_kmsg_destroy_into(struct ipc_kmsg *kmsg, struct list_head *dying);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
+void ipc_kmsg_cache_drain(void);
 void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg);
 void ipc_kmsg_set_sender_kernel(struct ipc_kmsg *kmsg);
 long ipc_kmsg_live_count(void);
