@@ -5,6 +5,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/module.h>
+#include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -81,22 +82,35 @@ void ipc_msg_right_destroy(struct ipc_msg_right *r)
 }
 
 /*
- * Small messages all take one allocation size, and each CPU keeps the last
- * small one freed on it for the next send there: an RPC (one request and one
- * reply in flight) then allocates nothing.  The allocation stays charged to
- * the memory cgroup of the task that first made it, so at most one small
- * kmsg per CPU is used by another cgroup than the one it is charged to.
- * The parked kmsg holds nothing but memory (ipc_kmsg_free() has released
- * everything else); its stale bytes are never copied out, because every
- * message overwrites header, body and the trailer bytes it delivers.
+ * Each CPU keeps the last kmsg freed on it for the next send there, so an
+ * RPC (one request and one reply in flight) allocates nothing.  A kmsg is
+ * allocated in whole size classes (at least 512 bytes, then the powers of
+ * two kmalloc uses anyway, up to KMSG_PARK_MAX) and reused only for a
+ * message of its own class, so reuse never holds more memory than a fresh
+ * allocation would.  The allocation stays charged to the memory cgroup of
+ * the task that first made it: at most one parked kmsg per CPU is used by
+ * another cgroup than the one it is charged to.  A parked kmsg holds
+ * nothing but memory (ipc_kmsg_free() has released everything else); its
+ * stale bytes are never copied out, because every message overwrites its
+ * header, its body and the trailer bytes it delivers.
  */
-#define KMSG_SMALL_ALLOC	512
-#define KMSG_SMALL_SIZE		(KMSG_SMALL_ALLOC - sizeof(struct ipc_kmsg) - \
-				 MACH_MSG_TRAILER_MAX_SIZE)
-/* A header and 256 bytes of body, as the common MIG requests and replies. */
-static_assert(KMSG_SMALL_SIZE >= sizeof(struct mach_msg_header) + 256);
+#define KMSG_CLASS_MIN		512
+#define KMSG_PARK_MAX		8192
+/* A header and 256 bytes of body, as the common MIG messages, in the least. */
+static_assert(KMSG_CLASS_MIN >= sizeof(struct ipc_kmsg) + sizeof(struct mach_msg_header) +
+	      256 + MACH_MSG_TRAILER_MAX_SIZE);
 
 static DEFINE_PER_CPU(struct ipc_kmsg *, kmsg_parked);
+
+/* The allocation size class of @bytes, or 0 for one that is never parked. */
+static u32 kmsg_class(size_t bytes)
+{
+	if (bytes <= KMSG_CLASS_MIN)
+		return KMSG_CLASS_MIN;
+	if (bytes <= KMSG_PARK_MAX)
+		return roundup_pow_of_two(bytes);
+	return 0;
+}
 
 /*
  * ipc_kmsg_alloc - a message of @size bytes (header + body)
@@ -109,22 +123,28 @@ static DEFINE_PER_CPU(struct ipc_kmsg *, kmsg_parked);
  */
 struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
 {
+	size_t bytes = sizeof(struct ipc_kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE;
+	u32 cls = kmsg_class(bytes);
 	struct ipc_kmsg *kmsg = NULL;
-	bool small = size <= KMSG_SMALL_SIZE;
 
-	/* Only the bookkeeping is zeroed; the body is always written in full. */
-	if (small)
+	if (cls) {
 		kmsg = this_cpu_xchg(kmsg_parked, NULL);
+		/* Another class: leave it parked (or free it if the slot refilled). */
+		if (kmsg && kmsg->alloc_class != cls) {
+			if (this_cpu_cmpxchg(kmsg_parked, NULL, kmsg))
+				kvfree(kmsg);
+			kmsg = NULL;
+		}
+	}
+	/* Only the bookkeeping is zeroed; the body is always written in full. */
 	if (!kmsg)
-		kmsg = kvmalloc(small ? KMSG_SMALL_ALLOC :
-				sizeof(*kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE,
-				GFP_KERNEL_ACCOUNT);
+		kmsg = kvmalloc(cls ? cls : bytes, GFP_KERNEL_ACCOUNT);
 	if (!kmsg)
 		return NULL;
 	memset(kmsg, 0, sizeof(*kmsg));
 	INIT_LIST_HEAD(&kmsg->link);
 	kmsg->size = size;
-	kmsg->small = small;
+	kmsg->alloc_class = cls;
 	kmsg->body = (u8 *)(kmsg + 1) + sizeof(struct mach_msg_header);
 	atomic_long_inc(&live_kmsgs);
 	return kmsg;
@@ -147,7 +167,7 @@ void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 	put_pid(kmsg->sender_pid);
 	put_pid(kmsg->sender_session);
 	atomic_long_dec(&live_kmsgs);
-	if (kmsg->small && !this_cpu_cmpxchg(kmsg_parked, NULL, kmsg))
+	if (kmsg->alloc_class && !this_cpu_cmpxchg(kmsg_parked, NULL, kmsg))
 		return;
 	kvfree(kmsg);
 }

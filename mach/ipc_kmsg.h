@@ -53,7 +53,7 @@ struct ipc_kmsg {
 	struct ipc_kmsg_desc *desc;
 	u8 *body;			/* size - 24 bytes after the header */
 
-	bool small;			/* a small-size allocation (ipc_kmsg.c) */
+	u32 alloc_class;		/* allocation size class, 0: not parked (ipc_kmsg.c) */
 
 	/* Trailer facts about the sender, taken at send time. */
 	bool from_kernel;
