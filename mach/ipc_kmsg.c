@@ -5,6 +5,8 @@
  */
 #include <linux/atomic.h>
 #include <linux/module.h>
+#include <linux/log2.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/user_namespace.h>
@@ -79,17 +81,70 @@ void ipc_msg_right_destroy(struct ipc_msg_right *r)
 	ipc_port_drain_dying(&dying);
 }
 
+/*
+ * Each CPU keeps the last kmsg freed on it for the next send there, so an
+ * RPC (one request and one reply in flight) allocates nothing.  A kmsg is
+ * allocated in whole size classes (at least 512 bytes, then the powers of
+ * two kmalloc uses anyway, up to KMSG_PARK_MAX) and reused only for a
+ * message of its own class, so reuse never holds more memory than a fresh
+ * allocation would.  The allocation stays charged to the memory cgroup of
+ * the task that first made it: at most one parked kmsg per CPU is used by
+ * another cgroup than the one it is charged to.  A parked kmsg holds
+ * nothing but memory (ipc_kmsg_free() has released everything else); its
+ * stale bytes are never copied out, because every message overwrites its
+ * header, its body and the trailer bytes it delivers.
+ */
+#define KMSG_CLASS_MIN		512
+#define KMSG_PARK_MAX		8192
+/* A header and 256 bytes of body, as the common MIG messages, in the least. */
+static_assert(KMSG_CLASS_MIN >= sizeof(struct ipc_kmsg) + sizeof(struct mach_msg_header) +
+	      256 + MACH_MSG_TRAILER_MAX_SIZE);
+
+static DEFINE_PER_CPU(struct ipc_kmsg *, kmsg_parked);
+
+/* The allocation size class of @bytes, or 0 for one that is never parked. */
+static u32 kmsg_class(size_t bytes)
+{
+	if (bytes <= KMSG_CLASS_MIN)
+		return KMSG_CLASS_MIN;
+	if (bytes <= KMSG_PARK_MAX)
+		return roundup_pow_of_two(bytes);
+	return 0;
+}
+
+/*
+ * ipc_kmsg_alloc - a message of @size bytes (header + body)
+ * The memory holds, after the bookkeeping, room for the header (used by
+ * send to copy the whole message in at once and by receive to build the
+ * receiver's header), the body, and room for the largest trailer, so that a
+ * simple message reaches the receiver in one copy.
+ * Conditions: process context; may sleep.
+ * Returns: the message with its bookkeeping zeroed, or NULL.
+ */
 struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
 {
-	struct ipc_kmsg *kmsg;
+	size_t bytes = sizeof(struct ipc_kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE;
+	u32 cls = kmsg_class(bytes);
+	struct ipc_kmsg *kmsg = NULL;
 
+	if (cls) {
+		kmsg = this_cpu_xchg(kmsg_parked, NULL);
+		/* Another class: leave it parked (or free it if the slot refilled). */
+		if (kmsg && kmsg->alloc_class != cls) {
+			if (this_cpu_cmpxchg(kmsg_parked, NULL, kmsg))
+				kvfree(kmsg);
+			kmsg = NULL;
+		}
+	}
 	/* Only the bookkeeping is zeroed; the body is always written in full. */
-	kmsg = kvmalloc(sizeof(*kmsg) + size, GFP_KERNEL_ACCOUNT);
+	if (!kmsg)
+		kmsg = kvmalloc(cls ? cls : bytes, GFP_KERNEL_ACCOUNT);
 	if (!kmsg)
 		return NULL;
 	memset(kmsg, 0, sizeof(*kmsg));
 	INIT_LIST_HEAD(&kmsg->link);
 	kmsg->size = size;
+	kmsg->alloc_class = cls;
 	kmsg->body = (u8 *)(kmsg + 1) + sizeof(struct mach_msg_header);
 	atomic_long_inc(&live_kmsgs);
 	return kmsg;
@@ -112,7 +167,21 @@ void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 	put_pid(kmsg->sender_pid);
 	put_pid(kmsg->sender_session);
 	atomic_long_dec(&live_kmsgs);
+	if (kmsg->alloc_class && !this_cpu_cmpxchg(kmsg_parked, NULL, kmsg))
+		return;
 	kvfree(kmsg);
+}
+
+/*
+ * ipc_kmsg_cache_drain - free the small kmsgs parked on the CPUs
+ * Conditions: module unload, after every task, port and message is gone.
+ */
+void ipc_kmsg_cache_drain(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		kvfree(xchg(per_cpu_ptr(&kmsg_parked, cpu), NULL));
 }
 
 /*
@@ -190,34 +259,49 @@ void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 /*
  * ipc_kmsg_fill_trailer - the trailer a receiver (or a peek) of @kmsg gets
  * @seqno: the message's sequence number in its queue; @size: the trailer
- * size the receiver asked for; @with_context: include the port context
- * (a receive, not a peek).  Ids and pids are given in the caller's
- * namespaces.  The whole structure is written (zeroed beyond what applies),
- * so no kernel bytes leak whatever @size is.
+ * size the receiver asked for (at most MACH_MSG_TRAILER_MAX_SIZE);
+ * @with_context: include the port context (a receive, not a peek).  Ids and
+ * pids are given in the caller's namespaces.  Every field that starts within
+ * the first @size bytes is written (zero where it does not apply), so those
+ * bytes are all initialised; the caller copies out no more than @size bytes.
+ * Fields beyond them are left alone: the common small trailers cost no id
+ * translation.
  * Conditions: any context (a peek holds the port lock).
  */
 void ipc_kmsg_fill_trailer(const struct ipc_kmsg *kmsg, u32 seqno, u32 size,
 			   bool with_context, struct mach_msg_trailer_max *t)
 {
-	struct user_namespace *ns = current_user_ns();
+	struct user_namespace *ns;
 
-	memset(t, 0, sizeof(*t));
 	t->msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
 	t->msgh_trailer_size = size;
+	if (size <= offsetof(struct mach_msg_trailer_max, msgh_seqno))
+		return;
 	t->msgh_seqno = seqno;
-	if (with_context)
-		t->msgh_context = kmsg->context;
+	if (size <= offsetof(struct mach_msg_trailer_max, msgh_sender))
+		return;
+	if (size > offsetof(struct mach_msg_trailer_max, msgh_context)) {
+		t->msgh_context = with_context ? kmsg->context : 0;
+		t->msgh_ad = 0;
+		t->msgh_labels = 0;
+	}
 	if (kmsg->from_kernel) {
 		/* Darwin's kernel security token is {0, 1}; its audit token is zero. */
+		t->msgh_sender[0] = 0;
 		t->msgh_sender[1] = 1;
+		if (size > offsetof(struct mach_msg_trailer_max, msgh_audit))
+			memset(t->msgh_audit, 0, sizeof(t->msgh_audit));
 		return;
 	}
+	ns = current_user_ns();
 	t->msgh_sender[0] = from_kuid_munged(ns, kmsg->euid);
 	t->msgh_sender[1] = from_kgid_munged(ns, kmsg->egid);
+	if (size <= offsetof(struct mach_msg_trailer_max, msgh_audit))
+		return;
 	t->msgh_audit[0] = from_kuid_munged(ns, kmsg->ruid);	/* auid */
 	t->msgh_audit[1] = t->msgh_sender[0];
 	t->msgh_audit[2] = t->msgh_sender[1];
-	t->msgh_audit[3] = from_kuid_munged(ns, kmsg->ruid);
+	t->msgh_audit[3] = t->msgh_audit[0];
 	t->msgh_audit[4] = from_kgid_munged(ns, kmsg->rgid);
 	t->msgh_audit[5] = pid_vnr(kmsg->sender_pid);
 	t->msgh_audit[6] = pid_vnr(kmsg->sender_session);

@@ -53,6 +53,8 @@ struct ipc_kmsg {
 	struct ipc_kmsg_desc *desc;
 	u8 *body;			/* size - 24 bytes after the header */
 
+	u32 alloc_class;		/* allocation size class, 0: not parked (ipc_kmsg.c) */
+
 	/* Trailer facts about the sender, taken at send time. */
 	bool from_kernel;
 	kuid_t euid, ruid;
@@ -72,12 +74,25 @@ struct ipc_kmsg *ipc_kmsg_alloc(u32 size);
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
 void ipc_kmsg_destroy_into(struct ipc_kmsg *kmsg, struct list_head *dying);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
+void ipc_kmsg_cache_drain(void);
 void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg);
 void ipc_kmsg_set_sender_kernel(struct ipc_kmsg *kmsg);
 long ipc_kmsg_live_count(void);
 
 extern unsigned int machina_max_msg_size;
 extern unsigned long machina_max_queued_bytes;
+
+/* The header room in front of the body (see ipc_kmsg_alloc()). */
+static inline struct mach_msg_header *ipc_kmsg_header(struct ipc_kmsg *kmsg)
+{
+	return (struct mach_msg_header *)(kmsg + 1);
+}
+
+/* The trailer room after the body (MACH_MSG_TRAILER_MAX_SIZE bytes). */
+static inline struct mach_msg_trailer_max *ipc_kmsg_trailer(struct ipc_kmsg *kmsg)
+{
+	return (struct mach_msg_trailer_max *)((u8 *)(kmsg + 1) + kmsg->size);
+}
 
 void ipc_kmsg_fill_trailer(const struct ipc_kmsg *kmsg, u32 seqno, u32 size,
 			   bool with_context, struct mach_msg_trailer_max *t);

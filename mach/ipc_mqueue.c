@@ -43,7 +43,8 @@ static void deadline_init(struct deadline *d, u32 option_flag, u32 option,
 			  u32 timeout_ms)
 {
 	d->forever = !(option & option_flag);
-	d->at = ktime_add_ms(ktime_get(), timeout_ms);
+	/* Most waits have no timeout: then the clock is not read at all. */
+	d->at = d->forever ? 0 : ktime_add_ms(ktime_get(), timeout_ms);
 }
 
 static bool deadline_passed(const struct deadline *d)
@@ -105,6 +106,25 @@ int ipc_mqueue_reserve(struct ipc_port *port, u32 option, u32 timeout_ms)
 		wake_up(&port->snd_wq);
 	spin_unlock(&port->lock);
 	return ret;
+}
+
+/*
+ * ipc_mqueue_try_reserve - hold a queue slot if one is free now
+ * Conditions: any context that may take port->lock (a sender calls it under
+ * its space lock); never sleeps.
+ * Returns: true with a slot held (as ipc_mqueue_reserve()); false if the
+ * queue is full or the port dead (ipc_mqueue_reserve() sorts those out).
+ */
+bool ipc_mqueue_try_reserve(struct ipc_port *port)
+{
+	bool ok;
+
+	spin_lock(&port->lock);
+	ok = port->active && ipc_port_has_room(port);
+	if (ok)
+		port->reserved++;
+	spin_unlock(&port->lock);
+	return ok;
 }
 
 void ipc_mqueue_unreserve(struct ipc_port *port)
@@ -190,20 +210,24 @@ static int try_dequeue(struct ipc_port *port, struct ipc_mqueue_rcv *rcv)
 	kmsg->seqno = port->seqno++;
 	kmsg->context = port->context;
 	rcv->kmsg = kmsg;
+	rcv->requests = !list_empty(&port->requests);
 	return needed > rcv->rcv_size ? MACH_RCV_TOO_LARGE : 1;
 }
 
-static void after_dequeue(struct ipc_port *port)
+/*
+ * after_dequeue - let blocked senders and armed send-possible requests know
+ * the queue has room
+ * @requests: the port had requests when the message was taken (under the
+ * same port->lock hold); a request armed after that finds the room itself
+ * at the next dequeue, as if it had come after this one.
+ * Conditions: process context, no locks held.
+ */
+static void after_dequeue(struct ipc_port *port, bool requests)
 {
-	bool sp;
-
 	/* Most queues never have a blocked sender: skip the wake-up then. */
 	if (wq_has_sleeper(&port->snd_wq))
 		wake_up(&port->snd_wq);
-	spin_lock(&port->lock);
-	sp = !list_empty(&port->requests);
-	spin_unlock(&port->lock);
-	if (sp)
+	if (requests)
 		fire_send_possible(port);
 }
 
@@ -247,7 +271,7 @@ static int receive_port(struct ipc_space *space, struct ipc_port *port,
 	if (rcv->kmsg) {
 		ipc_port_get(port);
 		rcv->port = port;
-		after_dequeue(port);
+		after_dequeue(port, rcv->requests);
 	}
 	return ret;
 }
@@ -309,7 +333,7 @@ static int receive_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv,
 	if (!rcv->kmsg && ret != MACH_RCV_PORT_DIED)
 		wake_up(&pset->wq);
 	if (rcv->kmsg)
-		after_dequeue(rcv->port);
+		after_dequeue(rcv->port, rcv->requests);
 	return ret;
 }
 
@@ -330,6 +354,7 @@ int ipc_mqueue_receive(struct ipc_space *space, struct ipc_object *obj,
 	deadline_init(&dl, MACH_RCV_TIMEOUT, rcv->option, rcv->timeout_ms);
 	rcv->kmsg = NULL;
 	rcv->port = NULL;
+	rcv->requests = false;
 	if (ipc_object_is_port(obj))
 		ret = receive_port(space, ipc_port_from_object(obj), rcv, &dl);
 	else

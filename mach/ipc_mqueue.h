@@ -20,6 +20,7 @@ struct ipc_space;
 
 void ipc_mqueue_enqueue_locked(struct ipc_port *port, struct ipc_kmsg *kmsg);
 int ipc_mqueue_reserve(struct ipc_port *port, u32 option, u32 timeout_ms);
+bool ipc_mqueue_try_reserve(struct ipc_port *port);
 void ipc_mqueue_unreserve(struct ipc_port *port);
 
 struct ipc_mqueue_rcv {
@@ -33,6 +34,7 @@ struct ipc_mqueue_rcv {
 	struct ipc_port *port;	/* where it was queued (a reference) */
 	u32 needed;		/* size the receiver would need */
 	u32 port_name;		/* with MACH_RCV_TOO_LARGE: the port's name */
+	bool requests;		/* the port had notification requests at dequeue */
 };
 
 int ipc_mqueue_receive(struct ipc_space *space, struct ipc_object *obj,

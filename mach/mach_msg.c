@@ -385,41 +385,66 @@ static bool bypasses_qlimit(u8 disp, struct ipc_port *dest)
 }
 
 /*
- * lookup_dest - the port the header's remote name and disposition reach
- * Returns: a referenced port, or NULL (MACH_SEND_INVALID_DEST).
+ * copyin_dest - take the destination right the header names into
+ * kmsg->remote
+ * Conditions: space->lock held, between ipc_copyin_begin() and
+ * commit/abort.
+ * Returns: MACH_MSG_SUCCESS with a right to a port, or
+ * MACH_SEND_INVALID_DEST (no such right, a dead name, a null or dead
+ * name, an inactive space); kmsg->remote may then hold a right or a
+ * reference that the caller's abort drops.
  */
-static struct ipc_port *lookup_dest(struct ipc_space *space,
-				    mach_port_name_t name, u8 disp)
+static int copyin_dest(struct ipc_copyin *c, mach_port_name_t name, u8 disp,
+		       struct ipc_kmsg *kmsg)
 {
-	struct ipc_port *port = NULL;
-	struct ipc_entry *entry;
-	u32 need;
+	if (!c->space->active ||
+	    ipc_copyin_right(c, name, disp, &kmsg->remote) ||
+	    !IPC_OBJECT_REAL(kmsg->remote.obj))
+		return MACH_SEND_INVALID_DEST;
+	return MACH_MSG_SUCCESS;
+}
 
-	switch (disp) {
-	case MACH_MSG_TYPE_MAKE_SEND:
-	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
-		need = MACH_PORT_TYPE_RECEIVE;
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND:
-	case MACH_MSG_TYPE_COPY_SEND:
-		need = MACH_PORT_TYPE_SEND;
-		break;
-	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
-		need = MACH_PORT_TYPE_SEND_ONCE;
-		break;
-	default:
-		return NULL;
-	}
-	mutex_lock(&space->lock);
-	entry = space->active ? ipc_entry_lookup(space, name) : NULL;
-	if (entry && !(need == MACH_PORT_TYPE_RECEIVE) && ipc_right_check(space, entry))
-		entry = NULL;
-	if (entry && (entry->type & need)) {
-		port = ipc_port_from_object(entry->object);
-		ipc_port_get(port);
-	}
-	mutex_unlock(&space->lock);
-	return port;
+/*
+ * check_header - the checks of a sent header made before any name is looked
+ * at: only user bits, send-side dispositions, no local name without one
+ * Returns: MACH_MSG_SUCCESS with *rdisp and *ldisp set, or
+ * MACH_SEND_INVALID_HEADER.
+ */
+static int check_header(const struct mach_msg_header *hdr, u8 *rdisp, u8 *ldisp)
+{
+	if (hdr->msgh_bits & ~MACH_MSGH_BITS_USER)
+		return MACH_SEND_INVALID_HEADER;
+	*rdisp = MACH_MSGH_BITS_REMOTE(hdr->msgh_bits);
+	*ldisp = MACH_MSGH_BITS_LOCAL(hdr->msgh_bits);
+	if (!is_send_disposition(*rdisp) ||
+	    (*ldisp && !is_send_disposition(*ldisp)) ||
+	    (!*ldisp && hdr->msgh_local_port != MACH_PORT_NULL))
+		return MACH_SEND_INVALID_HEADER;
+	return MACH_MSG_SUCCESS;
+}
+
+/*
+ * send_early_error - the error of a send whose message could not be
+ * allocated or copied in as a whole
+ * The checks run in the order a send makes them: an unreadable header, then
+ * a bad header, then the sender's queued-bytes limit; @fallback when all of
+ * them pass.
+ * Conditions: process context, no locks held; may fault.
+ */
+static int send_early_error(struct machina_task *task, u64 uaddr, u32 send_size,
+			    int fallback)
+{
+	struct mach_msg_header hdr;
+	u8 rdisp, ldisp;
+
+	if (copy_from_user(&hdr, u64_to_user_ptr(uaddr), HDR_SIZE))
+		return MACH_SEND_INVALID_DATA;
+	if (check_header(&hdr, &rdisp, &ldisp))
+		return MACH_SEND_INVALID_HEADER;
+	if (!machina_task_charge(task, send_size))
+		return MACH_SEND_NO_BUFFER;
+	machina_task_uncharge(task, send_size);
+	return fallback;
 }
 
 /*
@@ -447,35 +472,30 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 		return MACH_SEND_MSG_TOO_SMALL;
 	if (send_size > max(machina_max_msg_size, MACH_MSG_SIZE_RELIABLE))
 		return MACH_SEND_TOO_LARGE;
-	if (copy_from_user(&hdr, u64_to_user_ptr(uaddr), HDR_SIZE))
-		return MACH_SEND_INVALID_DATA;
-	if (hdr.msgh_bits & ~MACH_MSGH_BITS_USER)
-		return MACH_SEND_INVALID_HEADER;
-	rdisp = MACH_MSGH_BITS_REMOTE(hdr.msgh_bits);
-	ldisp = MACH_MSGH_BITS_LOCAL(hdr.msgh_bits);
-	/* Dispositions are checked before any name is looked at. */
-	if (!is_send_disposition(rdisp) ||
-	    (ldisp && !is_send_disposition(ldisp)) ||
-	    (!ldisp && hdr.msgh_local_port != MACH_PORT_NULL))
-		return MACH_SEND_INVALID_HEADER;
-
-	if (!machina_task_charge(task, send_size))
-		return MACH_SEND_NO_BUFFER;
+	/*
+	 * The whole message in one copy, into the header room in front of the
+	 * body; the rare failures are sorted out by send_early_error().
+	 */
 	kmsg = ipc_kmsg_alloc(send_size);
-	if (!kmsg) {
-		machina_task_uncharge(task, send_size);
-		return MACH_SEND_NO_BUFFER;
+	if (!kmsg)
+		return send_early_error(task, uaddr, send_size, MACH_SEND_NO_BUFFER);
+	if (copy_from_user(ipc_kmsg_header(kmsg), u64_to_user_ptr(uaddr), send_size)) {
+		mr = send_early_error(task, uaddr, send_size, MACH_SEND_INVALID_DATA);
+		goto out_free;
 	}
+	memcpy(&hdr, ipc_kmsg_header(kmsg), HDR_SIZE);
+	/* Dispositions are checked before any name is looked at. */
+	mr = check_header(&hdr, &rdisp, &ldisp);
+	if (mr)
+		goto out_free;
+	mr = MACH_SEND_NO_BUFFER;
+	if (!machina_task_charge(task, send_size))
+		goto out_free;
 	machina_task_get(task);
 	kmsg->charge_task = task;
 	kmsg->charge = send_size;
 	kmsg->id = hdr.msgh_id;
 	kmsg->bits = hdr.msgh_bits & MACH_MSGH_BITS_COMPLEX;
-	if (copy_from_user(kmsg->body, u64_to_user_ptr(uaddr + HDR_SIZE),
-			   send_size - HDR_SIZE)) {
-		mr = MACH_SEND_INVALID_DATA;
-		goto out_free;
-	}
 	record_sender(task, kmsg);
 	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
 		mr = parse_body(task, kmsg, &names);
@@ -483,25 +503,37 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 			goto out_free;
 	}
 
-	dest = lookup_dest(space, hdr.msgh_remote_port, rdisp);
-	if (!dest) {
-		mr = MACH_SEND_INVALID_DEST;
-		goto out_free;
-	}
-	if (!bypasses_qlimit(rdisp, dest)) {
+	mutex_lock(&space->lock);
+	ipc_copyin_begin(&c, space);
+	mr = copyin_dest(&c, hdr.msgh_remote_port, rdisp, kmsg);
+	if (mr)
+		goto out_abort;
+	dest = port_of(kmsg->remote.obj);
+	ipc_port_get(dest);	/* ours: the message may be freed once queued */
+	/*
+	 * A queue with room is reserved without letting go of the space.  A
+	 * full one is waited for with no lock held: the destination right is
+	 * put back first and taken again afterwards, and the name must still
+	 * reach the same port.
+	 */
+	if (!bypasses_qlimit(rdisp, dest) && !ipc_mqueue_try_reserve(dest)) {
+		ipc_copyin_abort(&c);
+		drop_uncounted(&kmsg->remote, NULL);
+		ipc_copyin_end(&c);
+		mutex_unlock(&space->lock);
 		mr = ipc_mqueue_reserve(dest, option, timeout);
 		if (mr)
 			goto out_free;
 		reserved = true;
+		mutex_lock(&space->lock);
+		ipc_copyin_begin(&c, space);
+		mr = copyin_dest(&c, hdr.msgh_remote_port, rdisp, kmsg);
+		if (!mr && kmsg->remote.obj != &dest->obj)
+			mr = MACH_SEND_INVALID_DEST;
+		if (mr)
+			goto out_abort;
 	}
-
-	mutex_lock(&space->lock);
-	ipc_copyin_begin(&c, space);
-	mr = MACH_SEND_INVALID_DEST;
-	if (!space->active ||
-	    ipc_copyin_right(&c, hdr.msgh_remote_port, rdisp, &kmsg->remote) ||
-	    kmsg->remote.obj != &dest->obj)
-		goto out_abort;
+	reserved = !bypasses_qlimit(rdisp, dest);
 	mr = MACH_SEND_INVALID_REPLY;
 	if (hdr.msgh_local_port != MACH_PORT_NULL &&
 	    ipc_copyin_right(&c, hdr.msgh_local_port, ldisp, &kmsg->local))
@@ -514,17 +546,20 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	 * receive right is (transitively) travelling inside its own queue:
 	 * such a loop could never be received or destroyed.
 	 */
-	{
+	if (kmsg->ndesc) {
 		struct loop_check lc = { .dest = dest };
 
 		walk_rights(kmsg, check_loop, &lc);
 		mr = MACH_SEND_INVALID_RIGHT;
 		if (lc.loop)
 			goto out_abort;
+		walk_rights(kmsg, apply_one, NULL);
+		walk_rights(kmsg, set_destination, dest);
+	} else {
+		/* The header carries send and send-once rights only. */
+		ipc_msg_right_apply(&kmsg->remote);
+		ipc_msg_right_apply(&kmsg->local);
 	}
-
-	walk_rights(kmsg, apply_one, NULL);
-	walk_rights(kmsg, set_destination, dest);
 	nranges = sender_ranges(kmsg, &ranges);
 
 	spin_lock(&dest->lock);
@@ -761,11 +796,23 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 	hdr.msgh_size = rsize;
 	hdr.msgh_remote_port = reply_name;
 	hdr.msgh_id = kmsg->id;
-	ipc_kmsg_fill_trailer(kmsg, kmsg->seqno, tsize, true, &trailer);
 
+	if (!kmsg->ndesc) {
+		/*
+		 * Header, body and trailer are contiguous in the kmsg (the
+		 * body is as sent, rsize == size): one copy.
+		 */
+		memcpy(ipc_kmsg_header(kmsg), &hdr, HDR_SIZE);
+		ipc_kmsg_fill_trailer(kmsg, kmsg->seqno, tsize, true,
+				      ipc_kmsg_trailer(kmsg));
+		if (copy_to_user(u, ipc_kmsg_header(kmsg), kmsg->size + tsize))
+			goto fault;
+		goto out;
+	}
+	ipc_kmsg_fill_trailer(kmsg, kmsg->seqno, tsize, true, &trailer);
 	if (copy_to_user(u, &hdr, sizeof(hdr)))
 		goto fault;
-	if (kmsg->ndesc) {
+	{
 		/* count, rewritten descriptors, then the inline data after them */
 		u32 rest = kmsg->size - HDR_SIZE - 4 - sent_dbytes;
 
@@ -774,8 +821,6 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 		    copy_to_user(u + HDR_SIZE + 4 + dlen,
 				 kmsg->body + 4 + sent_dbytes, rest))
 			goto fault;
-	} else if (copy_to_user(u + HDR_SIZE, kmsg->body, kmsg->size - HDR_SIZE)) {
-		goto fault;
 	}
 	if (copy_to_user(u + rsize, &trailer, tsize))
 		goto fault;

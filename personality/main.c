@@ -9,6 +9,7 @@
  */
 #include <linux/module.h>
 
+#include "mach/ipc_kmsg.h"
 #include "mach/task.h"
 #include "personality/chardev.h"
 #include "mach/host.h"
@@ -34,6 +35,7 @@ err_host:
 	machina_host_exit();
 err_task:
 	machina_task_exit();
+	ipc_kmsg_cache_drain();
 	return err;
 }
 
@@ -43,6 +45,8 @@ static void __exit machina_exit(void)
 	machina_task_exit();
 	/* Every task is gone: nothing can name the host or a clock any more. */
 	machina_host_exit();
+	/* ... nor hold a message. */
+	ipc_kmsg_cache_drain();
 }
 
 module_init(machina_init);
