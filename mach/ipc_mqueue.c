@@ -308,6 +308,13 @@ static int receive_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv,
 
 	spin_lock(&pset->lock);
 	for (;;) {
+		/*
+		 * On the wait queue before the members are looked at: a
+		 * sender wakes pset->wq holding only its port's lock, so a
+		 * message queued on a member already scanned must find us
+		 * waiting, or its wake-up would be lost.
+		 */
+		prepare_to_wait_exclusive(&pset->wq, &wait, TASK_INTERRUPTIBLE);
 		if (!pset->active) {
 			ret = MACH_RCV_PORT_DIED;
 			break;
@@ -323,13 +330,12 @@ static int receive_pset(struct ipc_pset *pset, struct ipc_mqueue_rcv *rcv,
 			ret = MACH_RCV_INTERRUPTED;
 			break;
 		}
-		prepare_to_wait_exclusive(&pset->wq, &wait, TASK_INTERRUPTIBLE);
 		spin_unlock(&pset->lock);
 		deadline_sleep(dl);
-		finish_wait(&pset->wq, &wait);
 		spin_lock(&pset->lock);
 	}
 	spin_unlock(&pset->lock);
+	finish_wait(&pset->wq, &wait);
 	if (!rcv->kmsg && ret != MACH_RCV_PORT_DIED)
 		wake_up(&pset->wq);
 	if (rcv->kmsg)
