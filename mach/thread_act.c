@@ -286,11 +286,15 @@ long machina_call_thread_resume(struct machina_task *task, void *arg)
 
 /*
  * machina_call_thread_terminate - thread_terminate()
- * Linux gives a module no way to end one thread of a group other than the
- * caller (do_exit() is not exported, and every fatal signal kills the whole
- * group), so: the calling thread itself gets KERN_SUCCESS and libmach ends
- * it with the exit system call; another thread gets KERN_NOT_SUPPORTED and
- * is left alone.  A thread that has exited: KERN_TERMINATED.
+ * Linux gives a module no way to end one thread of a group (do_exit() is
+ * not exported, and every fatal signal kills the whole group), so the
+ * module says who ends it: the calling thread itself gets KERN_SUCCESS
+ * with value2 0 and libmach ends it with the exit system call; another
+ * thread of the caller's own process gets KERN_SUCCESS with its thread id
+ * in value2, and libmach sends it the signal it reserves for this, whose
+ * handler exits that thread; a thread of another process gets
+ * KERN_NOT_SUPPORTED (its program may not handle that signal) and is left
+ * alone.  A thread that has exited: KERN_TERMINATED.
  */
 long machina_call_thread_terminate(struct machina_task *task, void *arg)
 {
@@ -299,7 +303,7 @@ long machina_call_thread_terminate(struct machina_task *task, void *arg)
 	bool dead;
 	int kr;
 
-	if (port_args_bad(a))
+	if (port_args_bad(a) || a->value2)
 		return -EINVAL;
 	thread = machina_thread_by_name(task, a->name, &kr);
 	if (!thread)
@@ -307,12 +311,20 @@ long machina_call_thread_terminate(struct machina_task *task, void *arg)
 	spin_lock(&thread->task->lock);
 	dead = thread->dead;
 	spin_unlock(&thread->task->lock);
-	if (dead)
+	if (dead) {
 		kr = KERN_TERMINATED;
-	else if (thread->pid == task_pid(current))
-		kr = KERN_SUCCESS;
-	else
+	} else if (thread->pid == task_pid(current)) {
+		kr = KERN_SUCCESS;	/* value2 0: the caller exits */
+	} else if (thread->task == task) {
+		/*
+		 * Another thread of the caller's own process: libmach ends it
+		 * with the signal it reserves for this (uapi/machina.h).
+		 */
+		a->value2 = pid_vnr(thread->pid);
+		kr = a->value2 ? KERN_SUCCESS : KERN_TERMINATED;
+	} else {
 		kr = KERN_NOT_SUPPORTED;
+	}
 	machina_thread_put(thread);
 	return kr;
 }

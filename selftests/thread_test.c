@@ -506,18 +506,28 @@ static void *terminate_self(void *arg)
 	return NULL;
 }
 
-TEST(thread_terminate_ends_the_caller_only)
+TEST(thread_terminate_ends_the_caller_and_other_threads)
 {
 	volatile int flag = 0;
 	struct spinner s;
+	mach_port_type_t type = 0;
+	int i;
 
 	REQUIRE();
 	ASSERT_EQ(0, start_spinner(&s, 0));
-	/* Linux gives no way to end another single thread. */
-	EXPECT_EQ(KERN_NOT_SUPPORTED, thread_terminate(s.port));
 	EXPECT_TRUE(moving(&s.counter));
-	s.stop = 1;
+	/* Another thread of this process ends, and its port dies. */
+	EXPECT_EQ(KERN_SUCCESS, thread_terminate(s.port));
 	pthread_join(s.tid, NULL);
+	EXPECT_TRUE(frozen(&s.counter, 100));
+	for (i = 0; i < 500; i++) {
+		if (mach_port_type(SELF, s.port, &type) == KERN_SUCCESS &&
+		    (type & MACH_PORT_TYPE_DEAD_NAME))
+			break;
+		usleep(10 * 1000);
+	}
+	EXPECT_TRUE(type & MACH_PORT_TYPE_DEAD_NAME);
+	EXPECT_NE(KERN_SUCCESS, thread_terminate(s.port));
 
 	ASSERT_EQ(0, pthread_create(&s.tid, NULL, terminate_self, (void *)&flag));
 	pthread_join(s.tid, NULL);
@@ -752,6 +762,10 @@ TEST(task_suspend_stops_another_process_and_sigkill_ends_it)
 	EXPECT_TRUE(moving(&sh->quiet_counter));
 	ASSERT_EQ(KERN_SUCCESS, thread_resume(list[0]));
 	EXPECT_TRUE(moving(&sh->main_counter));
+
+	/* A thread of another process cannot be ended alone. */
+	EXPECT_EQ(KERN_NOT_SUPPORTED, thread_terminate(list[0]));
+	EXPECT_TRUE(moving(&sh->main_counter) || moving(&sh->quiet_counter));
 
 	/* SIGKILL ends a suspended process at once. */
 	ASSERT_EQ(KERN_SUCCESS, task_suspend(child_task));

@@ -501,7 +501,13 @@ enum machina_call_nr {
 #define MACHINA_IOC_THREAD_RESUME MACHINA_IOC_RW(THREAD_RESUME, struct machina_port_args)
 #define MACHINA_IOC_THREAD_GET_STATE MACHINA_IOC_RW(THREAD_GET_STATE, struct machina_thread_state)
 #define MACHINA_IOC_THREAD_SET_STATE MACHINA_IOC_RW(THREAD_SET_STATE, struct machina_thread_state)
-/* in: name (the thread port) */
+/*
+ * in: name (the thread port); out: value2 = 0 when it is the caller (which
+ * must now exit), else the thread id (in the caller's pid namespace) of
+ * another thread of the caller's process, which libmach ends with the
+ * signal it reserves (SIGRTMAX); a thread of another process:
+ * KERN_NOT_SUPPORTED.
+ */
 #define MACHINA_IOC_THREAD_TERMINATE MACHINA_IOC_RW(THREAD_TERMINATE, struct machina_port_args)
 
 /* Host and clocks */

@@ -3,6 +3,8 @@
  * state, termination) and the task calls over all of a task's threads
  * (task_threads, task_suspend, task_resume).
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -77,19 +79,55 @@ LIBMACH_EXPORT kern_return_t thread_resume(thread_read_t target_act)
 }
 
 /*
- * The module says whether the thread may be ended: only the caller itself
- * can be (KERN_SUCCESS), and this thread then leaves with the exit system
- * call, as Darwin's thread_terminate(mach_thread_self()) never returns.
- * Like there, no pthread cleanup runs: Darwin programs use pthread_exit().
+ * Ending another thread of this process: Linux lets no one end a single
+ * thread from outside, so libmach reserves SIGRTMAX (installed on the first
+ * such call) and the signalled thread leaves with the exit system call from
+ * its handler.  As with Darwin's thread_terminate, the thread gets no
+ * chance to clean up: locks it held stay held.  A thread that blocks
+ * SIGRTMAX is not ended.
+ */
+static pthread_once_t terminate_once = PTHREAD_ONCE_INIT;
+
+static void terminate_handler(int sig)
+{
+	(void)sig;
+	for (;;)
+		syscall(SYS_exit, 0);
+}
+
+static void terminate_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = terminate_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGRTMAX, &sa, NULL);
+}
+
+/*
+ * The module says who ends the thread (uapi/machina.h): the caller itself
+ * leaves with the exit system call, as Darwin's
+ * thread_terminate(mach_thread_self()) never returns; another thread of
+ * this process gets SIGRTMAX.  Like on Darwin, no pthread cleanup runs:
+ * Darwin programs use pthread_exit().  A thread of another process:
+ * KERN_NOT_SUPPORTED.
  */
 LIBMACH_EXPORT kern_return_t thread_terminate(thread_act_t target_act)
 {
-	kern_return_t kr = name_call(MACHINA_IOC_THREAD_TERMINATE, target_act);
+	struct machina_port_args a = { .name = target_act };
+	kern_return_t kr = machina_call(MACHINA_IOC_THREAD_TERMINATE, &a);
 
 	if (kr != KERN_SUCCESS)
 		return kr;
-	for (;;)
-		syscall(SYS_exit, 0);
+	if (a.value2 == 0) {
+		for (;;)
+			syscall(SYS_exit, 0);
+	}
+	pthread_once(&terminate_once, terminate_install);
+	if (syscall(SYS_tgkill, getpid(), (pid_t)a.value2, SIGRTMAX))
+		return KERN_TERMINATED;
+	return KERN_SUCCESS;
 }
 
 LIBMACH_EXPORT kern_return_t thread_get_state(thread_read_t target_act,

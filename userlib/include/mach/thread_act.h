@@ -1,11 +1,12 @@
 /*
- * <mach/thread_act.h>: calls on a thread (a thread port), and the task
- * calls that act on all of a task's threads.
+ * <mach/thread_act.h>: calls on a thread (a thread port); the task calls
+ * on all of a task's threads are in <mach/task.h>.
  *
  * Machina's differences (docs/libmach.md): thread_get_state and
  * thread_set_state need a suspended thread (else KERN_FAILURE);
- * thread_terminate ends the calling thread only (another thread:
- * KERN_NOT_SUPPORTED, Linux lets no one end a single thread of another).
+ * thread_terminate ends threads of the caller's own process only (libmach
+ * reserves SIGRTMAX for the others); a thread of another process:
+ * KERN_NOT_SUPPORTED.
  */
 #ifndef _MACH_THREAD_ACT_H_
 #define _MACH_THREAD_ACT_H_
