@@ -153,9 +153,20 @@ static int is_host(struct machina_task *task, u32 name, int not_host)
 	return host ? KERN_SUCCESS : not_host;
 }
 
-static bool info_args_ok(const struct machina_info *in)
+/*
+ * info_begin - the common start of host_info and host_statistics64: check
+ * the request, clear the output (no stale bytes go back), and check that
+ * the target is the host (@not_host: the status when it is not).
+ * Returns: -EINVAL for a malformed request, else a Mach status.
+ */
+static long info_begin(struct machina_task *task, struct machina_info *in,
+		       int not_host)
 {
-	return !in->flags;
+	if (in->flags)
+		return -EINVAL;
+	memset(in->info, 0, sizeof(in->info));
+	in->count = 0;
+	return is_host(task, in->target, not_host);
 }
 
 static void basic_info(struct machina_info *in)
@@ -194,13 +205,9 @@ long machina_call_host_info(struct machina_task *task, void *arg)
 {
 	struct machina_info *in = arg;
 	u32 cap = in->count;
-	int kr;
+	long kr;
 
-	if (!info_args_ok(in))
-		return -EINVAL;
-	memset(in->info, 0, sizeof(in->info));
-	in->count = 0;
-	kr = is_host(task, in->target, KERN_INVALID_ARGUMENT);
+	kr = info_begin(task, in, KERN_INVALID_ARGUMENT);
 	if (kr)
 		return kr;
 
@@ -287,13 +294,9 @@ long machina_call_host_statistics64(struct machina_task *task, void *arg)
 {
 	struct machina_info *in = arg;
 	u32 cap = in->count;
-	int kr;
+	long kr;
 
-	if (!info_args_ok(in))
-		return -EINVAL;
-	memset(in->info, 0, sizeof(in->info));
-	in->count = 0;
-	kr = is_host(task, in->target, KERN_INVALID_HOST);
+	kr = info_begin(task, in, KERN_INVALID_HOST);
 	if (kr)
 		return kr;
 	if (in->flavor != HOST_VM_INFO64)

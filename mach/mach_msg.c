@@ -229,6 +229,8 @@ static int copyin_body(struct ipc_copyin *c, struct ipc_kmsg *kmsg, u32 *names)
 	u32 i, j;
 	int kr;
 
+	lockdep_assert_held(&c->space->lock);
+
 	for (i = 0; i < kmsg->ndesc; i++) {
 		struct ipc_kmsg_desc *d = &kmsg->desc[i];
 
@@ -643,6 +645,8 @@ static u32 copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
 			bool guarded_ok, u8 *out, int *err)
 {
 	u32 i, j, w = 0;
+
+	lockdep_assert_held(&space->lock);
 
 	for (i = 0; i < kmsg->ndesc; i++) {
 		struct ipc_kmsg_desc *d = &kmsg->desc[i];

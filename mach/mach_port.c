@@ -498,6 +498,8 @@ static int name_accepts(struct ipc_space *space, const struct ipc_msg_right *r,
 	struct ipc_entry *other = ipc_entry_by_port(space, port);
 	u32 add = type_for(r);
 
+	lockdep_assert_held(&space->lock);
+
 	if (entry && !(entry->type & MACH_PORT_TYPE_ALL_RIGHTS))
 		entry = NULL;
 	if (other && !(other->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE)))
@@ -526,6 +528,8 @@ static int copyout_named(struct ipc_space *space, struct ipc_msg_right *r,
 	struct ipc_entry *entry;
 	u32 add = type_for(r);
 	int kr;
+
+	lockdep_assert_held(&space->lock);
 
 	kr = name_accepts(space, r, name);
 	if (kr)
@@ -684,6 +688,8 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 static struct ipc_pset *pset_by_name(struct ipc_space *space, u32 name, int *kr)
 {
 	struct ipc_entry *entry = ipc_entry_lookup(space, name);
+
+	lockdep_assert_held(&space->lock);
 
 	if (!entry) {
 		*kr = KERN_INVALID_NAME;
@@ -888,6 +894,8 @@ static int request_on_name(struct ipc_space *space, struct ipc_entry *entry,
 	struct ipc_request *old = entry->request, *req = NULL;
 	struct ipc_port *port;
 	bool dead;
+
+	lockdep_assert_held(&space->lock);
 
 	dead = ipc_right_check(space, entry);
 	if (dead) {

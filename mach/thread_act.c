@@ -219,6 +219,34 @@ static bool port_args_bad(const struct machina_port_args *a)
 }
 
 /*
+ * suspend_more / suspend_less - one suspension more or less on @count (a
+ * thread's or a task's suspend count, both under the task's lock)
+ * Conditions: @owner->lock held.
+ * Returns: KERN_SUCCESS; KERN_FAILURE when the count would overflow, or is
+ * already 0 (Darwin's answer to a resume too many).  suspend_less() says in
+ * *released whether the count reached 0.
+ */
+static int suspend_more(struct machina_task *owner, unsigned int *count)
+{
+	lockdep_assert_held(&owner->lock);
+	if (*count == UINT_MAX)
+		return KERN_FAILURE;
+	(*count)++;
+	return KERN_SUCCESS;
+}
+
+static int suspend_less(struct machina_task *owner, unsigned int *count,
+			bool *released)
+{
+	lockdep_assert_held(&owner->lock);
+	*released = false;
+	if (!*count)
+		return KERN_FAILURE;
+	*released = !--*count;
+	return KERN_SUCCESS;
+}
+
+/*
  * machina_call_thread_suspend - thread_suspend(): one more suspension;
  * returns once the thread no longer runs user code (wait_stopped())
  * Returns: KERN_SUCCESS; KERN_TERMINATED for a thread that has exited;
@@ -238,12 +266,8 @@ long machina_call_thread_suspend(struct machina_task *task, void *arg)
 		return kr;
 	owner = thread->task;
 	spin_lock(&owner->lock);
-	if (thread->dead)
-		kr = KERN_TERMINATED;
-	else if (thread->suspend_count == UINT_MAX)
-		kr = KERN_FAILURE;
-	else
-		thread->suspend_count++;
+	kr = thread->dead ? KERN_TERMINATED :
+			    suspend_more(owner, &thread->suspend_count);
 	spin_unlock(&owner->lock);
 	if (kr == KERN_SUCCESS) {
 		queue_stop(thread);
@@ -264,6 +288,7 @@ long machina_call_thread_resume(struct machina_task *task, void *arg)
 	struct machina_port_args *a = arg;
 	struct machina_thread *thread;
 	struct machina_task *owner;
+	bool released = false;
 	int kr;
 
 	if (port_args_bad(a))
@@ -273,11 +298,9 @@ long machina_call_thread_resume(struct machina_task *task, void *arg)
 		return kr;
 	owner = thread->task;
 	spin_lock(&owner->lock);
-	if (thread->dead)
-		kr = KERN_TERMINATED;
-	else if (!thread->suspend_count)
-		kr = KERN_FAILURE;
-	else if (!--thread->suspend_count)
+	kr = thread->dead ? KERN_TERMINATED :
+			    suspend_less(owner, &thread->suspend_count, &released);
+	if (released)
 		wake_up_all(&thread->wq);
 	spin_unlock(&owner->lock);
 	machina_thread_put(thread);
@@ -351,12 +374,8 @@ long machina_call_task_suspend(struct machina_task *task, void *arg)
 	if (!target)
 		return kr;
 	spin_lock(&target->lock);
-	if (target->terminated)
-		kr = MACH_SEND_INVALID_DEST;
-	else if (target->suspend_count == UINT_MAX)
-		kr = KERN_FAILURE;
-	else
-		target->suspend_count++;
+	kr = target->terminated ? MACH_SEND_INVALID_DEST :
+				  suspend_more(target, &target->suspend_count);
 	spin_unlock(&target->lock);
 	if (kr)
 		goto out;
@@ -390,6 +409,7 @@ long machina_call_task_resume(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct machina_task *target;
+	bool released = false;
 	int kr;
 
 	if (port_args_bad(a))
@@ -398,11 +418,9 @@ long machina_call_task_resume(struct machina_task *task, void *arg)
 	if (!target)
 		return kr;
 	spin_lock(&target->lock);
-	if (target->terminated)
-		kr = MACH_SEND_INVALID_DEST;
-	else if (!target->suspend_count)
-		kr = KERN_FAILURE;
-	else if (!--target->suspend_count)
+	kr = target->terminated ? MACH_SEND_INVALID_DEST :
+				  suspend_less(target, &target->suspend_count, &released);
+	if (released)
 		wake_all(target);
 	spin_unlock(&target->lock);
 	machina_task_put(target);
