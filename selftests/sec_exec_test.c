@@ -61,17 +61,18 @@ static void __attribute__((noinline, used)) win(void)
 
 /*
  * What the image finds in its own task: 'R' when no exception port and no
- * HOST/BOOTSTRAP/ACCESS special port is set, 'K' when the ones the test set
- * are all there, 'M' for anything else.
+ * BOOTSTRAP (nor, with @access, ACCESS) special port is set, 'K' when the
+ * ones the test set are all there, 'M' for anything else.  Fork hands down
+ * BOOTSTRAP, HOST and the exception ports, not ACCESS.
  */
-static char own_ports(void)
+static char own_ports(bool access)
 {
 	exception_mask_t masks[EXC_TYPES_COUNT];
 	mach_port_t handlers[EXC_TYPES_COUNT];
 	exception_behavior_t behaviors[EXC_TYPES_COUNT];
 	thread_state_flavor_t flavors[EXC_TYPES_COUNT];
 	mach_msg_type_number_t count = EXC_TYPES_COUNT, i;
-	mach_port_t boot = MACH_PORT_NULL, access = MACH_PORT_NULL;
+	mach_port_t boot = MACH_PORT_NULL, acc = MACH_PORT_NULL;
 	int set = 0, unset = 0;
 
 	if (task_get_exception_ports(SELF, EXC_MASK_BAD_ACCESS, masks, &count,
@@ -80,20 +81,21 @@ static char own_ports(void)
 	for (i = 0; i < count; i++)
 		MACH_PORT_VALID(handlers[i]) ? set++ : unset++;
 	if (task_get_bootstrap_port(SELF, &boot) ||
-	    task_get_special_port(SELF, TASK_ACCESS_PORT, &access))
+	    task_get_special_port(SELF, TASK_ACCESS_PORT, &acc))
 		return 'M';
 	MACH_PORT_VALID(boot) ? set++ : unset++;
-	MACH_PORT_VALID(access) ? set++ : unset++;
+	if (access)
+		MACH_PORT_VALID(acc) ? set++ : unset++;
 	if (!set)
 		return 'R';
 	return unset ? 'M' : 'K';
 }
 
-/* argv: --image FD.  Report, then wait for the test to close FD. */
-static int image_main(char **argv)
+/* argv: --image FD [inherited].  Report, then wait for FD to close. */
+static int image_main(int argc, char **argv)
 {
 	int fd = atoi(argv[2]);
-	char c = own_ports();
+	char c = own_ports(argc < 4);
 
 	if (write(fd, &c, 1) != 1)
 		return 3;
@@ -198,10 +200,12 @@ struct victim {
 /*
  * A child that, when told to, execs @image.  @quiet: made with the raw
  * clone system call, so that it never touches /dev/mach before the exec
- * (its fork inheritance stays unclaimed).
+ * (its fork inheritance stays unclaimed); its image checks what fork hands
+ * down.
  */
 static int start_victim(struct victim *v, const char *image, bool quiet)
 {
+	const char *inherited = quiet ? "inherited" : NULL;
 	int sv[2];
 	char c, fdstr[16];
 
@@ -215,7 +219,7 @@ static int start_victim(struct victim *v, const char *image, bool quiet)
 		if (read(sv[1], &c, 1) != 1)
 			syscall(SYS_exit_group, 2);
 		snprintf(fdstr, sizeof(fdstr), "%d", sv[1]);
-		execl(image, image, "--image", fdstr, (char *)NULL);
+		execl(image, image, "--image", fdstr, inherited, (char *)NULL);
 		syscall(SYS_exit_group, 3);
 	}
 	close(sv[1]);
@@ -482,7 +486,7 @@ TEST(stress_exec_race)
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--image"))
-		return image_main(argv);
+		return image_main(argc, argv);
 	self_exe = realpath("/proc/self/exe", NULL);
 	return test_harness_run(argc, argv);
 }
