@@ -660,6 +660,7 @@ out_own:
 	if (space != own) {
 		mutex_unlock(&own->lock);
 		ipc_space_put(space);
+		ipc_kobject_ref_put(&target);
 	} else {
 		unlock_target(space, &target);
 	}
@@ -707,6 +708,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 	kr = ipc_right_copyout(own, &r, &a->value);
 	mutex_unlock(&own->lock);
 	ipc_space_put(space);
+	ipc_kobject_ref_put(&target);
 	return kr;
 }
 
