@@ -22,6 +22,7 @@
 #include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -181,11 +182,20 @@ static int drop_privileges(void)
 	return geteuid() == NOBODY && getuid() == NOBODY ? 0 : -1;
 }
 
+static bool tmp_honours_setuid(void)
+{
+	struct statvfs sv;
+
+	return statvfs("/tmp", &sv) == 0 && !(sv.f_flag & ST_NOSUID);
+}
+
 #define SETUP_AS_NOBODY(im)						\
 	do {								\
 		IPC_REQUIRE();						\
 		if (getuid() != 0)					\
 			SKIP(return, "must start as root (makes a setuid image)"); \
+		if (!tmp_honours_setuid())				\
+			SKIP(return, "/tmp is mounted nosuid");		\
 		ASSERT_EQ(0, make_images(im));				\
 		ASSERT_EQ(0, drop_privileges());			\
 	} while (0)
