@@ -28,33 +28,43 @@
 #define KERN_ALREADY_IN_SET 11
 
 /*
- * lock_target - the target task's space, locked
- * Returns: KERN_SUCCESS with *spacep locked and referenced (release with
- * unlock_target()), or the Darwin error.
+ * lock_target - the target task's space, locked, with the task's exec
+ * image held in @target until unlock_target() (a port of an older image
+ * fails as a dead one)
+ * Returns: KERN_SUCCESS with *spacep locked and referenced, or the Darwin
+ * error (machina_task_lookup(); KERN_INVALID_TASK for a terminated space).
  */
 static int lock_target(struct machina_task *task, u32 task_name,
-		       struct ipc_space **spacep)
+		       struct ipc_kobject_ref *target, struct ipc_space **spacep)
 {
+	struct machina_task *owner;
 	struct ipc_space *space;
-	int kr = KERN_SUCCESS;
+	int kr;
 
-	space = machina_task_space_by_name(task, task_name, &kr);
-	if (!space)
+	kr = machina_task_lookup(task, task_name, false, target);
+	if (kr)
 		return kr;
-	mutex_lock(&space->lock);
-	if (!space->active) {
+	owner = target->obj;
+	space = machina_task_get_space(owner);
+	if (space) {
+		mutex_lock(&space->lock);
+		if (space->active) {
+			*spacep = space;
+			return KERN_SUCCESS;
+		}
 		mutex_unlock(&space->lock);
 		ipc_space_put(space);
-		return KERN_INVALID_TASK;
 	}
-	*spacep = space;
-	return KERN_SUCCESS;
+	ipc_kobject_ref_put(target);
+	return KERN_INVALID_TASK;
 }
 
-static void unlock_target(struct ipc_space *space)
+static void unlock_target(struct ipc_space *space,
+			  struct ipc_kobject_ref *target)
 {
 	mutex_unlock(&space->lock);
 	ipc_space_put(space);
+	ipc_kobject_ref_put(target);
 }
 
 /* The entry under @name holding a receive right, or NULL with *kr set. */
@@ -83,31 +93,37 @@ long machina_call_task_self(struct machina_task *task, void *arg)
 	struct machina_name_out *out = arg;
 	struct ipc_space *space = task->space;
 	struct ipc_entry *entry;
+	struct ipc_port *port;
 	int kr = KERN_SUCCESS;
 
 	if (out->flags)
 		return -EINVAL;
+	/* The caller runs in the image: it cannot change under us. */
+	port = machina_task_port(task, false, machina_image_gen(task->tgid));
+	if (!port)
+		return KERN_RESOURCE_SHORTAGE;
 	mutex_lock(&space->lock);
 	entry = ipc_entry_lookup(space, task->self_name);
 	/* If the program gave its self name away, it gets a fresh one. */
-	if (!entry || entry->object != &task->self_port->obj ||
+	if (!entry || entry->object != &port->obj ||
 	    !(entry->type & MACH_PORT_TYPE_SEND)) {
-		entry = ipc_entry_by_port(space, task->self_port);
+		entry = ipc_entry_by_port(space, port);
 		if (entry) {
 			task->self_name = entry->name;
 		} else {
-			ipc_port_copy_send(task->self_port);
-			ipc_port_get(task->self_port);
-			kr = ipc_right_new(space, &task->self_port->obj,
+			ipc_port_make_send(port);
+			ipc_port_get(port);
+			kr = ipc_right_new(space, &port->obj,
 					   MACH_PORT_TYPE_SEND, &task->self_name, NULL);
 			if (kr) {
-				ipc_port_release_send(task->self_port);
-				ipc_port_put(task->self_port);
+				ipc_port_release_send(port);
+				ipc_port_put(port);
 			}
 		}
 	}
 	out->name = task->self_name;
 	mutex_unlock(&space->lock);
+	ipc_port_put(port);
 	return kr;
 }
 
@@ -210,15 +226,16 @@ long machina_call_port_allocate(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	int kr;
 
 	if (!no_extra(a) || a->name || a->delta || a->value || a->context)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	kr = allocate(space, a->right, 0, &a->name);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -226,17 +243,18 @@ long machina_call_port_allocate_name(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	int kr;
 
 	if (!no_extra(a) || a->delta || a->value || a->context)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	kr = allocate(space, a->right, a->name, &a->name);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -244,6 +262,7 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 {
 	struct machina_port_construct *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	struct ipc_entry *entry;
 	int kr;
@@ -254,7 +273,7 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 		return KERN_INVALID_ARGUMENT;
 	if ((a->mpo_flags & MPO_QLIMIT) && a->mpo_qlimit > MACH_PORT_QLIMIT_MAX)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	kr = new_receive(space, &port, &a->name, 0);
@@ -282,7 +301,7 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 		entry->urefs = 1;
 	}
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -290,6 +309,7 @@ long machina_call_port_destruct(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	struct ipc_port *port;
 	int kr;
@@ -298,7 +318,7 @@ long machina_call_port_destruct(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->delta > 0)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -317,7 +337,7 @@ long machina_call_port_destruct(struct machina_task *task, void *arg)
 	port->guarded = false;
 	kr = ipc_right_delta(space, entry, MACH_PORT_RIGHT_RECEIVE, -1);
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -326,22 +346,23 @@ static long name_op(struct machina_task *task, struct machina_port_args *a,
 		    int (*op)(struct ipc_space *, struct ipc_entry *))
 {
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	int kr;
 
 	if (!no_extra(a) || a->right || a->delta || a->value || a->context)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	/* Darwin: releasing MACH_PORT_NULL or MACH_PORT_DEAD does nothing. */
 	if (!MACH_PORT_VALID(a->name)) {
-		unlock_target(space);
+		unlock_target(space, &target);
 		return KERN_SUCCESS;
 	}
 	entry = ipc_entry_lookup(space, a->name);
 	kr = entry ? op(space, entry) : KERN_INVALID_NAME;
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -359,6 +380,7 @@ long machina_call_port_mod_refs(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	int kr;
 
@@ -366,12 +388,12 @@ long machina_call_port_mod_refs(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	if (!MACH_PORT_VALID(a->name)) {
 		/* Send rights named NULL or DEAD are nothing to count. */
-		unlock_target(space);
+		unlock_target(space, &target);
 		return (a->right == MACH_PORT_RIGHT_SEND ||
 			a->right == MACH_PORT_RIGHT_SEND_ONCE) ?
 		       KERN_SUCCESS : KERN_INVALID_NAME;
@@ -379,7 +401,7 @@ long machina_call_port_mod_refs(struct machina_task *task, void *arg)
 	entry = ipc_entry_lookup(space, a->name);
 	kr = entry ? ipc_right_delta(space, entry, a->right, a->delta) :
 		     KERN_INVALID_NAME;
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -387,6 +409,7 @@ long machina_call_port_get_refs(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	int kr;
 
@@ -394,7 +417,7 @@ long machina_call_port_get_refs(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	if (!MACH_PORT_VALID(a->name)) {
@@ -424,7 +447,7 @@ long machina_call_port_get_refs(struct machina_task *task, void *arg)
 		}
 	}
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -444,6 +467,7 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	int kr;
 
@@ -453,7 +477,7 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 		a->value = MACH_PORT_TYPE_DEAD_NAME;
 		return KERN_SUCCESS;
 	}
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	entry = ipc_entry_lookup(space, a->name);
@@ -464,7 +488,7 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 	} else {
 		kr = KERN_INVALID_NAME;
 	}
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -581,6 +605,7 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space, *own = task->space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *src;
 	struct ipc_msg_right r;
 	struct ipc_copyin c;
@@ -592,7 +617,7 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(a->value))
 		return KERN_INVALID_CAPABILITY;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	if (space != own) {
@@ -628,15 +653,16 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 	kr = copyout_named(space, &r, a->name);
 	if (kr)
 		ipc_msg_right_destroy(&r);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 
 out_own:
 	if (space != own) {
 		mutex_unlock(&own->lock);
 		ipc_space_put(space);
+		ipc_kobject_ref_put(&target);
 	} else {
-		unlock_target(space);
+		unlock_target(space, &target);
 	}
 	return kr;
 }
@@ -645,6 +671,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space, *own = task->space;
+	struct ipc_kobject_ref target;
 	struct ipc_msg_right r;
 	struct ipc_copyin c;
 	int kr;
@@ -655,11 +682,11 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	if (!ipc_entry_lookup(space, a->name)) {
-		unlock_target(space);
+		unlock_target(space, &target);
 		return KERN_INVALID_NAME;
 	}
 	ipc_copyin_begin(&c, space);
@@ -667,7 +694,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 	if (kr || r.obj == IPC_DEAD) {
 		ipc_copyin_abort(&c);
 		ipc_copyin_end(&c);
-		unlock_target(space);
+		unlock_target(space, &target);
 		return kr ? kr : KERN_INVALID_CAPABILITY;
 	}
 	ipc_msg_right_apply(&r);
@@ -681,6 +708,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 	kr = ipc_right_copyout(own, &r, &a->value);
 	mutex_unlock(&own->lock);
 	ipc_space_put(space);
+	ipc_kobject_ref_put(&target);
 	return kr;
 }
 
@@ -707,6 +735,7 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 	struct machina_port_args *a = arg;
 	struct ipc_pset *pset = NULL;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	int kr;
 
@@ -714,7 +743,7 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name) || a->value == MACH_PORT_DEAD)
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -745,7 +774,7 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 	if (pset)
 		kr = ipc_pset_add(pset, port);
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -753,6 +782,7 @@ static long member_op(struct machina_task *task, struct machina_port_args *a,
 		      bool insert)
 {
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_pset *pset;
 	struct ipc_port *port;
 	int kr;
@@ -761,14 +791,14 @@ static long member_op(struct machina_task *task, struct machina_port_args *a,
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name) || !MACH_PORT_VALID(a->value))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	pset = pset_by_name(space, a->value, &kr);
 	port = pset ? receive_port(space, a->name, &kr) : NULL;
 	if (port)
 		kr = insert ? ipc_pset_add(pset, port) : ipc_pset_remove(pset, port);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -789,6 +819,7 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 			  enum port_field f)
 {
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	int kr;
 
@@ -802,7 +833,7 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -847,7 +878,7 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 	}
 	spin_unlock(&port->lock);
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -961,6 +992,7 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 {
 	struct machina_port_notify *a = arg;
 	struct ipc_space *space, *own = task->space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port, *notify = NULL, *previous = NULL;
 	struct ipc_msg_right r = { 0 };
 	struct ipc_entry *entry;
@@ -987,7 +1019,7 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_ARGUMENT;
 
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	entry = ipc_entry_lookup(space, a->name);
@@ -1088,7 +1120,7 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 		}
 	}
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1117,6 +1149,7 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 {
 	struct machina_port_attr *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	struct ipc_request *req;
 	u32 need, n;
@@ -1155,7 +1188,7 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 		}
 		return KERN_INVALID_RIGHT;
 	}
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1182,7 +1215,7 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 	spin_unlock(&port->lock);
 	a->count = need;
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1190,6 +1223,7 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 {
 	struct machina_port_attr *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	bool wake = false;
 	int kr;
@@ -1211,7 +1245,7 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1237,7 +1271,7 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 	if (wake)
 		wake_up_all(&port->snd_wq);
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1247,13 +1281,14 @@ long machina_call_port_names(struct machina_task *task, void *arg)
 	u32 __user *unames = u64_to_user_ptr(a->names);
 	u32 __user *utypes = u64_to_user_ptr(a->types);
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	u32 idx, n = 0;
 	int kr;
 
 	if (a->flags || a->reserved || a->name || a->count)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	ipc_space_for_each_entry(space, idx, entry) {
@@ -1270,7 +1305,7 @@ long machina_call_port_names(struct machina_task *task, void *arg)
 		n++;
 	}
 	a->count = n;
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1287,6 +1322,7 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 	u32 __user *unames = u64_to_user_ptr(a->names);
 	struct ipc_pset_member *m;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_pset *pset;
 	u32 n = 0, *names = NULL;
 	int kr;
@@ -1295,7 +1331,7 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	pset = pset_by_name(space, a->name, &kr);
@@ -1326,7 +1362,7 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 		kr = -EFAULT;
 out:
 	kvfree(names);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1335,6 +1371,7 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 	struct machina_port_peek *a = arg;
 	struct mach_msg_trailer_max t;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_kmsg *kmsg, *found = NULL;
 	struct ipc_port *port;
 	u32 seqno, want, tsize;
@@ -1351,7 +1388,7 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 	    mach_trailer_size(a->trailer_type) > a->trailer_size)
 		return KERN_INVALID_VALUE;
 	tsize = mach_trailer_size(a->trailer_type);
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1383,7 +1420,7 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 		kr = -EFAULT;
 	a->trailer_size = tsize;
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1392,13 +1429,14 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 	struct machina_space_info *a = arg;
 	u32 __user *table = u64_to_user_ptr(a->table);
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	u32 idx, n = 0;
 	int kr;
 
 	if (a->flags || a->count)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	a->info[0] = 0xff;			/* iis_genno_mask */
@@ -1421,6 +1459,6 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 		n++;
 	}
 	a->count = n;
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
