@@ -25,7 +25,8 @@
 #define TASK_TABLE_BITS 8
 
 static DEFINE_HASHTABLE(machina_task_table, TASK_TABLE_BITS);
-static DEFINE_SPINLOCK(machina_task_table_lock);
+/* Raw: the exit probe takes it with preemption disabled (PREEMPT_RT). */
+static DEFINE_RAW_SPINLOCK(machina_task_table_lock);
 
 static atomic_long_t live_tasks = ATOMIC_LONG_INIT(0);
 static atomic64_t task_serials = ATOMIC64_INIT(0);
@@ -114,14 +115,6 @@ static void release_work(struct work_struct *work)
 }
 
 /*
- * terminate - tear down a task whose last thread has exited
- * Conditions: process context, no locks held.  Normally runs as task work
- * of the last exiting thread (exit_task_work(), before the parent can reap
- * it), so the rights the process held are released and their notifications
- * sent by the time waitpid() returns, as on Darwin.  The task is no longer
- * in the table, so nothing new can find it.
- */
-/*
  * machina_task_release_itk_ports - the task lets go of its special ports
  * (HOST, BOOTSTRAP, ACCESS) and exception ports
  * Conditions: process context, no locks held (no-senders may be sent).
@@ -144,8 +137,22 @@ void machina_task_release_itk_ports(struct machina_task *task)
 		machina_port_release_send_right(exc[i].port);
 }
 
+/*
+ * terminate - tear down a task whose last thread has exited
+ * Conditions: process context, no locks held.  Normally runs as task work
+ * of the last exiting thread (exit_task_work(), before the parent can reap
+ * it), so the rights the process held are released and their notifications
+ * sent by the time waitpid() returns, as on Darwin.  The task is no longer
+ * in the table, so nothing new can find it.
+ */
 static void terminate(struct machina_task *task)
 {
+	/* No thread record can be added from now on (record_get()). */
+	spin_lock(&task->lock);
+	task->terminated = true;
+	spin_unlock(&task->lock);
+	/* Children forked just before the exit still get their inheritance. */
+	machina_task_inherit_flush(task);
 	machina_thread_remove_all(task);
 	machina_semaphore_task_terminate(task);
 	ipc_space_terminate(task->space);
@@ -254,6 +261,7 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	spin_lock_init(&task->itk_lock);
 	hash_init(task->threads);
 	INIT_LIST_HEAD(&task->semaphores);
+	machina_fork_src_init(&task->fork_src, true);
 	INIT_WORK(&task->terminate_work, terminate_work);
 	INIT_WORK(&task->release_work, release_work);
 	return task;
@@ -303,13 +311,13 @@ struct machina_task *machina_task_for_tgid(struct pid *tgid)
 	if (!task)
 		return ERR_PTR(-ENOMEM);
 
-	spin_lock(&machina_task_table_lock);
+	raw_spin_lock(&machina_task_table_lock);
 	/* Another thread (or a task_for_pid caller) may have won the race. */
 	found = lookup(tgid);
 	if (found || !group_alive(tgid)) {
 		if (found)
 			kref_get(&found->ref);
-		spin_unlock(&machina_task_table_lock);
+		raw_spin_unlock(&machina_task_table_lock);
 		task_ipc_discard(task);
 		machina_task_put(task);
 		return found ? found : ERR_PTR(-ESRCH);
@@ -320,7 +328,7 @@ struct machina_task *machina_task_for_tgid(struct pid *tgid)
 	atomic_long_inc(&live_tasks);
 	/* A live task pins the module: rmmod is refused until it is gone. */
 	__module_get(THIS_MODULE);
-	spin_unlock(&machina_task_table_lock);
+	raw_spin_unlock(&machina_task_table_lock);
 	/* What the parent handed down at fork (bootstrap, host, exceptions). */
 	machina_task_inherit_claim(task);
 	return task;
@@ -345,9 +353,12 @@ struct machina_task *machina_task_current(void)
 /*
  * exit_probe - sched_process_exit: a thread is leaving do_exit()
  * Conditions: runs in the exiting thread with preemption disabled; must not
- * sleep.  signal->live was decremented before the tracepoint, so it reads
- * zero exactly when the whole thread group has gone (two dying threads may
- * both see zero; the table lock makes one of them the terminator).
+ * sleep, and takes no spinlock_t (a sleeping lock on PREEMPT_RT): only RCU,
+ * atomics, the raw table lock and task work.  signal->live was decremented
+ * before the tracepoint, so it reads zero exactly when the whole thread
+ * group has gone (two dying threads may both see zero; the table lock makes
+ * one of them the terminator).  The work itself runs a moment later in the
+ * same thread, in exit_task_work(), before its parent can reap it.
  */
 static void exit_probe(MACHINA_EXIT_PROBE_ARGS)
 {
@@ -367,19 +378,16 @@ static void exit_probe(MACHINA_EXIT_PROBE_ARGS)
 		return;
 	}
 
-	spin_lock(&machina_task_table_lock);
+	raw_spin_lock(&machina_task_table_lock);
 	task = lookup(tgid);
 	if (task)
 		hash_del_rcu(&task->table_node);
-	spin_unlock(&machina_task_table_lock);
+	raw_spin_unlock(&machina_task_table_lock);
 	/* Ports inherited at fork and never claimed go with the process. */
 	machina_task_inherit_drop(tgid);
 	if (!task)
 		return;
 
-	spin_lock(&task->lock);
-	task->terminated = true;
-	spin_unlock(&task->lock);
 	/* The probe runs in the exiting thread itself: finish the job there. */
 	init_task_work(&task->exit_work, terminate_task_work);
 	if (p != current || task_work_add(p, &task->exit_work, TWA_NONE))

@@ -38,31 +38,38 @@
  * may send a no-senders notification and so must run in process context,
  * outside every spinlock.  All of them are released at task teardown.
  *
- * Fork and exec (task_fork_exec.c): the sched_process_fork probe copies the
- * parent's BOOTSTRAP and HOST ports and exception actions into an inheritance
- * record keyed by the child's tgid struct pid; the child's task takes them
- * when it is made (machina_task_inherit_claim()), or the exit probe hands
- * the record to a work item that releases it.  The sched_process_exec probe
- * queues task work (TWA_RESUME) that kills the old image's ports before the
- * new image runs (docs/ARCHITECTURE.md, "Exec images and ports").
+ * Fork and exec (task_fork_exec.c): the sched_process_fork probe notes the
+ * child in its parent's fork source (struct machina_fork_src) and queues
+ * task work that, before fork() returns to the parent, copies the parent's
+ * BOOTSTRAP and HOST ports and exception actions into an inheritance record
+ * keyed by the child's tgid struct pid; the child's task takes them when it
+ * is made (machina_task_inherit_claim(), which makes the record itself if
+ * the parent has not yet), or the record goes when the child exits.  The
+ * sched_process_exec probe queues task work (TWA_RESUME) that kills the old
+ * image's ports before the new image runs (docs/ARCHITECTURE.md, "Exec
+ * images and ports").
  *
  * A call through a task, name or thread port holds the process's
  * signal->exec_update_lock for reading (machina_image_lock()); it is taken
  * with no Machina lock held and is outermost.
  *
+ * Probes (sched_process_exit, _fork, _exec) run with preemption disabled.
+ * On PREEMPT_RT a spinlock_t sleeps, so the probes take no spinlock_t,
+ * allocate nothing and wake nobody: they use RCU, atomics, task work and
+ * queue_work(), and the only locks they take are raw:
+ *   machina_task_table_lock (raw, global; the exit probe unhashes a task)
+ *   fork_src->lock (raw, per fork source; a leaf)
+ * Everything else is done by the task work they queue, in process context.
+ *
  * Lock order (outermost first):
- *   machina_task_table_lock (spinlock, global)
- *     task->lock (spinlock, per task)
- *   machina_inherit_lock (spinlock, global, task_fork_exec.c)
- *     port->lock (to copy an inherited right for a grandchild)
- *   task->itk_lock (spinlock, per task)
- *     port->lock (spinlock, mach/ipc_port.h; itself a leaf)
- * itk_lock is never held with the table lock, task->lock or the inherit
- * lock.  The task's IPC space lock (a mutex, mach/ipc_space.h) is never
- * taken under any of them.
- * The table lock, task->lock, the inherit lock and itk_lock are taken from
- * tracepoints, which run with preemption disabled, so none may be held
- * across anything that sleeps.
+ *   machina_task_table_lock (raw spinlock, global; nothing nests in it)
+ *   inherit_mutex (mutex, global, task_fork_exec.c)
+ *     task->itk_lock (spinlock, per task)
+ *       port->lock (spinlock, mach/ipc_port.h; itself a leaf)
+ *     fork_src->lock (raw spinlock)
+ *   task->lock (spinlock, per task)
+ * itk_lock is never held with task->lock.  The task's IPC space lock (a
+ * mutex, mach/ipc_space.h) is never taken under any of the spinlocks.
  */
 #ifndef _MACHINA_TASK_H
 #define _MACHINA_TASK_H
@@ -108,6 +115,27 @@ struct machina_task_ports {
 	struct machina_exc_action exc[MACHINA_EXC_TYPES];
 };
 
+/*
+ * A process that hands ports down at fork (task_fork_exec.c): a Mach task,
+ * or a process that never used Mach but holds an inheritance record.  The
+ * fork probe notes each new child here (raw lock: it runs with preemption
+ * disabled, also on PREEMPT_RT) and queues drain_work; the records are made
+ * in process context.
+ */
+#define MACHINA_TASK_EXEC_PENDING 0	/* exec_work queued */
+#define MACHINA_TASK_EXEC_SECURE 1	/* ... after an AT_SECURE exec */
+
+#define MACHINA_FORKS_IN_FLIGHT 32
+#define MACHINA_FORK_DRAIN_QUEUED 0
+struct machina_fork_src {
+	raw_spinlock_t lock;		/* nr and children[] */
+	unsigned int nr;
+	struct pid *children[MACHINA_FORKS_IN_FLIGHT];	/* references */
+	unsigned long flags;		/* MACHINA_FORK_DRAIN_QUEUED */
+	bool is_task;			/* in a machina_task, or a record */
+	struct callback_head drain_work;
+};
+
 struct machina_task {
 	struct hlist_node table_node;	/* machina_task_table, under its lock */
 	struct pid *tgid;		/* key; holds a reference */
@@ -124,16 +152,17 @@ struct machina_task {
 	u32 self_name;			/* its name in the task's own space */
 	atomic64_t queued_bytes;	/* bytes of its messages in flight */
 	struct callback_head exec_work;	/* control port replacement at exec */
+	struct machina_fork_src fork_src;	/* children not yet handed down */
 
 	spinlock_t itk_lock;		/* protects self_port and the two below */
 	struct ipc_port *special[MACHINA_TASK_SPECIAL_MAX + 1]; /* send rights */
 	struct machina_exc_action exc[MACHINA_EXC_TYPES];
-	bool exec_pending;		/* exec_work queued (task->lock) */
-	bool exec_secure;		/* ... after an AT_SECURE exec (task->lock) */
+	unsigned long exec_flags;	/* MACHINA_TASK_EXEC_*, atomic bits */
+	pid_t exec_old_pid;		/* the exec tracepoint's, for exec_work */
 	bool itk_dead;			/* torn down: no port may be replaced */
 
 	spinlock_t lock;		/* protects the fields below */
-	bool terminated;		/* set once by the exit hook */
+	bool terminated;		/* set once, by terminate() */
 	unsigned int thread_count;	/* live entries in threads */
 	unsigned int suspend_count;	/* task_suspend nesting (thread_act.c) */
 	DECLARE_HASHTABLE(threads, MACHINA_TASK_THREAD_HASH_BITS);
@@ -174,7 +203,9 @@ int machina_image_lock(struct pid *tgid, struct machina_image *img);
 void machina_image_unlock(struct machina_image *img);
 int machina_task_fork_exec_init(void);
 void machina_task_fork_exec_exit(void);
+void machina_fork_src_init(struct machina_fork_src *src, bool is_task);
 void machina_task_inherit_claim(struct machina_task *task);
+void machina_task_inherit_flush(struct machina_task *task);
 void machina_task_inherit_drop(struct pid *tgid);
 bool machina_task_inherit_pending(void);
 

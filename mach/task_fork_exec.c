@@ -7,13 +7,20 @@
  * parent's BOOTSTRAP and HOST special ports and its exception actions; the
  * rest of its IPC space is new and empty.  A parent that never used Mach
  * passes on what it inherited itself (still unclaimed), so the children of
- * a shell started by machina-bootstrap find the bootstrap port too.  The sched_process_fork probe runs
- * in the parent with preemption disabled, before the child first runs: it
- * copies the rights into an inheritance record keyed by the child's tgid
- * struct pid.  The record is claimed when the child's task is made (its
- * first Mach call, or task_for_pid on it), or, if the child exits without
- * one, handed by the exit probe to a work item that releases the rights.
- * Module unload releases whatever is left.
+ * a shell started by machina-bootstrap find the bootstrap port too.
+ *
+ * The sched_process_fork probe runs in the parent with preemption disabled,
+ * before the child first runs.  Nothing there may sleep, and on PREEMPT_RT
+ * that rules out every spinlock_t and every allocation: the probe only
+ * notes the child in the parent's fork source and queues task work on the
+ * forking thread, which makes the child's inheritance record (the rights
+ * the parent holds, copied) before fork() returns to the parent.  A child
+ * that makes its task before that (vfork, or it simply ran first) makes the
+ * record from its parent itself; inherit_mutex orders the two.  The record
+ * is claimed when the child's task is made (its first Mach call, or
+ * task_for_pid on it), or it goes when the child exits (task work queued by
+ * the exit probe, which first hands the child's own children their
+ * records).  Module unload releases whatever is left.
  *
  * Exec: the IPC space survives, but every task, name and thread port names
  * one exec image (docs/ARCHITECTURE.md, "Exec images and ports").  The
@@ -46,16 +53,36 @@
 
 #define INHERIT_BITS 6
 
+/*
+ * An inheritance record: what the child @tgid was handed at fork, until its
+ * task claims it or it exits.  A process that never uses Mach keeps its
+ * record for life and hands it on to its own children (@src).
+ */
 struct inherit {
-	struct hlist_node node;		/* inherit_table or reap_list */
+	struct hlist_node node;		/* inherit_table; inherit_mutex + RCU */
 	struct pid *tgid;		/* the child's; a reference */
-	struct machina_task_ports ports;
+	struct machina_task_ports ports;	/* send rights; fixed once hashed */
+	struct machina_fork_src src;	/* its own children, forked meanwhile */
+	struct kref ref;		/* the table's while hashed, and users' */
+	bool hashed;			/* in inherit_table; inherit_mutex */
+	unsigned long flags;		/* INHERIT_DROPPING */
+	struct callback_head drop_work;	/* in the exiting process */
+	struct work_struct drop_fallback;
+	struct llist_node free_node;	/* reap_list */
+	struct rcu_head rcu;
 };
 
+#define INHERIT_DROPPING 0
+
+/*
+ * inherit_mutex serialises every change to inherit_table and every drain of
+ * a fork source, so a child that claims its record while its parent still
+ * hands it down waits for it.  The probes only read the table (RCU).
+ */
 static DEFINE_HASHTABLE(inherit_table, INHERIT_BITS);
-static HLIST_HEAD(reap_list);
-static DEFINE_SPINLOCK(machina_inherit_lock);
+static DEFINE_MUTEX(inherit_mutex);
 static atomic_t inherit_count = ATOMIC_INIT(0);
+static LLIST_HEAD(reap_list);
 
 static struct tracepoint *fork_tp, *exec_tp;
 
@@ -67,27 +94,52 @@ bool machina_task_inherit_pending(void)
 	return atomic_read(&inherit_count) > 0;
 }
 
-static void inherit_free(struct inherit *rec)
-{
-	machina_task_ports_release(&rec->ports);
-	put_pid(rec->tgid);
-	kfree(rec);
-}
-
-/* Conditions: machina_inherit_lock held.  Unlinks and returns the record. */
-static struct inherit *inherit_take(struct pid *tgid)
+/* inherit_lookup - the record of @tgid.  Conditions: RCU or inherit_mutex. */
+static struct inherit *inherit_lookup(struct pid *tgid)
 {
 	struct inherit *rec;
 
-	lockdep_assert_held(&machina_inherit_lock);
-	hash_for_each_possible(inherit_table, rec, node, (unsigned long)tgid) {
-		if (rec->tgid == tgid) {
-			hash_del(&rec->node);
-			atomic_dec(&inherit_count);
+	hash_for_each_possible_rcu(inherit_table, rec, node, (unsigned long)tgid,
+				   lockdep_is_held(&inherit_mutex)) {
+		if (rec->tgid == tgid)
 			return rec;
-		}
 	}
 	return NULL;
+}
+
+/*
+ * Last reference: the rights go from process context (a no-senders
+ * notification may be sent), the memory after an RCU grace period (the
+ * probes read records under RCU).  Any context: the fork probe may drop
+ * the last reference.
+ */
+static void inherit_release(struct kref *ref)
+{
+	struct inherit *rec = container_of(ref, struct inherit, ref);
+
+	llist_add(&rec->free_node, &reap_list);
+	machina_task_queue_work(&reap_work);
+}
+
+static void inherit_put(struct inherit *rec)
+{
+	kref_put(&rec->ref, inherit_release);
+}
+
+static void reap_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&reap_list);
+	struct inherit *rec, *next;
+	int i;
+
+	llist_for_each_entry_safe(rec, next, list, free_node) {
+		machina_task_ports_release(&rec->ports);
+		/* Children it never handed down get nothing from it now. */
+		for (i = 0; i < rec->src.nr; i++)
+			put_pid(rec->src.children[i]);
+		put_pid(rec->tgid);
+		kfree_rcu(rec, rcu);
+	}
 }
 
 /* Take a kernel-held send right to @port.  Conditions: port->lock free. */
@@ -100,155 +152,381 @@ static struct ipc_port *copy_right(struct ipc_port *port)
 	return port;
 }
 
-/*
- * copy_task_ports - fill @rec from the parent's live task
- * Conditions: rcu_read_lock() held (keeps @task), preemption disabled.
- * Returns: whether the task had anything to hand down (then *recp was
- * filled, or it is NULL because memory was short).
- */
-static bool copy_task_ports(struct machina_task *task, struct inherit **recp)
+/* Copy every right of @from into @to (empty), taking new send rights. */
+static void copy_ports(struct machina_task_ports *to,
+		       const struct machina_task_ports *from)
 {
-	struct inherit *rec = NULL;
-	bool any;
 	int i;
 
-	spin_lock(&task->itk_lock);
-	any = task->special[TASK_BOOTSTRAP_PORT] || task->special[TASK_HOST_PORT];
-	for (i = 0; i < MACHINA_EXC_TYPES && !any; i++)
-		any = task->exc[i].port || task->exc[i].behavior;
-	if (any && !task->itk_dead)
-		rec = kzalloc(sizeof(*rec), GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
-	if (rec) {
-		rec->ports.bootstrap = copy_right(task->special[TASK_BOOTSTRAP_PORT]);
-		rec->ports.host = copy_right(task->special[TASK_HOST_PORT]);
-		for (i = 0; i < MACHINA_EXC_TYPES; i++) {
-			rec->ports.exc[i] = task->exc[i];
-			copy_right(task->exc[i].port);
-		}
+	to->bootstrap = copy_right(from->bootstrap);
+	to->host = copy_right(from->host);
+	for (i = 0; i < MACHINA_EXC_TYPES; i++) {
+		to->exc[i] = from->exc[i];
+		copy_right(from->exc[i].port);
 	}
-	spin_unlock(&task->itk_lock);
-	*recp = rec;
-	return any;
+}
+
+static bool ports_any(const struct machina_task_ports *p)
+{
+	int i;
+
+	if (p->bootstrap || p->host)
+		return true;
+	for (i = 0; i < MACHINA_EXC_TYPES; i++)
+		if (p->exc[i].port || p->exc[i].behavior)
+			return true;
+	return false;
+}
+
+/* --- fork sources ------------------------------------------------------------ */
+
+void machina_fork_src_init(struct machina_fork_src *src, bool is_task)
+{
+	raw_spin_lock_init(&src->lock);
+	src->is_task = is_task;
 }
 
 /*
- * copy_pending_ports - fill @rec from the record the parent itself
- * inherited and never claimed: a process that never used Mach (a shell
- * run under machina-bootstrap) hands its children what it was given.
- * Conditions: preemption disabled; machina_inherit_lock not held.
- * Returns: as copy_task_ports().
+ * src_tryget - a reference on the owner of @src (a task or a record)
+ * Conditions: any context; the owner is known to be there (RCU).
  */
-static bool copy_pending_ports(struct pid *parent, struct inherit **recp)
+static bool src_tryget(struct machina_fork_src *src)
 {
-	struct inherit *rec, *found = NULL;
-	int i;
+	if (src->is_task)
+		return kref_get_unless_zero(&container_of(src, struct machina_task, fork_src)->ref);
+	return kref_get_unless_zero(&container_of(src, struct inherit, src)->ref);
+}
 
-	*recp = NULL;
-	rec = kzalloc(sizeof(*rec), GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
-	spin_lock(&machina_inherit_lock);
-	hash_for_each_possible(inherit_table, found, node, (unsigned long)parent) {
-		if (found->tgid == parent)
-			break;
+/* src_put - drop it.  Conditions: any context. */
+static void src_put(struct machina_fork_src *src)
+{
+	if (src->is_task)
+		machina_task_put(container_of(src, struct machina_task, fork_src));
+	else
+		inherit_put(container_of(src, struct inherit, src));
+}
+
+/*
+ * src_copy - what the owner of @src hands down now, as new send rights in
+ * @to (empty)
+ * Conditions: process context, inherit_mutex held; a reference on the owner.
+ * Returns: whether there was anything to hand down.
+ */
+static bool src_copy(struct machina_fork_src *src, struct machina_task_ports *to)
+{
+	struct machina_task *task;
+	struct machina_task_ports now;
+
+	lockdep_assert_held(&inherit_mutex);
+	if (!src->is_task) {
+		/* A record's rights are fixed while anyone holds it. */
+		copy_ports(to, &container_of(src, struct inherit, src)->ports);
+		return ports_any(to);
 	}
-	if (found && rec) {
-		/* port->lock under the inherit lock: see task.h. */
-		rec->ports.bootstrap = copy_right(found->ports.bootstrap);
-		rec->ports.host = copy_right(found->ports.host);
-		for (i = 0; i < MACHINA_EXC_TYPES; i++) {
-			rec->ports.exc[i] = found->ports.exc[i];
-			copy_right(found->ports.exc[i].port);
-		}
+	task = container_of(src, struct machina_task, fork_src);
+	spin_lock(&task->itk_lock);
+	if (!task->itk_dead) {
+		now.bootstrap = task->special[TASK_BOOTSTRAP_PORT];
+		now.host = task->special[TASK_HOST_PORT];
+		memcpy(now.exc, task->exc, sizeof(now.exc));
+		/* port->lock under itk_lock: see task.h. */
+		copy_ports(to, &now);
 	}
-	spin_unlock(&machina_inherit_lock);
-	if (!found) {
-		kfree(rec);
-		return false;
+	spin_unlock(&task->itk_lock);
+	return ports_any(to);
+}
+
+/* group_alive - whether the thread group @tgid has a live thread left. */
+static bool group_alive(struct pid *tgid)
+{
+	struct task_struct *p;
+	bool alive;
+
+	rcu_read_lock();
+	p = pid_task(tgid, PIDTYPE_TGID);
+	alive = p && atomic_read(&p->signal->live) > 0;
+	rcu_read_unlock();
+	return alive;
+}
+
+/* Unhash @rec and drop the table's reference.  Conditions: inherit_mutex. */
+static void inherit_unhash(struct inherit *rec)
+{
+	lockdep_assert_held(&inherit_mutex);
+	if (!rec->hashed)
+		return;
+	hash_del_rcu(&rec->node);
+	rec->hashed = false;
+	atomic_dec(&inherit_count);
+	inherit_put(rec);
+}
+
+static void drop_task_work(struct callback_head *cb);
+static void drop_fallback_work(struct work_struct *work);
+
+/*
+ * inherit_create - the record of @child, handed what @src's owner holds
+ * Conditions: process context, inherit_mutex held; charged to the caller.
+ * The child may have exited before its record existed; its exit probe then
+ * found nothing, so the record goes again at once.
+ */
+static void inherit_create(struct machina_fork_src *src, struct pid *child)
+{
+	struct inherit *rec;
+
+	lockdep_assert_held(&inherit_mutex);
+	if (inherit_lookup(child))
+		return;		/* a pid is one child at a time: already handed */
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!rec) {
+		pr_warn_ratelimited("machina: no memory: pid %d inherits no special ports\n",
+				    pid_nr(child));
+		return;
 	}
-	*recp = rec;
-	return true;
+	if (!src_copy(src, &rec->ports)) {
+		kfree(rec);	/* nothing to hand down: no rights taken */
+		return;
+	}
+	rec->tgid = get_pid(child);
+	kref_init(&rec->ref);	/* the table's */
+	machina_fork_src_init(&rec->src, false);
+	INIT_WORK(&rec->drop_fallback, drop_fallback_work);
+	hash_add_rcu(inherit_table, &rec->node, (unsigned long)child);
+	rec->hashed = true;
+	atomic_inc(&inherit_count);
+	/* Pairs with the full barrier of the child's signal->live decrement. */
+	smp_mb();
+	if (!group_alive(child) && !test_and_set_bit(INHERIT_DROPPING, &rec->flags))
+		inherit_unhash(rec);
+}
+
+/*
+ * src_drain - make the records of every child @src has forked and not yet
+ * handed down
+ * Conditions: process context, inherit_mutex held; a reference on the owner.
+ */
+static void src_drain(struct machina_fork_src *src)
+{
+	struct pid *children[MACHINA_FORKS_IN_FLIGHT];
+	unsigned int n, i;
+
+	lockdep_assert_held(&inherit_mutex);
+	raw_spin_lock(&src->lock);
+	n = src->nr;
+	memcpy(children, src->children, n * sizeof(children[0]));
+	src->nr = 0;
+	raw_spin_unlock(&src->lock);
+	for (i = 0; i < n; i++) {
+		inherit_create(src, children[i]);
+		put_pid(children[i]);
+	}
+}
+
+/*
+ * drain_task_work - the forking thread hands down what it holds, on its way
+ * back to user mode from fork() (or at its exit)
+ * Conditions: task work (process context, no locks held) queued by
+ * fork_probe(); owns a reference on the owner and on the module.
+ */
+static void drain_task_work(struct callback_head *cb)
+{
+	struct machina_fork_src *src =
+		container_of(cb, struct machina_fork_src, drain_work);
+
+	/* From here on a new fork queues the work again (see fork_probe()). */
+	clear_bit(MACHINA_FORK_DRAIN_QUEUED, &src->flags);
+	smp_mb__after_atomic();
+	mutex_lock(&inherit_mutex);
+	src_drain(src);
+	mutex_unlock(&inherit_mutex);
+	src_put(src);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * machina_task_inherit_flush - hand down to every child @task forked and has
+ * not handed down yet
+ * Conditions: process context, no locks held; the task's ports still live
+ * (its teardown calls this first).
+ */
+void machina_task_inherit_flush(struct machina_task *task)
+{
+	mutex_lock(&inherit_mutex);
+	src_drain(&task->fork_src);
+	mutex_unlock(&inherit_mutex);
 }
 
 /*
  * fork_probe - sched_process_fork: @child is a new thread or process
- * Conditions: runs in the parent with preemption disabled; must not sleep.
- * Only a new thread group inherits (not CLONE_THREAD).  The parent hands
- * down its task's ports or, without a task, what it inherited itself.  If
- * memory is short the child inherits nothing, and the kernel log says so.
+ * Conditions: runs in the parent with preemption disabled; must not sleep,
+ * and takes no spinlock_t (a sleeping lock on PREEMPT_RT) and allocates
+ * nothing: it notes the child in its parent's fork source (raw lock, fixed
+ * room) and queues task work (TWA_RESUME) that makes the child's record,
+ * with the parent's rights as they are, before fork() returns to the
+ * parent.  A child that makes its task first takes its record from the
+ * parent itself (machina_task_inherit_claim()).  Only a new thread group
+ * inherits (not CLONE_THREAD).
  */
 static void fork_probe(void *data, struct task_struct *parent,
 		       struct task_struct *child)
 {
+	struct machina_fork_src *src = NULL;
 	struct machina_task *task;
 	struct inherit *rec;
-	bool any;
+	bool noted;
 
 	if ((!machina_task_live_count() && !machina_task_inherit_pending()) ||
 	    (child->flags & PF_KTHREAD) || !thread_group_leader(child))
 		return;
 	rcu_read_lock();
 	task = machina_task_lookup_rcu(task_tgid(parent));
-	if (task)
-		any = copy_task_ports(task, &rec);
-	else
-		any = machina_task_inherit_pending() &&
-		      copy_pending_ports(task_tgid(parent), &rec);
-	rcu_read_unlock();
-	if (!rec) {
-		if (any)
-			pr_warn_ratelimited("machina: no memory: pid %d inherits no special ports\n",
-					    task_tgid_nr(child));
-		return;
+	if (task && src_tryget(&task->fork_src)) {
+		src = &task->fork_src;
+	} else if (!task) {
+		rec = inherit_lookup(task_tgid(parent));
+		if (rec && src_tryget(&rec->src))
+			src = &rec->src;
 	}
-	rec->tgid = get_pid(task_tgid(child));
-	spin_lock(&machina_inherit_lock);
-	hash_add(inherit_table, &rec->node, (unsigned long)rec->tgid);
-	atomic_inc(&inherit_count);
-	spin_unlock(&machina_inherit_lock);
+	rcu_read_unlock();
+	if (!src)
+		return;
+
+	raw_spin_lock(&src->lock);
+	noted = src->nr < ARRAY_SIZE(src->children);
+	if (noted)
+		src->children[src->nr++] = get_pid(task_tgid(child));
+	raw_spin_unlock(&src->lock);
+	if (!noted)
+		pr_warn_ratelimited("machina: %d forks in flight: pid %d inherits no special ports\n",
+				    MACHINA_FORKS_IN_FLIGHT, task_tgid_nr(child));
+	else if (!test_and_set_bit(MACHINA_FORK_DRAIN_QUEUED, &src->flags)) {
+		/* The work owns the reference and pins the module's text. */
+		__module_get(THIS_MODULE);
+		init_task_work(&src->drain_work, drain_task_work);
+		if (!task_work_add(current, &src->drain_work, TWA_RESUME))
+			return;
+		/* Cannot happen in fork; the child's claim drains it anyway. */
+		module_put(THIS_MODULE);
+		clear_bit(MACHINA_FORK_DRAIN_QUEUED, &src->flags);
+	}
+	/* Not the last: the table or the queued work holds one. */
+	src_put(src);
+}
+
+/*
+ * drain_parent - the parent of the new task @tgid may not have handed its
+ * record down yet (vfork, or the child simply ran first): do it here
+ * Conditions: process context, inherit_mutex held.  A parent that exited
+ * handed down before its children were reparented (its teardown, or the
+ * drop of its record, drains first).
+ */
+static void drain_parent(struct pid *tgid)
+{
+	struct machina_fork_src *src = NULL;
+	struct machina_task *task;
+	struct task_struct *p;
+	struct inherit *rec;
+	struct pid *ptgid;
+
+	lockdep_assert_held(&inherit_mutex);
+	rcu_read_lock();
+	p = pid_task(tgid, PIDTYPE_TGID);
+	ptgid = p ? task_tgid(rcu_dereference(p->real_parent)) : NULL;
+	task = ptgid ? machina_task_lookup_rcu(ptgid) : NULL;
+	if (task && src_tryget(&task->fork_src)) {
+		src = &task->fork_src;
+	} else if (ptgid && !task) {
+		rec = inherit_lookup(ptgid);
+		if (rec && src_tryget(&rec->src))
+			src = &rec->src;
+	}
+	rcu_read_unlock();
+	if (!src)
+		return;
+	src_drain(src);
+	src_put(src);
 }
 
 /*
  * machina_task_inherit_claim - give a new task what its parent handed down
  * Conditions: process context, no locks held; @task was just published.
- * A slot the task filled meanwhile keeps its own value.
+ * A slot the task filled meanwhile keeps its own value.  The record keeps
+ * its rights until it goes (children it forked before may still copy them).
  */
 void machina_task_inherit_claim(struct machina_task *task)
 {
+	struct machina_task_ports got = {};
 	struct inherit *rec;
 	int i;
 
-	if (!machina_task_inherit_pending())
+	if (!machina_task_live_count() && !machina_task_inherit_pending())
 		return;
-	spin_lock(&machina_inherit_lock);
-	rec = inherit_take(task->tgid);
-	spin_unlock(&machina_inherit_lock);
+	mutex_lock(&inherit_mutex);
+	drain_parent(task->tgid);
+	rec = inherit_lookup(task->tgid);
+	if (rec) {
+		/* Its own children first, from the rights it had. */
+		src_drain(&rec->src);
+		copy_ports(&got, &rec->ports);
+		if (!test_and_set_bit(INHERIT_DROPPING, &rec->flags))
+			inherit_unhash(rec);
+	}
+	mutex_unlock(&inherit_mutex);
 	if (!rec)
 		return;
 	spin_lock(&task->itk_lock);
 	if (!task->itk_dead) {
 		if (!task->special[TASK_BOOTSTRAP_PORT]) {
-			task->special[TASK_BOOTSTRAP_PORT] = rec->ports.bootstrap;
-			rec->ports.bootstrap = NULL;
+			task->special[TASK_BOOTSTRAP_PORT] = got.bootstrap;
+			got.bootstrap = NULL;
 		}
 		if (!task->special[TASK_HOST_PORT]) {
-			task->special[TASK_HOST_PORT] = rec->ports.host;
-			rec->ports.host = NULL;
+			task->special[TASK_HOST_PORT] = got.host;
+			got.host = NULL;
 		}
 		for (i = 0; i < MACHINA_EXC_TYPES; i++) {
 			if (task->exc[i].port || task->exc[i].behavior)
 				continue;
-			task->exc[i] = rec->ports.exc[i];
-			rec->ports.exc[i].port = NULL;
+			task->exc[i] = got.exc[i];
+			got.exc[i].port = NULL;
 		}
 	}
 	spin_unlock(&task->itk_lock);
-	inherit_free(rec);
+	machina_task_ports_release(&got);
+}
+
+/*
+ * inherit_drop - the process of @rec exited without making its task: its
+ * children forked meanwhile get their records, then it goes
+ * Conditions: process context, no locks held; owns a reference on @rec and
+ * on the module.
+ */
+static void inherit_drop(struct inherit *rec)
+{
+	mutex_lock(&inherit_mutex);
+	src_drain(&rec->src);
+	inherit_unhash(rec);
+	mutex_unlock(&inherit_mutex);
+	inherit_put(rec);
+	module_put(THIS_MODULE);
+}
+
+static void drop_task_work(struct callback_head *cb)
+{
+	inherit_drop(container_of(cb, struct inherit, drop_work));
+}
+
+static void drop_fallback_work(struct work_struct *work)
+{
+	inherit_drop(container_of(work, struct inherit, drop_fallback));
 }
 
 /*
  * machina_task_inherit_drop - the thread group @tgid is gone; release what
  * it inherited and never claimed
- * Conditions: the exit probe (preemption disabled): the rights are released
- * by reap_work in process context.
+ * Conditions: the exit probe, in the group's last exiting thread
+ * (preemption disabled; RCU and atomics only): the work runs a moment later
+ * in the same thread (exit_task_work()).
  */
 void machina_task_inherit_drop(struct pid *tgid)
 {
@@ -256,28 +534,18 @@ void machina_task_inherit_drop(struct pid *tgid)
 
 	if (!machina_task_inherit_pending())
 		return;
-	spin_lock(&machina_inherit_lock);
-	rec = inherit_take(tgid);
-	if (rec)
-		hlist_add_head(&rec->node, &reap_list);
-	spin_unlock(&machina_inherit_lock);
-	if (rec)
-		schedule_work(&reap_work);
-}
-
-static void reap_fn(struct work_struct *work)
-{
-	struct inherit *rec;
-	struct hlist_node *tmp;
-	HLIST_HEAD(list);
-
-	spin_lock(&machina_inherit_lock);
-	hlist_move_list(&reap_list, &list);
-	spin_unlock(&machina_inherit_lock);
-	hlist_for_each_entry_safe(rec, tmp, &list, node) {
-		hlist_del(&rec->node);
-		inherit_free(rec);
-	}
+	rcu_read_lock();
+	rec = inherit_lookup(tgid);
+	if (rec && (test_and_set_bit(INHERIT_DROPPING, &rec->flags) ||
+		    !kref_get_unless_zero(&rec->ref)))
+		rec = NULL;
+	rcu_read_unlock();
+	if (!rec)
+		return;
+	__module_get(THIS_MODULE);
+	init_task_work(&rec->drop_work, drop_task_work);
+	if (task_work_add(current, &rec->drop_work, TWA_NONE))
+		machina_task_queue_work(&rec->drop_fallback);
 }
 
 /*
@@ -366,10 +634,9 @@ static void exec_work_fn(struct callback_head *cb)
 	u32 name;
 	int kr;
 
+	clear_bit(MACHINA_TASK_EXEC_PENDING, &task->exec_flags);
+	secure = test_and_clear_bit(MACHINA_TASK_EXEC_SECURE, &task->exec_flags);
 	spin_lock(&task->lock);
-	task->exec_pending = false;
-	secure = task->exec_secure;
-	task->exec_secure = false;
 	task->suspend_count = 0;
 	spin_unlock(&task->lock);
 
@@ -377,9 +644,11 @@ static void exec_work_fn(struct callback_head *cb)
 	if (secure)
 		machina_task_release_itk_ports(task);
 	/*
-	 * The probe queued the death of the old image's thread port: a dead
-	 * name everywhere before the new image runs, as the task port.
+	 * The exec'ing thread's record dies (task work runs newest first, so
+	 * before any stop queued before the exec); its port is a dead name
+	 * everywhere before the new image runs, as the task port.
 	 */
+	machina_thread_exec(task, current, READ_ONCE(task->exec_old_pid));
 	machina_task_flush_work();
 
 	ipc_port_put(machina_task_port(task, true, gen));
@@ -398,15 +667,17 @@ out:
 
 /*
  * exec_probe - sched_process_exec: @p (current) has a new image
- * Conditions: preemption disabled; must not sleep.  After an exec that
- * raised privilege, what the parent handed down at fork and the process
- * never claimed is dropped at once.
+ * Conditions: preemption disabled; must not sleep, and takes no spinlock_t
+ * (PREEMPT_RT): everything is done by exec_work_fn(), which runs before the
+ * new image reaches user mode.  After an exec that raised privilege, what
+ * the parent handed down at fork and the process never claimed is dropped
+ * (task work too).
  */
 static void exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 		       struct linux_binprm *bprm)
 {
 	struct machina_task *task;
-	bool queue = false, secure = bprm->secureexec;
+	bool secure = bprm->secureexec;
 
 	if ((!machina_task_live_count() && !machina_task_inherit_pending()) ||
 	    p != current)
@@ -415,27 +686,22 @@ static void exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 		machina_task_inherit_drop(task_tgid(p));
 	rcu_read_lock();
 	task = machina_task_lookup_rcu(task_tgid(p));
-	if (task) {
-		/* The exec'ing thread's port dies now, before any stop can run. */
-		machina_thread_exec(task, p, old_pid);
-		spin_lock(&task->lock);
-		task->exec_secure |= secure;
-		if (!task->terminated && !task->exec_pending &&
-		    kref_get_unless_zero(&task->ref)) {
-			task->exec_pending = true;
-			queue = true;
-		}
-		spin_unlock(&task->lock);
+	if (task && secure)
+		set_bit(MACHINA_TASK_EXEC_SECURE, &task->exec_flags);
+	if (task && test_and_set_bit(MACHINA_TASK_EXEC_PENDING, &task->exec_flags))
+		task = NULL;	/* one replacement at a time: it is queued */
+	if (task && !kref_get_unless_zero(&task->ref)) {
+		clear_bit(MACHINA_TASK_EXEC_PENDING, &task->exec_flags);
+		task = NULL;
 	}
 	rcu_read_unlock();
-	if (!queue)
+	if (!task)
 		return;
+	task->exec_old_pid = old_pid;
 	init_task_work(&task->exec_work, exec_work_fn);
 	if (task_work_add(p, &task->exec_work, TWA_RESUME)) {
 		/* Exiting already: teardown kills the ports anyway. */
-		spin_lock(&task->lock);
-		task->exec_pending = false;
-		spin_unlock(&task->lock);
+		clear_bit(MACHINA_TASK_EXEC_PENDING, &task->exec_flags);
 		machina_task_put(task);
 	}
 }
@@ -477,8 +743,9 @@ err_fork:
 
 /*
  * machina_task_fork_exec_exit - detach, and release unclaimed inheritances
- * Conditions: module unload, process context.  No task is alive, so no
- * exec work is pending; records of children that never used Mach remain.
+ * Conditions: module unload, process context, after the exit probe is
+ * gone.  No task is alive and no task work of ours is queued (each pins
+ * the module); records of processes that never used Mach remain.
  */
 void machina_task_fork_exec_exit(void)
 {
@@ -489,11 +756,12 @@ void machina_task_fork_exec_exit(void)
 	tracepoint_probe_unregister(exec_tp, exec_probe, NULL);
 	tracepoint_probe_unregister(fork_tp, fork_probe, NULL);
 	tracepoint_synchronize_unregister();
-	flush_work(&reap_work);
+	mutex_lock(&inherit_mutex);
 	hash_for_each_safe(inherit_table, bkt, tmp, rec, node) {
-		hash_del(&rec->node);
-		atomic_dec(&inherit_count);
-		inherit_free(rec);
+		set_bit(INHERIT_DROPPING, &rec->flags);
+		inherit_unhash(rec);
 	}
+	mutex_unlock(&inherit_mutex);
+	flush_work(&reap_work);
 	reap_fn(NULL);
 }

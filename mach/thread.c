@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/uaccess.h>
 
 #include "mach/ipc_kobject.h"
@@ -106,6 +107,8 @@ static void kill_port(struct machina_thread *thread)
 	struct machina_task *task = thread->task;
 	struct ipc_port *port;
 
+	/* Callers waiting for it to stop must look again: it is DEAD. */
+	wake_up_all(&thread->wq);
 	spin_lock(&task->lock);
 	port = thread->port;
 	thread->port = NULL;
@@ -125,7 +128,8 @@ static void death_work(struct work_struct *work)
 /*
  * unlink_thread - LIVE -> DEAD
  * Conditions: task->lock held; the record is in task->threads.  The hash's
- * reference now belongs to whoever calls kill_port().
+ * reference now belongs to whoever calls kill_port(), which also wakes
+ * thread->wq: no wake-up under task->lock, which the probes never take.
  */
 static void unlink_thread(struct machina_task *task,
 			  struct machina_thread *thread)
@@ -135,9 +139,9 @@ static void unlink_thread(struct machina_task *task,
 	thread->dead = true;
 	task->thread_count--;
 	atomic_long_dec(&live_threads);
-	/* Callers waiting for it to stop must look again. */
-	wake_up_all(&thread->wq);
 }
+
+static void exit_unlink_work(struct work_struct *work);
 
 static struct machina_thread *thread_alloc(struct machina_task *task,
 					   struct task_struct *p)
@@ -157,6 +161,7 @@ static struct machina_thread *thread_alloc(struct machina_task *task,
 	mutex_init(&thread->state_mutex);
 	init_waitqueue_head(&thread->wq);
 	INIT_WORK(&thread->death_work, death_work);
+	INIT_WORK(&thread->exit_fallback, exit_unlink_work);
 	INIT_LIST_HEAD(&thread->reap_node);
 	machina_thread_stop_init(thread);
 	return thread;
@@ -216,6 +221,17 @@ static struct machina_thread *record_get(struct machina_task *task,
 		return NULL;
 	}
 	hash_add_rcu(task->threads, &thread->task_node, (unsigned long)pid);
+	/* Pairs with machina_thread_exited(): the insert before the flag read. */
+	smp_mb();
+	if (READ_ONCE(p->flags) & PF_EXITING) {
+		hash_del_rcu(&thread->task_node);
+		/* The exit probe may have found it: its work must skip it. */
+		thread->dead = true;
+		spin_unlock(&task->lock);
+		/* Readers may have seen it: freed after a grace period. */
+		kref_put(&thread->ref, thread_release);
+		return NULL;
+	}
 	task->thread_count++;
 	atomic_long_inc(&live_threads);
 	kref_get(&thread->ref);		/* the caller's */
@@ -248,22 +264,61 @@ struct machina_thread *machina_thread_current(struct machina_task *task)
 }
 
 /*
+ * exit_unlink - the exiting thread's record goes: LIVE -> DEAD, then its
+ * port dies from the task workqueue (destroying it may sleep)
+ * Conditions: task work of the exiting thread itself (exit_task_work(),
+ * process context, no locks held), queued by machina_thread_exited();
+ * owns a reference on the record.  The task's teardown may have unlinked
+ * the record first.
+ */
+static void exit_unlink(struct callback_head *cb)
+{
+	struct machina_thread *thread =
+		container_of(cb, struct machina_thread, exit_work);
+	struct machina_task *task = thread->task;
+	bool unlinked = false;
+
+	spin_lock(&task->lock);
+	if (!thread->dead) {
+		unlink_thread(task, thread);
+		unlinked = true;
+	}
+	spin_unlock(&task->lock);
+	if (unlinked)
+		machina_task_queue_work(&thread->death_work);
+	machina_thread_put(thread);
+}
+
+static void exit_unlink_work(struct work_struct *work)
+{
+	exit_unlink(&container_of(work, struct machina_thread, exit_fallback)->exit_work);
+}
+
+/*
  * machina_thread_exited - forget a thread that is leaving do_exit()
- * Conditions: atomic context allowed (the exit tracepoint); rcu_read_lock()
- * held by the caller to keep @task alive.  The port dies from the task
- * workqueue, since destroying it may sleep.
+ * Conditions: the exit tracepoint in the exiting thread (preemption
+ * disabled: only RCU, atomics and task work here, nothing that may sleep,
+ * also on PREEMPT_RT); rcu_read_lock() held by the caller to keep @task.
+ * The record is unlinked by task work the same thread runs a moment later
+ * in exit_task_work(), before it can be reaped.
+ *
+ * record_get() inserts under task->lock, then reads PF_EXITING; the exiting
+ * thread set PF_EXITING long before, and the barrier below orders that
+ * store before this lookup: either the lookup finds the record or
+ * record_get() sees the flag and backs off.
  */
 void machina_thread_exited(struct machina_task *task, struct pid *pid)
 {
 	struct machina_thread *thread;
 
-	spin_lock(&task->lock);
+	smp_mb();
 	thread = lookup(task, pid);
-	if (thread)
-		unlink_thread(task, thread);
-	spin_unlock(&task->lock);
-	if (thread)
-		machina_task_queue_work(&thread->death_work);
+	if (!thread || !kref_get_unless_zero(&thread->ref))
+		return;
+	init_task_work(&thread->exit_work, exit_unlink);
+	if (task_work_add(current, &thread->exit_work, TWA_NONE))
+		/* Past its task work: a worker does it. */
+		machina_task_queue_work(&thread->exit_fallback);
 }
 
 /*
@@ -275,8 +330,8 @@ void machina_thread_exited(struct machina_task *task, struct pid *pid)
  * new port.  A thread other than the leader that exec'd has taken the
  * leader's pid (de_thread()); its record, keyed by its old pid, is found by
  * @old_pid (a global pid number, as the exec tracepoint reports it).
- * Conditions: the sched_process_exec probe in @p (preemption disabled);
- * rcu_read_lock() held by the caller to keep @task.
+ * Conditions: exec's task work in @p (current), process context, no locks
+ * held, before the new image returns to user mode; a reference on @task.
  */
 void machina_thread_exec(struct machina_task *task, struct task_struct *p,
 			 pid_t old_pid)

@@ -83,6 +83,8 @@ struct machina_thread {
 	wait_queue_head_t wq;		/* the stopped thread and state waiters */
 	struct callback_head stop_work;
 	struct work_struct death_work;	/* port destruction after exit */
+	struct callback_head exit_work;	/* unlink, in the exiting thread */
+	struct work_struct exit_fallback; /* the same, when task work fails */
 	struct list_head reap_node;	/* teardown's private list */
 };
 

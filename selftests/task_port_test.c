@@ -729,6 +729,82 @@ TEST_F(task, fork_child_inherits_bootstrap_and_exception_ports)
 }
 
 /*
+ * A child gets the ports its parent held when it forked, not those the
+ * parent sets right after: the inheritance is made before fork() returns
+ * to the parent, whenever the child gets to use it.
+ */
+TEST_F(task, fork_hands_down_the_ports_of_the_moment_of_fork)
+{
+	mach_port_t a = new_port_send(), b = new_port_send();
+	int go[2];
+	char c = 0;
+	pid_t child;
+
+	ASSERT_NE(MACH_PORT_NULL, a);
+	ASSERT_NE(MACH_PORT_NULL, b);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, a));
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, a,
+							 EXCEPTION_DEFAULT, 0));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(9);
+		_exit(use_inherited(a));
+	}
+	close(go[0]);
+	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, b));
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, b,
+							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	close(go[1]);
+	EXPECT_EQ(0, mt_wait_exit(child));
+	EXPECT_EQ(4321, next_id(a, 5000));
+	EXPECT_EQ(-1, next_id(b, 0));
+	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, MACH_PORT_NULL));
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_ALL, MACH_PORT_NULL,
+							 EXCEPTION_DEFAULT, 0));
+	mach_port_mod_refs(SELF, a, MACH_PORT_RIGHT_SEND, -1);
+	mach_port_mod_refs(SELF, a, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_mod_refs(SELF, b, MACH_PORT_RIGHT_SEND, -1);
+	mach_port_mod_refs(SELF, b, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
+/*
+ * A daemon's double fork: the middle process never uses Mach and exits as
+ * soon as it has forked; its child, reparented, still inherits.
+ */
+TEST_F(task, grandchild_inherits_after_its_parent_exited)
+{
+	mach_port_t port = new_port_send();
+	pid_t middle;
+
+	ASSERT_NE(MACH_PORT_NULL, port);
+	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, port));
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, port,
+							 EXCEPTION_DEFAULT, 0));
+	middle = fork();
+	ASSERT_LE(0, middle);
+	if (middle == 0) {
+		if (fork() == 0) {
+			/* Long enough for the middle process to be gone. */
+			usleep(200 * 1000);
+			_exit(use_inherited(port));
+		}
+		_exit(0);
+	}
+	EXPECT_EQ(0, mt_wait_exit(middle));
+	EXPECT_EQ(4321, next_id(port, 10000));
+	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, MACH_PORT_NULL));
+	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_ALL, MACH_PORT_NULL,
+							 EXCEPTION_DEFAULT, 0));
+	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_SEND, -1);
+	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
+/*
  * A process that never uses Mach (a shell, started with posix_spawn so
  * that no fork handler of libmach runs in it) passes the bootstrap and
  * exception ports it inherited on to its own children.
