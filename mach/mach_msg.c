@@ -284,9 +284,19 @@ static int copyin_body(struct ipc_copyin *c, struct ipc_kmsg *kmsg, u32 *names)
 
 struct loop_check {
 	struct ipc_port *dest;
+	u32 receives;
 	bool loop;
 };
 
+static void count_receive(struct ipc_msg_right *r, void *ctx)
+{
+	struct loop_check *lc = ctx;
+
+	if (IPC_OBJECT_REAL(r->obj) && r->type == MACH_MSG_TYPE_PORT_RECEIVE)
+		lc->receives++;
+}
+
+/* Conditions: the transit lock held. */
 static void check_loop(struct ipc_msg_right *r, void *ctx)
 {
 	struct loop_check *lc = ctx;
@@ -296,7 +306,10 @@ static void check_loop(struct ipc_msg_right *r, void *ctx)
 		lc->loop = ipc_port_would_loop(ipc_port_from_object(r->obj), lc->dest);
 }
 
-/* Receive rights in the message now travel to @ctx (NULL: they do not). */
+/*
+ * Receive rights in the message now travel to @ctx (NULL: they do not).
+ * Conditions: the transit lock held for a new destination.
+ */
 static void set_destination(struct ipc_msg_right *r, void *ctx)
 {
 	if (IPC_OBJECT_REAL(r->obj) && r->type == MACH_MSG_TYPE_PORT_RECEIVE)
@@ -546,17 +559,28 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	/*
 	 * A receive right may not travel to its own port, nor to a port whose
 	 * receive right is (transitively) travelling inside its own queue:
-	 * such a loop could never be received or destroyed.
+	 * such a loop could never be received or destroyed.  The check and
+	 * the rights' new links are one step under the transit lock, or two
+	 * such sends racing each other could close a loop together.
 	 */
 	if (kmsg->ndesc) {
 		struct loop_check lc = { .dest = dest };
 
-		walk_rights(kmsg, check_loop, &lc);
-		mr = MACH_SEND_INVALID_RIGHT;
-		if (lc.loop)
-			goto out_abort;
+		walk_rights(kmsg, count_receive, &lc);
+		if (lc.receives) {
+			ipc_port_transit_lock();
+			walk_rights(kmsg, check_loop, &lc);
+			mr = MACH_SEND_INVALID_RIGHT;
+			if (lc.loop) {
+				ipc_port_transit_unlock();
+				goto out_abort;
+			}
+		}
 		walk_rights(kmsg, apply_one, NULL);
-		walk_rights(kmsg, set_destination, dest);
+		if (lc.receives) {
+			walk_rights(kmsg, set_destination, dest);
+			ipc_port_transit_unlock();
+		}
 	} else {
 		/* The header carries send and send-once rights only. */
 		ipc_msg_right_apply(&kmsg->remote);
