@@ -7,7 +7,6 @@
  * entry the name denotes.  Return codes are Darwin's: a task name that is
  * not a send right fails as a Mach RPC to it would (MACH_SEND_INVALID_DEST).
  */
-#include <linux/hash.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -1409,7 +1408,7 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 			u32 rec[7] = {
 				entry->name, 0, entry_type_bits(entry),
 				entry->urefs,
-				entry->object ? hash_ptr(entry->object, 32) : 0,
+				entry->object ? ipc_object_id(entry->object) : 0,
 				0, 0,
 			};
 
