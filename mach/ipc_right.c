@@ -427,7 +427,8 @@ static int save_entry(struct ipc_copyin *c, struct ipc_entry *entry)
 		u32 cap = c->cap * 4;
 		struct ipc_undo_item *items;
 
-		items = kvmalloc_array(cap, sizeof(*items), GFP_KERNEL_ACCOUNT);
+		items = kvmalloc_array(cap, sizeof(*items),
+				       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!items)
 			return -ENOMEM;
 		memcpy(items, c->items, c->count * sizeof(*items));
