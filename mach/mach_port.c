@@ -624,7 +624,11 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 		mutex_unlock(&own->lock);
 		mutex_lock(&space->lock);
 	}
-	kr = copyout_named(space, &r, a->name);
+	/*
+	 * The target may have been torn down while its lock was dropped: a
+	 * right put there now would never be released.
+	 */
+	kr = space->active ? copyout_named(space, &r, a->name) : KERN_INVALID_TASK;
 	if (kr)
 		ipc_msg_right_destroy(&r);
 	unlock_target(space);
