@@ -71,14 +71,14 @@ static int run_as_nobody(attack_fn fn, void *arg)
 	return WEXITSTATUS(status);
 }
 
-#define FAIL_IF(cond, code, ...)                                         \
-	do {                                                             \
-		if (cond) {                                              \
+#define FAIL_IF(cond, code, ...)                                             \
+	do {                                                                 \
+		if (cond) {                                                  \
 			fprintf(stderr, "  attack check %d failed: ", code); \
-			fprintf(stderr, __VA_ARGS__);                    \
-			fprintf(stderr, "\n");                           \
-			return code;                                     \
-		}                                                        \
+			fprintf(stderr, __VA_ARGS__);                        \
+			fprintf(stderr, "\n");                               \
+			return code;                                         \
+		}                                                            \
 	} while (0)
 
 FIXTURE(sec)
@@ -97,17 +97,16 @@ FIXTURE_TEARDOWN(sec)
 }
 
 /* Everything the attack made is gone once its processes are. */
-#define EXPECT_NOTHING_LEFT()                                                \
-	do {                                                                 \
-		struct live_counts now;                                      \
-		EXPECT_TRUE(live_counts_settle(&self->base, &now))           \
-		{                                                            \
-			TH_LOG("left behind: tasks %ld->%ld ports %ld->%ld " \
-			       "messages %ld->%ld",                          \
-			       self->base.tasks, now.tasks,                  \
-			       self->base.ports, now.ports,                  \
-			       self->base.messages, now.messages);           \
-		}                                                            \
+#define EXPECT_NOTHING_LEFT()                                                 \
+	do {                                                                  \
+		struct live_counts now;                                       \
+		EXPECT_TRUE(live_counts_settle(&self->base, &now))            \
+		{                                                             \
+			TH_LOG("left behind: tasks %ld->%ld ports %ld->%ld "  \
+			       "messages %ld->%ld",                           \
+			       self->base.tasks, now.tasks, self->base.ports, \
+			       now.ports, self->base.messages, now.messages); \
+		}                                                             \
 	} while (0)
 
 /* ---- two processes that can send to each other --------------------------- */
@@ -125,11 +124,11 @@ struct shared {
 
 struct pair {
 	struct shared *sh;
-	mach_port_t mine;	/* receive right of this process */
-	mach_port_t peer;	/* send right to the other's */
-	pid_t pid;		/* the second process (in the first) */
-	int side;		/* 0: the first process, 1: the second */
-	int gen;		/* barriers passed */
+	mach_port_t mine; /* receive right of this process */
+	mach_port_t peer; /* send right to the other's */
+	pid_t pid; /* the second process (in the first) */
+	int side; /* 0: the first process, 1: the second */
+	int gen; /* barriers passed */
 };
 
 /* Both processes reach the same point; -1 if the other one went away. */
@@ -371,7 +370,8 @@ static int abort_vs_death(struct pair *p, void *arg)
 					MACH_SEND_INVALID_RIGHT,
 				16, "round %d: send", r);
 		t = type_of(xp);
-		FAIL_IF(t != MACH_PORT_TYPE_SEND && t != MACH_PORT_TYPE_DEAD_NAME,
+		FAIL_IF(t != MACH_PORT_TYPE_SEND &&
+				t != MACH_PORT_TYPE_DEAD_NAME,
 			17, "round %d: type %#x", r, t);
 		FAIL_IF(pair_barrier(p), 18, "peer gone");
 		/* Now the port is dead for sure: a dead name, every ref kept. */
@@ -491,7 +491,7 @@ static int cmp_u32(const void *a, const void *b)
  */
 static int linear_pairs(const uint32_t *v, int n)
 {
-	static const unsigned int strides[] = { 64,  96,  128, 192,  256,
+	static const unsigned int strides[] = { 64,  96,  128, 192, 256,
 						320, 384, 448, 512, 1024 };
 	uint32_t cand[2 * 10 * 64 * 2];
 	int nc = 0, i, j, k, s, hits = 0;
@@ -606,7 +606,8 @@ static int many_descriptors(void *arg)
 	size = (size_t)(max < (4 << 20) ? max : (4 << 20)) & ~(size_t)3;
 	ndesc = (size - sizeof(*h) - sizeof(*body) - sizeof(od)) / sizeof(*pd);
 	if (ndesc * 16 <= (4u << 20)) {
-		fprintf(stderr, "  max_msg_size %ld too small to matter\n", max);
+		fprintf(stderr, "  max_msg_size %ld too small to matter\n",
+			max);
 		return 0;
 	}
 	len = sizeof(*h) + sizeof(*body) + ndesc * sizeof(*pd) + sizeof(od);
@@ -696,7 +697,8 @@ static int insert_vs_exit(void *arg)
 		}
 		close(ready[1]);
 		close(die[0]);
-		FAIL_IF(read(ready[0], &c, 1) != 1, 4, "victim %d not ready", v);
+		FAIL_IF(read(ready[0], &c, 1) != 1, 4, "victim %d not ready",
+			v);
 		kr = task_for_pid(SELF, pid, &task);
 		FAIL_IF(kr, 5, "task_for_pid: %#x", kr);
 		close(die[1]); /* the victim exits now */
