@@ -118,6 +118,7 @@ FIXTURE_TEARDOWN(sec)
 struct shared {
 	atomic_int arrived;
 	atomic_int stop;
+	atomic_int more;
 	atomic_int delay_us;
 	atomic_int res[2];
 };
@@ -400,7 +401,8 @@ static int abort_vs_death_attack(void *arg)
 	return pair_finish(&p, abort_vs_death(&p, arg));
 }
 
-TEST_F(sec, copyin_abort_survives_a_port_dying_during_the_copyin)
+TEST_F_TIMEOUT(sec, copyin_abort_survives_a_port_dying_during_the_copyin,
+	       120)
 {
 	int rounds = mt_slow_kernel() ? 20 : 120;
 
@@ -415,13 +417,15 @@ TEST_F(sec, copyin_abort_survives_a_port_dying_during_the_copyin)
  * it, and then, at the same instant, send their receive right to the
  * other's port.  At most one of the two sends may succeed: two would leave
  * each port queued in the other, a loop nothing can receive or destroy.
+ * The first process ends the rounds after *arg seconds.
  */
 static int loop_race(struct pair *p, void *arg)
 {
-	int rounds = *(int *)arg, r, loops = 0, mine_ok;
+	double end = mt_now() + *(int *)arg;
+	int r, loops = 0, mine_ok;
 	mach_port_t port, other;
 
-	for (r = 0; r < rounds; r++) {
+	for (r = 0;; r++) {
 		port = new_port();
 		FAIL_IF(!port || give_send(p, port), 2, "round %d: setup", r);
 		other = take_right(p);
@@ -440,11 +444,15 @@ static int loop_race(struct pair *p, void *arg)
 		}
 		if (atomic_load(&p->sh->res[0]) && atomic_load(&p->sh->res[1]))
 			loops++;
+		if (p->side == 0)
+			atomic_store(&p->sh->more, mt_now() < end);
 		FAIL_IF(pair_barrier(p), 6, "peer gone");
+		if (!atomic_load(&p->sh->more))
+			break;
 	}
-	if (p->side == 0 && loops)
+	if (p->side == 0)
 		fprintf(stderr, "  %d of %d rounds built a loop\n", loops,
-			rounds);
+			r + 1);
 	return loops ? 7 : 0;
 }
 
@@ -457,11 +465,12 @@ static int loop_race_attack(void *arg)
 	return pair_finish(&p, loop_race(&p, arg));
 }
 
-TEST_F(sec, receive_right_loop_cannot_be_built_by_racing_senders)
+TEST_F_TIMEOUT(sec, receive_right_loop_cannot_be_built_by_racing_senders,
+	       120)
 {
-	int rounds = mt_slow_kernel() ? 500 : 20000;
+	int seconds = 15;
 
-	EXPECT_EQ(0, run_as_nobody(loop_race_attack, &rounds));
+	EXPECT_EQ(0, run_as_nobody(loop_race_attack, &seconds));
 	EXPECT_NOTHING_LEFT();
 }
 
@@ -728,7 +737,7 @@ static int insert_vs_exit(void *arg)
 	return 0;
 }
 
-TEST_F(sec, insert_right_never_lands_in_a_dying_space)
+TEST_F_TIMEOUT(sec, insert_right_never_lands_in_a_dying_space, 120)
 {
 	EXPECT_EQ(0, run_as_nobody(insert_vs_exit, NULL));
 	EXPECT_NOTHING_LEFT();
