@@ -217,6 +217,29 @@ static int pair_finish(struct pair *p, int status)
 	return status ? status : other;
 }
 
+struct pair_job {
+	pair_fn fn;
+	void *arg;
+};
+
+static int pair_attack(void *arg)
+{
+	struct pair_job *job = arg;
+	struct pair p;
+
+	if (pair_start(&p, job->fn, job->arg))
+		return 90;
+	return pair_finish(&p, job->fn(&p, job->arg));
+}
+
+/* Run fn(p, arg) in both processes of a new pair, both nobody. */
+static int run_pair_as_nobody(pair_fn fn, void *arg)
+{
+	struct pair_job job = { .fn = fn, .arg = arg };
+
+	return run_as_nobody(pair_attack, &job);
+}
+
 /* ---- finding 2: an aborted copy-in restores its entries ------------------- */
 
 static mach_port_t bogus_name(void)
@@ -392,21 +415,12 @@ static int abort_vs_death(struct pair *p, void *arg)
 	return 0;
 }
 
-static int abort_vs_death_attack(void *arg)
-{
-	struct pair p;
-
-	if (pair_start(&p, abort_vs_death, arg))
-		return 90;
-	return pair_finish(&p, abort_vs_death(&p, arg));
-}
-
 TEST_F_TIMEOUT(sec, copyin_abort_survives_a_port_dying_during_the_copyin,
 	       120)
 {
 	int rounds = mt_slow_kernel() ? 20 : 120;
 
-	EXPECT_EQ(0, run_as_nobody(abort_vs_death_attack, &rounds));
+	EXPECT_EQ(0, run_pair_as_nobody(abort_vs_death, &rounds));
 	EXPECT_NOTHING_LEFT();
 }
 
@@ -456,21 +470,12 @@ static int loop_race(struct pair *p, void *arg)
 	return loops ? 7 : 0;
 }
 
-static int loop_race_attack(void *arg)
-{
-	struct pair p;
-
-	if (pair_start(&p, loop_race, arg))
-		return 90;
-	return pair_finish(&p, loop_race(&p, arg));
-}
-
 TEST_F_TIMEOUT(sec, receive_right_loop_cannot_be_built_by_racing_senders,
 	       120)
 {
 	int seconds = 15;
 
-	EXPECT_EQ(0, run_as_nobody(loop_race_attack, &seconds));
+	EXPECT_EQ(0, run_pair_as_nobody(loop_race, &seconds));
 	EXPECT_NOTHING_LEFT();
 }
 
