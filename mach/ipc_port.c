@@ -367,6 +367,42 @@ void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest)
 	ipc_port_put(old);
 }
 
+/* Chains are short; a longer one is refused as if it looped. */
+#define IPC_CHAIN_MAX	4096
+
+/*
+ * chain_end - follow the chain of receive rights in transit from @dest:
+ * @dest, the port whose queue holds the message carrying @dest's receive
+ * right, and so on, up to a port whose receive right is not in transit (in
+ * a space, dead, or a kernel port) or up to @port
+ * Conditions: the transit lock held; no port lock held.
+ * Returns: that last port, referenced; NULL past IPC_CHAIN_MAX hops.
+ */
+static struct ipc_port *chain_end(struct ipc_port *dest, struct ipc_port *port)
+{
+	struct ipc_port *d = dest, *next;
+	int hops = 0;
+
+	lockdep_assert_held(&transit_lock);
+	ipc_port_get(d);
+	while (d != port) {
+		spin_lock(&d->lock);
+		next = (d->active && !d->receiver && !d->kobject_type) ? d->destination : NULL;
+		if (next)
+			ipc_port_get(next);
+		spin_unlock(&d->lock);
+		if (!next)
+			break;
+		ipc_port_put(d);
+		d = next;
+		if (++hops > IPC_CHAIN_MAX) {
+			ipc_port_put(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
 /*
  * ipc_port_would_loop - would sending @port's receive right to @dest close
  * a loop (dest, or the port dest's receive right travels to, and so on, is
@@ -376,30 +412,25 @@ void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest)
  */
 bool ipc_port_would_loop(struct ipc_port *port, struct ipc_port *dest)
 {
-	struct ipc_port *d = dest, *next;
-	bool loop = false;
-	int hops = 0;
+	struct ipc_port *end = chain_end(dest, port);
+	bool loop = !end || end == port;
 
-	lockdep_assert_held(&transit_lock);
-	ipc_port_get(d);
-	while (d) {
-		if (d == port) {
-			loop = true;
-			break;
-		}
-		spin_lock(&d->lock);
-		next = (d->active && !d->receiver && !d->kobject_type) ? d->destination : NULL;
-		if (next)
-			ipc_port_get(next);
-		spin_unlock(&d->lock);
-		ipc_port_put(d);
-		d = next;
-		/* Chains are short; a very long one is refused as if it looped. */
-		if (++hops > 4096) {
-			loop = true;
-			break;
-		}
-	}
-	ipc_port_put(d);
+	ipc_port_put(end);
 	return loop;
+}
+
+/*
+ * ipc_port_transit_end - the end of @dest's chain (see chain_end()), for a
+ * send whose receive rights are all still in the sender's space: a walk
+ * stops at the first port in a space, so such a right closes a loop
+ * exactly when it is that end.  One walk serves every right of the
+ * message, so the transit lock is held O(chain + rights), not their
+ * product.
+ * Conditions: the transit lock held.
+ * Returns: the end, referenced (ipc_port_put() it), or NULL for a chain too
+ * long to follow (refuse the send).
+ */
+struct ipc_port *ipc_port_transit_end(struct ipc_port *dest)
+{
+	return chain_end(dest, NULL);
 }

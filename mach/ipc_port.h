@@ -156,6 +156,7 @@ bool ipc_port_has_room(struct ipc_port *port);
 void ipc_port_transit_lock(void);
 void ipc_port_transit_unlock(void);
 bool ipc_port_would_loop(struct ipc_port *port, struct ipc_port *dest);
+struct ipc_port *ipc_port_transit_end(struct ipc_port *dest);
 void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest);
 
 struct ipc_request *ipc_request_alloc(u8 kind, mach_port_name_t name,

@@ -296,7 +296,7 @@ static int copyin_body(struct ipc_copyin *c, struct ipc_kmsg *kmsg, u32 *names)
 }
 
 struct loop_check {
-	struct ipc_port *dest;
+	struct ipc_port *end;	/* where the destination's chain ends */
 	u32 receives;
 	bool loop;
 };
@@ -309,14 +309,14 @@ static void count_receive(struct ipc_msg_right *r, void *ctx)
 		lc->receives++;
 }
 
-/* Conditions: the transit lock held. */
+/* Conditions: the transit lock held (lc->end is current). */
 static void check_loop(struct ipc_msg_right *r, void *ctx)
 {
 	struct loop_check *lc = ctx;
 
-	if (!lc->loop && IPC_OBJECT_REAL(r->obj) &&
-	    r->type == MACH_MSG_TYPE_PORT_RECEIVE)
-		lc->loop = ipc_port_would_loop(ipc_port_from_object(r->obj), lc->dest);
+	if (IPC_OBJECT_REAL(r->obj) && r->type == MACH_MSG_TYPE_PORT_RECEIVE &&
+	    r->obj == &lc->end->obj)
+		lc->loop = true;
 }
 
 /*
@@ -592,12 +592,17 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	 * such sends racing each other could close a loop together.
 	 */
 	if (kmsg->ndesc) {
-		struct loop_check lc = { .dest = dest };
+		struct loop_check lc = { 0 };
 
 		walk_rights(kmsg, count_receive, &lc);
 		if (lc.receives) {
 			ipc_port_transit_lock();
-			walk_rights(kmsg, check_loop, &lc);
+			lc.end = ipc_port_transit_end(dest);
+			if (lc.end)
+				walk_rights(kmsg, check_loop, &lc);
+			else
+				lc.loop = true;
+			ipc_port_put(lc.end);
 			mr = MACH_SEND_INVALID_RIGHT;
 			if (lc.loop) {
 				ipc_port_transit_unlock();
