@@ -12,6 +12,7 @@
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
+#include "mach/task.h"
 
 struct ipc_port *ipc_kobject_alloc_port(enum ipc_kobject_type type, void *obj)
 {
@@ -71,35 +72,137 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg)
 }
 
 /*
- * ipc_kobject_port_by_name - the port a send right of @space names, for the
- * calls that take a kernel object by name (traps and MIG routines alike)
+ * ipc_kobject_of - the kernel object of @port if it is one of @types
+ * Conditions: port->lock held.  Returns it without a reference, or NULL.
+ */
+void *ipc_kobject_of(struct ipc_port *port, u32 types)
+{
+	lockdep_assert_held(&port->lock);
+	if (!port->active || !port->kobject || port->kobject_type >= 32 ||
+	    !(types & IKOT_BIT(port->kobject_type)))
+		return NULL;
+	return port->kobject;
+}
+
+/*
+ * ipc_kobject_lookup - the one lookup from a port name to the object a
+ * call works on; every call that takes an object by name goes through it
+ * @kind: what the name must hold and how to reference the object;
+ * @types: the IKOT_BIT()s accepted (passed to @kind->get).
+ * For image-bound kinds (task, task name and thread ports) the process's
+ * exec image is then held (machina_image_lock()) and must still be the one
+ * the port was made for: a port from before an exec is refused, as a dead
+ * one would be, even in the instant between the exec committing new
+ * credentials and the old port's destruction, and no exec can commit
+ * until the caller lets go.
+ * Conditions: process context, no IPC lock held; takes space->lock, then
+ * the image (never both).  May sleep.
+ * Returns: KERN_SUCCESS with @ref filled (release with
+ * ipc_kobject_ref_put()), or, with @ref empty: KERN_INVALID_NAME (no such
+ * name), KERN_INVALID_RIGHT (the name lacks @kind->right: a dead name, a
+ * port set...), KERN_INVALID_ARGUMENT (another kind of port, or its object
+ * is going away), KERN_TERMINATED (a port of an image that has exec'd or
+ * exited), KERN_ABORTED (a fatal signal while waiting for the image).
+ */
+int ipc_kobject_lookup(struct ipc_space *space, u32 name,
+		       const struct ipc_kobject_kind *kind, u32 types,
+		       struct ipc_kobject_ref *ref)
+{
+	struct ipc_entry *entry;
+	struct ipc_port *port;
+	void *obj = NULL;
+	u64 gen = 0;
+	int kr;
+
+	memset(ref, 0, sizeof(*ref));
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_NAME;
+	mutex_lock(&space->lock);
+	entry = ipc_entry_lookup(space, name);
+	kr = KERN_INVALID_NAME;
+	if (!entry)
+		goto out;
+	kr = KERN_INVALID_RIGHT;
+	if (ipc_right_check(space, entry) || !(entry->type & kind->right))
+		goto out;
+	port = ipc_port_from_object(entry->object);
+	spin_lock(&port->lock);
+	if (port->active) {
+		obj = kind->get(port, types);
+		ref->type = port->kobject_type;
+		gen = port->kobject_gen;
+		kr = obj ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+	}
+	spin_unlock(&port->lock);
+out:
+	mutex_unlock(&space->lock);
+	if (kr)
+		return kr;
+	if (kind->image) {
+		kr = machina_image_lock(kind->image(obj), &ref->image);
+		if (!kr && ref->image.gen != gen) {
+			machina_image_unlock(&ref->image);
+			kr = KERN_TERMINATED;
+		}
+		if (kr) {
+			if (kind->put)
+				kind->put(obj);
+			return kr;
+		}
+	}
+	ref->obj = obj;
+	ref->kind = kind;
+	return KERN_SUCCESS;
+}
+
+/*
+ * ipc_kobject_ref_put - end what ipc_kobject_lookup() holds (the image,
+ * then the object's reference); an empty @ref is fine
+ * Conditions: process context, the calling thread is the one that looked
+ * the object up.
+ */
+void ipc_kobject_ref_put(struct ipc_kobject_ref *ref)
+{
+	if (ref->image.proc)
+		machina_image_unlock(&ref->image);
+	if (ref->obj && ref->kind->put)
+		ref->kind->put(ref->obj);
+	ref->obj = NULL;
+}
+
+/* The port itself: the kind of ipc_kobject_port_by_name(). */
+static void *port_itself(struct ipc_port *port, u32 types)
+{
+	ipc_port_get(port);
+	return port;
+}
+
+static void put_port(void *obj)
+{
+	ipc_port_put(obj);
+}
+
+static const struct ipc_kobject_kind any_send_right = {
+	.right = MACH_PORT_TYPE_SEND,
+	.get = port_itself,
+	.put = put_port,
+};
+
+/*
+ * ipc_kobject_port_by_name - the port a send right of @space names, for
+ * calls whose objects live as long as the module (host, clocks) and check
+ * the port's kind themselves (ipc_kobject_get())
  * Conditions: process context, no IPC lock held; takes space->lock.
- * Returns: a referenced port (put it with ipc_port_put()), or NULL with
- * *kr = KERN_INVALID_NAME (no such name) or KERN_INVALID_RIGHT (the name
- * holds no send right: a dead name, a bare receive right, a port set).
+ * Returns: a referenced port (put it with ipc_port_put()), or NULL with *kr
+ * as ipc_kobject_lookup() says (KERN_INVALID_NAME, KERN_INVALID_RIGHT).
  */
 struct ipc_port *ipc_kobject_port_by_name(struct ipc_space *space, u32 name,
 					  int *kr)
 {
-	struct ipc_port *port = NULL;
-	struct ipc_entry *entry;
+	struct ipc_kobject_ref ref;
 
-	*kr = KERN_INVALID_NAME;
-	if (!MACH_PORT_VALID(name))
-		return NULL;
-	mutex_lock(&space->lock);
-	entry = ipc_entry_lookup(space, name);
-	if (!entry)
-		goto out;
-	*kr = KERN_INVALID_RIGHT;
-	if (ipc_right_check(space, entry) || !(entry->type & MACH_PORT_TYPE_SEND))
-		goto out;
-	port = ipc_port_from_object(entry->object);
-	ipc_port_get(port);
-	*kr = KERN_SUCCESS;
-out:
-	mutex_unlock(&space->lock);
-	return port;
+	*kr = ipc_kobject_lookup(space, name, &any_send_right, 0, &ref);
+	return ref.obj;
 }
 
 /*

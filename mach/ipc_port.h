@@ -110,6 +110,13 @@ struct ipc_port {
 	enum ipc_kobject_type kobject_type;
 	void *kobject;
 	/*
+	 * Task, task name and thread ports: the exec image (the thread
+	 * group's self_exec_id) the port was made for; set before the port
+	 * is published, never changed.  ipc_kobject_lookup() refuses the
+	 * port once its process runs another image.
+	 */
+	u64 kobject_gen;
+	/*
 	 * A timer port (mk_timer_create): an ordinary receive right whose port
 	 * also carries a timer.  Taken away (and the timer torn down) when the
 	 * port dies.

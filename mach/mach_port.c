@@ -27,33 +27,43 @@
 #define KERN_ALREADY_IN_SET 11
 
 /*
- * lock_target - the target task's space, locked
- * Returns: KERN_SUCCESS with *spacep locked and referenced (release with
- * unlock_target()), or the Darwin error.
+ * lock_target - the target task's space, locked, with the task's exec
+ * image held in @target until unlock_target() (a port of an older image
+ * fails as a dead one)
+ * Returns: KERN_SUCCESS with *spacep locked and referenced, or the Darwin
+ * error (machina_task_lookup(); KERN_INVALID_TASK for a terminated space).
  */
 static int lock_target(struct machina_task *task, u32 task_name,
-		       struct ipc_space **spacep)
+		       struct ipc_kobject_ref *target, struct ipc_space **spacep)
 {
+	struct machina_task *owner;
 	struct ipc_space *space;
-	int kr = KERN_SUCCESS;
+	int kr;
 
-	space = machina_task_space_by_name(task, task_name, &kr);
-	if (!space)
+	kr = machina_task_lookup(task, task_name, false, target);
+	if (kr)
 		return kr;
-	mutex_lock(&space->lock);
-	if (!space->active) {
+	owner = target->obj;
+	space = machina_task_get_space(owner);
+	if (space) {
+		mutex_lock(&space->lock);
+		if (space->active) {
+			*spacep = space;
+			return KERN_SUCCESS;
+		}
 		mutex_unlock(&space->lock);
 		ipc_space_put(space);
-		return KERN_INVALID_TASK;
 	}
-	*spacep = space;
-	return KERN_SUCCESS;
+	ipc_kobject_ref_put(target);
+	return KERN_INVALID_TASK;
 }
 
-static void unlock_target(struct ipc_space *space)
+static void unlock_target(struct ipc_space *space,
+			  struct ipc_kobject_ref *target)
 {
 	mutex_unlock(&space->lock);
 	ipc_space_put(space);
+	ipc_kobject_ref_put(target);
 }
 
 /* The entry under @name holding a receive right, or NULL with *kr set. */
@@ -82,31 +92,37 @@ long machina_call_task_self(struct machina_task *task, void *arg)
 	struct machina_name_out *out = arg;
 	struct ipc_space *space = task->space;
 	struct ipc_entry *entry;
+	struct ipc_port *port;
 	int kr = KERN_SUCCESS;
 
 	if (out->flags)
 		return -EINVAL;
+	/* The caller runs in the image: it cannot change under us. */
+	port = machina_task_port(task, false, machina_image_gen(task->tgid));
+	if (!port)
+		return KERN_RESOURCE_SHORTAGE;
 	mutex_lock(&space->lock);
 	entry = ipc_entry_lookup(space, task->self_name);
 	/* If the program gave its self name away, it gets a fresh one. */
-	if (!entry || entry->object != &task->self_port->obj ||
+	if (!entry || entry->object != &port->obj ||
 	    !(entry->type & MACH_PORT_TYPE_SEND)) {
-		entry = ipc_entry_by_port(space, task->self_port);
+		entry = ipc_entry_by_port(space, port);
 		if (entry) {
 			task->self_name = entry->name;
 		} else {
-			ipc_port_copy_send(task->self_port);
-			ipc_port_get(task->self_port);
-			kr = ipc_right_new(space, &task->self_port->obj,
+			ipc_port_make_send(port);
+			ipc_port_get(port);
+			kr = ipc_right_new(space, &port->obj,
 					   MACH_PORT_TYPE_SEND, &task->self_name, NULL);
 			if (kr) {
-				ipc_port_release_send(task->self_port);
-				ipc_port_put(task->self_port);
+				ipc_port_release_send(port);
+				ipc_port_put(port);
 			}
 		}
 	}
 	out->name = task->self_name;
 	mutex_unlock(&space->lock);
+	ipc_port_put(port);
 	return kr;
 }
 
@@ -209,15 +225,16 @@ long machina_call_port_allocate(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	int kr;
 
 	if (!no_extra(a) || a->name || a->delta || a->value || a->context)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	kr = allocate(space, a->right, 0, &a->name);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -225,17 +242,18 @@ long machina_call_port_allocate_name(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	int kr;
 
 	if (!no_extra(a) || a->delta || a->value || a->context)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	kr = allocate(space, a->right, a->name, &a->name);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -243,6 +261,7 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 {
 	struct machina_port_construct *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	struct ipc_entry *entry;
 	int kr;
@@ -253,7 +272,7 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 		return KERN_INVALID_ARGUMENT;
 	if ((a->mpo_flags & MPO_QLIMIT) && a->mpo_qlimit > MACH_PORT_QLIMIT_MAX)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	kr = new_receive(space, &port, &a->name, 0);
@@ -281,7 +300,7 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 		entry->urefs = 1;
 	}
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -289,6 +308,7 @@ long machina_call_port_destruct(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	struct ipc_port *port;
 	int kr;
@@ -297,7 +317,7 @@ long machina_call_port_destruct(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->delta > 0)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -316,7 +336,7 @@ long machina_call_port_destruct(struct machina_task *task, void *arg)
 	port->guarded = false;
 	kr = ipc_right_delta(space, entry, MACH_PORT_RIGHT_RECEIVE, -1);
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -325,22 +345,23 @@ static long name_op(struct machina_task *task, struct machina_port_args *a,
 		    int (*op)(struct ipc_space *, struct ipc_entry *))
 {
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	int kr;
 
 	if (!no_extra(a) || a->right || a->delta || a->value || a->context)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	/* Darwin: releasing MACH_PORT_NULL or MACH_PORT_DEAD does nothing. */
 	if (!MACH_PORT_VALID(a->name)) {
-		unlock_target(space);
+		unlock_target(space, &target);
 		return KERN_SUCCESS;
 	}
 	entry = ipc_entry_lookup(space, a->name);
 	kr = entry ? op(space, entry) : KERN_INVALID_NAME;
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -358,6 +379,7 @@ long machina_call_port_mod_refs(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	int kr;
 
@@ -365,12 +387,12 @@ long machina_call_port_mod_refs(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	if (!MACH_PORT_VALID(a->name)) {
 		/* Send rights named NULL or DEAD are nothing to count. */
-		unlock_target(space);
+		unlock_target(space, &target);
 		return (a->right == MACH_PORT_RIGHT_SEND ||
 			a->right == MACH_PORT_RIGHT_SEND_ONCE) ?
 		       KERN_SUCCESS : KERN_INVALID_NAME;
@@ -378,7 +400,7 @@ long machina_call_port_mod_refs(struct machina_task *task, void *arg)
 	entry = ipc_entry_lookup(space, a->name);
 	kr = entry ? ipc_right_delta(space, entry, a->right, a->delta) :
 		     KERN_INVALID_NAME;
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -386,6 +408,7 @@ long machina_call_port_get_refs(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	int kr;
 
@@ -393,7 +416,7 @@ long machina_call_port_get_refs(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	if (!MACH_PORT_VALID(a->name)) {
@@ -423,7 +446,7 @@ long machina_call_port_get_refs(struct machina_task *task, void *arg)
 		}
 	}
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -443,6 +466,7 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	int kr;
 
@@ -452,7 +476,7 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 		a->value = MACH_PORT_TYPE_DEAD_NAME;
 		return KERN_SUCCESS;
 	}
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	entry = ipc_entry_lookup(space, a->name);
@@ -463,7 +487,7 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 	} else {
 		kr = KERN_INVALID_NAME;
 	}
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -580,6 +604,7 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space, *own = task->space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *src;
 	struct ipc_msg_right r;
 	struct ipc_copyin c;
@@ -591,7 +616,7 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(a->value))
 		return KERN_INVALID_CAPABILITY;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	if (space != own) {
@@ -631,15 +656,16 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 	kr = space->active ? copyout_named(space, &r, a->name) : KERN_INVALID_TASK;
 	if (kr)
 		ipc_msg_right_destroy(&r);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 
 out_own:
 	if (space != own) {
 		mutex_unlock(&own->lock);
 		ipc_space_put(space);
+		ipc_kobject_ref_put(&target);
 	} else {
-		unlock_target(space);
+		unlock_target(space, &target);
 	}
 	return kr;
 }
@@ -648,6 +674,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct ipc_space *space, *own = task->space;
+	struct ipc_kobject_ref target;
 	struct ipc_msg_right r;
 	struct ipc_copyin c;
 	int kr;
@@ -658,11 +685,11 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	if (!ipc_entry_lookup(space, a->name)) {
-		unlock_target(space);
+		unlock_target(space, &target);
 		return KERN_INVALID_NAME;
 	}
 	ipc_copyin_begin(&c, space);
@@ -670,7 +697,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 	if (kr || r.obj == IPC_DEAD) {
 		ipc_copyin_abort(&c);
 		ipc_copyin_end(&c);
-		unlock_target(space);
+		unlock_target(space, &target);
 		return kr ? kr : KERN_INVALID_CAPABILITY;
 	}
 	ipc_msg_right_apply(&r);
@@ -684,6 +711,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 	kr = ipc_right_copyout(own, &r, &a->value);
 	mutex_unlock(&own->lock);
 	ipc_space_put(space);
+	ipc_kobject_ref_put(&target);
 	return kr;
 }
 
@@ -710,6 +738,7 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 	struct machina_port_args *a = arg;
 	struct ipc_pset *pset = NULL;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	int kr;
 
@@ -717,7 +746,7 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name) || a->value == MACH_PORT_DEAD)
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -748,7 +777,7 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 	if (pset)
 		kr = ipc_pset_add(pset, port);
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -756,6 +785,7 @@ static long member_op(struct machina_task *task, struct machina_port_args *a,
 		      bool insert)
 {
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_pset *pset;
 	struct ipc_port *port;
 	int kr;
@@ -764,14 +794,14 @@ static long member_op(struct machina_task *task, struct machina_port_args *a,
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name) || !MACH_PORT_VALID(a->value))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	pset = pset_by_name(space, a->value, &kr);
 	port = pset ? receive_port(space, a->name, &kr) : NULL;
 	if (port)
 		kr = insert ? ipc_pset_add(pset, port) : ipc_pset_remove(pset, port);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -792,6 +822,7 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 			  enum port_field f)
 {
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	int kr;
 
@@ -805,7 +836,7 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -850,7 +881,7 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 	}
 	spin_unlock(&port->lock);
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -964,6 +995,7 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 {
 	struct machina_port_notify *a = arg;
 	struct ipc_space *space, *own = task->space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port, *notify = NULL, *previous = NULL;
 	struct ipc_msg_right r = { 0 };
 	struct ipc_entry *entry;
@@ -990,7 +1022,7 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_ARGUMENT;
 
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	entry = ipc_entry_lookup(space, a->name);
@@ -1091,7 +1123,7 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 		}
 	}
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1120,6 +1152,7 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 {
 	struct machina_port_attr *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	struct ipc_request *req;
 	u32 need, n;
@@ -1158,7 +1191,7 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 		}
 		return KERN_INVALID_RIGHT;
 	}
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1185,7 +1218,7 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 	spin_unlock(&port->lock);
 	a->count = need;
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1193,6 +1226,7 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 {
 	struct machina_port_attr *a = arg;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_port *port;
 	bool wake = false;
 	int kr;
@@ -1214,7 +1248,7 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1240,7 +1274,7 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 	if (wake)
 		wake_up_all(&port->snd_wq);
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1250,13 +1284,14 @@ long machina_call_port_names(struct machina_task *task, void *arg)
 	u32 __user *unames = u64_to_user_ptr(a->names);
 	u32 __user *utypes = u64_to_user_ptr(a->types);
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	u32 idx, n = 0;
 	int kr;
 
 	if (a->flags || a->reserved || a->name || a->count)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	ipc_space_for_each_entry(space, idx, entry) {
@@ -1273,7 +1308,7 @@ long machina_call_port_names(struct machina_task *task, void *arg)
 		n++;
 	}
 	a->count = n;
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1290,6 +1325,7 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 	u32 __user *unames = u64_to_user_ptr(a->names);
 	struct ipc_pset_member *m;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_pset *pset;
 	u32 n = 0, *names = NULL;
 	int kr;
@@ -1298,7 +1334,7 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	pset = pset_by_name(space, a->name, &kr);
@@ -1330,7 +1366,7 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 		kr = -EFAULT;
 out:
 	kvfree(names);
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1339,6 +1375,7 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 	struct machina_port_peek *a = arg;
 	struct mach_msg_trailer_max t;
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_kmsg *kmsg, *found = NULL;
 	struct ipc_port *port;
 	u32 seqno, want, tsize;
@@ -1355,7 +1392,7 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 	    mach_trailer_size(a->trailer_type) > a->trailer_size)
 		return KERN_INVALID_VALUE;
 	tsize = mach_trailer_size(a->trailer_type);
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1387,7 +1424,7 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 		kr = -EFAULT;
 	a->trailer_size = tsize;
 out:
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }
 
@@ -1396,13 +1433,14 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 	struct machina_space_info *a = arg;
 	u32 __user *table = u64_to_user_ptr(a->table);
 	struct ipc_space *space;
+	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
 	u32 idx, n = 0;
 	int kr;
 
 	if (a->flags || a->count)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &space);
+	kr = lock_target(task, a->task, &target, &space);
 	if (kr)
 		return kr;
 	a->info[0] = 0xff;			/* iis_genno_mask */
@@ -1425,6 +1463,6 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 		n++;
 	}
 	a->count = n;
-	unlock_target(space);
+	unlock_target(space, &target);
 	return kr;
 }

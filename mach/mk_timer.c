@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 
 #include "mach/ipc_kmsg.h"
+#include "mach/ipc_kobject.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
@@ -183,32 +184,36 @@ long machina_call_mk_timer_create(struct machina_task *task, void *arg)
  * KERN_INVALID_RIGHT (no receive right) or KERN_INVALID_ARGUMENT (a port
  * without a timer).
  */
+static void *timer_get(struct ipc_port *port, u32 types)
+{
+	struct mk_timer *timer = port->timer;
+
+	lockdep_assert_held(&port->lock);
+	if (timer)
+		kref_get(&timer->ref);
+	return timer;
+}
+
+static void timer_put_obj(void *obj)
+{
+	timer_put(obj);
+}
+
+/* A timer is reached through its receive right, bound to no exec image. */
+static const struct ipc_kobject_kind timer_kind = {
+	.right = MACH_PORT_TYPE_RECEIVE,
+	.get = timer_get,
+	.put = timer_put_obj,
+};
+
 static struct mk_timer *timer_by_name(struct machina_task *task, u32 name,
 				      int *kr)
 {
-	struct ipc_space *space = task->space;
-	struct mk_timer *timer = NULL;
-	struct ipc_entry *entry;
-	struct ipc_port *port;
+	struct ipc_kobject_ref ref;
 
-	mutex_lock(&space->lock);
-	entry = MACH_PORT_VALID(name) ? ipc_entry_lookup(space, name) : NULL;
-	*kr = KERN_INVALID_NAME;
-	if (!entry)
-		goto out;
-	*kr = KERN_INVALID_RIGHT;
-	if (!(entry->type & MACH_PORT_TYPE_RECEIVE))
-		goto out;
-	port = ipc_port_from_object(entry->object);
-	*kr = KERN_INVALID_ARGUMENT;
-	spin_lock(&port->lock);
-	timer = port->timer;
-	if (timer)
-		kref_get(&timer->ref);
-	spin_unlock(&port->lock);
-out:
-	mutex_unlock(&space->lock);
-	return timer;
+	/* The reference is the caller's to drop with timer_put(). */
+	*kr = ipc_kobject_lookup(task->space, name, &timer_kind, 0, &ref);
+	return ref.obj;
 }
 
 static bool args_ok(const struct machina_port_args *a, bool context)

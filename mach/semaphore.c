@@ -76,26 +76,36 @@ static void sem_put(struct machina_semaphore *sem)
  * KERN_INVALID_RIGHT (no send right under the name, a dead name included)
  * or KERN_INVALID_ARGUMENT (a port that is not a semaphore).
  */
+static void *sem_get(struct ipc_port *port, u32 types)
+{
+	struct machina_semaphore *sem = ipc_kobject_of(port, types);
+
+	if (sem)
+		kref_get(&sem->ref);
+	return sem;
+}
+
+static void sem_put_obj(void *obj)
+{
+	sem_put(obj);
+}
+
+/* Semaphores belong to no exec image: their ports are not image-bound. */
+static const struct ipc_kobject_kind sem_kind = {
+	.right = MACH_PORT_TYPE_SEND,
+	.get = sem_get,
+	.put = sem_put_obj,
+};
+
 static struct machina_semaphore *sem_by_name(struct machina_task *task,
 					     u32 name, int *kr)
 {
-	struct machina_semaphore *sem = NULL;
-	struct ipc_port *port;
+	struct ipc_kobject_ref ref;
 
-	port = ipc_kobject_port_by_name(task->space, name, kr);
-	if (!port)
-		return NULL;
-	spin_lock(&port->lock);
-	/* kobject is cleared before active: a dying port may show both. */
-	if (port->active && port->kobject_type == IKOT_SEMAPHORE && port->kobject) {
-		sem = port->kobject;
-		kref_get(&sem->ref);
-	}
-	spin_unlock(&port->lock);
-	ipc_port_put(port);
-	if (!sem)
-		*kr = KERN_INVALID_ARGUMENT;
-	return sem;
+	/* The reference is the caller's to drop with sem_put(). */
+	*kr = ipc_kobject_lookup(task->space, name, &sem_kind,
+				 IKOT_BIT(IKOT_SEMAPHORE), &ref);
+	return ref.obj;
 }
 
 /* Wake @w with @result.  Conditions: sem->lock held. */
@@ -309,15 +319,17 @@ long machina_call_semaphore_create(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct machina_semaphore *sem;
+	struct ipc_kobject_ref ref;
 	struct machina_task *owner;
 	int kr;
 
 	if (a->flags || a->reserved || a->name || a->value || a->value2 ||
 	    a->context)
 		return -EINVAL;
-	owner = machina_task_from_name(task, a->task, false, NULL, &kr);
-	if (!owner)
+	kr = machina_task_lookup(task, a->task, false, &ref);
+	if (kr)
 		return kr;
+	owner = ref.obj;
 	kr = KERN_INVALID_ARGUMENT;
 	if (a->delta < 0 || a->right > SYNC_POLICY_MAX)
 		goto out_task;
@@ -366,7 +378,7 @@ long machina_call_semaphore_create(struct machina_task *task, void *arg)
 		a->name = 0;
 	}
 out_task:
-	machina_task_put(owner);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -385,15 +397,17 @@ long machina_call_semaphore_destroy(struct machina_task *task, void *arg)
 	struct machina_semaphore *sem;
 	struct machina_task *owner;
 	struct ipc_space *space = task->space;
+	struct ipc_kobject_ref ref;
 	struct ipc_entry *entry;
 	int kr;
 
 	if (a->flags || a->reserved || a->right || a->delta || a->value ||
 	    a->value2 || a->context)
 		return -EINVAL;
-	owner = machina_task_from_name(task, a->task, false, NULL, &kr);
-	if (!owner)
+	kr = machina_task_lookup(task, a->task, false, &ref);
+	if (kr)
 		return kr;
+	owner = ref.obj;
 	sem = sem_by_name(task, a->name, &kr);
 	if (!sem) {
 		kr = KERN_INVALID_ARGUMENT;
@@ -422,7 +436,7 @@ long machina_call_semaphore_destroy(struct machina_task *task, void *arg)
 			ipc_right_dealloc(space, entry);
 	}
 	mutex_unlock(&space->lock);
-	machina_task_put(owner);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -483,9 +497,8 @@ long machina_call_semaphore_signal_all(struct machina_task *task, void *arg)
 long machina_call_semaphore_signal_thread(struct machina_task *task, void *arg)
 {
 	struct machina_semaphore_args *a = arg;
-	struct machina_thread *thread = NULL;
+	struct ipc_kobject_ref ref = { };
 	struct machina_semaphore *sem;
-	struct ipc_port *port;
 	int kr;
 
 	if (!sem_args_ok(a, true, false))
@@ -493,19 +506,13 @@ long machina_call_semaphore_signal_thread(struct machina_task *task, void *arg)
 	sem = sem_by_name(task, a->semaphore, &kr);
 	if (!sem)
 		return kr;
-	if (a->other) {
-		port = ipc_kobject_port_by_name(task->space, a->other, &kr);
-		if (port) {
-			/* Only compared with waiters' records, never used. */
-			thread = ipc_kobject_get(port, IKOT_THREAD);
-			ipc_port_put(port);
-		}
-		if (!thread) {
-			sem_put(sem);
-			return KERN_INVALID_ARGUMENT;
-		}
+	if (a->other && machina_thread_lookup(task, a->other, &ref)) {
+		sem_put(sem);
+		return KERN_INVALID_ARGUMENT;
 	}
-	kr = sem_signal(sem, SIGNAL_THREAD, thread);
+	/* The record is only compared with waiters' records. */
+	kr = sem_signal(sem, SIGNAL_THREAD, ref.obj);
+	ipc_kobject_ref_put(&ref);
 	sem_put(sem);
 	return kr;
 }

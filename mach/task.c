@@ -121,22 +121,17 @@ static void release_work(struct work_struct *work)
  * sent by the time waitpid() returns, as on Darwin.  The task is no longer
  * in the table, so nothing new can find it.
  */
-static void terminate(struct machina_task *task)
+/*
+ * machina_task_release_itk_ports - the task lets go of its special ports
+ * (HOST, BOOTSTRAP, ACCESS) and exception ports
+ * Conditions: process context, no locks held (no-senders may be sent).
+ */
+void machina_task_release_itk_ports(struct machina_task *task)
 {
 	struct ipc_port *special[MACHINA_TASK_SPECIAL_MAX + 1];
 	struct machina_exc_action exc[MACHINA_EXC_TYPES];
 	int i;
 
-	machina_thread_remove_all(task);
-	machina_semaphore_task_terminate(task);
-	ipc_space_terminate(task->space);
-	/* A replacement queued by exec can no longer run: exit runs first. */
-	spin_lock(&task->itk_lock);
-	/* From now on exec's replacement of the control port backs off. */
-	task->itk_dead = true;
-	spin_unlock(&task->itk_lock);
-	ipc_port_kobject_destroy(task->self_port);
-	ipc_port_kobject_destroy(task->name_port);
 	spin_lock(&task->itk_lock);
 	memcpy(special, task->special, sizeof(special));
 	memcpy(exc, task->exc, sizeof(exc));
@@ -147,6 +142,21 @@ static void terminate(struct machina_task *task)
 		machina_port_release_send_right(special[i]);
 	for (i = 0; i < MACHINA_EXC_TYPES; i++)
 		machina_port_release_send_right(exc[i].port);
+}
+
+static void terminate(struct machina_task *task)
+{
+	machina_thread_remove_all(task);
+	machina_semaphore_task_terminate(task);
+	ipc_space_terminate(task->space);
+	/* A replacement queued by exec can no longer run: exit runs first. */
+	spin_lock(&task->itk_lock);
+	/* From now on exec's replacement of the control port backs off. */
+	task->itk_dead = true;
+	spin_unlock(&task->itk_lock);
+	ipc_port_kobject_destroy(task->self_port);
+	ipc_port_kobject_destroy(task->name_port);
+	machina_task_release_itk_ports(task);
 	/* Freeing a space may sleep: not from an RCU callback. */
 	ipc_space_put(task->space);
 	task->space = NULL;
@@ -164,21 +174,32 @@ static void terminate_work(struct work_struct *work)
 	terminate(container_of(work, struct machina_task, terminate_work));
 }
 
+/* A control or name port of @task for exec image @gen. */
+static struct ipc_port *image_port_alloc(struct machina_task *task,
+					 enum ipc_kobject_type type, u64 gen)
+{
+	struct ipc_port *port = ipc_kobject_alloc_port(type, task);
+
+	if (port)
+		port->kobject_gen = gen;
+	return port;
+}
+
 /*
  * task_ipc_init - the task's space and its task port, with a send right to
  * it as the first name (Darwin's mach_task_self(), usually 0x103).
  */
-static int task_ipc_init(struct machina_task *task)
+static int task_ipc_init(struct machina_task *task, u64 gen)
 {
 	int kr;
 
 	task->space = ipc_space_create(task);
 	if (!task->space)
 		return -ENOMEM;
-	task->self_port = ipc_kobject_alloc_port(IKOT_TASK, task);
+	task->self_port = image_port_alloc(task, IKOT_TASK, gen);
 	if (!task->self_port)
 		return -ENOMEM;
-	task->name_port = ipc_kobject_alloc_port(IKOT_TASK_NAME, task);
+	task->name_port = image_port_alloc(task, IKOT_TASK_NAME, gen);
 	if (!task->name_port)
 		return -ENOMEM;
 	ipc_port_make_send(task->self_port);
@@ -207,6 +228,11 @@ static void task_ipc_discard(struct machina_task *task)
 	task->space = NULL;
 }
 
+/*
+ * task_alloc - a task for @tgid, not published yet
+ * Conditions: process context; the image of @tgid cannot change meanwhile
+ * (the caller is one of its threads, or holds its exec_update_lock).
+ */
 static struct machina_task *task_alloc(struct pid *tgid)
 {
 	struct machina_task *task;
@@ -214,7 +240,7 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	task = kzalloc(sizeof(*task), GFP_KERNEL_ACCOUNT);
 	if (!task)
 		return NULL;
-	if (task_ipc_init(task)) {
+	if (task_ipc_init(task, machina_image_gen(tgid))) {
 		task_ipc_discard(task);
 		ipc_port_put(task->self_port);
 		ipc_port_put(task->name_port);
@@ -482,101 +508,163 @@ void machina_task_uncharge(struct machina_task *task, u64 bytes)
 	atomic64_sub(bytes, &task->queued_bytes);
 }
 
-/*
- * machina_task_space_by_name - the space of the task whose port @caller
- * names @name (its own: mach_task_self())
- * Conditions: process context, no IPC lock held.
- * Returns: a referenced space, or NULL with *kr = MACH_SEND_INVALID_DEST
- * (no such send right, as a Mach RPC to it would fail) or
- * KERN_INVALID_ARGUMENT (a port that is not a task port).
- */
-struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
-					     u32 name, int *kr)
+/* The task kind of ipc_kobject_lookup(): control and name ports. */
+static void *task_get(struct ipc_port *port, u32 types)
 {
-	struct ipc_space *space = caller->space, *target = NULL;
-	struct machina_task *task;
-	struct ipc_entry *entry;
-	struct ipc_port *port;
+	struct machina_task *task = ipc_kobject_of(port, types);
 
-	mutex_lock(&space->lock);
-	entry = ipc_entry_lookup(space, name);
-	*kr = MACH_SEND_INVALID_DEST;
-	if (!entry || ipc_right_check(space, entry) ||
-	    !(entry->type & MACH_PORT_TYPE_SEND))
-		goto out;
-	port = ipc_port_from_object(entry->object);
-	*kr = KERN_INVALID_ARGUMENT;
-	spin_lock(&port->lock);
-	task = (port->active && port->kobject_type == IKOT_TASK) ? port->kobject : NULL;
-	if (task) {
-		target = task->space;
-		ipc_space_get(target);
-	}
-	spin_unlock(&port->lock);
-out:
-	mutex_unlock(&space->lock);
-	return target;
+	/* kobject is cleared (under port->lock) before the task's last put. */
+	return task && kref_get_unless_zero(&task->ref) ? task : NULL;
+}
+
+static void task_put_obj(void *obj)
+{
+	machina_task_put(obj);
+}
+
+static struct pid *task_image(void *obj)
+{
+	return ((struct machina_task *)obj)->tgid;
+}
+
+static const struct ipc_kobject_kind task_kind = {
+	.right = MACH_PORT_TYPE_SEND,
+	.get = task_get,
+	.put = task_put_obj,
+	.image = task_image,
+};
+
+/*
+ * machina_task_lookup - the task whose control port (or, with
+ * @allow_name_port, name port) @caller names @name, with its exec image
+ * held: the port must be one of the image running now
+ * Conditions: process context, no IPC lock held; may sleep.
+ * Returns: KERN_SUCCESS with @ref (ref->obj the task; ref->type says which
+ * port; release with ipc_kobject_ref_put()); MACH_SEND_INVALID_DEST for a
+ * name without a live send right or a port from before an exec (a Mach RPC
+ * to it would fail so); KERN_INVALID_ARGUMENT for another kind of port;
+ * KERN_ABORTED on a fatal signal.
+ */
+int machina_task_lookup(struct machina_task *caller, u32 name,
+			bool allow_name_port, struct ipc_kobject_ref *ref)
+{
+	u32 types = IKOT_BIT(IKOT_TASK);
+	int kr;
+
+	if (allow_name_port)
+		types |= IKOT_BIT(IKOT_TASK_NAME);
+	kr = ipc_kobject_lookup(caller->space, name, &task_kind, types, ref);
+	return machina_image_kr(kr);
 }
 
 /*
- * machina_task_from_name - the task whose control (or, with
- * @allow_name_port, name) port @caller names @name
- * Conditions: process context, no IPC lock held.
- * Returns: a referenced task with *is_control set (when non-NULL), or NULL
- * with *kr = MACH_SEND_INVALID_DEST (no send right under @name, or a dead
- * one: a Mach RPC to it would fail so) or KERN_INVALID_ARGUMENT (a port of
- * another kind).
+ * machina_image_kr - a lookup's status as the task and thread calls give
+ * it: a name without a live send right and a port of another image fail
+ * as a Mach RPC to a dead port does (MACH_SEND_INVALID_DEST).
  */
-struct machina_task *machina_task_from_name(struct machina_task *caller,
-					    u32 name, bool allow_name_port,
-					    bool *is_control, int *kr)
+int machina_image_kr(int kr)
 {
-	struct ipc_space *space = caller->space;
-	struct machina_task *task = NULL;
-	struct ipc_entry *entry;
-	struct ipc_port *port;
-
-	mutex_lock(&space->lock);
-	entry = ipc_entry_lookup(space, name);
-	*kr = MACH_SEND_INVALID_DEST;
-	if (!entry || ipc_right_check(space, entry) ||
-	    !(entry->type & MACH_PORT_TYPE_SEND))
-		goto out;
-	port = ipc_port_from_object(entry->object);
-	*kr = KERN_INVALID_ARGUMENT;
-	spin_lock(&port->lock);
-	/* kobject is cleared (under this lock) before the task's last put. */
-	if (port->active && port->kobject &&
-	    (port->kobject_type == IKOT_TASK ||
-	     (allow_name_port && port->kobject_type == IKOT_TASK_NAME))) {
-		task = port->kobject;
-		if (!kref_get_unless_zero(&task->ref))
-			task = NULL;
-		else if (is_control)
-			*is_control = port->kobject_type == IKOT_TASK;
-	}
-	spin_unlock(&port->lock);
-out:
-	mutex_unlock(&space->lock);
-	if (task)
-		*kr = KERN_SUCCESS;
-	return task;
+	if (kr == KERN_INVALID_NAME || kr == KERN_INVALID_RIGHT ||
+	    kr == KERN_TERMINATED)
+		return MACH_SEND_INVALID_DEST;
+	return kr;
 }
 
 /*
- * machina_task_control_port - the task's current control port
+ * machina_task_get_space - the task's IPC space, with a reference
  * Conditions: any context but hard interrupts.
- * Returns: the port with a reference (put with ipc_port_put()).
+ * Returns: the space (put with ipc_space_put()), or NULL once the task is
+ * being torn down (its space is terminated and let go).
  */
-struct ipc_port *machina_task_control_port(struct machina_task *task)
+struct ipc_space *machina_task_get_space(struct machina_task *task)
 {
-	struct ipc_port *port;
+	struct ipc_space *space = NULL;
 
 	spin_lock(&task->itk_lock);
-	port = task->self_port;
-	ipc_port_get(port);
+	/* terminate() sets itk_dead before it drops task->space. */
+	if (!task->itk_dead) {
+		space = task->space;
+		ipc_space_get(space);
+	}
 	spin_unlock(&task->itk_lock);
+	return space;
+}
+
+/*
+ * machina_task_port - the task's control port (@name_port false) or name
+ * port of exec image @gen, made now if the one the task has belongs to an
+ * older image; that one dies (its send rights become dead names)
+ * Conditions: process context, no locks held; @gen is the image running
+ * and cannot change meanwhile (the caller is a thread of the task's
+ * process, or holds its image).
+ * Returns: the port with a reference (put with ipc_port_put()), the dead
+ * one of a torn-down task, or NULL when memory ran out.
+ */
+struct ipc_port *machina_task_port(struct machina_task *task, bool name_port,
+				   u64 gen)
+{
+	enum ipc_kobject_type type = name_port ? IKOT_TASK_NAME : IKOT_TASK;
+	struct ipc_port **slot = name_port ? &task->name_port : &task->self_port;
+	struct ipc_port *port, *fresh = NULL, *old = NULL;
+
+	for (;;) {
+		spin_lock(&task->itk_lock);
+		port = *slot;
+		if (port->kobject_gen != gen && fresh && !task->itk_dead) {
+			old = port;
+			*slot = port = fresh;
+			fresh = NULL;
+		}
+		if (port->kobject_gen == gen || task->itk_dead) {
+			ipc_port_get(port);
+			spin_unlock(&task->itk_lock);
+			break;
+		}
+		spin_unlock(&task->itk_lock);
+		fresh = image_port_alloc(task, type, gen);
+		if (!fresh)
+			return NULL;
+	}
+	if (old) {
+		/* The slot's reference on the old port goes with it. */
+		ipc_port_kobject_destroy(old);
+		ipc_port_put(old);
+	}
+	if (fresh) {
+		ipc_port_kobject_destroy(fresh);
+		ipc_port_put(fresh);
+	}
 	return port;
+}
+
+/*
+ * machina_task_retire_ports - the control and name ports of an image
+ * other than @gen die now, whether or not new ones can be made
+ * Conditions: process context, no locks held; the caller is the process's
+ * own thread (its exec).  The slots keep the dead ports until
+ * machina_task_port() replaces them.
+ */
+void machina_task_retire_ports(struct machina_task *task, u64 gen)
+{
+	struct ipc_port *stale[2] = { };
+	int i;
+
+	spin_lock(&task->itk_lock);
+	if (task->self_port->kobject_gen != gen) {
+		stale[0] = task->self_port;
+		ipc_port_get(stale[0]);
+	}
+	if (task->name_port->kobject_gen != gen) {
+		stale[1] = task->name_port;
+		ipc_port_get(stale[1]);
+	}
+	spin_unlock(&task->itk_lock);
+	for (i = 0; i < 2; i++) {
+		if (!stale[i])
+			continue;
+		ipc_port_kobject_destroy(stale[i]);
+		ipc_port_put(stale[i]);
+	}
 }
 
 /*

@@ -23,9 +23,11 @@
  *   DEAD        torn down; the memory stays until the last reference is put.
  *
  * Ports of a task (Darwin's "itk" ports), all under task->itk_lock:
- *   self_port   the control port (IKOT_TASK); replaced at exec, when the old
- *               one dies (others' send rights to it become dead names);
- *   name_port   the name port (IKOT_TASK_NAME), made with the task;
+ *   self_port   the control port (IKOT_TASK) and
+ *   name_port   the name port (IKOT_TASK_NAME), both of one exec image
+ *               (port->kobject_gen): lookups refuse them once the process
+ *               runs another image, and they are replaced (the old ones
+ *               die) at the exec or on demand (machina_task_port());
  *   special[]   send rights set with task_set_special_port (HOST, BOOTSTRAP,
  *               ACCESS); KERNEL, NAME, INSPECT and READ are answered from
  *               the two ports above;
@@ -41,8 +43,12 @@
  * record keyed by the child's tgid struct pid; the child's task takes them
  * when it is made (machina_task_inherit_claim()), or the exit probe hands
  * the record to a work item that releases it.  The sched_process_exec probe
- * queues task work (TWA_RESUME) that replaces the control port before the
- * new image runs.
+ * queues task work (TWA_RESUME) that kills the old image's ports before the
+ * new image runs (docs/ARCHITECTURE.md, "Exec images and ports").
+ *
+ * A call through a task, name or thread port holds the process's
+ * signal->exec_update_lock for reading (machina_image_lock()); it is taken
+ * with no Machina lock held and is outermost.
  *
  * Lock order (outermost first):
  *   machina_task_table_lock (spinlock, global)
@@ -71,6 +77,8 @@
 
 struct ipc_space;
 struct ipc_port;
+struct ipc_kobject_ref;
+struct machina_image;
 
 #define MACHINA_TASK_THREAD_HASH_BITS 4
 
@@ -120,7 +128,8 @@ struct machina_task {
 	spinlock_t itk_lock;		/* protects self_port and the two below */
 	struct ipc_port *special[MACHINA_TASK_SPECIAL_MAX + 1]; /* send rights */
 	struct machina_exc_action exc[MACHINA_EXC_TYPES];
-	bool exec_pending;		/* exec_work queued */
+	bool exec_pending;		/* exec_work queued (task->lock) */
+	bool exec_secure;		/* ... after an AT_SECURE exec (task->lock) */
 	bool itk_dead;			/* torn down: no port may be replaced */
 
 	spinlock_t lock;		/* protects the fields below */
@@ -138,17 +147,19 @@ void machina_task_exit(void);
 struct machina_task *machina_task_current(void);
 struct machina_task *machina_task_for_tgid(struct pid *tgid);
 struct machina_task *machina_task_lookup_rcu(struct pid *tgid);
-struct machina_task *machina_task_from_name(struct machina_task *caller,
-					    u32 name, bool allow_name_port,
-					    bool *is_control, int *kr);
-struct ipc_port *machina_task_control_port(struct machina_task *task);
+int machina_task_lookup(struct machina_task *caller, u32 name,
+			bool allow_name_port, struct ipc_kobject_ref *ref);
+int machina_image_kr(int kr);
+struct ipc_port *machina_task_port(struct machina_task *task, bool name_port,
+				   u64 gen);
+void machina_task_retire_ports(struct machina_task *task, u64 gen);
+void machina_task_release_itk_ports(struct machina_task *task);
+struct ipc_space *machina_task_get_space(struct machina_task *task);
 void machina_port_release_send_right(struct ipc_port *port);
 void machina_task_ports_release(struct machina_task_ports *ports);
 void machina_task_put(struct machina_task *task);
 bool machina_task_charge(struct machina_task *task, u64 bytes);
 void machina_task_uncharge(struct machina_task *task, u64 bytes);
-struct ipc_space *machina_task_space_by_name(struct machina_task *caller,
-					     u32 name, int *kr);
 bool machina_task_queue_work(struct work_struct *work);
 void machina_task_flush_work(void);
 
@@ -158,6 +169,9 @@ static inline void machina_task_get(struct machina_task *task)
 }
 
 /* task_fork_exec.c */
+u64 machina_image_gen(struct pid *tgid);
+int machina_image_lock(struct pid *tgid, struct machina_image *img);
+void machina_image_unlock(struct machina_image *img);
 int machina_task_fork_exec_init(void);
 void machina_task_fork_exec_exit(void);
 void machina_task_inherit_claim(struct machina_task *task);

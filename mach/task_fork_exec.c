@@ -15,19 +15,24 @@
  * one, handed by the exit probe to a work item that releases the rights.
  * Module unload releases whatever is left.
  *
- * Exec: the IPC space survives, but the control port is replaced, so that
- * rights to the old image's task port held by others die (their dead-name
- * requests fire).  The sched_process_exec probe runs in the exec'ing thread;
- * it queues task work (TWA_RESUME) that does the replacement before the new
- * image runs user code, and gives the task's own space a send right to the
- * new port (what mach_task_self() then names).  The probe also kills the
- * exec'ing thread's record and port at once (machina_thread_exec()), so no
- * thread port from the old image reaches the new one.
+ * Exec: the IPC space survives, but every task, name and thread port names
+ * one exec image (docs/ARCHITECTURE.md, "Exec images and ports").  The
+ * image's generation is the kernel's self_exec_id, which moves inside the
+ * exec under exec_update_lock before the new credentials are committed;
+ * lookups compare it under the same lock (machina_image_lock()), so no port
+ * of the old image reaches the new one, whatever runs when.  The
+ * sched_process_exec probe then kills the exec'ing thread's record and
+ * queues task work (TWA_RESUME) that destroys the old ports (their
+ * dead-name requests fire) before the new image runs user code, gives the
+ * task's own space a send right to the new control port (what
+ * mach_task_self() then names) and, after an exec that raised privilege,
+ * drops the exception and special ports.
  */
 #include <linux/binfmts.h>
 #include <linux/hashtable.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
 #include <linux/tracepoint.h>
@@ -35,6 +40,7 @@
 #include "mach/ipc_kobject.h"
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
+#include "mach/kern_return.h"
 #include "mach/task.h"
 #include "mach/thread.h"
 
@@ -275,72 +281,145 @@ static void reap_fn(struct work_struct *work)
 }
 
 /*
- * exec_work_fn - replace the control port of a task whose process exec'd
- * Conditions: task work of the exec'ing thread (process context), before
- * the new image runs; holds the reference exec_probe took.  The old port is
- * destroyed: every send right to it, in any space, becomes a dead name and
- * its dead-name requests fire.  If memory is short the old port stays.
+ * machina_image_gen - the exec image the thread group @tgid runs: the
+ * self_exec_id its live threads share.  begin_new_exec() increments the
+ * exec'ing thread's under the group's exec_update_lock (held for writing),
+ * after de_thread() made it the only thread and before commit_creds();
+ * threads made later copy it.  So two ports stamped with the same value
+ * name the same image, and the value moves before new credentials do.
+ * Conditions: stable only while the group cannot exec: the caller is one
+ * of its threads, or holds its exec_update_lock.
+ * Returns: the generation, or U64_MAX when the group has no thread left.
+ */
+u64 machina_image_gen(struct pid *tgid)
+{
+	struct task_struct *p;
+	u64 gen = U64_MAX;
+
+	rcu_read_lock();
+	p = pid_task(tgid, PIDTYPE_TGID);
+	if (p)
+		gen = READ_ONCE(p->self_exec_id);
+	rcu_read_unlock();
+	return gen;
+}
+
+/*
+ * machina_image_lock - hold the image the thread group @tgid runs now, for
+ * the length of a call: its exec_update_lock is taken for reading, as
+ * ptrace attach does, so no exec can commit new credentials before
+ * machina_image_unlock().  The caller compares img->gen with the
+ * generation its port was made for.
+ * Conditions: process context, no spinlock or IPC lock held; the caller
+ * holds no other image (see ipc_kobject.h).  May sleep.
+ * Returns: KERN_SUCCESS with @img held; KERN_TERMINATED when the group is
+ * gone; KERN_ABORTED on a fatal signal (@img then holds nothing).
+ */
+int machina_image_lock(struct pid *tgid, struct machina_image *img)
+{
+	struct task_struct *p = get_pid_task(tgid, PIDTYPE_TGID);
+
+	img->proc = NULL;
+	if (!p)
+		return KERN_TERMINATED;
+	/* The signal struct is shared by the group, exec or not. */
+	if (down_read_killable(&p->signal->exec_update_lock)) {
+		put_task_struct(p);
+		return KERN_ABORTED;
+	}
+	img->proc = p;
+	/* Read again under the lock: @p may be a leader de_thread() replaced. */
+	img->gen = machina_image_gen(tgid);
+	return KERN_SUCCESS;
+}
+
+/* machina_image_unlock - end machina_image_lock().  Process context. */
+void machina_image_unlock(struct machina_image *img)
+{
+	up_read(&img->proc->signal->exec_update_lock);
+	put_task_struct(img->proc);
+	img->proc = NULL;
+}
+
+/*
+ * exec_work_fn - what an exec does to the task, before the new image runs
+ * Conditions: task work of the exec'ing thread (process context, no locks
+ * held), queued by exec_probe(); holds the reference it took.
+ *
+ * Every port of the old image is already refused by every lookup: its
+ * generation stopped matching inside the exec, before the new credentials
+ * were committed.  Here they die for good (send rights become dead names,
+ * dead-name requests fire), whether or not replacements can be made; the
+ * new control port is given to the task's own space (the new image's
+ * mach_task_self()).  Suspensions made through old ports end with them.
+ * After an exec that raised privilege (AT_SECURE) the exception ports and
+ * the HOST, BOOTSTRAP and ACCESS special ports are dropped too.  If memory
+ * is short the task has no live control port until its next call that
+ * needs one makes it (machina_task_port()).
  */
 static void exec_work_fn(struct callback_head *cb)
 {
 	struct machina_task *task = container_of(cb, struct machina_task, exec_work);
-	struct ipc_port *old, *port;
+	u64 gen = READ_ONCE(current->self_exec_id);
+	struct ipc_port *port;
+	bool secure;
 	u32 name;
 	int kr;
 
 	spin_lock(&task->lock);
 	task->exec_pending = false;
+	secure = task->exec_secure;
+	task->exec_secure = false;
+	task->suspend_count = 0;
 	spin_unlock(&task->lock);
+
+	machina_task_retire_ports(task, gen);
+	if (secure)
+		machina_task_release_itk_ports(task);
 	/*
-	 * The probe queued the death of the old image's thread port: it is a
-	 * dead name everywhere before the new image runs, as the task port.
+	 * The probe queued the death of the old image's thread port: a dead
+	 * name everywhere before the new image runs, as the task port.
 	 */
 	machina_task_flush_work();
 
-	port = ipc_kobject_alloc_port(IKOT_TASK, task);
+	ipc_port_put(machina_task_port(task, true, gen));
+	port = machina_task_port(task, false, gen);
 	if (!port) {
 		pr_warn_ratelimited("machina: no memory to replace a task port at exec\n");
 		goto out;
 	}
-	spin_lock(&task->itk_lock);
-	old = task->itk_dead ? NULL : task->self_port;
-	if (old)
-		task->self_port = port;
-	spin_unlock(&task->itk_lock);
-	if (!old) {
-		/* The process died first: its teardown owns the old port. */
-		ipc_port_kobject_destroy(port);
-		ipc_port_put(port);
-		goto out;
-	}
-	ipc_port_kobject_destroy(old);
-	ipc_port_put(old);
-	/* The new image's mach_task_self(). */
 	kr = ipc_kobject_copyout_send(task->space, port, true, &name);
 	if (!kr && MACH_PORT_VALID(name))
 		task->self_name = name;
+	ipc_port_put(port);
 out:
 	machina_task_put(task);
 }
 
 /*
  * exec_probe - sched_process_exec: @p (current) has a new image
- * Conditions: preemption disabled; must not sleep.
+ * Conditions: preemption disabled; must not sleep.  After an exec that
+ * raised privilege, what the parent handed down at fork and the process
+ * never claimed is dropped at once.
  */
 static void exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 		       struct linux_binprm *bprm)
 {
 	struct machina_task *task;
-	bool queue = false;
+	bool queue = false, secure = bprm->secureexec;
 
-	if (!machina_task_live_count() || p != current)
+	if ((!machina_task_live_count() && !machina_task_inherit_pending()) ||
+	    p != current)
 		return;
+	if (secure)
+		machina_task_inherit_drop(task_tgid(p));
 	rcu_read_lock();
 	task = machina_task_lookup_rcu(task_tgid(p));
 	if (task) {
 		/* The exec'ing thread's port dies now, before any stop can run. */
 		machina_thread_exec(task, p, old_pid);
 		spin_lock(&task->lock);
+		task->exec_secure |= secure;
 		if (!task->terminated && !task->exec_pending &&
 		    kref_get_unless_zero(&task->ref)) {
 			task->exec_pending = true;
@@ -353,7 +432,7 @@ static void exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 		return;
 	init_task_work(&task->exec_work, exec_work_fn);
 	if (task_work_add(p, &task->exec_work, TWA_RESUME)) {
-		/* Exiting already: teardown kills the port anyway. */
+		/* Exiting already: teardown kills the ports anyway. */
 		spin_lock(&task->lock);
 		task->exec_pending = false;
 		spin_unlock(&task->lock);

@@ -27,6 +27,7 @@
 #include <linux/sched/signal.h>
 #include <linux/string.h>
 
+#include "mach/ipc_kobject.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "personality/calls.h"
@@ -267,6 +268,7 @@ long machina_call_task_info(struct machina_task *task, void *arg)
 	struct machina_info *a = arg;
 	u32 buf[MACHINA_INFO_WORDS] = { 0 };
 	struct machina_task *target;
+	struct ipc_kobject_ref ref;
 	struct task_stats st;
 	u32 words;
 	int kr;
@@ -278,11 +280,12 @@ long machina_call_task_info(struct machina_task *task, void *arg)
 	/* A larger capacity than the flavor needs is fine, as on Darwin. */
 	if (!words || a->count < words)
 		return KERN_INVALID_ARGUMENT;
-	target = machina_task_from_name(task, a->target, true, NULL, &kr);
-	if (!target)
+	kr = machina_task_lookup(task, a->target, true, &ref);
+	if (kr)
 		return kr;
+	target = ref.obj;
 	kr = gather(target, &st);
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 	if (kr)
 		return KERN_INVALID_TASK;
 	memset(buf, 0, sizeof(buf));

@@ -133,7 +133,8 @@ static bool may_access(struct task_struct *p, u32 kind, int scope)
 long machina_call_task_for_pid(struct machina_task *task, void *arg)
 {
 	struct machina_task_for_pid *a = arg;
-	struct machina_task *target, *check;
+	struct ipc_kobject_ref check;
+	struct machina_task *target;
 	struct task_struct *p;
 	struct ipc_port *port;
 	struct pid *pid;
@@ -146,10 +147,10 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 	    a->kind != MACHINA_TASK_FOR_PID_NAME)
 		return -EINVAL;
 	a->name = MACH_PORT_NULL;
-	check = machina_task_from_name(task, a->task, false, NULL, &kr);
-	if (!check)
+	/* Let the image of "task" go before holding the target's. */
+	if (machina_task_lookup(task, a->task, false, &check))
 		return KERN_FAILURE;
-	machina_task_put(check);
+	ipc_kobject_ref_put(&check);
 	if (a->pid <= 0)
 		return KERN_FAILURE;
 
@@ -177,11 +178,13 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 	target = allowed ? machina_task_for_tgid(pid) : ERR_PTR(-EPERM);
 	port = NULL;
 	if (!IS_ERR(target)) {
-		if (a->kind == MACHINA_TASK_FOR_PID_CONTROL) {
-			port = machina_task_control_port(target);
-		} else {
-			port = target->name_port;
-			ipc_port_get(port);
+		/* Of the image just checked: the lock keeps it running. */
+		port = machina_task_port(target,
+					 a->kind == MACHINA_TASK_FOR_PID_NAME,
+					 machina_image_gen(pid));
+		if (!port) {
+			machina_task_put(target);
+			target = ERR_PTR(-ENOMEM);
 		}
 	}
 	up_read(&p->signal->exec_update_lock);
@@ -214,17 +217,17 @@ out_pid:
 long machina_call_pid_for_task(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
+	struct ipc_kobject_ref ref;
 	struct machina_task *target;
-	int kr;
 
 	if (a->flags || a->reserved || a->name || a->right || a->delta ||
 	    a->value2 || a->context)
 		return -EINVAL;
 	a->value = (u32)-1;
-	target = machina_task_from_name(task, a->task, true, NULL, &kr);
-	if (!target)
+	if (machina_task_lookup(task, a->task, true, &ref))
 		return KERN_FAILURE;
+	target = ref.obj;
 	a->value = (u32)pid_vnr(target->tgid);
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 	return KERN_SUCCESS;
 }

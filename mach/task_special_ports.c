@@ -98,17 +98,18 @@ long machina_call_task_get_special_port(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct machina_task *target;
+	struct ipc_kobject_ref ref;
 	struct ipc_port *port;
-	bool make = false;
 	int kr;
 
 	if (a->flags || a->reserved || a->name || a->delta || a->value2 ||
 	    a->context)
 		return -EINVAL;
 	a->value = MACH_PORT_NULL;
-	target = machina_task_from_name(task, a->task, false, NULL, &kr);
-	if (!target)
+	kr = machina_task_lookup(task, a->task, false, &ref);
+	if (kr)
 		return kr;
+	target = ref.obj;
 	kr = KERN_INVALID_ARGUMENT;
 	if (!known(a->right))
 		goto out;
@@ -116,13 +117,13 @@ long machina_call_task_get_special_port(struct machina_task *task, void *arg)
 	case TASK_KERNEL_PORT:
 	case TASK_INSPECT_PORT:
 	case TASK_READ_PORT:
-		port = machina_task_control_port(target);
-		make = true;
-		break;
 	case TASK_NAME_PORT:
-		port = target->name_port;
-		ipc_port_get(port);
-		make = true;
+		/* The ports of the image held, never an older one. */
+		port = machina_task_port(target, a->right == TASK_NAME_PORT,
+					 ref.image.gen);
+		kr = KERN_RESOURCE_SHORTAGE;
+		if (!port)
+			goto out;
 		break;
 	default:
 		/*
@@ -146,10 +147,10 @@ long machina_call_task_get_special_port(struct machina_task *task, void *arg)
 		}
 		goto out;
 	}
-	kr = ipc_kobject_copyout_send(task->space, port, make, &a->value);
+	kr = ipc_kobject_copyout_send(task->space, port, true, &a->value);
 	ipc_port_put(port);
 out:
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -161,16 +162,18 @@ out:
 long machina_call_task_set_special_port(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
-	struct machina_task *target;
 	struct ipc_port *port, *old = NULL;
+	struct machina_task *target;
+	struct ipc_kobject_ref ref;
 	int kr;
 
 	if (a->flags || a->reserved || a->name || a->delta || a->value2 ||
 	    a->context)
 		return -EINVAL;
-	target = machina_task_from_name(task, a->task, false, NULL, &kr);
-	if (!target)
+	kr = machina_task_lookup(task, a->task, false, &ref);
+	if (kr)
 		return kr;
+	target = ref.obj;
 	if (!known(a->right)) {
 		kr = KERN_INVALID_ARGUMENT;
 		goto out;
@@ -193,7 +196,7 @@ long machina_call_task_set_special_port(struct machina_task *task, void *arg)
 	spin_unlock(&target->itk_lock);
 	machina_port_release_send_right(old);
 out:
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -249,14 +252,16 @@ long machina_call_task_set_exception_ports(struct machina_task *task, void *arg)
 	struct machina_exception_ports *a = arg;
 	struct machina_exc_action old[MACHINA_EXC_TYPES] = { };
 	struct machina_task *target;
+	struct ipc_kobject_ref ref;
 	struct ipc_port *port;
 	int i, kr;
 
 	if (a->flags || a->reserved || !out_fields_zero(a))
 		return -EINVAL;
-	target = machina_task_from_name(task, a->target, false, NULL, &kr);
-	if (!target)
+	kr = machina_task_lookup(task, a->target, false, &ref);
+	if (kr)
 		return kr;
+	target = ref.obj;
 	kr = KERN_INVALID_ARGUMENT;
 	if (a->mask & ~EXC_MASK_VALID)
 		goto out;
@@ -290,7 +295,7 @@ long machina_call_task_set_exception_ports(struct machina_task *task, void *arg)
 		machina_port_release_send_right(old[i].port);
 	kr = KERN_SUCCESS;
 out:
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -304,17 +309,19 @@ long machina_call_task_get_exception_ports(struct machina_task *task, void *arg)
 	struct machina_exception_ports *a = arg;
 	struct ipc_port *ports[MACHINA_EXC_TYPES] = { };
 	struct machina_task *target;
+	struct ipc_kobject_ref ref;
 	u32 count = 0, i, j;
 	int kr;
 
 	if (a->flags || a->reserved || a->new_port || a->behavior ||
 	    a->flavor || !out_fields_zero(a))
 		return -EINVAL;
-	target = machina_task_from_name(task, a->target, false, NULL, &kr);
-	if (!target)
+	kr = machina_task_lookup(task, a->target, false, &ref);
+	if (kr)
 		return kr;
+	target = ref.obj;
 	if (a->mask & ~EXC_MASK_VALID) {
-		machina_task_put(target);
+		ipc_kobject_ref_put(&ref);
 		return KERN_INVALID_ARGUMENT;
 	}
 	spin_lock(&target->itk_lock);
@@ -344,7 +351,7 @@ long machina_call_task_get_exception_ports(struct machina_task *task, void *arg)
 		count++;
 	}
 	spin_unlock(&target->itk_lock);
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 
 	kr = KERN_SUCCESS;
 	for (j = 0; j < count; j++) {

@@ -140,14 +140,16 @@ static void unlink_thread(struct machina_task *task,
 }
 
 static struct machina_thread *thread_alloc(struct machina_task *task,
-					   struct pid *pid)
+					   struct task_struct *p)
 {
 	struct machina_thread *thread;
 
 	thread = kzalloc(sizeof(*thread), GFP_KERNEL_ACCOUNT);
 	if (!thread)
 		return NULL;
-	thread->pid = get_pid(pid);
+	thread->pid = get_pid(task_pid(p));
+	/* Only @p's own exec changes it, and that kills this record. */
+	thread->gen = READ_ONCE(p->self_exec_id);
 	machina_task_get(task);
 	thread->task = task;
 	thread->serial = atomic64_inc_return(&thread_serials);
@@ -196,7 +198,7 @@ static struct machina_thread *record_get(struct machina_task *task,
 	if (thread)
 		return thread;
 
-	thread = thread_alloc(task, pid);
+	thread = thread_alloc(task, p);
 	if (!thread)
 		return ERR_PTR(-ENOMEM);
 
@@ -332,14 +334,16 @@ struct task_struct *machina_thread_get_task_struct(struct machina_thread *thread
 }
 
 /*
- * machina_thread_held - whether the thread must stay stopped: its own or
- * its task's suspend count is non-zero
+ * machina_thread_held - whether the thread must stay stopped: the record
+ * is live and its own or its task's suspend count is non-zero
  * Conditions: task->lock held.
  */
 bool machina_thread_held(struct machina_thread *thread)
 {
 	lockdep_assert_held(&thread->task->lock);
-	return thread->suspend_count || thread->task->suspend_count;
+	/* A dead record's suspensions died with its port (exec). */
+	return !thread->dead &&
+	       (thread->suspend_count || thread->task->suspend_count);
 }
 
 /*
@@ -440,59 +444,50 @@ void machina_thread_put_array(struct machina_thread **threads,
 	kvfree(threads);
 }
 
-/*
- * kobject_by_name - the kernel object behind the send right @name of
- * @caller's space
- * Conditions: process context, no IPC lock held.
- * Returns: the object with @get applied under the port lock (*kr =
- * KERN_SUCCESS), or NULL with
- * *kr = MACH_SEND_INVALID_DEST (no send right: a Mach RPC to it would fail
- * so) or KERN_INVALID_ARGUMENT (a port of another kind).
- */
-static void *kobject_by_name(struct machina_task *caller, u32 name,
-			     enum ipc_kobject_type type,
-			     void (*get)(void *obj), int *kr)
+/* The thread kind of ipc_kobject_lookup(). */
+static void *thread_get(struct ipc_port *port, u32 types)
 {
-	struct ipc_space *space = caller->space;
-	struct ipc_entry *entry;
-	struct ipc_port *port;
-	void *obj = NULL;
+	struct machina_thread *thread = ipc_kobject_of(port, types);
 
-	mutex_lock(&space->lock);
-	entry = ipc_entry_lookup(space, name);
-	*kr = MACH_SEND_INVALID_DEST;
-	if (!entry || ipc_right_check(space, entry) ||
-	    !(entry->type & MACH_PORT_TYPE_SEND))
-		goto out;
-	port = ipc_port_from_object(entry->object);
-	*kr = KERN_INVALID_ARGUMENT;
-	spin_lock(&port->lock);
-	if (port->active && port->kobject_type == type && port->kobject) {
-		obj = port->kobject;
-		get(obj);
-		*kr = KERN_SUCCESS;
-	}
-	spin_unlock(&port->lock);
-out:
-	mutex_unlock(&space->lock);
-	return obj;
+	/* A port's kobject pointer is covered by a reference (thread.h). */
+	if (thread)
+		kref_get(&thread->ref);
+	return thread;
 }
 
-/* A port's kobject pointer is covered by a reference (thread.h). */
-static void get_thread(void *obj)
+static void thread_put_obj(void *obj)
 {
-	kref_get(&((struct machina_thread *)obj)->ref);
+	machina_thread_put(obj);
 }
 
-/*
- * machina_thread_by_name - the thread whose port @caller names @name
- * Returns: a referenced record (machina_thread_put()), or NULL with *kr as
- * kobject_by_name() says.
- */
-struct machina_thread *machina_thread_by_name(struct machina_task *caller,
-					      u32 name, int *kr)
+static struct pid *thread_image(void *obj)
 {
-	return kobject_by_name(caller, name, IKOT_THREAD, get_thread, kr);
+	return ((struct machina_thread *)obj)->task->tgid;
+}
+
+static const struct ipc_kobject_kind thread_kind = {
+	.right = MACH_PORT_TYPE_SEND,
+	.get = thread_get,
+	.put = thread_put_obj,
+	.image = thread_image,
+};
+
+/*
+ * machina_thread_lookup - the thread whose port @caller names @name, with
+ * its process's exec image held (the port must be of the image running)
+ * Conditions: process context, no IPC lock held; may sleep.
+ * Returns: KERN_SUCCESS with @ref (ref->obj the record; release with
+ * ipc_kobject_ref_put()), or MACH_SEND_INVALID_DEST (no live send right,
+ * or a port of another image), KERN_INVALID_ARGUMENT (another kind of
+ * port), KERN_ABORTED.
+ */
+int machina_thread_lookup(struct machina_task *caller, u32 name,
+			  struct ipc_kobject_ref *ref)
+{
+	int kr = ipc_kobject_lookup(caller->space, name, &thread_kind,
+				    IKOT_BIT(IKOT_THREAD), ref);
+
+	return machina_image_kr(kr);
 }
 
 /*
@@ -526,6 +521,7 @@ static struct ipc_port *thread_port(struct machina_thread *thread, int *kr)
 			*kr = KERN_RESOURCE_SHORTAGE;
 			return NULL;
 		}
+		fresh->kobject_gen = thread->gen;
 	}
 	if (fresh) {
 		/* Lost a race, or the thread died meanwhile. */
@@ -668,15 +664,17 @@ long machina_call_thread_info(struct machina_task *task, void *arg)
 {
 	struct machina_info *in = arg;
 	struct machina_thread *thread;
+	struct ipc_kobject_ref ref;
 	struct task_struct *p;
 	u32 need;
 	int kr;
 
 	if (in->flags)
 		return -EINVAL;
-	thread = machina_thread_by_name(task, in->target, &kr);
-	if (!thread)
+	kr = machina_thread_lookup(task, in->target, &ref);
+	if (kr)
 		return kr;
+	thread = ref.obj;
 	switch (in->flavor) {
 	case THREAD_BASIC_INFO:
 		need = THREAD_BASIC_INFO_COUNT;
@@ -704,7 +702,7 @@ long machina_call_thread_info(struct machina_task *task, void *arg)
 	in->count = need;
 	kr = KERN_SUCCESS;
 out:
-	machina_thread_put(thread);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -737,7 +735,7 @@ long machina_call_task_threads(struct machina_task *task, void *arg)
 	struct ipc_space *space = task->space;
 	struct machina_thread **threads;
 	struct ipc_port **ports = NULL;
-	struct machina_task *target;
+	struct ipc_kobject_ref ref;
 	unsigned int count, i;
 	u32 *names = NULL;
 	long ret;
@@ -745,10 +743,11 @@ long machina_call_task_threads(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->name || a->types)
 		return -EINVAL;
-	target = machina_task_from_name(task, a->task, false, NULL, &kr);
-	if (!target)
+	kr = machina_task_lookup(task, a->task, false, &ref);
+	if (kr)
 		return kr;
-	ret = machina_thread_collect(target, &threads, &count);
+	/* The image is held: every record made here is of the one running. */
+	ret = machina_thread_collect(ref.obj, &threads, &count);
 	if (ret)
 		goto out_task;
 	a->count = count;
@@ -810,6 +809,6 @@ out_arrays:
 out_threads:
 	machina_thread_put_array(threads, count);
 out_task:
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 	return ret;
 }

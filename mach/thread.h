@@ -10,10 +10,16 @@
  *
  * States of a record:
  *   LIVE   in task->threads; its port (made lazily, IKOT_THREAD) is active;
- *   DEAD   unlinked by the thread's exit (exit tracepoint) or by the task's
- *          teardown; its port is destroyed from process context (a work
- *          item on the task workqueue, or the teardown itself), which fires
- *          the port's dead-name notifications.
+ *   DEAD   unlinked by the thread's exit (exit tracepoint), its exec, or the
+ *          task's teardown; its port is destroyed from process context (a
+ *          work item on the task workqueue, or the teardown itself), which
+ *          fires the port's dead-name notifications.  A DEAD record never
+ *          keeps its thread stopped.
+ *
+ * Exec images: a record and its port belong to the image its thread ran
+ * when the record was made (gen, the thread's self_exec_id); lookups
+ * through the port fail once the process runs another image
+ * (ipc_kobject_lookup()), even before the exec probe kills the record.
  *
  * References (ref): one for task->threads while LIVE, handed to the port's
  * destruction when the record dies and dropped after the port's kobject
@@ -54,6 +60,7 @@
 
 struct machina_task;
 struct ipc_port;
+struct ipc_kobject_ref;
 struct task_struct;
 
 struct machina_thread {
@@ -61,6 +68,7 @@ struct machina_thread {
 	struct pid *pid;		/* key; holds a reference */
 	struct machina_task *task;	/* owner; referenced */
 	u64 serial;			/* unique for the module's lifetime */
+	u64 gen;			/* its exec image (self_exec_id); its port's */
 	struct kref ref;
 	struct rcu_head rcu;
 
@@ -85,8 +93,8 @@ void machina_thread_exec(struct machina_task *task, struct task_struct *p,
 			 pid_t old_pid);
 
 void machina_thread_put(struct machina_thread *thread);
-struct machina_thread *machina_thread_by_name(struct machina_task *caller,
-					      u32 name, int *kr);
+int machina_thread_lookup(struct machina_task *caller, u32 name,
+			  struct ipc_kobject_ref *ref);
 int machina_thread_collect(struct machina_task *task,
 			   struct machina_thread ***threadsp,
 			   unsigned int *countp);

@@ -25,6 +25,7 @@
 #include <linux/workqueue.h>
 
 #include "mach/ipc_abi.h"
+#include "mach/ipc_kobject.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "mach/thread.h"
@@ -256,14 +257,16 @@ long machina_call_thread_suspend(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct machina_thread *thread;
+	struct ipc_kobject_ref ref;
 	struct machina_task *owner;
 	int kr;
 
 	if (port_args_bad(a))
 		return -EINVAL;
-	thread = machina_thread_by_name(task, a->name, &kr);
-	if (!thread)
+	kr = machina_thread_lookup(task, a->name, &ref);
+	if (kr)
 		return kr;
+	thread = ref.obj;
 	owner = thread->task;
 	spin_lock(&owner->lock);
 	kr = thread->dead ? KERN_TERMINATED :
@@ -271,9 +274,10 @@ long machina_call_thread_suspend(struct machina_task *task, void *arg)
 	spin_unlock(&owner->lock);
 	if (kr == KERN_SUCCESS) {
 		queue_stop(thread);
+		/* A thread in an exec of its process sleeps killable: no wait. */
 		wait_stopped(thread);
 	}
-	machina_thread_put(thread);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -287,15 +291,17 @@ long machina_call_thread_resume(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct machina_thread *thread;
+	struct ipc_kobject_ref ref;
 	struct machina_task *owner;
 	bool released = false;
 	int kr;
 
 	if (port_args_bad(a))
 		return -EINVAL;
-	thread = machina_thread_by_name(task, a->name, &kr);
-	if (!thread)
+	kr = machina_thread_lookup(task, a->name, &ref);
+	if (kr)
 		return kr;
+	thread = ref.obj;
 	owner = thread->task;
 	spin_lock(&owner->lock);
 	kr = thread->dead ? KERN_TERMINATED :
@@ -303,7 +309,7 @@ long machina_call_thread_resume(struct machina_task *task, void *arg)
 	if (released)
 		wake_up_all(&thread->wq);
 	spin_unlock(&owner->lock);
-	machina_thread_put(thread);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -323,14 +329,16 @@ long machina_call_thread_terminate(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct machina_thread *thread;
+	struct ipc_kobject_ref ref;
 	bool dead;
 	int kr;
 
 	if (port_args_bad(a) || a->value2)
 		return -EINVAL;
-	thread = machina_thread_by_name(task, a->name, &kr);
-	if (!thread)
+	kr = machina_thread_lookup(task, a->name, &ref);
+	if (kr)
 		return kr;
+	thread = ref.obj;
 	spin_lock(&thread->task->lock);
 	dead = thread->dead;
 	spin_unlock(&thread->task->lock);
@@ -348,7 +356,7 @@ long machina_call_thread_terminate(struct machina_task *task, void *arg)
 	} else {
 		kr = KERN_NOT_SUPPORTED;
 	}
-	machina_thread_put(thread);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -365,14 +373,16 @@ long machina_call_task_suspend(struct machina_task *task, void *arg)
 	struct machina_port_args *a = arg;
 	struct machina_thread **threads;
 	struct machina_task *target;
+	struct ipc_kobject_ref ref;
 	unsigned int count, i;
 	int kr, err;
 
 	if (port_args_bad(a))
 		return -EINVAL;
-	target = machina_task_from_name(task, a->task, false, NULL, &kr);
-	if (!target)
+	kr = machina_task_lookup(task, a->task, false, &ref);
+	if (kr)
 		return kr;
+	target = ref.obj;
 	spin_lock(&target->lock);
 	kr = target->terminated ? MACH_SEND_INVALID_DEST :
 				  suspend_more(target, &target->suspend_count);
@@ -396,7 +406,7 @@ long machina_call_task_suspend(struct machina_task *task, void *arg)
 		wait_stopped(threads[i]);
 	machina_thread_put_array(threads, count);
 out:
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 
@@ -409,20 +419,22 @@ long machina_call_task_resume(struct machina_task *task, void *arg)
 {
 	struct machina_port_args *a = arg;
 	struct machina_task *target;
+	struct ipc_kobject_ref ref;
 	bool released = false;
 	int kr;
 
 	if (port_args_bad(a))
 		return -EINVAL;
-	target = machina_task_from_name(task, a->task, false, NULL, &kr);
-	if (!target)
+	kr = machina_task_lookup(task, a->task, false, &ref);
+	if (kr)
 		return kr;
+	target = ref.obj;
 	spin_lock(&target->lock);
 	kr = target->terminated ? MACH_SEND_INVALID_DEST :
 				  suspend_less(target, &target->suspend_count, &released);
 	if (released)
 		wake_all(target);
 	spin_unlock(&target->lock);
-	machina_task_put(target);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }

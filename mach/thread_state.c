@@ -33,6 +33,7 @@
 #endif
 
 #include "mach/ipc_abi.h"
+#include "mach/ipc_kobject.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "mach/thread.h"
@@ -250,15 +251,17 @@ static long state_call(struct machina_task *task,
 		       struct machina_thread_state *a, bool write)
 {
 	struct machina_thread *thread;
+	struct ipc_kobject_ref ref;
 	struct darwin_state s;
 	void __user *ubuf = u64_to_user_ptr(a->state);
 	int kr;
 
 	if (a->flags)
 		return -EINVAL;
-	thread = machina_thread_by_name(task, a->thread, &kr);
-	if (!thread)
+	kr = machina_thread_lookup(task, a->thread, &ref);
+	if (kr)
 		return kr;
+	thread = ref.obj;
 	kr = KERN_INVALID_ARGUMENT;
 	/* Darwin: a read needs room for the flavor, a write its exact size. */
 	if (STATE_FLAVOR < 0 || a->flavor != STATE_FLAVOR ||
@@ -277,7 +280,7 @@ static long state_call(struct machina_task *task,
 	}
 	a->count = STATE_WORDS;
 out:
-	machina_thread_put(thread);
+	ipc_kobject_ref_put(&ref);
 	return kr;
 }
 

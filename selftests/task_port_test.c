@@ -844,9 +844,15 @@ TEST_F(task, exec_replaces_the_control_port)
 	ASSERT_EQ(1, write(sv[0], "g", 1));
 	/* The child's new image reports in. */
 	ASSERT_EQ(1, read(sv[0], &c, 1));
-	/* The old control port died; the name port did not. */
+	/*
+	 * The old control and name ports died (as on XNU, where an exec makes
+	 * a new task); new ones name the new image.
+	 */
 	EXPECT_EQ(MACH_NOTIFY_DEAD_NAME, next_id(notify, 5000));
 	EXPECT_EQ(KERN_FAILURE, pid_for_task(t, &pid));
+	EXPECT_EQ(KERN_FAILURE, pid_for_task(n, &pid));
+	mach_port_deallocate(SELF, n);
+	ASSERT_EQ(KERN_SUCCESS, task_name_for_pid(SELF, child, &n));
 	EXPECT_EQ(KERN_SUCCESS, pid_for_task(n, &pid));
 	EXPECT_EQ(child, pid);
 	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, child, &t2));

@@ -41,7 +41,7 @@ set_arch() {
 	case $a in
 	arm64)  karch=arm64; image=arch/arm64/boot/Image; console=ttyAMA0
 		cross=aarch64-linux-gnu-; [ "$host" = aarch64 ] && cross= ;;
-	x86_64) karch=x86_64; image=arch/x86/boot/bzImage; console=ttyS0
+	x86_64) karch=x86_64; image=arch/x86/boot/bzImage; console="ttyS0 no_timer_check"
 		cross=x86_64-linux-gnu-; [ "$host" = x86_64 ] && cross= ;;
 	esac
 	frags=("$here/debug/base.config" "$here/debug/$a.config" "$here/debug/debug.config")
