@@ -138,7 +138,7 @@ struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
 	}
 	/* Only the bookkeeping is zeroed; the body is always written in full. */
 	if (!kmsg)
-		kmsg = kvmalloc(cls ? cls : bytes, GFP_KERNEL_ACCOUNT);
+		kmsg = kvmalloc(cls ? cls : bytes, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!kmsg)
 		return NULL;
 	memset(kmsg, 0, sizeof(*kmsg));

@@ -71,6 +71,8 @@ void ipc_notify_send_possible(struct ipc_port *notify, mach_port_name_t name)
 /*
  * ipc_notify_port_destroyed - hand the receive right of @port (in transit,
  * referenced by the caller) to the port-destroyed request's port.
+ * Conditions: the caller has linked @port to @notify
+ * (ipc_port_set_destination(), under the transit lock).
  */
 void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
 {
@@ -91,7 +93,6 @@ void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
 	kmsg->desc[0].right.obj = &port->obj;
 	kmsg->desc[0].right.disp = MACH_MSG_TYPE_MOVE_RECEIVE;
 	kmsg->desc[0].right.type = MACH_MSG_TYPE_PORT_RECEIVE;
-	ipc_port_set_destination(port, notify);
 	ipc_kmsg_deliver_kernel(kmsg);
 }
 

@@ -38,5 +38,6 @@ static inline void ipc_object_get(struct ipc_object *obj)
 }
 
 void ipc_object_put(struct ipc_object *obj);
+u32 ipc_object_id(const struct ipc_object *obj);
 
 #endif /* _MACHINA_IPC_OBJECT_H */

@@ -16,6 +16,30 @@
 
 static atomic_long_t live_ports = ATOMIC_LONG_INIT(0);
 
+/*
+ * Receive rights in transit form chains through port->destination.  A chain
+ * grows only when a receive right starts travelling (a send carrying one, a
+ * port-destroyed notification); the loop check before that and the new
+ * link are made under this one lock, so two senders cannot each pass the
+ * check and then close a loop between them (XNU serialises the same check
+ * with a global lock).  Chains shrink without it (a right arrives, a
+ * message is destroyed): that can only make a concurrent check refuse a
+ * send it could have let through, never the reverse.  Only messages that
+ * carry receive rights take it.
+ * Lock order: space->lock -> transit_lock -> pset->lock -> port->lock.
+ */
+static DEFINE_MUTEX(transit_lock);
+
+void ipc_port_transit_lock(void)
+{
+	mutex_lock(&transit_lock);
+}
+
+void ipc_port_transit_unlock(void)
+{
+	mutex_unlock(&transit_lock);
+}
+
 long ipc_port_live_count(void)
 {
 	return atomic_long_read(&live_ports);
@@ -144,10 +168,21 @@ static void release_receive_into(struct ipc_port *port, struct list_head *dying)
 	port->pdrequest = NULL;
 	spin_unlock(&port->lock);
 
-	/* Sending the right where it would loop back: the port dies instead. */
-	if (notify && ipc_port_would_loop(port, notify)) {
-		ipc_port_release_send_once(notify);
-		notify = NULL;
+	/*
+	 * Sending the right where it would loop back: the port dies instead.
+	 * The check and the link to the notification's port are atomic with
+	 * respect to other receive rights starting to travel.
+	 */
+	if (notify) {
+		ipc_port_transit_lock();
+		if (ipc_port_would_loop(port, notify)) {
+			ipc_port_transit_unlock();
+			ipc_port_release_send_once(notify);
+			notify = NULL;
+		} else {
+			ipc_port_set_destination(port, notify);
+			ipc_port_transit_unlock();
+		}
 	}
 	if (notify) {
 		ipc_pset_remove_all(port);
@@ -314,13 +349,17 @@ void ipc_port_consume_send_once(struct ipc_port *port)
 /*
  * ipc_port_set_destination - @port's receive right now travels in a message
  * queued on @dest (NULL: it arrived somewhere, or the message is gone)
+ * Conditions: a new link (@dest not NULL) is made under the transit lock,
+ * after ipc_port_would_loop() said it closes no loop; no port lock held.
  */
 void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest)
 {
 	struct ipc_port *old;
 
-	if (dest)
+	if (dest) {
+		lockdep_assert_held(&transit_lock);
 		ipc_port_get(dest);
+	}
 	spin_lock(&port->lock);
 	old = port->destination;
 	port->destination = dest;
@@ -328,37 +367,70 @@ void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest)
 	ipc_port_put(old);
 }
 
+/* Chains are short; a longer one is refused as if it looped. */
+#define IPC_CHAIN_MAX	4096
+
 /*
- * ipc_port_would_loop - would sending @port's receive right to @dest close
- * a loop (dest, or the port dest's receive right travels to, and so on, is
- * @port itself)?  Such a loop could never be received or destroyed.
- * Conditions: no port lock held.
+ * chain_end - follow the chain of receive rights in transit from @dest:
+ * @dest, the port whose queue holds the message carrying @dest's receive
+ * right, and so on, up to a port whose receive right is not in transit (in
+ * a space, dead, or a kernel port) or up to @port
+ * Conditions: the transit lock held; no port lock held.
+ * Returns: that last port, referenced; NULL past IPC_CHAIN_MAX hops.
  */
-bool ipc_port_would_loop(struct ipc_port *port, struct ipc_port *dest)
+static struct ipc_port *chain_end(struct ipc_port *dest, struct ipc_port *port)
 {
 	struct ipc_port *d = dest, *next;
-	bool loop = false;
 	int hops = 0;
 
+	lockdep_assert_held(&transit_lock);
 	ipc_port_get(d);
-	while (d) {
-		if (d == port) {
-			loop = true;
-			break;
-		}
+	while (d != port) {
 		spin_lock(&d->lock);
 		next = (d->active && !d->receiver && !d->kobject_type) ? d->destination : NULL;
 		if (next)
 			ipc_port_get(next);
 		spin_unlock(&d->lock);
+		if (!next)
+			break;
 		ipc_port_put(d);
 		d = next;
-		/* Chains are short; a very long one is refused as if it looped. */
-		if (++hops > 4096) {
-			loop = true;
-			break;
+		if (++hops > IPC_CHAIN_MAX) {
+			ipc_port_put(d);
+			return NULL;
 		}
 	}
-	ipc_port_put(d);
+	return d;
+}
+
+/*
+ * ipc_port_would_loop - would sending @port's receive right to @dest close
+ * a loop (dest, or the port dest's receive right travels to, and so on, is
+ * @port itself)?  Such a loop could never be received or destroyed.
+ * Conditions: the transit lock held (the answer holds until it is dropped,
+ * so the caller links the port under the same hold); no port lock held.
+ */
+bool ipc_port_would_loop(struct ipc_port *port, struct ipc_port *dest)
+{
+	struct ipc_port *end = chain_end(dest, port);
+	bool loop = !end || end == port;
+
+	ipc_port_put(end);
 	return loop;
+}
+
+/*
+ * ipc_port_transit_end - the end of @dest's chain (see chain_end()), for a
+ * send whose receive rights are all still in the sender's space: a walk
+ * stops at the first port in a space, so such a right closes a loop
+ * exactly when it is that end.  One walk serves every right of the
+ * message, so the transit lock is held O(chain + rights), not their
+ * product.
+ * Conditions: the transit lock held.
+ * Returns: the end, referenced (ipc_port_put() it), or NULL for a chain too
+ * long to follow (refuse the send).
+ */
+struct ipc_port *ipc_port_transit_end(struct ipc_port *dest)
+{
+	return chain_end(dest, NULL);
 }

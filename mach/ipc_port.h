@@ -22,7 +22,8 @@
  * no-senders notification is sent.
  *
  * Locking: port->lock (spinlock) protects every field below it.  Lock order:
- * space->lock (mutex) -> pset->lock -> port->lock; never two port locks at
+ * space->lock (mutex) -> transit lock (mutex, ipc_port.c: a receive right
+ * starting to travel) -> pset->lock -> port->lock; never two port locks at
  * once.  Notifications and message destruction happen after the port lock
  * is dropped.
  */
@@ -159,7 +160,10 @@ void ipc_port_drain_dying(struct list_head *dying);
 void ipc_port_kobject_destroy(struct ipc_port *port);
 
 bool ipc_port_has_room(struct ipc_port *port);
+void ipc_port_transit_lock(void);
+void ipc_port_transit_unlock(void);
 bool ipc_port_would_loop(struct ipc_port *port, struct ipc_port *dest);
+struct ipc_port *ipc_port_transit_end(struct ipc_port *dest);
 void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest);
 
 struct ipc_request *ipc_request_alloc(u8 kind, mach_port_name_t name,

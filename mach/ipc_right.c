@@ -108,6 +108,8 @@ void ipc_entry_drop_if_empty(struct ipc_space *space, struct ipc_entry *entry)
 /*
  * ipc_right_check - turn a send or send-once name of a dead port into a dead
  * name, as Darwin does lazily.
+ * Conditions: space->lock held.  Entries logged by a copyin in progress are
+ * left alone (see below).
  * Returns: true if the entry is (now) a dead name.
  */
 bool ipc_right_check(struct ipc_space *space, struct ipc_entry *entry)
@@ -121,6 +123,15 @@ bool ipc_right_check(struct ipc_space *space, struct ipc_entry *entry)
 		return true;
 	if (!(entry->type & MACH_PORT_TYPE_SEND_RIGHTS) ||
 	    (entry->type & MACH_PORT_TYPE_RECEIVE))
+		return false;
+	/*
+	 * An entry in a copyin's undo log is pinned: the conversion would
+	 * drop its port, its reverse-map link and its request, which an
+	 * abort (restoring type and urefs) could not give back.  Until the
+	 * copyin ends the name still holds its (now dead) port; the next
+	 * look after that converts it.
+	 */
+	if (entry->undo)
 		return false;
 	port = entry_port(entry);
 	spin_lock(&port->lock);
@@ -416,7 +427,8 @@ static int save_entry(struct ipc_copyin *c, struct ipc_entry *entry)
 		u32 cap = c->cap * 4;
 		struct ipc_undo_item *items;
 
-		items = kvmalloc_array(cap, sizeof(*items), GFP_KERNEL_ACCOUNT);
+		items = kvmalloc_array(cap, sizeof(*items),
+				       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!items)
 			return -ENOMEM;
 		memcpy(items, c->items, c->count * sizeof(*items));

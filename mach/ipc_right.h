@@ -8,7 +8,11 @@
  * lock is held and their previous type and urefs are logged the first time
  * each is touched; ipc_copyin_abort() restores them exactly, and
  * ipc_copyin_commit() frees the names that lost their last right.  So a
- * message either takes all its rights from the sender or none.
+ * message either takes all its rights from the sender or none.  Nothing
+ * else about a logged entry may change until the copyin ends: its object,
+ * reverse-map link and request stay as they were (ipc_right_check() leaves
+ * a logged entry alone even when its port has died meanwhile), so that
+ * restoring type and urefs restores the whole entry.
  *
  * Every function here needs space->lock held.
  */

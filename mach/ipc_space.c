@@ -124,10 +124,12 @@ static void take_entry(struct ipc_space *space, u32 index,
 
 /*
  * ipc_entry_alloc - a free name
- * Conditions: space->lock held, space active; may sleep.
+ * Conditions: space->lock held; may sleep.
  * Returns: KERN_SUCCESS with *entryp set (type 0: the caller fills it),
- * KERN_NO_SPACE at the task's name limit, KERN_RESOURCE_SHORTAGE without
- * memory.
+ * KERN_INVALID_TASK for a space that was terminated (nothing put there
+ * would ever be released: every path that adds a name comes through here
+ * or ipc_entry_alloc_name(), after however many lock drops), KERN_NO_SPACE
+ * at the task's name limit, KERN_RESOURCE_SHORTAGE without memory.
  */
 int ipc_entry_alloc(struct ipc_space *space, struct ipc_entry **entryp)
 {
@@ -135,6 +137,8 @@ int ipc_entry_alloc(struct ipc_space *space, struct ipc_entry **entryp)
 	u32 index;
 
 	lockdep_assert_held(&space->lock);
+	if (!space->active)
+		return KERN_INVALID_TASK;
 	if (space->used >= machina_max_names)
 		return KERN_NO_SPACE;
 	if (!space->free_head) {
@@ -157,9 +161,10 @@ int ipc_entry_alloc(struct ipc_space *space, struct ipc_entry **entryp)
 
 /*
  * ipc_entry_alloc_name - take a particular name
- * Conditions: space->lock held, space active; may sleep.
- * Returns: KERN_SUCCESS, KERN_NAME_EXISTS if the index is in use (whatever
- * its generation), KERN_NO_SPACE past the limits, KERN_RESOURCE_SHORTAGE.
+ * Conditions: space->lock held; may sleep.
+ * Returns: KERN_SUCCESS, KERN_INVALID_TASK for a terminated space (see
+ * ipc_entry_alloc()), KERN_NAME_EXISTS if the index is in use (whatever its
+ * generation), KERN_NO_SPACE past the limits, KERN_RESOURCE_SHORTAGE.
  */
 int ipc_entry_alloc_name(struct ipc_space *space, mach_port_name_t name,
 			 struct ipc_entry **entryp)
@@ -168,6 +173,8 @@ int ipc_entry_alloc_name(struct ipc_space *space, mach_port_name_t name,
 	struct ipc_entry *entry;
 
 	lockdep_assert_held(&space->lock);
+	if (!space->active)
+		return KERN_INVALID_TASK;
 	if (index == 0 || index >= IPC_INDEX_LIMIT)
 		return KERN_INVALID_VALUE;
 	entry = ipc_entry_at(space, index);

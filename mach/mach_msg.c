@@ -99,8 +99,18 @@ static void revert_one(struct ipc_msg_right *r, void *ctx)
 }
 
 /*
+ * Allocations whose size the sender chooses: charged to its memory cgroup,
+ * and refused quietly (the send fails with MACH_SEND_NO_BUFFER) rather than
+ * warning when they pass what the allocator can give.
+ */
+#define GFP_USER_SIZED	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+
+/*
  * parse_body - check the descriptors of a complex message and copy in its
  * out-of-line memory and port-name arrays
+ * The kernel's record of the descriptors is charged to the sender's
+ * queued-bytes budget with the message (it is several times the size of
+ * the descriptors sent).
  * Conditions: no locks held; may fault and sleep.
  * Returns: MACH_MSG_SUCCESS or a MACH_SEND_* error.
  */
@@ -116,8 +126,11 @@ static int parse_body(struct machina_task *task, struct ipc_kmsg *kmsg,
 	memcpy(&count, body, sizeof(count));
 	if (count > (body_size - 4) / MACH_PORT_DESC_SIZE)
 		return MACH_SEND_MSG_TOO_SMALL;
-	kmsg->desc = kvcalloc(count, sizeof(*kmsg->desc), GFP_KERNEL_ACCOUNT);
-	names = kvcalloc(count, sizeof(*names), GFP_KERNEL_ACCOUNT);
+	if (!machina_task_charge(task, (u64)count * sizeof(*kmsg->desc)))
+		return MACH_SEND_NO_BUFFER;
+	kmsg->charge += (u64)count * sizeof(*kmsg->desc);
+	kmsg->desc = kvcalloc(count, sizeof(*kmsg->desc), GFP_USER_SIZED);
+	names = kvcalloc(count, sizeof(*names), GFP_USER_SIZED);
 	if ((count && !kmsg->desc) || (count && !names)) {
 		kvfree(names);
 		return MACH_SEND_NO_BUFFER;
@@ -179,7 +192,7 @@ static int parse_body(struct machina_task *task, struct ipc_kmsg *kmsg,
 				if (!machina_task_charge(task, od.size))
 					return MACH_SEND_NO_BUFFER;
 				kmsg->charge += od.size;
-				d->data = kvmalloc(od.size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+				d->data = kvmalloc(od.size, GFP_USER_SIZED);
 				if (!d->data)
 					return MACH_SEND_NO_BUFFER;
 				if (copy_from_user(d->data, u64_to_user_ptr(od.address), od.size))
@@ -205,9 +218,9 @@ static int parse_body(struct machina_task *task, struct ipc_kmsg *kmsg,
 				return MACH_SEND_NO_BUFFER;
 			kmsg->charge += bytes;
 			d->rights = kvcalloc(max(opd.count, 1u), sizeof(*d->rights),
-					     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+					     GFP_USER_SIZED);
 			d->data = kvmalloc_array(max(opd.count, 1u), sizeof(u32),
-						 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+						 GFP_USER_SIZED);
 			if (!d->rights || !d->data)
 				return MACH_SEND_NO_BUFFER;
 			if (opd.count && copy_from_user(d->data, u64_to_user_ptr(opd.address),
@@ -283,20 +296,33 @@ static int copyin_body(struct ipc_copyin *c, struct ipc_kmsg *kmsg, u32 *names)
 }
 
 struct loop_check {
-	struct ipc_port *dest;
+	struct ipc_port *end;	/* where the destination's chain ends */
+	u32 receives;
 	bool loop;
 };
 
+static void count_receive(struct ipc_msg_right *r, void *ctx)
+{
+	struct loop_check *lc = ctx;
+
+	if (IPC_OBJECT_REAL(r->obj) && r->type == MACH_MSG_TYPE_PORT_RECEIVE)
+		lc->receives++;
+}
+
+/* Conditions: the transit lock held (lc->end is current). */
 static void check_loop(struct ipc_msg_right *r, void *ctx)
 {
 	struct loop_check *lc = ctx;
 
-	if (!lc->loop && IPC_OBJECT_REAL(r->obj) &&
-	    r->type == MACH_MSG_TYPE_PORT_RECEIVE)
-		lc->loop = ipc_port_would_loop(ipc_port_from_object(r->obj), lc->dest);
+	if (IPC_OBJECT_REAL(r->obj) && r->type == MACH_MSG_TYPE_PORT_RECEIVE &&
+	    r->obj == &lc->end->obj)
+		lc->loop = true;
 }
 
-/* Receive rights in the message now travel to @ctx (NULL: they do not). */
+/*
+ * Receive rights in the message now travel to @ctx (NULL: they do not).
+ * Conditions: the transit lock held for a new destination.
+ */
 static void set_destination(struct ipc_msg_right *r, void *ctx)
 {
 	if (IPC_OBJECT_REAL(r->obj) && r->type == MACH_MSG_TYPE_PORT_RECEIVE)
@@ -322,53 +348,65 @@ struct sender_range {
 	unsigned long start, len;
 };
 
+/* Bytes of the sender's memory descriptor @d asks to unmap, or 0. */
+static u64 dealloc_len(const struct ipc_kmsg_desc *d)
+{
+	if (!d->deallocate || !d->user_addr)
+		return 0;
+	if (d->type == MACH_MSG_OOL_DESCRIPTOR)
+		return d->count;
+	if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR)
+		return (u64)d->count * sizeof(u32);
+	return 0;
+}
+
 /*
  * sender_ranges - the sender's memory to unmap once the message is queued
- * (descriptors with deallocate set), taken before queueing because the
- * message may be received and freed at once.
- * Returns: the number of ranges; *out is NULL when there are none, or a
- * kmalloc'd array.
+ * (descriptors with deallocate set), taken before any right is, because
+ * the message may be received and freed as soon as it is queued.
+ * Conditions: no locks held; may sleep.
+ * Returns: MACH_MSG_SUCCESS with *out (NULL when there are none, else a
+ * kvmalloc'd array) and *nout set, or MACH_SEND_NO_BUFFER: a send that
+ * could not honour its deallocate requests fails.
  */
-static u32 sender_ranges(struct ipc_kmsg *kmsg, struct sender_range **out)
+static int sender_ranges(struct ipc_kmsg *kmsg, struct sender_range **out,
+			 u32 *nout)
 {
-	struct sender_range *r = NULL;
+	struct sender_range *r;
 	u32 i, n = 0;
 
 	*out = NULL;
-	for (i = 0; i < kmsg->ndesc; i++) {
-		struct ipc_kmsg_desc *d = &kmsg->desc[i];
-		u64 len;
+	*nout = 0;
+	for (i = 0; i < kmsg->ndesc; i++)
+		n += dealloc_len(&kmsg->desc[i]) != 0;
+	if (!n)
+		return MACH_MSG_SUCCESS;
+	r = kvmalloc_array(n, sizeof(*r), GFP_USER_SIZED);
+	if (!r)
+		return MACH_SEND_NO_BUFFER;
+	for (i = 0, n = 0; i < kmsg->ndesc; i++) {
+		const struct ipc_kmsg_desc *d = &kmsg->desc[i];
+		u64 len = dealloc_len(d);
 
-		if (!d->deallocate || !d->user_addr)
-			continue;
-		if (d->type == MACH_MSG_OOL_DESCRIPTOR)
-			len = d->count;
-		else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR)
-			len = (u64)d->count * sizeof(u32);
-		else
-			continue;
 		if (!len)
 			continue;
-		if (!r) {
-			r = kmalloc_array(kmsg->ndesc, sizeof(*r), GFP_KERNEL);
-			if (!r)
-				return 0;
-		}
 		r[n].start = d->user_addr & PAGE_MASK;
 		r[n].len = PAGE_ALIGN(d->user_addr + len) - r[n].start;
 		n++;
 	}
 	*out = r;
-	return n;
+	*nout = n;
+	return MACH_MSG_SUCCESS;
 }
 
+/* Conditions: no locks held.  Frees @r. */
 static void unmap_sender_ranges(struct sender_range *r, u32 n)
 {
 	u32 i;
 
 	for (i = 0; i < n; i++)
 		vm_munmap(r[i].start, r[i].len);
-	kfree(r);
+	kvfree(r);
 }
 
 static bool is_send_disposition(u8 disp)
@@ -460,12 +498,12 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 		    u32 option, u32 timeout)
 {
 	struct ipc_space *space = task->space;
-	struct sender_range *ranges;
+	struct sender_range *ranges = NULL;
 	struct mach_msg_header hdr;
 	struct ipc_port *dest = NULL;
 	struct ipc_kmsg *kmsg;
 	struct ipc_copyin c;
-	u32 *names = NULL, nranges;
+	u32 *names = NULL, nranges = 0;
 	bool reserved = false;
 	u8 rdisp, ldisp;
 	int mr;
@@ -501,6 +539,9 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	record_sender(task, kmsg);
 	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
 		mr = parse_body(task, kmsg, &names);
+		if (mr)
+			goto out_free;
+		mr = sender_ranges(kmsg, &ranges, &nranges);
 		if (mr)
 			goto out_free;
 	}
@@ -546,31 +587,44 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	/*
 	 * A receive right may not travel to its own port, nor to a port whose
 	 * receive right is (transitively) travelling inside its own queue:
-	 * such a loop could never be received or destroyed.
+	 * such a loop could never be received or destroyed.  The check and
+	 * the rights' new links are one step under the transit lock, or two
+	 * such sends racing each other could close a loop together.
 	 */
 	if (kmsg->ndesc) {
-		struct loop_check lc = { .dest = dest };
+		struct loop_check lc = { 0 };
 
-		walk_rights(kmsg, check_loop, &lc);
-		mr = MACH_SEND_INVALID_RIGHT;
-		if (lc.loop)
-			goto out_abort;
+		walk_rights(kmsg, count_receive, &lc);
+		if (lc.receives) {
+			ipc_port_transit_lock();
+			lc.end = ipc_port_transit_end(dest);
+			if (lc.end)
+				walk_rights(kmsg, check_loop, &lc);
+			else
+				lc.loop = true;
+			ipc_port_put(lc.end);
+			mr = MACH_SEND_INVALID_RIGHT;
+			if (lc.loop) {
+				ipc_port_transit_unlock();
+				goto out_abort;
+			}
+		}
 		walk_rights(kmsg, apply_one, NULL);
-		walk_rights(kmsg, set_destination, dest);
+		if (lc.receives) {
+			walk_rights(kmsg, set_destination, dest);
+			ipc_port_transit_unlock();
+		}
 	} else {
 		/* The header carries send and send-once rights only. */
 		ipc_msg_right_apply(&kmsg->remote);
 		ipc_msg_right_apply(&kmsg->local);
 	}
-	nranges = sender_ranges(kmsg, &ranges);
-
 	spin_lock(&dest->lock);
 	if (!dest->active) {
 		spin_unlock(&dest->lock);
 		ipc_copyin_abort(&c);
 		walk_rights(kmsg, set_destination, NULL);
 		walk_rights(kmsg, revert_one, space);
-		kfree(ranges);
 		mr = MACH_SEND_INVALID_DEST;
 		goto out_unlock;
 	}
@@ -607,6 +661,7 @@ out_free:
 	if (reserved)
 		ipc_mqueue_unreserve(dest);
 	ipc_port_put(dest);
+	kvfree(ranges);
 	kvfree(names);
 	ipc_kmsg_free(kmsg);
 	return mr;
@@ -765,7 +820,7 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 	void __user *u = u64_to_user_ptr(ubuf);
 
 	if (kmsg->ndesc) {
-		descs = kvmalloc_array(kmsg->ndesc, MACH_DESC64_SIZE, GFP_KERNEL);
+		descs = kvmalloc_array(kmsg->ndesc, MACH_DESC64_SIZE, GFP_USER_SIZED);
 		if (!descs) {
 			ipc_kmsg_destroy(kmsg);
 			return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;

@@ -7,7 +7,6 @@
  * entry the name denotes.  Return codes are Darwin's: a task name that is
  * not a send right fails as a Mach RPC to it would (MACH_SEND_INVALID_DEST).
  */
-#include <linux/hash.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -650,7 +649,11 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 		mutex_unlock(&own->lock);
 		mutex_lock(&space->lock);
 	}
-	kr = copyout_named(space, &r, a->name);
+	/*
+	 * The target may have been torn down while its lock was dropped: a
+	 * right put there now would never be released.
+	 */
+	kr = space->active ? copyout_named(space, &r, a->name) : KERN_INVALID_TASK;
 	if (kr)
 		ipc_msg_right_destroy(&r);
 	unlock_target(space, &target);
@@ -1340,7 +1343,8 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 	spin_lock(&pset->lock);
 	n = pset->nmembers;
 	spin_unlock(&pset->lock);
-	names = kvmalloc_array(max(n, 1u), sizeof(*names), GFP_KERNEL);
+	names = kvmalloc_array(max(n, 1u), sizeof(*names),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!names) {
 		kr = KERN_RESOURCE_SHORTAGE;
 		goto out;
@@ -1447,7 +1451,7 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 			u32 rec[7] = {
 				entry->name, 0, entry_type_bits(entry),
 				entry->urefs,
-				entry->object ? hash_ptr(entry->object, 32) : 0,
+				entry->object ? ipc_object_id(entry->object) : 0,
 				0, 0,
 			};
 
