@@ -123,6 +123,35 @@ static inline int mt_slow_kernel(void)
 	return k && !strncmp(k, "debug-", 6);
 }
 
+#define MT_YAMA_SCOPE "/proc/sys/kernel/yama/ptrace_scope"
+
+/* Yama's ptrace scope (0-3), or -1 without Yama. */
+static inline int mt_yama_scope(void)
+{
+	char c = 0;
+	int fd = open(MT_YAMA_SCOPE, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1 || c < '0' || c > '3')
+		c = 0;
+	close(fd);
+	return c ? c - '0' : -1;
+}
+
+/* Set Yama's ptrace scope (as root); 0 or -1. */
+static inline int mt_set_yama_scope(int scope)
+{
+	char c = (char)('0' + scope);
+	int fd = open(MT_YAMA_SCOPE, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, &c, 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 static inline double mt_now(void)
 {
 	struct timespec ts;
