@@ -11,7 +11,6 @@
  * runs as root, sets the Yama scope and makes the targets.
  */
 #define _GNU_SOURCE
-#include <grp.h>
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -24,16 +23,6 @@
 #define GRANTED 10
 #define REFUSED 11
 #define NO_USERNS 77
-
-/* All ids @uid (and gid @uid), no groups, dumpable again. 0 or -1. */
-static int become(uid_t uid)
-{
-	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
-	    setresuid(uid, uid, uid))
-		return -1;
-	/* Changing ids made the process undumpable, which a user's is not. */
-	return prctl(PR_SET_DUMPABLE, 1);
-}
 
 /* task_for_pid on @pid: GRANTED, REFUSED (KERN_FAILURE, no name), or 3. */
 static int try_control(pid_t pid)
@@ -89,12 +78,16 @@ static int start_target(struct target *t, enum target_kind kind)
 	if (t->pid < 0)
 		return -1;
 	if (t->pid == 0) {
+		int fd;
+
 		die_with_parent();
-		close(ready[0]);
-		close(hold[1]);
+		/* Hold no other target's pipe: each must end when released. */
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != ready[1] && fd != hold[0])
+				close(fd);
 		if (kind == WITH_CAPS && prctl(PR_SET_KEEPCAPS, 1))
 			_exit(1);
-		if (become(kind == OTHER_USER ? NOBODY - 1 : NOBODY))
+		if (mt_become(kind == OTHER_USER ? NOBODY - 1 : NOBODY))
 			_exit(2);
 		if (kind == NOT_DUMPABLE && prctl(PR_SET_DUMPABLE, 0))
 			_exit(3);
@@ -133,7 +126,7 @@ static int as_nobody(int (*fn)(pid_t), pid_t arg)
 		return -1;
 	if (pid == 0) {
 		die_with_parent();
-		if (become(NOBODY))
+		if (mt_become(NOBODY))
 			_exit(100);
 		_exit(fn(arg));
 	}
