@@ -197,6 +197,14 @@ static inline void machina_task_get(struct machina_task *task)
 	kref_get(&task->ref);
 }
 
+/* task_access.c: who may have a task port of another process */
+int machina_task_access_init(void);
+void machina_task_access_exit(void);
+int machina_task_may_attach(struct pid *pid, struct task_struct *p, u64 *stamp);
+bool machina_task_attach_still_valid(struct pid *pid, struct task_struct *p,
+				     u64 stamp);
+bool machina_task_may_name(struct task_struct *p);
+
 /* task_fork_exec.c */
 u64 machina_image_gen(struct pid *tgid);
 int machina_image_lock(struct pid *tgid, struct machina_image *img);

@@ -3,23 +3,12 @@
  * Getting from a pid to a task port and back: task_for_pid,
  * task_name_for_pid, pid_for_task (Darwin's traps 45, 44, 46).
  *
- * Who may have which port (docs/ARCHITECTURE.md, "Task ports"):
- *   control port  the caller's own task; or a process it could ptrace-attach
- *                 under Linux's rules with the Yama scope in force now
- *                 (/proc/sys/kernel/yama/ptrace_scope):
- *                   0  CAP_SYS_PTRACE in the target's user namespace, or
- *                      real uid and gid equal to all of the target's uids
- *                      and gids with the target dumpable;
- *                   1  as 0, and without CAP_SYS_PTRACE the target must be
- *                      a descendant of the caller (PR_SET_PTRACER
- *                      exceptions are not visible to a module);
- *                   2  CAP_SYS_PTRACE only;
- *                   3  nobody.
- *                 ptrace_may_access() is not exported to modules, so this
- *                 is the same rule, spelled here; other LSMs' ptrace
- *                 policies are not consulted.  A kernel without Yama uses
- *                 scope 0; with Yama but no readable sysctl (no /proc in
- *                 the caller's mount namespace), scope 1.
+ * Who may have which port (mach/task_access.c, docs/ARCHITECTURE.md "Task
+ * ports"):
+ *   control port  the caller's own task; or a process the caller could
+ *                 ptrace-attach to, as the kernel itself decides it
+ *                 (machina_task_may_attach(): __ptrace_may_access() and
+ *                 every LSM's ptrace hook, Yama's scope included);
  *   name port     any process of the caller's effective uid (real or
  *                 effective uid of the target), or with CAP_SYS_PTRACE
  *                 (Yama governs attaching only).
@@ -27,14 +16,10 @@
  * and an exited process all give KERN_FAILURE with MACH_PORT_NULL, as on
  * Darwin.
  */
-#include <linux/capability.h>
-#include <linux/cred.h>
-#include <linux/fs.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
-#include <linux/sched/coredump.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 
 #include "mach/ipc_port.h"
 #include "mach/kern_return.h"
@@ -42,85 +27,6 @@
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
-
-/* Conditions: rcu_read_lock() held. */
-static bool is_descendant(struct task_struct *p)
-{
-	struct task_struct *walk = p;
-
-	while (walk->pid > 0) {
-		if (same_thread_group(walk, current))
-			return true;
-		walk = rcu_dereference(walk->real_parent);
-	}
-	return false;
-}
-
-/* Conditions: rcu_read_lock() held; takes p's task_lock (a spinlock). */
-static bool user_dumpable(struct task_struct *p)
-{
-	bool ok;
-
-	task_lock(p);
-	ok = p->mm && get_dumpable(p->mm) == SUID_DUMP_USER;
-	task_unlock(p);
-	return ok;
-}
-
-#define YAMA_SCOPE_SYSCTL	"/proc/sys/kernel/yama/ptrace_scope"
-
-/*
- * yama_scope - the ptrace scope Yama enforces now, 0 to 3 (see the top of
- * the file); its sysctl is the one place a module can read it.
- * Conditions: process context, no locks held (opens a file; may sleep).
- */
-static int yama_scope(void)
-{
-	char buf[4] = { };
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
-
-	if (!MACHINA_HAVE_YAMA)
-		return 0;
-	f = filp_open(YAMA_SCOPE_SYSCTL, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return 1;
-	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
-	filp_close(f, NULL);
-	if (n < 1 || buf[0] < '0' || buf[0] > '3')
-		return 1;
-	return buf[0] - '0';
-}
-
-/*
- * may_access - whether the caller may have @kind of port for @p, with
- * Yama's @scope
- * Conditions: rcu_read_lock() held; @p is not a kernel thread.
- */
-static bool may_access(struct task_struct *p, u32 kind, int scope)
-{
-	const struct cred *me = current_cred(), *them = __task_cred(p);
-	bool cap;
-
-	if (same_thread_group(p, current))
-		return true;
-	cap = ns_capable(them->user_ns, CAP_SYS_PTRACE);
-	if (kind == MACHINA_TASK_FOR_PID_NAME)
-		return cap || uid_eq(me->euid, them->uid) ||
-		       uid_eq(me->euid, them->euid);
-	if (scope >= 3)
-		return false;
-	if (cap)
-		return true;
-	if (scope == 2)
-		return false;
-	if (!uid_eq(me->uid, them->uid) || !uid_eq(me->uid, them->euid) ||
-	    !uid_eq(me->uid, them->suid) || !gid_eq(me->gid, them->gid) ||
-	    !gid_eq(me->gid, them->egid) || !gid_eq(me->gid, them->sgid))
-		return false;
-	return user_dumpable(p) && (scope == 0 || is_descendant(p));
-}
 
 /*
  * machina_call_task_for_pid - task_for_pid / task_name_for_pid
@@ -138,8 +44,9 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 	struct task_struct *p;
 	struct ipc_port *port;
 	struct pid *pid;
-	bool allowed;
-	int kr, scope;
+	bool allowed, attach;
+	u64 stamp = 0;
+	int kr;
 
 	if (a->flags || a->reserved)
 		return -EINVAL;
@@ -157,23 +64,33 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 	pid = find_get_pid(a->pid);
 	if (!pid)
 		return KERN_FAILURE;
-	scope = yama_scope();
 	p = get_pid_task(pid, PIDTYPE_TGID);
 	if (!p || (p->flags & PF_KTHREAD)) {
 		kr = KERN_FAILURE;
-		goto out_pid;
+		goto out_task;
+	}
+	attach = a->kind == MACHINA_TASK_FOR_PID_CONTROL &&
+		 !same_thread_group(p, current);
+	if (attach && machina_task_may_attach(pid, p, &stamp)) {
+		kr = KERN_FAILURE;
+		goto out_task;
 	}
 	/*
 	 * The check and the port it grants belong to one image: an execve of
 	 * the target (which may raise its credentials) waits for this lock,
-	 * so it cannot slip between them (as ptrace attach holds it).
+	 * and one that came after the check is seen by the stamp (as ptrace
+	 * attach holds the target's exec locks across its check).
 	 */
 	if (down_read_killable(&p->signal->exec_update_lock)) {
 		kr = KERN_ABORTED;
 		goto out_task;
 	}
 	rcu_read_lock();
-	allowed = may_access(p, a->kind, scope);
+	if (attach)
+		allowed = machina_task_attach_still_valid(pid, p, stamp);
+	else
+		allowed = a->kind == MACHINA_TASK_FOR_PID_CONTROL ||
+			  machina_task_may_name(p);
 	rcu_read_unlock();
 	target = allowed ? machina_task_for_tgid(pid) : ERR_PTR(-EPERM);
 	port = NULL;
@@ -202,7 +119,6 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 out_task:
 	if (p)
 		put_task_struct(p);
-out_pid:
 	put_pid(pid);
 	return kr;
 }

@@ -52,11 +52,4 @@
 #define machina_mm_rss(mm)	get_mm_rss(mm)
 #endif
 
-/*
- * Whether the kernel was built with Yama, whose ptrace scope task_for_pid
- * follows (mach/task_port.c).  A configuration check, kept here with the
- * version checks.
- */
-#define MACHINA_HAVE_YAMA	IS_ENABLED(CONFIG_SECURITY_YAMA)
-
 #endif /* _MACHINA_COMPAT_H */

@@ -25,12 +25,17 @@ static int __init machina_init(void)
 	err = machina_host_init();
 	if (err)
 		goto err_task;
-	err = machina_chardev_init();
+	err = machina_task_access_init();
 	if (err)
 		goto err_host;
+	err = machina_chardev_init();
+	if (err)
+		goto err_access;
 	pr_info("machina: /dev/mach ready, ABI %d\n", MACHINA_ABI_VERSION);
 	return 0;
 
+err_access:
+	machina_task_access_exit();
 err_host:
 	machina_host_exit();
 err_task:
@@ -43,6 +48,8 @@ static void __exit machina_exit(void)
 {
 	machina_chardev_exit();
 	machina_task_exit();
+	/* No call runs any more: nothing asks for a task port. */
+	machina_task_access_exit();
 	/* Every task is gone: nothing can name the host or a clock any more. */
 	machina_host_exit();
 	/* ... nor hold a message. */

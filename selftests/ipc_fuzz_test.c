@@ -17,12 +17,23 @@
  * process, surrounded by inaccessible pages and rebuilt after every message,
  * so no hostile argument can make the kernel damage the fuzzer itself
  * unless the kernel is wrong.
+ *
+ * Run as root, every other chunk drops to user nobody first (after opening
+ * what needs root), so both privileged and unprivileged callers are
+ * fuzzed.  On kernels with KCOV (the debug kernels) the fuzzer is
+ * coverage-guided (kcov_cover.h): each call's module PCs are collected, a
+ * call that reached new ones is kept in a small corpus shared by all
+ * chunks, and half of the calls are mutated copies of corpus entries.  The
+ * budget stays the fixed number of calls.  Each fuzz test prints
+ * "# kcov: mach/ coverage N/M PCs" (cumulative); without KCOV it says why
+ * and the fuzzer is the plain random one.
  */
 #include <limits.h>
 #include <sys/time.h>
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
+#include "kcov_cover.h"
 
 #define DEFAULT_SEED 0x6d616368u
 #define CHUNKS 10
@@ -30,6 +41,10 @@
 
 #define ARENA_PAGES 16
 #define GUARD_PAGES 64 /* on each side, PROT_NONE */
+/* Where the arena goes in every chunk, so corpus entries' pointers stay valid. */
+#define ARENA_HINT 0x3f0000000000ull
+
+#define NOBODY 65534
 
 struct fuzz_log {
 	/* Totals over all chunks, to show how deep the calls got. */
@@ -58,6 +73,8 @@ struct fz {
 	uint64_t rng;
 	int unmaps; /* the last call may have unmapped memory */
 	struct fuzz_log *log;
+	struct kcov_shared *k; /* coverage map and corpus (kcov_cover.h) */
+	struct kcov_trace *kt; /* this process's trace; fd -1: none */
 };
 
 static uint64_t rnd(struct fz *f)
@@ -102,8 +119,14 @@ static int arena_init(struct fz *f)
 	size_t pg = page_size();
 	size_t total = (2 * GUARD_PAGES + ARENA_PAGES + 2) * pg;
 
-	f->reserve = mmap(NULL, total, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	f->reserve = mmap((void *)(uintptr_t)ARENA_HINT, total, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				  MAP_FIXED_NOREPLACE,
+			  -1, 0);
+	if (f->reserve == MAP_FAILED)
+		f->reserve = mmap(NULL, total, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
 	if (f->reserve == MAP_FAILED)
 		return -1;
 	f->arena = f->reserve + GUARD_PAGES * pg;
@@ -805,15 +828,127 @@ static void populate(struct fz *f)
 	}
 }
 
+/* ---- coverage guidance (kernels with KCOV) -------------------------------------- */
+
+/* Overwrite a random aligned word of @p (@len bytes) with a pool value. */
+static void mutate_bytes(struct fz *f, uint8_t *p, uint32_t len)
+{
+	uint32_t v32;
+	uint64_t v64;
+
+	if (len < 8)
+		return;
+	switch (pick(f, 6)) {
+	case 0:
+		p[pick(f, len)] ^= (uint8_t)(1u << pick(f, 8));
+		return;
+	case 1:
+		v32 = any_name(f);
+		break;
+	case 2:
+		v32 = any_size(f);
+		break;
+	case 3:
+		v32 = any_right(f);
+		break;
+	case 4:
+		v64 = any_ptr(f);
+		memcpy(p + pick(f, len / 8) * 8, &v64, 8);
+		return;
+	default:
+		v32 = (uint32_t)rnd(f);
+		break;
+	}
+	memcpy(p + pick(f, len / 4) * 4, &v32, 4);
+}
+
+/*
+ * A mutated copy of a corpus entry in @a (and its message in the arena);
+ * returns its ioctl command.
+ */
+static unsigned long replay_input(struct fz *f, union any_arg *a,
+				  const struct kcov_input *in)
+{
+	uint32_t size = _IOC_SIZE(in->cmd), n = 1 + pick(f, 3), i;
+
+	if (size > sizeof(*a))
+		size = sizeof(*a);
+	memcpy(a->bytes, in->arg, sizeof(a->bytes));
+	if (in->msg_len)
+		memcpy(f->arena + in->msg_off, in->msg, in->msg_len);
+	for (i = 0; i < n; i++) {
+		if (in->msg_len && chance(f, 2))
+			mutate_bytes(f, f->arena + in->msg_off, in->msg_len);
+		else
+			mutate_bytes(f, a->bytes, size);
+	}
+	/* A replayed message may give memory away, as a new one. */
+	f->unmaps = 1;
+	return in->cmd;
+}
+
+/* Record the call about to be made, in case it reaches new PCs. */
+static void note_input(struct fz *f, struct kcov_input *in, unsigned long cmd,
+		       const union any_arg *a)
+{
+	uintptr_t msg = (uintptr_t)a->msg.msg;
+
+	in->cmd = cmd;
+	memcpy(in->arg, a->bytes, sizeof(in->arg));
+	in->msg_len = 0;
+	if (cmd != MACHINA_IOC_MSG || msg < (uintptr_t)f->arena ||
+	    msg >= (uintptr_t)f->arena + f->arena_len)
+		return;
+	in->msg_off = (uint32_t)(msg - (uintptr_t)f->arena);
+	in->msg_len = f->arena_len - in->msg_off;
+	if (in->msg_len > KCOV_MSG_BYTES)
+		in->msg_len = KCOV_MSG_BYTES;
+	memcpy(in->msg, f->arena + in->msg_off, in->msg_len);
+}
+
+/* Keep @in in the corpus (a random entry makes room when it is full). */
+static void keep_input(struct fz *f, const struct kcov_input *in)
+{
+	struct kcov_shared *k = f->k;
+	uint32_t slot = k->ncorpus < KCOV_CORPUS ? k->ncorpus++ :
+						   pick(f, KCOV_CORPUS);
+
+	k->corpus[slot] = *in;
+}
+
+static void kcov_report(void)
+{
+	struct kcov_shared *k = kcov_shared();
+
+	if (!k || k->state <= 0) {
+		printf("# kcov: unavailable (%s): plain random fuzzing\n",
+		       !k ? "no memory" : k->state ? k->why : "not root");
+	} else {
+		printf("# kcov: mach/ coverage %u/%u PCs\n", kcov_hits(k, 1),
+		       k->nmach);
+		printf("# kcov: machina.ko coverage %u/%u PCs, corpus %u%s\n",
+		       kcov_hits(k, 0), k->nsites, k->ncorpus,
+		       k->calibrated ? "" : " (no module PC seen: KASLR offset unknown)");
+	}
+	fflush(stdout);
+}
+
+/* The map is shared by the tests' processes: make it before they fork. */
+static void __attribute__((constructor)) kcov_map_early(void)
+{
+	kcov_shared();
+}
+
 static void on_alarm(int sig)
 {
 }
 
 /* One chunk of iterations in this (child) process; its exit status. */
 static int fuzz_chunk(struct fuzz_log *log, uint64_t seed, int iterations,
-		      int messages)
+		      int messages, struct kcov_trace *kt)
 {
 	struct machina_name_out self_name = { 0 };
+	struct kcov_input *in = malloc(sizeof(*in));
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { { 0, 100000 }, { 0, 100000 } };
 	union any_arg *a = malloc(sizeof(*a));
@@ -823,8 +958,10 @@ static int fuzz_chunk(struct fuzz_log *log, uint64_t seed, int iterations,
 	memset(&f, 0, sizeof(f));
 	f.log = log;
 	f.rng = seed | 1;
+	f.k = kcov_shared();
+	f.kt = kt;
 	f.fd = mt_open();
-	if (f.fd < 0 || !a || arena_init(&f))
+	if (f.fd < 0 || !a || !in || arena_init(&f))
 		return 2;
 	if (mt_ioctl(f.fd, MACHINA_IOC_TASK_SELF, &self_name))
 		return 3;
@@ -844,11 +981,19 @@ static int fuzz_chunk(struct fuzz_log *log, uint64_t seed, int iterations,
 		if (i % 64 == 0 &&
 		    mt_ioctl(f.fd, MACHINA_IOC_TASK_SELF, &self_name) == 0)
 			f.task = self_name.name;
-		cmd = fill_call(&f, a, messages);
+		if (kt->fd >= 0 && f.k->ncorpus && chance(&f, 2))
+			cmd = replay_input(&f, a, &f.k->corpus[pick(&f, f.k->ncorpus)]);
+		else
+			cmd = fill_call(&f, a, messages);
 		log->iteration = i;
 		log->cmd = cmd;
 		memcpy(log->arg, a->bytes, sizeof(log->arg));
+		if (kt->fd >= 0)
+			note_input(&f, in, cmd, a);
+		kcov_reset(kt);
 		ret = mt_ioctl(f.fd, cmd, a);
+		if (kcov_collect(f.k, kt))
+			keep_input(&f, in);
 		log->ret = ret;
 		log->calls++;
 		if (ret == 0)
@@ -924,11 +1069,15 @@ static void run_chunks(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(fuzz) * self, uint64_t salt, int messages)
 {
 	uint64_t seed = fuzz_seed() ^ salt;
-	int per = fuzz_iterations(messages), c;
+	int per = fuzz_iterations(messages), c, root = getuid() == 0;
+	struct kcov_shared *k = kcov_shared();
 	struct live_counts now;
 
-	TH_LOG("seed 0x%llx, %d chunks of %d calls", (unsigned long long)seed,
-	       CHUNKS, per);
+	/* Root reads what KCOV needs; the children open it before dropping. */
+	if (k && root)
+		kcov_prepare(k);
+	TH_LOG("seed 0x%llx, %d chunks of %d calls%s", (unsigned long long)seed,
+	       CHUNKS, per, root ? ", every other one as nobody" : "");
 	for (c = 0; c < CHUNKS; c++) {
 		uint64_t chunk_seed = seed * 6364136223846793005ull +
 				      c * 1442695040888963407ull;
@@ -942,8 +1091,15 @@ static void run_chunks(struct __test_metadata *_metadata,
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
+			struct kcov_trace kt = { .fd = -1 };
+
 			die_with_parent();
-			_exit(fuzz_chunk(self->log, chunk_seed, per, messages));
+			if (k && k->state > 0)
+				kcov_open(&kt);
+			if (root && c % 2 == 0 && mt_become(NOBODY))
+				_exit(5);
+			kcov_start(&kt);
+			_exit(fuzz_chunk(self->log, chunk_seed, per, messages, &kt));
 		}
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -974,6 +1130,7 @@ static void run_chunks(struct __test_metadata *_metadata,
 	       self->log->calls, self->log->successes, self->log->mach_errors,
 	       self->log->errnos, self->log->msg_successes,
 	       self->log->msg_calls);
+	kcov_report();
 	EXPECT_TRUE(live_counts_settle(&self->base, &now))
 	{
 		TH_LOG("tasks %ld/%ld threads %ld/%ld ports %ld/%ld messages %ld/%ld",

@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -121,6 +123,54 @@ static inline int mt_slow_kernel(void)
 	const char *k = getenv("MACHINA_KERNEL");
 
 	return k && !strncmp(k, "debug-", 6);
+}
+
+/*
+ * Become user @uid for good (from root): group @uid, no supplementary
+ * groups, every id changed; dumpable again (changing ids made the process
+ * undumpable, which a plain process of the user is not), and with the
+ * parent-death signal it had (changing ids cleared it).  0 or -1.
+ */
+static inline int mt_become(uid_t uid)
+{
+	int sig = 0;
+
+	prctl(PR_GET_PDEATHSIG, &sig);
+	/* As root, setgid() and setuid() set the real, effective and saved ids. */
+	if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+		return -1;
+	if (sig && prctl(PR_SET_PDEATHSIG, sig))
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 1);
+}
+
+#define MT_YAMA_SCOPE "/proc/sys/kernel/yama/ptrace_scope"
+
+/* Yama's ptrace scope (0-3), or -1 without Yama. */
+static inline int mt_yama_scope(void)
+{
+	char c = 0;
+	int fd = open(MT_YAMA_SCOPE, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1 || c < '0' || c > '3')
+		c = 0;
+	close(fd);
+	return c ? c - '0' : -1;
+}
+
+/* Set Yama's ptrace scope (as root); 0 or -1. */
+static inline int mt_set_yama_scope(int scope)
+{
+	char c = (char)('0' + scope);
+	int fd = open(MT_YAMA_SCOPE, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, &c, 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 static inline double mt_now(void)

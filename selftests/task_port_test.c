@@ -253,32 +253,12 @@ static int unprivileged_checks(pid_t root_parent, int scope)
 	return rc;
 }
 
-#define YAMA_SCOPE "/proc/sys/kernel/yama/ptrace_scope"
-
 /* Yama's ptrace scope, or 0 (classic ptrace rules) without Yama. */
 static int yama_scope(void)
 {
-	char c = '0';
-	int fd = open(YAMA_SCOPE, O_RDONLY);
+	int scope = mt_yama_scope();
 
-	if (fd >= 0) {
-		if (read(fd, &c, 1) != 1)
-			c = '0';
-		close(fd);
-	}
-	return c - '0';
-}
-
-static int set_yama_scope(int scope)
-{
-	char c = (char)('0' + scope);
-	int fd = open(YAMA_SCOPE, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, &c, 1) == 1;
-	close(fd);
-	return ok ? 0 : -1;
+	return scope < 0 ? 0 : scope;
 }
 
 TEST_F(task, task_for_pid_follows_ptrace_rules)
@@ -328,10 +308,10 @@ TEST_F(task, task_for_pid_follows_the_yama_scope)
 
 	if (getuid() != 0)
 		SKIP(return, "needs root to switch users and set the scope");
-	if (access(YAMA_SCOPE, W_OK) || scope == 3)
+	if (access(MT_YAMA_SCOPE, W_OK) || scope == 3)
 		SKIP(return, "no writable Yama ptrace_scope");
 	for (s = 0; s <= 2; s++) {
-		ASSERT_EQ(0, set_yama_scope(s));
+		ASSERT_EQ(0, mt_set_yama_scope(s));
 		child = fork();
 		ASSERT_LE(0, child);
 		if (child == 0)
@@ -340,7 +320,7 @@ TEST_F(task, task_for_pid_follows_the_yama_scope)
 			TH_LOG("scope %d", s);
 		}
 	}
-	ASSERT_EQ(0, set_yama_scope(scope));
+	ASSERT_EQ(0, mt_set_yama_scope(scope));
 }
 
 /* Child: send our control and name ports to the parent's port. */

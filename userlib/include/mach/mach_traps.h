@@ -29,9 +29,11 @@ extern mach_port_name_t thread_self_trap(void);
  * A send right to the control port of process "pid" (task_for_pid) or to
  * its name port (task_name_for_pid), in the caller's space; target_tport
  * is the caller's task port.  The control port is given where Linux would
- * let the caller ptrace-attach the process (same credentials, or
- * CAP_SYS_PTRACE, within the Yama ptrace scope in force: by default only
- * its own descendants), the name port to processes of the same user.  Anything else: KERN_FAILURE and MACH_PORT_NULL.
+ * let the caller ptrace-attach the process, as the kernel decides it (same
+ * credentials and dumpable, or CAP_SYS_PTRACE in its user namespace, and
+ * what Yama and the other LSMs allow: by default only its own descendants),
+ * the name port to processes of the same user.  Anything else: KERN_FAILURE
+ * and MACH_PORT_NULL.
  */
 extern kern_return_t task_for_pid(mach_port_name_t target_tport, int pid,
 				  mach_port_name_t *t);
