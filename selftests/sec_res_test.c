@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resource bounds (issue 8): every object an unprivileged user can make the
+ * module hold is bounded by a module limit, charged to that user's memory
+ * cgroup, and given back at exit.
+ *
+ * Each attack runs as uid/gid 65534 in a child process.  The parent (root
+ * in the test VM) sets up what only root can: lower module limits so they
+ * are reached quickly, a cgroup v2 memory group with a small memory.max
+ * for the child, a root-owned port.  Tests that need root SKIP without it.
+ *
+ *   timer_*           finding 3: one expiry message per timer, preallocated
+ *                     and charged to the creator
+ *   kobject_reply_*   finding 4: MIG replies obey the queue limit of a plain
+ *                     send right and the requester's queued-bytes budget
+ *   exhaust_*         every object type: the Darwin error at the limit,
+ *                     memory.current of the child's group grows with what
+ *                     it allocated, and falls back once it has exited
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "ipc_test.h"
+
+#define NOBODY 65534
+#define CG_ROOT "/sys/fs/cgroup"
+
+/* ---- privileges and module parameters ---------------------------------- */
+
+static int become_nobody(void)
+{
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -1;
+	return getuid() == NOBODY && geteuid() == NOBODY ? 0 : -1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Set a module parameter; returns its previous value, or -1. */
+static long set_param(const char *name, long value)
+{
+	char path[128], text[32];
+	long old = module_param(name);
+
+	snprintf(path, sizeof(path), "/sys/module/machina/parameters/%s", name);
+	snprintf(text, sizeof(text), "%ld", value);
+	if (old < 0 || write_file(path, text))
+		return -1;
+	return old;
+}
+
+#define REQUIRE_ROOT()                                                    \
+	do {                                                              \
+		if (geteuid() != 0)                                       \
+			SKIP(return, "needs root to set up the attack");  \
+	} while (0)
+
+/* ---- cgroup v2 ---------------------------------------------------------- */
+
+struct cgroup {
+	char path[128];
+};
+
+static long cg_read(const struct cgroup *cg, const char *file)
+{
+	char path[192], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * A child group of the cgroup v2 root with memory.max = @max bytes
+ * (mounting cgroup2 and enabling the memory controller if needed).
+ * Returns NULL on success, or why it is not possible.
+ */
+static const char *cg_create(struct cgroup *cg, long max)
+{
+	char text[32], path[192], buf[256];
+	ssize_t n;
+	int fd;
+
+	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
+		mkdir(CG_ROOT, 0755);
+		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
+			return "cannot mount cgroup2";
+	}
+	fd = open(CG_ROOT "/cgroup.controllers", O_RDONLY);
+	if (fd < 0)
+		return "no cgroup.controllers";
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	if (!strstr(buf, "memory"))
+		return "no memory controller in cgroup v2";
+	write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
+	snprintf(cg->path, sizeof(cg->path), CG_ROOT "/machina-sec-res-%d",
+		 getpid());
+	if (mkdir(cg->path, 0755) && errno != EEXIST)
+		return "cannot make a cgroup";
+	snprintf(path, sizeof(path), "%s/memory.max", cg->path);
+	snprintf(text, sizeof(text), "%ld", max);
+	if (write_file(path, text)) {
+		rmdir(cg->path);
+		return "cannot set memory.max";
+	}
+	return NULL;
+}
+
+static int cg_enter(const struct cgroup *cg)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	return write_file(path, "0");
+}
+
+static void cg_destroy(const struct cgroup *cg)
+{
+	int i;
+
+	/* A group empties a moment after its last process is reaped. */
+	for (i = 0; i < 100 && rmdir(cg->path); i++)
+		usleep(20000);
+}
+
+/* ---- running an attack ------------------------------------------------- */
+
+/* What an attack reports back to the parent. */
+struct outcome {
+	int setup;		/* 0, or why the child could not attack */
+	long count;		/* objects made before the limit */
+	int code;		/* the status that ended it */
+	long before, peak;	/* memory.current around the attack */
+	long extra[4];		/* attack-specific facts */
+};
+
+typedef void (*attack_fn)(struct outcome *o, long arg);
+
+/*
+ * run_attack - run @fn as nobody in a fresh memory cgroup (memory.max @max)
+ * and wait until the child's Mach state is gone; *after is memory.current
+ * once the group's usage stopped falling.
+ */
+static void run_attack(struct __test_metadata *_metadata, attack_fn fn,
+		       long arg, long max, struct outcome *o, long *after)
+{
+	struct live_counts base, now;
+	struct cgroup cg;
+	const char *why;
+	long prev;
+	int pfd[2], i;
+	pid_t pid;
+
+	live_counts_baseline(&base);
+	why = cg_create(&cg, max);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct outcome r = { 0 };
+
+		die_with_parent();
+		close(pfd[0]);
+		if (cg_enter(&cg) || become_nobody()) {
+			r.setup = 1;
+		} else {
+			/* The Mach task is made (and charged) before the baseline. */
+			mach_task_self();
+			r.before = cg_read(&cg, "memory.current");
+			fn(&r, arg);
+			r.peak = cg_read(&cg, "memory.current");
+		}
+		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(2);
+		_exit(0);
+	}
+	close(pfd[1]);
+	memset(o, 0, sizeof(*o));
+	ASSERT_EQ(sizeof(*o), read(pfd[0], o, sizeof(*o)));
+	close(pfd[0]);
+	ASSERT_EQ(0, mt_wait_exit(pid));
+	ASSERT_EQ(0, o->setup);
+	EXPECT_TRUE(live_counts_settle(&base, &now));
+	/* Freed memory leaves the group through RCU and per-CPU caches. */
+	*after = cg_read(&cg, "memory.current");
+	for (i = 0; i < 100; i++) {
+		usleep(50000);
+		prev = *after;
+		*after = cg_read(&cg, "memory.current");
+		if (*after <= o->before && *after == prev)
+			break;
+	}
+	TH_LOG("count %ld, code 0x%x, memory.current %ld -> %ld -> %ld",
+	       o->count, o->code, o->before, o->peak, *after);
+	cg_destroy(&cg);
+}
+
+/*
+ * The common verdict: the limit was hit with @code after at least @min
+ * objects, the group paid at least @bytes_each per object, and most of it
+ * came back at exit.
+ */
+static void check_charged(struct __test_metadata *_metadata,
+			  const struct outcome *o, long after, int code,
+			  long min, long bytes_each)
+{
+	long grown = o->peak - o->before;
+
+	EXPECT_EQ(code, o->code);
+	EXPECT_LE(min, o->count);
+	EXPECT_LE(o->count * bytes_each, grown);
+	EXPECT_GT(o->before + grown / 4 + (256 << 10), after);
+}
+
+/* ---- finding 3: timers ------------------------------------------------- */
+
+static long live_messages(void)
+{
+	return mt_counter("live_messages");
+}
+
+/*
+ * Re-arm a timer with a deadline 1 µs ahead for @arg ms without ever
+ * receiving.  extra[0]: messages queued on it; extra[1]: live message delta.
+ */
+static void attack_timer_rearm(struct outcome *o, long ms)
+{
+	mach_port_t timer = mk_timer_create();
+	long msgs = live_messages();
+	double end = mt_now() + ms / 1000.0;
+
+	o->code = timer ? KERN_SUCCESS : KERN_FAILURE;
+	if (!timer)
+		return;
+	while (mt_now() < end) {
+		o->code = mk_timer_arm(timer, mach_absolute_time() + 1000);
+		if (o->code != KERN_SUCCESS)
+			break;
+		o->count++;
+	}
+	usleep(200 * 1000); /* expiries still in the workqueue arrive */
+	o->extra[0] = msgcount_of(timer);
+	o->extra[1] = live_messages() - msgs;
+}
+
+/* XNU: an expiry while the timer's one message is still queued is dropped. */
+TEST(timer_rearm_flood_queues_one_message)
+{
+	struct outcome o;
+	long after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	run_attack(_metadata, attack_timer_rearm, 1000, 32 << 20, &o, &after);
+	EXPECT_EQ(KERN_SUCCESS, o.code);
+	EXPECT_LT(100, o.count);
+	EXPECT_EQ(1, o.extra[0]);
+	EXPECT_GE(1, o.extra[1]);
+	/* Nothing grows with the number of expiries. */
+	EXPECT_GT(256 << 10, o.peak - o.before);
+}
+
+/* A received expiry message comes back: the timer fires again and again. */
+TEST(timer_message_is_reused)
+{
+	mach_port_t timer;
+	rcv_buf_t buf;
+	long msgs;
+	int i;
+
+	IPC_REQUIRE();
+	timer = mk_timer_create();
+	ASSERT_NE(MACH_PORT_NULL, timer);
+	msgs = live_messages();
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(timer, 0));
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(timer, &buf, 5000));
+		EXPECT_EQ(0, buf.header.msgh_id);
+		EXPECT_EQ(48, buf.header.msgh_size);
+	}
+	EXPECT_EQ(msgs, live_messages());
+	/* Destroyed while queued: it is freed with the timer. */
+	ASSERT_EQ(KERN_SUCCESS, mk_timer_arm(timer, 0));
+	usleep(100 * 1000);
+	EXPECT_EQ(1, msgcount_of(timer));
+	EXPECT_EQ(KERN_SUCCESS, mk_timer_destroy(timer));
+	EXPECT_EQ(msgs, mt_wait_counter("live_messages", msgs));
+}
+
+/* ---- finding 4: kernel-object replies ---------------------------------- */
+
+/* A request to @kobj with reply right @reply (disposition @disp), id @id. */
+static mach_msg_return_t kobject_request(mach_port_t kobj, mach_port_t reply,
+					 mach_msg_type_name_t disp,
+					 mach_msg_id_t id)
+{
+	mach_msg_header_t h = {
+		.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, disp),
+		.msgh_size = sizeof(h),
+		.msgh_remote_port = kobj,
+		.msgh_local_port = reply,
+		.msgh_id = id,
+	};
+
+	return mach_msg(&h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(h), 0,
+			MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+/*
+ * A root-owned port with queue limit 5; nobody, holding a send right to
+ * it, makes the kernel reply to it 2,000 times.
+ */
+TEST(kobject_reply_obeys_the_queue_limit_of_a_send_right)
+{
+	mach_port_t port = new_port();
+	int fd = -1, status, i;
+	rcv_buf_t buf;
+	pid_t pid;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	ASSERT_NE(MACH_PORT_NULL, port);
+	ASSERT_EQ(KERN_SUCCESS, set_qlimit(port, 5));
+	ASSERT_EQ(KERN_SUCCESS, port_share(port, &fd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		mach_port_t target;
+		int sent = 0;
+
+		die_with_parent();
+		if (become_nobody())
+			_exit(10);
+		target = port_meet_child(fd);
+		if (!target)
+			_exit(11);
+		for (i = 0; i < 2000; i++)
+			if (kobject_request(mach_host_self(), target,
+					    MACH_MSG_TYPE_COPY_SEND,
+					    0x4000 + i) == MACH_MSG_SUCCESS)
+				sent++;
+		_exit(sent == 2000 ? 0 : 12);
+	}
+	close(fd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	TH_LOG("replies queued on a port whose limit is 5: %ld",
+	       msgcount_of(port));
+	EXPECT_GE(5, msgcount_of(port));
+	/* What did arrive is a MIG error reply with the kernel's token. */
+	if (msgcount_of(port) > 0) {
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(port, &buf, 0));
+		EXPECT_EQ(0x4000 + 100, buf.header.msgh_id);
+	}
+	mach_port_destroy(SELF, port);
+}
+
+/*
+ * Replies to send-once rights the requester makes from its own receive
+ * right are exempt from the queue limit (one per right), but count
+ * against the requester's max_queued_bytes like its own messages.
+ */
+static void attack_reply_budget(struct outcome *o, long n)
+{
+	mach_port_t port = new_port();
+	long i;
+
+	o->code = KERN_SUCCESS;
+	for (i = 0; i < n; i++) {
+		o->code = kobject_request(mach_host_self(), port,
+					  MACH_MSG_TYPE_MAKE_SEND_ONCE, 7);
+		if (o->code != MACH_MSG_SUCCESS)
+			break;
+		o->count++;
+	}
+	o->extra[0] = msgcount_of(port);
+}
+
+TEST(kobject_reply_counts_against_the_requesters_budget)
+{
+	const long budget = 64 << 10, mig_reply = 36;
+	struct outcome o;
+	long old, after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	old = set_param("max_queued_bytes", budget);
+	ASSERT_LE(0, old);
+	run_attack(_metadata, attack_reply_budget, 4 * budget / mig_reply,
+		   64 << 20, &o, &after);
+	set_param("max_queued_bytes", old);
+	TH_LOG("requests %ld, replies queued %ld", o.count, o.extra[0]);
+	EXPECT_LE(o.extra[0] * mig_reply, budget);
+	EXPECT_LT(0, o.extra[0]);
+	EXPECT_LE(o.extra[0] * mig_reply, o.peak - o.before);
+}
+
+/* ---- exhaustion of every object type ----------------------------------- */
+
+static void attack_port_rights(struct outcome *o, long right)
+{
+	mach_port_t name;
+
+	for (;;) {
+		o->code = mach_port_allocate(SELF, right, &name);
+		if (o->code != KERN_SUCCESS)
+			return;
+		o->count++;
+	}
+}
+
+static void exhaust_names(struct __test_metadata *_metadata, long right,
+			  long bytes_each)
+{
+	const long names = 8192;
+	struct outcome o;
+	long old, after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	old = set_param("max_names", names);
+	ASSERT_LE(0, old);
+	run_attack(_metadata, attack_port_rights, right, 64 << 20, &o, &after);
+	set_param("max_names", old);
+	check_charged(_metadata, &o, after, KERN_NO_SPACE, names - 16,
+		      bytes_each);
+	EXPECT_GE(names, o.count);
+}
+
+TEST(exhaust_ports)
+{
+	exhaust_names(_metadata, MACH_PORT_RIGHT_RECEIVE, 128);
+}
+
+TEST(exhaust_port_sets)
+{
+	exhaust_names(_metadata, MACH_PORT_RIGHT_PORT_SET, 64);
+}
+
+/* Timers: each holds a port and its preallocated expiry message. */
+static void attack_timers(struct outcome *o, long unused)
+{
+	struct machina_name_out out = { 0 };
+	int fd = mt_open();
+
+	for (;;) {
+		o->code = mt_ioctl(fd, MACHINA_IOC_MK_TIMER_CREATE, &out);
+		if (o->code != KERN_SUCCESS)
+			break;
+		/* Armed in the past: each fires once, at once. */
+		mk_timer_arm(out.name, 0);
+		o->count++;
+	}
+	close(fd);
+}
+
+TEST(exhaust_timers)
+{
+	const long names = 4096;
+	struct outcome o;
+	long old, after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	old = set_param("max_names", names);
+	ASSERT_LE(0, old);
+	run_attack(_metadata, attack_timers, 0, 64 << 20, &o, &after);
+	set_param("max_names", old);
+	/* A port and a message of at least header + body + trailer each. */
+	check_charged(_metadata, &o, after, KERN_NO_SPACE, names - 16, 128 + 200);
+}
+
+static void attack_semaphores(struct outcome *o, long unused)
+{
+	semaphore_t sem;
+
+	for (;;) {
+		o->code = semaphore_create(SELF, &sem, SYNC_POLICY_FIFO, 0);
+		if (o->code != KERN_SUCCESS)
+			return;
+		o->count++;
+	}
+}
+
+TEST(exhaust_semaphores)
+{
+	const long limit = 2000;
+	struct outcome o;
+	long old, after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	old = set_param("max_semaphores", limit);
+	ASSERT_LE(0, old);
+	run_attack(_metadata, attack_semaphores, 0, 64 << 20, &o, &after);
+	set_param("max_semaphores", old);
+	check_charged(_metadata, &o, after, KERN_RESOURCE_SHORTAGE, limit, 128);
+	EXPECT_EQ(limit, o.count);
+}
+
+/* Inline messages of @size bytes to the sender's own ports until refused. */
+static void attack_messages(struct outcome *o, long size)
+{
+	mach_msg_header_t *h = calloc(1, size);
+	mach_port_t port = MACH_PORT_NULL;
+	long queued = 0;
+
+	for (;;) {
+		if (!port || queued == MACH_PORT_QLIMIT_LARGE) {
+			port = new_port();
+			set_qlimit(port, MACH_PORT_QLIMIT_LARGE);
+			queued = 0;
+		}
+		h->msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+		h->msgh_size = size;
+		h->msgh_remote_port = port;
+		o->code = mach_msg(h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, size, 0,
+				   MACH_PORT_NULL, 0, MACH_PORT_NULL);
+		if (o->code != MACH_MSG_SUCCESS)
+			break;
+		o->count++;
+		queued++;
+	}
+	free(h);
+}
+
+TEST(exhaust_queued_messages)
+{
+	const long budget = 1 << 20, size = 1024;
+	struct outcome o;
+	long old, after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	old = set_param("max_queued_bytes", budget);
+	ASSERT_LE(0, old);
+	run_attack(_metadata, attack_messages, size, 64 << 20, &o, &after);
+	set_param("max_queued_bytes", old);
+	check_charged(_metadata, &o, after, MACH_SEND_NO_BUFFER,
+		      budget / size - 1, size);
+	EXPECT_GE(budget / size, o.count);
+}
+
+/* Out-of-line copies of @size bytes, to the sender's own ports. */
+static void attack_ool(struct outcome *o, long size)
+{
+	void *data = map_pages(size);
+	mach_port_t port = MACH_PORT_NULL;
+	long queued = 0;
+	ool_msg_t m;
+
+	memset(data, 0x5a, size);
+	for (;;) {
+		if (!port || queued == MACH_PORT_QLIMIT_LARGE) {
+			port = new_port();
+			set_qlimit(port, MACH_PORT_QLIMIT_LARGE);
+			queued = 0;
+		}
+		memset(&m, 0, sizeof(m));
+		m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) |
+				     MACH_MSGH_BITS_COMPLEX;
+		m.header.msgh_size = sizeof(m);
+		m.header.msgh_remote_port = port;
+		m.body.msgh_descriptor_count = 1;
+		m.ool.address = data;
+		m.ool.size = size;
+		m.ool.copy = MACH_MSG_VIRTUAL_COPY;
+		m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+		o->code = mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+				   sizeof(m), 0, MACH_PORT_NULL, 0,
+				   MACH_PORT_NULL);
+		if (o->code != MACH_MSG_SUCCESS)
+			break;
+		o->count++;
+		queued++;
+	}
+}
+
+TEST(exhaust_ool_memory)
+{
+	const long budget = 4 << 20, size = 64 << 10;
+	struct outcome o;
+	long old, after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	old = set_param("max_queued_bytes", budget);
+	ASSERT_LE(0, old);
+	run_attack(_metadata, attack_ool, size, 64 << 20, &o, &after);
+	set_param("max_queued_bytes", old);
+	check_charged(_metadata, &o, after, MACH_SEND_NO_BUFFER,
+		      budget / size - 2, size);
+	EXPECT_GE(budget / size, o.count);
+}
+
+/* Dead-name requests: one per name, so the name limit bounds them. */
+static void attack_requests(struct outcome *o, long unused)
+{
+	mach_port_t port, prev;
+
+	for (;;) {
+		o->code = mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &port);
+		if (o->code != KERN_SUCCESS)
+			return;
+		o->code = mach_port_insert_right(SELF, port, port,
+						 MACH_MSG_TYPE_MAKE_SEND);
+		if (o->code != KERN_SUCCESS)
+			return;
+		o->code = mach_port_request_notification(SELF, port,
+				MACH_NOTIFY_DEAD_NAME, 0, port,
+				MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
+		if (o->code != KERN_SUCCESS)
+			return;
+		o->count++;
+	}
+}
+
+TEST(exhaust_notification_requests)
+{
+	const long names = 8192;
+	struct outcome o;
+	long old, after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	old = set_param("max_names", names);
+	ASSERT_LE(0, old);
+	run_attack(_metadata, attack_requests, 0, 64 << 20, &o, &after);
+	set_param("max_names", old);
+	/* A port and a request for each name. */
+	check_charged(_metadata, &o, after, KERN_NO_SPACE, names - 16, 128 + 32);
+}
+
+TEST_HARNESS_MAIN
