@@ -12,6 +12,7 @@
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
+#include "mach/task.h"
 
 struct ipc_port *ipc_kobject_alloc_port(enum ipc_kobject_type type, void *obj)
 {
@@ -43,22 +44,33 @@ static const u8 ndr_native[8] = { 0, 0, 0, 0, 1, 0, 0, 0 };
 
 /*
  * ipc_kobject_server - serve a request sent to a kernel-object port
+ * The reply (a MIG error reply, as Darwin gives to an unknown routine) is
+ * made in the requester's context, so its memory cgroup pays for it, and is
+ * counted against the requester's max_queued_bytes until it is received:
+ * without the budget there is no reply (a request the kernel made, which
+ * names no requester, gets none either).  A reply to a plain send right
+ * obeys the destination's queue limit (ipc_kmsg_deliver_kernel()), so a
+ * requester cannot pile kernel-signed messages on a port it may only send
+ * to beyond what it could send itself.
  * Consumes @kmsg.  Conditions: process context, no IPC locks held.
  */
 void ipc_kobject_server(struct ipc_kmsg *kmsg)
 {
+	struct machina_task *requester = kmsg->charge_task;
 	struct ipc_kmsg *reply;
 	s32 retcode = MIG_BAD_ID;
 
-	if (!kmsg->local.obj || kmsg->local.obj == IPC_DEAD) {
-		ipc_kmsg_destroy(kmsg);
-		return;
-	}
+	if (!IPC_OBJECT_REAL(kmsg->local.obj) || !requester ||
+	    !machina_task_charge(requester, MIG_REPLY_ERROR_SIZE))
+		goto out;
 	reply = ipc_kmsg_alloc(MIG_REPLY_ERROR_SIZE);
 	if (!reply) {
-		ipc_kmsg_destroy(kmsg);
-		return;
+		machina_task_uncharge(requester, MIG_REPLY_ERROR_SIZE);
+		goto out;
 	}
+	machina_task_get(requester);
+	reply->charge_task = requester;
+	reply->charge = MIG_REPLY_ERROR_SIZE;
 	ipc_kmsg_set_sender_kernel(reply);
 	reply->id = kmsg->id + 100;
 	/* The request's reply right becomes the reply's destination. */
@@ -68,6 +80,9 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg)
 	memcpy(reply->body + 8, &retcode, sizeof(retcode));
 	ipc_kmsg_destroy(kmsg);
 	ipc_kmsg_deliver_kernel(reply);
+	return;
+out:
+	ipc_kmsg_destroy(kmsg);
 }
 
 /*
