@@ -256,7 +256,7 @@ void machina_task_inherit_drop(struct pid *tgid)
 		hlist_add_head(&rec->node, &reap_list);
 	spin_unlock(&machina_inherit_lock);
 	if (rec)
-		schedule_work(&reap_work);
+		machina_task_queue_work(&reap_work);
 }
 
 static void reap_fn(struct work_struct *work)
