@@ -83,7 +83,7 @@ void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
 		ipc_port_put(port);
 		return;
 	}
-	kmsg->desc = kcalloc(1, sizeof(*kmsg->desc), GFP_KERNEL | __GFP_NOFAIL);
+	kmsg->desc = kcalloc(1, sizeof(*kmsg->desc), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 	kmsg->ndesc = 1;
 	kmsg->bits = MACH_MSGH_BITS_COMPLEX;
 	memcpy(kmsg->body, &count, 4);

@@ -121,7 +121,7 @@ struct dying_receive {
  */
 void ipc_port_defer_receive(struct ipc_port *port, struct list_head *dying)
 {
-	struct dying_receive *d = kmalloc(sizeof(*d), GFP_KERNEL | __GFP_NOFAIL);
+	struct dying_receive *d = kmalloc(sizeof(*d), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 
 	d->port = port;
 	list_add_tail(&d->link, dying);

@@ -350,7 +350,7 @@ static u32 sender_ranges(struct ipc_kmsg *kmsg, struct sender_range **out)
 		if (!len)
 			continue;
 		if (!r) {
-			r = kmalloc_array(kmsg->ndesc, sizeof(*r), GFP_KERNEL);
+			r = kmalloc_array(kmsg->ndesc, sizeof(*r), GFP_KERNEL_ACCOUNT);
 			if (!r)
 				return 0;
 		}
@@ -765,7 +765,7 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 	void __user *u = u64_to_user_ptr(ubuf);
 
 	if (kmsg->ndesc) {
-		descs = kvmalloc_array(kmsg->ndesc, MACH_DESC64_SIZE, GFP_KERNEL);
+		descs = kvmalloc_array(kmsg->ndesc, MACH_DESC64_SIZE, GFP_KERNEL_ACCOUNT);
 		if (!descs) {
 			ipc_kmsg_destroy(kmsg);
 			return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;

@@ -1304,7 +1304,7 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 	spin_lock(&pset->lock);
 	n = pset->nmembers;
 	spin_unlock(&pset->lock);
-	names = kvmalloc_array(max(n, 1u), sizeof(*names), GFP_KERNEL);
+	names = kvmalloc_array(max(n, 1u), sizeof(*names), GFP_KERNEL_ACCOUNT);
 	if (!names) {
 		kr = KERN_RESOURCE_SHORTAGE;
 		goto out;
