@@ -655,8 +655,8 @@ TEST(exhaust_notification_requests)
 	ASSERT_LE(0, old);
 	run_attack(_metadata, attack_requests, 0, 64 << 20, &o, &after);
 	set_param("max_names", old);
-	/* A port and a request for each name. */
-	check_charged(_metadata, &o, after, KERN_NO_SPACE, names - 16, 128 + 32);
+	/* A port, and a request with its preallocated notification, per name. */
+	check_charged(_metadata, &o, after, KERN_NO_SPACE, names - 16, 128 + 256);
 }
 
 TEST_HARNESS_MAIN
