@@ -77,20 +77,10 @@ struct cgroup {
 
 static long cg_read(const struct cgroup *cg, const char *file)
 {
-	char path[192], buf[64];
-	ssize_t n;
-	int fd;
+	char path[192];
 
 	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtol(buf, NULL, 10);
+	return mt_read_long(path);
 }
 
 /*
@@ -425,6 +415,37 @@ TEST(kobject_reply_counts_against_the_requesters_budget)
 
 /* ---- exhaustion of every object type ----------------------------------- */
 
+/*
+ * One exhaustion: @fn runs as nobody with module parameter @param lowered
+ * to @limit; it must end with @code after at least @min (at most @max)
+ * objects, each of which charged the group at least @bytes_each.
+ */
+struct exhaustion {
+	const char *param;
+	long limit;
+	attack_fn fn;
+	long arg;
+	int code;
+	long min, max;
+	long bytes_each;
+};
+
+static void exhaust(struct __test_metadata *_metadata,
+		    const struct exhaustion *e)
+{
+	struct outcome o;
+	long old, after;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	old = set_param(e->param, e->limit);
+	ASSERT_LE(0, old);
+	run_attack(_metadata, e->fn, e->arg, 64 << 20, &o, &after);
+	set_param(e->param, old);
+	check_charged(_metadata, &o, after, e->code, e->min, e->bytes_each);
+	EXPECT_GE(e->max, o.count);
+}
+
 static void attack_port_rights(struct outcome *o, long right)
 {
 	mach_port_t name;
@@ -437,35 +458,23 @@ static void attack_port_rights(struct outcome *o, long right)
 	}
 }
 
-static void exhaust_names(struct __test_metadata *_metadata, long right,
-			  long bytes_each)
-{
-	const long names = 8192;
-	struct outcome o;
-	long old, after;
-
-	REQUIRE_ROOT();
-	IPC_REQUIRE();
-	old = set_param("max_names", names);
-	ASSERT_LE(0, old);
-	run_attack(_metadata, attack_port_rights, right, 64 << 20, &o, &after);
-	set_param("max_names", old);
-	check_charged(_metadata, &o, after, KERN_NO_SPACE, names - 16,
-		      bytes_each);
-	EXPECT_GE(names, o.count);
-}
+#define NAMES 8192
 
 TEST(exhaust_ports)
 {
-	exhaust_names(_metadata, MACH_PORT_RIGHT_RECEIVE, 128);
+	exhaust(_metadata, &(struct exhaustion){
+		"max_names", NAMES, attack_port_rights, MACH_PORT_RIGHT_RECEIVE,
+		KERN_NO_SPACE, NAMES - 16, NAMES, 128 });
 }
 
 TEST(exhaust_port_sets)
 {
-	exhaust_names(_metadata, MACH_PORT_RIGHT_PORT_SET, 64);
+	exhaust(_metadata, &(struct exhaustion){
+		"max_names", NAMES, attack_port_rights, MACH_PORT_RIGHT_PORT_SET,
+		KERN_NO_SPACE, NAMES - 16, NAMES, 64 });
 }
 
-/* Timers: each holds a port and its preallocated expiry message. */
+/* Timers, each armed in the past so that it fires at once. */
 static void attack_timers(struct outcome *o, long unused)
 {
 	struct machina_name_out out = { 0 };
@@ -475,7 +484,6 @@ static void attack_timers(struct outcome *o, long unused)
 		o->code = mt_ioctl(fd, MACHINA_IOC_MK_TIMER_CREATE, &out);
 		if (o->code != KERN_SUCCESS)
 			break;
-		/* Armed in the past: each fires once, at once. */
 		mk_timer_arm(out.name, 0);
 		o->count++;
 	}
@@ -484,18 +492,10 @@ static void attack_timers(struct outcome *o, long unused)
 
 TEST(exhaust_timers)
 {
-	const long names = 4096;
-	struct outcome o;
-	long old, after;
-
-	REQUIRE_ROOT();
-	IPC_REQUIRE();
-	old = set_param("max_names", names);
-	ASSERT_LE(0, old);
-	run_attack(_metadata, attack_timers, 0, 64 << 20, &o, &after);
-	set_param("max_names", old);
-	/* A port and a message of at least header + body + trailer each. */
-	check_charged(_metadata, &o, after, KERN_NO_SPACE, names - 16, 128 + 200);
+	/* A port and the expiry message (header, body, trailer) each. */
+	exhaust(_metadata, &(struct exhaustion){
+		"max_names", NAMES / 2, attack_timers, 0,
+		KERN_NO_SPACE, NAMES / 2 - 16, NAMES / 2, 128 + 200 });
 }
 
 static void attack_semaphores(struct outcome *o, long unused)
@@ -512,18 +512,20 @@ static void attack_semaphores(struct outcome *o, long unused)
 
 TEST(exhaust_semaphores)
 {
-	const long limit = 2000;
-	struct outcome o;
-	long old, after;
+	exhaust(_metadata, &(struct exhaustion){
+		"max_semaphores", 2000, attack_semaphores, 0,
+		KERN_RESOURCE_SHORTAGE, 2000, 2000, 128 });
+}
 
-	REQUIRE_ROOT();
-	IPC_REQUIRE();
-	old = set_param("max_semaphores", limit);
-	ASSERT_LE(0, old);
-	run_attack(_metadata, attack_semaphores, 0, 64 << 20, &o, &after);
-	set_param("max_semaphores", old);
-	check_charged(_metadata, &o, after, KERN_RESOURCE_SHORTAGE, limit, 128);
-	EXPECT_EQ(limit, o.count);
+/* A port of the sender's with room for a message, or MACH_PORT_NULL. */
+static mach_port_t room(mach_port_t port, long *queued)
+{
+	if (port && *queued < MACH_PORT_QLIMIT_LARGE)
+		return port;
+	*queued = 0;
+	port = new_port();
+	set_qlimit(port, MACH_PORT_QLIMIT_LARGE);
+	return port;
 }
 
 /* Inline messages of @size bytes to the sender's own ports until refused. */
@@ -534,11 +536,7 @@ static void attack_messages(struct outcome *o, long size)
 	long queued = 0;
 
 	for (;;) {
-		if (!port || queued == MACH_PORT_QLIMIT_LARGE) {
-			port = new_port();
-			set_qlimit(port, MACH_PORT_QLIMIT_LARGE);
-			queued = 0;
-		}
+		port = room(port, &queued);
 		h->msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
 		h->msgh_size = size;
 		h->msgh_remote_port = port;
@@ -554,19 +552,9 @@ static void attack_messages(struct outcome *o, long size)
 
 TEST(exhaust_queued_messages)
 {
-	const long budget = 1 << 20, size = 1024;
-	struct outcome o;
-	long old, after;
-
-	REQUIRE_ROOT();
-	IPC_REQUIRE();
-	old = set_param("max_queued_bytes", budget);
-	ASSERT_LE(0, old);
-	run_attack(_metadata, attack_messages, size, 64 << 20, &o, &after);
-	set_param("max_queued_bytes", old);
-	check_charged(_metadata, &o, after, MACH_SEND_NO_BUFFER,
-		      budget / size - 1, size);
-	EXPECT_GE(budget / size, o.count);
+	exhaust(_metadata, &(struct exhaustion){
+		"max_queued_bytes", 1 << 20, attack_messages, 1024,
+		MACH_SEND_NO_BUFFER, 1023, 1024, 1024 });
 }
 
 /* Out-of-line copies of @size bytes, to the sender's own ports. */
@@ -579,11 +567,7 @@ static void attack_ool(struct outcome *o, long size)
 
 	memset(data, 0x5a, size);
 	for (;;) {
-		if (!port || queued == MACH_PORT_QLIMIT_LARGE) {
-			port = new_port();
-			set_qlimit(port, MACH_PORT_QLIMIT_LARGE);
-			queued = 0;
-		}
+		port = room(port, &queued);
 		memset(&m, 0, sizeof(m));
 		m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) |
 				     MACH_MSGH_BITS_COMPLEX;
@@ -606,19 +590,9 @@ static void attack_ool(struct outcome *o, long size)
 
 TEST(exhaust_ool_memory)
 {
-	const long budget = 4 << 20, size = 64 << 10;
-	struct outcome o;
-	long old, after;
-
-	REQUIRE_ROOT();
-	IPC_REQUIRE();
-	old = set_param("max_queued_bytes", budget);
-	ASSERT_LE(0, old);
-	run_attack(_metadata, attack_ool, size, 64 << 20, &o, &after);
-	set_param("max_queued_bytes", old);
-	check_charged(_metadata, &o, after, MACH_SEND_NO_BUFFER,
-		      budget / size - 2, size);
-	EXPECT_GE(budget / size, o.count);
+	exhaust(_metadata, &(struct exhaustion){
+		"max_queued_bytes", 4 << 20, attack_ool, 64 << 10,
+		MACH_SEND_NO_BUFFER, 62, 64, 64 << 10 });
 }
 
 /* Dead-name requests: one per name, so the name limit bounds them. */
@@ -645,18 +619,10 @@ static void attack_requests(struct outcome *o, long unused)
 
 TEST(exhaust_notification_requests)
 {
-	const long names = 8192;
-	struct outcome o;
-	long old, after;
-
-	REQUIRE_ROOT();
-	IPC_REQUIRE();
-	old = set_param("max_names", names);
-	ASSERT_LE(0, old);
-	run_attack(_metadata, attack_requests, 0, 64 << 20, &o, &after);
-	set_param("max_names", old);
-	/* A port, and a request with its preallocated notification, per name. */
-	check_charged(_metadata, &o, after, KERN_NO_SPACE, names - 16, 128 + 256);
+	/* A port, and a request with its preallocated notification, each. */
+	exhaust(_metadata, &(struct exhaustion){
+		"max_names", NAMES, attack_requests, 0,
+		KERN_NO_SPACE, NAMES - 16, NAMES, 128 + 256 });
 }
 
 TEST_HARNESS_MAIN
