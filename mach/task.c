@@ -439,7 +439,10 @@ void machina_task_exit(void)
 	 * instructions of module text.  The workqueue is drained, but such a
 	 * thread may have been preempted right there.  An RCU-tasks grace
 	 * period ends only once every task has switched voluntarily, run in
-	 * user mode or passed its exit, so none is left in that tail.
+	 * user mode or passed its exit, so none is left in that tail.  (A
+	 * kernel without CONFIG_TASKS_RCU does not preempt kernel code, and
+	 * there this is synchronize_rcu(): a CPU running that tail cannot
+	 * pass a quiescent state before the thread leaves it.)
 	 */
 	synchronize_rcu_tasks();
 	rcu_barrier();
