@@ -474,6 +474,30 @@ TEST(exhaust_port_sets)
 		KERN_NO_SPACE, NAMES - 16, NAMES, 64 });
 }
 
+/* One port joins ever more port sets. */
+static void attack_memberships(struct outcome *o, long unused)
+{
+	mach_port_t port = new_port(), pset;
+
+	for (;;) {
+		o->code = mach_port_allocate(SELF, MACH_PORT_RIGHT_PORT_SET, &pset);
+		if (o->code != KERN_SUCCESS)
+			return;
+		o->code = mach_port_insert_member(SELF, port, pset);
+		if (o->code != KERN_SUCCESS)
+			return;
+		o->count++;
+	}
+}
+
+TEST(exhaust_port_set_memberships)
+{
+	/* A set and a membership each. */
+	exhaust(_metadata, &(struct exhaustion){
+		"max_port_sets_per_port", 16, attack_memberships, 0,
+		KERN_RESOURCE_SHORTAGE, 16, 16, 64 });
+}
+
 /* Timers, each armed in the past so that it fires at once. */
 static void attack_timers(struct outcome *o, long unused)
 {
