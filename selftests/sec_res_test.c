@@ -494,8 +494,8 @@ TEST(exhaust_port_set_memberships)
 {
 	/* A set and a membership each. */
 	exhaust(_metadata, &(struct exhaustion){
-		"max_port_sets_per_port", 16, attack_memberships, 0,
-		KERN_RESOURCE_SHORTAGE, 16, 16, 64 });
+		"max_port_sets_per_port", 256, attack_memberships, 0,
+		KERN_RESOURCE_SHORTAGE, 256, 256, 64 });
 }
 
 /* Timers, each armed in the past so that it fires at once. */
