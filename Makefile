@@ -10,7 +10,6 @@
 #   make vm-run PROG=path [ARGS="..."] [KERNEL=name]   run one static program in a VM
 #   make check-host                   selftests against the running kernel (root, real host)
 #   make dkms-check                   DKMS add/build/remove against the installed headers
-#   make style                        clang-format check of the C sources
 #   make clean
 
 SHELL := /bin/bash
@@ -21,7 +20,7 @@ KERNEL ?= 6.1-arm64
 
 KVER ?= $(shell uname -r)
 
-.PHONY: all install module userlib check demo vm-run check-host dkms-check style clean bench
+.PHONY: all install module userlib check demo vm-run check-host dkms-check clean bench
 
 all: module
 
@@ -67,13 +66,6 @@ check-host: module
 
 dkms-check:
 	$(QEMU)/dkms-check.sh
-
-# Advisory for now: `make check` does not run it, so an unformatted file does not fail CI.
-STYLE_DIRS := mach personality xnu_vm compressor uapi userlib selftests
-style:
-	@files=$$(find $(STYLE_DIRS) -name '*.[ch]' 2>/dev/null | sort); \
-	test -n "$$files" || { echo "no C sources"; exit 0; }; \
-	clang-format --dry-run --Werror $$files && echo "style: $$(echo $$files | wc -w) files clean"
 
 clean:
 	rm -rf $(BUILD)

@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # check.sh [kernel...]: the whole test bench, behind `make check`.
 #
-# Installs what the host needs, fetches the pinned kernels, then runs run-kernel.sh for each
-# kernel: by default every kernel of kernels.conf plus the two debug kernels; KERNELS="..."
-# or arguments choose others. EXTRA_TESTS="dir..." adds directories of tests to every boot.
-# Ends with a matrix and, as its very last line, "N passed, N failed, N skipped". Exits
-# non-zero if anything failed, including a kernel that did not build or boot.
+# Installs what the host needs and refreshes apt's lists, runs the resolver's self-test,
+# fetches the kernels (resolved against the archive as it is today; see resolve-kernel.sh),
+# then runs run-kernel.sh for each kernel: by default every kernel of kernels.conf plus the
+# debug kernels; KERNELS="..." or arguments choose others. EXTRA_TESTS="dir..." adds
+# directories of tests to every boot. FRESH=1 runs as a new machine would: in an empty cache
+# (build/fresh-cache, emptied first) instead of ~/.cache/machina.
+# The report starts with one line per kernel saying what it resolved to (and any drift
+# between the cache and what a new machine would get today), and ends with a matrix and, as
+# its very last line, "N passed, N failed, N skipped". Exits non-zero if anything failed,
+# including a kernel that did not build or boot.
 set -euo pipefail
+if [ "${FRESH:-0}" = 1 ]; then
+	MACHINA_CACHE=${MACHINA_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}/fresh-cache
+	rm -rf "$MACHINA_CACHE"
+	mkdir -p "$MACHINA_CACHE"
+	export MACHINA_CACHE
+	echo "FRESH=1: running as a new machine would, in the empty cache $MACHINA_CACHE"
+fi
 . "$(dirname "$0")/lib.sh"
 
 t_start=$EPOCHREALTIME
@@ -16,26 +28,52 @@ if [ ${#names[@]} = 0 ]; then
 		read -r -a names <<<"$KERNELS"
 	else
 		mapfile -t names < <(conf_names)
-		names+=(debug-arm64 debug-x86_64)
+		names+=(debug-x86_64 debug-arm64 debug-rt-arm64)
 	fi
 fi
 
-"$QEMU_DIR/setup-host.sh"
-stock=()
-for n in "${names[@]}"; do
-	case $n in debug-*) ;; *) stock+=("$n") ;; esac
-done
-[ ${#stock[@]} = 0 ] || "$QEMU_DIR/fetch-kernels.sh" "${stock[@]}"
-"$QEMU_DIR/harness.sh" >/dev/null
-
-extra=()
-for d in ${EXTRA_TESTS:-}; do extra+=(--extra "$d"); done
+# Each run looks at the archive as it is now: that is what a new machine would fetch.
+MACHINA_APT_REFRESH=1 "$QEMU_DIR/setup-host.sh"
 
 LOGS=$BUILD/logs
 mkdir -p "$LOGS"
 # Our own copies of the verdicts: someone else's run of a kernel rewrites build/logs/.
 RESULTS=$(mktemp -d)
 trap 'rm -rf "$RESULTS"' EXIT
+
+echo
+echo "######## resolver self-test"
+rstatus=0
+"$QEMU_DIR/resolver-test.sh" | tee "$LOGS/resolver-test.log" || rstatus=$?
+rpass=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$LOGS/resolver-test.log")
+rfail=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$LOGS/resolver-test.log")
+[ "$rstatus" = 0 ] || [ "${rfail:-0}" != 0 ] || rfail=1
+
+stock=() debug=()
+for n in "${names[@]}"; do
+	case $n in debug-*) debug+=("$n") ;; *) stock+=("$n") ;; esac
+done
+[ ${#stock[@]} = 0 ] || "$QEMU_DIR/fetch-kernels.sh" "${stock[@]}"
+"$QEMU_DIR/harness.sh" >/dev/null
+
+# What each kernel is, today: the report's header (and the summary's footer).
+resolved_report() {
+	local n
+	for n in ${stock[@]+"${stock[@]}"}; do
+		echo "resolved: $(resolved_line "$n")"
+		[ ! -f "$CACHE/kernels/$n/drift" ] || echo "  $n $(cat "$CACHE/kernels/$n/drift")"
+	done
+	for n in ${debug[@]+"${debug[@]}"}; do
+		echo "resolved: $n: built from $("$QEMU_DIR/debug-kernel.sh" --source "${n#debug-}") and selftests/qemu/debug/"
+	done
+}
+echo
+echo "######## kernels"
+resolved_report
+
+extra=()
+for d in ${EXTRA_TESTS:-}; do extra+=(--extra "$d"); done
+
 declare -A verdict=()
 for n in "${names[@]}"; do
 	echo
@@ -55,7 +93,9 @@ echo "######## summary"
 fmt="%-18s %7s %7s %8s %7s %8s  %s\n"
 # shellcheck disable=SC2059 # the format is ours
 printf "$fmt" kernel passed failed skipped "boot s" "total s" verdict
-P=0 F=0 S=0
+P=${rpass:-0} F=${rfail:-1} S=0
+# shellcheck disable=SC2059
+printf "$fmt" resolver "${rpass:-0}" "${rfail:-1}" 0 - - "$([ "${rfail:-1}" = 0 ] && echo PASS || echo FAIL)"
 for n in "${names[@]}"; do
 	r=$RESULTS/$n
 	p=$(get passed "$r") f=$(get failed "$r") s=$(get skipped "$r")
@@ -70,6 +110,7 @@ for n in "${names[@]}"; do
 	printf "$fmt" "$n" "$p" "$f" "$s" "$(get boot "$r")" "$(get total "$r")" "${verdict[$n]}"
 	P=$((P + p)) F=$((F + f)) S=$((S + s))
 done
+resolved_report
 echo "check.sh: $(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s in all; logs in $LOGS"
 echo "$P passed, $F failed, $S skipped"
 [ "$F" = 0 ]

@@ -1,38 +1,53 @@
 #!/usr/bin/env bash
 # Build (or reuse) an instrumented debug kernel (KASAN, lockdep, kmemleak, UBSAN, ...)
-# from Debian's linux-source-6.1, for booting under QEMU and building the module against.
+# from Debian's linux-source-<series>, for booting under QEMU and building the module against.
+# KIND is arm64 or x86_64 (linux-source-6.1), or rt-arm64 (linux-source-6.12, PREEMPT_RT).
 #
-#   debug-kernel.sh <arm64|x86_64>           build dir (usable as KDIR), one line on stdout
-#   debug-kernel.sh --image <arch>           path of the boot image inside it
-#   debug-kernel.sh --append <arch>          console argument for the kernel command line
-#   debug-kernel.sh --check <arch> [m.ko..]  boot it once with busybox, insmod+rmmod each m.ko
+#   debug-kernel.sh <kind>                   build dir (usable as KDIR), one line on stdout
+#   debug-kernel.sh --image <kind>           path of the boot image inside it
+#   debug-kernel.sh --append <kind>          console argument for the kernel command line
+#   debug-kernel.sh --check <kind> [m.ko..]  boot it once with busybox, insmod+rmmod each m.ko
+#   debug-kernel.sh --source <kind>          "package version" of the source it builds from
+#   debug-kernel.sh --config <kind>          only configure (in a scratch dir) and check that
+#                                            every fragment line survived; prints the .config
 #
-# Builds are cached in ${MACHINA_CACHE:-~/.cache/machina}/debug-kernel/<arch>-<key>, the key
+# Builds are cached in ${MACHINA_CACHE:-~/.cache/machina}/debug-kernel/<kind>-<key>, the key
 # hashing the source package version, the fragments in debug/, the build recipe below and
-# the compiler, so a warm run costs nothing. MACHINA_JOBS overrides make -j (default: nproc);
-# MACHINA_CMDLINE adds kernel arguments to --check.
+# the compiler, so a warm run costs nothing. The source is whatever linux-source-<series>
+# apt serves (setup-host.sh installs it): a newer Debian revision simply makes a new key.
+# MACHINA_JOBS overrides make -j (default: nproc); MACHINA_CMDLINE adds kernel arguments
+# to --check.
 # Modules: make -C <dir> M=<moddir> [ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-] modules
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${MACHINA_CACHE:-$HOME/.cache/machina}/debug-kernel
-tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${MACHINA_JOBS:-$(nproc)}
 
 log() { echo "debug-kernel: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-usage() { sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 set_arch() {
 	local host; host=$(uname -m)
+	local a=${1#rt-}
+	series=6.1
 	case $1 in
+	arm64|x86_64) ;;
+	rt-arm64) series=6.12 ;;
+	*) die "unknown kind '$1' (want arm64, x86_64 or rt-arm64)" ;;
+	esac
+	tarball=/usr/src/linux-source-$series.tar.xz
+	case $a in
 	arm64)  karch=arm64; image=arch/arm64/boot/Image; console=ttyAMA0
 		cross=aarch64-linux-gnu-; [ "$host" = aarch64 ] && cross= ;;
 	x86_64) karch=x86_64; image=arch/x86/boot/bzImage; console=ttyS0
 		cross=x86_64-linux-gnu-; [ "$host" = x86_64 ] && cross= ;;
-	*) die "unknown arch '$1' (want arm64 or x86_64)" ;;
 	esac
-	frags=("$here/debug/base.config" "$here/debug/$1.config" "$here/debug/debug.config")
+	frags=("$here/debug/base.config" "$here/debug/$a.config" "$here/debug/debug.config")
+	# Later fragments win: the series' own adjustments, then PREEMPT_RT.
+	[ ! -f "$here/debug/linux-$series.config" ] || frags+=("$here/debug/linux-$series.config")
+	[ "$a" = "$1" ] || frags+=("$here/debug/rt.config")
 }
 
 # The recipe: its text (comments stripped by declare -f) is part of the cache key, so
@@ -76,8 +91,8 @@ verify_config() {
 # One extraction per package version; extract elsewhere and rename, so a half-extracted
 # tree is never taken for a whole one.
 ensure_source() {
-	local dir=$cache/src-$src_version
-	src=$dir/linux-source-6.1
+	local dir=$cache/src-$series-$src_version
+	src=$dir/linux-source-$series
 	[ -d "$dir" ] && return
 	exec 8>"$cache/src.lock"; flock 8
 	if [ ! -d "$dir" ]; then
@@ -96,7 +111,7 @@ ensure_source() {
 kernel_dir() {
 	[ -f "$tarball" ] || die "$tarball missing; run selftests/qemu/setup-host.sh"
 	command -v "${cross}gcc" >/dev/null || die "${cross}gcc missing; run setup-host.sh"
-	src_version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	src_version=$(dpkg-query -W -f='${Version}' "linux-source-$series")
 	local key
 	key=$({ echo "$src_version $karch $("${cross}gcc" --version | head -n1)"
 		cat "${frags[@]}"; declare -f kmake configure build; } | sha256sum | cut -c1-12)
@@ -126,7 +141,7 @@ kernel_dir() {
 # arm64 .deb (it cannot be installed next to the amd64 one).
 guest_busybox() {
 	[ -z "$cross" ] && { echo /bin/busybox; return; }
-	local deb=$1; [ "$deb" = x86_64 ] && deb=amd64
+	local deb=${1#rt-}; [ "$deb" = x86_64 ] && deb=amd64
 	local dir=$cache/busybox-$deb
 	if [ ! -x "$dir/bin/busybox" ]; then
 		local tmp; tmp=$(mktemp -d)
@@ -167,7 +182,7 @@ check() {
 	(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 	local qemu
 	case $arch in
-	arm64)  qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on) ;;
+	*arm64) qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on) ;;
 	x86_64) qemu=(qemu-system-x86_64 -accel tcg -cpu max,la57=off) ;;
 	esac
 	local t0=$SECONDS
@@ -189,6 +204,14 @@ case ${1:-} in
 --image)  [ $# = 2 ] || usage; set_arch "$2"; d=$(kernel_dir "$2"); echo "$d/$image" ;;
 --append) [ $# = 2 ] || usage; set_arch "$2"; echo "console=$console" ;;
 --check)  [ $# -ge 2 ] || usage; set_arch "$2"; a=$2; shift 2; check "$a" "$@" ;;
+--config) [ $# = 2 ] || usage; set_arch "$2"
+	[ -f "$tarball" ] || die "$tarball missing; run selftests/qemu/setup-host.sh"
+	src_version=$(dpkg-query -W -f='${Version}' "linux-source-$series")
+	mkdir -p "$cache"; ensure_source
+	out=$(mktemp -d "$cache/config-$2.XXXXXX"); configure; verify_config
+	cp "$out/.config" "$cache/config-$2.last"; rm -rf "$out"; echo "$cache/config-$2.last" ;;
+--source) [ $# = 2 ] || usage; set_arch "$2"
+	echo "linux-source-$series $(dpkg-query -W -f='${Version}' "linux-source-$series")" ;;
 -*|"")    usage ;;
 *)        [ $# = 1 ] || usage; set_arch "$1"; kernel_dir "$1" ;;
 esac

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# fetch-kernels.sh [name...]: download and unpack the pinned kernels of kernels.conf (default:
-# all of them) into the cache, each into a private root that works as a KDIR.
+# fetch-kernels.sh [name...]: download and unpack the kernels of kernels.conf (default: all of
+# them) into the cache, each into a private root that works as a KDIR.
+#
+# Which build of each kernel is fetched is decided by resolve-kernel.sh against the archive
+# as apt's lists show it now. A kernel already in the cache is kept as it is (a cached run
+# stays reproducible) unless its kernels.conf line changed; if a new machine would resolve
+# it differently today, that is said in one line and kept in <cache>/kernels/<name>/drift.
 #
 # Nothing is installed: apt would refuse the arm64 headers (their dependencies are arm64
 # binaries), and writing into /usr/src would make one machine's kernels clash with another
-# checkout's. Idempotent: a kernel whose stamp matches its pinned version is skipped.
+# checkout's.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -53,27 +58,57 @@ fix_symlinks() {
 	done < <(find "$root" -type l -print0)
 }
 
+# summary FILE: "release (version, kbuild kbuild_version)" of a resolution file.
+summary() {
+	awk -F= '{ v[$1] = substr($0, length($1) + 2) }
+		END { printf "%s (%s, %s %s)", v["release"], v["version"], v["kbuild"], v["kbuild_version"] }' "$1"
+}
+
 fetch_kernel() {
 	conf_load "$1"
-	local dir=$CACHE/kernels/$K_NAME root stamp want
+	local dir=$CACHE/kernels/$K_NAME root today
 	root=$dir/root
-	stamp=$dir/stamp
-	want="$K_REL $K_VER"
-	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$root/boot/vmlinuz-$K_REL" ]; then
-		msg "$K_NAME: cached ($want)"
+	today=$(mktemp)
+	# What a new machine would get now; a failure is only fatal if nothing is cached.
+	local why=""
+	why=$("$QEMU_DIR/resolve-kernel.sh" "$K_NAME" 2>&1 >"$today") || true
+	if [ -f "$dir/resolved" ] && [ "$(cat "$dir/conf" 2>/dev/null)" = "$K_CONF_LINE" ] &&
+		[ -f "$root/boot/vmlinuz-$(sed -n 's/^release=//p' "$dir/resolved")" ]; then
+		local have want=""
+		have=$(summary "$dir/resolved")
+		[ -n "$why" ] || want=$(summary "$today")
+		if [ -n "$why" ]; then
+			echo "drift: cached $have; a new machine could not fetch $K_NAME today: ${why#error: }" >"$dir/drift"
+		elif [ "$have" != "$want" ]; then
+			echo "drift: cached $have; a new machine would get $want today" >"$dir/drift"
+		else
+			rm -f "$dir/drift"
+		fi
+		msg "$K_NAME: cached $have"
+		[ ! -f "$dir/drift" ] || msg "$K_NAME: $(cat "$dir/drift")"
+		rm -f "$today"
 		return
 	fi
-	msg "$K_NAME: fetching linux $K_REL ($K_VER)"
+	[ -z "$why" ] || { rm -f "$today"; die "${why#error: }"; }
+	local rel ver common kbuild kver note
+	rel=$(sed -n 's/^release=//p' "$today")
+	ver=$(sed -n 's/^version=//p' "$today")
+	common=$(sed -n 's/^common=//p' "$today")
+	kbuild=$(sed -n 's/^kbuild=//p' "$today")
+	kver=$(sed -n 's/^kbuild_version=//p' "$today")
+	note=$(sed -n 's/^note=//p' "$today")
+	msg "$K_NAME: fetching linux $rel ($ver)"
+	[ -z "$note" ] || msg "$K_NAME: $note"
 	local debs=() f
-	f=$(fetch "linux-image-$K_REL-unsigned" "$K_VER" "$K_DARCH")
+	f=$(fetch "linux-image-$rel-unsigned" "$ver" "$K_DARCH")
 	debs+=("$f")
-	f=$(fetch "linux-headers-$K_REL" "$K_VER" "$K_DARCH")
+	f=$(fetch "linux-headers-$rel" "$ver" "$K_DARCH")
 	debs+=("$f")
-	# The -common package is Architecture: all (apt finds no PKG:arm64 for it).
-	f=$(fetch "linux-headers-$K_COMMON-common" "$K_VER")
+	# The -common headers are Architecture: all (apt finds no PKG:arm64 for them).
+	f=$(fetch "$common" "$ver")
 	debs+=("$f")
 	# kbuild holds fixdep/modpost/... binaries: they run here, so take the host's arch.
-	f=$(fetch "linux-kbuild-$K_SERIES" "$K_VER" "$HOST_DEB_ARCH")
+	f=$(fetch "$kbuild" "$kver" "$HOST_DEB_ARCH")
 	debs+=("$f")
 
 	msg "$K_NAME: unpacking"
@@ -87,17 +122,17 @@ fetch_kernel() {
 	# The arch headers' Makefile includes the -common Makefile by absolute path; point it at
 	# our copy. (Its scripts/ and tools/ are relative links to ../../lib/linux-kbuild-*,
 	# which resolve inside the private root as they are.)
-	local hdr=$root/usr/src/linux-headers-$K_REL
+	local hdr=$root/usr/src/linux-headers-$rel
 	[ -f "$hdr/Makefile" ] || die "$K_NAME: $hdr/Makefile missing after unpacking"
 	sed -i "s|/usr/src/linux-headers-|$root/usr/src/linux-headers-|g" "$hdr/Makefile"
 	fix_symlinks "$root"
 	[ -e "$hdr/scripts/basic/fixdep" ] || die "$K_NAME: $hdr/scripts does not resolve (kbuild package?)"
-	[ -f "$root/boot/vmlinuz-$K_REL" ] || die "$K_NAME: no boot/vmlinuz-$K_REL in the image package"
+	[ -f "$root/boot/vmlinuz-$rel" ] || die "$K_NAME: no boot/vmlinuz-$rel in the image package"
 
 	# Keep a ready-to-insmod copy of binder when the kernel ships it as a module (for later
 	# benchmarks). Debian may compress modules; busybox insmod cannot always read those.
 	local b
-	b=$(find "$root/lib/modules/$K_REL" -name 'binder_linux.ko*' -print -quit)
+	b=$(find "$root/lib/modules/$rel" -name 'binder_linux.ko*' -print -quit)
 	case $b in
 	"") ;;
 	*.xz) xz -dc "$b" >"$dir/binder_linux.ko" ;;
@@ -106,8 +141,10 @@ fetch_kernel() {
 	*) cp "$b" "$dir/binder_linux.ko" ;;
 	esac
 
-	echo "$want" >"$stamp"
-	msg "$K_NAME: ready"
+	# Written last: a kernel with these two files is complete.
+	echo "$K_CONF_LINE" >"$dir/conf"
+	mv "$today" "$dir/resolved"
+	msg "$K_NAME: ready: $(summary "$dir/resolved")"
 }
 
 # A static busybox for every guest arch that is not the host's (the host's is installed).
@@ -131,6 +168,13 @@ fetch_busybox() {
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || mapfile -t names < <(conf_names)
+# One table of the archive for every resolution of this run.
+if [ -z "${MACHINA_ARCHIVE:-}" ]; then
+	MACHINA_ARCHIVE=$(mktemp)
+	trap 'rm -f "$MACHINA_ARCHIVE"' EXIT
+	archive_table >"$MACHINA_ARCHIVE"
+	export MACHINA_ARCHIVE
+fi
 for n in "${names[@]}"; do
 	fetch_kernel "$n"
 done

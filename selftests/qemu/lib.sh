@@ -10,7 +10,7 @@ QEMU_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$QEMU_DIR/../.." && pwd)
 CACHE=${MACHINA_CACHE:-$HOME/.cache/machina}
 BUILD=${MACHINA_BUILD:-$REPO/build}
-KERNELS_CONF=$QEMU_DIR/kernels.conf
+KERNELS_CONF=${MACHINA_KERNELS_CONF:-$QEMU_DIR/kernels.conf}
 
 # Debian's name for the machine we run on (amd64 here); the kbuild tools must run on it.
 HOST_DEB_ARCH=$(dpkg --print-architecture)
@@ -26,15 +26,36 @@ conf_names() {
 	awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$KERNELS_CONF"
 }
 
-# conf_load NAME: set K_NAME K_QARCH K_DARCH K_REL K_VER K_SERIES K_COMMON from kernels.conf.
+# conf_load NAME: set K_NAME K_QARCH K_DARCH K_PATTERN K_PREF_REL K_PREF_VER from
+# kernels.conf (the preferred build may be absent: empty).
 conf_load() {
 	local line
-	line=$(awk -v n="$1" '$1 == n { print; exit }' "$KERNELS_CONF")
+	line=$(awk -v n="$1" '!/^[[:space:]]*#/ && $1 == n { print; exit }' "$KERNELS_CONF")
 	[ -n "$line" ] || die "kernel '$1' is not in $KERNELS_CONF (known: $(conf_names | tr '\n' ' '))"
-	read -r K_NAME K_QARCH K_DARCH K_REL K_VER K_SERIES <<<"$line"
-	# The -common headers carry the release without its flavour: 6.1.0-56-arm64 -> 6.1.0-56,
-	# 6.12.117+deb12-arm64-16k -> 6.12.117+deb12. The flavour starts with the Debian arch.
-	K_COMMON=${K_REL%%-"$K_DARCH"*}
+	K_PREF_REL="" K_PREF_VER=""
+	read -r K_NAME K_QARCH K_DARCH K_PATTERN K_PREF_REL K_PREF_VER <<<"$line"
+	[ -n "$K_PATTERN" ] || die "kernels.conf: '$1' has no release pattern"
+	K_CONF_LINE=$line
+}
+
+# kernel_load NAME: conf_load, then K_REL K_VER (the build fetch-kernels.sh resolved and
+# unpacked for NAME) from the cache.
+kernel_load() {
+	conf_load "$1"
+	local r
+	r=$CACHE/kernels/$1/resolved
+	[ -f "$r" ] || die "$1: not fetched yet (run fetch-kernels.sh $1)"
+	K_REL=$(sed -n 's/^release=//p' "$r")
+	K_VER=$(sed -n 's/^version=//p' "$r")
+}
+
+# resolved_line NAME: one line saying what NAME resolved to (for the reports).
+resolved_line() {
+	local r=$CACHE/kernels/$1/resolved
+	[ -f "$r" ] || { echo "$1: not fetched"; return; }
+	awk -F= '{ v[$1] = substr($0, length($1) + 2) }
+		END { printf "%s: linux %s (%s), %s %s%s\n", v["name"], v["release"], v["version"],
+			v["kbuild"], v["kbuild_version"], v["note"] == "" ? "" : "; " v["note"] }' "$r"
 }
 
 # Where one kernel's packages are unpacked (a private root: boot/, lib/, usr/src, usr/lib).
@@ -80,4 +101,34 @@ busybox_for() {
 	else
 		echo "$CACHE/busybox/$1/bin/busybox"
 	fi
+}
+
+# archive_table: the kernel packages apt's lists offer now (refresh them first), as the table
+# resolve-kernel.sh reads: "PACKAGE ARCH VERSION DEPENDS..." one package version a line.
+archive_table() {
+	local f
+	for f in /var/lib/apt/lists/*_Packages*; do
+		[ -e "$f" ] || continue
+		# apt keeps its lists compressed (lz4 here); apt-helper reads any of its formats.
+		/usr/lib/apt/apt-helper cat-file "$f"
+	done | awk '
+	/^Package: / { p = $2; a = v = d = ""; next }
+	/^Architecture: / { a = $2; next }
+	/^Version: / { v = $2; next }
+	/^Depends: / { d = $0; next }
+	/^$/ {
+		if (p ~ /^linux-(image|headers|kbuild|source)-/ && p !~ /-dbg$/) {
+			sub(/^Depends: */, "", d)
+			n = split(d, x, /[,|]/)
+			s = ""
+			for (i = 1; i <= n; i++) {
+				t = x[i]
+				sub(/^[ \t]+/, "", t)
+				sub(/[ \t(:].*/, "", t)
+				if (t != "") s = s " " t
+			}
+			print p, a, v s
+		}
+		p = ""
+	}' | sort -u
 }

@@ -2,8 +2,8 @@
 # run-kernel.sh KERNEL [options] [--prog PROGRAM [ARGS...]]
 #
 # Build machina.ko for one kernel, build the selftests for its arch, pack an initramfs, boot
-# it in QEMU, and judge the console log. KERNEL is a name from kernels.conf or debug-arm64 /
-# debug-x86_64 (built by debug-kernel.sh). Options:
+# it in QEMU, and judge the console log. KERNEL is a name from kernels.conf or debug-arm64,
+# debug-x86_64, debug-rt-arm64 (built by debug-kernel.sh). Options:
 #   --extra DIR       also run the *_test / *.sh programs of DIR (repeatable)
 #   --timeout SECS    kill QEMU after SECS (default 600, debug kernels 2400)
 #   --test-timeout S  kill one test program after S seconds (default 300, debug kernels 1200)
@@ -74,17 +74,19 @@ rm -f "$RESULT"
 binder=""
 case $KERNEL in
 debug-*)
-	KARCH=${KERNEL#debug-}
+	# debug-<kind>: arm64, x86_64 (6.1) or rt-arm64 (6.12 PREEMPT_RT); see debug-kernel.sh.
+	DKIND=${KERNEL#debug-}
+	KARCH=${DKIND#rt-}
 	QARCH=$(qarch_of "$KARCH")
 	DEBUG_SH=$QEMU_DIR/debug-kernel.sh
 	[ -x "$DEBUG_SH" ] || die "$DEBUG_SH is missing: the debug kernels cannot be built yet"
 	# It prints its build log on stderr and the answer as the last line of stdout.
-	KDIR=$("$DEBUG_SH" "$KARCH" | tail -n 1)
-	IMAGE=$("$DEBUG_SH" --image "$KARCH" | tail -n 1)
+	KDIR=$("$DEBUG_SH" "$DKIND" | tail -n 1)
+	IMAGE=$("$DEBUG_SH" --image "$DKIND" | tail -n 1)
 	;;
 *)
-	conf_load "$KERNEL"
 	"$QEMU_DIR/fetch-kernels.sh" "$KERNEL"
+	kernel_load "$KERNEL"
 	QARCH=$K_QARCH
 	KARCH=$(karch_of "$QARCH")
 	root=$(kernel_root "$KERNEL")

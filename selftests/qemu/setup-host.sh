@@ -7,7 +7,7 @@ SUDO=""
 
 PKGS="qemu-system-arm qemu-system-x86 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       busybox-static cpio kmod dkms bc bison flex libelf-dev libssl-dev dwarves
-      xz-utils rsync linux-source-6.1 gcc make clang-format"
+      xz-utils rsync linux-source-6.1 linux-source-6.12 gcc make"
 # The host's own kernel headers, for `make dkms-check` (linux-headers-amd64 here).
 PKGS="$PKGS linux-headers-$(dpkg --print-architecture)"
 
@@ -33,7 +33,8 @@ PIN
 	need_update=1
 fi
 stamp=/var/lib/apt/lists/machina-updated
-if [ "$need_update" = 1 ] || [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
+# MACHINA_APT_REFRESH=1 (check.sh): refresh now, whatever the stamp says.
+if [ "$need_update" = 1 ] || [ "${MACHINA_APT_REFRESH:-0}" = 1 ] || [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
 	$SUDO apt-get update -q
 	$SUDO touch "$stamp"
 fi
