@@ -294,10 +294,12 @@ void ipc_kmsg_set_sender_kernel(struct ipc_kmsg *kmsg)
 /*
  * ipc_kmsg_deliver_kernel - queue a kernel-made message on its destination
  * A message to a send-once right ignores the queue limit, as any send to one
- * does: each right carries one message, so the rights bound the messages.
- * So does a preallocated message (one per timer).  Any other kernel message
- * to a plain send right (a MIG reply) obeys the limit like a user's send,
- * without waiting: a full queue destroys it, as does a dead destination.
+ * does, and so does a preallocated message (one per timer); but, as on XNU,
+ * no kernel message is queued beyond MACH_PORT_QLIMIT_KERNEL messages, so a
+ * user minting and dropping send-once rights to its own port cannot grow
+ * the queue without end.  Any other kernel message to a plain send right (a
+ * MIG reply) obeys the queue limit like a user's send, without waiting.  A
+ * message that finds no room is destroyed, as is one to a dead port.
  * Conditions: process context, no port lock held.
  * Returns: true if the message was queued (or served by a kernel object).
  */
@@ -308,6 +310,7 @@ bool ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 
 	spin_lock(&dest->lock);
 	if (dest->active && !dest->kobject_type &&
+	    dest->msgcount < MACH_PORT_QLIMIT_KERNEL &&
 	    (!limited || ipc_port_has_room(dest))) {
 		ipc_mqueue_enqueue_locked(dest, kmsg);
 		spin_unlock(&dest->lock);
@@ -317,6 +320,15 @@ bool ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 	if (dest->active && dest->kobject_type) {
 		ipc_kobject_server(kmsg);
 		return true;
+	}
+	/*
+	 * Not queued: a send-once destination is used up by this message,
+	 * silently.  Destroying it would notify the same full queue, which
+	 * would be dropped in turn, and so on.
+	 */
+	if (kmsg->remote.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+		kmsg->remote.obj = NULL;
+		ipc_port_consume_send_once(dest);
 	}
 	ipc_kmsg_destroy(kmsg);
 	return false;
