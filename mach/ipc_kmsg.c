@@ -301,9 +301,8 @@ void ipc_kmsg_set_sender_kernel(struct ipc_kmsg *kmsg)
  * MIG reply) obeys the queue limit like a user's send, without waiting.  A
  * message that finds no room is destroyed, as is one to a dead port.
  * Conditions: process context, no port lock held.
- * Returns: true if the message was queued (or served by a kernel object).
  */
-bool ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
+void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 {
 	struct ipc_port *dest = ipc_port_from_object(kmsg->remote.obj);
 	bool limited = kmsg->remote.type == MACH_MSG_TYPE_PORT_SEND && !kmsg->home;
@@ -314,12 +313,12 @@ bool ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 	    (!limited || ipc_port_has_room(dest))) {
 		ipc_mqueue_enqueue_locked(dest, kmsg);
 		spin_unlock(&dest->lock);
-		return true;
+		return;
 	}
 	spin_unlock(&dest->lock);
 	if (dest->active && dest->kobject_type) {
 		ipc_kobject_server(kmsg);
-		return true;
+		return;
 	}
 	/*
 	 * Not queued: a send-once destination is used up by this message,
@@ -331,7 +330,6 @@ bool ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 		ipc_port_consume_send_once(dest);
 	}
 	ipc_kmsg_destroy(kmsg);
-	return false;
 }
 
 /*

@@ -89,7 +89,7 @@ void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
 void ipc_kmsg_destroy_into(struct ipc_kmsg *kmsg, struct list_head *dying);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
 void ipc_kmsg_cache_drain(void);
-bool ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg);
+void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg);
 void ipc_kmsg_set_sender_kernel(struct ipc_kmsg *kmsg);
 long ipc_kmsg_live_count(void);
 
