@@ -88,7 +88,8 @@ static long cg_read(const struct cgroup *cg, const char *file)
  * (mounting cgroup2 and enabling the memory controller if needed).
  * Returns NULL on success, or why it is not possible.
  */
-static const char *cg_create(struct cgroup *cg, long max)
+static const char *cg_create_named(struct cgroup *cg, const char *name,
+				   long max)
 {
 	char text[32], path[192], buf[256];
 	ssize_t n;
@@ -108,8 +109,8 @@ static const char *cg_create(struct cgroup *cg, long max)
 	if (!strstr(buf, "memory"))
 		return "no memory controller in cgroup v2";
 	write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
-	snprintf(cg->path, sizeof(cg->path), CG_ROOT "/machina-sec-res-%d",
-		 getpid());
+	snprintf(cg->path, sizeof(cg->path), CG_ROOT "/machina-sec-res-%d%s",
+		 getpid(), name);
 	if (mkdir(cg->path, 0755) && errno != EEXIST)
 		return "cannot make a cgroup";
 	snprintf(path, sizeof(path), "%s/memory.max", cg->path);
@@ -119,6 +120,11 @@ static const char *cg_create(struct cgroup *cg, long max)
 		return "cannot set memory.max";
 	}
 	return NULL;
+}
+
+static const char *cg_create(struct cgroup *cg, long max)
+{
+	return cg_create_named(cg, "", max);
 }
 
 static int cg_enter(const struct cgroup *cg)
@@ -697,6 +703,161 @@ TEST(exhaust_notification_requests)
 	exhaust(_metadata, &(struct exhaustion){
 		"max_names", NAMES, attack_requests, 0,
 		KERN_NO_SPACE, NAMES - 16, NAMES, 128 + 256 });
+}
+
+/* ---- who pays for notifications --------------------------------------- */
+
+#define VICTIM_PORTS 8000
+
+/*
+ * The victim (in group V): makes VICTIM_PORTS ports and sends send rights
+ * to all of them to @dest in one message, then exits when @go is readable.
+ */
+static void victim(const struct cgroup *v, int share_fd, int go)
+{
+	static mach_port_t names[VICTIM_PORTS];
+	ool_ports_msg_t m;
+	mach_port_t dest;
+	char c;
+	int i;
+
+	if (cg_enter(v) || become_nobody())
+		_exit(20);
+	dest = port_meet_child(share_fd);
+	for (i = 0; i < VICTIM_PORTS; i++)
+		if (mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &names[i]))
+			_exit(21);
+	memset(&m, 0, sizeof(m));
+	m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) |
+			     MACH_MSGH_BITS_COMPLEX;
+	m.header.msgh_size = sizeof(m);
+	m.header.msgh_remote_port = dest;
+	m.body.msgh_descriptor_count = 1;
+	m.ports.address = names;
+	m.ports.count = VICTIM_PORTS;
+	m.ports.disposition = MACH_MSG_TYPE_MAKE_SEND;
+	m.ports.copy = MACH_MSG_PHYSICAL_COPY;
+	m.ports.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+	if (mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL,
+		     0, MACH_PORT_NULL) != MACH_MSG_SUCCESS)
+		_exit(22);
+	/* Its ports die with it: every dead-name request on them fires. */
+	if (read(go, &c, 1) != 1)
+		_exit(23);
+	_exit(0);
+}
+
+/*
+ * The attacker (in group A): receives the victim's send rights, registers
+ * a dead-name request on each, lets the victim exit and waits for the
+ * notifications.  extra[0]: memory.current of V once the victim is gone and
+ * the notifications are queued here; extra[1]: how many arrived; extra[2]:
+ * what A's group grew by while registering.
+ */
+static void attacker(const struct cgroup *a, const struct cgroup *v,
+		     struct outcome *o)
+{
+	mach_port_t in = new_port(), notify = new_port(), prev;
+	ool_ports_msg_t *m;
+	int share, go[2], i, status;
+	mach_port_t *names;
+	long before;
+	rcv_buf_t buf;
+	pid_t pid;
+
+	o->setup = 1;
+	if (port_share(in, &share) || pipe(go))
+		return;
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		close(go[1]);
+		victim(v, share, go[0]);
+	}
+	close(share);
+	close(go[0]);
+	if (cg_enter(a) || become_nobody())
+		return;
+	if (recv_msg(in, &buf, sizeof(buf), MACH_RCV_TIMEOUT, 30000))
+		return;
+	m = (ool_ports_msg_t *)&buf;
+	names = m->ports.address;
+	before = cg_read(a, "memory.current");
+	for (i = 0; i < (int)m->ports.count; i++)
+		if (mach_port_request_notification(SELF, names[i],
+				MACH_NOTIFY_DEAD_NAME, 0, notify,
+				MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev))
+			return;
+	o->extra[2] = cg_read(a, "memory.current") - before;
+	o->setup = 0;
+	close(go[1]);
+	waitpid(pid, &status, 0);
+	for (i = 0; i < 200 && msgcount_of(notify) < VICTIM_PORTS; i++)
+		usleep(50000);
+	o->extra[1] = msgcount_of(notify);
+	/* Looking at the names turns them into dead names: the ports go. */
+	for (i = 0; i < (int)m->ports.count; i++)
+		type_of(names[i]);
+	for (i = 0; i < 40; i++) {
+		o->extra[0] = cg_read(v, "memory.current");
+		if (o->extra[0] < VICTIM_PORTS * 256 / 4)
+			break;
+		usleep(50000);
+	}
+}
+
+/*
+ * A user registering dead-name requests on another user's ports pays for
+ * the notifications itself (they are made at registration), not the owner
+ * of the ports whose death fires them (nor nobody: made during that owner's
+ * exit, they used to be charged to neither group).
+ */
+TEST(dead_name_notifications_are_paid_by_the_requester)
+{
+	struct cgroup a, v;
+	struct outcome o;
+	const char *why;
+	int pfd[2];
+	pid_t pid;
+
+	REQUIRE_ROOT();
+	IPC_REQUIRE();
+	why = cg_create_named(&a, "-a", 256 << 20);
+	if (why)
+		SKIP(return, "%s", why);
+	why = cg_create_named(&v, "-v", 256 << 20);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct outcome r = { 0 };
+
+		die_with_parent();
+		close(pfd[0]);
+		attacker(&a, &v, &r);
+		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(2);
+		/* Holding the notifications until the parent has looked. */
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(sizeof(o), read(pfd[0], &o, sizeof(o)));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	TH_LOG("notifications %ld; victim's group holds %ld bytes after its "
+	       "exit; requester's grew %ld while registering",
+	       o.extra[1], o.extra[0], o.extra[2]);
+	EXPECT_EQ(0, o.setup);
+	EXPECT_EQ(VICTIM_PORTS, o.extra[1]);
+	/* A notification takes at least 256 bytes: V holds far less. */
+	EXPECT_GT(VICTIM_PORTS * 256 / 4, o.extra[0]);
+	EXPECT_LE(VICTIM_PORTS * 256, o.extra[2]);
+	cg_destroy(&a);
+	cg_destroy(&v);
 }
 
 TEST_HARNESS_MAIN
