@@ -52,6 +52,7 @@ typedef s32 mach_msg_id_t;
 #define MACH_PORT_QLIMIT_SMALL		16
 #define MACH_PORT_QLIMIT_LARGE		1024
 #define MACH_PORT_QLIMIT_MAX		MACH_PORT_QLIMIT_LARGE
+#define MACH_PORT_QLIMIT_KERNEL		65534
 
 /* Attribute flavors */
 #define MACH_PORT_LIMITS_INFO		1

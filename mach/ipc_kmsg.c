@@ -112,6 +112,16 @@ static u32 kmsg_class(size_t bytes)
 	return 0;
 }
 
+/* Only the bookkeeping is zeroed; the body is always written in full. */
+static void kmsg_init(struct ipc_kmsg *kmsg, u32 size, u32 cls)
+{
+	memset(kmsg, 0, sizeof(*kmsg));
+	INIT_LIST_HEAD(&kmsg->link);
+	kmsg->size = size;
+	kmsg->alloc_class = cls;
+	kmsg->body = (u8 *)(kmsg + 1) + sizeof(struct mach_msg_header);
+}
+
 /*
  * ipc_kmsg_alloc - a message of @size bytes (header + body)
  * The memory holds, after the bookkeeping, room for the header (used by
@@ -136,21 +146,64 @@ struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
 			kmsg = NULL;
 		}
 	}
-	/* Only the bookkeeping is zeroed; the body is always written in full. */
 	if (!kmsg)
 		kmsg = kvmalloc(cls ? cls : bytes, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!kmsg)
 		return NULL;
-	memset(kmsg, 0, sizeof(*kmsg));
-	INIT_LIST_HEAD(&kmsg->link);
-	kmsg->size = size;
-	kmsg->alloc_class = cls;
-	kmsg->body = (u8 *)(kmsg + 1) + sizeof(struct mach_msg_header);
+	kmsg_init(kmsg, size, cls);
 	atomic_long_inc(&live_kmsgs);
 	return kmsg;
 }
 
-/* Free the memory only: every right has been consumed or released. */
+/*
+ * ipc_kmsg_alloc_reserved - a message preallocated for an object that the
+ * kernel sends repeatedly (a timer's expiry), so that sending it later
+ * allocates nothing and its memory is charged to the caller's memory cgroup
+ * now, not to whoever runs the send.  It is never parked: a fresh
+ * allocation, in the caller's cgroup.  Until ipc_kmsg_reserved_take() it is
+ * not a live message.  When a taken message is freed (received or
+ * destroyed), @home->back() is called with it instead of freeing it, in
+ * process context with no port lock held.
+ * Conditions: process context; may sleep.
+ * Returns: the message, or NULL.
+ */
+struct ipc_kmsg *ipc_kmsg_alloc_reserved(u32 size, struct ipc_kmsg_home *home)
+{
+	size_t bytes = sizeof(struct ipc_kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE;
+	struct ipc_kmsg *kmsg = kvmalloc(bytes, GFP_KERNEL_ACCOUNT);
+
+	if (!kmsg)
+		return NULL;
+	kmsg_init(kmsg, size, 0);
+	kmsg->home = home;
+	return kmsg;
+}
+
+/*
+ * ipc_kmsg_reserved_take - make a preallocated message, back home, ready to
+ * be sent again: its bookkeeping is reset as ipc_kmsg_alloc() leaves it.
+ * Conditions: any context; the caller owns @kmsg.
+ */
+void ipc_kmsg_reserved_take(struct ipc_kmsg *kmsg)
+{
+	struct ipc_kmsg_home *home = kmsg->home;
+
+	kmsg_init(kmsg, kmsg->size, 0);
+	kmsg->home = home;
+	atomic_long_inc(&live_kmsgs);
+}
+
+/* Free a preallocated message that is home (not taken). */
+void ipc_kmsg_reserved_free(struct ipc_kmsg *kmsg)
+{
+	kvfree(kmsg);
+}
+
+/*
+ * ipc_kmsg_free - free the memory only: every right has been consumed or
+ * released.  A preallocated message goes back to its owner instead.
+ * Conditions: process context, no port lock held.
+ */
 void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 {
 	u32 i;
@@ -167,6 +220,10 @@ void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 	put_pid(kmsg->sender_pid);
 	put_pid(kmsg->sender_session);
 	atomic_long_dec(&live_kmsgs);
+	if (kmsg->home) {
+		kmsg->home->back(kmsg->home, kmsg);
+		return;
+	}
 	if (kmsg->alloc_class && !this_cpu_cmpxchg(kmsg_parked, NULL, kmsg))
 		return;
 	kvfree(kmsg);
@@ -236,24 +293,43 @@ void ipc_kmsg_set_sender_kernel(struct ipc_kmsg *kmsg)
 
 /*
  * ipc_kmsg_deliver_kernel - queue a kernel-made message on its destination
- * Kernel messages ignore the queue limit.  A dead destination destroys the
- * message.  Conditions: process context, no port lock held.
+ * A message to a send-once right ignores the queue limit, as any send to one
+ * does, and so does a preallocated message (one per timer); but, as on XNU,
+ * no kernel message is queued beyond MACH_PORT_QLIMIT_KERNEL messages, so a
+ * user minting and dropping send-once rights to its own port cannot grow
+ * the queue without end.  Any other kernel message to a plain send right (a
+ * MIG reply) obeys the queue limit like a user's send, without waiting.  A
+ * message that finds no room is destroyed, as is one to a dead port.
+ * Conditions: process context, no port lock held.
  */
 void ipc_kmsg_deliver_kernel(struct ipc_kmsg *kmsg)
 {
 	struct ipc_port *dest = ipc_port_from_object(kmsg->remote.obj);
+	bool limited = kmsg->remote.type == MACH_MSG_TYPE_PORT_SEND && !kmsg->home;
 
 	spin_lock(&dest->lock);
-	if (dest->active && !dest->kobject_type) {
+	if (dest->active && !dest->kobject_type &&
+	    dest->msgcount < MACH_PORT_QLIMIT_KERNEL &&
+	    (!limited || ipc_port_has_room(dest))) {
 		ipc_mqueue_enqueue_locked(dest, kmsg);
 		spin_unlock(&dest->lock);
 		return;
 	}
 	spin_unlock(&dest->lock);
-	if (dest->active)
+	if (dest->active && dest->kobject_type) {
 		ipc_kobject_server(kmsg);
-	else
-		ipc_kmsg_destroy(kmsg);
+		return;
+	}
+	/*
+	 * Not queued: a send-once destination is used up by this message,
+	 * silently.  Destroying it would notify the same full queue, which
+	 * would be dropped in turn, and so on.
+	 */
+	if (kmsg->remote.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+		kmsg->remote.obj = NULL;
+		ipc_port_consume_send_once(dest);
+	}
+	ipc_kmsg_destroy(kmsg);
 }
 
 /*

@@ -47,9 +47,9 @@ struct ipc_kmsg {
 	u32 size;			/* msgh_size: header + body */
 	u32 bits;			/* sender's msgh_bits */
 	s32 id;
+	u32 ndesc;
 	struct ipc_msg_right remote;	/* the destination */
 	struct ipc_msg_right local;	/* the reply right */
-	u32 ndesc;
 	struct ipc_kmsg_desc *desc;
 	u8 *body;			/* size - 24 bytes after the header */
 
@@ -68,9 +68,23 @@ struct ipc_kmsg {
 	/* Queued-memory accounting of the sending task. */
 	struct machina_task *charge_task;
 	u64 charge;
+
+	/*
+	 * A preallocated message (a timer's): when freed it goes back to its
+	 * owner (home->back()) instead of to the allocator.  Never parked.
+	 */
+	struct ipc_kmsg_home *home;
+};
+
+/* Embedded in the owner of a preallocated message (container_of). */
+struct ipc_kmsg_home {
+	void (*back)(struct ipc_kmsg_home *home, struct ipc_kmsg *kmsg);
 };
 
 struct ipc_kmsg *ipc_kmsg_alloc(u32 size);
+struct ipc_kmsg *ipc_kmsg_alloc_reserved(u32 size, struct ipc_kmsg_home *home);
+void ipc_kmsg_reserved_take(struct ipc_kmsg *kmsg);
+void ipc_kmsg_reserved_free(struct ipc_kmsg *kmsg);
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
 void ipc_kmsg_destroy_into(struct ipc_kmsg *kmsg, struct list_head *dying);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);

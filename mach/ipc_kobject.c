@@ -44,22 +44,35 @@ static const u8 ndr_native[8] = { 0, 0, 0, 0, 1, 0, 0, 0 };
 
 /*
  * ipc_kobject_server - serve a request sent to a kernel-object port
+ * The reply (a MIG error reply, as Darwin gives to an unknown routine) is
+ * made in the requester's context, so its memory cgroup pays for it, and it
+ * takes over the request's place in the requester's max_queued_bytes (up to
+ * its own size) until it is received: a requester out of budget has its
+ * request refused by mach_msg (MACH_SEND_NO_BUFFER) before anything is
+ * consumed.  A request the kernel made names no requester and gets no
+ * reply.  A reply to a plain send right
+ * obeys the destination's queue limit (ipc_kmsg_deliver_kernel()), so a
+ * requester cannot pile kernel-signed messages on a port it may only send
+ * to beyond what it could send itself.
  * Consumes @kmsg.  Conditions: process context, no IPC locks held.
  */
 void ipc_kobject_server(struct ipc_kmsg *kmsg)
 {
+	struct machina_task *requester = kmsg->charge_task;
 	struct ipc_kmsg *reply;
 	s32 retcode = MIG_BAD_ID;
 
-	if (!kmsg->local.obj || kmsg->local.obj == IPC_DEAD) {
-		ipc_kmsg_destroy(kmsg);
-		return;
-	}
+	if (!IPC_OBJECT_REAL(kmsg->local.obj) || !requester)
+		goto out;
 	reply = ipc_kmsg_alloc(MIG_REPLY_ERROR_SIZE);
-	if (!reply) {
-		ipc_kmsg_destroy(kmsg);
-		return;
-	}
+	if (!reply)
+		goto out;
+	/* The request's charge (and task reference) moves to the reply. */
+	reply->charge_task = requester;
+	reply->charge = min_t(u64, kmsg->charge, MIG_REPLY_ERROR_SIZE);
+	machina_task_uncharge(requester, kmsg->charge - reply->charge);
+	kmsg->charge_task = NULL;
+	kmsg->charge = 0;
 	ipc_kmsg_set_sender_kernel(reply);
 	reply->id = kmsg->id + 100;
 	/* The request's reply right becomes the reply's destination. */
@@ -69,6 +82,9 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg)
 	memcpy(reply->body + 8, &retcode, sizeof(retcode));
 	ipc_kmsg_destroy(kmsg);
 	ipc_kmsg_deliver_kernel(reply);
+	return;
+out:
+	ipc_kmsg_destroy(kmsg);
 }
 
 /*

@@ -155,6 +155,7 @@ static void fire_send_possible(struct ipc_port *port)
 	for (;;) {
 		struct ipc_request *req, *found = NULL;
 		struct ipc_port *notify = NULL;
+		struct ipc_kmsg *pre = NULL;
 		mach_port_name_t name = 0;
 
 		spin_lock(&port->lock);
@@ -171,13 +172,15 @@ static void fire_send_possible(struct ipc_port *port)
 			found->armed = false;
 			notify = found->notify;
 			found->notify = NULL;
+			pre = found->msg;
+			found->msg = NULL;
 			name = found->name;
 			list_del_init(&found->port_link);
 		}
 		spin_unlock(&port->lock);
 		if (!found)
 			return;
-		ipc_notify_send_possible(notify, name);
+		ipc_notify_request(notify, MACH_NOTIFY_SEND_POSSIBLE, name, pre);
 		ipc_request_put(found);	/* the list's reference */
 	}
 }

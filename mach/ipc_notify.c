@@ -16,10 +16,25 @@
 
 static const u8 ndr_native[NDR] = { 0, 0, 0, 0, 1, 0, 0, 0 };
 
-/* A message to the send-once right @notify (consumed), body zeroed. */
-static struct ipc_kmsg *notification(struct ipc_port *notify, s32 id, u32 size)
+#define WORD_SIZE (HDR + NDR + 4)
+
+/*
+ * A message to the send-once right @notify (consumed), body zeroed: @pre,
+ * preallocated with the request that asked for it, or a new one.
+ */
+static struct ipc_kmsg *notification(struct ipc_port *notify, s32 id, u32 size,
+				     struct ipc_kmsg *pre)
 {
-	struct ipc_kmsg *kmsg = ipc_kmsg_alloc(size);
+	struct ipc_kmsg *kmsg = pre;
+
+	if (kmsg && WARN_ON_ONCE(kmsg->size != size)) {
+		ipc_kmsg_reserved_free(kmsg);
+		kmsg = NULL;
+	}
+	if (kmsg)
+		ipc_kmsg_reserved_take(kmsg);
+	else
+		kmsg = ipc_kmsg_alloc(size);
 
 	if (!kmsg) {
 		/* Out of memory: the right is still consumed, silently. */
@@ -37,9 +52,10 @@ static struct ipc_kmsg *notification(struct ipc_port *notify, s32 id, u32 size)
 	return kmsg;
 }
 
-static void notify_with_word(struct ipc_port *notify, s32 id, u32 word)
+static void notify_with_word(struct ipc_port *notify, s32 id, u32 word,
+			     struct ipc_kmsg *pre)
 {
-	struct ipc_kmsg *kmsg = notification(notify, id, HDR + NDR + 4);
+	struct ipc_kmsg *kmsg = notification(notify, id, WORD_SIZE, pre);
 
 	if (!kmsg)
 		return;
@@ -50,22 +66,45 @@ static void notify_with_word(struct ipc_port *notify, s32 id, u32 word)
 
 void ipc_notify_no_senders(struct ipc_port *notify, u32 mscount)
 {
-	notify_with_word(notify, MACH_NOTIFY_NO_SENDERS, mscount);
+	notify_with_word(notify, MACH_NOTIFY_NO_SENDERS, mscount, NULL);
 }
 
 void ipc_notify_dead_name(struct ipc_port *notify, mach_port_name_t name)
 {
-	notify_with_word(notify, MACH_NOTIFY_DEAD_NAME, name);
+	notify_with_word(notify, MACH_NOTIFY_DEAD_NAME, name, NULL);
 }
 
 void ipc_notify_port_deleted(struct ipc_port *notify, mach_port_name_t name)
 {
-	notify_with_word(notify, MACH_NOTIFY_PORT_DELETED, name);
+	notify_with_word(notify, MACH_NOTIFY_PORT_DELETED, name, NULL);
 }
 
 void ipc_notify_send_possible(struct ipc_port *notify, mach_port_name_t name)
 {
-	notify_with_word(notify, MACH_NOTIFY_SEND_POSSIBLE, name);
+	notify_with_word(notify, MACH_NOTIFY_SEND_POSSIBLE, name, NULL);
+}
+
+/*
+ * ipc_notify_prealloc - the message a dead-name or send-possible request
+ * will be fired with, made when the request is registered: in the
+ * requester's context, so its memory cgroup pays, not whoever's action
+ * later fires it (a port's destroyer, a receiver making room).
+ * Conditions: process context; may sleep.  Returns the message or NULL.
+ */
+struct ipc_kmsg *ipc_notify_prealloc(void)
+{
+	return ipc_kmsg_alloc_reserved(WORD_SIZE, NULL);
+}
+
+/*
+ * ipc_notify_request - fire a dead-name or send-possible request (@kind)
+ * for @name to @notify (consumed) with its preallocated message @pre
+ * (consumed; NULL allocates one)
+ */
+void ipc_notify_request(struct ipc_port *notify, u8 kind, mach_port_name_t name,
+			struct ipc_kmsg *pre)
+{
+	notify_with_word(notify, kind, name, pre);
 }
 
 /*
@@ -77,7 +116,7 @@ void ipc_notify_send_possible(struct ipc_port *notify, mach_port_name_t name)
 void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
 {
 	struct ipc_kmsg *kmsg = notification(notify, MACH_NOTIFY_PORT_DESTROYED,
-					     HDR + 4 + MACH_PORT_DESC_SIZE);
+					     HDR + 4 + MACH_PORT_DESC_SIZE, NULL);
 	u32 count = 1;
 
 	if (!kmsg) {
@@ -85,7 +124,7 @@ void ipc_notify_port_destroyed(struct ipc_port *notify, struct ipc_port *port)
 		ipc_port_put(port);
 		return;
 	}
-	kmsg->desc = kcalloc(1, sizeof(*kmsg->desc), GFP_KERNEL | __GFP_NOFAIL);
+	kmsg->desc = kcalloc(1, sizeof(*kmsg->desc), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 	kmsg->ndesc = 1;
 	kmsg->bits = MACH_MSGH_BITS_COMPLEX;
 	memcpy(kmsg->body, &count, 4);
@@ -114,7 +153,7 @@ void ipc_notify_send_once(struct ipc_port *port)
 		ipc_port_put(port);
 		return;
 	}
-	kmsg = notification(port, MACH_NOTIFY_SEND_ONCE, HDR);
+	kmsg = notification(port, MACH_NOTIFY_SEND_ONCE, HDR, NULL);
 	if (kmsg)
 		ipc_kmsg_deliver_kernel(kmsg);
 }

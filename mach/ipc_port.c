@@ -145,7 +145,7 @@ struct dying_receive {
  */
 void ipc_port_defer_receive(struct ipc_port *port, struct list_head *dying)
 {
-	struct dying_receive *d = kmalloc(sizeof(*d), GFP_KERNEL | __GFP_NOFAIL);
+	struct dying_receive *d = kmalloc(sizeof(*d), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 
 	d->port = port;
 	list_add_tail(&d->link, dying);
@@ -271,8 +271,13 @@ static void port_destroy_into(struct ipc_port *port, struct list_head *dying)
 
 		req->notify = NULL;
 		list_del_init(&req->port_link);
-		if (notify)
-			ipc_notify_dead_name(notify, req->name);
+		if (notify) {
+			struct ipc_kmsg *pre = req->msg;
+
+			req->msg = NULL;
+			ipc_notify_request(notify, MACH_NOTIFY_DEAD_NAME,
+					   req->name, pre);
+		}
 		ipc_request_put(req);
 	}
 	if (ns)
@@ -319,6 +324,11 @@ struct ipc_request *ipc_request_alloc(u8 kind, mach_port_name_t name,
 	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return NULL;
+	req->msg = ipc_notify_prealloc();
+	if (!req->msg) {
+		kfree(req);
+		return NULL;
+	}
 	refcount_set(&req->ref, 1);
 	INIT_LIST_HEAD(&req->port_link);
 	req->kind = kind;
@@ -333,6 +343,8 @@ void ipc_request_put(struct ipc_request *req)
 	if (req && refcount_dec_and_test(&req->ref)) {
 		if (req->notify)
 			ipc_port_release_send_once(req->notify);
+		if (req->msg)
+			ipc_kmsg_reserved_free(req->msg);
 		kfree(req);
 	}
 }

@@ -63,6 +63,7 @@ struct ipc_request {
 	refcount_t ref;
 	struct list_head port_link;	/* port->requests, under port->lock */
 	struct ipc_port *notify;	/* send-once right for the notification */
+	struct ipc_kmsg *msg;		/* its message, preallocated; NULL once used */
 	mach_port_name_t name;
 	u8 kind;			/* MACH_NOTIFY_DEAD_NAME or _SEND_POSSIBLE */
 	bool fired;			/* the port died; the name owes a uref */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Port sets: membership and destruction.  Locking is in ipc_pset.h. */
 #include <linux/atomic.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -9,6 +10,16 @@
 #include "mach/kern_return.h"
 
 static atomic_long_t live_psets = ATOMIC_LONG_INIT(0);
+
+/*
+ * Memberships are the one IPC object not bounded by names: every port could
+ * join every set, names squared.  Bounding the sets one port may join keeps
+ * them linear in the names a task holds.
+ */
+static unsigned int max_port_sets_per_port = 64;
+module_param(max_port_sets_per_port, uint, 0644);
+MODULE_PARM_DESC(max_port_sets_per_port,
+		 "Port sets one port may belong to at once (KERN_RESOURCE_SHORTAGE beyond)");
 
 long ipc_pset_live_count(void)
 {
@@ -73,8 +84,10 @@ bool ipc_pset_has_member(struct ipc_pset *pset, struct ipc_port *port)
 
 /*
  * ipc_pset_add - make @port a member of @pset
- * Returns: KERN_SUCCESS, KERN_ALREADY_IN_SET (11), KERN_RESOURCE_SHORTAGE,
- * or KERN_INVALID_RIGHT if either is dead.
+ * Returns: KERN_SUCCESS, KERN_ALREADY_IN_SET (11), KERN_RESOURCE_SHORTAGE
+ * (no memory, or the port is in max_port_sets_per_port sets already), or
+ * KERN_INVALID_RIGHT if either is dead.
+ * Conditions: process context, no pset or port lock held.
  */
 int ipc_pset_add(struct ipc_pset *pset, struct ipc_port *port)
 {
@@ -95,6 +108,11 @@ int ipc_pset_add(struct ipc_pset *pset, struct ipc_port *port)
 	if (!pset->active || !port->active) {
 		spin_unlock(&port->lock);
 		kr = KERN_INVALID_RIGHT;
+		goto out;
+	}
+	if (list_count_nodes(&port->memberships) >= max_port_sets_per_port) {
+		spin_unlock(&port->lock);
+		kr = KERN_RESOURCE_SHORTAGE;
 		goto out;
 	}
 	list_add_tail(&m->pset_link, &pset->members);

@@ -3,12 +3,14 @@
  * mk_timer_create / arm / cancel / destroy.  Lifetime and locking in
  * mk_timer.h.
  *
- * Each expiry queues one message; Darwin reuses a single preallocated
- * message and skips an expiry while the previous message is still queued,
- * Machina queues one per expiry (the queue limit does not apply to kernel
- * messages).  Deadlines are in mach_absolute_time units (CLOCK_MONOTONIC
+ * As on Darwin, each timer owns one message, allocated (and charged to the
+ * creator's memory cgroup) when the timer is made and reused for every
+ * expiry; an expiry while that message is still queued or being received is
+ * dropped, so a timer never has more than one message in flight, whatever
+ * its period.  Deadlines are in mach_absolute_time units (CLOCK_MONOTONIC
  * nanoseconds); one in the past expires at once.
  */
+#include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/kref.h>
 #include <linux/ktime.h>
@@ -30,12 +32,26 @@
 
 #define MK_TIMER_MSG_SIZE (24 + 3 * 8)
 
+/*
+ * Expiries are delivered from the module's own high-priority workqueue:
+ * module unload destroys it (mk_timer_exit()), which waits for a work item
+ * still running, so timer code never runs after the module is gone.
+ */
+static struct workqueue_struct *timer_wq;
+
 struct mk_timer {
 	struct mutex lock;
 	struct kref ref;
 	struct hrtimer hrtimer;
 	struct work_struct work;
 	struct ipc_port *port; /* a reference and a send right */
+	/*
+	 * The expiry message while it is home; NULL while it is in flight
+	 * (queued, or in a receiver's hands), when it holds a reference on
+	 * the timer and comes back through msg_home().  Exchanged atomically.
+	 */
+	struct ipc_kmsg *msg;
+	struct ipc_kmsg_home home;
 	bool armed;
 	bool dead;
 	u64 deadline;
@@ -45,6 +61,9 @@ static void timer_release(struct kref *ref)
 {
 	struct mk_timer *timer = container_of(ref, struct mk_timer, ref);
 
+	/* No message is in flight: each holds a reference. */
+	if (timer->msg)
+		ipc_kmsg_reserved_free(timer->msg);
 	mutex_destroy(&timer->lock);
 	kfree(timer);
 }
@@ -54,20 +73,39 @@ static void timer_put(struct mk_timer *timer)
 	kref_put(&timer->ref, timer_release);
 }
 
-/* hrtimer callback, hard interrupt context: hand over to process context. */
+/*
+ * msg_home - the expiry message was received or destroyed: it is the
+ * timer's again, and the next expiry may send it
+ * Conditions: process context, no port lock held (from ipc_kmsg_free()).
+ */
+static void msg_home(struct ipc_kmsg_home *home, struct ipc_kmsg *kmsg)
+{
+	struct mk_timer *timer = container_of(home, struct mk_timer, home);
+
+	WARN_ON_ONCE(xchg(&timer->msg, kmsg));
+	timer_put(timer); /* the in-flight message's reference */
+}
+
+/*
+ * hrtimer callback (hard interrupt context, or the hrtimer softirq thread
+ * on PREEMPT_RT): takes no lock and allocates nothing, only hands over to
+ * process context on the module's workqueue.
+ */
 static enum hrtimer_restart timer_fired(struct hrtimer *hrtimer)
 {
 	struct mk_timer *timer =
 		container_of(hrtimer, struct mk_timer, hrtimer);
 
-	queue_work(system_highpri_wq, &timer->work);
+	queue_work(timer_wq, &timer->work);
 	return HRTIMER_NORESTART;
 }
 
 /*
  * expire_work - send the expiry message if the timer is still armed for a
  * deadline that has passed (a cancel or a later re-arm may have come
- * between the hrtimer and this work).
+ * between the hrtimer and this work) and the message is home; if it is
+ * still in flight this expiry is dropped (Darwin's coalescing).
+ * Conditions: the module workqueue; takes timer->lock, then the port's.
  */
 static void expire_work(struct work_struct *work)
 {
@@ -80,9 +118,11 @@ static void expire_work(struct work_struct *work)
 	    ktime_before(ktime_get(), (ktime_t)timer->deadline))
 		goto out;
 	timer->armed = false;
-	kmsg = ipc_kmsg_alloc(MK_TIMER_MSG_SIZE);
+	kmsg = xchg(&timer->msg, NULL);
 	if (!kmsg)
-		goto out; /* out of memory: this expiry is lost */
+		goto out;
+	ipc_kmsg_reserved_take(kmsg);
+	kref_get(&timer->ref); /* given back by msg_home() */
 	ipc_kmsg_set_sender_kernel(kmsg);
 	kmsg->id = 0;
 	memset(kmsg->body, 0, MK_TIMER_MSG_SIZE - 24);
@@ -91,10 +131,34 @@ static void expire_work(struct work_struct *work)
 	kmsg->remote.obj = &port->obj;
 	kmsg->remote.disp = MACH_MSG_TYPE_COPY_SEND;
 	kmsg->remote.type = MACH_MSG_TYPE_PORT_SEND;
-	/* Under timer->lock, so a cancel sees either "armed" or the message. */
+	/*
+	 * Under timer->lock, so a cancel sees either "armed" or the message.
+	 * A dead port destroys the message, which comes home at once.
+	 */
 	ipc_kmsg_deliver_kernel(kmsg);
 out:
 	mutex_unlock(&timer->lock);
+}
+
+/*
+ * mk_timer_init - the expiry workqueue
+ * Returns: 0 or -ENOMEM.
+ */
+int mk_timer_init(void)
+{
+	timer_wq = alloc_workqueue("machina_timer", WQ_HIGHPRI, 0);
+	return timer_wq ? 0 : -ENOMEM;
+}
+
+/*
+ * mk_timer_exit - destroy the expiry workqueue
+ * Conditions: module unload, after every task is gone: every timer's port
+ * is dead then (mk_timer_port_dead() cancelled its hrtimer and work), so
+ * nothing can queue more work; this waits for an item still finishing.
+ */
+void mk_timer_exit(void)
+{
+	destroy_workqueue(timer_wq);
 }
 
 /*
@@ -139,11 +203,14 @@ long machina_call_mk_timer_create(struct machina_task *task, void *arg)
 	timer = kzalloc(sizeof(*timer), GFP_KERNEL_ACCOUNT);
 	if (!timer)
 		return KERN_RESOURCE_SHORTAGE;
+	/* The one expiry message, paid for by the creator now. */
+	timer->home.back = msg_home;
+	timer->msg = ipc_kmsg_alloc_reserved(MK_TIMER_MSG_SIZE, &timer->home);
+	if (!timer->msg)
+		goto err_timer;
 	port = ipc_port_alloc();
-	if (!port) {
-		kfree(timer);
-		return KERN_RESOURCE_SHORTAGE;
-	}
+	if (!port)
+		goto err_msg;
 	mutex_init(&timer->lock);
 	kref_init(&timer->ref);
 	hrtimer_init(&timer->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
@@ -176,6 +243,12 @@ long machina_call_mk_timer_create(struct machina_task *task, void *arg)
 		ipc_port_put(port);
 	}
 	return kr;
+
+err_msg:
+	ipc_kmsg_reserved_free(timer->msg);
+err_timer:
+	kfree(timer);
+	return KERN_RESOURCE_SHORTAGE;
 }
 
 /*

@@ -5,6 +5,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -465,6 +466,19 @@ void machina_task_exit(void)
 	/* After the exit probe: it may still hand records to the reaper. */
 	machina_task_fork_exec_exit();
 	destroy_workqueue(machina_task_wq);
+	/*
+	 * Task work runs module code in user threads: a task's teardown
+	 * (terminate()) and a thread's stop queue the work item that drops
+	 * their module reference and then still return through a few
+	 * instructions of module text.  The workqueue is drained, but such a
+	 * thread may have been preempted right there.  An RCU-tasks grace
+	 * period ends only once every task has switched voluntarily, run in
+	 * user mode or passed its exit, so none is left in that tail.  (A
+	 * kernel without CONFIG_TASKS_RCU does not preempt kernel code, and
+	 * there this is synchronize_rcu(): a CPU running that tail cannot
+	 * pass a quiescent state before the thread leaves it.)
+	 */
+	synchronize_rcu_tasks();
 	rcu_barrier();
 	if (atomic_long_read(&live_tasks) || machina_thread_live_count())
 		pr_err("machina: unloading with %ld tasks and %ld threads alive\n",

@@ -10,6 +10,7 @@
 #include <linux/module.h>
 
 #include "mach/ipc_kmsg.h"
+#include "mach/mk_timer.h"
 #include "mach/task.h"
 #include "personality/chardev.h"
 #include "mach/host.h"
@@ -19,9 +20,12 @@ static int __init machina_init(void)
 {
 	int err;
 
-	err = machina_task_init();
+	err = mk_timer_init();
 	if (err)
 		return err;
+	err = machina_task_init();
+	if (err)
+		goto err_timer;
 	err = machina_host_init();
 	if (err)
 		goto err_task;
@@ -40,6 +44,8 @@ err_host:
 	machina_host_exit();
 err_task:
 	machina_task_exit();
+err_timer:
+	mk_timer_exit();
 	ipc_kmsg_cache_drain();
 	return err;
 }
@@ -50,7 +56,9 @@ static void __exit machina_exit(void)
 	machina_task_exit();
 	/* No call runs any more: nothing asks for a task port. */
 	machina_task_access_exit();
-	/* Every task is gone: nothing can name the host or a clock any more. */
+	/* Every task is gone, so every timer's port is dead: no more expiries. */
+	mk_timer_exit();
+	/* Nothing can name the host or a clock any more. */
 	machina_host_exit();
 	/* ... nor hold a message. */
 	ipc_kmsg_cache_drain();

@@ -579,20 +579,10 @@ static inline int check_pattern(const void *p, size_t size, uint32_t seed)
 /* Read a module parameter, or -1. */
 static inline long module_param(const char *name)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
+	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/module/machina/parameters/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtol(buf, NULL, 0);
+	return mt_read_long(path);
 }
 
 /* The live-object counters the module has; absent ones read as -1. */

@@ -36,14 +36,13 @@ static inline long mt_ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-/* A counter from the device's sysfs directory, or -1. */
-static inline long mt_counter(const char *name)
+/* The number a (sysfs) file holds, or -1. */
+static inline long mt_read_long(const char *path)
 {
-	char path[128], buf[32];
+	char buf[32];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), MACHINA_SYSFS "%s", name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
@@ -52,7 +51,16 @@ static inline long mt_counter(const char *name)
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	return strtol(buf, NULL, 10);
+	return strtol(buf, NULL, 0);
+}
+
+/* A counter from the device's sysfs directory, or -1. */
+static inline long mt_counter(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MACHINA_SYSFS "%s", name);
+	return mt_read_long(path);
 }
 
 /*

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Module lifecycle, as TAP: rmmod is refused while a process holds Mach
-# state, succeeds once every task is gone, and the module loads again.
+# state, succeeds once every task is gone, and the module loads again; an
+# rmmod retried while processes with armed timers exit or are killed
+# succeeds once they are gone (the console log is scanned for oopses).
 # Runs in the test VM (busybox sh) with machina loaded; needs
 # /lib/machina/machina.ko and task_holder, machina-demo beside this script.
 dir=$(dirname "$0")
@@ -20,7 +22,7 @@ wait_counter() { # name value: poll for up to 5 s
 }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..11"
 check "module is loaded and /dev/mach exists" sh -c 'grep -q "^machina " /proc/modules && [ -c /dev/mach ]'
 base=$(counter live_tasks)
 
@@ -68,6 +70,35 @@ wait $holder 2>/dev/null
 wait_counter live_tasks 0
 rmmod machina && insmod $ko
 check "unload and load again after more use" loaded
+
+# Unload racing teardown: rmmod is retried in a tight loop while processes
+# whose timers keep expiring exit (or are killed); it succeeds as soon as
+# the last task's teardown has dropped its module reference.
+good=0
+round=0
+while [ $round -lt 3 ]; do
+	"$dir"/task_holder --timers 300 &
+	p1=$!
+	"$dir"/task_holder --timers 100 &
+	p2=$!
+	"$dir"/task_holder --timers 5000 &
+	p3=$!
+	sleep 0.2
+	kill -9 $p3
+	j=0
+	while loaded && [ $j -lt 400 ]; do
+		rmmod machina 2>/dev/null
+		j=$((j + 1))
+	done
+	wait $p1 $p2 $p3 2>/dev/null
+	if ! loaded; then
+		good=$((good + 1))
+		insmod $ko
+	fi
+	round=$((round + 1))
+done
+check "rmmod racing the exit of timer owners succeeds, and the module loads again" \
+	sh -c "[ $good -eq 3 ] && [ -c /dev/mach ]"
 
 echo "# $((n - failed)) passed, $failed failed"
 [ $failed -eq 0 ]
