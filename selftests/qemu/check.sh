@@ -28,7 +28,7 @@ if [ ${#names[@]} = 0 ]; then
 		read -r -a names <<<"$KERNELS"
 	else
 		mapfile -t names < <(conf_names)
-		names+=(debug-x86_64 debug-arm64 debug-rt-arm64)
+		names+=(debug-x86_64 debug-rt-arm64)
 	fi
 fi
 
