@@ -13,7 +13,16 @@
  *     image's own first Mach call through drain_parent()), from the
  *     unprivileged parent's BOOTSTRAP port and exception actions, and the
  *     setuid image claims them.  docs/SECURITY.md: an AT_SECURE exec drops
- *     the fork inheritance the process never claimed.
+ *     the fork inheritance the process never claimed.  (A race: the vfork
+ *     parent wakes at the child's exec_mmap(), before the exec probe, and
+ *     when its drain wins the probe does drop the record; about two rounds
+ *     in three are lost on 6.1/6.12-amd64 under TCG, so ten are run.)
+ *
+ *   setuid_exec_unclaimed_record_is_dead_at_once
+ *     Latent (passes with glibc >= 2.35 images, see the test's comment):
+ *     the exec probe's drop is queued with TWA_NONE and the record stays
+ *     hashed, INHERIT_DROPPING set, until that work runs; the claim and the
+ *     fork probe/drain ignore INHERIT_DROPPING and hand its ports on.
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -212,7 +221,7 @@ TEST(vfork_setuid_exec_inherits_nothing)
 
 	SETUID_FIXTURE();
 	plant_ports(_metadata);
-	for (round = 0; round < 6; round++) {
+	for (round = 0; round < 10; round++) {
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 		snprintf(fdstr, sizeof(fdstr), "%d", sv[1]);
 		argv[0] = suid_path;
