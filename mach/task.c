@@ -385,7 +385,7 @@ static void exit_probe(MACHINA_EXIT_PROBE_ARGS)
 		hash_del_rcu(&task->table_node);
 	raw_spin_unlock(&machina_task_table_lock);
 	/* Ports inherited at fork and never claimed go with the process. */
-	machina_task_inherit_drop(tgid);
+	machina_task_inherit_drop(tgid, false);
 	if (!task)
 		return;
 

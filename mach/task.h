@@ -128,9 +128,10 @@ struct machina_task_ports {
 #define MACHINA_FORKS_IN_FLIGHT 32
 #define MACHINA_FORK_DRAIN_QUEUED 0
 struct machina_fork_src {
-	raw_spinlock_t lock;		/* nr and children[] */
+	raw_spinlock_t lock;		/* nr, children[] and exec_ids[] */
 	unsigned int nr;
 	struct pid *children[MACHINA_FORKS_IN_FLIGHT];	/* references */
+	u64 exec_ids[MACHINA_FORKS_IN_FLIGHT];	/* each child's image at fork */
 	unsigned long flags;		/* MACHINA_FORK_DRAIN_QUEUED */
 	bool is_task;			/* in a machina_task, or a record */
 	struct callback_head drain_work;
@@ -214,7 +215,7 @@ void machina_task_fork_exec_exit(void);
 void machina_fork_src_init(struct machina_fork_src *src, bool is_task);
 void machina_task_inherit_claim(struct machina_task *task);
 void machina_task_inherit_flush(struct machina_task *task);
-void machina_task_inherit_drop(struct pid *tgid);
+void machina_task_inherit_drop(struct pid *tgid, bool at_exec);
 bool machina_task_inherit_pending(void);
 
 /*

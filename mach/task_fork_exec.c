@@ -35,9 +35,11 @@
  * mach_task_self() then names) and, after an exec that raised privilege,
  * drops the exception and special ports.
  */
+#include <linux/auxvec.h>
 #include <linux/binfmts.h>
 #include <linux/hashtable.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -61,6 +63,7 @@
 struct inherit {
 	struct hlist_node node;		/* inherit_table; inherit_mutex + RCU */
 	struct pid *tgid;		/* the child's; a reference */
+	u64 exec_id;			/* its image when it forked */
 	struct machina_task_ports ports;	/* send rights; fixed once hashed */
 	struct machina_fork_src src;	/* its own children, forked meanwhile */
 	struct kref ref;		/* the table's while hashed, and users' */
@@ -178,6 +181,55 @@ static bool ports_any(const struct machina_task_ports *p)
 	return false;
 }
 
+/*
+ * secure_exec_since - whether the thread group of @p has exec'd, since the
+ * image @exec_id it had at fork, into an image that raised privilege
+ * (AT_SECURE: setuid, setgid, file capabilities, an LSM transition)
+ * Conditions: @p is current (any context: its mm cannot change under it),
+ * or process context and @p referenced (RCU or a reference).
+ *
+ * Such an image must not get what its invoker's family handed down, nor pass
+ * it on: the exec probe drops the record, but the record may not exist yet
+ * (a vfork child execs while its parent is still in fork()), so every path
+ * that makes, claims or hands on a record asks this.  The kernel keeps
+ * AT_SECURE in the image's auxiliary vector (mm->saved_auxv).  An image
+ * whose vector cannot be read counts as raised (fail closed).
+ */
+static bool secure_exec_since(struct task_struct *p, u64 exec_id)
+{
+	struct mm_struct *mm;
+	bool secure = true;
+	int i;
+
+	if (READ_ONCE(p->self_exec_id) == exec_id)
+		return false;
+	mm = p == current ? current->mm : get_task_mm(p);
+	if (!mm)
+		return true;
+	for (i = 0; i + 1 < ARRAY_SIZE(mm->saved_auxv) && mm->saved_auxv[i] != AT_NULL; i += 2) {
+		if (mm->saved_auxv[i] == AT_SECURE) {
+			secure = mm->saved_auxv[i + 1] != 0;
+			break;
+		}
+	}
+	if (p != current)
+		mmput(mm);
+	return secure;
+}
+
+/* The leader of the thread group @tgid (it carries the group's exec id). */
+static bool group_secure_since(struct pid *tgid, u64 exec_id)
+{
+	struct task_struct *p = get_pid_task(tgid, PIDTYPE_TGID);
+	bool secure;
+
+	if (!p)
+		return true;
+	secure = secure_exec_since(p, exec_id);
+	put_task_struct(p);
+	return secure;
+}
+
 /* --- fork sources ------------------------------------------------------------ */
 
 void machina_fork_src_init(struct machina_fork_src *src, bool is_task)
@@ -270,13 +322,17 @@ static void drop_fallback_work(struct work_struct *work);
  * The child may have exited before its record existed; its exit probe then
  * found nothing, so the record goes again at once.
  */
-static void inherit_create(struct machina_fork_src *src, struct pid *child)
+static void inherit_create(struct machina_fork_src *src, struct pid *child,
+			   u64 exec_id)
 {
 	struct inherit *rec;
 
 	lockdep_assert_held(&inherit_mutex);
 	if (inherit_lookup(child))
 		return;		/* a pid is one child at a time: already handed */
+	/* It exec'd into a raised image before its record existed: nothing. */
+	if (group_secure_since(child, exec_id))
+		return;
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!rec) {
 		pr_warn_ratelimited("machina: no memory: pid %d inherits no special ports\n",
@@ -288,6 +344,7 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child)
 		return;
 	}
 	rec->tgid = get_pid(child);
+	rec->exec_id = exec_id;
 	kref_init(&rec->ref);	/* the table's */
 	machina_fork_src_init(&rec->src, false);
 	INIT_WORK(&rec->drop_fallback, drop_fallback_work);
@@ -308,16 +365,18 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child)
 static void src_drain(struct machina_fork_src *src)
 {
 	struct pid *children[MACHINA_FORKS_IN_FLIGHT];
+	u64 exec_ids[MACHINA_FORKS_IN_FLIGHT];
 	unsigned int n, i;
 
 	lockdep_assert_held(&inherit_mutex);
 	raw_spin_lock(&src->lock);
 	n = src->nr;
 	memcpy(children, src->children, n * sizeof(children[0]));
+	memcpy(exec_ids, src->exec_ids, n * sizeof(exec_ids[0]));
 	src->nr = 0;
 	raw_spin_unlock(&src->lock);
 	for (i = 0; i < n; i++) {
-		inherit_create(src, children[i]);
+		inherit_create(src, children[i], exec_ids[i]);
 		put_pid(children[i]);
 	}
 }
@@ -383,8 +442,10 @@ static void fork_probe(void *data, struct task_struct *parent,
 	if (task && src_tryget(&task->fork_src)) {
 		src = &task->fork_src;
 	} else if (!task) {
+		/* A record being dropped, or of a raised image, hands nothing on. */
 		rec = inherit_lookup(task_tgid(parent));
-		if (rec && src_tryget(&rec->src))
+		if (rec && !test_bit(INHERIT_DROPPING, &rec->flags) &&
+		    !secure_exec_since(current, rec->exec_id) && src_tryget(&rec->src))
 			src = &rec->src;
 	}
 	rcu_read_unlock();
@@ -393,20 +454,26 @@ static void fork_probe(void *data, struct task_struct *parent,
 
 	raw_spin_lock(&src->lock);
 	noted = src->nr < ARRAY_SIZE(src->children);
-	if (noted)
+	if (noted) {
+		src->exec_ids[src->nr] = READ_ONCE(child->self_exec_id);
 		src->children[src->nr++] = get_pid(task_tgid(child));
+	}
 	raw_spin_unlock(&src->lock);
 	if (!noted)
 		pr_warn_ratelimited("machina: %d forks in flight: pid %d inherits no special ports\n",
 				    MACHINA_FORKS_IN_FLIGHT, task_tgid_nr(child));
 	else if (!test_and_set_bit(MACHINA_FORK_DRAIN_QUEUED, &src->flags)) {
-		/* The work owns the reference and pins the module's text. */
-		__module_get(THIS_MODULE);
-		init_task_work(&src->drain_work, drain_task_work);
-		if (!task_work_add(current, &src->drain_work, TWA_RESUME))
-			return;
-		/* Cannot happen in fork; the child's claim drains it anyway. */
-		module_put(THIS_MODULE);
+		/*
+		 * The work owns the reference and pins the module's text; while
+		 * the module is going, nothing is queued (the child's claim, or
+		 * unload, deals with the note).
+		 */
+		if (try_module_get(THIS_MODULE)) {
+			init_task_work(&src->drain_work, drain_task_work);
+			if (!task_work_add(current, &src->drain_work, TWA_RESUME))
+				return;
+			module_put(THIS_MODULE);
+		}
 		clear_bit(MACHINA_FORK_DRAIN_QUEUED, &src->flags);
 	}
 	/* Not the last: the table or the queued work holds one. */
@@ -437,13 +504,15 @@ static void drain_parent(struct pid *tgid)
 		src = &task->fork_src;
 	} else if (ptgid && !task) {
 		rec = inherit_lookup(ptgid);
-		if (rec && src_tryget(&rec->src))
+		if (rec && !test_bit(INHERIT_DROPPING, &rec->flags) && src_tryget(&rec->src))
 			src = &rec->src;
 	}
 	rcu_read_unlock();
 	if (!src)
 		return;
-	src_drain(src);
+	/* A parent that exec'd into a raised image hands nothing on. */
+	if (src->is_task || !group_secure_since(ptgid, container_of(src, struct inherit, src)->exec_id))
+		src_drain(src);
 	src_put(src);
 }
 
@@ -464,12 +533,18 @@ void machina_task_inherit_claim(struct machina_task *task)
 	mutex_lock(&inherit_mutex);
 	drain_parent(task->tgid);
 	rec = inherit_lookup(task->tgid);
-	if (rec) {
-		/* Its own children first, from the rights it had. */
-		src_drain(&rec->src);
-		copy_ports(&got, &rec->ports);
-		if (!test_and_set_bit(INHERIT_DROPPING, &rec->flags))
-			inherit_unhash(rec);
+	if (rec && !test_and_set_bit(INHERIT_DROPPING, &rec->flags)) {
+		/*
+		 * Its own children first, from the rights it had; nothing at
+		 * all if it has exec'd into a raised image since it forked.
+		 */
+		if (!group_secure_since(task->tgid, rec->exec_id)) {
+			src_drain(&rec->src);
+			copy_ports(&got, &rec->ports);
+		}
+		inherit_unhash(rec);
+	} else {
+		rec = NULL;	/* none, or being dropped */
 	}
 	mutex_unlock(&inherit_mutex);
 	if (!rec)
@@ -522,13 +597,15 @@ static void drop_fallback_work(struct work_struct *work)
 }
 
 /*
- * machina_task_inherit_drop - the thread group @tgid is gone; release what
- * it inherited and never claimed
- * Conditions: the exit probe, in the group's last exiting thread
- * (preemption disabled; RCU and atomics only): the work runs a moment later
- * in the same thread (exit_task_work()).
+ * machina_task_inherit_drop - the thread group @tgid is gone, or exec'd
+ * into an image that raised privilege (@at_exec): release what it
+ * inherited and never claimed
+ * Conditions: the exit or exec probe, in the thread itself (preemption
+ * disabled; RCU and atomics only): the work runs a moment later in the
+ * same thread (exit_task_work(), or on the way to user mode).  Until then
+ * the record counts as gone (INHERIT_DROPPING).
  */
-void machina_task_inherit_drop(struct pid *tgid)
+void machina_task_inherit_drop(struct pid *tgid, bool at_exec)
 {
 	struct inherit *rec;
 
@@ -542,9 +619,13 @@ void machina_task_inherit_drop(struct pid *tgid)
 	rcu_read_unlock();
 	if (!rec)
 		return;
-	__module_get(THIS_MODULE);
+	if (!try_module_get(THIS_MODULE)) {
+		/* Unload is under way: it releases every record. */
+		inherit_put(rec);
+		return;
+	}
 	init_task_work(&rec->drop_work, drop_task_work);
-	if (task_work_add(current, &rec->drop_work, TWA_NONE))
+	if (task_work_add(current, &rec->drop_work, at_exec ? TWA_RESUME : TWA_NONE))
 		machina_task_queue_work(&rec->drop_fallback);
 }
 
@@ -683,7 +764,7 @@ static void exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 	    p != current)
 		return;
 	if (secure)
-		machina_task_inherit_drop(task_tgid(p));
+		machina_task_inherit_drop(task_tgid(p), true);
 	rcu_read_lock();
 	task = machina_task_lookup_rcu(task_tgid(p));
 	if (task && secure)
