@@ -199,4 +199,37 @@ static inline int mt_wait_exit(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * mt_copy_file - copy @from to a new file @to owned by root with @mode (as
+ * root: how the privilege tests make a setuid-root copy of themselves).
+ * Returns 0, or -1 on any failure.
+ */
+static inline int mt_copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in, out, ok = 0;
+	ssize_t n;
+
+	unlink(to);
+	in = open(from, O_RDONLY);
+	out = open(to, O_CREAT | O_EXCL | O_WRONLY, 0700);
+	if (in >= 0 && out >= 0) {
+		ok = 1;
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n)
+				ok = 0;
+		if (n < 0)
+			ok = 0;
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0) {
+		/* chmod after the last write: a write clears the setuid bit. */
+		if (fchown(out, 0, 0) || fchmod(out, mode))
+			ok = 0;
+		close(out);
+	}
+	return ok ? 0 : -1;
+}
+
 #endif /* _MACHINA_TEST_H */

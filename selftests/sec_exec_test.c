@@ -112,34 +112,6 @@ struct images {
 	char plain[64];
 };
 
-static int copy_file(const char *from, const char *to, mode_t mode)
-{
-	char buf[65536];
-	int in, out, ok = 0;
-	ssize_t n;
-
-	unlink(to);
-	in = open(from, O_RDONLY);
-	out = open(to, O_CREAT | O_EXCL | O_WRONLY, 0700);
-	if (in >= 0 && out >= 0) {
-		ok = 1;
-		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (write(out, buf, n) != n)
-				ok = 0;
-		if (n < 0)
-			ok = 0;
-	}
-	if (in >= 0)
-		close(in);
-	if (out >= 0) {
-		/* chmod after the last write: a write clears the setuid bit. */
-		if (fchown(out, 0, 0) || fchmod(out, mode))
-			ok = 0;
-		close(out);
-	}
-	return ok ? 0 : -1;
-}
-
 /*
  * As root: the two images, and a janitor that removes them when the test
  * process (which is about to lose the right to) exits.
@@ -151,8 +123,8 @@ static int make_images(struct images *im)
 
 	snprintf(im->suid, sizeof(im->suid), "/tmp/sec_exec_suid.%d", getpid());
 	snprintf(im->plain, sizeof(im->plain), "/tmp/sec_exec_plain.%d", getpid());
-	if (getuid() != 0 || copy_file(self_exe, im->suid, 04755) ||
-	    copy_file(self_exe, im->plain, 0755) || pipe(p))
+	if (getuid() != 0 || mt_copy_file(self_exe, im->suid, 04755) ||
+	    mt_copy_file(self_exe, im->plain, 0755) || pipe(p))
 		return -1;
 	unlink(PWNED);
 	if (fork() == 0) {

@@ -101,34 +101,6 @@ static int image_main(int argc, char **argv)
 
 static char suid_path[64];
 
-static int copy_file(const char *from, const char *to, mode_t mode)
-{
-	char buf[65536];
-	int in, out, ok = 0;
-	ssize_t n;
-
-	unlink(to);
-	in = open(from, O_RDONLY);
-	out = open(to, O_CREAT | O_EXCL | O_WRONLY, 0700);
-	if (in >= 0 && out >= 0) {
-		ok = 1;
-		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (write(out, buf, n) != n)
-				ok = 0;
-		if (n < 0)
-			ok = 0;
-	}
-	if (in >= 0)
-		close(in);
-	if (out >= 0) {
-		/* chmod after the last write: a write clears the setuid bit. */
-		if (fchown(out, 0, 0) || fchmod(out, mode))
-			ok = 0;
-		close(out);
-	}
-	return ok ? 0 : -1;
-}
-
 /* As root: the setuid copy, and a janitor that removes it after us. */
 static int make_suid_image(void)
 {
@@ -136,7 +108,7 @@ static int make_suid_image(void)
 	char c;
 
 	snprintf(suid_path, sizeof(suid_path), "/tmp/sec_review_suid.%d", getpid());
-	if (getuid() != 0 || copy_file(self_exe, suid_path, 04755) || pipe(p))
+	if (getuid() != 0 || mt_copy_file(self_exe, suid_path, 04755) || pipe(p))
 		return -1;
 	if (fork() == 0) {
 		close(p[1]);
