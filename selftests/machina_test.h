@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,6 +232,40 @@ static inline int mt_copy_file(const char *from, const char *to, mode_t mode)
 		close(out);
 	}
 	return ok ? 0 : -1;
+}
+
+
+/* Whether /tmp lets a setuid image raise privilege (not mounted nosuid). */
+static inline bool mt_tmp_honours_setuid(void)
+{
+	struct statvfs sv;
+
+	return statvfs("/tmp", &sv) == 0 && !(sv.f_flag & ST_NOSUID);
+}
+
+/*
+ * mt_janitor - a process that removes the files @paths (NULL-terminated)
+ * once the caller has exited: a test that drops root can no longer remove
+ * the setuid images it made.  Returns 0, or -1.
+ */
+static inline int mt_janitor(const char *const *paths)
+{
+	int p[2], i;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	if (fork() == 0) {
+		close(p[1]);
+		while (read(p[0], &c, 1) > 0)
+			;
+		for (i = 0; paths[i]; i++)
+			unlink(paths[i]);
+		_exit(0);
+	}
+	/* The write end stays open, unused, until the caller exits. */
+	close(p[0]);
+	return 0;
 }
 
 #endif /* _MACHINA_TEST_H */

@@ -22,7 +22,6 @@
 #include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -118,47 +117,15 @@ struct images {
  */
 static int make_images(struct images *im)
 {
-	int p[2];
-	char c;
+	const char *paths[] = { im->suid, im->plain, PWNED, NULL };
 
 	snprintf(im->suid, sizeof(im->suid), "/tmp/sec_exec_suid.%d", getpid());
 	snprintf(im->plain, sizeof(im->plain), "/tmp/sec_exec_plain.%d", getpid());
 	if (getuid() != 0 || mt_copy_file(self_exe, im->suid, 04755) ||
-	    mt_copy_file(self_exe, im->plain, 0755) || pipe(p))
+	    mt_copy_file(self_exe, im->plain, 0755))
 		return -1;
 	unlink(PWNED);
-	if (fork() == 0) {
-		close(p[1]);
-		while (read(p[0], &c, 1) > 0)
-			;
-		unlink(im->suid);
-		unlink(im->plain);
-		unlink(PWNED);
-		_exit(0);
-	}
-	close(p[0]);
-	/* Kept open (not close-on-exec is fine: only our images run). */
-	return 0;
-}
-
-/*
- * Become nobody for good.  The process stays dumpable (setuid would clear
- * it), as an ordinary process of that user is, so task_for_pid on its own
- * children works.
- */
-static int drop_privileges(void)
-{
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY) || prctl(PR_SET_DUMPABLE, 1))
-		return -1;
-	return geteuid() == NOBODY && getuid() == NOBODY ? 0 : -1;
-}
-
-static bool tmp_honours_setuid(void)
-{
-	struct statvfs sv;
-
-	return statvfs("/tmp", &sv) == 0 && !(sv.f_flag & ST_NOSUID);
+	return mt_janitor(paths);
 }
 
 #define SETUP_AS_NOBODY(im)						\
@@ -166,10 +133,10 @@ static bool tmp_honours_setuid(void)
 		IPC_REQUIRE();						\
 		if (getuid() != 0)					\
 			SKIP(return, "must start as root (makes a setuid image)"); \
-		if (!tmp_honours_setuid())				\
+		if (!mt_tmp_honours_setuid())				\
 			SKIP(return, "/tmp is mounted nosuid");		\
 		ASSERT_EQ(0, make_images(im));				\
-		ASSERT_EQ(0, drop_privileges());			\
+		ASSERT_EQ(0, mt_become(NOBODY));			\
 	} while (0)
 
 /* ---- the victim ------------------------------------------------------- */

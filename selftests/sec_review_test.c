@@ -28,7 +28,6 @@
 #include <grp.h>
 #include <sys/rseq.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -104,36 +103,12 @@ static char suid_path[64];
 /* As root: the setuid copy, and a janitor that removes it after us. */
 static int make_suid_image(void)
 {
-	int p[2];
-	char c;
+	const char *paths[] = { suid_path, NULL };
 
 	snprintf(suid_path, sizeof(suid_path), "/tmp/sec_review_suid.%d", getpid());
-	if (getuid() != 0 || mt_copy_file(self_exe, suid_path, 04755) || pipe(p))
+	if (getuid() != 0 || mt_copy_file(self_exe, suid_path, 04755))
 		return -1;
-	if (fork() == 0) {
-		close(p[1]);
-		while (read(p[0], &c, 1) > 0)
-			;
-		unlink(suid_path);
-		_exit(0);
-	}
-	close(p[0]);
-	return 0;
-}
-
-static int become_nobody(void)
-{
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY) || prctl(PR_SET_DUMPABLE, 1))
-		return -1;
-	return geteuid() == NOBODY && getuid() == NOBODY ? 0 : -1;
-}
-
-static bool tmp_honours_setuid(void)
-{
-	struct statvfs sv;
-
-	return statvfs("/tmp", &sv) == 0 && !(sv.f_flag & ST_NOSUID);
+	return mt_janitor(paths);
 }
 
 #define SETUID_FIXTURE()						\
@@ -141,10 +116,10 @@ static bool tmp_honours_setuid(void)
 		IPC_REQUIRE();						\
 		if (getuid() != 0)					\
 			SKIP(return, "must start as root (makes a setuid image)"); \
-		if (!tmp_honours_setuid())				\
+		if (!mt_tmp_honours_setuid())				\
 			SKIP(return, "/tmp is mounted nosuid");		\
 		ASSERT_EQ(0, make_suid_image());			\
-		ASSERT_EQ(0, become_nobody());				\
+		ASSERT_EQ(0, mt_become(NOBODY));			\
 	} while (0)
 
 /* Plant our own port as BOOTSTRAP and as every exception port. */

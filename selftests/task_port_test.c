@@ -652,6 +652,24 @@ TEST_F(task, exception_ports_coalesce_and_validate)
 	mach_port_mod_refs(SELF, b, MACH_PORT_RIGHT_RECEIVE, -1);
 }
 
+/* The task hands @port down at fork: as BOOTSTRAP and for bad accesses. */
+static kern_return_t hand_down(mach_port_t port)
+{
+	kern_return_t kr = task_set_bootstrap_port(SELF, port);
+
+	return kr ? kr : task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, port,
+						  EXCEPTION_DEFAULT, 0);
+}
+
+/* ... and nothing any more. */
+static kern_return_t hand_down_nothing(void)
+{
+	kern_return_t kr = task_set_bootstrap_port(SELF, MACH_PORT_NULL);
+
+	return kr ? kr : task_set_exception_ports(SELF, EXC_MASK_ALL, MACH_PORT_NULL,
+						  EXCEPTION_DEFAULT, 0);
+}
+
 /* Child: what it inherited must reach the parent's port. */
 static int use_inherited(mach_port_t parent_port)
 {
@@ -684,9 +702,7 @@ TEST_F(task, fork_child_inherits_bootstrap_and_exception_ports)
 	pid_t child;
 
 	ASSERT_NE(MACH_PORT_NULL, port);
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, port));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, port,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down(port));
 	child = fork();
 	ASSERT_LE(0, child);
 	if (child == 0)
@@ -698,9 +714,7 @@ TEST_F(task, fork_child_inherits_bootstrap_and_exception_ports)
 	child = quiet_child(&release);
 	ASSERT_LT(0, child);
 	EXPECT_EQ(0, finish_child(child, release));
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, MACH_PORT_NULL));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_ALL, MACH_PORT_NULL,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down_nothing());
 	ASSERT_EQ(KERN_SUCCESS, mach_port_deallocate(SELF, port));
 	ASSERT_EQ(KERN_SUCCESS, no_senders_request(port, notify));
 	EXPECT_EQ(MACH_NOTIFY_NO_SENDERS, next_id(notify, 5000));
@@ -723,9 +737,7 @@ TEST_F(task, fork_hands_down_the_ports_of_the_moment_of_fork)
 	ASSERT_NE(MACH_PORT_NULL, a);
 	ASSERT_NE(MACH_PORT_NULL, b);
 	ASSERT_EQ(0, pipe(go));
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, a));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, a,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down(a));
 	child = fork();
 	ASSERT_LE(0, child);
 	if (child == 0) {
@@ -735,17 +747,13 @@ TEST_F(task, fork_hands_down_the_ports_of_the_moment_of_fork)
 		_exit(use_inherited(a));
 	}
 	close(go[0]);
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, b));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, b,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down(b));
 	ASSERT_EQ(1, write(go[1], &c, 1));
 	close(go[1]);
 	EXPECT_EQ(0, mt_wait_exit(child));
 	EXPECT_EQ(4321, next_id(a, 5000));
 	EXPECT_EQ(-1, next_id(b, 0));
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, MACH_PORT_NULL));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_ALL, MACH_PORT_NULL,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down_nothing());
 	mach_port_mod_refs(SELF, a, MACH_PORT_RIGHT_SEND, -1);
 	mach_port_mod_refs(SELF, a, MACH_PORT_RIGHT_RECEIVE, -1);
 	mach_port_mod_refs(SELF, b, MACH_PORT_RIGHT_SEND, -1);
@@ -762,9 +770,7 @@ TEST_F(task, grandchild_inherits_after_its_parent_exited)
 	pid_t middle;
 
 	ASSERT_NE(MACH_PORT_NULL, port);
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, port));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, port,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down(port));
 	middle = fork();
 	ASSERT_LE(0, middle);
 	if (middle == 0) {
@@ -777,9 +783,7 @@ TEST_F(task, grandchild_inherits_after_its_parent_exited)
 	}
 	EXPECT_EQ(0, mt_wait_exit(middle));
 	EXPECT_EQ(4321, next_id(port, 10000));
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, MACH_PORT_NULL));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_ALL, MACH_PORT_NULL,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down_nothing());
 	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_SEND, -1);
 	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_RECEIVE, -1);
 }
@@ -800,17 +804,13 @@ TEST_F(task, grandchild_inherits_through_a_process_that_never_used_mach)
 	ASSERT_NE(MACH_PORT_NULL, port);
 	if (access("/bin/sh", X_OK))
 		SKIP(return, "no /bin/sh");
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, port));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_BAD_ACCESS, port,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down(port));
 	/* Two commands, so the shell forks for the first instead of exec'ing it. */
 	snprintf(cmd, sizeof(cmd), "'%s' --use-inherited; exit $?", self_exe);
 	ASSERT_EQ(0, posix_spawn(&sh, "/bin/sh", NULL, NULL, argv, environ));
 	EXPECT_EQ(0, mt_wait_exit(sh));
 	EXPECT_EQ(4321, next_id(port, 5000));
-	ASSERT_EQ(KERN_SUCCESS, task_set_bootstrap_port(SELF, MACH_PORT_NULL));
-	ASSERT_EQ(KERN_SUCCESS, task_set_exception_ports(SELF, EXC_MASK_ALL, MACH_PORT_NULL,
-							 EXCEPTION_DEFAULT, 0));
+	ASSERT_EQ(KERN_SUCCESS, hand_down_nothing());
 	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_SEND, -1);
 	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_RECEIVE, -1);
 }
