@@ -191,9 +191,11 @@ static bool ports_any(const struct machina_task_ports *p)
  * Such an image must not get what its invoker's family handed down, nor pass
  * it on: the exec probe drops the record, but the record may not exist yet
  * (a vfork child execs while its parent is still in fork()), so every path
- * that makes, claims or hands on a record asks this.  The kernel keeps
- * AT_SECURE in the image's auxiliary vector (mm->saved_auxv).  An image
- * whose vector cannot be read counts as raised (fail closed).
+ * that claims or hands on a record asks this.  The kernel keeps AT_SECURE
+ * in the image's auxiliary vector (mm->saved_auxv), written late in the
+ * exec: an image whose vector says nothing yet (its exec is still running:
+ * only a claim made by another process through task_for_pid can see that)
+ * counts as raised, and so does one without memory (fail closed).
  */
 static bool secure_exec_since(struct task_struct *p, u64 exec_id)
 {
@@ -330,9 +332,12 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child,
 	lockdep_assert_held(&inherit_mutex);
 	if (inherit_lookup(child))
 		return;		/* a pid is one child at a time: already handed */
-	/* It exec'd into a raised image before its record existed: nothing. */
-	if (group_secure_since(child, exec_id))
-		return;
+	/*
+	 * Whether the child has exec'd into a raised image since is asked when
+	 * the record is used (claimed, or a source for the child's own
+	 * children), not here: a vfork child may be in the middle of its exec
+	 * now, its new image's auxiliary vector not yet written.
+	 */
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!rec) {
 		pr_warn_ratelimited("machina: no memory: pid %d inherits no special ports\n",
