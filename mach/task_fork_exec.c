@@ -515,8 +515,13 @@ static void drain_parent(struct pid *tgid)
 	rcu_read_unlock();
 	if (!src)
 		return;
-	/* A parent that exec'd into a raised image hands nothing on. */
-	if (src->is_task || !group_secure_since(ptgid, container_of(src, struct inherit, src)->exec_id))
+	/*
+	 * A parent that exec'd into a raised image hands nothing on.  Its pid
+	 * is read from the record, which our reference pins (ptgid is not
+	 * pinned once the RCU section is over).
+	 */
+	rec = src->is_task ? NULL : container_of(src, struct inherit, src);
+	if (!rec || !group_secure_since(rec->tgid, rec->exec_id))
 		src_drain(src);
 	src_put(src);
 }
