@@ -127,11 +127,15 @@ struct machina_task_ports {
 
 #define MACHINA_FORKS_IN_FLIGHT 32
 #define MACHINA_FORK_DRAIN_QUEUED 0
+struct machina_fork_note {
+	struct pid *child;		/* its tgid; a reference */
+	u64 exec_id;			/* its image at fork */
+};
+
 struct machina_fork_src {
-	raw_spinlock_t lock;		/* nr, children[] and exec_ids[] */
+	raw_spinlock_t lock;		/* nr and notes[] */
 	unsigned int nr;
-	struct pid *children[MACHINA_FORKS_IN_FLIGHT];	/* references */
-	u64 exec_ids[MACHINA_FORKS_IN_FLIGHT];	/* each child's image at fork */
+	struct machina_fork_note notes[MACHINA_FORKS_IN_FLIGHT];
 	unsigned long flags;		/* MACHINA_FORK_DRAIN_QUEUED */
 	bool is_task;			/* in a machina_task, or a record */
 	struct callback_head drain_work;

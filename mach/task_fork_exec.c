@@ -139,7 +139,7 @@ static void reap_fn(struct work_struct *work)
 		machina_task_ports_release(&rec->ports);
 		/* Children it never handed down get nothing from it now. */
 		for (i = 0; i < rec->src.nr; i++)
-			put_pid(rec->src.children[i]);
+			put_pid(rec->src.notes[i].child);
 		put_pid(rec->tgid);
 		kfree_rcu(rec, rcu);
 	}
@@ -369,20 +369,18 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child,
  */
 static void src_drain(struct machina_fork_src *src)
 {
-	struct pid *children[MACHINA_FORKS_IN_FLIGHT];
-	u64 exec_ids[MACHINA_FORKS_IN_FLIGHT];
+	struct machina_fork_note notes[MACHINA_FORKS_IN_FLIGHT];
 	unsigned int n, i;
 
 	lockdep_assert_held(&inherit_mutex);
 	raw_spin_lock(&src->lock);
 	n = src->nr;
-	memcpy(children, src->children, n * sizeof(children[0]));
-	memcpy(exec_ids, src->exec_ids, n * sizeof(exec_ids[0]));
+	memcpy(notes, src->notes, n * sizeof(notes[0]));
 	src->nr = 0;
 	raw_spin_unlock(&src->lock);
 	for (i = 0; i < n; i++) {
-		inherit_create(src, children[i], exec_ids[i]);
-		put_pid(children[i]);
+		inherit_create(src, notes[i].child, notes[i].exec_id);
+		put_pid(notes[i].child);
 	}
 }
 
@@ -458,10 +456,10 @@ static void fork_probe(void *data, struct task_struct *parent,
 		return;
 
 	raw_spin_lock(&src->lock);
-	noted = src->nr < ARRAY_SIZE(src->children);
+	noted = src->nr < ARRAY_SIZE(src->notes);
 	if (noted) {
-		src->exec_ids[src->nr] = READ_ONCE(child->self_exec_id);
-		src->children[src->nr++] = get_pid(task_tgid(child));
+		src->notes[src->nr].exec_id = READ_ONCE(child->self_exec_id);
+		src->notes[src->nr++].child = get_pid(task_tgid(child));
 	}
 	raw_spin_unlock(&src->lock);
 	if (!noted)
@@ -486,44 +484,123 @@ static void fork_probe(void *data, struct task_struct *parent,
 }
 
 /*
- * drain_parent - the parent of the new task @tgid may not have handed its
- * record down yet (vfork, or the child simply ran first): do it here
- * Conditions: process context, inherit_mutex held.  A parent that exited
- * handed down before its children were reparented (its teardown, or the
- * drop of its record, drains first).
+ * src_get - the fork source the process @tgid hands down from: its task's,
+ * or its record's while the record is not being dropped and its image has
+ * not been raised since it forked
+ * Conditions: process context, inherit_mutex held.
+ * Returns: the source, referenced (src_put()), or NULL.
  */
-static void drain_parent(struct pid *tgid)
+static struct machina_fork_src *src_get(struct pid *tgid)
 {
 	struct machina_fork_src *src = NULL;
 	struct machina_task *task;
-	struct task_struct *p;
-	struct inherit *rec;
-	struct pid *ptgid;
+	struct inherit *rec = NULL;
 
 	lockdep_assert_held(&inherit_mutex);
 	rcu_read_lock();
-	p = pid_task(tgid, PIDTYPE_TGID);
-	ptgid = p ? task_tgid(rcu_dereference(p->real_parent)) : NULL;
-	task = ptgid ? machina_task_lookup_rcu(ptgid) : NULL;
-	if (task && src_tryget(&task->fork_src)) {
-		src = &task->fork_src;
-	} else if (ptgid && !task) {
-		rec = inherit_lookup(ptgid);
+	task = machina_task_lookup_rcu(tgid);
+	if (task) {
+		if (src_tryget(&task->fork_src))
+			src = &task->fork_src;
+	} else {
+		rec = inherit_lookup(tgid);
 		if (rec && !test_bit(INHERIT_DROPPING, &rec->flags) && src_tryget(&rec->src))
 			src = &rec->src;
 	}
 	rcu_read_unlock();
-	if (!src)
-		return;
-	/*
-	 * A parent that exec'd into a raised image hands nothing on.  Its pid
-	 * is read from the record, which our reference pins (ptgid is not
-	 * pinned once the RCU section is over).
-	 */
-	rec = src->is_task ? NULL : container_of(src, struct inherit, src);
-	if (!rec || !group_secure_since(rec->tgid, rec->exec_id))
+	/* The record's own pid: @tgid is only the caller's, and the record pins it. */
+	if (src && !src->is_task && group_secure_since(rec->tgid, rec->exec_id)) {
+		src_put(src);
+		src = NULL;
+	}
+	return src;
+}
+
+/* parent_tgid - the tgid of @tgid's parent, referenced; NULL if none. */
+static struct pid *parent_tgid(struct pid *tgid)
+{
+	struct task_struct *p;
+	struct pid *parent = NULL;
+
+	rcu_read_lock();
+	p = pid_task(tgid, PIDTYPE_TGID);
+	if (p && !(p->flags & PF_KTHREAD) && pid_nr(tgid) > 1)
+		parent = get_pid(task_tgid(rcu_dereference(p->real_parent)));
+	rcu_read_unlock();
+	return parent;
+}
+
+/*
+ * unnoted_exec_id - the image the process @tgid had when it forked, for a
+ * child whose fork its parent's probe could not note
+ * Conditions: process context.
+ * Returns: whether it may inherit: the kernel stamps a child with its
+ * parent's self_exec_id (parent_exec_id; with CLONE_PARENT an older, lower
+ * one), so self_exec_id - parent_exec_id bounds the execs since the fork
+ * from above.  At most one, into an image that did not raise privilege.
+ */
+static bool unnoted_exec_id(struct pid *tgid, u64 *exec_id)
+{
+	struct task_struct *p = get_pid_task(tgid, PIDTYPE_TGID);
+	bool ok;
+
+	if (!p)
+		return false;
+	*exec_id = READ_ONCE(p->parent_exec_id);
+	ok = READ_ONCE(p->self_exec_id) - *exec_id <= 1 && !secure_exec_since(p, *exec_id);
+	put_task_struct(p);
+	return ok;
+}
+
+#define INHERIT_MAX_DEPTH 8
+
+/*
+ * drain_parent - make the record of the new task @tgid if its ancestors have
+ * not handed it down yet
+ * Conditions: process context, inherit_mutex held.
+ *
+ * The parent may not have drained its fork source yet (vfork, or the child
+ * simply ran first).  Worse, a parent that never used Mach may itself still
+ * wait for its record (its own parent has not returned from fork yet) and
+ * have forked meanwhile: its probe then found no source to note the child
+ * in.  So walk up to the nearest ancestor that hands down (at most
+ * INHERIT_MAX_DEPTH), then down again, draining each source and making each
+ * missing record from its parent's (records only: a task's rights now are
+ * not what it had when it forked).  A parent that exited handed down before
+ * its children were reparented (its teardown, or the drop of its record,
+ * drains first).
+ */
+static void drain_parent(struct pid *tgid)
+{
+	struct pid *chain[INHERIT_MAX_DEPTH + 1];
+	struct machina_fork_src *src = NULL;
+	int n = 0, i;
+	u64 exec_id;
+
+	lockdep_assert_held(&inherit_mutex);
+	chain[0] = get_pid(tgid);
+	while (n < INHERIT_MAX_DEPTH) {
+		chain[n + 1] = parent_tgid(chain[n]);
+		if (!chain[n + 1])
+			break;
+		n++;
+		src = src_get(chain[n]);
+		if (src)
+			break;
+	}
+	/* src is chain[n]'s; hand down to chain[n - 1], then on down. */
+	for (i = n - 1; src && i >= 0; i--) {
 		src_drain(src);
-	src_put(src);
+		if (!src->is_task && !inherit_lookup(chain[i]) &&
+		    unnoted_exec_id(chain[i], &exec_id))
+			inherit_create(src, chain[i], exec_id);
+		src_put(src);
+		src = i ? src_get(chain[i]) : NULL;
+	}
+	if (src)
+		src_put(src);
+	for (i = 0; i <= n; i++)
+		put_pid(chain[i]);
 }
 
 /*

@@ -18,6 +18,16 @@
  *     when its drain wins the probe does drop the record; about two rounds
  *     in three are lost on 6.1/6.12-amd64 under TCG, so ten are run.)
  *
+ *   unnoted_child_setuid_exec_inherits_nothing
+ *     A process that never used Mach may fork before its own record exists
+ *     (the shell of posix_spawn() forks before the spawner is back from
+ *     it); its probe notes nothing, and the child's claim makes its record
+ *     from the shell's then (drain_parent()).  Nothing may reach a child
+ *     that exec'd a setuid image since that fork, nor one that exec'd a
+ *     setuid image which made itself root and exec'd a plain image (no
+ *     AT_SECURE in the last image, so only the number of execs since the
+ *     fork tells).
+ *
  *   setuid_exec_unclaimed_record_is_dead_at_once
  *     Latent (passes with glibc >= 2.35 images, see the test's comment):
  *     the exec probe's drop is queued with TWA_NONE and the record stays
@@ -26,6 +36,9 @@
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <sched.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/rseq.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -79,6 +92,15 @@ static int image_main(int argc, char **argv)
 	char c[2];
 	pid_t pid;
 
+	if (!strcmp(argv[1], "--image-reexec")) {
+		/* Root for good, then a plain image: no AT_SECURE in it. */
+		char *plain[] = { argv[3], "--image", argv[2], NULL };
+
+		if (argc < 4 || setresuid(0, 0, 0) || setresgid(0, 0, 0))
+			return 6;
+		execve(argv[3], plain, environ);
+		return 7;
+	}
 	if (!strcmp(argv[1], "--image-fork")) {
 		pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 		if (pid < 0)
@@ -98,15 +120,17 @@ static int image_main(int argc, char **argv)
 
 /* ---- fixtures --------------------------------------------------------- */
 
-static char suid_path[64];
+static char suid_path[64], plain_path[64];
 
-/* As root: the setuid copy, and a janitor that removes it after us. */
+/* As root: the setuid copy, a plain one, and a janitor that removes them after us. */
 static int make_suid_image(void)
 {
-	const char *paths[] = { suid_path, NULL };
+	const char *paths[] = { suid_path, plain_path, NULL };
 
 	snprintf(suid_path, sizeof(suid_path), "/tmp/sec_review_suid.%d", getpid());
-	if (getuid() != 0 || mt_copy_file(self_exe, suid_path, 04755))
+	snprintf(plain_path, sizeof(plain_path), "/tmp/sec_review_plain.%d", getpid());
+	if (getuid() != 0 || mt_copy_file(self_exe, suid_path, 04755) ||
+	    mt_copy_file(self_exe, plain_path, 0755))
 		return -1;
 	return mt_janitor(paths);
 }
@@ -192,6 +216,74 @@ TEST(vfork_setuid_exec_inherits_nothing)
 		EXPECT_EQ('R', rep[0]) {
 			TH_LOG("round %d: the setuid image found the invoker's ports (%s)",
 			       round, rep);
+		}
+	}
+}
+
+/* ---- a child its parent's probe could not note --------------------- */
+
+/*
+ * posix_spawn() @argv (a shell) and leave it to run ahead: this process
+ * (pinned to one CPU, which the child inherits) comes back from the spawn
+ * under SCHED_IDLE, so the shell forks before the spawn's record for it
+ * exists.  Going back to SCHED_OTHER takes RLIMIT_NICE 20 (set as root).
+ */
+static pid_t spawn_behind(char **argv)
+{
+	struct sched_param zero = { 0 };
+	posix_spawnattr_t attr;
+	pid_t pid = -1;
+	int err;
+
+	if (posix_spawnattr_init(&attr))
+		return -1;
+	err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSCHEDULER) ||
+	      posix_spawnattr_setschedpolicy(&attr, SCHED_OTHER) ||
+	      posix_spawnattr_setschedparam(&attr, &zero) ||
+	      sched_setscheduler(0, SCHED_IDLE, &zero);
+	if (!err)
+		err = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, environ);
+	if (sched_setscheduler(0, SCHED_OTHER, &zero))
+		err = -1;
+	posix_spawnattr_destroy(&attr);
+	return err ? -1 : pid;
+}
+
+TEST(unnoted_child_setuid_exec_inherits_nothing)
+{
+	struct rlimit nice = { 20, 20 };
+	char cmd[512], rep[3];
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	cpu_set_t one;
+	int sv[2], round;
+	pid_t sh;
+
+	if (access("/bin/sh", X_OK))
+		SKIP(return, "no /bin/sh");
+	ASSERT_EQ(0, setrlimit(RLIMIT_NICE, &nice));
+	SETUID_FIXTURE();
+	plant_ports(_metadata);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	/* Even rounds: the setuid image; odd: it execs a plain image as root. */
+	for (round = 0; round < 6; round++) {
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+		/* Two commands: the shell forks for the first. */
+		snprintf(cmd, sizeof(cmd), "'%s' %s %d '%s'; exit $?", suid_path,
+			 round & 1 ? "--image-reexec" : "--image", sv[1], plain_path);
+		sh = spawn_behind(argv);
+		ASSERT_LT(0, sh);
+		close(sv[1]);
+		read_report(sv[0], rep);
+		close(sv[0]);
+		EXPECT_EQ(0, mt_wait_exit(sh));
+		EXPECT_EQ('0', rep[1]) {
+			TH_LOG("round %d: the image did not run as root (%s)", round, rep);
+		}
+		EXPECT_EQ('R', rep[0]) {
+			TH_LOG("round %d: the %s image found the invoker's ports (%s)", round,
+			       round & 1 ? "re-exec'd" : "setuid", rep);
 		}
 	}
 }
