@@ -5,7 +5,8 @@
  * option bits, out-of-line regions near 4 GiB or unmapped.  A fixed number
  * of iterations from a fixed seed; IPC_FUZZ_SEED and IPC_FUZZ_ITERATIONS
  * (calls per chunk) override them, e.g. for a longer run on a fast host.
- * The debug kernels (mt_slow_kernel()) do a tenth of the default.
+ * The debug kernels do a tenth of the default, debug-rt-* a fortieth
+ * (mt_rounds()).
  *
  * Passes if the fuzzing process is never killed and every call returns
  * either a negative errno or a Mach status; the bench scans the kernel log
@@ -1039,9 +1040,8 @@ static int fuzz_iterations(int messages)
 
 	if (env)
 		return atoi(env);
-	/* The instrumented debug kernels do a tenth of the work. */
-	if (mt_slow_kernel())
-		n /= 10;
+	/* The instrumented debug kernels do less (mt_rounds()). */
+	n = mt_rounds(n, 10);
 	/* Messages cost more (copies, mappings): fewer of them. */
 	return messages ? n * 2 / 3 : n;
 }

@@ -15,8 +15,8 @@
 
 #define WORKERS 4
 #define CLIENTS 3 /* client threads per worker, plus one server thread */
-/* Fewer rounds on the slow debug kernels (mt_slow_kernel()). */
-#define ROUNDS (mt_slow_kernel() ? 8 : 24)
+/* Fewer rounds on the slow debug kernels (mt_rounds()). */
+#define ROUNDS mt_rounds(24, 3)
 #define REQUESTS 60 /* per round */
 #define DEFAULT_SEED 0x4d414348u
 

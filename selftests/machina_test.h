@@ -136,6 +136,25 @@ static inline int mt_slow_kernel(void)
 }
 
 /*
+ * mt_rounds - how much of a repeated test (@n rounds, calls, ...) to run
+ * on this kernel: all of it on the stock kernels, a tenth on the debug
+ * kernels and a fortieth on the PREEMPT_RT debug kernel (lockdep and KASAN
+ * on PREEMPT_RT under arm64 emulation, several times slower again: it is
+ * there to prove the locking, which a few rounds exercise as well as
+ * many); never less than @min.
+ */
+static inline int mt_rounds(int n, int min)
+{
+	const char *k = getenv("MACHINA_KERNEL");
+
+	if (k && !strncmp(k, "debug-rt-", 9))
+		n /= 40;
+	else if (mt_slow_kernel())
+		n /= 10;
+	return n < min ? min : n;
+}
+
+/*
  * Become user @uid for good (from root): group @uid, no supplementary
  * groups, every id changed; dumpable again (changing ids made the process
  * undumpable, which a plain process of the user is not), and with the

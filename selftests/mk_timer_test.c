@@ -255,11 +255,11 @@ TEST_F(timer, arm_cancel_destroy_race_expiry_without_leaks)
 	int i;
 
 	/*
-	 * A quarter of the rounds on the instrumented kernels: on the PREEMPT_RT
-	 * debug kernel 4 x 300 rounds outlast the harness's 30 s.
+	 * Fewer rounds on the instrumented kernels: on the PREEMPT_RT debug
+	 * kernel 4 x 300 rounds outlast the harness's 30 s.
 	 */
 	for (i = 0; i < 4; i++) {
-		r[i] = (struct racer){ mt_slow_kernel() ? 75 : 300, 0 };
+		r[i] = (struct racer){ mt_rounds(300, 20), 0 };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, race, &r[i]));
 	}
 	for (i = 0; i < 4; i++) {

@@ -381,7 +381,7 @@ TEST(setuid_exec_drops_inherited_ports)
  */
 TEST(stress_exec_race)
 {
-	int rounds = mt_slow_kernel() ? 20 : 150, r, wins = 0, late = 0;
+	int rounds = mt_rounds(150, 6), r, wins = 0, late = 0;
 	struct images im;
 
 	SETUP_AS_NOBODY(&im);

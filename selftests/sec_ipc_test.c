@@ -418,7 +418,7 @@ static int abort_vs_death(struct pair *p, void *arg)
 TEST_F_TIMEOUT(sec, copyin_abort_survives_a_port_dying_during_the_copyin,
 	       120)
 {
-	int rounds = mt_slow_kernel() ? 20 : 120;
+	int rounds = mt_rounds(120, 6);
 
 	EXPECT_EQ(0, run_pair_as_nobody(abort_vs_death, &rounds));
 	EXPECT_NOTHING_LEFT();

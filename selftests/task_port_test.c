@@ -839,7 +839,7 @@ TEST_F(task, grandchild_inherits_through_a_process_that_never_used_mach)
 	mach_port_t port = new_port_send();
 	char cmd[4200], nested[4400];
 	char *argv[] = { "sh", "-c", cmd, NULL }, *nested_argv[] = { "sh", "-c", nested, NULL };
-	int i, rounds = mt_slow_kernel() ? 4 : 16;
+	int i, rounds = mt_rounds(16, 4);
 	cpu_set_t one;
 	pid_t sh;
 

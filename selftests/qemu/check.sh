@@ -3,8 +3,9 @@
 #
 # Installs what the host needs and refreshes apt's lists, runs the resolver's self-test,
 # fetches the kernels (resolved against the archive as it is today; see resolve-kernel.sh),
-# then runs run-kernel.sh for each kernel: by default every kernel of kernels.conf plus the
-# debug kernels; KERNELS="..." or arguments choose others. EXTRA_TESTS="dir..." adds
+# then runs run-kernel.sh for each kernel (MACHINA_LANES at a time, default 2): by default
+# every kernel of kernels.conf plus the debug kernels; KERNELS="..." or arguments choose
+# others. EXTRA_TESTS="dir..." adds
 # directories of tests to every boot. FRESH=1 runs as a new machine would: in an empty cache
 # (build/fresh-cache, emptied first) instead of ~/.cache/machina.
 # The report starts with one line per kernel saying what it resolved to (and any drift
@@ -74,16 +75,56 @@ resolved_report
 extra=()
 for d in ${EXTRA_TESTS:-}; do extra+=(--extra "$d"); done
 
-declare -A verdict=()
-for n in "${names[@]}"; do
-	echo
-	echo "######## $n"
-	if "$QEMU_DIR/run-kernel.sh" "$n" --result "$RESULTS/$n" ${extra[@]+"${extra[@]}"}; then
-		verdict[$n]=PASS
-	else
-		verdict[$n]=FAIL
-	fi
+# The kernels boot MACHINA_LANES at a time (default 2: most of a run is one busy guest
+# CPU, and QEMU's other threads and the builds fill the second core), the slowest first so
+# that the last lane to finish is not the one that started the debug kernel last. Each run's
+# output is kept and printed whole when it ends; runs of one arch share the selftests build
+# under its lock (run-kernel.sh).
+LANES=${MACHINA_LANES:-2}
+[[ $LANES =~ ^[1-9][0-9]*$ ]] || die "MACHINA_LANES=$LANES: want a positive number"
+order=()
+for n in debug-rt-arm64 debug-arm64 debug-x86_64; do
+	for m in ${debug[@]+"${debug[@]}"}; do [ "$m" != "$n" ] || order+=("$n"); done
 done
+for m in ${debug[@]+"${debug[@]}"}; do
+	case " ${order[*]} " in *" $m "*) ;; *) order+=("$m") ;; esac
+done
+order+=(${stock[@]+"${stock[@]}"})
+
+# run_one NAME: one kernel's run, its output and exit status kept in $RESULTS.
+run_one() {
+	local status=0
+	"$QEMU_DIR/run-kernel.sh" "$1" --result "$RESULTS/$1" ${extra[@]+"${extra[@]}"} \
+		>"$RESULTS/$1.out" 2>&1 </dev/null || status=$?
+	echo "$status" >"$RESULTS/$1.status"
+}
+
+declare -A verdict=()
+# show_finished: print every finished run not printed yet, and note its verdict.
+show_finished() {
+	local n
+	for n in "${order[@]}"; do
+		[ -z "${verdict[$n]:-}" ] && [ -f "$RESULTS/$n.status" ] || continue
+		echo
+		echo "######## $n"
+		cat "$RESULTS/$n.out"
+		if [ "$(cat "$RESULTS/$n.status")" = 0 ]; then verdict[$n]=PASS; else verdict[$n]=FAIL; fi
+	done
+}
+echo
+echo "######## running ${#order[@]} kernels, $LANES at a time: ${order[*]}"
+next=0 running=0
+while [ "$next" -lt ${#order[@]} ] || [ "$running" -gt 0 ]; do
+	while [ "$running" -lt "$LANES" ] && [ "$next" -lt ${#order[@]} ]; do
+		msg "${order[$next]}: started"
+		run_one "${order[$next]}" &
+		next=$((next + 1)) running=$((running + 1))
+	done
+	wait -n || true
+	running=$((running - 1))
+	show_finished
+done
+show_finished
 
 # get KEY RESULTFILE: one value of a run's result file ("-" if the run never got that far).
 get() { sed -n "s/^$1=//p" "$2" 2>/dev/null | tail -n 1 | grep . || echo -; }
