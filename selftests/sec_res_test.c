@@ -279,9 +279,10 @@ static void attack_timer_rearm(struct outcome *o, long ms)
 /* XNU: an expiry while the timer's one message is still queued is dropped. */
 /*
  * The exhaustion tests make tens of thousands of objects: on the PREEMPT_RT
- * debug kernel each outlasts the harness's 30 s.  They check limits and
- * charging, which the stock kernels (PREEMPT_RT ones included) and
- * debug-x86_64 cover; the RT debug kernel is there for lock context.
+ * debug kernel each takes more than 30 s, minutes together, past what a
+ * warm make check may take.  They check limits and charging, which the
+ * stock kernels (PREEMPT_RT ones included) and debug-x86_64 cover; the RT
+ * debug kernel is there for lock context.
  */
 #define SKIP_ON_RT_DEBUG()						\
 	do {								\
