@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +166,44 @@ static inline int mt_rounds(int n, int min)
 	else if (mt_slow_kernel())
 		n /= 10;
 	return n < min ? min : n;
+}
+
+#ifndef SCHED_IDLE
+#define SCHED_IDLE 5
+#endif
+
+/*
+ * mt_spawn_behind - posix_spawn() the program @path with @argv, and when
+ * @behind let the child run ahead of this process's return from the spawn
+ * Conditions: for @behind, the caller pinned itself to one CPU (the child
+ * inherits it), and may leave SCHED_IDLE again (root, or RLIMIT_NICE 20).
+ * posix_spawn() is a vfork: what the kernel does on the parent's way back
+ * from it (Machina makes the child's fork inheritance record there) then
+ * happens only once the child and its own children wait, since this
+ * process comes back under SCHED_IDLE; the child is spawned back to
+ * SCHED_OTHER.
+ * Returns: the child, or -1.
+ */
+static inline pid_t mt_spawn_behind(const char *path, char **argv, bool behind)
+{
+	extern char **environ;
+	struct sched_param zero = { 0 };
+	posix_spawnattr_t attr;
+	pid_t pid = -1;
+	int err;
+
+	if (posix_spawnattr_init(&attr))
+		return -1;
+	err = behind && (posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSCHEDULER) ||
+			 posix_spawnattr_setschedpolicy(&attr, SCHED_OTHER) ||
+			 posix_spawnattr_setschedparam(&attr, &zero) ||
+			 sched_setscheduler(0, SCHED_IDLE, &zero));
+	if (!err)
+		err = posix_spawn(&pid, path, NULL, &attr, argv, environ);
+	if (behind && sched_setscheduler(0, SCHED_OTHER, &zero))
+		err = -1;
+	posix_spawnattr_destroy(&attr);
+	return err ? -1 : pid;
 }
 
 /*

@@ -222,33 +222,7 @@ TEST(vfork_setuid_exec_inherits_nothing)
 
 /* ---- a child its parent's probe could not note --------------------- */
 
-/*
- * posix_spawn() @argv (a shell) and leave it to run ahead: this process
- * (pinned to one CPU, which the child inherits) comes back from the spawn
- * under SCHED_IDLE, so the shell forks before the spawn's record for it
- * exists.  Going back to SCHED_OTHER takes RLIMIT_NICE 20 (set as root).
- */
-static pid_t spawn_behind(char **argv)
-{
-	struct sched_param zero = { 0 };
-	posix_spawnattr_t attr;
-	pid_t pid = -1;
-	int err;
-
-	if (posix_spawnattr_init(&attr))
-		return -1;
-	err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSCHEDULER) ||
-	      posix_spawnattr_setschedpolicy(&attr, SCHED_OTHER) ||
-	      posix_spawnattr_setschedparam(&attr, &zero) ||
-	      sched_setscheduler(0, SCHED_IDLE, &zero);
-	if (!err)
-		err = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, environ);
-	if (sched_setscheduler(0, SCHED_OTHER, &zero))
-		err = -1;
-	posix_spawnattr_destroy(&attr);
-	return err ? -1 : pid;
-}
-
+/* The shell forks before the spawn's record for it exists (mt_spawn_behind()). */
 TEST(unnoted_child_setuid_exec_inherits_nothing)
 {
 	struct rlimit nice = { 20, 20 };
@@ -272,7 +246,7 @@ TEST(unnoted_child_setuid_exec_inherits_nothing)
 		/* Two commands: the shell forks for the first. */
 		snprintf(cmd, sizeof(cmd), "'%s' %s %d '%s'; exit $?", suid_path,
 			 round & 1 ? "--image-reexec" : "--image", sv[1], plain_path);
-		sh = spawn_behind(argv);
+		sh = mt_spawn_behind("/bin/sh", argv, true);
 		ASSERT_LT(0, sh);
 		close(sv[1]);
 		read_report(sv[0], rep);

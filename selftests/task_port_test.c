@@ -806,39 +806,6 @@ TEST_F(task, grandchild_inherits_after_its_parent_exited)
  * exception ports it inherited on to its own children.
  */
 /*
- * spawn_behind - posix_spawn() @argv, and leave the child to run ahead of
- * this process's return from the spawn when @behind: posix_spawn() is a
- * vfork, and the record that hands the child its ports is made on this
- * process's way back from it.  This process (pinned to one CPU, which the
- * child inherits) returns under SCHED_IDLE, so it runs only once the child
- * and its own children wait; the child is spawned back to SCHED_OTHER.
- * Returns: the child, or -1.
- */
-static pid_t spawn_behind(char **argv, bool behind)
-{
-	struct sched_param zero = { 0 };
-	posix_spawnattr_t attr;
-	extern char **environ;
-	pid_t pid;
-	int err;
-
-	if (posix_spawnattr_init(&attr))
-		return -1;
-	if (behind && (posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSCHEDULER) ||
-		       posix_spawnattr_setschedpolicy(&attr, SCHED_OTHER) ||
-		       posix_spawnattr_setschedparam(&attr, &zero) ||
-		       sched_setscheduler(0, SCHED_IDLE, &zero))) {
-		posix_spawnattr_destroy(&attr);
-		return -1;
-	}
-	err = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, environ);
-	if (behind && sched_setscheduler(0, SCHED_OTHER, &zero))
-		err = err ?: errno;
-	posix_spawnattr_destroy(&attr);
-	return err ? -1 : pid;
-}
-
-/*
  * A process that never used Mach passes on what it inherited, also when it
  * forks before its parent has handed it its record (the shell of
  * posix_spawn(), which often forks before this process has returned from
@@ -866,7 +833,7 @@ TEST_F(task, grandchild_inherits_through_a_process_that_never_used_mach)
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
 	/* One shell or two; this process back from the spawn first or last. */
 	for (i = 0; i < rounds; i++) {
-		sh = spawn_behind(i & 1 ? nested_argv : argv, i & 2);
+		sh = mt_spawn_behind("/bin/sh", i & 1 ? nested_argv : argv, i & 2);
 		ASSERT_LT(0, sh) TH_LOG("round %d: %s", i, strerror(errno));
 		EXPECT_EQ(0, mt_wait_exit(sh)) TH_LOG("round %d", i);
 		EXPECT_EQ(4321, next_id(port, 5000)) TH_LOG("round %d", i);
