@@ -532,22 +532,37 @@ static struct pid *parent_tgid(struct pid *tgid)
 
 /*
  * unnoted_exec_id - the image the process @tgid had when it forked, for a
- * child whose fork its parent's probe could not note
+ * child whose fork its parent's probe could not note, and which may take
+ * its record from its real parent @parent's
  * Conditions: process context.
  * Returns: whether it may inherit: the kernel stamps a child with its
  * parent's self_exec_id (parent_exec_id; with CLONE_PARENT an older, lower
  * one), so self_exec_id - parent_exec_id bounds the execs since the fork
  * from above.  At most one, into an image that did not raise privilege.
+ *
+ * And only from the process that forked it (or, CLONE_PARENT, its
+ * forker's parent).  A child whose parent died was reparented to a child
+ * subreaper or to a pid namespace's init, which did not fork it: its
+ * forker may have been a setuid image that hands nothing on, and the
+ * kernel keeps no trace of it.  So no child with a subreaper above it
+ * (has_child_subreaper: inherited at fork, and set on every descendant when
+ * an ancestor becomes one, both under tasklist_lock, never cleared) and no
+ * child of an init inherits this way.
  */
-static bool unnoted_exec_id(struct pid *tgid, u64 *exec_id)
+static bool unnoted_exec_id(struct pid *tgid, struct pid *parent, u64 *exec_id)
 {
-	struct task_struct *p = get_pid_task(tgid, PIDTYPE_TGID);
+	struct task_struct *p;
 	bool ok;
 
+	if (is_child_reaper(parent))
+		return false;
+	p = get_pid_task(tgid, PIDTYPE_TGID);
 	if (!p)
 		return false;
 	*exec_id = READ_ONCE(p->parent_exec_id);
-	ok = READ_ONCE(p->self_exec_id) - *exec_id <= 1 && !secure_exec_since(p, *exec_id);
+	/* p->signal lives as long as p. */
+	ok = !p->signal->has_child_subreaper &&
+	     READ_ONCE(p->self_exec_id) - *exec_id <= 1 && !secure_exec_since(p, *exec_id);
 	put_task_struct(p);
 	return ok;
 }
@@ -592,7 +607,7 @@ static void drain_parent(struct pid *tgid)
 	for (i = n - 1; src && i >= 0; i--) {
 		src_drain(src);
 		if (!src->is_task && !inherit_lookup(chain[i]) &&
-		    unnoted_exec_id(chain[i], &exec_id))
+		    unnoted_exec_id(chain[i], chain[i + 1], &exec_id))
 			inherit_create(src, chain[i], exec_id);
 		src_put(src);
 		src = i ? src_get(chain[i]) : NULL;
