@@ -38,6 +38,13 @@
  *     The child of a setuid image, reparented (its forker exited) to the
  *     invoker's child subreaper, took the subreaper's record through the
  *     unnoted-child path of drain_parent() (b13285f).
+ *
+ *   noted_child_setuid_then_plain_exec_inherits_nothing
+ *     A noted child that exec'd a setuid image which exec'd a plain one as
+ *     root, both before its record existed: no probe saw the setuid image,
+ *     and every later check asks only about the plain one.  Fixed: the
+ *     record is dropped at once after more than one exec, or an AT_SECURE
+ *     one, that the exec probe cannot have seen (exec_unseen_raised()).
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -390,6 +397,56 @@ TEST(setuid_exec_unclaimed_record_is_dead_at_once)
 			EXPECT_EQ('R', rep[2]) {
 				TH_LOG("the setuid image found the invoker's ports (%s)", rep);
 			}
+		}
+	}
+}
+
+/* ---- finding 4: a noted child's record made after two execs ---------- */
+
+/*
+ * The child of a Mach task (noted by the fork probe) runs ahead of its
+ * parent's drain: a shell that execs the setuid image, which makes itself
+ * root and execs a plain image.  The setuid exec's probe finds no record to
+ * drop; the record is made afterwards (the drain, or the plain image's own
+ * claim through drain_parent()) with the exec id of the fork, and every
+ * later check (claim, src_get(), fork probe) asks only whether the image
+ * *now* is AT_SECURE: the plain image is not, so it claims the invoker's
+ * ports as root.  The unnoted path refuses more than one exec since the
+ * fork; the noted one does not.
+ */
+TEST(noted_child_setuid_then_plain_exec_inherits_nothing)
+{
+	struct rlimit nice = { 20, 20 };
+	char cmd[512], rep[3];
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	cpu_set_t one;
+	int sv[2], round;
+	pid_t sh;
+
+	if (access("/bin/sh", X_OK))
+		SKIP(return, "no /bin/sh");
+	ASSERT_EQ(0, setrlimit(RLIMIT_NICE, &nice));
+	SETUID_FIXTURE();
+	plant_ports(_metadata);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	for (round = 0; round < 3; round++) {
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+		snprintf(cmd, sizeof(cmd), "exec '%s' --image-reexec %d '%s'", suid_path,
+			 sv[1], plain_path);
+		sh = spawn_behind(argv);
+		ASSERT_LT(0, sh);
+		close(sv[1]);
+		read_report(sv[0], rep);
+		close(sv[0]);
+		EXPECT_EQ(0, mt_wait_exit(sh));
+		EXPECT_EQ('0', rep[1]) {
+			TH_LOG("round %d: the image did not run as root (%s)", round, rep);
+		}
+		EXPECT_EQ('R', rep[0]) {
+			TH_LOG("round %d: the plain image exec'd by the setuid one found the "
+			       "invoker's ports (%s)", round, rep);
 		}
 	}
 }
