@@ -914,8 +914,15 @@ static void exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 	if ((!machina_task_live_count() && !machina_task_inherit_pending()) ||
 	    p != current)
 		return;
-	if (secure)
+	if (secure) {
+		/*
+		 * The new self_exec_id before the lookup: pairs with the full
+		 * barrier between hashing a record and exec_unseen_raised()
+		 * (one of the two sees the other).
+		 */
+		smp_mb();
 		machina_task_inherit_drop(task_tgid(p), true);
+	}
 	rcu_read_lock();
 	task = machina_task_lookup_rcu(task_tgid(p));
 	if (task && secure)
