@@ -319,6 +319,53 @@ static void drop_task_work(struct callback_head *cb);
 static void drop_fallback_work(struct work_struct *work);
 
 /*
+ * exec_unseen_raised - whether the process @child exec'd, since its image
+ * @exec_id at fork and before its record (just hashed) could be seen by
+ * the exec probe, more than once or into an image that raised privilege
+ * Conditions: process context; the record is hashed, a full barrier since.
+ *
+ * The exec probe drops a record at an AT_SECURE exec, but only one that
+ * is hashed by then; and the later checks only ask about the image the
+ * process runs when they ask.  An image between the two (the setuid one,
+ * which made itself root and exec'd a plain one) would go unchecked.  An
+ * exec that has not written its auxiliary vector yet has not reached its
+ * probe either (it runs after the binary is loaded): that probe sees the
+ * record.  An exec meanwhile leaves the image unknown: counted as raised.
+ */
+static bool exec_unseen_raised(struct pid *child, u64 exec_id)
+{
+	struct task_struct *p = get_pid_task(child, PIDTYPE_TGID);
+	struct mm_struct *mm;
+	bool raised = false;
+	u64 seen;
+	int i;
+
+	if (!p)
+		return false;	/* gone: group_alive() tells */
+	seen = READ_ONCE(p->self_exec_id);
+	if (seen - exec_id > 1) {
+		raised = true;
+	} else if (seen != exec_id) {
+		mm = get_task_mm(p);
+		if (mm) {
+			for (i = 0; i + 1 < ARRAY_SIZE(mm->saved_auxv) &&
+				    mm->saved_auxv[i] != AT_NULL; i += 2) {
+				if (mm->saved_auxv[i] == AT_SECURE) {
+					raised = mm->saved_auxv[i + 1] != 0;
+					break;
+				}
+			}
+			mmput(mm);
+		}
+		smp_rmb();	/* the vector before the id again */
+		if (READ_ONCE(p->self_exec_id) != seen)
+			raised = true;
+	}
+	put_task_struct(p);
+	return raised;
+}
+
+/*
  * inherit_create - the record of @child, handed what @src's owner holds
  * Conditions: process context, inherit_mutex held; charged to the caller.
  * The child may have exited before its record existed; its exit probe then
@@ -333,10 +380,11 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child,
 	if (inherit_lookup(child))
 		return;		/* a pid is one child at a time: already handed */
 	/*
-	 * Whether the child has exec'd into a raised image since is asked when
-	 * the record is used (claimed, or a source for the child's own
-	 * children), not here: a vfork child may be in the middle of its exec
-	 * now, its new image's auxiliary vector not yet written.
+	 * Whether the child runs a raised image is asked again when the record
+	 * is used (claimed, or a source for the child's own children): a vfork
+	 * child may be in the middle of its exec now, its new image's auxiliary
+	 * vector not yet written.  Here only the images the exec probe cannot
+	 * have seen (exec_unseen_raised()).
 	 */
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!rec) {
@@ -358,7 +406,8 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child,
 	atomic_inc(&inherit_count);
 	/* Pairs with the full barrier of the child's signal->live decrement. */
 	smp_mb();
-	if (!group_alive(child) && !test_and_set_bit(INHERIT_DROPPING, &rec->flags))
+	if ((!group_alive(child) || exec_unseen_raised(child, exec_id)) &&
+	    !test_and_set_bit(INHERIT_DROPPING, &rec->flags))
 		inherit_unhash(rec);
 }
 
@@ -532,22 +581,37 @@ static struct pid *parent_tgid(struct pid *tgid)
 
 /*
  * unnoted_exec_id - the image the process @tgid had when it forked, for a
- * child whose fork its parent's probe could not note
+ * child whose fork its parent's probe could not note, and which may take
+ * its record from its real parent @parent's
  * Conditions: process context.
  * Returns: whether it may inherit: the kernel stamps a child with its
  * parent's self_exec_id (parent_exec_id; with CLONE_PARENT an older, lower
  * one), so self_exec_id - parent_exec_id bounds the execs since the fork
  * from above.  At most one, into an image that did not raise privilege.
+ *
+ * And only from the process that forked it (or, CLONE_PARENT, its
+ * forker's parent).  A child whose parent died was reparented to a child
+ * subreaper or to a pid namespace's init, which did not fork it: its
+ * forker may have been a setuid image that hands nothing on, and the
+ * kernel keeps no trace of it.  So no child with a subreaper above it
+ * (has_child_subreaper: inherited at fork, and set on every descendant when
+ * an ancestor becomes one, both under tasklist_lock, never cleared) and no
+ * child of an init inherits this way.
  */
-static bool unnoted_exec_id(struct pid *tgid, u64 *exec_id)
+static bool unnoted_exec_id(struct pid *tgid, struct pid *parent, u64 *exec_id)
 {
-	struct task_struct *p = get_pid_task(tgid, PIDTYPE_TGID);
+	struct task_struct *p;
 	bool ok;
 
+	if (is_child_reaper(parent))
+		return false;
+	p = get_pid_task(tgid, PIDTYPE_TGID);
 	if (!p)
 		return false;
 	*exec_id = READ_ONCE(p->parent_exec_id);
-	ok = READ_ONCE(p->self_exec_id) - *exec_id <= 1 && !secure_exec_since(p, *exec_id);
+	/* p->signal lives as long as p. */
+	ok = !p->signal->has_child_subreaper &&
+	     READ_ONCE(p->self_exec_id) - *exec_id <= 1 && !secure_exec_since(p, *exec_id);
 	put_task_struct(p);
 	return ok;
 }
@@ -592,7 +656,7 @@ static void drain_parent(struct pid *tgid)
 	for (i = n - 1; src && i >= 0; i--) {
 		src_drain(src);
 		if (!src->is_task && !inherit_lookup(chain[i]) &&
-		    unnoted_exec_id(chain[i], &exec_id))
+		    unnoted_exec_id(chain[i], chain[i + 1], &exec_id))
 			inherit_create(src, chain[i], exec_id);
 		src_put(src);
 		src = i ? src_get(chain[i]) : NULL;
@@ -850,8 +914,15 @@ static void exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 	if ((!machina_task_live_count() && !machina_task_inherit_pending()) ||
 	    p != current)
 		return;
-	if (secure)
+	if (secure) {
+		/*
+		 * The new self_exec_id before the lookup: pairs with the full
+		 * barrier between hashing a record and exec_unseen_raised()
+		 * (one of the two sees the other).
+		 */
+		smp_mb();
 		machina_task_inherit_drop(task_tgid(p), true);
+	}
 	rcu_read_lock();
 	task = machina_task_lookup_rcu(task_tgid(p));
 	if (task && secure)

@@ -33,11 +33,24 @@
  *     the exec probe's drop is queued with TWA_NONE and the record stays
  *     hashed, INHERIT_DROPPING set, until that work runs; the claim and the
  *     fork probe/drain ignore INHERIT_DROPPING and hand its ports on.
+ *
+ *   reparented_child_of_setuid_image_inherits_nothing
+ *     The child of a setuid image, reparented (its forker exited) to the
+ *     invoker's child subreaper, took the subreaper's record through the
+ *     unnoted-child path of drain_parent() (b13285f).
+ *
+ *   noted_child_setuid_then_plain_exec_inherits_nothing
+ *     A noted child that exec'd a setuid image which exec'd a plain one as
+ *     root, both before its record existed: no probe saw the setuid image,
+ *     and every later check asks only about the plain one.  Fixed: the
+ *     record is dropped at once after more than one exec, or an AT_SECURE
+ *     one, that the exec probe cannot have seen (exec_unseen_raised()).
  */
 #define _GNU_SOURCE
 #include <grp.h>
 #include <sched.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/rseq.h>
 #include <sys/stat.h>
@@ -100,6 +113,25 @@ static int image_main(int argc, char **argv)
 			return 6;
 		execve(argv[3], plain, environ);
 		return 7;
+	}
+	if (!strcmp(argv[1], "--image-orphan")) {
+		/*
+		 * Fork a child and exit at once: the child waits to be
+		 * reparented (to a subreaper), then reports.
+		 */
+		pid_t me = getpid();
+		int i;
+
+		pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		if (pid < 0)
+			return 4;
+		if (pid > 0)
+			return 0;
+		for (i = 0; i < 1000 && getppid() == me; i++)
+			usleep(10000);
+		c[0] = getppid() == me ? 'N' : own_ports();
+		c[1] = geteuid() == 0 ? '0' : 'u';
+		syscall(SYS_exit_group, write(fd, c, 2) == 2 ? 0 : 3);
 	}
 	if (!strcmp(argv[1], "--image-fork")) {
 		pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
@@ -340,6 +372,120 @@ TEST(setuid_exec_unclaimed_record_is_dead_at_once)
 				TH_LOG("the setuid image found the invoker's ports (%s)", rep);
 			}
 		}
+	}
+}
+
+/* ---- finding 4: a noted child's record made after two execs ---------- */
+
+/*
+ * The child of a Mach task (noted by the fork probe) runs ahead of its
+ * parent's drain: a shell that execs the setuid image, which makes itself
+ * root and execs a plain image.  The setuid exec's probe finds no record to
+ * drop; the record is made afterwards (the drain, or the plain image's own
+ * claim through drain_parent()) with the exec id of the fork, and every
+ * later check (claim, src_get(), fork probe) asks only whether the image
+ * *now* is AT_SECURE: the plain image is not, so it claims the invoker's
+ * ports as root.  The unnoted path refuses more than one exec since the
+ * fork; the noted one does not.
+ */
+TEST(noted_child_setuid_then_plain_exec_inherits_nothing)
+{
+	struct rlimit nice = { 20, 20 };
+	char cmd[512], rep[3];
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	cpu_set_t one;
+	int sv[2], round;
+	pid_t sh;
+
+	if (access("/bin/sh", X_OK))
+		SKIP(return, "no /bin/sh");
+	ASSERT_EQ(0, setrlimit(RLIMIT_NICE, &nice));
+	SETUID_FIXTURE();
+	plant_ports(_metadata);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	for (round = 0; round < 3; round++) {
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+		snprintf(cmd, sizeof(cmd), "exec '%s' --image-reexec %d '%s'", suid_path,
+			 sv[1], plain_path);
+		sh = spawn_behind(argv);
+		ASSERT_LT(0, sh);
+		close(sv[1]);
+		read_report(sv[0], rep);
+		close(sv[0]);
+		EXPECT_EQ(0, mt_wait_exit(sh));
+		EXPECT_EQ('0', rep[1]) {
+			TH_LOG("round %d: the image did not run as root (%s)", round, rep);
+		}
+		EXPECT_EQ('R', rep[0]) {
+			TH_LOG("round %d: the plain image exec'd by the setuid one found the "
+			       "invoker's ports (%s)", round, rep);
+		}
+	}
+}
+
+/* ---- finding 3: reparenting feeds the unnoted-child path -------------- */
+
+/*
+ * drain_parent() walks real_parent links, and makes the record of a child
+ * its parent's probe did not note from the record of whatever real_parent
+ * is now.  After reparenting that is not the process that forked it.  A
+ * process R that never used Mach (so it keeps its record, our ports)
+ * makes itself a child subreaper and runs a setuid image S.  S's record is
+ * dropped at its exec, so S's fork of G is noted nowhere; S exits and G is
+ * reparented to R.  G's first Mach call walks [G, R]: R's record is
+ * usable, G has not exec'd since its fork (self_exec_id == parent_exec_id,
+ * so neither the exec count nor AT_SECURE is asked), and G, the child of
+ * the setuid image, running as euid 0, gets R's BOOTSTRAP and exception
+ * ports.  Before b13285f drain_parent() only drained R's notes and G got
+ * nothing.  (A pid namespace init is the same reaper.)  Fixed: no child
+ * with a subreaper above it, and no child of an init, inherits through the
+ * unnoted path (unnoted_exec_id()).
+ */
+TEST(reparented_child_of_setuid_image_inherits_nothing)
+{
+	char fdstr[16], rep[3], c;
+	char *argv[4];
+	int sv[2];
+	pid_t r, s;
+
+	SETUID_FIXTURE();
+	plant_ports(_metadata);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	snprintf(fdstr, sizeof(fdstr), "%d", sv[1]);
+	argv[0] = suid_path;
+	argv[1] = "--image-orphan";
+	argv[2] = fdstr;
+	argv[3] = NULL;
+	r = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (r == 0) {
+		/* R: never a Mach call; its record is our ports. */
+		if (read(sv[1], &c, 1) != 1 ||
+		    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+			syscall(SYS_exit_group, 2);
+		s = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		if (s == 0) {
+			execve(suid_path, argv, environ);
+			syscall(SYS_exit_group, 3);
+		}
+		while (wait(NULL) > 0 || errno == EINTR)
+			;
+		syscall(SYS_exit_group, s < 0 ? 4 : 0);
+	}
+	ASSERT_LT(0, r);
+	/* Our drain ran on the way back from clone: R's record exists. */
+	ASSERT_EQ(1, write(sv[0], "g", 1));
+	close(sv[1]);
+	read_report(sv[0], rep);
+	close(sv[0]);
+	EXPECT_EQ(0, mt_wait_exit(r));
+	EXPECT_EQ('0', rep[1]) {
+		TH_LOG("the setuid image's child did not run as root (%s)", rep);
+	}
+	EXPECT_EQ('R', rep[0]) {
+		TH_LOG("the setuid image's child, reparented to the invoker's subreaper, "
+		       "found the invoker's ports (%s)", rep);
 	}
 }
 
