@@ -182,6 +182,21 @@ static bool ports_any(const struct machina_task_ports *p)
 }
 
 /*
+ * auxv_secure - what the auxiliary vector of @mm says of AT_SECURE, or
+ * @unknown when it says nothing (an exec that has not written it yet)
+ */
+static bool auxv_secure(struct mm_struct *mm, bool unknown)
+{
+	int i;
+
+	for (i = 0; i + 1 < ARRAY_SIZE(mm->saved_auxv) && mm->saved_auxv[i] != AT_NULL; i += 2) {
+		if (mm->saved_auxv[i] == AT_SECURE)
+			return mm->saved_auxv[i + 1] != 0;
+	}
+	return unknown;
+}
+
+/*
  * secure_exec_since - whether the thread group of @p has exec'd, since the
  * image @exec_id it had at fork, into an image that raised privilege
  * (AT_SECURE: setuid, setgid, file capabilities, an LSM transition)
@@ -200,20 +215,14 @@ static bool ports_any(const struct machina_task_ports *p)
 static bool secure_exec_since(struct task_struct *p, u64 exec_id)
 {
 	struct mm_struct *mm;
-	bool secure = true;
-	int i;
+	bool secure;
 
 	if (READ_ONCE(p->self_exec_id) == exec_id)
 		return false;
 	mm = p == current ? current->mm : get_task_mm(p);
 	if (!mm)
 		return true;
-	for (i = 0; i + 1 < ARRAY_SIZE(mm->saved_auxv) && mm->saved_auxv[i] != AT_NULL; i += 2) {
-		if (mm->saved_auxv[i] == AT_SECURE) {
-			secure = mm->saved_auxv[i + 1] != 0;
-			break;
-		}
-	}
+	secure = auxv_secure(mm, true);
 	if (p != current)
 		mmput(mm);
 	return secure;
@@ -338,7 +347,6 @@ static bool exec_unseen_raised(struct pid *child, u64 exec_id)
 	struct mm_struct *mm;
 	bool raised = false;
 	u64 seen;
-	int i;
 
 	if (!p)
 		return false;	/* gone: group_alive() tells */
@@ -348,13 +356,7 @@ static bool exec_unseen_raised(struct pid *child, u64 exec_id)
 	} else if (seen != exec_id) {
 		mm = get_task_mm(p);
 		if (mm) {
-			for (i = 0; i + 1 < ARRAY_SIZE(mm->saved_auxv) &&
-				    mm->saved_auxv[i] != AT_NULL; i += 2) {
-				if (mm->saved_auxv[i] == AT_SECURE) {
-					raised = mm->saved_auxv[i + 1] != 0;
-					break;
-				}
-			}
+			raised = auxv_secure(mm, false);
 			mmput(mm);
 		}
 		smp_rmb();	/* the vector before the id again */

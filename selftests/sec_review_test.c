@@ -409,7 +409,7 @@ TEST(noted_child_setuid_then_plain_exec_inherits_nothing)
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 		snprintf(cmd, sizeof(cmd), "exec '%s' --image-reexec %d '%s'", suid_path,
 			 sv[1], plain_path);
-		sh = spawn_behind(argv);
+		sh = mt_spawn_behind("/bin/sh", argv, true);
 		ASSERT_LT(0, sh);
 		close(sv[1]);
 		read_report(sv[0], rep);
