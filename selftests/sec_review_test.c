@@ -254,8 +254,14 @@ TEST(vfork_setuid_exec_inherits_nothing)
 
 /* ---- a child its parent's probe could not note --------------------- */
 
-/* The shell forks before the spawn's record for it exists (mt_spawn_behind()). */
-TEST(unnoted_child_setuid_exec_inherits_nothing)
+/*
+ * behind_rounds - as nobody, with our ports planted, run each of the @n
+ * shell commands @fmts (formats of the setuid image's path, the report's
+ * descriptor and the plain image's path) through mt_spawn_behind(), so that
+ * the shell runs ahead of our return from the spawn; every image must run
+ * as root and find nothing inherited.
+ */
+static void behind_rounds(struct __test_metadata *_metadata, const char *const *fmts, int n)
 {
 	struct rlimit nice = { 20, 20 };
 	char cmd[512], rep[3];
@@ -266,18 +272,16 @@ TEST(unnoted_child_setuid_exec_inherits_nothing)
 
 	if (access("/bin/sh", X_OK))
 		SKIP(return, "no /bin/sh");
+	/* mt_spawn_behind() leaves SCHED_IDLE again: RLIMIT_NICE 20 for nobody. */
 	ASSERT_EQ(0, setrlimit(RLIMIT_NICE, &nice));
 	SETUID_FIXTURE();
 	plant_ports(_metadata);
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu(), &one);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
-	/* Even rounds: the setuid image; odd: it execs a plain image as root. */
-	for (round = 0; round < 6; round++) {
+	for (round = 0; round < n; round++) {
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-		/* Two commands: the shell forks for the first. */
-		snprintf(cmd, sizeof(cmd), "'%s' %s %d '%s'; exit $?", suid_path,
-			 round & 1 ? "--image-reexec" : "--image", sv[1], plain_path);
+		snprintf(cmd, sizeof(cmd), fmts[round], suid_path, sv[1], plain_path);
 		sh = mt_spawn_behind("/bin/sh", argv, true);
 		ASSERT_LT(0, sh);
 		close(sv[1]);
@@ -285,13 +289,30 @@ TEST(unnoted_child_setuid_exec_inherits_nothing)
 		close(sv[0]);
 		EXPECT_EQ(0, mt_wait_exit(sh));
 		EXPECT_EQ('0', rep[1]) {
-			TH_LOG("round %d: the image did not run as root (%s)", round, rep);
+			TH_LOG("round %d (%s): the image did not run as root (%s)", round, cmd, rep);
 		}
 		EXPECT_EQ('R', rep[0]) {
-			TH_LOG("round %d: the %s image found the invoker's ports (%s)", round,
-			       round & 1 ? "re-exec'd" : "setuid", rep);
+			TH_LOG("round %d (%s): the image found the invoker's ports (%s)", round,
+			       cmd, rep);
 		}
 	}
+}
+
+/*
+ * The shell forks before the spawn's record for it exists: its child is
+ * noted nowhere.  Two commands, so the shell forks for the first.  The
+ * setuid image; and the setuid image making itself root and exec'ing a
+ * plain image (no AT_SECURE in the last image).
+ */
+TEST(unnoted_child_setuid_exec_inherits_nothing)
+{
+	static const char *const fmts[] = {
+		"'%s' --image %d '%s'; exit $?", "'%s' --image-reexec %d '%s'; exit $?",
+		"'%s' --image %d '%s'; exit $?", "'%s' --image-reexec %d '%s'; exit $?",
+		"'%s' --image %d '%s'; exit $?", "'%s' --image-reexec %d '%s'; exit $?",
+	};
+
+	behind_rounds(_metadata, fmts, ARRAY_SIZE(fmts));
 }
 
 /* ---- finding 2: a secure exec's drop waits; the claim ignores it ------- */
@@ -390,39 +411,13 @@ TEST(setuid_exec_unclaimed_record_is_dead_at_once)
  */
 TEST(noted_child_setuid_then_plain_exec_inherits_nothing)
 {
-	struct rlimit nice = { 20, 20 };
-	char cmd[512], rep[3];
-	char *argv[] = { "sh", "-c", cmd, NULL };
-	cpu_set_t one;
-	int sv[2], round;
-	pid_t sh;
+	static const char *const fmts[] = {
+		"exec '%s' --image-reexec %d '%s'",
+		"exec '%s' --image-reexec %d '%s'",
+		"exec '%s' --image-reexec %d '%s'",
+	};
 
-	if (access("/bin/sh", X_OK))
-		SKIP(return, "no /bin/sh");
-	ASSERT_EQ(0, setrlimit(RLIMIT_NICE, &nice));
-	SETUID_FIXTURE();
-	plant_ports(_metadata);
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
-	for (round = 0; round < 3; round++) {
-		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-		snprintf(cmd, sizeof(cmd), "exec '%s' --image-reexec %d '%s'", suid_path,
-			 sv[1], plain_path);
-		sh = mt_spawn_behind("/bin/sh", argv, true);
-		ASSERT_LT(0, sh);
-		close(sv[1]);
-		read_report(sv[0], rep);
-		close(sv[0]);
-		EXPECT_EQ(0, mt_wait_exit(sh));
-		EXPECT_EQ('0', rep[1]) {
-			TH_LOG("round %d: the image did not run as root (%s)", round, rep);
-		}
-		EXPECT_EQ('R', rep[0]) {
-			TH_LOG("round %d: the plain image exec'd by the setuid one found the "
-			       "invoker's ports (%s)", round, rep);
-		}
-	}
+	behind_rounds(_metadata, fmts, ARRAY_SIZE(fmts));
 }
 
 /* ---- finding 3: reparenting feeds the unnoted-child path -------------- */
