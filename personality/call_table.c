@@ -89,7 +89,14 @@
 	X(MK_TIMER_CREATE, mk_timer_create, machina_name_out, 0)	\
 	X(MK_TIMER_DESTROY, mk_timer_destroy, machina_port_args, 0)	\
 	X(MK_TIMER_ARM, mk_timer_arm, machina_port_args, 0)	\
-	X(MK_TIMER_CANCEL, mk_timer_cancel, machina_port_args, 0)
+	X(MK_TIMER_CANCEL, mk_timer_cancel, machina_port_args, 0)	\
+	X(VM_ALLOCATE, vm_allocate, machina_vm_args, 0)	\
+	X(VM_DEALLOCATE, vm_deallocate, machina_vm_args, 0)	\
+	X(VM_PROTECT, vm_protect, machina_vm_args, 0)	\
+	X(VM_READ, vm_read, machina_vm_args, 0)	\
+	X(VM_READ_OVERWRITE, vm_read_overwrite, machina_vm_args, 0)	\
+	X(VM_WRITE, vm_write, machina_vm_args, 0)	\
+	X(VM_REGION, vm_region, machina_vm_region, 0)
 
 struct machina_call {
 	unsigned int cmd;
@@ -139,7 +146,8 @@ long machina_call_handshake(struct machina_task *task, void *arg)
 	hs->abi_version = MACHINA_ABI_VERSION;
 	hs->abi_min = MACHINA_ABI_MIN;
 	hs->features = MACHINA_FEATURE_TASK_STATE | MACHINA_FEATURE_CLOCK |
-		       MACHINA_FEATURE_IPC | MACHINA_FEATURE_KOBJECTS;
+		       MACHINA_FEATURE_IPC | MACHINA_FEATURE_KOBJECTS |
+		       MACHINA_FEATURE_VM;
 	hs->page_size = PAGE_SIZE;
 	hs->call_count = MACHINA_NR_COUNT;
 	return KERN_SUCCESS;

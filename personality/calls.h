@@ -95,6 +95,13 @@ long machina_call_mk_timer_create(struct machina_task *task, void *arg);
 long machina_call_mk_timer_destroy(struct machina_task *task, void *arg);
 long machina_call_mk_timer_arm(struct machina_task *task, void *arg);
 long machina_call_mk_timer_cancel(struct machina_task *task, void *arg);
+long machina_call_vm_allocate(struct machina_task *task, void *arg);
+long machina_call_vm_deallocate(struct machina_task *task, void *arg);
+long machina_call_vm_protect(struct machina_task *task, void *arg);
+long machina_call_vm_read(struct machina_task *task, void *arg);
+long machina_call_vm_read_overwrite(struct machina_task *task, void *arg);
+long machina_call_vm_write(struct machina_task *task, void *arg);
+long machina_call_vm_region(struct machina_task *task, void *arg);
 
 long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg);
 

@@ -52,4 +52,29 @@
 #define machina_mm_rss(mm)	get_mm_rss(mm)
 #endif
 
+/*
+ * get_user_pages_remote() lost its "vmas" argument in 6.5.  Called with
+ * the mm's mmap_lock held for reading and no "locked" pointer.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define machina_gup_remote(mm, start, nr, flags, pages)			\
+	get_user_pages_remote(mm, start, nr, flags, pages, NULL)
+#else
+#define machina_gup_remote(mm, start, nr, flags, pages)			\
+	get_user_pages_remote(mm, start, nr, flags, pages, NULL, NULL)
+#endif
+
+/*
+ * A vma's flags: written through vm_flags_set()/vm_flags_clear() since 6.3
+ * (they also take the per-VMA lock), a plain field before.  Caller holds
+ * the mm's mmap_lock for writing (inside f_op->mmap).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define machina_vm_flags_set(vma, f)	vm_flags_set(vma, f)
+#define machina_vm_flags_clear(vma, f)	vm_flags_clear(vma, f)
+#else
+#define machina_vm_flags_set(vma, f)	((vma)->vm_flags |= (f))
+#define machina_vm_flags_clear(vma, f)	((vma)->vm_flags &= ~(f))
+#endif
+
 #endif /* _MACHINA_COMPAT_H */

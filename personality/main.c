@@ -15,6 +15,7 @@
 #include "personality/chardev.h"
 #include "mach/host.h"
 #include "uapi/machina.h"
+#include "xnu_vm/vm_map.h"
 
 static int __init machina_init(void)
 {
@@ -32,12 +33,17 @@ static int __init machina_init(void)
 	err = machina_task_access_init();
 	if (err)
 		goto err_host;
-	err = machina_chardev_init();
+	err = xnu_vm_map_init();
 	if (err)
 		goto err_access;
+	err = machina_chardev_init();
+	if (err)
+		goto err_vm;
 	pr_info("machina: /dev/mach ready, ABI %d\n", MACHINA_ABI_VERSION);
 	return 0;
 
+err_vm:
+	xnu_vm_map_exit();
 err_access:
 	machina_task_access_exit();
 err_host:
@@ -54,6 +60,8 @@ static void __exit machina_exit(void)
 {
 	machina_chardev_exit();
 	machina_task_exit();
+	/* Every caller is gone; a killed one's map change may still run. */
+	xnu_vm_map_exit();
 	/* No call runs any more: nothing asks for a task port. */
 	machina_task_access_exit();
 	/* Every task is gone, so every timer's port is dead: no more expiries. */

@@ -32,8 +32,10 @@
  *   1 - handshake, task identity, mach_wait_until.
  *   2 - Mach IPC: ports, rights, port sets, notifications, mach_msg.
  *   3 - tasks, threads, host, clocks, semaphores, timers as kernel objects.
+ *   4 - Mach VM: allocate, deallocate, protect, read, read_overwrite, write,
+ *       region on any task named by a control port.
  */
-#define MACHINA_ABI_VERSION	3
+#define MACHINA_ABI_VERSION	4
 /* The oldest client ABI this header's module still serves. */
 #define MACHINA_ABI_MIN		2
 
@@ -42,6 +44,7 @@
 #define MACHINA_FEATURE_CLOCK		(1ULL << 1) /* mach_wait_until */
 #define MACHINA_FEATURE_IPC		(1ULL << 2) /* ports and mach_msg */
 #define MACHINA_FEATURE_KOBJECTS	(1ULL << 3) /* task, thread, host, semaphore, timer ports */
+#define MACHINA_FEATURE_VM		(1ULL << 4) /* Mach VM calls (xnu_vm/) */
 
 #define MACHINA_IOC_MAGIC	0xE4
 
@@ -402,6 +405,13 @@ enum machina_call_nr {
 	MACHINA_NR_MK_TIMER_DESTROY = 67,
 	MACHINA_NR_MK_TIMER_ARM = 68,
 	MACHINA_NR_MK_TIMER_CANCEL = 69,
+	MACHINA_NR_VM_ALLOCATE = 70,
+	MACHINA_NR_VM_DEALLOCATE = 71,
+	MACHINA_NR_VM_PROTECT = 72,
+	MACHINA_NR_VM_READ = 73,
+	MACHINA_NR_VM_READ_OVERWRITE = 74,
+	MACHINA_NR_VM_WRITE = 75,
+	MACHINA_NR_VM_REGION = 76,
 	MACHINA_NR_COUNT
 };
 
@@ -545,5 +555,57 @@ enum machina_call_nr {
 #define MACHINA_IOC_MK_TIMER_ARM MACHINA_IOC_RW(MK_TIMER_ARM, struct machina_port_args)
 /* in: name; out: context (the armed expire time, or 0) */
 #define MACHINA_IOC_MK_TIMER_CANCEL MACHINA_IOC_RW(MK_TIMER_CANCEL, struct machina_port_args)
+
+/*
+ * Mach VM (ABI 4).  "task" names the target task's control port in the
+ * caller's space (mach_task_self() for the caller's own); a name port is
+ * KERN_INVALID_ARGUMENT.  Addresses and sizes are Darwin's mach_vm_*
+ * values, 64-bit; flags, protections and return codes are Darwin's
+ * (<mach/vm_statistics.h>, <mach/vm_prot.h>, <mach/kern_return.h>).
+ * Fields a call does not use must be zero.
+ */
+struct machina_vm_args {
+	__u32 task;		/* in: the target task's control port */
+	__s32 vm_flags;		/* in: allocate: VM_FLAGS_*; protect: set_maximum (0/1) */
+	__u64 address;		/* in, out (allocate) */
+	__u64 size;		/* in */
+	__u64 data;		/* in: the caller's buffer (read_overwrite, write);
+				 * out: read: the new region's address */
+	__s32 prot;		/* in: protect: the new protection */
+	__u32 flags;		/* in: 0 */
+	__u64 reserved;		/* in: 0 */
+};
+
+/* in: task, vm_flags, address (FIXED); out: address */
+#define MACHINA_IOC_VM_ALLOCATE MACHINA_IOC_RW(VM_ALLOCATE, struct machina_vm_args)
+/* in: task, address, size */
+#define MACHINA_IOC_VM_DEALLOCATE MACHINA_IOC_RW(VM_DEALLOCATE, struct machina_vm_args)
+/* in: task, address, size, vm_flags (set_maximum), prot */
+#define MACHINA_IOC_VM_PROTECT MACHINA_IOC_RW(VM_PROTECT, struct machina_vm_args)
+/*
+ * in: task, address, size; out: data (a new region of the caller holding
+ * a copy, at the source's offset in its page; the caller deallocates
+ * [data, data + size)), size unchanged
+ */
+#define MACHINA_IOC_VM_READ MACHINA_IOC_RW(VM_READ, struct machina_vm_args)
+/* in: task, address, size, data (where in the caller the bytes go) */
+#define MACHINA_IOC_VM_READ_OVERWRITE MACHINA_IOC_RW(VM_READ_OVERWRITE, struct machina_vm_args)
+/* in: task, address (in the target), data (the caller's bytes), size */
+#define MACHINA_IOC_VM_WRITE MACHINA_IOC_RW(VM_WRITE, struct machina_vm_args)
+
+/* mach_vm_region: the region at or after "address". */
+#define MACHINA_VM_REGION_WORDS 10
+struct machina_vm_region {
+	__u32 task;		/* in: the target task's control port */
+	__s32 flavor;		/* in: VM_REGION_BASIC_INFO_64 */
+	__u64 address;		/* in: where to look; out: the region's start */
+	__u64 size;		/* out: the region's size */
+	__u32 count;		/* in: capacity of info in words; out: words written */
+	__u32 flags;		/* in: 0 */
+	__u32 object_name;	/* out: MACH_PORT_NULL, as on Darwin */
+	__u32 reserved;		/* in: 0 */
+	__u32 info[MACHINA_VM_REGION_WORDS]; /* out */
+};
+#define MACHINA_IOC_VM_REGION MACHINA_IOC_RW(VM_REGION, struct machina_vm_region)
 
 #endif /* _UAPI_MACHINA_H */

@@ -1,19 +1,19 @@
 /*
- * libmach: allocating and releasing memory of the caller's own task
- * (vm_allocate, vm_deallocate and their mach_vm_ forms), and the page size.
+ * libmach: the Mach VM calls (mach_vm_allocate, deallocate, protect, read,
+ * read_overwrite, write, region and their legacy vm_ names), and the page
+ * size.
  *
- * Until the Mach VM layer exists in the module, these serve the caller's
- * own task only and map straight onto mmap/munmap: a region is private,
- * anonymous, zero-filled, read-write and copied on fork, which is what
- * Darwin gives a vm_allocate'd region.  Out-of-line memory that arrives in
- * a message is an anonymous mapping too, so vm_deallocate releases it.
- * Another task as target is KERN_INVALID_ARGUMENT; the Mach VM work
- * replaces this file's calls with ioctls that reach any task.
+ * Each call is one ioctl into the module (xnu_vm/), on any task whose
+ * control port the caller holds.  machina_vm_copyout() (MIG results of
+ * other libmach calls) stays a plain anonymous mapping of the caller's,
+ * which vm_deallocate releases like any memory.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "uapi/machina.h"
 
 #include <mach/mach_init.h>
 #include <mach/mach_vm.h>
@@ -57,105 +57,135 @@ static uint64_t page_mask(void)
 	return vm_page_mask;
 }
 
-/* Flags this implementation honours; the rest of Darwin's are refused. */
-#define VM_FLAGS_SUPPORTED                                              \
-	(VM_FLAGS_ANYWHERE | VM_FLAGS_RANDOM_ADDR | VM_FLAGS_NO_CACHE | \
-	 VM_FLAGS_OVERWRITE | VM_FLAGS_ALIAS_MASK)
-
-/*
- * The Mach VM calls are MIG/trap calls on the target's task port; a name
- * that is no right at all fails there as a message to nowhere would.
- */
-static kern_return_t check_target(vm_map_t target)
+/* One Mach VM call on the module. */
+static kern_return_t vm_call(unsigned long cmd, struct machina_vm_args *a)
 {
-	if (!MACH_PORT_VALID(target))
-		return MACH_SEND_INVALID_DEST;
-	if (target != mach_task_self())
-		return KERN_INVALID_ARGUMENT;
-	return KERN_SUCCESS;
+	return machina_call(cmd, a);
 }
 
-static kern_return_t errno_to_vm(int err)
-{
-	switch (err) {
-	case ENOMEM:
-		return KERN_NO_SPACE;
-	case EEXIST:
-		return KERN_NO_SPACE;
-	case EPERM:
-	case EACCES:
-		return KERN_INVALID_ADDRESS;
-	default:
-		return KERN_INVALID_ARGUMENT;
-	}
-}
-
-/* The allocation itself; addresses and sizes already 64 bits wide. */
 static kern_return_t allocate(vm_map_t target, mach_vm_address_t *address,
 			      mach_vm_size_t size, int flags)
 {
-	uint64_t mask = page_mask();
-	uint64_t start, len;
-	int mflags = MAP_PRIVATE | MAP_ANONYMOUS;
-	void *want = NULL, *got;
+	struct machina_vm_args a = {
+		.task = target,
+		.vm_flags = flags,
+		.size = size,
+	};
 	kern_return_t kr;
 
-	kr = check_target(target);
-	if (kr != KERN_SUCCESS)
-		return kr;
 	if (!address)
 		return KERN_INVALID_ARGUMENT;
-	if ((unsigned int)flags & ~(unsigned int)VM_FLAGS_SUPPORTED)
-		return KERN_INVALID_ARGUMENT;
-	if ((flags & VM_FLAGS_ANYWHERE) && (flags & VM_FLAGS_OVERWRITE))
-		return KERN_INVALID_ARGUMENT;
-	if (size == 0) {
-		*address = 0;
-		return KERN_SUCCESS;
-	}
-	if (size > UINT64_MAX - mask)
-		return KERN_INVALID_ARGUMENT;
-	len = (size + mask) & ~mask;
-
-	if (!(flags & VM_FLAGS_ANYWHERE)) {
-		start = *address & ~mask;
-		if (start + len < start)
-			return KERN_INVALID_ADDRESS;
-		want = (void *)(uintptr_t)start;
-		mflags |= (flags & VM_FLAGS_OVERWRITE) ? MAP_FIXED :
-							 MAP_FIXED_NOREPLACE;
-	}
-	got = mmap(want, len, PROT_READ | PROT_WRITE, mflags, -1, 0);
-	if (got == MAP_FAILED)
-		return errno_to_vm(errno);
-	/* A kernel older than MAP_FIXED_NOREPLACE takes it as a mere hint. */
-	if (want && got != want) {
-		munmap(got, len);
-		return KERN_NO_SPACE;
-	}
-	*address = (uintptr_t)got;
-	return KERN_SUCCESS;
+	a.address = *address;
+	kr = vm_call(MACHINA_IOC_VM_ALLOCATE, &a);
+	if (kr == KERN_SUCCESS)
+		*address = a.address;
+	return kr;
 }
 
 static kern_return_t deallocate(vm_map_t target, mach_vm_address_t address,
 				mach_vm_size_t size)
 {
-	uint64_t mask = page_mask();
-	uint64_t start, end;
+	struct machina_vm_args a = {
+		.task = target,
+		.address = address,
+		.size = size,
+	};
+
+	return vm_call(MACHINA_IOC_VM_DEALLOCATE, &a);
+}
+
+static kern_return_t protect(vm_map_t target, mach_vm_address_t address,
+			     mach_vm_size_t size, boolean_t set_maximum,
+			     vm_prot_t prot)
+{
+	struct machina_vm_args a = {
+		.task = target,
+		.address = address,
+		.size = size,
+		.vm_flags = set_maximum ? 1 : 0,
+		.prot = prot,
+	};
+
+	return vm_call(MACHINA_IOC_VM_PROTECT, &a);
+}
+
+static kern_return_t read_new(vm_map_t target, mach_vm_address_t address,
+			      mach_vm_size_t size, vm_offset_t *data,
+			      mach_msg_type_number_t *count)
+{
+	struct machina_vm_args a = {
+		.task = target,
+		.address = address,
+		.size = size,
+	};
 	kern_return_t kr;
 
-	kr = check_target(target);
+	if (!data || !count)
+		return KERN_INVALID_ARGUMENT;
+	kr = vm_call(MACHINA_IOC_VM_READ, &a);
+	if (kr == KERN_SUCCESS) {
+		*data = (vm_offset_t)a.data;
+		*count = (mach_msg_type_number_t)size;
+	}
+	return kr;
+}
+
+static kern_return_t read_overwrite(vm_map_t target, mach_vm_address_t address,
+				    mach_vm_size_t size, mach_vm_address_t data,
+				    mach_vm_size_t *outsize)
+{
+	struct machina_vm_args a = {
+		.task = target,
+		.address = address,
+		.size = size,
+		.data = data,
+	};
+	kern_return_t kr;
+
+	kr = vm_call(MACHINA_IOC_VM_READ_OVERWRITE, &a);
+	if (kr == KERN_SUCCESS && outsize)
+		*outsize = size;
+	return kr;
+}
+
+static kern_return_t write_bytes(vm_map_t target, mach_vm_address_t address,
+				 vm_offset_t data, mach_msg_type_number_t count)
+{
+	struct machina_vm_args a = {
+		.task = target,
+		.address = address,
+		.data = data,
+		.size = count,
+	};
+
+	return vm_call(MACHINA_IOC_VM_WRITE, &a);
+}
+
+static kern_return_t region(vm_map_t target, mach_vm_address_t *address,
+			    mach_vm_size_t *size, vm_region_flavor_t flavor,
+			    vm_region_info_t info,
+			    mach_msg_type_number_t *count,
+			    mach_port_t *object_name)
+{
+	struct machina_vm_region a = {
+		.task = target,
+		.flavor = flavor,
+	};
+	kern_return_t kr;
+
+	if (!address || !size || !info || !count)
+		return KERN_INVALID_ARGUMENT;
+	a.address = *address;
+	a.count = *count;
+	kr = machina_call(MACHINA_IOC_VM_REGION, &a);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	if (size == 0)
-		return KERN_SUCCESS;
-	if (address + size < address || address + size > UINT64_MAX - mask)
-		return KERN_INVALID_ARGUMENT;
-	/* Every page the range touches goes, as on Darwin. */
-	start = address & ~mask;
-	end = (address + size + mask) & ~mask;
-	if (munmap((void *)(uintptr_t)start, end - start) < 0)
-		return errno_to_vm(errno);
+	memcpy(info, a.info, a.count * sizeof(int));
+	*count = a.count;
+	*address = a.address;
+	*size = a.size;
+	if (object_name)
+		*object_name = a.object_name;
 	return KERN_SUCCESS;
 }
 
@@ -173,6 +203,53 @@ LIBMACH_EXPORT kern_return_t mach_vm_deallocate(vm_map_t target,
 	return deallocate(target, address, size);
 }
 
+LIBMACH_EXPORT kern_return_t mach_vm_protect(vm_map_t target_task,
+					     mach_vm_address_t address,
+					     mach_vm_size_t size,
+					     boolean_t set_maximum,
+					     vm_prot_t new_protection)
+{
+	return protect(target_task, address, size, set_maximum, new_protection);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_read(vm_map_read_t target_task,
+					  mach_vm_address_t address,
+					  mach_vm_size_t size, vm_offset_t *data,
+					  mach_msg_type_number_t *dataCnt)
+{
+	return read_new(target_task, address, size, data, dataCnt);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_read_overwrite(vm_map_read_t target_task,
+						    mach_vm_address_t address,
+						    mach_vm_size_t size,
+						    mach_vm_address_t data,
+						    mach_vm_size_t *outsize)
+{
+	return read_overwrite(target_task, address, size, data, outsize);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_write(vm_map_t target_task,
+					   mach_vm_address_t address,
+					   vm_offset_t data,
+					   mach_msg_type_number_t dataCnt)
+{
+	return write_bytes(target_task, address, data, dataCnt);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_region(vm_map_read_t target_task,
+					    mach_vm_address_t *address,
+					    mach_vm_size_t *size,
+					    vm_region_flavor_t flavor,
+					    vm_region_info_t info,
+					    mach_msg_type_number_t *infoCnt,
+					    mach_port_t *object_name)
+{
+	return region(target_task, address, size, flavor, info, infoCnt,
+		      object_name);
+}
+
+/* The legacy names: the caller's word size, which is 64 bits here. */
 LIBMACH_EXPORT kern_return_t vm_allocate(vm_map_t target_task,
 					 vm_address_t *address, vm_size_t size,
 					 int flags)
@@ -193,6 +270,89 @@ LIBMACH_EXPORT kern_return_t vm_deallocate(vm_map_t target_task,
 					   vm_address_t address, vm_size_t size)
 {
 	return deallocate(target_task, address, size);
+}
+
+LIBMACH_EXPORT kern_return_t vm_protect(vm_map_t target_task,
+					vm_address_t address, vm_size_t size,
+					boolean_t set_maximum,
+					vm_prot_t new_protection)
+{
+	return protect(target_task, address, size, set_maximum, new_protection);
+}
+
+LIBMACH_EXPORT kern_return_t vm_read(vm_map_read_t target_task,
+				     vm_address_t address, vm_size_t size,
+				     vm_offset_t *data,
+				     mach_msg_type_number_t *dataCnt)
+{
+	return read_new(target_task, address, size, data, dataCnt);
+}
+
+LIBMACH_EXPORT kern_return_t vm_read_overwrite(vm_map_read_t target_task,
+					       vm_address_t address,
+					       vm_size_t size, vm_address_t data,
+					       vm_size_t *outsize)
+{
+	mach_vm_size_t out = 0;
+	kern_return_t kr;
+
+	kr = read_overwrite(target_task, address, size, data, &out);
+	if (kr == KERN_SUCCESS && outsize)
+		*outsize = (vm_size_t)out;
+	return kr;
+}
+
+LIBMACH_EXPORT kern_return_t vm_write(vm_map_t target_task,
+				      vm_address_t address, vm_offset_t data,
+				      mach_msg_type_number_t dataCnt)
+{
+	return write_bytes(target_task, address, data, dataCnt);
+}
+
+static kern_return_t region_legacy(vm_map_read_t target_task,
+				   vm_address_t *address, vm_size_t *size,
+				   vm_region_flavor_t flavor,
+				   vm_region_info_t info,
+				   mach_msg_type_number_t *infoCnt,
+				   mach_port_t *object_name)
+{
+	mach_vm_address_t addr;
+	mach_vm_size_t len = 0;
+	kern_return_t kr;
+
+	if (!address || !size)
+		return KERN_INVALID_ARGUMENT;
+	addr = *address;
+	kr = region(target_task, &addr, &len, flavor, info, infoCnt,
+		    object_name);
+	if (kr == KERN_SUCCESS) {
+		*address = (vm_address_t)addr;
+		*size = (vm_size_t)len;
+	}
+	return kr;
+}
+
+LIBMACH_EXPORT kern_return_t vm_region_64(vm_map_read_t target_task,
+					  vm_address_t *address,
+					  vm_size_t *size,
+					  vm_region_flavor_t flavor,
+					  vm_region_info_t info,
+					  mach_msg_type_number_t *infoCnt,
+					  mach_port_t *object_name)
+{
+	return region_legacy(target_task, address, size, flavor, info, infoCnt,
+			     object_name);
+}
+
+LIBMACH_EXPORT kern_return_t vm_region(vm_map_read_t target_task,
+				       vm_address_t *address, vm_size_t *size,
+				       vm_region_flavor_t flavor,
+				       vm_region_info_t info,
+				       mach_msg_type_number_t *infoCnt,
+				       mach_port_t *object_name)
+{
+	return region_legacy(target_task, address, size, flavor, info, infoCnt,
+			     object_name);
 }
 
 kern_return_t machina_vm_copyout(const void *src, size_t bytes,

@@ -44,6 +44,8 @@ static int n_msg_calls;
 static mach_port_name_t deallocated[16];
 static int n_deallocated;
 static int n_task_self, n_reply_port, n_names_calls, n_unguard, n_rcv_destroy;
+static struct machina_vm_args vm_seen;	/* the last Mach VM call's argument */
+static unsigned long vm_cmd_seen;
 
 /* What it answers. */
 static int msg_script[16]; /* MSG results, in order */
@@ -182,6 +184,57 @@ int ioctl(int fd, unsigned long cmd, ...)
 	}
 	case MACHINA_IOC_PORT_SET_ATTRIBUTES:
 		return KERN_SUCCESS;
+	case MACHINA_IOC_VM_DEALLOCATE: {
+		struct machina_vm_args *a = arg;
+		uint64_t mask = vm_page_size - 1;
+
+		/* What the module does to the caller's own memory. */
+		vm_seen = *a;
+		vm_cmd_seen = cmd;
+		munmap((void *)(uintptr_t)(a->address & ~mask),
+		       ((a->address + a->size + mask) & ~mask) -
+			       (a->address & ~mask));
+		return KERN_SUCCESS;
+	}
+	case MACHINA_IOC_VM_ALLOCATE: {
+		struct machina_vm_args *a = arg;
+		void *p;
+
+		/* What the module does for the caller's own task. */
+		vm_seen = *a;
+		vm_cmd_seen = cmd;
+		p = mmap(NULL, a->size ? a->size : 1, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return KERN_NO_SPACE;
+		a->address = a->size ? (uintptr_t)p : 0;
+		return KERN_SUCCESS;
+	}
+	case MACHINA_IOC_VM_PROTECT:
+	case MACHINA_IOC_VM_READ:
+	case MACHINA_IOC_VM_READ_OVERWRITE:
+	case MACHINA_IOC_VM_WRITE: {
+		struct machina_vm_args *a = arg;
+
+		vm_seen = *a;
+		vm_cmd_seen = cmd;
+		a->address = 0x7000;
+		a->data = 0x9010;
+		return KERN_SUCCESS;
+	}
+	case MACHINA_IOC_VM_REGION: {
+		struct machina_vm_region *r = arg;
+		uint32_t i;
+
+		if (r->count < 9)
+			return KERN_INVALID_ARGUMENT;
+		for (i = 0; i < 9; i++)
+			r->info[i] = 200 + i;
+		r->count = 9;
+		r->address = 0x5000;
+		r->size = 0x3000;
+		return KERN_SUCCESS;
+	}
 	default:
 		errno = ENOTTY;
 		return -1;
@@ -368,45 +421,54 @@ TEST(names_grow_and_land_in_fresh_pages)
 	names_total = 100;
 }
 
-TEST(vm_allocate_follows_darwin_flags)
+TEST(vm_calls_reach_the_module_with_their_arguments)
 {
-	vm_address_t a = 0, b;
-	mach_vm_address_t c = 0;
+	mach_vm_address_t c = 0x1234;
+	vm_address_t a = 0x4000;
+	vm_offset_t data = 0;
+	mach_msg_type_number_t cnt = 0;
+	mach_vm_size_t out = 0;
+	vm_region_basic_info_data_64_t info;
+	mach_msg_type_number_t icnt = VM_REGION_BASIC_INFO_COUNT_64;
+	mach_port_t obj = 1;
+	mach_vm_size_t rsize = 0;
 
-	CHECK(vm_allocate(mach_task_self(), &a, 100, VM_FLAGS_ANYWHERE) ==
-	      KERN_SUCCESS);
-	CHECK(a && (a & (vm_page_size - 1)) == 0);
-	CHECK(((char *)a)[99] == 0);
-	((char *)a)[0] = 1;
-	b = a;
-	CHECK(vm_allocate(mach_task_self(), &b, vm_page_size, VM_FLAGS_FIXED) ==
-	      KERN_NO_SPACE);
-	CHECK(vm_allocate(mach_task_self(), &b, vm_page_size,
-			  VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE) == KERN_SUCCESS);
-	CHECK(b == a && ((char *)a)[0] == 0);
-	CHECK(vm_deallocate(mach_task_self(), a + 1, 1) == KERN_SUCCESS);
-	CHECK(!mapped((void *)a));
-	CHECK(vm_allocate(mach_task_self(), &b, vm_page_size, VM_FLAGS_FIXED) ==
-		      KERN_SUCCESS &&
-	      b == a);
-	CHECK(vm_deallocate(mach_task_self(), b, vm_page_size) == KERN_SUCCESS);
-
-	CHECK(vm_allocate(0x999, &b, 10, VM_FLAGS_ANYWHERE) ==
-	      KERN_INVALID_ARGUMENT);
-	CHECK(vm_allocate(MACH_PORT_NULL, &b, 10, VM_FLAGS_ANYWHERE) ==
-	      MACH_SEND_INVALID_DEST);
-	CHECK(vm_allocate(mach_task_self(), &b, 10,
-			  VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE) ==
-	      KERN_INVALID_ARGUMENT);
-	b = 1;
-	CHECK(vm_allocate(mach_task_self(), &b, 0, VM_FLAGS_ANYWHERE) ==
-		      KERN_SUCCESS &&
-	      b == 0);
-	CHECK(mach_vm_allocate(mach_task_self(), &c, 3 * vm_page_size,
+	CHECK(VM_REGION_BASIC_INFO_COUNT_64 == 9);
+	CHECK(mach_vm_allocate(0x207, &c, 100,
 			       VM_FLAGS_ANYWHERE | VM_MAKE_TAG(240)) ==
 	      KERN_SUCCESS);
-	CHECK(mach_vm_deallocate(mach_task_self(), c, 3 * vm_page_size) ==
+	CHECK(vm_cmd_seen == MACHINA_IOC_VM_ALLOCATE && vm_seen.task == 0x207 &&
+	      vm_seen.address == 0x1234 && vm_seen.size == 100 &&
+	      (uint32_t)vm_seen.vm_flags == (VM_FLAGS_ANYWHERE | 0xF0000000u));
+	CHECK(c && c != 0x1234 && mapped((void *)(uintptr_t)c));
+	CHECK(mach_vm_deallocate(0x207, c, 100) == KERN_SUCCESS);
+	CHECK(vm_cmd_seen == MACHINA_IOC_VM_DEALLOCATE && vm_seen.size == 100);
+	CHECK(!mapped((void *)(uintptr_t)c));
+	CHECK(vm_allocate(mach_task_self(), &a, 10, VM_FLAGS_FIXED) ==
+		      KERN_SUCCESS &&
+	      a != 0x4000);
+	CHECK(vm_deallocate(mach_task_self(), a, 10) == KERN_SUCCESS);
+	CHECK(vm_protect(0x207, 0x5000, 7, TRUE, VM_PROT_READ) ==
 	      KERN_SUCCESS);
+	CHECK(vm_cmd_seen == MACHINA_IOC_VM_PROTECT && vm_seen.vm_flags == 1 &&
+	      vm_seen.prot == VM_PROT_READ && vm_seen.size == 7);
+	CHECK(mach_vm_read(0x207, 0x5001, 33, &data, &cnt) == KERN_SUCCESS);
+	CHECK(vm_cmd_seen == MACHINA_IOC_VM_READ && data == 0x9010 &&
+	      cnt == 33);
+	CHECK(mach_vm_read_overwrite(0x207, 0x5001, 33, 0x8000, &out) ==
+		      KERN_SUCCESS &&
+	      out == 33);
+	CHECK(vm_seen.data == 0x8000);
+	CHECK(mach_vm_write(0x207, 0x5002, 0x6000, 12) == KERN_SUCCESS);
+	CHECK(vm_cmd_seen == MACHINA_IOC_VM_WRITE && vm_seen.data == 0x6000 &&
+	      vm_seen.size == 12 && vm_seen.address == 0x5002);
+	c = 0x4000;
+	CHECK(mach_vm_region(0x207, &c, &rsize, VM_REGION_BASIC_INFO_64,
+			     (vm_region_info_t)&info, &icnt, &obj) ==
+	      KERN_SUCCESS);
+	CHECK(c == 0x5000 && rsize == 0x3000 && icnt == 9 && obj == 0);
+	CHECK(info.protection == 200 && info.user_wired_count == 208);
+	CHECK(mach_vm_read(0x207, 0, 1, NULL, &cnt) == KERN_INVALID_ARGUMENT);
 }
 
 /* A complex message carrying each kind of right and memory. */
@@ -785,8 +847,8 @@ int main(void)
 	    overwrite_passes_the_receive_buffer);
 	run("names_grow_and_land_in_fresh_pages",
 	    names_grow_and_land_in_fresh_pages);
-	run("vm_allocate_follows_darwin_flags",
-	    vm_allocate_follows_darwin_flags);
+	run("vm_calls_reach_the_module_with_their_arguments",
+	    vm_calls_reach_the_module_with_their_arguments);
 	run("destroy_releases_everything_a_message_carries",
 	    destroy_releases_everything_a_message_carries);
 	run("server_once_replies", server_once_replies);

@@ -15,6 +15,10 @@
 #include <mach/message.h>
 #include <mach/port.h>
 #include <mach/vm_types.h>
+#include <mach/vm_prot.h>
+#include <mach/vm_inherit.h>
+#include <mach/vm_behavior.h>
+#include <mach/vm_region.h>
 
 typedef mach_port_t task_t;
 typedef mach_port_t task_name_t;

@@ -2,9 +2,8 @@
  * <mach/vm_map.h>: allocating and releasing memory of a task in the
  * caller's word size.
  *
- * Machina serves these for the caller's own task only (target ==
- * mach_task_self()); any other target is KERN_INVALID_ARGUMENT until the
- * Mach VM layer reaches other tasks' address spaces.
+ * The target is a task control port: the caller's own (mach_task_self())
+ * or another task's (task_for_pid, or received in a message).
  */
 #ifndef _vm_map_user_
 #define _vm_map_user_
@@ -14,6 +13,8 @@
 #include <mach/mach_types.h>
 #include <mach/vm_types.h>
 #include <mach/vm_statistics.h>
+#include <mach/vm_prot.h>
+#include <mach/vm_region.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,6 +31,32 @@ kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address,
 /* Unmaps every page the range touches; unmapped pages are no error. */
 kern_return_t vm_deallocate(vm_map_t target_task, vm_address_t address,
 			    vm_size_t size);
+
+kern_return_t vm_protect(vm_map_t target_task, vm_address_t address,
+			 vm_size_t size, boolean_t set_maximum,
+			 vm_prot_t new_protection);
+
+kern_return_t vm_read(vm_map_read_t target_task, vm_address_t address,
+		      vm_size_t size, vm_offset_t *data,
+		      mach_msg_type_number_t *dataCnt);
+
+kern_return_t vm_read_overwrite(vm_map_read_t target_task, vm_address_t address,
+				vm_size_t size, vm_address_t data,
+				vm_size_t *outsize);
+
+kern_return_t vm_write(vm_map_t target_task, vm_address_t address,
+		       vm_offset_t data, mach_msg_type_number_t dataCnt);
+
+kern_return_t vm_region_64(vm_map_read_t target_task, vm_address_t *address,
+			   vm_size_t *size, vm_region_flavor_t flavor,
+			   vm_region_info_t info,
+			   mach_msg_type_number_t *infoCnt,
+			   mach_port_t *object_name);
+
+kern_return_t vm_region(vm_map_read_t target_task, vm_address_t *address,
+			vm_size_t *size, vm_region_flavor_t flavor,
+			vm_region_info_t info, mach_msg_type_number_t *infoCnt,
+			mach_port_t *object_name);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mach VM maps (vm_map.h): holding a task's mm for a call, and the map
+ * operations: enter (map an object), remove, protect, region.
+ */
+#include <linux/completion.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/kthread.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/refcount.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "mach/kern_return.h"
+#include "xnu_vm/vm_map.h"
+#include "xnu_vm/vm_object.h"
+#include "xnu_vm/vm_prot.h"
+
+static struct workqueue_struct *vm_wq;
+
+/*
+ * A change of a map made by a thread that has the mm as its own: the
+ * caller (own task), or a VM worker (another task).  The item is shared
+ * by the caller and the worker (refs), so a caller killed while it waits
+ * can leave; the worker finishes the change and the last one frees it.
+ */
+enum mm_op_kind { MM_OP_MAP, MM_OP_UNMAP };
+
+struct mm_op {
+	struct work_struct work;
+	refcount_t refs;
+	struct completion done;
+	enum mm_op_kind kind;
+	struct mm_struct *mm;		/* mmget() reference */
+	const struct cred *cred;	/* the caller's */
+	struct mem_cgroup *memcg;	/* the target mm's */
+	struct xnu_vm_object *obj;	/* MAP: holds a reference on obj->file */
+	unsigned long addr, len, pgoff;
+	unsigned long prot, mflags;
+	u8 max;				/* MAP: VM_PROT_* maximum */
+	long ret;			/* address, 0 or -errno */
+};
+
+/* Linux protection bits of a Mach protection. */
+static unsigned long linux_prot(int prot)
+{
+	return ((prot & VM_PROT_READ) ? PROT_READ : 0) |
+	       ((prot & VM_PROT_WRITE) ? PROT_WRITE : 0) |
+	       ((prot & VM_PROT_EXECUTE) ? PROT_EXEC : 0);
+}
+
+/*
+ * mm_op_do - make the change, as the mm's own thread
+ * Conditions: current->mm is op->mm; no Machina locks held.  Takes
+ * obj->map_lock (MAP) then the mm's mmap_lock (inside vm_mmap/vm_munmap).
+ * Returns: the new address (MAP), 0 (UNMAP), or -errno.
+ */
+static long mm_op_do(struct mm_op *op)
+{
+	struct xnu_vm_object *obj = op->obj;
+	unsigned long ret;
+
+	if (op->kind == MM_OP_UNMAP)
+		return vm_munmap(op->addr, op->len);
+	mutex_lock(&obj->map_lock);
+	obj->map_max = op->max;
+	ret = vm_mmap(obj->file, op->addr, op->len, op->prot, op->mflags,
+		      op->pgoff << PAGE_SHIFT);
+	obj->map_max = VM_PROT_ALL;
+	mutex_unlock(&obj->map_lock);
+	return (long)ret;
+}
+
+static void mm_op_put(struct mm_op *op)
+{
+	if (!refcount_dec_and_test(&op->refs))
+		return;
+	if (op->obj)
+		fput(op->obj->file);
+	mem_cgroup_put(op->memcg);
+	put_cred(op->cred);
+	mmput(op->mm);
+	kfree(op);
+}
+
+/*
+ * mm_op_work - a VM worker makes the change in another task's mm
+ * The mm is adopted (kthread_use_mm()) with its memory cgroup active and
+ * the caller's credentials, so what vm_mmap() checks and charges is what
+ * it would for the caller mapping into the target's address space.
+ * Conditions: VM workqueue (a kernel thread without an mm).
+ */
+static void mm_op_work(struct work_struct *work)
+{
+	struct mm_op *op = container_of(work, struct mm_op, work);
+	struct mem_cgroup *old_memcg;
+	const struct cred *old_cred;
+
+	old_memcg = set_active_memcg(op->memcg);
+	kthread_use_mm(op->mm);
+	old_cred = override_creds(op->cred);
+	op->ret = mm_op_do(op);
+	revert_creds(old_cred);
+	kthread_unuse_mm(op->mm);
+	set_active_memcg(old_memcg);
+	complete(&op->done);
+	mm_op_put(op);
+}
+
+/*
+ * mm_op_run - make @op's change in @map, in the caller (own task) or on a
+ * VM worker, and wait for it
+ * Conditions: process context, no Machina lock held but the target's
+ * image; consumes nothing of the caller's (the op takes its own
+ * references).
+ * Returns: the op's result, or -EINTR when the caller was killed while
+ * waiting (the change may still happen).
+ */
+static long mm_op_run(struct xnu_vm_map *map, struct mm_op *tmpl)
+{
+	struct mm_op *op;
+	long ret;
+
+	if (map->self)
+		return mm_op_do(tmpl);
+	op = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
+	if (!op)
+		return -ENOMEM;
+	INIT_WORK(&op->work, mm_op_work);
+	init_completion(&op->done);
+	refcount_set(&op->refs, 2);
+	mmget(map->mm);
+	op->mm = map->mm;
+	op->cred = get_current_cred();
+	op->memcg = get_mem_cgroup_from_mm(map->mm);
+	if (op->obj)
+		get_file(op->obj->file);
+	queue_work(vm_wq, &op->work);
+	if (wait_for_completion_killable(&op->done))
+		ret = -EINTR;
+	else
+		ret = op->ret;
+	mm_op_put(op);
+	return ret;
+}
+
+/*
+ * xnu_vm_map_hold - take the mm @proc runs now, for one call
+ * A zombie leader has no mm while its other threads still run, so any
+ * live thread's mm is taken.
+ * Conditions: process context; the caller holds @proc's image (so the mm
+ * is the image's: an exec waits for the caller).
+ * Returns: KERN_SUCCESS with @map filled (release with
+ * xnu_vm_map_release()), or KERN_INVALID_TASK when the process is exiting
+ * (its mm is gone or going) or is a kernel thread.
+ */
+int xnu_vm_map_hold(struct xnu_vm_map *map, struct task_struct *proc)
+{
+	struct mm_struct *mm = NULL;
+	struct task_struct *t;
+
+	rcu_read_lock();
+	for_each_thread(proc, t) {
+		mm = get_task_mm(t);
+		if (mm)
+			break;
+	}
+	rcu_read_unlock();
+	if (!mm)
+		return KERN_INVALID_TASK;
+	map->mm = mm;
+	map->proc = proc;
+	map->self = mm == current->mm;
+	return KERN_SUCCESS;
+}
+
+/* xnu_vm_map_release - end xnu_vm_map_hold().  Process context. */
+void xnu_vm_map_release(struct xnu_vm_map *map)
+{
+	if (map->mm)
+		mmput(map->mm);
+	map->mm = NULL;
+}
+
+/* The Mach status of a failed vm_mmap() or vm_munmap(). */
+static int map_errno_kr(long err)
+{
+	switch (err) {
+	case -EINTR:
+		return KERN_ABORTED;
+	case -EEXIST:
+	case -ENOMEM:
+		return KERN_NO_SPACE;
+	case -EPERM:
+	case -EACCES:
+	case -EINVAL:
+		return KERN_INVALID_ADDRESS;
+	}
+	return KERN_FAILURE;
+}
+
+/*
+ * xnu_vm_map_enter - map all of @obj (@len bytes) into @map, read-write,
+ * maximum VM_PROT_ALL: at *@addr (@fixed; replacing what is there with
+ * @overwrite, else failing if anything is) or wherever Linux places it
+ * Another task's RLIMIT_AS is checked here (the worker's own is
+ * unlimited); the caller's own is checked by vm_mmap().
+ * Conditions: process context, the target's image held, no other lock.
+ * Returns: KERN_SUCCESS with *@addr set; KERN_NO_SPACE (range taken, no
+ * room, a limit); KERN_INVALID_ADDRESS (outside the task's addresses,
+ * below mmap_min_addr); KERN_RESOURCE_SHORTAGE; KERN_ABORTED (killed).
+ */
+int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
+		     u64 *addr, u64 len, bool fixed, bool overwrite)
+{
+	struct mm_op op = {
+		.kind = MM_OP_MAP,
+		.obj = obj,
+		.addr = fixed ? *addr : 0,
+		.len = len,
+		.prot = PROT_READ | PROT_WRITE,
+		.mflags = MAP_SHARED,
+		.max = VM_PROT_ALL,
+	};
+	unsigned long limit;
+	long ret;
+
+	if (fixed) {
+		if (*addr > map->mm->task_size || len > map->mm->task_size - *addr)
+			return KERN_INVALID_ADDRESS;
+		op.mflags |= overwrite ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+	}
+	if (!map->self) {
+		limit = task_rlimit(map->proc, RLIMIT_AS);
+		if (limit != RLIM_INFINITY &&
+		    (READ_ONCE(map->mm->total_vm) << PAGE_SHIFT) + len > limit)
+			return KERN_NO_SPACE;
+	}
+	ret = mm_op_run(map, &op);
+	if (IS_ERR_VALUE(ret))
+		return map_errno_kr(ret);
+	if (fixed && ret != *addr) {
+		/* MAP_FIXED_NOREPLACE is honoured since 4.17; be sure. */
+		op.kind = MM_OP_UNMAP;
+		op.obj = NULL;
+		op.addr = ret;
+		mm_op_run(map, &op);
+		return KERN_NO_SPACE;
+	}
+	*addr = ret;
+	return KERN_SUCCESS;
+}
+
+/*
+ * xnu_vm_map_remove - unmap [@start, @start + @len) of @map, whatever is
+ * mapped there (holes are fine)
+ * Conditions: as xnu_vm_map_enter(); the range is page-aligned and inside
+ * the task's addresses.
+ * Returns: KERN_SUCCESS, KERN_ABORTED (killed), KERN_RESOURCE_SHORTAGE.
+ */
+int xnu_vm_map_remove(struct xnu_vm_map *map, u64 start, u64 len)
+{
+	struct mm_op op = {
+		.kind = MM_OP_UNMAP,
+		.addr = start,
+		.len = len,
+	};
+	long ret = mm_op_run(map, &op);
+
+	if (ret == -ENOMEM)
+		return KERN_RESOURCE_SHORTAGE;
+	return ret ? map_errno_kr(ret) : KERN_SUCCESS;
+}
+
+/* Mach protection of a vma's current (VM_READ...) or maximum (VM_MAY...) bits. */
+static int vma_prot(unsigned long flags, bool max)
+{
+	unsigned int shift = max ? 4 : 0;	/* VM_MAYREAD == VM_READ << 4 */
+
+	return ((flags & (VM_READ << shift)) ? VM_PROT_READ : 0) |
+	       ((flags & (VM_WRITE << shift)) ? VM_PROT_WRITE : 0) |
+	       ((flags & (VM_EXEC << shift)) ? VM_PROT_EXECUTE : 0);
+}
+
+/*
+ * protect_check - XNU's first pass of vm_map_protect over [@start, @end):
+ * every page mapped, the new protection within every maximum (with
+ * VM_PROT_COPY the maximum gains write), every vma Mach VM memory; nothing
+ * is changed before the whole range passed
+ * Conditions: @mm's mmap_lock held.
+ * Returns: KERN_SUCCESS; KERN_INVALID_ADDRESS for the first hole;
+ * KERN_PROTECTION_FAILURE for the first vma whose maximum is exceeded, or
+ * that Machina cannot re-protect (memory that is not Mach VM's, a
+ * VM_PROT_COPY of memory shared with another task).
+ */
+static int protect_check(struct mm_struct *mm, u64 start, u64 end, int prot)
+{
+	struct vm_area_struct *vma;
+	struct xnu_vm_object *obj;
+	u64 cur = start;
+	int max;
+
+	while (cur < end) {
+		vma = find_vma(mm, cur);
+		if (!vma || vma->vm_start > cur)
+			return KERN_INVALID_ADDRESS;
+		max = vma_prot(vma->vm_flags, true);
+		if (prot & VM_PROT_COPY)
+			max |= VM_PROT_WRITE;
+		if ((prot & VM_PROT_ALL & max) != (prot & VM_PROT_ALL))
+			return KERN_PROTECTION_FAILURE;
+		obj = xnu_vm_object_of(vma);
+		if (!obj)
+			return KERN_PROTECTION_FAILURE;
+		if ((prot & VM_PROT_COPY) && READ_ONCE(obj->shared))
+			return KERN_PROTECTION_FAILURE;
+		cur = vma->vm_end;
+	}
+	return KERN_SUCCESS;
+}
+
+/*
+ * xnu_vm_map_protect - mach_vm_protect of [@start, @end) (page-aligned,
+ * not empty): the current protection becomes @new_prot, or with @set_max
+ * the maximum does (and the current one keeps only what the new maximum
+ * allows)
+ * The range is checked whole first (protect_check()), then each vma's part
+ * is mapped again over itself with the new protections: the pages belong
+ * to the object, so nothing is lost.  The re-mapping runs after the check
+ * lock is dropped: a target thread that unmaps and maps the same addresses
+ * in between loses its new mapping to the old object (the target's own
+ * race, as with two threads of it calling mmap; debuggers suspend first).
+ * Conditions: as xnu_vm_map_enter().
+ * Returns: KERN_SUCCESS, or as protect_check(), KERN_NO_SPACE /
+ * KERN_RESOURCE_SHORTAGE when the re-mapping fails (the part before it is
+ * changed), KERN_ABORTED.
+ */
+int xnu_vm_map_protect(struct xnu_vm_map *map, u64 start, u64 end,
+		       int new_prot, bool set_max)
+{
+	struct mm_struct *mm = map->mm;
+	struct vm_area_struct *vma;
+	struct xnu_vm_object *obj;
+	struct mm_op op = { .kind = MM_OP_MAP, .mflags = MAP_SHARED | MAP_FIXED };
+	int kr, cur, max, prot = new_prot & VM_PROT_ALL;
+	u64 at = start, piece_end;
+	long ret;
+
+	if (mmap_read_lock_killable(mm))
+		return KERN_ABORTED;
+	kr = protect_check(mm, start, end, new_prot);
+	mmap_read_unlock(mm);
+	if (kr)
+		return kr;
+
+	while (at < end) {
+		if (mmap_read_lock_killable(mm))
+			return KERN_ABORTED;
+		vma = find_vma(mm, at);
+		obj = vma && vma->vm_start <= at ? xnu_vm_object_of(vma) : NULL;
+		if (!obj) {
+			/* The target changed its map since the check. */
+			mmap_read_unlock(mm);
+			return KERN_INVALID_ADDRESS;
+		}
+		piece_end = min_t(u64, end, vma->vm_end);
+		cur = vma_prot(vma->vm_flags, false);
+		max = vma_prot(vma->vm_flags, true);
+		if (new_prot & VM_PROT_COPY)
+			max |= VM_PROT_WRITE;
+		if (set_max) {
+			max = prot;
+			cur &= prot;
+		} else {
+			cur = prot;
+		}
+		op.obj = obj;
+		op.pgoff = vma->vm_pgoff + ((at - vma->vm_start) >> PAGE_SHIFT);
+		get_file(obj->file);
+		mmap_read_unlock(mm);
+
+		op.addr = at;
+		op.len = piece_end - at;
+		op.prot = linux_prot(cur);
+		op.max = max;
+		ret = mm_op_run(map, &op);
+		fput(obj->file);
+		if (IS_ERR_VALUE(ret))
+			return ret == -ENOMEM ? KERN_RESOURCE_SHORTAGE :
+						map_errno_kr(ret);
+		at = piece_end;
+	}
+	return KERN_SUCCESS;
+}
+
+/*
+ * xnu_vm_map_region - the region (vma) that contains *@addr or, if none,
+ * the first one after it, described as VM_REGION_BASIC_INFO_64
+ * Mach VM memory: its object's offset, inheritance SHARE (fork shares it
+ * until inheritance exists), shared once another task maps the object.
+ * Other memory: as Linux holds it (shared mappings SHARE and shared,
+ * private ones COPY, VM_DONTCOPY ones NONE; the file offset of file
+ * mappings, 0 for anonymous memory).  Maximum protection is the vma's
+ * VM_MAY* bits, behavior from madvise(RANDOM/SEQUENTIAL), user_wired_count
+ * 1 for mlock()ed memory.
+ * Conditions: process context; takes the mm's mmap_lock for reading.
+ * Returns: KERN_SUCCESS with *@addr and *@size the region's start and
+ * size; KERN_INVALID_ADDRESS past the last region; KERN_ABORTED.
+ */
+int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
+		      struct xnu_vm_region_basic_info_64 *info)
+{
+	struct mm_struct *mm = map->mm;
+	struct vm_area_struct *vma;
+	struct xnu_vm_object *obj;
+	unsigned long flags;
+
+	if (*addr >= mm->task_size)
+		return KERN_INVALID_ADDRESS;
+	if (mmap_read_lock_killable(mm))
+		return KERN_ABORTED;
+	vma = find_vma(mm, *addr);
+	if (!vma) {
+		mmap_read_unlock(mm);
+		return KERN_INVALID_ADDRESS;
+	}
+	flags = vma->vm_flags;
+	obj = xnu_vm_object_of(vma);
+	memset(info, 0, sizeof(*info));
+	info->protection = vma_prot(flags, false);
+	info->max_protection = vma_prot(flags, true);
+	if (obj) {
+		info->inheritance = VM_INHERIT_SHARE;
+		info->shared = READ_ONCE(obj->shared);
+		info->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	} else {
+		if (flags & VM_DONTCOPY)
+			info->inheritance = VM_INHERIT_NONE;
+		else if (flags & VM_SHARED)
+			info->inheritance = VM_INHERIT_SHARE;
+		else
+			info->inheritance = VM_INHERIT_COPY;
+		info->shared = !!(flags & VM_MAYSHARE);
+		if (vma->vm_file)
+			info->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	}
+	if (flags & VM_RAND_READ)
+		info->behavior = VM_BEHAVIOR_RANDOM;
+	else if (flags & VM_SEQ_READ)
+		info->behavior = VM_BEHAVIOR_SEQUENTIAL;
+	info->user_wired_count = (flags & VM_LOCKED) ? 1 : 0;
+	*addr = vma->vm_start;
+	*size = vma->vm_end - vma->vm_start;
+	mmap_read_unlock(mm);
+	return KERN_SUCCESS;
+}
+
+/*
+ * xnu_vm_map_init - the VM workqueue: unbound, so one change waiting for a
+ * busy mm does not hold up the others.
+ */
+int xnu_vm_map_init(void)
+{
+	vm_wq = alloc_workqueue("machina_vm", WQ_UNBOUND, 0);
+	return vm_wq ? 0 : -ENOMEM;
+}
+
+/*
+ * xnu_vm_map_exit - at unload, after the device is gone: waits for every
+ * change still running (a killed caller's).
+ */
+void xnu_vm_map_exit(void)
+{
+	destroy_workqueue(vm_wq);
+}

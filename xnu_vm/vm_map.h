@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A task's address space as the Mach VM calls see it: Linux's mm and its
+ * vmas are the map (vm_object.h says what a Mach VM vma is).
+ *
+ * A call holds the target's map for its length (struct xnu_vm_map): the
+ * task was looked up through a control port with its exec image held
+ * (ipc_kobject_lookup()), and the mm is the one that image runs (taken
+ * with mmget under that hold, so an exec cannot swap it and a dying mm is
+ * never taken: a process past exit_mm() has none).
+ *
+ * Changing a map (mapping, unmapping) runs in a thread that has the mm as
+ * its own: the caller itself for its own task, otherwise a worker of the
+ * module's VM workqueue that adopts the mm (kthread_use_mm()) under the
+ * caller's credentials (so security_mmap_addr() and the LSMs judge the
+ * caller, not a kernel thread) and the target mm's memory cgroup (which
+ * pays for its vmas, as for its own mmap()).  Reading a map (regions,
+ * copies) needs only its mmap_lock and runs in the caller.
+ *
+ * Lock order: the target's exec_update_lock (the image, read) ->
+ * obj->map_lock -> the target's mmap_lock.  Never two mms' mmap_locks at
+ * once: a copy between tasks pins pages of one with its lock held, drops
+ * it, then touches the other.
+ */
+#ifndef _MACHINA_XNU_VM_MAP_H
+#define _MACHINA_XNU_VM_MAP_H
+
+#include <linux/types.h>
+
+struct mm_struct;
+struct task_struct;
+struct xnu_vm_object;
+struct xnu_vm_region_basic_info_64;
+
+struct xnu_vm_map {
+	struct mm_struct *mm;		/* an mmget() reference */
+	struct task_struct *proc;	/* the target process (the held image's) */
+	bool self;			/* mm is the caller's own */
+};
+
+int xnu_vm_map_init(void);
+void xnu_vm_map_exit(void);
+
+int xnu_vm_map_hold(struct xnu_vm_map *map, struct task_struct *proc);
+void xnu_vm_map_release(struct xnu_vm_map *map);
+
+int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
+		     u64 *addr, u64 len, bool fixed, bool overwrite);
+int xnu_vm_map_remove(struct xnu_vm_map *map, u64 start, u64 len);
+int xnu_vm_map_protect(struct xnu_vm_map *map, u64 start, u64 end,
+		       int new_prot, bool set_max);
+int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
+		      struct xnu_vm_region_basic_info_64 *info);
+
+/* vm_copy.c */
+int xnu_vm_copy(struct xnu_vm_map *map, u64 addr, u64 uaddr, u64 len,
+		bool to_target);
+int xnu_vm_check_range(struct mm_struct *mm, u64 start, u64 end,
+		       unsigned long need);
+
+#endif /* _MACHINA_XNU_VM_MAP_H */
