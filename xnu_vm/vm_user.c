@@ -42,33 +42,33 @@ static_assert(VM_REGION_BASIC_INFO_COUNT_64 <= MACHINA_VM_REGION_WORDS);
 	 VM_FLAGS_TPRO | VM_FLAGS_SUPERPAGE_MASK)
 
 /*
- * vm_target - the map the control port @name of @task's space names
+ * vm_call - run @op on the map that the control port a->task of @task's
+ * space names, held for the length of the call: the task is looked up
+ * with its exec image held (ipc_kobject_lookup()), then its mm is taken.
  * Conditions: process context, no lock held.
- * Returns: KERN_SUCCESS with @ref (the task, its image held) and @map
- * (its mm) to end with vm_target_end(); MACH_SEND_INVALID_DEST (no live
- * send right, a port of an earlier image); KERN_INVALID_ARGUMENT (not a
- * task control port); KERN_INVALID_TASK (the process is exiting);
+ * Returns: what @op returns, or, without running it:
+ * MACH_SEND_INVALID_DEST (no live send right, a port of an earlier
+ * image); KERN_INVALID_ARGUMENT (not a task control port: a name port,
+ * another kind of port); KERN_INVALID_TASK (the process is exiting);
  * KERN_ABORTED.
  */
-static int vm_target(struct machina_task *task, u32 name,
-		     struct ipc_kobject_ref *ref, struct xnu_vm_map *map)
+static long vm_call(struct machina_task *task, u32 name, void *a,
+		    int (*op)(struct xnu_vm_map *map, void *a))
 {
+	struct ipc_kobject_ref ref;
+	struct xnu_vm_map map;
 	int kr;
 
-	memset(map, 0, sizeof(*map));
-	kr = machina_task_lookup(task, name, false, ref);
+	kr = machina_task_lookup(task, name, false, &ref);
 	if (kr)
 		return kr;
-	kr = xnu_vm_map_hold(map, ref->image.proc);
-	if (kr)
-		ipc_kobject_ref_put(ref);
+	kr = xnu_vm_map_hold(&map, ref.image.proc);
+	if (!kr) {
+		kr = op(&map, a);
+		xnu_vm_map_release(&map);
+	}
+	ipc_kobject_ref_put(&ref);
 	return kr;
-}
-
-static void vm_target_end(struct ipc_kobject_ref *ref, struct xnu_vm_map *map)
-{
-	xnu_vm_map_release(map);
-	ipc_kobject_ref_put(ref);
 }
 
 /*
@@ -103,132 +103,119 @@ static int check_target_range(struct xnu_vm_map *map, u64 addr, u64 len,
 }
 
 /*
- * machina_call_vm_allocate - mach_vm_allocate: zero-filled Mach VM memory,
- * read-write (maximum all), at *address (VM_FLAGS_FIXED, truncated to its
- * page; VM_FLAGS_OVERWRITE replaces what is there) or anywhere.
- * RANDOM_ADDR and NO_CACHE are accepted (Linux places the region; no
- * cache hint exists); the tag (VM_MAKE_TAG) is kept with the object.
+ * do_allocate - mach_vm_allocate: zero-filled Mach VM memory, read-write
+ * (maximum all), at *address (VM_FLAGS_FIXED, truncated to its page;
+ * VM_FLAGS_OVERWRITE replaces what is there) or anywhere.  RANDOM_ADDR
+ * and NO_CACHE are accepted (Linux places the region; no cache hint
+ * exists); the tag (VM_MAKE_TAG) is kept with the object.
  * Returns: KERN_SUCCESS with address; size 0: KERN_SUCCESS, address 0;
  * KERN_INVALID_ARGUMENT (flags outside VM_FLAGS_USER_ALLOCATE, ANYWHERE
  * with OVERWRITE, a size that wraps when rounded); KERN_NOT_SUPPORTED
  * (PURGABLE, 4GB_CHUNK, PERMANENT, TPRO, superpages); KERN_NO_SPACE (a
  * FIXED range already in use, no room, the target's RLIMIT_AS);
- * KERN_INVALID_ADDRESS (outside the task's addresses);
- * KERN_RESOURCE_SHORTAGE; or vm_target()'s.
+ * KERN_INVALID_ADDRESS (outside the task's addresses, below
+ * mmap_min_addr for the caller); KERN_RESOURCE_SHORTAGE.
  */
-long machina_call_vm_allocate(struct machina_task *task, void *arg)
+static int do_allocate(struct xnu_vm_map *map, void *arg)
 {
 	struct machina_vm_args *a = arg;
 	u32 flags = (u32)a->vm_flags;
-	struct ipc_kobject_ref ref;
-	struct xnu_vm_object *obj;
-	struct xnu_vm_map map;
 	bool fixed = !(flags & VM_FLAGS_ANYWHERE);
 	u64 addr = a->address & PAGE_MASK, len;
+	struct xnu_vm_object *obj;
 	int kr;
 
-	if (a->flags || a->reserved || a->data || a->prot)
-		return -EINVAL;
-	kr = vm_target(task, a->task, &ref, &map);
-	if (kr)
-		return kr;
-	kr = KERN_INVALID_ARGUMENT;
 	if ((flags & ~VM_FLAGS_USER_ALLOCATE) ||
 	    (!fixed && (flags & VM_FLAGS_OVERWRITE)))
-		goto out;
+		return KERN_INVALID_ARGUMENT;
 	if (!a->size) {
 		a->address = 0;
-		kr = KERN_SUCCESS;
-		goto out;
+		return KERN_SUCCESS;
 	}
 	if (!xnu_vm_round_size(a->size, &len))
-		goto out;
-	kr = KERN_NOT_SUPPORTED;
+		return KERN_INVALID_ARGUMENT;
 	if (flags & VM_FLAGS_NOT_YET)
-		goto out;
-	kr = KERN_RESOURCE_SHORTAGE;
-	obj = xnu_vm_object_create(map.mm, len, flags >> 24);
+		return KERN_NOT_SUPPORTED;
+	obj = xnu_vm_object_create(map->mm, len, flags >> 24);
 	if (!obj)
-		goto out;
-	kr = xnu_vm_map_enter(&map, obj, &addr, len, fixed,
+		return KERN_RESOURCE_SHORTAGE;
+	kr = xnu_vm_map_enter(map, obj, &addr, len, fixed,
 			      flags & VM_FLAGS_OVERWRITE);
 	xnu_vm_object_release(obj);
 	if (!kr)
 		a->address = addr;
-out:
-	vm_target_end(&ref, &map);
 	return kr;
 }
 
+long machina_call_vm_allocate(struct machina_task *task, void *arg)
+{
+	struct machina_vm_args *a = arg;
+
+	if (a->flags || a->reserved || a->data || a->prot)
+		return -EINVAL;
+	return vm_call(task, a->task, a, do_allocate);
+}
+
 /*
- * machina_call_vm_deallocate - mach_vm_deallocate: unmap every page the
- * range touches, whatever memory it is; unmapped pages are no error.
+ * do_deallocate - mach_vm_deallocate: unmap every page the range touches,
+ * whatever memory it is; unmapped pages are no error.
  * Returns: KERN_SUCCESS (also for size 0 and for addresses past the
- * task's); KERN_INVALID_ARGUMENT (a range that wraps); KERN_ABORTED; or
- * vm_target()'s.
+ * task's); KERN_INVALID_ARGUMENT (a range that wraps); KERN_ABORTED.
  */
+static int do_deallocate(struct xnu_vm_map *map, void *arg)
+{
+	struct machina_vm_args *a = arg;
+	u64 start, end;
+
+	if (!a->size)
+		return KERN_SUCCESS;
+	if (!xnu_vm_page_range(a->address, a->size, &start, &end))
+		return KERN_INVALID_ARGUMENT;
+	end = min_t(u64, end, map->mm->task_size);
+	if (start >= end)
+		return KERN_SUCCESS;
+	return xnu_vm_map_remove(map, start, end - start);
+}
+
 long machina_call_vm_deallocate(struct machina_task *task, void *arg)
 {
 	struct machina_vm_args *a = arg;
-	struct ipc_kobject_ref ref;
-	struct xnu_vm_map map;
-	u64 start, end;
-	int kr;
 
 	if (a->flags || a->reserved || a->data || a->prot || a->vm_flags)
 		return -EINVAL;
-	kr = vm_target(task, a->task, &ref, &map);
-	if (kr)
-		return kr;
-	if (!a->size)
-		goto out;
-	kr = KERN_INVALID_ARGUMENT;
-	if (!xnu_vm_page_range(a->address, a->size, &start, &end))
-		goto out;
-	kr = KERN_SUCCESS;
-	end = min_t(u64, end, map.mm->task_size);
-	if (start < end)
-		kr = xnu_vm_map_remove(&map, start, end - start);
-out:
-	vm_target_end(&ref, &map);
-	return kr;
+	return vm_call(task, a->task, a, do_deallocate);
 }
 
 /*
- * machina_call_vm_protect - mach_vm_protect: vm_flags is set_maximum.
+ * do_protect - mach_vm_protect; vm_flags is set_maximum.
  * Returns: KERN_SUCCESS (also for size 0); KERN_INVALID_ARGUMENT
  * (protection bits beyond VM_PROT_ALL | VM_PROT_COPY, a range that
- * wraps); KERN_INVALID_ADDRESS (a hole in the range); 
+ * wraps); KERN_INVALID_ADDRESS (a hole in the range);
  * KERN_PROTECTION_FAILURE (beyond a maximum, memory that is not Mach
- * VM's); nothing changes on these; or xnu_vm_map_protect()'s.
+ * VM's): nothing changes on these; or xnu_vm_map_protect()'s.
  */
+static int do_protect(struct xnu_vm_map *map, void *arg)
+{
+	struct machina_vm_args *a = arg;
+	u64 start, end;
+
+	if (!xnu_vm_page_range(a->address, a->size, &start, &end) ||
+	    (a->prot & ~(VM_PROT_ALL | VM_PROT_COPY)))
+		return KERN_INVALID_ARGUMENT;
+	if (!a->size)
+		return KERN_SUCCESS;
+	if (end > map->mm->task_size)
+		return KERN_INVALID_ADDRESS;
+	return xnu_vm_map_protect(map, start, end, a->prot, a->vm_flags != 0);
+}
+
 long machina_call_vm_protect(struct machina_task *task, void *arg)
 {
 	struct machina_vm_args *a = arg;
-	struct ipc_kobject_ref ref;
-	struct xnu_vm_map map;
-	u64 start, end;
-	int kr;
 
 	if (a->flags || a->reserved || a->data)
 		return -EINVAL;
-	kr = vm_target(task, a->task, &ref, &map);
-	if (kr)
-		return kr;
-	kr = KERN_INVALID_ARGUMENT;
-	if (!xnu_vm_page_range(a->address, a->size, &start, &end) ||
-	    (a->prot & ~(VM_PROT_ALL | VM_PROT_COPY)))
-		goto out;
-	kr = KERN_SUCCESS;
-	if (!a->size)
-		goto out;
-	kr = KERN_INVALID_ADDRESS;
-	if (end > map.mm->task_size)
-		goto out;
-	kr = xnu_vm_map_protect(&map, start, end, a->prot, a->vm_flags != 0);
-out:
-	vm_target_end(&ref, &map);
-	return kr;
+	return vm_call(task, a->task, a, do_protect);
 }
 
 /* Size and range checks shared by read, read_overwrite and write. */
@@ -244,178 +231,164 @@ static int check_copy_args(u64 addr, u64 size, bool count32)
 }
 
 /*
- * machina_call_vm_read - mach_vm_read: a copy of the target's range in new
- * Mach VM memory of the caller, at the same offset in its first page
- * (data); the caller deallocates [data, data + size).
+ * do_read - mach_vm_read: a copy of the target's range in new Mach VM
+ * memory of the caller, at the same offset in its first page (data); the
+ * caller deallocates [data, data + size).
  * Returns: KERN_SUCCESS with data (0 for size 0); KERN_INVALID_ARGUMENT
  * (a size beyond 32 bits, as the MIG count; a range that wraps);
  * KERN_INVALID_ADDRESS (a hole), KERN_PROTECTION_FAILURE (unreadable
  * memory): the caller's map is unchanged on these; KERN_NO_SPACE (no room
- * in the caller); KERN_RESOURCE_SHORTAGE; or vm_target()'s.
+ * in the caller); KERN_RESOURCE_SHORTAGE.
  */
-long machina_call_vm_read(struct machina_task *task, void *arg)
+static int do_read(struct xnu_vm_map *map, void *arg)
 {
 	struct machina_vm_args *a = arg;
-	struct xnu_vm_map map, self = { 0 };
-	struct ipc_kobject_ref ref;
+	struct xnu_vm_map self;
 	struct xnu_vm_object *obj;
 	u64 off, len, daddr = 0;
 	int kr;
 
-	if (a->flags || a->reserved || a->data || a->prot || a->vm_flags)
-		return -EINVAL;
-	kr = vm_target(task, a->task, &ref, &map);
-	if (kr)
-		return kr;
 	kr = check_copy_args(a->address, a->size, true);
 	if (kr || !a->size)
-		goto out;
-	kr = check_target_range(&map, a->address, a->size, VM_READ);
+		return kr;
+	kr = check_target_range(map, a->address, a->size, VM_READ);
 	if (kr)
-		goto out;
+		return kr;
 	off = a->address & ~PAGE_MASK;
 	xnu_vm_round_size(off + a->size, &len);
 	kr = xnu_vm_map_hold(&self, current);
 	if (kr)
-		goto out;
+		return kr;
 	kr = KERN_RESOURCE_SHORTAGE;
 	obj = xnu_vm_object_create(self.mm, len, 0);
 	if (!obj)
-		goto out_self;
+		goto out;
 	kr = xnu_vm_map_enter(&self, obj, &daddr, len, false, false);
 	xnu_vm_object_release(obj);
 	if (kr)
-		goto out_self;
-	kr = xnu_vm_copy(&map, a->address, daddr + off, a->size, false);
+		goto out;
+	kr = xnu_vm_copy(map, a->address, daddr + off, a->size, false);
 	if (kr) {
 		xnu_vm_map_remove(&self, daddr, len);
 		if (kr == KERN_MEMORY_FAILURE)
 			kr = KERN_INVALID_ADDRESS;
-		goto out_self;
+		goto out;
 	}
 	a->data = daddr + off;
-out_self:
-	xnu_vm_map_release(&self);
 out:
-	vm_target_end(&ref, &map);
+	xnu_vm_map_release(&self);
 	return kr;
 }
 
+long machina_call_vm_read(struct machina_task *task, void *arg)
+{
+	struct machina_vm_args *a = arg;
+
+	if (a->flags || a->reserved || a->data || a->prot || a->vm_flags)
+		return -EINVAL;
+	return vm_call(task, a->task, a, do_read);
+}
+
 /*
- * machina_call_vm_read_overwrite - mach_vm_read_overwrite: the target's
- * range copied over the caller's memory at data.
- * Returns: KERN_SUCCESS (size unchanged: Darwin's data_size);
- * KERN_INVALID_ARGUMENT (a range that wraps); for the source then the
- * destination, KERN_INVALID_ADDRESS (a hole) or KERN_PROTECTION_FAILURE
- * (unreadable source, unwritable destination), checked before anything
- * is copied; or vm_target()'s.
+ * do_copy - read_overwrite (the target's bytes over the caller's at data)
+ * or write (vm_flags set by the handler: the caller's bytes at data over
+ * the target's).  Both ranges are checked whole, the source's first as
+ * Darwin copies in before it overwrites, before anything moves.
+ * Returns: KERN_SUCCESS (also for size 0); KERN_INVALID_ARGUMENT (a range
+ * that wraps; for write, a size beyond 32 bits, the MIG count);
+ * KERN_INVALID_ADDRESS (a hole), KERN_PROTECTION_FAILURE (an unreadable
+ * source, an unwritable destination); for write, an unreadable buffer of
+ * the caller is MACH_SEND_INVALID_MEMORY (Darwin's copy-in of the message
+ * fails so).
  */
+static int do_copy(struct xnu_vm_map *map, void *arg)
+{
+	struct machina_vm_args *a = arg;
+	bool to_target = a->vm_flags;
+	int kr;
+
+	kr = check_copy_args(a->address, a->size, to_target);
+	if (!kr)
+		kr = check_copy_args(a->data, a->size, to_target);
+	if (kr || !a->size)
+		return kr;
+	if (to_target) {
+		kr = check_caller_range(a->data, a->size, VM_READ);
+		if (kr && kr != KERN_ABORTED)
+			kr = MACH_SEND_INVALID_MEMORY;
+		if (!kr)
+			kr = check_target_range(map, a->address, a->size,
+						VM_WRITE);
+	} else {
+		kr = check_target_range(map, a->address, a->size, VM_READ);
+		if (!kr)
+			kr = check_caller_range(a->data, a->size, VM_WRITE);
+	}
+	if (!kr)
+		kr = xnu_vm_copy(map, a->address, a->data, a->size, to_target);
+	if (kr == KERN_MEMORY_FAILURE)
+		kr = to_target ? MACH_SEND_INVALID_MEMORY : KERN_INVALID_ADDRESS;
+	return kr;
+}
+
+/* A copy call; the direction travels in vm_flags (zero from the user). */
+static long copy_call(struct machina_task *task, struct machina_vm_args *a,
+		      bool to_target)
+{
+	long kr;
+
+	if (a->flags || a->reserved || a->prot || a->vm_flags)
+		return -EINVAL;
+	a->vm_flags = to_target;
+	kr = vm_call(task, a->task, a, do_copy);
+	a->vm_flags = 0;
+	return kr;
+}
+
 long machina_call_vm_read_overwrite(struct machina_task *task, void *arg)
 {
-	struct machina_vm_args *a = arg;
-	struct ipc_kobject_ref ref;
-	struct xnu_vm_map map;
-	int kr;
-
-	if (a->flags || a->reserved || a->prot || a->vm_flags)
-		return -EINVAL;
-	kr = vm_target(task, a->task, &ref, &map);
-	if (kr)
-		return kr;
-	kr = check_copy_args(a->address, a->size, false);
-	if (!kr)
-		kr = check_copy_args(a->data, a->size, false);
-	if (kr || !a->size)
-		goto out;
-	kr = check_target_range(&map, a->address, a->size, VM_READ);
-	if (!kr)
-		kr = check_caller_range(a->data, a->size, VM_WRITE);
-	if (!kr)
-		kr = xnu_vm_copy(&map, a->address, a->data, a->size, false);
-	if (kr == KERN_MEMORY_FAILURE)
-		kr = KERN_INVALID_ADDRESS;
-out:
-	vm_target_end(&ref, &map);
-	return kr;
+	return copy_call(task, arg, false);
 }
 
-/*
- * machina_call_vm_write - mach_vm_write: the caller's bytes [data, data +
- * size) copied over the target's range at address.
- * Returns: KERN_SUCCESS (also for size 0); KERN_INVALID_ARGUMENT (a size
- * beyond 32 bits, a range that wraps); MACH_SEND_INVALID_MEMORY (the
- * caller's bytes are not readable: Darwin's copy-in of the message fails
- * so); KERN_INVALID_ADDRESS (a hole in the target's range),
- * KERN_PROTECTION_FAILURE (memory the target may not write), checked
- * before anything is written; or vm_target()'s.
- */
 long machina_call_vm_write(struct machina_task *task, void *arg)
 {
-	struct machina_vm_args *a = arg;
-	struct ipc_kobject_ref ref;
-	struct xnu_vm_map map;
-	int kr;
-
-	if (a->flags || a->reserved || a->prot || a->vm_flags)
-		return -EINVAL;
-	kr = vm_target(task, a->task, &ref, &map);
-	if (kr)
-		return kr;
-	kr = check_copy_args(a->address, a->size, true);
-	if (!kr)
-		kr = check_copy_args(a->data, a->size, true);
-	if (kr || !a->size)
-		goto out;
-	kr = check_caller_range(a->data, a->size, VM_READ);
-	if (kr) {
-		kr = kr == KERN_ABORTED ? kr : MACH_SEND_INVALID_MEMORY;
-		goto out;
-	}
-	kr = check_target_range(&map, a->address, a->size, VM_WRITE);
-	if (!kr)
-		kr = xnu_vm_copy(&map, a->address, a->data, a->size, true);
-	if (kr == KERN_MEMORY_FAILURE)
-		kr = MACH_SEND_INVALID_MEMORY;
-out:
-	vm_target_end(&ref, &map);
-	return kr;
+	return copy_call(task, arg, true);
 }
 
 /*
- * machina_call_vm_region - mach_vm_region, flavor VM_REGION_BASIC_INFO_64
+ * do_region - mach_vm_region, flavor VM_REGION_BASIC_INFO_64
  * (xnu_vm_map_region() says what is reported).
  * Returns: KERN_SUCCESS with address, size, count (9) and info;
  * KERN_INVALID_ARGUMENT (another flavor, a count below 9);
- * KERN_INVALID_ADDRESS (no region at or after address); or vm_target()'s.
+ * KERN_INVALID_ADDRESS (no region at or after address).
  */
-long machina_call_vm_region(struct machina_task *task, void *arg)
+static int do_region(struct xnu_vm_map *map, void *arg)
 {
 	struct machina_vm_region *a = arg;
 	struct xnu_vm_region_basic_info_64 info;
-	struct ipc_kobject_ref ref;
-	struct xnu_vm_map map;
 	u64 addr = a->address, size = 0;
 	int kr;
 
-	if (a->flags || a->reserved)
-		return -EINVAL;
-	kr = vm_target(task, a->task, &ref, &map);
-	if (kr)
-		return kr;
-	kr = KERN_INVALID_ARGUMENT;
 	if (a->flavor != VM_REGION_BASIC_INFO_64 ||
 	    a->count < VM_REGION_BASIC_INFO_COUNT_64)
-		goto out;
-	kr = xnu_vm_map_region(&map, &addr, &size, &info);
+		return KERN_INVALID_ARGUMENT;
+	kr = xnu_vm_map_region(map, &addr, &size, &info);
 	if (kr)
-		goto out;
+		return kr;
 	memset(a->info, 0, sizeof(a->info));
 	memcpy(a->info, &info, sizeof(info));
 	a->count = VM_REGION_BASIC_INFO_COUNT_64;
 	a->address = addr;
 	a->size = size;
 	a->object_name = 0;
-out:
-	vm_target_end(&ref, &map);
-	return kr;
+	return KERN_SUCCESS;
+}
+
+long machina_call_vm_region(struct machina_task *task, void *arg)
+{
+	struct machina_vm_region *a = arg;
+
+	if (a->flags || a->reserved)
+		return -EINVAL;
+	return vm_call(task, a->task, a, do_region);
 }

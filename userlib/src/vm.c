@@ -344,16 +344,14 @@ LIBMACH_EXPORT kern_return_t vm_region_64(vm_map_read_t target_task,
 			     object_name);
 }
 
+/* On a 64-bit task vm_region is vm_region_64. */
 LIBMACH_EXPORT kern_return_t vm_region(vm_map_read_t target_task,
 				       vm_address_t *address, vm_size_t *size,
 				       vm_region_flavor_t flavor,
 				       vm_region_info_t info,
 				       mach_msg_type_number_t *infoCnt,
 				       mach_port_t *object_name)
-{
-	return region_legacy(target_task, address, size, flavor, info, infoCnt,
-			     object_name);
-}
+	__attribute__((alias("vm_region_64")));
 
 kern_return_t machina_vm_copyout(const void *src, size_t bytes,
 				 vm_address_t *addr)
