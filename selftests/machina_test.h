@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -343,6 +344,99 @@ static inline int mt_janitor(const char *const *paths)
 	/* The write end stays open, unused, until the caller exits. */
 	close(p[0]);
 	return 0;
+}
+
+/* Write @text to the file @path (sysfs, cgroupfs); 0 or -1. */
+static inline int mt_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* ---- cgroup v2 memory groups (as root) ---------------------------------- */
+
+#define MT_CG_ROOT "/sys/fs/cgroup"
+
+struct mt_cgroup {
+	char path[128];
+};
+
+static inline long mt_cg_read(const struct mt_cgroup *cg, const char *file)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	return mt_read_long(path);
+}
+
+/*
+ * A child group of the cgroup v2 root, named after the program, its pid
+ * and @name, with memory.max = @max bytes (mounting cgroup2 and enabling
+ * the memory controller if needed).
+ * Returns NULL on success, or why it is not possible.
+ */
+static inline const char *mt_cg_create_named(struct mt_cgroup *cg,
+					     const char *name, long max)
+{
+	extern char *program_invocation_short_name;
+	char text[32], path[192], buf[256];
+	ssize_t n;
+	int fd;
+
+	if (access(MT_CG_ROOT "/cgroup.controllers", F_OK)) {
+		mkdir(MT_CG_ROOT, 0755);
+		if (mount("none", MT_CG_ROOT, "cgroup2", 0, NULL))
+			return "cannot mount cgroup2";
+	}
+	fd = open(MT_CG_ROOT "/cgroup.controllers", O_RDONLY);
+	if (fd < 0)
+		return "no cgroup.controllers";
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	if (!strstr(buf, "memory"))
+		return "no memory controller in cgroup v2";
+	mt_write_file(MT_CG_ROOT "/cgroup.subtree_control", "+memory");
+	snprintf(cg->path, sizeof(cg->path), MT_CG_ROOT "/machina-%s-%d%s",
+		 program_invocation_short_name, getpid(), name);
+	if (mkdir(cg->path, 0755) && errno != EEXIST)
+		return "cannot make a cgroup";
+	snprintf(path, sizeof(path), "%s/memory.max", cg->path);
+	snprintf(text, sizeof(text), "%ld", max);
+	if (mt_write_file(path, text)) {
+		rmdir(cg->path);
+		return "cannot set memory.max";
+	}
+	return NULL;
+}
+
+static inline const char *mt_cg_create(struct mt_cgroup *cg, long max)
+{
+	return mt_cg_create_named(cg, "", max);
+}
+
+/* Move the calling process into @cg; 0 or -1. */
+static inline int mt_cg_enter(const struct mt_cgroup *cg)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	return mt_write_file(path, "0");
+}
+
+static inline void mt_cg_destroy(const struct mt_cgroup *cg)
+{
+	int i;
+
+	/* A group empties a moment after its last process is reaped. */
+	for (i = 0; i < 100 && rmdir(cg->path); i++)
+		usleep(20000);
 }
 
 #endif /* _MACHINA_TEST_H */

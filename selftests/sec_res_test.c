@@ -26,7 +26,6 @@
 #include "ipc_test.h"
 
 #define NOBODY 65534
-#define CG_ROOT "/sys/fs/cgroup"
 
 /* ---- privileges and module parameters ---------------------------------- */
 
@@ -38,18 +37,6 @@ static int become_nobody(void)
 	return getuid() == NOBODY && geteuid() == NOBODY ? 0 : -1;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 /* Set a module parameter; returns its previous value, or -1. */
 static long set_param(const char *name, long value)
 {
@@ -58,7 +45,7 @@ static long set_param(const char *name, long value)
 
 	snprintf(path, sizeof(path), "/sys/module/machina/parameters/%s", name);
 	snprintf(text, sizeof(text), "%ld", value);
-	if (old < 0 || write_file(path, text))
+	if (old < 0 || mt_write_file(path, text))
 		return -1;
 	return old;
 }
@@ -68,81 +55,6 @@ static long set_param(const char *name, long value)
 		if (geteuid() != 0)                                       \
 			SKIP(return, "needs root to set up the attack");  \
 	} while (0)
-
-/* ---- cgroup v2 ---------------------------------------------------------- */
-
-struct cgroup {
-	char path[128];
-};
-
-static long cg_read(const struct cgroup *cg, const char *file)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
-	return mt_read_long(path);
-}
-
-/*
- * A child group of the cgroup v2 root with memory.max = @max bytes
- * (mounting cgroup2 and enabling the memory controller if needed).
- * Returns NULL on success, or why it is not possible.
- */
-static const char *cg_create_named(struct cgroup *cg, const char *name,
-				   long max)
-{
-	char text[32], path[192], buf[256];
-	ssize_t n;
-	int fd;
-
-	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
-		mkdir(CG_ROOT, 0755);
-		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
-			return "cannot mount cgroup2";
-	}
-	fd = open(CG_ROOT "/cgroup.controllers", O_RDONLY);
-	if (fd < 0)
-		return "no cgroup.controllers";
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	if (!strstr(buf, "memory"))
-		return "no memory controller in cgroup v2";
-	write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
-	snprintf(cg->path, sizeof(cg->path), CG_ROOT "/machina-sec-res-%d%s",
-		 getpid(), name);
-	if (mkdir(cg->path, 0755) && errno != EEXIST)
-		return "cannot make a cgroup";
-	snprintf(path, sizeof(path), "%s/memory.max", cg->path);
-	snprintf(text, sizeof(text), "%ld", max);
-	if (write_file(path, text)) {
-		rmdir(cg->path);
-		return "cannot set memory.max";
-	}
-	return NULL;
-}
-
-static const char *cg_create(struct cgroup *cg, long max)
-{
-	return cg_create_named(cg, "", max);
-}
-
-static int cg_enter(const struct cgroup *cg)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
-	return write_file(path, "0");
-}
-
-static void cg_destroy(const struct cgroup *cg)
-{
-	int i;
-
-	/* A group empties a moment after its last process is reaped. */
-	for (i = 0; i < 100 && rmdir(cg->path); i++)
-		usleep(20000);
-}
 
 /* ---- running an attack ------------------------------------------------- */
 
@@ -166,14 +78,14 @@ static void run_attack(struct __test_metadata *_metadata, attack_fn fn,
 		       long arg, long max, struct outcome *o, long *after)
 {
 	struct live_counts base, now;
-	struct cgroup cg;
+	struct mt_cgroup cg;
 	const char *why;
 	long prev;
 	int pfd[2], i;
 	pid_t pid;
 
 	live_counts_baseline(&base);
-	why = cg_create(&cg, max);
+	why = mt_cg_create(&cg, max);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, pipe(pfd));
@@ -184,14 +96,14 @@ static void run_attack(struct __test_metadata *_metadata, attack_fn fn,
 
 		die_with_parent();
 		close(pfd[0]);
-		if (cg_enter(&cg) || become_nobody()) {
+		if (mt_cg_enter(&cg) || become_nobody()) {
 			r.setup = 1;
 		} else {
 			/* The Mach task is made (and charged) before the baseline. */
 			mach_task_self();
-			r.before = cg_read(&cg, "memory.current");
+			r.before = mt_cg_read(&cg, "memory.current");
 			fn(&r, arg);
-			r.peak = cg_read(&cg, "memory.current");
+			r.peak = mt_cg_read(&cg, "memory.current");
 		}
 		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
 			_exit(2);
@@ -205,17 +117,17 @@ static void run_attack(struct __test_metadata *_metadata, attack_fn fn,
 	ASSERT_EQ(0, o->setup);
 	EXPECT_TRUE(live_counts_settle(&base, &now));
 	/* Freed memory leaves the group through RCU and per-CPU caches. */
-	*after = cg_read(&cg, "memory.current");
+	*after = mt_cg_read(&cg, "memory.current");
 	for (i = 0; i < 100; i++) {
 		usleep(50000);
 		prev = *after;
-		*after = cg_read(&cg, "memory.current");
+		*after = mt_cg_read(&cg, "memory.current");
 		if (*after <= o->before && *after == prev)
 			break;
 	}
 	TH_LOG("count %ld, code 0x%x, memory.current %ld -> %ld -> %ld",
 	       o->count, o->code, o->before, o->peak, *after);
-	cg_destroy(&cg);
+	mt_cg_destroy(&cg);
 }
 
 /*
@@ -751,7 +663,7 @@ TEST(exhaust_notification_requests)
  * The victim (in group V): makes VICTIM_PORTS ports and sends send rights
  * to all of them to @dest in one message, then exits when @go is readable.
  */
-static void victim(const struct cgroup *v, int share_fd, int go)
+static void victim(const struct mt_cgroup *v, int share_fd, int go)
 {
 	static mach_port_t names[VICTIM_PORTS];
 	ool_ports_msg_t m;
@@ -759,7 +671,7 @@ static void victim(const struct cgroup *v, int share_fd, int go)
 	char c;
 	int i;
 
-	if (cg_enter(v) || become_nobody())
+	if (mt_cg_enter(v) || become_nobody())
 		_exit(20);
 	dest = port_meet_child(share_fd);
 	for (i = 0; i < VICTIM_PORTS; i++)
@@ -792,7 +704,7 @@ static void victim(const struct cgroup *v, int share_fd, int go)
  * the notifications are queued here; extra[1]: how many arrived; extra[2]:
  * what A's group grew by while registering.
  */
-static void attacker(const struct cgroup *a, const struct cgroup *v,
+static void attacker(const struct mt_cgroup *a, const struct mt_cgroup *v,
 		     struct outcome *o)
 {
 	mach_port_t in = new_port(), notify = new_port(), prev;
@@ -815,19 +727,19 @@ static void attacker(const struct cgroup *a, const struct cgroup *v,
 	}
 	close(share);
 	close(go[0]);
-	if (cg_enter(a) || become_nobody())
+	if (mt_cg_enter(a) || become_nobody())
 		return;
 	if (recv_msg(in, &buf, sizeof(buf), MACH_RCV_TIMEOUT, 30000))
 		return;
 	m = (ool_ports_msg_t *)&buf;
 	names = m->ports.address;
-	before = cg_read(a, "memory.current");
+	before = mt_cg_read(a, "memory.current");
 	for (i = 0; i < (int)m->ports.count; i++)
 		if (mach_port_request_notification(SELF, names[i],
 				MACH_NOTIFY_DEAD_NAME, 0, notify,
 				MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev))
 			return;
-	o->extra[2] = cg_read(a, "memory.current") - before;
+	o->extra[2] = mt_cg_read(a, "memory.current") - before;
 	o->setup = 0;
 	close(go[1]);
 	waitpid(pid, &status, 0);
@@ -838,7 +750,7 @@ static void attacker(const struct cgroup *a, const struct cgroup *v,
 	for (i = 0; i < (int)m->ports.count; i++)
 		type_of(names[i]);
 	for (i = 0; i < 40; i++) {
-		o->extra[0] = cg_read(v, "memory.current");
+		o->extra[0] = mt_cg_read(v, "memory.current");
 		if (o->extra[0] < VICTIM_PORTS * 256 / 4)
 			break;
 		usleep(50000);
@@ -854,7 +766,7 @@ static void attacker(const struct cgroup *a, const struct cgroup *v,
 TEST(dead_name_notifications_are_paid_by_the_requester)
 {
 	SKIP_ON_RT_DEBUG();
-	struct cgroup a, v;
+	struct mt_cgroup a, v;
 	struct outcome o;
 	const char *why;
 	int pfd[2];
@@ -862,10 +774,10 @@ TEST(dead_name_notifications_are_paid_by_the_requester)
 
 	REQUIRE_ROOT();
 	IPC_REQUIRE();
-	why = cg_create_named(&a, "-a", 256 << 20);
+	why = mt_cg_create_named(&a, "-a", 256 << 20);
 	if (why)
 		SKIP(return, "%s", why);
-	why = cg_create_named(&v, "-v", 256 << 20);
+	why = mt_cg_create_named(&v, "-v", 256 << 20);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, pipe(pfd));
@@ -895,8 +807,8 @@ TEST(dead_name_notifications_are_paid_by_the_requester)
 	/* A notification takes at least 256 bytes: V holds far less. */
 	EXPECT_GT(VICTIM_PORTS * 256 / 4, o.extra[0]);
 	EXPECT_LE(VICTIM_PORTS * 256, o.extra[2]);
-	cg_destroy(&a);
-	cg_destroy(&v);
+	mt_cg_destroy(&a);
+	mt_cg_destroy(&v);
 }
 
 TEST_HARNESS_MAIN

@@ -706,6 +706,55 @@ TEST(remote_allocate_honours_the_targets_address_space_limit)
 }
 
 /*
+ * Pages of memory allocated in another task are charged to that task's
+ * memory cgroup, also when the caller's write is what faults them in.
+ */
+TEST(remote_memory_is_charged_to_the_targets_cgroup)
+{
+	const size_t len = 32 << 20;
+	struct mt_cgroup cg;
+	struct child ch;
+	mach_port_t task = MACH_PORT_NULL;
+	mach_vm_address_t a = 0;
+	char pid_text[16], procs[192];
+	long before, grown, after;
+	const char *why;
+	char *buf;
+
+	IPC_REQUIRE();
+	if (getuid() != 0)
+		SKIP(return, "must be root (makes a memory cgroup)");
+	why = mt_cg_create(&cg, 512L << 20);
+	if (why)
+		SKIP(return, "%s", why);
+	buf = map_pages(len);
+	ASSERT_NE(NULL, buf);
+	fill_pattern(buf, len, 8);
+	ASSERT_EQ(0, child_start(&ch));
+	snprintf(pid_text, sizeof(pid_text), "%d", ch.pid);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg.path);
+	ASSERT_EQ(0, mt_write_file(procs, pid_text));
+	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, ch.pid, &task));
+	before = mt_cg_read(&cg, "memory.current");
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_vm_allocate(task, &a, len, VM_FLAGS_ANYWHERE));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_write(task, a, (vm_offset_t)buf, len));
+	grown = mt_cg_read(&cg, "memory.current");
+	EXPECT_EQ('Y', child_sees(&ch, a, len, 8));
+	/* A per-CPU charge stock may hold back up to a batch (64 pages). */
+	EXPECT_GE(grown - before, (long)(len - 64 * page_size()))
+	TH_LOG("memory.current %ld -> %ld", before, grown);
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, len));
+	after = mt_cg_read(&cg, "memory.current");
+	EXPECT_LE(after, grown - (long)(len - 64 * page_size()))
+	TH_LOG("after deallocate: %ld", after);
+	EXPECT_EQ(0, child_end(&ch));
+	mach_port_deallocate(SELF, task);
+	munmap(buf, len);
+	mt_cg_destroy(&cg);
+}
+
+/*
  * As nobody, in its own child: the worker that maps into the child does it
  * with the caller's credentials, so mmap_min_addr holds (a kernel thread
  * would pass CAP_SYS_RAWIO and map page 0).
