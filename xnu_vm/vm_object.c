@@ -122,7 +122,9 @@ static const struct vm_operations_struct vm_object_vm_ops = {
  * vm_object_mmap - f_op->mmap: a range of the object becomes a vma
  * Only the module maps an object (vm_mmap() with MAP_SHARED, holding
  * map_lock, map_max set); the file is never installed in a descriptor
- * table and cannot be reopened (vm_object_open_file()).
+ * table, and a reopen (/proc/PID/map_files) goes through the inode's own
+ * file operations, which alloc_anon_inode() leaves at the kernel's
+ * no_open (-ENXIO), never through these.
  * Conditions: mmap_lock held for writing; obj->map_lock held.
  * Returns: 0, or -EINVAL for a private mapping or one past the object.
  */
@@ -153,12 +155,6 @@ static int vm_object_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* Reopening the object's file (/proc/PID/map_files) is refused. */
-static int vm_object_open_file(struct inode *inode, struct file *file)
-{
-	return -ENXIO;
-}
-
 /*
  * vm_object_file_release - the object's file is gone: no vma maps the
  * object and nobody holds it, so its pages go back (and their charge).
@@ -181,7 +177,6 @@ static int vm_object_file_release(struct inode *inode, struct file *file)
 
 static const struct file_operations vm_object_fops = {
 	.owner = THIS_MODULE,
-	.open = vm_object_open_file,
 	.mmap = vm_object_mmap,
 	.release = vm_object_file_release,
 };
