@@ -882,6 +882,67 @@ TEST(exec_ends_the_task_port)
 }
 
 /*
+ * The race: the child execs while we hammer its old port with FIXED
+ * allocations at an address its old image already has mapped.  The old
+ * image answers KERN_NO_SPACE; a KERN_SUCCESS can only come from the new
+ * image (where that address is free), i.e. the old port reached it in the
+ * window between the exec's commit and the old port's death.  Calls
+ * blocked on the exec wake exactly in that window.
+ */
+TEST(exec_race_reaches_nothing_of_the_new_image)
+{
+	int rounds = mt_rounds(30, 4), r, wins = 0, late = 0;
+	size_t pg = page_size();
+
+	IPC_REQUIRE();
+	for (r = 0; r < rounds && !wins; r++) {
+		mach_port_t task = MACH_PORT_NULL;
+		mach_vm_address_t a = 0, b;
+		kern_return_t kr;
+		int sv[2];
+		char c = 0, fdstr[16];
+		double until;
+		pid_t pid;
+
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			close(sv[0]);
+			die_with_parent();
+			if (read(sv[1], &c, 1) != 1)
+				_exit(2);
+			snprintf(fdstr, sizeof(fdstr), "%d", sv[1]);
+			execl(self_exe, self_exe, "--image", fdstr, (char *)NULL);
+			_exit(3);
+		}
+		close(sv[1]);
+		ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, pid, &task));
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_vm_allocate(task, &a, pg, VM_FLAGS_ANYWHERE));
+		ASSERT_EQ(1, write(sv[0], "g", 1));
+		until = mt_now() + 10;
+		do {
+			b = a;
+			kr = mach_vm_allocate(task, &b, pg, VM_FLAGS_FIXED);
+		} while (kr == KERN_NO_SPACE && mt_now() < until);
+		if (kr == KERN_SUCCESS)
+			wins++;
+		else if (kr != MACH_SEND_INVALID_DEST)
+			late++;
+		EXPECT_EQ(1, read(sv[0], &c, 1));
+		EXPECT_EQ('I', c);
+		close(sv[0]);
+		EXPECT_EQ(0, mt_wait_exit(pid));
+		mach_port_deallocate(SELF, task);
+	}
+	EXPECT_EQ(0, late);
+	EXPECT_EQ(0, wins) {
+		TH_LOG("round %d: the old port allocated in the new image", r);
+	}
+}
+
+/*
  * As nobody: a root process and a setuid image are out of reach (no port),
  * and a port to its own child taken before the child exec'd a setuid image
  * reaches nothing of that image.
