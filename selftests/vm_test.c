@@ -938,7 +938,7 @@ TEST(exec_race_reaches_nothing_of_the_new_image)
 	}
 	EXPECT_EQ(0, late);
 	EXPECT_EQ(0, wins) {
-		TH_LOG("round %d: the old port allocated in the new image", r);
+		TH_LOG("round %d: the old port allocated in the new image", r - 1);
 	}
 }
 
