@@ -148,4 +148,51 @@ TEST(retained_after_mremap_shrink)
 	retained(_metadata, 2);
 }
 
+/*
+ * What the fix must not do: free pages another vma still maps.  A fork
+ * child shares the object (VM_INHERIT_SHARE for now); the parent unmaps
+ * its copy, touched pages and untouched ones alike, and the child still
+ * reads what was written; so does a second mapping made by mremap.
+ */
+TEST(unmap_keeps_pages_mapped_elsewhere)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	mach_vm_address_t a = 0;
+	int go[2], st;
+	char *p, *q, c;
+	pid_t pid;
+
+	IPC_REQUIRE();
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(mach_task_self(), &a, 8 * page,
+						 VM_FLAGS_ANYWHERE));
+	p = (char *)(uintptr_t)a;
+	for (int i = 0; i < 8; i++)
+		p[i * page] = 'a' + i;
+	/* A second mapping of the same pages (old_size 0 duplicates). */
+	q = mremap(p, 0, 8 * page, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(0, munmap(p, 8 * page));
+	for (int i = 0; i < 8; i++)
+		EXPECT_EQ('a' + i, q[i * page]);
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		for (int i = 0; i < 8; i++)
+			if (q[i * page] != 'a' + i)
+				_exit(1);
+		_exit(0);
+	}
+	close(go[0]);
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(mach_task_self(),
+						   (uintptr_t)q, 8 * page));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(go[1]);
+}
+
 TEST_HARNESS_MAIN
