@@ -69,8 +69,19 @@ static long mm_op_do(struct mm_op *op)
 		return vm_munmap(op->addr, op->len);
 	mutex_lock(&obj->map_lock);
 	obj->map_max = op->max;
+	/* A re-mapping over itself: the old vma's pages stay meanwhile. */
+	if (op->mflags & MAP_FIXED)
+		xnu_vm_object_hold_range(obj, op->pgoff,
+					 op->pgoff + (op->len >> PAGE_SHIFT) - 1);
 	ret = vm_mmap(obj->file, op->addr, op->len, op->prot, op->mflags,
 		      op->pgoff << PAGE_SHIFT);
+	if (op->mflags & MAP_FIXED) {
+		xnu_vm_object_hold_range(obj, 1, 0);
+		/* Failed after the old vma went: what it held goes now. */
+		if (IS_ERR_VALUE(ret))
+			xnu_vm_object_trim(obj, op->pgoff, op->pgoff +
+					   (op->len >> PAGE_SHIFT) - 1);
+	}
 	obj->map_max = VM_PROT_ALL;
 	mutex_unlock(&obj->map_lock);
 	return (long)ret;

@@ -113,9 +113,105 @@ static void vm_object_open(struct vm_area_struct *vma)
 		WRITE_ONCE(obj->shared, true);
 }
 
+/*
+ * xnu_vm_object_hold_range - while pages @first..@last of @obj are
+ * re-mapped over themselves (old vma gone, new one not yet there), keep
+ * xnu_vm_object_trim() off them; @last < @first ends the hold.
+ * Conditions: obj->map_lock held (so one hold at a time).
+ */
+void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
+			      pgoff_t last)
+{
+	lockdep_assert_held(&obj->map_lock);
+	spin_lock(&obj->hold_lock);
+	obj->hold_first = first;
+	obj->hold_last = last;
+	spin_unlock(&obj->hold_lock);
+}
+
+/*
+ * xnu_vm_object_trim - free the pages of @obj in @first..@last that no vma
+ * maps (in any mm) and no re-mapping holds
+ * The object's vmas are the interval tree of its own inode's i_mmap
+ * (sorted by first page); walked in order, the pages between what they
+ * cover are the ones to free.  A vma is linked there before its first
+ * fault, and a new one is only made from one that covers the same pages
+ * (split, mremap, fork) or by the module holding the range, so a page seen
+ * uncovered under i_mmap_rwsem stays so.  A PTE or a pin of a freed page
+ * keeps its own reference.
+ * Conditions: process context; may take i_mmap_rwsem (the caller may
+ * hold an mmap_lock, never an i_mmap_rwsem).
+ */
+void xnu_vm_object_trim(struct xnu_vm_object *obj, pgoff_t first,
+			pgoff_t last)
+{
+	struct address_space *mapping = obj->file->f_mapping;
+	struct vm_area_struct *vma;
+	struct rb_node *node;
+	struct page *page;
+	unsigned long index;
+	pgoff_t from = first, to, vfirst, vlast = 0, hold_first, hold_last;
+
+	if (last >= obj->npages)
+		last = obj->npages - 1;
+	if (first > last)
+		return;
+	i_mmap_lock_read(mapping);
+	/*
+	 * A hold set later waits for this lock to unlink its old vma; one
+	 * ended since only keeps pages a little longer.
+	 */
+	spin_lock(&obj->hold_lock);
+	hold_first = obj->hold_first;
+	hold_last = obj->hold_last;
+	spin_unlock(&obj->hold_lock);
+	for (node = rb_first_cached(&mapping->i_mmap); from <= last;
+	     node = node ? rb_next(node) : NULL) {
+		/* [from, to): the pages before this vma that none covers. */
+		to = last + 1;
+		if (node) {
+			vma = rb_entry(node, struct vm_area_struct, shared.rb);
+			vfirst = vma->vm_pgoff;
+			vlast = vfirst + vma_pages(vma) - 1;
+			if (vlast < from)
+				continue;
+			to = min_t(pgoff_t, to, vfirst);
+		}
+		if (from < to) {
+			xa_for_each_range(&obj->pages, index, page, from, to - 1) {
+				if (hold_first <= hold_last &&
+				    index >= hold_first && index <= hold_last)
+					continue;
+				xa_erase(&obj->pages, index);
+				put_page(page);
+			}
+		}
+		if (!node)
+			break;
+		from = max_t(pgoff_t, from, vlast + 1);
+	}
+	i_mmap_unlock_read(mapping);
+}
+
+/*
+ * vm_object_close - a vma of the object is gone (unmapped whole or in
+ * part, the process exiting): the pages it mapped that no other vma maps
+ * go back now rather than when the whole object does.
+ * Conditions: the mm's mmap_lock held for writing; the vma is already off
+ * the inode's i_mmap.
+ */
+static void vm_object_close(struct vm_area_struct *vma)
+{
+	struct xnu_vm_object *obj = vma->vm_file->private_data;
+
+	xnu_vm_object_trim(obj, vma->vm_pgoff,
+			   vma->vm_pgoff + vma_pages(vma) - 1);
+}
+
 static const struct vm_operations_struct vm_object_vm_ops = {
 	.fault = vm_object_fault,
 	.open = vm_object_open,
+	.close = vm_object_close,
 };
 
 /*
@@ -203,6 +299,8 @@ struct xnu_vm_object *xnu_vm_object_create(struct mm_struct *mm, u64 size,
 		return NULL;
 	xa_init(&obj->pages);
 	mutex_init(&obj->map_lock);
+	spin_lock_init(&obj->hold_lock);
+	obj->hold_first = 1;	/* no hold */
 	obj->npages = size >> PAGE_SHIFT;
 	obj->home_mm = mm;
 	obj->tag = tag;

@@ -14,9 +14,15 @@
  *
  * Lifetime: the file holds the object's only reference; the file lives as
  * long as the caller that made it holds it and any vma maps it (vmas hold
- * the file).  Its release frees the pages.  A file holds a module reference
- * (its f_op owner), and the pseudo file system is pinned while any object
- * lives (simple_pin_fs), so neither outlives the module.
+ * the file).  Its release frees the pages.  Pages no vma maps any more
+ * (a partial deallocate, munmap or mremap shrink) go back when that vma
+ * closes (xnu_vm_object_trim()), so an object holds no more pages than
+ * its vmas span: RLIMIT_AS and the RSS see all of it.  A re-mapping over
+ * itself (mach_vm_protect) unmaps the old vma before the new one exists;
+ * it holds its range (hold_first..hold_last) across that window.  A file
+ * holds a module reference (its f_op owner), and the pseudo file system is
+ * pinned while any object lives (simple_pin_fs), so neither outlives the
+ * module.
  *
  * Maximum protection of a mapping is kept in the vma's VM_MAY* bits, which
  * mprotect(2) already enforces; current protection is the vma's VM_READ,
@@ -31,6 +37,7 @@
 #define _MACHINA_XNU_VM_OBJECT_H
 
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -51,6 +58,9 @@ struct xnu_vm_object {
 	u8 tag;				/* VM_MAKE_TAG() alias of the allocation */
 	bool shared;			/* mapped by another mm (a fork child) */
 	struct file *file;		/* the object's file, for re-mapping */
+	spinlock_t hold_lock;		/* hold_first, hold_last */
+	pgoff_t hold_first, hold_last;	/* pages being re-mapped (hold_last <
+					 * hold_first: none); map_lock to set */
 };
 
 int xnu_vm_object_init(void);
@@ -60,5 +70,9 @@ struct xnu_vm_object *xnu_vm_object_create(struct mm_struct *mm, u64 size,
 					   u8 tag);
 struct xnu_vm_object *xnu_vm_object_of(struct vm_area_struct *vma);
 void xnu_vm_object_release(struct xnu_vm_object *obj);
+void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
+			      pgoff_t last);
+void xnu_vm_object_trim(struct xnu_vm_object *obj, pgoff_t first,
+			pgoff_t last);
 
 #endif /* _MACHINA_XNU_VM_OBJECT_H */
