@@ -59,6 +59,22 @@ step() {
 	fi
 }
 
+# stamp: copy standard input to standard output, adding to each kselftest result line
+# ("#  OK  fixture.name", FAIL, SKIP) the seconds since its "#  RUN" line, so that a log
+# shows where a slow kernel's time goes. Only the console copy is stamped.
+stamp() {
+	awk '
+	function now(  u) {
+		u = 0
+		if ((getline u < "/proc/uptime") > 0) split(u, f, " ")
+		close("/proc/uptime")
+		return f[1] + 0
+	}
+	/^#[ \t]+RUN[ \t]/ { t = now() }
+	/^#[ \t]+(OK|FAIL|SKIP)[ \t]/ { if (t != "") { $0 = $0 sprintf(" (%.1f s)", now() - t); t = "" } }
+	{ print; fflush() }'
+}
+
 # run NAME PROGRAM [ARGS...]: run one test program under a timeout, stream its output to the
 # console and count its TAP results from a private copy (the console copy may be garbled by
 # kernel messages).
@@ -79,7 +95,7 @@ run() {
 		cd "$dir" || exit
 		timeout -s TERM -k 10 "$TEST_TIMEOUT" "$@" </dev/null
 		echo $? >"$TMP/rc"
-	) 2>&1 | tee "$OUT"
+	) 2>&1 | tee "$OUT" | stamp
 	rc=$(cat "$TMP/rc" 2>/dev/null || echo 255)
 	secs=$(awk -v a="$start" -v b="$(uptime_s)" 'BEGIN { printf "%d", b - a }')
 
