@@ -48,13 +48,19 @@ tally() {
 	END { print p + 0, f + 0, s + 0 }' "$1"
 }
 
-# finish NAME RC PASSED FAILED SKIPPED START: add to the totals and print the end marker.
+# elapsed START: the seconds since uptime START, one decimal, into $ELAPSED.
+elapsed() {
+	uptime_s
+	ELAPSED=$(awk -v a="$1" -v b="$UPTIME" 'BEGIN { printf "%.1f", b - a }')
+}
+
+# finish NAME RC PASSED FAILED SKIPPED: add to the totals and print the end marker, with
+# the $ELAPSED of the last elapsed().
 finish() {
 	total_pass=$((total_pass + $3))
 	total_fail=$((total_fail + $4))
 	total_skip=$((total_skip + $5))
-	uptime_s
-	echo "MACHINA-TEST-END $1 rc=$2 passed=$3 failed=$4 skipped=$5 secs=$(awk -v a="$6" -v b="$UPTIME" 'BEGIN { printf "%.1f", b - a }')"
+	echo "MACHINA-TEST-END $1 rc=$2 passed=$3 failed=$4 skipped=$5 secs=$ELAPSED"
 }
 
 # step NAME CMD...: a bench step that is itself one test (insmod, rmmod): pass iff CMD does.
@@ -67,11 +73,13 @@ step() {
 	echo "# $*"
 	if "$@"; then
 		echo "ok 1 $name"
-		finish "$name" 0 1 0 0 "$start"
+		elapsed "$start"
+		finish "$name" 0 1 0 0
 	else
 		rc=$?
 		echo "not ok 1 $name # exit status $rc"
-		finish "$name" "$rc" 0 1 0 "$start"
+		elapsed "$start"
+		finish "$name" "$rc" 0 1 0
 	fi
 }
 
@@ -119,8 +127,7 @@ run() {
 	rc=
 	read -r rc <"$TMP/rc" || true
 	[ -n "$rc" ] || rc=255
-	uptime_s
-	secs=$(awk -v a="$start" -v b="$UPTIME" 'BEGIN { printf "%d", b - a }')
+	elapsed "$start"
 
 	read -r passed failed skipped <<EOF
 $(tally "$OUT")
@@ -129,7 +136,7 @@ EOF
 	# The exit status has the last word where the TAP lines cannot speak for themselves:
 	# killed by the timeout, crashed before printing "not ok", or a plain program without TAP.
 	# timeout(1) reports 124; busybox's timeout leaves the signal status (128+15, 128+9).
-	if { [ "$rc" = 124 ] || [ "$rc" = 143 ] || [ "$rc" = 137 ]; } && [ "$secs" -ge "$TEST_TIMEOUT" ]; then
+	if { [ "$rc" = 124 ] || [ "$rc" = 143 ] || [ "$rc" = 137 ]; } && [ "${ELAPSED%.*}" -ge "$TEST_TIMEOUT" ]; then
 		echo "not ok - $name # TIMEOUT after ${TEST_TIMEOUT}s"
 		failed=$((failed + 1))
 	elif [ "$rc" = 4 ] && [ $((passed + failed + skipped)) = 0 ]; then
@@ -140,7 +147,7 @@ EOF
 		echo "not ok - $name # exit status $rc"
 		failed=$((failed + 1))
 	fi
-	finish "$name" "$rc" "$passed" "$failed" "$skipped" "$start"
+	finish "$name" "$rc" "$passed" "$failed" "$skipped"
 }
 
 # ensure_loaded: scripts may rmmod/insmod; every program starts with the module loaded.
