@@ -236,17 +236,8 @@ static int kcov_prepare(struct kcov_shared *k)
 {
 	const char *ko = getenv("MACHINA_KO");
 
-	const char *kernel = getenv("MACHINA_KERNEL");
-
 	if (k->state)
 		return k->state > 0 ? 0 : -1;
-	/*
-	 * Collecting and sorting every call's PCs costs most of the fuzz run's
-	 * time on the PREEMPT_RT debug kernel under arm64 emulation (minutes);
-	 * the guided run is debug-x86_64's, the RT kernel fuzzes at random.
-	 */
-	if (kernel && !strncmp(kernel, "debug-rt-", 9))
-		return kcov_unavailable(k, "not guided on debug-rt-* (time: the guided run is debug-x86_64's)");
 	if (access(KCOV_PATH, R_OK | W_OK))
 		return kcov_unavailable(k, "no " KCOV_PATH);
 	return kcov_load_sites(k, ko ? ko : "/lib/machina/machina.ko");

@@ -154,11 +154,11 @@ static inline int mt_slow_kernel(void)
  * mt_rounds - how much of a repeated test (@n rounds, calls, ...) to run
  * on this kernel; never less than @min.  @n is the full soak, run where
  * no MACHINA_KERNEL is set (make check-host, a developer's own run).  The
- * bench's stock kernels run half of it each (six of them: three full soaks
- * in all); the debug kernels a tenth, the PREEMPT_RT debug kernel a
- * fortieth (lockdep and KASAN on PREEMPT_RT under arm64 emulation, several
- * times slower again: it is there to prove the locking, which a few rounds
- * exercise as well as many).
+ * bench's stock kernels run a quarter of it each (six of them: a full soak
+ * and a half in all, within the 20 minutes of a warm make check); the
+ * debug kernels a tenth, the PREEMPT_RT debug kernel a fortieth (lockdep
+ * and KASAN on PREEMPT_RT under arm64 emulation, slower again: it is there
+ * to prove the locking, which a few rounds exercise as well as many).
  */
 static inline int mt_rounds(int n, int min)
 {
@@ -170,7 +170,7 @@ static inline int mt_rounds(int n, int min)
 	else if (mt_slow_kernel())
 		share = 10;
 	else if (k)
-		share = 2;
+		share = 4;
 	n /= share;
 	return n < min ? min : n;
 }
