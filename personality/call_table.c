@@ -96,7 +96,8 @@
 	X(VM_READ, vm_read, machina_vm_args, 0)	\
 	X(VM_READ_OVERWRITE, vm_read_overwrite, machina_vm_args, 0)	\
 	X(VM_WRITE, vm_write, machina_vm_args, 0)	\
-	X(VM_REGION, vm_region, machina_vm_region, 0)
+	X(VM_REGION, vm_region, machina_vm_region, 0)	\
+	X(VM_INHERIT, vm_inherit, machina_vm_args, 0)
 
 struct machina_call {
 	unsigned int cmd;

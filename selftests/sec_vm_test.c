@@ -35,43 +35,65 @@ static int drop_to_nobody(void)
 	return 0;
 }
 
-#define CHUNK		(48UL << 20)	/* one allocation */
-#define ROUNDS		5		/* 240 MB touched in all */
-#define AS_LIMIT	(128UL << 20)	/* the attacker's RLIMIT_AS */
+#define ROUNDS		5		/* allocations */
 
 /*
- * The attacker: ROUNDS allocations of CHUNK, each written whole and then
- * unmapped but for its last page (@how: 0 mach_vm_deallocate, 1 munmap,
- * 2 mremap shrink).  Writes 'R' to @fd when done (or 'E'), then waits for
- * the parent to read the cgroup.
+ * One allocation: 48 MB, less on the slow kernels (mt_rounds(): 6 MB on
+ * the debug ones), so that ROUNDS of them (240 MB at full size) are always
+ * well past the bound below.
+ */
+static unsigned long chunk_bytes(void)
+{
+	return (unsigned long)mt_rounds(48, 6) << 20;
+}
+
+/* What the attacker may hold: 128 MB at full size, 8/3 of a chunk. */
+static unsigned long mem_bound(void)
+{
+	return chunk_bytes() * 8 / 3;
+}
+
+/*
+ * The attacker: ROUNDS allocations of chunk_bytes(), each written whole
+ * and then unmapped but for its last page (@how: 0 mach_vm_deallocate,
+ * 1 munmap, 2 mremap shrink), under an RLIMIT_AS of what it has mapped
+ * already plus mem_bound().  Writes 'R' to @fd when done (or 'E'), then
+ * waits for the parent to read the cgroup.
  */
 static int attacker(int fd, int back, int how)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	struct rlimit rl = { AS_LIMIT, AS_LIMIT };
+	unsigned long chunk = chunk_bytes(), vsize = 0;
+	struct rlimit rl;
 	char c = 'E';
+	FILE *f;
 	int i;
 
+	f = fopen("/proc/self/statm", "r");
+	if (!f || fscanf(f, "%lu", &vsize) != 1)
+		goto out;
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = vsize * page + mem_bound();
 	if (drop_to_nobody() || setrlimit(RLIMIT_AS, &rl))
 		goto out;
 	for (i = 0; i < ROUNDS; i++) {
 		mach_vm_address_t a = 0;
 		char *p;
 
-		if (mach_vm_allocate(mach_task_self(), &a, CHUNK,
+		if (mach_vm_allocate(mach_task_self(), &a, chunk,
 				     VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
 			goto out;
 		p = (char *)(uintptr_t)a;
-		memset(p, 0x5a, CHUNK);
+		memset(p, 0x5a, chunk);
 		if (how == 0) {
 			if (mach_vm_deallocate(mach_task_self(), a,
-					       CHUNK - page) != KERN_SUCCESS)
+					       chunk - page) != KERN_SUCCESS)
 				goto out;
 		} else if (how == 1) {
-			if (munmap(p, CHUNK - page))
+			if (munmap(p, chunk - page))
 				goto out;
 		} else {
-			if (mremap(p, CHUNK, page, 0) != p)
+			if (mremap(p, chunk, page, 0) != p)
 				goto out;
 		}
 	}
@@ -119,14 +141,14 @@ static void retained(struct __test_metadata *_metadata, int how)
 	/* Unmapped objects' files go a moment after the unmap. */
 	for (int i = 0; i < 50; i++) {
 		held = mt_cg_read(&cg, "memory.current");
-		if (held - before < (long)AS_LIMIT)
+		if (held - before < (long)mem_bound())
 			break;
 		usleep(20000);
 	}
 	TH_LOG("how %d: the cgroup holds %ld MB after %d x %lu MB touched, "
-	       "RLIMIT_AS %lu MB", how, (held - before) >> 20, ROUNDS,
-	       CHUNK >> 20, AS_LIMIT >> 20);
-	EXPECT_LT(held - before, (long)AS_LIMIT);
+	       "bound %lu MB", how, (held - before) >> 20, ROUNDS,
+	       chunk_bytes() >> 20, mem_bound() >> 20);
+	EXPECT_LT(held - before, (long)mem_bound());
 	close(down[1]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	close(up[0]);
@@ -150,7 +172,7 @@ TEST(retained_after_mremap_shrink)
 
 /*
  * What the fix must not do: free pages another vma still maps.  A fork
- * child shares the object (VM_INHERIT_SHARE for now); the parent unmaps
+ * child gets a copy-on-write snapshot of the object; the parent unmaps
  * its copy, touched pages and untouched ones alike, and the child still
  * reads what was written; so does the mapping after an mremap move.
  * (An mremap duplicate, old size 0, is refused: VM_DONTEXPAND.)

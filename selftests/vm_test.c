@@ -65,8 +65,8 @@ static int prot_at(mach_port_t task, mach_vm_address_t addr, int *max)
 
 /*
  * Does writing one byte at @p fault (SIGSEGV/SIGBUS), tried in a child?
- * The byte written is the one there: a fork child shares Mach VM memory
- * (VM_INHERIT_SHARE until inheritance exists).
+ * The byte written is the one there, and the child's write lands in its
+ * own copy (VM_INHERIT_COPY, the default).
  */
 static int write_faults(volatile char *p)
 {
@@ -349,13 +349,13 @@ TEST(protect_maximum_holds_against_mach_and_mprotect)
 	EXPECT_EQ(1, write_faults((char *)a + 2 * pg));
 	EXPECT_TRUE(check_pattern((void *)a, 3 * pg, 5));
 	/*
-	 * VM_PROT_COPY needs memory no other task maps: the fork children
-	 * above shared this object, so it is refused (Machina cannot copy
-	 * yet); a fresh region takes it and may be written past its maximum.
+	 * VM_PROT_COPY works on memory fork children got copies of (the
+	 * children above); vm_inherit_test checks what it copies.
 	 */
-	EXPECT_EQ(KERN_PROTECTION_FAILURE,
+	EXPECT_EQ(KERN_SUCCESS,
 		  mach_vm_protect(SELF, a + 2 * pg, pg, FALSE,
 				  VM_PROT_COPY | VM_PROT_READ | VM_PROT_WRITE));
+	EXPECT_TRUE(check_pattern((void *)a, 3 * pg, 5));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, 3 * pg));
 	a = 0;
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &a, pg, VM_FLAGS_ANYWHERE));
@@ -533,7 +533,7 @@ TEST(region_error_table)
 	EXPECT_EQ(a + pg, r);
 	EXPECT_EQ(2 * pg, s);
 	EXPECT_EQ(pg, info.offset);
-	EXPECT_EQ(VM_INHERIT_SHARE, info.inheritance);
+	EXPECT_EQ(VM_INHERIT_COPY, info.inheritance);
 	/* Linux's own memory is described as Linux holds it. */
 	anon = map_pages(pg);
 	ASSERT_NE(NULL, anon);

@@ -34,8 +34,9 @@
  *   3 - tasks, threads, host, clocks, semaphores, timers as kernel objects.
  *   4 - Mach VM: allocate, deallocate, protect, read, read_overwrite, write,
  *       region on any task named by a control port.
+ *   5 - mach_vm_inherit; Mach VM memory is inherited copy-on-write.
  */
-#define MACHINA_ABI_VERSION	4
+#define MACHINA_ABI_VERSION	5
 /* The oldest client ABI this header's module still serves. */
 #define MACHINA_ABI_MIN		2
 
@@ -412,6 +413,7 @@ enum machina_call_nr {
 	MACHINA_NR_VM_READ_OVERWRITE = 74,
 	MACHINA_NR_VM_WRITE = 75,
 	MACHINA_NR_VM_REGION = 76,
+	MACHINA_NR_VM_INHERIT = 77,
 	MACHINA_NR_COUNT
 };
 
@@ -571,7 +573,8 @@ struct machina_vm_args {
 	__u64 size;		/* in */
 	__u64 data;		/* in: the caller's buffer (read_overwrite, write);
 				 * out: read: the new region's address */
-	__s32 prot;		/* in: protect: the new protection */
+	__s32 prot;		/* in: protect: the new protection;
+				 * inherit: the new inheritance */
 	__u32 flags;		/* in: 0 */
 	__u64 reserved;		/* in: 0 */
 };
@@ -582,6 +585,8 @@ struct machina_vm_args {
 #define MACHINA_IOC_VM_DEALLOCATE MACHINA_IOC_RW(VM_DEALLOCATE, struct machina_vm_args)
 /* in: task, address, size, vm_flags (set_maximum), prot */
 #define MACHINA_IOC_VM_PROTECT MACHINA_IOC_RW(VM_PROTECT, struct machina_vm_args)
+/* in: task, address, size, prot (the new VM_INHERIT_*) */
+#define MACHINA_IOC_VM_INHERIT MACHINA_IOC_RW(VM_INHERIT, struct machina_vm_args)
 /*
  * in: task, address, size; out: data (a new region of the caller holding
  * a copy, at the source's offset in its page; the caller deallocates

@@ -40,9 +40,12 @@ struct mm_op {
 	const struct cred *cred;	/* the caller's */
 	struct mem_cgroup *memcg;	/* the target mm's */
 	struct xnu_vm_object *obj;	/* MAP: holds a reference on obj->file */
+	struct xnu_vm_view *view;	/* MAP: what the vma sees (a reference),
+					 * NULL for a new view */
 	unsigned long addr, len, pgoff;
 	unsigned long prot, mflags;
 	u8 max;				/* MAP: VM_PROT_* maximum */
+	u8 inherit;			/* MAP: VM_INHERIT_* */
 	long ret;			/* address, 0 or -errno */
 };
 
@@ -57,7 +60,8 @@ static unsigned long linux_prot(int prot)
 /*
  * mm_op_do - make the change, as the mm's own thread
  * Conditions: current->mm is op->mm; no Machina locks held.  Takes
- * obj->map_lock (MAP) then the mm's mmap_lock (inside vm_mmap/vm_munmap).
+ * obj->map_lock (MAP) then the mm's mmap_lock (inside vm_mmap/vm_munmap),
+ * and in there the object's cow_lock (.open, .close).
  * Returns: the new address (MAP), 0 (UNMAP), or -errno.
  */
 static long mm_op_do(struct mm_op *op)
@@ -69,6 +73,8 @@ static long mm_op_do(struct mm_op *op)
 		return vm_munmap(op->addr, op->len);
 	mutex_lock(&obj->map_lock);
 	obj->map_max = op->max;
+	obj->map_view = op->view;
+	obj->map_inherit = op->inherit;
 	/* A re-mapping over itself: the old vma's pages stay meanwhile. */
 	if (op->mflags & MAP_FIXED)
 		xnu_vm_object_hold_range(obj, op->pgoff,
@@ -78,11 +84,13 @@ static long mm_op_do(struct mm_op *op)
 	if (op->mflags & MAP_FIXED) {
 		xnu_vm_object_hold_range(obj, 1, 0);
 		/* Failed after the old vma went: what it held goes now. */
-		if (IS_ERR_VALUE(ret))
-			xnu_vm_object_trim(obj, op->pgoff, op->pgoff +
+		if (IS_ERR_VALUE(ret) && op->view)
+			xnu_vm_object_trim(op->view, op->pgoff, op->pgoff +
 					   (op->len >> PAGE_SHIFT) - 1);
 	}
 	obj->map_max = VM_PROT_ALL;
+	obj->map_view = NULL;
+	obj->map_inherit = VM_INHERIT_COPY;
 	mutex_unlock(&obj->map_lock);
 	return (long)ret;
 }
@@ -93,6 +101,7 @@ static void mm_op_put(struct mm_op *op)
 		return;
 	if (op->obj)
 		fput(op->obj->file);
+	xnu_vm_view_put(op->view);
 	mem_cgroup_put(op->memcg);
 	put_cred(op->cred);
 	mmput(op->mm);
@@ -151,6 +160,8 @@ static long mm_op_run(struct xnu_vm_map *map, struct mm_op *tmpl)
 	op->memcg = get_mem_cgroup_from_mm(map->mm);
 	if (op->obj)
 		get_file(op->obj->file);
+	if (op->view)
+		xnu_vm_view_get(op->view);
 	queue_work(vm_wq, &op->work);
 	if (wait_for_completion_killable(&op->done))
 		ret = -EINTR;
@@ -237,6 +248,7 @@ int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
 		.prot = PROT_READ | PROT_WRITE,
 		.mflags = MAP_SHARED,
 		.max = VM_PROT_ALL,
+		.inherit = VM_INHERIT_COPY,
 	};
 	unsigned long limit;
 	long ret;
@@ -299,38 +311,173 @@ static int vma_prot(unsigned long flags, bool max)
 }
 
 /*
- * protect_check - XNU's first pass of vm_map_protect over [@start, @end):
- * every page mapped, the new protection within every maximum (with
- * VM_PROT_COPY the maximum gains write), every vma Mach VM memory; nothing
- * is changed before the whole range passed
- * Conditions: @mm's mmap_lock held.
- * Returns: KERN_SUCCESS; KERN_INVALID_ADDRESS for the first hole;
- * KERN_PROTECTION_FAILURE for the first vma whose maximum is exceeded, or
- * that Machina cannot re-protect (memory that is not Mach VM's, a
- * VM_PROT_COPY of memory shared with another task).
+ * linux_inheritance - how Linux copies a vma that is not Mach VM's at
+ * fork, as VM_INHERIT_*: VM_DONTCOPY ones not at all, shared mappings
+ * shared, private ones copied.
  */
-static int protect_check(struct mm_struct *mm, u64 start, u64 end, int prot)
+static int linux_inheritance(unsigned long flags)
+{
+	if (flags & VM_DONTCOPY)
+		return VM_INHERIT_NONE;
+	if (flags & VM_SHARED)
+		return VM_INHERIT_SHARE;
+	return VM_INHERIT_COPY;
+}
+
+/* A change of attributes over a range (mach_vm_protect, mach_vm_inherit). */
+struct map_change {
+	int prot;		/* VM_PROT_* (with VM_PROT_COPY), or -1: kept */
+	bool set_max;		/* prot is the new maximum */
+	int inherit;		/* VM_INHERIT_*, or -1: kept */
+};
+
+/*
+ * change_check - XNU's first pass over [@start, @end): for a protection
+ * change every page mapped, the new protection within every maximum (with
+ * VM_PROT_COPY the maximum gains write) and every vma Mach VM memory; for
+ * an inheritance change, memory that is not Mach VM's must already be
+ * inherited as asked (Linux's own way, linux_inheritance(): Machina does
+ * not split or re-flag vmas it does not own).  Nothing is changed before
+ * the whole range passed.
+ * Conditions: @mm's mmap_lock held.
+ * Returns: KERN_SUCCESS; KERN_INVALID_ADDRESS for the first hole (of a
+ * protection change: inheritance passes over holes, as XNU's does);
+ * KERN_PROTECTION_FAILURE for the first vma whose maximum is exceeded, or
+ * that Machina cannot change.
+ */
+static int change_check(struct mm_struct *mm, u64 start, u64 end,
+			const struct map_change *chg)
 {
 	struct vm_area_struct *vma;
-	struct xnu_vm_object *obj;
 	u64 cur = start;
 	int max;
 
 	while (cur < end) {
 		vma = find_vma(mm, cur);
-		if (!vma || vma->vm_start > cur)
+		/* XNU's vm_map_inherit passes over holes. */
+		if (chg->prot < 0 && (!vma || vma->vm_start >= end))
+			break;
+		if (!vma || (vma->vm_start > cur && chg->prot >= 0))
 			return KERN_INVALID_ADDRESS;
-		max = vma_prot(vma->vm_flags, true);
-		if (prot & VM_PROT_COPY)
-			max |= VM_PROT_WRITE;
-		if ((prot & VM_PROT_ALL & max) != (prot & VM_PROT_ALL))
-			return KERN_PROTECTION_FAILURE;
-		obj = xnu_vm_object_of(vma);
-		if (!obj)
-			return KERN_PROTECTION_FAILURE;
-		if ((prot & VM_PROT_COPY) && READ_ONCE(obj->shared))
+		if (chg->prot >= 0) {
+			max = vma_prot(vma->vm_flags, true);
+			if (chg->prot & VM_PROT_COPY)
+				max |= VM_PROT_WRITE;
+			if ((chg->prot & VM_PROT_ALL & max) !=
+			    (chg->prot & VM_PROT_ALL))
+				return KERN_PROTECTION_FAILURE;
+			if (!xnu_vm_object_of(vma))
+				return KERN_PROTECTION_FAILURE;
+		}
+		if (chg->inherit >= 0 && !xnu_vm_object_of(vma) &&
+		    linux_inheritance(vma->vm_flags) != chg->inherit)
 			return KERN_PROTECTION_FAILURE;
 		cur = vma->vm_end;
+	}
+	return KERN_SUCCESS;
+}
+
+/*
+ * map_change - apply @chg to [@start, @end) (page-aligned, not empty)
+ * The range is checked whole first (change_check()), then each Mach VM
+ * vma's part is mapped again over itself with the new attributes and the
+ * same view (the pages belong to its layers, so nothing is lost); with
+ * VM_PROT_COPY the part gets a snapshot of the view instead
+ * (xnu_vm_view_copy()): from then on it shares nothing with anyone.  A
+ * part whose attributes do not change is left alone.  The re-mapping runs
+ * after the check lock is dropped: a target thread that unmaps and maps
+ * the same addresses in between loses its new mapping to the old object
+ * (the target's own race, as with two threads of it calling mmap;
+ * debuggers suspend first); a fork of the target in between copies the
+ * old attributes or the new ones, vma by vma, each whole.
+ * Conditions: as xnu_vm_map_enter().
+ * Returns: KERN_SUCCESS, or as change_check(), KERN_NO_SPACE /
+ * KERN_RESOURCE_SHORTAGE when the re-mapping fails (the part before it is
+ * changed), KERN_ABORTED.
+ */
+static int map_change(struct xnu_vm_map *map, u64 start, u64 end,
+		      const struct map_change *chg)
+{
+	struct mm_struct *mm = map->mm;
+	struct vm_area_struct *vma;
+	struct xnu_vm_object *obj;
+	struct xnu_vm_view *copy;
+	struct mm_op op = { .kind = MM_OP_MAP, .mflags = MAP_SHARED | MAP_FIXED };
+	int kr, cur, max, inherit, prot = chg->prot & VM_PROT_ALL;
+	bool same;
+	u64 at = start, piece_end;
+	long ret;
+
+	if (mmap_read_lock_killable(mm))
+		return KERN_ABORTED;
+	kr = change_check(mm, start, end, chg);
+	mmap_read_unlock(mm);
+	if (kr)
+		return kr;
+
+	for (; at < end; at = piece_end) {
+		if (mmap_read_lock_killable(mm))
+			return KERN_ABORTED;
+		vma = find_vma(mm, at);
+		if (chg->prot < 0 && vma && vma->vm_start > at)
+			at = vma->vm_start;	/* a hole: inherit skips it */
+		if (!vma || vma->vm_start > at || at >= end) {
+			mmap_read_unlock(mm);
+			if (chg->prot < 0)
+				return KERN_SUCCESS;
+			/* The target changed its map since the check. */
+			return KERN_INVALID_ADDRESS;
+		}
+		piece_end = min_t(u64, end, vma->vm_end);
+		obj = xnu_vm_object_of(vma);
+		if (!obj) {
+			mmap_read_unlock(mm);
+			/* Checked: Linux already inherits it as asked. */
+			if (chg->prot < 0)
+				continue;
+			return KERN_PROTECTION_FAILURE;
+		}
+		cur = vma_prot(vma->vm_flags, false);
+		max = vma_prot(vma->vm_flags, true);
+		inherit = xnu_vm_vma_inheritance(vma);
+		same = chg->inherit == inherit;
+		if (chg->inherit >= 0)
+			inherit = chg->inherit;
+		if (chg->prot >= 0) {
+			if (chg->prot & VM_PROT_COPY)
+				max |= VM_PROT_WRITE;
+			if (chg->set_max) {
+				max = prot;
+				cur &= prot;
+			} else {
+				cur = prot;
+			}
+		} else if (same) {
+			mmap_read_unlock(mm);
+			continue;
+		}
+		op.obj = obj;
+		op.view = xnu_vm_view_get(xnu_vm_view_of(vma));
+		op.pgoff = vma->vm_pgoff + ((at - vma->vm_start) >> PAGE_SHIFT);
+		get_file(obj->file);
+		mmap_read_unlock(mm);
+
+		if (chg->prot >= 0 && (chg->prot & VM_PROT_COPY)) {
+			copy = xnu_vm_view_copy(op.view);
+			xnu_vm_view_put(op.view);
+			op.view = copy;
+		}
+		op.addr = at;
+		op.len = piece_end - at;
+		op.prot = linux_prot(cur);
+		op.max = max;
+		op.inherit = inherit;
+		ret = mm_op_run(map, &op);
+		xnu_vm_view_put(op.view);
+		fput(obj->file);
+		if (IS_ERR_VALUE(ret))
+			return ret == -ENOMEM ? KERN_RESOURCE_SHORTAGE :
+						map_errno_kr(ret);
 	}
 	return KERN_SUCCESS;
 }
@@ -339,81 +486,43 @@ static int protect_check(struct mm_struct *mm, u64 start, u64 end, int prot)
  * xnu_vm_map_protect - mach_vm_protect of [@start, @end) (page-aligned,
  * not empty): the current protection becomes @new_prot, or with @set_max
  * the maximum does (and the current one keeps only what the new maximum
- * allows)
- * The range is checked whole first (protect_check()), then each vma's part
- * is mapped again over itself with the new protections: the pages belong
- * to the object, so nothing is lost.  The re-mapping runs after the check
- * lock is dropped: a target thread that unmaps and maps the same addresses
- * in between loses its new mapping to the old object (the target's own
- * race, as with two threads of it calling mmap; debuggers suspend first).
- * Conditions: as xnu_vm_map_enter().
- * Returns: KERN_SUCCESS, or as protect_check(), KERN_NO_SPACE /
- * KERN_RESOURCE_SHORTAGE when the re-mapping fails (the part before it is
- * changed), KERN_ABORTED.
+ * allows); VM_PROT_COPY in @new_prot makes the range a private copy
+ * Conditions and returns: as map_change().
  */
 int xnu_vm_map_protect(struct xnu_vm_map *map, u64 start, u64 end,
 		       int new_prot, bool set_max)
 {
-	struct mm_struct *mm = map->mm;
-	struct vm_area_struct *vma;
-	struct xnu_vm_object *obj;
-	struct mm_op op = { .kind = MM_OP_MAP, .mflags = MAP_SHARED | MAP_FIXED };
-	int kr, cur, max, prot = new_prot & VM_PROT_ALL;
-	u64 at = start, piece_end;
-	long ret;
+	struct map_change chg = {
+		.prot = new_prot,
+		.set_max = set_max,
+		.inherit = -1,
+	};
 
-	if (mmap_read_lock_killable(mm))
-		return KERN_ABORTED;
-	kr = protect_check(mm, start, end, new_prot);
-	mmap_read_unlock(mm);
-	if (kr)
-		return kr;
+	return map_change(map, start, end, &chg);
+}
 
-	while (at < end) {
-		if (mmap_read_lock_killable(mm))
-			return KERN_ABORTED;
-		vma = find_vma(mm, at);
-		obj = vma && vma->vm_start <= at ? xnu_vm_object_of(vma) : NULL;
-		if (!obj) {
-			/* The target changed its map since the check. */
-			mmap_read_unlock(mm);
-			return KERN_INVALID_ADDRESS;
-		}
-		piece_end = min_t(u64, end, vma->vm_end);
-		cur = vma_prot(vma->vm_flags, false);
-		max = vma_prot(vma->vm_flags, true);
-		if (new_prot & VM_PROT_COPY)
-			max |= VM_PROT_WRITE;
-		if (set_max) {
-			max = prot;
-			cur &= prot;
-		} else {
-			cur = prot;
-		}
-		op.obj = obj;
-		op.pgoff = vma->vm_pgoff + ((at - vma->vm_start) >> PAGE_SHIFT);
-		get_file(obj->file);
-		mmap_read_unlock(mm);
+/*
+ * xnu_vm_map_inherit - mach_vm_inherit of [@start, @end) (page-aligned,
+ * not empty): what a fork child gets of it becomes @inherit (VM_INHERIT_*)
+ * Conditions and returns: as map_change().
+ */
+int xnu_vm_map_inherit(struct xnu_vm_map *map, u64 start, u64 end,
+		       int inherit)
+{
+	struct map_change chg = {
+		.prot = -1,
+		.inherit = inherit,
+	};
 
-		op.addr = at;
-		op.len = piece_end - at;
-		op.prot = linux_prot(cur);
-		op.max = max;
-		ret = mm_op_run(map, &op);
-		fput(obj->file);
-		if (IS_ERR_VALUE(ret))
-			return ret == -ENOMEM ? KERN_RESOURCE_SHORTAGE :
-						map_errno_kr(ret);
-		at = piece_end;
-	}
-	return KERN_SUCCESS;
+	return map_change(map, start, end, &chg);
 }
 
 /*
  * xnu_vm_map_region - the region (vma) that contains *@addr or, if none,
  * the first one after it, described as VM_REGION_BASIC_INFO_64
- * Mach VM memory: its object's offset, inheritance SHARE (fork shares it
- * until inheritance exists), shared once another task maps the object.
+ * Mach VM memory: its object's offset, its inheritance, shared while
+ * another task sees its pages (a SHARE fork, or a snapshot not yet
+ * written over: xnu_vm_view_shared()).
  * Other memory: as Linux holds it (shared mappings SHARE and shared,
  * private ones COPY, VM_DONTCOPY ones NONE; the file offset of file
  * mappings, 0 for anonymous memory).  Maximum protection is the vma's
@@ -446,16 +555,11 @@ int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
 	info->protection = vma_prot(flags, false);
 	info->max_protection = vma_prot(flags, true);
 	if (obj) {
-		info->inheritance = VM_INHERIT_SHARE;
-		info->shared = READ_ONCE(obj->shared);
+		info->inheritance = xnu_vm_vma_inheritance(vma);
+		info->shared = xnu_vm_view_shared(xnu_vm_view_of(vma));
 		info->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	} else {
-		if (flags & VM_DONTCOPY)
-			info->inheritance = VM_INHERIT_NONE;
-		else if (flags & VM_SHARED)
-			info->inheritance = VM_INHERIT_SHARE;
-		else
-			info->inheritance = VM_INHERIT_COPY;
+		info->inheritance = linux_inheritance(flags);
 		info->shared = !!(flags & VM_MAYSHARE);
 		if (vma->vm_file)
 			info->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;

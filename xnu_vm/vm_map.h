@@ -49,6 +49,8 @@ int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
 int xnu_vm_map_remove(struct xnu_vm_map *map, u64 start, u64 len);
 int xnu_vm_map_protect(struct xnu_vm_map *map, u64 start, u64 end,
 		       int new_prot, bool set_max);
+int xnu_vm_map_inherit(struct xnu_vm_map *map, u64 start, u64 end,
+		       int inherit);
 int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
 		      struct xnu_vm_region_basic_info_64 *info);
 

@@ -8,6 +8,7 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -38,79 +39,356 @@ static struct file_system_type vm_fs_type = {
 static struct vfsmount *vm_mnt;
 static int vm_mnt_count;
 
-static const struct vm_operations_struct vm_object_vm_ops;
+static const struct vm_operations_struct vm_object_copy_ops;
+static const struct vm_operations_struct vm_object_share_ops;
 
 /*
- * object_page - the page at @index of @obj, allocated (zeroed) on first use
- * and charged to the object's memory cgroup, whoever faults it in (the
- * target itself, or a caller writing into it through get_user_pages).
- * Conditions: process context, may sleep; no object lock (the xarray
- * serialises racing first uses: the loser frees its page).
- * Returns: the page (the object keeps its own reference), or NULL without
+ * layer_new - an empty layer over @shadow (frozen, or NULL)
+ * Allocated __GFP_NOFAIL (a fork's .open cannot fail; the layer is small
+ * and charged to the caller), so it never returns NULL.
+ * Conditions: obj->cow_lock held (when @shadow is set).
+ */
+static struct xnu_vm_layer *layer_new(struct xnu_vm_layer *shadow)
+{
+	struct xnu_vm_layer *l;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	xa_init(&l->pages);
+	INIT_LIST_HEAD(&l->children);
+	INIT_LIST_HEAD(&l->sibling);
+	l->shadow = shadow;
+	if (shadow) {
+		list_add(&l->sibling, &shadow->children);
+		shadow->nchildren++;
+	}
+	return l;
+}
+
+/* layer_drop_page - give back @l's page at @index.  cow_lock held. */
+static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
+{
+	struct page *page = xa_erase(&l->pages, index);
+
+	if (page) {
+		put_page(page);
+		l->resident--;
+	}
+}
+
+/*
+ * layer_collapse - @s (frozen) is shadowed by one layer only: its pages
+ * move up into that one where it has none of its own (the others nobody
+ * can see any more go back), and the child takes @s's place in the chain.
+ * A failed xarray insertion leaves the rest in @s (still correct, only
+ * not shorter).
+ * Conditions: cow_lock held; s->nchildren == 1.
+ */
+static void layer_collapse(struct xnu_vm_layer *s)
+{
+	struct xnu_vm_layer *x = list_first_entry(&s->children,
+						  struct xnu_vm_layer, sibling);
+	unsigned long index;
+	struct page *page;
+
+	xa_for_each(&s->pages, index, page) {
+		if (xa_load(&x->pages, index)) {
+			layer_drop_page(s, index);
+			continue;
+		}
+		if (xa_is_err(xa_store(&x->pages, index, page,
+				       GFP_KERNEL_ACCOUNT)))
+			return;
+		xa_erase(&s->pages, index);
+		s->resident--;
+		x->resident++;
+	}
+	x->shadow = s->shadow;
+	if (s->shadow)
+		list_replace(&s->sibling, &x->sibling);
+	else
+		list_del_init(&x->sibling);
+	xa_destroy(&s->pages);
+	kfree(s);
+}
+
+/*
+ * layer_put - the top layer @l lost its view, or a layer shadowing it
+ * went: free it when nothing uses it, merge it into its one remaining
+ * child, and go on down the chain while layers empty.
+ * Conditions: cow_lock held.
+ */
+static void layer_put(struct xnu_vm_layer *l)
+{
+	struct xnu_vm_layer *shadow;
+	unsigned long index;
+	struct page *page;
+
+	while (l) {
+		if (l->nchildren == 1) {
+			layer_collapse(l);
+			return;
+		}
+		if (l->nchildren)
+			return;
+		xa_for_each(&l->pages, index, page)
+			put_page(page);
+		xa_destroy(&l->pages);
+		shadow = l->shadow;
+		if (shadow) {
+			list_del(&l->sibling);
+			shadow->nchildren--;
+		}
+		kfree(l);
+		l = shadow;
+	}
+}
+
+/*
+ * view_new - a view of @obj with @top as its top layer, one reference;
+ * the memory cgroup that pays its pages is set by its first page
+ * (view_fill()).  Allocated __GFP_NOFAIL, as layer_new().
+ */
+static struct xnu_vm_view *view_new(struct xnu_vm_object *obj,
+				    struct xnu_vm_layer *top)
+{
+	struct xnu_vm_view *v;
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	refcount_set(&v->ref, 1);
+	v->obj = obj;
+	v->top = top;
+	return v;
+}
+
+/* xnu_vm_view_get - another reference on @view; returns it. */
+struct xnu_vm_view *xnu_vm_view_get(struct xnu_vm_view *view)
+{
+	refcount_inc(&view->ref);
+	return view;
+}
+
+/*
+ * xnu_vm_view_put - drop a reference on @view (NULL: nothing); the last
+ * gives back its top layer (and what only it kept below).
+ * Conditions: process context; no cow_lock held.
+ */
+void xnu_vm_view_put(struct xnu_vm_view *view)
+{
+	struct xnu_vm_object *obj;
+
+	if (!view || !refcount_dec_and_test(&view->ref))
+		return;
+	obj = view->obj;
+	mutex_lock(&obj->cow_lock);
+	layer_put(view->top);
+	mutex_unlock(&obj->cow_lock);
+	mem_cgroup_put(view->memcg);
+	kfree(view);
+}
+
+/*
+ * xnu_vm_view_copy - a new view holding a snapshot of what @view sees now
+ * (XNU's symmetric copy): @view's top layer is frozen unless it is empty
+ * over a frozen one already, @view moves onto a new top over it, the copy
+ * gets its own; every mapping of the object is zapped so that no
+ * writable PTE of a frozen page stays.  Copies nothing.
+ * Conditions: process context (a fork's .open: both mms' mmap_locks held
+ * for writing); no cow_lock, no i_mmap_rwsem held.
+ * Returns: the copy (one reference; its memory cgroup is set by the first
+ * page it gets); never NULL.
+ */
+struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view)
+{
+	struct xnu_vm_object *obj = view->obj;
+	struct xnu_vm_layer *top, *frozen;
+	struct xnu_vm_view *copy;
+	bool zap = false;
+
+	mutex_lock(&obj->cow_lock);
+	top = view->top;
+	if (!top->resident && top->shadow) {
+		frozen = top->shadow;
+	} else {
+		frozen = top;
+		view->top = layer_new(frozen);
+		zap = true;
+	}
+	copy = view_new(obj, layer_new(frozen));
+	mutex_unlock(&obj->cow_lock);
+	if (zap)
+		unmap_mapping_range(obj->file->f_mapping, 0, 0, 0);
+	return copy;
+}
+
+/* xnu_vm_view_shared - does another task see @view's pages (SHARE, or a snapshot)? */
+bool xnu_vm_view_shared(struct xnu_vm_view *view)
+{
+	bool shared;
+
+	mutex_lock(&view->obj->cow_lock);
+	shared = view->shared || view->top->shadow;
+	mutex_unlock(&view->obj->cow_lock);
+	return shared;
+}
+
+/*
+ * view_lookup - the page @view sees at @index, and the layer that holds
+ * it (*@where), or NULL when none of its chain has one.  cow_lock held.
+ */
+static struct page *view_lookup(struct xnu_vm_view *view, pgoff_t index,
+				struct xnu_vm_layer **where)
+{
+	struct xnu_vm_layer *l;
+	struct page *page;
+
+	for (l = view->top; l; l = l->shadow) {
+		page = xa_load(&l->pages, index);
+		if (page) {
+			*where = l;
+			return page;
+		}
+	}
+	*where = NULL;
+	return NULL;
+}
+
+/*
+ * view_fill - a new page at @index of @view's top layer: a copy of @from,
+ * or zeroes if @from is NULL; charged to the view's memory cgroup (taken
+ * from @mm, the faulting vma's, on the view's first page), whoever
+ * faults it in (the task itself, or a caller writing into it through
+ * get_user_pages).
+ * Conditions: cow_lock held (may sleep: it allocates); the top has no
+ * page at @index.
+ * Returns: the page (the layer keeps its reference), or NULL without
  * memory.
  */
-static struct page *object_page(struct xnu_vm_object *obj, pgoff_t index)
+static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
+			      struct page *from, struct mm_struct *mm)
 {
 	struct mem_cgroup *old;
-	struct page *page, *cur;
+	struct page *page;
+	void *err;
 
-	page = xa_load(&obj->pages, index);
-	if (page)
-		return page;
-	old = set_active_memcg(obj->memcg);
-	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT |
-			  __GFP_NOWARN);
-	cur = page ? xa_cmpxchg(&obj->pages, index, NULL, page,
-				GFP_KERNEL_ACCOUNT) : NULL;
+	lockdep_assert_held(&view->obj->cow_lock);
+	if (!view->memcg)
+		view->memcg = get_mem_cgroup_from_mm(mm);
+	old = set_active_memcg(view->memcg);
+	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
+			  (from ? 0 : __GFP_ZERO));
+	if (page) {
+		if (from)
+			copy_highpage(page, from);
+		err = xa_store(&view->top->pages, index, page,
+			       GFP_KERNEL_ACCOUNT);
+		if (xa_is_err(err)) {
+			__free_page(page);
+			page = NULL;
+		} else {
+			view->top->resident++;
+		}
+	}
 	set_active_memcg(old);
-	if (!page)
-		return NULL;
-	if (xa_is_err(cur)) {
-		__free_page(page);
-		return NULL;
-	}
-	if (cur) {
-		__free_page(page);
-		return cur;
-	}
 	return page;
 }
 
 /*
- * vm_object_fault - a page of a Mach VM mapping is touched
- * Conditions: the kernel's fault path (mmap_lock or the per-VMA lock held
- * for reading); takes no object lock.
+ * vm_object_fault - a page of a Mach VM mapping is touched with no PTE
+ * A write gets the top layer's page (copied up from a frozen layer, or
+ * zero-filled); a read gets the page the view sees, which Linux maps
+ * read-only (write-notify) so a later write comes to
+ * vm_object_page_mkwrite().
+ * Conditions: the kernel's fault path with mmap_lock held for reading
+ * (6.12 calls .fault under the per-VMA lock only for vmas with
+ * .map_pages; these have none); takes cow_lock.
  * Returns: 0 with vmf->page referenced for the new PTE; VM_FAULT_SIGBUS
  * past the object; VM_FAULT_OOM when no page can be had (the memory
  * cgroup is full even after its OOM handling).
  */
 static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 {
-	struct xnu_vm_object *obj = vmf->vma->vm_file->private_data;
+	struct xnu_vm_view *view = vmf->vma->vm_private_data;
+	struct xnu_vm_object *obj = view->obj;
+	struct xnu_vm_layer *where;
 	struct page *page;
 
 	if (vmf->pgoff >= obj->npages)
 		return VM_FAULT_SIGBUS;
-	page = object_page(obj, vmf->pgoff);
+	mutex_lock(&obj->cow_lock);
+	page = view_lookup(view, vmf->pgoff, &where);
+	if (!page || ((vmf->flags & FAULT_FLAG_WRITE) && where != view->top))
+		page = view_fill(view, vmf->pgoff, page, vmf->vma->vm_mm);
+	if (page)
+		get_page(page);
+	mutex_unlock(&obj->cow_lock);
 	if (!page)
 		return VM_FAULT_OOM;
-	get_page(page);
 	vmf->page = page;
 	return 0;
 }
 
 /*
- * vm_object_open - a vma of the object was duplicated: split, moved, or
- * copied into a fork child (which then shares the object: Mach VM memory
- * is inherited VM_INHERIT_SHARE until inheritance exists, slice 2).
- * Conditions: the mm's mmap_lock held for writing.
+ * vm_object_page_mkwrite - a write to a page mapped read-only (or just
+ * faulted in for a write)
+ * The top layer's own page becomes writable in place.  Any other (a
+ * frozen layer's, or one the top has since replaced) is copied up first;
+ * then the index is zapped from every mapping of the object and the fault
+ * is retried, which maps the top's page.
+ * Conditions: as vm_object_fault(); vmf->page referenced, unlocked.
+ * Returns: VM_FAULT_LOCKED (page locked), VM_FAULT_NOPAGE (retry) or
+ * VM_FAULT_OOM.
+ */
+static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
+{
+	struct xnu_vm_view *view = vmf->vma->vm_private_data;
+	struct xnu_vm_object *obj = view->obj;
+	struct xnu_vm_layer *where;
+	struct page *page;
+
+	mutex_lock(&obj->cow_lock);
+	page = view_lookup(view, vmf->pgoff, &where);
+	if (page == vmf->page && where == view->top) {
+		lock_page(page);
+		mutex_unlock(&obj->cow_lock);
+		return VM_FAULT_LOCKED;
+	}
+	if (where != view->top)
+		page = view_fill(view, vmf->pgoff, page ? page : vmf->page,
+				 vmf->vma->vm_mm);
+	mutex_unlock(&obj->cow_lock);
+	if (!page)
+		return VM_FAULT_OOM;
+	unmap_mapping_range(vmf->vma->vm_file->f_mapping,
+			    (loff_t)vmf->pgoff << PAGE_SHIFT, PAGE_SIZE, 0);
+	return VM_FAULT_NOPAGE;
+}
+
+/*
+ * vm_object_open - a vma of the object was duplicated: split or moved in
+ * its own mm (it shares the view), or copied into a fork child: a SHARE
+ * vma keeps the view, a COPY one gets a snapshot (xnu_vm_view_copy()).
+ * A fork runs in the parent, so the copy is the vma whose mm is not the
+ * current one's (a split or mremap runs in the mm's own thread, or in a
+ * VM worker that adopted the mm).
+ * Conditions: the mm's mmap_lock held for writing (a fork: the parent's
+ * too); the vma is not on the object's i_mmap yet.
  */
 static void vm_object_open(struct vm_area_struct *vma)
 {
-	struct xnu_vm_object *obj = vma->vm_file->private_data;
+	struct xnu_vm_view *view = vma->vm_private_data;
 
-	if ((const void *)vma->vm_mm != obj->home_mm)
-		WRITE_ONCE(obj->shared, true);
+	if (vma->vm_mm == current->mm) {
+		xnu_vm_view_get(view);
+		return;
+	}
+	if (vma->vm_ops == &vm_object_share_ops) {
+		xnu_vm_view_get(view);
+		mutex_lock(&view->obj->cow_lock);
+		view->shared = true;
+		mutex_unlock(&view->obj->cow_lock);
+		return;
+	}
+	vma->vm_private_data = xnu_vm_view_copy(view);
 }
 
 /*
@@ -129,33 +407,87 @@ void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
 	spin_unlock(&obj->hold_lock);
 }
 
+/* view_has_layer - is @l in @view's chain?  cow_lock held. */
+static bool view_has_layer(struct xnu_vm_view *view, struct xnu_vm_layer *l)
+{
+	struct xnu_vm_layer *x;
+
+	for (x = view->top; x; x = x->shadow)
+		if (x == l)
+			return true;
+	return false;
+}
+
 /*
- * xnu_vm_object_trim - free the pages of @obj in @first..@last that no vma
- * maps (in any mm) and no re-mapping holds
+ * layer_trim - free the pages of @l in @first..@last that no vma whose
+ * view has @l in its chain maps (in any mm) and no re-mapping holds
  * The object's vmas are the interval tree of its own inode's i_mmap
- * (sorted by first page); walked in order, the pages between what they
- * cover are the ones to free.  A vma is linked there before its first
- * fault, and a new one is only made from one that covers the same pages
- * (split, mremap, fork) or by the module holding the range, so a page seen
- * uncovered under i_mmap_rwsem stays so.  A PTE or a pin of a freed page
- * keeps its own reference.
- * Conditions: process context; may take i_mmap_rwsem (the caller may
- * hold an mmap_lock, never an i_mmap_rwsem).
+ * (sorted by first page); walked in order, the pages between what the
+ * vmas seeing @l cover are the ones to free.  A vma is linked there before
+ * its first fault, and a new one is only made from one that covers the
+ * same pages (split, mremap, fork) or by the module holding the range, so
+ * a page seen uncovered stays so.  A PTE or a pin of a freed page keeps
+ * its own reference.
+ * Conditions: cow_lock and i_mmap_rwsem (read) held.
  */
-void xnu_vm_object_trim(struct xnu_vm_object *obj, pgoff_t first,
-			pgoff_t last)
+static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+		       pgoff_t first, pgoff_t last, pgoff_t hold_first,
+		       pgoff_t hold_last)
 {
 	struct address_space *mapping = obj->file->f_mapping;
 	struct vm_area_struct *vma;
 	struct rb_node *node;
 	struct page *page;
 	unsigned long index;
-	pgoff_t from = first, to, vfirst, vlast = 0, hold_first, hold_last;
+	pgoff_t from = first, to, vfirst, vlast = 0;
+
+	for (node = rb_first_cached(&mapping->i_mmap); from <= last;
+	     node = node ? rb_next(node) : NULL) {
+		/* [from, to): the pages before this vma that none covers. */
+		to = last + 1;
+		if (node) {
+			vma = rb_entry(node, struct vm_area_struct, shared.rb);
+			vfirst = vma->vm_pgoff;
+			vlast = vfirst + vma_pages(vma) - 1;
+			if (vlast < from ||
+			    !view_has_layer(vma->vm_private_data, l))
+				continue;
+			to = min_t(pgoff_t, to, vfirst);
+		}
+		if (from < to) {
+			xa_for_each_range(&l->pages, index, page, from, to - 1) {
+				if (hold_first <= hold_last &&
+				    index >= hold_first && index <= hold_last)
+					continue;
+				layer_drop_page(l, index);
+			}
+		}
+		if (!node)
+			break;
+		from = max_t(pgoff_t, from, vlast + 1);
+	}
+}
+
+/*
+ * xnu_vm_object_trim - free the pages of @view's chain in @first..@last
+ * that no vma seeing them maps and no re-mapping holds (layer_trim() for
+ * each layer of the chain)
+ * Conditions: process context; takes cow_lock and then i_mmap_rwsem (the
+ * caller may hold an mmap_lock, neither of these).
+ */
+void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,
+			pgoff_t last)
+{
+	struct xnu_vm_object *obj = view->obj;
+	struct address_space *mapping = obj->file->f_mapping;
+	struct xnu_vm_layer *l;
+	pgoff_t hold_first, hold_last;
 
 	if (last >= obj->npages)
 		last = obj->npages - 1;
 	if (first > last)
 		return;
+	mutex_lock(&obj->cow_lock);
 	i_mmap_lock_read(mapping);
 	/*
 	 * A hold set later waits for this lock to unlink its old vma; one
@@ -165,51 +497,41 @@ void xnu_vm_object_trim(struct xnu_vm_object *obj, pgoff_t first,
 	hold_first = obj->hold_first;
 	hold_last = obj->hold_last;
 	spin_unlock(&obj->hold_lock);
-	for (node = rb_first_cached(&mapping->i_mmap); from <= last;
-	     node = node ? rb_next(node) : NULL) {
-		/* [from, to): the pages before this vma that none covers. */
-		to = last + 1;
-		if (node) {
-			vma = rb_entry(node, struct vm_area_struct, shared.rb);
-			vfirst = vma->vm_pgoff;
-			vlast = vfirst + vma_pages(vma) - 1;
-			if (vlast < from)
-				continue;
-			to = min_t(pgoff_t, to, vfirst);
-		}
-		if (from < to) {
-			xa_for_each_range(&obj->pages, index, page, from, to - 1) {
-				if (hold_first <= hold_last &&
-				    index >= hold_first && index <= hold_last)
-					continue;
-				xa_erase(&obj->pages, index);
-				put_page(page);
-			}
-		}
-		if (!node)
-			break;
-		from = max_t(pgoff_t, from, vlast + 1);
-	}
+	for (l = view->top; l; l = l->shadow)
+		layer_trim(obj, l, first, last, hold_first, hold_last);
 	i_mmap_unlock_read(mapping);
+	mutex_unlock(&obj->cow_lock);
 }
 
 /*
  * vm_object_close - a vma of the object is gone (unmapped whole or in
- * part, the process exiting): the pages it mapped that no other vma maps
- * go back now rather than when the whole object does.
+ * part, the process exiting): the pages it saw that no other vma sees
+ * go back now rather than when the whole object does; then its view
+ * reference.
  * Conditions: the mm's mmap_lock held for writing; the vma is already off
  * the inode's i_mmap.
  */
 static void vm_object_close(struct vm_area_struct *vma)
 {
-	struct xnu_vm_object *obj = vma->vm_file->private_data;
+	struct xnu_vm_view *view = vma->vm_private_data;
 
-	xnu_vm_object_trim(obj, vma->vm_pgoff,
+	xnu_vm_object_trim(view, vma->vm_pgoff,
 			   vma->vm_pgoff + vma_pages(vma) - 1);
+	xnu_vm_view_put(view);
 }
 
-static const struct vm_operations_struct vm_object_vm_ops = {
+/* COPY (and NONE, with VM_DONTCOPY) vmas: a fork child gets a snapshot. */
+static const struct vm_operations_struct vm_object_copy_ops = {
 	.fault = vm_object_fault,
+	.page_mkwrite = vm_object_page_mkwrite,
+	.open = vm_object_open,
+	.close = vm_object_close,
+};
+
+/* SHARE vmas: a fork child sees the same pages. */
+static const struct vm_operations_struct vm_object_share_ops = {
+	.fault = vm_object_fault,
+	.page_mkwrite = vm_object_page_mkwrite,
 	.open = vm_object_open,
 	.close = vm_object_close,
 };
@@ -221,6 +543,9 @@ static const struct vm_operations_struct vm_object_vm_ops = {
  * table, and a reopen (/proc/PID/map_files) goes through the inode's own
  * file operations, which alloc_anon_inode() leaves at the kernel's
  * no_open (-ENXIO), never through these.
+ * The vma sees obj->map_view (a re-mapping keeps what the old vma saw),
+ * or a new view over a new empty layer (a first mapping), and inherits
+ * as obj->map_inherit says.
  * Conditions: mmap_lock held for writing; obj->map_lock held.
  * Returns: 0, or -EINVAL for a private mapping or one past the object.
  */
@@ -247,25 +572,28 @@ static int vm_object_mmap(struct file *file, struct vm_area_struct *vma)
 	machina_vm_flags_clear(vma, clear);
 	/* No mremap() growth past what was mapped. */
 	machina_vm_flags_set(vma, VM_DONTEXPAND);
-	vma->vm_ops = &vm_object_vm_ops;
+	if (obj->map_inherit == VM_INHERIT_NONE)
+		machina_vm_flags_set(vma, VM_DONTCOPY);
+	vma->vm_ops = obj->map_inherit == VM_INHERIT_SHARE ?
+		      &vm_object_share_ops : &vm_object_copy_ops;
+	if (obj->map_view) {
+		vma->vm_private_data = xnu_vm_view_get(obj->map_view);
+	} else {
+		vma->vm_private_data = view_new(obj, layer_new(NULL));
+	}
 	return 0;
 }
 
 /*
  * vm_object_file_release - the object's file is gone: no vma maps the
- * object and nobody holds it, so its pages go back (and their charge).
+ * object and nobody holds it, so no view (each vma's, with its layers and
+ * pages) is left either.
  * Conditions: process context (__fput()).
  */
 static int vm_object_file_release(struct inode *inode, struct file *file)
 {
 	struct xnu_vm_object *obj = file->private_data;
-	struct page *page;
-	unsigned long index;
 
-	xa_for_each(&obj->pages, index, page)
-		put_page(page);
-	xa_destroy(&obj->pages);
-	mem_cgroup_put(obj->memcg);
 	kfree(obj);
 	simple_release_fs(&vm_mnt, &vm_mnt_count);
 	return 0;
@@ -279,16 +607,15 @@ static const struct file_operations vm_object_fops = {
 
 /*
  * xnu_vm_object_create - a new zero-filled object of @size bytes (a
- * multiple of PAGE_SIZE, not 0) for @mm, whose memory cgroup will pay for
- * its pages; @tag is the allocation's VM_MAKE_TAG() alias
+ * multiple of PAGE_SIZE, not 0); @tag is the allocation's VM_MAKE_TAG()
+ * alias.  Its pages are paid by the mm that maps it (view_fill()).
  * The bookkeeping (object, inode, file) is charged to the caller.
  * Conditions: process context, no locks held.
  * Returns: the object, held through obj->file (drop with
  * xnu_vm_object_release() once mapped: the vmas keep it), or NULL without
  * memory.
  */
-struct xnu_vm_object *xnu_vm_object_create(struct mm_struct *mm, u64 size,
-					   u8 tag)
+struct xnu_vm_object *xnu_vm_object_create(u64 size, u8 tag)
 {
 	struct xnu_vm_object *obj;
 	struct inode *inode;
@@ -297,17 +624,16 @@ struct xnu_vm_object *xnu_vm_object_create(struct mm_struct *mm, u64 size,
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 	if (!obj)
 		return NULL;
-	xa_init(&obj->pages);
+	mutex_init(&obj->cow_lock);
 	mutex_init(&obj->map_lock);
 	spin_lock_init(&obj->hold_lock);
 	obj->hold_first = 1;	/* no hold */
 	obj->npages = size >> PAGE_SHIFT;
-	obj->home_mm = mm;
 	obj->tag = tag;
 	obj->map_max = VM_PROT_ALL;
-	obj->memcg = get_mem_cgroup_from_mm(mm);
+	obj->map_inherit = VM_INHERIT_COPY;
 	if (simple_pin_fs(&vm_fs_type, &vm_mnt, &vm_mnt_count))
-		goto err_memcg;
+		goto err_free;
 	inode = alloc_anon_inode(vm_mnt->mnt_sb);
 	if (IS_ERR(inode))
 		goto err_pin;
@@ -328,8 +654,7 @@ err_inode:
 	iput(inode);
 err_pin:
 	simple_release_fs(&vm_mnt, &vm_mnt_count);
-err_memcg:
-	mem_cgroup_put(obj->memcg);
+err_free:
 	kfree(obj);
 	return NULL;
 }
@@ -352,7 +677,29 @@ void xnu_vm_object_release(struct xnu_vm_object *obj)
  */
 struct xnu_vm_object *xnu_vm_object_of(struct vm_area_struct *vma)
 {
-	if (vma->vm_ops != &vm_object_vm_ops)
+	if (vma->vm_ops != &vm_object_copy_ops &&
+	    vma->vm_ops != &vm_object_share_ops)
 		return NULL;
 	return vma->vm_file->private_data;
+}
+
+/*
+ * xnu_vm_view_of - the view of a Mach VM vma (xnu_vm_object_of() not
+ * NULL).  No reference is taken: conditions as xnu_vm_object_of().
+ */
+struct xnu_vm_view *xnu_vm_view_of(struct vm_area_struct *vma)
+{
+	return vma->vm_private_data;
+}
+
+/*
+ * xnu_vm_vma_inheritance - VM_INHERIT_* of a Mach VM vma.  Conditions as
+ * xnu_vm_object_of().
+ */
+int xnu_vm_vma_inheritance(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & VM_DONTCOPY)
+		return VM_INHERIT_NONE;
+	return vma->vm_ops == &vm_object_share_ops ? VM_INHERIT_SHARE :
+						     VM_INHERIT_COPY;
 }

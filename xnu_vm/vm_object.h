@@ -3,8 +3,9 @@
  * Mach VM objects: memory the module owns, mapped into tasks by Linux vmas.
  *
  * Every mach_vm_allocate (and every mach_vm_read result) makes one object:
- * a zero-filled range of pages held in an xarray, allocated on first touch
- * and charged to the memory cgroup of the mm the object was made for.  The
+ * a zero-filled range of pages, allocated on first touch and charged to
+ * the memory cgroup of the mm whose vma first needs a page of its view
+ * (the task it was made for; a fork child's own for its copies).  The
  * object is reached through one file of the module's pseudo file system
  * (one inode per object, so later slices can zap an object's mappings with
  * unmap_mapping_range()); every vma that maps it is a VM_SHARED vma of that
@@ -14,7 +15,8 @@
  *
  * Lifetime: the file holds the object's only reference; the file lives as
  * long as the caller that made it holds it and any vma maps it (vmas hold
- * the file).  Its release frees the pages.  Pages no vma maps any more
+ * the file); each vma holds its view, the last one of a view gives back
+ * its pages.  Pages no vma maps any more
  * (a partial deallocate, munmap or mremap shrink) go back when that vma
  * closes (xnu_vm_object_trim()), so an object holds no more pages than
  * its vmas span: RLIMIT_AS and the RSS see all of it.  A re-mapping over
@@ -24,19 +26,45 @@
  * pinned while any object lives (simple_pin_fs), so neither outlives the
  * module.
  *
+ * Copy-on-write (VM_INHERIT_COPY, VM_PROT_COPY): the pages are not the
+ * object's directly but its layers' (XNU's shadow objects).  A layer holds
+ * pages by index and may shadow a frozen layer below it (same indices); a
+ * view is what a group of vmas of one mm sees (split halves share it): its
+ * top layer, where its writes land, over the chain of frozen ones.  A read
+ * finds the first layer of the chain holding the index and maps that page
+ * (read-only if it is a frozen layer's: the vmas are VM_SHARED with a
+ * .page_mkwrite, so Linux asks before any write); a write copies the page
+ * into the top layer and zaps the index from every mapping of the object.
+ * A fork copy of a COPY vma (or VM_PROT_COPY) freezes the view's top layer
+ * (if it holds pages): the view moves onto a new empty top over it, the
+ * copy gets its own new top over it, and every mapping of the object is
+ * zapped so both sides fault again.  Nothing is copied until written.  A
+ * frozen layer only one layer still shadows is merged into that one
+ * (pages it already holds win), so a chain is never longer than the number
+ * of live views that still share a snapshot.
+ *
+ * The vma's vm_private_data is its view (a reference per vma).  Its
+ * inheritance: VM_DONTCOPY (NONE), or which of the two vm_operations it
+ * has (SHARE: a fork child's vma keeps the same view; COPY).
+ *
  * Maximum protection of a mapping is kept in the vma's VM_MAY* bits, which
  * mprotect(2) already enforces; current protection is the vma's VM_READ,
  * VM_WRITE, VM_EXEC.
  *
  * Locks: obj->map_lock (mutex) is held by whoever maps the object
- * (vm_mmap()), so that the mapping's maximum protection (map_max) reaches
- * f_op->mmap; it is taken before the target mm's mmap_lock.  The page
- * xarray has its own lock; the fault path takes no object lock.
+ * (vm_mmap()), so that the mapping's attributes (map_max, map_view,
+ * map_inherit) reach f_op->mmap; it is taken before the target mm's
+ * mmap_lock.  obj->cow_lock (mutex) guards every layer and view of the
+ * object (chains, tops, page xarrays, counts); it nests inside mmap_lock
+ * (faults, .open, .close) and outside the page lock and i_mmap_rwsem
+ * (trim, the zaps of a fork are made after it is dropped).
  */
 #ifndef _MACHINA_XNU_VM_OBJECT_H
 #define _MACHINA_XNU_VM_OBJECT_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -46,17 +74,36 @@ struct mm_struct;
 struct mem_cgroup;
 struct vm_area_struct;
 
-struct xnu_vm_object {
+/* A layer of pages (a top one, or a frozen shadow); cow_lock. */
+struct xnu_vm_layer {
 	struct xarray pages;		/* page index -> struct page * */
+	unsigned long resident;		/* pages held */
+	struct xnu_vm_layer *shadow;	/* frozen layer below, or NULL */
+	struct list_head children;	/* layers shadowing this one */
+	struct list_head sibling;	/* in shadow->children */
+	unsigned int nchildren;		/* frozen: what keeps it alive */
+};
+
+/* What the vmas of one mm (or SHARE-inherited ones) see. */
+struct xnu_vm_view {
+	refcount_t ref;			/* one per vma, plus holders */
+	struct xnu_vm_object *obj;
+	struct xnu_vm_layer *top;	/* cow_lock */
+	struct mem_cgroup *memcg;	/* pays for new pages; set on the first
+					 * one (cow_lock) */
+	bool shared;			/* a SHARE fork gave it to another mm */
+};
+
+struct xnu_vm_object {
+	struct mutex cow_lock;		/* every layer and view of it */
 	pgoff_t npages;			/* size in pages, fixed */
-	struct mem_cgroup *memcg;	/* pays for the pages; a css reference */
-	const void *home_mm;		/* identity of the mm it was made for,
-					 * never dereferenced */
 	struct mutex map_lock;		/* held across vm_mmap() of the object */
 	u8 map_max;			/* VM_PROT_* maximum of the mapping being
 					 * made; map_lock */
+	u8 map_inherit;			/* its VM_INHERIT_*; map_lock */
+	struct xnu_vm_view *map_view;	/* its view, NULL for a new one;
+					 * map_lock */
 	u8 tag;				/* VM_MAKE_TAG() alias of the allocation */
-	bool shared;			/* mapped by another mm (a fork child) */
 	struct file *file;		/* the object's file, for re-mapping */
 	spinlock_t hold_lock;		/* hold_first, hold_last */
 	pgoff_t hold_first, hold_last;	/* pages being re-mapped (hold_last <
@@ -66,13 +113,18 @@ struct xnu_vm_object {
 int xnu_vm_object_init(void);
 void xnu_vm_object_exit(void);
 
-struct xnu_vm_object *xnu_vm_object_create(struct mm_struct *mm, u64 size,
-					   u8 tag);
+struct xnu_vm_object *xnu_vm_object_create(u64 size, u8 tag);
 struct xnu_vm_object *xnu_vm_object_of(struct vm_area_struct *vma);
 void xnu_vm_object_release(struct xnu_vm_object *obj);
+struct xnu_vm_view *xnu_vm_view_of(struct vm_area_struct *vma);
+int xnu_vm_vma_inheritance(struct vm_area_struct *vma);
+bool xnu_vm_view_shared(struct xnu_vm_view *view);
+struct xnu_vm_view *xnu_vm_view_get(struct xnu_vm_view *view);
+void xnu_vm_view_put(struct xnu_vm_view *view);
+struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view);
 void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
 			      pgoff_t last);
-void xnu_vm_object_trim(struct xnu_vm_object *obj, pgoff_t first,
+void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,
 			pgoff_t last);
 
 #endif /* _MACHINA_XNU_VM_OBJECT_H */

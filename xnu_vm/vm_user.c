@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The Mach VM calls (ioctls): mach_vm_allocate, deallocate, protect, read,
+ * The Mach VM calls (ioctls): mach_vm_allocate, deallocate, protect,
+ * inherit, read,
  * read_overwrite, write, region.  Each names its target by a task control
  * port of the caller's space; argument checks follow XNU's (vm_user.c and
  * the vm_sanitize rules): flags outside what a call accepts and ranges
@@ -136,7 +137,7 @@ static int do_allocate(struct xnu_vm_map *map, void *arg)
 		return KERN_INVALID_ARGUMENT;
 	if (flags & VM_FLAGS_NOT_YET)
 		return KERN_NOT_SUPPORTED;
-	obj = xnu_vm_object_create(map->mm, len, flags >> 24);
+	obj = xnu_vm_object_create(len, flags >> 24);
 	if (!obj)
 		return KERN_RESOURCE_SHORTAGE;
 	kr = xnu_vm_map_enter(map, obj, &addr, len, fixed,
@@ -218,6 +219,41 @@ long machina_call_vm_protect(struct machina_task *task, void *arg)
 	return vm_call(task, a->task, a, do_protect);
 }
 
+/*
+ * do_inherit - mach_vm_inherit; prot is the new inheritance.
+ * XNU (vm_user.c, vm_map.c vm_map_inherit): a value past VM_INHERIT_NONE
+ * (DONATE_COPY included) or a range that wraps is KERN_INVALID_ARGUMENT,
+ * size 0 succeeds, the page-rounded range is clamped to the map and its
+ * holes are passed over.
+ * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT; KERN_PROTECTION_FAILURE
+ * (memory that is not Mach VM's, which Linux does not already inherit as
+ * asked: nothing changes); or xnu_vm_map_inherit()'s.
+ */
+static int do_inherit(struct xnu_vm_map *map, void *arg)
+{
+	struct machina_vm_args *a = arg;
+	u64 start, end;
+
+	if (!xnu_vm_page_range(a->address, a->size, &start, &end) ||
+	    a->prot < VM_INHERIT_SHARE || a->prot > VM_INHERIT_NONE)
+		return KERN_INVALID_ARGUMENT;
+	if (!a->size)
+		return KERN_SUCCESS;
+	end = min_t(u64, end, map->mm->task_size);
+	if (start >= end)
+		return KERN_SUCCESS;
+	return xnu_vm_map_inherit(map, start, end, a->prot);
+}
+
+long machina_call_vm_inherit(struct machina_task *task, void *arg)
+{
+	struct machina_vm_args *a = arg;
+
+	if (a->flags || a->reserved || a->data || a->vm_flags)
+		return -EINVAL;
+	return vm_call(task, a->task, a, do_inherit);
+}
+
 /* Size and range checks shared by read, read_overwrite and write. */
 static int check_copy_args(u64 addr, u64 size, bool count32)
 {
@@ -260,7 +296,7 @@ static int do_read(struct xnu_vm_map *map, void *arg)
 	if (kr)
 		return kr;
 	kr = KERN_RESOURCE_SHORTAGE;
-	obj = xnu_vm_object_create(self.mm, len, 0);
+	obj = xnu_vm_object_create(len, 0);
 	if (!obj)
 		goto out;
 	kr = xnu_vm_map_enter(&self, obj, &daddr, len, false, false);

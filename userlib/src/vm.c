@@ -1,6 +1,6 @@
 /*
- * libmach: the Mach VM calls (mach_vm_allocate, deallocate, protect, read,
- * read_overwrite, write, region and their legacy vm_ names), and the page
+ * libmach: the Mach VM calls (mach_vm_allocate, deallocate, protect,
+ * inherit, read, read_overwrite, write, region and their legacy vm_ names), and the page
  * size.
  *
  * Each call is one ioctl into the module (xnu_vm/), on any task whose
@@ -109,6 +109,21 @@ static kern_return_t protect(vm_map_t target, mach_vm_address_t address,
 	return vm_call(MACHINA_IOC_VM_PROTECT, &a);
 }
 
+static kern_return_t inherit(vm_map_t target, mach_vm_address_t address,
+			     mach_vm_size_t size, vm_inherit_t new_inheritance)
+{
+	struct machina_vm_args a = {
+		.task = target,
+		.address = address,
+		.size = size,
+		/* Kept whole: a value past INT_MAX is refused as invalid. */
+		.prot = new_inheritance > VM_INHERIT_NONE ? -1 :
+			(int)new_inheritance,
+	};
+
+	return vm_call(MACHINA_IOC_VM_INHERIT, &a);
+}
+
 static kern_return_t read_new(vm_map_t target, mach_vm_address_t address,
 			      mach_vm_size_t size, vm_offset_t *data,
 			      mach_msg_type_number_t *count)
@@ -212,6 +227,14 @@ LIBMACH_EXPORT kern_return_t mach_vm_protect(vm_map_t target_task,
 	return protect(target_task, address, size, set_maximum, new_protection);
 }
 
+LIBMACH_EXPORT kern_return_t mach_vm_inherit(vm_map_t target_task,
+					     mach_vm_address_t address,
+					     mach_vm_size_t size,
+					     vm_inherit_t new_inheritance)
+{
+	return inherit(target_task, address, size, new_inheritance);
+}
+
 LIBMACH_EXPORT kern_return_t mach_vm_read(vm_map_read_t target_task,
 					  mach_vm_address_t address,
 					  mach_vm_size_t size, vm_offset_t *data,
@@ -278,6 +301,13 @@ LIBMACH_EXPORT kern_return_t vm_protect(vm_map_t target_task,
 					vm_prot_t new_protection)
 {
 	return protect(target_task, address, size, set_maximum, new_protection);
+}
+
+LIBMACH_EXPORT kern_return_t vm_inherit(vm_map_t target_task,
+					vm_address_t address, vm_size_t size,
+					vm_inherit_t new_inheritance)
+{
+	return inherit(target_task, address, size, new_inheritance);
 }
 
 LIBMACH_EXPORT kern_return_t vm_read(vm_map_read_t target_task,

@@ -27,6 +27,11 @@ kern_return_t mach_vm_protect(vm_map_t target_task, mach_vm_address_t address,
 			      mach_vm_size_t size, boolean_t set_maximum,
 			      vm_prot_t new_protection);
 
+/* What a fork child gets of the range: VM_INHERIT_SHARE, COPY or NONE. */
+kern_return_t mach_vm_inherit(vm_map_t target_task, mach_vm_address_t address,
+			      mach_vm_size_t size,
+			      vm_inherit_t new_inheritance);
+
 /*
  * A copy of the range in new memory of the caller, which it releases with
  * mach_vm_deallocate(*data, *dataCnt).

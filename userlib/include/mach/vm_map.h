@@ -36,6 +36,9 @@ kern_return_t vm_protect(vm_map_t target_task, vm_address_t address,
 			 vm_size_t size, boolean_t set_maximum,
 			 vm_prot_t new_protection);
 
+kern_return_t vm_inherit(vm_map_t target_task, vm_address_t address,
+			 vm_size_t size, vm_inherit_t new_inheritance);
+
 kern_return_t vm_read(vm_map_read_t target_task, vm_address_t address,
 		      vm_size_t size, vm_offset_t *data,
 		      mach_msg_type_number_t *dataCnt);
