@@ -18,11 +18,8 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 
-#include <mach/mach_vm.h>
-#include <mach/vm_map.h>
-
 #include "kselftest_harness.h"
-#include "ipc_test.h"
+#include "vm_test.h"
 
 #define NOBODY 65534
 #define MIB (1024L * 1024)
@@ -56,58 +53,16 @@ static void gate_wait(int fd)
 		_exit(91);
 }
 
-/* A pattern per page: any page range of it can be checked on its own. */
-static void fill_pages(void *p, size_t len, uint32_t seed)
-{
-	size_t off;
-
-	for (off = 0; off < len; off += page_size())
-		fill_pattern((char *)p + off, page_size(), seed);
-}
-
-static int check_pages(const void *p, size_t len, uint32_t seed)
-{
-	size_t off;
-
-	for (off = 0; off < len; off += page_size())
-		if (!check_pattern((const char *)p + off, page_size(), seed))
-			return 0;
-	return 1;
-}
-
-static kern_return_t region_at(mach_port_t task, mach_vm_address_t *addr,
-			       mach_vm_size_t *size,
-			       vm_region_basic_info_data_64_t *info)
-{
-	mach_msg_type_number_t count = VM_REGION_BASIC_INFO_COUNT_64;
-	mach_port_t obj = MACH_PORT_NULL;
-
-	return mach_vm_region(task, addr, size, VM_REGION_BASIC_INFO_64,
-			      (vm_region_info_t)info, &count, &obj);
-}
-
 /* Inheritance of the region holding @addr exactly, or -1. */
 static int inherit_at(mach_port_t task, mach_vm_address_t addr, int *shared)
 {
 	vm_region_basic_info_data_64_t info;
-	mach_vm_address_t a = addr;
-	mach_vm_size_t s = 0;
 
-	if (region_at(task, &a, &s, &info) || a > addr)
+	if (region_of(task, addr, &info))
 		return -1;
 	if (shared)
 		*shared = info.shared;
 	return info.inheritance;
-}
-
-static mach_vm_address_t alloc_pattern(size_t len, uint32_t seed)
-{
-	mach_vm_address_t a = 0;
-
-	if (mach_vm_allocate(SELF, &a, len, VM_FLAGS_ANYWHERE))
-		return 0;
-	fill_pages((void *)a, len, seed);
-	return a;
 }
 
 /* Does reading a byte at @p kill a (grand)child with SIGSEGV? */
@@ -125,53 +80,69 @@ static int read_segfaults(volatile char *p)
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
 }
 
+/*
+ * The tests with a child to talk to: a gate between them, made before
+ * the fork.
+ */
+FIXTURE(cow)
+{
+	struct gate g;
+};
+
+FIXTURE_SETUP(cow)
+{
+	IPC_REQUIRE();
+	ASSERT_EQ(0, gate_open(&self->g));
+}
+
+FIXTURE_TEARDOWN(cow)
+{
+}
+
 /* ---- COPY (the default) ------------------------------------------------------ */
 
-TEST(copy_fork_writes_stay_on_their_side)
+TEST_F(cow, copy_fork_writes_stay_on_their_side)
 {
 	size_t pg = page_size(), len = 4 * pg;
 	mach_vm_address_t a;
-	struct gate g;
 	pid_t pid;
 	char *p;
 
-	IPC_REQUIRE();
 	a = alloc_pattern(len, 1);
 	ASSERT_NE(0, a);
 	p = (char *)a;
 	EXPECT_EQ(VM_INHERIT_COPY, inherit_at(SELF, a, NULL));
-	ASSERT_EQ(0, gate_open(&g));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* The snapshot, then the parent writes page 1. */
 		if (!check_pages(p, len, 1))
 			_exit(1);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
+		gate_send(self->g.up[1]);
+		gate_wait(self->g.down[0]);
 		if (!check_pages(p + pg, pg, 1))
 			_exit(2);
 		fill_pages(p, pg, 3);
 		fill_pages(p + 2 * pg, pg, 3);
 		if (!check_pages(p, pg, 3) || !check_pages(p + pg, pg, 1))
 			_exit(3);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
+		gate_send(self->g.up[1]);
+		gate_wait(self->g.down[0]);
 		/* The parent's second write did not reach us either. */
 		if (!check_pages(p + 3 * pg, pg, 1) || !check_pages(p, pg, 3))
 			_exit(4);
 		_exit(0);
 	}
-	gate_wait(g.up[0]);
+	gate_wait(self->g.up[0]);
 	fill_pages(p + pg, pg, 2);
-	gate_send(g.down[1]);
-	gate_wait(g.up[0]);
+	gate_send(self->g.down[1]);
+	gate_wait(self->g.up[0]);
 	/* The child's writes are its own. */
 	EXPECT_TRUE(check_pages(p, pg, 1));
 	EXPECT_TRUE(check_pages(p + pg, pg, 2));
 	EXPECT_TRUE(check_pages(p + 2 * pg, pg, 1));
 	fill_pages(p + 3 * pg, pg, 4);
-	gate_send(g.down[1]);
+	gate_send(self->g.down[1]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	EXPECT_TRUE(check_pages(p + 3 * pg, pg, 4));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
@@ -223,23 +194,20 @@ TEST(copy_chains_of_forks_each_keep_their_own)
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
 }
 
-TEST(copy_survives_an_unmap_on_either_side)
+TEST_F(cow, copy_survives_an_unmap_on_either_side)
 {
 	size_t pg = page_size(), len = 3 * pg;
 	mach_vm_address_t a;
-	struct gate g;
 	pid_t pid;
 	char *p;
 
-	IPC_REQUIRE();
 	a = alloc_pattern(len, 20);
 	ASSERT_NE(0, a);
 	p = (char *)a;
-	ASSERT_EQ(0, gate_open(&g));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		gate_wait(g.down[0]);
+		gate_wait(self->g.down[0]);
 		/* The parent unmapped all of it: ours is whole. */
 		if (!check_pages(p, len, 20))
 			_exit(1);
@@ -253,7 +221,7 @@ TEST(copy_survives_an_unmap_on_either_side)
 		_exit(0);
 	}
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
-	gate_send(g.down[1]);
+	gate_send(self->g.down[1]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 
 	/* The other way round: the child unmaps, the parent writes on. */
@@ -273,16 +241,14 @@ TEST(copy_survives_an_unmap_on_either_side)
 
 /* ---- SHARE, NONE, sub-ranges -------------------------------------------------- */
 
-TEST(share_is_seen_by_both_sides)
+TEST_F(cow, share_is_seen_by_both_sides)
 {
 	size_t pg = page_size(), len = 2 * pg;
 	mach_vm_address_t a;
-	struct gate g;
 	int shared = -1;
 	pid_t pid;
 	char *p;
 
-	IPC_REQUIRE();
 	a = alloc_pattern(len, 30);
 	ASSERT_NE(0, a);
 	p = (char *)a;
@@ -290,19 +256,18 @@ TEST(share_is_seen_by_both_sides)
 	EXPECT_EQ(VM_INHERIT_SHARE, inherit_at(SELF, a, &shared));
 	EXPECT_EQ(0, shared);
 	EXPECT_TRUE(check_pages(p, len, 30));
-	ASSERT_EQ(0, gate_open(&g));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		fill_pages(p, pg, 31);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
+		gate_send(self->g.up[1]);
+		gate_wait(self->g.down[0]);
 		_exit(check_pages(p + pg, pg, 32) ? 0 : 1);
 	}
-	gate_wait(g.up[0]);
+	gate_wait(self->g.up[0]);
 	EXPECT_TRUE(check_pages(p, pg, 31));
 	fill_pages(p + pg, pg, 32);
-	gate_send(g.down[1]);
+	gate_send(self->g.down[1]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	EXPECT_EQ(VM_INHERIT_SHARE, inherit_at(SELF, a, &shared));
 	EXPECT_EQ(1, shared);
@@ -340,15 +305,13 @@ TEST(none_leaves_a_hole_in_the_child)
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
 }
 
-TEST(inherit_on_sub_ranges)
+TEST_F(cow, inherit_on_sub_ranges)
 {
 	size_t pg = page_size(), len = 3 * pg;
 	mach_vm_address_t a;
-	struct gate g;
 	pid_t pid;
 	char *p;
 
-	IPC_REQUIRE();
 	a = alloc_pattern(len, 50);
 	ASSERT_NE(0, a);
 	p = (char *)a;
@@ -361,16 +324,15 @@ TEST(inherit_on_sub_ranges)
 	EXPECT_EQ(VM_INHERIT_SHARE, inherit_at(SELF, a + pg, NULL));
 	EXPECT_EQ(VM_INHERIT_NONE, inherit_at(SELF, a + 2 * pg, NULL));
 	EXPECT_TRUE(check_pages(p, len, 50));
-	ASSERT_EQ(0, gate_open(&g));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		fill_pages(p, pg, 51);
 		fill_pages(p + pg, pg, 52);
-		gate_send(g.up[1]);
+		gate_send(self->g.up[1]);
 		_exit(read_segfaults(p + 2 * pg) == 1 ? 0 : 1);
 	}
-	gate_wait(g.up[0]);
+	gate_wait(self->g.up[0]);
 	EXPECT_TRUE(check_pages(p, pg, 50));
 	EXPECT_TRUE(check_pages(p + pg, pg, 52));
 	EXPECT_EQ(0, mt_wait_exit(pid));
@@ -449,30 +411,27 @@ TEST(inherit_error_table)
 
 /* ---- VM_PROT_COPY, and calls on copy-on-write memory ------------------------- */
 
-TEST(prot_copy_makes_a_shared_range_private)
+TEST_F(cow, prot_copy_makes_a_shared_range_private)
 {
 	size_t pg = page_size(), len = 2 * pg;
 	mach_vm_address_t a;
-	struct gate g;
 	int shared = -1;
 	pid_t pid;
 	char *p;
 
-	IPC_REQUIRE();
 	a = alloc_pattern(len, 70);
 	ASSERT_NE(0, a);
 	p = (char *)a;
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_inherit(SELF, a, len, VM_INHERIT_SHARE));
-	ASSERT_EQ(0, gate_open(&g));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		gate_wait(g.down[0]);
+		gate_wait(self->g.down[0]);
 		/* Page 0 is still shared, page 1 became the parent's own. */
 		if (!check_pages(p, pg, 71) || !check_pages(p + pg, pg, 70))
 			_exit(1);
 		fill_pages(p + pg, pg, 73);
-		gate_send(g.up[1]);
+		gate_send(self->g.up[1]);
 		_exit(0);
 	}
 	ASSERT_EQ(KERN_SUCCESS,
@@ -482,14 +441,14 @@ TEST(prot_copy_makes_a_shared_range_private)
 	EXPECT_TRUE(check_pages(p + pg, pg, 70));
 	fill_pages(p, pg, 71);
 	fill_pages(p + pg, pg, 72);
-	gate_send(g.down[1]);
-	gate_wait(g.up[0]);
+	gate_send(self->g.down[1]);
+	gate_wait(self->g.up[0]);
 	EXPECT_TRUE(check_pages(p + pg, pg, 72));
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
 }
 
-TEST(remote_calls_on_a_childs_copy)
+TEST_F(cow, remote_calls_on_a_childs_copy)
 {
 	size_t pg = page_size(), len = 2 * pg;
 	mach_vm_address_t a, r;
@@ -497,20 +456,17 @@ TEST(remote_calls_on_a_childs_copy)
 	vm_offset_t data = 0;
 	mach_msg_type_number_t cnt = 0;
 	char buf[64];
-	struct gate g;
 	pid_t pid;
 	char *p;
 
-	IPC_REQUIRE();
 	a = alloc_pattern(len, 80);
 	ASSERT_NE(0, a);
 	p = (char *)a;
-	ASSERT_EQ(0, gate_open(&g));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		die_with_parent();
-		gate_wait(g.down[0]);
+		gate_wait(self->g.down[0]);
 		/* The parent wrote into our copy, and set NONE on page 1. */
 		if (memcmp(p, "written", 8) || !check_pages(p + pg, pg, 80))
 			_exit(1);
@@ -536,7 +492,7 @@ TEST(remote_calls_on_a_childs_copy)
 	EXPECT_EQ(KERN_SUCCESS,
 		  mach_vm_read_overwrite(task, a, 8, (uintptr_t)buf, NULL));
 	EXPECT_EQ(0, memcmp(buf, "written", 8));
-	gate_send(g.down[1]);
+	gate_send(self->g.down[1]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	/* The task is gone: its port fails cleanly. */
 	r = mach_vm_inherit(task, a, pg, VM_INHERIT_SHARE);
@@ -547,17 +503,15 @@ TEST(remote_calls_on_a_childs_copy)
 
 /* ---- memory: nothing copied at fork, who pays, a fork loop -------------------- */
 
-TEST(fork_copies_nothing_and_the_writer_pays)
+TEST_F(cow, fork_copies_nothing_and_the_writer_pays)
 {
 	struct mt_cgroup cg, cg2;
 	const char *why;
 	size_t len = 32 * MIB;
 	long before, after_fork, after_write, other;
 	mach_vm_address_t a;
-	struct gate g;
 	pid_t pid;
 
-	IPC_REQUIRE();
 	if (getuid())
 		SKIP(return, "needs root for a memory cgroup");
 	why = mt_cg_create_named(&cg, "a", 512 * MIB);
@@ -568,7 +522,7 @@ TEST(fork_copies_nothing_and_the_writer_pays)
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* In group a: Mach memory written whole, then forked. */
-		if (mt_cg_enter(&cg) || gate_open(&g))
+		if (mt_cg_enter(&cg))
 			_exit(1);
 		a = alloc_pattern(len, 90);
 		if (!a)
@@ -578,23 +532,24 @@ TEST(fork_copies_nothing_and_the_writer_pays)
 		if (pid < 0)
 			_exit(3);
 		if (pid == 0) {
-			gate_wait(g.down[0]);
+			gate_wait(self->g.down[0]);
 			/* Into group b, then write all of it. */
 			if (mt_cg_enter(&cg2))
 				_exit(1);
 			fill_pages((void *)a, len, 91);
-			gate_send(g.up[1]);
-			gate_wait(g.down[0]);
+			gate_send(self->g.up[1]);
+			gate_wait(self->g.down[0]);
 			_exit(0);
 		}
 		after_fork = mt_cg_read(&cg, "memory.current");
 		other = mt_cg_read(&cg2, "memory.current");
-		gate_send(g.down[1]);
-		gate_wait(g.up[0]);
+		gate_send(self->g.down[1]);
+		gate_wait(self->g.up[0]);
 		after_write = mt_cg_read(&cg, "memory.current");
 		printf("# a: %ld before, %ld after fork, %ld after the child "
 		       "wrote; b: %ld -> %ld\n", before, after_fork,
 		       after_write, other, mt_cg_read(&cg2, "memory.current"));
+		fflush(stdout);
 		/* Nothing copied at fork (page tables, task: a few MiB). */
 		if (after_fork - before > 8 * MIB)
 			_exit(4);
@@ -605,7 +560,7 @@ TEST(fork_copies_nothing_and_the_writer_pays)
 			_exit(6);
 		if (!check_pages((void *)a, len, 90))
 			_exit(7);
-		gate_send(g.down[1]);
+		gate_send(self->g.down[1]);
 		if (mt_wait_exit(pid))
 			_exit(8);
 		_exit(0);
@@ -641,12 +596,13 @@ TEST(fork_loop_as_nobody_gives_everything_back)
 			_exit(2);
 		base = mt_cg_read(&cg, "memory.current");
 		/*
-		 * Each round the parent writes a page (so every fork freezes
-		 * a layer) and a child writes all of it, then exits: the
-		 * layers and copies go with it.
+		 * Each round the parent writes 32 pages (so every fork
+		 * freezes a layer holding them) and a child writes all of
+		 * it, then exits: the layers and copies go with it.  Kept,
+		 * each round's layer would hold 32 pages more.
 		 */
 		for (i = 0; i < rounds; i++) {
-			fill_pages((char *)a + (i % 16) * pg, pg, 100);
+			fill_pages((char *)a + (i % 4) * 32 * pg, 32 * pg, 100);
 			c = fork();
 			if (c < 0)
 				_exit(3);
@@ -661,6 +617,7 @@ TEST(fork_loop_as_nobody_gives_everything_back)
 		usleep(100000);
 		end = mt_cg_read(&cg, "memory.current");
 		printf("# %d rounds: %ld -> %ld bytes\n", rounds, base, end);
+		fflush(stdout);
 		if (!check_pages((void *)a, len, 100))
 			_exit(5);
 		_exit(end - base > 2 * MIB ? 6 : 0);

@@ -20,11 +20,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <mach/mach_vm.h>
-#include <mach/vm_map.h>
-
 #include "kselftest_harness.h"
-#include "ipc_test.h"
+#include "vm_test.h"
 
 #define NOBODY 65534
 
@@ -32,31 +29,12 @@ static char *self_exe;
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static kern_return_t region_at(mach_port_t task, mach_vm_address_t *addr,
-			       mach_vm_size_t *size,
-			       vm_region_basic_info_data_64_t *info)
-{
-	mach_msg_type_number_t count = VM_REGION_BASIC_INFO_COUNT_64;
-	mach_port_t obj = 1;
-	kern_return_t kr;
-
-	memset(info, 0xa5, sizeof(*info));
-	kr = mach_vm_region(task, addr, size, VM_REGION_BASIC_INFO_64,
-			    (vm_region_info_t)info, &count, &obj);
-	if (kr == KERN_SUCCESS && (count != VM_REGION_BASIC_INFO_COUNT_64 ||
-				   obj != MACH_PORT_NULL))
-		return KERN_FAILURE;
-	return kr;
-}
-
 /* The protection of the region holding @addr (exactly there), or -1. */
 static int prot_at(mach_port_t task, mach_vm_address_t addr, int *max)
 {
 	vm_region_basic_info_data_64_t info;
-	mach_vm_address_t a = addr;
-	mach_vm_size_t s = 0;
 
-	if (region_at(task, &a, &s, &info) || a > addr)
+	if (region_of(task, addr, &info))
 		return -1;
 	if (max)
 		*max = info.max_protection;
@@ -291,13 +269,12 @@ TEST(deallocate_error_table)
 TEST(protect_changes_protection_and_keeps_contents)
 {
 	size_t pg = page_size();
-	mach_vm_address_t a = 0;
-	int max;
+	mach_vm_address_t a;
+	int max = -1;
 
 	IPC_REQUIRE();
-	ASSERT_EQ(KERN_SUCCESS,
-		  mach_vm_allocate(SELF, &a, 3 * pg, VM_FLAGS_ANYWHERE));
-	fill_pattern((void *)a, 3 * pg, 21);
+	a = alloc_pattern(3 * pg, 21);
+	ASSERT_NE(0, a);
 	/* The middle page only: the region splits in three. */
 	EXPECT_EQ(KERN_SUCCESS,
 		  mach_vm_protect(SELF, a + pg + 5, 1, FALSE, VM_PROT_READ));
@@ -305,7 +282,7 @@ TEST(protect_changes_protection_and_keeps_contents)
 	EXPECT_EQ(VM_PROT_READ, prot_at(SELF, a + pg, &max));
 	EXPECT_EQ(VM_PROT_ALL, max);
 	EXPECT_EQ(VM_PROT_DEFAULT, prot_at(SELF, a + 2 * pg, NULL));
-	EXPECT_TRUE(check_pattern((void *)a, 3 * pg, 21));
+	EXPECT_TRUE(check_pages((void *)a, 3 * pg, 21));
 	EXPECT_EQ(1, write_faults((char *)a + pg));
 	EXPECT_EQ(0, write_faults((char *)a));
 	/* Back to read-write; then no access at all. */
@@ -317,20 +294,19 @@ TEST(protect_changes_protection_and_keeps_contents)
 	EXPECT_EQ(VM_PROT_NONE, prot_at(SELF, a, NULL));
 	EXPECT_EQ(KERN_SUCCESS,
 		  mach_vm_protect(SELF, a, pg, FALSE, VM_PROT_DEFAULT));
-	EXPECT_TRUE(check_pattern((void *)a, 3 * pg, 21));
+	EXPECT_TRUE(check_pages((void *)a, 3 * pg, 21));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, 3 * pg));
 }
 
 TEST(protect_maximum_holds_against_mach_and_mprotect)
 {
 	size_t pg = page_size();
-	mach_vm_address_t a = 0;
-	int max;
+	mach_vm_address_t a;
+	int max = -1;
 
 	IPC_REQUIRE();
-	ASSERT_EQ(KERN_SUCCESS,
-		  mach_vm_allocate(SELF, &a, 3 * pg, VM_FLAGS_ANYWHERE));
-	fill_pattern((void *)a, 3 * pg, 5);
+	a = alloc_pattern(3 * pg, 5);
+	ASSERT_NE(0, a);
 	EXPECT_EQ(KERN_SUCCESS,
 		  mach_vm_protect(SELF, a + 2 * pg, pg, TRUE, VM_PROT_READ));
 	EXPECT_EQ(VM_PROT_READ, prot_at(SELF, a + 2 * pg, &max));
@@ -347,7 +323,7 @@ TEST(protect_maximum_holds_against_mach_and_mprotect)
 	EXPECT_EQ(-1, mprotect((void *)(a + 2 * pg), pg, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(1, write_faults((char *)a + 2 * pg));
-	EXPECT_TRUE(check_pattern((void *)a, 3 * pg, 5));
+	EXPECT_TRUE(check_pages((void *)a, 3 * pg, 5));
 	/*
 	 * VM_PROT_COPY works on memory fork children got copies of (the
 	 * children above); vm_inherit_test checks what it copies.
@@ -355,7 +331,7 @@ TEST(protect_maximum_holds_against_mach_and_mprotect)
 	EXPECT_EQ(KERN_SUCCESS,
 		  mach_vm_protect(SELF, a + 2 * pg, pg, FALSE,
 				  VM_PROT_COPY | VM_PROT_READ | VM_PROT_WRITE));
-	EXPECT_TRUE(check_pattern((void *)a, 3 * pg, 5));
+	EXPECT_TRUE(check_pages((void *)a, 3 * pg, 5));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, 3 * pg));
 	a = 0;
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &a, pg, VM_FLAGS_ANYWHERE));

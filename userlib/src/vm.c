@@ -57,10 +57,23 @@ static uint64_t page_mask(void)
 	return vm_page_mask;
 }
 
-/* One Mach VM call on the module. */
-static kern_return_t vm_call(unsigned long cmd, struct machina_vm_args *a)
+/*
+ * A call on a range of a task's memory (deallocate, protect, inherit):
+ * @vm_flags and @prot as uapi/machina.h says for @cmd.
+ */
+static kern_return_t range_call(unsigned long cmd, vm_map_t target,
+				mach_vm_address_t address, mach_vm_size_t size,
+				int vm_flags, int prot)
 {
-	return machina_call(cmd, a);
+	struct machina_vm_args a = {
+		.task = target,
+		.vm_flags = vm_flags,
+		.address = address,
+		.size = size,
+		.prot = prot,
+	};
+
+	return machina_call(cmd, &a);
 }
 
 static kern_return_t allocate(vm_map_t target, mach_vm_address_t *address,
@@ -76,7 +89,7 @@ static kern_return_t allocate(vm_map_t target, mach_vm_address_t *address,
 	if (!address)
 		return KERN_INVALID_ARGUMENT;
 	a.address = *address;
-	kr = vm_call(MACHINA_IOC_VM_ALLOCATE, &a);
+	kr = machina_call(MACHINA_IOC_VM_ALLOCATE, &a);
 	if (kr == KERN_SUCCESS)
 		*address = a.address;
 	return kr;
@@ -85,43 +98,25 @@ static kern_return_t allocate(vm_map_t target, mach_vm_address_t *address,
 static kern_return_t deallocate(vm_map_t target, mach_vm_address_t address,
 				mach_vm_size_t size)
 {
-	struct machina_vm_args a = {
-		.task = target,
-		.address = address,
-		.size = size,
-	};
-
-	return vm_call(MACHINA_IOC_VM_DEALLOCATE, &a);
+	return range_call(MACHINA_IOC_VM_DEALLOCATE, target, address, size, 0,
+			  0);
 }
 
 static kern_return_t protect(vm_map_t target, mach_vm_address_t address,
 			     mach_vm_size_t size, boolean_t set_maximum,
 			     vm_prot_t prot)
 {
-	struct machina_vm_args a = {
-		.task = target,
-		.address = address,
-		.size = size,
-		.vm_flags = set_maximum ? 1 : 0,
-		.prot = prot,
-	};
-
-	return vm_call(MACHINA_IOC_VM_PROTECT, &a);
+	return range_call(MACHINA_IOC_VM_PROTECT, target, address, size,
+			  set_maximum ? 1 : 0, prot);
 }
 
 static kern_return_t inherit(vm_map_t target, mach_vm_address_t address,
 			     mach_vm_size_t size, vm_inherit_t new_inheritance)
 {
-	struct machina_vm_args a = {
-		.task = target,
-		.address = address,
-		.size = size,
-		/* Kept whole: a value past INT_MAX is refused as invalid. */
-		.prot = new_inheritance > VM_INHERIT_NONE ? -1 :
-			(int)new_inheritance,
-	};
-
-	return vm_call(MACHINA_IOC_VM_INHERIT, &a);
+	/* Kept whole: a value past INT_MAX is refused as invalid. */
+	return range_call(MACHINA_IOC_VM_INHERIT, target, address, size, 0,
+			  new_inheritance > VM_INHERIT_NONE ? -1 :
+			  (int)new_inheritance);
 }
 
 static kern_return_t read_new(vm_map_t target, mach_vm_address_t address,
@@ -137,7 +132,7 @@ static kern_return_t read_new(vm_map_t target, mach_vm_address_t address,
 
 	if (!data || !count)
 		return KERN_INVALID_ARGUMENT;
-	kr = vm_call(MACHINA_IOC_VM_READ, &a);
+	kr = machina_call(MACHINA_IOC_VM_READ, &a);
 	if (kr == KERN_SUCCESS) {
 		*data = (vm_offset_t)a.data;
 		*count = (mach_msg_type_number_t)size;
@@ -157,7 +152,7 @@ static kern_return_t read_overwrite(vm_map_t target, mach_vm_address_t address,
 	};
 	kern_return_t kr;
 
-	kr = vm_call(MACHINA_IOC_VM_READ_OVERWRITE, &a);
+	kr = machina_call(MACHINA_IOC_VM_READ_OVERWRITE, &a);
 	if (kr == KERN_SUCCESS && outsize)
 		*outsize = size;
 	return kr;
@@ -173,7 +168,7 @@ static kern_return_t write_bytes(vm_map_t target, mach_vm_address_t address,
 		.size = count,
 	};
 
-	return vm_call(MACHINA_IOC_VM_WRITE, &a);
+	return machina_call(MACHINA_IOC_VM_WRITE, &a);
 }
 
 static kern_return_t region(vm_map_t target, mach_vm_address_t *address,

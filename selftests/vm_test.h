@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the Mach VM tests (vm_test.c, vm_inherit_test.c): regions
+ * and patterned Mach VM memory.
+ */
+#ifndef _VM_TEST_H
+#define _VM_TEST_H
+
+#include <mach/mach_vm.h>
+#include <mach/vm_map.h>
+
+#include "ipc_test.h"
+
+/*
+ * mach_vm_region(VM_REGION_BASIC_INFO_64) at *@addr; a success that gives
+ * the wrong count or an object name is KERN_FAILURE.
+ */
+static inline kern_return_t region_at(mach_port_t task, mach_vm_address_t *addr,
+				      mach_vm_size_t *size,
+				      vm_region_basic_info_data_64_t *info)
+{
+	mach_msg_type_number_t count = VM_REGION_BASIC_INFO_COUNT_64;
+	mach_port_t obj = 1;
+	kern_return_t kr;
+
+	memset(info, 0xa5, sizeof(*info));
+	kr = mach_vm_region(task, addr, size, VM_REGION_BASIC_INFO_64,
+			    (vm_region_info_t)info, &count, &obj);
+	if (kr == KERN_SUCCESS && (count != VM_REGION_BASIC_INFO_COUNT_64 ||
+				   obj != MACH_PORT_NULL))
+		return KERN_FAILURE;
+	return kr;
+}
+
+/* The region holding @addr exactly into @info; 0, or -1 if none does. */
+static inline int region_of(mach_port_t task, mach_vm_address_t addr,
+			    vm_region_basic_info_data_64_t *info)
+{
+	mach_vm_address_t a = addr;
+	mach_vm_size_t s = 0;
+
+	if (region_at(task, &a, &s, info) || a > addr)
+		return -1;
+	return 0;
+}
+
+/* A pattern per page: any page range of it can be checked on its own. */
+static inline void fill_pages(void *p, size_t len, uint32_t seed)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += page_size())
+		fill_pattern((char *)p + off, page_size(), seed);
+}
+
+static inline int check_pages(const void *p, size_t len, uint32_t seed)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += page_size())
+		if (!check_pattern((const char *)p + off, page_size(), seed))
+			return 0;
+	return 1;
+}
+
+/* New Mach VM memory of @len bytes holding fill_pages(@seed), or 0. */
+static inline mach_vm_address_t alloc_pattern(size_t len, uint32_t seed)
+{
+	mach_vm_address_t a = 0;
+
+	if (mach_vm_allocate(mach_task_self(), &a, len, VM_FLAGS_ANYWHERE))
+		return 0;
+	fill_pages((void *)(uintptr_t)a, len, seed);
+	return a;
+}
+
+#endif /* _VM_TEST_H */
