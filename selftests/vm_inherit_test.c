@@ -37,6 +37,24 @@ static int gate_open(struct gate *g)
 	return pipe(g->down) || pipe(g->up) ? -1 : 0;
 }
 
+/*
+ * fork() for a test with a gate: each side closes the ends it does not
+ * use, so a side that dies makes the other's gate_wait() fail, not hang.
+ */
+static pid_t gate_fork(struct gate *g)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		close(g->down[1]);
+		close(g->up[0]);
+	} else if (pid > 0) {
+		close(g->down[0]);
+		close(g->up[1]);
+	}
+	return pid;
+}
+
 static void gate_send(int fd)
 {
 	char c = 'g';
@@ -112,7 +130,7 @@ TEST_F(cow, copy_fork_writes_stay_on_their_side)
 	ASSERT_NE(0, a);
 	p = (char *)a;
 	EXPECT_EQ(VM_INHERIT_COPY, inherit_at(SELF, a, NULL));
-	pid = fork();
+	pid = gate_fork(&self->g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* The snapshot, then the parent writes page 1. */
@@ -204,7 +222,7 @@ TEST_F(cow, copy_survives_an_unmap_on_either_side)
 	a = alloc_pattern(len, 20);
 	ASSERT_NE(0, a);
 	p = (char *)a;
-	pid = fork();
+	pid = gate_fork(&self->g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		gate_wait(self->g.down[0]);
@@ -256,7 +274,7 @@ TEST_F(cow, share_is_seen_by_both_sides)
 	EXPECT_EQ(VM_INHERIT_SHARE, inherit_at(SELF, a, &shared));
 	EXPECT_EQ(0, shared);
 	EXPECT_TRUE(check_pages(p, len, 30));
-	pid = fork();
+	pid = gate_fork(&self->g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		fill_pages(p, pg, 31);
@@ -324,7 +342,7 @@ TEST_F(cow, inherit_on_sub_ranges)
 	EXPECT_EQ(VM_INHERIT_SHARE, inherit_at(SELF, a + pg, NULL));
 	EXPECT_EQ(VM_INHERIT_NONE, inherit_at(SELF, a + 2 * pg, NULL));
 	EXPECT_TRUE(check_pages(p, len, 50));
-	pid = fork();
+	pid = gate_fork(&self->g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		fill_pages(p, pg, 51);
@@ -423,7 +441,7 @@ TEST_F(cow, prot_copy_makes_a_shared_range_private)
 	ASSERT_NE(0, a);
 	p = (char *)a;
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_inherit(SELF, a, len, VM_INHERIT_SHARE));
-	pid = fork();
+	pid = gate_fork(&self->g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		gate_wait(self->g.down[0]);
@@ -462,7 +480,7 @@ TEST_F(cow, remote_calls_on_a_childs_copy)
 	a = alloc_pattern(len, 80);
 	ASSERT_NE(0, a);
 	p = (char *)a;
-	pid = fork();
+	pid = gate_fork(&self->g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		die_with_parent();
@@ -528,7 +546,7 @@ TEST_F(cow, fork_copies_nothing_and_the_writer_pays)
 		if (!a)
 			_exit(2);
 		before = mt_cg_read(&cg, "memory.current");
-		pid = fork();
+		pid = gate_fork(&self->g);
 		if (pid < 0)
 			_exit(3);
 		if (pid == 0) {
