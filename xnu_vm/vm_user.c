@@ -3,9 +3,9 @@
  * The Mach VM calls (ioctls): mach_vm_allocate, deallocate, protect,
  * inherit, read, read_overwrite, write, region.  Each names its target by
  * a task control port of the caller's space; argument checks follow XNU's
- * (vm_user.c and
- * the vm_sanitize rules): flags outside what a call accepts and ranges
- * that wrap are KERN_INVALID_ARGUMENT, size 0 succeeds doing nothing.
+ * (vm_user.c and the vm_sanitize rules): flags outside what a call accepts
+ * and ranges that wrap are KERN_INVALID_ARGUMENT, size 0 succeeds doing
+ * nothing.
  *
  * Who may reach what: only a task control port (IKOT_TASK) names a map; a
  * name port is KERN_INVALID_ARGUMENT (Darwin's convert_port_to_map gives
