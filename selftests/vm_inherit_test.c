@@ -519,6 +519,62 @@ TEST_F(cow, remote_calls_on_a_childs_copy)
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
 }
 
+/*
+ * A target that forks all the time while another process changes its
+ * memory's inheritance and protection: every call succeeds, each
+ * grandchild sees whole contents, the target's own writes stay.
+ */
+TEST(remote_changes_race_the_targets_forks)
+{
+	size_t pg = page_size(), len = 8 * pg;
+	int rounds = mt_rounds(400, 40), i, status;
+	mach_port_t task = MACH_PORT_NULL;
+	mach_vm_address_t a;
+	pid_t pid, c;
+	char *p;
+
+	IPC_REQUIRE();
+	a = alloc_pattern(len, 110);
+	ASSERT_NE(0, a);
+	p = (char *)a;
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		die_with_parent();
+		for (;;) {
+			c = fork();
+			if (c < 0)
+				_exit(1);
+			/* Page 0 is never made NONE: it is always there. */
+			if (c == 0)
+				_exit(check_pages(p, pg, 110) ? 0 : 2);
+			if (waitpid(c, &status, 0) != c || !WIFEXITED(status) ||
+			    WEXITSTATUS(status))
+				_exit(3);
+			fill_pages(p + 7 * pg, pg, 110);
+		}
+	}
+	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, pid, &task));
+	for (i = 0; i < rounds; i++) {
+		EXPECT_EQ(KERN_SUCCESS,
+			  mach_vm_inherit(task, a + (1 + i % 4) * pg, 3 * pg,
+					  i % 3));
+		EXPECT_EQ(KERN_SUCCESS,
+			  mach_vm_protect(task, a + pg, 2 * pg, FALSE,
+					  (i & 1) ? VM_PROT_READ :
+						    VM_PROT_DEFAULT));
+		if (!_metadata->passed)
+			break;
+	}
+	/* The target is still forking and its children still pass. */
+	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_TRUE(check_pages(p, len, 110));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
+}
+
 /* ---- memory: nothing copied at fork, who pays, a fork loop -------------------- */
 
 TEST_F(cow, fork_copies_nothing_and_the_writer_pays)
