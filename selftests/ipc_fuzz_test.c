@@ -925,8 +925,11 @@ static void kcov_report(void)
 		printf("# kcov: unavailable (%s): plain random fuzzing\n",
 		       !k ? "no memory" : k->state ? k->why : "not root");
 	} else {
-		printf("# kcov: mach/ coverage %u/%u PCs\n", kcov_hits(k, 1),
-		       k->nmach);
+		if (k->nmach_known)
+			printf("# kcov: mach/ coverage %u/%u PCs\n", kcov_hits(k, 1),
+			       k->nmach);
+		else
+			printf("# kcov: mach/ coverage unknown (the .ko has no STT_FILE symbols)\n");
 		printf("# kcov: machina.ko coverage %u/%u PCs, corpus %u%s\n",
 		       kcov_hits(k, 0), k->nsites, k->ncorpus,
 		       k->calibrated ? "" : " (no module PC seen: KASLR offset unknown)");

@@ -16,7 +16,9 @@
  * mach/ against personality/: ld -r lays out the objects in Kbuild's
  * order, personality/ first, so in each section everything from the first
  * function of a mach/ file on is mach/'s (files told apart by the local
- * symbols that follow each STT_FILE symbol).
+ * symbols that follow each STT_FILE symbol).  `strip --strip-debug` drops
+ * the STT_FILE symbols (mkinitramfs.sh keeps them); a .ko without them
+ * gets no mach/ split (nmach_known 0) rather than a wrong one.
  *
  * Everything lives in one MAP_SHARED block made before the tests fork
  * (kcov_shared()), so the chunks of both fuzz tests add to one coverage
@@ -61,6 +63,7 @@ struct kcov_shared {
 	int calibrated;
 	uint64_t delta;			/* real address = KCOV pc + delta */
 	uint32_t nsites, nmach;
+	int nmach_known;		/* the .ko had STT_FILE symbols */
 	uint64_t site[KCOV_MAX_SITES];	/* sorted return addresses */
 	uint8_t is_mach[KCOV_MAX_SITES];
 	uint8_t hit[KCOV_MAX_SITES];
@@ -179,8 +182,10 @@ static int kcov_load_sites(struct kcov_shared *k, const char *ko)
 	for (i = 1; i < nsym; i++) {
 		const char *name = str + sym[i].st_name;
 
-		if (ELF64_ST_TYPE(sym[i].st_info) == STT_FILE)
+		if (ELF64_ST_TYPE(sym[i].st_info) == STT_FILE) {
 			file = name;
+			k->nmach_known = 1;
+		}
 		else if (!strcmp(name, "__sanitizer_cov_trace_pc"))
 			cov = i;
 		else if (ELF64_ST_TYPE(sym[i].st_info) == STT_FUNC &&
@@ -211,8 +216,8 @@ static int kcov_load_sites(struct kcov_shared *k, const char *ko)
 	qsort(tmp, n, sizeof(*tmp), kcov_site_cmp);
 	for (i = 0; i < n; i++) {
 		k->site[i] = tmp[i].pc;
-		k->is_mach[i] = tmp[i].mach;
-		k->nmach += tmp[i].mach;
+		k->is_mach[i] = k->nmach_known && tmp[i].mach;
+		k->nmach += k->is_mach[i];
 	}
 	free(tmp);
 	k->nsites = n;

@@ -150,6 +150,14 @@ static inline int mt_slow_kernel(void)
 	return k && !strncmp(k, "debug-", 6);
 }
 
+/* The PREEMPT_RT debug kernel (lockdep and KASAN on PREEMPT_RT, emulated arm64): the slowest. */
+static inline int mt_rt_debug_kernel(void)
+{
+	const char *k = getenv("MACHINA_KERNEL");
+
+	return k && !strncmp(k, "debug-rt-", 9);
+}
+
 /*
  * mt_rounds - how much of a repeated test (@n rounds, calls, ...) to run
  * on this kernel; never less than @min.  @n is the full soak, run where
@@ -165,7 +173,7 @@ static inline int mt_rounds(int n, int min)
 	const char *k = getenv("MACHINA_KERNEL");
 	int share = 1;
 
-	if (k && !strncmp(k, "debug-rt-", 9))
+	if (mt_rt_debug_kernel())
 		share = 40;
 	else if (mt_slow_kernel())
 		share = 10;
