@@ -89,7 +89,10 @@
 	X(MK_TIMER_CREATE, mk_timer_create, machina_name_out, 0)	\
 	X(MK_TIMER_DESTROY, mk_timer_destroy, machina_port_args, 0)	\
 	X(MK_TIMER_ARM, mk_timer_arm, machina_port_args, 0)	\
-	X(MK_TIMER_CANCEL, mk_timer_cancel, machina_port_args, 0)
+	X(MK_TIMER_CANCEL, mk_timer_cancel, machina_port_args, 0)	\
+	X(THREAD_POLICY_SET, thread_policy_set, machina_thread_policy, 0)	\
+	X(THREAD_POLICY_GET, thread_policy_get, machina_thread_policy, 0)	\
+	X(THREAD_QOS, thread_qos, machina_thread_qos, 0)
 
 struct machina_call {
 	unsigned int cmd;

@@ -95,6 +95,9 @@ long machina_call_mk_timer_create(struct machina_task *task, void *arg);
 long machina_call_mk_timer_destroy(struct machina_task *task, void *arg);
 long machina_call_mk_timer_arm(struct machina_task *task, void *arg);
 long machina_call_mk_timer_cancel(struct machina_task *task, void *arg);
+long machina_call_thread_policy_set(struct machina_task *task, void *arg);
+long machina_call_thread_policy_get(struct machina_task *task, void *arg);
+long machina_call_thread_qos(struct machina_task *task, void *arg);
 
 long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg);
 

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * QoS and thread policy onto the Linux scheduler: the priority a Mach
+ * thread's requested policy gives it, the Linux policy and nice value that
+ * stand for it, and the checks that keep a caller within what setpriority()
+ * would let it do (sched_qos.h has the state and the lock rules;
+ * docs/ARCHITECTURE.md, "QoS", has the table and the reasons).
+ *
+ * Priorities are XNU's: a QoS tier starts at its base priority (UI 46,
+ * IN 37, DEF 31, UT 20, BG and MT 4), lowered by the relative priority
+ * scaled into the gap above the next lower tier; a thread without QoS has
+ * 31 plus its THREAD_PRECEDENCE_POLICY importance.  A priority becomes a
+ * nice value linearly, one nice step per 1.5 priority steps around 31
+ * (46 -> -10, 37 -> -4, 31 -> 0, 20 -> +7, 4 -> +18); UT threads run
+ * SCHED_BATCH, BG and MT threads SCHED_IDLE.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <uapi/linux/sched/types.h>
+
+#include "mach/ipc_kobject.h"
+#include "mach/kern_return.h"
+#include "mach/sched_qos.h"
+#include "mach/task.h"
+#include "mach/thread.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+#define BASEPRI_DEFAULT		31
+#define MAXPRI_USER		63
+#define NICE_IDLE_LEVEL		20	/* SCHED_IDLE ranks below nice 19 */
+
+/* XNU's base priority of each tier (thread_qos_policy_params). */
+static const int qos_pri[MACHINA_QOS_LAST] = {
+	[MACHINA_QOS_UNSPECIFIED] = 0,
+	[MACHINA_QOS_MAINTENANCE] = 4,
+	[MACHINA_QOS_BACKGROUND] = 4,
+	[MACHINA_QOS_UTILITY] = 20,
+	[MACHINA_QOS_LEGACY] = 31,
+	[MACHINA_QOS_USER_INITIATED] = 37,
+	[MACHINA_QOS_USER_INTERACTIVE] = 46,
+};
+
+/* The tier whose base priority bounds @qos's relative priorities below. */
+static const u8 next_lower[MACHINA_QOS_LAST] = {
+	[MACHINA_QOS_USER_INTERACTIVE] = MACHINA_QOS_USER_INITIATED,
+	[MACHINA_QOS_USER_INITIATED] = MACHINA_QOS_LEGACY,
+	[MACHINA_QOS_LEGACY] = MACHINA_QOS_UTILITY,
+	[MACHINA_QOS_UTILITY] = MACHINA_QOS_BACKGROUND,
+};
+
+void machina_sched_init(struct machina_sched *s)
+{
+	mutex_init(&s->lock);
+	s->req.timeshare = true;
+}
+
+/* The requested tier raised by the strongest active override. */
+u8 machina_sched_effective_qos(const struct machina_sched *s)
+{
+	int i;
+
+	for (i = MACHINA_QOS_LAST - 1; i > s->req.qos; i--)
+		if (s->overrides[i])
+			return i;
+	return s->req.qos;
+}
+
+/*
+ * requested_priority - the XNU base priority the requested state gives, or
+ * -1 when nothing is requested (no QoS, no override, no importance)
+ * A relative priority scales into the gap above the next lower tier, so
+ * -15 stays above it (XNU: 31 at 0, 22 at -15 for DEF).
+ */
+static int requested_priority(const struct machina_sched *s)
+{
+	u8 eq = machina_sched_effective_qos(s);
+	int top, low, rel;
+
+	if (eq == MACHINA_QOS_UNSPECIFIED)
+		return s->req.importance ?
+			clamp(BASEPRI_DEFAULT + s->req.importance, 0, MAXPRI_USER) : -1;
+	top = qos_pri[eq];
+	low = next_lower[eq] ? qos_pri[next_lower[eq]] : 0;
+	rel = eq == s->req.qos ? -s->req.relprio : 0;
+	return max(top - (((top - low) * rel) >> 4), 0);
+}
+
+/*
+ * machina_sched_xnu_priority - the base priority thread_info reports: the
+ * requested one, or the one the Linux nice value stands for
+ * Conditions: s->lock held.
+ */
+int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p)
+{
+	int pri;
+
+	lockdep_assert_held(&s->lock);
+	pri = requested_priority(s);
+	if (pri >= 0)
+		return pri;
+	if (READ_ONCE(p->policy) == SCHED_IDLE)
+		return qos_pri[MACHINA_QOS_BACKGROUND];
+	return clamp(BASEPRI_DEFAULT - task_nice(p) * 3 / 2, 0, MAXPRI_USER);
+}
+
+static int level(int policy, int nice)
+{
+	return policy == SCHED_IDLE ? NICE_IDLE_LEVEL : nice;
+}
+
+/*
+ * floor_level - the lowest level (nice, or NICE_IDLE_LEVEL for SCHED_IDLE)
+ * the caller may give @p: anything with CAP_SYS_NICE, else the thread's
+ * baseline (it had that itself) or what its RLIMIT_NICE grants, whichever
+ * is lower: setpriority()'s rule, plus the way back to where it was.
+ */
+static int floor_level(struct task_struct *p, int want, int base)
+{
+	unsigned long rlim;
+	int rl_floor;
+
+	if (want >= base || (want < NICE_IDLE_LEVEL && can_nice(p, want)))
+		return want;
+	rlim = min_t(unsigned long, task_rlimit(p, RLIMIT_NICE), 40);
+	rl_floor = 20 - (int)rlim;
+	return min(base, max(rl_floor, MIN_NICE));
+}
+
+static bool rt_or_deadline(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR ||
+	       policy == SCHED_DEADLINE;
+}
+
+/*
+ * machina_sched_apply - make the Linux thread @p match @thread's requested
+ * policy (or give it back its baseline when nothing is requested)
+ * Conditions: process context, thread->sched.lock held, no spinlock held;
+ * may sleep.  The caller checked machina_sched_may_change().
+ * Returns: 0, or the error of sched_setattr_nocheck() (nothing changed).
+ * A real-time or deadline thread is left as it is.
+ */
+int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
+{
+	struct machina_sched *s = &thread->sched;
+	struct sched_attr attr = { .size = sizeof(attr) };
+	int policy = READ_ONCE(p->policy), nice = task_nice(p);
+	int pri, want_policy, want_nice, lvl;
+	u8 eq;
+	int err;
+
+	lockdep_assert_held(&s->lock);
+	if (rt_or_deadline(policy)) {
+		s->driven = false;
+		return 0;
+	}
+	if (!s->driven || policy != s->applied_policy ||
+	    nice != s->applied_nice) {
+		/* First time, or the owner changed the thread meanwhile. */
+		s->base_policy = policy;
+		s->base_nice = nice;
+	}
+	pri = requested_priority(s);
+	if (pri < 0) {
+		if (!s->driven)
+			return 0;
+		want_policy = s->base_policy;
+		want_nice = s->base_nice;
+	} else {
+		eq = machina_sched_effective_qos(s);
+		want_nice = clamp(DIV_ROUND_CLOSEST((BASEPRI_DEFAULT - pri) * 2, 3),
+				  MIN_NICE, MAX_NICE);
+		if (eq == MACHINA_QOS_BACKGROUND || eq == MACHINA_QOS_MAINTENANCE)
+			want_policy = SCHED_IDLE;
+		else if (eq == MACHINA_QOS_UTILITY)
+			want_policy = SCHED_BATCH;
+		else
+			want_policy = SCHED_NORMAL;
+		lvl = floor_level(p, level(want_policy, want_nice),
+				  level(s->base_policy, s->base_nice));
+		if (lvl == NICE_IDLE_LEVEL)
+			want_policy = SCHED_IDLE;
+		else if (lvl > want_nice)
+			want_nice = lvl;
+	}
+	if (want_policy != policy || want_nice != nice) {
+		attr.sched_policy = want_policy;
+		attr.sched_nice = want_nice;
+		err = sched_setattr_nocheck(p, &attr);
+		if (err)
+			return err;
+	}
+	s->driven = pri >= 0;
+	s->applied_policy = want_policy;
+	s->applied_nice = want_nice;
+	return 0;
+}
+
+/*
+ * machina_sched_may_change - whether the caller may change @p's scheduling
+ * as setpriority() / sched_setaffinity() would let it: a thread of its own
+ * process, one whose real or effective uid is the caller's effective uid,
+ * or CAP_SYS_NICE in the target's user namespace.  Lowering the nice value
+ * is checked again by machina_sched_apply() (RLIMIT_NICE).
+ */
+bool machina_sched_may_change(struct task_struct *p)
+{
+	const struct cred *cred = current_cred(), *pcred;
+	bool ok;
+
+	if (same_thread_group(p, current))
+		return true;
+	rcu_read_lock();
+	pcred = __task_cred(p);
+	ok = uid_eq(pcred->uid, cred->euid) || uid_eq(pcred->euid, cred->euid) ||
+	     ns_capable(pcred->user_ns, CAP_SYS_NICE);
+	rcu_read_unlock();
+	return ok;
+}
