@@ -161,12 +161,11 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 		s->driven = false;
 		return 0;
 	}
-	if (!s->driven || policy != s->applied_policy ||
-	    nice != s->applied_nice) {
-		/* First time, or the owner changed the thread meanwhile. */
+	/* First time, or what the owner changed meanwhile (setpriority() ...). */
+	if (!s->driven || policy != s->applied_policy)
 		s->base_policy = policy;
+	if (!s->driven || nice != s->applied_nice)
 		s->base_nice = nice;
-	}
 	pri = requested_priority(s);
 	if (pri < 0) {
 		if (!s->driven)
@@ -190,6 +189,9 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 		else if (lvl > want_nice)
 			want_nice = lvl;
 	}
+	/* SCHED_IDLE keeps the nice value the thread has (it is not used). */
+	if (want_policy == SCHED_IDLE)
+		want_nice = nice;
 	if (want_policy != policy || want_nice != nice) {
 		attr.sched_policy = want_policy;
 		attr.sched_nice = want_nice;
@@ -198,8 +200,9 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 			return err;
 	}
 	s->driven = pri >= 0;
-	s->applied_policy = want_policy;
-	s->applied_nice = want_nice;
+	/* What the thread has now, as a later comparison will read it. */
+	s->applied_policy = READ_ONCE(p->policy);
+	s->applied_nice = task_nice(p);
 	return 0;
 }
 

@@ -14,8 +14,8 @@
  *
  * Baseline: the Linux policy and nice the thread had before Machina first
  * changed it.  While Machina drives the thread (driven), applied_* is what
- * it last set; a difference means the user changed the thread meanwhile,
- * and that becomes the new baseline.  When nothing is requested any more
+ * it last left; a policy or nice value that differs was changed by the
+ * owner meanwhile (setpriority()) and becomes that part of the baseline.  When nothing is requested any more
  * the baseline is put back.  A thread whose Linux policy is real-time or
  * deadline is never changed: its owner chose that directly.
  *
