@@ -33,6 +33,7 @@
 #include "uapi/machina.h"
 
 #define BASEPRI_DEFAULT		31
+#define BASEPRI_RTQUEUES	97
 #define MAXPRI_USER		63
 #define NICE_IDLE_LEVEL		20	/* SCHED_IDLE ranks below nice 19 */
 
@@ -102,6 +103,8 @@ int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p)
 	int pri;
 
 	lockdep_assert_held(&s->lock);
+	if (s->req.rt)
+		return BASEPRI_RTQUEUES;
 	pri = requested_priority(s);
 	if (pri >= 0)
 		return pri;
@@ -140,6 +143,38 @@ static bool rt_or_deadline(int policy)
 }
 
 /*
+ * apply_rt - a time-constraint thread runs SCHED_FIFO at MACHINA_RT_PRIO,
+ * or at the caller's RLIMIT_RTPRIO if that is lower, as
+ * sched_setscheduler() would allow it (CAP_SYS_NICE: no limit)
+ * Conditions: s->lock held.
+ * Returns: 0, -EPERM when the caller may not use real-time at all, or
+ * sched_setattr_nocheck()'s error.
+ */
+static int apply_rt(struct machina_sched *s, struct task_struct *p)
+{
+	struct sched_attr attr = { .size = sizeof(attr) };
+	unsigned long prio = MACHINA_RT_PRIO;
+	int err;
+
+	lockdep_assert_held(&s->lock);
+	if (!capable(CAP_SYS_NICE))
+		prio = min_t(unsigned long, prio, task_rlimit(p, RLIMIT_RTPRIO));
+	if (!prio)
+		return -EPERM;
+	if (READ_ONCE(p->policy) != SCHED_FIFO || p->rt_priority != prio) {
+		attr.sched_policy = SCHED_FIFO;
+		attr.sched_priority = prio;
+		err = sched_setattr_nocheck(p, &attr);
+		if (err)
+			return err;
+	}
+	s->driven = true;
+	s->applied_policy = SCHED_FIFO;
+	s->applied_nice = task_nice(p);
+	return 0;
+}
+
+/*
  * machina_sched_apply - make the Linux thread @p match @thread's requested
  * policy (or give it back its baseline when nothing is requested)
  * Conditions: process context, thread->sched.lock held, no spinlock held;
@@ -157,7 +192,9 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 	int err;
 
 	lockdep_assert_held(&s->lock);
-	if (rt_or_deadline(policy)) {
+	if (rt_or_deadline(policy) &&
+	    !(s->driven && policy == s->applied_policy)) {
+		/* The owner made it real-time: not ours to change. */
 		s->driven = false;
 		return 0;
 	}
@@ -166,6 +203,8 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 		s->base_policy = policy;
 	if (!s->driven || nice != s->applied_nice)
 		s->base_nice = nice;
+	if (s->req.rt)
+		return apply_rt(s, p);
 	pri = requested_priority(s);
 	if (pri < 0) {
 		if (!s->driven)

@@ -17,7 +17,8 @@
  * it last left; a policy or nice value that differs was changed by the
  * owner meanwhile (setpriority()) and becomes that part of the baseline.  When nothing is requested any more
  * the baseline is put back.  A thread whose Linux policy is real-time or
- * deadline is never changed: its owner chose that directly.
+ * deadline by its owner's choice is never changed; a time-constraint
+ * thread is SCHED_FIFO by Machina's (driven, applied_policy SCHED_FIFO).
  *
  * Lock order: sched.lock -> (the scheduler's own locks, inside
  * sched_setattr_nocheck()).  No Machina spinlock is held with sched.lock;
@@ -44,6 +45,9 @@ struct task_struct;
 #define MACHINA_QOS_LAST		7
 #define MACHINA_QOS_MIN_RELPRIO		(-15)
 
+/* The SCHED_FIFO priority of a time-constraint thread (at most; RLIMIT_RTPRIO). */
+#define MACHINA_RT_PRIO			50
+
 /* Active overrides per tier are counted up to this; more are refused. */
 #define MACHINA_QOS_OVERRIDE_MAX	1024
 
@@ -56,6 +60,9 @@ struct machina_sched_req {
 	u32 affinity_tag;		/* THREAD_AFFINITY_POLICY */
 	u32 latency_tier;		/* THREAD_LATENCY_QOS_POLICY, raw */
 	u32 throughput_tier;		/* THREAD_THROUGHPUT_QOS_POLICY, raw */
+	bool rt;			/* THREAD_TIME_CONSTRAINT_POLICY set */
+	bool rt_preemptible;
+	u32 rt_period, rt_computation, rt_constraint;	/* abstime (ns) */
 };
 
 struct machina_sched {

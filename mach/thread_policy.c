@@ -11,8 +11,9 @@
  * THREAD_QOS_POLICY (and its override flavor 10) with
  * KERN_INVALID_ARGUMENT: QoS is set through the pthread calls; and a
  * successful thread_policy_set() of any other flavor removes the thread's
- * QoS (restored when the set fails).  THREAD_TIME_CONSTRAINT_POLICY is not
- * built yet: KERN_NOT_SUPPORTED (docs/plans/qos.md).
+ * QoS (restored when the set fails).  THREAD_TIME_CONSTRAINT_POLICY (XNU's
+ * checks) makes the thread SCHED_FIFO where the caller could do that itself
+ * (sched_qos.c); where it could not, the set fails with KERN_FAILURE.
  *
  * What each flavor does to the Linux thread is in sched_qos.c; the latency
  * and throughput tiers and the affinity tag are stored and reported only
@@ -44,6 +45,12 @@
 #define THREAD_QOS_POLICY		9
 #define THREAD_QOS_POLICY_OVERRIDE	10
 #define THREAD_QOS_POLICY_COUNT		2
+#define THREAD_TIME_CONSTRAINT_POLICY_COUNT 4
+
+/* XNU's bounds on a real-time computation, and its timeshare defaults. */
+#define MIN_RT_QUANTUM			(50 * NSEC_PER_USEC)
+#define MAX_RT_QUANTUM			(50 * NSEC_PER_MSEC)
+#define STD_QUANTUM			(10 * NSEC_PER_MSEC)
 
 #define LATENCY_QOS_TIER_0		((0xff << 16) | 1)
 #define LATENCY_QOS_TIER_5		((0xff << 16) | 6)
@@ -60,7 +67,7 @@ static bool tier_valid(s32 tier, s32 first, s32 last)
  * set_flavor - store one flavor's requested values
  * Conditions: s->lock held.
  * Returns: KERN_SUCCESS, KERN_INVALID_ARGUMENT (short count, bad value,
- * unknown flavor), KERN_NOT_SUPPORTED (time constraint).
+ * unknown flavor).
  */
 static int set_flavor(struct machina_sched *s, int flavor, const s32 *info,
 		      u32 count)
@@ -69,10 +76,22 @@ static int set_flavor(struct machina_sched *s, int flavor, const s32 *info,
 	if (flavor == THREAD_EXTENDED_POLICY) {
 		/* XNU: only TRUE is timeshare; no data is the standard policy. */
 		s->req.timeshare = count < 1 || info[0] == 1;
+		s->req.rt = false;
 		return KERN_SUCCESS;
 	}
-	if (flavor == THREAD_TIME_CONSTRAINT_POLICY)
-		return KERN_NOT_SUPPORTED;
+	if (flavor == THREAD_TIME_CONSTRAINT_POLICY) {
+		/* period, computation, constraint, preemptible (abstime: ns) */
+		if (count < THREAD_TIME_CONSTRAINT_POLICY_COUNT ||
+		    (u32)info[2] < (u32)info[1] || (u32)info[1] > MAX_RT_QUANTUM ||
+		    (u32)info[1] < MIN_RT_QUANTUM)
+			return KERN_INVALID_ARGUMENT;
+		s->req.rt = true;
+		s->req.rt_period = info[0];
+		s->req.rt_computation = info[1];
+		s->req.rt_constraint = info[2];
+		s->req.rt_preemptible = info[3];
+		return KERN_SUCCESS;
+	}
 	if (count < 1)
 		return KERN_INVALID_ARGUMENT;
 	switch (flavor) {
@@ -101,9 +120,11 @@ static int set_flavor(struct machina_sched *s, int flavor, const s32 *info,
  * Conditions: s->lock held.
  * Returns: KERN_SUCCESS with *count the words written, or the error.
  */
-static int get_flavor(struct machina_sched *s, int flavor, bool dflt,
+static int get_flavor(struct machina_sched *s, int flavor, bool *dfltp,
 		      s32 *info, u32 *count)
 {
+	bool dflt = *dfltp;
+
 	lockdep_assert_held(&s->lock);
 	switch (flavor) {
 	case THREAD_EXTENDED_POLICY:
@@ -114,7 +135,16 @@ static int get_flavor(struct machina_sched *s, int flavor, bool dflt,
 		}
 		return KERN_SUCCESS;
 	case THREAD_TIME_CONSTRAINT_POLICY:
-		return KERN_NOT_SUPPORTED;
+		if (*count < THREAD_TIME_CONSTRAINT_POLICY_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		/* Not real-time: XNU reports the timeshare defaults. */
+		*dfltp = dflt = dflt || !s->req.rt;
+		info[0] = dflt ? 0 : s->req.rt_period;
+		info[1] = dflt ? STD_QUANTUM / 2 : s->req.rt_computation;
+		info[2] = dflt ? STD_QUANTUM : s->req.rt_constraint;
+		info[3] = dflt ? 1 : s->req.rt_preemptible;
+		*count = THREAD_TIME_CONSTRAINT_POLICY_COUNT;
+		return KERN_SUCCESS;
 	case THREAD_PRECEDENCE_POLICY:
 	case THREAD_AFFINITY_POLICY:
 	case THREAD_LATENCY_QOS_POLICY:
@@ -169,9 +199,10 @@ static bool policy_args_bad(const struct machina_thread_policy *a)
  * count)
  * Conditions: process context, no locks held.
  * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (THREAD_QOS_POLICY, unknown
- * flavor, short count, bad tier); KERN_NOT_SUPPORTED (time constraint);
+ * flavor, short count, bad tier or time constraint);
  * KERN_PROTECTION_FAILURE (another user's thread); KERN_TERMINATED;
- * KERN_FAILURE when Linux refused the change (nothing changed); the
+ * KERN_FAILURE when Linux refused the change or the caller may not use
+ * real-time scheduling (nothing changed); the
  * lookup's error; -EINVAL for flags, reserved, get_default or a count
  * above MACHINA_POLICY_WORDS.
  */
@@ -224,8 +255,7 @@ out:
  * &count, &get_default)
  * Conditions: process context, no locks held.
  * Returns: KERN_SUCCESS (info, count written); KERN_INVALID_ARGUMENT
- * (unknown flavor, too small a count); KERN_NOT_SUPPORTED (time
- * constraint); KERN_TERMINATED; the lookup's error; -EINVAL for flags,
+ * (unknown flavor, too small a count); KERN_TERMINATED; the lookup's error; -EINVAL for flags,
  * reserved or a count above MACHINA_POLICY_WORDS.
  */
 long machina_call_thread_policy_get(struct machina_task *task, void *arg)
@@ -234,6 +264,7 @@ long machina_call_thread_policy_get(struct machina_task *task, void *arg)
 	struct machina_thread *thread;
 	struct ipc_kobject_ref ref;
 	struct task_struct *p;
+	bool dflt;
 	u32 count;
 	int kr;
 
@@ -244,14 +275,14 @@ long machina_call_thread_policy_get(struct machina_task *task, void *arg)
 		return kr;
 	thread = ref.obj;
 	count = a->count;
+	dflt = a->get_default;
 	memset(a->info, 0, sizeof(a->info));
 	mutex_lock(&thread->sched.lock);
-	kr = get_flavor(&thread->sched, a->flavor, a->get_default, a->info,
-			&count);
+	kr = get_flavor(&thread->sched, a->flavor, &dflt, a->info, &count);
 	mutex_unlock(&thread->sched.lock);
 	if (!kr) {
 		a->count = count;
-		a->get_default = !!a->get_default;
+		a->get_default = dflt;
 	}
 	put_task_struct(p);
 	ipc_kobject_ref_put(&ref);

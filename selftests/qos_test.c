@@ -214,10 +214,6 @@ TEST(flavors_round_trip)
 	EXPECT_EQ(THREAD_QOS_UNSPECIFIED, info[0]);
 
 	/* The error table. */
-	EXPECT_EQ(KERN_NOT_SUPPORTED, thread_policy_set(self, THREAD_TIME_CONSTRAINT_POLICY,
-							info, THREAD_TIME_CONSTRAINT_POLICY_COUNT));
-	count = THREAD_TIME_CONSTRAINT_POLICY_COUNT;
-	EXPECT_EQ(KERN_NOT_SUPPORTED, get_words(self, THREAD_TIME_CONSTRAINT_POLICY, info, &count, FALSE));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, set_int(self, 99, 0));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, set_int(self, 6, 0));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, thread_policy_set(self, THREAD_PRECEDENCE_POLICY, info, 0));
@@ -229,6 +225,99 @@ TEST(flavors_round_trip)
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, get_words(self, 99, info, &count, FALSE));
 	EXPECT_EQ(MACH_SEND_INVALID_DEST, set_int(0x1234567, THREAD_PRECEDENCE_POLICY, 1));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, set_int(mach_task_self(), THREAD_PRECEDENCE_POLICY, 1));
+}
+
+/* rt_priority (field 40) of thread @t. */
+static int rt_priority(pid_t t)
+{
+	char path[64], buf[1024], *p, *save = NULL, *tok;
+	int field = 3, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", t);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n > 0 ? n : 0] = 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	for (tok = strtok_r(p + 1, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), field++)
+		if (field == 40)
+			return atoi(tok);
+	return -1;
+}
+
+static kern_return_t set_rt(thread_act_t t, uint32_t period, uint32_t computation,
+			    uint32_t constraint, mach_msg_type_number_t count)
+{
+	thread_time_constraint_policy_data_t tc = { period, computation, constraint, TRUE };
+
+	return thread_policy_set(t, THREAD_TIME_CONSTRAINT_POLICY, (thread_policy_t)&tc, count);
+}
+
+TEST(time_constraint_is_sched_fifo)
+{
+	thread_act_t self = mach_thread_self();
+	thread_time_constraint_policy_data_t tc;
+	mach_msg_type_number_t count = THREAD_TIME_CONSTRAINT_POLICY_COUNT;
+	boolean_t dflt = FALSE;
+	int nice = 99;
+
+	REQUIRE();
+	ASSERT_EQ(0, getuid());
+	/* Not real-time: the timeshare defaults, get_default set. */
+	ASSERT_EQ(KERN_SUCCESS, thread_policy_get(self, THREAD_TIME_CONSTRAINT_POLICY,
+						  (thread_policy_t)&tc, &count, &dflt));
+	EXPECT_EQ(TRUE, dflt);
+	EXPECT_EQ(0, tc.period);
+	EXPECT_EQ(5000000, tc.computation);
+	EXPECT_EQ(10000000, tc.constraint);
+
+	/* XNU's checks: constraint >= computation, 50 us <= computation <= 50 ms. */
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, set_rt(self, 10000000, 2000000, 1000000, 4));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, set_rt(self, 10000000, 10000, 1000000, 4));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, set_rt(self, 100000000, 60000000, 60000000, 4));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, set_rt(self, 10000000, 1000000, 2000000, 3));
+	EXPECT_EQ(SCHED_OTHER, my_policy(&nice));
+
+	ASSERT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0));
+	ASSERT_EQ(KERN_SUCCESS, set_rt(self, 10000000, 1000000, 2000000, 4));
+	EXPECT_EQ(SCHED_FIFO, my_policy(&nice));
+	EXPECT_EQ(50, rt_priority(tid()));
+	/* Darwin: another policy removes the QoS class. */
+	EXPECT_EQ(QOS_CLASS_UNSPECIFIED, qos_class_self());
+	EXPECT_EQ(97, ext_priority(self, NULL));
+	dflt = FALSE;
+	count = THREAD_TIME_CONSTRAINT_POLICY_COUNT;
+	ASSERT_EQ(KERN_SUCCESS, thread_policy_get(self, THREAD_TIME_CONSTRAINT_POLICY,
+						  (thread_policy_t)&tc, &count, &dflt));
+	EXPECT_EQ(FALSE, dflt);
+	EXPECT_EQ(10000000, tc.period);
+	EXPECT_EQ(1000000, tc.computation);
+	EXPECT_EQ(2000000, tc.constraint);
+	EXPECT_EQ(TRUE, tc.preemptible);
+
+	/* The standard policy makes it timeshare again, where it was. */
+	ASSERT_EQ(KERN_SUCCESS, thread_policy_set(self, THREAD_STANDARD_POLICY, NULL, 0));
+	EXPECT_EQ(SCHED_OTHER, my_policy(&nice));
+	EXPECT_EQ(0, nice);
+}
+
+TEST(owners_real_time_is_left_alone)
+{
+	struct sched_param sp = { .sched_priority = 3 };
+	int nice = 99;
+
+	REQUIRE();
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &sp));
+	EXPECT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_BACKGROUND, 0));
+	EXPECT_EQ(SCHED_FIFO, my_policy(&nice));
+	EXPECT_EQ(3, rt_priority(tid()));
+	EXPECT_EQ(QOS_CLASS_BACKGROUND, qos_class_self());
 }
 
 TEST(reserved_fields_are_refused)
@@ -511,10 +600,12 @@ static int become_nobody(void)
 	return 0;
 }
 
-/* Run @fn as nobody with RLIMIT_NICE @rlim; its exit status. */
+/* Run @fn as nobody with RLIMIT_NICE @rlim (RLIMIT_RTPRIO 5 for rtprio_5,
+ * else 0); its exit status. */
+static int rtprio_5(void);
 static int as_nobody(int (*fn)(void), rlim_t rlim)
 {
-	struct rlimit rl = { rlim, rlim };
+	struct rlimit rl = { rlim, rlim }, rt = { 0, 0 };
 	int status;
 	pid_t pid = fork();
 
@@ -522,7 +613,10 @@ static int as_nobody(int (*fn)(void), rlim_t rlim)
 		return -1;
 	if (pid == 0) {
 		die_with_parent();
-		if (setrlimit(RLIMIT_NICE, &rl) || become_nobody())
+		if (fn == rtprio_5)
+			rt.rlim_cur = rt.rlim_max = 5;
+		if (setrlimit(RLIMIT_NICE, &rl) || setrlimit(RLIMIT_RTPRIO, &rt) ||
+		    become_nobody())
 			_exit(99);
 		_exit(fn());
 	}
@@ -552,8 +646,8 @@ static int no_rlimit(void)
 	if (!o || my_policy(&nice) != SCHED_OTHER || nice != 0)
 		return 5;
 	pthread_override_qos_class_end_np(o);
-	if (thread_policy_set(self, THREAD_TIME_CONSTRAINT_POLICY, (integer_t[4]){ 1, 1, 1, 0 },
-			      THREAD_TIME_CONSTRAINT_POLICY_COUNT) != KERN_NOT_SUPPORTED)
+	/* RLIMIT_RTPRIO 0: no real-time through a time constraint. */
+	if (set_rt(self, 10000000, 1000000, 2000000, 4) != KERN_FAILURE)
 		return 6;
 	policy = my_policy(&nice);
 	if (policy == SCHED_FIFO || policy == SCHED_RR || policy == 6 /* DEADLINE */)
@@ -564,6 +658,20 @@ static int no_rlimit(void)
 	if (pthread_set_qos_class_self_np(QOS_CLASS_USER_INITIATED, 0) ||
 	    (my_policy(&nice), nice) != 5)
 		return 9;
+	return 0;
+}
+
+/* RLIMIT_RTPRIO 5: real-time at priority 5, not 50. */
+static int rtprio_5(void)
+{
+	int nice = 99;
+
+	if (set_rt(mach_thread_self(), 10000000, 1000000, 2000000, 4) ||
+	    my_policy(&nice) != SCHED_FIFO || rt_priority(tid()) != 5)
+		return 1;
+	if (thread_policy_set(mach_thread_self(), THREAD_STANDARD_POLICY, NULL, 0) ||
+	    my_policy(&nice) != SCHED_OTHER)
+		return 2;
 	return 0;
 }
 
@@ -589,6 +697,7 @@ TEST(unprivileged_stays_within_rlimit_nice)
 	REQUIRE();
 	EXPECT_EQ(0, as_nobody(no_rlimit, 0));
 	EXPECT_EQ(0, as_nobody(rlimit_25, 25));
+	EXPECT_EQ(0, as_nobody(rtprio_5, 0));
 }
 
 static int share_fd = -1;

@@ -7,8 +7,9 @@
  * THREAD_THROUGHPUT_QOS_POLICY (stored and reported), and reads
  * THREAD_QOS_POLICY (set it with pthread_set_qos_class_self_np(); as on
  * Darwin, thread_policy_set() refuses it).  THREAD_TIME_CONSTRAINT_POLICY
- * is KERN_NOT_SUPPORTED.  docs/ARCHITECTURE.md ("QoS") has what each does
- * to the Linux thread.
+ * (times in mach_absolute_time units: ns) makes the thread SCHED_FIFO where
+ * its RLIMIT_RTPRIO or CAP_SYS_NICE allows, else KERN_FAILURE.
+ * docs/ARCHITECTURE.md ("QoS") has what each does to the Linux thread.
  */
 #ifndef _MACH_THREAD_POLICY_H_
 #define _MACH_THREAD_POLICY_H_
