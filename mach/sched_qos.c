@@ -15,6 +15,8 @@
  * SCHED_BATCH, BG and MT threads SCHED_IDLE.
  */
 #include <linux/capability.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
 #include <linux/cred.h>
 #include <linux/math.h>
 #include <linux/minmax.h>
@@ -22,6 +24,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/task_work.h>
 #include <uapi/linux/sched/types.h>
 
 #include "mach/ipc_kobject.h"
@@ -182,9 +185,8 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
  * Returns: 0, or the error of sched_setattr_nocheck() (nothing changed).
  * A real-time or deadline thread is left as it is.
  */
-int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
+static int apply_linux(struct machina_sched *s, struct task_struct *p)
 {
-	struct machina_sched *s = &thread->sched;
 	struct sched_attr attr = { .size = sizeof(attr) };
 	int policy = READ_ONCE(p->policy), nice = task_nice(p);
 	int pri, want_policy, want_nice, lvl;
@@ -243,6 +245,179 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 	s->applied_policy = READ_ONCE(p->policy);
 	s->applied_nice = task_nice(p);
 	return 0;
+}
+
+/*
+ * The word a thread created now inherits: its requested class and relative
+ * priority and, while Machina drives it, its baseline (bits: qos 0-7,
+ * relprio + 16 8-15, base policy 16-22, driven 23, base nice + 20 24-31).
+ */
+static u32 inherit_word(const struct machina_sched *s)
+{
+	if (!s->driven)
+		return 0;
+	return s->req.qos | (u32)(s->req.relprio + 16) << 8 |
+	       (u32)s->base_policy << 16 | 1U << 23 |
+	       (u32)(s->base_nice + 20) << 24;
+}
+
+int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
+{
+	struct machina_sched *s = &thread->sched;
+	int err = apply_linux(s, p);
+
+	WRITE_ONCE(s->inherit, inherit_word(s));
+	return err;
+}
+
+/*
+ * claim - take the class @thread inherits from the thread that created it,
+ * if that is still pending (sched_qos.h, "Inheritance")
+ * Conditions: thread->sched.lock held; @p is @thread's Linux thread.
+ */
+static void claim(struct machina_thread *thread, struct task_struct *p)
+{
+	struct machina_task *task = thread->task;
+	struct machina_sched *s = &thread->sched;
+	struct machina_thread *r;
+	bool found = false;
+	u32 word = 0;
+	int bkt;
+
+	lockdep_assert_held(&s->lock);
+	if (s->claimed || !atomic_read(&task->qos_clones))
+		return;
+	rcu_read_lock();
+	hash_for_each_rcu(task->threads, bkt, r, task_node) {
+		if (READ_ONCE(r->sched.clone_child) == thread->pid &&
+		    cmpxchg(&r->sched.clone_child, thread->pid, NULL) == thread->pid) {
+			word = READ_ONCE(r->sched.clone_word);
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!found)
+		return;
+	put_pid(thread->pid);		/* the note's reference */
+	atomic_dec(&task->qos_clones);
+	s->claimed = true;
+	if (s->driven || s->req.qos || !(word & (1U << 23)))
+		return;
+	s->req.qos = word & 0xff;
+	s->req.relprio = (int)((word >> 8) & 0xff) - 16;
+	s->base_policy = (word >> 16) & 0x7f;
+	s->base_nice = (int)(word >> 24) - 20;
+	/* What clone() copied from the creator is Machina's doing. */
+	s->driven = true;
+	s->applied_policy = READ_ONCE(p->policy);
+	s->applied_nice = task_nice(p);
+	machina_sched_apply(thread, p);
+}
+
+/*
+ * machina_sched_lock - take @thread's sched.lock, settling first what it
+ * inherits from its creator
+ * Conditions: process context, no locks held; @p is @thread's Linux thread.
+ */
+void machina_sched_lock(struct machina_thread *thread, struct task_struct *p)
+{
+	mutex_lock(&thread->sched.lock);
+	claim(thread, p);
+}
+
+/*
+ * clone_work - the creator hands its class to the thread it just made, on
+ * its way back from clone() (or at its exit)
+ * Conditions: task work of the creator (process context, no locks held),
+ * queued by machina_sched_cloned(); owns a reference on the creator's
+ * record and on the module.
+ */
+static void clone_work(struct callback_head *cb)
+{
+	struct machina_sched *s = container_of(cb, struct machina_sched, clone_work);
+	struct machina_thread *thread = container_of(s, struct machina_thread, sched);
+	struct machina_thread *child = NULL;
+	struct pid *pid = s->clone_pid, *left;
+	struct task_struct *p;
+
+	p = get_pid_task(pid, PIDTYPE_PID);
+	if (p)
+		child = machina_thread_of(thread->task, p);
+	if (!IS_ERR_OR_NULL(child)) {
+		machina_sched_lock(child, p);
+		mutex_unlock(&child->sched.lock);
+		machina_thread_put(child);
+	}
+	if (p)
+		put_task_struct(p);
+	/* Nobody took it (the thread is gone, or gets no record): take it back. */
+	left = xchg(&s->clone_child, NULL);
+	if (left) {
+		put_pid(left);
+		atomic_dec(&thread->task->qos_clones);
+	}
+	s->clone_pid = NULL;
+	put_pid(pid);
+	clear_bit(0, &s->clone_busy);
+	machina_thread_put(thread);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * machina_sched_cloned - sched_process_fork for a new thread @child of
+ * @parent's process: note it if @parent has a class to hand down
+ * Conditions: the fork probe (current is @parent, preemption disabled):
+ * nothing may sleep, take a spinlock_t or allocate.  One new thread per
+ * creator at a time (clone() returns through the work before the next);
+ * one more meanwhile inherits nothing.
+ */
+void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
+{
+	struct machina_thread *thread;
+	struct machina_task *task;
+	struct machina_sched *s;
+	u32 word;
+
+	rcu_read_lock();
+	task = machina_task_lookup_rcu(task_tgid(parent));
+	thread = task ? machina_thread_lookup_rcu(task, task_pid(parent)) : NULL;
+	s = thread ? &thread->sched : NULL;
+	word = s ? READ_ONCE(s->inherit) : 0;
+	if (!word || test_and_set_bit(0, &s->clone_busy)) {
+		rcu_read_unlock();
+		return;
+	}
+	if (!try_module_get(THIS_MODULE))
+		goto out_busy;
+	if (!kref_get_unless_zero(&thread->ref))
+		goto out_module;
+	rcu_read_unlock();
+
+	s->clone_word = word;
+	s->clone_pid = get_pid(task_pid(child));
+	atomic_inc(&task->qos_clones);
+	/* Publishes clone_word: a claimer reads it after its cmpxchg. */
+	smp_store_release(&s->clone_child, get_pid(task_pid(child)));
+	init_task_work(&s->clone_work, clone_work);
+	if (!task_work_add(current, &s->clone_work, TWA_RESUME))
+		return;
+	/* Only an exiting thread refuses task work; clone() is not exiting. */
+	if (xchg(&s->clone_child, NULL)) {
+		put_pid(task_pid(child));
+		atomic_dec(&task->qos_clones);
+	}
+	put_pid(s->clone_pid);
+	s->clone_pid = NULL;
+	machina_thread_put(thread);
+	module_put(THIS_MODULE);
+	clear_bit(0, &s->clone_busy);
+	return;
+out_module:
+	module_put(THIS_MODULE);
+out_busy:
+	clear_bit(0, &s->clone_busy);
+	rcu_read_unlock();
 }
 
 /*

@@ -20,6 +20,15 @@
  * deadline by its owner's choice is never changed; a time-constraint
  * thread is SCHED_FIFO by Machina's (driven, applied_policy SCHED_FIFO).
  *
+ * Inheritance: a new thread starts with its creator's requested class and
+ * baseline (Darwin's rule for pthread_create without attributes; its Linux
+ * policy and nice were copied by clone() already).  The fork probe notes
+ * the new thread in its creator's record (clone_child, no allocation) and
+ * queues task work on the creator that hands the class over before clone()
+ * returns; a new thread that calls in first takes it itself.  Either side
+ * claims it under the new thread's sched.lock, with cmpxchg on clone_child
+ * deciding who, so the new thread never reads a class it has not yet got.
+ *
  * Lock order: sched.lock -> (the scheduler's own locks, inside
  * sched_setattr_nocheck()).  No Machina spinlock is held with sched.lock;
  * sched.lock is never taken under task->lock.
@@ -73,6 +82,14 @@ struct machina_sched {
 	bool driven;			/* Machina set the Linux thread */
 	int base_policy, base_nice;	/* the baseline (see above) */
 	int applied_policy, applied_nice;	/* what Machina last set */
+	bool claimed;			/* inheritance settled (see below) */
+	/* inheritance by the threads this one creates */
+	u32 inherit;			/* WRITE_ONCE under lock; 0: nothing */
+	unsigned long clone_busy;	/* bit 0: a new thread's is pending */
+	u32 clone_word;			/* what the new thread inherits */
+	struct pid *clone_child;	/* the new thread; a reference */
+	struct pid *clone_pid;		/* the work's reference on it */
+	struct callback_head clone_work;
 };
 
 void machina_sched_init(struct machina_sched *s);
@@ -80,5 +97,7 @@ u8 machina_sched_effective_qos(const struct machina_sched *s);
 int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p);
 int machina_sched_apply(struct machina_thread *thread, struct task_struct *p);
 bool machina_sched_may_change(struct task_struct *p);
+void machina_sched_lock(struct machina_thread *thread, struct task_struct *p);
+void machina_sched_cloned(struct task_struct *parent, struct task_struct *child);
 
 #endif /* _MACHINA_SCHED_QOS_H */

@@ -270,6 +270,17 @@ struct machina_thread *machina_thread_current(struct machina_task *task)
 }
 
 /*
+ * machina_thread_lookup_rcu - the live record of thread @pid in @task, for
+ * tracepoint probes
+ * Conditions: rcu_read_lock() held; no reference is taken.
+ */
+struct machina_thread *machina_thread_lookup_rcu(struct machina_task *task,
+						 struct pid *pid)
+{
+	return lookup(task, pid);
+}
+
+/*
  * machina_thread_of - the record of @p, a thread of the caller's own
  * process (@task is the caller's task), made if missing
  * Conditions: process context, no locks held; @p is referenced.
@@ -769,7 +780,7 @@ static void extended_info(struct machina_thread *thread,
 	info[6] = basic[6];		/* run_state */
 	info[7] = basic[7];		/* flags */
 	info[8] = 0;			/* sleep_time */
-	mutex_lock(&thread->sched.lock);
+	machina_sched_lock(thread, p);
 	pri = machina_sched_xnu_priority(&thread->sched, p);
 	mutex_unlock(&thread->sched.lock);
 	info[9] = pri;			/* curpri */

@@ -94,6 +94,8 @@ struct machina_thread {
 struct machina_thread *machina_thread_current(struct machina_task *task);
 struct machina_thread *machina_thread_of(struct machina_task *task,
 					 struct task_struct *p);
+struct machina_thread *machina_thread_lookup_rcu(struct machina_task *task,
+						 struct pid *pid);
 void machina_thread_exited(struct machina_task *task, struct pid *pid);
 void machina_thread_remove_all(struct machina_task *task);
 void machina_thread_exec(struct machina_task *task, struct task_struct *p,

@@ -231,7 +231,7 @@ long machina_call_thread_policy_set(struct machina_task *task, void *arg)
 	if (!machina_sched_may_change(p))
 		goto out;
 
-	mutex_lock(&s->lock);
+	machina_sched_lock(thread, p);
 	old = s->req;
 	/* Darwin: setting any other policy removes the thread's QoS. */
 	s->req.qos = MACHINA_QOS_UNSPECIFIED;
@@ -277,7 +277,7 @@ long machina_call_thread_policy_get(struct machina_task *task, void *arg)
 	count = a->count;
 	dflt = a->get_default;
 	memset(a->info, 0, sizeof(a->info));
-	mutex_lock(&thread->sched.lock);
+	machina_sched_lock(thread, p);
 	kr = get_flavor(&thread->sched, a->flavor, &dflt, a->info, &count);
 	mutex_unlock(&thread->sched.lock);
 	if (!kr) {
@@ -397,7 +397,7 @@ long machina_call_thread_qos(struct machina_task *task, void *arg)
 	thread = qos_target(task, a->tsd, &p);
 	if (!thread)
 		return KERN_INVALID_ARGUMENT;
-	mutex_lock(&thread->sched.lock);
+	machina_sched_lock(thread, p);
 	kr = qos_op(thread, p, a);
 	mutex_unlock(&thread->sched.lock);
 	if (a->op != MACHINA_QOS_OP_GET) {

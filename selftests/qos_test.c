@@ -457,6 +457,7 @@ struct waiter {
 	volatile int ready;
 	pthread_override_t own;
 	int self_override;
+	qos_class_t first;	/* qos_class_self() as the thread starts */
 };
 
 static void *wait_thread(void *arg)
@@ -465,6 +466,7 @@ static void *wait_thread(void *arg)
 	char c;
 
 	w->tid = tid();
+	w->first = qos_class_self();
 	if (w->self_override)
 		w->own = pthread_override_qos_class_start_np(pthread_self(),
 							     QOS_CLASS_USER_INTERACTIVE, 0);
@@ -568,19 +570,60 @@ TEST(thread_exits_with_overrides_active)
 	}
 }
 
-TEST(linux_inheritance_across_thread_create_and_fork)
+static void *quiet_thread(void *arg)
+{
+	char c;
+
+	/* Never calls into the module. */
+	return read(*(int *)arg, &c, 1) == 1 ? NULL : arg;
+}
+
+TEST(inheritance_across_thread_create_and_fork)
 {
 	struct waiter w = { 0 };
-	int policy = -1, nice = 99, status;
+	int policy = -1, nice = 99, status, rel = 99, fds[2];
+	pthread_override_t o;
+	qos_class_t cls = 77;
+	pthread_t th;
 	pid_t pid;
 
 	REQUIRE();
-	ASSERT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0));
+	ASSERT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, -4));
 	ASSERT_EQ(0, start_waiter(&w));
+	/* Darwin: a new thread starts in its creator's class. */
+	EXPECT_EQ(QOS_CLASS_UTILITY, w.first);
+	EXPECT_EQ(0, pthread_get_qos_class_np(w.th, &cls, &rel));
+	EXPECT_EQ(QOS_CLASS_UTILITY, cls);
+	EXPECT_EQ(-4, rel);
 	ASSERT_EQ(0, linux_sched(w.tid, &policy, &nice));
 	EXPECT_EQ(SCHED_BATCH, policy);
-	EXPECT_EQ(7, nice);
+	EXPECT_EQ(my_policy(&rel), policy);
 	end_waiter(&w);
+
+	/* A thread that never calls in gets it from its creator. */
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, pthread_create(&th, NULL, quiet_thread, &fds[0]));
+	EXPECT_EQ(0, pthread_get_qos_class_np(th, &cls, NULL));
+	EXPECT_EQ(QOS_CLASS_UTILITY, cls);
+	ASSERT_EQ(1, write(fds[1], "x", 1));
+	pthread_join(th, NULL);
+
+	/* Overrides are the creator's own: the new thread drops them. */
+	ASSERT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_BACKGROUND, 0));
+	o = pthread_override_qos_class_start_np(pthread_self(), QOS_CLASS_USER_INTERACTIVE, 0);
+	ASSERT_NE(NULL, o);
+	memset(&w, 0, sizeof(w));
+	ASSERT_EQ(0, start_waiter(&w));
+	EXPECT_EQ(QOS_CLASS_BACKGROUND, w.first);
+	ASSERT_EQ(0, linux_sched(w.tid, &policy, &nice));
+	EXPECT_EQ(SCHED_IDLE, policy);
+	EXPECT_EQ(SCHED_OTHER, my_policy(&nice));
+	EXPECT_EQ(-10, nice);
+	end_waiter(&w);
+	EXPECT_EQ(0, pthread_override_qos_class_end_np(o));
+	ASSERT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0));
+
+	/* fork(): Linux copies the policy and nice value. */
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
