@@ -46,8 +46,9 @@ static pid_t tid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-/* The Linux policy and nice value of thread @t, from /proc; 0 or -1. */
-static int linux_sched(pid_t t, int *policy, int *nice)
+/* Field @want (1-based, as proc(5) numbers them) of /proc/self/task/@t/stat,
+ * or -1000 if it cannot be read. */
+static int stat_field(pid_t t, int want)
 {
 	char path[64], buf[1024], *p, *save = NULL, *tok;
 	int field = 3, n;
@@ -56,26 +57,33 @@ static int linux_sched(pid_t t, int *policy, int *nice)
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", t);
 	f = fopen(path, "r");
 	if (!f)
-		return -1;
+		return -1000;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
+	buf[n > 0 ? n : 0] = 0;
 	p = strrchr(buf, ')');
 	if (!p)
-		return -1;
+		return -1000;
 	/* Field 3 (the state) follows the command's closing parenthesis. */
 	for (tok = strtok_r(p + 1, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), field++) {
-		if (field == 19)
-			*nice = atoi(tok);
-		if (field == 41) {
-			*policy = atoi(tok);
-			return 0;
-		}
-	}
-	return -1;
+	     tok = strtok_r(NULL, " \n", &save), field++)
+		if (field == want)
+			return atoi(tok);
+	return -1000;
+}
+
+/* The Linux policy (field 41) and nice value (19) of thread @t; 0 or -1. */
+static int linux_sched(pid_t t, int *policy, int *nice)
+{
+	*nice = stat_field(t, 19);
+	*policy = stat_field(t, 41);
+	return *nice == -1000 || *policy == -1000 ? -1 : 0;
+}
+
+/* rt_priority (field 40) of thread @t. */
+static int rt_priority(pid_t t)
+{
+	return stat_field(t, 40);
 }
 
 static int my_policy(int *nice)
@@ -225,30 +233,6 @@ TEST(flavors_round_trip)
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, get_words(self, 99, info, &count, FALSE));
 	EXPECT_EQ(MACH_SEND_INVALID_DEST, set_int(0x1234567, THREAD_PRECEDENCE_POLICY, 1));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, set_int(mach_task_self(), THREAD_PRECEDENCE_POLICY, 1));
-}
-
-/* rt_priority (field 40) of thread @t. */
-static int rt_priority(pid_t t)
-{
-	char path[64], buf[1024], *p, *save = NULL, *tok;
-	int field = 3, n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", t);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = 0;
-	p = strrchr(buf, ')');
-	if (!p)
-		return -1;
-	for (tok = strtok_r(p + 1, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), field++)
-		if (field == 40)
-			return atoi(tok);
-	return -1;
 }
 
 static kern_return_t set_rt(thread_act_t t, uint32_t period, uint32_t computation,
