@@ -178,12 +178,11 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
 }
 
 /*
- * machina_sched_apply - make the Linux thread @p match @thread's requested
- * policy (or give it back its baseline when nothing is requested)
- * Conditions: process context, thread->sched.lock held, no spinlock held;
- * may sleep.  The caller checked machina_sched_may_change().
+ * apply_linux - make the Linux thread @p match the requested policy in @s
+ * (or give it back its baseline when nothing is requested)
+ * Conditions: s->lock held, no spinlock held; may sleep.
  * Returns: 0, or the error of sched_setattr_nocheck() (nothing changed).
- * A real-time or deadline thread is left as it is.
+ * A thread its owner made real-time or deadline is left as it is.
  */
 static int apply_linux(struct machina_sched *s, struct task_struct *p)
 {
@@ -261,6 +260,13 @@ static u32 inherit_word(const struct machina_sched *s)
 	       (u32)(s->base_nice + 20) << 24;
 }
 
+/*
+ * machina_sched_apply - make the Linux thread @p match @thread's requested
+ * policy, and publish what threads it creates inherit
+ * Conditions: process context, thread->sched.lock held, no spinlock held;
+ * may sleep.  The caller checked machina_sched_may_change().
+ * Returns: 0, or the error of sched_setattr_nocheck() (nothing changed).
+ */
 int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 {
 	struct machina_sched *s = &thread->sched;
