@@ -169,6 +169,7 @@ struct machina_task {
 	spinlock_t lock;		/* protects the fields below */
 	bool terminated;		/* set once, by terminate() */
 	unsigned int thread_count;	/* live entries in threads */
+	atomic_t qos_clones;		/* new threads' QoS not yet claimed */
 	unsigned int suspend_count;	/* task_suspend nesting (thread_act.c) */
 	DECLARE_HASHTABLE(threads, MACHINA_TASK_THREAD_HASH_BITS);
 	struct list_head semaphores;	/* owned semaphores (semaphore.h) */

@@ -478,7 +478,8 @@ void machina_task_inherit_flush(struct machina_task *task)
  * with the parent's rights as they are, before fork() returns to the
  * parent.  A child that makes its task first takes its record from the
  * parent itself (machina_task_inherit_claim()).  Only a new thread group
- * inherits (not CLONE_THREAD).
+ * inherits ports; a new thread (CLONE_THREAD) inherits its creator's QoS
+ * class (machina_sched_cloned()).
  */
 static void fork_probe(void *data, struct task_struct *parent,
 		       struct task_struct *child)
@@ -489,8 +490,13 @@ static void fork_probe(void *data, struct task_struct *parent,
 	bool noted;
 
 	if ((!machina_task_live_count() && !machina_task_inherit_pending()) ||
-	    (child->flags & PF_KTHREAD) || !thread_group_leader(child))
+	    (child->flags & PF_KTHREAD))
 		return;
+	if (!thread_group_leader(child)) {
+		/* A new thread: its creator's QoS class (sched_qos.c). */
+		machina_sched_cloned(parent, child);
+		return;
+	}
 	rcu_read_lock();
 	task = machina_task_lookup_rcu(task_tgid(parent));
 	if (task && src_tryget(&task->fork_src)) {

@@ -20,6 +20,7 @@
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
+#include "mach/sched_qos.h"
 #include "mach/task.h"
 #include "mach/thread.h"
 #include "personality/calls.h"
@@ -30,6 +31,10 @@
 #define THREAD_BASIC_INFO_COUNT		10
 #define THREAD_IDENTIFIER_INFO		4
 #define THREAD_IDENTIFIER_INFO_COUNT	6
+#define THREAD_EXTENDED_INFO		5
+#define THREAD_EXTENDED_INFO_COUNT	28
+#define THREAD_EXTENDED_NAME		64
+#define MAXPRI_USER			63
 #define TH_STATE_RUNNING		1
 #define TH_STATE_STOPPED		2
 #define TH_STATE_WAITING		3
@@ -164,6 +169,7 @@ static struct machina_thread *thread_alloc(struct machina_task *task,
 	INIT_WORK(&thread->exit_fallback, exit_unlink_work);
 	INIT_LIST_HEAD(&thread->reap_node);
 	machina_thread_stop_init(thread);
+	machina_sched_init(&thread->sched);
 	return thread;
 }
 
@@ -260,6 +266,36 @@ struct machina_thread *machina_thread_current(struct machina_task *task)
 		machina_thread_stop_if_suspended(thread);
 	/* The hash keeps it alive for as long as this thread runs. */
 	machina_thread_put(thread);
+	return thread;
+}
+
+/*
+ * machina_thread_lookup_rcu - the live record of thread @pid in @task, for
+ * tracepoint probes
+ * Conditions: rcu_read_lock() held; no reference is taken.
+ */
+struct machina_thread *machina_thread_lookup_rcu(struct machina_task *task,
+						 struct pid *pid)
+{
+	return lookup(task, pid);
+}
+
+/*
+ * machina_thread_of - the record of @p, a thread of the caller's own
+ * process (@task is the caller's task), made if missing
+ * Conditions: process context, no locks held; @p is referenced.
+ * Returns: a referenced record (machina_thread_put()), or NULL when @p is
+ * exiting or the task is being torn down, or ERR_PTR(-ENOMEM).
+ */
+struct machina_thread *machina_thread_of(struct machina_task *task,
+					 struct task_struct *p)
+{
+	struct machina_thread *thread;
+	bool created;
+
+	thread = record_get(task, p, &created);
+	if (!IS_ERR_OR_NULL(thread) && created)
+		machina_thread_stop_if_suspended(thread);
 	return thread;
 }
 
@@ -659,6 +695,27 @@ static u32 run_state(struct machina_thread *thread, struct task_struct *p)
 }
 
 /*
+ * mach_policy - the thread's policy as Darwin names it: FIFO or RR for a
+ * Linux real-time thread, RR for a fixed-priority one (THREAD_EXTENDED_POLICY
+ * with timeshare false, XNU's TH_MODE_FIXED), else TIMESHARE
+ */
+static u32 mach_policy(struct machina_thread *thread, struct task_struct *p)
+{
+	bool timeshare;
+
+	switch (READ_ONCE(p->policy)) {
+	case SCHED_FIFO:
+		return POLICY_FIFO;
+	case SCHED_RR:
+		return POLICY_RR;
+	}
+	mutex_lock(&thread->sched.lock);
+	timeshare = thread->sched.req.timeshare;
+	mutex_unlock(&thread->sched.lock);
+	return timeshare ? POLICY_TIMESHARE : POLICY_RR;
+}
+
+/*
  * basic_info - THREAD_BASIC_INFO: times from the Linux thread's
  * accounting, cpu_usage from the scheduler's utilisation average (scaled to
  * TH_USAGE_SCALE), policy from its Linux policy, suspend_count the
@@ -678,16 +735,7 @@ static void basic_info(struct machina_thread *thread, struct task_struct *p,
 		SCHED_CAPACITY_SCALE;
 #endif
 	info[4] = min_t(u64, usage, TH_USAGE_SCALE);
-	switch (p->policy) {
-	case SCHED_FIFO:
-		info[5] = POLICY_FIFO;
-		break;
-	case SCHED_RR:
-		info[5] = POLICY_RR;
-		break;
-	default:
-		info[5] = POLICY_TIMESHARE;
-	}
+	info[5] = mach_policy(thread, p);
 	info[6] = run_state(thread, p);
 	info[7] = 0;
 	spin_lock(&thread->task->lock);
@@ -708,6 +756,40 @@ static void identifier_info(struct machina_thread *thread,
 	u64 words[3] = { thread->serial, machina_thread_tls_base(p), 0 };
 
 	memcpy(info, words, sizeof(words));
+}
+
+/*
+ * extended_info - THREAD_EXTENDED_INFO: the basic values (times in
+ * nanoseconds), the base priority the thread's policy gives it (its QoS or
+ * precedence, else what its nice value stands for; sched_qos.c) as both
+ * current and base priority, MAXPRI_USER, and the Linux thread's name.
+ */
+static void extended_info(struct machina_thread *thread,
+			  struct task_struct *p, u32 *info)
+{
+	u32 basic[THREAD_BASIC_INFO_COUNT];
+	u64 times[2];
+	int pri;
+
+	basic_info(thread, p, basic);
+	times[0] = (u64)basic[0] * NSEC_PER_SEC + (u64)basic[1] * NSEC_PER_USEC;
+	times[1] = (u64)basic[2] * NSEC_PER_SEC + (u64)basic[3] * NSEC_PER_USEC;
+	memcpy(info, times, sizeof(times));
+	info[4] = basic[4];		/* cpu_usage */
+	info[5] = basic[5];		/* policy */
+	info[6] = basic[6];		/* run_state */
+	info[7] = basic[7];		/* flags */
+	info[8] = 0;			/* sleep_time */
+	machina_sched_lock(thread, p);
+	pri = machina_sched_xnu_priority(&thread->sched, p);
+	mutex_unlock(&thread->sched.lock);
+	info[9] = pri;			/* curpri */
+	info[10] = pri;			/* priority */
+	info[11] = MAXPRI_USER;		/* maxpriority */
+	BUILD_BUG_ON(TASK_COMM_LEN > THREAD_EXTENDED_NAME);
+	task_lock(p);
+	strscpy((char *)&info[12], p->comm, TASK_COMM_LEN);
+	task_unlock(p);
 }
 
 /*
@@ -737,6 +819,9 @@ long machina_call_thread_info(struct machina_task *task, void *arg)
 	case THREAD_IDENTIFIER_INFO:
 		need = THREAD_IDENTIFIER_INFO_COUNT;
 		break;
+	case THREAD_EXTENDED_INFO:
+		need = THREAD_EXTENDED_INFO_COUNT;
+		break;
 	default:
 		kr = KERN_INVALID_ARGUMENT;
 		goto out;
@@ -751,6 +836,8 @@ long machina_call_thread_info(struct machina_task *task, void *arg)
 	memset(in->info, 0, sizeof(in->info));
 	if (in->flavor == THREAD_BASIC_INFO)
 		basic_info(thread, p, in->info);
+	else if (in->flavor == THREAD_EXTENDED_INFO)
+		extended_info(thread, p, in->info);
 	else
 		identifier_info(thread, p, in->info);
 	put_task_struct(p);

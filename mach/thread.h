@@ -58,6 +58,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "mach/sched_qos.h"
+
 struct machina_task;
 struct ipc_port;
 struct ipc_kobject_ref;
@@ -86,9 +88,14 @@ struct machina_thread {
 	struct callback_head exit_work;	/* unlink, in the exiting thread */
 	struct work_struct exit_fallback; /* the same, when task work fails */
 	struct list_head reap_node;	/* teardown's private list */
+	struct machina_sched sched;	/* policy and QoS (sched_qos.h) */
 };
 
 struct machina_thread *machina_thread_current(struct machina_task *task);
+struct machina_thread *machina_thread_of(struct machina_task *task,
+					 struct task_struct *p);
+struct machina_thread *machina_thread_lookup_rcu(struct machina_task *task,
+						 struct pid *pid);
 void machina_thread_exited(struct machina_task *task, struct pid *pid);
 void machina_thread_remove_all(struct machina_task *task);
 void machina_thread_exec(struct machina_task *task, struct task_struct *p,

@@ -97,7 +97,10 @@
 	X(VM_READ_OVERWRITE, vm_read_overwrite, machina_vm_args, 0)	\
 	X(VM_WRITE, vm_write, machina_vm_args, 0)	\
 	X(VM_REGION, vm_region, machina_vm_region, 0)	\
-	X(VM_INHERIT, vm_inherit, machina_vm_args, 0)
+	X(VM_INHERIT, vm_inherit, machina_vm_args, 0)	\
+	X(THREAD_POLICY_SET, thread_policy_set, machina_thread_policy, 0)	\
+	X(THREAD_POLICY_GET, thread_policy_get, machina_thread_policy, 0)	\
+	X(THREAD_QOS, thread_qos, machina_thread_qos, 0)
 
 struct machina_call {
 	unsigned int cmd;

@@ -34,7 +34,8 @@
  *   3 - tasks, threads, host, clocks, semaphores, timers as kernel objects.
  *   4 - Mach VM: allocate, deallocate, protect, read, read_overwrite, write,
  *       region on any task named by a control port.
- *   5 - mach_vm_inherit; Mach VM memory is inherited copy-on-write.
+ *   5 - mach_vm_inherit; Mach VM memory is inherited copy-on-write;
+ *       thread_policy_set/get, the pthread QoS calls (thread QoS control).
  */
 #define MACHINA_ABI_VERSION	5
 /* The oldest client ABI this header's module still serves. */
@@ -334,6 +335,48 @@ struct machina_semaphore_args {
 	__u32 reserved;		/* in: 0 */
 };
 
+/*
+ * thread_policy_set / thread_policy_get: Darwin's flavors, counts in 32-bit
+ * words (thread_policy.h).  set: count is the words given in info; get:
+ * count is the capacity in, the words written out, and get_default asks for
+ * the defaults (in) and says whether they were reported (out).
+ */
+#define MACHINA_POLICY_WORDS 16
+struct machina_thread_policy {
+	__u32 target;		/* in: thread port name */
+	__s32 flavor;		/* in */
+	__u32 count;		/* in; out (get) */
+	__u32 get_default;	/* in/out (get); 0 (set) */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+	__s32 info[MACHINA_POLICY_WORDS];	/* in (set); out (get) */
+};
+
+/*
+ * The pthread QoS calls (Darwin's bsdthread_ctl): the target is the calling
+ * thread (tsd 0) or the thread of the caller's own process whose thread
+ * pointer (x86_64 fs base, arm64 TPIDR_EL0) is tsd.
+ *   SET: requested tier and relative priority (-15..0) of the calling
+ *        thread; tier 0 (unspecified) is KERN_INVALID_ARGUMENT.
+ *   GET: out: qos, relprio (requested), effective (with overrides).
+ *   OVERRIDE_START / OVERRIDE_END: one override of tier qos on the target,
+ *        counted per tier; END without a matching START is
+ *        KERN_INVALID_ARGUMENT.
+ */
+#define MACHINA_QOS_OP_SET		1
+#define MACHINA_QOS_OP_GET		2
+#define MACHINA_QOS_OP_OVERRIDE_START	3
+#define MACHINA_QOS_OP_OVERRIDE_END	4
+struct machina_thread_qos {
+	__u64 tsd;		/* in: 0 = the calling thread */
+	__u32 op;		/* in: MACHINA_QOS_OP_* */
+	__s32 qos;		/* in (SET, OVERRIDE_*); out (GET) */
+	__s32 relprio;		/* in (SET); out (GET) */
+	__s32 effective;	/* out (GET) */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
 /* Call numbers; the module's dispatch table is checked against this list. */
 enum machina_call_nr {
 	MACHINA_NR_HANDSHAKE = 0,
@@ -414,6 +457,9 @@ enum machina_call_nr {
 	MACHINA_NR_VM_WRITE = 75,
 	MACHINA_NR_VM_REGION = 76,
 	MACHINA_NR_VM_INHERIT = 77,
+	MACHINA_NR_THREAD_POLICY_SET = 78,
+	MACHINA_NR_THREAD_POLICY_GET = 79,
+	MACHINA_NR_THREAD_QOS = 80,
 	MACHINA_NR_COUNT
 };
 
@@ -612,5 +658,9 @@ struct machina_vm_region {
 	__u32 info[MACHINA_VM_REGION_WORDS]; /* out */
 };
 #define MACHINA_IOC_VM_REGION MACHINA_IOC_RW(VM_REGION, struct machina_vm_region)
+/* Thread policy and QoS */
+#define MACHINA_IOC_THREAD_POLICY_SET MACHINA_IOC_RW(THREAD_POLICY_SET, struct machina_thread_policy)
+#define MACHINA_IOC_THREAD_POLICY_GET MACHINA_IOC_RW(THREAD_POLICY_GET, struct machina_thread_policy)
+#define MACHINA_IOC_THREAD_QOS	MACHINA_IOC_RW(THREAD_QOS, struct machina_thread_qos)
 
 #endif /* _UAPI_MACHINA_H */

@@ -15,6 +15,7 @@
 #include <mach/mach_types.h>
 #include <mach/message.h>
 #include <mach/thread_info.h>
+#include <mach/thread_policy.h>
 #include <mach/thread_status.h>
 
 #ifdef __cplusplus
@@ -36,6 +37,15 @@ extern kern_return_t thread_info(thread_inspect_t target_act,
 				 thread_flavor_t flavor,
 				 thread_info_t thread_info_out,
 				 mach_msg_type_number_t *thread_info_outCnt);
+extern kern_return_t thread_policy_set(thread_act_t thread,
+				       thread_policy_flavor_t flavor,
+				       thread_policy_t policy_info,
+				       mach_msg_type_number_t policy_infoCnt);
+extern kern_return_t thread_policy_get(thread_inspect_t thread,
+				       thread_policy_flavor_t flavor,
+				       thread_policy_t policy_info,
+				       mach_msg_type_number_t *policy_infoCnt,
+				       boolean_t *get_default);
 
 #ifdef __cplusplus
 }

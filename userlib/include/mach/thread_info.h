@@ -1,7 +1,10 @@
 /*
  * <mach/thread_info.h>: what thread_info() reports.
  *
- * Machina serves THREAD_BASIC_INFO and THREAD_IDENTIFIER_INFO.  Counts are
+ * Machina serves THREAD_BASIC_INFO, THREAD_IDENTIFIER_INFO and
+ * THREAD_EXTENDED_INFO (pth_priority / pth_curpri: the XNU base priority
+ * the thread's QoS or precedence gives it, else what its nice value stands
+ * for).  Counts are
  * in 32-bit words; a count smaller than the flavor's is
  * KERN_INVALID_ARGUMENT.  See docs/libmach.md for what each field means on
  * Linux (thread_id is Machina's unique thread serial, thread_handle the
@@ -53,6 +56,27 @@ typedef struct thread_identifier_info *thread_identifier_info_t;
 #define THREAD_IDENTIFIER_INFO_COUNT					\
 	((mach_msg_type_number_t)(sizeof(thread_identifier_info_data_t) / \
 				  sizeof(natural_t)))
+
+#define THREAD_EXTENDED_INFO	5
+#define MAXTHREADNAMESIZE	64
+
+struct thread_extended_info {
+	uint64_t pth_user_time;		/* nanoseconds */
+	uint64_t pth_system_time;	/* nanoseconds */
+	int32_t pth_cpu_usage;		/* of TH_USAGE_SCALE */
+	int32_t pth_policy;		/* POLICY_* */
+	int32_t pth_run_state;		/* TH_STATE_* */
+	int32_t pth_flags;		/* TH_FLAGS_* */
+	int32_t pth_sleep_time;
+	int32_t pth_curpri;
+	int32_t pth_priority;
+	int32_t pth_maxpriority;
+	char pth_name[MAXTHREADNAMESIZE];
+};
+typedef struct thread_extended_info thread_extended_info_data_t;
+typedef struct thread_extended_info *thread_extended_info_t;
+#define THREAD_EXTENDED_INFO_COUNT					\
+	((mach_msg_type_number_t)(sizeof(thread_extended_info_data_t) / sizeof(natural_t)))
 
 #define TH_USAGE_SCALE	1000
 

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * QoS and thread policy onto the Linux scheduler: the priority a Mach
+ * thread's requested policy gives it, the Linux policy and nice value that
+ * stand for it, and the checks that keep a caller within what setpriority()
+ * would let it do (sched_qos.h has the state and the lock rules;
+ * docs/ARCHITECTURE.md, "QoS", has the table and the reasons).
+ *
+ * Priorities are XNU's: a QoS tier starts at its base priority (UI 46,
+ * IN 37, DEF 31, UT 20, BG and MT 4), lowered by the relative priority
+ * scaled into the gap above the next lower tier; a thread without QoS has
+ * 31 plus its THREAD_PRECEDENCE_POLICY importance.  A priority becomes a
+ * nice value linearly, one nice step per 1.5 priority steps around 31
+ * (46 -> -10, 37 -> -4, 31 -> 0, 20 -> +7, 4 -> +18); UT threads run
+ * SCHED_BATCH, BG and MT threads SCHED_IDLE.
+ */
+#include <linux/capability.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/cred.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/task_work.h>
+#include <uapi/linux/sched/types.h>
+
+#include "mach/ipc_kobject.h"
+#include "mach/kern_return.h"
+#include "mach/sched_qos.h"
+#include "mach/task.h"
+#include "mach/thread.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+
+#define BASEPRI_DEFAULT		31
+#define BASEPRI_RTQUEUES	97
+#define MAXPRI_USER		63
+#define NICE_IDLE_LEVEL		20	/* SCHED_IDLE ranks below nice 19 */
+
+/* XNU's base priority of each tier (thread_qos_policy_params). */
+static const int qos_pri[MACHINA_QOS_LAST] = {
+	[MACHINA_QOS_UNSPECIFIED] = 0,
+	[MACHINA_QOS_MAINTENANCE] = 4,
+	[MACHINA_QOS_BACKGROUND] = 4,
+	[MACHINA_QOS_UTILITY] = 20,
+	[MACHINA_QOS_LEGACY] = 31,
+	[MACHINA_QOS_USER_INITIATED] = 37,
+	[MACHINA_QOS_USER_INTERACTIVE] = 46,
+};
+
+/* The tier whose base priority bounds @qos's relative priorities below. */
+static const u8 next_lower[MACHINA_QOS_LAST] = {
+	[MACHINA_QOS_USER_INTERACTIVE] = MACHINA_QOS_USER_INITIATED,
+	[MACHINA_QOS_USER_INITIATED] = MACHINA_QOS_LEGACY,
+	[MACHINA_QOS_LEGACY] = MACHINA_QOS_UTILITY,
+	[MACHINA_QOS_UTILITY] = MACHINA_QOS_BACKGROUND,
+};
+
+void machina_sched_init(struct machina_sched *s)
+{
+	mutex_init(&s->lock);
+	s->req.timeshare = true;
+}
+
+/* The requested tier raised by the strongest active override. */
+u8 machina_sched_effective_qos(const struct machina_sched *s)
+{
+	int i;
+
+	for (i = MACHINA_QOS_LAST - 1; i > s->req.qos; i--)
+		if (s->overrides[i])
+			return i;
+	return s->req.qos;
+}
+
+/*
+ * requested_priority - the XNU base priority the requested state gives, or
+ * -1 when nothing is requested (no QoS, no override, no importance)
+ * A relative priority scales into the gap above the next lower tier, so
+ * -15 stays above it (XNU: 31 at 0, 22 at -15 for DEF).
+ */
+static int requested_priority(const struct machina_sched *s)
+{
+	u8 eq = machina_sched_effective_qos(s);
+	int top, low, rel;
+
+	if (eq == MACHINA_QOS_UNSPECIFIED)
+		return s->req.importance ?
+			clamp(BASEPRI_DEFAULT + s->req.importance, 0, MAXPRI_USER) : -1;
+	top = qos_pri[eq];
+	low = next_lower[eq] ? qos_pri[next_lower[eq]] : 0;
+	rel = eq == s->req.qos ? -s->req.relprio : 0;
+	return max(top - (((top - low) * rel) >> 4), 0);
+}
+
+/*
+ * machina_sched_xnu_priority - the base priority thread_info reports: the
+ * requested one, or the one the Linux nice value stands for
+ * Conditions: s->lock held.
+ */
+int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p)
+{
+	int pri;
+
+	lockdep_assert_held(&s->lock);
+	if (s->req.rt)
+		return BASEPRI_RTQUEUES;
+	pri = requested_priority(s);
+	if (pri >= 0)
+		return pri;
+	if (READ_ONCE(p->policy) == SCHED_IDLE)
+		return qos_pri[MACHINA_QOS_BACKGROUND];
+	return clamp(BASEPRI_DEFAULT - task_nice(p) * 3 / 2, 0, MAXPRI_USER);
+}
+
+static int level(int policy, int nice)
+{
+	return policy == SCHED_IDLE ? NICE_IDLE_LEVEL : nice;
+}
+
+/*
+ * floor_level - the lowest level (nice, or NICE_IDLE_LEVEL for SCHED_IDLE)
+ * the caller may give @p: anything with CAP_SYS_NICE, else the thread's
+ * baseline (it had that itself) or what its RLIMIT_NICE grants, whichever
+ * is lower: setpriority()'s rule, plus the way back to where it was.
+ */
+static int floor_level(struct task_struct *p, int want, int base)
+{
+	unsigned long rlim;
+	int rl_floor;
+
+	if (want >= base || (want < NICE_IDLE_LEVEL && can_nice(p, want)))
+		return want;
+	rlim = min_t(unsigned long, task_rlimit(p, RLIMIT_NICE), 40);
+	rl_floor = 20 - (int)rlim;
+	return min(base, max(rl_floor, MIN_NICE));
+}
+
+static bool rt_or_deadline(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR ||
+	       policy == SCHED_DEADLINE;
+}
+
+/*
+ * apply_rt - a time-constraint thread runs SCHED_FIFO at MACHINA_RT_PRIO,
+ * or at the caller's RLIMIT_RTPRIO if that is lower, as
+ * sched_setscheduler() would allow it (CAP_SYS_NICE: no limit)
+ * Conditions: s->lock held.
+ * Returns: 0, -EPERM when the caller may not use real-time at all, or
+ * sched_setattr_nocheck()'s error.
+ */
+static int apply_rt(struct machina_sched *s, struct task_struct *p)
+{
+	struct sched_attr attr = { .size = sizeof(attr) };
+	unsigned long prio = MACHINA_RT_PRIO;
+	int err;
+
+	lockdep_assert_held(&s->lock);
+	if (!capable(CAP_SYS_NICE))
+		prio = min_t(unsigned long, prio, task_rlimit(p, RLIMIT_RTPRIO));
+	if (!prio)
+		return -EPERM;
+	if (READ_ONCE(p->policy) != SCHED_FIFO || p->rt_priority != prio) {
+		attr.sched_policy = SCHED_FIFO;
+		attr.sched_priority = prio;
+		err = sched_setattr_nocheck(p, &attr);
+		if (err)
+			return err;
+	}
+	s->driven = true;
+	s->applied_policy = SCHED_FIFO;
+	s->applied_nice = task_nice(p);
+	return 0;
+}
+
+/*
+ * apply_linux - make the Linux thread @p match the requested policy in @s
+ * (or give it back its baseline when nothing is requested)
+ * Conditions: s->lock held, no spinlock held; may sleep.
+ * Returns: 0, or the error of sched_setattr_nocheck() (nothing changed).
+ * A thread its owner made real-time or deadline is left as it is.
+ */
+static int apply_linux(struct machina_sched *s, struct task_struct *p)
+{
+	struct sched_attr attr = { .size = sizeof(attr) };
+	int policy = READ_ONCE(p->policy), nice = task_nice(p);
+	int pri, want_policy, want_nice, lvl;
+	u8 eq;
+	int err;
+
+	lockdep_assert_held(&s->lock);
+	if (rt_or_deadline(policy) &&
+	    !(s->driven && policy == s->applied_policy)) {
+		/* The owner made it real-time: not ours to change. */
+		s->driven = false;
+		return 0;
+	}
+	/* First time, or what the owner changed meanwhile (setpriority() ...). */
+	if (!s->driven || policy != s->applied_policy)
+		s->base_policy = policy;
+	if (!s->driven || nice != s->applied_nice)
+		s->base_nice = nice;
+	if (s->req.rt)
+		return apply_rt(s, p);
+	pri = requested_priority(s);
+	if (pri < 0) {
+		if (!s->driven)
+			return 0;
+		want_policy = s->base_policy;
+		want_nice = s->base_nice;
+	} else {
+		eq = machina_sched_effective_qos(s);
+		want_nice = clamp(DIV_ROUND_CLOSEST((BASEPRI_DEFAULT - pri) * 2, 3),
+				  MIN_NICE, MAX_NICE);
+		if (eq == MACHINA_QOS_BACKGROUND || eq == MACHINA_QOS_MAINTENANCE)
+			want_policy = SCHED_IDLE;
+		else if (eq == MACHINA_QOS_UTILITY)
+			want_policy = SCHED_BATCH;
+		else
+			want_policy = SCHED_NORMAL;
+		lvl = floor_level(p, level(want_policy, want_nice),
+				  level(s->base_policy, s->base_nice));
+		if (lvl == NICE_IDLE_LEVEL)
+			want_policy = SCHED_IDLE;
+		else if (lvl > want_nice)
+			want_nice = lvl;
+	}
+	/* SCHED_IDLE keeps the nice value the thread has (it is not used). */
+	if (want_policy == SCHED_IDLE)
+		want_nice = nice;
+	if (want_policy != policy || want_nice != nice) {
+		attr.sched_policy = want_policy;
+		attr.sched_nice = want_nice;
+		err = sched_setattr_nocheck(p, &attr);
+		if (err)
+			return err;
+	}
+	s->driven = pri >= 0;
+	/* What the thread has now, as a later comparison will read it. */
+	s->applied_policy = READ_ONCE(p->policy);
+	s->applied_nice = task_nice(p);
+	return 0;
+}
+
+/*
+ * The word a thread created now inherits: its requested class and relative
+ * priority and, while Machina drives it, its baseline (bits: qos 0-7,
+ * relprio + 16 8-15, base policy 16-22, driven 23, base nice + 20 24-31).
+ */
+static u32 inherit_word(const struct machina_sched *s)
+{
+	if (!s->driven)
+		return 0;
+	return s->req.qos | (u32)(s->req.relprio + 16) << 8 |
+	       (u32)s->base_policy << 16 | 1U << 23 |
+	       (u32)(s->base_nice + 20) << 24;
+}
+
+/*
+ * machina_sched_apply - make the Linux thread @p match @thread's requested
+ * policy, and publish what threads it creates inherit
+ * Conditions: process context, thread->sched.lock held, no spinlock held;
+ * may sleep.  The caller checked machina_sched_may_change().
+ * Returns: 0, or the error of sched_setattr_nocheck() (nothing changed).
+ */
+int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
+{
+	struct machina_sched *s = &thread->sched;
+	int err = apply_linux(s, p);
+
+	WRITE_ONCE(s->inherit, inherit_word(s));
+	return err;
+}
+
+/*
+ * claim - take the class @thread inherits from the thread that created it,
+ * if that is still pending (sched_qos.h, "Inheritance")
+ * Conditions: thread->sched.lock held; @p is @thread's Linux thread.
+ */
+static void claim(struct machina_thread *thread, struct task_struct *p)
+{
+	struct machina_task *task = thread->task;
+	struct machina_sched *s = &thread->sched;
+	struct machina_thread *r;
+	bool found = false;
+	u32 word = 0;
+	int bkt;
+
+	lockdep_assert_held(&s->lock);
+	if (s->claimed || !atomic_read(&task->qos_clones))
+		return;
+	rcu_read_lock();
+	hash_for_each_rcu(task->threads, bkt, r, task_node) {
+		if (READ_ONCE(r->sched.clone_child) == thread->pid &&
+		    cmpxchg(&r->sched.clone_child, thread->pid, NULL) == thread->pid) {
+			word = READ_ONCE(r->sched.clone_word);
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!found)
+		return;
+	put_pid(thread->pid);		/* the note's reference */
+	atomic_dec(&task->qos_clones);
+	s->claimed = true;
+	if (s->driven || s->req.qos || !(word & (1U << 23)))
+		return;
+	s->req.qos = word & 0xff;
+	s->req.relprio = (int)((word >> 8) & 0xff) - 16;
+	s->base_policy = (word >> 16) & 0x7f;
+	s->base_nice = (int)(word >> 24) - 20;
+	/* What clone() copied from the creator is Machina's doing. */
+	s->driven = true;
+	s->applied_policy = READ_ONCE(p->policy);
+	s->applied_nice = task_nice(p);
+	machina_sched_apply(thread, p);
+}
+
+/*
+ * machina_sched_lock - take @thread's sched.lock, settling first what it
+ * inherits from its creator
+ * Conditions: process context, no locks held; @p is @thread's Linux thread.
+ */
+void machina_sched_lock(struct machina_thread *thread, struct task_struct *p)
+{
+	mutex_lock(&thread->sched.lock);
+	claim(thread, p);
+}
+
+/*
+ * clone_work - the creator hands its class to the thread it just made, on
+ * its way back from clone() (or at its exit)
+ * Conditions: task work of the creator (process context, no locks held),
+ * queued by machina_sched_cloned(); owns a reference on the creator's
+ * record and on the module.
+ */
+static void clone_work(struct callback_head *cb)
+{
+	struct machina_sched *s = container_of(cb, struct machina_sched, clone_work);
+	struct machina_thread *thread = container_of(s, struct machina_thread, sched);
+	struct machina_thread *child = NULL;
+	struct pid *pid = s->clone_pid, *left;
+	struct task_struct *p;
+
+	p = get_pid_task(pid, PIDTYPE_PID);
+	if (p)
+		child = machina_thread_of(thread->task, p);
+	if (!IS_ERR_OR_NULL(child)) {
+		machina_sched_lock(child, p);
+		mutex_unlock(&child->sched.lock);
+		machina_thread_put(child);
+	}
+	if (p)
+		put_task_struct(p);
+	/* Nobody took it (the thread is gone, or gets no record): take it back. */
+	left = xchg(&s->clone_child, NULL);
+	if (left) {
+		put_pid(left);
+		atomic_dec(&thread->task->qos_clones);
+	}
+	s->clone_pid = NULL;
+	put_pid(pid);
+	clear_bit(0, &s->clone_busy);
+	machina_thread_put(thread);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * machina_sched_cloned - sched_process_fork for a new thread @child of
+ * @parent's process: note it if @parent has a class to hand down
+ * Conditions: the fork probe (current is @parent, preemption disabled):
+ * nothing may sleep, take a spinlock_t or allocate.  One new thread per
+ * creator at a time (clone() returns through the work before the next);
+ * one more meanwhile inherits nothing.
+ */
+void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
+{
+	struct machina_thread *thread;
+	struct machina_task *task;
+	struct machina_sched *s;
+	u32 word;
+
+	rcu_read_lock();
+	task = machina_task_lookup_rcu(task_tgid(parent));
+	thread = task ? machina_thread_lookup_rcu(task, task_pid(parent)) : NULL;
+	s = thread ? &thread->sched : NULL;
+	word = s ? READ_ONCE(s->inherit) : 0;
+	if (!word || test_and_set_bit(0, &s->clone_busy)) {
+		rcu_read_unlock();
+		return;
+	}
+	if (!try_module_get(THIS_MODULE))
+		goto out_busy;
+	if (!kref_get_unless_zero(&thread->ref))
+		goto out_module;
+	rcu_read_unlock();
+
+	s->clone_word = word;
+	s->clone_pid = get_pid(task_pid(child));
+	atomic_inc(&task->qos_clones);
+	/* Publishes clone_word: a claimer reads it after its cmpxchg. */
+	smp_store_release(&s->clone_child, get_pid(task_pid(child)));
+	init_task_work(&s->clone_work, clone_work);
+	if (!task_work_add(current, &s->clone_work, TWA_RESUME))
+		return;
+	/* Only an exiting thread refuses task work; clone() is not exiting. */
+	if (xchg(&s->clone_child, NULL)) {
+		put_pid(task_pid(child));
+		atomic_dec(&task->qos_clones);
+	}
+	put_pid(s->clone_pid);
+	s->clone_pid = NULL;
+	machina_thread_put(thread);
+	module_put(THIS_MODULE);
+	clear_bit(0, &s->clone_busy);
+	return;
+out_module:
+	module_put(THIS_MODULE);
+out_busy:
+	clear_bit(0, &s->clone_busy);
+	rcu_read_unlock();
+}
+
+/*
+ * machina_sched_may_change - whether the caller may change @p's scheduling
+ * as setpriority() / sched_setaffinity() would let it: a thread of its own
+ * process, one whose real or effective uid is the caller's effective uid,
+ * or CAP_SYS_NICE in the target's user namespace.  Lowering the nice value
+ * is checked again by machina_sched_apply() (RLIMIT_NICE).
+ */
+bool machina_sched_may_change(struct task_struct *p)
+{
+	const struct cred *cred = current_cred(), *pcred;
+	bool ok;
+
+	if (same_thread_group(p, current))
+		return true;
+	rcu_read_lock();
+	pcred = __task_cred(p);
+	ok = uid_eq(pcred->uid, cred->euid) || uid_eq(pcred->euid, cred->euid) ||
+	     ns_capable(pcred->user_ns, CAP_SYS_NICE);
+	rcu_read_unlock();
+	return ok;
+}
