@@ -96,7 +96,10 @@
 	X(VM_READ, vm_read, machina_vm_args, 0)	\
 	X(VM_READ_OVERWRITE, vm_read_overwrite, machina_vm_args, 0)	\
 	X(VM_WRITE, vm_write, machina_vm_args, 0)	\
-	X(VM_REGION, vm_region, machina_vm_region, 0)
+	X(VM_REGION, vm_region, machina_vm_region, 0)	\
+	X(VM_REGION_RECURSE, vm_region_recurse, machina_vm_region_recurse, 0)	\
+	X(VM_PAGE_QUERY, vm_page_query, machina_vm_page_query, 0)	\
+	X(TASK_VM_INFO, task_vm_info, machina_task_vm_info, 0)
 
 struct machina_call {
 	unsigned int cmd;

@@ -356,3 +356,42 @@ struct xnu_vm_object *xnu_vm_object_of(struct vm_area_struct *vma)
 		return NULL;
 	return vma->vm_file->private_data;
 }
+
+/*
+ * Facts about an object for the inspection calls (vm_info.c).  Each is a
+ * snapshot that may be stale at once.  Conditions: the caller keeps @obj
+ * alive (holds the mmap_lock of an mm with a vma mapping it).
+ */
+
+/* xnu_vm_object_resident - how many of pages @first..@last are in memory */
+unsigned long xnu_vm_object_resident(struct xnu_vm_object *obj, pgoff_t first,
+				     pgoff_t last)
+{
+	unsigned long index, n = 0;
+	struct page *page;
+
+	xa_for_each_range(&obj->pages, index, page, first, last)
+		n++;
+	return n;
+}
+
+/*
+ * xnu_vm_object_refs - references to the object: one per vma that maps
+ * it in any mm, plus calls holding it for a moment (its file's count)
+ */
+unsigned long xnu_vm_object_refs(struct xnu_vm_object *obj)
+{
+	return file_count(obj->file);
+}
+
+/* xnu_vm_object_shared - is @obj mapped by another mm than its own? */
+bool xnu_vm_object_shared(struct xnu_vm_object *obj)
+{
+	return READ_ONCE(obj->shared);
+}
+
+/* xnu_vm_object_tag - the VM_MAKE_TAG alias @obj was allocated with */
+u8 xnu_vm_object_tag(struct xnu_vm_object *obj)
+{
+	return obj->tag;
+}
