@@ -324,13 +324,13 @@ static u32 vm_info_words(u32 count)
 
 /*
  * machina_call_task_vm_info - task_info(TASK_VM_INFO) on a task's control
- * or name port (xnu_vm_task_info() says what each field is), written to
+ * port (xnu_vm_task_info() says what each field is), written to
  * the caller's buffer: struct machina_info cannot hold its 93 words.
  * The target's mm is taken under its held image and let go before the
  * copy-out; nothing of it outlives the call.
  * Returns: KERN_SUCCESS with count set to the revision written;
  * KERN_INVALID_ARGUMENT (a count below revision 0, 36 words; a port that
- * is not a task's); MACH_SEND_INVALID_DEST; KERN_INVALID_TASK (the
+ * is not a task's control port: XNU also answers on a name port); MACH_SEND_INVALID_DEST; KERN_INVALID_TASK (the
  * process is exiting); KERN_ABORTED; -EFAULT for a bad buffer.
  */
 long machina_call_task_vm_info(struct machina_task *task, void *arg)
@@ -347,7 +347,13 @@ long machina_call_task_vm_info(struct machina_task *task, void *arg)
 	words = vm_info_words(a->count);
 	if (!words)
 		return KERN_INVALID_ARGUMENT;
-	kr = machina_task_lookup(task, a->target, true, &ref);
+	/*
+	 * A control port, unlike the other flavors: name ports are anyone's
+	 * (task_name_for_pid), and the map's facts (its region count, the
+	 * split of resident memory by object) are what Linux keeps to those
+	 * who may read the process's maps (ptrace read).
+	 */
+	kr = machina_task_lookup(task, a->target, false, &ref);
 	if (kr)
 		return kr;
 	kr = ref.image.proc ? xnu_vm_map_hold(&map, ref.image.proc) :

@@ -656,7 +656,8 @@ struct machina_vm_page_query {
 /*
  * task_info(TASK_VM_INFO) (ABI 5): task_vm_info is larger (up to 93 words)
  * than struct machina_info holds, so it is written to the caller's buffer.
- * "target" is a task control or name port, as for task_info.
+ * "target" is a task control port (a name port is KERN_INVALID_ARGUMENT:
+ * the map's facts are what Linux keeps to ptrace readers).
  */
 struct machina_task_vm_info {
 	__u32 target;		/* in: task port name */

@@ -70,43 +70,44 @@ static void fill_top(const struct xnu_vm_region_facts *f,
 		top->shared_pages_resident = f->pages_resident;
 }
 
-/* fill_submap - VM_REGION_SUBMAP_INFO_64 (@words 16, 17 or 19) */
-static void fill_submap(const struct xnu_vm_region_basic_info_64 *b,
-			const struct xnu_vm_region_facts *f, u32 words,
-			struct xnu_vm_region_submap_info_64 *s)
+/*
+ * The fields the submap info and its short form share (two layouts, one
+ * set of names): @s either struct.
+ */
+#define FILL_SUBMAP_COMMON(s, b, f)				\
+	do {							\
+		(s)->protection = (b)->protection;		\
+		(s)->max_protection = (b)->max_protection;	\
+		(s)->inheritance = (b)->inheritance;		\
+		(s)->offset = (b)->offset;			\
+		(s)->user_tag = (f)->user_tag;			\
+		(s)->ref_count = (f)->ref_count;		\
+		(s)->external_pager = (f)->external_pager;	\
+		(s)->share_mode = (f)->share_mode;		\
+		(s)->behavior = (b)->behavior;			\
+		(s)->object_id = (u32)(f)->obj_id;		\
+		(s)->user_wired_count = (b)->user_wired_count;	\
+	} while (0)
+
+/*
+ * fill_recurse - VM_REGION_SUBMAP_INFO_64 (@words 16, 17 or 19) or the
+ * short info (12) into @info
+ */
+static void fill_recurse(const struct xnu_vm_region_basic_info_64 *b,
+			 const struct xnu_vm_region_facts *f, u32 words,
+			 void *info)
 {
-	s->protection = b->protection;
-	s->max_protection = b->max_protection;
-	s->inheritance = b->inheritance;
-	s->offset = b->offset;
-	s->user_tag = f->user_tag;
+	struct xnu_vm_region_submap_short_info_64 *sh = info;
+	struct xnu_vm_region_submap_info_64 *s = info;
+
+	if (words == VM_REGION_SUBMAP_SHORT_INFO_COUNT_64) {
+		FILL_SUBMAP_COMMON(sh, b, f);
+		return;
+	}
+	FILL_SUBMAP_COMMON(s, b, f);
 	s->pages_resident = f->pages_resident;
-	s->ref_count = f->ref_count;
-	s->external_pager = f->external_pager;
-	s->share_mode = f->share_mode;
-	s->behavior = b->behavior;
-	s->object_id = (u32)f->obj_id;
-	s->user_wired_count = b->user_wired_count;
 	if (words >= VM_REGION_SUBMAP_INFO_V2_COUNT_64)
 		s->object_id_full = f->obj_id;
-}
-
-/* fill_short - VM_REGION_SUBMAP_SHORT_INFO_64 */
-static void fill_short(const struct xnu_vm_region_basic_info_64 *b,
-		       const struct xnu_vm_region_facts *f,
-		       struct xnu_vm_region_submap_short_info_64 *s)
-{
-	s->protection = b->protection;
-	s->max_protection = b->max_protection;
-	s->inheritance = b->inheritance;
-	s->offset = b->offset;
-	s->user_tag = f->user_tag;
-	s->ref_count = f->ref_count;
-	s->external_pager = f->external_pager;
-	s->share_mode = f->share_mode;
-	s->behavior = b->behavior;
-	s->object_id = (u32)f->obj_id;
-	s->user_wired_count = b->user_wired_count;
 }
 
 /*
@@ -143,10 +144,7 @@ static int describe(struct xnu_vm_map *map, struct vm_area_struct *vma,
 	if (kr)
 		return kr;
 	if (r->recurse) {
-		if (r->words == VM_REGION_SUBMAP_SHORT_INFO_COUNT_64)
-			fill_short(&b, &f, (void *)r->info);
-		else
-			fill_submap(&b, &f, r->words, (void *)r->info);
+		fill_recurse(&b, &f, r->words, r->info);
 	} else if (r->flavor == VM_REGION_TOP_INFO) {
 		fill_top(&f, (void *)r->info);
 	} else {
@@ -197,6 +195,28 @@ static u32 region_words(int *flavor, u32 count, bool legacy)
 }
 
 /*
+ * describe_out - describe the region at or after *@addr as @r asks and,
+ * on success, hand out its start, size, layout (@out, @out_words words)
+ * and count; on failure nothing is changed
+ */
+static int describe_out(struct xnu_vm_map *map, struct region_req *r,
+			u64 *addr, u64 *size, u32 *out, size_t out_words,
+			u32 *count)
+{
+	u64 at = *addr, len = 0;
+	int kr;
+
+	kr = xnu_vm_map_region(map, &at, &len, describe, r);
+	if (kr)
+		return kr;
+	memcpy(out, r->info, out_words * 4);
+	*count = r->words;
+	*addr = at;
+	*size = len;
+	return KERN_SUCCESS;
+}
+
+/*
  * do_region - mach_vm_region / vm_region: the region at or after address
  * in the flavor asked.
  * Returns: KERN_SUCCESS with address, size, count and info;
@@ -208,22 +228,14 @@ static int do_region(struct xnu_vm_map *map, void *arg)
 	struct machina_vm_region *a = arg;
 	u32 info[MACHINA_VM_REGION_WORDS] = { 0 };
 	struct region_req r = { .flavor = a->flavor, .info = info };
-	u64 addr = a->address, size = 0;
-	int kr;
 
 	r.words = region_words(&r.flavor, a->count,
 			       a->flags & MACHINA_VM_REGION_LEGACY);
 	if (!r.words)
 		return KERN_INVALID_ARGUMENT;
-	kr = xnu_vm_map_region(map, &addr, &size, describe, &r);
-	if (kr)
-		return kr;
-	memcpy(a->info, info, sizeof(a->info));
-	a->count = r.words;
-	a->address = addr;
-	a->size = size;
 	a->object_name = 0;
-	return KERN_SUCCESS;
+	return describe_out(map, &r, &a->address, &a->size, a->info,
+			    MACHINA_VM_REGION_WORDS, &a->count);
 }
 
 long machina_call_vm_region(struct machina_task *task, void *arg)
@@ -249,8 +261,6 @@ static int do_recurse(struct xnu_vm_map *map, void *arg)
 	struct machina_vm_region_recurse *a = arg;
 	u32 info[MACHINA_VM_RECURSE_WORDS] = { 0 };
 	struct region_req r = { .recurse = true, .info = info };
-	u64 addr = a->address, size = 0;
-	int kr;
 
 	if (a->count < VM_REGION_SUBMAP_SHORT_INFO_COUNT_64)
 		return KERN_INVALID_ARGUMENT;
@@ -263,14 +273,8 @@ static int do_recurse(struct xnu_vm_map *map, void *arg)
 	else
 		r.words = VM_REGION_SUBMAP_SHORT_INFO_COUNT_64;
 	a->depth = 0;
-	kr = xnu_vm_map_region(map, &addr, &size, describe, &r);
-	if (kr)
-		return kr;
-	memcpy(a->info, info, sizeof(a->info));
-	a->count = r.words;
-	a->address = addr;
-	a->size = size;
-	return KERN_SUCCESS;
+	return describe_out(map, &r, &a->address, &a->size, a->info,
+			    MACHINA_VM_RECURSE_WORDS, &a->count);
 }
 
 long machina_call_vm_region_recurse(struct machina_task *task, void *arg)

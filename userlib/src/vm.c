@@ -398,6 +398,7 @@ LIBMACH_EXPORT kern_return_t mach_vm_region_recurse(vm_map_read_t target_task,
 	return region_recurse(target_task, address, size, depth, info, infoCnt);
 }
 
+/* 64-bit tasks only: vm_address_t and vm_size_t are 64 bits wide. */
 LIBMACH_EXPORT kern_return_t vm_region_recurse_64(vm_map_read_t target_task,
 						  vm_address_t *address,
 						  vm_size_t *size,
@@ -405,20 +406,12 @@ LIBMACH_EXPORT kern_return_t vm_region_recurse_64(vm_map_read_t target_task,
 						  vm_region_recurse_info_t info,
 						  mach_msg_type_number_t *infoCnt)
 {
-	mach_vm_address_t addr;
-	mach_vm_size_t len = 0;
-	kern_return_t kr;
-
-	if (!address || !size)
-		return KERN_INVALID_ARGUMENT;
-	addr = *address;
-	kr = region_recurse(target_task, &addr, &len, nesting_depth, info,
-			    infoCnt);
-	if (kr == KERN_SUCCESS) {
-		*address = (vm_address_t)addr;
-		*size = (vm_size_t)len;
-	}
-	return kr;
+	_Static_assert(sizeof(vm_address_t) == sizeof(mach_vm_address_t) &&
+			       sizeof(vm_size_t) == sizeof(mach_vm_size_t),
+		       "64-bit vm_address_t");
+	return region_recurse(target_task, (mach_vm_address_t *)address,
+			      (mach_vm_size_t *)size, nesting_depth, info,
+			      infoCnt);
 }
 
 /* One page's facts from the module (mach_vm_page_query, mach_vm_page_info). */
