@@ -99,7 +99,8 @@
 	X(VM_REGION, vm_region, machina_vm_region, 0)	\
 	X(VM_REGION_RECURSE, vm_region_recurse, machina_vm_region_recurse, 0)	\
 	X(VM_PAGE_QUERY, vm_page_query, machina_vm_page_query, 0)	\
-	X(TASK_VM_INFO, task_vm_info, machina_task_vm_info, 0)
+	X(TASK_VM_INFO, task_vm_info, machina_task_vm_info, 0)	\
+	X(VM_MSYNC, vm_msync, machina_vm_args, 0)
 
 struct machina_call {
 	unsigned int cmd;

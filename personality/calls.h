@@ -105,6 +105,7 @@ long machina_call_vm_region(struct machina_task *task, void *arg);
 long machina_call_vm_region_recurse(struct machina_task *task, void *arg);
 long machina_call_vm_page_query(struct machina_task *task, void *arg);
 long machina_call_task_vm_info(struct machina_task *task, void *arg);
+long machina_call_vm_msync(struct machina_task *task, void *arg);
 
 long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg);
 

@@ -681,11 +681,14 @@ TEST(task_vm_info_moves_with_what_was_allocated)
 
 	EXPECT_EQ(TASK_VM_INFO_COUNT, count);
 	EXPECT_EQ((int)pg, after.page_size);
+	/*
+	 * Resident sizes of the caller's own pages are checked on a child
+	 * (remote_child_from_task_for_pid): 6.1 folds a thread's own page
+	 * faults into the mm's counters only every 64 faults
+	 * (SPLIT_RSS_COUNTING), so its own RSS lags, as /proc/self/status's.
+	 */
 	EXPECT_EQ(n * pg, after.virtual_size - before.virtual_size);
-	EXPECT_GE(after.resident_size - before.resident_size, n * pg);
-	EXPECT_LE(after.resident_size - before.resident_size, (n + 16) * pg);
-	EXPECT_GE(after.internal - before.internal, n * pg);
-	EXPECT_LE(after.internal - before.internal, (n + 16) * pg);
+	EXPECT_GT(after.resident_size, 0);
 	EXPECT_EQ(after.internal, after.phys_footprint);
 	EXPECT_EQ(after.resident_size, after.internal + after.external);
 	EXPECT_GE(after.resident_size_peak, after.resident_size);
@@ -699,7 +702,6 @@ TEST(task_vm_info_moves_with_what_was_allocated)
 	count = TASK_VM_INFO_COUNT;
 	ASSERT_EQ(KERN_SUCCESS, vm_info_of(SELF, &after, &count));
 	EXPECT_EQ(before.virtual_size, after.virtual_size);
-	EXPECT_LE(after.internal, before.internal + 16 * pg);
 }
 
 TEST(recurse_walks_the_regions_of_proc_maps)
@@ -814,6 +816,55 @@ TEST(read_list_and_copy)
 	mach_vm_deallocate(SELF, a, 4 * pg);
 }
 
+TEST(msync_flags_holes_and_shared_files)
+{
+	char path[64], *m, buf[8];
+	mach_vm_address_t a = 0;
+	int fd;
+
+	IPC_REQUIRE();
+	/* Three pages and a hole after them. */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &a, 4 * pg, VM_FLAGS_ANYWHERE));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a + 3 * pg, pg));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_msync(SELF, a, pg, VM_SYNC_SYNCHRONOUS | VM_SYNC_ASYNCHRONOUS));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_msync(SELF, a, 0, VM_SYNC_SYNCHRONOUS));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_msync(SELF, a, ~0ULL, VM_SYNC_SYNCHRONOUS));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_msync(SELF, a, 3 * pg, VM_SYNC_SYNCHRONOUS |
+								 VM_SYNC_CONTIGUOUS));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_msync(SELF, a, 4 * pg, VM_SYNC_SYNCHRONOUS));
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_msync(SELF, a, 4 * pg, VM_SYNC_SYNCHRONOUS | VM_SYNC_CONTIGUOUS));
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_msync(SELF, a + pg, 3 * pg, VM_SYNC_ASYNCHRONOUS |
+						      VM_SYNC_CONTIGUOUS));
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(SELF, a, 3 * pg, VM_SYNC_INVALIDATE |
+							  VM_SYNC_KILLPAGES));
+	/* Contents stay whatever the hint flags. */
+	((char *)a)[0] = 42;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_msync(SELF, a, pg, VM_SYNC_KILLPAGES |
+							   VM_SYNC_DEACTIVATE));
+	EXPECT_EQ(42, ((char *)a)[0]);
+	mach_vm_deallocate(SELF, a, 3 * pg);
+
+	/* A shared file mapping: written back, the file has the bytes. */
+	snprintf(path, sizeof(path), "/tmp/vm_info_msync.%d", getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_GE(fd, 0);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(fd, 2 * pg));
+	m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	memcpy(m + pg + 5, "mach", 4);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_msync(SELF, (uintptr_t)m + pg, 8,
+					      VM_SYNC_SYNCHRONOUS | VM_SYNC_CONTIGUOUS));
+	ASSERT_EQ(4, pread(fd, buf, 4, pg + 5));
+	EXPECT_EQ(0, memcmp(buf, "mach", 4));
+	munmap(m, 2 * pg);
+	close(fd);
+}
+
 /* ---- another task ---------------------------------------------------------------- */
 
 TEST(remote_child_from_task_for_pid)
@@ -853,8 +904,15 @@ TEST(remote_child_from_task_for_pid)
 	EXPECT_EQ(0, disp);
 	count = TASK_VM_INFO_COUNT;
 	ASSERT_EQ(KERN_SUCCESS, vm_info_of(task, &after, &count));
+	/*
+	 * Pages the test faulted into the idle child: exact counts (faults
+	 * made from another mm go straight to the mm's counters).
+	 */
 	EXPECT_EQ(n * pg, after.virtual_size - before.virtual_size);
-	EXPECT_GE(after.internal - before.internal, k * pg);
+	EXPECT_EQ(k * pg, after.resident_size - before.resident_size);
+	EXPECT_EQ(k * pg, after.internal - before.internal);
+	EXPECT_EQ(before.external, after.external);
+	EXPECT_EQ(after.internal, after.phys_footprint);
 	EXPECT_LT(3, recurse_matches_maps(task, pid));
 	end_child(pid);
 	/* The child is gone: its port is dead. */

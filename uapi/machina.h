@@ -35,7 +35,7 @@
  *   4 - Mach VM: allocate, deallocate, protect, read, read_overwrite, write,
  *       region on any task named by a control port.
  *   5 - Mach VM inspection: region flavors (EXTENDED, TOP, 32-bit BASIC),
- *       region_recurse, page_query, task_info(TASK_VM_INFO).
+ *       region_recurse, page_query, task_info(TASK_VM_INFO), msync.
  */
 #define MACHINA_ABI_VERSION	5
 /* The oldest client ABI this header's module still serves. */
@@ -417,6 +417,7 @@ enum machina_call_nr {
 	MACHINA_NR_VM_REGION_RECURSE = 77,
 	MACHINA_NR_VM_PAGE_QUERY = 78,
 	MACHINA_NR_TASK_VM_INFO = 79,
+	MACHINA_NR_VM_MSYNC = 80,
 	MACHINA_NR_COUNT
 };
 
@@ -667,5 +668,8 @@ struct machina_task_vm_info {
 	__u64 info;		/* in: the caller's buffer of "count" words */
 };
 #define MACHINA_IOC_TASK_VM_INFO MACHINA_IOC_RW(TASK_VM_INFO, struct machina_task_vm_info)
+
+/* mach_vm_msync (ABI 5): in: task, address, size, vm_flags (VM_SYNC_*) */
+#define MACHINA_IOC_VM_MSYNC MACHINA_IOC_RW(VM_MSYNC, struct machina_vm_args)
 
 #endif /* _UAPI_MACHINA_H */

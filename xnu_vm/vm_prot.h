@@ -57,6 +57,11 @@
 /* Region tags (VM_MAKE_TAG values, vm_statistics.h) Machina reports. */
 #define VM_MEMORY_STACK		30
 
+/* mach_vm_msync flags (vm_sync.h). */
+#define VM_SYNC_ASYNCHRONOUS	0x01
+#define VM_SYNC_SYNCHRONOUS	0x02
+#define VM_SYNC_CONTIGUOUS	0x20
+
 /* mach_vm_page_query dispositions (vm_statistics.h). */
 #define VM_PAGE_QUERY_PAGE_PRESENT	0x1
 #define VM_PAGE_QUERY_PAGE_EXTERNAL	0x80

@@ -563,6 +563,33 @@ static kern_return_t copy(vm_map_t target, mach_vm_address_t src,
 	return KERN_SUCCESS;
 }
 
+static kern_return_t msync_range(vm_map_t target, mach_vm_address_t address,
+				 mach_vm_size_t size, vm_sync_t flags)
+{
+	struct machina_vm_args a = {
+		.task = target,
+		.address = address,
+		.size = size,
+		.vm_flags = (int)flags,
+	};
+
+	return vm_call(MACHINA_IOC_VM_MSYNC, &a);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_msync(vm_map_t target_task,
+					   mach_vm_address_t address,
+					   mach_vm_size_t size, vm_sync_t sync_flags)
+{
+	return msync_range(target_task, address, size, sync_flags);
+}
+
+LIBMACH_EXPORT kern_return_t vm_msync(vm_map_t target_task,
+				      vm_address_t address, vm_size_t size,
+				      vm_sync_t sync_flags)
+{
+	return msync_range(target_task, address, size, sync_flags);
+}
+
 LIBMACH_EXPORT kern_return_t mach_vm_copy(vm_map_t target_task,
 					  mach_vm_address_t source_address,
 					  mach_vm_size_t size,

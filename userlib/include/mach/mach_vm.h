@@ -12,6 +12,7 @@
 #include <mach/vm_statistics.h>
 #include <mach/vm_prot.h>
 #include <mach/vm_region.h>
+#include <mach/vm_sync.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +78,14 @@ kern_return_t mach_vm_page_info(vm_map_read_t target_task,
 kern_return_t mach_vm_read_list(vm_map_read_t target_task,
 				mach_vm_read_entry_t data_list,
 				natural_t count);
+
+/*
+ * Writes shared file mappings of the range back (VM_SYNC_SYNCHRONOUS);
+ * VM_SYNC_CONTIGUOUS makes a hole KERN_INVALID_ADDRESS.  The other flags
+ * are accepted and have no effect (docs/plans/xnu_vm.md).
+ */
+kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address,
+			    mach_vm_size_t size, vm_sync_t sync_flags);
 
 /* Copies [source_address, +size) over [dest_address, +size) of one task. */
 kern_return_t mach_vm_copy(vm_map_t target_task,

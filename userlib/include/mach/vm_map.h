@@ -15,6 +15,7 @@
 #include <mach/vm_statistics.h>
 #include <mach/vm_prot.h>
 #include <mach/vm_region.h>
+#include <mach/vm_sync.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +70,9 @@ kern_return_t vm_map_page_query(vm_map_read_t target_map, vm_offset_t offset,
 
 kern_return_t vm_read_list(vm_map_read_t target_task, vm_read_entry_t data_list,
 			   natural_t count);
+
+kern_return_t vm_msync(vm_map_t target_task, vm_address_t address,
+		       vm_size_t size, vm_sync_t sync_flags);
 
 kern_return_t vm_copy(vm_map_t target_task, vm_address_t source_address,
 		      vm_size_t size, vm_address_t dest_address);
