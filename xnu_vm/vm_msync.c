@@ -28,11 +28,13 @@
 #include "personality/calls.h"
 #include "uapi/machina.h"
 #include "xnu_vm/vm_map.h"
+#include "xnu_vm/vm_object.h"
 #include "xnu_vm/vm_prot.h"
 #include "xnu_vm/vm_sanitize.h"
 
 /*
- * sync_next - the first shared file mapping at or after @at in [@at, @end)
+ * sync_next - the first shared mapping of a file that can be written back
+ * (it has an fsync; not a Mach VM object) at or after @at in [@at, @end)
  * with @hole set when a gap comes before it (or before @end), its file
  * (referenced) and the file range its part of [@at, @end) maps
  * Conditions: takes @mm's mmap_lock for reading.
@@ -60,7 +62,9 @@ static struct file *sync_next(struct mm_struct *mm, u64 at, u64 end,
 			*hole = true;
 		at = max_t(u64, at, vma->vm_start);
 		part_end = min_t(u64, end, vma->vm_end);
-		if (vma->vm_file && (vma->vm_flags & VM_SHARED)) {
+		/* Mach VM objects have no backing store to write to. */
+		if (vma->vm_file && (vma->vm_flags & VM_SHARED) &&
+		    vma->vm_file->f_op->fsync && !xnu_vm_object_of(vma)) {
 			*fstart = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
 				  (at - vma->vm_start);
 			*fend = *fstart + (part_end - at) - 1;
