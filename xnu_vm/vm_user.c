@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The Mach VM calls (ioctls): mach_vm_allocate, deallocate, protect, read,
- * read_overwrite, write (the inspection calls are in vm_region.c).  Each names its target by a task control
+ * read_overwrite, write (the inspection calls are in vm_region.c, msync in
+ * vm_msync.c).  Each names its target by a task control
  * port of the caller's space; argument checks follow XNU's (vm_user.c and
  * the vm_sanitize rules): flags outside what a call accepts and ranges
  * that wrap are KERN_INVALID_ARGUMENT, size 0 succeeds doing nothing.
