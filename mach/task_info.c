@@ -12,6 +12,9 @@
  *                               sizes (8 words), the 64-bit one being 18
  *   TASK_AUDIT_TOKEN (15)       as the message trailer's audit token
  *   MACH_TASK_BASIC_INFO (20)   sizes, times of all threads (live and dead)
+ *   TASK_VM_INFO (22)           its own call (machina_call_task_vm_info):
+ *                               up to 93 words, more than struct machina_info
+ *                               holds; the facts come from xnu_vm/vm_info.c
  * Sizes come from the target's mm (total_vm, RSS, RSS high-water mark).
  * suspend_count is the task_suspend nesting (thread_act.c).  policy is
  * POLICY_TIMESHARE.
@@ -26,12 +29,15 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "mach/ipc_kobject.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
+#include "xnu_vm/vm_info.h"
+#include "xnu_vm/vm_map.h"
 
 #define TASK_EVENTS_INFO	2
 #define TASK_THREAD_TIMES_INFO	3
@@ -292,6 +298,75 @@ long machina_call_task_info(struct machina_task *task, void *arg)
 	fill(a->flavor, &st, buf);
 	memset(a->info, 0, sizeof(a->info));
 	memcpy(a->info, buf, words * 4);
+	a->count = words;
+	return KERN_SUCCESS;
+}
+
+/*
+ * vm_info_words - the TASK_VM_INFO revision a caller with room for @count
+ * words gets: the largest that fits (XNU's task_info), 0 below revision 0
+ */
+static u32 vm_info_words(u32 count)
+{
+	static const u8 revs[] = {
+		TASK_VM_INFO_REV7_COUNT, TASK_VM_INFO_REV6_COUNT,
+		TASK_VM_INFO_REV5_COUNT, TASK_VM_INFO_REV4_COUNT,
+		TASK_VM_INFO_REV3_COUNT, TASK_VM_INFO_REV2_COUNT,
+		TASK_VM_INFO_REV1_COUNT, TASK_VM_INFO_REV0_COUNT,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(revs); i++)
+		if (count >= revs[i])
+			return revs[i];
+	return 0;
+}
+
+/*
+ * machina_call_task_vm_info - task_info(TASK_VM_INFO) on a task's control
+ * port (xnu_vm_task_info() says what each field is), written to
+ * the caller's buffer: struct machina_info cannot hold its 93 words.
+ * The target's mm is taken under its held image and let go before the
+ * copy-out; nothing of it outlives the call.
+ * Returns: KERN_SUCCESS with count set to the revision written;
+ * KERN_INVALID_ARGUMENT (a count below revision 0, 36 words; a port that
+ * is not a task's control port: XNU also answers on a name port); MACH_SEND_INVALID_DEST; KERN_INVALID_TASK (the
+ * process is exiting); KERN_ABORTED; -EFAULT for a bad buffer.
+ */
+long machina_call_task_vm_info(struct machina_task *task, void *arg)
+{
+	struct machina_task_vm_info *a = arg;
+	struct xnu_task_vm_info info;
+	struct ipc_kobject_ref ref;
+	struct xnu_vm_map map;
+	u32 words;
+	int kr;
+
+	if (a->flags || a->reserved)
+		return -EINVAL;
+	words = vm_info_words(a->count);
+	if (!words)
+		return KERN_INVALID_ARGUMENT;
+	/*
+	 * A control port, unlike the other flavors: name ports are anyone's
+	 * (task_name_for_pid), and the map's facts (its region count, the
+	 * split of resident memory by object) are what Linux keeps to those
+	 * who may read the process's maps (ptrace read).
+	 */
+	kr = machina_task_lookup(task, a->target, false, &ref);
+	if (kr)
+		return kr;
+	kr = ref.image.proc ? xnu_vm_map_hold(&map, ref.image.proc) :
+			      KERN_INVALID_TASK;
+	if (!kr) {
+		kr = xnu_vm_task_info(map.mm, &info);
+		xnu_vm_map_release(&map);
+	}
+	ipc_kobject_ref_put(&ref);
+	if (kr)
+		return kr;
+	if (copy_to_user(u64_to_user_ptr(a->info), &info, words * 4))
+		return -EFAULT;
 	a->count = words;
 	return KERN_SUCCESS;
 }

@@ -98,6 +98,10 @@
 	X(VM_WRITE, vm_write, machina_vm_args, 0)	\
 	X(VM_REGION, vm_region, machina_vm_region, 0)	\
 	X(VM_INHERIT, vm_inherit, machina_vm_args, 0)	\
+	X(VM_REGION_RECURSE, vm_region_recurse, machina_vm_region_recurse, 0)	\
+	X(VM_PAGE_QUERY, vm_page_query, machina_vm_page_query, 0)	\
+	X(TASK_VM_INFO, task_vm_info, machina_task_vm_info, 0)	\
+	X(VM_MSYNC, vm_msync, machina_vm_args, 0)	\
 	X(THREAD_POLICY_SET, thread_policy_set, machina_thread_policy, 0)	\
 	X(THREAD_POLICY_GET, thread_policy_get, machina_thread_policy, 0)	\
 	X(THREAD_QOS, thread_qos, machina_thread_qos, 0)

@@ -44,13 +44,15 @@
  * that fork updates directly.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#define machina_mm_rss(mm)						\
-	(percpu_counter_sum_positive(&(mm)->rss_stat[MM_FILEPAGES]) +	\
-	 percpu_counter_sum_positive(&(mm)->rss_stat[MM_ANONPAGES]) +	\
-	 percpu_counter_sum_positive(&(mm)->rss_stat[MM_SHMEMPAGES]))
+#define machina_mm_counter(mm, member)					\
+	percpu_counter_sum_positive(&(mm)->rss_stat[member])
 #else
-#define machina_mm_rss(mm)	get_mm_rss(mm)
+#define machina_mm_counter(mm, member)	get_mm_counter(mm, member)
 #endif
+#define machina_mm_rss(mm)						\
+	(machina_mm_counter(mm, MM_FILEPAGES) +				\
+	 machina_mm_counter(mm, MM_ANONPAGES) +				\
+	 machina_mm_counter(mm, MM_SHMEMPAGES))
 
 /*
  * get_user_pages_remote() lost its "vmas" argument in 6.5.  Called with

@@ -34,7 +34,9 @@
  *   3 - tasks, threads, host, clocks, semaphores, timers as kernel objects.
  *   4 - Mach VM: allocate, deallocate, protect, read, read_overwrite, write,
  *       region on any task named by a control port.
- *   5 - mach_vm_inherit; Mach VM memory is inherited copy-on-write;
+ *   5 - mach_vm_inherit; Mach VM memory is inherited copy-on-write; Mach
+ *       VM inspection: region flavors (EXTENDED, TOP, 32-bit BASIC),
+ *       region_recurse, page_query, task_info(TASK_VM_INFO), msync;
  *       thread_policy_set/get, the pthread QoS calls (thread QoS control).
  */
 #define MACHINA_ABI_VERSION	5
@@ -457,9 +459,13 @@ enum machina_call_nr {
 	MACHINA_NR_VM_WRITE = 75,
 	MACHINA_NR_VM_REGION = 76,
 	MACHINA_NR_VM_INHERIT = 77,
-	MACHINA_NR_THREAD_POLICY_SET = 78,
-	MACHINA_NR_THREAD_POLICY_GET = 79,
-	MACHINA_NR_THREAD_QOS = 80,
+	MACHINA_NR_VM_REGION_RECURSE = 78,
+	MACHINA_NR_VM_PAGE_QUERY = 79,
+	MACHINA_NR_TASK_VM_INFO = 80,
+	MACHINA_NR_VM_MSYNC = 81,
+	MACHINA_NR_THREAD_POLICY_SET = 82,
+	MACHINA_NR_THREAD_POLICY_GET = 83,
+	MACHINA_NR_THREAD_QOS = 84,
 	MACHINA_NR_COUNT
 };
 
@@ -644,15 +650,22 @@ struct machina_vm_args {
 /* in: task, address (in the target), data (the caller's bytes), size */
 #define MACHINA_IOC_VM_WRITE MACHINA_IOC_RW(VM_WRITE, struct machina_vm_args)
 
-/* mach_vm_region: the region at or after "address". */
+/*
+ * mach_vm_region: the region at or after "address".  Flavors
+ * VM_REGION_BASIC_INFO_64 (9 words), VM_REGION_BASIC_INFO (as _64, or the
+ * 32-bit layout of 8 words with MACHINA_VM_REGION_LEGACY: vm_region),
+ * VM_REGION_EXTENDED_INFO (9), its legacy flavor 11 (8), VM_REGION_TOP_INFO
+ * (5).
+ */
 #define MACHINA_VM_REGION_WORDS 10
+#define MACHINA_VM_REGION_LEGACY	0x1	/* vm_region's 32-bit BASIC_INFO */
 struct machina_vm_region {
 	__u32 task;		/* in: the target task's control port */
-	__s32 flavor;		/* in: VM_REGION_BASIC_INFO_64 */
+	__s32 flavor;		/* in: VM_REGION_* */
 	__u64 address;		/* in: where to look; out: the region's start */
 	__u64 size;		/* out: the region's size */
 	__u32 count;		/* in: capacity of info in words; out: words written */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: 0 or MACHINA_VM_REGION_LEGACY */
 	__u32 object_name;	/* out: MACH_PORT_NULL, as on Darwin */
 	__u32 reserved;		/* in: 0 */
 	__u32 info[MACHINA_VM_REGION_WORDS]; /* out */
@@ -662,5 +675,56 @@ struct machina_vm_region {
 #define MACHINA_IOC_THREAD_POLICY_SET MACHINA_IOC_RW(THREAD_POLICY_SET, struct machina_thread_policy)
 #define MACHINA_IOC_THREAD_POLICY_GET MACHINA_IOC_RW(THREAD_POLICY_GET, struct machina_thread_policy)
 #define MACHINA_IOC_THREAD_QOS	MACHINA_IOC_RW(THREAD_QOS, struct machina_thread_qos)
+
+/*
+ * mach_vm_region_recurse (ABI 5): the region at or after "address" as
+ * vm_region_submap_info_64 (count 19, 17 or 16 words) or, for a count of
+ * 12 to 15, vm_region_submap_short_info_64.  Machina has no submaps: depth
+ * out is always 0.
+ */
+#define MACHINA_VM_RECURSE_WORDS 20
+struct machina_vm_region_recurse {
+	__u32 task;		/* in: the target task's control port */
+	__u32 depth;		/* in: nesting depth to descend to; out: reached */
+	__u64 address;		/* in: where to look; out: the region's start */
+	__u64 size;		/* out: the region's size */
+	__u32 count;		/* in: capacity of info in words; out: words written */
+	__u32 flags;		/* in: 0 */
+	__u32 info[MACHINA_VM_RECURSE_WORDS]; /* out */
+};
+#define MACHINA_IOC_VM_REGION_RECURSE MACHINA_IOC_RW(VM_REGION_RECURSE, struct machina_vm_region_recurse)
+
+/*
+ * mach_vm_page_query / mach_vm_page_info(VM_PAGE_INFO_BASIC) (ABI 5): the
+ * page at "address".
+ */
+struct machina_vm_page_query {
+	__u32 task;		/* in: the target task's control port */
+	__u32 flags;		/* in: 0 */
+	__u64 address;		/* in */
+	__s32 disposition;	/* out: VM_PAGE_QUERY_PAGE_* */
+	__s32 ref_count;	/* out: references to the page's object */
+	__u64 object_id;	/* out: the object's id (a hash, never an address) */
+	__u64 offset;		/* out: the page's offset in its object */
+};
+#define MACHINA_IOC_VM_PAGE_QUERY MACHINA_IOC_RW(VM_PAGE_QUERY, struct machina_vm_page_query)
+
+/*
+ * task_info(TASK_VM_INFO) (ABI 5): task_vm_info is larger (up to 93 words)
+ * than struct machina_info holds, so it is written to the caller's buffer.
+ * "target" is a task control port (a name port is KERN_INVALID_ARGUMENT:
+ * the map's facts are what Linux keeps to ptrace readers).
+ */
+struct machina_task_vm_info {
+	__u32 target;		/* in: task port name */
+	__u32 count;		/* in: capacity of the buffer in words; out: words written */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+	__u64 info;		/* in: the caller's buffer of "count" words */
+};
+#define MACHINA_IOC_TASK_VM_INFO MACHINA_IOC_RW(TASK_VM_INFO, struct machina_task_vm_info)
+
+/* mach_vm_msync (ABI 5): in: task, address, size, vm_flags (VM_SYNC_*) */
+#define MACHINA_IOC_VM_MSYNC MACHINA_IOC_RW(VM_MSYNC, struct machina_vm_args)
 
 #endif /* _UAPI_MACHINA_H */

@@ -518,8 +518,7 @@ int xnu_vm_map_inherit(struct xnu_vm_map *map, u64 start, u64 end,
 }
 
 /*
- * xnu_vm_map_region - the region (vma) that contains *@addr or, if none,
- * the first one after it, described as VM_REGION_BASIC_INFO_64
+ * xnu_vm_region_basic - @vma described as VM_REGION_BASIC_INFO_64
  * Mach VM memory: its object's offset, its inheritance, shared while
  * another task sees its pages (a SHARE fork, or a snapshot not yet
  * written over: xnu_vm_view_shared()).
@@ -528,29 +527,14 @@ int xnu_vm_map_inherit(struct xnu_vm_map *map, u64 start, u64 end,
  * mappings, 0 for anonymous memory).  Maximum protection is the vma's
  * VM_MAY* bits, behavior from madvise(RANDOM/SEQUENTIAL), user_wired_count
  * 1 for mlock()ed memory.
- * Conditions: process context; takes the mm's mmap_lock for reading.
- * Returns: KERN_SUCCESS with *@addr and *@size the region's start and
- * size; KERN_INVALID_ADDRESS past the last region; KERN_ABORTED.
+ * Conditions: the vma's mm's mmap_lock held.
  */
-int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
-		      struct xnu_vm_region_basic_info_64 *info)
+void xnu_vm_region_basic(struct vm_area_struct *vma,
+			 struct xnu_vm_region_basic_info_64 *info)
 {
-	struct mm_struct *mm = map->mm;
-	struct vm_area_struct *vma;
-	struct xnu_vm_object *obj;
-	unsigned long flags;
+	struct xnu_vm_object *obj = xnu_vm_object_of(vma);
+	unsigned long flags = vma->vm_flags;
 
-	if (*addr >= mm->task_size)
-		return KERN_INVALID_ADDRESS;
-	if (mmap_read_lock_killable(mm))
-		return KERN_ABORTED;
-	vma = find_vma(mm, *addr);
-	if (!vma) {
-		mmap_read_unlock(mm);
-		return KERN_INVALID_ADDRESS;
-	}
-	flags = vma->vm_flags;
-	obj = xnu_vm_object_of(vma);
 	memset(info, 0, sizeof(*info));
 	info->protection = vma_prot(flags, false);
 	info->max_protection = vma_prot(flags, true);
@@ -569,10 +553,40 @@ int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
 	else if (flags & VM_SEQ_READ)
 		info->behavior = VM_BEHAVIOR_SEQUENTIAL;
 	info->user_wired_count = (flags & VM_LOCKED) ? 1 : 0;
+}
+
+/*
+ * xnu_vm_map_region - the region (vma) that contains *@addr or, if none,
+ * the first one after it, described by @describe (called with the mm's
+ * mmap_lock held)
+ * Conditions: process context; takes the mm's mmap_lock for reading.
+ * Returns: KERN_SUCCESS with *@addr and *@size the region's start and
+ * size; KERN_INVALID_ADDRESS past the last region; KERN_ABORTED; or what
+ * @describe returns.
+ */
+int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
+		      int (*describe)(struct xnu_vm_map *map,
+				      struct vm_area_struct *vma, void *arg),
+		      void *arg)
+{
+	struct mm_struct *mm = map->mm;
+	struct vm_area_struct *vma;
+	int kr;
+
+	if (*addr >= mm->task_size)
+		return KERN_INVALID_ADDRESS;
+	if (mmap_read_lock_killable(mm))
+		return KERN_ABORTED;
+	vma = find_vma(mm, *addr);
+	if (!vma) {
+		mmap_read_unlock(mm);
+		return KERN_INVALID_ADDRESS;
+	}
+	kr = describe(map, vma, arg);
 	*addr = vma->vm_start;
 	*size = vma->vm_end - vma->vm_start;
 	mmap_read_unlock(mm);
-	return KERN_SUCCESS;
+	return kr;
 }
 
 /*

@@ -29,6 +29,7 @@
 
 struct mm_struct;
 struct task_struct;
+struct vm_area_struct;
 struct xnu_vm_object;
 struct xnu_vm_region_basic_info_64;
 
@@ -52,7 +53,16 @@ int xnu_vm_map_protect(struct xnu_vm_map *map, u64 start, u64 end,
 int xnu_vm_map_inherit(struct xnu_vm_map *map, u64 start, u64 end,
 		       int inherit);
 int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
-		      struct xnu_vm_region_basic_info_64 *info);
+		      int (*describe)(struct xnu_vm_map *map,
+				      struct vm_area_struct *vma, void *arg),
+		      void *arg);
+void xnu_vm_region_basic(struct vm_area_struct *vma,
+			 struct xnu_vm_region_basic_info_64 *info);
+
+/* vm_user.c: run a call's @op on the map the control port @name names. */
+struct machina_task;
+long xnu_vm_call(struct machina_task *task, u32 name, void *a,
+		 int (*op)(struct xnu_vm_map *map, void *a));
 
 /* vm_copy.c */
 int xnu_vm_copy(struct xnu_vm_map *map, u64 addr, u64 uaddr, u64 len,

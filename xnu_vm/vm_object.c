@@ -703,3 +703,52 @@ int xnu_vm_vma_inheritance(struct vm_area_struct *vma)
 	return vma->vm_ops == &vm_object_share_ops ? VM_INHERIT_SHARE :
 						     VM_INHERIT_COPY;
 }
+
+/*
+ * Facts about an object for the inspection calls (vm_info.c).  Each is a
+ * snapshot that may be stale at once.  Conditions: the caller keeps the
+ * object alive (holds the mmap_lock of an mm with a vma mapping it); no
+ * object lock held (xnu_vm_view_resident() takes cow_lock).
+ */
+
+/*
+ * xnu_vm_view_resident - how many of pages @first..@last the vmas of
+ * @view see in memory: those of its top layer and those of the frozen
+ * layers below that no layer above them hides (XNU counts a region's
+ * resident pages down its shadow chain the same way)
+ * Conditions: may sleep; takes the object's cow_lock.
+ */
+unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,
+				   pgoff_t last)
+{
+	struct xnu_vm_layer *l, *above;
+	unsigned long index, n = 0;
+	struct page *page;
+
+	mutex_lock(&view->obj->cow_lock);
+	for (l = view->top; l; l = l->shadow) {
+		xa_for_each_range(&l->pages, index, page, first, last) {
+			for (above = view->top; above != l; above = above->shadow)
+				if (xa_load(&above->pages, index))
+					break;
+			n += above == l;
+		}
+	}
+	mutex_unlock(&view->obj->cow_lock);
+	return n;
+}
+
+/*
+ * xnu_vm_object_refs - references to the object: one per vma that maps
+ * it in any mm, plus calls holding it for a moment (its file's count)
+ */
+unsigned long xnu_vm_object_refs(struct xnu_vm_object *obj)
+{
+	return file_count(obj->file);
+}
+
+/* xnu_vm_object_tag - the VM_MAKE_TAG alias @obj was allocated with */
+u8 xnu_vm_object_tag(struct xnu_vm_object *obj)
+{
+	return obj->tag;
+}

@@ -127,4 +127,10 @@ void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
 void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,
 			pgoff_t last);
 
+/* Facts for the inspection calls (vm_info.c). */
+unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,
+				   pgoff_t last);
+unsigned long xnu_vm_object_refs(struct xnu_vm_object *obj);
+u8 xnu_vm_object_tag(struct xnu_vm_object *obj);
+
 #endif /* _MACHINA_XNU_VM_OBJECT_H */

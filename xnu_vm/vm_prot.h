@@ -43,6 +43,28 @@
 	 VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_TPRO | VM_FLAGS_ALIAS_MASK)
 
 #define VM_REGION_BASIC_INFO_64	9
+#define VM_REGION_BASIC_INFO	10
+#define VM_REGION_TOP_INFO	12
+#define VM_REGION_EXTENDED_INFO	13
+
+/* Share modes of a region (vm_region.h). */
+#define SM_COW			1
+#define SM_PRIVATE		2
+#define SM_EMPTY		3
+#define SM_SHARED		4
+#define SM_TRUESHARED		5
+
+/* Region tags (VM_MAKE_TAG values, vm_statistics.h) Machina reports. */
+#define VM_MEMORY_STACK		30
+
+/* mach_vm_msync flags (vm_sync.h). */
+#define VM_SYNC_ASYNCHRONOUS	0x01
+#define VM_SYNC_SYNCHRONOUS	0x02
+#define VM_SYNC_CONTIGUOUS	0x20
+
+/* mach_vm_page_query dispositions (vm_statistics.h). */
+#define VM_PAGE_QUERY_PAGE_PRESENT	0x1
+#define VM_PAGE_QUERY_PAGE_EXTERNAL	0x80
 
 /* Darwin's vm_region_basic_info_64 (pack 4): 9 words. */
 struct xnu_vm_region_basic_info_64 {
@@ -57,5 +79,90 @@ struct xnu_vm_region_basic_info_64 {
 } __packed __aligned(4);
 #define VM_REGION_BASIC_INFO_COUNT_64 \
 	(sizeof(struct xnu_vm_region_basic_info_64) / 4)
+
+/* vm_region_basic_info: the 32-bit offset of old tasks (8 words). */
+struct xnu_vm_region_basic_info {
+	s32 protection;
+	s32 max_protection;
+	u32 inheritance;
+	s32 shared;
+	s32 reserved;
+	u32 offset;
+	s32 behavior;
+	u16 user_wired_count;
+} __packed __aligned(4);
+
+/* vm_region_top_info (5 words). */
+struct xnu_vm_region_top_info {
+	u32 obj_id;
+	u32 ref_count;
+	u32 private_pages_resident;
+	u32 shared_pages_resident;
+	u8 share_mode;
+} __packed __aligned(4);
+
+/* vm_region_extended_info (9 words). */
+struct xnu_vm_region_extended_info {
+	s32 protection;
+	u32 user_tag;
+	u32 pages_resident;
+	u32 pages_shared_now_private;
+	u32 pages_swapped_out;
+	u32 pages_dirtied;
+	u32 ref_count;
+	u16 shadow_depth;
+	u8 external_pager;
+	u8 share_mode;
+	u32 pages_reusable;
+} __packed __aligned(4);
+
+/* vm_region_submap_info_64 (V2: 19 words; V1 17, V0 16). */
+struct xnu_vm_region_submap_info_64 {
+	s32 protection;
+	s32 max_protection;
+	u32 inheritance;
+	u64 offset;
+	u32 user_tag;
+	u32 pages_resident;
+	u32 pages_shared_now_private;
+	u32 pages_swapped_out;
+	u32 pages_dirtied;
+	u32 ref_count;
+	u16 shadow_depth;
+	u8 external_pager;
+	u8 share_mode;
+	s32 is_submap;
+	s32 behavior;
+	u32 object_id;
+	u16 user_wired_count;
+	u16 pad;			/* pack(4) padding before V1 */
+	u32 pages_reusable;		/* V1 */
+	u64 object_id_full;		/* V2 */
+} __packed __aligned(4);
+
+/* vm_region_submap_short_info_64 (12 words). */
+struct xnu_vm_region_submap_short_info_64 {
+	s32 protection;
+	s32 max_protection;
+	u32 inheritance;
+	u64 offset;
+	u32 user_tag;
+	u32 ref_count;
+	u16 shadow_depth;
+	u8 external_pager;
+	u8 share_mode;
+	s32 is_submap;
+	s32 behavior;
+	u32 object_id;
+	u16 user_wired_count;
+} __packed __aligned(4);
+
+#define VM_REGION_BASIC_INFO_COUNT	8
+#define VM_REGION_TOP_INFO_COUNT	5
+#define VM_REGION_EXTENDED_INFO_COUNT	9
+#define VM_REGION_SUBMAP_INFO_V0_COUNT_64	16
+#define VM_REGION_SUBMAP_INFO_V1_COUNT_64	17
+#define VM_REGION_SUBMAP_INFO_V2_COUNT_64	19
+#define VM_REGION_SUBMAP_SHORT_INFO_COUNT_64	12
 
 #endif /* _MACHINA_XNU_VM_PROT_H */

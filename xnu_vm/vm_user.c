@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The Mach VM calls (ioctls): mach_vm_allocate, deallocate, protect,
- * inherit, read, read_overwrite, write, region.  Each names its target by
- * a task control port of the caller's space; argument checks follow XNU's
+ * inherit, read, read_overwrite, write (the inspection calls are in
+ * vm_region.c, msync in vm_msync.c).  Each names its target by a task
+ * control port of the caller's space; argument checks follow XNU's
  * (vm_user.c and the vm_sanitize rules): flags outside what a call accepts
  * and ranges that wrap are KERN_INVALID_ARGUMENT, size 0 succeeds doing
  * nothing.
@@ -33,9 +34,6 @@
 #include "xnu_vm/vm_object.h"
 #include "xnu_vm/vm_prot.h"
 #include "xnu_vm/vm_sanitize.h"
-
-static_assert(sizeof(struct xnu_vm_region_basic_info_64) == 9 * 4);
-static_assert(VM_REGION_BASIC_INFO_COUNT_64 <= MACHINA_VM_REGION_WORDS);
 
 /* Allocation flags XNU knows that Machina does not do yet. */
 #define VM_FLAGS_NOT_YET						\
@@ -70,6 +68,13 @@ static long vm_call(struct machina_task *task, u32 name, void *a,
 	}
 	ipc_kobject_ref_put(&ref);
 	return kr;
+}
+
+/* xnu_vm_call - vm_call() for the calls of the other files (vm_map.h). */
+long xnu_vm_call(struct machina_task *task, u32 name, void *a,
+		 int (*op)(struct xnu_vm_map *map, void *a))
+{
+	return vm_call(task, name, a, op);
 }
 
 /*
@@ -389,42 +394,4 @@ long machina_call_vm_read_overwrite(struct machina_task *task, void *arg)
 long machina_call_vm_write(struct machina_task *task, void *arg)
 {
 	return copy_call(task, arg, true);
-}
-
-/*
- * do_region - mach_vm_region, flavor VM_REGION_BASIC_INFO_64
- * (xnu_vm_map_region() says what is reported).
- * Returns: KERN_SUCCESS with address, size, count (9) and info;
- * KERN_INVALID_ARGUMENT (another flavor, a count below 9);
- * KERN_INVALID_ADDRESS (no region at or after address).
- */
-static int do_region(struct xnu_vm_map *map, void *arg)
-{
-	struct machina_vm_region *a = arg;
-	struct xnu_vm_region_basic_info_64 info;
-	u64 addr = a->address, size = 0;
-	int kr;
-
-	if (a->flavor != VM_REGION_BASIC_INFO_64 ||
-	    a->count < VM_REGION_BASIC_INFO_COUNT_64)
-		return KERN_INVALID_ARGUMENT;
-	kr = xnu_vm_map_region(map, &addr, &size, &info);
-	if (kr)
-		return kr;
-	memset(a->info, 0, sizeof(a->info));
-	memcpy(a->info, &info, sizeof(info));
-	a->count = VM_REGION_BASIC_INFO_COUNT_64;
-	a->address = addr;
-	a->size = size;
-	a->object_name = 0;
-	return KERN_SUCCESS;
-}
-
-long machina_call_vm_region(struct machina_task *task, void *arg)
-{
-	struct machina_vm_region *a = arg;
-
-	if (a->flags || a->reserved)
-		return -EINVAL;
-	return vm_call(task, a->task, a, do_region);
 }

@@ -229,3 +229,35 @@ _Static_assert(TASK_KERNEL_PORT == 1 && TASK_HOST_PORT == 2 && TASK_NAME_PORT ==
 	       "task special ports");
 _Static_assert(EXC_TYPES_COUNT == MACHINA_EXC_TYPES_COUNT, "EXC_TYPES_COUNT");
 _Static_assert(EXC_MASK_ALL == 0x1bfe, "EXC_MASK_ALL");
+
+/* Mach VM inspection: vm_region.h, task_info.h (pack 4, counts in words). */
+SIZE(vm_region_basic_info_data_64_t, 36);
+SIZE(vm_region_basic_info_data_t, 32);
+SIZE(vm_region_extended_info_data_t, 36);
+SIZE(vm_region_top_info_data_t, 20);
+SIZE(vm_region_submap_info_data_64_t, 76);
+OFFSET(vm_region_submap_info_data_64_t, pages_reusable, 64);
+OFFSET(vm_region_submap_info_data_64_t, object_id_full, 68);
+SIZE(vm_region_submap_short_info_data_64_t, 48);
+SIZE(vm_page_info_basic_data_t, 32);
+_Static_assert(VM_REGION_SUBMAP_INFO_COUNT_64 == 19 &&
+		       VM_REGION_SUBMAP_INFO_V1_COUNT_64 == 17 &&
+		       VM_REGION_SUBMAP_INFO_V0_COUNT_64 == 16 &&
+		       VM_REGION_SUBMAP_SHORT_INFO_COUNT_64 == 12,
+	       "submap info counts");
+_Static_assert(VM_REGION_EXTENDED_INFO_COUNT == 9 &&
+		       VM_REGION_TOP_INFO_COUNT == 5 &&
+		       VM_REGION_BASIC_INFO_COUNT == 8 &&
+		       VM_PAGE_INFO_BASIC_COUNT == 8,
+	       "region info counts");
+SIZE(task_vm_info_data_t, 93 * 4);
+OFFSET(task_vm_info_data_t, phys_footprint, 144);
+OFFSET(task_vm_info_data_t, min_address, 152);
+OFFSET(task_vm_info_data_t, ledger_phys_footprint_peak, 168);
+OFFSET(task_vm_info_data_t, limit_bytes_remaining, 336);
+OFFSET(task_vm_info_data_t, ledger_swapins, 348);
+_Static_assert(TASK_VM_INFO_REV0_COUNT == 36 && TASK_VM_INFO_REV1_COUNT == 38 &&
+		       TASK_VM_INFO_REV2_COUNT == 42 && TASK_VM_INFO_REV3_COUNT == 84 &&
+		       TASK_VM_INFO_REV4_COUNT == 86 && TASK_VM_INFO_REV5_COUNT == 87 &&
+		       TASK_VM_INFO_REV6_COUNT == 89 && TASK_VM_INFO_COUNT == 93,
+	       "TASK_VM_INFO revisions");

@@ -67,7 +67,20 @@ LIBMACH_EXPORT kern_return_t task_info(task_name_t target_task,
 
 	if (!task_info_out || !task_info_outCnt)
 		return KERN_INVALID_ARGUMENT;
-	/* Every flavor fits the module's buffer; a larger count is fine. */
+	if (flavor == TASK_VM_INFO) {
+		/* Larger than struct machina_info: written straight to the caller. */
+		struct machina_task_vm_info v = {
+			.target = target_task,
+			.count = *task_info_outCnt,
+			.info = (__u64)(uintptr_t)task_info_out,
+		};
+
+		kr = machina_call(MACHINA_IOC_TASK_VM_INFO, &v);
+		if (kr == KERN_SUCCESS)
+			*task_info_outCnt = v.count;
+		return kr;
+	}
+	/* Every other flavor fits the module's buffer; a larger count is fine. */
 	a.count = *task_info_outCnt < MACHINA_INFO_WORDS ? *task_info_outCnt
 							 : MACHINA_INFO_WORDS;
 	kr = machina_call(MACHINA_IOC_TASK_INFO, &a);

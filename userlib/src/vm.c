@@ -1,7 +1,9 @@
 /*
  * libmach: the Mach VM calls (mach_vm_allocate, deallocate, protect,
- * inherit, read, read_overwrite, write, region and their legacy vm_ names), and the page
- * size.
+ * inherit, read, read_overwrite, write, region, region_recurse, page_query,
+ * page_info, read_list, copy and their legacy vm_ names), and the page size.
+ * read_list and copy are built from read and write (each checks its whole
+ * range before any byte moves, as XNU's copy-in and overwrite do).
  *
  * Each call is one ioctl into the module (xnu_vm/), on any task whose
  * control port the caller holds.  machina_vm_copyout() (MIG results of
@@ -9,6 +11,7 @@
  * which vm_deallocate releases like any memory.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -58,7 +61,8 @@ static uint64_t page_mask(void)
 }
 
 /*
- * A call on a range of a task's memory (deallocate, protect, inherit):
+ * A call on a range of a task's memory (deallocate, protect, inherit,
+ * msync):
  * @vm_flags and @prot as uapi/machina.h says for @cmd.
  */
 static kern_return_t range_call(unsigned long cmd, vm_map_t target,
@@ -175,11 +179,12 @@ static kern_return_t region(vm_map_t target, mach_vm_address_t *address,
 			    mach_vm_size_t *size, vm_region_flavor_t flavor,
 			    vm_region_info_t info,
 			    mach_msg_type_number_t *count,
-			    mach_port_t *object_name)
+			    mach_port_t *object_name, bool legacy)
 {
 	struct machina_vm_region a = {
 		.task = target,
 		.flavor = flavor,
+		.flags = legacy ? MACHINA_VM_REGION_LEGACY : 0,
 	};
 	kern_return_t kr;
 
@@ -264,7 +269,7 @@ LIBMACH_EXPORT kern_return_t mach_vm_region(vm_map_read_t target_task,
 					    mach_port_t *object_name)
 {
 	return region(target_task, address, size, flavor, info, infoCnt,
-		      object_name);
+		      object_name, false);
 }
 
 /* The legacy names: the caller's word size, which is 64 bits here. */
@@ -339,7 +344,7 @@ static kern_return_t region_legacy(vm_map_read_t target_task,
 				   vm_region_flavor_t flavor,
 				   vm_region_info_t info,
 				   mach_msg_type_number_t *infoCnt,
-				   mach_port_t *object_name)
+				   mach_port_t *object_name, bool legacy)
 {
 	mach_vm_address_t addr;
 	mach_vm_size_t len = 0;
@@ -349,7 +354,7 @@ static kern_return_t region_legacy(vm_map_read_t target_task,
 		return KERN_INVALID_ARGUMENT;
 	addr = *address;
 	kr = region(target_task, &addr, &len, flavor, info, infoCnt,
-		    object_name);
+		    object_name, legacy);
 	if (kr == KERN_SUCCESS) {
 		*address = (vm_address_t)addr;
 		*size = (vm_size_t)len;
@@ -357,6 +362,7 @@ static kern_return_t region_legacy(vm_map_read_t target_task,
 	return kr;
 }
 
+/* vm_region_64 takes VM_REGION_BASIC_INFO as BASIC_INFO_64, as mach_vm_region. */
 LIBMACH_EXPORT kern_return_t vm_region_64(vm_map_read_t target_task,
 					  vm_address_t *address,
 					  vm_size_t *size,
@@ -366,17 +372,258 @@ LIBMACH_EXPORT kern_return_t vm_region_64(vm_map_read_t target_task,
 					  mach_port_t *object_name)
 {
 	return region_legacy(target_task, address, size, flavor, info, infoCnt,
-			     object_name);
+			     object_name, false);
 }
 
-/* On a 64-bit task vm_region is vm_region_64. */
+/* vm_region keeps VM_REGION_BASIC_INFO's 32-bit layout (count 8). */
 LIBMACH_EXPORT kern_return_t vm_region(vm_map_read_t target_task,
 				       vm_address_t *address, vm_size_t *size,
 				       vm_region_flavor_t flavor,
 				       vm_region_info_t info,
 				       mach_msg_type_number_t *infoCnt,
 				       mach_port_t *object_name)
-	__attribute__((alias("vm_region_64")));
+{
+	return region_legacy(target_task, address, size, flavor, info, infoCnt,
+			     object_name, true);
+}
+
+static kern_return_t region_recurse(vm_map_read_t target,
+				    mach_vm_address_t *address,
+				    mach_vm_size_t *size, natural_t *depth,
+				    vm_region_recurse_info_t info,
+				    mach_msg_type_number_t *count)
+{
+	struct machina_vm_region_recurse a = { .task = target };
+	kern_return_t kr;
+
+	if (!address || !size || !depth || !info || !count)
+		return KERN_INVALID_ARGUMENT;
+	a.address = *address;
+	a.depth = *depth;
+	a.count = *count;
+	kr = machina_call(MACHINA_IOC_VM_REGION_RECURSE, &a);
+	if (kr == KERN_INVALID_ADDRESS)
+		*depth = 0;
+	if (kr != KERN_SUCCESS)
+		return kr;
+	memcpy(info, a.info, a.count * sizeof(int));
+	*count = a.count;
+	*depth = a.depth;
+	*address = a.address;
+	*size = a.size;
+	return KERN_SUCCESS;
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_region_recurse(vm_map_read_t target_task,
+						    mach_vm_address_t *address,
+						    mach_vm_size_t *size,
+						    natural_t *depth,
+						    vm_region_recurse_info_t info,
+						    mach_msg_type_number_t *infoCnt)
+{
+	return region_recurse(target_task, address, size, depth, info, infoCnt);
+}
+
+/* 64-bit tasks only: vm_address_t and vm_size_t are 64 bits wide. */
+LIBMACH_EXPORT kern_return_t vm_region_recurse_64(vm_map_read_t target_task,
+						  vm_address_t *address,
+						  vm_size_t *size,
+						  natural_t *nesting_depth,
+						  vm_region_recurse_info_t info,
+						  mach_msg_type_number_t *infoCnt)
+{
+	_Static_assert(sizeof(vm_address_t) == sizeof(mach_vm_address_t) &&
+			       sizeof(vm_size_t) == sizeof(mach_vm_size_t),
+		       "64-bit vm_address_t");
+	return region_recurse(target_task, (mach_vm_address_t *)address,
+			      (mach_vm_size_t *)size, nesting_depth, info,
+			      infoCnt);
+}
+
+/* One page's facts from the module (mach_vm_page_query, mach_vm_page_info). */
+static kern_return_t page_query(vm_map_read_t target, mach_vm_address_t address,
+				struct machina_vm_page_query *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->task = target;
+	a->address = address;
+	return machina_call(MACHINA_IOC_VM_PAGE_QUERY, a);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_page_query(vm_map_read_t target_map,
+						mach_vm_offset_t offset,
+						integer_t *disposition,
+						integer_t *ref_count)
+{
+	struct machina_vm_page_query a;
+	kern_return_t kr;
+
+	if (!disposition || !ref_count)
+		return KERN_INVALID_ARGUMENT;
+	kr = page_query(target_map, offset, &a);
+	*disposition = kr == KERN_SUCCESS ? a.disposition : 0;
+	*ref_count = kr == KERN_SUCCESS ? a.ref_count : 0;
+	return kr;
+}
+
+LIBMACH_EXPORT kern_return_t vm_map_page_query(vm_map_read_t target_map,
+					       vm_offset_t offset,
+					       integer_t *disposition,
+					       integer_t *ref_count)
+{
+	return mach_vm_page_query(target_map, offset, disposition, ref_count);
+}
+
+/*
+ * VM_PAGE_INFO_BASIC only; XNU wants the count exact (or one less, the
+ * layout without its padding word).
+ */
+LIBMACH_EXPORT kern_return_t mach_vm_page_info(vm_map_read_t target_task,
+					       mach_vm_address_t address,
+					       vm_page_info_flavor_t flavor,
+					       vm_page_info_t info,
+					       mach_msg_type_number_t *infoCnt)
+{
+	struct machina_vm_page_query a;
+	vm_page_info_basic_data_t basic;
+	kern_return_t kr;
+
+	if (!info || !infoCnt || flavor != VM_PAGE_INFO_BASIC ||
+	    (*infoCnt != VM_PAGE_INFO_BASIC_COUNT &&
+	     *infoCnt != VM_PAGE_INFO_BASIC_COUNT - 1))
+		return KERN_INVALID_ARGUMENT;
+	kr = page_query(target_task, address, &a);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	memset(&basic, 0, sizeof(basic));
+	basic.disposition = a.disposition;
+	basic.ref_count = a.ref_count;
+	basic.object_id = a.object_id;
+	basic.offset = a.offset;
+	basic.depth = 0;
+	memcpy(info, &basic, *infoCnt * sizeof(int));
+	return KERN_SUCCESS;
+}
+
+/*
+ * read_list - XNU's mach_vm_read_list: each entry of non-zero size is read
+ * into new memory of the caller (its address replaces the entry's); an
+ * entry that fails, or has size 0, comes back as 0/0.  The status is that
+ * of the last entry read (XNU keeps going past a failure).
+ */
+static kern_return_t read_list(vm_map_read_t target, uint64_t *addrs,
+			       uint64_t *sizes, size_t stride, natural_t count)
+{
+	kern_return_t kr = KERN_SUCCESS;
+	vm_offset_t data;
+	mach_msg_type_number_t n;
+	natural_t i;
+
+	if (count > VM_MAP_ENTRY_MAX || (count && (!addrs || !sizes)))
+		return KERN_INVALID_ARGUMENT;
+	for (i = 0; i < count; i++) {
+		uint64_t *addr = (uint64_t *)((char *)addrs + i * stride);
+		uint64_t *size = (uint64_t *)((char *)sizes + i * stride);
+
+		if (*size) {
+			kr = read_new(target, *addr, *size, &data, &n);
+			if (kr == KERN_SUCCESS) {
+				*addr = data;
+				continue;
+			}
+		}
+		*addr = 0;
+		*size = 0;
+	}
+	return kr;
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_read_list(vm_map_read_t target_task,
+					       mach_vm_read_entry_t data_list,
+					       natural_t count)
+{
+	return read_list(target_task, &data_list[0].address,
+			 &data_list[0].size, sizeof(data_list[0]), count);
+}
+
+LIBMACH_EXPORT kern_return_t vm_read_list(vm_map_read_t target_task,
+					  vm_read_entry_t data_list,
+					  natural_t count)
+{
+	_Static_assert(sizeof(vm_address_t) == sizeof(uint64_t),
+		       "vm_read_entry is 64-bit");
+	return read_list(target_task, (uint64_t *)&data_list[0].address,
+			 (uint64_t *)&data_list[0].size, sizeof(data_list[0]),
+			 count);
+}
+
+/*
+ * copy - mach_vm_copy: a copy of the source range (its errors first:
+ * holes KERN_INVALID_ADDRESS, unreadable KERN_PROTECTION_FAILURE), then
+ * written over the destination, which the module checks whole before any
+ * byte moves (unwritable KERN_PROTECTION_FAILURE).  Ranges that wrap are
+ * KERN_INVALID_ARGUMENT; size 0 succeeds.  Goes in 1 GiB steps (the read
+ * and write counts are 32-bit).
+ */
+static kern_return_t copy(vm_map_t target, mach_vm_address_t src,
+			  mach_vm_size_t size, mach_vm_address_t dst)
+{
+	const mach_vm_size_t step = 1ULL << 30;
+	mach_msg_type_number_t n;
+	mach_vm_size_t done, len;
+	vm_offset_t data;
+	kern_return_t kr;
+
+	if (src + size < src || dst + size < dst)
+		return KERN_INVALID_ARGUMENT;
+	for (done = 0; done < size; done += len) {
+		len = size - done < step ? size - done : step;
+		kr = read_new(target, src + done, len, &data, &n);
+		if (kr != KERN_SUCCESS)
+			return kr;
+		kr = write_bytes(target, dst + done, data, n);
+		deallocate(mach_task_self(), data, len);
+		if (kr != KERN_SUCCESS)
+			return kr;
+	}
+	return KERN_SUCCESS;
+}
+
+static kern_return_t msync_range(vm_map_t target, mach_vm_address_t address,
+				 mach_vm_size_t size, vm_sync_t flags)
+{
+	return range_call(MACHINA_IOC_VM_MSYNC, target, address, size,
+			  (int)flags, 0);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_msync(vm_map_t target_task,
+					   mach_vm_address_t address,
+					   mach_vm_size_t size, vm_sync_t sync_flags)
+{
+	return msync_range(target_task, address, size, sync_flags);
+}
+
+LIBMACH_EXPORT kern_return_t vm_msync(vm_map_t target_task,
+				      vm_address_t address, vm_size_t size,
+				      vm_sync_t sync_flags)
+{
+	return msync_range(target_task, address, size, sync_flags);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_copy(vm_map_t target_task,
+					  mach_vm_address_t source_address,
+					  mach_vm_size_t size,
+					  mach_vm_address_t dest_address)
+{
+	return copy(target_task, source_address, size, dest_address);
+}
+
+LIBMACH_EXPORT kern_return_t vm_copy(vm_map_t target_task,
+				     vm_address_t source_address,
+				     vm_size_t size, vm_address_t dest_address)
+{
+	return copy(target_task, source_address, size, dest_address);
+}
 
 kern_return_t machina_vm_copyout(const void *src, size_t bytes,
 				 vm_address_t *addr)

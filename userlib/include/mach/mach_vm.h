@@ -12,6 +12,7 @@
 #include <mach/vm_statistics.h>
 #include <mach/vm_prot.h>
 #include <mach/vm_region.h>
+#include <mach/vm_sync.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,6 +54,48 @@ kern_return_t mach_vm_region(vm_map_read_t target_task,
 			     vm_region_flavor_t flavor, vm_region_info_t info,
 			     mach_msg_type_number_t *infoCnt,
 			     mach_port_t *object_name);
+
+/*
+ * The region at or after *address, as vm_region_submap_info_64 (count
+ * VM_REGION_SUBMAP_INFO_COUNT_64, V1 or V0) or the short info.  Machina
+ * has no submaps: *depth comes back 0.
+ */
+kern_return_t mach_vm_region_recurse(vm_map_read_t target_task,
+				     mach_vm_address_t *address,
+				     mach_vm_size_t *size, natural_t *depth,
+				     vm_region_recurse_info_t info,
+				     mach_msg_type_number_t *infoCnt);
+
+kern_return_t mach_vm_page_query(vm_map_read_t target_map,
+				 mach_vm_offset_t offset, integer_t *disposition,
+				 integer_t *ref_count);
+
+kern_return_t mach_vm_page_info(vm_map_read_t target_task,
+				mach_vm_address_t address,
+				vm_page_info_flavor_t flavor, vm_page_info_t info,
+				mach_msg_type_number_t *infoCnt);
+
+/*
+ * Each entry's range is copied into new memory of the caller, whose
+ * address replaces the entry's (address and size 0 for an entry that
+ * failed); at most VM_MAP_ENTRY_MAX entries.
+ */
+kern_return_t mach_vm_read_list(vm_map_read_t target_task,
+				mach_vm_read_entry_t data_list,
+				natural_t count);
+
+/*
+ * Writes shared file mappings of the range back (VM_SYNC_SYNCHRONOUS);
+ * VM_SYNC_CONTIGUOUS makes a hole KERN_INVALID_ADDRESS.  The other flags
+ * are accepted and have no effect (docs/plans/xnu_vm.md).
+ */
+kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address,
+			    mach_vm_size_t size, vm_sync_t sync_flags);
+
+/* Copies [source_address, +size) over [dest_address, +size) of one task. */
+kern_return_t mach_vm_copy(vm_map_t target_task,
+			   mach_vm_address_t source_address,
+			   mach_vm_size_t size, mach_vm_address_t dest_address);
 
 #ifdef __cplusplus
 }

@@ -112,4 +112,84 @@ typedef struct mach_task_basic_info *mach_task_basic_info_t;
 
 #pragma pack(pop)
 
+/*
+ * TASK_VM_INFO: the task's memory.  The count picks the revision (REV0 36
+ * words ... REV7 93); Machina fills what Linux knows and leaves 0 what it
+ * has not (peaks of internal/external, device, reusable, purgeable,
+ * compressed, ledgers, limit_bytes_remaining): docs/plans/xnu_vm.md.
+ */
+#define TASK_VM_INFO		22
+
+#pragma pack(push, 4)
+struct task_vm_info {
+	mach_vm_size_t virtual_size;
+	integer_t region_count;
+	integer_t page_size;
+	mach_vm_size_t resident_size;
+	mach_vm_size_t resident_size_peak;
+	mach_vm_size_t device;
+	mach_vm_size_t device_peak;
+	mach_vm_size_t internal;
+	mach_vm_size_t internal_peak;
+	mach_vm_size_t external;
+	mach_vm_size_t external_peak;
+	mach_vm_size_t reusable;
+	mach_vm_size_t reusable_peak;
+	mach_vm_size_t purgeable_volatile_pmap;
+	mach_vm_size_t purgeable_volatile_resident;
+	mach_vm_size_t purgeable_volatile_virtual;
+	mach_vm_size_t compressed;
+	mach_vm_size_t compressed_peak;
+	mach_vm_size_t compressed_lifetime;
+	/* rev1 */
+	mach_vm_size_t phys_footprint;
+	/* rev2 */
+	mach_vm_address_t min_address;
+	mach_vm_address_t max_address;
+	/* rev3 */
+	int64_t ledger_phys_footprint_peak;
+	int64_t ledger_purgeable_nonvolatile;
+	int64_t ledger_purgeable_novolatile_compressed;
+	int64_t ledger_purgeable_volatile;
+	int64_t ledger_purgeable_volatile_compressed;
+	int64_t ledger_tag_network_nonvolatile;
+	int64_t ledger_tag_network_nonvolatile_compressed;
+	int64_t ledger_tag_network_volatile;
+	int64_t ledger_tag_network_volatile_compressed;
+	int64_t ledger_tag_media_footprint;
+	int64_t ledger_tag_media_footprint_compressed;
+	int64_t ledger_tag_media_nofootprint;
+	int64_t ledger_tag_media_nofootprint_compressed;
+	int64_t ledger_tag_graphics_footprint;
+	int64_t ledger_tag_graphics_footprint_compressed;
+	int64_t ledger_tag_graphics_nofootprint;
+	int64_t ledger_tag_graphics_nofootprint_compressed;
+	int64_t ledger_tag_neural_footprint;
+	int64_t ledger_tag_neural_footprint_compressed;
+	int64_t ledger_tag_neural_nofootprint;
+	int64_t ledger_tag_neural_nofootprint_compressed;
+	/* rev4 */
+	uint64_t limit_bytes_remaining;
+	/* rev5 */
+	integer_t decompressions;
+	/* rev6 */
+	int64_t ledger_swapins;
+	/* rev7 */
+	int64_t ledger_tag_neural_nofootprint_total;
+	int64_t ledger_tag_neural_nofootprint_peak;
+};
+#pragma pack(pop)
+typedef struct task_vm_info task_vm_info_data_t;
+typedef struct task_vm_info *task_vm_info_t;
+#define TASK_VM_INFO_COUNT \
+	((mach_msg_type_number_t)(sizeof(task_vm_info_data_t) / sizeof(natural_t)))
+#define TASK_VM_INFO_REV7_COUNT	TASK_VM_INFO_COUNT
+#define TASK_VM_INFO_REV6_COUNT	((mach_msg_type_number_t)(TASK_VM_INFO_REV7_COUNT - 4))
+#define TASK_VM_INFO_REV5_COUNT	((mach_msg_type_number_t)(TASK_VM_INFO_REV6_COUNT - 2))
+#define TASK_VM_INFO_REV4_COUNT	((mach_msg_type_number_t)(TASK_VM_INFO_REV5_COUNT - 1))
+#define TASK_VM_INFO_REV3_COUNT	((mach_msg_type_number_t)(TASK_VM_INFO_REV4_COUNT - 2))
+#define TASK_VM_INFO_REV2_COUNT	((mach_msg_type_number_t)(TASK_VM_INFO_REV3_COUNT - 42))
+#define TASK_VM_INFO_REV1_COUNT	((mach_msg_type_number_t)(TASK_VM_INFO_REV2_COUNT - 4))
+#define TASK_VM_INFO_REV0_COUNT	((mach_msg_type_number_t)(TASK_VM_INFO_REV1_COUNT - 2))
+
 #endif /* _MACH_TASK_INFO_H_ */

@@ -15,6 +15,7 @@
 #include <mach/vm_statistics.h>
 #include <mach/vm_prot.h>
 #include <mach/vm_region.h>
+#include <mach/vm_sync.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +61,24 @@ kern_return_t vm_region(vm_map_read_t target_task, vm_address_t *address,
 			vm_size_t *size, vm_region_flavor_t flavor,
 			vm_region_info_t info, mach_msg_type_number_t *infoCnt,
 			mach_port_t *object_name);
+
+kern_return_t vm_region_recurse_64(vm_map_read_t target_task,
+				   vm_address_t *address, vm_size_t *size,
+				   natural_t *nesting_depth,
+				   vm_region_recurse_info_t info,
+				   mach_msg_type_number_t *infoCnt);
+
+kern_return_t vm_map_page_query(vm_map_read_t target_map, vm_offset_t offset,
+				integer_t *disposition, integer_t *ref_count);
+
+kern_return_t vm_read_list(vm_map_read_t target_task, vm_read_entry_t data_list,
+			   natural_t count);
+
+kern_return_t vm_msync(vm_map_t target_task, vm_address_t address,
+		       vm_size_t size, vm_sync_t sync_flags);
+
+kern_return_t vm_copy(vm_map_t target_task, vm_address_t source_address,
+		      vm_size_t size, vm_address_t dest_address);
 
 #ifdef __cplusplus
 }

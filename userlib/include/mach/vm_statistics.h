@@ -90,4 +90,21 @@ typedef struct vm_statistics64 vm_statistics64_data_t;
 #define VM_MEMORY_APPLICATION_SPECIFIC_1	240
 #define VM_MEMORY_APPLICATION_SPECIFIC_16	255
 
+/*
+ * mach_vm_page_query dispositions.  Machina reports PRESENT and EXTERNAL;
+ * the page-table bits behind REF and DIRTY are not readable by a module.
+ */
+#define VM_PAGE_QUERY_PAGE_PRESENT	0x1
+#define VM_PAGE_QUERY_PAGE_FICTITIOUS	0x2
+#define VM_PAGE_QUERY_PAGE_REF		0x4
+#define VM_PAGE_QUERY_PAGE_DIRTY	0x8
+#define VM_PAGE_QUERY_PAGE_PAGED_OUT	0x10
+#define VM_PAGE_QUERY_PAGE_COPIED	0x20
+#define VM_PAGE_QUERY_PAGE_SPECULATIVE	0x40
+#define VM_PAGE_QUERY_PAGE_EXTERNAL	0x80
+#define VM_PAGE_QUERY_PAGE_CS_VALIDATED	0x100
+#define VM_PAGE_QUERY_PAGE_CS_TAINTED	0x200
+#define VM_PAGE_QUERY_PAGE_CS_NX	0x400
+#define VM_PAGE_QUERY_PAGE_REUSABLE	0x800
+
 #endif /* _MACH_VM_STATISTICS_H_ */
