@@ -16,6 +16,7 @@
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "personality/calls.h"
+#include "personality/trap.h"
 #include "uapi/machina.h"
 
 /*	  NR name,	  handler suffix, argument struct,	  flags */
@@ -96,7 +97,8 @@
 	X(VM_READ, vm_read, machina_vm_args, 0)	\
 	X(VM_READ_OVERWRITE, vm_read_overwrite, machina_vm_args, 0)	\
 	X(VM_WRITE, vm_write, machina_vm_args, 0)	\
-	X(VM_REGION, vm_region, machina_vm_region, 0)
+	X(VM_REGION, vm_region, machina_vm_region, 0)	\
+	X(TRAPS_ENABLE, traps_enable, machina_traps_enable, 0)
 
 struct machina_call {
 	unsigned int cmd;
@@ -147,7 +149,7 @@ long machina_call_handshake(struct machina_task *task, void *arg)
 	hs->abi_min = MACHINA_ABI_MIN;
 	hs->features = MACHINA_FEATURE_TASK_STATE | MACHINA_FEATURE_CLOCK |
 		       MACHINA_FEATURE_IPC | MACHINA_FEATURE_KOBJECTS |
-		       MACHINA_FEATURE_VM;
+		       MACHINA_FEATURE_VM | machina_trap_features();
 	hs->page_size = PAGE_SIZE;
 	hs->call_count = MACHINA_NR_COUNT;
 	return KERN_SUCCESS;

@@ -102,6 +102,7 @@ long machina_call_vm_read(struct machina_task *task, void *arg);
 long machina_call_vm_read_overwrite(struct machina_task *task, void *arg);
 long machina_call_vm_write(struct machina_task *task, void *arg);
 long machina_call_vm_region(struct machina_task *task, void *arg);
+long machina_call_traps_enable(struct machina_task *task, void *arg);
 
 long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg);
 
