@@ -4,34 +4,43 @@
  * reaches the trap table (trap_table.c) without touching Linux's syscall
  * table.
  *
+ * Both architectures: a probe on the sys_enter tracepoint (found with
+ * for_each_kernel_tracepoint()), registered only while an opted-in
+ * process exists and acting for opted-in processes only, marks the Darwin
+ * trap so that the call reaches the kernel's "not implemented" handler,
+ * and that handler is redirected to trap_entry(), which runs in the
+ * syscall's own process context, may sleep, and returns the value for the
+ * return register.  Every other call of that handler, and every process
+ * that did not opt in, gets -ENOSYS as before.
+ *
  * x86_64: Darwin's numbers (rax = 0x1000000 | trap, 0x2000000 | BSD call)
- * are beyond Linux's table, so do_syscall_64() calls
- * __x64_sys_ni_syscall(), which on x86 is its own SYSCALL_DEFINE0 in
- * arch/x86/entry/common.c (it does not call sys_ni_syscall()), and that
- * file is built without ftrace instrumentation: ftrace cannot attach
- * there (-EINVAL, seen on 6.12-amd64).  A kprobe on its first instruction
- * does: its pre-handler moves the instruction pointer of the calls whose
- * orig_ax carries a Darwin class to trap_entry() (same prototype, same
- * arguments, same return address), which runs in the syscall's own process context, may sleep
- * and returns the value for rax.  Every other caller, and every task that
- * did not opt in, gets -ENOSYS as before.  Linux's own system calls never
- * pass here.
+ * are beyond Linux's table, and do_syscall_64() then calls
+ * __x64_sys_ni_syscall(), a SYSCALL_DEFINE0 of arch/x86/entry/common.c,
+ * which does not call sys_ni_syscall() and which that file's build leaves
+ * without ftrace instrumentation (ftrace refused it, -EINVAL, 6.12-amd64);
+ * a kprobe on the out-of-line copy saw nothing either (the call from
+ * do_syscall_64() is compiled inline: every trap returned -ENOSYS).  So
+ * the probe rewrites an opted-in process's Darwin number to 184 (tuxcall,
+ * reserved and never implemented on x86_64), keeping the Darwin number in
+ * regs->ax, which the entry code had set to -ENOSYS: the table sends 184
+ * to the out-of-line __x64_sys_ni_syscall(), where a kprobe's pre-handler
+ * moves the instruction pointer to trap_entry() for a marked call (orig_ax
+ * 184 and a Darwin class in ax; a genuine tuxcall has ax = -ENOSYS).
  *
  * arm64: "svc #0x80" is an ordinary svc to Linux, whose number is x8, and
- * x8 is garbage in Darwin code (the trap number is in x16).  A probe on
- * the sys_enter tracepoint, run for opted-in processes only, reads the
- * instruction before pc; for "svc #0x80" it sets regs->syscallno to
- * TRAP_SENTINEL, which syscall_trace_enter() returns as the number to run:
- * out of range, it lands in sys_ni_syscall() and so in trap_entry(), which
- * dispatches on x16 (negative: Mach trap -x16; otherwise a BSD call).  If
- * the probe cannot read the word without faulting (it runs with
- * preemption disabled), it sets TRAP_UNREAD: trap_entry() reads the word
- * with get_user() and either runs the trap or, for any other svc, restarts
- * the instruction (pc - 4, x0 restored) so that it runs as Linux's system
- * call x8 once the word is resident.  The garbage x8 of a Darwin trap is
- * never run.  arm64's do_ni_syscall() does call sys_ni_syscall(), which is
- * traceable: an ftrace_ops with IPMODIFY redirects it, as livepatch does
- * (flags and the resume-address setter in compat.h).
+ * x8 is garbage in Darwin code (the trap number is in x16).  The probe
+ * reads the instruction before pc; for "svc #0x80" it sets
+ * regs->syscallno to TRAP_SENTINEL, which syscall_trace_enter() returns as
+ * the number to run: out of range, it lands in do_ni_syscall() ->
+ * sys_ni_syscall(), redirected by an ftrace_ops with IPMODIFY as livepatch
+ * does (flags and the resume-address setter in compat.h), and
+ * trap_entry() dispatches on x16 (negative: Mach trap -x16; otherwise a
+ * BSD call).  If the probe cannot read the word without faulting (it runs
+ * with preemption disabled), it sets TRAP_UNREAD: trap_entry() reads the
+ * word with get_user() and either runs the trap or, for any other svc,
+ * restarts the instruction (pc - 4, x0 restored) so that it runs as
+ * Linux's system call x8 once the word is resident.  The garbage x8 of a
+ * Darwin trap is never run.
  *
  * Hook lifetime: the hooks are registered while "holders" is above zero:
  * one count per opted-in task (task->trap_flags) and per unclaimed
@@ -181,6 +190,18 @@ static int trap_kprobe(struct kprobe *p, struct pt_regs *regs)
 	return 1;
 }
 
+/*
+ * A kprobe with a post-handler is never optimized into a jump: an
+ * optimized probe ignores the instruction pointer its pre-handler sets
+ * (6.12-amd64 enables jump optimization; some traps then returned
+ * -ENOSYS once the optimizer had run).  Nothing to do after the
+ * single-step of an ordinary call.
+ */
+static void trap_kprobe_post(struct kprobe *p, struct pt_regs *regs,
+			     unsigned long flags)
+{
+}
+
 static struct kprobe trap_kp;
 
 static int redirect_register(void)
@@ -188,6 +209,7 @@ static int redirect_register(void)
 	memset(&trap_kp, 0, sizeof(trap_kp));	/* reusable after unregister */
 	trap_kp.symbol_name = TRAP_HOOKED;
 	trap_kp.pre_handler = trap_kprobe;
+	trap_kp.post_handler = trap_kprobe_post;
 	return register_kprobe(&trap_kp);
 }
 
