@@ -19,6 +19,7 @@
 #include "mach/kern_return.h"
 #include "mach/semaphore.h"
 #include "mach/task.h"
+#include "personality/trap.h"
 #include "mach/thread.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
@@ -165,6 +166,8 @@ static void terminate(struct machina_task *task)
 	ipc_port_kobject_destroy(task->self_port);
 	ipc_port_kobject_destroy(task->name_port);
 	machina_task_release_itk_ports(task);
+	/* After the flush above: its children took their own count. */
+	machina_trap_task_drop(task);
 	/* Freeing a space may sleep: not from an RCU callback. */
 	ipc_space_put(task->space);
 	task->space = NULL;
@@ -710,5 +713,7 @@ void machina_task_ports_release(struct machina_task_ports *ports)
 	machina_port_release_send_right(ports->bootstrap);
 	for (i = 0; i < MACHINA_EXC_TYPES; i++)
 		machina_port_release_send_right(ports->exc[i].port);
+	if (ports->traps)
+		machina_trap_release();
 	memset(ports, 0, sizeof(*ports));
 }

@@ -86,6 +86,7 @@ struct ipc_space;
 struct ipc_port;
 struct ipc_kobject_ref;
 struct machina_image;
+struct task_struct;
 
 #define MACHINA_TASK_THREAD_HASH_BITS 4
 
@@ -113,6 +114,8 @@ struct machina_task_ports {
 	struct ipc_port *host;
 	struct ipc_port *bootstrap;
 	struct machina_exc_action exc[MACHINA_EXC_TYPES];
+	bool traps;			/* opted in to Darwin traps: holds one
+					 * count of the trap hooks (personality/trap.h) */
 };
 
 /*
@@ -164,6 +167,7 @@ struct machina_task {
 	struct machina_exc_action exc[MACHINA_EXC_TYPES];
 	unsigned long exec_flags;	/* MACHINA_TASK_EXEC_*, atomic bits */
 	pid_t exec_old_pid;		/* the exec tracepoint's, for exec_work */
+	unsigned long trap_flags;	/* MACHINA_TASK_TRAPS (personality/trap.h), atomic bits */
 	bool itk_dead;			/* torn down: no port may be replaced */
 
 	spinlock_t lock;		/* protects the fields below */
@@ -222,6 +226,8 @@ void machina_task_inherit_claim(struct machina_task *task);
 void machina_task_inherit_flush(struct machina_task *task);
 void machina_task_inherit_drop(struct pid *tgid, bool at_exec);
 bool machina_task_inherit_pending(void);
+bool machina_task_inherit_traps_rcu(struct task_struct *p);
+bool machina_task_inherit_traps(struct pid *tgid);
 
 /*
  * Hook for the host port: the port a task's TASK_HOST_PORT reads as while

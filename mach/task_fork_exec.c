@@ -52,6 +52,7 @@
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "mach/thread.h"
+#include "personality/trap.h"
 
 #define INHERIT_BITS 6
 
@@ -89,12 +90,43 @@ static LLIST_HEAD(reap_list);
 
 static struct tracepoint *fork_tp, *exec_tp;
 
+static struct inherit *inherit_lookup(struct pid *tgid);
+
 static void reap_fn(struct work_struct *work);
 static DECLARE_WORK(reap_work, reap_fn);
 
 bool machina_task_inherit_pending(void)
 {
 	return atomic_read(&inherit_count) > 0;
+}
+
+/*
+ * machina_task_inherit_traps_rcu - whether the process of @p, which has no
+ * Mach task, may have been handed the trap opt-in at fork: its record says
+ * so, or (no record yet: the child ran before its parent returned from
+ * fork) its parent is an opted-in task that noted it
+ * Conditions: RCU read side; any context (the sys_enter probe: raw locks
+ * only).  A first answer: machina_task_inherit_traps() decides.
+ */
+bool machina_task_inherit_traps_rcu(struct task_struct *p)
+{
+	struct pid *tgid = task_tgid(p);
+	struct machina_task *parent;
+	struct inherit *rec;
+	bool found = false;
+	unsigned int i;
+
+	rec = inherit_lookup(tgid);
+	if (rec)
+		return rec->ports.traps && !test_bit(INHERIT_DROPPING, &rec->flags);
+	parent = machina_task_lookup_rcu(task_tgid(rcu_dereference(p->real_parent)));
+	if (!parent || !test_bit(MACHINA_TASK_TRAPS, &parent->trap_flags))
+		return false;
+	raw_spin_lock(&parent->fork_src.lock);
+	for (i = 0; i < parent->fork_src.nr && !found; i++)
+		found = parent->fork_src.notes[i].child == tgid;
+	raw_spin_unlock(&parent->fork_src.lock);
+	return found;
 }
 
 /* inherit_lookup - the record of @tgid.  Conditions: RCU or inherit_mutex. */
@@ -163,6 +195,8 @@ static void copy_ports(struct machina_task_ports *to,
 
 	to->bootstrap = copy_right(from->bootstrap);
 	to->host = copy_right(from->host);
+	/* The opt-in travels with a count of its own on the trap hooks. */
+	to->traps = from->traps && machina_trap_hold_more();
 	for (i = 0; i < MACHINA_EXC_TYPES; i++) {
 		to->exc[i] = from->exc[i];
 		copy_right(from->exc[i].port);
@@ -173,7 +207,7 @@ static bool ports_any(const struct machina_task_ports *p)
 {
 	int i;
 
-	if (p->bootstrap || p->host)
+	if (p->bootstrap || p->host || p->traps)
 		return true;
 	for (i = 0; i < MACHINA_EXC_TYPES; i++)
 		if (p->exc[i].port || p->exc[i].behavior)
@@ -292,6 +326,7 @@ static bool src_copy(struct machina_fork_src *src, struct machina_task_ports *to
 		now.bootstrap = task->special[TASK_BOOTSTRAP_PORT];
 		now.host = task->special[TASK_HOST_PORT];
 		memcpy(now.exc, task->exc, sizeof(now.exc));
+		now.traps = test_bit(MACHINA_TASK_TRAPS, &task->trap_flags);
 		/* port->lock under itk_lock: see task.h. */
 		copy_ports(to, &now);
 	}
@@ -724,9 +759,35 @@ void machina_task_inherit_claim(struct machina_task *task)
 			task->exc[i] = got.exc[i];
 			got.exc[i].port = NULL;
 		}
+		/* The record's count becomes the task's (teardown drops it). */
+		if (got.traps && machina_trap_task_take(task))
+			got.traps = false;
 	}
 	spin_unlock(&task->itk_lock);
 	machina_task_ports_release(&got);
+}
+
+/*
+ * machina_task_inherit_traps - whether the process @tgid, which has no Mach
+ * task, was handed the trap opt-in at fork and may use it: its record
+ * (made now if its parent has not yet) carries it and it has not exec'd
+ * into a raised image since
+ * Conditions: process context, no locks held.
+ */
+bool machina_task_inherit_traps(struct pid *tgid)
+{
+	struct inherit *rec;
+	bool traps;
+
+	if (!machina_task_live_count() && !machina_task_inherit_pending())
+		return false;
+	mutex_lock(&inherit_mutex);
+	drain_parent(tgid);
+	rec = inherit_lookup(tgid);
+	traps = rec && rec->ports.traps && !test_bit(INHERIT_DROPPING, &rec->flags) &&
+		!group_secure_since(tgid, rec->exec_id);
+	mutex_unlock(&inherit_mutex);
+	return traps;
 }
 
 /*
@@ -881,8 +942,11 @@ static void exec_work_fn(struct callback_head *cb)
 	spin_unlock(&task->lock);
 
 	machina_task_retire_ports(task, gen);
-	if (secure)
+	if (secure) {
 		machina_task_release_itk_ports(task);
+		/* A raised image does not run Darwin traps its invoker chose. */
+		machina_trap_task_drop(task);
+	}
 	/*
 	 * The exec'ing thread's record dies (task work runs newest first, so
 	 * before any stop queued before the exec); its port is a dead name

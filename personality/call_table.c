@@ -16,6 +16,7 @@
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "personality/calls.h"
+#include "personality/trap.h"
 #include "uapi/machina.h"
 
 /*	  NR name,	  handler suffix, argument struct,	  flags */
@@ -104,7 +105,8 @@
 	X(VM_MSYNC, vm_msync, machina_vm_args, 0)	\
 	X(THREAD_POLICY_SET, thread_policy_set, machina_thread_policy, 0)	\
 	X(THREAD_POLICY_GET, thread_policy_get, machina_thread_policy, 0)	\
-	X(THREAD_QOS, thread_qos, machina_thread_qos, 0)
+	X(THREAD_QOS, thread_qos, machina_thread_qos, 0)	\
+	X(TRAPS_ENABLE, traps_enable, machina_traps_enable, 0)
 
 struct machina_call {
 	unsigned int cmd;
@@ -155,7 +157,7 @@ long machina_call_handshake(struct machina_task *task, void *arg)
 	hs->abi_min = MACHINA_ABI_MIN;
 	hs->features = MACHINA_FEATURE_TASK_STATE | MACHINA_FEATURE_CLOCK |
 		       MACHINA_FEATURE_IPC | MACHINA_FEATURE_KOBJECTS |
-		       MACHINA_FEATURE_VM;
+		       MACHINA_FEATURE_VM | machina_trap_features();
 	hs->page_size = PAGE_SIZE;
 	hs->call_count = MACHINA_NR_COUNT;
 	return KERN_SUCCESS;

@@ -110,6 +110,7 @@ long machina_call_vm_msync(struct machina_task *task, void *arg);
 long machina_call_thread_policy_set(struct machina_task *task, void *arg);
 long machina_call_thread_policy_get(struct machina_task *task, void *arg);
 long machina_call_thread_qos(struct machina_task *task, void *arg);
+long machina_call_traps_enable(struct machina_task *task, void *arg);
 
 long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg);
 

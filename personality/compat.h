@@ -79,4 +79,28 @@
 #define machina_vm_flags_clear(vma, f)	((vma)->vm_flags &= ~(f))
 #endif
 
+/*
+ * Redirecting a traced function (personality/trap_shim.c), as livepatch
+ * does.  6.12 passes the arguments' registers only (arm64 has no
+ * DYNAMIC_FTRACE_WITH_REGS there) and sets the resume address with
+ * ftrace_regs_set_instruction_pointer(); 6.1 saves the full pt_regs
+ * (FTRACE_OPS_FL_SAVE_REGS, both architectures) and the address is
+ * their instruction pointer.  Returns false if it could not be set.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define MACHINA_FTRACE_IPMODIFY_FLAGS	FTRACE_OPS_FL_IPMODIFY
+#define machina_ftrace_set_ip(fregs, ip)				\
+	({ ftrace_regs_set_instruction_pointer(fregs, ip); true; })
+#else
+#define MACHINA_FTRACE_IPMODIFY_FLAGS					\
+	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY)
+#define machina_ftrace_set_ip(fregs, ip)				\
+	({								\
+		struct pt_regs *__r = ftrace_get_regs(fregs);		\
+		if (__r)						\
+			instruction_pointer_set(__r, ip);		\
+		__r != NULL;						\
+	})
+#endif
+
 #endif /* _MACHINA_COMPAT_H */

@@ -13,6 +13,7 @@
 #include "mach/mk_timer.h"
 #include "mach/task.h"
 #include "personality/chardev.h"
+#include "personality/trap.h"
 #include "mach/host.h"
 #include "uapi/machina.h"
 #include "xnu_vm/vm_map.h"
@@ -60,6 +61,8 @@ static void __exit machina_exit(void)
 {
 	machina_chardev_exit();
 	machina_task_exit();
+	/* No opted-in task or record is left: the trap hooks go. */
+	machina_trap_exit();
 	/* Every caller is gone; a killed one's map change may still run. */
 	xnu_vm_map_exit();
 	/* No call runs any more: nothing asks for a task port. */

@@ -37,7 +37,10 @@
  *   5 - mach_vm_inherit; Mach VM memory is inherited copy-on-write; Mach
  *       VM inspection: region flavors (EXTENDED, TOP, 32-bit BASIC),
  *       region_recurse, page_query, task_info(TASK_VM_INFO), msync;
- *       thread_policy_set/get, the pthread QoS calls (thread QoS control).
+ *       thread_policy_set/get, the pthread QoS calls (thread QoS control);
+ *       Darwin trap instructions: a process opts in
+ *       (MACHINA_IOC_TRAPS_ENABLE) and its Mach traps reach the module's
+ *       trap table.
  */
 #define MACHINA_ABI_VERSION	5
 /* The oldest client ABI this header's module still serves. */
@@ -49,6 +52,7 @@
 #define MACHINA_FEATURE_IPC		(1ULL << 2) /* ports and mach_msg */
 #define MACHINA_FEATURE_KOBJECTS	(1ULL << 3) /* task, thread, host, semaphore, timer ports */
 #define MACHINA_FEATURE_VM		(1ULL << 4) /* Mach VM calls (xnu_vm/) */
+#define MACHINA_FEATURE_TRAPS		(1ULL << 5) /* Darwin trap instructions (ABI 5) */
 
 #define MACHINA_IOC_MAGIC	0xE4
 
@@ -466,6 +470,7 @@ enum machina_call_nr {
 	MACHINA_NR_THREAD_POLICY_SET = 82,
 	MACHINA_NR_THREAD_POLICY_GET = 83,
 	MACHINA_NR_THREAD_QOS = 84,
+	MACHINA_NR_TRAPS_ENABLE = 85,
 	MACHINA_NR_COUNT
 };
 
@@ -726,5 +731,82 @@ struct machina_task_vm_info {
 
 /* mach_vm_msync (ABI 5): in: task, address, size, vm_flags (VM_SYNC_*) */
 #define MACHINA_IOC_VM_MSYNC MACHINA_IOC_RW(VM_MSYNC, struct machina_vm_args)
+
+/*
+ * Darwin trap instructions (ABI 5).  MACHINA_IOC_TRAPS_ENABLE opts the
+ * calling process in: from then on its Mach traps (x86_64: "syscall" with
+ * rax = 0x1000000 | N; arm64: "svc #0x80" with x16 = -N) run the module's
+ * trap table, with XNU's numbers, registers and return values.  The choice
+ * is the process's (every thread), survives exec (except an exec that
+ * raises privilege, which drops it) and is inherited by children forked
+ * afterwards.  It cannot be undone: a process leaves by exiting.
+ * "state" (out) is 1 when the process had already opted in, else 0.
+ */
+struct machina_traps_enable {
+	__u32 flags;		/* in: 0 */
+	__u32 state;		/* out */
+};
+#define MACHINA_IOC_TRAPS_ENABLE MACHINA_IOC_RW(TRAPS_ENABLE, struct machina_traps_enable)
+
+/* Trap number classes of the Darwin ABI (x86_64: in rax). */
+#define MACHINA_TRAP_CLASS_SHIFT	24
+#define MACHINA_TRAP_CLASS_MACH		1	/* 0x1000000 | trap */
+#define MACHINA_TRAP_CLASS_UNIX		2	/* 0x2000000 | BSD syscall */
+#define MACHINA_TRAP_TABLE_COUNT	128	/* XNU's MACH_TRAP_TABLE_COUNT */
+
+/*
+ * XNU's Mach trap numbers (osfmk/kern/syscall_sw.c), every trap the
+ * module's trap table lists: built ones run the ioctl call of the same
+ * name, the others are refused as XNU refuses an unknown trap.
+ */
+enum machina_mach_trap {
+	MACHINA_TRAP_VM_ALLOCATE = 10,
+	MACHINA_TRAP_VM_PURGABLE_CONTROL = 11,
+	MACHINA_TRAP_VM_DEALLOCATE = 12,
+	MACHINA_TRAP_VM_PROTECT = 14,
+	MACHINA_TRAP_VM_MAP = 15,
+	MACHINA_TRAP_PORT_ALLOCATE = 16,
+	MACHINA_TRAP_PORT_DEALLOCATE = 18,
+	MACHINA_TRAP_PORT_MOD_REFS = 19,
+	MACHINA_TRAP_PORT_MOVE_MEMBER = 20,
+	MACHINA_TRAP_PORT_INSERT_RIGHT = 21,
+	MACHINA_TRAP_PORT_INSERT_MEMBER = 22,
+	MACHINA_TRAP_PORT_EXTRACT_MEMBER = 23,
+	MACHINA_TRAP_PORT_CONSTRUCT = 24,
+	MACHINA_TRAP_PORT_DESTRUCT = 25,
+	MACHINA_TRAP_MACH_REPLY_PORT = 26,
+	MACHINA_TRAP_THREAD_SELF = 27,
+	MACHINA_TRAP_TASK_SELF = 28,
+	MACHINA_TRAP_HOST_SELF = 29,
+	MACHINA_TRAP_MACH_MSG = 31,
+	MACHINA_TRAP_MACH_MSG_OVERWRITE = 32,
+	MACHINA_TRAP_SEMAPHORE_SIGNAL = 33,
+	MACHINA_TRAP_SEMAPHORE_SIGNAL_ALL = 34,
+	MACHINA_TRAP_SEMAPHORE_SIGNAL_THREAD = 35,
+	MACHINA_TRAP_SEMAPHORE_WAIT = 36,
+	MACHINA_TRAP_SEMAPHORE_WAIT_SIGNAL = 37,
+	MACHINA_TRAP_SEMAPHORE_TIMEDWAIT = 38,
+	MACHINA_TRAP_SEMAPHORE_TIMEDWAIT_SIGNAL = 39,
+	MACHINA_TRAP_PORT_GET_ATTRIBUTES = 40,
+	MACHINA_TRAP_PORT_GUARD = 41,
+	MACHINA_TRAP_PORT_UNGUARD = 42,
+	MACHINA_TRAP_TASK_NAME_FOR_PID = 44,
+	MACHINA_TRAP_TASK_FOR_PID = 45,
+	MACHINA_TRAP_PID_FOR_TASK = 46,
+	MACHINA_TRAP_MACH_MSG2 = 47,
+	MACHINA_TRAP_THREAD_GET_SPECIAL_REPLY_PORT = 50,
+	MACHINA_TRAP_SWTCH_PRI = 59,
+	MACHINA_TRAP_SWTCH = 60,
+	MACHINA_TRAP_THREAD_SWITCH = 61,
+	MACHINA_TRAP_PORT_TYPE = 76,
+	MACHINA_TRAP_PORT_REQUEST_NOTIFICATION = 77,
+	MACHINA_TRAP_MACH_TIMEBASE_INFO = 89,
+	MACHINA_TRAP_MACH_WAIT_UNTIL = 90,
+	MACHINA_TRAP_MK_TIMER_CREATE = 91,
+	MACHINA_TRAP_MK_TIMER_DESTROY = 92,
+	MACHINA_TRAP_MK_TIMER_ARM = 93,
+	MACHINA_TRAP_MK_TIMER_CANCEL = 94,
+};
+#define MACHINA_TRAPS_LISTED	46
 
 #endif /* _UAPI_MACHINA_H */

@@ -38,6 +38,14 @@ struct machina_identity {
 kern_return_t machina_identity(struct machina_identity *out);
 
 /*
+ * Opt the calling process in to Darwin trap instructions (x86_64 "syscall"
+ * with rax = 0x1000000 | trap, arm64 "svc #0x80" with x16 = -trap): kept
+ * across exec (but not into a setuid image) and by children forked later.
+ * KERN_FAILURE if the kernel cannot attach the hooks.
+ */
+kern_return_t machina_traps_enable(void);
+
+/*
  * Ports as file descriptors (see uapi/machina.h):
  *  machina_port_to_fd(name, MACH_PORT_RIGHT_RECEIVE, flags, &fd): a pollable
  *      observer of a receive right or port set (EPOLLIN: a message is queued;

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The syscall shim: how a Darwin trap instruction of an opted-in process
+ * reaches the trap table (trap_table.c) without touching Linux's syscall
+ * table.
+ *
+ * Both architectures: a probe on the sys_enter tracepoint (found with
+ * for_each_kernel_tracepoint()), registered only while an opted-in
+ * process exists and acting for opted-in processes only, marks the Darwin
+ * trap so that the call reaches the kernel's "not implemented" handler,
+ * and that handler is redirected to trap_entry(), which runs in the
+ * syscall's own process context, may sleep, and returns the value for the
+ * return register.  Every other call of that handler, and every process
+ * that did not opt in, gets -ENOSYS as before.
+ *
+ * x86_64: Darwin's numbers (rax = 0x1000000 | trap, 0x2000000 | BSD call)
+ * are beyond Linux's table, and do_syscall_64() then calls
+ * __x64_sys_ni_syscall(), a SYSCALL_DEFINE0 of arch/x86/entry/common.c,
+ * which does not call sys_ni_syscall() and which that file's build leaves
+ * without ftrace instrumentation (ftrace refused it, -EINVAL, 6.12-amd64);
+ * a kprobe on the out-of-line copy saw nothing either (the call from
+ * do_syscall_64() is compiled inline: every trap returned -ENOSYS).  So
+ * the probe rewrites an opted-in process's Darwin number to 184 (tuxcall,
+ * reserved and never implemented on x86_64), keeping the Darwin number in
+ * regs->ax, which the entry code had set to -ENOSYS: the table sends 184
+ * to the out-of-line __x64_sys_ni_syscall(), where a kprobe's pre-handler
+ * moves the instruction pointer to trap_entry() for a marked call (orig_ax
+ * 184 and a Darwin class in ax; a genuine tuxcall has ax = -ENOSYS).
+ *
+ * arm64: "svc #0x80" is an ordinary svc to Linux, whose number is x8, and
+ * x8 is garbage in Darwin code (the trap number is in x16).  The probe
+ * reads the instruction before pc; for "svc #0x80" it sets
+ * regs->syscallno to TRAP_SENTINEL, which syscall_trace_enter() returns as
+ * the number to run: out of range, it lands in do_ni_syscall() ->
+ * sys_ni_syscall(), redirected by an ftrace_ops with IPMODIFY as livepatch
+ * does (flags and the resume-address setter in compat.h), and
+ * trap_entry() dispatches on x16 (negative: Mach trap -x16; otherwise a
+ * BSD call).  If the probe cannot read the word without faulting (it runs
+ * with preemption disabled), it sets TRAP_UNREAD: trap_entry() reads the
+ * word with get_user() and either runs the trap or, for any other svc,
+ * restarts the instruction (pc - 4, x0 restored) so that it runs as
+ * Linux's system call x8 once the word is resident.  The garbage x8 of a
+ * Darwin trap is never run.
+ *
+ * Hook lifetime: the hooks are registered while "holders" is above zero:
+ * one count per opted-in task (task->trap_flags) and per unclaimed
+ * inheritance record carrying the opt-in (mach/task_fork_exec.c).  The
+ * first holder registers them under hook_mutex; the last release queues
+ * hooks_off_work, which unregisters them under hook_mutex if the count is
+ * still zero (an opt-in meanwhile found the hooks still on and kept them).
+ * A count is only ever taken from zero under hook_mutex
+ * (machina_trap_hold()); copies (fork) take one only while another holder
+ * exists (machina_trap_hold_more()).  Module unload is refused while an
+ * opted-in task lives (each task pins the module); machina_trap_exit()
+ * removes whatever is left.
+ *
+ * Locking: the ftrace callback and the sys_enter probe run with
+ * preemption disabled (also on PREEMPT_RT): RCU lookups, atomic bits and
+ * the raw fork_src lock only.  hook_mutex is outermost and taken with no
+ * Machina lock held; task->itk_lock orders the opt-in bit against the
+ * task's teardown (itk_dead).
+ */
+#include <linux/atomic.h>
+#include <linux/compat.h>
+#include <linux/ftrace.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <asm/syscall.h>
+
+#include "mach/kern_return.h"
+#include "mach/task.h"
+#include "personality/calls.h"
+#include "personality/trap.h"
+#include "uapi/machina.h"
+
+static DEFINE_MUTEX(hook_mutex);
+static atomic_t holders = ATOMIC_INIT(0);
+static bool hooks_on;		/* hook_mutex */
+
+/*
+ * current_opted - whether the calling process runs Darwin traps
+ * Conditions: process context, no locks held.
+ */
+static bool current_opted(void)
+{
+	struct machina_task *task;
+	bool known, opted;
+
+	rcu_read_lock();
+	task = machina_task_lookup_rcu(task_tgid(current));
+	known = task != NULL;
+	opted = task && test_bit(MACHINA_TASK_TRAPS, &task->trap_flags);
+	rcu_read_unlock();
+	/* A task claimed its record when it was made; without one, ask it. */
+	return known ? opted : machina_task_inherit_traps(task_tgid(current));
+}
+
+#if defined(CONFIG_X86_64)
+
+/*
+ * x86_64 number x86_64 reserves and never implemented (tuxcall): what the
+ * probe turns a Darwin trap into, so that it reaches the out-of-line
+ * __x64_sys_ni_syscall() through the syscall table.  The Darwin number
+ * waits in regs->ax (which the entry code set to -ENOSYS), so a genuine
+ * tuxcall (ax -ENOSYS) is never taken for a trap.
+ */
+#define TRAP_SENTINEL	184
+
+/* The Darwin class of a system call number (Linux decides on 32 bits). */
+static unsigned int trap_class(u64 nr)
+{
+	return (u32)nr >> MACHINA_TRAP_CLASS_SHIFT;
+}
+
+static bool darwin_class(u64 nr)
+{
+	return trap_class(nr) == MACHINA_TRAP_CLASS_MACH ||
+	       trap_class(nr) == MACHINA_TRAP_CLASS_UNIX;
+}
+
+static bool trap_candidate(const struct pt_regs *regs)
+{
+	return regs->orig_ax == TRAP_SENTINEL && darwin_class(regs->ax);
+}
+
+/* XNU x86_64: rdi, rsi, rdx, r10, r8, r9, then the user stack above the return address. */
+static long trap_dispatch(struct pt_regs *regs)
+{
+	u32 nr = (u32)regs->ax & ((1U << MACHINA_TRAP_CLASS_SHIFT) - 1);
+	u64 a[MACHINA_TRAP_ARGS] = { regs->di, regs->si, regs->dx, regs->r10,
+				     regs->r8, regs->r9 };
+	unsigned int argc;
+
+	if (trap_class(regs->ax) == MACHINA_TRAP_CLASS_UNIX) {
+		regs->flags |= X86_EFLAGS_CF;	/* Darwin's error flag */
+		return machina_trap_unix();
+	}
+	argc = machina_trap_argc(nr);
+	/* XNU's munger: a stack it cannot read is KERN_INVALID_ARGUMENT. */
+	if (argc > 6 && copy_from_user(&a[6], (void __user *)(regs->sp + 8),
+				       (argc - 6) * sizeof(u64)))
+		return KERN_INVALID_ARGUMENT;
+	return machina_trap_call(nr, a);
+}
+
+static bool trap_arch_ok(void)
+{
+	return !in_compat_syscall();
+}
+
+/* Whether the probe marks this syscall, and how. */
+static void trap_mark(struct pt_regs *regs)
+{
+	if (in_compat_syscall() || !darwin_class(regs->orig_ax))
+		return;
+	regs->ax = (u32)regs->orig_ax;
+	regs->orig_ax = TRAP_SENTINEL;
+}
+
+/* A cheap first test before the opt-in lookup. */
+static bool trap_maybe(const struct pt_regs *regs)
+{
+	return darwin_class(regs->orig_ax);
+}
+
+#define TRAP_HOOKED	"__x64_sys_ni_syscall"
+#define TRAP_ENTRY_ARGS	const struct pt_regs *unused
+
+static long trap_entry(TRAP_ENTRY_ARGS);
+
+/*
+ * trap_kprobe - pre-handler at __x64_sys_ni_syscall's first instruction:
+ * a marked Darwin trap continues in trap_entry() instead
+ * Conditions: int3 context (interrupts off); no lock, no sleep.
+ * Returns: 1 when it moved the instruction pointer (no single-step).
+ */
+static int trap_kprobe(struct kprobe *p, struct pt_regs *regs)
+{
+	if ((current->flags & PF_KTHREAD) || !trap_candidate(current_pt_regs()))
+		return 0;
+	instruction_pointer_set(regs, (unsigned long)trap_entry);
+	return 1;
+}
+
+/*
+ * A kprobe with a post-handler is never optimized into a jump: an
+ * optimized probe ignores the instruction pointer its pre-handler sets
+ * (6.12-amd64 enables jump optimization; some traps then returned
+ * -ENOSYS once the optimizer had run).  Nothing to do after the
+ * single-step of an ordinary call.
+ */
+static void trap_kprobe_post(struct kprobe *p, struct pt_regs *regs,
+			     unsigned long flags)
+{
+}
+
+static struct kprobe trap_kp;
+
+static int redirect_register(void)
+{
+	memset(&trap_kp, 0, sizeof(trap_kp));	/* reusable after unregister */
+	trap_kp.symbol_name = TRAP_HOOKED;
+	trap_kp.pre_handler = trap_kprobe;
+	trap_kp.post_handler = trap_kprobe_post;
+	return register_kprobe(&trap_kp);
+}
+
+/*
+ * A thread the handler sent to trap_entry() may be preempted there before
+ * it pins the module: wait for every task to pass a voluntary switch.
+ */
+static void redirect_unregister(void)
+{
+	unregister_kprobe(&trap_kp);
+	synchronize_rcu_tasks();
+}
+
+static void redirect_free(void)
+{
+}
+
+#elif defined(CONFIG_ARM64)
+
+#define SVC_0X80	0xd4001001U	/* svc #0x80 */
+#define TRAP_SENTINEL	(__NR_syscalls + 0x100)	/* the word is svc #0x80 */
+#define TRAP_UNREAD	(__NR_syscalls + 0x101)	/* the probe could not read it */
+
+static bool trap_candidate(const struct pt_regs *regs)
+{
+	return regs->syscallno == TRAP_SENTINEL || regs->syscallno == TRAP_UNREAD;
+}
+
+/* XNU arm64: x16 < 0 is Mach trap -x16, anything else a BSD call; args x0-x7. */
+static long trap_dispatch(struct pt_regs *regs)
+{
+	s64 x16 = regs->regs[16];
+	u32 insn;
+
+	if (regs->syscallno == TRAP_UNREAD) {
+		if (get_user(insn, (u32 __user *)(regs->pc - 4)))
+			return -ENOSYS;		/* unreadable text: fail closed */
+		if (le32_to_cpu((__force __le32)insn) != SVC_0X80) {
+			/* Linux's svc: again, now that the word is resident. */
+			regs->pc -= 4;
+			return regs->orig_x0;
+		}
+	}
+	if (x16 >= 0) {
+		regs->pstate |= PSR_C_BIT;	/* Darwin's error flag */
+		return machina_trap_unix();
+	}
+	if (x16 < -(s64)MACHINA_TRAP_TABLE_COUNT)
+		return machina_trap_call(MACHINA_TRAP_TABLE_COUNT, regs->regs);
+	return machina_trap_call(-x16, regs->regs);
+}
+
+static bool trap_arch_ok(void)
+{
+	return !is_compat_task();
+}
+
+/* do_ni_syscall() calls the generic one (verified on 6.1 and 6.12). */
+#define TRAP_HOOKED	"sys_ni_syscall"
+#define TRAP_ENTRY_ARGS	void
+
+static long trap_entry(TRAP_ENTRY_ARGS);
+
+/*
+ * trap_ftrace - ftrace callback on sys_ni_syscall(): redirect Darwin
+ * trap candidates to trap_entry()
+ * Conditions: preemption disabled; no lock, no sleep.
+ */
+static void notrace trap_ftrace(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	if (current->flags & PF_KTHREAD)
+		return;
+	if (trap_candidate(current_pt_regs()))
+		machina_ftrace_set_ip(fregs, (unsigned long)trap_entry);
+}
+
+static struct ftrace_ops trap_ops = {
+	.func = trap_ftrace,
+	.flags = MACHINA_FTRACE_IPMODIFY_FLAGS,
+};
+
+/*
+ * The filter is set once and kept until unload: ftrace_free_filter()
+ * frees the hashes without resetting the ops, which then cannot be
+ * registered again (6.12 faulted in register_ftrace_function()).
+ */
+static bool filter_set;		/* hook_mutex */
+
+static int redirect_register(void)
+{
+	static char target[] = TRAP_HOOKED;
+	int err;
+
+	if (!filter_set) {
+		err = ftrace_set_filter(&trap_ops, target, strlen(target), 1);
+		if (err)
+			return err;
+		filter_set = true;
+	}
+	return register_ftrace_function(&trap_ops);
+}
+
+/* ftrace waits (RCU-tasks) until no thread is between callback and entry. */
+static void redirect_unregister(void)
+{
+	unregister_ftrace_function(&trap_ops);
+}
+
+static void redirect_free(void)
+{
+	if (filter_set)
+		ftrace_free_filter(&trap_ops);
+	filter_set = false;
+}
+
+/* Whether the probe marks this syscall: an svc #0x80 (fail closed). */
+static void trap_mark(struct pt_regs *regs)
+{
+	u32 insn;
+
+	if (is_compat_task())
+		return;
+	if (copy_from_user_nofault(&insn, (u32 __user *)(regs->pc - 4), sizeof(insn)))
+		regs->syscallno = TRAP_UNREAD;
+	else if (le32_to_cpu((__force __le32)insn) == SVC_0X80)
+		regs->syscallno = TRAP_SENTINEL;
+}
+
+static bool trap_maybe(const struct pt_regs *regs)
+{
+	return true;	/* any svc: the word tells */
+}
+
+#endif
+
+#if defined(CONFIG_X86_64) || defined(CONFIG_ARM64)
+
+/*
+ * trap_sys_enter - sys_enter probe: mark an opted-in process's Darwin trap
+ * so that it reaches TRAP_HOOKED (trap_mark())
+ * Conditions: preemption disabled, in the syscall's own thread; takes no
+ * sleeping lock (RCU and the raw fork_src lock only: PREEMPT_RT).
+ */
+static void trap_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	struct machina_task *task;
+	bool opted;
+
+	if (!user_mode(regs) || !trap_maybe(regs))
+		return;
+	rcu_read_lock();
+	task = machina_task_lookup_rcu(task_tgid(current));
+	opted = task ? test_bit(MACHINA_TASK_TRAPS, &task->trap_flags) :
+		       machina_task_inherit_traps_rcu(current);
+	rcu_read_unlock();
+	if (opted)
+		trap_mark(regs);
+}
+
+static struct tracepoint *sys_enter_tp;
+
+static void find_sys_enter(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sys_enter"))
+		sys_enter_tp = tp;
+}
+
+/*
+ * trap_entry - where TRAP_HOOKED goes for a Darwin trap candidate
+ * Conditions: the system call's process context, no locks held; may
+ * sleep.  Same prototype and return as TRAP_HOOKED.  Until the
+ * module reference is taken nothing here sleeps voluntarily, so the
+ * RCU-tasks wait at unregistration (redirect_unregister()) covers the
+ * jump here.
+ */
+static long trap_entry(TRAP_ENTRY_ARGS)
+{
+	struct pt_regs *regs = current_pt_regs();
+	long ret = -ENOSYS;
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENOSYS;
+	if (trap_candidate(regs) && trap_arch_ok() && current_opted())
+		ret = trap_dispatch(regs);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+/* hooks_register - attach the shim.  Conditions: hook_mutex held. */
+static int hooks_register(void)
+{
+	int err;
+
+	lockdep_assert_held(&hook_mutex);
+	err = redirect_register();
+	if (err)
+		return err;
+	if (!sys_enter_tp)
+		for_each_kernel_tracepoint(find_sys_enter, NULL);
+	err = sys_enter_tp ? tracepoint_probe_register(sys_enter_tp, trap_sys_enter, NULL) :
+			     -ENOENT;
+	if (err)
+		goto err_redirect;
+	return 0;
+err_redirect:
+	redirect_unregister();
+	return err;
+}
+
+/* hooks_free - unload: what registration keeps.  Hooks off, hook_mutex. */
+static void hooks_free(void)
+{
+	redirect_free();
+}
+
+/* hooks_unregister - detach it, and wait until no callback runs. */
+static void hooks_unregister(void)
+{
+	lockdep_assert_held(&hook_mutex);
+	tracepoint_probe_unregister(sys_enter_tp, trap_sys_enter, NULL);
+	tracepoint_synchronize_unregister();
+	redirect_unregister();
+}
+
+#else
+
+static int hooks_register(void)
+{
+	return -EOPNOTSUPP;
+}
+
+static void hooks_unregister(void)
+{
+}
+
+static void hooks_free(void)
+{
+}
+
+#endif
+
+static void hooks_off_fn(struct work_struct *work)
+{
+	mutex_lock(&hook_mutex);
+	if (hooks_on && !atomic_read(&holders)) {
+		hooks_unregister();
+		hooks_on = false;
+	}
+	mutex_unlock(&hook_mutex);
+}
+static DECLARE_WORK(hooks_off_work, hooks_off_fn);
+
+/*
+ * machina_trap_hold - one more opted-in holder; registers the hooks if
+ * they are off
+ * Conditions: process context, no Machina lock held; may sleep.
+ * Returns: 0, or the registration's error (no count taken).
+ */
+int machina_trap_hold(void)
+{
+	int err = 0;
+
+	mutex_lock(&hook_mutex);
+	if (!hooks_on) {
+		err = hooks_register();
+		hooks_on = !err;
+	}
+	if (!err)
+		atomic_inc(&holders);
+	mutex_unlock(&hook_mutex);
+	return err;
+}
+
+/* machina_trap_hold_more - a count while another holder keeps the hooks. */
+bool machina_trap_hold_more(void)
+{
+	return atomic_inc_not_zero(&holders);
+}
+
+/* machina_trap_release - drop a count.  Conditions: any context. */
+void machina_trap_release(void)
+{
+	if (atomic_dec_and_test(&holders))
+		schedule_work(&hooks_off_work);
+}
+
+/*
+ * machina_trap_task_take - @task becomes opted in, with a count its caller
+ * hands over
+ * Conditions: task->itk_lock held.
+ * Returns: whether the task took the count (false: already opted in, or
+ * torn down; the caller keeps its count).
+ */
+bool machina_trap_task_take(struct machina_task *task)
+{
+	lockdep_assert_held(&task->itk_lock);
+	return !task->itk_dead && !test_and_set_bit(MACHINA_TASK_TRAPS, &task->trap_flags);
+}
+
+/* machina_trap_task_drop - @task leaves (teardown, raised exec). */
+void machina_trap_task_drop(struct machina_task *task)
+{
+	if (test_and_clear_bit(MACHINA_TASK_TRAPS, &task->trap_flags))
+		machina_trap_release();
+}
+
+/*
+ * machina_call_traps_enable - MACHINA_IOC_TRAPS_ENABLE: the calling
+ * process opts in to Darwin trap instructions
+ * Conditions: process context, no locks held; may sleep (registers the
+ * hooks when it is the first).
+ * Returns: KERN_SUCCESS (state 1 if it had opted in already),
+ * KERN_FAILURE when the hooks cannot be attached on this kernel (the
+ * reason is logged), -EINVAL for non-zero flags or state.
+ */
+long machina_call_traps_enable(struct machina_task *task, void *arg)
+{
+	struct machina_traps_enable *te = arg;
+	bool took;
+	int err;
+
+	if (te->flags || te->state)
+		return -EINVAL;
+	if (test_bit(MACHINA_TASK_TRAPS, &task->trap_flags)) {
+		te->state = 1;
+		return KERN_SUCCESS;
+	}
+	err = machina_trap_hold();
+	if (err) {
+		pr_warn_ratelimited("machina: Darwin trap hooks unavailable: %d\n", err);
+		return KERN_FAILURE;
+	}
+	spin_lock(&task->itk_lock);
+	took = machina_trap_task_take(task);
+	spin_unlock(&task->itk_lock);
+	if (!took)
+		machina_trap_release();	/* another thread was first, or exiting */
+	te->state = !took;
+	return KERN_SUCCESS;
+}
+
+/* MACHINA_FEATURE_TRAPS where the shim is built. */
+u64 machina_trap_features(void)
+{
+	return IS_ENABLED(CONFIG_X86_64) || IS_ENABLED(CONFIG_ARM64) ?
+	       MACHINA_FEATURE_TRAPS : 0;
+}
+
+/*
+ * machina_trap_exit - module unload: no task is left; the hooks go if a
+ * record's last release has not taken them down yet
+ */
+void machina_trap_exit(void)
+{
+	cancel_work_sync(&hooks_off_work);
+	mutex_lock(&hook_mutex);
+	if (hooks_on)
+		hooks_unregister();
+	hooks_on = false;
+	hooks_free();
+	mutex_unlock(&hook_mutex);
+}
