@@ -150,6 +150,26 @@ static inline int mt_slow_kernel(void)
 	return k && !strncmp(k, "debug-", 6);
 }
 
+/* The state letter of a thread (/proc/<pid>/task/<tid>/stat), or 0. */
+static inline char mt_thread_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 /* The PREEMPT_RT debug kernel (lockdep and KASAN on PREEMPT_RT, emulated arm64): the slowest. */
 static inline int mt_rt_debug_kernel(void)
 {

@@ -158,26 +158,6 @@ static void *wait_thread(void *arg)
 	return NULL;
 }
 
-/* The state letter of a thread (/proc/<pid>/task/<tid>/stat), or 0. */
-static char thread_state(pid_t pid, pid_t tid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /*
  * Wait (at most 20 s) until every thread of @pid but the caller sleeps
  * interruptibly, as a waiter blocked in the module does; slow emulated
@@ -200,7 +180,7 @@ static void settle_pid(pid_t pid)
 			pid_t tid = atoi(e->d_name);
 
 			if (tid > 0 && tid != gettid() &&
-			    thread_state(pid, tid) != 'S')
+			    mt_thread_state(pid, tid) != 'S')
 				busy++;
 		}
 		closedir(d);

@@ -198,15 +198,23 @@ static int recurse_matches_maps(mach_port_t task, pid_t pid)
 }
 
 /* A child that only waits to be looked at; it dies with the test. */
+/*
+ * A child asleep in pause(): returned once it sleeps (at most 20 s), so
+ * that its own first faults after fork are over before a test measures
+ * its memory.
+ */
 static pid_t idle_child(void)
 {
 	pid_t pid = fork();
+	int i;
 
 	if (pid == 0) {
 		die_with_parent();
 		for (;;)
 			pause();
 	}
+	for (i = 0; pid > 0 && i < 2000 && mt_thread_state(pid, pid) != 'S'; i++)
+		usleep(10 * 1000);
 	return pid;
 }
 
