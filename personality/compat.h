@@ -103,4 +103,14 @@
 	})
 #endif
 
+/*
+ * How many page table entries map an order-0 page: page_mapcount() until
+ * 6.12 folded it into folio_mapcount() (an inline in both series).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define machina_page_mapcount(page)	folio_mapcount(page_folio(page))
+#else
+#define machina_page_mapcount(page)	page_mapcount(page)
+#endif
+
 #endif /* _MACHINA_COMPAT_H */

@@ -55,22 +55,6 @@ static pid_t gate_fork(struct gate *g)
 	return pid;
 }
 
-static void gate_send(int fd)
-{
-	char c = 'g';
-
-	if (write(fd, &c, 1) != 1)
-		_exit(90);
-}
-
-static void gate_wait(int fd)
-{
-	char c;
-
-	if (read(fd, &c, 1) != 1)
-		_exit(91);
-}
-
 /* Inheritance of the region holding @addr exactly, or -1. */
 static int inherit_at(mach_port_t task, mach_vm_address_t addr, int *shared)
 {

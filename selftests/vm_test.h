@@ -74,4 +74,24 @@ static inline mach_vm_address_t alloc_pattern(size_t len, uint32_t seed)
 	return a;
 }
 
+/*
+ * One byte between two processes of a test: a step is done.  A side whose
+ * peer died (its end closed) exits 90 or 91 rather than hang.
+ */
+static inline void gate_send(int fd)
+{
+	char c = 'g';
+
+	if (write(fd, &c, 1) != 1)
+		_exit(90);
+}
+
+static inline void gate_wait(int fd)
+{
+	char c;
+
+	if (read(fd, &c, 1) != 1)
+		_exit(91);
+}
+
 #endif /* _VM_TEST_H */

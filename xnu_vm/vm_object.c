@@ -76,9 +76,19 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
 }
 
 /*
+ * A page a layer took over from a frozen one (layer_collapse()): while it
+ * was frozen, the views that have since gone could take references to it
+ * (a vmsplice() into a pipe, a get_user_pages() in progress), which must
+ * keep showing the snapshot.  Such a page is written in place only once
+ * nothing but its layer and its mappings holds it (page_exclusive()).
+ */
+#define LAYER_MOVED	XA_MARK_0
+
+/*
  * layer_collapse - @s (frozen) is shadowed by one layer only: its pages
  * move up into that one where it has none of its own (the others nobody
- * can see any more go back), and the child takes @s's place in the chain.
+ * can see any more go back; each moved one is marked LAYER_MOVED), and the
+ * child takes @s's place in the chain.
  * A failed xarray insertion leaves the rest in @s (still correct, only
  * not shorter).
  * Conditions: cow_lock held; s->nchildren == 1.
@@ -98,6 +108,7 @@ static void layer_collapse(struct xnu_vm_layer *s)
 		if (xa_is_err(xa_store(&x->pages, index, page,
 				       GFP_KERNEL_ACCOUNT)))
 			return;
+		xa_set_mark(&x->pages, index, LAYER_MOVED);
 		xa_erase(&s->pages, index);
 		s->resident--;
 		x->resident++;
@@ -257,9 +268,9 @@ static struct page *view_lookup(struct xnu_vm_view *view, pgoff_t index,
  * or zeroes if @from is NULL; charged to the view's memory cgroup (taken
  * from @mm, the faulting vma's, on the view's first page), whoever
  * faults it in (the task itself, or a caller writing into it through
- * get_user_pages).
- * Conditions: cow_lock held (may sleep: it allocates); the top has no
- * page at @index.
+ * get_user_pages).  A page the top held at @index (@from, which others
+ * still reference: page_exclusive()) is replaced and left to them.
+ * Conditions: cow_lock held (may sleep: it allocates).
  * Returns: the page (the layer keeps its reference), or NULL without
  * memory.
  */
@@ -284,6 +295,10 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 		if (xa_is_err(err)) {
 			__free_page(page);
 			page = NULL;
+		} else if (err) {
+			/* Replaced a page others still hold: theirs now. */
+			put_page(err);
+			xa_clear_mark(&view->top->pages, index, LAYER_MOVED);
 		} else {
 			view->top->resident++;
 		}
@@ -328,10 +343,30 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 }
 
 /*
+ * page_exclusive - may the top layer @l's page @page at @index be written
+ * in place?  Yes, unless it came up from a frozen layer (LAYER_MOVED) and
+ * something besides the layer, its page table entries and the fault
+ * holds it (then the writer gets a copy); the answer yes is kept (the
+ * mark cleared): only this layer's views can reach the page from then on.
+ * Conditions: cow_lock held; the fault in progress holds one reference.
+ */
+static bool page_exclusive(struct xnu_vm_layer *l, pgoff_t index,
+			   struct page *page)
+{
+	if (!xa_get_mark(&l->pages, index, LAYER_MOVED))
+		return true;
+	if (page_count(page) != 2 + machina_page_mapcount(page))
+		return false;
+	xa_clear_mark(&l->pages, index, LAYER_MOVED);
+	return true;
+}
+
+/*
  * vm_object_page_mkwrite - a write to a page mapped read-only (or just
  * faulted in for a write)
- * The top layer's own page becomes writable in place.  Any other (a
- * frozen layer's, or one the top has since replaced) is copied up first;
+ * The top layer's own page becomes writable in place, unless others hold
+ * it since a snapshot (page_exclusive()).  Any other (a frozen layer's,
+ * one the top has since replaced, or such a held one) is copied up first;
  * then the index is zapped from every mapping of the object and the fault
  * is retried, which maps the top's page.
  * Conditions: as vm_object_fault(); vmf->page referenced, unlocked.
@@ -347,12 +382,13 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 
 	mutex_lock(&obj->cow_lock);
 	page = view_lookup(view, vmf->pgoff, &where);
-	if (page == vmf->page && where == view->top) {
+	if (page == vmf->page && where == view->top &&
+	    page_exclusive(view->top, vmf->pgoff, page)) {
 		lock_page(page);
 		mutex_unlock(&obj->cow_lock);
 		return VM_FAULT_LOCKED;
 	}
-	if (where != view->top)
+	if (where != view->top || page == vmf->page)
 		page = view_fill(view, vmf->pgoff, page ? page : vmf->page,
 				 vmf->vma->vm_mm);
 	mutex_unlock(&obj->cow_lock);

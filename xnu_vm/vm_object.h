@@ -41,7 +41,9 @@
  * zapped so both sides fault again.  Nothing is copied until written.  A
  * frozen layer only one layer still shadows is merged into that one
  * (pages it already holds win), so a chain is never longer than the number
- * of live views that still share a snapshot.
+ * of live views that still share a snapshot.  A page merged up is copied
+ * on write, not written in place, while anything besides its layer and
+ * its mappings holds it (a reference taken while it was frozen).
  *
  * The vma's vm_private_data is its view (a reference per vma).  Its
  * inheritance: VM_DONTCOPY (NONE), or which of the two vm_operations it
