@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Security review of thread policy and QoS: what an unprivileged user can
+ * make of Machina's sched_setattr_nocheck() calls compared with what
+ * sched_setscheduler()/sched_setattr() would let them do.
+ *
+ *  - a thread its owner put in SCHED_IDLE, with RLIMIT_NICE 0, may not
+ *    leave it for real time (Linux: EPERM even within RLIMIT_RTPRIO);
+ *  - SCHED_RESET_ON_FORK, which an unprivileged thread may not clear, stays
+ *    set through Machina's changes, so a negative nice value granted with it
+ *    does not reach the thread's children;
+ *  - a class a new thread inherits is settled with its own process's
+ *    rights, not with those of whoever reads its policy first (a root
+ *    monitor calling thread_info must not lift nobody's thread beyond its
+ *    RLIMIT_NICE).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <mach/mach.h>
+#include <mach/thread_act.h>
+#include <machina/machina.h>
+#include <pthread/qos.h>
+#include <sys/qos.h>
+
+#include "kselftest_harness.h"
+#include "ipc_test.h"
+
+#define NOBODY 65534
+#define RESET_ON_FORK_FLAG 0x01		/* SCHED_FLAG_RESET_ON_FORK */
+
+struct attr_words {			/* struct sched_attr, version 0 */
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+static int set_attr(int policy, int nice, uint64_t flags)
+{
+	struct attr_words a = { .size = sizeof(a), .policy = policy,
+				.flags = flags, .nice = nice };
+
+	return syscall(SYS_sched_setattr, 0, &a, 0);
+}
+
+static int get_attr(struct attr_words *a)
+{
+	memset(a, 0, sizeof(*a));
+	return syscall(SYS_sched_getattr, 0, a, sizeof(*a), 0);
+}
+
+static int leave_root(rlim_t nice_lim, rlim_t rtprio_lim)
+{
+	struct rlimit n = { nice_lim, nice_lim }, r = { rtprio_lim, rtprio_lim };
+
+	if (setrlimit(RLIMIT_NICE, &n) || setrlimit(RLIMIT_RTPRIO, &r) ||
+	    setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY) || geteuid() != NOBODY)
+		return -1;
+	prctl(PR_SET_DUMPABLE, 1);
+	return 0;
+}
+
+static int wait_status(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* Field @want (1-based, proc(5)) of /proc/@pid/task/@t/stat; -1000 if unreadable. */
+static int stat_field(pid_t pid, pid_t t, int want)
+{
+	char path[80], buf[1024], *p, *save = NULL, *tok;
+	int field = 3, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, t);
+	f = fopen(path, "r");
+	if (!f)
+		return -1000;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n > 0 ? n : 0] = 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1000;
+	for (tok = strtok_r(p + 1, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), field++)
+		if (field == want)
+			return atoi(tok);
+	return -1000;
+}
+
+static kern_return_t time_constraint(void)
+{
+	thread_time_constraint_policy_data_t tc = { 10000000, 1000000, 2000000, TRUE };
+
+	return thread_policy_set(mach_thread_self(), THREAD_TIME_CONSTRAINT_POLICY,
+				 (thread_policy_t)&tc, THREAD_TIME_CONSTRAINT_POLICY_COUNT);
+}
+
+/* ---- SCHED_IDLE is not left for real time ------------------------------ */
+
+/* Nobody, RLIMIT_NICE 0, RLIMIT_RTPRIO 5, SCHED_IDLE by its own choice. */
+static int idle_to_fifo(void)
+{
+	struct sched_param sp = { 0 };
+
+	if (sched_setscheduler(0, SCHED_IDLE, &sp))
+		return 10;
+	/* What Linux says to the same request. */
+	sp.sched_priority = 5;
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0 || errno != EPERM)
+		return 11;
+	if (time_constraint() != KERN_FAILURE)
+		return 1;
+	if (sched_getscheduler(0) != SCHED_IDLE)
+		return 2;
+	return 0;
+}
+
+TEST(idle_thread_cannot_leave_for_real_time)
+{
+	pid_t pid;
+
+	if (ipc_unavailable())
+		SKIP(return, "%s", ipc_unavailable());
+	ASSERT_EQ(0, getuid());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		die_with_parent();
+		if (leave_root(0, 5))
+			_exit(99);
+		_exit(idle_to_fifo());
+	}
+	EXPECT_EQ(0, wait_status(pid));
+}
+
+/* ---- SCHED_RESET_ON_FORK stays ----------------------------------------- */
+
+/* The nice value a child forked now starts with (+100 so it fits a status). */
+static int child_nice(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1000;
+	if (pid == 0) {
+		errno = 0;
+		_exit(100 + getpriority(PRIO_PROCESS, 0));
+	}
+	return wait_status(pid) - 100;
+}
+
+/* Nobody at nice -10 granted with SCHED_RESET_ON_FORK, RLIMIT_NICE 0. */
+static int keep_reset_on_fork(void)
+{
+	struct attr_words a;
+
+	if (child_nice() != 0)
+		return 10;
+	if (pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0))
+		return 11;
+	if (sched_getscheduler(0) != SCHED_BATCH)
+		return 12;
+	/* Back to where it was (nice -10): allowed, it had it. */
+	if (thread_policy_set(mach_thread_self(), THREAD_STANDARD_POLICY, NULL, 0))
+		return 13;
+	if (getpriority(PRIO_PROCESS, 0) != -10)
+		return 14;
+	if (get_attr(&a))
+		return 15;
+	if (!(a.flags & RESET_ON_FORK_FLAG))
+		return 1;
+	if (child_nice() != 0)
+		return 2;
+	/* Through the QoS classes as well. */
+	if (pthread_set_qos_class_self_np(QOS_CLASS_BACKGROUND, 0) ||
+	    get_attr(&a) || !(a.flags & RESET_ON_FORK_FLAG))
+		return 3;
+	return 0;
+}
+
+TEST(reset_on_fork_survives_machina)
+{
+	pid_t pid;
+
+	if (ipc_unavailable())
+		SKIP(return, "%s", ipc_unavailable());
+	ASSERT_EQ(0, getuid());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		die_with_parent();
+		/* As a privileged helper (rtkit) grants it. */
+		if (set_attr(SCHED_OTHER, -10, RESET_ON_FORK_FLAG) || leave_root(0, 0))
+			_exit(99);
+		_exit(keep_reset_on_fork());
+	}
+	EXPECT_EQ(0, wait_status(pid));
+}
+
+/* ---- a pending class settled by a root reader -------------------------- */
+
+static char vfork_stack[1 << 16] __attribute__((aligned(16)));
+
+/* The new thread: tell root who it is, then wait to be killed. */
+static int announce_and_wait(void *arg)
+{
+	pid_t me = (pid_t)syscall(SYS_gettid);
+
+	if (write((int)(long)arg, &me, sizeof(me)) != sizeof(me))
+		syscall(SYS_exit, 1);
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+/*
+ * Nobody, RLIMIT_NICE 0, asks for USER_INTERACTIVE (stays at nice 0) and
+ * makes a thread with CLONE_VFORK: it stays in clone(), after the fork
+ * probe and before its task work hands the class over, for as long as the
+ * new thread lives.
+ */
+static int make_thread_and_block(int ready)
+{
+	if (pthread_set_qos_class_self_np(QOS_CLASS_USER_INTERACTIVE, 0) ||
+	    getpriority(PRIO_PROCESS, 0) != 0)
+		return 1;
+	if (clone(announce_and_wait, vfork_stack + sizeof(vfork_stack),
+		  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+		  CLONE_SYSVSEM | CLONE_VFORK, (void *)(long)ready) < 0)
+		return 2;
+	pause();
+	return 0;
+}
+
+TEST(pending_class_is_settled_with_the_threads_own_rights)
+{
+	mach_msg_type_number_t n = 0, i;
+	thread_act_array_t list = NULL;
+	mach_port_t task = MACH_PORT_NULL;
+	int ready[2], nice;
+	pid_t pid, t = 0;
+
+	if (ipc_unavailable())
+		SKIP(return, "%s", ipc_unavailable());
+	ASSERT_EQ(0, getuid());
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		die_with_parent();
+		if (leave_root(0, 0))
+			_exit(99);
+		_exit(make_thread_and_block(ready[1]));
+	}
+	close(ready[1]);
+	ASSERT_EQ(sizeof(t), read(ready[0], &t, sizeof(t)));
+	EXPECT_EQ(0, stat_field(pid, t, 19));
+
+	/* Root looks at the process's threads, as a monitor would. */
+	ASSERT_EQ(KERN_SUCCESS, task_for_pid(mach_task_self(), pid, &task));
+	ASSERT_EQ(KERN_SUCCESS, task_threads(task, &list, &n));
+	for (i = 0; i < n; i++) {
+		thread_extended_info_data_t ei;
+		mach_msg_type_number_t count = THREAD_EXTENDED_INFO_COUNT;
+
+		thread_info(list[i], THREAD_EXTENDED_INFO, (thread_info_t)&ei, &count);
+	}
+	nice = stat_field(pid, t, 19);
+	TH_LOG("new thread %d: nice %d after root's thread_info", t, nice);
+	/* Its own process could not go below nice 0. */
+	EXPECT_LE(0, nice);
+
+	kill(pid, SIGKILL);
+	EXPECT_EQ(128 + SIGKILL, wait_status(pid));
+}
+
+TEST_HARNESS_MAIN
