@@ -146,16 +146,40 @@ static bool rt_or_deadline(int policy)
 }
 
 /*
+ * set_linux - sched_setattr_nocheck() of @policy with @nice (fair
+ * policies) or @prio (SCHED_FIFO), keeping the thread's
+ * SCHED_RESET_ON_FORK: a flag an unprivileged thread may not clear
+ * (sched_setattr() refuses it), so that what a privileged helper granted
+ * with it does not reach the thread's children
+ * Conditions: process context, no spinlock held; may sleep.
+ * Returns: 0 or sched_setattr_nocheck()'s error.
+ */
+static int set_linux(struct task_struct *p, int policy, int nice, int prio)
+{
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = policy,
+		.sched_nice = nice,
+		.sched_priority = prio,
+	};
+
+	if (p->sched_reset_on_fork)
+		attr.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
+	return sched_setattr_nocheck(p, &attr);
+}
+
+/*
  * apply_rt - a time-constraint thread runs SCHED_FIFO at MACHINA_RT_PRIO,
  * or at the caller's RLIMIT_RTPRIO if that is lower, as
- * sched_setscheduler() would allow it (CAP_SYS_NICE: no limit)
- * Conditions: s->lock held.
+ * sched_setscheduler() would allow it (CAP_SYS_NICE: no limit); a thread
+ * its owner put in SCHED_IDLE leaves it only if its RLIMIT_NICE would let
+ * it leave it for SCHED_NORMAL (sched_setscheduler()'s rule)
+ * Conditions: s->lock held; s->base_* is up to date.
  * Returns: 0, -EPERM when the caller may not use real-time at all, or
  * sched_setattr_nocheck()'s error.
  */
 static int apply_rt(struct machina_sched *s, struct task_struct *p)
 {
-	struct sched_attr attr = { .size = sizeof(attr) };
 	unsigned long prio = MACHINA_RT_PRIO;
 	int err;
 
@@ -164,10 +188,10 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
 		prio = min_t(unsigned long, prio, task_rlimit(p, RLIMIT_RTPRIO));
 	if (!prio)
 		return -EPERM;
+	if (s->base_policy == SCHED_IDLE && !can_nice(p, s->base_nice))
+		return -EPERM;
 	if (READ_ONCE(p->policy) != SCHED_FIFO || p->rt_priority != prio) {
-		attr.sched_policy = SCHED_FIFO;
-		attr.sched_priority = prio;
-		err = sched_setattr_nocheck(p, &attr);
+		err = set_linux(p, SCHED_FIFO, 0, prio);
 		if (err)
 			return err;
 	}
@@ -186,7 +210,6 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
  */
 static int apply_linux(struct machina_sched *s, struct task_struct *p)
 {
-	struct sched_attr attr = { .size = sizeof(attr) };
 	int policy = READ_ONCE(p->policy), nice = task_nice(p);
 	int pri, want_policy, want_nice, lvl;
 	u8 eq;
@@ -233,9 +256,7 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
 	if (want_policy == SCHED_IDLE)
 		want_nice = nice;
 	if (want_policy != policy || want_nice != nice) {
-		attr.sched_policy = want_policy;
-		attr.sched_nice = want_nice;
-		err = sched_setattr_nocheck(p, &attr);
+		err = set_linux(p, want_policy, want_nice, 0);
 		if (err)
 			return err;
 	}

@@ -182,7 +182,7 @@ static int keep_reset_on_fork(void)
 		return 10;
 	if (pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0))
 		return 11;
-	if (sched_getscheduler(0) != SCHED_BATCH)
+	if ((sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) != SCHED_BATCH)
 		return 12;
 	/* Back to where it was (nice -10): allowed, it had it. */
 	if (thread_policy_set(mach_thread_self(), THREAD_STANDARD_POLICY, NULL, 0))
