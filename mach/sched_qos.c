@@ -344,13 +344,20 @@ static void claim(struct machina_thread *thread, struct task_struct *p)
 
 /*
  * machina_sched_lock - take @thread's sched.lock, settling first what it
- * inherits from its creator
+ * inherits from its creator when the caller is of the same process
+ * Settling the class applies it to the Linux thread within the rights of
+ * whoever settles it (CAP_SYS_NICE lifts the RLIMIT_NICE floor), so only
+ * the thread's own process does it: the new thread itself or its creator's
+ * task work.  Another process (thread_info, thread_policy_get, a
+ * thread_policy_set it may make) sees the thread as it is until then; a
+ * set it makes meanwhile wins over the inherited class (claim()).
  * Conditions: process context, no locks held; @p is @thread's Linux thread.
  */
 void machina_sched_lock(struct machina_thread *thread, struct task_struct *p)
 {
 	mutex_lock(&thread->sched.lock);
-	claim(thread, p);
+	if (same_thread_group(p, current))
+		claim(thread, p);
 }
 
 /*
