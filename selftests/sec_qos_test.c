@@ -8,7 +8,8 @@
  *    leave it for real time (Linux: EPERM even within RLIMIT_RTPRIO);
  *  - SCHED_RESET_ON_FORK, which an unprivileged thread may not clear, stays
  *    set through Machina's changes, so a negative nice value granted with it
- *    does not reach the thread's children;
+ *    does not reach the thread's children, nor its new threads through the
+ *    baseline they inherit;
  *  - a class a new thread inherits is settled with its own process's
  *    rights, not with those of whoever reads its policy first (a root
  *    monitor calling thread_info must not lift nobody's thread beyond its
@@ -173,10 +174,27 @@ static int child_nice(void)
 	return wait_status(pid) - 100;
 }
 
+/* A new thread asks for USER_INTERACTIVE, then for nothing: its nice value. */
+static void *new_thread_nice(void *arg)
+{
+	long lowest;
+
+	if (pthread_set_qos_class_self_np(QOS_CLASS_USER_INTERACTIVE, 0))
+		return (void *)-100L;
+	lowest = getpriority(PRIO_PROCESS, 0);
+	if (thread_policy_set(mach_thread_self(), THREAD_STANDARD_POLICY, NULL, 0))
+		return (void *)-100L;
+	if (getpriority(PRIO_PROCESS, 0) < lowest)
+		lowest = getpriority(PRIO_PROCESS, 0);
+	return (void *)lowest;
+}
+
 /* Nobody at nice -10 granted with SCHED_RESET_ON_FORK, RLIMIT_NICE 0. */
 static int keep_reset_on_fork(void)
 {
 	struct attr_words a;
+	pthread_t t;
+	void *res;
 
 	if (child_nice() != 0)
 		return 10;
@@ -199,6 +217,16 @@ static int keep_reset_on_fork(void)
 	if (pthread_set_qos_class_self_np(QOS_CLASS_BACKGROUND, 0) ||
 	    get_attr(&a) || !(a.flags & RESET_ON_FORK_FLAG))
 		return 3;
+	/*
+	 * A new thread starts at nice 0 (clone() applied the flag to it); the
+	 * class and baseline it inherits must not give it back the -10.
+	 */
+	if (pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0))
+		return 16;
+	if (pthread_create(&t, NULL, new_thread_nice, NULL) || pthread_join(t, &res))
+		return 17;
+	if ((long)res < 0)
+		return 4;
 	return 0;
 }
 
