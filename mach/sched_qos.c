@@ -401,6 +401,8 @@ static void clone_work(struct callback_head *cb)
 /*
  * machina_sched_cloned - sched_process_fork for a new thread @child of
  * @parent's process: note it if @parent has a class to hand down
+ * The inherited baseline is no better than nice 0 when @parent has
+ * SCHED_RESET_ON_FORK, as clone() treats the Linux values.
  * Conditions: the fork probe (current is @parent, preemption disabled):
  * nothing may sleep, take a spinlock_t or allocate.  One new thread per
  * creator at a time (clone() returns through the work before the next);
@@ -428,6 +430,12 @@ void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
 		goto out_module;
 	rcu_read_unlock();
 
+	/*
+	 * clone() reset the new thread's negative nice value (or real-time
+	 * policy) for a reset-on-fork creator: its baseline may not be better.
+	 */
+	if (parent->sched_reset_on_fork && (int)(word >> 24) < 20)
+		word = (word & 0x00ffffff) | 20U << 24;
 	s->clone_word = word;
 	s->clone_pid = get_pid(task_pid(child));
 	atomic_inc(&task->qos_clones);
