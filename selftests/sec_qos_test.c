@@ -13,7 +13,9 @@
  *  - a class a new thread inherits is settled with its own process's
  *    rights, not with those of whoever reads its policy first (a root
  *    monitor calling thread_info must not lift nobody's thread beyond its
- *    RLIMIT_NICE).
+ *    RLIMIT_NICE);
+ *  - THREAD_PRECEDENCE_POLICY's importance does not overflow the priority
+ *    it is added to (INT_MAX is the highest priority, not the lowest).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -324,6 +326,49 @@ TEST(pending_class_is_settled_with_the_threads_own_rights)
 
 	kill(pid, SIGKILL);
 	EXPECT_EQ(128 + SIGKILL, wait_status(pid));
+}
+
+/* ---- importance at the ends of its range ------------------------------- */
+
+static int importance_extremes(void)
+{
+	thread_extended_info_data_t ei;
+	mach_msg_type_number_t count = THREAD_EXTENDED_INFO_COUNT;
+	integer_t v = 0x7fffffff;
+
+	if (thread_policy_set(mach_thread_self(), THREAD_PRECEDENCE_POLICY, &v, 1))
+		return 10;
+	if (thread_info(mach_thread_self(), THREAD_EXTENDED_INFO, (thread_info_t)&ei, &count))
+		return 11;
+	/* The highest importance is the highest user priority, not the lowest. */
+	if (ei.pth_priority != 63)
+		return 1;
+	if (getpriority(PRIO_PROCESS, 0) != -20)
+		return 2;
+	v = (integer_t)0x80000000;
+	if (thread_policy_set(mach_thread_self(), THREAD_PRECEDENCE_POLICY, &v, 1))
+		return 12;
+	if (getpriority(PRIO_PROCESS, 0) != 19)
+		return 3;
+	return 0;
+}
+
+TEST(importance_does_not_wrap)
+{
+	pid_t pid;
+
+	if (ipc_unavailable())
+		SKIP(return, "%s", ipc_unavailable());
+	ASSERT_EQ(0, getuid());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		die_with_parent();
+		if (leave_root(40, 0))
+			_exit(99);
+		_exit(importance_extremes());
+	}
+	EXPECT_EQ(0, wait_status(pid));
 }
 
 TEST_HARNESS_MAIN
