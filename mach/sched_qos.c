@@ -89,7 +89,8 @@ static int requested_priority(const struct machina_sched *s)
 
 	if (eq == MACHINA_QOS_UNSPECIFIED)
 		return s->req.importance ?
-			clamp(BASEPRI_DEFAULT + s->req.importance, 0, MAXPRI_USER) : -1;
+			BASEPRI_DEFAULT + clamp(s->req.importance, -BASEPRI_DEFAULT,
+						MAXPRI_USER - BASEPRI_DEFAULT) : -1;
 	top = qos_pri[eq];
 	low = next_lower[eq] ? qos_pri[next_lower[eq]] : 0;
 	rel = eq == s->req.qos ? -s->req.relprio : 0;
