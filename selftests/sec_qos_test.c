@@ -14,6 +14,9 @@
  *    rights, not with those of whoever reads its policy first (a root
  *    monitor calling thread_info must not lift nobody's thread beyond its
  *    RLIMIT_NICE);
+ *  - the owner of a user namespace, who may renice another user's process
+ *    mapped in it, may not make it real-time (sched_setscheduler() needs
+ *    CAP_SYS_NICE of the initial namespace for another owner's thread);
  *  - THREAD_PRECEDENCE_POLICY's importance does not overflow the priority
  *    it is added to (INT_MAX is the highest priority, not the lowest).
  */
@@ -34,6 +37,8 @@
 #include <unistd.h>
 
 #include <mach/mach.h>
+#include <mach/task.h>
+#include <mach/task_special_ports.h>
 #include <mach/thread_act.h>
 #include <machina/machina.h>
 #include <pthread/qos.h>
@@ -368,6 +373,111 @@ TEST(importance_does_not_wrap)
 			_exit(99);
 		_exit(importance_extremes());
 	}
+	EXPECT_EQ(0, wait_status(pid));
+}
+
+/* ---- real time for another user's thread from a user namespace --------- */
+
+/* ns uid 1 (another host user): hand the thread port to the ns owner, wait. */
+static int other_user(void)
+{
+	mach_port_t bp = MACH_PORT_NULL;
+
+	if (setresuid(1, 1, 1))
+		return 1;
+	prctl(PR_SET_DUMPABLE, 1);
+	if (task_get_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, &bp) || !bp)
+		return 2;
+	if (send_port(bp, MACH_MSG_TYPE_COPY_SEND, 1, mach_thread_self(),
+		      MACH_MSG_TYPE_COPY_SEND))
+		return 3;
+	pause();
+	return 0;
+}
+
+/*
+ * Nobody, owner of a user namespace mapping ns uid 0 to itself and ns uid 1
+ * to another host user: CAP_SYS_NICE there lets it renice the other user's
+ * process (setpriority()'s rule), but real time needs CAP_SYS_NICE of the
+ * initial namespace or the same owner (sched_setscheduler()'s rule).
+ */
+static int rt_for_other_user(int ready, int mapped)
+{
+	struct sched_param sp = { .sched_priority = 5 };
+	thread_time_constraint_policy_data_t tc = { 10000000, 1000000, 2000000, TRUE };
+	mach_port_t r = new_port_send(), target;
+	rcv_buf_t buf;
+	any_desc_t d;
+	pid_t pid;
+	int ret = 0, policy;
+	char c = 0;
+
+	if (unshare(CLONE_NEWUSER))
+		return 98;
+	if (write(ready, &c, 1) != 1 || read(mapped, &c, 1) != 1 || c != 1)
+		return 97;
+	if (!r || task_set_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, r))
+		return 10;
+	pid = fork();
+	if (pid < 0)
+		return 11;
+	if (pid == 0)
+		_exit(other_user());
+	if (recv_timeout(r, &buf, 5000) || get_desc(&buf.header, 0, &d) !=
+	    MACH_MSG_PORT_DESCRIPTOR) {
+		ret = 12;
+		goto out;
+	}
+	target = d.port.name;
+	/* What Linux says to the same request. */
+	if (sched_setscheduler(pid, SCHED_FIFO, &sp) == 0 || errno != EPERM) {
+		ret = 13;
+		goto out;
+	}
+	if (thread_policy_set(target, THREAD_TIME_CONSTRAINT_POLICY, (thread_policy_t)&tc,
+			      THREAD_TIME_CONSTRAINT_POLICY_COUNT) == KERN_SUCCESS)
+		ret = 1;
+	policy = stat_field(pid, pid, 41);
+	if (policy == SCHED_FIFO)
+		ret = ret ? ret : 2;
+out:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return ret;
+}
+
+TEST(user_namespace_owner_gets_no_real_time_for_another_user)
+{
+	int ready[2], mapped[2], status;
+	char path[64], c = 0;
+	pid_t pid;
+	FILE *f;
+
+	if (ipc_unavailable())
+		SKIP(return, "%s", ipc_unavailable());
+	ASSERT_EQ(0, getuid());
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(mapped));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		die_with_parent();
+		if (leave_root(0, 5))
+			_exit(99);
+		_exit(rt_for_other_user(ready[1], mapped[0]));
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+		status = wait_status(pid);
+		if (status == 98)
+			SKIP(return, "no unprivileged user namespaces");
+		ASSERT_EQ(0, status);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	c = fprintf(f, "0 %d 1\n1 %d 1\n", NOBODY, NOBODY - 1) > 0 && fclose(f) == 0;
+	ASSERT_EQ(1, write(mapped[1], &c, 1));
 	EXPECT_EQ(0, wait_status(pid));
 }
 
