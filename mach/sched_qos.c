@@ -25,6 +25,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/task_work.h>
+#include <linux/user_namespace.h>
 #include <uapi/linux/sched/types.h>
 
 #include "mach/ipc_kobject.h"
@@ -170,9 +171,30 @@ static int set_linux(struct task_struct *p, int policy, int nice, int prio)
 }
 
 /*
+ * same_owner - whether @p is of the caller's process or its real or
+ * effective uid is the caller's effective uid: sched_setscheduler()'s test
+ * for another thread (CAP_SYS_NICE in a user namespace does not replace it
+ * there, as it does for setpriority())
+ */
+static bool same_owner(struct task_struct *p)
+{
+	const struct cred *cred = current_cred(), *pcred;
+	bool ok;
+
+	if (same_thread_group(p, current))
+		return true;
+	rcu_read_lock();
+	pcred = __task_cred(p);
+	ok = uid_eq(pcred->uid, cred->euid) || uid_eq(pcred->euid, cred->euid);
+	rcu_read_unlock();
+	return ok;
+}
+
+/*
  * apply_rt - a time-constraint thread runs SCHED_FIFO at MACHINA_RT_PRIO,
  * or at the caller's RLIMIT_RTPRIO if that is lower, as
- * sched_setscheduler() would allow it (CAP_SYS_NICE: no limit); a thread
+ * sched_setscheduler() would allow it (CAP_SYS_NICE: no limit; without it,
+ * only on a thread of the same owner, see same_owner()); a thread
  * its owner put in SCHED_IDLE leaves it only if its RLIMIT_NICE would let
  * it leave it for SCHED_NORMAL (sched_setscheduler()'s rule)
  * Conditions: s->lock held; s->base_* is up to date.
@@ -185,8 +207,11 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
 	int err;
 
 	lockdep_assert_held(&s->lock);
-	if (!capable(CAP_SYS_NICE))
+	if (!capable(CAP_SYS_NICE)) {
+		if (!same_owner(p))
+			return -EPERM;
 		prio = min_t(unsigned long, prio, task_rlimit(p, RLIMIT_RTPRIO));
+	}
 	if (!prio)
 		return -EPERM;
 	if (s->base_policy == SCHED_IDLE && !can_nice(p, s->base_nice))
@@ -472,15 +497,16 @@ out_busy:
  */
 bool machina_sched_may_change(struct task_struct *p)
 {
-	const struct cred *cred = current_cred(), *pcred;
+	struct user_namespace *ns;
 	bool ok;
 
-	if (same_thread_group(p, current))
+	if (same_owner(p))
 		return true;
 	rcu_read_lock();
-	pcred = __task_cred(p);
-	ok = uid_eq(pcred->uid, cred->euid) || uid_eq(pcred->euid, cred->euid) ||
-	     ns_capable(pcred->user_ns, CAP_SYS_NICE);
+	ns = get_user_ns(__task_cred(p)->user_ns);
 	rcu_read_unlock();
+	/* Outside RCU: an LSM's capable hook may audit and sleep. */
+	ok = ns_capable(ns, CAP_SYS_NICE);
+	put_user_ns(ns);
 	return ok;
 }
