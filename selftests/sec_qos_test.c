@@ -95,28 +95,24 @@ static int wait_status(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-/* Field @want (1-based, proc(5)) of /proc/@pid/task/@t/stat; -1000 if unreadable. */
-static int stat_field(pid_t pid, pid_t t, int want)
+/*
+ * Run @fn in a child as nobody with RLIMIT_NICE @nice_lim and RLIMIT_RTPRIO
+ * @rt_lim, after @prep (if any) ran there as root; the child's status.
+ */
+static int as_nobody(int (*prep)(void), int (*fn)(void), rlim_t nice_lim,
+		     rlim_t rt_lim)
 {
-	char path[80], buf[1024], *p, *save = NULL, *tok;
-	int field = 3, n;
-	FILE *f;
+	pid_t pid = fork();
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, t);
-	f = fopen(path, "r");
-	if (!f)
-		return -1000;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = 0;
-	p = strrchr(buf, ')');
-	if (!p)
-		return -1000;
-	for (tok = strtok_r(p + 1, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), field++)
-		if (field == want)
-			return atoi(tok);
-	return -1000;
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		die_with_parent();
+		if ((prep && prep()) || leave_root(nice_lim, rt_lim))
+			_exit(99);
+		_exit(fn());
+	}
+	return wait_status(pid);
 }
 
 static kern_return_t time_constraint(void)
@@ -149,20 +145,10 @@ static int idle_to_fifo(void)
 
 TEST(idle_thread_cannot_leave_for_real_time)
 {
-	pid_t pid;
-
 	if (ipc_unavailable())
 		SKIP(return, "%s", ipc_unavailable());
 	ASSERT_EQ(0, getuid());
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		die_with_parent();
-		if (leave_root(0, 5))
-			_exit(99);
-		_exit(idle_to_fifo());
-	}
-	EXPECT_EQ(0, wait_status(pid));
+	EXPECT_EQ(0, as_nobody(NULL, idle_to_fifo, 0, 5));
 }
 
 /* ---- SCHED_RESET_ON_FORK stays ----------------------------------------- */
@@ -194,6 +180,12 @@ static void *new_thread_nice(void *arg)
 	if (getpriority(PRIO_PROCESS, 0) < lowest)
 		lowest = getpriority(PRIO_PROCESS, 0);
 	return (void *)lowest;
+}
+
+/* As root: nice -10 with SCHED_RESET_ON_FORK, as a privileged helper (rtkit) grants it. */
+static int grant_reset_on_fork(void)
+{
+	return set_attr(SCHED_OTHER, -10, RESET_ON_FORK_FLAG);
 }
 
 /* Nobody at nice -10 granted with SCHED_RESET_ON_FORK, RLIMIT_NICE 0. */
@@ -239,21 +231,10 @@ static int keep_reset_on_fork(void)
 
 TEST(reset_on_fork_survives_machina)
 {
-	pid_t pid;
-
 	if (ipc_unavailable())
 		SKIP(return, "%s", ipc_unavailable());
 	ASSERT_EQ(0, getuid());
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		die_with_parent();
-		/* As a privileged helper (rtkit) grants it. */
-		if (set_attr(SCHED_OTHER, -10, RESET_ON_FORK_FLAG) || leave_root(0, 0))
-			_exit(99);
-		_exit(keep_reset_on_fork());
-	}
-	EXPECT_EQ(0, wait_status(pid));
+	EXPECT_EQ(0, as_nobody(grant_reset_on_fork, keep_reset_on_fork, 0, 0));
 }
 
 /* ---- a pending class settled by a root reader -------------------------- */
@@ -313,7 +294,7 @@ TEST(pending_class_is_settled_with_the_threads_own_rights)
 	}
 	close(ready[1]);
 	ASSERT_EQ(sizeof(t), read(ready[0], &t, sizeof(t)));
-	EXPECT_EQ(0, stat_field(pid, t, 19));
+	EXPECT_EQ(0, mt_task_stat_field(pid, t, 19));
 
 	/* Root looks at the process's threads, as a monitor would. */
 	ASSERT_EQ(KERN_SUCCESS, task_for_pid(mach_task_self(), pid, &task));
@@ -324,7 +305,7 @@ TEST(pending_class_is_settled_with_the_threads_own_rights)
 
 		thread_info(list[i], THREAD_EXTENDED_INFO, (thread_info_t)&ei, &count);
 	}
-	nice = stat_field(pid, t, 19);
+	nice = mt_task_stat_field(pid, t, 19);
 	TH_LOG("new thread %d: nice %d after root's thread_info", t, nice);
 	/* Its own process could not go below nice 0. */
 	EXPECT_LE(0, nice);
@@ -360,20 +341,10 @@ static int importance_extremes(void)
 
 TEST(importance_does_not_wrap)
 {
-	pid_t pid;
-
 	if (ipc_unavailable())
 		SKIP(return, "%s", ipc_unavailable());
 	ASSERT_EQ(0, getuid());
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		die_with_parent();
-		if (leave_root(40, 0))
-			_exit(99);
-		_exit(importance_extremes());
-	}
-	EXPECT_EQ(0, wait_status(pid));
+	EXPECT_EQ(0, as_nobody(NULL, importance_extremes, 40, 0));
 }
 
 /* ---- real time for another user's thread from a user namespace --------- */
@@ -437,7 +408,7 @@ static int rt_for_other_user(int ready, int mapped)
 	if (thread_policy_set(target, THREAD_TIME_CONSTRAINT_POLICY, (thread_policy_t)&tc,
 			      THREAD_TIME_CONSTRAINT_POLICY_COUNT) == KERN_SUCCESS)
 		ret = 1;
-	policy = stat_field(pid, pid, 41);
+	policy = mt_task_stat_field(pid, pid, 41);
 	if (policy == SCHED_FIFO)
 		ret = ret ? ret : 2;
 out:
