@@ -25,6 +25,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/task_work.h>
+#include <linux/user_namespace.h>
 #include <uapi/linux/sched/types.h>
 
 #include "mach/ipc_kobject.h"
@@ -89,7 +90,8 @@ static int requested_priority(const struct machina_sched *s)
 
 	if (eq == MACHINA_QOS_UNSPECIFIED)
 		return s->req.importance ?
-			clamp(BASEPRI_DEFAULT + s->req.importance, 0, MAXPRI_USER) : -1;
+			BASEPRI_DEFAULT + clamp(s->req.importance, -BASEPRI_DEFAULT,
+						MAXPRI_USER - BASEPRI_DEFAULT) : -1;
 	top = qos_pri[eq];
 	low = next_lower[eq] ? qos_pri[next_lower[eq]] : 0;
 	rel = eq == s->req.qos ? -s->req.relprio : 0;
@@ -146,28 +148,76 @@ static bool rt_or_deadline(int policy)
 }
 
 /*
+ * set_linux - sched_setattr_nocheck() of @policy with @nice (fair
+ * policies) or @prio (SCHED_FIFO), keeping the thread's
+ * SCHED_RESET_ON_FORK: a flag an unprivileged thread may not clear
+ * (sched_setattr() refuses it), so that what a privileged helper granted
+ * with it does not reach the thread's children
+ * Conditions: process context, no spinlock held; may sleep.
+ * Returns: 0 or sched_setattr_nocheck()'s error.
+ */
+static int set_linux(struct task_struct *p, int policy, int nice, int prio)
+{
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = policy,
+		.sched_nice = nice,
+		.sched_priority = prio,
+	};
+
+	if (p->sched_reset_on_fork)
+		attr.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
+	return sched_setattr_nocheck(p, &attr);
+}
+
+/*
+ * same_owner - whether @p is of the caller's process or its real or
+ * effective uid is the caller's effective uid: sched_setscheduler()'s test
+ * for another thread (CAP_SYS_NICE in a user namespace does not replace it
+ * there, as it does for setpriority())
+ */
+static bool same_owner(struct task_struct *p)
+{
+	const struct cred *cred = current_cred(), *pcred;
+	bool ok;
+
+	if (same_thread_group(p, current))
+		return true;
+	rcu_read_lock();
+	pcred = __task_cred(p);
+	ok = uid_eq(pcred->uid, cred->euid) || uid_eq(pcred->euid, cred->euid);
+	rcu_read_unlock();
+	return ok;
+}
+
+/*
  * apply_rt - a time-constraint thread runs SCHED_FIFO at MACHINA_RT_PRIO,
  * or at the caller's RLIMIT_RTPRIO if that is lower, as
- * sched_setscheduler() would allow it (CAP_SYS_NICE: no limit)
- * Conditions: s->lock held.
+ * sched_setscheduler() would allow it (CAP_SYS_NICE: no limit; without it,
+ * only on a thread of the same owner, see same_owner()); a thread
+ * its owner put in SCHED_IDLE leaves it only if its RLIMIT_NICE would let
+ * it leave it for SCHED_NORMAL (sched_setscheduler()'s rule)
+ * Conditions: s->lock held; s->base_* is up to date.
  * Returns: 0, -EPERM when the caller may not use real-time at all, or
  * sched_setattr_nocheck()'s error.
  */
 static int apply_rt(struct machina_sched *s, struct task_struct *p)
 {
-	struct sched_attr attr = { .size = sizeof(attr) };
 	unsigned long prio = MACHINA_RT_PRIO;
 	int err;
 
 	lockdep_assert_held(&s->lock);
-	if (!capable(CAP_SYS_NICE))
+	if (!capable(CAP_SYS_NICE)) {
+		if (!same_owner(p))
+			return -EPERM;
 		prio = min_t(unsigned long, prio, task_rlimit(p, RLIMIT_RTPRIO));
+	}
 	if (!prio)
 		return -EPERM;
+	if (s->base_policy == SCHED_IDLE && !can_nice(p, s->base_nice))
+		return -EPERM;
 	if (READ_ONCE(p->policy) != SCHED_FIFO || p->rt_priority != prio) {
-		attr.sched_policy = SCHED_FIFO;
-		attr.sched_priority = prio;
-		err = sched_setattr_nocheck(p, &attr);
+		err = set_linux(p, SCHED_FIFO, 0, prio);
 		if (err)
 			return err;
 	}
@@ -186,7 +236,6 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
  */
 static int apply_linux(struct machina_sched *s, struct task_struct *p)
 {
-	struct sched_attr attr = { .size = sizeof(attr) };
 	int policy = READ_ONCE(p->policy), nice = task_nice(p);
 	int pri, want_policy, want_nice, lvl;
 	u8 eq;
@@ -233,9 +282,7 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
 	if (want_policy == SCHED_IDLE)
 		want_nice = nice;
 	if (want_policy != policy || want_nice != nice) {
-		attr.sched_policy = want_policy;
-		attr.sched_nice = want_nice;
-		err = sched_setattr_nocheck(p, &attr);
+		err = set_linux(p, want_policy, want_nice, 0);
 		if (err)
 			return err;
 	}
@@ -323,13 +370,20 @@ static void claim(struct machina_thread *thread, struct task_struct *p)
 
 /*
  * machina_sched_lock - take @thread's sched.lock, settling first what it
- * inherits from its creator
+ * inherits from its creator when the caller is of the same process
+ * Settling the class applies it to the Linux thread within the rights of
+ * whoever settles it (CAP_SYS_NICE lifts the RLIMIT_NICE floor), so only
+ * the thread's own process does it: the new thread itself or its creator's
+ * task work.  Another process (thread_info, thread_policy_get, a
+ * thread_policy_set it may make) sees the thread as it is until then; a
+ * set it makes meanwhile wins over the inherited class (claim()).
  * Conditions: process context, no locks held; @p is @thread's Linux thread.
  */
 void machina_sched_lock(struct machina_thread *thread, struct task_struct *p)
 {
 	mutex_lock(&thread->sched.lock);
-	claim(thread, p);
+	if (same_thread_group(p, current))
+		claim(thread, p);
 }
 
 /*
@@ -373,6 +427,8 @@ static void clone_work(struct callback_head *cb)
 /*
  * machina_sched_cloned - sched_process_fork for a new thread @child of
  * @parent's process: note it if @parent has a class to hand down
+ * The inherited baseline is no better than nice 0 when @parent has
+ * SCHED_RESET_ON_FORK, as clone() treats the Linux values.
  * Conditions: the fork probe (current is @parent, preemption disabled):
  * nothing may sleep, take a spinlock_t or allocate.  One new thread per
  * creator at a time (clone() returns through the work before the next);
@@ -400,6 +456,12 @@ void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
 		goto out_module;
 	rcu_read_unlock();
 
+	/*
+	 * clone() reset the new thread's negative nice value (or real-time
+	 * policy) for a reset-on-fork creator: its baseline may not be better.
+	 */
+	if (parent->sched_reset_on_fork && (int)(word >> 24) < 20)
+		word = (word & 0x00ffffff) | 20U << 24;
 	s->clone_word = word;
 	s->clone_pid = get_pid(task_pid(child));
 	atomic_inc(&task->qos_clones);
@@ -435,15 +497,16 @@ out_busy:
  */
 bool machina_sched_may_change(struct task_struct *p)
 {
-	const struct cred *cred = current_cred(), *pcred;
+	struct user_namespace *ns;
 	bool ok;
 
-	if (same_thread_group(p, current))
+	if (same_owner(p))
 		return true;
 	rcu_read_lock();
-	pcred = __task_cred(p);
-	ok = uid_eq(pcred->uid, cred->euid) || uid_eq(pcred->euid, cred->euid) ||
-	     ns_capable(pcred->user_ns, CAP_SYS_NICE);
+	ns = get_user_ns(__task_cred(p)->user_ns);
 	rcu_read_unlock();
+	/* Outside RCU: an LSM's capable hook may audit and sleep. */
+	ok = ns_capable(ns, CAP_SYS_NICE);
+	put_user_ns(ns);
 	return ok;
 }

@@ -28,6 +28,9 @@
  * returns; a new thread that calls in first takes it itself.  Either side
  * claims it under the new thread's sched.lock, with cmpxchg on clone_child
  * deciding who, so the new thread never reads a class it has not yet got.
+ * Only callers of the thread's own process claim (claiming applies the class
+ * within the claimer's rights); a reset-on-fork creator hands down no
+ * baseline below nice 0.  Every change keeps SCHED_RESET_ON_FORK.
  *
  * Lock order: sched.lock -> (the scheduler's own locks, inside
  * sched_setattr_nocheck()).  No Machina spinlock is held with sched.lock;

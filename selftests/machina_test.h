@@ -40,6 +40,37 @@
 
 #define MACHINA_SYSFS "/sys/class/misc/mach/"
 
+/*
+ * Field @want (1-based, as proc(5) numbers them) of /proc/@pid/task/@tid/stat
+ * (@pid 0: the calling process), or -1000 if it cannot be read.
+ */
+static inline int mt_task_stat_field(pid_t pid, pid_t tid, int want)
+{
+	char path[80], buf[1024], *p, *save = NULL, *tok;
+	int field = 3, n;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1000;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n > 0 ? n : 0] = 0;
+	/* Field 3 (the state) follows the command's closing parenthesis. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1000;
+	for (tok = strtok_r(p + 1, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), field++)
+		if (field == want)
+			return atoi(tok);
+	return -1000;
+}
+
 static inline int mt_open(void)
 {
 	return open(MACHINA_DEVICE_PATH, O_RDWR | O_CLOEXEC);

@@ -46,30 +46,10 @@ static pid_t tid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-/* Field @want (1-based, as proc(5) numbers them) of /proc/self/task/@t/stat,
- * or -1000 if it cannot be read. */
+/* Field @want (1-based, proc(5)) of /proc/self/task/@t/stat; -1000 if unreadable. */
 static int stat_field(pid_t t, int want)
 {
-	char path[64], buf[1024], *p, *save = NULL, *tok;
-	int field = 3, n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", t);
-	f = fopen(path, "r");
-	if (!f)
-		return -1000;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = 0;
-	p = strrchr(buf, ')');
-	if (!p)
-		return -1000;
-	/* Field 3 (the state) follows the command's closing parenthesis. */
-	for (tok = strtok_r(p + 1, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), field++)
-		if (field == want)
-			return atoi(tok);
-	return -1000;
+	return mt_task_stat_field(0, t, want);
 }
 
 /* The Linux policy (field 41) and nice value (19) of thread @t; 0 or -1. */
