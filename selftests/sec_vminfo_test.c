@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <mach/mach_vm.h>
@@ -92,10 +93,13 @@ static long nr_hugepages(long set)
  * extended info and the first page's disposition.  Exit status: 0 when
  * the pool kept its pages and nothing was reported resident, 10 + the
  * pages taken from the pool, 3 when the region said pages were resident,
- * 2 on a setup failure.
+ * 4 when a touched huge page was not counted as it should, 2 on a setup
+ * failure.
  */
 static int hugetlb_attacker(long hsize)
 {
+	struct utsname u;
+	int kmajor = 0, kminor = 0;
 	vm_region_extended_info_data_t e;
 	mach_msg_type_number_t count = VM_REGION_EXTENDED_INFO_COUNT;
 	mach_vm_address_t a;
@@ -104,7 +108,8 @@ static int hugetlb_attacker(long hsize)
 	long before, after;
 	void *p;
 
-	if (drop_to_nobody())
+	if (uname(&u) || sscanf(u.release, "%d.%d", &kmajor, &kminor) != 2 ||
+	    drop_to_nobody())
 		return 2;
 	p = mmap(NULL, HUGE_N * hsize, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_NORESERVE,
@@ -127,6 +132,23 @@ static int hugetlb_attacker(long hsize)
 		return 10 + (int)(before - after);
 	if (e.pages_resident || (disp & VM_PAGE_QUERY_PAGE_PRESENT))
 		return 3;
+	/*
+	 * A huge page the process touched is counted where gup keeps
+	 * FOLL_NOFAULT for hugetlb (6.9 on), and left out before.
+	 */
+	if (mprotect(p, hsize, PROT_READ | PROT_WRITE))
+		return 2;
+	*(volatile char *)p = 1;
+	a = (uintptr_t)p;
+	count = VM_REGION_EXTENDED_INFO_COUNT;
+	if (mach_vm_region(mach_task_self(), &a, &s, VM_REGION_EXTENDED_INFO,
+			   (vm_region_info_t)&e, &count, NULL) != KERN_SUCCESS)
+		return 2;
+	fprintf(stderr, "# hugetlb: one huge page touched, pages_resident %u "
+		"(kernel %d.%d)\n", e.pages_resident, kmajor, kminor);
+	if (e.pages_resident != (kmajor * 100 + kminor >= 609 ?
+				 hsize / sysconf(_SC_PAGESIZE) : 0))
+		return 4;
 	return 0;
 }
 
