@@ -25,7 +25,6 @@
  * process finishes within a second while the query goes on.
  */
 #define _GNU_SOURCE
-#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,17 +38,6 @@
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
-
-#define NOBODY 65534
-
-/* Drop to nobody for good, as the brief's attacker.  0 or -1. */
-static int drop_to_nobody(void)
-{
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	return 0;
-}
 
 /* A number from /proc/meminfo (@key with its colon), or -1. */
 static long meminfo(const char *key)
@@ -109,7 +97,7 @@ static int hugetlb_attacker(long hsize)
 	void *p;
 
 	if (uname(&u) || sscanf(u.release, "%d.%d", &kmajor, &kminor) != 2 ||
-	    drop_to_nobody())
+	    mt_become_nobody())
 		return 2;
 	p = mmap(NULL, HUGE_N * hsize, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_NORESERVE,
@@ -224,7 +212,7 @@ static void sparse_attacker(int fd)
 	char *p = MAP_FAILED;
 	void *q;
 
-	if (drop_to_nobody())
+	if (mt_become_nobody())
 		goto out;
 	for (len = 1UL << 44; len >= 1UL << 38 && p == MAP_FAILED; len >>= 1)
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
