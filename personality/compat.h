@@ -67,6 +67,20 @@
 #endif
 
 /*
+ * Does get_user_pages_remote() keep FOLL_NOFAULT on hugetlb memory?  Up to
+ * 6.8 hugetlb had its own gup path (follow_hugetlb_page) that ignores the
+ * flag and calls hugetlb_fault() for every absent huge page (seen on 6.1:
+ * a region query filled a PROT_NONE mapping from the pool); 6.9 walks
+ * hugetlb in follow_page_mask(), which ends at faultin_page()'s
+ * FOLL_NOFAULT check like all other memory (6.12 source read).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define MACHINA_GUP_HUGETLB_NOFAULT	1
+#else
+#define MACHINA_GUP_HUGETLB_NOFAULT	0
+#endif
+
+/*
  * A vma's flags: written through vm_flags_set()/vm_flags_clear() since 6.3
  * (they also take the per-VMA lock), a plain field before.  Caller holds
  * the mm's mmap_lock for writing (inside f_op->mmap).

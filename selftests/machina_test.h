@@ -328,6 +328,24 @@ static inline double mt_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#ifdef __USE_GNU
+/*
+ * mt_become_nobody - drop to user and group nobody (65534) for good, with
+ * no supplementary groups: the unprivileged attacker of the security
+ * tests (setresuid/setresgid: glibc declares them under _GNU_SOURCE).
+ * Returns 0, or -1 when a step failed.
+ */
+static inline int mt_become_nobody(void)
+{
+	const unsigned int nobody = 65534;
+
+	if (setgroups(0, NULL) || setresgid(nobody, nobody, nobody) ||
+	    setresuid(nobody, nobody, nobody))
+		return -1;
+	return getuid() == nobody && geteuid() == nobody ? 0 : -1;
+}
+#endif
+
 /* Exit status of a child, or -1 if it did not exit normally. */
 static inline int mt_wait_exit(pid_t pid)
 {

@@ -12,7 +12,6 @@
  * limit.
  */
 #define _GNU_SOURCE
-#include <grp.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -23,17 +22,6 @@
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
-
-#define NOBODY 65534
-
-/* Drop to nobody for good, as the brief's attacker. 0 or -1. */
-static int drop_to_nobody(void)
-{
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	return 0;
-}
 
 #define ROUNDS		5		/* allocations */
 
@@ -74,7 +62,7 @@ static int attacker(int fd, int back, int how)
 		goto out;
 	fclose(f);
 	rl.rlim_cur = rl.rlim_max = vsize * page + mem_bound();
-	if (drop_to_nobody() || setrlimit(RLIMIT_AS, &rl))
+	if (mt_become_nobody() || setrlimit(RLIMIT_AS, &rl))
 		goto out;
 	for (i = 0; i < ROUNDS; i++) {
 		mach_vm_address_t a = 0;

@@ -13,7 +13,8 @@
  * not exported), so a page of such memory counts as resident when
  * get_user_pages_remote() with FOLL_NOFAULT finds it mapped: the same
  * pages RSS counts (the shared zero page excepted, as RSS does), without
- * faulting anything in.  FOLL_FORCE (reading only, never the data) lets
+ * faulting anything in (hugetlb memory only where gup keeps FOLL_NOFAULT
+ * for it: MACHINA_GUP_HUGETLB_NOFAULT).  FOLL_FORCE (reading only, never the data) lets
  * PROT_NONE pages be seen; gup marks the pages it finds accessed, as any
  * remote read does.  Private anonymous memory without an anon_vma has
  * never been touched and is skipped without a walk.
@@ -24,7 +25,9 @@
  */
 #include <linux/fs.h>
 #include <linux/magic.h>
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/once.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -60,17 +63,41 @@ static u64 object_id(const void *p)
 	return siphash_1u64((u64)(unsigned long)p, &id_key) ?: 1;
 }
 
+/* What identifies the region a resident count walks, across an unlock. */
+struct walk_region {
+	unsigned long start, end;
+	struct file *file;
+	struct anon_vma *anon_vma;
+};
+
+/* Is @vma (NULL: none) still the region @w describes? */
+static bool same_region(struct vm_area_struct *vma,
+			const struct walk_region *w)
+{
+	return vma && vma->vm_start == w->start && vma->vm_end == w->end &&
+	       vma->vm_file == w->file && vma->anon_vma == w->anon_vma;
+}
+
 /*
  * foreign_resident - pages of [@start, @end) of @vma (not Mach VM memory)
  * that are mapped now, found without faulting (FOLL_NOFAULT)
- * Conditions: @mm's mmap_lock held for reading (gup does not drop it: no
- * "locked" argument).
+ * The walk probes page by page, so its length is the region's size, not
+ * what is resident (a 16 TiB reservation is 2^32 probes): it lets @mm's
+ * mmap_lock go whenever someone waits for it (as smaps_rollup does) and
+ * goes on if the region is still the same one, else stops with what it
+ * counted (the map changed under the query: a snapshot of the moment).
+ * hugetlb memory is not walked where gup would fault it in
+ * (MACHINA_GUP_HUGETLB_NOFAULT): it counts as not resident.
+ * Conditions: @mm's mmap_lock held for reading; it is held again on
+ * return, but may have been let go: the caller must not use @vma (or
+ * anything found under the lock) after this call.
  * Returns: the count, or -EINTR when the caller was killed.
  */
 static long foreign_resident(struct mm_struct *mm, struct vm_area_struct *vma,
 			     unsigned long start, unsigned long end)
 {
 	struct page *pages[PRESENT_BATCH];
+	struct walk_region w;
 	unsigned long addr = start;
 	long got, i, count = 0;
 
@@ -78,9 +105,20 @@ static long foreign_resident(struct mm_struct *mm, struct vm_area_struct *vma,
 		return 0;
 	if (!vma->vm_file && !vma->anon_vma)
 		return 0;
+	if (is_vm_hugetlb_page(vma) && !MACHINA_GUP_HUGETLB_NOFAULT)
+		return 0;
+	w = (struct walk_region){ vma->vm_start, vma->vm_end, vma->vm_file,
+				  vma->anon_vma };
 	while (addr < end) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
+		if (mmap_lock_is_contended(mm)) {
+			mmap_read_unlock(mm);
+			cond_resched();
+			mmap_read_lock(mm);
+			if (!same_region(vma_lookup(mm, addr), &w))
+				break;
+		}
 		got = min_t(unsigned long, PRESENT_BATCH,
 			    (end - addr) >> PAGE_SHIFT);
 		got = machina_gup_remote(mm, addr, got,
@@ -148,7 +186,9 @@ static void foreign_object(struct vm_area_struct *vma,
  * view a SHARE fork gave another task, COW while a fork's snapshot is
  * still shared with another view, else PRIVATE (XNU's answer for an object
  * only one map holds); the allocation's tag.
- * Conditions: @mm's mmap_lock held for reading.
+ * Conditions: @mm's mmap_lock held for reading; held on return, but it
+ * may have been let go meanwhile (foreign_resident()): @vma is not to be
+ * used after.
  * Returns: KERN_SUCCESS, or KERN_ABORTED when the caller was killed.
  */
 int xnu_vm_region_facts(struct mm_struct *mm, struct vm_area_struct *vma,
@@ -173,13 +213,14 @@ int xnu_vm_region_facts(struct mm_struct *mm, struct vm_area_struct *vma,
 				xnu_vm_view_shared(view) ? SM_COW : SM_PRIVATE;
 		return KERN_SUCCESS;
 	}
+	foreign_object(vma, f);
+	if (vma->vm_start <= start_stack && start_stack < vma->vm_end)
+		f->user_tag = VM_MEMORY_STACK;
+	/* Last: the count may let the mmap_lock go (@vma unusable after). */
 	n = foreign_resident(mm, vma, vma->vm_start, vma->vm_end);
 	if (n < 0)
 		return KERN_ABORTED;
 	f->pages_resident = (u32)min_t(long, n, U32_MAX);
-	foreign_object(vma, f);
-	if (vma->vm_start <= start_stack && start_stack < vma->vm_end)
-		f->user_tag = VM_MEMORY_STACK;
 	return KERN_SUCCESS;
 }
 
@@ -220,7 +261,6 @@ int xnu_vm_page_facts(struct mm_struct *mm, u64 addr,
 		f->object_id = object_id(obj);
 		f->offset = (u64)index << PAGE_SHIFT;
 	} else {
-		n = foreign_resident(mm, vma, page, page + PAGE_SIZE);
 		memset(&rf, 0, sizeof(rf));
 		foreign_object(vma, &rf);
 		f->ref_count = rf.ref_count;
@@ -229,6 +269,8 @@ int xnu_vm_page_facts(struct mm_struct *mm, u64 addr,
 					   page - vma->vm_start;
 		if (rf.external_pager)
 			f->disposition |= VM_PAGE_QUERY_PAGE_EXTERNAL;
+		/* Last: may let the mmap_lock go (@vma unusable after). */
+		n = foreign_resident(mm, vma, page, page + PAGE_SIZE);
 	}
 	if (n > 0)
 		f->disposition |= VM_PAGE_QUERY_PAGE_PRESENT;
