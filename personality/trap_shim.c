@@ -250,8 +250,15 @@ static long trap_dispatch(struct pt_regs *regs)
 		if (get_user(insn, (u32 __user *)(regs->pc - 4)))
 			return -ENOSYS;		/* unreadable text: fail closed */
 		if (le32_to_cpu((__force __le32)insn) != SVC_0X80) {
-			/* Linux's svc: again, now that the word is resident. */
+			/*
+			 * Linux's svc: again, now that the word is resident.
+			 * Not a system call any more for the signal code: x0
+			 * is the caller's argument, not a result, and one that
+			 * reads as -ERESTART* would move pc back once more and
+			 * be replaced by -EINTR (kill(-514) turned kill(-4)).
+			 */
 			regs->pc -= 4;
+			forget_syscall(regs);
 			return regs->orig_x0;
 		}
 	}
