@@ -10,8 +10,7 @@
  *     inheritance record holds it): the setuid image's Darwin trap is
  *     stock Linux's answer.  A plain exec keeps the opt-in (the control).
  *
- *   seccomp_strict_runs_no_darwin_trap
- *   seccomp_filter_runs_no_darwin_trap
+ *   seccomp_confined_runs_no_darwin_trap
  *     An opted-in process confines itself with seccomp (strict mode, or a
  *     filter that allows write and exit only) and then issues a Darwin
  *     trap.  seccomp judges the Linux number: on x86_64 that is the Darwin
@@ -89,37 +88,9 @@ __attribute__((constructor)) static void child_mode(void)
 	_exit(r > 0 && r < 0x10000000 ? 0 : 2);
 }
 
-static int traps_enable(void)
-{
-	struct machina_traps_enable te = { 0 };
-	int fd = mt_open();
-	long ret;
-
-	if (fd < 0)
-		return -1;
-	ret = mt_ioctl(fd, MACHINA_IOC_TRAPS_ENABLE, &te);
-	close(fd);
-	return ret == 0 ? 0 : -1;
-}
-
-static const char *traps_unavailable(void)
-{
-	struct machina_handshake hs = { .client_abi = MACHINA_ABI_VERSION };
-	int fd = mt_open();
-	long ret;
-
-	if (fd < 0)
-		return "no " MACHINA_DEVICE_PATH;
-	ret = mt_ioctl(fd, MACHINA_IOC_HANDSHAKE, &hs);
-	close(fd);
-	if (ret || !(hs.features & MACHINA_FEATURE_TRAPS))
-		return "module does not report MACHINA_FEATURE_TRAPS";
-	return NULL;
-}
-
 #define REQUIRE_ROOT_AND_TRAPS()					\
 	do {								\
-		const char *_why = traps_unavailable();			\
+		const char *_why = mt_traps_unavailable();		\
 		die_with_parent();					\
 		if (_why)						\
 			SKIP(return, "%s", _why);			\
@@ -167,7 +138,7 @@ TEST(setuid_exec_drops_the_opt_in)
 		pid_t kid;
 
 		die_with_parent();
-		if (mt_become(NOBODY) || traps_enable())
+		if (mt_become(NOBODY) || mt_traps_enable() != 0)
 			_exit(10);
 		if (self_trap(__NR_getpid) <= 0)
 			_exit(11);		/* opted in: a port name */
@@ -221,7 +192,7 @@ static int run_confined(int (*confine)(void), long *got)
 	if (pid == 0) {
 		die_with_parent();
 		close(p[0]);
-		if (mt_become(NOBODY) || traps_enable() || self_trap(__NR_getpid) <= 0)
+		if (mt_become(NOBODY) || mt_traps_enable() != 0 || self_trap(__NR_getpid) <= 0)
 			_exit(10);
 		if (confine())
 			_exit(11);
@@ -276,24 +247,22 @@ static void check_confined(struct __test_metadata *_metadata, int st, long got)
 #endif
 }
 
-TEST(seccomp_strict_runs_no_darwin_trap)
+TEST(seccomp_confined_runs_no_darwin_trap)
 {
+	static const struct {
+		const char *name;
+		int (*confine)(void);
+	} how[] = { { "strict mode", strict_mode }, { "write/exit filter", write_exit_only } };
+	unsigned int i;
 	long got;
 	int st;
 
 	REQUIRE_ROOT_AND_TRAPS();
-	st = run_confined(strict_mode, &got);
-	check_confined(_metadata, st, got);
-}
-
-TEST(seccomp_filter_runs_no_darwin_trap)
-{
-	long got;
-	int st;
-
-	REQUIRE_ROOT_AND_TRAPS();
-	st = run_confined(write_exit_only, &got);
-	check_confined(_metadata, st, got);
+	for (i = 0; i < ARRAY_SIZE(how); i++) {
+		TH_LOG("%s", how[i].name);
+		st = run_confined(how[i].confine, &got);
+		check_confined(_metadata, st, got);
+	}
 }
 
 TEST_HARNESS_MAIN
