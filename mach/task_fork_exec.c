@@ -91,6 +91,7 @@ static LLIST_HEAD(reap_list);
 static struct tracepoint *fork_tp, *exec_tp;
 
 static struct inherit *inherit_lookup(struct pid *tgid);
+static bool secure_exec_since(struct task_struct *p, u64 exec_id);
 
 static void reap_fn(struct work_struct *work);
 static DECLARE_WORK(reap_work, reap_fn);
@@ -105,8 +106,12 @@ bool machina_task_inherit_pending(void)
  * Mach task, may have been handed the trap opt-in at fork: its record says
  * so, or (no record yet: the child ran before its parent returned from
  * fork) its parent is an opted-in task that noted it
- * Conditions: RCU read side; any context (the sys_enter probe: raw locks
- * only).  A first answer: machina_task_inherit_traps() decides.
+ * Conditions: RCU read side; @p is current, any context (the sys_enter
+ * probe: raw locks only).  A first answer: machina_task_inherit_traps()
+ * decides, and it must not say no where this said yes for an image that
+ * raised privilege (arm64: the probe's mark takes the call away from
+ * Linux's x8), so the same image checks are made here: an AT_SECURE image
+ * since the fork, or (no record yet) more than one exec since it.
  */
 bool machina_task_inherit_traps_rcu(struct task_struct *p)
 {
@@ -115,18 +120,24 @@ bool machina_task_inherit_traps_rcu(struct task_struct *p)
 	struct inherit *rec;
 	bool found = false;
 	unsigned int i;
+	u64 exec_id = 0;
 
 	rec = inherit_lookup(tgid);
 	if (rec)
-		return rec->ports.traps && !test_bit(INHERIT_DROPPING, &rec->flags);
+		return rec->ports.traps && !test_bit(INHERIT_DROPPING, &rec->flags) &&
+		       !secure_exec_since(p, rec->exec_id);
 	parent = machina_task_lookup_rcu(task_tgid(rcu_dereference(p->real_parent)));
 	if (!parent || !test_bit(MACHINA_TASK_TRAPS, &parent->trap_flags))
 		return false;
 	raw_spin_lock(&parent->fork_src.lock);
-	for (i = 0; i < parent->fork_src.nr && !found; i++)
+	for (i = 0; i < parent->fork_src.nr && !found; i++) {
 		found = parent->fork_src.notes[i].child == tgid;
+		if (found)
+			exec_id = parent->fork_src.notes[i].exec_id;
+	}
 	raw_spin_unlock(&parent->fork_src.lock);
-	return found;
+	return found && READ_ONCE(p->self_exec_id) - exec_id <= 1 &&
+	       !secure_exec_since(p, exec_id);
 }
 
 /* inherit_lookup - the record of @tgid.  Conditions: RCU or inherit_mutex. */

@@ -69,6 +69,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/seccomp.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
@@ -84,6 +85,7 @@
 static DEFINE_MUTEX(hook_mutex);
 static atomic_t holders = ATOMIC_INIT(0);
 static bool hooks_on;		/* hook_mutex */
+static bool hooks_used;		/* hook_mutex: registered once since load */
 
 /*
  * current_opted - whether the calling process runs Darwin traps
@@ -248,8 +250,15 @@ static long trap_dispatch(struct pt_regs *regs)
 		if (get_user(insn, (u32 __user *)(regs->pc - 4)))
 			return -ENOSYS;		/* unreadable text: fail closed */
 		if (le32_to_cpu((__force __le32)insn) != SVC_0X80) {
-			/* Linux's svc: again, now that the word is resident. */
+			/*
+			 * Linux's svc: again, now that the word is resident.
+			 * Not a system call any more for the signal code: x0
+			 * is the caller's argument, not a result, and one that
+			 * reads as -ERESTART* would move pc back once more and
+			 * be replaced by -EINTR (kill(-514) turned kill(-4)).
+			 */
 			regs->pc -= 4;
+			forget_syscall(regs);
 			return regs->orig_x0;
 		}
 	}
@@ -262,9 +271,27 @@ static long trap_dispatch(struct pt_regs *regs)
 	return machina_trap_call(-x16, regs->regs);
 }
 
+/*
+ * seccomp_confined - whether seccomp judges the calling thread's system
+ * calls.  On arm64 it judged x8 (seccomp_data.nr), which a Darwin trap's
+ * caller picks freely, not the trap in x16: a thread whose filter (or
+ * strict mode) allows write would run any Mach trap by issuing
+ * "svc #0x80" with x8 = write.  Such a thread runs Linux's call x8, the
+ * one its filter allowed, as a process that did not opt in.
+ * Conditions: current; any context.
+ */
+static bool seccomp_confined(void)
+{
+#ifdef CONFIG_SECCOMP
+	return READ_ONCE(current->seccomp.mode) != SECCOMP_MODE_DISABLED;
+#else
+	return false;
+#endif
+}
+
 static bool trap_arch_ok(void)
 {
-	return !is_compat_task();
+	return !is_compat_task() && !seccomp_confined();
 }
 
 /* do_ni_syscall() calls the generic one (verified on 6.1 and 6.12). */
@@ -331,7 +358,7 @@ static void trap_mark(struct pt_regs *regs)
 {
 	u32 insn;
 
-	if (is_compat_task())
+	if (is_compat_task() || seccomp_confined())
 		return;
 	if (copy_from_user_nofault(&insn, (u32 __user *)(regs->pc - 4), sizeof(insn)))
 		regs->syscallno = TRAP_UNREAD;
@@ -477,6 +504,7 @@ int machina_trap_hold(void)
 	if (!hooks_on) {
 		err = hooks_register();
 		hooks_on = !err;
+		hooks_used |= hooks_on;
 	}
 	if (!err)
 		atomic_inc(&holders);
@@ -571,5 +599,14 @@ void machina_trap_exit(void)
 		hooks_unregister();
 	hooks_on = false;
 	hooks_free();
+	/*
+	 * trap_entry() runs a few instructions of this module after its
+	 * module_put(): a thread preempted there kept no reference, and the
+	 * wait at unregistration may be long past (the hooks went off while
+	 * it slept inside the trap).  It has not passed a voluntary switch
+	 * since: wait for that before the text goes.
+	 */
+	if (hooks_used)
+		synchronize_rcu_tasks();
 	mutex_unlock(&hook_mutex);
 }

@@ -84,6 +84,39 @@ static inline long mt_ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * MACHINA_IOC_TRAPS_ENABLE for the calling process: its "state" (0 newly
+ * opted in, 1 already), or -1.
+ */
+static inline int mt_traps_enable(void)
+{
+	struct machina_traps_enable te = { 0 };
+	int fd = mt_open();
+	long ret;
+
+	if (fd < 0)
+		return -1;
+	ret = mt_ioctl(fd, MACHINA_IOC_TRAPS_ENABLE, &te);
+	close(fd);
+	return ret == 0 ? (int)te.state : -1;
+}
+
+/* Why the loaded module cannot run Darwin traps, or NULL if it can. */
+static inline const char *mt_traps_unavailable(void)
+{
+	struct machina_handshake hs = { .client_abi = MACHINA_ABI_VERSION };
+	int fd = mt_open();
+	long ret;
+
+	if (fd < 0)
+		return "no " MACHINA_DEVICE_PATH;
+	ret = mt_ioctl(fd, MACHINA_IOC_HANDSHAKE, &hs);
+	close(fd);
+	if (ret || !(hs.features & MACHINA_FEATURE_TRAPS))
+		return "module does not report MACHINA_FEATURE_TRAPS";
+	return NULL;
+}
+
 /* The number a (sysfs) file holds, or -1. */
 static inline long mt_read_long(const char *path)
 {

@@ -82,37 +82,9 @@ static void on_sigsys(int sig)
 	sigsys_seen++;
 }
 
-static int traps_enable(void)
-{
-	struct machina_traps_enable te = { 0 };
-	int fd = mt_open();
-	long ret;
-
-	if (fd < 0)
-		return -1;
-	ret = mt_ioctl(fd, MACHINA_IOC_TRAPS_ENABLE, &te);
-	close(fd);
-	return ret == 0 ? (int)te.state : -1;
-}
-
-static const char *traps_unavailable(void)
-{
-	struct machina_handshake hs = { .client_abi = MACHINA_ABI_VERSION };
-	int fd = mt_open();
-	long ret;
-
-	if (fd < 0)
-		return "no " MACHINA_DEVICE_PATH;
-	ret = mt_ioctl(fd, MACHINA_IOC_HANDSHAKE, &hs);
-	close(fd);
-	if (ret || !(hs.features & MACHINA_FEATURE_TRAPS))
-		return "module does not report MACHINA_FEATURE_TRAPS";
-	return NULL;
-}
-
 #define TRAPS_REQUIRE()							\
 	do {								\
-		const char *_why = traps_unavailable();			\
+		const char *_why = mt_traps_unavailable();		\
 		die_with_parent();					\
 		if (_why)						\
 			SKIP(longjmp(_metadata->env, 1), "%s", _why);	\
@@ -189,8 +161,8 @@ FIXTURE(trap) {
 FIXTURE_SETUP(trap)
 {
 	TRAPS_REQUIRE();
-	ASSERT_EQ(0, traps_enable());
-	ASSERT_EQ(1, traps_enable());	/* once is enough */
+	ASSERT_EQ(0, mt_traps_enable());
+	ASSERT_EQ(1, mt_traps_enable());	/* once is enough */
 	self->port = new_port();
 	ASSERT_NE(MACH_PORT_NULL, self->port);
 	signal(SIGSYS, on_sigsys);
@@ -500,7 +472,7 @@ TEST(not_opted_in_is_stock_linux)
 	die_with_parent();
 	EXPECT_EQ(refused(), T0(MACHINA_TRAP_TASK_SELF));
 	EXPECT_EQ(refused(), darwin_trap(0, 0, 0, 0, 0, 0, 0, 0, TRAP_NR(0x7fff)));
-	if (traps_unavailable())
+	if (mt_traps_unavailable())
 		return;
 	/* Another process opted in: the hooks are on, this one still refused. */
 	ASSERT_EQ(0, pipe(sync_pipe));
@@ -508,7 +480,7 @@ TEST(not_opted_in_is_stock_linux)
 	ASSERT_LE(0, holder);
 	if (holder == 0) {
 		die_with_parent();
-		if (traps_enable() != 0)
+		if (mt_traps_enable() != 0)
 			_exit(1);
 		write(sync_pipe[1], "x", 1);
 		pause();
@@ -551,7 +523,7 @@ TEST(unprivileged_users)
 		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534))
 			_exit(10);
-		if (traps_enable() != 0)
+		if (mt_traps_enable() != 0)
 			_exit(11);
 		if (T0(MACHINA_TRAP_TASK_SELF) != (long)mach_task_self())
 			_exit(12);

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Review of the Darwin trap shim (personality/trap_shim.c), attacked as
+ * nobody (uid 65534, no groups).  The root parent only makes fixtures
+ * (a root-owned setuid copy of this program).
+ *
+ *   setuid_exec_drops_the_opt_in
+ *     An opted-in process that execs a setuid image, directly (its task
+ *     holds the opt-in) or from a child that never made a task (its
+ *     inheritance record holds it): the setuid image's Darwin trap is
+ *     stock Linux's answer.  A plain exec keeps the opt-in (the control).
+ *
+ *   seccomp_confined_runs_no_darwin_trap
+ *     An opted-in process confines itself with seccomp (strict mode, or a
+ *     filter that allows write and exit only) and then issues a Darwin
+ *     trap.  seccomp judges the Linux number: on x86_64 that is the Darwin
+ *     number itself (0x1000000 | N, refused: the process is killed), but on
+ *     arm64 it is x8, which for "svc #0x80" the caller picks freely.  With
+ *     x8 = write the filter allowed the call and the shim then ran Mach
+ *     trap x16 instead: a process that may only write and exit got a port
+ *     name from task_self (and with it task_for_pid, mach_msg, Mach VM on
+ *     every process of its user).  A confined thread must get Linux's
+ *     call x8, which is all its filter allowed.
+ */
+#define _GNU_SOURCE
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "ipc_test.h"
+
+#define NOBODY		65534
+#define TRAP_TASK_SELF	28	/* XNU's self_trap */
+#define CHILD_ENV	"SEC_TRAP_TEST_CHILD"
+
+/*
+ * The task_self Mach trap with @linux_nr in the Linux number register.
+ * x86_64: rax is the number, so @linux_nr is unused (Linux sees the Darwin
+ * number).  arm64: "svc #0x80" with x16 = -28, x0 = -1 and x8 = @linux_nr,
+ * so on stock Linux it is the call @linux_nr with first argument -1.
+ */
+static long self_trap(long linux_nr)
+{
+#if defined(__x86_64__)
+	long r;
+
+	asm volatile("syscall" : "=a"(r) : "a"(0x1000000L | TRAP_TASK_SELF)
+		     : "rcx", "r11", "memory", "cc");
+	return r;
+#elif defined(__aarch64__)
+	register long x0 asm("x0") = -1;
+	register long x8 asm("x8") = linux_nr;
+	register long x16 asm("x16") = -TRAP_TASK_SELF;
+
+	asm volatile("svc #0x80" : "+r"(x0) : "r"(x8), "r"(x16) : "memory", "cc");
+	return x0;
+#else
+#error "sec_trap_test: x86_64 or arm64 only"
+#endif
+}
+
+/* What stock Linux answers self_trap(__NR_getpid). */
+static long stock_getpid_answer(void)
+{
+#if defined(__x86_64__)
+	return -ENOSYS;
+#else
+	return getpid();
+#endif
+}
+
+/*
+ * Child mode (this program exec'd with CHILD_ENV set): exit 0 if the
+ * task_self trap gave a port name, 1 if it was stock Linux's, 2 otherwise.
+ */
+__attribute__((constructor)) static void child_mode(void)
+{
+	long r;
+
+	if (!getenv(CHILD_ENV))
+		return;
+	r = self_trap(__NR_getpid);
+	if (r == stock_getpid_answer())
+		_exit(1);
+	_exit(r > 0 && r < 0x10000000 ? 0 : 2);
+}
+
+#define REQUIRE_ROOT_AND_TRAPS()					\
+	do {								\
+		const char *_why = mt_traps_unavailable();		\
+		die_with_parent();					\
+		if (_why)						\
+			SKIP(return, "%s", _why);			\
+		if (getuid() != 0)					\
+			SKIP(return, "must start as root (becomes nobody)"); \
+	} while (0)
+
+/* exec @image in child mode; its exit status, or -1. */
+static int exec_child(const char *image)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		setenv(CHILD_ENV, "1", 1);
+		execl(image, image, (char *)NULL);
+		_exit(3);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+TEST(setuid_exec_drops_the_opt_in)
+{
+	char *self = realpath("/proc/self/exe", NULL);
+	char suid[64], plain[64];
+	const char *paths[] = { suid, plain, NULL };
+	pid_t pid;
+	int st;
+
+	REQUIRE_ROOT_AND_TRAPS();
+	if (!mt_tmp_honours_setuid())
+		SKIP(return, "/tmp is mounted nosuid");
+	ASSERT_NE(NULL, self);
+	snprintf(suid, sizeof(suid), "/tmp/sec_trap_suid.%d", getpid());
+	snprintf(plain, sizeof(plain), "/tmp/sec_trap_plain.%d", getpid());
+	ASSERT_EQ(0, mt_copy_file(self, suid, 04755));
+	ASSERT_EQ(0, mt_copy_file(self, plain, 0755));
+	ASSERT_EQ(0, mt_janitor(paths));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t kid;
+
+		die_with_parent();
+		if (mt_become(NOBODY) || mt_traps_enable() != 0)
+			_exit(10);
+		if (self_trap(__NR_getpid) <= 0)
+			_exit(11);		/* opted in: a port name */
+		/* control: a plain exec keeps the opt-in */
+		if (exec_child(plain) != 0)
+			_exit(12);
+		/* a child without a task: its record carries the opt-in */
+		kid = fork();
+		if (kid == 0) {
+			setenv(CHILD_ENV, "1", 1);
+			execl(suid, suid, (char *)NULL);
+			_exit(3);
+		}
+		if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 1)
+			_exit(13);
+		/* this process itself (its task holds the opt-in) */
+		setenv(CHILD_ENV, "1", 1);
+		execl(suid, suid, (char *)NULL);
+		_exit(14);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	/* 1: the setuid image got stock Linux; 0: it ran the trap */
+	EXPECT_EQ(1, WEXITSTATUS(st));
+	free(self);
+}
+
+/* How a confined child reports the trap's answer: one long through @fd. */
+static void confined_trap(int fd)
+{
+	long r = self_trap(__NR_write);
+
+	syscall(__NR_write, fd, &r, sizeof(r));
+	syscall(__NR_exit, 0);
+}
+
+/*
+ * As nobody, opted in, confined by @confine; the trap's answer in *@got.
+ * Returns the child's wait status.
+ */
+static int run_confined(int (*confine)(void), long *got)
+{
+	int p[2], st = -1;
+	pid_t pid;
+
+	*got = 0;
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		die_with_parent();
+		close(p[0]);
+		if (mt_become(NOBODY) || mt_traps_enable() != 0 || self_trap(__NR_getpid) <= 0)
+			_exit(10);
+		if (confine())
+			_exit(11);
+		confined_trap(p[1]);
+	}
+	close(p[1]);
+	if (pid > 0) {
+		if (read(p[0], got, sizeof(*got)) != sizeof(*got))
+			*got = 0;
+		waitpid(pid, &st, 0);
+	}
+	close(p[0]);
+	return st;
+}
+
+static int strict_mode(void)
+{
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
+}
+
+/* A filter that allows write, exit and exit_group and kills for the rest. */
+static int write_exit_only(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+/*
+ * What a confined opted-in process must see: x86_64, the Darwin number is
+ * refused by seccomp (killed, nothing written); arm64, Linux's write(-1)
+ * (-EBADF), never a port name.
+ */
+static void check_confined(struct __test_metadata *_metadata, int st, long got)
+{
+#if defined(__x86_64__)
+	/* strict mode kills with SIGKILL, SECCOMP_RET_KILL_PROCESS with SIGSYS */
+	EXPECT_TRUE(WIFSIGNALED(st) && (WTERMSIG(st) == SIGKILL || WTERMSIG(st) == SIGSYS))
+		TH_LOG("status %#x", st);
+	EXPECT_EQ(0, got);
+#else
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("status %#x", st);
+	EXPECT_EQ(-EBADF, got) TH_LOG("the confined trap answered %ld", got);
+#endif
+}
+
+TEST(seccomp_confined_runs_no_darwin_trap)
+{
+	static const struct {
+		const char *name;
+		int (*confine)(void);
+	} how[] = { { "strict mode", strict_mode }, { "write/exit filter", write_exit_only } };
+	unsigned int i;
+	long got;
+	int st;
+
+	REQUIRE_ROOT_AND_TRAPS();
+	for (i = 0; i < ARRAY_SIZE(how); i++) {
+		TH_LOG("%s", how[i].name);
+		st = run_confined(how[i].confine, &got);
+		check_confined(_metadata, st, got);
+	}
+}
+
+TEST_HARNESS_MAIN
