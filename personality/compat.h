@@ -94,6 +94,23 @@
 #endif
 
 /*
+ * The Darwin trap shim (personality/trap_shim.c) needs the sys_enter
+ * tracepoint and a redirect of the "not implemented" syscall: a kprobe on
+ * x86_64, an ftrace_ops with IPMODIFY on arm64.  A kernel built without
+ * them (the bench's tinyconfig-based debug kernels have neither
+ * CONFIG_KPROBES nor CONFIG_FUNCTION_TRACER) gets no Darwin traps: the
+ * module builds, does not report MACHINA_FEATURE_TRAPS, and refuses the
+ * opt-in.
+ */
+#if defined(CONFIG_HAVE_SYSCALL_TRACEPOINTS) && defined(CONFIG_TRACEPOINTS) && \
+	((defined(CONFIG_X86_64) && defined(CONFIG_KPROBES)) ||		\
+	 (defined(CONFIG_ARM64) && defined(CONFIG_DYNAMIC_FTRACE)))
+#define MACHINA_TRAP_SHIM	1
+#else
+#define MACHINA_TRAP_SHIM	0
+#endif
+
+/*
  * Redirecting a traced function (personality/trap_shim.c), as livepatch
  * does.  6.12 passes the arguments' registers only (arm64 has no
  * DYNAMIC_FTRACE_WITH_REGS there) and sets the resume address with
@@ -101,7 +118,9 @@
  * (FTRACE_OPS_FL_SAVE_REGS, both architectures) and the address is
  * their instruction pointer.  Returns false if it could not be set.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if !MACHINA_TRAP_SHIM
+/* no redirect */
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #define MACHINA_FTRACE_IPMODIFY_FLAGS	FTRACE_OPS_FL_IPMODIFY
 #define machina_ftrace_set_ip(fregs, ip)				\
 	({ ftrace_regs_set_instruction_pointer(fregs, ip); true; })

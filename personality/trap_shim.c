@@ -87,6 +87,7 @@ static atomic_t holders = ATOMIC_INIT(0);
 static bool hooks_on;		/* hook_mutex */
 static bool hooks_used;		/* hook_mutex: registered once since load */
 
+#if MACHINA_TRAP_SHIM
 /*
  * current_opted - whether the calling process runs Darwin traps
  * Conditions: process context, no locks held.
@@ -104,8 +105,9 @@ static bool current_opted(void)
 	/* A task claimed its record when it was made; without one, ask it. */
 	return known ? opted : machina_task_inherit_traps(task_tgid(current));
 }
+#endif
 
-#if defined(CONFIG_X86_64)
+#if MACHINA_TRAP_SHIM && defined(CONFIG_X86_64)
 
 /*
  * x86_64 number x86_64 reserves and never implemented (tuxcall): what the
@@ -229,7 +231,7 @@ static void redirect_free(void)
 {
 }
 
-#elif defined(CONFIG_ARM64)
+#elif MACHINA_TRAP_SHIM && defined(CONFIG_ARM64)
 
 #define SVC_0X80	0xd4001001U	/* svc #0x80 */
 #define TRAP_SENTINEL	(__NR_syscalls + 0x100)	/* the word is svc #0x80 */
@@ -373,7 +375,7 @@ static bool trap_maybe(const struct pt_regs *regs)
 
 #endif
 
-#if defined(CONFIG_X86_64) || defined(CONFIG_ARM64)
+#if MACHINA_TRAP_SHIM
 
 /*
  * trap_sys_enter - sys_enter probe: mark an opted-in process's Darwin trap
@@ -580,11 +582,10 @@ long machina_call_traps_enable(struct machina_task *task, void *arg)
 	return KERN_SUCCESS;
 }
 
-/* MACHINA_FEATURE_TRAPS where the shim is built. */
+/* MACHINA_FEATURE_TRAPS where the shim is built (compat.h). */
 u64 machina_trap_features(void)
 {
-	return IS_ENABLED(CONFIG_X86_64) || IS_ENABLED(CONFIG_ARM64) ?
-	       MACHINA_FEATURE_TRAPS : 0;
+	return MACHINA_TRAP_SHIM ? MACHINA_FEATURE_TRAPS : 0;
 }
 
 /*
