@@ -511,7 +511,7 @@ TEST_F(cow, remote_calls_on_a_childs_copy)
 TEST(remote_changes_race_the_targets_forks)
 {
 	size_t pg = page_size(), len = 8 * pg;
-	int rounds = mt_rounds(400, 40), i, status;
+	int rounds = mt_rounds(400, 10), i, status;
 	mach_port_t task = MACH_PORT_NULL;
 	mach_vm_address_t a;
 	pid_t pid, c;
@@ -633,7 +633,7 @@ TEST(fork_loop_as_nobody_gives_everything_back)
 	struct mt_cgroup cg;
 	const char *why;
 	size_t pg = page_size(), len = 4 * MIB;
-	int rounds = mt_rounds(400, 40), i, status;
+	int rounds = mt_rounds(400, 10), i, status;
 	long base, end;
 	mach_vm_address_t a;
 	pid_t pid, c;
