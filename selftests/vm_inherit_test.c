@@ -565,7 +565,8 @@ TEST_F(cow, fork_copies_nothing_and_the_writer_pays)
 {
 	struct mt_cgroup cg, cg2;
 	const char *why;
-	size_t len = 32 * MIB;
+	/* 32 MiB where nothing else runs; 8 MiB on the bench's kernels. */
+	size_t len = (size_t)mt_rounds(32, 8) * MIB;
 	long before, after_fork, after_write, other;
 	mach_vm_address_t a;
 	pid_t pid;
@@ -608,13 +609,13 @@ TEST_F(cow, fork_copies_nothing_and_the_writer_pays)
 		       "wrote; b: %ld -> %ld\n", before, after_fork,
 		       after_write, other, mt_cg_read(&cg2, "memory.current"));
 		fflush(stdout);
-		/* Nothing copied at fork (page tables, task: a few MiB). */
-		if (after_fork - before > 8 * MIB)
+		/* Nothing copied at fork (page tables, task: 0-1 MiB seen). */
+		if (after_fork - before > len / 4)
 			_exit(4);
 		/* The copies went to b, the writer's group. */
 		if (mt_cg_read(&cg2, "memory.current") - other < len - MIB)
 			_exit(5);
-		if (after_write - before > 8 * MIB)
+		if (after_write - before > len / 4)
 			_exit(6);
 		if (!check_pages((void *)a, len, 90))
 			_exit(7);
