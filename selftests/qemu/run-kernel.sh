@@ -109,7 +109,7 @@ MOD=$KB/module
 "$QEMU_DIR/copy-src.sh" "$SRC" "$MOD"
 # MACHINA_WERROR=1: the bench treats warnings as errors (Kbuild leaves them alone for DKMS).
 if ! make -C "$KDIR" M="$MOD" ARCH="$KARCH" ${CROSS:+CROSS_COMPILE=$CROSS} MACHINA_WERROR=1 \
-	-j"$(nproc)" modules >"$KB/module-build.log" 2>&1; then
+	${CCACHE:+CC="$CCACHE ${CROSS}gcc"} -j"$(nproc)" modules >"$KB/module-build.log" 2>&1; then
 	tail -n 40 "$KB/module-build.log" >&2
 	die "$KERNEL: module build failed (full log: $KB/module-build.log)"
 fi
@@ -139,6 +139,7 @@ elif [ -f "$SELFTESTS/Makefile" ]; then
 	mkdir -p "$TESTS_OUT"
 	echo "$sources" >"$TESTS_OUT/.sources"
 	if ! make -C "$SELFTESTS" ARCH="$KARCH" OUT="$TESTS_OUT" \
+		${CCACHE:+CC="$CCACHE ${CROSS}gcc"} \
 		HARNESS_DIR="$harness" -j"$(nproc)" >"$KB/selftests-build.log" 2>&1; then
 		tail -n 40 "$KB/selftests-build.log" >&2
 		die "$KERNEL: selftests build failed (full log: $KB/selftests-build.log)"
