@@ -793,6 +793,38 @@ static int image_main(char **argv)
 }
 
 /*
+ * fork_exec_on_cue - a child that execs @image ("--image <fd>") once a
+ * byte arrives on its end of a socket pair
+ * @sv: set to the pair; sv[0] is this process's end (sv[1] is closed here).
+ * Returns: the child's pid, or -1 (nothing left open).
+ */
+static pid_t fork_exec_on_cue(const char *image, int sv[2])
+{
+	char c, fdstr[16];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		die_with_parent();
+		if (read(sv[1], &c, 1) != 1)
+			_exit(2);
+		snprintf(fdstr, sizeof(fdstr), "%d", sv[1]);
+		execl(image, image, "--image", fdstr, (char *)NULL);
+		_exit(3);
+	}
+	close(sv[1]);
+	return pid;
+}
+
+/*
  * A child that execs @image when told: its task port taken before the exec
  * must reach nothing of the new image; with @setuid, the new image gives
  * the caller no port either.  Returns 0, or the bits of what went wrong
@@ -805,25 +837,13 @@ static int exec_ends_port(const char *image, bool setuid)
 	mach_vm_size_t s = 0, out;
 	vm_region_basic_info_data_64_t info;
 	int sv[2], bad = 0;
-	char c = 0, fdstr[16];
+	char c = 0;
 	pid_t pid;
 	uint64_t probe = 0;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		return 1;
-	pid = fork();
+	pid = fork_exec_on_cue(image, sv);
 	if (pid < 0)
 		return 1;
-	if (pid == 0) {
-		close(sv[0]);
-		die_with_parent();
-		if (read(sv[1], &c, 1) != 1)
-			_exit(2);
-		snprintf(fdstr, sizeof(fdstr), "%d", sv[1]);
-		execl(image, image, "--image", fdstr, (char *)NULL);
-		_exit(3);
-	}
-	close(sv[1]);
 	if (task_for_pid(SELF, pid, &task) ||
 	    mach_vm_read_overwrite(task, (uintptr_t)&probe, sizeof(probe),
 				   (uintptr_t)&probe, &out))
@@ -877,23 +897,12 @@ TEST(exec_race_reaches_nothing_of_the_new_image)
 		mach_vm_address_t a = 0, b;
 		kern_return_t kr;
 		int sv[2];
-		char c = 0, fdstr[16];
 		double until;
+		char c = 0;
 		pid_t pid;
 
-		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-		pid = fork();
+		pid = fork_exec_on_cue(self_exe, sv);
 		ASSERT_GE(pid, 0);
-		if (pid == 0) {
-			close(sv[0]);
-			die_with_parent();
-			if (read(sv[1], &c, 1) != 1)
-				_exit(2);
-			snprintf(fdstr, sizeof(fdstr), "%d", sv[1]);
-			execl(self_exe, self_exe, "--image", fdstr, (char *)NULL);
-			_exit(3);
-		}
-		close(sv[1]);
 		ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, pid, &task));
 		ASSERT_EQ(KERN_SUCCESS,
 			  mach_vm_allocate(task, &a, pg, VM_FLAGS_ANYWHERE));
