@@ -317,8 +317,10 @@ static u32 inherit_word(const struct machina_sched *s)
 int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 {
 	struct machina_sched *s = &thread->sched;
-	int err = apply_linux(s, p);
+	int err;
 
+	lockdep_assert_held(&s->lock);
+	err = apply_linux(s, p);
 	WRITE_ONCE(s->inherit, inherit_word(s));
 	return err;
 }

@@ -413,6 +413,7 @@ static void vm_object_open(struct vm_area_struct *vma)
 {
 	struct xnu_vm_view *view = vma->vm_private_data;
 
+	mmap_assert_write_locked(vma->vm_mm);
 	if (vma->vm_mm == current->mm) {
 		xnu_vm_view_get(view);
 		return;
@@ -477,6 +478,7 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 	unsigned long index;
 	pgoff_t from = first, to, vfirst, vlast = 0;
 
+	lockdep_assert_held(&obj->cow_lock);
 	for (node = rb_first_cached(&mapping->i_mmap); from <= last;
 	     node = node ? rb_next(node) : NULL) {
 		/* [from, to): the pages before this vma that none covers. */
@@ -544,13 +546,16 @@ void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,
  * part, the process exiting): the pages it saw that no other vma sees
  * go back now rather than when the whole object does; then its view
  * reference.
- * Conditions: the mm's mmap_lock held for writing; the vma is already off
- * the inode's i_mmap.
+ * Conditions: the mm's mmap_lock held, for reading at least (munmap()
+ * downgrades it before it closes the vmas it took out: 6.1
+ * do_mas_align_munmap(), 6.12 vms_complete_munmap_vmas()); the vma is
+ * already off the mm's tree and the inode's i_mmap.
  */
 static void vm_object_close(struct vm_area_struct *vma)
 {
 	struct xnu_vm_view *view = vma->vm_private_data;
 
+	mmap_assert_locked(vma->vm_mm);
 	xnu_vm_object_trim(view, vma->vm_pgoff,
 			   vma->vm_pgoff + vma_pages(vma) - 1);
 	xnu_vm_view_put(view);
@@ -713,6 +718,7 @@ void xnu_vm_object_release(struct xnu_vm_object *obj)
  */
 struct xnu_vm_object *xnu_vm_object_of(struct vm_area_struct *vma)
 {
+	mmap_assert_locked(vma->vm_mm);
 	if (vma->vm_ops != &vm_object_copy_ops &&
 	    vma->vm_ops != &vm_object_share_ops)
 		return NULL;
