@@ -22,6 +22,7 @@
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "personality/chardev.h"
+#include "personality/trap.h"
 #include "uapi/machina.h"
 
 static long machina_ioctl(struct file *file, unsigned int cmd,
@@ -73,6 +74,15 @@ static ssize_t live_messages_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(live_messages);
 
+/* How often the Darwin trap hooks were attached since load (their linger). */
+static ssize_t trap_hooks_attached_show(struct device *dev,
+					struct device_attribute *attr,
+					char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", machina_trap_hooks_attached());
+}
+static DEVICE_ATTR_RO(trap_hooks_attached);
+
 static ssize_t abi_version_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {
@@ -87,6 +97,7 @@ static struct attribute *machina_attrs[] = {
 	&dev_attr_live_port_sets.attr,
 	&dev_attr_live_messages.attr,
 	&dev_attr_abi_version.attr,
+	&dev_attr_trap_hooks_attached.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(machina);

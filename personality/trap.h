@@ -37,5 +37,6 @@ void machina_trap_task_drop(struct machina_task *task);
 bool machina_trap_task_take(struct machina_task *task);
 void machina_trap_exit(void);
 u64 machina_trap_features(void);
+long machina_trap_hooks_attached(void);
 
 #endif /* _MACHINA_TRAP_H */

@@ -47,7 +47,12 @@
  * inheritance record carrying the opt-in (mach/task_fork_exec.c).  The
  * first holder registers them under hook_mutex; the last release queues
  * hooks_off_work, which unregisters them under hook_mutex if the count is
- * still zero (an opt-in meanwhile found the hooks still on and kept them).
+ * still zero HOOKS_LINGER later (an opt-in meanwhile found the hooks still
+ * on and kept them).  The linger bounds what a loop of opt-ins and exits
+ * can make the kernel do: registering patches kernel text (on arm64 under
+ * stop_machine(), every CPU stopped) and unregistering waits for RCU-tasks;
+ * without it any user could have every CPU stopped in a loop.  With it
+ * that is one attach and one detach per HOOKS_LINGER at most.
  * A count is only ever taken from zero under hook_mutex
  * (machina_trap_hold()); copies (fork) take one only while another holder
  * exists (machina_trap_hold_more()).  Module unload is refused while an
@@ -82,10 +87,14 @@
 #include "personality/trap.h"
 #include "uapi/machina.h"
 
+/* How long the hooks stay after the last holder went (see above). */
+#define HOOKS_LINGER	(10 * HZ)
+
 static DEFINE_MUTEX(hook_mutex);
 static atomic_t holders = ATOMIC_INIT(0);
 static bool hooks_on;		/* hook_mutex */
 static bool hooks_used;		/* hook_mutex: registered once since load */
+static atomic_long_t hooks_attached = ATOMIC_LONG_INIT(0); /* since load */
 
 #if MACHINA_TRAP_SHIM
 /*
@@ -490,23 +499,29 @@ static void hooks_off_fn(struct work_struct *work)
 	}
 	mutex_unlock(&hook_mutex);
 }
-static DECLARE_WORK(hooks_off_work, hooks_off_fn);
+static DECLARE_DELAYED_WORK(hooks_off_work, hooks_off_fn);
 
 /*
  * machina_trap_hold - one more opted-in holder; registers the hooks if
  * they are off
- * Conditions: process context, no Machina lock held; may sleep.
- * Returns: 0, or the registration's error (no count taken).
+ * Conditions: process context, no Machina lock held; may sleep (killably:
+ * a registration may take long, and a caller that is being killed does
+ * not wait for it).
+ * Returns: 0, -EINTR on a fatal signal, or the registration's error (no
+ * count taken).
  */
 int machina_trap_hold(void)
 {
 	int err = 0;
 
-	mutex_lock(&hook_mutex);
+	if (mutex_lock_killable(&hook_mutex))
+		return -EINTR;
 	if (!hooks_on) {
 		err = hooks_register();
 		hooks_on = !err;
 		hooks_used |= hooks_on;
+		if (hooks_on)
+			atomic_long_inc(&hooks_attached);
 	}
 	if (!err)
 		atomic_inc(&holders);
@@ -524,7 +539,7 @@ bool machina_trap_hold_more(void)
 void machina_trap_release(void)
 {
 	if (atomic_dec_and_test(&holders))
-		schedule_work(&hooks_off_work);
+		schedule_delayed_work(&hooks_off_work, HOOKS_LINGER);
 }
 
 /*
@@ -569,6 +584,8 @@ long machina_call_traps_enable(struct machina_task *task, void *arg)
 		return KERN_SUCCESS;
 	}
 	err = machina_trap_hold();
+	if (err == -EINTR)
+		return err;
 	if (err) {
 		pr_warn_ratelimited("machina: Darwin trap hooks unavailable: %d\n", err);
 		return KERN_FAILURE;
@@ -580,6 +597,12 @@ long machina_call_traps_enable(struct machina_task *task, void *arg)
 		machina_trap_release();	/* another thread was first, or exiting */
 	te->state = !took;
 	return KERN_SUCCESS;
+}
+
+/* How many times the hooks were attached since the module loaded. */
+long machina_trap_hooks_attached(void)
+{
+	return atomic_long_read(&hooks_attached);
 }
 
 /* MACHINA_FEATURE_TRAPS where the shim is built (compat.h). */
@@ -594,7 +617,7 @@ u64 machina_trap_features(void)
  */
 void machina_trap_exit(void)
 {
-	cancel_work_sync(&hooks_off_work);
+	cancel_delayed_work_sync(&hooks_off_work);
 	mutex_lock(&hook_mutex);
 	if (hooks_on)
 		hooks_unregister();

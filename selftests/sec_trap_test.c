@@ -21,6 +21,14 @@
  *     name from task_self (and with it task_for_pid, mach_msg, Mach VM on
  *     every process of its user).  A confined thread must get Linux's
  *     call x8, which is all its filter allowed.
+ *
+ *   opt_in_loop_attaches_the_hooks_once
+ *     Nobody runs a loop of processes that opt in and exit.  The hooks went
+ *     off when the last holder left and came back with the next opt-in:
+ *     every round patched kernel text (stop_machine() on arm64: every CPU
+ *     stopped) and waited for RCU-tasks, as often as a user cared to loop.
+ *     They now linger 10 s after the last holder; the loop attaches them
+ *     at most once (sysfs trap_hooks_attached).
  */
 #define _GNU_SOURCE
 #include <linux/filter.h>
@@ -265,6 +273,44 @@ TEST(seccomp_confined_runs_no_darwin_trap)
 		st = run_confined(how[i].confine, &got);
 		check_confined(_metadata, st, got);
 	}
+}
+
+TEST(opt_in_loop_attaches_the_hooks_once)
+{
+	const int rounds = 20;
+	long before, after;
+	int i, st;
+	pid_t pid;
+
+	REQUIRE_ROOT_AND_TRAPS();
+	before = mt_counter("trap_hooks_attached");
+	ASSERT_LE(0, before);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (mt_become_nobody())
+			_exit(10);
+		for (i = 0; i < rounds; i++) {
+			pid_t c = fork();
+
+			if (c < 0)
+				_exit(11);
+			if (c == 0)
+				_exit(mt_traps_enable() == 0 ? 0 : 1);
+			if (waitpid(c, &st, 0) != c || !WIFEXITED(st) ||
+			    WEXITSTATUS(st))
+				_exit(12);
+			/* the last holder's teardown runs just after its exit */
+			usleep(20000);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("status %#x", st);
+	after = mt_counter("trap_hooks_attached");
+	TH_LOG("%d opt-ins and exits attached the hooks %ld times", rounds,
+	       after - before);
+	EXPECT_GE(1, after - before);
 }
 
 TEST_HARNESS_MAIN
