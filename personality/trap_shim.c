@@ -49,10 +49,11 @@
  * hooks_off_work, which unregisters them under hook_mutex if the count is
  * still zero HOOKS_LINGER later (an opt-in meanwhile found the hooks still
  * on and kept them).  The linger bounds what a loop of opt-ins and exits
- * can make the kernel do: registering patches kernel text (on arm64 under
- * stop_machine(), every CPU stopped) and unregistering waits for RCU-tasks;
- * without it any user could have every CPU stopped in a loop.  With it
- * that is one attach and one detach per HOOKS_LINGER at most.
+ * can make the kernel do: attaching patches kernel text that every CPU
+ * runs (the x86_64 kprobe, the arm64 ftrace site, the tracepoint's static
+ * key: each synchronised across all CPUs) and detaching waits for RCU
+ * grace periods.  Without it any user could have that done in a loop;
+ * with it that is one attach and one detach per HOOKS_LINGER at most.
  * A count is only ever taken from zero under hook_mutex
  * (machina_trap_hold()); copies (fork) take one only while another holder
  * exists (machina_trap_hold_more()).  Module unload is refused while an

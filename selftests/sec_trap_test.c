@@ -25,8 +25,9 @@
  *   opt_in_loop_attaches_the_hooks_once
  *     Nobody runs a loop of processes that opt in and exit.  The hooks went
  *     off when the last holder left and came back with the next opt-in:
- *     every round patched kernel text (stop_machine() on arm64: every CPU
- *     stopped) and waited for RCU-tasks, as often as a user cared to loop.
+ *     every round patched kernel text that all CPUs run (synchronised
+ *     across them) and waited for RCU grace periods, as often as a user
+ *     cared to loop.
  *     They now linger 10 s after the last holder; the loop attaches them
  *     at most once (sysfs trap_hooks_attached).
  */
