@@ -353,23 +353,38 @@ TEST(every_behavior_on_a_childs_task)
 	mach_port_deallocate(SELF, task);
 }
 
+/* The fork tests: two gates (child -> parent, parent -> child). */
+FIXTURE(fork2)
+{
+	int up[2];
+	int down[2];
+};
+
+FIXTURE_SETUP(fork2)
+{
+	IPC_REQUIRE();
+	ASSERT_EQ(0, pipe(self->up));
+	ASSERT_EQ(0, pipe(self->down));
+}
+
+FIXTURE_TEARDOWN(fork2)
+{
+}
+
 /*
  * After a fork both sides share a snapshot: FREE, REUSABLE and ZERO on
  * one side never change what the other sees (ZERO is refused, as XNU
  * refuses it on copy-on-write memory); once the other side is gone the
  * survivor's memory is its own again and ZERO works.
  */
-TEST(cow_snapshot_is_never_changed)
+TEST_F(fork2, cow_snapshot_is_never_changed)
 {
 	size_t pg = page_size(), len = 4 * pg;
-	int up[2], down[2], status;
+	int status;
 	mach_vm_address_t a;
 	pid_t pid;
 	char *p;
 
-	IPC_REQUIRE();
-	ASSERT_EQ(0, pipe(up));
-	ASSERT_EQ(0, pipe(down));
 	a = alloc_pattern(len, 5);
 	ASSERT_NE(0, a);
 	p = (char *)a;
@@ -387,14 +402,14 @@ TEST(cow_snapshot_is_never_changed)
 			_exit(2);
 		if (!check_pages(p + pg, len - pg, 5) || p[0] != 'P')
 			_exit(3);
-		gate_send(up[1]);
-		gate_wait(down[0]);
+		gate_send(self->up[1]);
+		gate_wait(self->down[0]);
 		/* The parent discarded its side: ours is unchanged. */
 		if (!check_pages(p + pg, len - pg, 5) || p[0] != 'P')
 			_exit(4);
 		_exit(0);
 	}
-	gate_wait(up[0]);
+	gate_wait(self->up[0]);
 	EXPECT_TRUE(check_pages(p + pg, len - pg, 5));
 	EXPECT_EQ('P', p[0]);
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_FREE));
@@ -402,7 +417,7 @@ TEST(cow_snapshot_is_never_changed)
 		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_REUSABLE));
 	EXPECT_EQ(KERN_NO_ACCESS,
 		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_ZERO));
-	gate_send(down[1]);
+	gate_send(self->down[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 	TH_LOG("child status %#x", status);
@@ -419,16 +434,12 @@ TEST(cow_snapshot_is_never_changed)
  * memory: the pipe must still show the snapshot (the page is replaced, not
  * zeroed in place; CVE-2020-29374 is this class for Linux's own memory).
  */
-TEST(snapshot_held_in_a_pipe_is_never_zeroed)
+TEST_F(fork2, snapshot_held_in_a_pipe_is_never_zeroed)
 {
 	size_t pg = page_size();
-	int up[2], down[2];
 	mach_vm_address_t a;
 	pid_t pid;
 
-	IPC_REQUIRE();
-	ASSERT_EQ(0, pipe(up));
-	ASSERT_EQ(0, pipe(down));
 	a = alloc_pattern(pg, 7);
 	ASSERT_NE(0, a);
 	pid = fork();
@@ -446,8 +457,8 @@ TEST(snapshot_held_in_a_pipe_is_never_zeroed)
 		    vmsplice(p[1], &iov, 1, 0) != (ssize_t)pg ||
 		    mach_vm_deallocate(SELF, a, pg))
 			_exit(20);
-		gate_send(up[1]);
-		gate_wait(down[0]);
+		gate_send(self->up[1]);
+		gate_wait(self->down[0]);
 		while (got < pg) {
 			n = read(p[0], buf + got, pg - got);
 			if (n <= 0)
@@ -456,26 +467,22 @@ TEST(snapshot_held_in_a_pipe_is_never_zeroed)
 		}
 		_exit(check_pages(buf, pg, 7) ? 0 : 10);
 	}
-	gate_wait(up[0]);
+	gate_wait(self->up[0]);
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(SELF, a, pg, VM_BEHAVIOR_ZERO));
 	EXPECT_TRUE(all_zero((char *)a, pg));
-	gate_send(down[1]);
+	gate_send(self->down[1]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, pg));
 }
 
 /* SHARE memory is another task's too: FREE keeps it, ZERO zeroes both. */
-TEST(shared_memory_keeps_its_contents)
+TEST_F(fork2, shared_memory_keeps_its_contents)
 {
 	size_t pg = page_size(), len = 4 * pg;
-	int up[2], down[2];
 	mach_vm_address_t a;
 	pid_t pid;
 	char *p;
 
-	IPC_REQUIRE();
-	ASSERT_EQ(0, pipe(up));
-	ASSERT_EQ(0, pipe(down));
 	a = alloc_pattern(len, 6);
 	ASSERT_NE(0, a);
 	p = (char *)a;
@@ -486,15 +493,15 @@ TEST(shared_memory_keeps_its_contents)
 		die_with_parent();
 		if (mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_FREE))
 			_exit(1);
-		gate_send(up[1]);
-		gate_wait(down[0]);
+		gate_send(self->up[1]);
+		gate_wait(self->down[0]);
 		_exit(all_zero(p + pg, pg) && check_pages(p, pg, 6) ? 0 : 2);
 	}
-	gate_wait(up[0]);
+	gate_wait(self->up[0]);
 	EXPECT_TRUE(check_pages(p, len, 6));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(SELF, a + pg, pg, VM_BEHAVIOR_ZERO));
 	EXPECT_TRUE(all_zero(p + pg, pg));
-	gate_send(down[1]);
+	gate_send(self->down[1]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
 }
