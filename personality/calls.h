@@ -99,6 +99,7 @@ long machina_call_vm_allocate(struct machina_task *task, void *arg);
 long machina_call_vm_deallocate(struct machina_task *task, void *arg);
 long machina_call_vm_protect(struct machina_task *task, void *arg);
 long machina_call_vm_inherit(struct machina_task *task, void *arg);
+long machina_call_vm_behavior_set(struct machina_task *task, void *arg);
 long machina_call_vm_read(struct machina_task *task, void *arg);
 long machina_call_vm_read_overwrite(struct machina_task *task, void *arg);
 long machina_call_vm_write(struct machina_task *task, void *arg);

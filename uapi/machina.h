@@ -40,7 +40,7 @@
  *       thread_policy_set/get, the pthread QoS calls (thread QoS control);
  *       Darwin trap instructions: a process opts in
  *       (MACHINA_IOC_TRAPS_ENABLE) and its Mach traps reach the module's
- *       trap table.
+ *       trap table; mach_vm_behavior_set.
  */
 #define MACHINA_ABI_VERSION	5
 /* The oldest client ABI this header's module still serves. */
@@ -471,6 +471,7 @@ enum machina_call_nr {
 	MACHINA_NR_THREAD_POLICY_GET = 83,
 	MACHINA_NR_THREAD_QOS = 84,
 	MACHINA_NR_TRAPS_ENABLE = 85,
+	MACHINA_NR_VM_BEHAVIOR_SET = 86,
 	MACHINA_NR_COUNT
 };
 
@@ -731,6 +732,8 @@ struct machina_task_vm_info {
 
 /* mach_vm_msync (ABI 5): in: task, address, size, vm_flags (VM_SYNC_*) */
 #define MACHINA_IOC_VM_MSYNC MACHINA_IOC_RW(VM_MSYNC, struct machina_vm_args)
+/* mach_vm_behavior_set (ABI 5): in: task, address, size, prot (VM_BEHAVIOR_*) */
+#define MACHINA_IOC_VM_BEHAVIOR_SET MACHINA_IOC_RW(VM_BEHAVIOR_SET, struct machina_vm_args)
 
 /*
  * Darwin trap instructions (ABI 5).  MACHINA_IOC_TRAPS_ENABLE opts the

@@ -46,6 +46,7 @@ struct mm_op {
 	unsigned long prot, mflags;
 	u8 max;				/* MAP: VM_PROT_* maximum */
 	u8 inherit;			/* MAP: VM_INHERIT_* */
+	unsigned long readahead;	/* MAP: VM_RAND_READ / VM_SEQ_READ */
 	long ret;			/* address, 0 or -errno */
 };
 
@@ -75,6 +76,7 @@ static long mm_op_do(struct mm_op *op)
 	obj->map_max = op->max;
 	obj->map_view = op->view;
 	obj->map_inherit = op->inherit;
+	obj->map_readahead = op->readahead;
 	/* A re-mapping over itself: the old vma's pages stay meanwhile. */
 	if (op->mflags & MAP_FIXED)
 		xnu_vm_object_hold_range(obj, op->pgoff,
@@ -91,6 +93,7 @@ static long mm_op_do(struct mm_op *op)
 	obj->map_max = VM_PROT_ALL;
 	obj->map_view = NULL;
 	obj->map_inherit = VM_INHERIT_COPY;
+	obj->map_readahead = 0;
 	mutex_unlock(&obj->map_lock);
 	return (long)ret;
 }
@@ -324,11 +327,43 @@ static int linux_inheritance(unsigned long flags)
 	return VM_INHERIT_COPY;
 }
 
-/* A change of attributes over a range (mach_vm_protect, mach_vm_inherit). */
+/*
+ * A vma's read-ahead hint (the flags madvise() RANDOM / SEQUENTIAL set)
+ * for a persistent VM_BEHAVIOR_*.  Linux reads ahead forward only, so
+ * RSEQNTL (reverse sequential) is RANDOM: no read-ahead.  (Both flags at
+ * once would mean a stack under construction to Linux.)
+ */
+static unsigned long behavior_readahead(int behavior)
+{
+	switch (behavior) {
+	case VM_BEHAVIOR_RANDOM:
+	case VM_BEHAVIOR_RSEQNTL:
+		return VM_RAND_READ;
+	case VM_BEHAVIOR_SEQUENTIAL:
+		return VM_SEQ_READ;
+	}
+	return 0;
+}
+
+/* The VM_BEHAVIOR_* a vma's read-ahead flags say (RSEQNTL reads as RANDOM). */
+static int vma_behavior(unsigned long flags)
+{
+	if (flags & VM_RAND_READ)
+		return VM_BEHAVIOR_RANDOM;
+	if (flags & VM_SEQ_READ)
+		return VM_BEHAVIOR_SEQUENTIAL;
+	return VM_BEHAVIOR_DEFAULT;
+}
+
+/*
+ * A change of attributes over a range (mach_vm_protect, mach_vm_inherit,
+ * the persistent mach_vm_behavior_set).
+ */
 struct map_change {
 	int prot;		/* VM_PROT_* (with VM_PROT_COPY), or -1: kept */
 	bool set_max;		/* prot is the new maximum */
 	int inherit;		/* VM_INHERIT_*, or -1: kept */
+	int behavior;		/* persistent VM_BEHAVIOR_*, or -1: kept */
 };
 
 /*
@@ -337,17 +372,21 @@ struct map_change {
  * VM_PROT_COPY the maximum gains write) and every vma Mach VM memory; for
  * an inheritance change, memory that is not Mach VM's must already be
  * inherited as asked (Linux's own way, linux_inheritance(): Machina does
- * not split or re-flag vmas it does not own).  Nothing is changed before
- * the whole range passed.
+ * not split or re-flag vmas it does not own); for a behavior change every
+ * page mapped, and memory that is not Mach VM's either covered whole by
+ * the range (its read-ahead flags are set as madvise() sets them) or
+ * already with that behavior (no exported way splits it).  Nothing is
+ * changed before the whole range passed.
  * Conditions: @mm's mmap_lock held.
  * Returns: KERN_SUCCESS; KERN_INVALID_ADDRESS for the first hole (of a
- * protection change: inheritance passes over holes, as XNU's does);
- * KERN_PROTECTION_FAILURE for the first vma whose maximum is exceeded, or
- * that Machina cannot change.
+ * protection or behavior change: inheritance passes over holes, as XNU's
+ * does); KERN_PROTECTION_FAILURE for the first vma whose maximum is
+ * exceeded, or that Machina cannot change.
  */
 static int change_check(struct mm_struct *mm, u64 start, u64 end,
 			const struct map_change *chg)
 {
+	bool holes = chg->prot < 0 && chg->behavior < 0;
 	struct vm_area_struct *vma;
 	u64 cur = start;
 	int max;
@@ -356,9 +395,9 @@ static int change_check(struct mm_struct *mm, u64 start, u64 end,
 	while (cur < end) {
 		vma = find_vma(mm, cur);
 		/* XNU's vm_map_inherit passes over holes. */
-		if (chg->prot < 0 && (!vma || vma->vm_start >= end))
+		if (holes && (!vma || vma->vm_start >= end))
 			break;
-		if (!vma || (vma->vm_start > cur && chg->prot >= 0))
+		if (!vma || (vma->vm_start > cur && !holes))
 			return KERN_INVALID_ADDRESS;
 		if (chg->prot >= 0) {
 			max = vma_prot(vma->vm_flags, true);
@@ -373,9 +412,43 @@ static int change_check(struct mm_struct *mm, u64 start, u64 end,
 		if (chg->inherit >= 0 && !xnu_vm_object_of(vma) &&
 		    linux_inheritance(vma->vm_flags) != chg->inherit)
 			return KERN_PROTECTION_FAILURE;
+		if (chg->behavior >= 0 && !xnu_vm_object_of(vma) &&
+		    (vma->vm_start < start || vma->vm_end > end) &&
+		    (vma->vm_flags & (VM_RAND_READ | VM_SEQ_READ)) !=
+		    behavior_readahead(chg->behavior))
+			return KERN_PROTECTION_FAILURE;
 		cur = vma->vm_end;
 	}
 	return KERN_SUCCESS;
+}
+
+/*
+ * foreign_readahead - set the read-ahead flags of the vma at @at, memory
+ * that is not Mach VM's, to @readahead if [@at, @end) covers it whole
+ * (change_check() let a vma covered in part pass only when it already has
+ * them), as madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) would
+ * Conditions: takes @mm's mmap_lock for writing.
+ * Returns: where the vma ends (or @end), or 0 when killed.
+ */
+static u64 foreign_readahead(struct mm_struct *mm, u64 at, u64 end,
+			     unsigned long readahead)
+{
+	struct vm_area_struct *vma;
+	u64 next = end;
+
+	if (mmap_write_lock_killable(mm))
+		return 0;
+	vma = find_vma(mm, at);
+	if (vma && vma->vm_start <= at && !xnu_vm_object_of(vma)) {
+		next = min_t(u64, end, vma->vm_end);
+		if (vma->vm_start >= at && vma->vm_end <= end &&
+		    (vma->vm_flags & (VM_RAND_READ | VM_SEQ_READ)) != readahead) {
+			machina_vm_flags_clear(vma, VM_RAND_READ | VM_SEQ_READ);
+			machina_vm_flags_set(vma, readahead);
+		}
+	}
+	mmap_write_unlock(mm);
+	return next;
 }
 
 /*
@@ -404,7 +477,7 @@ static int map_change(struct xnu_vm_map *map, u64 start, u64 end,
 	struct xnu_vm_object *obj;
 	struct xnu_vm_view *copy;
 	struct mm_op op = { .kind = MM_OP_MAP, .mflags = MAP_SHARED | MAP_FIXED };
-	int kr, cur, max, inherit, prot = chg->prot & VM_PROT_ALL;
+	int kr, cur, max, inherit, behavior, prot = chg->prot & VM_PROT_ALL;
 	bool same;
 	u64 at = start, piece_end;
 	long ret;
@@ -420,11 +493,11 @@ static int map_change(struct xnu_vm_map *map, u64 start, u64 end,
 		if (mmap_read_lock_killable(mm))
 			return KERN_ABORTED;
 		vma = find_vma(mm, at);
-		if (chg->prot < 0 && vma && vma->vm_start > at)
+		if (chg->inherit >= 0 && vma && vma->vm_start > at)
 			at = vma->vm_start;	/* a hole: inherit skips it */
 		if (!vma || vma->vm_start > at || at >= end) {
 			mmap_read_unlock(mm);
-			if (chg->prot < 0)
+			if (chg->inherit >= 0)
 				return KERN_SUCCESS;
 			/* The target changed its map since the check. */
 			return KERN_INVALID_ADDRESS;
@@ -434,16 +507,27 @@ static int map_change(struct xnu_vm_map *map, u64 start, u64 end,
 		if (!obj) {
 			mmap_read_unlock(mm);
 			/* Checked: Linux already inherits it as asked. */
-			if (chg->prot < 0)
+			if (chg->inherit >= 0)
 				continue;
-			return KERN_PROTECTION_FAILURE;
+			if (chg->behavior < 0)
+				return KERN_PROTECTION_FAILURE;
+			piece_end = foreign_readahead(mm, at, end,
+					behavior_readahead(chg->behavior));
+			if (!piece_end)
+				return KERN_ABORTED;
+			continue;
 		}
 		cur = vma_prot(vma->vm_flags, false);
 		max = vma_prot(vma->vm_flags, true);
 		inherit = xnu_vm_vma_inheritance(vma);
-		same = chg->inherit == inherit;
+		behavior = vma->vm_flags & (VM_RAND_READ | VM_SEQ_READ);
+		same = chg->inherit == inherit ||
+		       (chg->behavior >= 0 &&
+			behavior_readahead(chg->behavior) == behavior);
 		if (chg->inherit >= 0)
 			inherit = chg->inherit;
+		if (chg->behavior >= 0)
+			behavior = behavior_readahead(chg->behavior);
 		if (chg->prot >= 0) {
 			if (chg->prot & VM_PROT_COPY)
 				max |= VM_PROT_WRITE;
@@ -473,6 +557,7 @@ static int map_change(struct xnu_vm_map *map, u64 start, u64 end,
 		op.prot = linux_prot(cur);
 		op.max = max;
 		op.inherit = inherit;
+		op.readahead = behavior;
 		ret = mm_op_run(map, &op);
 		xnu_vm_view_put(op.view);
 		fput(obj->file);
@@ -497,6 +582,7 @@ int xnu_vm_map_protect(struct xnu_vm_map *map, u64 start, u64 end,
 		.prot = new_prot,
 		.set_max = set_max,
 		.inherit = -1,
+		.behavior = -1,
 	};
 
 	return map_change(map, start, end, &chg);
@@ -513,6 +599,28 @@ int xnu_vm_map_inherit(struct xnu_vm_map *map, u64 start, u64 end,
 	struct map_change chg = {
 		.prot = -1,
 		.inherit = inherit,
+		.behavior = -1,
+	};
+
+	return map_change(map, start, end, &chg);
+}
+
+/*
+ * xnu_vm_map_behavior - a persistent mach_vm_behavior_set (DEFAULT,
+ * RANDOM, SEQUENTIAL, RSEQNTL) of [@start, @end) (page-aligned, not
+ * empty): the read-ahead hint of each vma's part (behavior_readahead());
+ * Mach VM memory's part is mapped again with it, other memory's vmas get
+ * it only whole.
+ * Conditions and returns: as map_change(); every page must be mapped
+ * (KERN_INVALID_ADDRESS, as XNU's vm_map_range_check).
+ */
+int xnu_vm_map_behavior(struct xnu_vm_map *map, u64 start, u64 end,
+			int behavior)
+{
+	struct map_change chg = {
+		.prot = -1,
+		.inherit = -1,
+		.behavior = behavior,
 	};
 
 	return map_change(map, start, end, &chg);
@@ -549,10 +657,7 @@ void xnu_vm_region_basic(struct vm_area_struct *vma,
 		if (vma->vm_file)
 			info->offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	}
-	if (flags & VM_RAND_READ)
-		info->behavior = VM_BEHAVIOR_RANDOM;
-	else if (flags & VM_SEQ_READ)
-		info->behavior = VM_BEHAVIOR_SEQUENTIAL;
+	info->behavior = vma_behavior(flags);
 	info->user_wired_count = (flags & VM_LOCKED) ? 1 : 0;
 }
 

@@ -52,6 +52,8 @@ int xnu_vm_map_protect(struct xnu_vm_map *map, u64 start, u64 end,
 		       int new_prot, bool set_max);
 int xnu_vm_map_inherit(struct xnu_vm_map *map, u64 start, u64 end,
 		       int inherit);
+int xnu_vm_map_behavior(struct xnu_vm_map *map, u64 start, u64 end,
+			int behavior);
 int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
 		      int (*describe)(struct xnu_vm_map *map,
 				      struct vm_area_struct *vma, void *arg),

@@ -13,6 +13,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include "mach/kern_return.h"
 #include "xnu_vm/vm_object.h"
 #include "xnu_vm/vm_prot.h"
 
@@ -345,17 +346,19 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 /*
  * page_exclusive - may the top layer @l's page @page at @index be written
  * in place?  Yes, unless it came up from a frozen layer (LAYER_MOVED) and
- * something besides the layer, its page table entries and the fault
- * holds it (then the writer gets a copy); the answer yes is kept (the
- * mark cleared): only this layer's views can reach the page from then on.
- * Conditions: cow_lock held; the fault in progress holds one reference.
+ * something besides the layer, its page table entries and the caller's
+ * @held references holds it (then the writer gets a copy); the answer yes
+ * is kept (the mark cleared): only this layer's views can reach the page
+ * from then on.
+ * Conditions: cow_lock held; the caller holds @held references (a fault
+ * in progress one, vm_behavior.c's zeroing none).
  */
 static bool page_exclusive(struct xnu_vm_layer *l, pgoff_t index,
-			   struct page *page)
+			   struct page *page, int held)
 {
 	if (!xa_get_mark(&l->pages, index, LAYER_MOVED))
 		return true;
-	if (page_count(page) != 2 + machina_page_mapcount(page))
+	if (page_count(page) != 1 + held + machina_page_mapcount(page))
 		return false;
 	xa_clear_mark(&l->pages, index, LAYER_MOVED);
 	return true;
@@ -383,7 +386,7 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 	mutex_lock(&obj->cow_lock);
 	page = view_lookup(view, vmf->pgoff, &where);
 	if (page == vmf->page && where == view->top &&
-	    page_exclusive(view->top, vmf->pgoff, page)) {
+	    page_exclusive(view->top, vmf->pgoff, page, 1)) {
 		lock_page(page);
 		mutex_unlock(&obj->cow_lock);
 		return VM_FAULT_LOCKED;
@@ -615,6 +618,7 @@ static int vm_object_mmap(struct file *file, struct vm_area_struct *vma)
 	machina_vm_flags_set(vma, VM_DONTEXPAND);
 	if (obj->map_inherit == VM_INHERIT_NONE)
 		machina_vm_flags_set(vma, VM_DONTCOPY);
+	machina_vm_flags_set(vma, obj->map_readahead);
 	vma->vm_ops = obj->map_inherit == VM_INHERIT_SHARE ?
 		      &vm_object_share_ops : &vm_object_copy_ops;
 	if (obj->map_view) {
@@ -673,6 +677,7 @@ struct xnu_vm_object *xnu_vm_object_create(u64 size, u8 tag)
 	obj->tag = tag;
 	obj->map_max = VM_PROT_ALL;
 	obj->map_inherit = VM_INHERIT_COPY;
+	obj->map_readahead = 0;
 	if (simple_pin_fs(&vm_fs_type, &vm_mnt, &vm_mnt_count))
 		goto err_free;
 	inode = alloc_anon_inode(vm_mnt->mnt_sb);
@@ -789,8 +794,132 @@ unsigned long xnu_vm_object_refs(struct xnu_vm_object *obj)
 	return file_count(obj->file);
 }
 
-/* xnu_vm_object_tag - the VM_MAKE_TAG alias @obj was allocated with */
+/*
+ * xnu_vm_object_tag - the VM_MAKE_TAG alias @obj was allocated with (or
+ * the one xnu_vm_object_retag() gave it since)
+ */
 u8 xnu_vm_object_tag(struct xnu_vm_object *obj)
 {
-	return obj->tag;
+	return READ_ONCE(obj->tag);
+}
+
+/*
+ * xnu_vm_object_retag - @obj's alias becomes @to if it is @from now (the
+ * malloc tags that mach_vm_behavior_set REUSABLE and REUSE move, as XNU
+ * moves its entry's alias).  A plain word: readers may see either value.
+ */
+void xnu_vm_object_retag(struct xnu_vm_object *obj, u8 from, u8 to)
+{
+	cmpxchg(&obj->tag, from, to);
+}
+
+/*
+ * xnu_vm_view_frozen_below - does @view see a frozen layer under its top
+ * (a snapshot it shares with a fork, or a VM_PROT_COPY)?  XNU's "the
+ * object has a shadow or a copy".  A snapshot; cow_lock is taken.
+ */
+bool xnu_vm_view_frozen_below(struct xnu_vm_view *view)
+{
+	bool frozen;
+
+	mutex_lock(&view->obj->cow_lock);
+	frozen = view->top->shadow;
+	mutex_unlock(&view->obj->cow_lock);
+	return frozen;
+}
+
+/*
+ * xnu_vm_view_discard - let go of the pages of @view in @first..@last, at
+ * most XNU_VM_BEHAVIOR_BATCH of them (mach_vm_behavior_set FREE and
+ * REUSABLE): the next touch finds zeroes.  Only pages nobody else can see
+ * go: when the view is seen by another task (a SHARE fork) or shares a
+ * snapshot (a frozen layer below its top) nothing is let go, as XNU kills
+ * no page of an object with a shadow or other references; so a snapshot
+ * one side of a fork holds never changes.  The range's PTEs are zapped
+ * after the pages left the layer; a pin taken before keeps its own page.
+ * Conditions: process context; the mmap_lock of the one mm whose vmas
+ * see @view held for writing (no fault can map a page of it meanwhile);
+ * no cow_lock held.  Takes cow_lock, then i_mmap_rwsem (the zap).
+ * Returns: the index to go on from (@last + 1 when done).
+ */
+pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
+			    pgoff_t last)
+{
+	struct xnu_vm_object *obj = view->obj;
+	pgoff_t next = last + 1;
+	unsigned long index, n = 0;
+	struct page *page;
+
+	mutex_lock(&obj->cow_lock);
+	if (view->shared || view->top->shadow) {
+		mutex_unlock(&obj->cow_lock);
+		return next;
+	}
+	xa_for_each_range(&view->top->pages, index, page, first, last) {
+		if (n++ == XNU_VM_BEHAVIOR_BATCH) {
+			next = index;
+			break;
+		}
+		layer_drop_page(view->top, index);
+	}
+	mutex_unlock(&obj->cow_lock);
+	if (n)
+		unmap_mapping_range(obj->file->f_mapping,
+				    (loff_t)first << PAGE_SHIFT,
+				    (loff_t)(next - first) << PAGE_SHIFT, 0);
+	return next;
+}
+
+/*
+ * xnu_vm_view_zero - zero the pages of @view in @first..@last, at most
+ * XNU_VM_BEHAVIOR_BATCH of them (mach_vm_behavior_set ZERO); absent pages
+ * stay absent (they read as zeroes).  A page is zeroed in place, except
+ * one that came up from a snapshot and is still held elsewhere (a pipe
+ * of a vmsplice(): page_exclusive()), which is replaced by a zeroed page
+ * and left to its holders, its PTEs zapped.  Like XNU, refused while the
+ * view shares a snapshot: zeroing the top would show the frozen pages.
+ * Conditions: process context; the mmap_lock of an mm with a vma of
+ * @view held (read); no cow_lock held.
+ * Returns: KERN_SUCCESS with *@next where to go on (@last + 1 when done);
+ * KERN_NO_ACCESS (a frozen layer below the top); KERN_RESOURCE_SHORTAGE
+ * (no page to replace a held one with).
+ */
+int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
+		     struct mm_struct *mm, pgoff_t *next)
+{
+	struct xnu_vm_object *obj = view->obj;
+	unsigned long index, n = 0;
+	struct page *page;
+	bool zap = false;
+	int kr = KERN_SUCCESS;
+
+	*next = last + 1;
+	mutex_lock(&obj->cow_lock);
+	if (view->top->shadow) {
+		mutex_unlock(&obj->cow_lock);
+		return KERN_NO_ACCESS;
+	}
+	xa_for_each_range(&view->top->pages, index, page, first, last) {
+		if (n++ == XNU_VM_BEHAVIOR_BATCH) {
+			*next = index;
+			break;
+		}
+		if (page_exclusive(view->top, index, page, 0)) {
+			clear_highpage(page);
+			flush_dcache_page(page);
+			continue;
+		}
+		if (!view_fill(view, index, NULL, mm)) {
+			kr = KERN_RESOURCE_SHORTAGE;
+			*next = index;
+			break;
+		}
+		zap = true;
+	}
+	mutex_unlock(&obj->cow_lock);
+	if (zap)
+		unmap_mapping_range(obj->file->f_mapping,
+				    (loff_t)first << PAGE_SHIFT,
+				    (loff_t)(*next - first) << PAGE_SHIFT, 0);
+	return kr;
 }

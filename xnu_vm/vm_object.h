@@ -103,9 +103,13 @@ struct xnu_vm_object {
 	u8 map_max;			/* VM_PROT_* maximum of the mapping being
 					 * made; map_lock */
 	u8 map_inherit;			/* its VM_INHERIT_*; map_lock */
+	unsigned long map_readahead;	/* its VM_RAND_READ / VM_SEQ_READ;
+					 * map_lock */
 	struct xnu_vm_view *map_view;	/* its view, NULL for a new one;
 					 * map_lock */
-	u8 tag;				/* VM_MAKE_TAG() alias of the allocation */
+	u8 tag;				/* VM_MAKE_TAG() alias of the allocation
+					 * (READ_ONCE: behavior_set REUSABLE
+					 * and REUSE move malloc's) */
 	struct file *file;		/* the object's file, for re-mapping */
 	spinlock_t hold_lock;		/* hold_first, hold_last */
 	pgoff_t hold_first, hold_last;	/* pages being re-mapped (hold_last <
@@ -134,5 +138,14 @@ unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,
 				   pgoff_t last);
 unsigned long xnu_vm_object_refs(struct xnu_vm_object *obj);
 u8 xnu_vm_object_tag(struct xnu_vm_object *obj);
+
+/* mach_vm_behavior_set on Mach VM memory (vm_behavior.c). */
+#define XNU_VM_BEHAVIOR_BATCH	512	/* pages per cow_lock hold */
+void xnu_vm_object_retag(struct xnu_vm_object *obj, u8 from, u8 to);
+bool xnu_vm_view_frozen_below(struct xnu_vm_view *view);
+pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
+			    pgoff_t last);
+int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
+		     struct mm_struct *mm, pgoff_t *next);
 
 #endif /* _MACHINA_XNU_VM_OBJECT_H */

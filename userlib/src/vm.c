@@ -1,7 +1,8 @@
 /*
  * libmach: the Mach VM calls (mach_vm_allocate, deallocate, protect,
  * inherit, read, read_overwrite, write, region, region_recurse, page_query,
- * page_info, read_list, copy and their legacy vm_ names), and the page size.
+ * page_info, read_list, copy, msync, behavior_set and their legacy vm_
+ * names), and the page size.
  * read_list and copy are built from read and write (each checks its whole
  * range before any byte moves, as XNU's copy-in and overwrite do).
  *
@@ -594,6 +595,30 @@ static kern_return_t msync_range(vm_map_t target, mach_vm_address_t address,
 {
 	return range_call(MACHINA_IOC_VM_MSYNC, target, address, size,
 			  (int)flags, 0);
+}
+
+/* The behavior travels in prot; any int is the kernel's to judge. */
+static kern_return_t behavior_set(vm_map_t target, mach_vm_address_t address,
+				  mach_vm_size_t size, vm_behavior_t behavior)
+{
+	return range_call(MACHINA_IOC_VM_BEHAVIOR_SET, target, address, size,
+			  0, behavior);
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_behavior_set(vm_map_t target_task,
+						  mach_vm_address_t address,
+						  mach_vm_size_t size,
+						  vm_behavior_t new_behavior)
+{
+	return behavior_set(target_task, address, size, new_behavior);
+}
+
+LIBMACH_EXPORT kern_return_t vm_behavior_set(vm_map_t target_task,
+					     vm_address_t address,
+					     vm_size_t size,
+					     vm_behavior_t new_behavior)
+{
+	return behavior_set(target_task, address, size, new_behavior);
 }
 
 LIBMACH_EXPORT kern_return_t mach_vm_msync(vm_map_t target_task,

@@ -92,6 +92,18 @@ kern_return_t mach_vm_read_list(vm_map_read_t target_task,
 kern_return_t mach_vm_msync(vm_map_t target_task, mach_vm_address_t address,
 			    mach_vm_size_t size, vm_sync_t sync_flags);
 
+/*
+ * A paging hint (DEFAULT, RANDOM, SEQUENTIAL, RSEQNTL: kept, reported by
+ * mach_vm_region) or a page action (WILLNEED, DONTNEED, FREE, REUSABLE,
+ * REUSE, CAN_REUSE, ZERO, ZERO_WIRED_PAGES) on the range; what each does
+ * on Linux is in docs/plans/xnu_vm.md.  PAGEOUT is KERN_INVALID_ARGUMENT,
+ * as on Darwin's release kernels.
+ */
+kern_return_t mach_vm_behavior_set(vm_map_t target_task,
+				   mach_vm_address_t address,
+				   mach_vm_size_t size,
+				   vm_behavior_t new_behavior);
+
 /* Copies [source_address, +size) over [dest_address, +size) of one task. */
 kern_return_t mach_vm_copy(vm_map_t target_task,
 			   mach_vm_address_t source_address,

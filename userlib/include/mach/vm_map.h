@@ -77,6 +77,9 @@ kern_return_t vm_read_list(vm_map_read_t target_task, vm_read_entry_t data_list,
 kern_return_t vm_msync(vm_map_t target_task, vm_address_t address,
 		       vm_size_t size, vm_sync_t sync_flags);
 
+kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address,
+			      vm_size_t size, vm_behavior_t new_behavior);
+
 kern_return_t vm_copy(vm_map_t target_task, vm_address_t source_address,
 		      vm_size_t size, vm_address_t dest_address);
 
