@@ -137,6 +137,7 @@ static int attacker(const struct mt_cgroup *cg)
 	       " (group limit %ld MiB); group peak %ld MiB\n", c.kr, c.secs,
 	       (before - low) >> 10, CG_MAX >> 20,
 	       mt_cg_read(cg, "memory.peak") >> 20);
+	fflush(stdout);
 	if (c.kr == KERN_SUCCESS && before - low > (MACH_LEN >> 10) / 2)
 		return 1;
 	return 0;
