@@ -240,7 +240,7 @@ static int willneed_step(struct xnu_vm_map *map, struct vm_area_struct *vma,
 
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
 		return KERN_SUCCESS;
-	memcg = get_mem_cgroup_from_mm(map->mm);
+	memcg = xnu_vm_mm_memcg(map->mm);
 	old = set_active_memcg(memcg);
 	got = machina_gup_remote(map->mm, at, n, 0, pages);
 	set_active_memcg(old);

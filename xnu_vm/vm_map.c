@@ -160,7 +160,7 @@ static long mm_op_run(struct xnu_vm_map *map, struct mm_op *tmpl)
 	mmget(map->mm);
 	op->mm = map->mm;
 	op->cred = get_current_cred();
-	op->memcg = get_mem_cgroup_from_mm(map->mm);
+	op->memcg = xnu_vm_mm_memcg(map->mm);
 	if (op->obj)
 		get_file(op->obj->file);
 	if (op->view)

@@ -265,6 +265,28 @@ static struct page *view_lookup(struct xnu_vm_view *view, pgoff_t index,
 }
 
 /*
+ * xnu_vm_mm_memcg - the memory cgroup that pays for pages faulted into
+ * @mm: its owner's; once every task of @mm has exited (a caller on
+ * another task still holds it) the kernel's get_mem_cgroup_from_mm()
+ * answers the root group, which limits nothing, so the caller's own group
+ * pays then.  An owner that went NULL never comes back, so a non-NULL
+ * owner seen after the lookup means the group found was its owner's.
+ * Returns: a reference (mem_cgroup_put()), or NULL with memcg disabled.
+ */
+struct mem_cgroup *xnu_vm_mm_memcg(struct mm_struct *mm)
+{
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(mm);
+
+#ifdef CONFIG_MEMCG
+	if (memcg && !rcu_access_pointer(mm->owner)) {
+		mem_cgroup_put(memcg);
+		memcg = get_mem_cgroup_from_mm(NULL);
+	}
+#endif
+	return memcg;
+}
+
+/*
  * view_fill - a new page at @index of @view's top layer: a copy of @from,
  * or zeroes if @from is NULL; charged to the view's memory cgroup (taken
  * from @mm, the faulting vma's, on the view's first page), whoever
@@ -284,7 +306,7 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 
 	lockdep_assert_held(&view->obj->cow_lock);
 	if (!view->memcg)
-		view->memcg = get_mem_cgroup_from_mm(mm);
+		view->memcg = xnu_vm_mm_memcg(mm);
 	old = set_active_memcg(view->memcg);
 	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
 			  (from ? 0 : __GFP_ZERO));

@@ -138,6 +138,7 @@ unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,
 				   pgoff_t last);
 unsigned long xnu_vm_object_refs(struct xnu_vm_object *obj);
 u8 xnu_vm_object_tag(struct xnu_vm_object *obj);
+struct mem_cgroup *xnu_vm_mm_memcg(struct mm_struct *mm);
 
 /* mach_vm_behavior_set on Mach VM memory (vm_behavior.c). */
 #define XNU_VM_BEHAVIOR_BATCH	512	/* pages per cow_lock hold */
