@@ -11,7 +11,7 @@
 #   --result FILE     also copy the verdict file to FILE (runs of one kernel overwrite theirs)
 #   --prog PROG ARGS  run only PROG (a host file, or /tests/NAME of the selftests) with ARGS
 #                     instead of the suites, and print its output and exit status; must come
-#                     last
+#                     last. A host script (*.sh) finds the selftests in /tests.
 # Environment: MACHINA_ACCEL=tcg|kvm forces the accelerator; MACHINA_VERBOSE=1 streams the
 # console while it runs; MACHINA_SRC / MACHINA_SELFTESTS point at other module / selftest
 # trees (to test the bench itself).
@@ -118,10 +118,11 @@ grep -E 'warning:' "$KB/module-build.log" >&2 || true
 msg "$KERNEL: module built ($(elapsed "$t") s)"
 
 # --- the selftests: one build per arch, shared by that arch's kernels ----------------------
-# Not needed to run a program from the host (make vm-run), which then boots sooner.
+# Not needed to run a program from the host (make vm-run), which then boots sooner; a host
+# script (*.sh) gets them, so that it can run several of /tests in one boot.
 TESTS_OUT=$BUILD/selftests/$KARCH
 tests_arg=()
-if [ -n "$prog" ] && [ -f "$prog" ]; then
+if [ -n "$prog" ] && [ -f "$prog" ] && [[ $prog != *.sh ]]; then
 	:
 elif [ -f "$SELFTESTS/Makefile" ]; then
 	t=$EPOCHREALTIME
