@@ -19,6 +19,19 @@
 #include "personality/trap.h"
 #include "uapi/machina.h"
 
+/*
+ * Number 86 belongs to mach_vm_behavior_set (built on another branch; its
+ * row replaces this one when the branches meet).  Until then it answers
+ * as a number the module does not know: -ENOTTY.
+ */
+#define MACHINA_NR_RESERVED_86	86
+#define MACHINA_IOC_RESERVED_86	MACHINA_IOC_RW(RESERVED_86, struct machina_name_out)
+
+static long machina_call_reserved(struct machina_task *task, void *arg)
+{
+	return -ENOTTY;
+}
+
 /*	  NR name,	  handler suffix, argument struct,	  flags */
 #define MACHINA_CALLS(X)						\
 	X(HANDSHAKE,	  handshake,	  machina_handshake,	  MACHINA_CALL_NO_TASK) \
@@ -106,7 +119,10 @@
 	X(THREAD_POLICY_SET, thread_policy_set, machina_thread_policy, 0)	\
 	X(THREAD_POLICY_GET, thread_policy_get, machina_thread_policy, 0)	\
 	X(THREAD_QOS, thread_qos, machina_thread_qos, 0)	\
-	X(TRAPS_ENABLE, traps_enable, machina_traps_enable, 0)
+	X(TRAPS_ENABLE, traps_enable, machina_traps_enable, 0)	\
+	X(RESERVED_86, reserved, machina_name_out, 0)	\
+	X(MAKE_MEMORY_ENTRY, make_memory_entry, machina_memory_entry, 0)	\
+	X(VM_MAP, vm_map, machina_vm_map, 0)
 
 struct machina_call {
 	unsigned int cmd;
