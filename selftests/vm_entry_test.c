@@ -101,6 +101,27 @@ static pid_t gate_fork(struct gate *g)
 	return pid;
 }
 
+/*
+ * fork_sender - gate_fork() a child that holds a send right to @rcv (in
+ * *@to, the child's name for it)
+ * Returns: the child's pid (0 in the child), or -1.
+ */
+static pid_t fork_sender(mach_port_t rcv, struct gate *g, mach_port_t *to)
+{
+	int fd;
+	pid_t pid;
+
+	*to = MACH_PORT_NULL;
+	if (rcv == MACH_PORT_NULL || port_share(rcv, &fd))
+		return -1;
+	pid = gate_fork(g);
+	if (pid == 0)
+		*to = port_meet_child(fd);
+	else
+		close(fd);
+	return pid;
+}
+
 /* The port descriptor of the first message on @rcv, or MACH_PORT_NULL. */
 static mach_port_t recv_right(mach_port_t rcv)
 {
@@ -176,19 +197,16 @@ TEST(named_create_maps_twice_and_aliases)
 TEST(entry_sent_in_a_message_is_shared_both_ways)
 {
 	size_t pg = page_size(), len = 4 * pg;
-	mach_port_t rcv = new_port_send(), h;
+	mach_port_t rcv = new_port_send(), h, to;
 	mach_vm_address_t a;
 	struct gate g;
-	int fd;
 	pid_t pid;
 
 	IPC_REQUIRE();
-	ASSERT_NE(MACH_PORT_NULL, rcv);
-	ASSERT_EQ(KERN_SUCCESS, port_share(rcv, &fd));
-	pid = gate_fork(&g);
+	pid = fork_sender(rcv, &g, &to);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		mach_port_t to = port_meet_child(fd), e = named_create(4, RW);
+		mach_port_t e = named_create(4, RW);
 		mach_vm_address_t m;
 
 		if (!e || send_port(to, MACH_MSG_TYPE_COPY_SEND, 1, e,
@@ -201,7 +219,6 @@ TEST(entry_sent_in_a_message_is_shared_both_ways)
 		gate_wait(g.down[0]);		/* the parent mapped and wrote */
 		_exit(0);
 	}
-	close(fd);
 	h = recv_right(rcv);
 	ASSERT_NE(MACH_PORT_NULL, h);
 	a = map_entry(SELF, h, 0, len, FALSE, RW, RW);
@@ -222,19 +239,16 @@ TEST(entry_sent_in_a_message_is_shared_both_ways)
 TEST(two_processes_map_one_entry)
 {
 	size_t pg = page_size(), len = 3 * pg;
-	mach_port_t rcv = new_port_send(), h;
+	mach_port_t rcv = new_port_send(), h, to;
 	mach_vm_address_t a;
 	struct gate g;
-	int fd;
 	pid_t pid;
 
 	IPC_REQUIRE();
-	ASSERT_NE(MACH_PORT_NULL, rcv);
-	ASSERT_EQ(KERN_SUCCESS, port_share(rcv, &fd));
-	pid = gate_fork(&g);
+	pid = fork_sender(rcv, &g, &to);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		mach_port_t to = port_meet_child(fd), e = named_create(3, RW);
+		mach_port_t e = named_create(3, RW);
 		mach_vm_address_t m = map_entry(SELF, e, 0, len, FALSE, RW, RW);
 
 		if (!e || !m || send_port(to, MACH_MSG_TYPE_COPY_SEND, 1, e,
@@ -245,7 +259,6 @@ TEST(two_processes_map_one_entry)
 		gate_wait(g.down[0]);		/* the parent wrote its own */
 		_exit(check_pages(P(m), len, 12) ? 0 : 4);
 	}
-	close(fd);
 	h = recv_right(rcv);
 	ASSERT_NE(MACH_PORT_NULL, h);
 	a = map_entry(SELF, h, 0, len, FALSE, RW, RW);
@@ -951,13 +964,12 @@ TEST(races_with_exiting_tasks)
 TEST(pages_are_charged_to_the_creators_cgroup)
 {
 	const size_t len = (size_t)mt_rounds(32, 8) << 20;
-	mach_port_t rcv = new_port_send(), h;
+	mach_port_t rcv = new_port_send(), h, to;
 	struct mt_cgroup cg, cg2;
 	long a0, b0, a1, b1;
 	mach_vm_address_t m;
 	const char *why;
 	struct gate g;
-	int fd;
 	pid_t pid;
 
 	IPC_REQUIRE();
@@ -967,11 +979,10 @@ TEST(pages_are_charged_to_the_creators_cgroup)
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(NULL, mt_cg_create_named(&cg2, "b", 512 * MIB));
-	ASSERT_EQ(KERN_SUCCESS, port_share(rcv, &fd));
-	pid = gate_fork(&g);
+	pid = fork_sender(rcv, &g, &to);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		mach_port_t to = port_meet_child(fd), e;
+		mach_port_t e;
 		memory_object_size_t size = len;
 
 		if (mt_cg_enter(&cg) ||
@@ -984,7 +995,6 @@ TEST(pages_are_charged_to_the_creators_cgroup)
 		gate_wait(g.down[0]);
 		_exit(0);
 	}
-	close(fd);
 	ASSERT_EQ(0, mt_cg_enter(&cg2));
 	h = recv_right(rcv);
 	ASSERT_NE(MACH_PORT_NULL, h);
@@ -1013,19 +1023,6 @@ TEST(pages_are_charged_to_the_creators_cgroup)
 	mt_cg_destroy(&cg2);
 }
 
-/* Set a module parameter; returns its previous value, or -1. */
-static long set_param(const char *name, long value)
-{
-	char path[128], text[32];
-	long old = module_param(name);
-
-	snprintf(path, sizeof(path), "/sys/module/machina/parameters/%s", name);
-	snprintf(text, sizeof(text), "%ld", value);
-	if (old < 0 || mt_write_file(path, text))
-		return -1;
-	return old;
-}
-
 /*
  * Entries are port names: a task (as nobody) cannot hold more than
  * max_names of them; released, they give back every port.  Then a loop of
@@ -1042,7 +1039,7 @@ TEST(entries_are_bounded_names_and_give_everything_back)
 	if (geteuid() != 0)
 		SKIP(return, "needs root to lower max_names");
 	live_counts_baseline(&before);
-	old = set_param("max_names", limit);
+	old = module_param_set("max_names", limit);
 	ASSERT_GT(old, 0);
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -1080,7 +1077,7 @@ TEST(entries_are_bounded_names_and_give_everything_back)
 		_exit(0);
 	}
 	EXPECT_EQ(0, mt_wait_exit(pid));
-	set_param("max_names", old);
+	module_param_set("max_names", old);
 	live_counts_baseline(&after);
 	EXPECT_EQ(before.ports, after.ports);
 	EXPECT_EQ(before.tasks, after.tasks);
@@ -1096,11 +1093,10 @@ TEST(entries_are_bounded_names_and_give_everything_back)
 TEST(nobody_gets_no_write_through_a_read_only_entry)
 {
 	size_t pg = page_size(), len = 2 * pg;
-	mach_port_t rcv = new_port_send(), ro;
+	mach_port_t rcv = new_port_send(), ro, to;
 	mach_vm_address_t r = alloc_pattern(len, 80);
 	struct gate g;
 	char step;
-	int fd;
 	pid_t pid, root_child;
 
 	IPC_REQUIRE();
@@ -1111,11 +1107,10 @@ TEST(nobody_gets_no_write_through_a_read_only_entry)
 	ASSERT_NE(MACH_PORT_NULL, ro);
 	root_child = idle_child();
 	ASSERT_GT(root_child, 0);
-	ASSERT_EQ(KERN_SUCCESS, port_share(rcv, &fd));
-	pid = gate_fork(&g);
+	pid = fork_sender(rcv, &g, &to);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		mach_port_t to = port_meet_child(fd), e, sub, task;
+		mach_port_t e, sub, task;
 		memory_object_size_t size;
 		mach_vm_address_t m = 0, c;
 
@@ -1175,7 +1170,6 @@ TEST(nobody_gets_no_write_through_a_read_only_entry)
 		gate_wait(g.down[0]);
 		_exit(0);
 	}
-	close(fd);
 	{
 		mach_port_t mine = recv_right(rcv);
 
