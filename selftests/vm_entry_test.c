@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -952,6 +953,59 @@ TEST(races_with_exiting_tasks)
 	live_counts_baseline(&after);
 	EXPECT_EQ(before.ports - 1, after.ports);
 	EXPECT_EQ(before.tasks, after.tasks);
+}
+
+struct unmapper {
+	mach_vm_address_t addr;
+	size_t len;
+};
+
+static void *unmap_range(void *arg)
+{
+	struct unmapper *u = arg;
+
+	mach_vm_deallocate(SELF, u->addr, u->len);
+	return NULL;
+}
+
+/*
+ * An entry made while another thread unmaps its range: it either fails
+ * (nothing there any more) or names the range's pages with their
+ * contents, never pages the unmap already gave back (zeros).
+ */
+TEST(entry_made_while_the_range_is_unmapped)
+{
+	int rounds = mt_rounds(200, 20), i, made = 0;
+	size_t pg = page_size(), len = 4 * pg;
+	struct unmapper u = { .len = len };
+	memory_object_size_t size;
+	mach_vm_address_t m;
+	kern_return_t kr;
+	pthread_t t;
+	mach_port_t h;
+
+	IPC_REQUIRE();
+	for (i = 0; i < rounds; i++) {
+		u.addr = alloc_pattern(len, 100 + i);
+		ASSERT_NE(0, u.addr);
+		ASSERT_EQ(0, pthread_create(&t, NULL, unmap_range, &u));
+		size = len;
+		h = MACH_PORT_NULL;
+		kr = mach_make_memory_entry_64(SELF, &size, u.addr, RW, &h,
+					       MACH_PORT_NULL);
+		pthread_join(t, NULL);
+		if (kr) {
+			EXPECT_EQ(KERN_INVALID_ADDRESS, kr);
+			continue;
+		}
+		made++;
+		m = map_entry(SELF, h, 0, size, FALSE, RW, RW);
+		ASSERT_NE(0, m);
+		EXPECT_TRUE(check_pages(P(m), size, 100 + i));
+		mach_vm_deallocate(SELF, m, size);
+		mach_port_deallocate(SELF, h);
+	}
+	TH_LOG("%d of %d entries made before the unmap", made, rounds);
 }
 
 /* ---- limits and charging -------------------------------------------------- */

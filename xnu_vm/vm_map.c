@@ -674,6 +674,8 @@ int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
  * changes)
  * Conditions: process context, the target's image held; takes the mm's
  * mmap_lock for reading.
+ * Its pages are pinned before the mmap_lock goes, so an unmap racing with
+ * the caller cannot free what the caller is about to name.
  * Returns: KERN_SUCCESS with @r filled (its references dropped with
  * xnu_vm_range_release()); KERN_INVALID_ADDRESS (nothing mapped at
  * @start); KERN_PROTECTION_FAILURE (memory that is not Mach VM's: Linux
@@ -722,7 +724,9 @@ int xnu_vm_map_lookup_range(struct xnu_vm_map *map, u64 start, u64 end,
 	}
 	r->len = min(at, end) - start;
 	get_file(r->obj->file);
-	xnu_vm_view_get(r->view);
+	/* cow_lock nests inside the mmap_lock (as in a fault). */
+	xnu_vm_view_pin(r->view, &r->pin, r->pgoff,
+			r->pgoff + (r->len >> PAGE_SHIFT) - 1);
 out:
 	mmap_read_unlock(mm);
 	if (kr)
@@ -730,12 +734,16 @@ out:
 	return kr;
 }
 
-/* xnu_vm_range_release - drop what xnu_vm_map_lookup_range() took. */
+/*
+ * xnu_vm_range_release - drop what xnu_vm_map_lookup_range() took (pages
+ * of the run that nothing else keeps go back).  Process context, no lock.
+ */
 void xnu_vm_range_release(struct xnu_vm_range *r)
 {
-	xnu_vm_view_put(r->view);
-	if (r->obj)
+	if (r->obj) {
+		xnu_vm_view_unpin(&r->pin);
 		fput(r->obj->file);
+	}
 	memset(r, 0, sizeof(*r));
 }
 

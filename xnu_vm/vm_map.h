@@ -27,6 +27,8 @@
 
 #include <linux/types.h>
 
+#include "xnu_vm/vm_object.h"
+
 struct mm_struct;
 struct task_struct;
 struct vm_area_struct;
@@ -65,7 +67,10 @@ int xnu_vm_map_enter_object(struct xnu_vm_map *map,
 /* A run of one view of one object in a map (xnu_vm_map_lookup_range()). */
 struct xnu_vm_range {
 	struct xnu_vm_object *obj;	/* its file held */
-	struct xnu_vm_view *view;	/* a reference */
+	struct xnu_vm_view *view;	/* pin.view */
+	struct xnu_vm_pin pin;		/* the run's pages, pinned under the
+					 * mmap_lock: no unmap frees them
+					 * before an entry pins them itself */
 	u64 pgoff;			/* the object's page at the start */
 	u64 len;			/* bytes from the start, page multiple */
 	int cur, max;			/* VM_PROT_* all of it allows */
