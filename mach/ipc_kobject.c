@@ -13,6 +13,7 @@
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
+#include "xnu_vm/vm_memory_entry.h"
 
 struct ipc_port *ipc_kobject_alloc_port(enum ipc_kobject_type type, void *obj)
 {
@@ -23,6 +24,26 @@ struct ipc_port *ipc_kobject_alloc_port(enum ipc_kobject_type type, void *obj)
 	port->kobject_type = type;
 	port->kobject = obj;
 	return port;
+}
+
+/*
+ * ipc_kobject_no_senders - the last send right to the kernel-object port
+ * @port is gone: objects that live only while someone can name them go
+ * (a memory entry, as XNU's no-senders of IKOT_NAMED_ENTRY); the others
+ * (tasks, threads, semaphores...) have owners of their own and stay.
+ * Conditions: process context, no port lock held (space->lock may be:
+ * what goes takes only locks that nest inside it); the caller holds a
+ * reference on @port.
+ */
+void ipc_kobject_no_senders(struct ipc_port *port)
+{
+	enum ipc_kobject_type type;
+
+	spin_lock(&port->lock);
+	type = port->kobject_type;
+	spin_unlock(&port->lock);
+	if (type == IKOT_NAMED_ENTRY)
+		xnu_vm_named_entry_no_senders(port);
 }
 
 /* Conditions: port->lock not held.  Returns the object, or NULL. */

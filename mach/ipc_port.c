@@ -9,6 +9,7 @@
 #include <linux/workqueue.h>
 
 #include "mach/ipc_kmsg.h"
+#include "mach/ipc_kobject.h"
 #include "mach/ipc_notify.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_pset.h"
@@ -105,6 +106,7 @@ void ipc_port_make_send_once(struct ipc_port *port)
 void ipc_port_release_send(struct ipc_port *port)
 {
 	struct ipc_port *notify = NULL;
+	bool kobject_last = false;
 	u32 mscount = 0;
 
 	spin_lock(&port->lock);
@@ -116,9 +118,12 @@ void ipc_port_release_send(struct ipc_port *port)
 		port->nsrequest = NULL;
 		mscount = port->mscount;
 	}
+	kobject_last = !port->srights && port->active && port->kobject;
 	spin_unlock(&port->lock);
 	if (notify)
 		ipc_notify_no_senders(notify, mscount);
+	if (kobject_last)
+		ipc_kobject_no_senders(port);
 }
 
 /*

@@ -19,7 +19,9 @@
  * rights, whatever its urefs, plus one per send right in transit or held by
  * a descriptor); sorights counts send-once rights.  When srights drops to
  * zero and a no-senders request is armed with mscount >= its sync value, the
- * no-senders notification is sent.
+ * no-senders notification is sent; a kernel object that lives only while
+ * someone can name it (a memory entry) is told instead
+ * (ipc_kobject_no_senders()).
  *
  * Locking: port->lock (spinlock) protects every field below it.  Lock order:
  * space->lock (mutex) -> transit lock (mutex, ipc_port.c: a receive right
@@ -46,9 +48,10 @@ enum ipc_kobject_type {
 	IKOT_THREAD = 1,	/* Darwin's IKOT_THREAD_CONTROL */
 	IKOT_TASK = 2,		/* Darwin's IKOT_TASK_CONTROL */
 	IKOT_HOST = 3,
-	IKOT_CLOCK = 25,
-	IKOT_SEMAPHORE = 28,
 	IKOT_TASK_NAME = 20,
+	IKOT_SEMAPHORE = 23,
+	IKOT_CLOCK = 25,
+	IKOT_NAMED_ENTRY = 28,	/* a Mach VM memory entry (xnu_vm/) */
 	IKOT_TIMER = 31,
 };
 

@@ -107,7 +107,9 @@
 	X(THREAD_POLICY_GET, thread_policy_get, machina_thread_policy, 0)	\
 	X(THREAD_QOS, thread_qos, machina_thread_qos, 0)	\
 	X(TRAPS_ENABLE, traps_enable, machina_traps_enable, 0)	\
-	X(VM_BEHAVIOR_SET, vm_behavior_set, machina_vm_args, 0)
+	X(VM_BEHAVIOR_SET, vm_behavior_set, machina_vm_args, 0)	\
+	X(MAKE_MEMORY_ENTRY, make_memory_entry, machina_memory_entry, 0)	\
+	X(VM_MAP, vm_map, machina_vm_map, 0)
 
 struct machina_call {
 	unsigned int cmd;

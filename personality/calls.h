@@ -108,6 +108,8 @@ long machina_call_vm_region_recurse(struct machina_task *task, void *arg);
 long machina_call_vm_page_query(struct machina_task *task, void *arg);
 long machina_call_task_vm_info(struct machina_task *task, void *arg);
 long machina_call_vm_msync(struct machina_task *task, void *arg);
+long machina_call_make_memory_entry(struct machina_task *task, void *arg);
+long machina_call_vm_map(struct machina_task *task, void *arg);
 long machina_call_thread_policy_set(struct machina_task *task, void *arg);
 long machina_call_thread_policy_get(struct machina_task *task, void *arg);
 long machina_call_thread_qos(struct machina_task *task, void *arg);

@@ -585,6 +585,19 @@ static inline long module_param(const char *name)
 	return mt_read_long(path);
 }
 
+/* Set a module parameter (as root); returns its previous value, or -1. */
+static inline long module_param_set(const char *name, long value)
+{
+	char path[128], text[32];
+	long old = module_param(name);
+
+	snprintf(path, sizeof(path), "/sys/module/machina/parameters/%s", name);
+	snprintf(text, sizeof(text), "%ld", value);
+	if (old < 0 || mt_write_file(path, text))
+		return -1;
+	return old;
+}
+
 /* The live-object counters the module has; absent ones read as -1. */
 struct live_counts {
 	long tasks, threads, ports, messages;

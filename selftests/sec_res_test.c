@@ -37,19 +37,6 @@ static int become_nobody(void)
 	return getuid() == NOBODY && geteuid() == NOBODY ? 0 : -1;
 }
 
-/* Set a module parameter; returns its previous value, or -1. */
-static long set_param(const char *name, long value)
-{
-	char path[128], text[32];
-	long old = module_param(name);
-
-	snprintf(path, sizeof(path), "/sys/module/machina/parameters/%s", name);
-	snprintf(text, sizeof(text), "%ld", value);
-	if (old < 0 || mt_write_file(path, text))
-		return -1;
-	return old;
-}
-
 #define REQUIRE_ROOT()                                                    \
 	do {                                                              \
 		if (geteuid() != 0)                                       \
@@ -383,11 +370,11 @@ TEST(kobject_reply_counts_against_the_requesters_budget)
 
 	REQUIRE_ROOT();
 	IPC_REQUIRE();
-	old = set_param("max_queued_bytes", budget);
+	old = module_param_set("max_queued_bytes", budget);
 	ASSERT_LE(0, old);
 	run_attack(_metadata, attack_reply_budget, 4 * budget / request,
 		   64 << 20, &o, &after);
-	set_param("max_queued_bytes", old);
+	module_param_set("max_queued_bytes", old);
 	TH_LOG("requests %ld, replies queued %ld", o.count, o.extra[0]);
 	EXPECT_EQ(MACH_SEND_NO_BUFFER, o.code);
 	EXPECT_LE(o.extra[0] * request, budget);
@@ -457,10 +444,10 @@ static void exhaust(struct __test_metadata *_metadata,
 
 	REQUIRE_ROOT();
 	IPC_REQUIRE();
-	old = set_param(e->param, e->limit);
+	old = module_param_set(e->param, e->limit);
 	ASSERT_LE(0, old);
 	run_attack(_metadata, e->fn, e->arg, 64 << 20, &o, &after);
-	set_param(e->param, old);
+	module_param_set(e->param, old);
 	check_charged(_metadata, &o, after, e->code, e->min, e->bytes_each);
 	EXPECT_GE(e->max, o.count);
 }

@@ -40,7 +40,8 @@
  *       thread_policy_set/get, the pthread QoS calls (thread QoS control);
  *       Darwin trap instructions: a process opts in
  *       (MACHINA_IOC_TRAPS_ENABLE) and its Mach traps reach the module's
- *       trap table; mach_vm_behavior_set.
+ *       trap table; mach_vm_behavior_set; memory entries
+ *       (mach_make_memory_entry_64) and mach_vm_map.
  */
 #define MACHINA_ABI_VERSION	5
 /* The oldest client ABI this header's module still serves. */
@@ -472,6 +473,8 @@ enum machina_call_nr {
 	MACHINA_NR_THREAD_QOS = 84,
 	MACHINA_NR_TRAPS_ENABLE = 85,
 	MACHINA_NR_VM_BEHAVIOR_SET = 86,
+	MACHINA_NR_MAKE_MEMORY_ENTRY = 87,
+	MACHINA_NR_VM_MAP = 88,
 	MACHINA_NR_COUNT
 };
 
@@ -750,6 +753,46 @@ struct machina_traps_enable {
 	__u32 state;		/* out */
 };
 #define MACHINA_IOC_TRAPS_ENABLE MACHINA_IOC_RW(TRAPS_ENABLE, struct machina_traps_enable)
+
+/*
+ * mach_make_memory_entry_64 (ABI 5): a memory entry (a send right named
+ * "handle") for "size" bytes at "offset" of the target task's Mach VM
+ * memory, of the parent entry "parent", or of a new object
+ * (MAP_MEM_NAMED_CREATE), granting "permission" (VM_PROT_* |
+ * MAP_MEM_*).  "size" out: the entry's size (0 on failure).
+ */
+struct machina_memory_entry {
+	__u32 task;		/* in: the target task's control port */
+	__s32 permission;	/* in: VM_PROT_* | MAP_MEM_* */
+	__u64 size;		/* in, out */
+	__u64 offset;		/* in */
+	__u32 parent;		/* in: a parent entry, or MACH_PORT_NULL */
+	__u32 handle;		/* out: the entry (a send right) */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+#define MACHINA_IOC_MAKE_MEMORY_ENTRY MACHINA_IOC_RW(MAKE_MEMORY_ENTRY, struct machina_memory_entry)
+
+/*
+ * mach_vm_map (ABI 5): maps "size" bytes of the memory entry "object"
+ * from "offset" (MACH_PORT_NULL: new zero-filled memory) into the target
+ * task, shared or (copy) a copy-on-write snapshot.
+ */
+struct machina_vm_map {
+	__u32 task;		/* in: the target task's control port */
+	__s32 vm_flags;		/* in: VM_FLAGS_* */
+	__u64 address;		/* in (FIXED), out */
+	__u64 size;		/* in */
+	__u64 mask;		/* in: alignment mask of the address */
+	__u64 offset;		/* in: into the entry */
+	__u32 object;		/* in: a memory entry, or MACH_PORT_NULL */
+	__u32 copy;		/* in: 0 share, 1 copy */
+	__s32 cur_protection;	/* in: VM_PROT_* (| VM_PROT_IS_MASK) */
+	__s32 max_protection;	/* in */
+	__u32 inheritance;	/* in: VM_INHERIT_* */
+	__u32 flags;		/* in: 0 */
+};
+#define MACHINA_IOC_VM_MAP MACHINA_IOC_RW(VM_MAP, struct machina_vm_map)
 
 /* Trap number classes of the Darwin ABI (x86_64: in rax). */
 #define MACHINA_TRAP_CLASS_SHIFT	24

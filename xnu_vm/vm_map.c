@@ -43,6 +43,9 @@ struct mm_op {
 	struct xnu_vm_view *view;	/* MAP: what the vma sees (a reference),
 					 * NULL for a new view */
 	unsigned long addr, len, pgoff;
+	unsigned long align;		/* MAP anywhere: a power of two above
+					 * PAGE_SIZE the address must be a
+					 * multiple of, or 0 */
 	unsigned long prot, mflags;
 	u8 max;				/* MAP: VM_PROT_* maximum */
 	u8 inherit;			/* MAP: VM_INHERIT_* */
@@ -56,6 +59,38 @@ static unsigned long linux_prot(int prot)
 	return ((prot & VM_PROT_READ) ? PROT_READ : 0) |
 	       ((prot & VM_PROT_WRITE) ? PROT_WRITE : 0) |
 	       ((prot & VM_PROT_EXECUTE) ? PROT_EXEC : 0);
+}
+
+/*
+ * map_aligned - map @op's object anywhere at a multiple of op->align
+ * (mach_vm_map's mask): room for the length plus the alignment is reserved
+ * inaccessible, the object is mapped over the aligned part of it, and the
+ * reservation's head and tail are unmapped again.
+ * Conditions: as mm_op_do(), obj->map_lock held.
+ * Returns: the address, or -errno with nothing left mapped.
+ */
+static unsigned long map_aligned(struct mm_op *op)
+{
+	unsigned long room, res, start, ret;
+
+	if (check_add_overflow(op->len, op->align - PAGE_SIZE, &room))
+		return -ENOMEM;
+	res = vm_mmap(NULL, 0, room, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, 0);
+	if (IS_ERR_VALUE(res))
+		return res;
+	start = ALIGN(res, op->align);
+	ret = vm_mmap(op->obj->file, start, op->len, op->prot,
+		      op->mflags | MAP_FIXED, op->pgoff << PAGE_SHIFT);
+	if (IS_ERR_VALUE(ret)) {
+		vm_munmap(res, room);
+		return ret;
+	}
+	if (start > res)
+		vm_munmap(res, start - res);
+	if (res + room > start + op->len)
+		vm_munmap(start + op->len, res + room - start - op->len);
+	return start;
 }
 
 /*
@@ -81,8 +116,11 @@ static long mm_op_do(struct mm_op *op)
 	if (op->mflags & MAP_FIXED)
 		xnu_vm_object_hold_range(obj, op->pgoff,
 					 op->pgoff + (op->len >> PAGE_SHIFT) - 1);
-	ret = vm_mmap(obj->file, op->addr, op->len, op->prot, op->mflags,
-		      op->pgoff << PAGE_SHIFT);
+	if (op->align)
+		ret = map_aligned(op);
+	else
+		ret = vm_mmap(obj->file, op->addr, op->len, op->prot,
+			      op->mflags, op->pgoff << PAGE_SHIFT);
 	if (op->mflags & MAP_FIXED) {
 		xnu_vm_object_hold_range(obj, 1, 0);
 		/* Failed after the old vma went: what it held goes now. */
@@ -231,49 +269,86 @@ static int map_errno_kr(long err)
 
 /*
  * xnu_vm_map_enter - map all of @obj (@len bytes) into @map, read-write,
- * maximum VM_PROT_ALL: at *@addr (@fixed; replacing what is there with
- * @overwrite, else failing if anything is) or wherever Linux places it
- * Another task's RLIMIT_AS is checked here (the worker's own is
- * unlimited); the caller's own is checked by vm_mmap().
- * Conditions: process context, the target's image held, no other lock.
- * Returns: KERN_SUCCESS with *@addr set; KERN_NO_SPACE (range taken, no
- * room, a limit); KERN_INVALID_ADDRESS (outside the task's addresses,
- * below mmap_min_addr); KERN_RESOURCE_SHORTAGE; KERN_ABORTED (killed).
+ * maximum VM_PROT_ALL, inherited by copy: at *@addr (@fixed; replacing
+ * what is there with @overwrite, else failing if anything is) or wherever
+ * Linux places it
+ * Conditions and returns: as xnu_vm_map_enter_object().
  */
 int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
 		     u64 *addr, u64 len, bool fixed, bool overwrite)
 {
-	struct mm_op op = {
-		.kind = MM_OP_MAP,
+	struct xnu_vm_map_request req = {
 		.obj = obj,
-		.addr = fixed ? *addr : 0,
 		.len = len,
-		.prot = PROT_READ | PROT_WRITE,
-		.mflags = MAP_SHARED,
+		.cur = VM_PROT_DEFAULT,
 		.max = VM_PROT_ALL,
 		.inherit = VM_INHERIT_COPY,
+		.fixed = fixed,
+		.overwrite = overwrite,
+	};
+
+	return xnu_vm_map_enter_object(map, &req, addr);
+}
+
+/*
+ * xnu_vm_map_enter_object - map @req->len bytes of @req->obj from page
+ * @req->pgoff into @map as @req says: seeing @req->view (NULL: a new
+ * view), with its current and maximum protections and inheritance; at
+ * *@addr (fixed; replacing what is there with overwrite, else failing if
+ * anything is) or wherever Linux places it, at a multiple of @req->align
+ * when that is set
+ * Another task's RLIMIT_AS is checked here (the worker's own is
+ * unlimited); the caller's own is checked by vm_mmap().
+ * Conditions: process context, the target's image held, no other lock;
+ * the caller keeps @req's references (the mapping takes its own).
+ * Returns: KERN_SUCCESS with *@addr set; KERN_NO_SPACE (range taken, no
+ * room, a limit); KERN_INVALID_ADDRESS (outside the task's addresses,
+ * below mmap_min_addr); KERN_RESOURCE_SHORTAGE; KERN_ABORTED (killed).
+ */
+int xnu_vm_map_enter_object(struct xnu_vm_map *map,
+			    const struct xnu_vm_map_request *req, u64 *addr)
+{
+	struct mm_op op = {
+		.kind = MM_OP_MAP,
+		.obj = req->obj,
+		.view = req->view,
+		.addr = req->fixed ? *addr : 0,
+		.len = req->len,
+		.pgoff = req->pgoff,
+		.align = req->fixed ? 0 : req->align,
+		.prot = linux_prot(req->cur),
+		.mflags = MAP_SHARED,
+		.max = req->max,
+		.inherit = req->inherit,
 	};
 	unsigned long limit;
+	u64 len = req->len;
 	long ret;
 
-	if (fixed) {
+	if (req->fixed) {
 		if (*addr > map->mm->task_size || len > map->mm->task_size - *addr)
 			return KERN_INVALID_ADDRESS;
-		op.mflags |= overwrite ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+		op.mflags |= req->overwrite ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+	} else if (op.align && (op.align > map->mm->task_size ||
+				len > map->mm->task_size - op.align)) {
+		return KERN_NO_SPACE;
 	}
 	if (!map->self) {
 		limit = task_rlimit(map->proc, RLIMIT_AS);
 		if (limit != RLIM_INFINITY &&
-		    (READ_ONCE(map->mm->total_vm) << PAGE_SHIFT) + len > limit)
+		    (READ_ONCE(map->mm->total_vm) << PAGE_SHIFT) + len +
+		    op.align > limit)
 			return KERN_NO_SPACE;
 	}
+	/* mm_op_run() takes its own view reference for a worker. */
 	ret = mm_op_run(map, &op);
 	if (IS_ERR_VALUE(ret))
 		return map_errno_kr(ret);
-	if (fixed && ret != *addr) {
+	if (req->fixed && ret != *addr) {
 		/* MAP_FIXED_NOREPLACE is honoured since 4.17; be sure. */
 		op.kind = MM_OP_UNMAP;
 		op.obj = NULL;
+		op.view = NULL;
 		op.addr = ret;
 		mm_op_run(map, &op);
 		return KERN_NO_SPACE;
@@ -695,6 +770,87 @@ int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
 	kr = describe(map, vma, arg);
 	mmap_read_unlock(mm);
 	return kr;
+}
+
+/*
+ * xnu_vm_map_lookup_range - the Mach VM memory at @start of @map, as far
+ * towards @end as one view of one object goes on without a gap (vmas
+ * split from one mapping, or mapped again in place): what a memory entry
+ * made from the range names (XNU stops such an entry where the object
+ * changes)
+ * Conditions: process context, the target's image held; takes the mm's
+ * mmap_lock for reading.
+ * Its pages are pinned before the mmap_lock goes, so an unmap racing with
+ * the caller cannot free what the caller is about to name.
+ * Returns: KERN_SUCCESS with @r filled (its references dropped with
+ * xnu_vm_range_release()); KERN_INVALID_ADDRESS (nothing mapped at
+ * @start); KERN_PROTECTION_FAILURE (memory that is not Mach VM's: Linux
+ * anonymous or file memory cannot be named); KERN_ABORTED.
+ */
+int xnu_vm_map_lookup_range(struct xnu_vm_map *map, u64 start, u64 end,
+			    struct xnu_vm_range *r)
+{
+	struct mm_struct *mm = map->mm;
+	struct vm_area_struct *vma;
+	u64 at, next_pgoff;
+	int kr = KERN_SUCCESS;
+
+	memset(r, 0, sizeof(*r));
+	if (start >= mm->task_size)
+		return KERN_INVALID_ADDRESS;
+	if (mmap_read_lock_killable(mm))
+		return KERN_ABORTED;
+	vma = find_vma(mm, start);
+	if (!vma || vma->vm_start > start) {
+		kr = KERN_INVALID_ADDRESS;
+		goto out;
+	}
+	r->obj = xnu_vm_object_of(vma);
+	if (!r->obj) {
+		kr = KERN_PROTECTION_FAILURE;
+		goto out;
+	}
+	r->view = xnu_vm_view_of(vma);
+	r->pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+	r->cur = vma_prot(vma->vm_flags, false);
+	r->max = vma_prot(vma->vm_flags, true);
+	at = vma->vm_end;
+	next_pgoff = vma->vm_pgoff + vma_pages(vma);
+	while (at < end) {
+		vma = find_vma(mm, at);
+		if (!vma || vma->vm_start != at ||
+		    xnu_vm_object_of(vma) != r->obj ||
+		    xnu_vm_view_of(vma) != r->view ||
+		    vma->vm_pgoff != next_pgoff)
+			break;
+		r->cur &= vma_prot(vma->vm_flags, false);
+		r->max &= vma_prot(vma->vm_flags, true);
+		at = vma->vm_end;
+		next_pgoff += vma_pages(vma);
+	}
+	r->len = min(at, end) - start;
+	get_file(r->obj->file);
+	/* cow_lock nests inside the mmap_lock (as in a fault). */
+	xnu_vm_view_pin(r->view, &r->pin, r->pgoff,
+			r->pgoff + (r->len >> PAGE_SHIFT) - 1);
+out:
+	mmap_read_unlock(mm);
+	if (kr)
+		memset(r, 0, sizeof(*r));
+	return kr;
+}
+
+/*
+ * xnu_vm_range_release - drop what xnu_vm_map_lookup_range() took (pages
+ * of the run that nothing else keeps go back).  Process context, no lock.
+ */
+void xnu_vm_range_release(struct xnu_vm_range *r)
+{
+	if (r->obj) {
+		xnu_vm_view_unpin(&r->pin);
+		fput(r->obj->file);
+	}
+	memset(r, 0, sizeof(*r));
 }
 
 /*

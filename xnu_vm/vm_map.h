@@ -27,10 +27,13 @@
 
 #include <linux/types.h>
 
+#include "xnu_vm/vm_object.h"
+
 struct mm_struct;
 struct task_struct;
 struct vm_area_struct;
 struct xnu_vm_object;
+struct xnu_vm_view;
 struct xnu_vm_region_basic_info_64;
 
 struct xnu_vm_map {
@@ -45,8 +48,37 @@ void xnu_vm_map_exit(void);
 int xnu_vm_map_hold(struct xnu_vm_map *map, struct task_struct *proc);
 void xnu_vm_map_release(struct xnu_vm_map *map);
 
+/* What xnu_vm_map_enter_object() maps, and how. */
+struct xnu_vm_map_request {
+	struct xnu_vm_object *obj;
+	struct xnu_vm_view *view;	/* what the mapping sees; NULL: new */
+	u64 pgoff;			/* first page of the object mapped */
+	u64 len;			/* bytes, page multiple, not 0 */
+	u64 align;			/* anywhere: power of two > PAGE_SIZE, or 0 */
+	int cur, max;			/* VM_PROT_* */
+	int inherit;			/* VM_INHERIT_* */
+	bool fixed, overwrite;
+};
+
 int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
 		     u64 *addr, u64 len, bool fixed, bool overwrite);
+int xnu_vm_map_enter_object(struct xnu_vm_map *map,
+			    const struct xnu_vm_map_request *req, u64 *addr);
+/* A run of one view of one object in a map (xnu_vm_map_lookup_range()). */
+struct xnu_vm_range {
+	struct xnu_vm_object *obj;	/* its file held */
+	struct xnu_vm_view *view;	/* pin.view */
+	struct xnu_vm_pin pin;		/* the run's pages, pinned under the
+					 * mmap_lock: no unmap frees them
+					 * before an entry pins them itself */
+	u64 pgoff;			/* the object's page at the start */
+	u64 len;			/* bytes from the start, page multiple */
+	int cur, max;			/* VM_PROT_* all of it allows */
+};
+
+int xnu_vm_map_lookup_range(struct xnu_vm_map *map, u64 start, u64 end,
+			    struct xnu_vm_range *r);
+void xnu_vm_range_release(struct xnu_vm_range *r);
 int xnu_vm_map_remove(struct xnu_vm_map *map, u64 start, u64 len);
 int xnu_vm_map_protect(struct xnu_vm_map *map, u64 start, u64 end,
 		       int new_prot, bool set_max);

@@ -244,6 +244,79 @@ bool xnu_vm_view_shared(struct xnu_vm_view *view)
 }
 
 /*
+ * xnu_vm_view_new - a view of @obj over a new empty layer (a memory
+ * entry's object, made with no mapping), one reference; its pages are
+ * paid by @payer's memory cgroup, whoever touches them.
+ * Conditions: process context, no object lock held.  Never NULL
+ * (view_new()).
+ */
+struct xnu_vm_view *xnu_vm_view_new(struct xnu_vm_object *obj,
+				    struct mm_struct *payer)
+{
+	struct xnu_vm_view *view = view_new(obj, layer_new(NULL));
+
+	view->memcg = get_mem_cgroup_from_mm(payer);
+	return view;
+}
+
+/*
+ * xnu_vm_view_set_payer - @mm's memory cgroup pays @view's new pages
+ * unless one already does (a memory entry made from a range nobody has
+ * touched yet: the range's task pays, not whoever maps the entry first)
+ * Conditions: process context; takes cow_lock.
+ */
+void xnu_vm_view_set_payer(struct xnu_vm_view *view, struct mm_struct *mm)
+{
+	mutex_lock(&view->obj->cow_lock);
+	if (!view->memcg)
+		view->memcg = get_mem_cgroup_from_mm(mm);
+	mutex_unlock(&view->obj->cow_lock);
+}
+
+/* xnu_vm_view_mark_shared - another task maps @view (a memory entry's). */
+void xnu_vm_view_mark_shared(struct xnu_vm_view *view)
+{
+	mutex_lock(&view->obj->cow_lock);
+	view->shared = true;
+	mutex_unlock(&view->obj->cow_lock);
+}
+
+/*
+ * xnu_vm_view_pin - keep pages @first..@last of what @view sees while
+ * @pin is held, whatever vmas come and go (a memory entry's range); takes
+ * a reference on @view for the pin
+ * Conditions: process context; takes cow_lock.  @last < obj->npages.
+ */
+void xnu_vm_view_pin(struct xnu_vm_view *view, struct xnu_vm_pin *pin,
+		     pgoff_t first, pgoff_t last)
+{
+	struct xnu_vm_object *obj = view->obj;
+
+	pin->view = xnu_vm_view_get(view);
+	pin->first = first;
+	pin->last = last;
+	mutex_lock(&obj->cow_lock);
+	list_add(&pin->link, &obj->pins);
+	mutex_unlock(&obj->cow_lock);
+}
+
+/*
+ * xnu_vm_view_unpin - end @pin: the pages of its range no vma or other
+ * pin sees go back now, then its view reference
+ * Conditions: process context, no object lock held.
+ */
+void xnu_vm_view_unpin(struct xnu_vm_pin *pin)
+{
+	struct xnu_vm_view *view = pin->view;
+
+	mutex_lock(&view->obj->cow_lock);
+	list_del(&pin->link);
+	mutex_unlock(&view->obj->cow_lock);
+	xnu_vm_object_trim(view, pin->first, pin->last);
+	xnu_vm_view_put(view);
+}
+
+/*
  * view_lookup - the page @view sees at @index, and the layer that holds
  * it (*@where), or NULL when none of its chain has one.  cow_lock held.
  */
@@ -481,8 +554,25 @@ static bool view_has_layer(struct xnu_vm_view *view, struct xnu_vm_layer *l)
 }
 
 /*
+ * pinned - does a memory entry whose view has @l in its chain name page
+ * @index (xnu_vm_view_pin())?  cow_lock held.
+ */
+static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+		   pgoff_t index)
+{
+	struct xnu_vm_pin *pin;
+
+	list_for_each_entry(pin, &obj->pins, link)
+		if (index >= pin->first && index <= pin->last &&
+		    view_has_layer(pin->view, l))
+			return true;
+	return false;
+}
+
+/*
  * layer_trim - free the pages of @l in @first..@last that no vma whose
- * view has @l in its chain maps (in any mm) and no re-mapping holds
+ * view has @l in its chain maps (in any mm), no re-mapping holds and no
+ * memory entry pins (pinned())
  * The object's vmas are the interval tree of its own inode's i_mmap
  * (sorted by first page); walked in order, the pages between what the
  * vmas seeing @l cover are the ones to free.  A vma is linked there before
@@ -521,6 +611,8 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 			xa_for_each_range(&l->pages, index, page, from, to - 1) {
 				if (hold_first <= hold_last &&
 				    index >= hold_first && index <= hold_last)
+					continue;
+				if (pinned(obj, l, index))
 					continue;
 				layer_drop_page(l, index);
 			}
@@ -692,6 +784,7 @@ struct xnu_vm_object *xnu_vm_object_create(u64 size, u8 tag)
 	if (!obj)
 		return NULL;
 	mutex_init(&obj->cow_lock);
+	INIT_LIST_HEAD(&obj->pins);
 	mutex_init(&obj->map_lock);
 	spin_lock_init(&obj->hold_lock);
 	obj->hold_first = 1;	/* no hold */

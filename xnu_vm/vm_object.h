@@ -53,6 +53,11 @@
  * mprotect(2) already enforces; current protection is the vma's VM_READ,
  * VM_WRITE, VM_EXEC.
  *
+ * Memory entries (vm_memory_entry.c) hold a view without any vma: each
+ * holds a pin (struct xnu_vm_pin, on obj->pins) over the pages it names,
+ * and trim keeps every page a pin's view sees in the pin's range, so an
+ * entry outlives the range it was made from and its mappings.
+ *
  * Locks: obj->map_lock (mutex) is held by whoever maps the object
  * (vm_mmap()), so that the mapping's attributes (map_max, map_view,
  * map_inherit) reach f_op->mmap; it is taken before the target mm's
@@ -96,8 +101,16 @@ struct xnu_vm_view {
 	bool shared;			/* a SHARE fork gave it to another mm */
 };
 
+/* A memory entry's hold on pages @first..@last of @view (a reference). */
+struct xnu_vm_pin {
+	struct list_head link;		/* obj->pins; cow_lock */
+	struct xnu_vm_view *view;
+	pgoff_t first, last;
+};
+
 struct xnu_vm_object {
 	struct mutex cow_lock;		/* every layer and view of it */
+	struct list_head pins;		/* struct xnu_vm_pin; cow_lock */
 	pgoff_t npages;			/* size in pages, fixed */
 	struct mutex map_lock;		/* held across vm_mmap() of the object */
 	u8 map_max;			/* VM_PROT_* maximum of the mapping being
@@ -128,6 +141,13 @@ bool xnu_vm_view_shared(struct xnu_vm_view *view);
 struct xnu_vm_view *xnu_vm_view_get(struct xnu_vm_view *view);
 void xnu_vm_view_put(struct xnu_vm_view *view);
 struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view);
+struct xnu_vm_view *xnu_vm_view_new(struct xnu_vm_object *obj,
+				    struct mm_struct *payer);
+void xnu_vm_view_set_payer(struct xnu_vm_view *view, struct mm_struct *mm);
+void xnu_vm_view_mark_shared(struct xnu_vm_view *view);
+void xnu_vm_view_pin(struct xnu_vm_view *view, struct xnu_vm_pin *pin,
+		     pgoff_t first, pgoff_t last);
+void xnu_vm_view_unpin(struct xnu_vm_pin *pin);
 void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
 			      pgoff_t last);
 void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,

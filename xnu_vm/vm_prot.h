@@ -62,6 +62,16 @@
 	 VM_FLAGS_PERMANENT | VM_FLAGS_OVERWRITE |			\
 	 VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_TPRO | VM_FLAGS_ALIAS_MASK)
 
+/* What mach_vm_map accepts (XNU's VM_FLAGS_USER_MAP). */
+#define VM_FLAGS_RETURN_DATA_ADDR	0x00100000
+#define VM_FLAGS_RETURN_4K_DATA_ADDR	0x00800000
+#define VM_FLAGS_USER_MAP						\
+	(VM_FLAGS_USER_ALLOCATE | VM_FLAGS_RETURN_DATA_ADDR |		\
+	 VM_FLAGS_RETURN_4K_DATA_ADDR)
+
+/* mach_vm_map, make_memory_entry: "as much of this protection as allowed". */
+#define VM_PROT_IS_MASK		0x40
+
 #define VM_REGION_BASIC_INFO_64	9
 #define VM_REGION_BASIC_INFO	10
 #define VM_REGION_TOP_INFO	12

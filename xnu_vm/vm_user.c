@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The Mach VM calls (ioctls): mach_vm_allocate, deallocate, protect,
- * inherit, read, read_overwrite, write (the inspection calls are in
+ * inherit, read, read_overwrite, write, map (memory entries are made in
+ * vm_memory_entry.c; the inspection calls are in
  * vm_region.c, msync in vm_msync.c).  Each names its target by a task
  * control port of the caller's space; argument checks follow XNU's
  * (vm_user.c and the vm_sanitize rules): flags outside what a call accepts
@@ -31,6 +32,7 @@
 #include "personality/calls.h"
 #include "uapi/machina.h"
 #include "xnu_vm/vm_map.h"
+#include "xnu_vm/vm_memory_entry.h"
 #include "xnu_vm/vm_object.h"
 #include "xnu_vm/vm_prot.h"
 #include "xnu_vm/vm_sanitize.h"
@@ -394,4 +396,169 @@ long machina_call_vm_read_overwrite(struct machina_task *task, void *arg)
 long machina_call_vm_write(struct machina_task *task, void *arg)
 {
 	return copy_call(task, arg, true);
+}
+
+/* mach_vm_map's arguments, with its memory entry (or NULL) looked up. */
+struct map_args {
+	struct machina_vm_map *a;
+	struct xnu_vm_named_entry *entry;
+};
+
+/*
+ * map_align - the alignment (a power of two above PAGE_SIZE, or 0 for
+ * none) an address must have for (address & @mask) to be 0; false when
+ * no address of the task can (KERN_NO_SPACE).
+ */
+static bool map_align(u64 mask, u64 *align)
+{
+	mask |= PAGE_SIZE - 1;
+	*align = 0;
+	if (mask == PAGE_SIZE - 1)
+		return true;
+	if (mask >= 1ULL << 62)
+		return false;
+	*align = roundup_pow_of_two(mask + 1);
+	return true;
+}
+
+/*
+ * map_entry_range - check and place the entry's part of a mach_vm_map
+ * (XNU's vm_map_enter_mem_object): *@offset (into the entry; with
+ * RETURN_DATA_ADDR from the entry's data) and @size within the entry,
+ * the protections (VM_PROT_IS_MASK ones cut to the entry's) within what
+ * it grants, and only FIXED, ANYWHERE, OVERWRITE, the data-address flags
+ * and a tag for a copy entry.  Sets *@pgoff (the object's first page),
+ * *@len (bytes mapped) and *@in_page (the data's offset in the first
+ * page, returned added to the address).
+ * Returns: KERN_SUCCESS; KERN_INVALID_RIGHT (more protection than the
+ * entry grants); KERN_INVALID_ARGUMENT.
+ */
+static int map_entry_range(struct xnu_vm_named_entry *e, u32 flags,
+			   u64 offset, u64 size, int *cur, int *max,
+			   bool mask_cur, bool mask_max, u64 *pgoff, u64 *len,
+			   u64 *in_page)
+{
+	bool data = flags & (VM_FLAGS_RETURN_DATA_ADDR |
+			     VM_FLAGS_RETURN_4K_DATA_ADDR);
+	u64 end;
+
+	if (data && check_add_overflow(offset, e->data_offset, &offset))
+		return KERN_INVALID_ARGUMENT;
+	if (mask_max)
+		*max &= e->prot;
+	if (mask_cur)
+		*cur &= e->prot;
+	if ((e->prot & *max) != *max || (e->prot & *cur) != *cur)
+		return KERN_INVALID_RIGHT;
+	if (check_add_overflow(offset, size, &end) || end > e->size)
+		return KERN_INVALID_ARGUMENT;
+	if (e->is_copy &&
+	    (flags & ~(VM_FLAGS_ANYWHERE | VM_FLAGS_OVERWRITE |
+		       VM_FLAGS_RETURN_DATA_ADDR |
+		       VM_FLAGS_RETURN_4K_DATA_ADDR | VM_FLAGS_ALIAS_MASK)))
+		return KERN_INVALID_ARGUMENT;
+	*in_page = 0;
+	if (data) {
+		*in_page = offset & ~PAGE_MASK;
+		if (flags & VM_FLAGS_RETURN_4K_DATA_ADDR)
+			*in_page &= ~0xFFFULL;
+	}
+	/* Within the entry: its size is whole pages. */
+	xnu_vm_round_size(*in_page + size, len);
+	*pgoff = (e->offset + (offset & PAGE_MASK)) >> PAGE_SHIFT;
+	return KERN_SUCCESS;
+}
+
+/*
+ * do_map - mach_vm_map / vm_map: @size bytes of the memory entry from
+ * offset, or new zero-filled memory (no entry), into the target at
+ * *address (FIXED, truncated to its page; OVERWRITE replaces what is
+ * there) or anywhere at an address with (address & mask) == 0.  With
+ * copy the mapping sees a copy-on-write snapshot of the entry's pages,
+ * else the entry's pages themselves (shared with every other mapping of
+ * it and with the range it was made from).  The mapping holds its own
+ * references: it outlives the entry.  A current protection beyond the
+ * maximum is cut to it (a Linux vma cannot have more).
+ * Returns: KERN_SUCCESS with address (+ the data's offset in its page
+ * with RETURN_DATA_ADDR); KERN_INVALID_ARGUMENT (flags outside
+ * VM_FLAGS_USER_MAP, ANYWHERE with OVERWRITE, protections beyond
+ * VM_PROT_ALL, an inheritance past NONE, size 0 or wrapping, a range past
+ * the entry); KERN_INVALID_RIGHT (more protection than the entry grants);
+ * KERN_NOT_SUPPORTED (PURGABLE, 4GB_CHUNK, PERMANENT, TPRO, superpages);
+ * KERN_NO_SPACE (a FIXED address against the mask or in use, no room,
+ * the target's RLIMIT_AS); or xnu_vm_map_enter_object()'s.
+ */
+static int do_map(struct xnu_vm_map *map, void *arg)
+{
+	struct map_args *m = arg;
+	struct machina_vm_map *a = m->a;
+	struct xnu_vm_named_entry *e = m->entry;
+	struct xnu_vm_map_request req = { .inherit = a->inheritance };
+	u32 flags = (u32)a->vm_flags;
+	bool mask_cur = a->cur_protection & VM_PROT_IS_MASK;
+	bool mask_max = a->max_protection & VM_PROT_IS_MASK;
+	int cur = a->cur_protection & ~VM_PROT_IS_MASK;
+	int max = a->max_protection & ~VM_PROT_IS_MASK;
+	u64 addr = a->address & PAGE_MASK, in_page = 0;
+	int kr;
+
+	req.fixed = !(flags & VM_FLAGS_ANYWHERE);
+	req.overwrite = flags & VM_FLAGS_OVERWRITE;
+	if ((flags & ~VM_FLAGS_USER_MAP) || (!req.fixed && req.overwrite) ||
+	    (cur & ~VM_PROT_ALL) || (max & ~VM_PROT_ALL) ||
+	    a->inheritance > VM_INHERIT_NONE || !a->size ||
+	    !xnu_vm_round_size(a->size, &req.len))
+		return KERN_INVALID_ARGUMENT;
+	if (flags & VM_FLAGS_NOT_YET)
+		return KERN_NOT_SUPPORTED;
+	if (e) {
+		kr = map_entry_range(e, flags, a->offset, a->size, &cur, &max,
+				     mask_cur, mask_max, &req.pgoff, &req.len,
+				     &in_page);
+		if (kr)
+			return kr;
+	}
+	if (req.fixed && (addr & a->mask))
+		return KERN_NO_SPACE;
+	if (!map_align(a->mask, &req.align))
+		return KERN_NO_SPACE;
+	req.cur = cur & max;
+	req.max = max;
+	if (e) {
+		req.obj = e->obj;
+		if (a->copy) {
+			req.view = xnu_vm_view_copy(e->pin.view);
+		} else {
+			req.view = xnu_vm_view_get(e->pin.view);
+			xnu_vm_view_mark_shared(req.view);
+		}
+	} else {
+		req.obj = xnu_vm_object_create(req.len, flags >> 24);
+		if (!req.obj)
+			return KERN_RESOURCE_SHORTAGE;
+	}
+	kr = xnu_vm_map_enter_object(map, &req, &addr);
+	if (e)
+		xnu_vm_view_put(req.view);
+	else
+		xnu_vm_object_release(req.obj);
+	if (!kr)
+		a->address = addr + in_page;
+	return kr;
+}
+
+long machina_call_vm_map(struct machina_task *task, void *arg)
+{
+	struct machina_vm_map *a = arg;
+	struct map_args m = { .a = a };
+	int kr;
+
+	if (a->flags || a->copy > 1)
+		return -EINVAL;
+	m.entry = xnu_vm_named_entry_lookup(task, a->object, &kr);
+	if (kr)
+		return kr == KERN_INVALID_ARGUMENT ? KERN_INVALID_OBJECT : kr;
+	kr = vm_call(task, a->task, &m, do_map);
+	xnu_vm_named_entry_put(m.entry);
+	return kr;
 }

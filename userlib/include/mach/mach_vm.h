@@ -13,6 +13,7 @@
 #include <mach/vm_prot.h>
 #include <mach/vm_region.h>
 #include <mach/vm_sync.h>
+#include <mach/memory_object_types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -108,6 +109,20 @@ kern_return_t mach_vm_behavior_set(vm_map_t target_task,
 kern_return_t mach_vm_copy(vm_map_t target_task,
 			   mach_vm_address_t source_address,
 			   mach_vm_size_t size, mach_vm_address_t dest_address);
+
+/*
+ * Maps size bytes of the memory entry object from offset (MACH_PORT_NULL:
+ * new zero-filled memory) at *address (VM_FLAGS_FIXED) or anywhere with
+ * (*address & mask) == 0: shared with every other mapping of the entry,
+ * or (copy) a copy-on-write snapshot of it.  The mapping outlives the
+ * entry.
+ */
+kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address,
+			  mach_vm_size_t size, mach_vm_offset_t mask,
+			  int flags, mem_entry_name_port_t object,
+			  memory_object_offset_t offset, boolean_t copy,
+			  vm_prot_t cur_protection, vm_prot_t max_protection,
+			  vm_inherit_t inheritance);
 
 #ifdef __cplusplus
 }

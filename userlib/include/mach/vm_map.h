@@ -16,6 +16,7 @@
 #include <mach/vm_prot.h>
 #include <mach/vm_region.h>
 #include <mach/vm_sync.h>
+#include <mach/memory_object_types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,6 +83,30 @@ kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address,
 
 kern_return_t vm_copy(vm_map_t target_task, vm_address_t source_address,
 		      vm_size_t size, vm_address_t dest_address);
+
+/*
+ * A memory entry (*object_handle, a send right) for *size bytes at offset
+ * of the task's Mach VM memory, of parent_entry, or of a new object
+ * (MAP_MEM_NAMED_CREATE in permission); *size becomes the entry's size.
+ */
+kern_return_t mach_make_memory_entry_64(vm_map_t target_task,
+					memory_object_size_t *size,
+					memory_object_offset_t offset,
+					vm_prot_t permission,
+					mach_port_t *object_handle,
+					mem_entry_name_port_t parent_entry);
+
+kern_return_t mach_make_memory_entry(vm_map_t target_task, vm_size_t *size,
+				     vm_offset_t offset, vm_prot_t permission,
+				     mem_entry_name_port_t *object_handle,
+				     mem_entry_name_port_t parent_entry);
+
+/* mach_vm_map in the caller's word size (<mach/mach_vm.h>). */
+kern_return_t vm_map(vm_map_t target_task, vm_address_t *address,
+		     vm_size_t size, vm_address_t mask, int flags,
+		     mem_entry_name_port_t object, vm_offset_t offset,
+		     boolean_t copy, vm_prot_t cur_protection,
+		     vm_prot_t max_protection, vm_inherit_t inheritance);
 
 #ifdef __cplusplus
 }

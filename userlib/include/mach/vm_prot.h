@@ -18,5 +18,7 @@ typedef int vm_prot_t;
 #define VM_PROT_COPY		((vm_prot_t)0x10)
 #define VM_PROT_NO_CHANGE	((vm_prot_t)0x08)
 #define VM_PROT_WANTS_COPY	((vm_prot_t)0x10)
+/* mach_vm_map, mach_make_memory_entry_64: as much of it as is allowed. */
+#define VM_PROT_IS_MASK		((vm_prot_t)0x40)
 
 #endif /* _MACH_VM_PROT_H_ */

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mach memory entries (vm_memory_entry.h): mach_make_memory_entry_64 and
+ * the entries' kernel-object ports.  mach_vm_map, which maps them, is in
+ * vm_user.c.
+ *
+ * XNU's behaviour is the specification (osfmk/vm/vm_user.c of xnu-7195
+ * mach_make_memory_entry_internal, osfmk/vm/vm_memory_entry.c of
+ * xnu-11417 and its sanitizer); where Machina differs, docs/plans/xnu_vm.md
+ * ("Slice 3 as built") says so.  The entry kinds:
+ *   - MAP_MEM_NAMED_CREATE: a new object of the (page-rounded) size; the
+ *     entry is its first holder.  Its pages are charged to the creator's
+ *     memory cgroup, whoever touches them.
+ *   - a range of the target's Mach VM memory: the view the range's vmas
+ *     see, from the range's start as far as one view of one object goes
+ *     (the size out says how far, as XNU's single-object extract does).
+ *     Writes through a mapping of it are the range's writes and the other
+ *     way round.  A copy-on-write snapshot the range shares with a fork
+ *     child is never written through it: the view's own top layer takes
+ *     its writes, as the range's own writes do.
+ *   - MAP_MEM_VM_COPY: a copy-on-write snapshot of the range (one object;
+ *     nothing is copied until written on either side).
+ *   - a parent entry: a sub-range, with no more protection than the
+ *     parent's.
+ */
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "mach/ipc_abi.h"
+#include "mach/ipc_kobject.h"
+#include "mach/ipc_space.h"
+#include "mach/kern_return.h"
+#include "mach/task.h"
+#include "personality/calls.h"
+#include "uapi/machina.h"
+#include "xnu_vm/vm_map.h"
+#include "xnu_vm/vm_memory_entry.h"
+#include "xnu_vm/vm_prot.h"
+#include "xnu_vm/vm_sanitize.h"
+
+/* permission: VM_PROT_* in the low byte, MAP_MEM_* flags, cache mode on top. */
+#define MAP_MEM_PROT_MASK		0xFF
+#define MAP_MEM_FLAGS_MASK		0x00FFFF00
+#define MAP_MEM_LEDGER_TAGGED		0x002000
+#define MAP_MEM_PURGABLE_KERNEL_ONLY	0x004000
+#define MAP_MEM_GRAB_SECLUDED		0x008000
+#define MAP_MEM_ONLY			0x010000
+#define MAP_MEM_NAMED_CREATE		0x020000
+#define MAP_MEM_PURGABLE		0x040000
+#define MAP_MEM_NAMED_REUSE		0x080000
+#define MAP_MEM_USE_DATA_ADDR		0x100000
+#define MAP_MEM_VM_COPY			0x200000
+#define MAP_MEM_VM_SHARE		0x400000
+#define MAP_MEM_4K_DATA_ADDR		0x800000
+#define MAP_MEM_FLAGS_USER						\
+	(MAP_MEM_PURGABLE_KERNEL_ONLY | MAP_MEM_GRAB_SECLUDED |		\
+	 MAP_MEM_ONLY | MAP_MEM_NAMED_CREATE | MAP_MEM_PURGABLE |	\
+	 MAP_MEM_NAMED_REUSE | MAP_MEM_USE_DATA_ADDR | MAP_MEM_VM_COPY |	\
+	 MAP_MEM_VM_SHARE | MAP_MEM_LEDGER_TAGGED | MAP_MEM_4K_DATA_ADDR)
+/* Known flags Machina does not do (cache changes, purgeable, shares). */
+#define MAP_MEM_NOT_YET	(MAP_MEM_ONLY | MAP_MEM_PURGABLE | MAP_MEM_VM_SHARE)
+
+/*
+ * XNU's bound on an anonymous object (ANON_MAX_SIZE: 2^32 - 1 pages), so
+ * an object's page index always fits 32 bits.
+ */
+#define ENTRY_MAX_PAGES			0xFFFFFFFFULL
+
+static void entry_release(struct kref *ref)
+{
+	struct xnu_vm_named_entry *e =
+		container_of(ref, struct xnu_vm_named_entry, ref);
+
+	xnu_vm_view_unpin(&e->pin);
+	fput(e->obj->file);
+	ipc_port_put(e->port);
+	kfree(e);
+}
+
+/*
+ * xnu_vm_named_entry_put - drop a reference on @entry; the last gives
+ * back its pin (pages no one else sees) and its object.
+ * Conditions: process context; no object lock held.
+ */
+void xnu_vm_named_entry_put(struct xnu_vm_named_entry *entry)
+{
+	if (entry)
+		kref_put(&entry->ref, entry_release);
+}
+
+/*
+ * xnu_vm_named_entry_no_senders - no send right to @port is left (its
+ * srights reached 0): the port dies and drops its reference on the entry.
+ * Conditions: as ipc_kobject_no_senders().
+ */
+void xnu_vm_named_entry_no_senders(struct ipc_port *port)
+{
+	struct xnu_vm_named_entry *e = NULL;
+
+	spin_lock(&port->lock);
+	if (port->kobject_type == IKOT_NAMED_ENTRY) {
+		e = port->kobject;
+		port->kobject = NULL;
+	}
+	spin_unlock(&port->lock);
+	if (!e)
+		return;
+	ipc_port_destroy(port);
+	xnu_vm_named_entry_put(e);
+}
+
+static void *entry_get(struct ipc_port *port, u32 types)
+{
+	struct xnu_vm_named_entry *e = ipc_kobject_of(port, types);
+
+	if (e)
+		kref_get(&e->ref);
+	return e;
+}
+
+static void entry_put_obj(void *obj)
+{
+	xnu_vm_named_entry_put(obj);
+}
+
+/* Entries belong to no exec image: their ports are not image-bound. */
+static const struct ipc_kobject_kind entry_kind = {
+	.right = MACH_PORT_TYPE_SEND,
+	.get = entry_get,
+	.put = entry_put_obj,
+};
+
+/*
+ * xnu_vm_named_entry_lookup - the memory entry a send right of @task's
+ * space names (a parent entry, mach_vm_map's object)
+ * Returns: a referenced entry (xnu_vm_named_entry_put()); or NULL with
+ * *@kr = KERN_SUCCESS for MACH_PORT_NULL, MACH_SEND_INVALID_RIGHT for a
+ * name that holds no send right (Darwin's message carrying the argument
+ * fails so), KERN_INVALID_ARGUMENT for a port that is no memory entry.
+ */
+struct xnu_vm_named_entry *
+xnu_vm_named_entry_lookup(struct machina_task *task, u32 name, int *kr)
+{
+	struct ipc_kobject_ref ref;
+
+	*kr = KERN_SUCCESS;
+	if (name == MACH_PORT_NULL)
+		return NULL;
+	*kr = ipc_kobject_lookup(task->space, name, &entry_kind,
+				 IKOT_BIT(IKOT_NAMED_ENTRY), &ref);
+	if (*kr == KERN_INVALID_NAME || *kr == KERN_INVALID_RIGHT)
+		*kr = MACH_SEND_INVALID_RIGHT;
+	return ref.obj;
+}
+
+/*
+ * entry_new - an entry over @view's pages @offset..@offset + @size of
+ * @obj, granting @prot; it takes its own references (object file, view
+ * pin) and has two: the port's and the caller's.
+ * Returns: the entry, or NULL without memory.
+ */
+static struct xnu_vm_named_entry *entry_new(struct xnu_vm_object *obj,
+					    struct xnu_vm_view *view,
+					    u64 offset, u64 size, u8 prot)
+{
+	struct xnu_vm_named_entry *e;
+	pgoff_t first = offset >> PAGE_SHIFT, last;
+
+	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return NULL;
+	e->port = ipc_kobject_alloc_port(IKOT_NAMED_ENTRY, e);
+	if (!e->port) {
+		kfree(e);
+		return NULL;
+	}
+	kref_init(&e->ref);
+	kref_get(&e->ref);
+	e->obj = obj;
+	get_file(obj->file);
+	e->offset = offset;
+	e->size = size;
+	e->prot = prot;
+	/* An empty entry (a parent's sub-range of size 0) pins nothing. */
+	if (!size) {
+		first = 1;
+		last = 0;
+	} else {
+		last = first + (size >> PAGE_SHIFT) - 1;
+	}
+	xnu_vm_view_pin(view, &e->pin, first, last);
+	return e;
+}
+
+/* The arguments of one mach_make_memory_entry_64, decoded. */
+struct make_args {
+	struct machina_task *task;	/* the caller */
+	struct machina_memory_entry *a;
+	struct xnu_vm_named_entry *parent;
+	u32 flags;			/* MAP_MEM_* */
+	u8 prot;			/* VM_PROT_* asked */
+	bool mask;			/* VM_PROT_IS_MASK: as much of prot as
+					 * there is */
+	bool data_addr;			/* USE_DATA_ADDR or 4K_DATA_ADDR */
+};
+
+/* The in-page offset of the data MAP_MEM_(4K_)USE_DATA_ADDR keeps. */
+static u64 data_offset(const struct make_args *m, u64 offset, u64 start)
+{
+	u64 off = m->data_addr ? offset - start : 0;
+
+	if (m->flags & MAP_MEM_4K_DATA_ADDR)
+		off &= ~0xFFFULL;
+	return off;
+}
+
+/*
+ * make_range - the page range [*@start, *@end) that @offset and @size
+ * touch; false when it wraps (KERN_INVALID_ARGUMENT).
+ */
+static bool make_range(u64 offset, u64 size, u64 *start, u64 *end)
+{
+	return xnu_vm_page_range(offset, size, start, end);
+}
+
+/*
+ * publish - give the caller a send right to @e (its handle) and the size
+ * out; consumes the caller's reference on @e.
+ * Returns: KERN_SUCCESS, or the copyout error (the entry is gone then:
+ * its only send right was destroyed).
+ */
+static int publish(struct make_args *m, struct xnu_vm_named_entry *e)
+{
+	int kr;
+
+	kr = ipc_kobject_copyout_send(m->task->space, e->port, true,
+				      &m->a->handle);
+	if (!kr)
+		m->a->size = e->size - e->data_offset;
+	xnu_vm_named_entry_put(e);
+	return kr;
+}
+
+/*
+ * make_named_create - MAP_MEM_NAMED_CREATE: an entry owning a new object
+ * of the pages [offset, offset + size) touch, granting the protection
+ * asked; its pages are charged to the caller's memory cgroup.
+ * Returns: KERN_SUCCESS (handle NULL for size 0); KERN_INVALID_ARGUMENT
+ * (a range that wraps, a data-address flag); KERN_FAILURE (beyond
+ * XNU's largest anonymous object); KERN_RESOURCE_SHORTAGE.
+ */
+static int make_named_create(struct make_args *m)
+{
+	struct xnu_vm_named_entry *e;
+	struct xnu_vm_object *obj;
+	struct xnu_vm_view *view;
+	u64 start, end;
+
+	if (!m->a->size)
+		return KERN_SUCCESS;
+	if (!make_range(m->a->offset, m->a->size, &start, &end) ||
+	    m->data_addr)
+		return KERN_INVALID_ARGUMENT;
+	if ((end - start) >> PAGE_SHIFT > ENTRY_MAX_PAGES)
+		return KERN_FAILURE;
+	obj = xnu_vm_object_create(end - start, 0);
+	if (!obj)
+		return KERN_RESOURCE_SHORTAGE;
+	view = xnu_vm_view_new(obj, current->mm);
+	e = entry_new(obj, view, 0, end - start, m->prot);
+	xnu_vm_view_put(view);
+	xnu_vm_object_release(obj);
+	if (!e)
+		return KERN_RESOURCE_SHORTAGE;
+	return publish(m, e);
+}
+
+/*
+ * make_from_range - an entry over the target's Mach VM memory at offset:
+ * shared (the range's own view), or with MAP_MEM_VM_COPY a snapshot of it
+ * Shared: it names as much of the range as one view of one object covers
+ * from its start, and every page of that must allow the protection asked
+ * (with VM_PROT_IS_MASK: what it allows of it, at least something).  A
+ * copy must cover the whole range with one object and be readable.
+ * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (size 0, a range that
+ * wraps); KERN_INVALID_ADDRESS (nothing mapped at the start, a hole in a
+ * copy's range); KERN_PROTECTION_FAILURE (less access than asked, memory
+ * that is not Mach VM's); KERN_NOT_SUPPORTED (a copy across objects);
+ * KERN_RESOURCE_SHORTAGE, KERN_ABORTED.
+ */
+static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
+{
+	bool copy = m->flags & MAP_MEM_VM_COPY;
+	struct xnu_vm_named_entry *e;
+	struct xnu_vm_view *view;
+	struct xnu_vm_range r;
+	u64 start, end, len;
+	u8 prot = m->prot;
+	int kr;
+
+	if (!m->a->size || !make_range(m->a->offset, m->a->size, &start, &end))
+		return KERN_INVALID_ARGUMENT;
+	if (copy) {
+		if (end > map->mm->task_size)
+			return KERN_INVALID_ADDRESS;
+		if (mmap_read_lock_killable(map->mm))
+			return KERN_ABORTED;
+		kr = xnu_vm_check_range(map->mm, start, end, VM_READ);
+		mmap_read_unlock(map->mm);
+		if (kr)
+			return kr;
+	}
+	kr = xnu_vm_map_lookup_range(map, start, end, &r);
+	if (kr)
+		return kr;
+	len = r.len;
+	if (copy) {
+		kr = KERN_NOT_SUPPORTED;
+		if (len != end - start)
+			goto out;
+	} else {
+		if (m->mask)
+			prot &= r.cur;
+		kr = KERN_PROTECTION_FAILURE;
+		if (m->mask ? !prot : (r.cur & prot) != prot)
+			goto out;
+	}
+	/*
+	 * The range's task pays for pages nobody has touched yet; the
+	 * creator for a snapshot's own pages.
+	 */
+	xnu_vm_view_set_payer(r.view, map->mm);
+	if (copy) {
+		view = xnu_vm_view_copy(r.view);
+		xnu_vm_view_set_payer(view, current->mm);
+	} else {
+		view = xnu_vm_view_get(r.view);
+	}
+	e = entry_new(r.obj, view, r.pgoff << PAGE_SHIFT, len, prot);
+	xnu_vm_view_put(view);
+	kr = KERN_RESOURCE_SHORTAGE;
+	if (!e)
+		goto out;
+	e->is_copy = copy;
+	e->data_offset = data_offset(m, m->a->offset, start);
+	xnu_vm_range_release(&r);
+	return publish(m, e);
+out:
+	xnu_vm_range_release(&r);
+	return kr;
+}
+
+/*
+ * make_from_parent - a sub-range of the parent entry (offset and size
+ * within it, as the newer XNU's sanitizer has it: the page-rounded end
+ * must not pass the parent's size), with no more protection than the
+ * parent grants; it sees what the parent sees.
+ * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (past the parent, a range
+ * that wraps); KERN_PROTECTION_FAILURE (more than the parent grants);
+ * KERN_RESOURCE_SHORTAGE.
+ */
+static int make_from_parent(struct make_args *m)
+{
+	struct xnu_vm_named_entry *p = m->parent, *e;
+	u64 offset = m->a->offset, start, end;
+	u8 prot = m->prot;
+
+	if (m->data_addr && check_add_overflow(offset, p->data_offset, &offset))
+		return KERN_INVALID_ARGUMENT;
+	if (!make_range(offset, m->a->size, &start, &end) || end > p->size)
+		return KERN_INVALID_ARGUMENT;
+	if (m->mask)
+		prot &= p->prot;
+	if ((prot & p->prot) != prot)
+		return KERN_PROTECTION_FAILURE;
+	e = entry_new(p->obj, p->pin.view, p->offset + start, end - start,
+		      prot);
+	if (!e)
+		return KERN_RESOURCE_SHORTAGE;
+	e->data_offset = data_offset(m, offset, start);
+	return publish(m, e);
+}
+
+/*
+ * do_make - mach_make_memory_entry_64 on the target's map (which names
+ * the memory of a range entry; the other kinds only need it valid)
+ * Order of checks, as XNU's: unknown MAP_MEM_* flags
+ * (KERN_INVALID_VALUE), a copy entry as parent (KERN_INVALID_ARGUMENT),
+ * then the kind's own.  Protection bits beyond VM_PROT_ALL and
+ * VM_PROT_IS_MASK are dropped, and the cache mode (the top byte) is
+ * ignored, as XNU's sanitizer and Linux's cached pages have it.
+ */
+static int do_make(struct xnu_vm_map *map, void *arg)
+{
+	struct make_args *m = arg;
+	u32 perm = (u32)m->a->permission;
+
+	if ((perm & MAP_MEM_FLAGS_MASK) & ~MAP_MEM_FLAGS_USER)
+		return KERN_INVALID_VALUE;
+	if (m->parent && m->parent->is_copy)
+		return KERN_INVALID_ARGUMENT;
+	m->flags = perm & MAP_MEM_FLAGS_MASK;
+	if (m->flags & MAP_MEM_NOT_YET)
+		return KERN_NOT_SUPPORTED;
+	m->prot = perm & VM_PROT_ALL;
+	m->mask = perm & VM_PROT_IS_MASK;
+	m->data_addr = m->flags & (MAP_MEM_USE_DATA_ADDR | MAP_MEM_4K_DATA_ADDR);
+	if (m->flags & MAP_MEM_NAMED_CREATE)
+		return make_named_create(m);
+	/* NAMED_REUSE: a new entry always (equal to the one it would reuse). */
+	if ((m->flags & MAP_MEM_VM_COPY) || !m->parent)
+		return make_from_range(m, map);
+	return make_from_parent(m);
+}
+
+/*
+ * machina_call_make_memory_entry - mach_make_memory_entry_64 (and the
+ * 32-bit mach_make_memory_entry, which libmach sends the same way)
+ * Returns: KERN_SUCCESS with handle and size set; else size and handle 0
+ * and what do_make() or the lookups return (MACH_SEND_INVALID_DEST for a
+ * target that is no send right, MACH_SEND_INVALID_RIGHT for such a
+ * parent; a parent that is no memory entry is ignored, as XNU does).
+ */
+long machina_call_make_memory_entry(struct machina_task *task, void *arg)
+{
+	struct machina_memory_entry *a = arg;
+	struct make_args m = { .task = task, .a = a };
+	int kr;
+
+	if (a->flags || a->reserved || a->handle)
+		return -EINVAL;
+	m.parent = xnu_vm_named_entry_lookup(task, a->parent, &kr);
+	if (kr && kr != KERN_INVALID_ARGUMENT)
+		goto out;
+	kr = xnu_vm_call(task, a->task, &m, do_make);
+	xnu_vm_named_entry_put(m.parent);
+out:
+	if (kr || !a->handle) {
+		a->size = 0;
+		a->handle = MACH_PORT_NULL;
+	}
+	return kr;
+}
