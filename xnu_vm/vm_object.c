@@ -255,7 +255,7 @@ struct xnu_vm_view *xnu_vm_view_new(struct xnu_vm_object *obj,
 {
 	struct xnu_vm_view *view = view_new(obj, layer_new(NULL));
 
-	view->memcg = get_mem_cgroup_from_mm(payer);
+	view->memcg = xnu_vm_mm_memcg(payer);
 	return view;
 }
 
@@ -269,7 +269,7 @@ void xnu_vm_view_set_payer(struct xnu_vm_view *view, struct mm_struct *mm)
 {
 	mutex_lock(&view->obj->cow_lock);
 	if (!view->memcg)
-		view->memcg = get_mem_cgroup_from_mm(mm);
+		view->memcg = xnu_vm_mm_memcg(mm);
 	mutex_unlock(&view->obj->cow_lock);
 }
 
