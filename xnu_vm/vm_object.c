@@ -536,10 +536,13 @@ static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 {
 	struct xnu_vm_pin *pin;
 
-	list_for_each_entry(pin, &obj->pins, link)
+	list_for_each_entry(pin, &obj->pins, link) {
 		if (index >= pin->first && index <= pin->last &&
 		    view_has_layer(pin->view, l))
 			return true;
+		/* A user makes the list as long as its names allow. */
+		cond_resched();
+	}
 	return false;
 }
 
@@ -554,7 +557,9 @@ static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
  * same pages (split, mremap, fork) or by the module holding the range, so
  * a page seen uncovered stays so.  A PTE or a pin of a freed page keeps
  * its own reference.
- * Conditions: cow_lock and i_mmap_rwsem (read) held.
+ * Its length is the layer's uncovered resident pages times the object's
+ * pins (a user chooses both); it lets the CPU go between steps.
+ * Conditions: cow_lock and i_mmap_rwsem (read) held; may sleep.
  */
 static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 		       pgoff_t first, pgoff_t last, pgoff_t hold_first,
@@ -585,9 +590,15 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 				if (hold_first <= hold_last &&
 				    index >= hold_first && index <= hold_last)
 					continue;
-				if (pinned(obj, l, index))
-					continue;
-				layer_drop_page(l, index);
+				if (!pinned(obj, l, index))
+					layer_drop_page(l, index);
+				/*
+				 * Pages x pins steps: the CPU goes to others
+				 * between pages (cow_lock and i_mmap_rwsem
+				 * are sleeping locks; xa_find() takes RCU per
+				 * step only).
+				 */
+				cond_resched();
 			}
 		}
 		if (!node)
