@@ -281,22 +281,45 @@ void xnu_vm_view_mark_shared(struct xnu_vm_view *view)
 }
 
 /*
+ * How many pins (memory entries, and entries being made) one object may
+ * have.  Every page a trim lets go is checked against every pin of its
+ * object under cow_lock (pinned()), so the pins of one object multiply
+ * what an munmap or an exit of any of its mappings costs: without a bound
+ * a holder of one entry made millions of one-page sub-entries and the
+ * giver's exit then ran for hours (sec_entry_test).  XNU has no such
+ * limit; a daemon hands one entry to many clients as copies of its send
+ * right, which cost no pin.
+ */
+static unsigned int max_entries_per_object = 512;
+module_param(max_entries_per_object, uint, 0644);
+MODULE_PARM_DESC(max_entries_per_object,
+		 "memory entries naming one Mach VM object at a time");
+
+/*
  * xnu_vm_view_pin - keep pages @first..@last of what @view sees while
  * @pin is held, whatever vmas come and go (a memory entry's range); takes
  * a reference on @view for the pin
  * Conditions: process context; takes cow_lock.  @last < obj->npages.
+ * Returns: false (nothing taken) when the object has
+ * max_entries_per_object pins already.
  */
-void xnu_vm_view_pin(struct xnu_vm_view *view, struct xnu_vm_pin *pin,
+bool xnu_vm_view_pin(struct xnu_vm_view *view, struct xnu_vm_pin *pin,
 		     pgoff_t first, pgoff_t last)
 {
 	struct xnu_vm_object *obj = view->obj;
 
+	mutex_lock(&obj->cow_lock);
+	if (obj->npins >= READ_ONCE(max_entries_per_object)) {
+		mutex_unlock(&obj->cow_lock);
+		return false;
+	}
+	obj->npins++;
 	pin->view = xnu_vm_view_get(view);
 	pin->first = first;
 	pin->last = last;
-	mutex_lock(&obj->cow_lock);
 	list_add(&pin->link, &obj->pins);
 	mutex_unlock(&obj->cow_lock);
+	return true;
 }
 
 /*
@@ -310,6 +333,7 @@ void xnu_vm_view_unpin(struct xnu_vm_pin *pin)
 
 	mutex_lock(&view->obj->cow_lock);
 	list_del(&pin->link);
+	view->obj->npins--;
 	mutex_unlock(&view->obj->cow_lock);
 	xnu_vm_object_trim(view, pin->first, pin->last);
 	xnu_vm_view_put(view);
