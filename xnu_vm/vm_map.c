@@ -785,7 +785,8 @@ int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
  * Returns: KERN_SUCCESS with @r filled (its references dropped with
  * xnu_vm_range_release()); KERN_INVALID_ADDRESS (nothing mapped at
  * @start); KERN_PROTECTION_FAILURE (memory that is not Mach VM's: Linux
- * anonymous or file memory cannot be named); KERN_ABORTED.
+ * anonymous or file memory cannot be named); KERN_RESOURCE_SHORTAGE (the
+ * object has max_entries_per_object pins); KERN_ABORTED.
  */
 int xnu_vm_map_lookup_range(struct xnu_vm_map *map, u64 start, u64 end,
 			    struct xnu_vm_range *r)
@@ -829,10 +830,13 @@ int xnu_vm_map_lookup_range(struct xnu_vm_map *map, u64 start, u64 end,
 		next_pgoff += vma_pages(vma);
 	}
 	r->len = min(at, end) - start;
-	get_file(r->obj->file);
 	/* cow_lock nests inside the mmap_lock (as in a fault). */
-	xnu_vm_view_pin(r->view, &r->pin, r->pgoff,
-			r->pgoff + (r->len >> PAGE_SHIFT) - 1);
+	if (!xnu_vm_view_pin(r->view, &r->pin, r->pgoff,
+			     r->pgoff + (r->len >> PAGE_SHIFT) - 1)) {
+		kr = KERN_RESOURCE_SHORTAGE;
+		goto out;
+	}
+	get_file(r->obj->file);
 out:
 	mmap_read_unlock(mm);
 	if (kr)

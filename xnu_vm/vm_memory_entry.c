@@ -158,7 +158,8 @@ xnu_vm_named_entry_lookup(struct machina_task *task, u32 name, int *kr)
  * entry_new - an entry over @view's pages @offset..@offset + @size of
  * @obj, granting @prot; it takes its own references (object file, view
  * pin) and has two: the port's and the caller's.
- * Returns: the entry, or NULL without memory.
+ * Returns: the entry, or NULL without memory or when @obj has
+ * max_entries_per_object entries already (KERN_RESOURCE_SHORTAGE both).
  */
 static struct xnu_vm_named_entry *entry_new(struct xnu_vm_object *obj,
 					    struct xnu_vm_view *view,
@@ -170,11 +171,21 @@ static struct xnu_vm_named_entry *entry_new(struct xnu_vm_object *obj,
 	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;
-	e->port = ipc_kobject_alloc_port(IKOT_NAMED_ENTRY, e);
-	if (!e->port) {
-		kfree(e);
-		return NULL;
+	/*
+	 * An empty entry (a parent's sub-range of size 0) pins no page, but
+	 * counts against the object's max_entries_per_object like any.
+	 */
+	if (!size) {
+		first = 1;
+		last = 0;
+	} else {
+		last = first + (size >> PAGE_SHIFT) - 1;
 	}
+	if (!xnu_vm_view_pin(view, &e->pin, first, last))
+		goto err_free;
+	e->port = ipc_kobject_alloc_port(IKOT_NAMED_ENTRY, e);
+	if (!e->port)
+		goto err_unpin;
 	kref_init(&e->ref);
 	kref_get(&e->ref);
 	e->obj = obj;
@@ -182,15 +193,13 @@ static struct xnu_vm_named_entry *entry_new(struct xnu_vm_object *obj,
 	e->offset = offset;
 	e->size = size;
 	e->prot = prot;
-	/* An empty entry (a parent's sub-range of size 0) pins nothing. */
-	if (!size) {
-		first = 1;
-		last = 0;
-	} else {
-		last = first + (size >> PAGE_SHIFT) - 1;
-	}
-	xnu_vm_view_pin(view, &e->pin, first, last);
 	return e;
+
+err_unpin:
+	xnu_vm_view_unpin(&e->pin);
+err_free:
+	kfree(e);
+	return NULL;
 }
 
 /* The arguments of one mach_make_memory_entry_64, decoded. */

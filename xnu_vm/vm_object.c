@@ -282,22 +282,45 @@ void xnu_vm_view_mark_shared(struct xnu_vm_view *view)
 }
 
 /*
+ * How many pins (memory entries, and entries being made) one object may
+ * have.  Every page a trim lets go is checked against every pin of its
+ * object under cow_lock (pinned()), so the pins of one object multiply
+ * what an munmap or an exit of any of its mappings costs: without a bound
+ * a holder of one entry made millions of one-page sub-entries and the
+ * giver's exit then ran for hours (sec_entry_test).  XNU has no such
+ * limit; a daemon hands one entry to many clients as copies of its send
+ * right, which cost no pin.
+ */
+static unsigned int max_entries_per_object = 512;
+module_param(max_entries_per_object, uint, 0644);
+MODULE_PARM_DESC(max_entries_per_object,
+		 "memory entries naming one Mach VM object at a time");
+
+/*
  * xnu_vm_view_pin - keep pages @first..@last of what @view sees while
  * @pin is held, whatever vmas come and go (a memory entry's range); takes
  * a reference on @view for the pin
  * Conditions: process context; takes cow_lock.  @last < obj->npages.
+ * Returns: false (nothing taken) when the object has
+ * max_entries_per_object pins already.
  */
-void xnu_vm_view_pin(struct xnu_vm_view *view, struct xnu_vm_pin *pin,
+bool xnu_vm_view_pin(struct xnu_vm_view *view, struct xnu_vm_pin *pin,
 		     pgoff_t first, pgoff_t last)
 {
 	struct xnu_vm_object *obj = view->obj;
 
+	mutex_lock(&obj->cow_lock);
+	if (obj->npins >= READ_ONCE(max_entries_per_object)) {
+		mutex_unlock(&obj->cow_lock);
+		return false;
+	}
+	obj->npins++;
 	pin->view = xnu_vm_view_get(view);
 	pin->first = first;
 	pin->last = last;
-	mutex_lock(&obj->cow_lock);
 	list_add(&pin->link, &obj->pins);
 	mutex_unlock(&obj->cow_lock);
+	return true;
 }
 
 /*
@@ -311,6 +334,7 @@ void xnu_vm_view_unpin(struct xnu_vm_pin *pin)
 
 	mutex_lock(&view->obj->cow_lock);
 	list_del(&pin->link);
+	view->obj->npins--;
 	mutex_unlock(&view->obj->cow_lock);
 	xnu_vm_object_trim(view, pin->first, pin->last);
 	xnu_vm_view_put(view);
@@ -562,10 +586,13 @@ static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 {
 	struct xnu_vm_pin *pin;
 
-	list_for_each_entry(pin, &obj->pins, link)
+	list_for_each_entry(pin, &obj->pins, link) {
 		if (index >= pin->first && index <= pin->last &&
 		    view_has_layer(pin->view, l))
 			return true;
+		/* A user makes the list as long as its names allow. */
+		cond_resched();
+	}
 	return false;
 }
 
@@ -580,7 +607,9 @@ static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
  * same pages (split, mremap, fork) or by the module holding the range, so
  * a page seen uncovered stays so.  A PTE or a pin of a freed page keeps
  * its own reference.
- * Conditions: cow_lock and i_mmap_rwsem (read) held.
+ * Its length is the layer's uncovered resident pages times the object's
+ * pins (a user chooses both); it lets the CPU go between steps.
+ * Conditions: cow_lock and i_mmap_rwsem (read) held; may sleep.
  */
 static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 		       pgoff_t first, pgoff_t last, pgoff_t hold_first,
@@ -612,9 +641,15 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 				if (hold_first <= hold_last &&
 				    index >= hold_first && index <= hold_last)
 					continue;
-				if (pinned(obj, l, index))
-					continue;
-				layer_drop_page(l, index);
+				if (!pinned(obj, l, index))
+					layer_drop_page(l, index);
+				/*
+				 * Pages x pins steps: the CPU goes to others
+				 * between pages (cow_lock and i_mmap_rwsem
+				 * are sleeping locks; xa_find() takes RCU per
+				 * step only).
+				 */
+				cond_resched();
 			}
 		}
 		if (!node)

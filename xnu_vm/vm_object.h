@@ -111,6 +111,8 @@ struct xnu_vm_pin {
 struct xnu_vm_object {
 	struct mutex cow_lock;		/* every layer and view of it */
 	struct list_head pins;		/* struct xnu_vm_pin; cow_lock */
+	unsigned int npins;		/* on pins (max_entries_per_object);
+					 * cow_lock */
 	pgoff_t npages;			/* size in pages, fixed */
 	struct mutex map_lock;		/* held across vm_mmap() of the object */
 	u8 map_max;			/* VM_PROT_* maximum of the mapping being
@@ -145,7 +147,7 @@ struct xnu_vm_view *xnu_vm_view_new(struct xnu_vm_object *obj,
 				    struct mm_struct *payer);
 void xnu_vm_view_set_payer(struct xnu_vm_view *view, struct mm_struct *mm);
 void xnu_vm_view_mark_shared(struct xnu_vm_view *view);
-void xnu_vm_view_pin(struct xnu_vm_view *view, struct xnu_vm_pin *pin,
+bool xnu_vm_view_pin(struct xnu_vm_view *view, struct xnu_vm_pin *pin,
 		     pgoff_t first, pgoff_t last);
 void xnu_vm_view_unpin(struct xnu_vm_pin *pin);
 void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,

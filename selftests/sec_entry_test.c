@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Security review of memory entries (mach_make_memory_entry_64,
+ * mach_vm_map), attacked as user nobody.
+ *
+ * trim_with_many_pins_lets_the_cpu_go: every page a trim frees is checked
+ * against every pin of its object (pinned(), one walk of obj->pins per
+ * page) under cow_lock and i_mmap_rwsem.  Nobody makes one object with
+ * many resident pages, a long list of cheap one-page sub-entries (pins)
+ * elsewhere in it, and unmaps the mapping: the trim of that one munmap is
+ * pages x pins steps in the kernel.  It must not keep the CPU from anyone
+ * else: a thread sharing the CPU must get to run within a second.  And
+ * the pins of one object are bounded (max_entries_per_object): nobody's
+ * sub-entries stop with KERN_RESOURCE_SHORTAGE at the limit (a live count:
+ * one given back lets one more be made), so that what one munmap or exit
+ * of the object's mappings costs is bounded too (a holder of someone
+ * else's entry could otherwise make the giver's exit run for hours).
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <mach/memory_object_types.h>
+
+#include "kselftest_harness.h"
+#include "vm_test.h"
+
+#define RW (VM_PROT_READ | VM_PROT_WRITE)
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static volatile int probe_stop;
+static long long probe_max_gap;
+
+/* Sleeps 1 ms at a time on the attacker's CPU; records the longest gap. */
+static void *probe(void *unused)
+{
+	long long t = now_ns(), n;
+	struct timespec ms = { 0, 1000000 };
+
+	while (!probe_stop) {
+		nanosleep(&ms, NULL);
+		n = now_ns();
+		if (n - t > probe_max_gap)
+			probe_max_gap = n - t;
+		t = n;
+	}
+	return NULL;
+}
+
+static int on_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+#define MAX_PINS_PARAM "/sys/module/machina/parameters/max_entries_per_object"
+
+/*
+ * The attack, as nobody: as many one-page sub-entries as it is given
+ * (@limit: what it must be refused at).  Exit status: 0 the CPU was let
+ * go; 10 + seconds (capped) the probe waited longer than a second; 8 the
+ * sub-entries were not refused at the limit; others a step failed.
+ */
+static int trim_attack(long limit, size_t bytes)
+{
+	size_t pages = bytes / page_size() + 1;
+	memory_object_size_t size = pages * page_size();
+	mach_port_t obj = MACH_PORT_NULL, sub = MACH_PORT_NULL;
+	mach_vm_address_t a = 0;
+	long long t0, gap;
+	kern_return_t kr = KERN_SUCCESS;
+	pthread_t th;
+	long npins;
+
+	if (mt_become_nobody() || on_cpu0())
+		return 2;
+	if (mach_make_memory_entry_64(SELF, &size, 0,
+				      RW | MAP_MEM_NAMED_CREATE, &obj,
+				      MACH_PORT_NULL))
+		return 3;
+	if (mach_vm_map(SELF, &a, size, 0, VM_FLAGS_ANYWHERE, obj, 0, FALSE,
+			RW, RW, VM_INHERIT_DEFAULT))
+		return 4;
+	/* Pages 1..: resident; page 0 is where the pins go. */
+	memset((char *)(uintptr_t)a + page_size(), 0x5a, bytes);
+	/* The parent entry is one pin: sub-entries until refused. */
+	for (npins = 1; npins <= limit; npins++) {
+		size = page_size();
+		kr = mach_make_memory_entry_64(SELF, &size, 0, RW, &sub, obj);
+		if (kr != KERN_SUCCESS)
+			break;
+	}
+	printf("# sub-entry %ld of an object: 0x%x\n", npins, kr);
+	if (npins != limit || kr != KERN_RESOURCE_SHORTAGE)
+		return 8;
+	/* The limit counts live entries: one given back, one more made. */
+	if (mach_port_deallocate(SELF, sub))
+		return 5;
+	size = page_size();
+	if (mach_make_memory_entry_64(SELF, &size, 0, RW, &sub, obj))
+		return 9;
+	/* Only the mapping keeps pages 1.. now. */
+	mach_port_deallocate(SELF, obj);
+	if (pthread_create(&th, NULL, probe, NULL))
+		return 6;
+	usleep(20000);
+	probe_max_gap = 0;
+	t0 = now_ns();
+	if (mach_vm_deallocate(SELF, a, pages * page_size()))
+		return 7;
+	printf("# munmap with %ld pins over %zu pages: %lld ms\n", npins,
+	       pages, (now_ns() - t0) / 1000000);
+	usleep(20000);
+	probe_stop = 1;
+	pthread_join(th, NULL);
+	gap = probe_max_gap / 1000000;
+	printf("# longest wait of a thread on the same CPU: %lld ms\n", gap);
+	fflush(stdout);
+	if (gap > 1000)
+		return 10 + (gap / 1000 > 100 ? 100 : gap / 1000);
+	return 0;
+}
+
+TEST(trim_with_many_pins_lets_the_cpu_go)
+{
+	pid_t pid;
+	int st;
+
+	long limit;
+
+	IPC_REQUIRE();
+	if (geteuid() != 0)
+		SKIP(return, "needs root to become nobody");
+	limit = mt_read_long(MAX_PINS_PARAM);
+	ASSERT_LT(0, limit);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(trim_attack(limit, 32L << 20));
+	st = mt_wait_exit(pid);
+	EXPECT_EQ(0, st) TH_LOG("attack step %d (10+: seconds the CPU was held)",
+				st);
+}
+
+TEST_HARNESS_MAIN
