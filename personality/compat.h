@@ -85,6 +85,22 @@
  * (they also take the per-VMA lock), a plain field before.  Caller holds
  * the mm's mmap_lock for writing (inside f_op->mmap).
  */
+/*
+ * The mmap_lock contracts, asserted.  mmap_assert_locked() and
+ * mmap_assert_write_locked() also call dump_mm() under CONFIG_DEBUG_VM,
+ * which 6.12 exports and 6.1 does not (mm/debug.c): on the 6.1 debug
+ * kernel a module using them does not link.  lockdep says the same where
+ * it runs (every debug kernel of the bench); elsewhere both are nothing.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define machina_mmap_assert_locked(mm)		mmap_assert_locked(mm)
+#define machina_mmap_assert_write_locked(mm)	mmap_assert_write_locked(mm)
+#else
+#define machina_mmap_assert_locked(mm)		lockdep_assert_held(&(mm)->mmap_lock)
+#define machina_mmap_assert_write_locked(mm)	\
+	lockdep_assert_held_write(&(mm)->mmap_lock)
+#endif
+
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 #define machina_vm_flags_set(vma, f)	vm_flags_set(vma, f)
 #define machina_vm_flags_clear(vma, f)	vm_flags_clear(vma, f)

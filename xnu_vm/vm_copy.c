@@ -33,7 +33,7 @@ int xnu_vm_check_range(struct mm_struct *mm, u64 start, u64 end,
 	struct vm_area_struct *vma;
 	u64 cur = start;
 
-	mmap_assert_locked(mm);
+	machina_mmap_assert_locked(mm);
 	while (cur < end) {
 		vma = find_vma(mm, cur);
 		if (!vma || vma->vm_start > cur)

@@ -101,7 +101,7 @@ static long foreign_resident(struct mm_struct *mm, struct vm_area_struct *vma,
 	unsigned long addr = start;
 	long got, i, count = 0;
 
-	mmap_assert_locked(mm);
+	machina_mmap_assert_locked(mm);
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
 		return 0;
 	if (!vma->vm_file && !vma->anon_vma)
@@ -199,7 +199,7 @@ int xnu_vm_region_facts(struct mm_struct *mm, struct vm_area_struct *vma,
 	unsigned long start_stack = mm->start_stack;
 	long n;
 
-	mmap_assert_locked(mm);
+	machina_mmap_assert_locked(mm);
 	memset(f, 0, sizeof(*f));
 	if (obj) {
 		struct xnu_vm_view *view = xnu_vm_view_of(vma);

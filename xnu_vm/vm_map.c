@@ -466,7 +466,7 @@ static int change_check(struct mm_struct *mm, u64 start, u64 end,
 	u64 cur = start;
 	int max;
 
-	mmap_assert_locked(mm);
+	machina_mmap_assert_locked(mm);
 	while (cur < end) {
 		vma = find_vma(mm, cur);
 		/* XNU's vm_map_inherit passes over holes. */

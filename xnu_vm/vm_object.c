@@ -535,7 +535,7 @@ static void vm_object_open(struct vm_area_struct *vma)
 {
 	struct xnu_vm_view *view = vma->vm_private_data;
 
-	mmap_assert_write_locked(vma->vm_mm);
+	machina_mmap_assert_write_locked(vma->vm_mm);
 	if (vma->vm_mm == current->mm) {
 		xnu_vm_view_get(view);
 		return;
@@ -707,7 +707,7 @@ static void vm_object_close(struct vm_area_struct *vma)
 {
 	struct xnu_vm_view *view = vma->vm_private_data;
 
-	mmap_assert_locked(vma->vm_mm);
+	machina_mmap_assert_locked(vma->vm_mm);
 	xnu_vm_object_trim(view, vma->vm_pgoff,
 			   vma->vm_pgoff + vma_pages(vma) - 1);
 	xnu_vm_view_put(view);
@@ -873,7 +873,7 @@ void xnu_vm_object_release(struct xnu_vm_object *obj)
  */
 struct xnu_vm_object *xnu_vm_object_of(struct vm_area_struct *vma)
 {
-	mmap_assert_locked(vma->vm_mm);
+	machina_mmap_assert_locked(vma->vm_mm);
 	if (vma->vm_ops != &vm_object_copy_ops &&
 	    vma->vm_ops != &vm_object_share_ops)
 		return NULL;

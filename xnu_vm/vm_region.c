@@ -124,7 +124,7 @@ static int describe(struct xnu_vm_map *map, struct vm_area_struct *vma,
 	struct xnu_vm_region_facts f;
 	int kr;
 
-	mmap_assert_locked(vma->vm_mm);
+	machina_mmap_assert_locked(vma->vm_mm);
 	xnu_vm_region_basic(vma, &b);
 	if (!r->recurse && r->flavor == VM_REGION_BASIC_INFO_64) {
 		memcpy(r->info, &b, sizeof(b));
