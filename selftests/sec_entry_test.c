@@ -78,7 +78,7 @@ static int trim_attack(long limit, size_t bytes)
 {
 	size_t pages = bytes / page_size() + 1;
 	memory_object_size_t size = pages * page_size();
-	mach_port_t obj = MACH_PORT_NULL, sub = MACH_PORT_NULL;
+	mach_port_t obj = MACH_PORT_NULL, sub, last = MACH_PORT_NULL;
 	mach_vm_address_t a = 0;
 	long long t0, gap;
 	kern_return_t kr = KERN_SUCCESS;
@@ -99,15 +99,18 @@ static int trim_attack(long limit, size_t bytes)
 	/* The parent entry is one pin: sub-entries until refused. */
 	for (npins = 1; npins <= limit; npins++) {
 		size = page_size();
+		sub = MACH_PORT_NULL;
 		kr = mach_make_memory_entry_64(SELF, &size, 0, RW, &sub, obj);
 		if (kr != KERN_SUCCESS)
 			break;
+		last = sub;
 	}
 	printf("# sub-entry %ld of an object: 0x%x\n", npins, kr);
+	fflush(stdout);
 	if (npins != limit || kr != KERN_RESOURCE_SHORTAGE)
 		return 8;
 	/* The limit counts live entries: one given back, one more made. */
-	if (mach_port_deallocate(SELF, sub))
+	if (mach_port_deallocate(SELF, last))
 		return 5;
 	size = page_size();
 	if (mach_make_memory_entry_64(SELF, &size, 0, RW, &sub, obj))
