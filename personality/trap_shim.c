@@ -47,8 +47,10 @@
  * inheritance record carrying the opt-in (mach/task_fork_exec.c).  The
  * first holder registers them under hook_mutex; the last release queues
  * hooks_off_work, which unregisters them under hook_mutex if the count is
- * still zero HOOKS_LINGER later (an opt-in meanwhile found the hooks still
- * on and kept them).  The linger bounds what a loop of opt-ins and exits
+ * still zero when it runs, HOOKS_LINGER after the first release that
+ * queued it (a pending work is not pushed back: the hooks may go soon
+ * after a later last release; an opt-in meanwhile found them still on
+ * and kept them).  The linger bounds what a loop of opt-ins and exits
  * can make the kernel do: attaching patches kernel text that every CPU
  * runs (the x86_64 kprobe, the arm64 ftrace site, the tracepoint's static
  * key: each synchronised across all CPUs) and detaching waits for RCU

@@ -17,9 +17,11 @@
  * else's entry could otherwise make the giver's exit run for hours).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <grp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -160,6 +162,37 @@ TEST(trim_with_many_pins_lets_the_cpu_go)
 	st = mt_wait_exit(pid);
 	EXPECT_EQ(0, st) TH_LOG("attack step %d (10+: seconds the CPU was held)",
 				st);
+}
+
+/*
+ * remap_file_pages(2) on a Mach VM vma calls do_mmap() on the object's
+ * file, which reached the object's f_op->mmap without the module's
+ * map_lock: the new vma took whatever maximum protection and view another
+ * thread's mapping of the object had set at that moment.  It is refused.
+ */
+TEST(remap_file_pages_of_mach_memory_is_refused)
+{
+	pid_t pid;
+	int st;
+
+	IPC_REQUIRE();
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		size_t pg = page_size();
+		mach_vm_address_t a = 0;
+
+		if (geteuid() == 0 && mt_become_nobody())
+			_exit(2);
+		if (mach_vm_allocate(SELF, &a, 2 * pg, VM_FLAGS_ANYWHERE))
+			_exit(3);
+		((char *)(uintptr_t)a)[pg] = 7;
+		if (remap_file_pages((void *)(uintptr_t)a, pg, 0, 1, 0) == 0)
+			_exit(4);
+		_exit(errno == EINVAL ? 0 : 5);
+	}
+	st = mt_wait_exit(pid);
+	EXPECT_EQ(0, st) TH_LOG("4: remap_file_pages succeeded");
 }
 
 TEST_HARNESS_MAIN

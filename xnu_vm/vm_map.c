@@ -108,6 +108,7 @@ static long mm_op_do(struct mm_op *op)
 	if (op->kind == MM_OP_UNMAP)
 		return vm_munmap(op->addr, op->len);
 	mutex_lock(&obj->map_lock);
+	WRITE_ONCE(obj->map_owner, current);
 	obj->map_max = op->max;
 	obj->map_view = op->view;
 	obj->map_inherit = op->inherit;
@@ -132,6 +133,7 @@ static long mm_op_do(struct mm_op *op)
 	obj->map_view = NULL;
 	obj->map_inherit = VM_INHERIT_COPY;
 	obj->map_readahead = 0;
+	WRITE_ONCE(obj->map_owner, NULL);
 	mutex_unlock(&obj->map_lock);
 	return (long)ret;
 }

@@ -735,7 +735,12 @@ static const struct vm_operations_struct vm_object_share_ops = {
  * map_lock, map_max set); the file is never installed in a descriptor
  * table, and a reopen (/proc/PID/map_files) goes through the inode's own
  * file operations, which alloc_anon_inode() leaves at the kernel's
- * no_open (-ENXIO), never through these.
+ * no_open (-ENXIO), never through these.  But remap_file_pages(2) of a
+ * vma the user holds calls do_mmap() on the vma's file, reaching this
+ * without map_lock: only the thread that holds map_lock (obj->map_owner)
+ * may map; anyone else gets -EINVAL (before, such a vma took whatever
+ * map_max and map_view another thread's mapping had set: a write mapping
+ * of a read-only memory entry's pages).
  * The vma sees obj->map_view (a re-mapping keeps what the old vma saw),
  * or a new view over a new empty layer (a first mapping), and inherits
  * as obj->map_inherit says.
@@ -748,6 +753,8 @@ static int vm_object_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long pages = vma_pages(vma);
 	unsigned long clear = 0;
 
+	if (READ_ONCE(obj->map_owner) != current)
+		return -EINVAL;
 	lockdep_assert_held(&obj->map_lock);
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;

@@ -115,6 +115,8 @@ struct xnu_vm_object {
 					 * cow_lock */
 	pgoff_t npages;			/* size in pages, fixed */
 	struct mutex map_lock;		/* held across vm_mmap() of the object */
+	struct task_struct *map_owner;	/* who holds map_lock (mm_op_do());
+					 * written under it */
 	u8 map_max;			/* VM_PROT_* maximum of the mapping being
 					 * made; map_lock */
 	u8 map_inherit;			/* its VM_INHERIT_*; map_lock */
