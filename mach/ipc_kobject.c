@@ -27,23 +27,32 @@ struct ipc_port *ipc_kobject_alloc_port(enum ipc_kobject_type type, void *obj)
 }
 
 /*
+ * ipc_kobject_dies_unnamed - whether an object of @type lives only while a
+ * send right names it (a memory entry, as XNU's no-senders of
+ * IKOT_NAMED_ENTRY); the others (tasks, threads, semaphores...) have
+ * owners of their own and outlive their ports' last send right.
+ */
+bool ipc_kobject_dies_unnamed(enum ipc_kobject_type type)
+{
+	return type == IKOT_NAMED_ENTRY;
+}
+
+/*
  * ipc_kobject_no_senders - the last send right to the kernel-object port
- * @port is gone: objects that live only while someone can name them go
- * (a memory entry, as XNU's no-senders of IKOT_NAMED_ENTRY); the others
- * (tasks, threads, semaphores...) have owners of their own and stay.
+ * @port is gone, and ipc_port_release_send() has detached its object @obj
+ * of @type (ipc_kobject_dies_unnamed()) under the port lock it decided
+ * that in: the port dies, and the port's reference on the object goes.
  * Conditions: process context, no port lock held (space->lock may be:
  * what goes takes only locks that nest inside it); the caller holds a
  * reference on @port.
  */
-void ipc_kobject_no_senders(struct ipc_port *port)
+void ipc_kobject_no_senders(struct ipc_port *port, enum ipc_kobject_type type,
+			    void *obj)
 {
-	enum ipc_kobject_type type;
-
-	spin_lock(&port->lock);
-	type = port->kobject_type;
-	spin_unlock(&port->lock);
+	might_sleep();
+	ipc_port_destroy(port);
 	if (type == IKOT_NAMED_ENTRY)
-		xnu_vm_named_entry_no_senders(port);
+		xnu_vm_named_entry_put(obj);
 }
 
 /* Conditions: port->lock not held.  Returns the object, or NULL. */

@@ -65,7 +65,9 @@ void ipc_kobject_ref_put(struct ipc_kobject_ref *ref);
 
 struct ipc_port *ipc_kobject_alloc_port(enum ipc_kobject_type type, void *obj);
 void ipc_kobject_server(struct ipc_kmsg *kmsg);
-void ipc_kobject_no_senders(struct ipc_port *port);
+bool ipc_kobject_dies_unnamed(enum ipc_kobject_type type);
+void ipc_kobject_no_senders(struct ipc_port *port, enum ipc_kobject_type type,
+			    void *obj);
 void *ipc_kobject_get(struct ipc_port *port, enum ipc_kobject_type type);
 struct ipc_port *ipc_kobject_port_by_name(struct ipc_space *space, u32 name,
 					  int *kr);

@@ -101,14 +101,20 @@ void ipc_port_make_send_once(struct ipc_port *port)
 /*
  * ipc_port_release_send - one send right to @port is gone
  * Fires the no-senders notification when it was the last one and the
- * request's make-send count is reached.  The caller keeps its reference.
+ * request's make-send count is reached; the last one to a kernel-object
+ * port whose object lives only while named takes the object off the port
+ * and destroys both (ipc_kobject_no_senders()).  The caller keeps its
+ * reference.  Conditions: process context, no port lock held (both may
+ * sleep).
  */
 void ipc_port_release_send(struct ipc_port *port)
 {
 	struct ipc_port *notify = NULL;
-	bool kobject_last = false;
+	enum ipc_kobject_type type = IKOT_NONE;
+	void *kobject = NULL;
 	u32 mscount = 0;
 
+	might_sleep();
 	spin_lock(&port->lock);
 	if (!WARN_ON_ONCE(!port->srights))
 		port->srights--;
@@ -118,12 +124,17 @@ void ipc_port_release_send(struct ipc_port *port)
 		port->nsrequest = NULL;
 		mscount = port->mscount;
 	}
-	kobject_last = !port->srights && port->active && port->kobject;
+	if (!port->srights && port->active && port->kobject &&
+	    ipc_kobject_dies_unnamed(port->kobject_type)) {
+		type = port->kobject_type;
+		kobject = port->kobject;
+		port->kobject = NULL;
+	}
 	spin_unlock(&port->lock);
 	if (notify)
 		ipc_notify_no_senders(notify, mscount);
-	if (kobject_last)
-		ipc_kobject_no_senders(port);
+	if (kobject)
+		ipc_kobject_no_senders(port, type, kobject);
 }
 
 /*

@@ -89,27 +89,6 @@ void xnu_vm_named_entry_put(struct xnu_vm_named_entry *entry)
 		kref_put(&entry->ref, entry_release);
 }
 
-/*
- * xnu_vm_named_entry_no_senders - no send right to @port is left (its
- * srights reached 0): the port dies and drops its reference on the entry.
- * Conditions: as ipc_kobject_no_senders().
- */
-void xnu_vm_named_entry_no_senders(struct ipc_port *port)
-{
-	struct xnu_vm_named_entry *e = NULL;
-
-	spin_lock(&port->lock);
-	if (port->kobject_type == IKOT_NAMED_ENTRY) {
-		e = port->kobject;
-		port->kobject = NULL;
-	}
-	spin_unlock(&port->lock);
-	if (!e)
-		return;
-	ipc_port_destroy(port);
-	xnu_vm_named_entry_put(e);
-}
-
 static void *entry_get(struct ipc_port *port, u32 types)
 {
 	struct xnu_vm_named_entry *e = ipc_kobject_of(port, types);

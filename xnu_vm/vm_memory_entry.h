@@ -47,7 +47,6 @@ struct xnu_vm_named_entry {
 	bool is_copy;			/* MAP_MEM_VM_COPY: no parent of others */
 };
 
-void xnu_vm_named_entry_no_senders(struct ipc_port *port);
 struct xnu_vm_named_entry *
 xnu_vm_named_entry_lookup(struct machina_task *task, u32 name, int *kr);
 void xnu_vm_named_entry_put(struct xnu_vm_named_entry *entry);
