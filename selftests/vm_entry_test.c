@@ -29,6 +29,7 @@
 
 #include "kselftest_harness.h"
 #include "vm_test.h"
+#include "vm_child_test.h"
 
 #define MIB (1024L * 1024)
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
@@ -76,32 +77,6 @@ static mach_port_t range_entry(mach_vm_address_t addr, size_t len, int perm,
 	return h;
 }
 
-#define P(a) ((char *)(uintptr_t)(a))
-
-/* One-byte steps between a parent and its child, both ways. */
-struct gate {
-	int down[2];	/* parent -> child */
-	int up[2];	/* child -> parent */
-};
-
-static pid_t gate_fork(struct gate *g)
-{
-	pid_t pid;
-
-	if (pipe(g->down) || pipe(g->up))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(g->down[1]);
-		close(g->up[0]);
-		die_with_parent();
-	} else if (pid > 0) {
-		close(g->down[0]);
-		close(g->up[1]);
-	}
-	return pid;
-}
-
 /*
  * fork_sender - gate_fork() a child that holds a send right to @rcv (in
  * *@to, the child's name for it)
@@ -133,25 +108,6 @@ static mach_port_t recv_right(mach_port_t rcv)
 	    get_desc(&buf.header, 0, &d) != MACH_MSG_PORT_DESCRIPTOR)
 		return MACH_PORT_NULL;
 	return d.port.name;
-}
-
-/* A child that only waits to be killed (a task to map into). */
-static pid_t idle_child(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		die_with_parent();
-		for (;;)
-			pause();
-	}
-	return pid;
-}
-
-static void end_child(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
 }
 
 /* ---- named entries --------------------------------------------------------- */
