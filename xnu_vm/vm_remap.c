@@ -59,6 +59,8 @@ struct remap_args {
 	u64 start, end;			/* the source's pages */
 	struct xnu_vm_range r;		/* the source's run, pinned */
 	struct xnu_vm_view *view;	/* what the new range sees */
+	struct xnu_vm_pin copy_pin;	/* a copy's pages until it is mapped */
+	bool copy_pinned;
 	int cur, max;			/* protections of the new range */
 };
 
@@ -118,11 +120,12 @@ static int check_args(struct remap_args *m)
  * run must allow (copy = FALSE: both; copy = TRUE: only a readable
  * maximum, the snapshot being the caller's to write).
  * Conditions: process context, the source's image held.
- * Returns: KERN_SUCCESS with m->r and m->view held (release_source());
+ * Returns: KERN_SUCCESS with m->r and m->view held, and a copy pinned
+ * (release_source());
  * KERN_INVALID_ADDRESS (a hole, memory past the task's addresses, a range
  * that goes on into other memory); KERN_PROTECTION_FAILURE (less access
- * than asked, memory that is not Mach VM's); KERN_RESOURCE_SHORTAGE,
- * KERN_ABORTED.
+ * than asked, memory that is not Mach VM's); KERN_RESOURCE_SHORTAGE (the
+ * object's max_entries_per_object pins), KERN_ABORTED.
  */
 static int extract(struct xnu_vm_map *map, void *arg)
 {
@@ -160,12 +163,25 @@ static int extract(struct xnu_vm_map *map, void *arg)
 	/* Pages nobody touched yet are the source task's to pay for. */
 	xnu_vm_view_set_payer(m->r.view, map->mm);
 	if (m->a->copy) {
+		/*
+		 * The snapshot has no vma until enter(): a pin keeps its
+		 * pages if the source unmaps the range meanwhile.
+		 */
 		m->view = xnu_vm_view_copy(m->r.view);
+		m->copy_pinned = xnu_vm_view_pin(m->view, &m->copy_pin,
+						 m->r.pgoff, m->r.pgoff +
+						 (m->r.len >> PAGE_SHIFT) - 1);
+		kr = KERN_RESOURCE_SHORTAGE;
+		if (!m->copy_pinned)
+			goto err_view;
 	} else {
 		m->view = xnu_vm_view_get(m->r.view);
 		xnu_vm_view_mark_shared(m->view);
 	}
 	return KERN_SUCCESS;
+err_view:
+	xnu_vm_view_put(m->view);
+	m->view = NULL;
 err:
 	xnu_vm_range_release(&m->r);
 	return kr;
@@ -219,6 +235,9 @@ static int enter(struct xnu_vm_map *map, void *arg)
 /* release_source - drop what extract() took.  Process context, no lock. */
 static void release_source(struct remap_args *m)
 {
+	if (m->copy_pinned)
+		xnu_vm_view_unpin(&m->copy_pin);
+	m->copy_pinned = false;
 	xnu_vm_view_put(m->view);
 	m->view = NULL;
 	xnu_vm_range_release(&m->r);
