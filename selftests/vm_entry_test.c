@@ -366,60 +366,23 @@ TEST(entry_from_a_range_shares_it)
  * leaves the child's side (and the snapshot they share) alone; the
  * child's entry of its own range the same, the other way.
  */
+/* An entry of the range, mapped shared (the port goes: the mapping stays). */
+static mach_vm_address_t share_by_entry(mach_vm_address_t r, size_t len)
+{
+	mach_port_t h = range_entry(r, len, RW, NULL);
+	mach_vm_address_t m;
+
+	if (!h)
+		return 0;
+	m = map_entry(SELF, h, 0, len, FALSE, RW, RW);
+	mach_port_deallocate(SELF, h);
+	return m;
+}
+
 TEST(entry_over_a_copy_on_write_range_keeps_each_side)
 {
-	size_t pg = page_size(), len = 3 * pg;
-	mach_vm_address_t r = alloc_pattern(len, 30), m;
-	struct gate g;
-	mach_port_t h;
-	pid_t pid;
-
 	IPC_REQUIRE();
-	ASSERT_NE(0, r);
-	pid = gate_fork(&g);
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		mach_port_t e;
-		mach_vm_address_t cm;
-
-		fill_pages(P(r), pg, 31);	/* the child's own page 0 */
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);		/* the parent wrote through its entry */
-		if (!check_pages(P(r), pg, 31) ||
-		    !check_pages(P(r) + pg, 2 * pg, 30))
-			_exit(2);
-		/* The child's entry: its side, and its writes stay there. */
-		e = range_entry(r, len, RW, NULL);
-		cm = e ? map_entry(SELF, e, 0, len, FALSE, RW, RW) : 0;
-		if (!cm || !check_pages(P(cm), pg, 31) ||
-		    !check_pages(P(cm) + pg, 2 * pg, 30))
-			_exit(3);
-		fill_pages(P(cm) + 2 * pg, pg, 33);
-		if (!check_pages(P(r) + 2 * pg, pg, 33))
-			_exit(4);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
-		_exit(0);
-	}
-	gate_wait(g.up[0]);
-	h = range_entry(r, len, RW, NULL);
-	ASSERT_NE(MACH_PORT_NULL, h);
-	m = map_entry(SELF, h, 0, len, FALSE, RW, RW);
-	ASSERT_NE(0, m);
-	/* The parent's side: the child's page 0 is not here. */
-	EXPECT_TRUE(check_pages(P(m), len, 30));
-	fill_pages(P(m) + pg, pg, 32);
-	EXPECT_TRUE(check_pages(P(r) + pg, pg, 32));
-	gate_send(g.down[1]);
-	gate_wait(g.up[0]);
-	/* The child's writes through its entry are not here either. */
-	EXPECT_TRUE(check_pages(P(r), pg, 30));
-	EXPECT_TRUE(check_pages(P(m) + 2 * pg, pg, 30));
-	gate_send(g.down[1]);
-	EXPECT_EQ(0, mt_wait_exit(pid));
-	mach_vm_deallocate(SELF, m, len);
-	mach_vm_deallocate(SELF, r, len);
-	mach_port_deallocate(SELF, h);
+	EXPECT_EQ(0, cow_sides(share_by_entry, 30));
 }
 
 /* ---- protections ------------------------------------------------------------ */
@@ -909,19 +872,6 @@ TEST(races_with_exiting_tasks)
 	live_counts_baseline(&after);
 	EXPECT_EQ(before.ports - 1, after.ports);
 	EXPECT_EQ(before.tasks, after.tasks);
-}
-
-struct unmapper {
-	mach_vm_address_t addr;
-	size_t len;
-};
-
-static void *unmap_range(void *arg)
-{
-	struct unmapper *u = arg;
-
-	mach_vm_deallocate(SELF, u->addr, u->len);
-	return NULL;
 }
 
 /*

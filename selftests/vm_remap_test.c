@@ -42,6 +42,19 @@ static mach_vm_address_t remap_to(mach_port_t task, mach_port_t src,
 	return a;
 }
 
+/*
+ * mach_vm_remap_new of the own range into the own task, anywhere, asking
+ * *@cur / *@max; *@m is the address out (left alone on failure).
+ */
+static kern_return_t remap_new_self(mach_vm_address_t *m,
+				    mach_vm_address_t addr, size_t len,
+				    boolean_t copy, vm_prot_t *cur,
+				    vm_prot_t *max)
+{
+	return mach_vm_remap_new(SELF, m, len, 0, VM_FLAGS_ANYWHERE, SELF,
+				 addr, copy, cur, max, VM_INHERIT_DEFAULT);
+}
+
 /* ---- semantics ---------------------------------------------------------- */
 
 TEST(shared_remap_sees_writes_both_ways)
@@ -156,9 +169,7 @@ TEST(remap_new_asks_for_its_protections)
 	cur = VM_PROT_READ;
 	max = RW;
 	ASSERT_EQ(KERN_SUCCESS,
-		  mach_vm_remap_new(SELF, &m, pg, 0, VM_FLAGS_ANYWHERE, SELF,
-				    r + 0x10, FALSE, &cur, &max,
-				    VM_INHERIT_DEFAULT));
+		  remap_new_self(&m, r + 0x10, pg, FALSE, &cur, &max));
 	EXPECT_EQ(0x10, m & (pg - 1));
 	EXPECT_EQ(VM_PROT_READ, cur);
 	EXPECT_EQ(RW, max);
@@ -174,20 +185,17 @@ TEST(remap_new_asks_for_its_protections)
 	cur = RW;
 	max = RW;
 	EXPECT_EQ(KERN_PROTECTION_FAILURE,
-		  mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, SELF,
-				    r, FALSE, &cur, &max, VM_INHERIT_DEFAULT));
+		  remap_new_self(&m, r, len, FALSE, &cur, &max));
 	EXPECT_EQ(0, m);
 	EXPECT_EQ(RW, cur);	/* in/out: unchanged on failure */
 	EXPECT_EQ(RW, max);
 	cur = VM_PROT_READ;
 	EXPECT_EQ(KERN_PROTECTION_FAILURE,
-		  mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, SELF,
-				    r, FALSE, &cur, &max, VM_INHERIT_DEFAULT));
+		  remap_new_self(&m, r, len, FALSE, &cur, &max));
 	/* A copy may be written: the snapshot is the caller's. */
 	cur = RW;
 	ASSERT_EQ(KERN_SUCCESS,
-		  mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, SELF,
-				    r, TRUE, &cur, &max, VM_INHERIT_DEFAULT));
+		  remap_new_self(&m, r, len, TRUE, &cur, &max));
 	EXPECT_EQ(RW, cur);
 	EXPECT_EQ(RW, max);
 	fill_pages(P(m), len, 31);
@@ -200,24 +208,20 @@ TEST(remap_new_asks_for_its_protections)
 	cur = VM_PROT_NONE;
 	max = VM_PROT_NONE;
 	EXPECT_EQ(KERN_PROTECTION_FAILURE,
-		  mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, SELF,
-				    r, TRUE, &cur, &max, VM_INHERIT_DEFAULT));
+		  remap_new_self(&m, r, len, TRUE, &cur, &max));
 	/* Bad asks, before any look at the source. */
 	cur = RW;
 	max = VM_PROT_READ;
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
-		  mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, SELF,
-				    r, FALSE, &cur, &max, VM_INHERIT_DEFAULT));
+		  remap_new_self(&m, r, len, FALSE, &cur, &max));
 	cur = VM_PROT_READ;
 	max = VM_PROT_ALL;
 	EXPECT_EQ(KERN_PROTECTION_FAILURE,
-		  mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, SELF,
-				    r, TRUE, &cur, &max, VM_INHERIT_DEFAULT));
+		  remap_new_self(&m, r, len, TRUE, &cur, &max));
 	cur = VM_PROT_READ | 0x10;
 	max = VM_PROT_READ | 0x10;
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
-		  mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, SELF,
-				    r, TRUE, &cur, &max, VM_INHERIT_DEFAULT));
+		  remap_new_self(&m, r, len, TRUE, &cur, &max));
 	mach_vm_deallocate(SELF, r, len);
 }
 
@@ -487,52 +491,18 @@ TEST(remote_source_and_target_through_task_for_pid)
  * sees that side only, and its writes stay there (never the other's
  * snapshot).
  */
+/* A shared remap of the range, anywhere in the own task. */
+static mach_vm_address_t share_by_remap(mach_vm_address_t r, size_t len)
+{
+	vm_prot_t cur, max;
+
+	return remap_to(SELF, SELF, r, len, FALSE, &cur, &max);
+}
+
 TEST(remap_across_fork_keeps_each_side)
 {
-	size_t pg = page_size(), len = 3 * pg;
-	mach_vm_address_t r = alloc_pattern(len, 80), m;
-	vm_prot_t cur, max;
-	struct gate g;
-	pid_t pid;
-
 	IPC_REQUIRE();
-	ASSERT_NE(0, r);
-	pid = gate_fork(&g);
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		mach_vm_address_t cm;
-
-		fill_pages(P(r), pg, 81);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);	/* the parent wrote through its remap */
-		if (!check_pages(P(r), pg, 81) ||
-		    !check_pages(P(r) + pg, 2 * pg, 80))
-			_exit(2);
-		cm = remap_to(SELF, SELF, r, len, FALSE, &cur, &max);
-		if (!cm || !check_pages(P(cm), pg, 81) ||
-		    !check_pages(P(cm) + pg, 2 * pg, 80))
-			_exit(3);
-		fill_pages(P(cm) + 2 * pg, pg, 83);
-		if (!check_pages(P(r) + 2 * pg, pg, 83))
-			_exit(4);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
-		_exit(0);
-	}
-	gate_wait(g.up[0]);
-	m = remap_to(SELF, SELF, r, len, FALSE, &cur, &max);
-	ASSERT_NE(0, m);
-	EXPECT_TRUE(check_pages(P(m), len, 80));
-	fill_pages(P(m) + pg, pg, 82);
-	EXPECT_TRUE(check_pages(P(r) + pg, pg, 82));
-	gate_send(g.down[1]);
-	gate_wait(g.up[0]);
-	EXPECT_TRUE(check_pages(P(r), pg, 80));
-	EXPECT_TRUE(check_pages(P(m) + 2 * pg, pg, 80));
-	gate_send(g.down[1]);
-	EXPECT_EQ(0, mt_wait_exit(pid));
-	mach_vm_deallocate(SELF, m, len);
-	mach_vm_deallocate(SELF, r, len);
+	EXPECT_EQ(0, cow_sides(share_by_remap, 80));
 }
 
 /* ---- security ------------------------------------------------------------- */
@@ -580,24 +550,18 @@ TEST(nobody_gets_no_write_through_a_remap)
 			_exit(5);
 		m = 0;
 		cur = max = RW;
-		if (mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE,
-				      SELF, r, FALSE, &cur, &max,
-				      VM_INHERIT_DEFAULT) !=
+		if (remap_new_self(&m, r, len, FALSE, &cur, &max) !=
 		    KERN_PROTECTION_FAILURE)
 			_exit(6);
 		m = 0;
 		cur = VM_PROT_READ;
-		if (mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE,
-				      SELF, r, FALSE, &cur, &max,
-				      VM_INHERIT_DEFAULT) !=
+		if (remap_new_self(&m, r, len, FALSE, &cur, &max) !=
 		    KERN_PROTECTION_FAILURE)
 			_exit(7);
 		/* A private copy may be written: root's pages stay. */
 		m = 0;
 		cur = max = RW;
-		if (mach_vm_remap_new(SELF, &m, len, 0, VM_FLAGS_ANYWHERE,
-				      SELF, r, TRUE, &cur, &max,
-				      VM_INHERIT_DEFAULT))
+		if (remap_new_self(&m, r, len, TRUE, &cur, &max))
 			_exit(8);
 		memset(P(m), 'N', len);
 		/* Root's tasks are out of reach: nothing to remap from. */
@@ -619,19 +583,6 @@ TEST(nobody_gets_no_write_through_a_remap)
 }
 
 /* ---- races ---------------------------------------------------------------- */
-
-struct unmapper {
-	mach_vm_address_t addr;
-	size_t len;
-};
-
-static void *unmap_range(void *arg)
-{
-	struct unmapper *u = arg;
-
-	mach_vm_deallocate(SELF, u->addr, u->len);
-	return NULL;
-}
 
 /*
  * A remap while another thread unmaps the source: it fails (nothing
