@@ -110,6 +110,7 @@ long machina_call_task_vm_info(struct machina_task *task, void *arg);
 long machina_call_vm_msync(struct machina_task *task, void *arg);
 long machina_call_make_memory_entry(struct machina_task *task, void *arg);
 long machina_call_vm_map(struct machina_task *task, void *arg);
+long machina_call_vm_remap(struct machina_task *task, void *arg);
 long machina_call_thread_policy_set(struct machina_task *task, void *arg);
 long machina_call_thread_policy_get(struct machina_task *task, void *arg);
 long machina_call_thread_qos(struct machina_task *task, void *arg);

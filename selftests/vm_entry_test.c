@@ -29,6 +29,7 @@
 
 #include "kselftest_harness.h"
 #include "vm_test.h"
+#include "vm_child_test.h"
 
 #define MIB (1024L * 1024)
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
@@ -76,32 +77,6 @@ static mach_port_t range_entry(mach_vm_address_t addr, size_t len, int perm,
 	return h;
 }
 
-#define P(a) ((char *)(uintptr_t)(a))
-
-/* One-byte steps between a parent and its child, both ways. */
-struct gate {
-	int down[2];	/* parent -> child */
-	int up[2];	/* child -> parent */
-};
-
-static pid_t gate_fork(struct gate *g)
-{
-	pid_t pid;
-
-	if (pipe(g->down) || pipe(g->up))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(g->down[1]);
-		close(g->up[0]);
-		die_with_parent();
-	} else if (pid > 0) {
-		close(g->down[0]);
-		close(g->up[1]);
-	}
-	return pid;
-}
-
 /*
  * fork_sender - gate_fork() a child that holds a send right to @rcv (in
  * *@to, the child's name for it)
@@ -133,25 +108,6 @@ static mach_port_t recv_right(mach_port_t rcv)
 	    get_desc(&buf.header, 0, &d) != MACH_MSG_PORT_DESCRIPTOR)
 		return MACH_PORT_NULL;
 	return d.port.name;
-}
-
-/* A child that only waits to be killed (a task to map into). */
-static pid_t idle_child(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		die_with_parent();
-		for (;;)
-			pause();
-	}
-	return pid;
-}
-
-static void end_child(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
 }
 
 /* ---- named entries --------------------------------------------------------- */
@@ -410,60 +366,23 @@ TEST(entry_from_a_range_shares_it)
  * leaves the child's side (and the snapshot they share) alone; the
  * child's entry of its own range the same, the other way.
  */
+/* An entry of the range, mapped shared (the port goes: the mapping stays). */
+static mach_vm_address_t share_by_entry(mach_vm_address_t r, size_t len)
+{
+	mach_port_t h = range_entry(r, len, RW, NULL);
+	mach_vm_address_t m;
+
+	if (!h)
+		return 0;
+	m = map_entry(SELF, h, 0, len, FALSE, RW, RW);
+	mach_port_deallocate(SELF, h);
+	return m;
+}
+
 TEST(entry_over_a_copy_on_write_range_keeps_each_side)
 {
-	size_t pg = page_size(), len = 3 * pg;
-	mach_vm_address_t r = alloc_pattern(len, 30), m;
-	struct gate g;
-	mach_port_t h;
-	pid_t pid;
-
 	IPC_REQUIRE();
-	ASSERT_NE(0, r);
-	pid = gate_fork(&g);
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		mach_port_t e;
-		mach_vm_address_t cm;
-
-		fill_pages(P(r), pg, 31);	/* the child's own page 0 */
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);		/* the parent wrote through its entry */
-		if (!check_pages(P(r), pg, 31) ||
-		    !check_pages(P(r) + pg, 2 * pg, 30))
-			_exit(2);
-		/* The child's entry: its side, and its writes stay there. */
-		e = range_entry(r, len, RW, NULL);
-		cm = e ? map_entry(SELF, e, 0, len, FALSE, RW, RW) : 0;
-		if (!cm || !check_pages(P(cm), pg, 31) ||
-		    !check_pages(P(cm) + pg, 2 * pg, 30))
-			_exit(3);
-		fill_pages(P(cm) + 2 * pg, pg, 33);
-		if (!check_pages(P(r) + 2 * pg, pg, 33))
-			_exit(4);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
-		_exit(0);
-	}
-	gate_wait(g.up[0]);
-	h = range_entry(r, len, RW, NULL);
-	ASSERT_NE(MACH_PORT_NULL, h);
-	m = map_entry(SELF, h, 0, len, FALSE, RW, RW);
-	ASSERT_NE(0, m);
-	/* The parent's side: the child's page 0 is not here. */
-	EXPECT_TRUE(check_pages(P(m), len, 30));
-	fill_pages(P(m) + pg, pg, 32);
-	EXPECT_TRUE(check_pages(P(r) + pg, pg, 32));
-	gate_send(g.down[1]);
-	gate_wait(g.up[0]);
-	/* The child's writes through its entry are not here either. */
-	EXPECT_TRUE(check_pages(P(r), pg, 30));
-	EXPECT_TRUE(check_pages(P(m) + 2 * pg, pg, 30));
-	gate_send(g.down[1]);
-	EXPECT_EQ(0, mt_wait_exit(pid));
-	mach_vm_deallocate(SELF, m, len);
-	mach_vm_deallocate(SELF, r, len);
-	mach_port_deallocate(SELF, h);
+	EXPECT_EQ(0, cow_sides(share_by_entry, 30));
 }
 
 /* ---- protections ------------------------------------------------------------ */
@@ -953,19 +872,6 @@ TEST(races_with_exiting_tasks)
 	live_counts_baseline(&after);
 	EXPECT_EQ(before.ports - 1, after.ports);
 	EXPECT_EQ(before.tasks, after.tasks);
-}
-
-struct unmapper {
-	mach_vm_address_t addr;
-	size_t len;
-};
-
-static void *unmap_range(void *arg)
-{
-	struct unmapper *u = arg;
-
-	mach_vm_deallocate(SELF, u->addr, u->len);
-	return NULL;
 }
 
 /*

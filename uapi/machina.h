@@ -475,6 +475,7 @@ enum machina_call_nr {
 	MACHINA_NR_VM_BEHAVIOR_SET = 86,
 	MACHINA_NR_MAKE_MEMORY_ENTRY = 87,
 	MACHINA_NR_VM_MAP = 88,
+	MACHINA_NR_VM_REMAP = 89,
 	MACHINA_NR_COUNT
 };
 
@@ -793,6 +794,24 @@ struct machina_vm_map {
 	__u32 flags;		/* in: 0 */
 };
 #define MACHINA_IOC_VM_MAP MACHINA_IOC_RW(VM_MAP, struct machina_vm_map)
+
+/* mach_vm_remap, vm_remap (flags 0) and mach_vm_remap_new, vm_remap_new. */
+#define MACHINA_VM_REMAP_NEW	0x1	/* cur/max protection are in/out */
+struct machina_vm_remap {
+	__u32 task;		/* in: the target task's control port */
+	__s32 vm_flags;		/* in: VM_FLAGS_* */
+	__u64 address;		/* in (FIXED), out */
+	__u64 size;		/* in */
+	__u64 mask;		/* in: alignment mask of the address */
+	__u64 src_address;	/* in */
+	__u32 src_task;		/* in: the source task's control port */
+	__u32 copy;		/* in: 0 share, 1 copy */
+	__s32 cur_protection;	/* out (REMAP_NEW: in/out) */
+	__s32 max_protection;	/* out (REMAP_NEW: in/out) */
+	__u32 inheritance;	/* in: VM_INHERIT_* */
+	__u32 flags;		/* in: MACHINA_VM_REMAP_NEW or 0 */
+};
+#define MACHINA_IOC_VM_REMAP MACHINA_IOC_RW(VM_REMAP, struct machina_vm_remap)
 
 /* Trap number classes of the Darwin ABI (x86_64: in rax). */
 #define MACHINA_TRAP_CLASS_SHIFT	24

@@ -64,6 +64,7 @@ int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
 		     u64 *addr, u64 len, bool fixed, bool overwrite);
 int xnu_vm_map_enter_object(struct xnu_vm_map *map,
 			    const struct xnu_vm_map_request *req, u64 *addr);
+bool xnu_vm_map_align(u64 mask, u64 *align);
 /* A run of one view of one object in a map (xnu_vm_map_lookup_range()). */
 struct xnu_vm_range {
 	struct xnu_vm_object *obj;	/* its file held */

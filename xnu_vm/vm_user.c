@@ -405,11 +405,12 @@ struct map_args {
 };
 
 /*
- * map_align - the alignment (a power of two above PAGE_SIZE, or 0 for
- * none) an address must have for (address & @mask) to be 0; false when
- * no address of the task can (KERN_NO_SPACE).
+ * xnu_vm_map_align - the alignment (a power of two above PAGE_SIZE, or 0
+ * for none) an address must have for (address & @mask) to be 0; false
+ * when no address of the task can (KERN_NO_SPACE).  mach_vm_map's and
+ * mach_vm_remap's mask.
  */
-static bool map_align(u64 mask, u64 *align)
+bool xnu_vm_map_align(u64 mask, u64 *align)
 {
 	mask |= PAGE_SIZE - 1;
 	*align = 0;
@@ -520,7 +521,7 @@ static int do_map(struct xnu_vm_map *map, void *arg)
 	}
 	if (req.fixed && (addr & a->mask))
 		return KERN_NO_SPACE;
-	if (!map_align(a->mask, &req.align))
+	if (!xnu_vm_map_align(a->mask, &req.align))
 		return KERN_NO_SPACE;
 	req.cur = cur & max;
 	req.max = max;

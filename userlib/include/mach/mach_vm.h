@@ -124,6 +124,37 @@ kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address,
 			  vm_prot_t cur_protection, vm_prot_t max_protection,
 			  vm_inherit_t inheritance);
 
+/*
+ * Maps size bytes of src_task's memory at src_address into target_task
+ * at *target_address (VM_FLAGS_FIXED, OVERWRITE) or anywhere with
+ * (*target_address & mask) == 0: shared with the source (every write seen
+ * through both), or (copy) a copy-on-write snapshot of it.  The new
+ * range's protections come back in *cur_protection and *max_protection.
+ */
+kern_return_t mach_vm_remap(vm_map_t target_task,
+			    mach_vm_address_t *target_address,
+			    mach_vm_size_t size, mach_vm_offset_t mask,
+			    int flags, vm_map_t src_task,
+			    mach_vm_address_t src_address, boolean_t copy,
+			    vm_prot_t *cur_protection,
+			    vm_prot_t *max_protection,
+			    vm_inherit_t inheritance);
+
+/*
+ * mach_vm_remap with VM_FLAGS_RETURN_DATA_ADDR always, and the
+ * protections asked for (in/out): the source must allow them
+ * (KERN_PROTECTION_FAILURE), a maximum both writable and executable is
+ * refused.
+ */
+kern_return_t mach_vm_remap_new(vm_map_t target_task,
+				mach_vm_address_t *target_address,
+				mach_vm_size_t size, mach_vm_offset_t mask,
+				int flags, vm_map_read_t src_task,
+				mach_vm_address_t src_address, boolean_t copy,
+				vm_prot_t *cur_protection,
+				vm_prot_t *max_protection,
+				vm_inherit_t inheritance);
+
 #ifdef __cplusplus
 }
 #endif

@@ -108,6 +108,20 @@ kern_return_t vm_map(vm_map_t target_task, vm_address_t *address,
 		     boolean_t copy, vm_prot_t cur_protection,
 		     vm_prot_t max_protection, vm_inherit_t inheritance);
 
+/* mach_vm_remap and mach_vm_remap_new in the caller's word size. */
+kern_return_t vm_remap(vm_map_t target_task, vm_address_t *target_address,
+		       vm_size_t size, vm_address_t mask, int flags,
+		       vm_map_t src_task, vm_address_t src_address,
+		       boolean_t copy, vm_prot_t *cur_protection,
+		       vm_prot_t *max_protection, vm_inherit_t inheritance);
+
+kern_return_t vm_remap_new(vm_map_t target_task, vm_address_t *target_address,
+			   vm_size_t size, vm_address_t mask, int flags,
+			   vm_map_read_t src_task, vm_address_t src_address,
+			   boolean_t copy, vm_prot_t *cur_protection,
+			   vm_prot_t *max_protection,
+			   vm_inherit_t inheritance);
+
 #ifdef __cplusplus
 }
 #endif
