@@ -62,6 +62,8 @@ struct xnu_vm_map_request {
 
 int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
 		     u64 *addr, u64 len, bool fixed, bool overwrite);
+int xnu_vm_map_fits(struct xnu_vm_map *map, u64 addr, u64 len, bool fixed,
+		    u64 align);
 int xnu_vm_map_enter_object(struct xnu_vm_map *map,
 			    const struct xnu_vm_map_request *req, u64 *addr);
 /* A run of one view of one object in a map (xnu_vm_map_lookup_range()). */
