@@ -102,6 +102,9 @@ void ipc_port_make_send_once(struct ipc_port *port)
  * ipc_port_release_send - one send right to @port is gone
  * Fires the no-senders notification when it was the last one and the
  * request's make-send count is reached.  The caller keeps its reference.
+ * Conditions: process context, no spinlock held: the last right of a
+ * kernel object's port releases the object (a memory entry's gives back
+ * its pin and its object's file: cow_lock, i_mmap_rwsem).
  */
 void ipc_port_release_send(struct ipc_port *port)
 {
@@ -109,6 +112,7 @@ void ipc_port_release_send(struct ipc_port *port)
 	bool kobject_last = false;
 	u32 mscount = 0;
 
+	might_sleep();
 	spin_lock(&port->lock);
 	if (!WARN_ON_ONCE(!port->srights))
 		port->srights--;
