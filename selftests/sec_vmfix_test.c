@@ -19,6 +19,9 @@
  * REUSABLE let go of pages a memory entry not mapped anywhere yet names;
  * whoever mapped the entry later read zeroes.  Pinned pages are kept.
  *
+ * toucher_of_a_full_foreign_group_gets_sigbus: a fault of a page another
+ * memory cgroup pays for, which cannot give it, was retried for ever.
+ *
  * failed_map_leaves_the_range_unshared: mach_vm_map(entry, copy=FALSE)
  * marked the entry's view shared before the mapping was made, and a
  * failed mapping left it so: the range answered shared for ever and FREE
@@ -35,45 +38,10 @@
 #include <mach/memory_object_types.h>
 
 #include "kselftest_harness.h"
+#include "cpu_probe.h"
 #include "vm_test.h"
 
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static volatile int probe_stop;
-static long long probe_max_gap;
-
-/* Sleeps 1 ms at a time on the attacker's CPU; records the longest gap. */
-static void *probe(void *unused)
-{
-	long long t = now_ns(), n;
-	struct timespec ms = { 0, 1000000 };
-
-	while (!probe_stop) {
-		nanosleep(&ms, NULL);
-		n = now_ns();
-		if (n - t > probe_max_gap)
-			probe_max_gap = n - t;
-		t = n;
-	}
-	return NULL;
-}
-
-static int on_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
 
 /* An entry naming the Mach VM range @a (one page), read-write. */
 static mach_port_t entry_of(mach_vm_address_t a, size_t len)
@@ -142,10 +110,10 @@ static int copies_intact(mach_vm_address_t *copies, int n)
 static int chain_attack(int n)
 {
 	mach_vm_address_t a = 0, *copies;
-	long long t0, gap;
+	long long t0;
 	mach_port_t e;
 	pthread_t th;
-	int i;
+	int i, st;
 
 	if (mt_become_nobody() || on_cpu0())
 		return 2;
@@ -156,10 +124,8 @@ static int chain_attack(int n)
 	e = entry_of(a, page_size());
 	if (e == MACH_PORT_NULL)
 		return 4;
-	if (pthread_create(&th, NULL, probe, NULL))
+	if (probe_start(&th))
 		return 5;
-	usleep(20000);
-	probe_max_gap = 0;
 	t0 = now_ns();
 	if (build_chain(a, e, n, copies))
 		return 6;
@@ -183,15 +149,8 @@ static int chain_attack(int n)
 		}
 	}
 	printf("# teardown: %lld ms\n", (now_ns() - t0) / 1000000);
-	usleep(20000);
-	probe_stop = 1;
-	pthread_join(th, NULL);
-	gap = probe_max_gap / 1000000;
-	printf("# longest wait of a thread on the same CPU: %lld ms\n", gap);
-	fflush(stdout);
-	if (gap > 1000)
-		return 10 + (gap / 1000 > 100 ? 100 : gap / 1000);
-	return i > 0 ? 9 : 0;
+	st = probe_verdict(th);
+	return st ? st : i > 0 ? 9 : 0;
 }
 
 TEST(copy_chains_stay_short)
@@ -331,6 +290,72 @@ TEST(failed_map_leaves_the_range_unshared)
 		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_FREE));
 	EXPECT_EQ(0, *(volatile int *)(uintptr_t)a);
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
+}
+
+/*
+ * The toucher of pages another memory cgroup pays for: a NAMED_CREATE
+ * entry charges its pages to its creator's group, whoever touches them.
+ * When that group is full and has nothing to kill (its creator has
+ * left it), the fault found no page and answered VM_FAULT_OOM, which the
+ * kernel retries for ever: the toucher spun on one instruction (killable,
+ * but never getting on).  It gets SIGBUS now, as a file past its quota.
+ */
+static int touch_foreign_entry(const struct mt_cgroup *cg, size_t len)
+{
+	memory_object_size_t size = len;
+	mach_vm_address_t m = 0;
+	mach_port_t e = MACH_PORT_NULL;
+
+	if (mt_cg_enter(cg))
+		return 2;
+	if (mach_make_memory_entry_64(SELF, &size, 0,
+				      RW | MAP_MEM_NAMED_CREATE, &e,
+				      MACH_PORT_NULL))
+		return 3;
+	/* Out of the group: it keeps paying, with nobody left in it. */
+	if (mt_write_file(MT_CG_ROOT "/cgroup.procs", "0"))
+		return 4;
+	if (mt_become_nobody())
+		return 5;
+	if (mach_vm_map(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, e, 0, FALSE, RW,
+			RW, VM_INHERIT_DEFAULT))
+		return 6;
+	memset((void *)(uintptr_t)m, 1, len);
+	return 7;	/* the group took it all: no test */
+}
+
+TEST(toucher_of_a_full_foreign_group_gets_sigbus)
+{
+	struct mt_cgroup cg;
+	const char *why;
+	int st, i;
+	pid_t pid;
+
+	IPC_REQUIRE();
+	if (geteuid() != 0)
+		SKIP(return, "needs root for cgroups");
+	why = mt_cg_create_named(&cg, "-payer", 4L << 20);
+	if (why)
+		SKIP(return, "%s", why);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(touch_foreign_entry(&cg, 32L << 20));
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(50000);
+	}
+	if (i == 100) {
+		printf("# the toucher still runs after 5 s: killed\n");
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	}
+	mt_cg_destroy(&cg);
+	if (WIFEXITED(st))
+		printf("# the toucher exited %d\n", WEXITSTATUS(st));
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS)
+	TH_LOG("status 0x%x", st);
 }
 
 TEST_HARNESS_MAIN
