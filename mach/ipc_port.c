@@ -103,9 +103,10 @@ void ipc_port_make_send_once(struct ipc_port *port)
  * Fires the no-senders notification when it was the last one and the
  * request's make-send count is reached; the last one to a kernel-object
  * port whose object lives only while named takes the object off the port
- * and destroys both (ipc_kobject_no_senders()).  The caller keeps its
- * reference.  Conditions: process context, no port lock held (both may
- * sleep).
+ * and destroys both (ipc_kobject_no_senders(): a memory entry gives back
+ * its pin and its object's file, taking cow_lock and i_mmap_rwsem).  The
+ * caller keeps its reference.  Conditions: process context, no spinlock
+ * held.
  */
 void ipc_port_release_send(struct ipc_port *port)
 {

@@ -28,45 +28,10 @@
 #include <mach/memory_object_types.h>
 
 #include "kselftest_harness.h"
+#include "cpu_probe.h"
 #include "vm_test.h"
 
 #define RW (VM_PROT_READ | VM_PROT_WRITE)
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static volatile int probe_stop;
-static long long probe_max_gap;
-
-/* Sleeps 1 ms at a time on the attacker's CPU; records the longest gap. */
-static void *probe(void *unused)
-{
-	long long t = now_ns(), n;
-	struct timespec ms = { 0, 1000000 };
-
-	while (!probe_stop) {
-		nanosleep(&ms, NULL);
-		n = now_ns();
-		if (n - t > probe_max_gap)
-			probe_max_gap = n - t;
-		t = n;
-	}
-	return NULL;
-}
-
-static int on_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
 
 #define MAX_PINS_PARAM "/sys/module/machina/parameters/max_entries_per_object"
 
@@ -82,7 +47,7 @@ static int trim_attack(long limit, size_t bytes)
 	memory_object_size_t size = pages * page_size();
 	mach_port_t obj = MACH_PORT_NULL, sub, last = MACH_PORT_NULL;
 	mach_vm_address_t a = 0;
-	long long t0, gap;
+	long long t0;
 	kern_return_t kr = KERN_SUCCESS;
 	pthread_t th;
 	long npins;
@@ -119,24 +84,14 @@ static int trim_attack(long limit, size_t bytes)
 		return 9;
 	/* Only the mapping keeps pages 1.. now. */
 	mach_port_deallocate(SELF, obj);
-	if (pthread_create(&th, NULL, probe, NULL))
+	if (probe_start(&th))
 		return 6;
-	usleep(20000);
-	probe_max_gap = 0;
 	t0 = now_ns();
 	if (mach_vm_deallocate(SELF, a, pages * page_size()))
 		return 7;
 	printf("# munmap with %ld pins over %zu pages: %lld ms\n", npins,
 	       pages, (now_ns() - t0) / 1000000);
-	usleep(20000);
-	probe_stop = 1;
-	pthread_join(th, NULL);
-	gap = probe_max_gap / 1000000;
-	printf("# longest wait of a thread on the same CPU: %lld ms\n", gap);
-	fflush(stdout);
-	if (gap > 1000)
-		return 10 + (gap / 1000 > 100 ? 100 : gap / 1000);
-	return 0;
+	return probe_verdict(th);
 }
 
 TEST(trim_with_many_pins_lets_the_cpu_go)

@@ -20,8 +20,9 @@
  *       KERN_PROTECTION_FAILURE;
  *   DONTNEED  nothing to do: XNU deactivates the pages and keeps their
  *       contents; Linux ages pages by its own reclaim;
- *   FREE, REUSABLE  the pages of Mach VM memory nobody else sees are let
- *       go (xnu_vm_view_discard()): the next touch reads zeroes; other
+ *   FREE, REUSABLE  the pages of Mach VM memory nobody else sees (no
+ *       other task, no snapshot, no memory entry) are let go
+ *       (xnu_vm_view_discard()): the next touch reads zeroes; other
  *       memory keeps its contents (no exported madvise frees another mm's
  *       pages), which these behaviors allow;
  *   REUSABLE, REUSE, CAN_REUSE  XNU's reusability check of malloc-tagged
@@ -266,6 +267,7 @@ static int discard_step(struct xnu_vm_map *map, struct vm_area_struct *vma,
 	struct xnu_vm_object *obj = xnu_vm_object_of(vma);
 	pgoff_t first, last, stop;
 
+	machina_mmap_assert_write_locked(map->mm);
 	if (!obj)
 		return KERN_SUCCESS;
 	if (behavior == VM_BEHAVIOR_REUSABLE) {
@@ -293,6 +295,7 @@ static int zero_step(struct xnu_vm_map *map, struct vm_area_struct *vma,
 	pgoff_t first, last, stop;
 	int kr;
 
+	machina_mmap_assert_locked(map->mm);
 	kr = vma_check(vma, behavior);
 	if (kr)
 		return kr;

@@ -142,9 +142,10 @@ static void mm_op_put(struct mm_op *op)
 {
 	if (!refcount_dec_and_test(&op->refs))
 		return;
+	/* The view before the file that keeps its object alive. */
+	xnu_vm_view_put(op->view);
 	if (op->obj)
 		fput(op->obj->file);
-	xnu_vm_view_put(op->view);
 	mem_cgroup_put(op->memcg);
 	put_cred(op->cred);
 	mmput(op->mm);
@@ -293,14 +294,46 @@ int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
 }
 
 /*
+ * xnu_vm_map_fits - may @len bytes be mapped into @map at @addr (@fixed)
+ * or anywhere (at a multiple of @align, 0 for none)?  The checks that need
+ * no lock, made before a call creates anything (an object, a copy) and
+ * again when it maps: the range within the task's addresses, and another
+ * task's RLIMIT_AS (a VM worker's own is unlimited; the caller's own is
+ * vm_mmap()'s check, which knows what a FIXED | OVERWRITE mapping
+ * replaces).
+ * Returns: KERN_SUCCESS; KERN_INVALID_ADDRESS (a FIXED range past the
+ * task's addresses, as XNU's vm_map_enter); KERN_NO_SPACE (longer than
+ * the task's addresses, or past RLIMIT_AS).
+ */
+int xnu_vm_map_fits(struct xnu_vm_map *map, u64 addr, u64 len, bool fixed,
+		    u64 align)
+{
+	u64 size = map->mm->task_size;
+	unsigned long limit;
+
+	if (fixed) {
+		if (addr > size || len > size - addr)
+			return KERN_INVALID_ADDRESS;
+		align = 0;
+	} else if (align > size || len > size - align) {
+		return KERN_NO_SPACE;
+	}
+	if (map->self)
+		return KERN_SUCCESS;
+	limit = task_rlimit(map->proc, RLIMIT_AS);
+	if (limit != RLIM_INFINITY &&
+	    (READ_ONCE(map->mm->total_vm) << PAGE_SHIFT) + len + align > limit)
+		return KERN_NO_SPACE;
+	return KERN_SUCCESS;
+}
+
+/*
  * xnu_vm_map_enter_object - map @req->len bytes of @req->obj from page
  * @req->pgoff into @map as @req says: seeing @req->view (NULL: a new
  * view), with its current and maximum protections and inheritance; at
  * *@addr (fixed; replacing what is there with overwrite, else failing if
  * anything is) or wherever Linux places it, at a multiple of @req->align
- * when that is set
- * Another task's RLIMIT_AS is checked here (the worker's own is
- * unlimited); the caller's own is checked by vm_mmap().
+ * when that is set; xnu_vm_map_fits() first.
  * Conditions: process context, the target's image held, no other lock;
  * the caller keeps @req's references (the mapping takes its own).
  * Returns: KERN_SUCCESS with *@addr set; KERN_NO_SPACE (range taken, no
@@ -323,25 +356,14 @@ int xnu_vm_map_enter_object(struct xnu_vm_map *map,
 		.max = req->max,
 		.inherit = req->inherit,
 	};
-	unsigned long limit;
-	u64 len = req->len;
 	long ret;
+	int kr;
 
-	if (req->fixed) {
-		if (*addr > map->mm->task_size || len > map->mm->task_size - *addr)
-			return KERN_INVALID_ADDRESS;
+	kr = xnu_vm_map_fits(map, *addr, req->len, req->fixed, op.align);
+	if (kr)
+		return kr;
+	if (req->fixed)
 		op.mflags |= req->overwrite ? MAP_FIXED : MAP_FIXED_NOREPLACE;
-	} else if (op.align && (op.align > map->mm->task_size ||
-				len > map->mm->task_size - op.align)) {
-		return KERN_NO_SPACE;
-	}
-	if (!map->self) {
-		limit = task_rlimit(map->proc, RLIMIT_AS);
-		if (limit != RLIM_INFINITY &&
-		    (READ_ONCE(map->mm->total_vm) << PAGE_SHIFT) + len +
-		    op.align > limit)
-			return KERN_NO_SPACE;
-	}
 	/* mm_op_run() takes its own view reference for a worker. */
 	ret = mm_op_run(map, &op);
 	if (IS_ERR_VALUE(ret))
@@ -627,6 +649,10 @@ static int map_change(struct xnu_vm_map *map, u64 start, u64 end,
 		if (chg->prot >= 0 && (chg->prot & VM_PROT_COPY)) {
 			copy = xnu_vm_view_copy(op.view);
 			xnu_vm_view_put(op.view);
+			if (!copy) {
+				fput(obj->file);
+				return KERN_RESOURCE_SHORTAGE;
+			}
 			op.view = copy;
 		}
 		op.addr = at;

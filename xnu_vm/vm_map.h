@@ -62,6 +62,8 @@ struct xnu_vm_map_request {
 
 int xnu_vm_map_enter(struct xnu_vm_map *map, struct xnu_vm_object *obj,
 		     u64 *addr, u64 len, bool fixed, bool overwrite);
+int xnu_vm_map_fits(struct xnu_vm_map *map, u64 addr, u64 len, bool fixed,
+		    u64 align);
 int xnu_vm_map_enter_object(struct xnu_vm_map *map,
 			    const struct xnu_vm_map_request *req, u64 *addr);
 bool xnu_vm_map_align(u64 mask, u64 *align);

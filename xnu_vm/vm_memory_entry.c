@@ -319,15 +319,17 @@ static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
 	 * creator for a snapshot's own pages.
 	 */
 	xnu_vm_view_set_payer(r.view, map->mm);
+	kr = KERN_RESOURCE_SHORTAGE;
 	if (copy) {
 		view = xnu_vm_view_copy(r.view);
+		if (!view)
+			goto out;
 		xnu_vm_view_set_payer(view, current->mm);
 	} else {
 		view = xnu_vm_view_get(r.view);
 	}
 	e = entry_new(r.obj, view, r.pgoff << PAGE_SHIFT, len, prot);
 	xnu_vm_view_put(view);
-	kr = KERN_RESOURCE_SHORTAGE;
 	if (!e)
 		goto out;
 	e->is_copy = copy;

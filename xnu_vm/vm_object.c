@@ -199,37 +199,112 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
 }
 
 /*
- * xnu_vm_view_copy - a new view holding a snapshot of what @view sees now
- * (XNU's symmetric copy): @view's top layer is frozen unless it is empty
- * over a frozen one already, @view moves onto a new top over it, the copy
- * gets its own; every mapping of the object is zapped so that no
- * writable PTE of a frozen page stays.  Copies nothing.
+ * layer_flatten - a new layer without a shadow holding a reference to
+ * every page @view sees (the first of its chain at each index), each
+ * marked LAYER_MOVED there and in @view's top: a copy of @view that adds
+ * no layer to any chain (XNU_VM_MAX_DEPTH).  Neither side writes a page
+ * in place while the other holds it (page_exclusive()).
+ * Steps: the pages of the chain; it lets the CPU go between them.
+ * Conditions: cow_lock held; @gfp the xarray's (with __GFP_NOFAIL for a
+ * fork, which cannot fail).
+ * Returns: the layer, or NULL without memory (nothing changed but marks,
+ * which page_exclusive() clears again while nobody else holds the page).
+ */
+static struct xnu_vm_layer *layer_flatten(struct xnu_vm_view *view,
+					  gfp_t gfp)
+{
+	struct xnu_vm_layer *flat = layer_new(NULL), *l;
+	unsigned long index;
+	struct page *page;
+
+	lockdep_assert_held(&view->obj->cow_lock);
+	for (l = view->top; l; l = l->shadow) {
+		xa_for_each(&l->pages, index, page) {
+			cond_resched();
+			/* A layer above already gave this index. */
+			if (xa_load(&flat->pages, index))
+				continue;
+			if (xa_is_err(xa_store(&flat->pages, index, page, gfp))) {
+				layer_put(flat);
+				return NULL;
+			}
+			get_page(page);
+			flat->resident++;
+			xa_set_mark(&flat->pages, index, LAYER_MOVED);
+			if (l == view->top)
+				xa_set_mark(&l->pages, index, LAYER_MOVED);
+		}
+	}
+	return flat;
+}
+
+/* view_depth - how many layers @view's chain has (top included).  cow_lock. */
+static unsigned int view_depth(struct xnu_vm_view *view)
+{
+	struct xnu_vm_layer *l;
+	unsigned int n = 0;
+
+	for (l = view->top; l; l = l->shadow)
+		n++;
+	return n;
+}
+
+/*
+ * view_copy - a new view holding a snapshot of what @view sees now (XNU's
+ * symmetric copy): @view's top layer is frozen unless it is empty over a
+ * frozen one already, @view moves onto a new top over it, the copy gets
+ * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH
+ * the copy is flat instead (layer_flatten()).  Every mapping of the
+ * object is zapped after either, so that no writable PTE of a page now
+ * shared stays.  Copies nothing.  With @slot the copy is stored there
+ * under cow_lock (a fork child's vm_private_data: the vma is on i_mmap
+ * already, where trims read it under that lock).
+ * Cost: O(XNU_VM_MAX_DEPTH) for a layered copy, the pages @view sees for
+ * a flat one; the zap is one unmap_mapping_range() of the object (every
+ * mapper of it faults its pages in again: XNU write-protects them).
  * Conditions: process context (a fork's .open: both mms' mmap_locks held
  * for writing); no cow_lock, no i_mmap_rwsem held.
  * Returns: the copy (one reference; its memory cgroup is set by the first
- * page it gets); never NULL.
+ * page it gets), or NULL without memory for a flat copy (never with
+ * __GFP_NOFAIL in @gfp).
  */
-struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view)
+static struct xnu_vm_view *view_copy(struct xnu_vm_view *view, gfp_t gfp,
+				     void **slot)
 {
 	struct xnu_vm_object *obj = view->obj;
-	struct xnu_vm_layer *top, *frozen;
-	struct xnu_vm_view *copy;
-	bool zap = false;
+	struct xnu_vm_layer *top, *copy_top;
+	struct xnu_vm_view *copy = NULL;
 
 	mutex_lock(&obj->cow_lock);
 	top = view->top;
 	if (!top->resident && top->shadow) {
-		frozen = top->shadow;
+		copy_top = layer_new(top->shadow);
+	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
+		view->top = layer_new(top);
+		copy_top = layer_new(top);
 	} else {
-		frozen = top;
-		view->top = layer_new(frozen);
-		zap = true;
+		copy_top = layer_flatten(view, gfp);
+		if (!copy_top)
+			goto out;
 	}
-	copy = view_new(obj, layer_new(frozen));
+	copy = view_new(obj, copy_top);
+	if (slot)
+		WRITE_ONCE(*slot, copy);
+out:
 	mutex_unlock(&obj->cow_lock);
-	if (zap)
+	if (copy)
 		unmap_mapping_range(obj->file->f_mapping, 0, 0, 0);
 	return copy;
+}
+
+/*
+ * xnu_vm_view_copy - view_copy() for the Mach calls (mach_vm_map copy,
+ * MAP_MEM_VM_COPY, VM_PROT_COPY): NULL when a flat copy finds no memory
+ * (KERN_RESOURCE_SHORTAGE).  Conditions as view_copy().
+ */
+struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view)
+{
+	return view_copy(view, GFP_KERNEL_ACCOUNT, NULL);
 }
 
 /* xnu_vm_view_shared - does another task see @view's pages (SHARE, or a snapshot)? */
@@ -350,6 +425,7 @@ static struct page *view_lookup(struct xnu_vm_view *view, pgoff_t index,
 	struct xnu_vm_layer *l;
 	struct page *page;
 
+	lockdep_assert_held(&view->obj->cow_lock);
 	for (l = view->top; l; l = l->shadow) {
 		page = xa_load(&l->pages, index);
 		if (page) {
@@ -428,6 +504,27 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 }
 
 /*
+ * no_page - what a fault of @vma that found no page for @view answers
+ * The kernel's answer to VM_FAULT_OOM is to retry the fault after the
+ * faulting task's own memory cgroup had its OOM handling; when another
+ * group pays for the view's pages (a NAMED_CREATE entry's creator, the
+ * range's task of an entry) and can free nothing (its tasks gone or
+ * unkillable), the fault came back for ever, the toucher spinning on one
+ * instruction.  Like a file past its quota, that memory cannot be had by
+ * this task: SIGBUS.  Its own group's shortage stays VM_FAULT_OOM.
+ * Conditions: cow_lock held (view->memcg is stable).
+ */
+static vm_fault_t no_page(struct xnu_vm_view *view, struct vm_area_struct *vma)
+{
+	struct mem_cgroup *own = xnu_vm_mm_memcg(vma->vm_mm);
+	bool other = view->memcg != own;
+
+	lockdep_assert_held(&view->obj->cow_lock);
+	mem_cgroup_put(own);
+	return other ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+}
+
+/*
  * vm_object_fault - a page of a Mach VM mapping is touched with no PTE
  * A write gets the top layer's page (copied up from a frozen layer, or
  * zero-filled); a read gets the page the view sees, which Linux maps
@@ -438,7 +535,8 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
  * .map_pages; these have none); takes cow_lock.
  * Returns: 0 with vmf->page referenced for the new PTE; VM_FAULT_SIGBUS
  * past the object; VM_FAULT_OOM when no page can be had (the memory
- * cgroup is full even after its OOM handling).
+ * cgroup is full even after its OOM handling), VM_FAULT_SIGBUS when that
+ * group is not the faulting task's own (no_page()).
  */
 static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 {
@@ -446,7 +544,9 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 	struct xnu_vm_object *obj = view->obj;
 	struct xnu_vm_layer *where;
 	struct page *page;
+	vm_fault_t ret = 0;
 
+	machina_mmap_assert_locked(vmf->vma->vm_mm);
 	if (vmf->pgoff >= obj->npages)
 		return VM_FAULT_SIGBUS;
 	mutex_lock(&obj->cow_lock);
@@ -455,11 +555,11 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 		page = view_fill(view, vmf->pgoff, page, vmf->vma->vm_mm);
 	if (page)
 		get_page(page);
+	else
+		ret = no_page(view, vmf->vma);
 	mutex_unlock(&obj->cow_lock);
-	if (!page)
-		return VM_FAULT_OOM;
 	vmf->page = page;
-	return 0;
+	return ret;
 }
 
 /*
@@ -492,8 +592,8 @@ static bool page_exclusive(struct xnu_vm_layer *l, pgoff_t index,
  * then the index is zapped from every mapping of the object and the fault
  * is retried, which maps the top's page.
  * Conditions: as vm_object_fault(); vmf->page referenced, unlocked.
- * Returns: VM_FAULT_LOCKED (page locked), VM_FAULT_NOPAGE (retry) or
- * VM_FAULT_OOM.
+ * Returns: VM_FAULT_LOCKED (page locked), VM_FAULT_NOPAGE (retry), or
+ * no_page()'s.
  */
 static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 {
@@ -501,6 +601,7 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 	struct xnu_vm_object *obj = view->obj;
 	struct xnu_vm_layer *where;
 	struct page *page;
+	vm_fault_t ret;
 
 	mutex_lock(&obj->cow_lock);
 	page = view_lookup(view, vmf->pgoff, &where);
@@ -513,9 +614,12 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 	if (where != view->top || page == vmf->page)
 		page = view_fill(view, vmf->pgoff, page ? page : vmf->page,
 				 vmf->vma->vm_mm);
+	if (!page) {
+		ret = no_page(view, vmf->vma);
+		mutex_unlock(&obj->cow_lock);
+		return ret;
+	}
 	mutex_unlock(&obj->cow_lock);
-	if (!page)
-		return VM_FAULT_OOM;
 	unmap_mapping_range(vmf->vma->vm_file->f_mapping,
 			    (loff_t)vmf->pgoff << PAGE_SHIFT, PAGE_SIZE, 0);
 	return VM_FAULT_NOPAGE;
@@ -529,7 +633,10 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
  * current one's (a split or mremap runs in the mm's own thread, or in a
  * VM worker that adopted the mm).
  * Conditions: the mm's mmap_lock held for writing (a fork: the parent's
- * too); the vma is not on the object's i_mmap yet.
+ * too).  A fork child's vma is on the object's i_mmap already (dup_mmap()
+ * links it before .open), with the parent's view in vm_private_data: a
+ * trim of another mm may read it meanwhile, so the copy replaces it under
+ * cow_lock (view_copy()), the lock trims read it under.
  */
 static void vm_object_open(struct vm_area_struct *vma)
 {
@@ -547,7 +654,9 @@ static void vm_object_open(struct vm_area_struct *vma)
 		mutex_unlock(&view->obj->cow_lock);
 		return;
 	}
-	vma->vm_private_data = xnu_vm_view_copy(view);
+	/* A fork cannot fail: a flat copy's xarray is __GFP_NOFAIL. */
+	view_copy(view, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL,
+		  &vma->vm_private_data);
 }
 
 /*
@@ -586,6 +695,7 @@ static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 {
 	struct xnu_vm_pin *pin;
 
+	lockdep_assert_held(&obj->cow_lock);
 	list_for_each_entry(pin, &obj->pins, link) {
 		if (index >= pin->first && index <= pin->last &&
 		    view_has_layer(pin->view, l))
@@ -623,6 +733,7 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 	pgoff_t from = first, to, vfirst, vlast = 0;
 
 	lockdep_assert_held(&obj->cow_lock);
+	lockdep_assert_held(&mapping->i_mmap_rwsem);
 	for (node = rb_first_cached(&mapping->i_mmap); from <= last;
 	     node = node ? rb_next(node) : NULL) {
 		/* [from, to): the pages before this vma that none covers. */
@@ -631,8 +742,10 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 			vma = rb_entry(node, struct vm_area_struct, shared.rb);
 			vfirst = vma->vm_pgoff;
 			vlast = vfirst + vma_pages(vma) - 1;
+			/* Vmas x XNU_VM_MAX_DEPTH steps: a user's count. */
+			cond_resched();
 			if (vlast < from ||
-			    !view_has_layer(vma->vm_private_data, l))
+			    !view_has_layer(READ_ONCE(vma->vm_private_data), l))
 				continue;
 			to = min_t(pgoff_t, to, vfirst);
 		}
@@ -932,6 +1045,8 @@ unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,
 	mutex_lock(&view->obj->cow_lock);
 	for (l = view->top; l; l = l->shadow) {
 		xa_for_each_range(&l->pages, index, page, first, last) {
+			/* Pages x XNU_VM_MAX_DEPTH steps, as many as asked. */
+			cond_resched();
 			for (above = view->top; above != l; above = above->shadow)
 				if (xa_load(&above->pages, index))
 					break;
@@ -989,10 +1104,13 @@ bool xnu_vm_view_frozen_below(struct xnu_vm_view *view)
  * xnu_vm_view_discard - let go of the pages of @view in @first..@last, at
  * most XNU_VM_BEHAVIOR_BATCH of them (mach_vm_behavior_set FREE and
  * REUSABLE): the next touch finds zeroes.  Only pages nobody else can see
- * go: when the view is seen by another task (a SHARE fork) or shares a
- * snapshot (a frozen layer below its top) nothing is let go, as XNU kills
- * no page of an object with a shadow or other references; so a snapshot
- * one side of a fork holds never changes.  The range's PTEs are zapped
+ * go: when the view is seen by another task (a SHARE fork, a mapping of
+ * a memory entry) or shares a snapshot (a frozen layer below its top)
+ * nothing is let go, as XNU kills no page of an object with a shadow or
+ * other references; so a snapshot one side of a fork holds never
+ * changes.  Nor does a page a memory entry names (pinned(): the entry may
+ * be mapped later, and must show what the range held); a page a flat
+ * copy also holds leaves this view only.  The range's PTEs are zapped
  * after the pages left the layer; a pin taken before keeps its own page.
  * Conditions: process context; the mmap_lock of the one mm whose vmas
  * see @view held for writing (no fault can map a page of it meanwhile);
@@ -1017,7 +1135,8 @@ pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
 			next = index;
 			break;
 		}
-		layer_drop_page(view->top, index);
+		if (!pinned(obj, view->top, index))
+			layer_drop_page(view->top, index);
 	}
 	mutex_unlock(&obj->cow_lock);
 	if (n)

@@ -45,7 +45,22 @@
  * on write, not written in place, while anything besides its layer and
  * its mappings holds it (a reference taken while it was frozen).
  *
- * The vma's vm_private_data is its view (a reference per vma).  Its
+ * Depth: no chain is longer than XNU_VM_MAX_DEPTH layers (the top
+ * included).  Kept copies of a view that is written between copies (a
+ * fork, mach_vm_map(entry, copy=TRUE), MAP_MEM_VM_COPY, mach_vm_copy,
+ * VM_PROT_COPY) would otherwise add a frozen layer each, without end, and
+ * every trim walks the chain once per vma of the object.  A copy of a
+ * view that deep does not freeze its top: it is flat (layer_flatten()), a
+ * new layer without a shadow holding a reference to every page the view
+ * sees, marked as taken over (LAYER_MOVED, in both the copy and the
+ * view's top), so each side copies a page before its first write while
+ * the other still holds it.  This is XNU's collapse done at copy time:
+ * nothing is copied, no copy is refused, a fork never fails; it costs
+ * the copy one xarray walk of the pages the view sees.
+ *
+ * The vma's vm_private_data is its view (a reference per vma); a fork's
+ * .open replaces the child vma's (already on the object's i_mmap, where a
+ * trim of another mm reads it) under cow_lock.  Its
  * inheritance: VM_DONTCOPY (NONE), or which of the two vm_operations it
  * has (SHARE: a fork child's vma keeps the same view; COPY).
  *
@@ -80,6 +95,9 @@ struct file;
 struct mm_struct;
 struct mem_cgroup;
 struct vm_area_struct;
+
+/* The longest chain of layers a view sees (its top included). */
+#define XNU_VM_MAX_DEPTH	16
 
 /* A layer of pages (a top one, or a frozen shadow); cow_lock. */
 struct xnu_vm_layer {

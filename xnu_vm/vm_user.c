@@ -144,6 +144,10 @@ static int do_allocate(struct xnu_vm_map *map, void *arg)
 		return KERN_INVALID_ARGUMENT;
 	if (flags & VM_FLAGS_NOT_YET)
 		return KERN_NOT_SUPPORTED;
+	/* Nothing is made for a size the target cannot take. */
+	kr = xnu_vm_map_fits(map, addr, len, fixed, 0);
+	if (kr)
+		return kr;
 	obj = xnu_vm_object_create(len, flags >> 24);
 	if (!obj)
 		return KERN_RESOURCE_SHORTAGE;
@@ -487,7 +491,10 @@ static int map_entry_range(struct xnu_vm_named_entry *e, u32 flags,
  * the entry); KERN_INVALID_RIGHT (more protection than the entry grants);
  * KERN_NOT_SUPPORTED (PURGABLE, 4GB_CHUNK, PERMANENT, TPRO, superpages);
  * KERN_NO_SPACE (a FIXED address against the mask or in use, no room,
- * the target's RLIMIT_AS); or xnu_vm_map_enter_object()'s.
+ * the target's RLIMIT_AS); KERN_INVALID_ADDRESS (a FIXED range past the
+ * task's addresses); KERN_RESOURCE_SHORTAGE (no memory for the object or
+ * a flat copy); or xnu_vm_map_enter_object()'s.  The size checks come
+ * before anything is made.
  */
 static int do_map(struct xnu_vm_map *map, void *arg)
 {
@@ -525,20 +532,31 @@ static int do_map(struct xnu_vm_map *map, void *arg)
 		return KERN_NO_SPACE;
 	req.cur = cur & max;
 	req.max = max;
+	/* Nothing is made (object, copy) for a size the target cannot take. */
+	kr = xnu_vm_map_fits(map, addr, req.len, req.fixed, req.align);
+	if (kr)
+		return kr;
 	if (e) {
 		req.obj = e->obj;
-		if (a->copy) {
+		if (a->copy)
 			req.view = xnu_vm_view_copy(e->pin.view);
-		} else {
+		else
 			req.view = xnu_vm_view_get(e->pin.view);
-			xnu_vm_view_mark_shared(req.view);
-		}
+		if (!req.view)
+			return KERN_RESOURCE_SHORTAGE;
 	} else {
 		req.obj = xnu_vm_object_create(req.len, flags >> 24);
 		if (!req.obj)
 			return KERN_RESOURCE_SHORTAGE;
 	}
 	kr = xnu_vm_map_enter_object(map, &req, &addr);
+	/*
+	 * Another mapping sees the entry's view now (FREE keeps its pages);
+	 * only once it exists: a failed one leaves the view as it was.  The
+	 * entry's pin keeps the pages meanwhile.
+	 */
+	if (!kr && e && !a->copy)
+		xnu_vm_view_mark_shared(req.view);
 	if (e)
 		xnu_vm_view_put(req.view);
 	else
