@@ -4,8 +4,10 @@
  *
  * The header's ports and every right in the body are held as
  * struct ipc_msg_right (a reference plus the right itself, counted on the
- * port); out-of-line memory is copied into kernel buffers charged to the
- * sender's memory cgroup.  The inline body is kept as the sender wrote it;
+ * port); out-of-line memory is either a copy-on-write snapshot of the
+ * sender's Mach VM range (MACH_MSG_VIRTUAL_COPY beyond ool_copy_pages
+ * pages: xnu_vm/vm_map_copy.h) or copied into a kernel buffer charged to
+ * the sender's memory cgroup (everything else).  The inline body is kept as the sender wrote it;
  * descriptors are rewritten for the receiver at copyout.
  *
  * A kmsg is owned by exactly one place at a time: the sending thread, a
@@ -27,6 +29,7 @@
 #include "mach/ipc_right.h"
 
 struct machina_task;
+struct xnu_vm_map_copy;
 
 struct ipc_kmsg_desc {
 	u8 type;			/* MACH_MSG_*_DESCRIPTOR */
@@ -38,8 +41,13 @@ struct ipc_kmsg_desc {
 	u64 context;			/* guarded port */
 	u64 user_addr;			/* sender's address (for deallocate) */
 	struct ipc_msg_right right;	/* port, guarded port */
-	void *data;			/* OOL bytes */
+	void *data;			/* OOL bytes (a copy) */
+	struct xnu_vm_map_copy *vmcopy;	/* OOL bytes (a virtual copy) */
 	struct ipc_msg_right *rights;	/* OOL ports */
+	/* Receive: a virtual copy mapped before the space lock is taken. */
+	u64 rcv_addr;			/* where, or 0 */
+	u32 rcv_err;			/* MACH_MSG_VM_* when it failed */
+	bool rcv_mapped;
 };
 
 struct ipc_kmsg {
@@ -95,6 +103,7 @@ long ipc_kmsg_live_count(void);
 
 extern unsigned int machina_max_msg_size;
 extern unsigned long machina_max_queued_bytes;
+extern unsigned int machina_ool_copy_pages;
 
 /* The header room in front of the body (see ipc_kmsg_alloc()). */
 static inline struct mach_msg_header *ipc_kmsg_header(struct ipc_kmsg *kmsg)
