@@ -286,13 +286,24 @@ TEST(small_ranges_and_linux_memory_are_copied)
 
 /* ---- errors give everything back ------------------------------------------ */
 
+/* A message moving a send right of @r and deallocating @len bytes at @a. */
+static mach_msg_return_t send_right_and_ool(mach_port_t port, mach_port_t r,
+					    mach_vm_address_t a, size_t len)
+{
+	struct msg_builder b;
+
+	mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1);
+	mb_port(&b, r, MACH_MSG_TYPE_MOVE_SEND);
+	mb_ool(&b, P(a), len, TRUE, MACH_MSG_VIRTUAL_COPY);
+	return mb_send(&b, MACH_SEND_TIMEOUT, 0);
+}
+
 TEST(hole_or_unreadable_page_fails_and_loses_nothing)
 {
 	size_t pg = page_size(), pages = big_pages(), len = pages * pg;
 	mach_port_t port = new_port_send(), r = new_port_send();
 	mach_vm_address_t a = alloc_pattern(len, 12);
 	long base = copies(), msgs = mt_counter("live_messages");
-	struct msg_builder b;
 	size_t i;
 
 	IPC_REQUIRE();
@@ -301,10 +312,7 @@ TEST(hole_or_unreadable_page_fails_and_loses_nothing)
 	/* An unreadable page in the middle. */
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_vm_protect(SELF, a + 3 * pg, pg, FALSE, VM_PROT_NONE));
-	mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1);
-	mb_port(&b, r, MACH_MSG_TYPE_MOVE_SEND);
-	mb_ool(&b, P(a), len, TRUE, MACH_MSG_VIRTUAL_COPY);
-	EXPECT_EQ(MACH_SEND_INVALID_MEMORY, mb_send(&b, MACH_SEND_TIMEOUT, 0));
+	EXPECT_EQ(MACH_SEND_INVALID_MEMORY, send_right_and_ool(port, r, a, len));
 	EXPECT_EQ(2, urefs_of(r, MACH_PORT_RIGHT_SEND));
 	EXPECT_EQ(0, msgcount_of(port));
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_protect(SELF, a + 3 * pg, pg, FALSE,
@@ -312,10 +320,7 @@ TEST(hole_or_unreadable_page_fails_and_loses_nothing)
 	EXPECT_TRUE(check_pages(P(a), len, 12));
 	/* A hole in the middle. */
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a + 3 * pg, pg));
-	mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1);
-	mb_port(&b, r, MACH_MSG_TYPE_MOVE_SEND);
-	mb_ool(&b, P(a), len, TRUE, MACH_MSG_VIRTUAL_COPY);
-	EXPECT_EQ(MACH_SEND_INVALID_MEMORY, mb_send(&b, MACH_SEND_TIMEOUT, 0));
+	EXPECT_EQ(MACH_SEND_INVALID_MEMORY, send_right_and_ool(port, r, a, len));
 	EXPECT_EQ(2, urefs_of(r, MACH_PORT_RIGHT_SEND));
 	EXPECT_EQ(0, msgcount_of(port));
 	for (i = 0; i < pages; i++)
@@ -372,53 +377,57 @@ TEST(messages_destroyed_unreceived_drop_their_snapshots)
 	mach_vm_deallocate(SELF, a, len);
 }
 
-/* A receiver with no room: address 0, size 0, MACH_MSG_VM_SPACE. */
+/*
+ * A receiver with no room (RLIMIT_AS): address 0, size 0,
+ * MACH_MSG_VM_SPACE, and the snapshot is dropped.
+ */
 TEST(receiver_without_room_gets_vm_space)
 {
-	size_t len = 64 * MIB;
-	mach_port_t port = new_port_send();
-	mach_vm_address_t a = alloc_pattern(len, 15);
+	size_t len = 32 * MIB;
 	long base = copies();
 	int st;
 	pid_t pid;
 
 	IPC_REQUIRE();
-	ASSERT_NE(0, a);
-	ASSERT_EQ(MACH_MSG_SUCCESS,
-		  send_ool(port, a, len, FALSE, MACH_MSG_VIRTUAL_COPY));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
+		mach_port_t port = new_port_send();
+		mach_vm_address_t a = alloc_pattern(len, 15);
 		struct rlimit rl;
 		any_desc_t d;
 		mach_msg_return_t mr;
 		char line[256];
 		long vm_kb = -1;
-		FILE *f = fopen("/proc/self/status", "r");
+		FILE *f;
 
+		if (!a || send_ool(port, a, len, FALSE, MACH_MSG_VIRTUAL_COPY))
+			_exit(2);
+		if (copies() != base + 1)
+			_exit(3);
+		f = fopen("/proc/self/status", "r");
 		while (f && fgets(line, sizeof(line), f))
 			if (sscanf(line, "VmSize: %ld kB", &vm_kb) == 1)
 				break;
 		if (f)
 			fclose(f);
 		if (vm_kb < 0)
-			_exit(2);
-		rl.rlim_cur = rl.rlim_max = (vm_kb << 10) + 16 * MIB;
+			_exit(4);
+		rl.rlim_cur = rl.rlim_max = (vm_kb << 10) + 8 * MIB;
 		if (setrlimit(RLIMIT_AS, &rl))
-			_exit(3);
+			_exit(5);
 		mr = recv_ool(port, &d);
 		if (mr != (MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE))
-			_exit(4);
+			_exit(6);
 		if (d.ool.address || d.ool.size)
-			_exit(5);
+			_exit(7);
+		if (copies() != base || !check_pages(P(a), len, 15))
+			_exit(8);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_EQ(base, copies_settle(base));
-	EXPECT_TRUE(check_pages(P(a), len, 15));
-	mach_vm_deallocate(SELF, a, len);
-	mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_RECEIVE, -1);
 }
 
 /* ---- between processes ---------------------------------------------------- */
