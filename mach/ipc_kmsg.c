@@ -215,8 +215,10 @@ void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 	u32 i;
 
 	for (i = 0; i < kmsg->ndesc; i++) {
-		xnu_vm_map_copy_discard(kmsg->desc[i].vmcopy);
-		kvfree(kmsg->desc[i].data);
+		if (kmsg->desc[i].ool == KMSG_OOL_SNAPSHOT)
+			xnu_vm_map_copy_discard(kmsg->desc[i].vmcopy);
+		else
+			kvfree(kmsg->desc[i].data);
 		kvfree(kmsg->desc[i].rights);
 	}
 	kvfree(kmsg->desc);

@@ -37,17 +37,28 @@ struct ipc_kmsg_desc {
 	u8 deallocate;
 	u8 disp;			/* OOL ports: the disposition */
 	u16 guard_flags;
+	u8 ool;				/* OOL bytes: enum ipc_kmsg_ool */
 	u32 count;			/* OOL bytes, or OOL ports */
 	u64 context;			/* guarded port */
-	u64 user_addr;			/* sender's address (for deallocate) */
+	union {
+		u64 user_addr;		/* sender's address (for deallocate) */
+		u64 rcv_addr;		/* KMSG_OOL_MAPPED: the receiver's */
+	};
 	struct ipc_msg_right right;	/* port, guarded port */
-	void *data;			/* OOL bytes (a copy) */
-	struct xnu_vm_map_copy *vmcopy;	/* OOL bytes (a virtual copy) */
+	union {
+		void *data;		/* OOL bytes copied, OOL port names */
+		struct xnu_vm_map_copy *vmcopy;	/* KMSG_OOL_SNAPSHOT */
+	};
 	struct ipc_msg_right *rights;	/* OOL ports */
-	/* Receive: a virtual copy mapped before the space lock is taken. */
-	u64 rcv_addr;			/* where, or 0 */
-	u32 rcv_err;			/* MACH_MSG_VM_* when it failed */
-	bool rcv_mapped;
+};
+
+/* How a descriptor's out-of-line bytes are held (ipc_kmsg_desc.ool). */
+enum ipc_kmsg_ool {
+	KMSG_OOL_COPIED,		/* in data (or none) */
+	KMSG_OOL_SNAPSHOT,		/* vmcopy: a copy-on-write snapshot */
+	KMSG_OOL_MAPPED,		/* the snapshot is mapped at rcv_addr */
+	KMSG_OOL_NO_SPACE,		/* it found no room in the receiver */
+	KMSG_OOL_NO_MEMORY,		/* or no memory */
 };
 
 struct ipc_kmsg {

@@ -133,8 +133,10 @@ static int copyin_ool(struct machina_task *task, struct ipc_kmsg *kmsg,
 	if (d->copy == MACH_MSG_VIRTUAL_COPY &&
 	    d->count > (u64)READ_ONCE(machina_ool_copy_pages) * PAGE_SIZE) {
 		kr = xnu_vm_map_copyin(d->user_addr, d->count, &d->vmcopy);
-		if (kr == KERN_SUCCESS)
+		if (kr == KERN_SUCCESS) {
+			d->ool = KMSG_OOL_SNAPSHOT;
 			return MACH_MSG_SUCCESS;
+		}
 		if (kr == KERN_RESOURCE_SHORTAGE)
 			return MACH_SEND_NO_BUFFER;
 	}
@@ -782,10 +784,19 @@ static u32 copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
 			};
 			long addr;
 
-			if (d->rcv_mapped) {
+			switch (d->ool) {
+			case KMSG_OOL_MAPPED:
 				addr = d->rcv_addr;
-				*err |= d->rcv_err;
-			} else {
+				break;
+			case KMSG_OOL_NO_MEMORY:
+				*err |= MACH_MSG_VM_KERNEL;
+				addr = 0;
+				break;
+			case KMSG_OOL_NO_SPACE:
+				*err |= MACH_MSG_VM_SPACE;
+				addr = 0;
+				break;
+			default:
 				addr = map_ool(d->data, d->count);
 				if (addr < 0)
 					*err |= MACH_MSG_VM_SPACE;
@@ -848,16 +859,16 @@ static void map_ool_copies(struct ipc_kmsg *kmsg)
 		u64 addr = 0;
 		int kr;
 
-		if (d->type != MACH_MSG_OOL_DESCRIPTOR || !d->vmcopy)
+		if (d->type != MACH_MSG_OOL_DESCRIPTOR ||
+		    d->ool != KMSG_OOL_SNAPSHOT)
 			continue;
 		kr = xnu_vm_map_copyout(d->vmcopy, &addr);
 		xnu_vm_map_copy_discard(d->vmcopy);
 		d->vmcopy = NULL;
-		d->rcv_mapped = true;
 		d->rcv_addr = kr ? 0 : addr;
-		if (kr)
-			d->rcv_err = kr == KERN_RESOURCE_SHORTAGE ?
-				     MACH_MSG_VM_KERNEL : MACH_MSG_VM_SPACE;
+		d->ool = !kr ? KMSG_OOL_MAPPED :
+			 kr == KERN_RESOURCE_SHORTAGE ? KMSG_OOL_NO_MEMORY :
+			 KMSG_OOL_NO_SPACE;
 	}
 }
 
