@@ -7,8 +7,9 @@
  * port); out-of-line memory is either a copy-on-write snapshot of the
  * sender's Mach VM range (MACH_MSG_VIRTUAL_COPY beyond ool_copy_pages
  * pages: xnu_vm/vm_map_copy.h) or copied into a kernel buffer charged to
- * the sender's memory cgroup (everything else).  The inline body is kept as the sender wrote it;
- * descriptors are rewritten for the receiver at copyout.
+ * the sender's memory cgroup (everything else).  The inline body is kept
+ * as the sender wrote it; descriptors are rewritten for the receiver at
+ * copyout.
  *
  * A kmsg is owned by exactly one place at a time: the sending thread, a
  * port's queue (port->messages, under port->lock), or the receiving thread.
