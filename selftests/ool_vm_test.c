@@ -556,6 +556,8 @@ TEST(nobody_queued_snapshots_are_bounded_and_charged)
 		char n = 0;
 
 		die_with_parent();
+		close(up[0]);
+		close(down[1]);
 		if (mt_cg_enter(&cg) || mt_become_nobody())
 			_exit(2);
 		own = new_port_send();
@@ -580,6 +582,9 @@ TEST(nobody_queued_snapshots_are_bounded_and_charged)
 		gate_wait(down[0]);
 		_exit(0);
 	}
+	/* A child that dies (the cgroup's OOM killer) closes its ends. */
+	close(up[1]);
+	close(down[0]);
 	gate_wait(up[0]);
 	c0 = mt_cg_read(&cg, "memory.current");
 	gate_send(down[1]);
