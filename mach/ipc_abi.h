@@ -217,6 +217,7 @@ typedef s32 mach_msg_id_t;
 #define MACH_RCV_INVALID_TRAILER	0x1000400f
 /* Extra bits or'ed into header/body errors, as Darwin does. */
 #define MACH_MSG_IPC_SPACE		0x00002000
+#define MACH_MSG_VM_KERNEL		0x00000400
 #define MACH_MSG_VM_SPACE		0x00001000
 
 #define MACH_MSG_SIZE_RELIABLE		(256u * 1024u)

@@ -16,6 +16,7 @@
 #include "mach/ipc_mqueue.h"
 #include "mach/ipc_port.h"
 #include "mach/task.h"
+#include "xnu_vm/vm_map_copy.h"
 
 unsigned int machina_max_msg_size = 4u << 20;
 module_param_named(max_msg_size, machina_max_msg_size, uint, 0644);
@@ -26,6 +27,11 @@ unsigned long machina_max_queued_bytes = 256ul << 20;
 module_param_named(max_queued_bytes, machina_max_queued_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_queued_bytes,
 		 "Bytes of messages (inline and out-of-line) one task may have in flight (MACH_SEND_NO_BUFFER beyond)");
+
+unsigned int machina_ool_copy_pages = 2;
+module_param_named(ool_copy_pages, machina_ool_copy_pages, uint, 0644);
+MODULE_PARM_DESC(ool_copy_pages,
+		 "Out-of-line regions up to this many pages are copied, larger MACH_MSG_VIRTUAL_COPY ones of Mach VM memory sent copy-on-write");
 
 static atomic_long_t live_kmsgs = ATOMIC_LONG_INIT(0);
 
@@ -209,7 +215,10 @@ void ipc_kmsg_free(struct ipc_kmsg *kmsg)
 	u32 i;
 
 	for (i = 0; i < kmsg->ndesc; i++) {
-		kvfree(kmsg->desc[i].data);
+		if (kmsg->desc[i].ool == KMSG_OOL_SNAPSHOT)
+			xnu_vm_map_copy_discard(kmsg->desc[i].vmcopy);
+		else
+			kvfree(kmsg->desc[i].data);
 		kvfree(kmsg->desc[i].rights);
 	}
 	kvfree(kmsg->desc);

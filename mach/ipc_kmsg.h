@@ -4,9 +4,12 @@
  *
  * The header's ports and every right in the body are held as
  * struct ipc_msg_right (a reference plus the right itself, counted on the
- * port); out-of-line memory is copied into kernel buffers charged to the
- * sender's memory cgroup.  The inline body is kept as the sender wrote it;
- * descriptors are rewritten for the receiver at copyout.
+ * port); out-of-line memory is either a copy-on-write snapshot of the
+ * sender's Mach VM range (MACH_MSG_VIRTUAL_COPY beyond ool_copy_pages
+ * pages: xnu_vm/vm_map_copy.h) or copied into a kernel buffer charged to
+ * the sender's memory cgroup (everything else).  The inline body is kept
+ * as the sender wrote it; descriptors are rewritten for the receiver at
+ * copyout.
  *
  * A kmsg is owned by exactly one place at a time: the sending thread, a
  * port's queue (port->messages, under port->lock), or the receiving thread.
@@ -27,6 +30,7 @@
 #include "mach/ipc_right.h"
 
 struct machina_task;
+struct xnu_vm_map_copy;
 
 struct ipc_kmsg_desc {
 	u8 type;			/* MACH_MSG_*_DESCRIPTOR */
@@ -34,12 +38,28 @@ struct ipc_kmsg_desc {
 	u8 deallocate;
 	u8 disp;			/* OOL ports: the disposition */
 	u16 guard_flags;
+	u8 ool;				/* OOL bytes: enum ipc_kmsg_ool */
 	u32 count;			/* OOL bytes, or OOL ports */
 	u64 context;			/* guarded port */
-	u64 user_addr;			/* sender's address (for deallocate) */
+	union {
+		u64 user_addr;		/* sender's address (for deallocate) */
+		u64 rcv_addr;		/* KMSG_OOL_MAPPED: the receiver's */
+	};
 	struct ipc_msg_right right;	/* port, guarded port */
-	void *data;			/* OOL bytes */
+	union {
+		void *data;		/* OOL bytes copied, OOL port names */
+		struct xnu_vm_map_copy *vmcopy;	/* KMSG_OOL_SNAPSHOT */
+	};
 	struct ipc_msg_right *rights;	/* OOL ports */
+};
+
+/* How a descriptor's out-of-line bytes are held (ipc_kmsg_desc.ool). */
+enum ipc_kmsg_ool {
+	KMSG_OOL_COPIED,		/* in data (or none) */
+	KMSG_OOL_SNAPSHOT,		/* vmcopy: a copy-on-write snapshot */
+	KMSG_OOL_MAPPED,		/* the snapshot is mapped at rcv_addr */
+	KMSG_OOL_NO_SPACE,		/* it found no room in the receiver */
+	KMSG_OOL_NO_MEMORY,		/* or no memory */
 };
 
 struct ipc_kmsg {
@@ -95,6 +115,7 @@ long ipc_kmsg_live_count(void);
 
 extern unsigned int machina_max_msg_size;
 extern unsigned long machina_max_queued_bytes;
+extern unsigned int machina_ool_copy_pages;
 
 /* The header room in front of the body (see ipc_kmsg_alloc()). */
 static inline struct mach_msg_header *ipc_kmsg_header(struct ipc_kmsg *kmsg)

@@ -37,6 +37,7 @@
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
+#include "xnu_vm/vm_map_copy.h"
 
 #define HDR_SIZE	sizeof(struct mach_msg_header)
 
@@ -104,6 +105,48 @@ static void revert_one(struct ipc_msg_right *r, void *ctx)
  * warning when they pass what the allocator can give.
  */
 #define GFP_USER_SIZED	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+
+/*
+ * copyin_ool - take the sender's out-of-line bytes @d names (d->count > 0
+ * bytes at d->user_addr)
+ * The whole size counts against the sender's queued-bytes budget either
+ * way (a snapshot holds up to that many pages nobody else may see once the
+ * sender writes or deallocates).  MACH_MSG_VIRTUAL_COPY of more than
+ * ool_copy_pages pages of Mach VM memory is a copy-on-write snapshot
+ * (xnu_vm_map_copyin()); anything else, or a range the snapshot cannot
+ * take (Linux memory, several objects, a hole, an unreadable page), is
+ * copied into a kernel buffer, which is where a hole or an unreadable page
+ * is found.
+ * Conditions: no locks held; may fault and sleep.
+ * Returns: MACH_MSG_SUCCESS, MACH_SEND_NO_BUFFER or
+ * MACH_SEND_INVALID_MEMORY; what was taken stays in @d for the message's
+ * release.
+ */
+static int copyin_ool(struct machina_task *task, struct ipc_kmsg *kmsg,
+		      struct ipc_kmsg_desc *d)
+{
+	int kr;
+
+	if (!machina_task_charge(task, d->count))
+		return MACH_SEND_NO_BUFFER;
+	kmsg->charge += d->count;
+	if (d->copy == MACH_MSG_VIRTUAL_COPY &&
+	    d->count > (u64)READ_ONCE(machina_ool_copy_pages) * PAGE_SIZE) {
+		kr = xnu_vm_map_copyin(d->user_addr, d->count, &d->vmcopy);
+		if (kr == KERN_SUCCESS) {
+			d->ool = KMSG_OOL_SNAPSHOT;
+			return MACH_MSG_SUCCESS;
+		}
+		if (kr == KERN_RESOURCE_SHORTAGE)
+			return MACH_SEND_NO_BUFFER;
+	}
+	d->data = kvmalloc(d->count, GFP_USER_SIZED);
+	if (!d->data)
+		return MACH_SEND_NO_BUFFER;
+	if (copy_from_user(d->data, u64_to_user_ptr(d->user_addr), d->count))
+		return MACH_SEND_INVALID_MEMORY;
+	return MACH_MSG_SUCCESS;
+}
 
 /*
  * parse_body - check the descriptors of a complex message and copy in its
@@ -189,14 +232,10 @@ static int parse_body(struct machina_task *task, struct ipc_kmsg *kmsg,
 			if (od.copy > MACH_MSG_VIRTUAL_COPY)
 				return MACH_SEND_INVALID_TYPE;
 			if (od.size) {
-				if (!machina_task_charge(task, od.size))
-					return MACH_SEND_NO_BUFFER;
-				kmsg->charge += od.size;
-				d->data = kvmalloc(od.size, GFP_USER_SIZED);
-				if (!d->data)
-					return MACH_SEND_NO_BUFFER;
-				if (copy_from_user(d->data, u64_to_user_ptr(od.address), od.size))
-					return MACH_SEND_INVALID_MEMORY;
+				int mr = copyin_ool(task, kmsg, d);
+
+				if (mr)
+					return mr;
 			}
 			off += MACH_DESC64_SIZE;
 			break;
@@ -743,10 +782,26 @@ static u32 copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
 				.deallocate = d->copy == MACH_MSG_VIRTUAL_COPY,
 				.type = MACH_MSG_OOL_DESCRIPTOR,
 			};
-			long addr = map_ool(d->data, d->count);
+			long addr;
 
-			if (addr < 0) {
+			switch (d->ool) {
+			case KMSG_OOL_MAPPED:
+				addr = d->rcv_addr;
+				break;
+			case KMSG_OOL_NO_MEMORY:
+				*err |= MACH_MSG_VM_KERNEL;
+				addr = 0;
+				break;
+			case KMSG_OOL_NO_SPACE:
 				*err |= MACH_MSG_VM_SPACE;
+				addr = 0;
+				break;
+			default:
+				addr = map_ool(d->data, d->count);
+				if (addr < 0)
+					*err |= MACH_MSG_VM_SPACE;
+			}
+			if (addr <= 0) {
 				addr = 0;
 				od.size = 0;
 			}
@@ -784,6 +839,37 @@ static u32 copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
 		}
 	}
 	return w;
+}
+
+/*
+ * map_ool_copies - map the message's virtual copies into the receiver
+ * (its own map), before its space lock is taken: a mapping takes the
+ * object's map_lock and the mmap_lock.  A copy that finds no room is
+ * dropped and arrives as address 0, size 0 with MACH_MSG_VM_SPACE
+ * (MACH_MSG_VM_KERNEL when memory ran out), as XNU's copyout of an
+ * out-of-line descriptor does.
+ * Conditions: process context, no locks held; may sleep.
+ */
+static void map_ool_copies(struct ipc_kmsg *kmsg)
+{
+	u32 i;
+
+	for (i = 0; i < kmsg->ndesc; i++) {
+		struct ipc_kmsg_desc *d = &kmsg->desc[i];
+		u64 addr = 0;
+		int kr;
+
+		if (d->type != MACH_MSG_OOL_DESCRIPTOR ||
+		    d->ool != KMSG_OOL_SNAPSHOT)
+			continue;
+		kr = xnu_vm_map_copyout(d->vmcopy, &addr);
+		xnu_vm_map_copy_discard(d->vmcopy);
+		d->vmcopy = NULL;
+		d->rcv_addr = kr ? 0 : addr;
+		d->ool = !kr ? KMSG_OOL_MAPPED :
+			 kr == KERN_RESOURCE_SHORTAGE ? KMSG_OOL_NO_MEMORY :
+			 KMSG_OOL_NO_SPACE;
+	}
 }
 
 /* Bytes the sender's descriptors occupy in the body, after the count. */
@@ -827,6 +913,8 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 		}
 	}
 
+	if (kmsg->ndesc)
+		map_ool_copies(kmsg);
 	mutex_lock(&space->lock);
 	/* The destination right is used up by the delivery. */
 	dest_type = kmsg->remote.type;

@@ -24,6 +24,7 @@
 #include "personality/chardev.h"
 #include "personality/trap.h"
 #include "uapi/machina.h"
+#include "xnu_vm/vm_map_copy.h"
 
 static long machina_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
@@ -74,6 +75,13 @@ static ssize_t live_messages_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(live_messages);
 
+static ssize_t live_ool_copies_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", xnu_vm_map_copy_live_count());
+}
+static DEVICE_ATTR_RO(live_ool_copies);
+
 /* How often the Darwin trap hooks were attached since load (their linger). */
 static ssize_t trap_hooks_attached_show(struct device *dev,
 					struct device_attribute *attr,
@@ -96,6 +104,7 @@ static struct attribute *machina_attrs[] = {
 	&dev_attr_live_ports.attr,
 	&dev_attr_live_port_sets.attr,
 	&dev_attr_live_messages.attr,
+	&dev_attr_live_ool_copies.attr,
 	&dev_attr_abi_version.attr,
 	&dev_attr_trap_hooks_attached.attr,
 	NULL,

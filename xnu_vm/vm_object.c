@@ -525,6 +525,42 @@ static vm_fault_t no_page(struct xnu_vm_view *view, struct vm_area_struct *vma)
 }
 
 /*
+ * xnu_vm_view_keep_bytes - make page @index of @view its own copy in which
+ * only bytes @from..@to - 1 are what the view saw; the rest are zeroes (an
+ * out-of-line snapshot's partial first or last page: the sender's bytes
+ * around the range must not travel with it).  Nothing to do when no layer
+ * of the chain holds the page (it reads as zeroes).
+ * Conditions: process context, no object lock held; @view is mapped by
+ * no vma (a snapshot being built), so no PTE needs to go.  The copy is
+ * charged to the view's memory cgroup (@mm's if it has none yet).
+ * Returns: KERN_SUCCESS or KERN_RESOURCE_SHORTAGE.
+ */
+int xnu_vm_view_keep_bytes(struct xnu_vm_view *view, pgoff_t index,
+			   unsigned int from, unsigned int to,
+			   struct mm_struct *mm)
+{
+	struct xnu_vm_object *obj = view->obj;
+	struct xnu_vm_layer *where;
+	struct page *page;
+	int kr = KERN_SUCCESS;
+
+	mutex_lock(&obj->cow_lock);
+	page = view_lookup(view, index, &where);
+	if (page) {
+		page = view_fill(view, index, page, mm);
+		if (page) {
+			memzero_page(page, 0, from);
+			memzero_page(page, to, PAGE_SIZE - to);
+			flush_dcache_page(page);
+		} else {
+			kr = KERN_RESOURCE_SHORTAGE;
+		}
+	}
+	mutex_unlock(&obj->cow_lock);
+	return kr;
+}
+
+/*
  * vm_object_fault - a page of a Mach VM mapping is touched with no PTE
  * A write gets the top layer's page (copied up from a frozen layer, or
  * zero-filled); a read gets the page the view sees, which Linux maps

@@ -174,6 +174,9 @@ void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
 			      pgoff_t last);
 void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,
 			pgoff_t last);
+int xnu_vm_view_keep_bytes(struct xnu_vm_view *view, pgoff_t index,
+			   unsigned int from, unsigned int to,
+			   struct mm_struct *mm);
 
 /* Facts for the inspection calls (vm_info.c). */
 unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,

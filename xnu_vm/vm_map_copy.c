@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Out-of-line memory as a virtual copy (vm_map_copy.h): the snapshot a
+ * message holds between send and receive.
+ */
+#include <linux/atomic.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "mach/kern_return.h"
+#include "xnu_vm/vm_map.h"
+#include "xnu_vm/vm_map_copy.h"
+#include "xnu_vm/vm_object.h"
+#include "xnu_vm/vm_prot.h"
+
+struct xnu_vm_map_copy {
+	struct xnu_vm_object *obj;	/* its file held */
+	struct xnu_vm_pin pin;		/* the snapshot view over its pages */
+	u64 pgoff;			/* the object's first page of it */
+	u64 len;			/* bytes, page multiple */
+	u64 head;			/* the data's offset in its first page */
+};
+
+static atomic_long_t live_copies = ATOMIC_LONG_INIT(0);
+
+long xnu_vm_map_copy_live_count(void)
+{
+	return atomic_long_read(&live_copies);
+}
+
+/*
+ * snapshot_edges - zero what lies outside [@addr, @end) in the snapshot's
+ * first and last pages (@start..@start + @len is the page-rounded range,
+ * its first page at @pgoff of the object)
+ * Returns: KERN_SUCCESS or KERN_RESOURCE_SHORTAGE.
+ */
+static int snapshot_edges(struct xnu_vm_view *snap, u64 pgoff, u64 start,
+			  u64 len, u64 addr, u64 end)
+{
+	u64 first_end = min_t(u64, end, start + PAGE_SIZE) - start;
+	u64 last = start + len - PAGE_SIZE;
+	int kr = KERN_SUCCESS;
+
+	if (addr != start || first_end != PAGE_SIZE)
+		kr = xnu_vm_view_keep_bytes(snap, pgoff, addr - start,
+					    first_end, current->mm);
+	if (!kr && len > PAGE_SIZE && end - last != PAGE_SIZE)
+		kr = xnu_vm_view_keep_bytes(snap,
+					    pgoff + (len >> PAGE_SHIFT) - 1, 0,
+					    end - last, current->mm);
+	return kr;
+}
+
+/*
+ * xnu_vm_map_copyin - a virtual copy of the caller's bytes @addr..@addr +
+ * @size (@size > 0), for a message
+ * Conditions: process context, no lock held; may sleep.
+ * Returns: KERN_SUCCESS with *@out (the caller owns it); otherwise nothing
+ * is taken and the caller's memory is as it was (its view may have moved
+ * onto a new empty layer: what it reads and writes is unchanged):
+ * KERN_NOT_SUPPORTED when the range is not one readable run of Mach VM
+ * memory (Linux memory, a hole, several objects, an unreadable page) or
+ * its object has max_entries_per_object pins (the caller copies the
+ * bytes instead, and meets any hole or unreadable page itself);
+ * KERN_INVALID_ARGUMENT (a range that wraps); KERN_INVALID_TASK (the
+ * caller is exiting); KERN_RESOURCE_SHORTAGE.
+ */
+int xnu_vm_map_copyin(u64 addr, u64 size, struct xnu_vm_map_copy **out)
+{
+	struct xnu_vm_map_copy *copy;
+	struct xnu_vm_view *snap;
+	struct xnu_vm_range r;
+	struct xnu_vm_map map;
+	u64 start = addr & PAGE_MASK, end, rend;
+	int kr;
+
+	*out = NULL;
+	if (check_add_overflow(addr, size, &end) ||
+	    check_add_overflow(end, (u64)PAGE_SIZE - 1, &rend))
+		return KERN_INVALID_ARGUMENT;
+	rend &= PAGE_MASK;
+	copy = kzalloc(sizeof(*copy), GFP_KERNEL_ACCOUNT);
+	if (!copy)
+		return KERN_RESOURCE_SHORTAGE;
+	kr = xnu_vm_map_hold(&map, current);
+	if (kr)
+		goto err_free;
+	kr = xnu_vm_map_lookup_range(&map, start, rend, &r);
+	xnu_vm_map_release(&map);
+	if (kr)
+		goto err_fallback;
+	if (r.len != rend - start || !(r.cur & VM_PROT_READ)) {
+		xnu_vm_range_release(&r);
+		goto err_fallback;
+	}
+	/* The sender pays for what the snapshot makes it keep. */
+	xnu_vm_view_set_payer(r.view, current->mm);
+	snap = xnu_vm_view_copy(r.view);
+	xnu_vm_view_set_payer(snap, current->mm);
+	if (!xnu_vm_view_pin(snap, &copy->pin, r.pgoff,
+			     r.pgoff + (r.len >> PAGE_SHIFT) - 1)) {
+		xnu_vm_view_put(snap);
+		xnu_vm_range_release(&r);
+		goto err_fallback;
+	}
+	xnu_vm_view_put(snap);
+	copy->obj = r.obj;
+	get_file(r.obj->file);
+	copy->pgoff = r.pgoff;
+	copy->len = r.len;
+	copy->head = addr - start;
+	xnu_vm_range_release(&r);
+	atomic_long_inc(&live_copies);
+	kr = snapshot_edges(copy->pin.view, copy->pgoff, start, copy->len, addr, end);
+	if (kr) {
+		xnu_vm_map_copy_discard(copy);
+		return kr;
+	}
+	*out = copy;
+	return KERN_SUCCESS;
+
+err_fallback:
+	kr = KERN_NOT_SUPPORTED;
+err_free:
+	kfree(copy);
+	return kr;
+}
+
+/*
+ * xnu_vm_map_copyout - map @copy anywhere in the caller's own map
+ * The mapping sees a copy-on-write view of the snapshot (the receiver's
+ * writes are its own and paid by it); @copy stays the caller's to
+ * discard.
+ * Conditions: process context, no lock held; may sleep.
+ * Returns: KERN_SUCCESS with *@addr (the data's address: the mapping's
+ * start plus the data's offset in its first page); KERN_NO_SPACE (no
+ * room, RLIMIT_AS); KERN_RESOURCE_SHORTAGE; KERN_INVALID_TASK (the caller
+ * is exiting); KERN_ABORTED (killed).
+ */
+int xnu_vm_map_copyout(struct xnu_vm_map_copy *copy, u64 *addr)
+{
+	struct xnu_vm_map_request req = {
+		.obj = copy->obj,
+		.pgoff = copy->pgoff,
+		.len = copy->len,
+		.cur = VM_PROT_DEFAULT,
+		.max = VM_PROT_ALL,
+		.inherit = VM_INHERIT_COPY,
+	};
+	struct xnu_vm_map map;
+	u64 a = 0;
+	int kr;
+
+	kr = xnu_vm_map_hold(&map, current);
+	if (kr)
+		return kr;
+	req.view = xnu_vm_view_copy(copy->pin.view);
+	kr = xnu_vm_map_enter_object(&map, &req, &a);
+	xnu_vm_view_put(req.view);
+	xnu_vm_map_release(&map);
+	if (!kr)
+		*addr = a + copy->head;
+	return kr;
+}
+
+/*
+ * xnu_vm_map_copy_discard - give back @copy (NULL: nothing): its pin
+ * (pages nothing else sees go back) and its object
+ * Conditions: process context, no object lock held.
+ */
+void xnu_vm_map_copy_discard(struct xnu_vm_map_copy *copy)
+{
+	if (!copy)
+		return;
+	xnu_vm_view_unpin(&copy->pin);
+	fput(copy->obj->file);
+	kfree(copy);
+	atomic_long_dec(&live_copies);
+}
