@@ -47,9 +47,9 @@
  * inheritance record carrying the opt-in (mach/task_fork_exec.c).  The
  * first holder registers them under hook_mutex; the last release queues
  * hooks_off_work, which unregisters them under hook_mutex if the count is
- * still zero when it runs, HOOKS_LINGER after the first release that
- * queued it (a pending work is not pushed back: the hooks may go soon
- * after a later last release; an opt-in meanwhile found them still on
+ * still zero when it runs, HOOKS_LINGER after the LAST release that
+ * brought the count to zero (each such release pushes a pending work
+ * back: mod_delayed_work(); an opt-in meanwhile found the hooks still on
  * and kept them).  The linger bounds what a loop of opt-ins and exits
  * can make the kernel do: attaching patches kernel text that every CPU
  * runs (the x86_64 kprobe, the arm64 ftrace site, the tracepoint's static
@@ -542,7 +542,7 @@ bool machina_trap_hold_more(void)
 void machina_trap_release(void)
 {
 	if (atomic_dec_and_test(&holders))
-		schedule_delayed_work(&hooks_off_work, HOOKS_LINGER);
+		mod_delayed_work(system_wq, &hooks_off_work, HOOKS_LINGER);
 }
 
 /*
