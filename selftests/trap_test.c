@@ -15,7 +15,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <machina/machina.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -426,9 +431,9 @@ TEST_F(trap, vm_map_trap)
 			      VM_INHERIT_DEFAULT),
 		  TR(MACHINA_TRAP_VM_MAP, SELF, (long)&addr2, ps, 0,
 		     VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE, VM_PROT_DEFAULT));
-	EXPECT_EQ(mach_vm_map(SELF, &addr2, ps, 0, 0x40000000, MACH_PORT_NULL, 0, 0,
+	EXPECT_EQ(mach_vm_map(SELF, &addr2, 0, 0, VM_FLAGS_ANYWHERE, MACH_PORT_NULL, 0, 0,
 			      VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_DEFAULT),
-		  TR(MACHINA_TRAP_VM_MAP, SELF, (long)&addr2, ps, 0, 0x40000000,
+		  TR(MACHINA_TRAP_VM_MAP, SELF, (long)&addr2, 0, 0, VM_FLAGS_ANYWHERE,
 		     VM_PROT_DEFAULT));
 	EXPECT_EQ(MACH_SEND_INVALID_DEST,
 		  TR(MACHINA_TRAP_VM_MAP, mach_host_self(), (long)&addr2, ps, 0,
@@ -560,6 +565,88 @@ TEST_F(trap, inherited_by_fork_and_exec)
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* exec of this process's child, which inherited the opt-in */
 	EXPECT_EQ(0, run_child(NULL));
+}
+
+/*
+ * The Mach calls of libmach_calls(): a receive right, a send right, a
+ * message to it and back.  0 if all worked, else the step that failed.
+ */
+static int libmach_calls(void)
+{
+	mach_port_t p = MACH_PORT_NULL;
+	rcv_buf_t buf;
+
+	if (mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p) != KERN_SUCCESS)
+		return 1;
+	if (mach_port_insert_right(SELF, p, p, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS)
+		return 2;
+	if (send_simple(p, 4545) != MACH_MSG_SUCCESS)
+		return 3;
+	memset(&buf, 0, sizeof(buf));
+	if (recv_timeout(p, &buf, 1000) != MACH_MSG_SUCCESS || buf.header.msgh_id != 4545)
+		return 4;
+	if (mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1) != KERN_SUCCESS)
+		return 5;
+	return 0;
+}
+
+#if defined(__x86_64__)
+/* No ioctl from here on (EPERM); Darwin numbers pass (x86_64: seccomp sees them). */
+static int refuse_ioctls(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+#endif
+
+/*
+ * libmach's trap path (machina_use_traps(1), MACHINA_TRAPS=1): its calls
+ * work, and on x86_64 they work with every ioctl refused by a seccomp
+ * filter, which without the trap path stops them (the control).
+ */
+TEST(libmach_trap_path)
+{
+	int st, mode;
+
+	TRAPS_REQUIRE();
+	/* mode 0: ioctls; 1: machina_use_traps(1); 2: MACHINA_TRAPS=1 */
+	for (mode = 0; mode < 3; mode++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			if (mode == 1 && machina_use_traps(1) != KERN_SUCCESS)
+				_exit(10);
+			if (mode == 2)
+				setenv("MACHINA_TRAPS", "1", 1);
+			/* a first call: device opened, the path chosen */
+			(void)mach_task_self();
+			(void)mach_port_deallocate(SELF, MACH_PORT_NULL);
+#if defined(__x86_64__)
+			if (refuse_ioctls())
+				_exit(11);
+#endif
+			_exit(libmach_calls());
+		}
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		ASSERT_TRUE(WIFEXITED(st));
+#if defined(__x86_64__)
+		if (!mode) {
+			EXPECT_EQ(1, WEXITSTATUS(st)) TH_LOG("ioctls refused, no traps");
+			continue;
+		}
+#endif
+		EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("mode %d", mode);
+	}
 }
 
 /* Nobody opted in: Linux's behaviour, with the hooks off and on. */
