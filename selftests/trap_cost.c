@@ -75,6 +75,8 @@ static int pipe_rtt(long n)
 	if (pid < 0)
 		return 1;
 	if (pid == 0) {
+		close(ab[1]);	/* EOF when the parent closes its end */
+		close(ba[0]);
 		for (;;) {
 			if (read(ab[0], &c, 1) != 1)
 				_exit(0);
@@ -82,6 +84,8 @@ static int pipe_rtt(long n)
 				_exit(1);
 		}
 	}
+	close(ab[0]);
+	close(ba[1]);
 	for (i = 0; i < n / 10; i++)
 		if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
 			return 1;
