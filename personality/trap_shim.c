@@ -140,14 +140,18 @@ static bool current_opted(void)
  * /dev/mach: its permission, the thread's root, namespace or LSM policy
  * may all refuse the open now, and a trap must not go around that.
  * Cost: the open descriptors below the first /dev/mach one are looked at,
- * under RCU (libmach's is usually the first after stdio).
- * Conditions: process context of the trapping thread; any lock.
+ * under RCU (libmach's is usually the first after stdio), letting the CPU
+ * go every DEVICE_SCAN_BATCH of them.
+ * Conditions: process context of the trapping thread, no locks held; may
+ * sleep (cond_resched()).
  */
+#define DEVICE_SCAN_BATCH	1024
+
 static bool device_held(void)
 {
 	struct files_struct *files = current->files;
 	struct fdtable *fdt;
-	unsigned int fd;
+	unsigned int fd, seen = 0;
 	bool held = false;
 
 	if (!files)
@@ -161,6 +165,13 @@ static bool device_held(void)
 		if (f && machina_file_is_device(f)) {
 			held = true;
 			break;
+		}
+		/* A table of a million descriptors: not in one read section. */
+		if (!(++seen % DEVICE_SCAN_BATCH)) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+			fdt = files_fdtable(files);
 		}
 	}
 	rcu_read_unlock();
