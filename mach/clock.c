@@ -64,6 +64,21 @@ long machina_call_wait_until(struct machina_task *task, void *arg)
 	}
 }
 
+/*
+ * machina_call_timebase_info - mach_timebase_info_trap: the ratio that
+ * turns mach_absolute_time units into nanoseconds (1/1 here: see above)
+ * Conditions: any process context.
+ * Returns: KERN_SUCCESS.
+ */
+long machina_call_timebase_info(struct machina_task *task, void *arg)
+{
+	struct machina_trap_timebase *tb = arg;
+
+	tb->info.numer = 1;
+	tb->info.denom = 1;
+	return KERN_SUCCESS;
+}
+
 /* Conditions: module load, before the device exists. */
 int machina_clock_init(void)
 {

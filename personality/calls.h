@@ -116,6 +116,25 @@ long machina_call_thread_policy_get(struct machina_task *task, void *arg);
 long machina_call_thread_qos(struct machina_task *task, void *arg);
 long machina_call_traps_enable(struct machina_task *task, void *arg);
 
+/* Calls reached only through a Mach trap (trap_table.c), and their arguments. */
+struct machina_trap_switch {
+	u32 thread;		/* thread_switch's hint */
+	s32 option;		/* SWITCH_OPTION_* */
+	u32 option_time;	/* milliseconds */
+	u32 pad;
+};
+
+struct machina_trap_timebase {
+	struct {
+		u32 numer;
+		u32 denom;
+	} info;			/* mach_timebase_info_data_t */
+};
+
+long machina_call_swtch(struct machina_task *task, void *arg);
+long machina_call_thread_switch(struct machina_task *task, void *arg);
+long machina_call_timebase_info(struct machina_task *task, void *arg);
+
 long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg);
 
 #endif /* _MACHINA_CALLS_H */

@@ -40,6 +40,17 @@ static const struct file_operations machina_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/*
+ * machina_file_is_device - whether @file is an open description of
+ * /dev/mach (the Darwin trap shim's access check, trap_shim.c)
+ * Conditions: any context; @file may be one a concurrent close is
+ * releasing (only its f_op is read, which RCU keeps readable).
+ */
+bool machina_file_is_device(const struct file *file)
+{
+	return READ_ONCE(file->f_op) == &machina_fops;
+}
+
 static ssize_t live_tasks_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {

@@ -118,9 +118,24 @@
  * module builds, does not report MACHINA_FEATURE_TRAPS, and refuses the
  * opt-in.
  */
+/*
+ * The arm64 redirect needs the registers an IPMODIFY ops is given: 6.12
+ * passes the argument registers (DYNAMIC_FTRACE_WITH_ARGS; its arm64 has
+ * no WITH_REGS), 6.1 the full pt_regs (DYNAMIC_FTRACE_WITH_REGS; its arm64
+ * has no WITH_ARGS).  Checked in the Debian configs of the matrix.
+ */
+#if defined(CONFIG_DYNAMIC_FTRACE) &&					\
+	((LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) &&		\
+	  defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)) ||			\
+	 (LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) &&		\
+	  defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS)))
+#define MACHINA_FTRACE_REDIRECT	1
+#else
+#define MACHINA_FTRACE_REDIRECT	0
+#endif
 #if defined(CONFIG_HAVE_SYSCALL_TRACEPOINTS) && defined(CONFIG_TRACEPOINTS) && \
 	((defined(CONFIG_X86_64) && defined(CONFIG_KPROBES)) ||		\
-	 (defined(CONFIG_ARM64) && defined(CONFIG_DYNAMIC_FTRACE)))
+	 (defined(CONFIG_ARM64) && MACHINA_FTRACE_REDIRECT))
 #define MACHINA_TRAP_SHIM	1
 #else
 #define MACHINA_TRAP_SHIM	0

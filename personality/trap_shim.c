@@ -42,14 +42,23 @@
  * Linux's system call x8 once the word is resident.  The garbage x8 of a
  * Darwin trap is never run.
  *
+ * Who runs traps: a thread of an opted-in process whose file table holds
+ * an open /dev/mach (device_held()), the thread's own access to the ioctl
+ * calls: a process that closed its descriptors, or an image run without
+ * one, gets what a process that did not opt in gets (x86_64 -ENOSYS; on
+ * arm64 the marked call is refused with -ENOSYS, never run as Linux's
+ * call x8).  libmach's machina_traps_enable() keeps a descriptor open
+ * across exec for that reason.  A setuid/setgid/file-capability exec drops
+ * the opt-in itself (mach/task_fork_exec.c).
+ *
  * Hook lifetime: the hooks are registered while "holders" is above zero:
  * one count per opted-in task (task->trap_flags) and per unclaimed
  * inheritance record carrying the opt-in (mach/task_fork_exec.c).  The
  * first holder registers them under hook_mutex; the last release queues
  * hooks_off_work, which unregisters them under hook_mutex if the count is
- * still zero when it runs, HOOKS_LINGER after the first release that
- * queued it (a pending work is not pushed back: the hooks may go soon
- * after a later last release; an opt-in meanwhile found them still on
+ * still zero when it runs, HOOKS_LINGER after the LAST release that
+ * brought the count to zero (each such release pushes a pending work
+ * back: mod_delayed_work(); an opt-in meanwhile found the hooks still on
  * and kept them).  The linger bounds what a loop of opt-ins and exits
  * can make the kernel do: attaching patches kernel text that every CPU
  * runs (the x86_64 kprobe, the arm64 ftrace site, the tracepoint's static
@@ -70,6 +79,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/compat.h>
+#include <linux/fdtable.h>
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -87,6 +97,7 @@
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "personality/calls.h"
+#include "personality/chardev.h"
 #include "personality/trap.h"
 #include "uapi/machina.h"
 
@@ -116,6 +127,55 @@ static bool current_opted(void)
 	rcu_read_unlock();
 	/* A task claimed its record when it was made; without one, ask it. */
 	return known ? opted : machina_task_inherit_traps(task_tgid(current));
+}
+#endif
+
+#if MACHINA_TRAP_SHIM
+/*
+ * device_held - whether the calling thread's file table holds an open
+ * /dev/mach: a Darwin trap gives no more than the ioctls the thread could
+ * make now.  Linux checks a device's permission at open and a descriptor
+ * keeps the access (as for the ioctls); a thread whose table holds none
+ * (it closed them, or its image was run without one) may no longer reach
+ * /dev/mach: its permission, the thread's root, namespace or LSM policy
+ * may all refuse the open now, and a trap must not go around that.
+ * Cost: the open descriptors below the first /dev/mach one are looked at,
+ * under RCU (libmach's is usually the first after stdio), letting the CPU
+ * go every DEVICE_SCAN_BATCH of them.
+ * Conditions: process context of the trapping thread, no locks held; may
+ * sleep (cond_resched()).
+ */
+#define DEVICE_SCAN_BATCH	1024
+
+static bool device_held(void)
+{
+	struct files_struct *files = current->files;
+	struct fdtable *fdt;
+	unsigned int fd, seen = 0;
+	bool held = false;
+
+	if (!files)
+		return false;
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	for (fd = find_first_bit(fdt->open_fds, fdt->max_fds); fd < fdt->max_fds;
+	     fd = find_next_bit(fdt->open_fds, fdt->max_fds, fd + 1)) {
+		struct file *f = rcu_dereference_raw(fdt->fd[fd]);
+
+		if (f && machina_file_is_device(f)) {
+			held = true;
+			break;
+		}
+		/* A table of a million descriptors: not in one read section. */
+		if (!(++seen % DEVICE_SCAN_BATCH)) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+			fdt = files_fdtable(files);
+		}
+	}
+	rcu_read_unlock();
+	return held;
 }
 #endif
 
@@ -434,7 +494,8 @@ static long trap_entry(TRAP_ENTRY_ARGS)
 
 	if (!try_module_get(THIS_MODULE))
 		return -ENOSYS;
-	if (trap_candidate(regs) && trap_arch_ok() && current_opted())
+	if (trap_candidate(regs) && trap_arch_ok() && current_opted() &&
+	    device_held())
 		ret = trap_dispatch(regs);
 	module_put(THIS_MODULE);
 	return ret;
@@ -542,7 +603,7 @@ bool machina_trap_hold_more(void)
 void machina_trap_release(void)
 {
 	if (atomic_dec_and_test(&holders))
-		schedule_delayed_work(&hooks_off_work, HOOKS_LINGER);
+		mod_delayed_work(system_wq, &hooks_off_work, HOOKS_LINGER);
 }
 
 /*

@@ -20,8 +20,14 @@
  * MACH_SEND_INVALID_DEST, which tells libsystem to fall back to the MIG
  * routine.
  *
+ * swtch, swtch_pri, thread_switch and mach_timebase_info have no ioctl:
+ * their calls exist for the traps only (mach/thread_switch.c,
+ * mach/clock.c).
+ *
  * A trap number outside the table, or a row marked not built (its call
- * does not exist in Machina yet), is what XNU does for kern_invalid: the
+ * does not exist in Machina yet: vm_purgable_control, as Machina has no
+ * purgeable memory; thread_get_special_reply_port, as it has no special
+ * reply ports), is what XNU does for kern_invalid: the
  * EXC_SYSCALL exception, which with no Mach exception handler becomes
  * SIGSYS for the thread (bsd/uxkern/ux_exception.c).  Machina raises
  * SIGSYS directly (no exception ports are delivered yet) and returns
@@ -46,6 +52,7 @@
 #include "personality/calls.h"
 #include "personality/trap.h"
 #include "uapi/machina.h"
+#include "xnu_vm/vm_prot.h"
 
 /* XNU's copyin/copyout failure, returned as the trap's status. */
 #define TRAP_EFAULT		14
@@ -70,6 +77,8 @@ enum trap_op {
 	TA_OUT_ALWAYS,	/* whatever the status: *(register) = field */
 	TA_OUT_WORDS,	/* on KERN_SUCCESS: the field's first N words, N the
 			 * u32 field at offset value */
+	TA_OUT_BLIND,	/* on KERN_SUCCESS: *(register) = field, a fault
+			 * ignored (XNU's mach_timebase_info_trap) */
 };
 
 struct trap_arg {
@@ -87,7 +96,7 @@ enum trap_ret {
 };
 
 #define TRAP_SELF	(1U << 0)	/* argument 0 must name the caller's own task */
-#define TRAP_ARG_SLOTS	7
+#define TRAP_ARG_SLOTS	9
 
 struct machina_trap {
 	const char *name;
@@ -109,6 +118,7 @@ struct machina_trap {
 #define OUT(t, r, f)	{ .op = TA_OUT, .reg = (r), FLD(t, f) }
 #define OUTOPT(t, r, f)	{ .op = TA_OUT_OPT, .reg = (r), FLD(t, f) }
 #define OUTALL(t, r, f)	{ .op = TA_OUT_ALWAYS, .reg = (r), FLD(t, f) }
+#define OUTBLIND(t, r, f) { .op = TA_OUT_BLIND, .reg = (r), FLD(t, f) }
 #define OUTW(t, r, f, n) { .op = TA_OUT_WORDS, .reg = (r), FLD(t, f), \
 			   .value = offsetof(struct t, n) }
 
@@ -135,7 +145,14 @@ static int msg2_prep(const u64 *a, void *karg);
 	X(VM_PROTECT, 5, vm_protect, V, RET_KR, TRAP_SELF, NULL,	\
 	  IN(V, 0, task), IN(V, 1, address), IN(V, 2, size),		\
 	  IN(V, 3, vm_flags), IN(V, 4, prot))				\
-	NB(VM_MAP, 6)							\
+	X(VM_MAP, 6, vm_map, machina_vm_map, RET_KR, TRAP_SELF, NULL,	\
+	  IN(machina_vm_map, 0, task), INOUT(machina_vm_map, 1, address, 0), \
+	  IN(machina_vm_map, 2, size), IN(machina_vm_map, 3, mask),	\
+	  IN(machina_vm_map, 4, vm_flags),				\
+	  IN(machina_vm_map, 5, cur_protection),			\
+	  SET(machina_vm_map, max_protection, VM_PROT_ALL),		\
+	  SET(machina_vm_map, inheritance, VM_INHERIT_COPY),		\
+	  OUT(machina_vm_map, 1, address))				\
 	X(PORT_ALLOCATE, 3, port_allocate, P, RET_KR, TRAP_SELF, NULL,	\
 	  IN(P, 0, task), IN(P, 1, right), OUT(P, 2, name))		\
 	X(PORT_DEALLOCATE, 2, port_deallocate, P, RET_KR, TRAP_SELF, NULL, \
@@ -209,9 +226,12 @@ static int msg2_prep(const u64 *a, void *karg);
 	  IN(P, 0, task), OUTALL(P, 1, value))				\
 	X(MACH_MSG2, 8, msg, M, RET_KR, 0, msg2_prep)			\
 	NB(THREAD_GET_SPECIAL_REPLY_PORT, 0)				\
-	NB(SWTCH_PRI, 0)						\
-	NB(SWTCH, 0)							\
-	NB(THREAD_SWITCH, 3)						\
+	X(SWTCH_PRI, 0, swtch, machina_trap_switch, RET_KR, 0, NULL)	\
+	X(SWTCH, 0, swtch, machina_trap_switch, RET_KR, 0, NULL)	\
+	X(THREAD_SWITCH, 3, thread_switch, machina_trap_switch, RET_KR, 0, \
+	  NULL, IN(machina_trap_switch, 0, thread),			\
+	  IN(machina_trap_switch, 1, option),				\
+	  IN(machina_trap_switch, 2, option_time))			\
 	X(PORT_TYPE, 3, port_type, P, RET_KR, TRAP_SELF, NULL,		\
 	  IN(P, 0, task), IN(P, 1, name), OUT(P, 2, value))		\
 	X(PORT_REQUEST_NOTIFICATION, 7, port_request_notification,	\
@@ -221,7 +241,8 @@ static int msg2_prep(const u64 *a, void *karg);
 	  IN(machina_port_notify, 4, notify),				\
 	  IN(machina_port_notify, 5, notify_disposition),		\
 	  OUT(machina_port_notify, 6, previous))			\
-	NB(MACH_TIMEBASE_INFO, 1)					\
+	X(MACH_TIMEBASE_INFO, 1, timebase_info, machina_trap_timebase, RET_KR, \
+	  0, NULL, OUTBLIND(machina_trap_timebase, 0, info))		\
 	X(MACH_WAIT_UNTIL, 1, wait_until, machina_wait_until, RET_KR, 0, NULL, \
 	  IN(machina_wait_until, 0, deadline))				\
 	X(MK_TIMER_CREATE, 0, mk_timer_create, N, RET_NAME, 0, NULL)	\
@@ -403,7 +424,8 @@ static long trap_out(const struct machina_trap *t, const u64 *a,
 			memcpy(&words, karg + g->value, sizeof(words));
 			len = min_t(size_t, (size_t)words * 4, g->size);
 		}
-		if (len && copy_to_user(u, karg + g->off, len) && !kr)
+		if (len && copy_to_user(u, karg + g->off, len) && !kr &&
+		    g->op != TA_OUT_BLIND)
 			kr = TRAP_EFAULT;
 	}
 	return kr;

@@ -86,18 +86,21 @@ static inline long mt_ioctl(int fd, unsigned long cmd, void *arg)
 
 /*
  * MACHINA_IOC_TRAPS_ENABLE for the calling process: its "state" (0 newly
- * opted in, 1 already), or -1.
+ * opted in, 1 already), or -1.  The descriptor stays open and is not
+ * close-on-exec, as libmach's machina_traps_enable() leaves one: traps run
+ * only while the thread's file table holds /dev/mach.
  */
 static inline int mt_traps_enable(void)
 {
 	struct machina_traps_enable te = { 0 };
-	int fd = mt_open();
+	int fd = open(MACHINA_DEVICE_PATH, O_RDWR);
 	long ret;
 
 	if (fd < 0)
 		return -1;
 	ret = mt_ioctl(fd, MACHINA_IOC_TRAPS_ENABLE, &te);
-	close(fd);
+	if (ret != 0)
+		close(fd);
 	return ret == 0 ? (int)te.state : -1;
 }
 

@@ -22,6 +22,13 @@
  *     every process of its user).  A confined thread must get Linux's
  *     call x8, which is all its filter allowed.
  *
+ *   losing_dev_mach_ends_the_traps
+ *     An opted-in process (nobody) keeps running Mach traps after it lost
+ *     /dev/mach: it closed every descriptor and the device was made 0600
+ *     (its open now fails with EACCES), or it exec'd an image without the
+ *     descriptor.  Its ioctls were gone, its traps were not.  A trap now
+ *     runs only while the thread's file table holds an open /dev/mach.
+ *
  *   opt_in_loop_attaches_the_hooks_once
  *     Nobody runs a loop of processes that opt in and exit.  The hooks went
  *     off when the last holder left and came back with the next opt-in:
@@ -34,7 +41,9 @@
 #define _GNU_SOURCE
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -94,6 +103,8 @@ __attribute__((constructor)) static void child_mode(void)
 	r = self_trap(__NR_getpid);
 	if (r == stock_getpid_answer())
 		_exit(1);
+	if (r == -ENOSYS)
+		_exit(4);	/* arm64: refused, x8 not run */
 	_exit(r > 0 && r < 0x10000000 ? 0 : 2);
 }
 
@@ -274,6 +285,97 @@ TEST(seccomp_confined_runs_no_darwin_trap)
 		st = run_confined(how[i].confine, &got);
 		check_confined(_metadata, st, got);
 	}
+}
+
+/* The exit status of child mode for a trap refused for want of /dev/mach. */
+static int no_device_status(void)
+{
+#if defined(__x86_64__)
+	return 1;	/* -ENOSYS is stock Linux's answer there */
+#else
+	return 4;
+#endif
+}
+
+/*
+ * As nobody: opt in, then lose /dev/mach.  Each step's trap result goes
+ * to the parent through @out[step]: 0 port name, 1 refused, 2 other.
+ */
+static int trap_result(void)
+{
+	long r = self_trap(__NR_getpid);
+
+	if (r == -ENOSYS || r == stock_getpid_answer())
+		return 1;
+	return r > 0 && r < 0x10000000 ? 0 : 2;
+}
+
+TEST(losing_dev_mach_ends_the_traps)
+{
+	char *self = realpath("/proc/self/exe", NULL);
+	int go[2], back[2], st, fd;
+	char res[4] = { 9, 9, 9, 9 }, c;
+	pid_t pid;
+
+	REQUIRE_ROOT_AND_TRAPS();
+	ASSERT_NE(NULL, self);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(back));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(go[1]);
+		close(back[0]);
+		if (mt_become_nobody() || mt_traps_enable() != 0)
+			_exit(10);
+		res[0] = trap_result();		/* holds the descriptor */
+		write(back[1], "x", 1);		/* parent: chmod 0600 */
+		if (read(go[0], &c, 1) != 1)
+			_exit(11);
+		res[1] = trap_result();		/* still holds it: as its ioctls */
+		close_range(3, ~0U, 0);		/* every descriptor but stdio */
+		res[2] = trap_result();		/* none: cannot reopen either */
+		res[3] = open(MACHINA_DEVICE_PATH, O_RDWR) < 0 && errno == EACCES;
+		_exit(res[0] | res[1] << 2 | res[2] << 4 | res[3] << 6);
+	}
+	close(go[0]);
+	close(back[1]);
+	ASSERT_EQ(1, read(back[0], &c, 1));
+	ASSERT_EQ(0, chmod(MACHINA_DEVICE_PATH, 0600));
+	write(go[1], "x", 1);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, chmod(MACHINA_DEVICE_PATH, 0666));
+	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("status %#x", st);
+	st = WEXITSTATUS(st);
+	EXPECT_EQ(0, st & 3) TH_LOG("opted in, descriptor held: %d", st & 3);
+	EXPECT_EQ(0, (st >> 2) & 3) TH_LOG("after chmod, descriptor held: %d", (st >> 2) & 3);
+	EXPECT_EQ(1, (st >> 4) & 3) TH_LOG("no descriptor: %d", (st >> 4) & 3);
+	EXPECT_EQ(1, (st >> 6) & 1) TH_LOG("nobody could still open /dev/mach");
+
+	/* An image exec'd without the descriptor: refused; with it: served. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (mt_become_nobody() || mt_traps_enable() != 0)
+			_exit(10);
+		close_range(3, ~0U, 0);
+		fd = open(MACHINA_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(11);
+		_exit(exec_child(self) == no_device_status() ? 0 : 12);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("status %#x", st);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (mt_become_nobody() || mt_traps_enable() != 0)
+			_exit(10);
+		_exit(exec_child(self) == 0 ? 0 : 12);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("status %#x", st);
+	free(self);
 }
 
 TEST(opt_in_loop_attaches_the_hooks_once)

@@ -12,14 +12,21 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <machina/machina.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
 
+#include <mach/mach_time.h>
 #include <mach/mach_vm.h>
 #include <mach/mk_timer.h>
 #include <mach/semaphore.h>
@@ -393,14 +400,111 @@ TEST_F(trap, vm_and_task_traps)
 		  TR(MACHINA_TRAP_TASK_FOR_PID, SELF, 999999, (long)&t));
 }
 
+/* mach_vm_map_trap: anonymous memory, max VM_PROT_ALL, inherit copy; as the ioctl. */
+TEST_F(trap, vm_map_trap)
+{
+	mach_vm_address_t addr = 0, addr2 = 0;
+	size_t ps = page_size();
+	mach_vm_size_t size = 2 * ps;
+	vm_region_basic_info_data_64_t info;
+	mach_msg_type_number_t count = VM_REGION_BASIC_INFO_COUNT_64;
+	mach_vm_address_t raddr;
+	mach_port_t obj;
+
+	ASSERT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_VM_MAP, SELF, (long)&addr, size,
+				   16 * ps - 1, VM_FLAGS_ANYWHERE, VM_PROT_READ | VM_PROT_WRITE));
+	ASSERT_NE(0, addr);
+	EXPECT_EQ(0, addr & (16 * ps - 1));
+	memset((void *)addr, 0x5a, size);
+	raddr = addr;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_region(SELF, &raddr, &size, VM_REGION_BASIC_INFO_64,
+					       (vm_region_info_t)&info, &count, &obj));
+	EXPECT_EQ(addr, raddr);
+	EXPECT_EQ(VM_PROT_READ | VM_PROT_WRITE, info.protection);
+	EXPECT_EQ(VM_PROT_ALL, info.max_protection);
+	EXPECT_EQ(VM_INHERIT_COPY, info.inheritance);
+	EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_VM_DEALLOCATE, SELF, addr, 2 * ps));
+
+	/* errors as the ioctl's: flags Machina refuses, a zero size, another task */
+	EXPECT_EQ(mach_vm_map(SELF, &addr2, ps, 0, VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE,
+			      MACH_PORT_NULL, 0, 0, VM_PROT_DEFAULT, VM_PROT_ALL,
+			      VM_INHERIT_DEFAULT),
+		  TR(MACHINA_TRAP_VM_MAP, SELF, (long)&addr2, ps, 0,
+		     VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE, VM_PROT_DEFAULT));
+	EXPECT_EQ(mach_vm_map(SELF, &addr2, 0, 0, VM_FLAGS_ANYWHERE, MACH_PORT_NULL, 0, 0,
+			      VM_PROT_DEFAULT, VM_PROT_ALL, VM_INHERIT_DEFAULT),
+		  TR(MACHINA_TRAP_VM_MAP, SELF, (long)&addr2, 0, 0, VM_FLAGS_ANYWHERE,
+		     VM_PROT_DEFAULT));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  TR(MACHINA_TRAP_VM_MAP, mach_host_self(), (long)&addr2, ps, 0,
+		     VM_FLAGS_ANYWHERE, VM_PROT_DEFAULT));
+	EXPECT_EQ(TRAP_EFAULT, TR(MACHINA_TRAP_VM_MAP, SELF, 16, ps, 0,
+				  VM_FLAGS_ANYWHERE, VM_PROT_DEFAULT));
+}
+
+/* mach_timebase_info_trap, swtch, swtch_pri, thread_switch (trap-only calls). */
+TEST_F(trap, timebase_and_switch_traps)
+{
+	mach_timebase_info_data_t tb = { 0 }, lib;
+	struct timespec t0, t1;
+	long ms, r;
+
+	sigsys_seen = 0;
+	ASSERT_EQ(KERN_SUCCESS, mach_timebase_info(&lib));
+	EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_MACH_TIMEBASE_INFO, (long)&tb));
+	EXPECT_EQ(lib.numer, tb.numer);
+	EXPECT_EQ(lib.denom, tb.denom);
+	/* XNU does not check the copyout */
+	EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_MACH_TIMEBASE_INFO, 16));
+
+	r = T0(MACHINA_TRAP_SWTCH);
+	EXPECT_TRUE(r == 0 || r == 1) TH_LOG("swtch %ld", r);
+	r = T0(MACHINA_TRAP_SWTCH_PRI);
+	EXPECT_TRUE(r == 0 || r == 1) TH_LOG("swtch_pri %ld", r);
+
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, TR(MACHINA_TRAP_THREAD_SWITCH, 0, 6, 0));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, TR(MACHINA_TRAP_THREAD_SWITCH, 0, -1, 0));
+	EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_THREAD_SWITCH, 0, 0, 0));
+	EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_THREAD_SWITCH, mach_thread_self(), 1, 10));
+	/* SWITCH_OPTION_WAIT sleeps option_time milliseconds */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_THREAD_SWITCH, 0, 2, 50));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_LE(49, ms);
+	EXPECT_EQ(0, sigsys_seen);
+}
+
+/* swtch: with another runnable thread on this CPU it yields and says so. */
+TEST_F(trap, swtch_sees_a_runnable_neighbour)
+{
+	cpu_set_t one;
+	pid_t spin;
+	int st, i, busy = 0;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	spin = fork();
+	ASSERT_LE(0, spin);
+	if (spin == 0) {
+		die_with_parent();
+		for (;;)
+			;
+	}
+	for (i = 0; i < 20; i++)
+		busy += T0(MACHINA_TRAP_SWTCH) == 1;
+	kill(spin, SIGKILL);
+	waitpid(spin, &st, 0);
+	EXPECT_LT(0, busy);
+}
+
 /* Unknown, unbuilt and BSD numbers: SIGSYS, as XNU's kern_invalid and nosys. */
 TEST_F(trap, unknown_numbers_raise_sigsys)
 {
 	/* (arm64: x16 = 0 is BSD call 0, not a Mach trap) */
 	static const long mach[] = { 1, 9, 17, 30, 43, 127, 128, 4096, 0xffffff,
-				     MACHINA_TRAP_VM_MAP, MACHINA_TRAP_VM_PURGABLE_CONTROL,
-				     MACHINA_TRAP_MACH_TIMEBASE_INFO, MACHINA_TRAP_SWTCH,
-				     MACHINA_TRAP_SWTCH_PRI, MACHINA_TRAP_THREAD_SWITCH,
+				     MACHINA_TRAP_VM_PURGABLE_CONTROL,
 				     MACHINA_TRAP_THREAD_GET_SPECIAL_REPLY_PORT };
 	unsigned int i;
 
@@ -435,6 +539,7 @@ TEST_F(trap, fuzz_numbers_and_registers)
 			switch (nr) {
 			case 10: case 12: case 14: case 31: case 32: case 36: case 37:
 			case 38: case 39: case 47: case 90: case 25: case 19:
+			case 15: case 61:
 				continue;
 			}
 			for (k = 0; k < 8; k++)
@@ -460,6 +565,88 @@ TEST_F(trap, inherited_by_fork_and_exec)
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* exec of this process's child, which inherited the opt-in */
 	EXPECT_EQ(0, run_child(NULL));
+}
+
+/*
+ * The Mach calls of libmach_calls(): a receive right, a send right, a
+ * message to it and back.  0 if all worked, else the step that failed.
+ */
+static int libmach_calls(void)
+{
+	mach_port_t p = MACH_PORT_NULL;
+	rcv_buf_t buf;
+
+	if (mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p) != KERN_SUCCESS)
+		return 1;
+	if (mach_port_insert_right(SELF, p, p, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS)
+		return 2;
+	if (send_simple(p, 4545) != MACH_MSG_SUCCESS)
+		return 3;
+	memset(&buf, 0, sizeof(buf));
+	if (recv_timeout(p, &buf, 1000) != MACH_MSG_SUCCESS || buf.header.msgh_id != 4545)
+		return 4;
+	if (mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1) != KERN_SUCCESS)
+		return 5;
+	return 0;
+}
+
+#if defined(__x86_64__)
+/* No ioctl from here on (EPERM); Darwin numbers pass (x86_64: seccomp sees them). */
+static int refuse_ioctls(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+#endif
+
+/*
+ * libmach's trap path (machina_use_traps(1), MACHINA_TRAPS=1): its calls
+ * work, and on x86_64 they work with every ioctl refused by a seccomp
+ * filter, which without the trap path stops them (the control).
+ */
+TEST(libmach_trap_path)
+{
+	int st, mode;
+
+	TRAPS_REQUIRE();
+	/* mode 0: ioctls; 1: machina_use_traps(1); 2: MACHINA_TRAPS=1 */
+	for (mode = 0; mode < 3; mode++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			if (mode == 1 && machina_use_traps(1) != KERN_SUCCESS)
+				_exit(10);
+			if (mode == 2)
+				setenv("MACHINA_TRAPS", "1", 1);
+			/* a first call: device opened, the path chosen */
+			(void)mach_task_self();
+			(void)mach_port_deallocate(SELF, MACH_PORT_NULL);
+#if defined(__x86_64__)
+			if (refuse_ioctls())
+				_exit(11);
+#endif
+			_exit(libmach_calls());
+		}
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		ASSERT_TRUE(WIFEXITED(st));
+#if defined(__x86_64__)
+		if (!mode) {
+			EXPECT_EQ(1, WEXITSTATUS(st)) TH_LOG("ioctls refused, no traps");
+			continue;
+		}
+#endif
+		EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("mode %d", mode);
+	}
 }
 
 /* Nobody opted in: Linux's behaviour, with the hooks off and on. */

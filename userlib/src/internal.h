@@ -24,6 +24,17 @@ kern_return_t machina_call(unsigned long cmd, void *arg);
  */
 int machina_ioctl(unsigned long cmd, void *arg);
 
+/*
+ * The trap path (trap_path.c): whether the calls go through Darwin trap
+ * instructions (MACHINA_TRAPS=1 or machina_use_traps(1)); one trap; a
+ * mach_port_* request as its trap (-1: make the ioctl instead).
+ */
+struct machina_port_args;
+int machina_trap_path(void);
+long machina_trap(unsigned int nr, long a0, long a1, long a2, long a3,
+		  long a4, long a5, long a6, long a7);
+long machina_port_trap(unsigned long cmd, struct machina_port_args *a);
+
 /* The kern_return_t libmach reports for an errno of the device. */
 kern_return_t machina_errno_to_kern_return(int err);
 

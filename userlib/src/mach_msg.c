@@ -76,7 +76,17 @@ msg_trap(mach_msg_header_t *msg, mach_msg_option_t option,
 		.rcv_name = rcv_name,
 		.timeout = timeout,
 	};
-	int ret = machina_ioctl(MACHINA_IOC_MSG, &m);
+	int ret;
+
+	if (machina_trap_path()) {
+		long r = machina_trap(MACHINA_TRAP_MACH_MSG_OVERWRITE, m.msg,
+				      m.option, m.send_size, m.rcv_size,
+				      m.rcv_name, m.timeout, 0, m.rcv_msg);
+
+		if (r >= 0)
+			return r;
+	}
+	ret = machina_ioctl(MACHINA_IOC_MSG, &m);
 
 	if (ret < 0)
 		return errno_to_msg_return(-ret, option);

@@ -14,6 +14,13 @@
 
 static kern_return_t port_call(unsigned long cmd, struct machina_port_args *a)
 {
+	long r;
+
+	if (machina_trap_path()) {
+		r = machina_port_trap(cmd, a);
+		if (r >= 0)
+			return r;
+	}
 	return machina_call(cmd, a);
 }
 

@@ -46,6 +46,15 @@ kern_return_t machina_identity(struct machina_identity *out);
 kern_return_t machina_traps_enable(void);
 
 /*
+ * machina_use_traps(1): libmach issues mach_msg and the mach_port_* calls
+ * that have a Mach trap as that trap (opting the process in) instead of an
+ * ioctl; 0: ioctls.  MACHINA_TRAPS=1 in the environment selects the traps
+ * at the first call.  Returns the opt-in's status (the ioctls stay in use
+ * if it fails).
+ */
+kern_return_t machina_use_traps(int on);
+
+/*
  * Ports as file descriptors (see uapi/machina.h):
  *  machina_port_to_fd(name, MACH_PORT_RIGHT_RECEIVE, flags, &fd): a pollable
  *      observer of a receive right or port set (EPOLLIN: a message is queued;

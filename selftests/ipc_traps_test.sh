@@ -1,0 +1,22 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The IPC suites a second time, through the trap path: with MACHINA_TRAPS=1
+# libmach opts the process in and issues mach_msg and the mach_port_* calls
+# that have a Mach trap as that trap (userlib/src/trap_path.c).  Each
+# suite's own TAP lines are the result.  Skipped where the module cannot
+# run Darwin traps (machina-exec, which opts in, exits 126 there).
+# Runs in the test VM (busybox sh) with machina loaded.
+dir=$(dirname "$0")
+suites="ipc_port_test ipc_msg_test ipc_notify_test ipc_pset_test ipc_multiproc_test"
+
+if ! "$dir/machina-exec" true; then
+	echo "TAP version 13"
+	echo "1..0 # SKIP the module does not run Darwin traps"
+	exit 0
+fi
+rc=0
+for s in $suites; do
+	echo "# $s with MACHINA_TRAPS=1"
+	MACHINA_TRAPS=1 "$dir/$s" || rc=1
+done
+exit $rc
