@@ -24,13 +24,41 @@
 
 #define MIB (1L << 20)
 
-/*
- * nobody keeps @copies copy remaps of memory root shares with it, root
- * rewrites the memory after each: root's group must not pay for them.
- */
-TEST(snapshots_are_paid_by_the_copier)
+/* One snapshot of nobody's @len bytes at @r, kept: a copy remap. */
+static int snap_remap(mach_vm_address_t r, size_t len, pid_t *kid)
 {
-	const int copies = mt_rounds(6, 3);
+	mach_vm_address_t m = 0;
+	vm_prot_t cur, max;
+
+	*kid = 0;
+	return mach_vm_remap(mach_task_self(), &m, len, 0, VM_FLAGS_ANYWHERE,
+			     mach_task_self(), r, TRUE, &cur, &max,
+			     VM_INHERIT_DEFAULT) ? -1 : 0;
+}
+
+/* The same by fork: the range inherited by copy, a child keeps it. */
+static int snap_fork(mach_vm_address_t r, size_t len, pid_t *kid)
+{
+	if (mach_vm_inherit(mach_task_self(), r, len, VM_INHERIT_COPY))
+		return -1;
+	*kid = fork();
+	if (*kid == 0) {
+		die_with_parent();
+		pause();
+		_exit(0);
+	}
+	return *kid > 0 ? 0 : -1;
+}
+
+/*
+ * nobody keeps @copies snapshots (@snap) of memory root shares with it,
+ * root rewrites the memory after each: root's group must not pay for
+ * them; nobody's does, until it lets them go.
+ */
+static void copier_pays(struct __test_metadata *_metadata,
+			int (*snap)(mach_vm_address_t, size_t, pid_t *))
+{
+	const int copies = mt_rounds(6, 3);	/* at most 8 */
 	const size_t len = (size_t)mt_rounds(16, 4) * MIB;
 	struct mt_cgroup owner, copier;
 	mach_vm_address_t r = 0;
@@ -56,25 +84,23 @@ TEST(snapshots_are_paid_by_the_copier)
 	pid = gate_fork(&g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		vm_prot_t cur, max;
-		mach_vm_address_t m;
+		pid_t kids[8];
 
 		if (mt_cg_enter(&copier) || mt_become_nobody())
 			_exit(2);
 		for (i = 0; i < copies; i++) {
-			m = 0;
-			if (mach_vm_remap(mach_task_self(), &m, len, 0,
-					  VM_FLAGS_ANYWHERE, mach_task_self(),
-					  r, TRUE, &cur, &max,
-					  VM_INHERIT_DEFAULT))
+			if (P(r)[0] != (char)(1 + i) || snap(r, len, &kids[i]))
 				_exit(3);
-			if (P(m)[0] != (char)(1 + i))
-				_exit(4);
 			gate_send(g.up[1]);
 			gate_wait(g.down[0]);	/* root rewrote it */
 		}
 		gate_send(g.up[1]);
 		gate_wait(g.down[0]);
+		for (i = 0; i < copies; i++)
+			if (kids[i] > 0) {
+				kill(kids[i], SIGKILL);
+				waitpid(kids[i], NULL, 0);
+			}
 		_exit(0);
 	}
 	usleep(100000);
@@ -96,11 +122,30 @@ TEST(snapshots_are_paid_by_the_copier)
 	EXPECT_GE(c1 - c0, (long)(copies - 1) * (long)len);
 	gate_send(g.down[1]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
+	usleep(100000);
+	/* Gone with the copier: nothing of them is left to anyone. */
+	c1 = mt_cg_read(&copier, "memory.current");
+	o1 = mt_cg_read(&owner, "memory.current");
+	TH_LOG("after the copier: owner's group %ld MiB, copier's %ld MiB",
+	       o1 / MIB, c1 / MIB);
+	EXPECT_LT(c1, (long)len / 2);
+	EXPECT_LT(o1 - o0, (long)len / 2);
 	EXPECT_TRUE(P(r)[len - 1] == (char)(1 + copies));
 	mach_vm_deallocate(mach_task_self(), r, len);
 	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
 	mt_cg_destroy(&owner);
 	mt_cg_destroy(&copier);
+}
+
+TEST(remap_snapshots_are_paid_by_the_copier)
+{
+	copier_pays(_metadata, snap_remap);
+}
+
+/* The class: the same with fork children of nobody's as the snapshots. */
+TEST(fork_snapshots_are_paid_by_the_copier)
+{
+	copier_pays(_metadata, snap_fork);
 }
 
 TEST_HARNESS_MAIN

@@ -440,9 +440,11 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 }
 
 /*
- * layer_repay - a write just copied page @index of the frozen layer @l
- * (@from) up into a view's top: if another memory cgroup than @l's payer
- * pays for @from, @l's page becomes a copy paid by its payer, and @from
+ * layer_repay - a write through @view just copied page @index of the
+ * frozen layer @l (@from) up into its top: if @view is not the payer's
+ * own (the snapshot's side writes only its own pages) and another memory
+ * cgroup than @l's payer pays for @from, @l's page becomes a copy paid
+ * by its payer, and @from
  * loses the layer's reference (the caller zaps @index from every mapping
  * afterwards, so it is freed, and uncharged, once no pipe or pin holds
  * it).  Without it the owner of memory shared with another user paid
@@ -453,15 +455,15 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
  * Conditions: cow_lock held; @from is not used by the caller after.
  * Returns: true when @l's page was replaced (the caller zaps @index).
  */
-static bool layer_repay(struct xnu_vm_layer *l, pgoff_t index,
-			struct page *from)
+static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
+			pgoff_t index, struct page *from)
 {
 	struct mem_cgroup *old;
 	struct page *page;
 	bool same;
 	void *err;
 
-	if (!l->payer)
+	if (!l->payer || view->memcg == l->payer)
 		return false;
 	rcu_read_lock();
 	same = page_memcg_check(from) == l->payer;
@@ -515,7 +517,8 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 		from = page;
 		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm);
 		if (page && from)
-			repaid = layer_repay(where, vmf->pgoff, from);
+			repaid = layer_repay(view, where, vmf->pgoff,
+					     from);
 	}
 	if (page)
 		get_page(page);
@@ -585,7 +588,7 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 				 vmf->vma->vm_mm);
 		/* The zap below also takes others' PTEs of a repaid page. */
 		if (page && from && where && where != view->top)
-			layer_repay(where, vmf->pgoff, from);
+			layer_repay(view, where, vmf->pgoff, from);
 	}
 	mutex_unlock(&obj->cow_lock);
 	if (!page)
