@@ -120,6 +120,7 @@ static void layer_collapse(struct xnu_vm_layer *s)
 	else
 		list_del_init(&x->sibling);
 	xa_destroy(&s->pages);
+	mem_cgroup_put(s->payer);
 	kfree(s);
 }
 
@@ -150,6 +151,7 @@ static void layer_put(struct xnu_vm_layer *l)
 			list_del(&l->sibling);
 			shadow->nchildren--;
 		}
+		mem_cgroup_put(l->payer);
 		kfree(l);
 		l = shadow;
 	}
@@ -262,6 +264,12 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * Cost: O(XNU_VM_MAX_DEPTH) for a layered copy, the pages @view sees for
  * a flat one; the zap is one unmap_mapping_range() of the object (every
  * mapper of it faults its pages in again: XNU write-protects them).
+ * A layer frozen here is paid by the caller's memory cgroup from then on
+ * (its payer): the copier (a remap, a VM_COPY entry, a VM_PROT_COPY, the
+ * task that forks) keeps the snapshot alive, not the task whose pages it
+ * froze, which may be another user sharing its memory (layer_repay()).
+ * A flat copy has no such payer: its pages stay charged to whoever paid
+ * for them (docs/SECURITY.md, an open hole).
  * Conditions: process context (a fork's .open: both mms' mmap_locks held
  * for writing); no cow_lock, no i_mmap_rwsem held.
  * Returns: the copy (one reference; its memory cgroup is set by the first
@@ -272,14 +280,19 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view, gfp_t gfp,
 				     void **slot)
 {
 	struct xnu_vm_object *obj = view->obj;
+	struct mem_cgroup *payer = NULL;
 	struct xnu_vm_layer *top, *copy_top;
 	struct xnu_vm_view *copy = NULL;
 
+	if (current->mm)
+		payer = xnu_vm_mm_memcg(current->mm);
 	mutex_lock(&obj->cow_lock);
 	top = view->top;
 	if (!top->resident && top->shadow) {
 		copy_top = layer_new(top->shadow);
 	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
+		top->payer = payer;
+		payer = NULL;
 		view->top = layer_new(top);
 		copy_top = layer_new(top);
 	} else {
@@ -292,6 +305,7 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view, gfp_t gfp,
 		WRITE_ONCE(*slot, copy);
 out:
 	mutex_unlock(&obj->cow_lock);
+	mem_cgroup_put(payer);
 	if (copy)
 		unmap_mapping_range(obj->file->f_mapping, 0, 0, 0);
 	return copy;
@@ -561,6 +575,55 @@ int xnu_vm_view_keep_bytes(struct xnu_vm_view *view, pgoff_t index,
 }
 
 /*
+ * layer_repay - a write through @view just copied page @index of the
+ * frozen layer @l (@from) up into its top: if @view is not the payer's
+ * own (the snapshot's side writes only its own pages) and another memory
+ * cgroup than @l's payer pays for @from, @l's page becomes a copy paid
+ * by its payer, and @from
+ * loses the layer's reference (the caller zaps @index from every mapping
+ * afterwards, so it is freed, and uncharged, once no pipe or pin holds
+ * it).  Without it the owner of memory shared with another user paid
+ * for every snapshot that user made of it: one more copy of the memory
+ * per copy remap taken between two of the owner's writes
+ * (sec_remap_test).  When the payer has no page to give (its memory
+ * cgroup's limit, after its OOM handling), @from stays where it was.
+ * Conditions: cow_lock held; @from is not used by the caller after.
+ * Returns: true when @l's page was replaced (the caller zaps @index).
+ */
+static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
+			pgoff_t index, struct page *from)
+{
+	struct mem_cgroup *old;
+	struct page *page;
+	bool same;
+	void *err;
+
+	if (!l->payer || view->memcg == l->payer)
+		return false;
+	rcu_read_lock();
+	same = page_memcg_check(from) == l->payer;
+	rcu_read_unlock();
+	if (same)
+		return false;
+	old = set_active_memcg(l->payer);
+	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN);
+	set_active_memcg(old);
+	if (!page)
+		return false;
+	copy_highpage(page, from);
+	/* Over an entry that is there: nothing to allocate, cannot fail. */
+	err = xa_store(&l->pages, index, page, GFP_KERNEL_ACCOUNT);
+	if (WARN_ON_ONCE(err != from)) {
+		if (!xa_is_err(err))
+			xa_store(&l->pages, index, err, GFP_KERNEL_ACCOUNT);
+		__free_page(page);
+		return false;
+	}
+	put_page(from);
+	return true;
+}
+
+/*
  * vm_object_fault - a page of a Mach VM mapping is touched with no PTE
  * A write gets the top layer's page (copied up from a frozen layer, or
  * zero-filled); a read gets the page the view sees, which Linux maps
@@ -579,7 +642,8 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 	struct xnu_vm_view *view = vmf->vma->vm_private_data;
 	struct xnu_vm_object *obj = view->obj;
 	struct xnu_vm_layer *where;
-	struct page *page;
+	struct page *page, *from;
+	bool repaid = false;
 	vm_fault_t ret = 0;
 
 	machina_mmap_assert_locked(vmf->vma->vm_mm);
@@ -587,13 +651,23 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	mutex_lock(&obj->cow_lock);
 	page = view_lookup(view, vmf->pgoff, &where);
-	if (!page || ((vmf->flags & FAULT_FLAG_WRITE) && where != view->top))
-		page = view_fill(view, vmf->pgoff, page, vmf->vma->vm_mm);
+	if (!page || ((vmf->flags & FAULT_FLAG_WRITE) && where != view->top)) {
+		from = page;
+		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm);
+		if (page && from)
+			repaid = layer_repay(view, where, vmf->pgoff,
+					     from);
+	}
 	if (page)
 		get_page(page);
 	else
 		ret = no_page(view, vmf->vma);
 	mutex_unlock(&obj->cow_lock);
+	/* Other views' PTEs of the replaced frozen page go. */
+	if (repaid)
+		unmap_mapping_range(vmf->vma->vm_file->f_mapping,
+				    (loff_t)vmf->pgoff << PAGE_SHIFT, PAGE_SIZE,
+				    0);
 	vmf->page = page;
 	return ret;
 }
@@ -636,7 +710,7 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 	struct xnu_vm_view *view = vmf->vma->vm_private_data;
 	struct xnu_vm_object *obj = view->obj;
 	struct xnu_vm_layer *where;
-	struct page *page;
+	struct page *page, *from;
 	vm_fault_t ret;
 
 	mutex_lock(&obj->cow_lock);
@@ -647,9 +721,14 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 		mutex_unlock(&obj->cow_lock);
 		return VM_FAULT_LOCKED;
 	}
-	if (where != view->top || page == vmf->page)
+	if (where != view->top || page == vmf->page) {
+		from = page;
 		page = view_fill(view, vmf->pgoff, page ? page : vmf->page,
 				 vmf->vma->vm_mm);
+		/* The zap below also takes others' PTEs of a repaid page. */
+		if (page && from && where && where != view->top)
+			layer_repay(view, where, vmf->pgoff, from);
+	}
 	if (!page) {
 		ret = no_page(view, vmf->vma);
 		mutex_unlock(&obj->cow_lock);

@@ -107,6 +107,10 @@ struct xnu_vm_layer {
 	struct list_head children;	/* layers shadowing this one */
 	struct list_head sibling;	/* in shadow->children */
 	unsigned int nchildren;		/* frozen: what keeps it alive */
+	struct mem_cgroup *payer;	/* frozen: the memory cgroup of the
+					 * task that froze it (a reference, or
+					 * NULL), which pays for the pages the
+					 * snapshot alone keeps (layer_repay()) */
 };
 
 /* What the vmas of one mm (or SHARE-inherited ones) see. */
