@@ -25,34 +25,14 @@
 #include "kselftest_harness.h"
 #include "ipc_test.h"
 
-#define TRAP_TASK_SELF	28	/* XNU's self_trap */
-
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
 #endif
 
-/*
- * The task_self Mach trap.  arm64: x8 = getpid, so stock Linux (the trap
- * not run) answers the pid; x86_64: -ENOSYS.
- */
+/* The task_self trap; arm64: x8 = getpid, which stock Linux would run. */
 static long self_trap(void)
 {
-#if defined(__x86_64__)
-	long r;
-
-	asm volatile("syscall" : "=a"(r) : "a"(0x1000000L | TRAP_TASK_SELF)
-		     : "rcx", "r11", "memory", "cc");
-	return r;
-#elif defined(__aarch64__)
-	register long x0 asm("x0") = -1;
-	register long x8 asm("x8") = __NR_getpid;
-	register long x16 asm("x16") = -TRAP_TASK_SELF;
-
-	asm volatile("svc #0x80" : "+r"(x0) : "r"(x8), "r"(x16) : "memory", "cc");
-	return x0;
-#else
-#error "sec_trapx_test: x86_64 or arm64 only"
-#endif
+	return mt_task_self_trap(__NR_getpid);
 }
 
 /* 0: the trap gave a port name; 1: it was refused; 2: anything else. */
