@@ -137,7 +137,7 @@ static bool current_opted(void)
  * may use a /dev/mach descriptor: the opt-in's own.  A trap is a Machina
  * call made without ioctl(2), so the check ioctl(2) makes on the way in
  * (security_file_ioctl(): Landlock's LANDLOCK_ACCESS_FS_IOCTL_DEV,
- * SELinux's ioctl permission, AppArmor) is made here.  One command for
+ * SELinux's ioctl permission, Smack, TOMOYO) is made here.  One command for
  * every trap: a policy that allows some Machina ioctls and refuses others
  * by command decides the traps by this one.
  */
