@@ -88,6 +88,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seccomp.h>
+#include <linux/security.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
@@ -132,27 +133,59 @@ static bool current_opted(void)
 
 #if MACHINA_TRAP_SHIM
 /*
- * device_held - whether the calling thread's file table holds an open
- * /dev/mach: a Darwin trap gives no more than the ioctls the thread could
- * make now.  Linux checks a device's permission at open and a descriptor
- * keeps the access (as for the ioctls); a thread whose table holds none
- * (it closed them, or its image was run without one) may no longer reach
- * /dev/mach: its permission, the thread's root, namespace or LSM policy
- * may all refuse the open now, and a trap must not go around that.
- * Cost: the open descriptors below the first /dev/mach one are looked at,
- * under RCU (libmach's is usually the first after stdio), letting the CPU
- * go every DEVICE_SCAN_BATCH of them.
- * Conditions: process context of the trapping thread, no locks held; may
- * sleep (cond_resched()).
+ * The ioctl a trap stands for when the LSMs are asked whether the thread
+ * may use a /dev/mach descriptor: the opt-in's own.  A trap is a Machina
+ * call made without ioctl(2), so the check ioctl(2) makes on the way in
+ * (security_file_ioctl(): Landlock's LANDLOCK_ACCESS_FS_IOCTL_DEV,
+ * SELinux's ioctl permission, Smack, TOMOYO) is made here.  One command for
+ * every trap: a policy that allows some Machina ioctls and refuses others
+ * by command decides the traps by this one.
  */
+#define TRAP_IOCTL_CMD		MACHINA_IOC_TRAPS_ENABLE
 #define DEVICE_SCAN_BATCH	1024
 
+/*
+ * device_usable - whether descriptor @fd of the calling thread is
+ * /dev/mach and the thread may make ioctls on it now
+ * Conditions: process context of the trapping thread, no locks held; may
+ * sleep (the LSM hooks).  @fd may have been closed or replaced since it
+ * was seen: the descriptor is looked up again.
+ */
+static bool device_usable(unsigned int fd)
+{
+	struct file *f = fget(fd);
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = machina_file_is_device(f) &&
+	     !security_file_ioctl(f, TRAP_IOCTL_CMD, 0);
+	fput(f);
+	return ok;
+}
+
+/*
+ * device_held - whether the calling thread's file table holds an open
+ * /dev/mach it may make ioctls on: a Darwin trap gives no more than the
+ * ioctls the thread could make now.  Linux checks a device's permission at
+ * open and a descriptor keeps the access (as for the ioctls); a thread
+ * whose table holds none (it closed them, or its image was run without
+ * one) may no longer reach /dev/mach: its permission, the thread's root,
+ * namespace or LSM policy may all refuse the open now, and a trap must not
+ * go around that.  Nor around what refuses the ioctl on a descriptor the
+ * thread holds: the LSMs' ioctl check (device_usable()).
+ * Cost: the open descriptors below the first usable /dev/mach one are
+ * looked at, under RCU (libmach's is usually the first after stdio),
+ * letting the CPU go every DEVICE_SCAN_BATCH of them; each /dev/mach one
+ * among them costs a reference and the LSM check, outside RCU.
+ * Conditions: process context of the trapping thread, no locks held; may
+ * sleep (cond_resched(), the LSM hooks).
+ */
 static bool device_held(void)
 {
 	struct files_struct *files = current->files;
 	struct fdtable *fdt;
 	unsigned int fd, seen = 0;
-	bool held = false;
 
 	if (!files)
 		return false;
@@ -163,8 +196,11 @@ static bool device_held(void)
 		struct file *f = rcu_dereference_raw(fdt->fd[fd]);
 
 		if (f && machina_file_is_device(f)) {
-			held = true;
-			break;
+			rcu_read_unlock();
+			if (device_usable(fd))
+				return true;
+			rcu_read_lock();
+			fdt = files_fdtable(files);
 		}
 		/* A table of a million descriptors: not in one read section. */
 		if (!(++seen % DEVICE_SCAN_BATCH)) {
@@ -175,7 +211,7 @@ static bool device_held(void)
 		}
 	}
 	rcu_read_unlock();
-	return held;
+	return false;
 }
 #endif
 

@@ -104,6 +104,34 @@ static inline int mt_traps_enable(void)
 	return ret == 0 ? (int)te.state : -1;
 }
 
+/*
+ * mt_task_self_trap - the task_self Mach trap (XNU's task_self_trap) as
+ * the Darwin ABI issues it, with @linux_nr in Linux's number register.
+ * x86_64: rax is the number, so @linux_nr is unused (Linux sees the Darwin
+ * number).  arm64: "svc #0x80" with x16 = -trap, x0 = -1 and x8 =
+ * @linux_nr, so on stock Linux it is the call @linux_nr with argument -1.
+ * Returns: the port name, or what Linux answered.
+ */
+static inline long mt_task_self_trap(long linux_nr)
+{
+#if defined(__x86_64__)
+	long r;
+
+	asm volatile("syscall" : "=a"(r) : "a"(0x1000000L | MACHINA_TRAP_TASK_SELF)
+		     : "rcx", "r11", "memory", "cc");
+	return r;
+#elif defined(__aarch64__)
+	register long x0 asm("x0") = -1;
+	register long x8 asm("x8") = linux_nr;
+	register long x16 asm("x16") = -MACHINA_TRAP_TASK_SELF;
+
+	asm volatile("svc #0x80" : "+r"(x0) : "r"(x8), "r"(x16) : "memory", "cc");
+	return x0;
+#else
+	return -ENOSYS;
+#endif
+}
+
 /* Why the loaded module cannot run Darwin traps, or NULL if it can. */
 static inline const char *mt_traps_unavailable(void)
 {

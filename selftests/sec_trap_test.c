@@ -51,33 +51,12 @@
 #include "ipc_test.h"
 
 #define NOBODY		65534
-#define TRAP_TASK_SELF	28	/* XNU's self_trap */
 #define CHILD_ENV	"SEC_TRAP_TEST_CHILD"
 
-/*
- * The task_self Mach trap with @linux_nr in the Linux number register.
- * x86_64: rax is the number, so @linux_nr is unused (Linux sees the Darwin
- * number).  arm64: "svc #0x80" with x16 = -28, x0 = -1 and x8 = @linux_nr,
- * so on stock Linux it is the call @linux_nr with first argument -1.
- */
+/* The task_self Mach trap with @linux_nr in Linux's number register. */
 static long self_trap(long linux_nr)
 {
-#if defined(__x86_64__)
-	long r;
-
-	asm volatile("syscall" : "=a"(r) : "a"(0x1000000L | TRAP_TASK_SELF)
-		     : "rcx", "r11", "memory", "cc");
-	return r;
-#elif defined(__aarch64__)
-	register long x0 asm("x0") = -1;
-	register long x8 asm("x8") = linux_nr;
-	register long x16 asm("x16") = -TRAP_TASK_SELF;
-
-	asm volatile("svc #0x80" : "+r"(x0) : "r"(x8), "r"(x16) : "memory", "cc");
-	return x0;
-#else
-#error "sec_trap_test: x86_64 or arm64 only"
-#endif
+	return mt_task_self_trap(linux_nr);
 }
 
 /* What stock Linux answers self_trap(__NR_getpid). */
