@@ -268,6 +268,12 @@ static bool trap_arch_ok(void)
 	return !in_compat_syscall();
 }
 
+/* x86_64 marks only Darwin numbers: a marked call is never Linux's. */
+static bool trap_linux_svc(struct pt_regs *regs, long *ret)
+{
+	return false;
+}
+
 /* Whether the probe marks this syscall, and how. */
 static void trap_mark(struct pt_regs *regs)
 {
@@ -350,28 +356,44 @@ static bool trap_candidate(const struct pt_regs *regs)
 	return regs->syscallno == TRAP_SENTINEL || regs->syscallno == TRAP_UNREAD;
 }
 
+/*
+ * trap_linux_svc - a call the probe could not read the instruction of
+ * (TRAP_UNREAD) is read again here, where a fault may be taken: if it is
+ * Linux's svc, it runs again as that (*@ret is what the restart returns);
+ * unreadable text fails closed (*@ret = -ENOSYS).  Decided before the
+ * /dev/mach check, so an opted-in thread that holds no /dev/mach still
+ * gets its Linux system calls.
+ * Returns: true when the call is settled (not a Darwin trap).
+ */
+static bool trap_linux_svc(struct pt_regs *regs, long *ret)
+{
+	u32 insn;
+
+	if (regs->syscallno != TRAP_UNREAD)
+		return false;
+	if (get_user(insn, (u32 __user *)(regs->pc - 4))) {
+		*ret = -ENOSYS;			/* unreadable text: fail closed */
+		return true;
+	}
+	if (le32_to_cpu((__force __le32)insn) == SVC_0X80)
+		return false;
+	/*
+	 * Linux's svc: again, now that the word is resident.  Not a system
+	 * call any more for the signal code: x0 is the caller's argument,
+	 * not a result, and one that reads as -ERESTART* would move pc back
+	 * once more and be replaced by -EINTR (kill(-514) turned kill(-4)).
+	 */
+	regs->pc -= 4;
+	forget_syscall(regs);
+	*ret = regs->orig_x0;
+	return true;
+}
+
 /* XNU arm64: x16 < 0 is Mach trap -x16, anything else a BSD call; args x0-x7. */
 static long trap_dispatch(struct pt_regs *regs)
 {
 	s64 x16 = regs->regs[16];
-	u32 insn;
 
-	if (regs->syscallno == TRAP_UNREAD) {
-		if (get_user(insn, (u32 __user *)(regs->pc - 4)))
-			return -ENOSYS;		/* unreadable text: fail closed */
-		if (le32_to_cpu((__force __le32)insn) != SVC_0X80) {
-			/*
-			 * Linux's svc: again, now that the word is resident.
-			 * Not a system call any more for the signal code: x0
-			 * is the caller's argument, not a result, and one that
-			 * reads as -ERESTART* would move pc back once more and
-			 * be replaced by -EINTR (kill(-514) turned kill(-4)).
-			 */
-			regs->pc -= 4;
-			forget_syscall(regs);
-			return regs->orig_x0;
-		}
-	}
 	if (x16 >= 0) {
 		regs->pstate |= PSR_C_BIT;	/* Darwin's error flag */
 		return machina_trap_unix();
@@ -531,7 +553,7 @@ static long trap_entry(TRAP_ENTRY_ARGS)
 	if (!try_module_get(THIS_MODULE))
 		return -ENOSYS;
 	if (trap_candidate(regs) && trap_arch_ok() && current_opted() &&
-	    device_held())
+	    !trap_linux_svc(regs, &ret) && device_held())
 		ret = trap_dispatch(regs);
 	module_put(THIS_MODULE);
 	return ret;
