@@ -32,29 +32,6 @@ long xnu_vm_map_copy_live_count(void)
 }
 
 /*
- * snapshot_edges - zero what lies outside [@addr, @end) in the snapshot's
- * first and last pages (@start..@start + @len is the page-rounded range,
- * its first page at @pgoff of the object)
- * Returns: KERN_SUCCESS or KERN_RESOURCE_SHORTAGE.
- */
-static int snapshot_edges(struct xnu_vm_view *snap, u64 pgoff, u64 start,
-			  u64 len, u64 addr, u64 end)
-{
-	u64 first_end = min_t(u64, end, start + PAGE_SIZE) - start;
-	u64 last = start + len - PAGE_SIZE;
-	int kr = KERN_SUCCESS;
-
-	if (addr != start || first_end != PAGE_SIZE)
-		kr = xnu_vm_view_keep_bytes(snap, pgoff, addr - start,
-					    first_end, current->mm);
-	if (!kr && len > PAGE_SIZE && end - last != PAGE_SIZE)
-		kr = xnu_vm_view_keep_bytes(snap,
-					    pgoff + (len >> PAGE_SHIFT) - 1, 0,
-					    end - last, current->mm);
-	return kr;
-}
-
-/*
  * xnu_vm_map_copyin - a virtual copy of the caller's bytes @addr..@addr +
  * @size (@size > 0), for a message
  * Conditions: process context, no lock held; may sleep.
@@ -96,10 +73,19 @@ int xnu_vm_map_copyin(u64 addr, u64 size, struct xnu_vm_map_copy **out)
 		xnu_vm_range_release(&r);
 		goto err_fallback;
 	}
-	/* The sender pays for what the snapshot makes it keep. */
-	xnu_vm_view_set_payer(r.view, current->mm);
-	snap = xnu_vm_view_copy(r.view);
-	xnu_vm_view_set_payer(snap, current->mm);
+	/*
+	 * The snapshot holds the range's pages, and only those (the sender's
+	 * own, paid where they are); its edge copies are the sender's.
+	 */
+	snap = xnu_vm_view_snapshot(r.view, r.pgoff,
+				    r.pgoff + (r.len >> PAGE_SHIFT) - 1,
+				    addr - start, end - (rend - PAGE_SIZE),
+				    current->mm);
+	if (!snap) {
+		xnu_vm_range_release(&r);
+		kr = KERN_RESOURCE_SHORTAGE;
+		goto err_free;
+	}
 	if (!xnu_vm_view_pin(snap, &copy->pin, r.pgoff,
 			     r.pgoff + (r.len >> PAGE_SHIFT) - 1)) {
 		xnu_vm_view_put(snap);
@@ -114,11 +100,6 @@ int xnu_vm_map_copyin(u64 addr, u64 size, struct xnu_vm_map_copy **out)
 	copy->head = addr - start;
 	xnu_vm_range_release(&r);
 	atomic_long_inc(&live_copies);
-	kr = snapshot_edges(copy->pin.view, copy->pgoff, start, copy->len, addr, end);
-	if (kr) {
-		xnu_vm_map_copy_discard(copy);
-		return kr;
-	}
 	*out = copy;
 	return KERN_SUCCESS;
 

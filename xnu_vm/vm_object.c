@@ -82,6 +82,9 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
  * (a vmsplice() into a pipe, a get_user_pages() in progress), which must
  * keep showing the snapshot.  Such a page is written in place only once
  * nothing but its layer and its mappings holds it (page_exclusive()).
+ * A page an out-of-line snapshot shares by reference
+ * (xnu_vm_view_snapshot()) is marked so in both layers, for the same
+ * reason.
  */
 #define LAYER_MOVED	XA_MARK_0
 
@@ -539,39 +542,89 @@ static vm_fault_t no_page(struct xnu_vm_view *view, struct vm_area_struct *vma)
 }
 
 /*
- * xnu_vm_view_keep_bytes - make page @index of @view its own copy in which
- * only bytes @from..@to - 1 are what the view saw; the rest are zeroes (an
- * out-of-line snapshot's partial first or last page: the sender's bytes
- * around the range must not travel with it).  Nothing to do when no layer
- * of the chain holds the page (it reads as zeroes).
- * Conditions: process context, no object lock held; @view is mapped by
- * no vma (a snapshot being built), so no PTE needs to go.  The copy is
- * charged to the view's memory cgroup (@mm's if it has none yet).
- * Returns: KERN_SUCCESS or KERN_RESOURCE_SHORTAGE.
+ * snapshot_take - put page @index of @src (found in @where) into @snap's
+ * layer: a reference to the same page, marked LAYER_MOVED on both sides
+ * so that neither writes it in place while the other holds it
+ * (page_exclusive()); or, when only bytes @from..@to - 1 of it belong to
+ * the snapshot, a copy with the rest zeroed (charged to @snap's memory
+ * cgroup, @mm's if it has none).
+ * Conditions: cow_lock held.
+ * Returns: false without memory.
  */
-int xnu_vm_view_keep_bytes(struct xnu_vm_view *view, pgoff_t index,
-			   unsigned int from, unsigned int to,
-			   struct mm_struct *mm)
+static bool snapshot_take(struct xnu_vm_view *snap, struct xnu_vm_view *src,
+			  pgoff_t index, struct page *page,
+			  struct xnu_vm_layer *where, unsigned int from,
+			  unsigned int to, struct mm_struct *mm)
 {
-	struct xnu_vm_object *obj = view->obj;
+	struct xnu_vm_layer *l = snap->top;
+
+	if (from || to != PAGE_SIZE) {
+		page = view_fill(snap, index, page, mm);
+		if (!page)
+			return false;
+		memzero_page(page, 0, from);
+		memzero_page(page, to, PAGE_SIZE - to);
+		flush_dcache_page(page);
+		return true;
+	}
+	if (xa_is_err(xa_store(&l->pages, index, page, GFP_KERNEL_ACCOUNT)))
+		return false;
+	get_page(page);
+	l->resident++;
+	xa_set_mark(&l->pages, index, LAYER_MOVED);
+	if (where == src->top)
+		xa_set_mark(&where->pages, index, LAYER_MOVED);
+	return true;
+}
+
+/*
+ * xnu_vm_view_snapshot - a new view whose one layer holds what @src sees
+ * at pages @first..@last now, and nothing else (an out-of-line snapshot,
+ * vm_map_copy.c): pages are shared by reference, not copied
+ * (snapshot_take()), except that bytes before @head in page @first and
+ * from @tail on in page @last are zeroes in a copy of those pages.  Unlike
+ * xnu_vm_view_copy(), nothing of @src is frozen, so no page outside the
+ * range lives on for the snapshot.  The range's PTEs are zapped, so the
+ * next write of any mapping finds the page shared.
+ * Conditions: process context, no object lock held; @first <= @last <
+ * obj->npages; @head < PAGE_SIZE, 0 < @tail <= PAGE_SIZE.
+ * Returns: the view (one reference; new pages paid by @mm's memory
+ * cgroup), or NULL without memory.
+ */
+struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
+					 pgoff_t first, pgoff_t last,
+					 unsigned int head, unsigned int tail,
+					 struct mm_struct *mm)
+{
+	struct xnu_vm_object *obj = src->obj;
+	struct xnu_vm_view *snap = view_new(obj, layer_new(NULL));
 	struct xnu_vm_layer *where;
 	struct page *page;
-	int kr = KERN_SUCCESS;
+	bool ok = true;
+	pgoff_t index;
 
+	snap->memcg = xnu_vm_mm_memcg(mm);
 	mutex_lock(&obj->cow_lock);
-	page = view_lookup(view, index, &where);
-	if (page) {
-		page = view_fill(view, index, page, mm);
-		if (page) {
-			memzero_page(page, 0, from);
-			memzero_page(page, to, PAGE_SIZE - to);
-			flush_dcache_page(page);
-		} else {
-			kr = KERN_RESOURCE_SHORTAGE;
+	for (index = first; index <= last; index++) {
+		page = view_lookup(src, index, &where);
+		if (page && !snapshot_take(snap, src, index, page, where,
+					   index == first ? head : 0,
+					   index == last ? tail : PAGE_SIZE,
+					   mm)) {
+			ok = false;
+			break;
 		}
+		/* A range as large as the queued-bytes budget allows. */
+		cond_resched();
 	}
 	mutex_unlock(&obj->cow_lock);
-	return kr;
+	if (!ok) {
+		xnu_vm_view_put(snap);
+		return NULL;
+	}
+	unmap_mapping_range(obj->file->f_mapping, (loff_t)first << PAGE_SHIFT,
+			    (loff_t)(last - first + 1) << PAGE_SHIFT, 0);
+	return snap;
 }
 
 /*

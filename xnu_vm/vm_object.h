@@ -178,9 +178,10 @@ void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
 			      pgoff_t last);
 void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,
 			pgoff_t last);
-int xnu_vm_view_keep_bytes(struct xnu_vm_view *view, pgoff_t index,
-			   unsigned int from, unsigned int to,
-			   struct mm_struct *mm);
+struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
+					 pgoff_t first, pgoff_t last,
+					 unsigned int head, unsigned int tail,
+					 struct mm_struct *mm);
 
 /* Facts for the inspection calls (vm_info.c). */
 unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,
