@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Second review of the copy-on-write depth bound (xnu_vm/vm_object.c,
+ * layer_flatten()), attacked as user nobody inside a memory cgroup the
+ * root parent made, whose memory.current is the measure.
+ *
+ * A copy of a view whose chain is XNU_VM_MAX_DEPTH deep is flat: a new
+ * layer holding a reference to the pages the view sees.  It took every
+ * page of the whole object, whatever range the copy was for, and nothing
+ * ever trimmed the pages past that range from it (its vmas and its
+ * entry's pin cover the range only):
+ *
+ * one_page_copy_keeps_one_page: a one-page mach_vm_map(entry, copy=TRUE)
+ * of a deep view kept all of the object's pages alive after the range,
+ * the entry and every other copy were gone (the layered copy lets them go
+ * when the entry's pin ends).
+ *
+ * fork_flattens_each_vma_by_its_range: a fork made one flat copy per
+ * vma of the view, each of the whole object: a view split into M vmas
+ * cost the fork M times the object's xarray (charged __GFP_NOFAIL, so
+ * past the group's limit) and M walks of all its pages.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "vm_test.h"
+
+#define RW (VM_PROT_READ | VM_PROT_WRITE)
+/* More rounds than XNU_VM_MAX_DEPTH (16): the last copies are flat. */
+#define DEEP_ROUNDS 20
+/* The object: 32 MiB, whatever the page size. */
+#define OBJ_BYTES (32L << 20)
+
+/* memory.current of @cg now, in bytes, or -1. */
+static long charged(const struct mt_cgroup *cg)
+{
+	return mt_cg_read(cg, "memory.current");
+}
+
+/*
+ * deep_object - as the caller: @bytes of new Mach VM memory at *@a, every
+ * page written, an entry *@e naming all of it, and DEEP_ROUNDS one-page
+ * copies of the entry in @copies, page 0 written with the round before
+ * each, so that the range's view reaches XNU_VM_MAX_DEPTH.
+ * Returns: 0, or a step number.
+ */
+static int deep_object(size_t bytes, mach_vm_address_t *a, mach_port_t *e,
+		       mach_vm_address_t *copies)
+{
+	memory_object_size_t size = bytes;
+	size_t off;
+	int i;
+
+	*a = 0;
+	if (mach_vm_allocate(SELF, a, bytes, VM_FLAGS_ANYWHERE))
+		return 10;
+	for (off = 0; off < bytes; off += page_size())
+		((volatile char *)(uintptr_t)*a)[off] = 1;
+	*e = MACH_PORT_NULL;
+	if (mach_make_memory_entry_64(SELF, &size, *a, RW, e, MACH_PORT_NULL))
+		return 11;
+	for (i = 0; i < DEEP_ROUNDS; i++) {
+		*(volatile int *)(uintptr_t)*a = i;
+		copies[i] = 0;
+		if (mach_vm_map(SELF, &copies[i], page_size(), 0,
+				VM_FLAGS_ANYWHERE, *e, 0, TRUE, RW, RW,
+				VM_INHERIT_COPY))
+			return 12;
+	}
+	return 0;
+}
+
+/*
+ * The retention attack, as nobody in @cg.  Exit: 0 fine; 2..12 a step
+ * failed; 20 the last (flat) copy lost its snapshot; 21 the object's
+ * pages stayed charged while only that one-page copy was left.
+ */
+static int retention_attack(const struct mt_cgroup *cg)
+{
+	mach_vm_address_t a, copies[DEEP_ROUNDS];
+	long base, held, after;
+	mach_port_t e;
+	int i, st;
+
+	if (mt_cg_enter(cg) || mt_become_nobody())
+		return 2;
+	base = charged(cg);
+	if (base < 0)
+		return 3;
+	st = deep_object(OBJ_BYTES, &a, &e, copies);
+	if (st)
+		return st;
+	if (mach_vm_deallocate(SELF, a, OBJ_BYTES) ||
+	    mach_port_deallocate(SELF, e))
+		return 4;
+	for (i = 0; i < DEEP_ROUNDS - 1; i++)
+		if (mach_vm_deallocate(SELF, copies[i], page_size()))
+			return 5;
+	held = charged(cg) - base;
+	if (*(volatile int *)(uintptr_t)copies[DEEP_ROUNDS - 1] !=
+	    DEEP_ROUNDS - 1)
+		return 20;
+	if (mach_vm_deallocate(SELF, copies[DEEP_ROUNDS - 1], page_size()))
+		return 6;
+	after = charged(cg) - base;
+	printf("# one one-page copy left: %ld KiB charged; none: %ld KiB "
+	       "(object %ld KiB)\n", held >> 10, after >> 10, OBJ_BYTES >> 10);
+	return held > OBJ_BYTES / 4 ? 21 : 0;
+}
+
+/* Run @attack(@cg) in a child and give back its exit status. */
+static int in_group(const char *name, int (*attack)(const struct mt_cgroup *))
+{
+	struct mt_cgroup cg;
+	const char *why;
+	pid_t pid;
+	int st;
+
+	why = mt_cg_create_named(&cg, name, 512L << 20);
+	if (why) {
+		printf("# %s\n", why);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0)
+		return -2;
+	if (pid == 0)
+		_exit(attack(&cg));
+	st = mt_wait_exit(pid);
+	mt_cg_destroy(&cg);
+	return st;
+}
+
+TEST(one_page_copy_keeps_one_page)
+{
+	int st;
+
+	IPC_REQUIRE();
+	if (geteuid() != 0)
+		SKIP(return, "needs root for cgroups and to become nobody");
+	st = in_group("-keep", retention_attack);
+	if (st == -1)
+		SKIP(return, "no memory cgroup");
+	EXPECT_EQ(0, st) TH_LOG("step %d (21: the flat copy kept the whole "
+				"object)", st);
+}
+
+/* One vma per this many pages of the deep object (every other page). */
+#define SPLIT_STRIDE 2
+
+/*
+ * The fork attack, as nobody in @cg: the deep object split into a vma
+ * per page (read-only every other page), then a fork; the child waits
+ * while the parent reads what the fork charged.  Exit: 0 fine; 2..12 a
+ * step failed; 22 the fork charged more than a quarter of the object;
+ * 23 the child saw the parent's later write.
+ */
+static int fork_attack(const struct mt_cgroup *cg)
+{
+	mach_vm_address_t a, copies[DEEP_ROUNDS];
+	long before, cost, pages;
+	int go[2], st, i;
+	mach_port_t e;
+	pid_t pid;
+	char c;
+
+	if (mt_cg_enter(cg) || mt_become_nobody())
+		return 2;
+	st = deep_object(OBJ_BYTES, &a, &e, copies);
+	if (st)
+		return st;
+	pages = OBJ_BYTES / page_size();
+	for (i = 0; i < pages; i += SPLIT_STRIDE)
+		if (mach_vm_protect(SELF, a + i * page_size(), page_size(),
+				    FALSE, VM_PROT_READ))
+			return 3;
+	if (pipe(go))
+		return 4;
+	before = charged(cg);
+	pid = fork();
+	if (pid < 0)
+		return 5;
+	if (pid == 0) {
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		/* The parent wrote page 1 after the fork. */
+		_exit(((volatile char *)(uintptr_t)a)[page_size()] == 1 ? 0 : 23);
+	}
+	cost = charged(cg) - before;
+	((volatile char *)(uintptr_t)a)[page_size()] = 2;
+	if (write(go[1], "g", 1) != 1)
+		return 6;
+	st = mt_wait_exit(pid);
+	printf("# fork of %ld vmas of a %ld KiB deep object charged %ld KiB\n",
+	       pages / SPLIT_STRIDE * 2, OBJ_BYTES >> 10, cost >> 10);
+	if (st)
+		return st;
+	return cost > OBJ_BYTES / 4 ? 22 : 0;
+}
+
+TEST(fork_flattens_each_vma_by_its_range)
+{
+	int st;
+
+	IPC_REQUIRE();
+	if (geteuid() != 0)
+		SKIP(return, "needs root for cgroups and to become nobody");
+	st = in_group("-fork", fork_attack);
+	if (st == -1)
+		SKIP(return, "no memory cgroup");
+	EXPECT_EQ(0, st) TH_LOG("step %d (22: the fork copied the whole object "
+				"per vma)", st);
+}
+
+TEST_HARNESS_MAIN
