@@ -200,17 +200,23 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
 
 /*
  * layer_flatten - a new layer without a shadow holding a reference to
- * every page @view sees (the first of its chain at each index), each
- * marked LAYER_MOVED there and in @view's top: a copy of @view that adds
- * no layer to any chain (XNU_VM_MAX_DEPTH).  Neither side writes a page
- * in place while the other holds it (page_exclusive()).
- * Steps: the pages of the chain; it lets the CPU go between them.
+ * every page @view sees in @first..@last (the first of its chain at each
+ * index), each marked LAYER_MOVED there and in @view's top: a copy of
+ * @view that adds no layer to any chain (XNU_VM_MAX_DEPTH).  Neither side
+ * writes a page in place while the other holds it (page_exclusive()).
+ * Only the range the copy is made for: the pages past it are no one's to
+ * see through the copy, and nothing would ever trim them from it (its
+ * vmas and pins cover the range only), so a copy of one page kept every
+ * page of the object alive, charged to whoever paid for them, and a fork
+ * walked the whole object once per vma.
+ * Steps: the range's pages of the chain; it lets the CPU go between them.
  * Conditions: cow_lock held; @gfp the xarray's (with __GFP_NOFAIL for a
  * fork, which cannot fail).
  * Returns: the layer, or NULL without memory (nothing changed but marks,
  * which page_exclusive() clears again while nobody else holds the page).
  */
 static struct xnu_vm_layer *layer_flatten(struct xnu_vm_view *view,
+					  pgoff_t first, pgoff_t last,
 					  gfp_t gfp)
 {
 	struct xnu_vm_layer *flat = layer_new(NULL), *l;
@@ -219,7 +225,7 @@ static struct xnu_vm_layer *layer_flatten(struct xnu_vm_view *view,
 
 	lockdep_assert_held(&view->obj->cow_lock);
 	for (l = view->top; l; l = l->shadow) {
-		xa_for_each(&l->pages, index, page) {
+		xa_for_each_range(&l->pages, index, page, first, last) {
 			cond_resched();
 			/* A layer above already gave this index. */
 			if (xa_load(&flat->pages, index))
@@ -254,7 +260,8 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * symmetric copy): @view's top layer is frozen unless it is empty over a
  * frozen one already, @view moves onto a new top over it, the copy gets
  * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH
- * the copy is flat instead (layer_flatten()).  Every mapping of the
+ * the copy is flat instead (layer_flatten() of pages @first..@last, all
+ * the copy's users will see: its vmas' or its entry's).  Every mapping of the
  * object is zapped after either, so that no writable PTE of a page now
  * shared stays.  Copies nothing.  With @slot the copy is stored there
  * under cow_lock (a fork child's vm_private_data: the vma is on i_mmap
@@ -268,7 +275,8 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * page it gets), or NULL without memory for a flat copy (never with
  * __GFP_NOFAIL in @gfp).
  */
-static struct xnu_vm_view *view_copy(struct xnu_vm_view *view, gfp_t gfp,
+static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
+				     pgoff_t first, pgoff_t last, gfp_t gfp,
 				     void **slot)
 {
 	struct xnu_vm_object *obj = view->obj;
@@ -283,7 +291,7 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view, gfp_t gfp,
 		view->top = layer_new(top);
 		copy_top = layer_new(top);
 	} else {
-		copy_top = layer_flatten(view, gfp);
+		copy_top = layer_flatten(view, first, last, gfp);
 		if (!copy_top)
 			goto out;
 	}
@@ -299,12 +307,14 @@ out:
 
 /*
  * xnu_vm_view_copy - view_copy() for the Mach calls (mach_vm_map copy,
- * MAP_MEM_VM_COPY, VM_PROT_COPY): NULL when a flat copy finds no memory
- * (KERN_RESOURCE_SHORTAGE).  Conditions as view_copy().
+ * MAP_MEM_VM_COPY, VM_PROT_COPY), for object pages @first..@last, the
+ * only ones the copy's users may reach: NULL when a flat copy finds no
+ * memory (KERN_RESOURCE_SHORTAGE).  Conditions as view_copy().
  */
-struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view)
+struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view, pgoff_t first,
+				     pgoff_t last)
 {
-	return view_copy(view, GFP_KERNEL_ACCOUNT, NULL);
+	return view_copy(view, first, last, GFP_KERNEL_ACCOUNT, NULL);
 }
 
 /* xnu_vm_view_shared - does another task see @view's pages (SHARE, or a snapshot)? */
@@ -655,8 +665,8 @@ static void vm_object_open(struct vm_area_struct *vma)
 		return;
 	}
 	/* A fork cannot fail: a flat copy's xarray is __GFP_NOFAIL. */
-	view_copy(view, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL,
-		  &vma->vm_private_data);
+	view_copy(view, vma->vm_pgoff, vma->vm_pgoff + vma_pages(vma) - 1,
+		  GFP_KERNEL_ACCOUNT | __GFP_NOFAIL, &vma->vm_private_data);
 }
 
 /*
