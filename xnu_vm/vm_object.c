@@ -54,7 +54,13 @@ static struct xnu_vm_layer *layer_new(struct xnu_vm_layer *shadow)
 	struct xnu_vm_layer *l;
 
 	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
-	xa_init(&l->pages);
+	/*
+	 * Its nodes are charged as its pages are (to the active memcg): without
+	 * XA_FLAGS_ACCOUNT the xarray's first try, GFP_NOWAIT under its lock,
+	 * charges nobody whatever gfp a store passes, and flat copies put one
+	 * page into any number of layers.
+	 */
+	xa_init_flags(&l->pages, XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&l->children);
 	INIT_LIST_HEAD(&l->sibling);
 	l->shadow = shadow;
