@@ -136,41 +136,40 @@ static int retention_attack(const struct mt_cgroup *cg)
 	return held > OBJ_BYTES / 4 ? 21 : 0;
 }
 
-/* Run @attack(@cg) in a child and give back its exit status. */
-static int in_group(const char *name, int (*attack)(const struct mt_cgroup *))
+/*
+ * attack_in_group - the test: @attack(cg) in a child, in a new memory
+ * cgroup "@name" (512 MiB), must exit 0; @what says what its failing
+ * exit statuses mean.
+ */
+static void attack_in_group(struct __test_metadata *_metadata,
+			    const char *name,
+			    int (*attack)(const struct mt_cgroup *),
+			    const char *what)
 {
 	struct mt_cgroup cg;
 	const char *why;
 	pid_t pid;
 	int st;
 
+	IPC_REQUIRE();
+	if (geteuid() != 0)
+		SKIP(return, "needs root for cgroups and to become nobody");
 	why = mt_cg_create_named(&cg, name, 512L << 20);
-	if (why) {
-		printf("# %s\n", why);
-		return -1;
-	}
+	if (why)
+		SKIP(return, "%s", why);
 	pid = fork();
-	if (pid < 0)
-		return -2;
+	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(attack(&cg));
 	st = mt_wait_exit(pid);
 	mt_cg_destroy(&cg);
-	return st;
+	EXPECT_EQ(0, st) TH_LOG("step %d (%s)", st, what);
 }
 
 TEST(one_page_copy_keeps_one_page)
 {
-	int st;
-
-	IPC_REQUIRE();
-	if (geteuid() != 0)
-		SKIP(return, "needs root for cgroups and to become nobody");
-	st = in_group("-keep", retention_attack);
-	if (st == -1)
-		SKIP(return, "no memory cgroup");
-	EXPECT_EQ(0, st) TH_LOG("step %d (21: the flat copy kept the whole "
-				"object)", st);
+	attack_in_group(_metadata, "-keep", retention_attack,
+			"21: the flat copy kept the whole object");
 }
 
 /* A read-only page every this many pages: a vma per 8 pages (4K pages: 1024). */
@@ -244,16 +243,9 @@ static int fork_attack(const struct mt_cgroup *cg)
 
 TEST(fork_flattens_each_vma_by_its_range)
 {
-	int st;
-
-	IPC_REQUIRE();
-	if (geteuid() != 0)
-		SKIP(return, "needs root for cgroups and to become nobody");
-	st = in_group("-fork", fork_attack);
-	if (st == -1)
-		SKIP(return, "no memory cgroup");
-	EXPECT_EQ(0, st) TH_LOG("step %d (22: the fork copied the whole object "
-				"per vma)", st);
+	attack_in_group(_metadata, "-fork", fork_attack,
+			"22: the fork copied the whole object per vma; "
+			"24: uncharged");
 }
 
 /* Flat copies made by the sparse attack; a copy is a vma of its own. */
@@ -310,16 +302,8 @@ static int sparse_attack(const struct mt_cgroup *cg)
 
 TEST(flat_copies_are_charged)
 {
-	int st;
-
-	IPC_REQUIRE();
-	if (geteuid() != 0)
-		SKIP(return, "needs root for cgroups and to become nobody");
-	st = in_group("-sparse", sparse_attack);
-	if (st == -1)
-		SKIP(return, "no memory cgroup");
-	EXPECT_EQ(0, st) TH_LOG("step %d (25: copies' nodes charged to no "
-				"group)", st);
+	attack_in_group(_metadata, "-sparse", sparse_attack,
+			"25: copies' nodes charged to no group");
 }
 
 TEST_HARNESS_MAIN
