@@ -267,14 +267,16 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * frozen one already, @view moves onto a new top over it, the copy gets
  * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH
  * the copy is flat instead (layer_flatten() of pages @first..@last, all
- * the copy's users will see: its vmas' or its entry's).  Every mapping of the
- * object is zapped after either, so that no writable PTE of a page now
- * shared stays.  Copies nothing.  With @slot the copy is stored there
+ * the copy's users will see: its vmas' or its entry's).  The mappings of
+ * what is newly shared are zapped after either (the whole object for a
+ * frozen top, the range for a flat copy, nothing over an empty top), so
+ * that no writable PTE of a page now shared stays: a fork zaps once, not
+ * once per vma (each zap walks every vma of the object).  Copies nothing.  With @slot the copy is stored there
  * under cow_lock (a fork child's vm_private_data: the vma is on i_mmap
  * already, where trims read it under that lock).
- * Cost: O(XNU_VM_MAX_DEPTH) for a layered copy, the pages @view sees for
- * a flat one; the zap is one unmap_mapping_range() of the object (every
- * mapper of it faults its pages in again: XNU write-protects them).
+ * Cost: O(XNU_VM_MAX_DEPTH) for a layered copy, the pages @view sees in
+ * the range for a flat one; the zap is one unmap_mapping_range() (every
+ * mapper of those pages faults them in again: XNU write-protects them).
  * Conditions: process context (a fork's .open: both mms' mmap_locks held
  * for writing); no cow_lock, no i_mmap_rwsem held.
  * Returns: the copy (one reference; its memory cgroup is set by the first
@@ -288,26 +290,32 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 	struct xnu_vm_object *obj = view->obj;
 	struct xnu_vm_layer *top, *copy_top;
 	struct xnu_vm_view *copy = NULL;
+	loff_t zap_from = 0, zap_len = -1;	/* -1: nothing; 0: all */
 
 	mutex_lock(&obj->cow_lock);
 	top = view->top;
 	if (!top->resident && top->shadow) {
+		/* Nothing newly shared: the frozen one's PTEs went with it. */
 		copy_top = layer_new(top->shadow);
 	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
 		view->top = layer_new(top);
 		copy_top = layer_new(top);
+		zap_len = 0;
 	} else {
 		copy_top = layer_flatten(view, first, last, gfp);
 		if (!copy_top)
 			goto out;
+		/* Only the range's pages are shared now. */
+		zap_from = (loff_t)first << PAGE_SHIFT;
+		zap_len = (loff_t)(last - first + 1) << PAGE_SHIFT;
 	}
 	copy = view_new(obj, copy_top);
 	if (slot)
 		WRITE_ONCE(*slot, copy);
 out:
 	mutex_unlock(&obj->cow_lock);
-	if (copy)
-		unmap_mapping_range(obj->file->f_mapping, 0, 0, 0);
+	if (zap_len >= 0)
+		unmap_mapping_range(obj->file->f_mapping, zap_from, zap_len, 0);
 	return copy;
 }
 
