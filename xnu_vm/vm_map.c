@@ -647,7 +647,8 @@ static int map_change(struct xnu_vm_map *map, u64 start, u64 end,
 		mmap_read_unlock(mm);
 
 		if (chg->prot >= 0 && (chg->prot & VM_PROT_COPY)) {
-			copy = xnu_vm_view_copy(op.view);
+			copy = xnu_vm_view_copy(op.view, op.pgoff, op.pgoff +
+						((piece_end - at) >> PAGE_SHIFT) - 1);
 			xnu_vm_view_put(op.view);
 			if (!copy) {
 				fput(obj->file);

@@ -138,9 +138,14 @@ int xnu_vm_map_copyout(struct xnu_vm_map_copy *copy, u64 *addr)
 	kr = xnu_vm_map_hold(&map, current);
 	if (kr)
 		return kr;
-	req.view = xnu_vm_view_copy(copy->pin.view);
-	kr = xnu_vm_map_enter_object(&map, &req, &a);
-	xnu_vm_view_put(req.view);
+	req.view = xnu_vm_view_copy(copy->pin.view, copy->pgoff, copy->pgoff +
+				    (copy->len >> PAGE_SHIFT) - 1);
+	if (req.view) {
+		kr = xnu_vm_map_enter_object(&map, &req, &a);
+		xnu_vm_view_put(req.view);
+	} else {
+		kr = KERN_RESOURCE_SHORTAGE;
+	}
 	xnu_vm_map_release(&map);
 	if (!kr)
 		*addr = a + copy->head;

@@ -321,7 +321,8 @@ static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
 	xnu_vm_view_set_payer(r.view, map->mm);
 	kr = KERN_RESOURCE_SHORTAGE;
 	if (copy) {
-		view = xnu_vm_view_copy(r.view);
+		view = xnu_vm_view_copy(r.view, r.pgoff,
+					r.pgoff + (len >> PAGE_SHIFT) - 1);
 		if (!view)
 			goto out;
 		xnu_vm_view_set_payer(view, current->mm);

@@ -54,7 +54,13 @@ static struct xnu_vm_layer *layer_new(struct xnu_vm_layer *shadow)
 	struct xnu_vm_layer *l;
 
 	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
-	xa_init(&l->pages);
+	/*
+	 * Its nodes are charged as its pages are (to the active memcg): without
+	 * XA_FLAGS_ACCOUNT the xarray's first try, GFP_NOWAIT under its lock,
+	 * charges nobody whatever gfp a store passes, and flat copies put one
+	 * page into any number of layers.
+	 */
+	xa_init_flags(&l->pages, XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&l->children);
 	INIT_LIST_HEAD(&l->sibling);
 	l->shadow = shadow;
@@ -205,17 +211,23 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
 
 /*
  * layer_flatten - a new layer without a shadow holding a reference to
- * every page @view sees (the first of its chain at each index), each
- * marked LAYER_MOVED there and in @view's top: a copy of @view that adds
- * no layer to any chain (XNU_VM_MAX_DEPTH).  Neither side writes a page
- * in place while the other holds it (page_exclusive()).
- * Steps: the pages of the chain; it lets the CPU go between them.
+ * every page @view sees in @first..@last (the first of its chain at each
+ * index), each marked LAYER_MOVED there and in @view's top: a copy of
+ * @view that adds no layer to any chain (XNU_VM_MAX_DEPTH).  Neither side
+ * writes a page in place while the other holds it (page_exclusive()).
+ * Only the range the copy is made for: the pages past it are no one's to
+ * see through the copy, and nothing would ever trim them from it (its
+ * vmas and pins cover the range only), so a copy of one page kept every
+ * page of the object alive, charged to whoever paid for them, and a fork
+ * walked the whole object once per vma.
+ * Steps: the range's pages of the chain; it lets the CPU go between them.
  * Conditions: cow_lock held; @gfp the xarray's (with __GFP_NOFAIL for a
  * fork, which cannot fail).
  * Returns: the layer, or NULL without memory (nothing changed but marks,
  * which page_exclusive() clears again while nobody else holds the page).
  */
 static struct xnu_vm_layer *layer_flatten(struct xnu_vm_view *view,
+					  pgoff_t first, pgoff_t last,
 					  gfp_t gfp)
 {
 	struct xnu_vm_layer *flat = layer_new(NULL), *l;
@@ -224,7 +236,7 @@ static struct xnu_vm_layer *layer_flatten(struct xnu_vm_view *view,
 
 	lockdep_assert_held(&view->obj->cow_lock);
 	for (l = view->top; l; l = l->shadow) {
-		xa_for_each(&l->pages, index, page) {
+		xa_for_each_range(&l->pages, index, page, first, last) {
 			cond_resched();
 			/* A layer above already gave this index. */
 			if (xa_load(&flat->pages, index))
@@ -259,14 +271,17 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * symmetric copy): @view's top layer is frozen unless it is empty over a
  * frozen one already, @view moves onto a new top over it, the copy gets
  * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH
- * the copy is flat instead (layer_flatten()).  Every mapping of the
- * object is zapped after either, so that no writable PTE of a page now
- * shared stays.  Copies nothing.  With @slot the copy is stored there
+ * the copy is flat instead (layer_flatten() of pages @first..@last, all
+ * the copy's users will see: its vmas' or its entry's).  The mappings of
+ * what is newly shared are zapped after either (the whole object for a
+ * frozen top, the range for a flat copy, nothing over an empty top), so
+ * that no writable PTE of a page now shared stays: a fork zaps once, not
+ * once per vma (each zap walks every vma of the object).  Copies nothing.  With @slot the copy is stored there
  * under cow_lock (a fork child's vm_private_data: the vma is on i_mmap
  * already, where trims read it under that lock).
- * Cost: O(XNU_VM_MAX_DEPTH) for a layered copy, the pages @view sees for
- * a flat one; the zap is one unmap_mapping_range() of the object (every
- * mapper of it faults its pages in again: XNU write-protects them).
+ * Cost: O(XNU_VM_MAX_DEPTH) for a layered copy, the pages @view sees in
+ * the range for a flat one; the zap is one unmap_mapping_range() (every
+ * mapper of those pages faults them in again: XNU write-protects them).
  * A layer frozen here is paid by the caller's memory cgroup from then on
  * (its payer): the copier (a remap, a VM_COPY entry, a VM_PROT_COPY, the
  * task that forks) keeps the snapshot alive, not the task whose pages it
@@ -279,29 +294,36 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * page it gets), or NULL without memory for a flat copy (never with
  * __GFP_NOFAIL in @gfp).
  */
-static struct xnu_vm_view *view_copy(struct xnu_vm_view *view, gfp_t gfp,
+static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
+				     pgoff_t first, pgoff_t last, gfp_t gfp,
 				     void **slot)
 {
 	struct xnu_vm_object *obj = view->obj;
 	struct mem_cgroup *payer = NULL;
 	struct xnu_vm_layer *top, *copy_top;
 	struct xnu_vm_view *copy = NULL;
+	loff_t zap_from = 0, zap_len = -1;	/* -1: nothing; 0: all */
 
 	if (current->mm)
 		payer = xnu_vm_mm_memcg(current->mm);
 	mutex_lock(&obj->cow_lock);
 	top = view->top;
 	if (!top->resident && top->shadow) {
+		/* Nothing newly shared: the frozen one's PTEs went with it. */
 		copy_top = layer_new(top->shadow);
 	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
 		top->payer = payer;
 		payer = NULL;
 		view->top = layer_new(top);
 		copy_top = layer_new(top);
+		zap_len = 0;
 	} else {
-		copy_top = layer_flatten(view, gfp);
+		copy_top = layer_flatten(view, first, last, gfp);
 		if (!copy_top)
 			goto out;
+		/* Only the range's pages are shared now. */
+		zap_from = (loff_t)first << PAGE_SHIFT;
+		zap_len = (loff_t)(last - first + 1) << PAGE_SHIFT;
 	}
 	copy = view_new(obj, copy_top);
 	if (slot)
@@ -309,19 +331,21 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view, gfp_t gfp,
 out:
 	mutex_unlock(&obj->cow_lock);
 	mem_cgroup_put(payer);
-	if (copy)
-		unmap_mapping_range(obj->file->f_mapping, 0, 0, 0);
+	if (zap_len >= 0)
+		unmap_mapping_range(obj->file->f_mapping, zap_from, zap_len, 0);
 	return copy;
 }
 
 /*
  * xnu_vm_view_copy - view_copy() for the Mach calls (mach_vm_map copy,
- * MAP_MEM_VM_COPY, VM_PROT_COPY): NULL when a flat copy finds no memory
- * (KERN_RESOURCE_SHORTAGE).  Conditions as view_copy().
+ * MAP_MEM_VM_COPY, VM_PROT_COPY), for object pages @first..@last, the
+ * only ones the copy's users may reach: NULL when a flat copy finds no
+ * memory (KERN_RESOURCE_SHORTAGE).  Conditions as view_copy().
  */
-struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view)
+struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view, pgoff_t first,
+				     pgoff_t last)
 {
-	return view_copy(view, GFP_KERNEL_ACCOUNT, NULL);
+	return view_copy(view, first, last, GFP_KERNEL_ACCOUNT, NULL);
 }
 
 /* xnu_vm_view_shared - does another task see @view's pages (SHARE, or a snapshot)? */
@@ -823,8 +847,8 @@ static void vm_object_open(struct vm_area_struct *vma)
 		return;
 	}
 	/* A fork cannot fail: a flat copy's xarray is __GFP_NOFAIL. */
-	view_copy(view, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL,
-		  &vma->vm_private_data);
+	view_copy(view, vma->vm_pgoff, vma->vm_pgoff + vma_pages(vma) - 1,
+		  GFP_KERNEL_ACCOUNT | __GFP_NOFAIL, &vma->vm_private_data);
 }
 
 /*

@@ -52,11 +52,13 @@
  * every trim walks the chain once per vma of the object.  A copy of a
  * view that deep does not freeze its top: it is flat (layer_flatten()), a
  * new layer without a shadow holding a reference to every page the view
- * sees, marked as taken over (LAYER_MOVED, in both the copy and the
- * view's top), so each side copies a page before its first write while
- * the other still holds it.  This is XNU's collapse done at copy time:
- * nothing is copied, no copy is refused, a fork never fails; it costs
- * the copy one xarray walk of the pages the view sees.
+ * sees in the copy's range (the pages its vma, mapping or entry covers,
+ * never more: nothing would trim the rest), marked as taken over
+ * (LAYER_MOVED, in both the copy and the view's top), so each side copies
+ * a page before its first write while the other still holds it.  This is
+ * XNU's collapse done at copy time: nothing is copied, no copy is
+ * refused, a fork never fails; it costs the copy one xarray walk of the
+ * pages the view sees in that range.
  *
  * The vma's vm_private_data is its view (a reference per vma); a fork's
  * .open replaces the child vma's (already on the object's i_mmap, where a
@@ -166,7 +168,8 @@ int xnu_vm_vma_inheritance(struct vm_area_struct *vma);
 bool xnu_vm_view_shared(struct xnu_vm_view *view);
 struct xnu_vm_view *xnu_vm_view_get(struct xnu_vm_view *view);
 void xnu_vm_view_put(struct xnu_vm_view *view);
-struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view);
+struct xnu_vm_view *xnu_vm_view_copy(struct xnu_vm_view *view, pgoff_t first,
+				     pgoff_t last);
 struct xnu_vm_view *xnu_vm_view_new(struct xnu_vm_object *obj,
 				    struct mm_struct *payer);
 void xnu_vm_view_set_payer(struct xnu_vm_view *view, struct mm_struct *mm);

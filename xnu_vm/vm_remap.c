@@ -167,7 +167,11 @@ static int extract(struct xnu_vm_map *map, void *arg)
 		 * The snapshot has no vma until enter(): a pin keeps its
 		 * pages if the source unmaps the range meanwhile.
 		 */
-		m->view = xnu_vm_view_copy(m->r.view);
+		m->view = xnu_vm_view_copy(m->r.view, m->r.pgoff, m->r.pgoff +
+					   (m->r.len >> PAGE_SHIFT) - 1);
+		kr = KERN_RESOURCE_SHORTAGE;
+		if (!m->view)
+			goto err;
 		m->copy_pinned = xnu_vm_view_pin(m->view, &m->copy_pin,
 						 m->r.pgoff, m->r.pgoff +
 						 (m->r.len >> PAGE_SHIFT) - 1);

@@ -539,7 +539,8 @@ static int do_map(struct xnu_vm_map *map, void *arg)
 	if (e) {
 		req.obj = e->obj;
 		if (a->copy)
-			req.view = xnu_vm_view_copy(e->pin.view);
+			req.view = xnu_vm_view_copy(e->pin.view, req.pgoff,
+					req.pgoff + (req.len >> PAGE_SHIFT) - 1);
 		else
 			req.view = xnu_vm_view_get(e->pin.view);
 		if (!req.view)
