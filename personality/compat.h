@@ -113,10 +113,10 @@
  * The Darwin trap shim (personality/trap_shim.c) needs the sys_enter
  * tracepoint and a redirect of the "not implemented" syscall: a kprobe on
  * x86_64, an ftrace_ops with IPMODIFY on arm64.  A kernel built without
- * them (the bench's tinyconfig-based debug kernels have neither
- * CONFIG_KPROBES nor CONFIG_FUNCTION_TRACER) gets no Darwin traps: the
- * module builds, does not report MACHINA_FEATURE_TRAPS, and refuses the
- * opt-in.
+ * them (the bench's debug-x86_64 kernel has no CONFIG_KPROBES;
+ * debug-rt-arm64 has the function tracer for it) gets no Darwin traps:
+ * the module builds, does not report MACHINA_FEATURE_TRAPS, and refuses
+ * the opt-in.
  */
 /*
  * The arm64 redirect needs the registers an IPMODIFY ops is given: 6.12
