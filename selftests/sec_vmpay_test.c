@@ -21,123 +21,19 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
-#include "kselftest_harness.h"
-#include "vm_test.h"
-#include "vm_child_test.h"
-
-#define MIB (1L << 20)
+#include "vm_payer_test.h"
 
 /* Layered copies before a chain is at the cap (XNU_VM_MAX_DEPTH - 1). */
 #define LAYERED 15
 
-/* One snapshot of nobody's @len bytes at @r, kept: a copy remap. */
-static int snap_remap(mach_vm_address_t r, size_t len, mach_port_t port)
-{
-	mach_vm_address_t m = 0;
-	vm_prot_t cur, max;
-
-	(void)port;
-	return mach_vm_remap(mach_task_self(), &m, len, 0, VM_FLAGS_ANYWHERE,
-			     mach_task_self(), r, TRUE, &cur, &max,
-			     VM_INHERIT_DEFAULT) ? -1 : 0;
-}
-
-/* The same as an out-of-line virtual copy queued on nobody's own port. */
-static int snap_ool(mach_vm_address_t r, size_t len, mach_port_t port)
+/* A snapshot as an out-of-line virtual copy queued on nobody's own port. */
+static int snap_ool(mach_vm_address_t r, size_t len, struct snap_ctx *ctx)
 {
 	struct msg_builder b;
 
-	mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 7);
+	mb_init(&b, ctx->port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 7);
 	mb_ool(&b, P(r), len, FALSE, MACH_MSG_VIRTUAL_COPY);
 	return mb_send(&b, MACH_SEND_TIMEOUT, 0) ? -1 : 0;
-}
-
-/*
- * nobody keeps @skip + @copies snapshots (@snap) of @len bytes root shares
- * with it, root rewrites the memory after each; the last @copies are
- * measured: root's group must not pay for them, nobody's does.
- */
-static void maker_pays(struct __test_metadata *_metadata,
-		       int (*snap)(mach_vm_address_t, size_t, mach_port_t),
-		       int skip, int copies, size_t len)
-{
-	struct mt_cgroup owner, copier;
-	mach_vm_address_t r = 0;
-	long o0 = 0, o1, c0 = 0, c1;
-	const char *why;
-	struct gate g;
-	pid_t pid;
-	int i;
-
-	if (geteuid() != 0)
-		SKIP(return, "needs root for memory cgroups");
-	why = mt_cg_create_named(&owner, "owner", 1024 * MIB);
-	if (why)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(NULL, mt_cg_create_named(&copier, "copier", 1024 * MIB));
-	ASSERT_EQ(0, mt_cg_enter(&owner));
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(mach_task_self(), &r, len,
-						 VM_FLAGS_ANYWHERE));
-	memset(P(r), 1, len);
-	/* The child sees the same pages (a shared buffer). */
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_inherit(mach_task_self(), r, len,
-						VM_INHERIT_SHARE));
-	pid = gate_fork(&g);
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		mach_port_t port;
-
-		if (mt_cg_enter(&copier) || mt_become_nobody())
-			_exit(2);
-		port = new_port_send();
-		if (set_qlimit(port, MACH_PORT_QLIMIT_LARGE))
-			_exit(3);
-		for (i = 0; i < skip + copies; i++) {
-			if (P(r)[0] != (char)(1 + i) || snap(r, len, port))
-				_exit(4);
-			gate_send(g.up[1]);
-			gate_wait(g.down[0]);	/* root rewrote it */
-		}
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
-		_exit(0);
-	}
-	for (i = 0; i < skip + copies; i++) {
-		gate_wait(g.up[0]);
-		if (i == skip) {
-			/* The measured snapshot is made; it holds nothing yet. */
-			usleep(100000);
-			o0 = mt_cg_read(&owner, "memory.current");
-			c0 = mt_cg_read(&copier, "memory.current");
-		}
-		memset(P(r), 2 + i, len);
-		gate_send(g.down[1]);
-	}
-	gate_wait(g.up[0]);
-	usleep(100000);
-	o1 = mt_cg_read(&owner, "memory.current");
-	c1 = mt_cg_read(&copier, "memory.current");
-	TH_LOG("%d snapshots of %zu KiB past %d: owner's group %ld -> %ld KiB, copier's %ld -> %ld KiB",
-	       copies, len / 1024, skip, o0 / 1024, o1 / 1024, c0 / 1024,
-	       c1 / 1024);
-	/* The owner keeps one copy of its memory, whatever nobody does. */
-	EXPECT_LT(o1 - o0, (long)len / 2);
-	/* The copier holds the snapshots: they are its to pay. */
-	EXPECT_GE(c1 - c0, (long)(copies - 1) * (long)len);
-	gate_send(g.down[1]);
-	EXPECT_EQ(0, mt_wait_exit(pid));
-	usleep(100000);
-	c1 = mt_cg_read(&copier, "memory.current");
-	o1 = mt_cg_read(&owner, "memory.current");
-	TH_LOG("after the copier: owner's group %ld KiB, copier's %ld KiB",
-	       o1 / 1024, c1 / 1024);
-	EXPECT_LT(c1, (long)len / 2);
-	EXPECT_LT(o1 - o0, (long)len / 2);
-	EXPECT_TRUE(P(r)[len - 1] == (char)(1 + skip + copies));
-	mach_vm_deallocate(mach_task_self(), r, len);
-	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
-	mt_cg_destroy(&owner);
-	mt_cg_destroy(&copier);
 }
 
 /* Past the depth cap every copy is flat: still the copier's to pay. */
@@ -203,6 +99,61 @@ TEST(vm_copy_entry_keeps_its_range_only)
 	mach_vm_deallocate(SELF, r, len);
 	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
 	mt_cg_destroy(&cg);
+}
+
+/* Minor faults of reading one byte per page of @len bytes at @p. */
+static long read_faults(const char *p, size_t len)
+{
+	struct rusage a, b;
+	size_t off;
+
+	getrusage(RUSAGE_SELF, &a);
+	for (off = 0; off < len; off += page_size())
+		(void)*(volatile const char *)(p + off);
+	getrusage(RUSAGE_SELF, &b);
+	return b.ru_minflt - a.ru_minflt;
+}
+
+/*
+ * Receiving an out-of-line snapshot maps the snapshot: it does not zap the
+ * sender's mappings of the rest of the object (a copy of the snapshot
+ * froze its layer and zapped every mapping of the whole object in every
+ * process, which all faulted their pages in again).
+ */
+TEST(ool_receive_leaves_other_mappings_alone)
+{
+	const size_t half = 4 * MIB;
+	mach_vm_address_t r;
+	struct msg_builder b;
+	mach_port_t port;
+	long before, after;
+	rcv_buf_t buf;
+	any_desc_t d;
+
+	IPC_REQUIRE();
+	r = alloc_pattern(2 * half, 9);
+	ASSERT_NE(0, r);
+	port = new_port_send();
+	mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 7);
+	mb_ool(&b, P(r) + half, half, FALSE, MACH_MSG_VIRTUAL_COPY);
+	ASSERT_EQ(0, mb_send(&b, MACH_SEND_TIMEOUT, 0));
+	/* The first half is mapped and stays so across the send. */
+	before = read_faults(P(r), half);
+	ASSERT_EQ(0, recv_timeout(port, &buf, 5000));
+	after = read_faults(P(r), half);
+	get_desc(&buf.header, 0, &d);
+	TH_LOG("minor faults reading the untouched half: %ld after the send, %ld after the receive",
+	       before, after);
+	EXPECT_LT(after, (long)(half / page_size()) / 4);
+	EXPECT_EQ(half, d.ool.size);
+	EXPECT_TRUE(check_pages((const char *)d.ool.address, half, 9));
+	/* Both sides still copy before they write. */
+	fill_pages((char *)d.ool.address, half, 10);
+	EXPECT_TRUE(check_pages(P(r) + half, half, 9));
+	fill_pages(P(r) + half, half, 11);
+	EXPECT_TRUE(check_pages((const char *)d.ool.address, half, 10));
+	mach_vm_deallocate(SELF, (mach_vm_address_t)(uintptr_t)d.ool.address, half);
+	mach_vm_deallocate(SELF, r, 2 * half);
 }
 
 TEST_HARNESS_MAIN
