@@ -42,14 +42,14 @@ static int snap_fork(mach_vm_address_t r, size_t len, struct snap_ctx *ctx)
 TEST(remap_snapshots_are_paid_by_the_copier)
 {
 	maker_pays(_metadata, snap_remap, 0, mt_rounds(6, 3),
-		   (size_t)mt_rounds(16, 4) * MIB);
+		   (size_t)mt_rounds(16, 4) * MIB, false);
 }
 
 /* The class: the same with fork children of nobody's as the snapshots. */
 TEST(fork_snapshots_are_paid_by_the_copier)
 {
 	maker_pays(_metadata, snap_fork, 0, mt_rounds(6, 3),
-		   (size_t)mt_rounds(16, 4) * MIB);
+		   (size_t)mt_rounds(16, 4) * MIB, false);
 }
 
 TEST_HARNESS_MAIN

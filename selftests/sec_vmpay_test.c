@@ -40,7 +40,7 @@ static int snap_ool(mach_vm_address_t r, size_t len, struct snap_ctx *ctx)
 TEST(flat_copies_are_paid_by_the_copier)
 {
 	maker_pays(_metadata, snap_remap, LAYERED, mt_rounds(6, 3),
-		   (size_t)mt_rounds(4, 1) * MIB);
+		   (size_t)mt_rounds(4, 1) * MIB, false);
 }
 
 /* The same class: out-of-line snapshots nobody queues and keeps. */
@@ -48,7 +48,19 @@ TEST(ool_snapshots_are_paid_by_the_sender)
 {
 	IPC_REQUIRE();
 	maker_pays(_metadata, snap_ool, 0, mt_rounds(6, 3),
-		   (size_t)mt_rounds(4, 1) * MIB);
+		   (size_t)mt_rounds(4, 1) * MIB, false);
+}
+
+/*
+ * The same when root replaces the pages by mach_vm_behavior_set ZERO
+ * before rewriting them: the snapshot keeps the originals, at nobody's
+ * cost.
+ */
+TEST(ool_snapshots_are_paid_by_the_sender_across_zero)
+{
+	IPC_REQUIRE();
+	maker_pays(_metadata, snap_ool, 0, mt_rounds(6, 3),
+		   (size_t)mt_rounds(4, 1) * MIB, true);
 }
 
 /*

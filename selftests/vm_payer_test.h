@@ -9,6 +9,10 @@
 #define _VM_PAYER_TEST_H
 
 #include "kselftest_harness.h"
+#include <stdbool.h>
+
+#include <mach/vm_behavior.h>
+
 #include "vm_child_test.h"
 
 #define MIB (1L << 20)
@@ -39,12 +43,13 @@ static inline int snap_remap(mach_vm_address_t r, size_t len,
 
 /*
  * maker_pays - nobody keeps @skip + @copies snapshots (@snap) of @len
- * bytes root shares with it, root rewrites the memory after each; over
+ * bytes root shares with it, root rewrites the memory after each (first
+ * zeroing it with mach_vm_behavior_set ZERO if @zero); over
  * the last @copies root's group must not grow by a copy, nobody's must
  * grow by them, and both must be back when nobody exits.
  */
 static inline void maker_pays(struct __test_metadata *_metadata, snap_fn snap,
-			      int skip, int copies, size_t len)
+			      int skip, int copies, size_t len, bool zero)
 {
 	struct mt_cgroup owner, copier;
 	mach_vm_address_t r = 0;
@@ -100,6 +105,10 @@ static inline void maker_pays(struct __test_metadata *_metadata, snap_fn snap,
 			o0 = mt_cg_read(&owner, "memory.current");
 			c0 = mt_cg_read(&copier, "memory.current");
 		}
+		if (zero)
+			ASSERT_EQ(KERN_SUCCESS,
+				  mach_vm_behavior_set(mach_task_self(), r, len,
+						       VM_BEHAVIOR_ZERO));
 		memset(P(r), 2 + i, len);
 		gate_send(g.down[1]);
 	}

@@ -1419,7 +1419,8 @@ pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
  * stay absent (they read as zeroes).  A page is zeroed in place, except
  * one that came up from a snapshot and is still held elsewhere (a pipe
  * of a vmsplice(): page_exclusive()), which is replaced by a zeroed page
- * and left to its holders, its PTEs zapped.  Like XNU, refused while the
+ * and left to its holders, its PTEs zapped (a holder's layer with a payer
+ * gets its own copy: layers_repay()).  Like XNU, refused while the
  * view shares a snapshot: zeroing the top would show the frozen pages.
  * Conditions: process context; the mmap_lock of an mm with a vma of
  * @view held (read); no cow_lock held.
@@ -1433,7 +1434,7 @@ int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 	struct xnu_vm_object *obj = view->obj;
 	unsigned long index, n = 0;
 	struct page *page;
-	bool zap = false;
+	bool zap = false, filled;
 	int kr = KERN_SUCCESS;
 
 	*next = last + 1;
@@ -1452,7 +1453,16 @@ int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 			flush_dcache_page(page);
 			continue;
 		}
-		if (!view_fill(view, index, NULL, mm)) {
+		/*
+		 * The held page is left to its holders: a layer of them with a
+		 * payer gets its own copy (a write, as far as they can tell).
+		 */
+		get_page(page);
+		filled = view_fill(view, index, NULL, mm);
+		if (filled)
+			layers_repay(view, index, page);
+		put_page(page);
+		if (!filled) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			*next = index;
 			break;
