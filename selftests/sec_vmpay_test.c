@@ -36,10 +36,35 @@ static int snap_ool(mach_vm_address_t r, size_t len, struct snap_ctx *ctx)
 	return mb_send(&b, MACH_SEND_TIMEOUT, 0) ? -1 : 0;
 }
 
+/*
+ * A flat copy remap whose layer a fork of nobody froze, the fork child
+ * gone at once: the layer collapses into nobody's own top, which keeps
+ * paying for what the copy keeps.
+ */
+static int snap_remap_forked(mach_vm_address_t r, size_t len,
+			     struct snap_ctx *ctx)
+{
+	pid_t kid;
+
+	if (snap_remap(r, len, ctx))
+		return -1;
+	kid = fork();
+	if (kid == 0)
+		_exit(0);
+	return kid > 0 && waitpid(kid, NULL, 0) == kid ? 0 : -1;
+}
+
 /* Past the depth cap every copy is flat: still the copier's to pay. */
 TEST(flat_copies_are_paid_by_the_copier)
 {
 	maker_pays(_metadata, snap_remap, LAYERED, mt_rounds(6, 3),
+		   (size_t)mt_rounds(4, 1) * MIB, false);
+}
+
+/* The same after a fork froze each flat copy and went. */
+TEST(collapsed_flat_copies_are_paid_by_the_copier)
+{
+	maker_pays(_metadata, snap_remap_forked, LAYERED, mt_rounds(6, 3),
 		   (size_t)mt_rounds(4, 1) * MIB, false);
 }
 
