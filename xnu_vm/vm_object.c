@@ -749,9 +749,10 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
  * snapshot) gets its own copy paid by its payer where layer_repay() says
  * so.  The top's original share is the writer's; what the others keep of
  * it is theirs to pay.
- * Steps: the object's layers with a payer (one per frozen layer or
- * standalone copy a user made: bounded by what keeps them, vmas and
- * pins); it lets the CPU go between them.
+ * Steps: the object's layers (one per view, frozen layer or standalone
+ * copy a user made: bounded by what keeps them, vmas and pins) until as
+ * many holders as the page's references allow were found (none for a
+ * page nobody else holds); it lets the CPU go between them.
  * Conditions: cow_lock held; @from is not used by the caller after.
  * Returns: true when a layer's page was replaced (the caller zaps @index).
  */
@@ -760,14 +761,25 @@ static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
 {
 	struct xnu_vm_layer *l;
 	bool repaid = false;
+	long left;
 
 	lockdep_assert_held(&view->obj->cow_lock);
 	/* Compared and copied until the walk ends, whoever lets it go. */
 	get_page(from);
+	/*
+	 * At most this many layers can hold it (each holds a reference; the
+	 * PTEs one each, ours one; a pipe or a fault's only make it more):
+	 * the walk ends once they are found, at once for an unshared page.
+	 */
+	left = page_count(from) - 1 - machina_page_mapcount(from);
 	list_for_each_entry(l, &view->obj->layers, in_obj) {
-		if (l != view->top && l->payer &&
-		    xa_load(&l->pages, index) == from)
-			repaid |= layer_repay(view, l, index, from);
+		if (left <= 0)
+			break;
+		if (l != view->top && xa_load(&l->pages, index) == from) {
+			left--;
+			if (l->payer)
+				repaid |= layer_repay(view, l, index, from);
+		}
 		cond_resched();
 	}
 	put_page(from);
