@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Second review of the copy-on-write depth bound (xnu_vm/vm_object.c,
- * layer_flatten()), attacked as user nobody inside a memory cgroup the
+ * layer_take()), attacked as user nobody inside a memory cgroup the
  * root parent made, whose memory.current is the measure.
  *
  * A copy of a view whose chain is XNU_VM_MAX_DEPTH deep is flat: a new

@@ -112,9 +112,14 @@ err_free:
 
 /*
  * xnu_vm_map_copyout - map @copy anywhere in the caller's own map
- * The mapping sees a copy-on-write view of the snapshot (the receiver's
- * writes are its own and paid by it); @copy stays the caller's to
- * discard.
+ * The mapping sees the snapshot's own view: its pages are marked shared
+ * (LAYER_MOVED) in it and in the sender's top, so each side copies a page
+ * before writing it while the other holds it, and nothing else of the
+ * object changes (no layer is added, no other mapping of it is zapped).
+ * The receiver takes over paying for it (xnu_vm_view_adopt()): its new
+ * pages, and the pages the snapshot alone keeps once the sender writes.
+ * A copy is mapped once (mach_msg.c discards it right after); @copy
+ * stays the caller's to discard.
  * Conditions: process context, no lock held; may sleep.
  * Returns: KERN_SUCCESS with *@addr (the data's address: the mapping's
  * start plus the data's offset in its first page); KERN_NO_SPACE (no
@@ -138,14 +143,10 @@ int xnu_vm_map_copyout(struct xnu_vm_map_copy *copy, u64 *addr)
 	kr = xnu_vm_map_hold(&map, current);
 	if (kr)
 		return kr;
-	req.view = xnu_vm_view_copy(copy->pin.view, copy->pgoff, copy->pgoff +
-				    (copy->len >> PAGE_SHIFT) - 1);
-	if (req.view) {
-		kr = xnu_vm_map_enter_object(&map, &req, &a);
-		xnu_vm_view_put(req.view);
-	} else {
-		kr = KERN_RESOURCE_SHORTAGE;
-	}
+	req.view = xnu_vm_view_get(copy->pin.view);
+	xnu_vm_view_adopt(req.view, map.mm);
+	kr = xnu_vm_map_enter_object(&map, &req, &a);
+	xnu_vm_view_put(req.view);
 	xnu_vm_map_release(&map);
 	if (!kr)
 		*addr = a + copy->head;

@@ -316,16 +316,19 @@ static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
 	}
 	/*
 	 * The range's task pays for pages nobody has touched yet; the
-	 * creator for a snapshot's own pages.
+	 * creator for a snapshot's own pages.  A copy is a standalone
+	 * snapshot of the range's pages alone: freezing the range's view
+	 * kept every page of its top alive for the entry, and a rewrite of
+	 * the rest of the region then copied all of it.
 	 */
 	xnu_vm_view_set_payer(r.view, map->mm);
 	kr = KERN_RESOURCE_SHORTAGE;
 	if (copy) {
-		view = xnu_vm_view_copy(r.view, r.pgoff,
-					r.pgoff + (len >> PAGE_SHIFT) - 1);
+		view = xnu_vm_view_snapshot(r.view, r.pgoff,
+					    r.pgoff + (len >> PAGE_SHIFT) - 1,
+					    0, PAGE_SIZE, current->mm);
 		if (!view)
 			goto out;
-		xnu_vm_view_set_payer(view, current->mm);
 	} else {
 		view = xnu_vm_view_get(r.view);
 	}

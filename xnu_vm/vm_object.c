@@ -44,15 +44,18 @@ static const struct vm_operations_struct vm_object_copy_ops;
 static const struct vm_operations_struct vm_object_share_ops;
 
 /*
- * layer_new - an empty layer over @shadow (frozen, or NULL)
+ * layer_new - an empty layer of @obj over @shadow (frozen, or NULL),
+ * without a payer, on obj->layers
  * Allocated __GFP_NOFAIL (a fork's .open cannot fail; the layer is small
  * and charged to the caller), so it never returns NULL.
- * Conditions: obj->cow_lock held (when @shadow is set).
+ * Conditions: obj->cow_lock held (obj->layers, @shadow's children).
  */
-static struct xnu_vm_layer *layer_new(struct xnu_vm_layer *shadow)
+static struct xnu_vm_layer *layer_new(struct xnu_vm_object *obj,
+				      struct xnu_vm_layer *shadow)
 {
 	struct xnu_vm_layer *l;
 
+	lockdep_assert_held(&obj->cow_lock);
 	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 	/*
 	 * Its nodes are charged as its pages are (to the active memcg): without
@@ -63,6 +66,7 @@ static struct xnu_vm_layer *layer_new(struct xnu_vm_layer *shadow)
 	xa_init_flags(&l->pages, XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&l->children);
 	INIT_LIST_HEAD(&l->sibling);
+	list_add(&l->in_obj, &obj->layers);
 	l->shadow = shadow;
 	if (shadow) {
 		list_add(&l->sibling, &shadow->children);
@@ -83,14 +87,33 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
 }
 
 /*
+ * page_new - a new page charged to @memcg (NULL: as the caller's task):
+ * a copy of @from, or zeroes without @from
+ * Conditions: may sleep (reclaim, the group's OOM handling).
+ * Returns: the page (one reference), or NULL without memory.
+ */
+static struct page *page_new(struct mem_cgroup *memcg, struct page *from)
+{
+	struct mem_cgroup *old = set_active_memcg(memcg);
+	struct page *page;
+
+	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
+			  (from ? 0 : __GFP_ZERO));
+	set_active_memcg(old);
+	if (page && from)
+		copy_highpage(page, from);
+	return page;
+}
+
+/*
  * A page a layer took over from a frozen one (layer_collapse()): while it
  * was frozen, the views that have since gone could take references to it
  * (a vmsplice() into a pipe, a get_user_pages() in progress), which must
  * keep showing the snapshot.  Such a page is written in place only once
  * nothing but its layer and its mappings holds it (page_exclusive()).
- * A page an out-of-line snapshot shares by reference
- * (xnu_vm_view_snapshot()) is marked so in both layers, for the same
- * reason.
+ * A page a standalone layer shares by reference (layer_take(): a flat
+ * copy, an out-of-line or VM_COPY-entry snapshot) is marked so in both
+ * layers, for the same reason.
  */
 #define LAYER_MOVED	XA_MARK_0
 
@@ -128,6 +151,16 @@ static void layer_collapse(struct xnu_vm_layer *s)
 		list_replace(&s->sibling, &x->sibling);
 	else
 		list_del_init(&x->sibling);
+	/*
+	 * A standalone layer's pages are its maker's to keep: the one layer
+	 * left over it is that maker's (its copy's top), standalone now.
+	 */
+	if (s->taken && !x->payer) {
+		x->payer = s->payer;
+		s->payer = NULL;
+		x->taken = true;
+	}
+	list_del(&s->in_obj);
 	xa_destroy(&s->pages);
 	mem_cgroup_put(s->payer);
 	kfree(s);
@@ -160,6 +193,7 @@ static void layer_put(struct xnu_vm_layer *l)
 			list_del(&l->sibling);
 			shadow->nchildren--;
 		}
+		list_del(&l->in_obj);
 		mem_cgroup_put(l->payer);
 		kfree(l);
 		l = shadow;
@@ -210,49 +244,79 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
 }
 
 /*
- * layer_flatten - a new layer without a shadow holding a reference to
- * every page @view sees in @first..@last (the first of its chain at each
- * index), each marked LAYER_MOVED there and in @view's top: a copy of
- * @view that adds no layer to any chain (XNU_VM_MAX_DEPTH).  Neither side
- * writes a page in place while the other holds it (page_exclusive()).
- * Only the range the copy is made for: the pages past it are no one's to
- * see through the copy, and nothing would ever trim them from it (its
- * vmas and pins cover the range only), so a copy of one page kept every
- * page of the object alive, charged to whoever paid for them, and a fork
- * walked the whole object once per vma.
+ * layer_take - a standalone layer (no shadow) over pages @first..@last of
+ * what @view sees now: at each index the first page of its chain, by
+ * reference, marked LAYER_MOVED there and in @view's top, so neither side
+ * writes it in place while the other holds it (page_exclusive()); except
+ * that with @head (the bytes before it in page @first) or @tail <
+ * PAGE_SIZE (the bytes from it on in page @last) those edge pages are
+ * copies with the rest zeroed.  Its payer is @payer (the reference passes
+ * to the layer, failure or not): the edge copies are charged to it, and
+ * when a write through another view copies up a page the layer holds by
+ * reference, the layer gets its own copy charged to it (layers_repay()),
+ * so whoever made the layer pays for what only it keeps.  Nothing past
+ * the range: no one sees it through the layer, and nothing would trim it
+ * (its users' vmas and pins cover the range only).
+ * The one way a copy is taken without a layer below it: the depth-capped
+ * copy (view_copy()) and the snapshots (xnu_vm_view_snapshot(): out-of-
+ * line memory, MAP_MEM_VM_COPY entries).
  * Steps: the range's pages of the chain; it lets the CPU go between them.
  * Conditions: cow_lock held; @gfp the xarray's (with __GFP_NOFAIL for a
- * fork, which cannot fail).
+ * fork, which cannot fail: no edges then).
  * Returns: the layer, or NULL without memory (nothing changed but marks,
  * which page_exclusive() clears again while nobody else holds the page).
  */
-static struct xnu_vm_layer *layer_flatten(struct xnu_vm_view *view,
-					  pgoff_t first, pgoff_t last,
-					  gfp_t gfp)
+static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
+				       pgoff_t first, pgoff_t last,
+				       unsigned int head, unsigned int tail,
+				       struct mem_cgroup *payer, gfp_t gfp)
 {
-	struct xnu_vm_layer *flat = layer_new(NULL), *l;
+	struct xnu_vm_layer *flat = layer_new(view->obj, NULL), *l;
 	unsigned long index;
 	struct page *page;
+	bool edge;
 
 	lockdep_assert_held(&view->obj->cow_lock);
+	flat->payer = payer;
+	flat->taken = true;
 	for (l = view->top; l; l = l->shadow) {
 		xa_for_each_range(&l->pages, index, page, first, last) {
 			cond_resched();
 			/* A layer above already gave this index. */
 			if (xa_load(&flat->pages, index))
 				continue;
-			if (xa_is_err(xa_store(&flat->pages, index, page, gfp))) {
-				layer_put(flat);
-				return NULL;
+			edge = (index == first && head) ||
+			       (index == last && tail != PAGE_SIZE);
+			if (edge) {
+				page = page_new(payer, page);
+				if (!page)
+					goto fail;
+				if (index == first)
+					memzero_page(page, 0, head);
+				if (index == last)
+					memzero_page(page, tail,
+						     PAGE_SIZE - tail);
+				flush_dcache_page(page);
+			} else {
+				get_page(page);
 			}
-			get_page(page);
+			if (xa_is_err(xa_store(&flat->pages, index, page, gfp))) {
+				put_page(page);
+				goto fail;
+			}
 			flat->resident++;
+			if (edge)
+				continue;
 			xa_set_mark(&flat->pages, index, LAYER_MOVED);
 			if (l == view->top)
 				xa_set_mark(&l->pages, index, LAYER_MOVED);
 		}
 	}
 	return flat;
+
+fail:
+	layer_put(flat);
+	return NULL;
 }
 
 /* view_depth - how many layers @view's chain has (top included).  cow_lock. */
@@ -271,7 +335,7 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * symmetric copy): @view's top layer is frozen unless it is empty over a
  * frozen one already, @view moves onto a new top over it, the copy gets
  * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH
- * the copy is flat instead (layer_flatten() of pages @first..@last, all
+ * the copy is flat instead (layer_take() of pages @first..@last, all
  * the copy's users will see: its vmas' or its entry's).  The mappings of
  * what is newly shared are zapped after either (the whole object for a
  * frozen top, the range for a flat copy, nothing over an empty top), so
@@ -282,12 +346,11 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * Cost: O(XNU_VM_MAX_DEPTH) for a layered copy, the pages @view sees in
  * the range for a flat one; the zap is one unmap_mapping_range() (every
  * mapper of those pages faults them in again: XNU write-protects them).
- * A layer frozen here is paid by the caller's memory cgroup from then on
- * (its payer): the copier (a remap, a VM_COPY entry, a VM_PROT_COPY, the
- * task that forks) keeps the snapshot alive, not the task whose pages it
- * froze, which may be another user sharing its memory (layer_repay()).
- * A flat copy has no such payer: its pages stay charged to whoever paid
- * for them (docs/SECURITY.md, an open hole).
+ * A layer frozen here, or a flat copy, is paid by the caller's memory
+ * cgroup from then on (its payer): the copier (a remap, a VM_PROT_COPY,
+ * the task that forks) keeps the snapshot alive, not the task whose pages
+ * it froze or shares, which may be another user sharing its memory
+ * (layers_repay()).
  * Conditions: process context (a fork's .open: both mms' mmap_locks held
  * for writing); no cow_lock, no i_mmap_rwsem held.
  * Returns: the copy (one reference; its memory cgroup is set by the first
@@ -310,15 +373,19 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 	top = view->top;
 	if (!top->resident && top->shadow) {
 		/* Nothing newly shared: the frozen one's PTEs went with it. */
-		copy_top = layer_new(top->shadow);
+		copy_top = layer_new(obj, top->shadow);
 	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
+		/* A flat copy's top frozen by its own side: the same payer. */
+		mem_cgroup_put(top->payer);
 		top->payer = payer;
 		payer = NULL;
-		view->top = layer_new(top);
-		copy_top = layer_new(top);
+		view->top = layer_new(obj, top);
+		copy_top = layer_new(obj, top);
 		zap_len = 0;
 	} else {
-		copy_top = layer_flatten(view, first, last, gfp);
+		copy_top = layer_take(view, first, last, 0, PAGE_SIZE, payer,
+				      gfp);
+		payer = NULL;
 		if (!copy_top)
 			goto out;
 		/* Only the range's pages are shared now. */
@@ -369,8 +436,11 @@ bool xnu_vm_view_shared(struct xnu_vm_view *view)
 struct xnu_vm_view *xnu_vm_view_new(struct xnu_vm_object *obj,
 				    struct mm_struct *payer)
 {
-	struct xnu_vm_view *view = view_new(obj, layer_new(NULL));
+	struct xnu_vm_view *view;
 
+	mutex_lock(&obj->cow_lock);
+	view = view_new(obj, layer_new(obj, NULL));
+	mutex_unlock(&obj->cow_lock);
 	view->memcg = xnu_vm_mm_memcg(payer);
 	return view;
 }
@@ -522,11 +592,8 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 	if (!view->memcg)
 		view->memcg = xnu_vm_mm_memcg(mm);
 	old = set_active_memcg(view->memcg);
-	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
-			  (from ? 0 : __GFP_ZERO));
+	page = page_new(view->memcg, from);
 	if (page) {
-		if (from)
-			copy_highpage(page, from);
 		err = xa_store(&view->top->pages, index, page,
 			       GFP_KERNEL_ACCOUNT);
 		if (xa_is_err(err)) {
@@ -566,54 +633,21 @@ static vm_fault_t no_page(struct xnu_vm_view *view, struct vm_area_struct *vma)
 }
 
 /*
- * snapshot_take - put page @index of @src (found in @where) into @snap's
- * layer: a reference to the same page, marked LAYER_MOVED on both sides
- * so that neither writes it in place while the other holds it
- * (page_exclusive()); or, when only bytes @from..@to - 1 of it belong to
- * the snapshot, a copy with the rest zeroed (charged to @snap's memory
- * cgroup, @mm's if it has none).
- * Conditions: cow_lock held.
- * Returns: false without memory.
- */
-static bool snapshot_take(struct xnu_vm_view *snap, struct xnu_vm_view *src,
-			  pgoff_t index, struct page *page,
-			  struct xnu_vm_layer *where, unsigned int from,
-			  unsigned int to, struct mm_struct *mm)
-{
-	struct xnu_vm_layer *l = snap->top;
-
-	if (from || to != PAGE_SIZE) {
-		page = view_fill(snap, index, page, mm);
-		if (!page)
-			return false;
-		memzero_page(page, 0, from);
-		memzero_page(page, to, PAGE_SIZE - to);
-		flush_dcache_page(page);
-		return true;
-	}
-	if (xa_is_err(xa_store(&l->pages, index, page, GFP_KERNEL_ACCOUNT)))
-		return false;
-	get_page(page);
-	l->resident++;
-	xa_set_mark(&l->pages, index, LAYER_MOVED);
-	if (where == src->top)
-		xa_set_mark(&where->pages, index, LAYER_MOVED);
-	return true;
-}
-
-/*
  * xnu_vm_view_snapshot - a new view whose one layer holds what @src sees
  * at pages @first..@last now, and nothing else (an out-of-line snapshot,
- * vm_map_copy.c): pages are shared by reference, not copied
- * (snapshot_take()), except that bytes before @head in page @first and
- * from @tail on in page @last are zeroes in a copy of those pages.  Unlike
- * xnu_vm_view_copy(), nothing of @src is frozen, so no page outside the
- * range lives on for the snapshot.  The range's PTEs are zapped, so the
- * next write of any mapping finds the page shared.
+ * vm_map_copy.c; a MAP_MEM_VM_COPY entry, vm_memory_entry.c): pages are
+ * shared by reference, not copied, except that bytes before @head in page
+ * @first and from @tail on in page @last are zeroes in a copy of those
+ * pages (layer_take()).  Unlike xnu_vm_view_copy(), nothing of @src is
+ * frozen, so no page outside the range lives on for the snapshot, and
+ * no chain gets longer.  The range's PTEs are zapped, so the next write
+ * of any mapping finds the page shared.
+ * Who pays: @mm's memory cgroup, for the edge copies, for the pages it
+ * keeps that another writer copied up (layers_repay()) and for new pages
+ * of the view (one its mapper may take over: xnu_vm_view_adopt()).
  * Conditions: process context, no object lock held; @first <= @last <
  * obj->npages; @head < PAGE_SIZE, 0 < @tail <= PAGE_SIZE.
- * Returns: the view (one reference; new pages paid by @mm's memory
- * cgroup), or NULL without memory.
+ * Returns: the view (one reference), or NULL without memory.
  */
 struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 					 pgoff_t first, pgoff_t last,
@@ -621,43 +655,54 @@ struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 					 struct mm_struct *mm)
 {
 	struct xnu_vm_object *obj = src->obj;
-	struct xnu_vm_view *snap = view_new(obj, layer_new(NULL));
-	struct xnu_vm_layer *where;
-	struct page *page;
-	bool ok = true;
-	pgoff_t index;
+	struct xnu_vm_view *snap = NULL;
+	struct xnu_vm_layer *l;
 
-	snap->memcg = xnu_vm_mm_memcg(mm);
 	mutex_lock(&obj->cow_lock);
-	for (index = first; index <= last; index++) {
-		page = view_lookup(src, index, &where);
-		if (page && !snapshot_take(snap, src, index, page, where,
-					   index == first ? head : 0,
-					   index == last ? tail : PAGE_SIZE,
-					   mm)) {
-			ok = false;
-			break;
-		}
-		/* A range as large as the queued-bytes budget allows. */
-		cond_resched();
+	l = layer_take(src, first, last, head, tail, xnu_vm_mm_memcg(mm),
+		       GFP_KERNEL_ACCOUNT);
+	if (l) {
+		snap = view_new(obj, l);
+		snap->memcg = xnu_vm_mm_memcg(mm);
 	}
 	mutex_unlock(&obj->cow_lock);
-	if (!ok) {
-		xnu_vm_view_put(snap);
+	if (!snap)
 		return NULL;
-	}
 	unmap_mapping_range(obj->file->f_mapping, (loff_t)first << PAGE_SHIFT,
 			    (loff_t)(last - first + 1) << PAGE_SHIFT, 0);
 	return snap;
 }
 
 /*
- * layer_repay - a write through @view just copied page @index of the
- * frozen layer @l (@from) up into its top: if @view is not the payer's
- * own (the snapshot's side writes only its own pages) and another memory
- * cgroup than @l's payer pays for @from, @l's page becomes a copy paid
- * by its payer, and @from
- * loses the layer's reference (the caller zaps @index from every mapping
+ * xnu_vm_view_adopt - @mm's memory cgroup becomes the payer of @view, a
+ * snapshot (xnu_vm_view_snapshot()) now mapped by @mm's task (an
+ * out-of-line receive): its new pages, and the pages its layer keeps
+ * that another writer copies up from now on.  Pages already charged
+ * (the edge copies) stay where they are.
+ * Conditions: process context, no object lock held; @view is a
+ * snapshot's (its top has no shadow), reached by the caller alone.
+ */
+void xnu_vm_view_adopt(struct xnu_vm_view *view, struct mm_struct *mm)
+{
+	struct mem_cgroup *memcg = xnu_vm_mm_memcg(mm), *old_view, *old_top;
+
+	mutex_lock(&view->obj->cow_lock);
+	old_view = view->memcg;
+	view->memcg = memcg;
+	old_top = view->top->payer;
+	view->top->payer = xnu_vm_mm_memcg(mm);
+	mutex_unlock(&view->obj->cow_lock);
+	mem_cgroup_put(old_view);
+	mem_cgroup_put(old_top);
+}
+
+/*
+ * layer_repay - a write through @view just copied page @index (@from),
+ * which the layer @l (a frozen one, or a standalone one: layer_take())
+ * also holds, up into its top: if @view is not the payer's own (the
+ * snapshot's side writes only its own pages) and another memory cgroup
+ * than @l's payer pays for @from, @l's page becomes a copy paid by its
+ * payer, and @from loses the layer's reference (the caller zaps @index from every mapping
  * afterwards, so it is freed, and uncharged, once no pipe or pin holds
  * it).  Without it the owner of memory shared with another user paid
  * for every snapshot that user made of it: one more copy of the memory
@@ -670,7 +715,6 @@ struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 			pgoff_t index, struct page *from)
 {
-	struct mem_cgroup *old;
 	struct page *page;
 	bool same;
 	void *err;
@@ -682,12 +726,9 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 	rcu_read_unlock();
 	if (same)
 		return false;
-	old = set_active_memcg(l->payer);
-	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN);
-	set_active_memcg(old);
+	page = page_new(l->payer, from);
 	if (!page)
 		return false;
-	copy_highpage(page, from);
 	/* Over an entry that is there: nothing to allocate, cannot fail. */
 	err = xa_store(&l->pages, index, page, GFP_KERNEL_ACCOUNT);
 	if (WARN_ON_ONCE(err != from)) {
@@ -698,6 +739,51 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 	}
 	put_page(from);
 	return true;
+}
+
+/*
+ * layers_repay - a write through @view just gave its top a copy of page
+ * @index (@from, which a layer of its chain held: a frozen one, or its
+ * top's own page that others share): every other layer of the object
+ * that still holds @from at @index (a frozen layer, a flat copy, a
+ * snapshot) gets its own copy paid by its payer where layer_repay() says
+ * so.  The top's original share is the writer's; what the others keep of
+ * it is theirs to pay.
+ * Steps: the object's layers (one per view, frozen layer or standalone
+ * copy a user made: bounded by what keeps them, vmas and pins) until as
+ * many holders as the page's references allow were found (none for a
+ * page nobody else holds); it lets the CPU go between them.
+ * Conditions: cow_lock held; @from is not used by the caller after.
+ * Returns: true when a layer's page was replaced (the caller zaps @index).
+ */
+static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
+			 struct page *from)
+{
+	struct xnu_vm_layer *l;
+	bool repaid = false;
+	long left;
+
+	lockdep_assert_held(&view->obj->cow_lock);
+	/* Compared and copied until the walk ends, whoever lets it go. */
+	get_page(from);
+	/*
+	 * At most this many layers can hold it (each holds a reference; the
+	 * PTEs one each, ours one; a pipe or a fault's only make it more):
+	 * the walk ends once they are found, at once for an unshared page.
+	 */
+	left = page_count(from) - 1 - machina_page_mapcount(from);
+	list_for_each_entry(l, &view->obj->layers, in_obj) {
+		if (left <= 0)
+			break;
+		if (l != view->top && xa_load(&l->pages, index) == from) {
+			left--;
+			if (l->payer)
+				repaid |= layer_repay(view, l, index, from);
+		}
+		cond_resched();
+	}
+	put_page(from);
+	return repaid;
 }
 
 /*
@@ -732,8 +818,7 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 		from = page;
 		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm);
 		if (page && from)
-			repaid = layer_repay(view, where, vmf->pgoff,
-					     from);
+			repaid = layers_repay(view, vmf->pgoff, from);
 	}
 	if (page)
 		get_page(page);
@@ -799,12 +884,11 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 		return VM_FAULT_LOCKED;
 	}
 	if (where != view->top || page == vmf->page) {
-		from = page;
-		page = view_fill(view, vmf->pgoff, page ? page : vmf->page,
-				 vmf->vma->vm_mm);
+		from = page ? page : vmf->page;
+		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm);
 		/* The zap below also takes others' PTEs of a repaid page. */
-		if (page && from && where && where != view->top)
-			layer_repay(view, where, vmf->pgoff, from);
+		if (page)
+			layers_repay(view, vmf->pgoff, from);
 	}
 	if (!page) {
 		ret = no_page(view, vmf->vma);
@@ -1085,7 +1169,9 @@ static int vm_object_mmap(struct file *file, struct vm_area_struct *vma)
 	if (obj->map_view) {
 		vma->vm_private_data = xnu_vm_view_get(obj->map_view);
 	} else {
-		vma->vm_private_data = view_new(obj, layer_new(NULL));
+		mutex_lock(&obj->cow_lock);
+		vma->vm_private_data = view_new(obj, layer_new(obj, NULL));
+		mutex_unlock(&obj->cow_lock);
 	}
 	return 0;
 }
@@ -1132,6 +1218,7 @@ struct xnu_vm_object *xnu_vm_object_create(u64 size, u8 tag)
 		return NULL;
 	mutex_init(&obj->cow_lock);
 	INIT_LIST_HEAD(&obj->pins);
+	INIT_LIST_HEAD(&obj->layers);
 	mutex_init(&obj->map_lock);
 	spin_lock_init(&obj->hold_lock);
 	obj->hold_first = 1;	/* no hold */
@@ -1344,7 +1431,8 @@ pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
  * stay absent (they read as zeroes).  A page is zeroed in place, except
  * one that came up from a snapshot and is still held elsewhere (a pipe
  * of a vmsplice(): page_exclusive()), which is replaced by a zeroed page
- * and left to its holders, its PTEs zapped.  Like XNU, refused while the
+ * and left to its holders, its PTEs zapped (a holder's layer with a payer
+ * gets its own copy: layers_repay()).  Like XNU, refused while the
  * view shares a snapshot: zeroing the top would show the frozen pages.
  * Conditions: process context; the mmap_lock of an mm with a vma of
  * @view held (read); no cow_lock held.
@@ -1358,7 +1446,7 @@ int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 	struct xnu_vm_object *obj = view->obj;
 	unsigned long index, n = 0;
 	struct page *page;
-	bool zap = false;
+	bool zap = false, filled;
 	int kr = KERN_SUCCESS;
 
 	*next = last + 1;
@@ -1377,7 +1465,16 @@ int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 			flush_dcache_page(page);
 			continue;
 		}
-		if (!view_fill(view, index, NULL, mm)) {
+		/*
+		 * The held page is left to its holders: a layer of them with a
+		 * payer gets its own copy (a write, as far as they can tell).
+		 */
+		get_page(page);
+		filled = view_fill(view, index, NULL, mm);
+		if (filled)
+			layers_repay(view, index, page);
+		put_page(page);
+		if (!filled) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			*next = index;
 			break;

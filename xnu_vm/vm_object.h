@@ -50,15 +50,29 @@
  * fork, mach_vm_map(entry, copy=TRUE), MAP_MEM_VM_COPY, mach_vm_copy,
  * VM_PROT_COPY) would otherwise add a frozen layer each, without end, and
  * every trim walks the chain once per vma of the object.  A copy of a
- * view that deep does not freeze its top: it is flat (layer_flatten()), a
- * new layer without a shadow holding a reference to every page the view
+ * view that deep does not freeze its top: it is flat, a standalone layer
+ * (layer_take(): no shadow) holding a reference to every page the view
  * sees in the copy's range (the pages its vma, mapping or entry covers,
  * never more: nothing would trim the rest), marked as taken over
  * (LAYER_MOVED, in both the copy and the view's top), so each side copies
  * a page before its first write while the other still holds it.  This is
  * XNU's collapse done at copy time: nothing is copied, no copy is
  * refused, a fork never fails; it costs the copy one xarray walk of the
- * pages the view sees in that range.
+ * pages the view sees in that range.  The same function takes the
+ * out-of-line snapshots of a message and MAP_MEM_VM_COPY entries
+ * (xnu_vm_view_snapshot(): always standalone, edge pages of an unaligned
+ * out-of-line range copied with the rest zeroed); an out-of-line receive
+ * maps the snapshot's own view.
+ *
+ * Payers: every layer that shares pages another view also sees has a
+ * payer, the memory cgroup of the task that made it (a frozen layer: its
+ * freezer; a standalone one: its maker; a received snapshot: the
+ * receiver).  Every layer of an object is on obj->layers; when a write
+ * through a view copies a page up into its top, every other layer with a
+ * payer that still holds the original at that index gets its own copy
+ * charged to its payer, unless the writer's group is that payer or the
+ * original is already charged there (layers_repay()): the one who keeps
+ * a snapshot pays for it, never the owner of the pages it was taken of.
  *
  * The vma's vm_private_data is its view (a reference per vma); a fork's
  * .open replaces the child vma's (already on the object's i_mmap, where a
@@ -109,10 +123,14 @@ struct xnu_vm_layer {
 	struct list_head children;	/* layers shadowing this one */
 	struct list_head sibling;	/* in shadow->children */
 	unsigned int nchildren;		/* frozen: what keeps it alive */
-	struct mem_cgroup *payer;	/* frozen: the memory cgroup of the
-					 * task that froze it (a reference, or
-					 * NULL), which pays for the pages the
-					 * snapshot alone keeps (layer_repay()) */
+	struct list_head in_obj;	/* obj->layers */
+	struct mem_cgroup *payer;	/* frozen or standalone: the memory
+					 * cgroup of the task that froze or
+					 * took it (a reference, or NULL),
+					 * which pays for the pages only it
+					 * keeps (layers_repay()) */
+	bool taken;			/* standalone: made by layer_take()
+					 * (or took over one that was) */
 };
 
 /* What the vmas of one mm (or SHARE-inherited ones) see. */
@@ -135,6 +153,7 @@ struct xnu_vm_pin {
 struct xnu_vm_object {
 	struct mutex cow_lock;		/* every layer and view of it */
 	struct list_head pins;		/* struct xnu_vm_pin; cow_lock */
+	struct list_head layers;	/* every layer of it; cow_lock */
 	unsigned int npins;		/* on pins (max_entries_per_object);
 					 * cow_lock */
 	pgoff_t npages;			/* size in pages, fixed */
@@ -185,6 +204,7 @@ struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 					 pgoff_t first, pgoff_t last,
 					 unsigned int head, unsigned int tail,
 					 struct mm_struct *mm);
+void xnu_vm_view_adopt(struct xnu_vm_view *view, struct mm_struct *mm);
 
 /* Facts for the inspection calls (vm_info.c). */
 unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,

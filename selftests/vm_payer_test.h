@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Who pays for a snapshot (sec_remap_test.c, sec_vmpay_test.c): root owns
+ * memory it shares with nobody, nobody keeps snapshots of it, root
+ * rewrites it after each; the pages only the snapshots keep must be
+ * charged to nobody's memory cgroup, never to root's.
+ */
+#ifndef _VM_PAYER_TEST_H
+#define _VM_PAYER_TEST_H
+
+#include "kselftest_harness.h"
+#include <stdbool.h>
+
+#include <mach/vm_behavior.h>
+
+#include "vm_child_test.h"
+
+#define MIB (1L << 20)
+#define SNAP_MAX 32
+
+/* What nobody's snapshots need kept: fork children, a port. */
+struct snap_ctx {
+	mach_port_t port;	/* nobody's own, with a large queue */
+	pid_t kids[SNAP_MAX];	/* killed when nobody is done */
+	int nkids;
+};
+
+/* A snapshot of @len bytes at @r, kept by nobody: 0, or -1. */
+typedef int (*snap_fn)(mach_vm_address_t r, size_t len,
+		       struct snap_ctx *ctx);
+
+/*
+ * What a memory cgroup may show past the pages it holds: each CPU keeps up
+ * to MEMCG_CHARGE_BATCH (64) pages charged in advance, given back only
+ * when another group charges there (1 MiB per CPU with 16K pages).
+ */
+static inline long cg_slack(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN) * 64L * (long)page_size();
+}
+
+/* One snapshot of nobody's @len bytes at @r, kept: a copy remap. */
+static inline int snap_remap(mach_vm_address_t r, size_t len,
+			     struct snap_ctx *ctx)
+{
+	mach_vm_address_t m = 0;
+	vm_prot_t cur, max;
+
+	return mach_vm_remap(mach_task_self(), &m, len, 0, VM_FLAGS_ANYWHERE,
+			     mach_task_self(), r, TRUE, &cur, &max,
+			     VM_INHERIT_DEFAULT) ? -1 : 0;
+}
+
+/*
+ * maker_pays - nobody keeps @skip + @copies snapshots (@snap) of @len
+ * bytes root shares with it, root rewrites the memory after each (first
+ * zeroing it with mach_vm_behavior_set ZERO if @zero); over
+ * the last @copies root's group must not grow by a copy, nobody's must
+ * grow by them, and both must be back when nobody exits.  @len should be
+ * well above cg_slack(), or a copy hides in it.
+ */
+static inline void maker_pays(struct __test_metadata *_metadata, snap_fn snap,
+			      int skip, int copies, size_t len, bool zero)
+{
+	struct mt_cgroup owner, copier;
+	mach_vm_address_t r = 0;
+	long o0 = 0, o1, c0 = 0, c1;
+	const char *why;
+	struct gate g;
+	pid_t pid;
+	int i;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root for memory cgroups");
+	ASSERT_LE(skip + copies, SNAP_MAX);
+	why = mt_cg_create_named(&owner, "owner", 1024 * MIB);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(NULL, mt_cg_create_named(&copier, "copier", 1024 * MIB));
+	ASSERT_EQ(0, mt_cg_enter(&owner));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(mach_task_self(), &r, len,
+						 VM_FLAGS_ANYWHERE));
+	memset(P(r), 1, len);
+	/* The child sees the same pages (a shared buffer). */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_inherit(mach_task_self(), r, len,
+						VM_INHERIT_SHARE));
+	pid = gate_fork(&g);
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct snap_ctx ctx = { .nkids = 0 };
+
+		if (mt_cg_enter(&copier) || mt_become_nobody())
+			_exit(2);
+		ctx.port = new_port_send();
+		if (set_qlimit(ctx.port, MACH_PORT_QLIMIT_LARGE))
+			_exit(3);
+		for (i = 0; i < skip + copies; i++) {
+			if (P(r)[0] != (char)(1 + i) || snap(r, len, &ctx))
+				_exit(4);
+			gate_send(g.up[1]);
+			gate_wait(g.down[0]);	/* root rewrote it */
+		}
+		gate_send(g.up[1]);
+		gate_wait(g.down[0]);
+		for (i = 0; i < ctx.nkids; i++) {
+			kill(ctx.kids[i], SIGKILL);
+			waitpid(ctx.kids[i], NULL, 0);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < skip + copies; i++) {
+		gate_wait(g.up[0]);
+		if (i == skip) {
+			/* The measured snapshot is made; it holds nothing yet. */
+			usleep(100000);
+			o0 = mt_cg_read(&owner, "memory.current");
+			c0 = mt_cg_read(&copier, "memory.current");
+		}
+		if (zero)
+			ASSERT_EQ(KERN_SUCCESS,
+				  mach_vm_behavior_set(mach_task_self(), r, len,
+						       VM_BEHAVIOR_ZERO));
+		memset(P(r), 2 + i, len);
+		gate_send(g.down[1]);
+	}
+	gate_wait(g.up[0]);
+	usleep(100000);
+	o1 = mt_cg_read(&owner, "memory.current");
+	c1 = mt_cg_read(&copier, "memory.current");
+	TH_LOG("%d snapshots of %zu KiB past %d: owner's group %ld -> %ld KiB, copier's %ld -> %ld KiB",
+	       copies, len / 1024, skip, o0 / 1024, o1 / 1024, c0 / 1024,
+	       c1 / 1024);
+	/* The owner keeps one copy of its memory, whatever nobody does. */
+	EXPECT_LT(o1 - o0, (long)len / 2 + cg_slack());
+	/* The copier holds the snapshots: they are its to pay. */
+	EXPECT_GE(c1 - c0, (long)(copies - 1) * (long)len);
+	gate_send(g.down[1]);
+	EXPECT_EQ(0, mt_wait_exit(pid));
+	usleep(100000);
+	/* Gone with the copier: nothing of them is left to anyone. */
+	c1 = mt_cg_read(&copier, "memory.current");
+	o1 = mt_cg_read(&owner, "memory.current");
+	TH_LOG("after the copier: owner's group %ld KiB, copier's %ld KiB",
+	       o1 / 1024, c1 / 1024);
+	EXPECT_LT(c1, (long)len / 2 + cg_slack());
+	EXPECT_LT(o1 - o0, (long)len / 2 + cg_slack());
+	EXPECT_TRUE(P(r)[len - 1] == (char)(1 + skip + copies));
+	mach_vm_deallocate(mach_task_self(), r, len);
+	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
+	mt_cg_destroy(&owner);
+	mt_cg_destroy(&copier);
+}
+
+#endif /* _VM_PAYER_TEST_H */
