@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <grp.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -34,17 +35,27 @@
 
 struct writer {
 	volatile unsigned long *word;
+	volatile unsigned long epoch;	/* copies made so far */
 	volatile int stop;
 };
 
-/* writer_run - store an ever-growing count into one word until told. */
+/*
+ * writer_run - over and over: drop the page's PTE (MADV_DONTNEED), so the
+ * next store is a write fault on an empty PTE, then store a count tagged
+ * with the copies made so far (the high half) a while.
+ */
 static void *writer_run(void *arg)
 {
 	struct writer *w = arg;
 	unsigned long n = 0;
+	int j;
 
-	while (!w->stop)
-		*w->word = ++n;
+	while (!w->stop) {
+		if (madvise((void *)w->word, page_size(), MADV_DONTNEED))
+			return (void *)1;
+		for (j = 0; j < 1000; j++)
+			*w->word = (w->epoch << 32) | (++n & 0xffffffffUL);
+	}
 	return NULL;
 }
 
@@ -58,21 +69,22 @@ static double now(void)
 
 /*
  * copy_race - as the caller: one thread writes a page of Mach VM memory
- * without pause, this one makes MAP_MEM_VM_COPY entries of it for @rounds
- * rounds (or @secs seconds), maps each read-only, reads it, makes the next
- * copy (whose zap ends any write into the previous one) and reads the
- * previous one again.  Returns 0 when no copy ever changed, 10 when one
- * did, another value on a setup failure.
+ * (writer_run()), this one makes MAP_MEM_VM_COPY entries of it for
+ * @rounds rounds (or @secs seconds); after copy number e has returned the
+ * writer's stores carry e + 1, so a copy holding such a store was written
+ * after it was made.  Returns 0 when none was, 10 when one was, another
+ * value on a setup failure.
  */
 static int copy_race(int rounds, double secs)
 {
 	size_t pg = page_size();
-	mach_vm_address_t a = 0, m = 0, prev_m = 0;
-	mach_port_t e, prev_e = MACH_PORT_NULL;
-	unsigned long seen = 0, again;
-	struct writer w = { 0 };
+	mach_vm_address_t a = 0, m;
 	memory_object_size_t size;
 	double end = now() + secs;
+	struct writer w = { 0 };
+	unsigned long seen;
+	void *wret = NULL;
+	mach_port_t e;
 	pthread_t t;
 	int i, ret = 0;
 
@@ -82,7 +94,7 @@ static int copy_race(int rounds, double secs)
 	*w.word = 1;
 	if (pthread_create(&t, NULL, writer_run, &w))
 		return 21;
-	for (i = 0; i < rounds && now() < end; i++) {
+	for (i = 0; i < rounds && now() < end && !ret; i++) {
 		size = pg;
 		e = MACH_PORT_NULL;
 		if (mach_make_memory_entry_64(SELF, &size, a,
@@ -91,6 +103,8 @@ static int copy_race(int rounds, double secs)
 			ret = 22;
 			break;
 		}
+		/* Copy i is made: later stores carry i + 1. */
+		w.epoch = i + 1;
 		m = 0;
 		if (mach_vm_map(SELF, &m, pg, 0, VM_FLAGS_ANYWHERE, e, 0,
 				FALSE, VM_PROT_READ, VM_PROT_READ,
@@ -98,31 +112,22 @@ static int copy_race(int rounds, double secs)
 			ret = 23;
 			break;
 		}
-		/* The previous copy was zapped by this one: still the same? */
-		if (prev_m) {
-			again = *(volatile unsigned long *)(uintptr_t)prev_m;
-			if (again != seen) {
-				printf("# round %d: a copy read %lu when made, %lu later\n",
-				       i, seen, again);
-				ret = 10;
-			}
-			mach_vm_deallocate(SELF, prev_m, pg);
-			mach_port_deallocate(SELF, prev_e);
-			if (ret)
-				break;
-		}
 		seen = *(volatile unsigned long *)(uintptr_t)m;
-		prev_m = m;
-		prev_e = e;
+		if ((seen >> 32) > (unsigned long)i) {
+			printf("# copy %d holds a store made after it (copy %lu)\n",
+			       i, seen >> 32);
+			ret = 10;
+		}
+		mach_vm_deallocate(SELF, m, pg);
+		mach_port_deallocate(SELF, e);
 	}
 	w.stop = 1;
-	pthread_join(t, NULL);
+	pthread_join(t, &wret);
 	printf("# %d copies\n", i);
-	if (prev_m) {
-		mach_vm_deallocate(SELF, prev_m, pg);
-		mach_port_deallocate(SELF, prev_e);
-	}
+	fflush(stdout);
 	mach_vm_deallocate(SELF, a, pg);
+	if (!ret && wret)
+		ret = 24;
 	return ret;
 }
 
