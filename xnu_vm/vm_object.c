@@ -100,8 +100,8 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
  * can see any more go back; each moved one is marked LAYER_MOVED), and the
  * child takes @s's place in the chain.
  * A failed xarray insertion leaves the rest in @s (still correct, only
- * not shorter).
- * Conditions: cow_lock held; s->nchildren == 1.
+ * not shorter).  Steps: @s's pages; it lets the CPU go between them.
+ * Conditions: cow_lock held (process context); s->nchildren == 1.
  */
 static void layer_collapse(struct xnu_vm_layer *s)
 {
@@ -122,6 +122,8 @@ static void layer_collapse(struct xnu_vm_layer *s)
 		xa_erase(&s->pages, index);
 		s->resident--;
 		x->resident++;
+		/* As many steps as the layer has pages (any number). */
+		cond_resched();
 	}
 	x->shadow = s->shadow;
 	if (s->shadow)
@@ -137,7 +139,8 @@ static void layer_collapse(struct xnu_vm_layer *s)
  * layer_put - the top layer @l lost its view, or a layer shadowing it
  * went: free it when nothing uses it, merge it into its one remaining
  * child, and go on down the chain while layers empty.
- * Conditions: cow_lock held.
+ * Steps: the pages freed or moved; it lets the CPU go between them.
+ * Conditions: cow_lock held (process context).
  */
 static void layer_put(struct xnu_vm_layer *l)
 {
@@ -152,8 +155,10 @@ static void layer_put(struct xnu_vm_layer *l)
 		}
 		if (l->nchildren)
 			return;
-		xa_for_each(&l->pages, index, page)
+		xa_for_each(&l->pages, index, page) {
 			put_page(page);
+			cond_resched();
+		}
 		xa_destroy(&l->pages);
 		shadow = l->shadow;
 		if (shadow) {
