@@ -38,6 +38,7 @@
 struct writer {
 	volatile unsigned long *word;
 	volatile unsigned long epoch;	/* copies made so far */
+	volatile unsigned long bursts;	/* bursts of stores done */
 	volatile int stop;
 };
 
@@ -66,6 +67,7 @@ static void *writer_run(void *arg)
 			return (void *)1;
 		for (j = 0; j < 16; j++)
 			*w->word = (w->epoch << 32) | (++n & 0xffffffffUL);
+		w->bursts++;
 	}
 	return NULL;
 }
@@ -97,8 +99,9 @@ static int copy_race(int rounds, double secs)
 	void *wret = NULL;
 	mach_port_t e;
 	cpu_set_t one;
+	unsigned long b;
 	pthread_t t;
-	int i, ret = 0;
+	int i, j, ret = 0;
 
 	/*
 	 * One CPU for both threads: each wake-up of this one preempts the
@@ -134,8 +137,12 @@ static int copy_race(int rounds, double secs)
 			ret = 23;
 			break;
 		}
-		/* The writer runs meanwhile (the same CPU). */
-		usleep(100);
+		/*
+		 * The writer runs meanwhile (the same CPU): a burst begun
+		 * after the copy, whose fault may have been answered before.
+		 */
+		for (b = w.bursts, j = 0; w.bursts - b < 2 && j < 1000; j++)
+			usleep(50);
 		seen = *(volatile unsigned long *)(uintptr_t)m;
 		if ((seen >> 32) > (unsigned long)i) {
 			printf("# copy %d holds a store made after it (copy %lu)\n",
