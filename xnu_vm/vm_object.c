@@ -123,8 +123,8 @@ static struct page *page_new(struct mem_cgroup *memcg, struct page *from)
  * can see any more go back; each moved one is marked LAYER_MOVED), and the
  * child takes @s's place in the chain.
  * A failed xarray insertion leaves the rest in @s (still correct, only
- * not shorter).
- * Conditions: cow_lock held; s->nchildren == 1.
+ * not shorter).  Steps: @s's pages; it lets the CPU go between them.
+ * Conditions: cow_lock held (process context); s->nchildren == 1.
  */
 static void layer_collapse(struct xnu_vm_layer *s)
 {
@@ -145,6 +145,8 @@ static void layer_collapse(struct xnu_vm_layer *s)
 		xa_erase(&s->pages, index);
 		s->resident--;
 		x->resident++;
+		/* As many steps as the layer has pages (any number). */
+		cond_resched();
 	}
 	x->shadow = s->shadow;
 	if (s->shadow)
@@ -170,7 +172,8 @@ static void layer_collapse(struct xnu_vm_layer *s)
  * layer_put - the top layer @l lost its view, or a layer shadowing it
  * went: free it when nothing uses it, merge it into its one remaining
  * child, and go on down the chain while layers empty.
- * Conditions: cow_lock held.
+ * Steps: the pages freed or moved; it lets the CPU go between them.
+ * Conditions: cow_lock held (process context).
  */
 static void layer_put(struct xnu_vm_layer *l)
 {
@@ -185,8 +188,10 @@ static void layer_put(struct xnu_vm_layer *l)
 		}
 		if (l->nchildren)
 			return;
-		xa_for_each(&l->pages, index, page)
+		xa_for_each(&l->pages, index, page) {
 			put_page(page);
+			cond_resched();
+		}
 		xa_destroy(&l->pages);
 		shadow = l->shadow;
 		if (shadow) {
@@ -319,6 +324,43 @@ fail:
 	return NULL;
 }
 
+/*
+ * page_settle - wait until no fault is between the module's answer for
+ * @page and the kernel's PTE for it
+ * vm_object_fault() and vm_object_page_mkwrite() answer with the page
+ * locked, under cow_lock, and the kernel installs the PTE (finish_fault(),
+ * finish_mkwrite_fault()) and unlocks it after cow_lock is gone.  A change
+ * that makes @page shared or no longer its view's (a copy freezing or
+ * marking it, a replacement) and then zaps its PTEs would miss a PTE
+ * installed after the zap: a writable one kept writing into a frozen page
+ * (the copy changed after it was made), a read-only one kept showing a
+ * page its view no longer has.  Waiting here, with cow_lock held after
+ * the change and before the zap, lets every such fault finish first; a
+ * later one takes cow_lock and sees the change.
+ * Conditions: cow_lock held (the page lock nests inside it; no holder of
+ * a page lock waits for cow_lock); may sleep.
+ */
+static void page_settle(struct page *page)
+{
+	folio_wait_locked(page_folio(page));
+}
+
+/*
+ * layer_settle - page_settle() for every page of @l in @first..@last.
+ * Steps: @l's resident pages in the range; it lets the CPU go between them.
+ * Conditions: as page_settle().
+ */
+static void layer_settle(struct xnu_vm_layer *l, pgoff_t first, pgoff_t last)
+{
+	unsigned long index;
+	struct page *page;
+
+	xa_for_each_range(&l->pages, index, page, first, last) {
+		page_settle(page);
+		cond_resched();
+	}
+}
+
 /* view_depth - how many layers @view's chain has (top included).  cow_lock. */
 static unsigned int view_depth(struct xnu_vm_view *view)
 {
@@ -343,7 +385,10 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * once per vma (each zap walks every vma of the object).  Copies nothing.  With @slot the copy is stored there
  * under cow_lock (a fork child's vm_private_data: the vma is on i_mmap
  * already, where trims read it under that lock).
- * Cost: O(XNU_VM_MAX_DEPTH) for a layered copy, the pages @view sees in
+ * Faults in flight on the pages now shared finish before the zap
+ * (layer_settle()), so none installs its PTE after it.
+ * Cost: O(XNU_VM_MAX_DEPTH) and a look at each page of the frozen top for
+ * a layered copy, the pages @view sees in
  * the range for a flat one; the zap is one unmap_mapping_range() (every
  * mapper of those pages faults them in again: XNU write-protects them).
  * A layer frozen here, or a flat copy, is paid by the caller's memory
@@ -381,6 +426,7 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 		payer = NULL;
 		view->top = layer_new(obj, top);
 		copy_top = layer_new(obj, top);
+		layer_settle(top, 0, ULONG_MAX);
 		zap_len = 0;
 	} else {
 		copy_top = layer_take(view, first, last, 0, PAGE_SIZE, payer,
@@ -388,6 +434,7 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 		payer = NULL;
 		if (!copy_top)
 			goto out;
+		layer_settle(view->top, first, last);
 		/* Only the range's pages are shared now. */
 		zap_from = (loff_t)first << PAGE_SHIFT;
 		zap_len = (loff_t)(last - first + 1) << PAGE_SHIFT;
@@ -601,6 +648,7 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 			page = NULL;
 		} else if (err) {
 			/* Replaced a page others still hold: theirs now. */
+			page_settle(err);
 			put_page(err);
 			xa_clear_mark(&view->top->pages, index, LAYER_MOVED);
 		} else {
@@ -665,6 +713,8 @@ struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 		snap = view_new(obj, l);
 		snap->memcg = xnu_vm_mm_memcg(mm);
 	}
+	if (snap)
+		layer_settle(src->top, first, last);
 	mutex_unlock(&obj->cow_lock);
 	if (!snap)
 		return NULL;
@@ -737,6 +787,7 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 		__free_page(page);
 		return false;
 	}
+	page_settle(from);
 	put_page(from);
 	return true;
 }
@@ -795,7 +846,8 @@ static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
  * Conditions: the kernel's fault path with mmap_lock held for reading
  * (6.12 calls .fault under the per-VMA lock only for vmas with
  * .map_pages; these have none); takes cow_lock.
- * Returns: 0 with vmf->page referenced for the new PTE; VM_FAULT_SIGBUS
+ * Returns: VM_FAULT_LOCKED with vmf->page referenced and locked for the
+ * new PTE (locked under cow_lock, so page_settle() waits for the PTE); VM_FAULT_SIGBUS
  * past the object; VM_FAULT_OOM when no page can be had (the memory
  * cgroup is full even after its OOM handling), VM_FAULT_SIGBUS when that
  * group is not the faulting task's own (no_page()).
@@ -820,10 +872,14 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 		if (page && from)
 			repaid = layers_repay(view, vmf->pgoff, from);
 	}
-	if (page)
+	if (page) {
 		get_page(page);
-	else
+		/* Locked until the kernel has its PTE (page_settle()). */
+		lock_page(page);
+		ret = VM_FAULT_LOCKED;
+	} else {
 		ret = no_page(view, vmf->vma);
+	}
 	mutex_unlock(&obj->cow_lock);
 	/* Other views' PTEs of the replaced frozen page go. */
 	if (repaid)
