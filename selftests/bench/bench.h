@@ -82,6 +82,7 @@ int bench_path(void);
 int bench_names(void);
 int bench_fanin(void);
 int bench_ool(void);
+int bench_ool_crossover(void);
 int bench_vmread(void);
 
 /*

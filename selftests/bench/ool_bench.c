@@ -26,9 +26,9 @@
  * receiver reading one word of every page (the copy-on-write and shared
  * mappings fault their pages in only then).
  *
- * Then the crossover of the module parameter ool_copy_pages (virtual copies
+ * oolx: the crossover of the module parameter ool_copy_pages (virtual copies
  * of at most that many pages are copied, larger ones are snapshots): the
- * virtual copy of 1 ... 32 pages measured with the parameter at 0 (every
+ * virtual copy of 256 bytes ... 32 pages measured with the parameter at 0 (every
  * one a snapshot) and at 2^20 (every one copied), in the same boot (the
  * benchmark writes /sys/module/machina/parameters/ool_copy_pages and puts
  * the old value back; as root only).
@@ -79,8 +79,14 @@ static const size_t ool_sizes[] = { 4 * KIB, 16 * KIB, 64 * KIB,
 				    1 * MIB, 16 * MIB, 64 * MIB };
 #define NSIZES (sizeof(ool_sizes) / sizeof(ool_sizes[0]))
 
+/*
+ * The crossover sweep: sizes in bytes below a page (one partial page), then
+ * in pages (0 marks the end of the sub-page part).
+ */
+static const unsigned int sweep_bytes[] = { 256, 2048 };
 static const unsigned int sweep_pages[] = { 1, 2, 3, 4, 6, 8, 12, 16, 32 };
-#define NSWEEP (sizeof(sweep_pages) / sizeof(sweep_pages[0]))
+#define NSWEEP_BYTES (sizeof(sweep_bytes) / sizeof(sweep_bytes[0]))
+#define NSWEEP (NSWEEP_BYTES + sizeof(sweep_pages) / sizeof(sweep_pages[0]))
 
 struct ool_msg {
 	mach_msg_header_t hdr;
@@ -505,9 +511,16 @@ static int ool_sizes_table(struct ool_ctx *c, double res[2][NSIZES][NMETHODS])
 }
 
 /*
- * The crossover of ool_copy_pages: virtual copies of 1 ... 32 pages taken
- * as snapshots (parameter 0) and as copies (parameter 2^20).
+ * The crossover of ool_copy_pages: virtual copies of 256 bytes ... 32
+ * pages taken as snapshots (parameter 0) and as copies (parameter 2^20).
  */
+static size_t sweep_size(unsigned int i, size_t pagesz)
+{
+	if (i < NSWEEP_BYTES)
+		return sweep_bytes[i] < pagesz ? sweep_bytes[i] : pagesz;
+	return sweep_pages[i - NSWEEP_BYTES] * pagesz;
+}
+
 static int ool_sweep(struct ool_ctx *c)
 {
 	static const char *const cols[3] = { "transfer", "+ read", "dealloc+read" };
@@ -515,14 +528,14 @@ static int ool_sweep(struct ool_ctx *c)
 	unsigned int i, path, k, n = bench_opts.quick ? 5 : 500;
 	long old = param_get("ool_copy_pages");
 	bool failed = false;
-	int first[3] = { -1, -1, -1 };
+	long first[3] = { -1, -1, -1 };
 
 	if (old < 0 || param_set("ool_copy_pages", old)) {
 		bench_note("ool_copy_pages not writable (not root?): no crossover sweep");
 		return 0;
 	}
 	for (i = 0; i < NSWEEP && !failed; i++) {
-		size_t size = sweep_pages[i] * c->pagesz;
+		size_t size = sweep_size(i, c->pagesz);
 
 		if (ool_setup(c, size)) {
 			ool_teardown(c);
@@ -547,24 +560,24 @@ static int ool_sweep(struct ool_ctx *c)
 		return -1;
 	printf("\nool_copy_pages crossover: MACH_MSG_VIRTUAL_COPY as snapshot | as copy (p50, µs; %u runs)\n",
 	       n);
-	printf("pages      bytes");
+	printf("     bytes");
 	for (k = 0; k < 3; k++)
 		printf(" | %-12s snap   copy  s/c", cols[k]);
 	printf("\n");
 	for (i = 0; i < NSWEEP; i++) {
-		printf("%5u %10zu", sweep_pages[i], sweep_pages[i] * c->pagesz);
+		printf("%10zu", sweep_size(i, c->pagesz));
 		for (k = 0; k < 3; k++) {
 			double r = bench_ratio(res[i][0][k], res[i][1][k]);
 
 			printf(" | %12s %6.2f %6.2f %5.3f", "", res[i][0][k],
 			       res[i][1][k], r);
 			if (first[k] < 0 && r > 0 && r <= 1.0)
-				first[k] = (int)sweep_pages[i];
+				first[k] = (long)sweep_size(i, c->pagesz);
 		}
 		printf("\n");
 	}
 	for (k = 0; k < 3; k++)
-		bench_note("%s: the snapshot is no slower from %d page(s) on%s",
+		bench_note("%s: the snapshot is first no slower at %ld bytes%s",
 			   cols[k], first[k],
 			   first[k] < 0 ? " (never, in this range)" : "");
 	bench_note("ool_copy_pages was %ld during the size table and is %ld again",
@@ -572,45 +585,48 @@ static int ool_sweep(struct ool_ctx *c)
 	return 0;
 }
 
+/* The port, buffers, pipe and socket pair every size uses; 0 or -1. */
+static int ool_ctx_init(struct ool_ctx *c)
+{
+	long maxmsg = param_get("max_msg_size");
+
+	c->memfd = -1;
+	c->pfd[0] = c->pfd[1] = c->sock[0] = c->sock[1] = -1;
+	c->pagesz = (size_t)sysconf(_SC_PAGESIZE);
+	c->inline_max = (maxmsg > 0 ? (size_t)maxmsg : 4 * MIB) - 4096;
+	if (mr_task_self(&c->self) ||
+	    mr_allocate(c->self, MACH_PORT_RIGHT_RECEIVE, &c->port) ||
+	    mr_make_send(c->self, c->port))
+		return fail("port setup", 0);
+	c->imsg = calloc(1, c->inline_max + 4096);
+	c->ircv = calloc(1, c->inline_max + 4096 + 256);
+	if (!c->imsg || !c->ircv || pipe2(c->pfd, O_CLOEXEC) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, c->sock))
+		return fail("buffers, pipe, socket pair", -errno);
+	c->chunk = fcntl(c->pfd[1], F_SETPIPE_SZ, (int)MIB);
+	if (c->chunk < 0)
+		c->chunk = fcntl(c->pfd[1], F_GETPIPE_SZ);
+	bench_note("page size %zu, pipe chunk %d, ool_copy_pages %ld, max_msg_size %ld (inline up to %zu)",
+		   c->pagesz, c->chunk, param_get("ool_copy_pages"), maxmsg,
+		   c->inline_max);
+	bench_note("one process: each run is one send + receive (one ioctl) on its own port");
+	return 0;
+}
+
 int bench_ool(void)
 {
 	static double res[2][NSIZES][NMETHODS];
-	struct ool_ctx c = { .memfd = -1, .pfd = { -1, -1 },
-			     .sock = { -1, -1 } };
+	static struct ool_ctx c;
 	const char *why = mr_open();
-	long maxmsg = param_get("max_msg_size");
 	size_t i64k = 2, i16m = 4; /* in ool_sizes */
-	int ret = 1;
 
 	bench_section("ool: out-of-line memory against pipe, process_vm_readv, memfd");
 	if (why) {
 		bench_note("skipped: %s", why);
 		return BENCH_SKIPPED;
 	}
-	c.pagesz = (size_t)sysconf(_SC_PAGESIZE);
-	c.inline_max = (maxmsg > 0 ? (size_t)maxmsg : 4 * MIB) - 4096;
-	if (mr_task_self(&c.self) || mr_allocate(c.self, MACH_PORT_RIGHT_RECEIVE,
-						 &c.port) ||
-	    mr_make_send(c.self, c.port)) {
-		fail("port setup", 0);
+	if (ool_ctx_init(&c) || ool_sizes_table(&c, res))
 		return 1;
-	}
-	c.imsg = malloc(c.inline_max + 4096);
-	c.ircv = malloc(c.inline_max + 4096 + 256);
-	if (!c.imsg || !c.ircv || pipe2(c.pfd, O_CLOEXEC) ||
-	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, c.sock))
-		goto out;
-	memset(c.imsg, 0, c.inline_max + 4096);
-	memset(c.ircv, 0, c.inline_max + 4096 + 256);
-	c.chunk = fcntl(c.pfd[1], F_SETPIPE_SZ, (int)MIB);
-	if (c.chunk < 0)
-		c.chunk = fcntl(c.pfd[1], F_GETPIPE_SZ);
-	bench_note("page size %zu, pipe chunk %d, ool_copy_pages %ld, max_msg_size %ld (inline up to %zu)",
-		   c.pagesz, c.chunk, param_get("ool_copy_pages"), maxmsg,
-		   c.inline_max);
-	bench_note("one process: each run is one send + receive (one ioctl) on its own port");
-	if (ool_sizes_table(&c, res))
-		goto out;
 	bench_target("ool 16 MiB / 64 KiB (virtual copy, transfer)",
 		     bench_ratio(res[0][i16m][M_VIRT], res[0][i64k][M_VIRT]),
 		     2.0, true);
@@ -618,13 +634,20 @@ int bench_ool(void)
 		     bench_ratio(res[0][i16m][M_VIRT_DEALLOC],
 				 res[0][i64k][M_VIRT_DEALLOC]),
 		     2.0, true);
-	if (ool_sweep(&c))
-		goto out;
-	ret = 0;
-out:
-	if (ret)
-		bench_note("ool: a step failed (errno %d)", errno);
-	free(c.imsg);
-	free(c.ircv);
-	return ret;
+	return 0;
+}
+
+int bench_ool_crossover(void)
+{
+	static struct ool_ctx c;
+	const char *why = mr_open();
+
+	bench_section("oolx: the ool_copy_pages crossover (snapshot against copy)");
+	if (why) {
+		bench_note("skipped: %s", why);
+		return BENCH_SKIPPED;
+	}
+	if (ool_ctx_init(&c) || ool_sweep(&c))
+		return 1;
+	return 0;
 }
