@@ -26,11 +26,11 @@
  * receiver reading one word of every page (the copy-on-write and shared
  * mappings fault their pages in only then).
  *
- * oolx: the crossover of the module parameter ool_copy_pages (virtual copies
- * of at most that many pages are copied, larger ones are snapshots): the
+ * oolx: the crossover of the module parameter ool_copy_bytes (virtual copies
+ * of at most that many bytes are copied, larger ones are snapshots): the
  * virtual copy of 256 bytes ... 32 pages measured with the parameter at 0 (every
- * one a snapshot) and at 2^20 (every one copied), in the same boot (the
- * benchmark writes /sys/module/machina/parameters/ool_copy_pages and puts
+ * one a snapshot) and at 2^32 - 1 (every one copied), in the same boot (the
+ * benchmark writes /sys/module/machina/parameters/ool_copy_bytes and puts
  * the old value back; as root only).
  */
 #define _GNU_SOURCE
@@ -511,8 +511,8 @@ static int ool_sizes_table(struct ool_ctx *c, double res[2][NSIZES][NMETHODS])
 }
 
 /*
- * The crossover of ool_copy_pages: virtual copies of 256 bytes ... 32
- * pages taken as snapshots (parameter 0) and as copies (parameter 2^20).
+ * The crossover of ool_copy_bytes: virtual copies of 256 bytes ... 32
+ * pages taken as snapshots (parameter 0) and as copies (parameter 2^32 - 1).
  */
 static size_t sweep_size(unsigned int i, size_t pagesz)
 {
@@ -526,12 +526,12 @@ static int ool_sweep(struct ool_ctx *c)
 	static const char *const cols[3] = { "transfer", "+ read", "dealloc+read" };
 	double res[NSWEEP][2][3];
 	unsigned int i, path, k, n = bench_opts.quick ? 5 : 500;
-	long old = param_get("ool_copy_pages");
+	long old = param_get("ool_copy_bytes");
 	bool failed = false;
 	long first[3] = { -1, -1, -1 };
 
-	if (old < 0 || param_set("ool_copy_pages", old)) {
-		bench_note("ool_copy_pages not writable (not root?): no crossover sweep");
+	if (old < 0 || param_set("ool_copy_bytes", old)) {
+		bench_note("ool_copy_bytes not writable (not root?): no crossover sweep");
 		return 0;
 	}
 	for (i = 0; i < NSWEEP && !failed; i++) {
@@ -544,7 +544,7 @@ static int ool_sweep(struct ool_ctx *c)
 		}
 		for (path = 0; path < 2 && !failed; path++) {
 			/* path 0: snapshot, 1: copy */
-			if (param_set("ool_copy_pages", path ? 1l << 20 : 0)) {
+			if (param_set("ool_copy_bytes", path ? 0xffffffffl : 0)) {
 				failed = true;
 				break;
 			}
@@ -555,10 +555,10 @@ static int ool_sweep(struct ool_ctx *c)
 		}
 		ool_teardown(c);
 	}
-	param_set("ool_copy_pages", old);
+	param_set("ool_copy_bytes", old);
 	if (failed)
 		return -1;
-	printf("\nool_copy_pages crossover: MACH_MSG_VIRTUAL_COPY as snapshot | as copy (p50, µs; %u runs)\n",
+	printf("\nool_copy_bytes crossover: MACH_MSG_VIRTUAL_COPY as snapshot | as copy (p50, µs; %u runs)\n",
 	       n);
 	printf("     bytes");
 	for (k = 0; k < 3; k++)
@@ -580,8 +580,8 @@ static int ool_sweep(struct ool_ctx *c)
 		bench_note("%s: the snapshot is first no slower at %ld bytes%s",
 			   cols[k], first[k],
 			   first[k] < 0 ? " (never, in this range)" : "");
-	bench_note("ool_copy_pages was %ld during the size table and is %ld again",
-		   old, param_get("ool_copy_pages"));
+	bench_note("ool_copy_bytes was %ld during the size table and is %ld again",
+		   old, param_get("ool_copy_bytes"));
 	return 0;
 }
 
@@ -606,8 +606,8 @@ static int ool_ctx_init(struct ool_ctx *c)
 	c->chunk = fcntl(c->pfd[1], F_SETPIPE_SZ, (int)MIB);
 	if (c->chunk < 0)
 		c->chunk = fcntl(c->pfd[1], F_GETPIPE_SZ);
-	bench_note("page size %zu, pipe chunk %d, ool_copy_pages %ld, max_msg_size %ld (inline up to %zu)",
-		   c->pagesz, c->chunk, param_get("ool_copy_pages"), maxmsg,
+	bench_note("page size %zu, pipe chunk %d, ool_copy_bytes %ld, max_msg_size %ld (inline up to %zu)",
+		   c->pagesz, c->chunk, param_get("ool_copy_bytes"), maxmsg,
 		   c->inline_max);
 	bench_note("one process: each run is one send + receive (one ioctl) on its own port");
 	return 0;
@@ -642,7 +642,7 @@ int bench_ool_crossover(void)
 	static struct ool_ctx c;
 	const char *why = mr_open();
 
-	bench_section("oolx: the ool_copy_pages crossover (snapshot against copy)");
+	bench_section("oolx: the ool_copy_bytes crossover (snapshot against copy)");
 	if (why) {
 		bench_note("skipped: %s", why);
 		return BENCH_SKIPPED;
