@@ -46,6 +46,7 @@
 
 #include "bench.h"
 #include "mach_raw.h"
+#include "selftests/machina_test.h"
 
 #define KIB 1024ul
 #define MIB (1024ul * KIB)
@@ -173,30 +174,41 @@ static int ool_xfer(struct ool_ctx *c, uint64_t addr, bool dealloc, int copy,
 	return 0;
 }
 
-static int do_virt(struct ool_ctx *c, bool use)
-{
-	uint64_t got;
-
-	if (ool_xfer(c, c->src, false, MACH_MSG_VIRTUAL_COPY, &got))
-		return -1;
-	if (use)
-		touch((void *)(uintptr_t)got, c->size, c->pagesz);
-	return mr_vm_deallocate(c->self, got, c->size) ? -1 : 0;
-}
-
-static int do_virt_msg(struct ool_ctx *c, bool use)
+/*
+ * One send + receive of c->src with @copy, the receiver's use of it, and
+ * its mach_vm_deallocate; with @untimed_free the deallocate's time goes to
+ * c->excluded.
+ */
+static int xfer_use_free(struct ool_ctx *c, bool use, int copy,
+			 bool untimed_free)
 {
 	uint64_t got, t0;
 	int kr;
 
-	if (ool_xfer(c, c->src, false, MACH_MSG_VIRTUAL_COPY, &got))
+	if (ool_xfer(c, c->src, false, copy, &got))
 		return -1;
 	if (use)
 		touch((void *)(uintptr_t)got, c->size, c->pagesz);
 	t0 = bench_now();
 	kr = mr_vm_deallocate(c->self, got, c->size);
-	c->excluded = bench_now() - t0;
+	if (untimed_free)
+		c->excluded = bench_now() - t0;
 	return kr ? -1 : 0;
+}
+
+static int do_virt(struct ool_ctx *c, bool use)
+{
+	return xfer_use_free(c, use, MACH_MSG_VIRTUAL_COPY, false);
+}
+
+static int do_virt_msg(struct ool_ctx *c, bool use)
+{
+	return xfer_use_free(c, use, MACH_MSG_VIRTUAL_COPY, true);
+}
+
+static int do_phys(struct ool_ctx *c, bool use)
+{
+	return xfer_use_free(c, use, MACH_MSG_PHYSICAL_COPY, false);
 }
 
 static int do_virt_dealloc(struct ool_ctx *c, bool use)
@@ -209,17 +221,6 @@ static int do_virt_dealloc(struct ool_ctx *c, bool use)
 	if (use)
 		touch((void *)(uintptr_t)got, c->size, c->pagesz);
 	return 0;
-}
-
-static int do_phys(struct ool_ctx *c, bool use)
-{
-	uint64_t got;
-
-	if (ool_xfer(c, c->src, false, MACH_MSG_PHYSICAL_COPY, &got))
-		return -1;
-	if (use)
-		touch((void *)(uintptr_t)got, c->size, c->pagesz);
-	return mr_vm_deallocate(c->self, got, c->size) ? -1 : 0;
 }
 
 static int do_inline(struct ool_ctx *c, bool use)
@@ -326,38 +327,22 @@ static int (*const method_fn[NMETHODS])(struct ool_ctx *, bool) = {
 	[M_MEMFD] = do_memfd,
 };
 
-/* Read a module parameter as a number; -1 if it cannot be read. */
+/* A module parameter as a number; -1 if it cannot be read. */
 static long param_get(const char *name)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
+	char path[128];
 
 	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtol(buf, NULL, 10);
+	return mt_read_long(path);
 }
 
 static int param_set(const char *name, long v)
 {
-	char path[128], buf[32];
-	int fd, n, ok;
+	char path[128], text[32];
 
 	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = snprintf(buf, sizeof(buf), "%ld", v);
-	ok = write(fd, buf, n) == n;
-	close(fd);
-	return ok ? 0 : -1;
+	snprintf(text, sizeof(text), "%ld", v);
+	return mt_write_file(path, text);
 }
 
 static void fill(uint64_t addr, size_t len)
