@@ -565,7 +565,7 @@ static int ool_sweep(struct ool_ctx *c)
 		bench_note("%s: the snapshot is first no slower at %ld bytes%s",
 			   cols[k], first[k],
 			   first[k] < 0 ? " (never, in this range)" : "");
-	bench_note("ool_copy_bytes was %ld during the size table and is %ld again",
+	bench_note("ool_copy_bytes was %ld before the sweep and is %ld again",
 		   old, param_get("ool_copy_bytes"));
 	return 0;
 }
