@@ -7,6 +7,7 @@
 #include <linux/module.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/user_namespace.h>
@@ -28,10 +29,16 @@ module_param_named(max_queued_bytes, machina_max_queued_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_queued_bytes,
 		 "Bytes of messages (inline and out-of-line) one task may have in flight (MACH_SEND_NO_BUFFER beyond)");
 
-unsigned int machina_ool_copy_pages = 2;
-module_param_named(ool_copy_pages, machina_ool_copy_pages, uint, 0644);
-MODULE_PARM_DESC(ool_copy_pages,
-		 "Out-of-line regions up to this many pages are copied, larger MACH_MSG_VIRTUAL_COPY ones of Mach VM memory sent copy-on-write");
+/*
+ * Measured (docs/benchmarks.md, oolx): a snapshot costs about the same
+ * whatever the page size, a copy grows with the bytes, and the two meet
+ * near 8 KiB on both 4K and 16K pages (a page count cannot say that: on
+ * 16K pages a 16 KiB snapshot beats the copy, a 2 KiB one loses to it).
+ */
+unsigned int machina_ool_copy_bytes = SZ_8K;
+module_param_named(ool_copy_bytes, machina_ool_copy_bytes, uint, 0644);
+MODULE_PARM_DESC(ool_copy_bytes,
+		 "Out-of-line regions up to this many bytes are copied, larger MACH_MSG_VIRTUAL_COPY ones of Mach VM memory sent copy-on-write");
 
 static atomic_long_t live_kmsgs = ATOMIC_LONG_INIT(0);
 

@@ -5,8 +5,8 @@
  * The header's ports and every right in the body are held as
  * struct ipc_msg_right (a reference plus the right itself, counted on the
  * port); out-of-line memory is either a copy-on-write snapshot of the
- * sender's Mach VM range (MACH_MSG_VIRTUAL_COPY beyond ool_copy_pages
- * pages: xnu_vm/vm_map_copy.h) or copied into a kernel buffer charged to
+ * sender's Mach VM range (MACH_MSG_VIRTUAL_COPY beyond ool_copy_bytes
+ * bytes: xnu_vm/vm_map_copy.h) or copied into a kernel buffer charged to
  * the sender's memory cgroup (everything else).  The inline body is kept
  * as the sender wrote it; descriptors are rewritten for the receiver at
  * copyout.
@@ -115,7 +115,7 @@ long ipc_kmsg_live_count(void);
 
 extern unsigned int machina_max_msg_size;
 extern unsigned long machina_max_queued_bytes;
-extern unsigned int machina_ool_copy_pages;
+extern unsigned int machina_ool_copy_bytes;
 
 /* The header room in front of the body (see ipc_kmsg_alloc()). */
 static inline struct mach_msg_header *ipc_kmsg_header(struct ipc_kmsg *kmsg)

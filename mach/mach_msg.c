@@ -112,7 +112,7 @@ static void revert_one(struct ipc_msg_right *r, void *ctx)
  * The whole size counts against the sender's queued-bytes budget either
  * way (a snapshot holds up to that many pages nobody else may see once the
  * sender writes or deallocates).  MACH_MSG_VIRTUAL_COPY of more than
- * ool_copy_pages pages of Mach VM memory is a copy-on-write snapshot
+ * ool_copy_bytes bytes of Mach VM memory is a copy-on-write snapshot
  * (xnu_vm_map_copyin()); anything else, or a range the snapshot cannot
  * take (Linux memory, several objects, a hole, an unreadable page), is
  * copied into a kernel buffer, which is where a hole or an unreadable page
@@ -131,7 +131,7 @@ static int copyin_ool(struct machina_task *task, struct ipc_kmsg *kmsg,
 		return MACH_SEND_NO_BUFFER;
 	kmsg->charge += d->count;
 	if (d->copy == MACH_MSG_VIRTUAL_COPY &&
-	    d->count > (u64)READ_ONCE(machina_ool_copy_pages) * PAGE_SIZE) {
+	    d->count > READ_ONCE(machina_ool_copy_bytes)) {
 		kr = xnu_vm_map_copyin(d->user_addr, d->count, &d->vmcopy);
 		if (kr == KERN_SUCCESS) {
 			d->ool = KMSG_OOL_SNAPSHOT;

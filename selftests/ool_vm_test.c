@@ -73,9 +73,9 @@ static long copies_settle(long want)
 /* The number of pages that makes a send take the virtual path. */
 static size_t big_pages(void)
 {
-	long min = module_param("ool_copy_pages");
+	long min = module_param("ool_copy_bytes");
 
-	return (min < 0 ? 2 : (size_t)min) + 6;
+	return (min < 0 ? 2 : ((size_t)min + page_size() - 1) / page_size()) + 6;
 }
 
 /* ---- snapshot semantics -------------------------------------------------- */
@@ -236,14 +236,14 @@ TEST(unaligned_head_and_tail_never_leak)
 	mach_vm_deallocate(SELF, (uintptr_t)d.ool.address & ~(pg - 1), len);
 	/* Inside one page (the virtual path for any size, as root). */
 	if (geteuid() == 0) {
-		old = module_param_set("ool_copy_pages", 0);
+		old = module_param_set("ool_copy_bytes", 0);
 		ASSERT_GE(old, 0);
 		ASSERT_EQ(MACH_MSG_SUCCESS, send_edges(port, a, len, 100, 200));
 		EXPECT_EQ(base + 1, copies());
 		ASSERT_EQ(MACH_MSG_SUCCESS, recv_ool(port, &d));
 		EXPECT_TRUE(check_edges(&d, 100, 200));
 		mach_vm_deallocate(SELF, (uintptr_t)d.ool.address & ~(pg - 1), pg);
-		module_param_set("ool_copy_pages", old);
+		module_param_set("ool_copy_bytes", old);
 	}
 	EXPECT_EQ(base, copies_settle(base));
 	mach_vm_deallocate(SELF, a, len);

@@ -26,9 +26,9 @@
 
 static size_t snap_pages(void)
 {
-	long min = module_param("ool_copy_pages");
+	long min = module_param("ool_copy_bytes");
 
-	return (min < 0 ? 2 : (size_t)min) + 2;
+	return (min < 0 ? 2 : ((size_t)min + page_size() - 1) / page_size()) + 2;
 }
 
 TEST(small_snapshot_keeps_only_its_range)

@@ -81,6 +81,9 @@ int bench_rtt(void);
 int bench_path(void);
 int bench_names(void);
 int bench_fanin(void);
+int bench_ool(void);
+int bench_ool_crossover(void);
+int bench_vmread(void);
 
 /*
  * Results a benchmark leaves for the final summary (main.c); 0 = not

@@ -5,6 +5,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <mach/vm_statistics.h>
+
 #include "mach_raw.h"
 
 int mr_fd = -1;
@@ -121,5 +123,53 @@ int mr_from_fd(int fd, mach_port_name_t *name)
 	int kr = mr_ioctl(MACHINA_IOC_PORT_FROM_FD, &a);
 
 	*name = kr ? MACH_PORT_NULL : a.name;
+	return kr;
+}
+
+int mr_vm_allocate(mach_port_name_t task, uint64_t size, uint64_t *addr)
+{
+	struct machina_vm_args a = { .task = task, .size = size,
+				     .vm_flags = VM_FLAGS_ANYWHERE };
+	int kr = mr_ioctl(MACHINA_IOC_VM_ALLOCATE, &a);
+
+	*addr = kr ? 0 : a.address;
+	return kr;
+}
+
+int mr_vm_deallocate(mach_port_name_t task, uint64_t addr, uint64_t size)
+{
+	struct machina_vm_args a = { .task = task, .address = addr,
+				     .size = size };
+
+	return mr_ioctl(MACHINA_IOC_VM_DEALLOCATE, &a);
+}
+
+int mr_vm_read(mach_port_name_t task, uint64_t addr, uint64_t size,
+	       uint64_t *data)
+{
+	struct machina_vm_args a = { .task = task, .address = addr,
+				     .size = size };
+	int kr = mr_ioctl(MACHINA_IOC_VM_READ, &a);
+
+	*data = kr ? 0 : a.data;
+	return kr;
+}
+
+int mr_vm_read_overwrite(mach_port_name_t task, uint64_t addr, uint64_t size,
+			 uint64_t data)
+{
+	struct machina_vm_args a = { .task = task, .address = addr,
+				     .size = size, .data = data };
+
+	return mr_ioctl(MACHINA_IOC_VM_READ_OVERWRITE, &a);
+}
+
+int mr_task_for_pid(mach_port_name_t self, pid_t pid, mach_port_name_t *task)
+{
+	struct machina_task_for_pid a = { .task = self, .pid = pid,
+					  .kind = MACHINA_TASK_FOR_PID_CONTROL };
+	int kr = mr_ioctl(MACHINA_IOC_TASK_FOR_PID, &a);
+
+	*task = kr ? MACH_PORT_NULL : a.name;
 	return kr;
 }

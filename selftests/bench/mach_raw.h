@@ -15,6 +15,7 @@
 #define _MACHINA_BENCH_MACH_RAW_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <mach/message.h>
 #include <mach/port.h>
@@ -63,6 +64,21 @@ static inline int mr_msg(void *msg, uint32_t option, uint32_t send_size,
 
 	return mr_ioctl(MACHINA_IOC_MSG, &m);
 }
+
+/*
+ * Mach VM on the task @task names (the caller's own or a control port):
+ * mach_vm_allocate (VM_FLAGS_ANYWHERE), mach_vm_deallocate, mach_vm_read
+ * (the copy's address in *data; the caller deallocates it) and
+ * mach_vm_read_overwrite (into the caller's bytes at @data).
+ */
+int mr_vm_allocate(mach_port_name_t task, uint64_t size, uint64_t *addr);
+int mr_vm_deallocate(mach_port_name_t task, uint64_t addr, uint64_t size);
+int mr_vm_read(mach_port_name_t task, uint64_t addr, uint64_t size,
+	       uint64_t *data);
+int mr_vm_read_overwrite(mach_port_name_t task, uint64_t addr, uint64_t size,
+			 uint64_t data);
+/* task_for_pid(): a send right to the control port of process @pid. */
+int mr_task_for_pid(mach_port_name_t self, pid_t pid, mach_port_name_t *task);
 
 /* A null call: the handshake, which touches no task state. */
 int mr_null(void);

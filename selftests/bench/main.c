@@ -3,7 +3,8 @@
  * machina-bench: Machina's benchmarks in one static program, so that one VM
  * boot runs them all (selftests/bench/run.sh, `make bench`).
  *
- *   machina-bench [options] [rtt] [path] [names] [fanin]     (no name: all)
+ *   machina-bench [options] [rtt] [path] [names] [fanin] [ool] [oolx] [vmread]
+ *                                                           (no name: all)
  *
  * Each benchmark runs in its own child process, prints its numbers, the
  * ratios against the baselines it measured, and "target ...: met|MISSED"
@@ -28,6 +29,9 @@ static const struct {
 	{ "path", bench_path },
 	{ "names", bench_names },
 	{ "fanin", bench_fanin },
+	{ "ool", bench_ool },
+	{ "oolx", bench_ool_crossover },
+	{ "vmread", bench_vmread },
 };
 #define NBENCH (sizeof(benchmarks) / sizeof(benchmarks[0]))
 
@@ -35,7 +39,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: machina-bench [-n iters] [-w warmup] [-N names] [-b batches]\n"
-		"                     [-B batch] [-m fanin_msgs] [-q] [rtt|path|names|fanin]...\n"
+		"                     [-B batch] [-m fanin_msgs] [-q]\n"
+		"                     [rtt|path|names|fanin|ool|oolx|vmread]...\n"
 		"  -n  timed round trips per size and transport (default %u)\n"
 		"  -w  warm-up round trips before them (default %u)\n"
 		"  -N  names in the large IPC space (default %u)\n"
