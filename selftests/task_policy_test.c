@@ -33,16 +33,6 @@
 #include "kselftest_harness.h"
 #include "ipc_test.h"
 
-#define NOBODY 65534
-
-#define REQUIRE()                                         \
-	do {                                              \
-		const char *_why = ipc_unavailable();     \
-		die_with_parent();                        \
-		if (_why)                                 \
-			SKIP(return, "%s", _why);         \
-	} while (0)
-
 static pid_t tid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
@@ -85,7 +75,7 @@ TEST(flavors_counts_and_errors)
 		TASK_DARWINBG_APPLICATION, 9, -2 };
 	unsigned int i;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	EXPECT_EQ(TASK_UNSPECIFIED, get_role(self));
 	EXPECT_EQ(KERN_SUCCESS, set_role(self, TASK_FOREGROUND_APPLICATION));
 	EXPECT_EQ(TASK_FOREGROUND_APPLICATION, get_role(self));
@@ -213,7 +203,7 @@ TEST(background_role_clamps_every_thread)
 	int nice = 99;
 	qos_class_t cls;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	ASSERT_EQ(0, start_sleeper(&ui, QOS_CLASS_USER_INTERACTIVE));
 	ASSERT_EQ(0, start_sleeper(&plain, 0));
 	ASSERT_EQ(SCHED_OTHER, policy_of(ui.tid, &nice));
@@ -260,7 +250,7 @@ TEST(background_role_demotes_a_time_constraint_thread)
 	};
 	int nice;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	ASSERT_EQ(KERN_SUCCESS, thread_policy_set(mach_thread_self(),
 		  THREAD_TIME_CONSTRAINT_POLICY, (thread_policy_t)&tc,
 		  THREAD_TIME_CONSTRAINT_POLICY_COUNT));
@@ -275,33 +265,22 @@ TEST(background_role_demotes_a_time_constraint_thread)
 
 static int share_fd = -1;
 
-static int become_nobody(rlim_t nice_lim)
-{
-	struct rlimit rl = { nice_lim, nice_lim };
-
-	if (setrlimit(RLIMIT_NICE, &rl) || setgroups(0, NULL) ||
-	    setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	prctl(PR_SET_DUMPABLE, 1);
-	return 0;
-}
-
+/* Run @fn in a child (as nobody with RLIMIT_NICE @nice_lim when @nobody); its exit status. */
 static int run_child(int (*fn)(void), int nobody, rlim_t nice_lim)
 {
-	int status;
+	struct rlimit rl = { nice_lim, nice_lim };
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		die_with_parent();
-		if (nobody && become_nobody(nice_lim))
+		if (nobody && (setrlimit(RLIMIT_NICE, &rl) || mt_become_nobody()))
 			_exit(99);
+		prctl(PR_SET_DUMPABLE, 1);
 		_exit(fn());
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return mt_wait_exit(pid);
 }
 
 /* Nobody, holding root's task control port. */
@@ -325,7 +304,7 @@ TEST(another_users_task_cannot_be_changed)
 {
 	int nice = 99;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	ASSERT_EQ(0, getuid());
 	ASSERT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_USER_INTERACTIVE, 0));
 	ASSERT_EQ(KERN_SUCCESS, port_share(mach_task_self(), &share_fd));
@@ -350,7 +329,7 @@ TEST(same_user_sets_another_process_role)
 {
 	int nice = 99;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	ASSERT_EQ(KERN_SUCCESS, port_share(mach_task_self(), &share_fd));
 	EXPECT_EQ(0, run_child(background_parent, 0, 0));
 	close(share_fd);
@@ -403,7 +382,7 @@ static int floor_5(void)
 
 TEST(unprivileged_role_stays_within_rlimit_nice)
 {
-	REQUIRE();
+	IPC_REQUIRE();
 	EXPECT_EQ(0, run_child(floor_0, 1, 0));
 	EXPECT_EQ(0, run_child(floor_5, 1, 25));
 }
