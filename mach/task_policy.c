@@ -79,6 +79,25 @@ void machina_task_policy_init(struct machina_task_policy *tp)
 	mutex_init(&tp->lock);
 }
 
+/*
+ * machina_task_policy_exec - a new image starts with no role and no tiers
+ * (XNU makes a new task at exec and task_policy_create() copies neither);
+ * the Linux values the threads had are kept, as Linux keeps them
+ * Conditions: the exec work of the task (process context, no locks held),
+ * after the exec'ing thread's old record died.
+ */
+void machina_task_policy_exec(struct machina_task *task)
+{
+	struct machina_task_policy *tp = &task->policy;
+
+	mutex_lock(&tp->lock);
+	tp->role = 0;
+	WRITE_ONCE(tp->qos_clamp, 0);
+	tp->base_latency = tp->base_throughput = 0;
+	tp->over_latency = tp->over_throughput = 0;
+	mutex_unlock(&tp->lock);
+}
+
 /* The clamp a role puts on every thread of its task (0: none). */
 static u8 role_clamp(s32 role)
 {

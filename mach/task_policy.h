@@ -30,6 +30,9 @@ struct machina_task_policy {
 	u8 over_latency, over_throughput;
 };
 
+struct machina_task;
+
 void machina_task_policy_init(struct machina_task_policy *tp);
+void machina_task_policy_exec(struct machina_task *task);
 
 #endif /* _MACHINA_TASK_POLICY_H */

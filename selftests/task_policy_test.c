@@ -4,7 +4,8 @@
  * errors; TASK_BACKGROUND_APPLICATION clamps every thread of the task to
  * QoS background (SCHED_IDLE, read back from /proc), threads that never
  * called in and threads made later included, and the threads come back to
- * their own classes when the role changes; the limits of an unprivileged
+ * their own classes when the role changes; an exec starts with no role;
+ * the limits of an unprivileged
  * user (no change to another user's task, no way past RLIMIT_NICE through
  * a role) and what the same user may do to its other process.
  */
@@ -259,6 +260,37 @@ TEST(background_role_demotes_a_time_constraint_thread)
 	EXPECT_EQ(SCHED_IDLE, policy_of(tid(), &nice));
 	ASSERT_EQ(KERN_SUCCESS, set_role(mach_task_self(), TASK_DEFAULT_APPLICATION));
 	EXPECT_EQ(SCHED_FIFO, policy_of(tid(), &nice));
+}
+
+/*
+ * Run as the exec'd image of role_is_reset_at_exec: the role set before
+ * the exec is gone (XNU's new task at exec has none).  A constructor, so
+ * the harness never starts in that image.
+ */
+__attribute__((constructor)) static void after_exec(void)
+{
+	if (!getenv("TASK_POLICY_TEST_AFTER_EXEC"))
+		return;
+	_exit(get_role(mach_task_self()) == TASK_UNSPECIFIED ? 0 : 1);
+}
+
+TEST(role_is_reset_at_exec)
+{
+	char *argv[] = { "task_policy_test", NULL };
+	pid_t pid;
+
+	IPC_REQUIRE();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (set_role(mach_task_self(), TASK_BACKGROUND_APPLICATION) ||
+		    get_role(mach_task_self()) != TASK_BACKGROUND_APPLICATION)
+			_exit(2);
+		setenv("TASK_POLICY_TEST_AFTER_EXEC", "1", 1);
+		execv("/proc/self/exe", argv);
+		_exit(3);
+	}
+	EXPECT_EQ(0, mt_wait_exit(pid));
 }
 
 /* ---- other processes and unprivileged users -------------------------- */
