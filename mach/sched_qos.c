@@ -66,46 +66,20 @@ void machina_sched_init(struct machina_sched *s)
 	s->req.timeshare = true;
 }
 
-/* The task's QoS clamp (task_policy.h) on the thread @s belongs to; 0: none. */
-static u8 task_clamp(const struct machina_sched *s)
-{
-	const struct machina_thread *thread =
-		container_of(s, struct machina_thread, sched);
-
-	return READ_ONCE(thread->task->policy.qos_clamp);
-}
-
-/* Whether the task's clamp puts @s below a time constraint (BG or MT). */
-static bool clamped_to_bg(const struct machina_sched *s)
-{
-	u8 clamp = task_clamp(s);
-
-	return clamp && clamp <= MACHINA_QOS_BACKGROUND;
-}
-
-/*
- * The requested tier raised by the strongest active override, then held
- * at or below the task's clamp (a thread without a class gets the clamp).
- */
+/* The requested tier raised by the strongest active override. */
 u8 machina_sched_effective_qos(const struct machina_sched *s)
 {
-	u8 eq = s->req.qos, clamp = task_clamp(s);
 	int i;
 
-	for (i = MACHINA_QOS_LAST - 1; i > s->req.qos; i--) {
-		if (s->overrides[i]) {
-			eq = i;
-			break;
-		}
-	}
-	if (clamp && (!eq || eq > clamp))
-		eq = clamp;
-	return eq;
+	for (i = MACHINA_QOS_LAST - 1; i > s->req.qos; i--)
+		if (s->overrides[i])
+			return i;
+	return s->req.qos;
 }
 
 /*
  * requested_priority - the XNU base priority the requested state gives, or
- * -1 when nothing is requested (no QoS, override, task clamp or importance)
+ * -1 when nothing is requested (no QoS, no override, no importance)
  * A relative priority scales into the gap above the next lower tier, so
  * -15 stays above it (XNU: 31 at 0, 22 at -15 for DEF).
  */
@@ -134,7 +108,7 @@ int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p)
 	int pri;
 
 	lockdep_assert_held(&s->lock);
-	if (s->req.rt && !clamped_to_bg(s))
+	if (s->req.rt)
 		return BASEPRI_RTQUEUES;
 	pri = requested_priority(s);
 	if (pri >= 0)
@@ -279,7 +253,7 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
 		s->base_policy = policy;
 	if (!s->driven || nice != s->applied_nice)
 		s->base_nice = nice;
-	if (s->req.rt && !clamped_to_bg(s))
+	if (s->req.rt)
 		return apply_rt(s, p);
 	pri = requested_priority(s);
 	if (pri < 0) {
@@ -346,7 +320,6 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 	int err;
 
 	lockdep_assert_held(&s->lock);
-	s->applied_clamp = task_clamp(s);
 	err = apply_linux(s, p);
 	WRITE_ONCE(s->inherit, inherit_word(s));
 	return err;

@@ -7,11 +7,7 @@
  * mutex (lock).  Requested state is what Darwin's calls set and report
  * (qos, relprio, importance, timeshare, the tags); the effective QoS is the
  * requested one raised by the strongest active override
- * (pthread_override_qos_class_start_np), then clamped by the task's role
- * (task_policy.h): min(clamp, max(requested, overrides)); a thread without
- * a class gets the clamp itself, and a clamp to BG or MT also stands in
- * for a time constraint, as XNU demotes real-time threads of a DARWIN_BG
- * task.  machina_sched_apply() turns the
+ * (pthread_override_qos_class_start_np).  machina_sched_apply() turns the
  * effective state into a Linux policy and nice value and sets them with
  * sched_setattr_nocheck(), within what the caller could do with
  * setpriority() (docs/ARCHITECTURE.md, "QoS"; docs/SECURITY.md).
@@ -90,7 +86,6 @@ struct machina_sched {
 	int base_policy, base_nice;	/* the baseline (see above) */
 	int applied_policy, applied_nice;	/* what Machina last set */
 	bool claimed;			/* inheritance settled (see below) */
-	u8 applied_clamp;		/* the task's clamp when last applied */
 	/* inheritance by the threads this one creates */
 	u32 inherit;			/* WRITE_ONCE under lock; 0: nothing */
 	unsigned long clone_busy;	/* bit 0: a new thread's is pending */

@@ -20,23 +20,18 @@
  * TASK_SUPPRESSION_POLICY (App Nap) and TASK_POLICY_STATE (XNU's internal
  * policy bitfields, root only).
  *
- * Effect: TASK_BACKGROUND_APPLICATION clamps every thread of the task to
- * QoS background (sched_qos.c: SCHED_IDLE), including threads made later;
- * the other roles put no clamp.  This is Machina's choice, not XNU's:
- * xnu-11417 treats BACKGROUND_APPLICATION as "non-focal but on-screen" and
- * clamps only DARWINBG_APPLICATION, which task_policy_set refuses
- * (docs/ARCHITECTURE.md, "QoS").  The tiers are stored and reported only,
- * as the threads' are.
+ * Effect: none on scheduling, for every role set accepts.  This is XNU's
+ * behaviour (task_policy_update_internal_locked(), xnu-11417): FOREGROUND,
+ * DEFAULT and BACKGROUND_APPLICATION ("non-focal but on-screen") put no
+ * QoS ceiling or clamp on the task's threads; only NONUI, THROTTLE and
+ * DARWINBG would, and set refuses those.  The role and the tiers are
+ * stored and reported, as the threads' tiers are.
  *
  * Who may set: a holder of the task's control port who could also renice
  * the process with setpriority() (machina_sched_may_change() on the
- * process), else KERN_PROTECTION_FAILURE; each thread is applied within
- * the caller's rights (RLIMIT_NICE; a clamp only ever lowers a thread).
+ * process), else KERN_PROTECTION_FAILURE.
  */
 #include <linux/capability.h>
-#include <linux/pid.h>
-#include <linux/sched.h>
-#include <linux/sched/task.h>
 #include <linux/string.h>
 
 #include "mach/ipc_kobject.h"
@@ -44,7 +39,6 @@
 #include "mach/sched_qos.h"
 #include "mach/task.h"
 #include "mach/task_policy.h"
-#include "mach/thread.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
 
@@ -67,13 +61,6 @@
 #define LATENCY_FAMILY			0xff
 #define THROUGHPUT_FAMILY		0xfe
 
-/*
- * A change is applied to the threads found, then again to those that
- * appeared meanwhile, at most this many passes (sched_qos.h: a thread
- * made by one already applied inherits the clamp when it is settled).
- */
-#define APPLY_PASSES			4
-
 void machina_task_policy_init(struct machina_task_policy *tp)
 {
 	mutex_init(&tp->lock);
@@ -91,17 +78,10 @@ void machina_task_policy_exec(struct machina_task *task)
 	struct machina_task_policy *tp = &task->policy;
 
 	mutex_lock(&tp->lock);
-	tp->role = 0;
-	WRITE_ONCE(tp->qos_clamp, 0);
+	tp->role = TASK_UNSPECIFIED;
 	tp->base_latency = tp->base_throughput = 0;
 	tp->over_latency = tp->over_throughput = 0;
 	mutex_unlock(&tp->lock);
-}
-
-/* The clamp a role puts on every thread of its task (0: none). */
-static u8 role_clamp(s32 role)
-{
-	return role == TASK_BACKGROUND_APPLICATION ? MACHINA_QOS_BACKGROUND : 0;
 }
 
 /* A tier word of @family: unspecified (0) or tiers 0..5 (stored as 1..6). */
@@ -117,72 +97,15 @@ static s32 tier_word(u8 tier, u32 family)
 }
 
 /*
- * apply_one - bring @thread in line with the task's clamp @clamp, unless it
- * was applied with it already or the caller may not change it
- * Conditions: process context, task policy.lock held, no other lock.
- * Returns: 1 when it was applied now, else 0.
- */
-static int apply_one(struct machina_thread *thread, u8 clamp)
-{
-	struct task_struct *p = machina_thread_get_task_struct(thread);
-	int done = 0;
-
-	if (!p)
-		return 0;
-	if (machina_sched_may_change(p)) {
-		machina_sched_lock(thread, p);
-		if (thread->sched.applied_clamp != clamp) {
-			/* A refusal by Linux leaves the thread as it was. */
-			machina_sched_apply(thread, p);
-			done = 1;
-		}
-		mutex_unlock(&thread->sched.lock);
-	}
-	put_task_struct(p);
-	return done;
-}
-
-/*
- * apply_clamp - apply @target's current clamp to each of its threads
- * Conditions: process context, target->policy.lock held, no other lock.
- * Returns: 0 or -ENOMEM (records or the thread array).
- */
-static int apply_clamp(struct machina_task *target)
-{
-	u8 clamp = READ_ONCE(target->policy.qos_clamp);
-	struct machina_thread **threads;
-	unsigned int count, i, changed;
-	int pass, err;
-
-	lockdep_assert_held(&target->policy.lock);
-	for (pass = 0; pass < APPLY_PASSES; pass++) {
-		err = machina_thread_collect(target, &threads, &count);
-		if (err)
-			return err;
-		changed = 0;
-		for (i = 0; i < count; i++)
-			changed += apply_one(threads[i], clamp);
-		machina_thread_put_array(threads, count);
-		if (!changed)
-			break;
-	}
-	return 0;
-}
-
-/*
  * set_role - TASK_CATEGORY_POLICY on @target for a caller of task @caller
  * Conditions: process context, no locks held.
- * Returns: KERN_SUCCESS, KERN_INVALID_ARGUMENT (a role XNU refuses here),
- * KERN_RESOURCE_SHORTAGE (no memory to reach every thread; the role and
- * clamp are put back).
+ * Returns: KERN_SUCCESS (the role stored; no thread changes) or
+ * KERN_INVALID_ARGUMENT (a role XNU refuses here; nothing stored).
  */
 static int set_role(struct machina_task *caller, struct machina_task *target,
 		    s32 role)
 {
 	struct machina_task_policy *tp = &target->policy;
-	s32 old_role;
-	u8 old_clamp;
-	int kr = KERN_SUCCESS;
 
 	switch (role) {
 	case TASK_FOREGROUND_APPLICATION:
@@ -198,19 +121,9 @@ static int set_role(struct machina_task *caller, struct machina_task *target,
 		return KERN_INVALID_ARGUMENT;
 	}
 	mutex_lock(&tp->lock);
-	old_role = tp->role;
-	old_clamp = tp->qos_clamp;
 	tp->role = role;
-	WRITE_ONCE(tp->qos_clamp, role_clamp(role));
-	if (apply_clamp(target)) {
-		tp->role = old_role;
-		WRITE_ONCE(tp->qos_clamp, old_clamp);
-		/* Best effort: what was reached goes back with less memory. */
-		apply_clamp(target);
-		kr = KERN_RESOURCE_SHORTAGE;
-	}
 	mutex_unlock(&tp->lock);
-	return kr;
+	return KERN_SUCCESS;
 }
 
 /*
@@ -260,7 +173,7 @@ static bool task_policy_args_bad(const struct machina_thread_policy *a)
  * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (unknown or unserved
  * flavor, short count, a role or tier XNU refuses); KERN_PROTECTION_FAILURE
  * (the caller could not renice the process); KERN_TERMINATED (it exited);
- * KERN_RESOURCE_SHORTAGE (nothing changed); the lookup's error; -EINVAL
+ * the lookup's error; -EINVAL
  * for flags, reserved, get_default or a count above MACHINA_POLICY_WORDS.
  */
 long machina_call_task_policy_set(struct machina_task *task, void *arg)

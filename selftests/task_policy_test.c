@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * task_policy_set / task_policy_get: XNU's flavors, counts, roles and
- * errors; TASK_BACKGROUND_APPLICATION clamps every thread of the task to
- * QoS background (SCHED_IDLE, read back from /proc), threads that never
- * called in and threads made later included, and the threads come back to
- * their own classes when the role changes; an exec starts with no role;
- * the limits of an unprivileged
- * user (no change to another user's task, no way past RLIMIT_NICE through
- * a role) and what the same user may do to its other process.
+ * errors; as in XNU, no accepted role (TASK_BACKGROUND_APPLICATION
+ * included) changes any thread's Linux policy or nice value (read back from
+ * /proc for every thread of the process, before and after); an exec starts
+ * with no role and no tiers; the limits of an unprivileged user (no change
+ * to another user's task, no privileged role) and what the same user may
+ * do to its other process.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -198,52 +198,106 @@ static void end_sleeper(struct sleeper *s)
 	close(s->pipe[1]);
 }
 
-TEST(background_role_clamps_every_thread)
+/* Every thread of this process: its tid, Linux policy and nice value. */
+#define MAX_THREADS 16
+struct snapshot {
+	int n;
+	pid_t tid[MAX_THREADS];
+	int policy[MAX_THREADS], nice[MAX_THREADS];
+};
+
+static int take_snapshot(struct snapshot *sn)
 {
-	struct sleeper ui, plain, later;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	if (!d)
+		return -1;
+	sn->n = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (sn->n == MAX_THREADS) {
+			closedir(d);
+			return -1;
+		}
+		sn->tid[sn->n] = atoi(e->d_name);
+		sn->policy[sn->n] = policy_of(sn->tid[sn->n], &sn->nice[sn->n]);
+		sn->n++;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Whether each thread of @a has the same policy and nice in @b. */
+static int same_snapshot(const struct snapshot *a, const struct snapshot *b)
+{
+	int i, j;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n && b->tid[j] != a->tid[i]; j++)
+			;
+		if (j == b->n || a->policy[i] != b->policy[j] ||
+		    a->nice[i] != b->nice[j])
+			return 0;
+	}
+	return 1;
+}
+
+/* Set @role on this task; 1 if it is reported and no thread changed. */
+static int role_changes_nothing(int role)
+{
+	struct snapshot before, after;
+
+	if (take_snapshot(&before) || set_role(mach_task_self(), role) ||
+	    get_role(mach_task_self()) != role || take_snapshot(&after))
+		return 0;
+	return same_snapshot(&before, &after);
+}
+
+TEST(background_role_changes_no_thread)
+{
+	struct sleeper ui, plain, bg, later;
 	int nice = 99;
-	qos_class_t cls;
 
 	IPC_REQUIRE();
 	ASSERT_EQ(0, start_sleeper(&ui, QOS_CLASS_USER_INTERACTIVE));
 	ASSERT_EQ(0, start_sleeper(&plain, 0));
+	ASSERT_EQ(0, start_sleeper(&bg, QOS_CLASS_BACKGROUND));
 	ASSERT_EQ(SCHED_OTHER, policy_of(ui.tid, &nice));
 	ASSERT_EQ(-10, nice);
-
-	ASSERT_EQ(KERN_SUCCESS, set_role(mach_task_self(), TASK_BACKGROUND_APPLICATION));
-	EXPECT_EQ(TASK_BACKGROUND_APPLICATION, get_role(mach_task_self()));
-	EXPECT_EQ(SCHED_IDLE, policy_of(ui.tid, &nice));
-	EXPECT_EQ(SCHED_IDLE, policy_of(plain.tid, &nice));
-	EXPECT_EQ(SCHED_IDLE, policy_of(tid(), &nice));
-	/* The requested class stays; the effective one is clamped. */
-	EXPECT_EQ(0, pthread_get_qos_class_np(ui.th, &cls, NULL));
-	EXPECT_EQ(QOS_CLASS_USER_INTERACTIVE, cls);
-	/* An override does not lift a clamped thread either. */
-	EXPECT_NE(NULL, pthread_override_qos_class_start_np(pthread_self(),
+	ASSERT_EQ(SCHED_IDLE, policy_of(bg.tid, &nice));
+	/* The caller under an IN override, as it was before the role. */
+	ASSERT_NE(NULL, pthread_override_qos_class_start_np(pthread_self(),
 			QOS_CLASS_USER_INITIATED, 0));
-	EXPECT_EQ(SCHED_IDLE, policy_of(tid(), &nice));
-	/* Threads made later, asking for a class or not. */
-	ASSERT_EQ(0, start_sleeper(&later, QOS_CLASS_USER_INITIATED));
-	EXPECT_EQ(SCHED_IDLE, policy_of(later.tid, &nice));
-	end_sleeper(&later);
-	ASSERT_EQ(0, start_sleeper(&later, 0));
-	EXPECT_EQ(SCHED_IDLE, policy_of(later.tid, &nice));
-	end_sleeper(&later);
+	ASSERT_EQ(SCHED_OTHER, policy_of(tid(), &nice));
+	ASSERT_EQ(-4, nice);
 
-	/* Foreground: every thread back to its own class or baseline. */
-	ASSERT_EQ(KERN_SUCCESS, set_role(mach_task_self(), TASK_FOREGROUND_APPLICATION));
+	EXPECT_TRUE(role_changes_nothing(TASK_BACKGROUND_APPLICATION));
 	EXPECT_EQ(SCHED_OTHER, policy_of(ui.tid, &nice));
 	EXPECT_EQ(-10, nice);
-	EXPECT_EQ(SCHED_OTHER, policy_of(plain.tid, &nice));
+	/* A thread made under the role gets its own class, unclamped. */
+	ASSERT_EQ(0, start_sleeper(&later, QOS_CLASS_USER_INTERACTIVE));
+	EXPECT_EQ(SCHED_OTHER, policy_of(later.tid, &nice));
+	EXPECT_EQ(-10, nice);
+	end_sleeper(&later);
+	ASSERT_EQ(0, start_sleeper(&later, 0));
+	EXPECT_EQ(SCHED_OTHER, policy_of(later.tid, &nice));
 	EXPECT_EQ(0, nice);
-	/* The caller still has its IN override. */
-	EXPECT_EQ(SCHED_OTHER, policy_of(tid(), &nice));
-	EXPECT_EQ(-4, nice);
+	end_sleeper(&later);
+	/* Each other accepted role, and back. */
+	EXPECT_TRUE(role_changes_nothing(TASK_FOREGROUND_APPLICATION));
+	EXPECT_TRUE(role_changes_nothing(TASK_DEFAULT_APPLICATION));
+	EXPECT_TRUE(role_changes_nothing(TASK_CONTROL_APPLICATION));
+	EXPECT_TRUE(role_changes_nothing(TASK_BACKGROUND_APPLICATION));
 	end_sleeper(&ui);
 	end_sleeper(&plain);
+	end_sleeper(&bg);
 }
 
-TEST(background_role_demotes_a_time_constraint_thread)
+TEST(background_role_keeps_a_time_constraint_thread)
 {
 	thread_time_constraint_policy_data_t tc = {
 		.period = 10000000, .computation = 1000000,
@@ -256,22 +310,36 @@ TEST(background_role_demotes_a_time_constraint_thread)
 		  THREAD_TIME_CONSTRAINT_POLICY, (thread_policy_t)&tc,
 		  THREAD_TIME_CONSTRAINT_POLICY_COUNT));
 	ASSERT_EQ(SCHED_FIFO, policy_of(tid(), &nice));
-	ASSERT_EQ(KERN_SUCCESS, set_role(mach_task_self(), TASK_BACKGROUND_APPLICATION));
-	EXPECT_EQ(SCHED_IDLE, policy_of(tid(), &nice));
-	ASSERT_EQ(KERN_SUCCESS, set_role(mach_task_self(), TASK_DEFAULT_APPLICATION));
+	EXPECT_TRUE(role_changes_nothing(TASK_BACKGROUND_APPLICATION));
 	EXPECT_EQ(SCHED_FIFO, policy_of(tid(), &nice));
 }
 
+/* The base tiers of @task in info[0..1]; 0 or the get's error. */
+static kern_return_t get_base_tiers(task_t task, integer_t *info)
+{
+	mach_msg_type_number_t count = 2;
+	boolean_t dflt = FALSE;
+
+	info[0] = info[1] = 0x7777;
+	return task_policy_get(task, TASK_BASE_QOS_POLICY, info, &count, &dflt);
+}
+
 /*
- * Run as the exec'd image of role_is_reset_at_exec: the role set before
- * the exec is gone (XNU's new task at exec has none).  A constructor, so
- * the harness never starts in that image.
+ * Run as the exec'd image of role_is_reset_at_exec: the role and tiers set
+ * before the exec are gone (XNU's new task at exec has none).  A
+ * constructor, so the harness never starts in that image.
  */
 __attribute__((constructor)) static void after_exec(void)
 {
+	integer_t info[2];
+
 	if (!getenv("TASK_POLICY_TEST_AFTER_EXEC"))
 		return;
-	_exit(get_role(mach_task_self()) == TASK_UNSPECIFIED ? 0 : 1);
+	if (get_role(mach_task_self()) != TASK_UNSPECIFIED)
+		_exit(1);
+	if (get_base_tiers(mach_task_self(), info) || info[0] || info[1])
+		_exit(4);
+	_exit(0);
 }
 
 TEST(role_is_reset_at_exec)
@@ -283,8 +351,11 @@ TEST(role_is_reset_at_exec)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		integer_t info[2] = { LATENCY_QOS_TIER_2, THROUGHPUT_QOS_TIER_3 };
+
 		if (set_role(mach_task_self(), TASK_BACKGROUND_APPLICATION) ||
-		    get_role(mach_task_self()) != TASK_BACKGROUND_APPLICATION)
+		    get_role(mach_task_self()) != TASK_BACKGROUND_APPLICATION ||
+		    task_policy_set(mach_task_self(), TASK_BASE_QOS_POLICY, info, 2))
 			_exit(2);
 		setenv("TASK_POLICY_TEST_AFTER_EXEC", "1", 1);
 		execv("/proc/self/exe", argv);
@@ -334,17 +405,23 @@ static int change_root_task(void)
 
 TEST(another_users_task_cannot_be_changed)
 {
+	integer_t info[2];
 	int nice = 99;
 
 	IPC_REQUIRE();
 	ASSERT_EQ(0, getuid());
 	ASSERT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_USER_INTERACTIVE, 0));
+	ASSERT_EQ(KERN_SUCCESS, set_role(mach_task_self(), TASK_DEFAULT_APPLICATION));
 	ASSERT_EQ(KERN_SUCCESS, port_share(mach_task_self(), &share_fd));
 	EXPECT_EQ(0, run_child(change_root_task, 1, 0));
 	close(share_fd);
+	/* Nothing stored: role and tiers as root left them. */
+	EXPECT_EQ(TASK_DEFAULT_APPLICATION, get_role(mach_task_self()));
+	ASSERT_EQ(KERN_SUCCESS, get_base_tiers(mach_task_self(), info));
+	EXPECT_EQ(0, info[0]);
+	EXPECT_EQ(0, info[1]);
 	EXPECT_EQ(SCHED_OTHER, policy_of(tid(), &nice));
 	EXPECT_EQ(-10, nice);
-	EXPECT_EQ(TASK_UNSPECIFIED, get_role(mach_task_self()));
 }
 
 /* The same user, from its other process: allowed, as setpriority() is. */
@@ -359,20 +436,24 @@ static int background_parent(void)
 
 TEST(same_user_sets_another_process_role)
 {
-	int nice = 99;
+	struct snapshot before, after;
 
 	IPC_REQUIRE();
+	ASSERT_EQ(0, pthread_set_qos_class_self_np(QOS_CLASS_USER_INITIATED, 0));
+	ASSERT_EQ(KERN_SUCCESS, set_role(mach_task_self(), TASK_FOREGROUND_APPLICATION));
+	ASSERT_EQ(0, take_snapshot(&before));
 	ASSERT_EQ(KERN_SUCCESS, port_share(mach_task_self(), &share_fd));
 	EXPECT_EQ(0, run_child(background_parent, 0, 0));
 	close(share_fd);
 	EXPECT_EQ(TASK_BACKGROUND_APPLICATION, get_role(mach_task_self()));
-	EXPECT_EQ(SCHED_IDLE, policy_of(tid(), &nice));
+	ASSERT_EQ(0, take_snapshot(&after));
+	EXPECT_TRUE(same_snapshot(&before, &after));
 }
 
 /*
- * Nobody with RLIMIT_NICE 0 (floor nice 0) and RLIMIT_NICE 25 (floor -5):
- * leaving the background role gives back no more than the class allowed
- * before it, and a renice by the owner meanwhile is kept.
+ * Nobody with RLIMIT_NICE 0 (floor nice 0) and RLIMIT_NICE 25 (floor -5),
+ * a UI thread at its floor: the roles it may set are stored and move
+ * nothing; the privileged roles are refused and leave the role stored.
  */
 static int role_round_trip(int floor)
 {
@@ -381,24 +462,17 @@ static int role_round_trip(int floor)
 	if (pthread_set_qos_class_self_np(QOS_CLASS_USER_INTERACTIVE, 0) ||
 	    policy_of(tid(), &nice) != SCHED_OTHER || nice != floor)
 		return 1;
-	if (set_role(mach_task_self(), TASK_BACKGROUND_APPLICATION) ||
-	    policy_of(tid(), &nice) != SCHED_IDLE)
+	if (!role_changes_nothing(TASK_BACKGROUND_APPLICATION) ||
+	    policy_of(tid(), &nice) != SCHED_OTHER || nice != floor)
 		return 2;
-	if (set_role(mach_task_self(), TASK_FOREGROUND_APPLICATION) ||
+	if (!role_changes_nothing(TASK_FOREGROUND_APPLICATION) ||
 	    policy_of(tid(), &nice) != SCHED_OTHER || nice != floor)
 		return 3;
-	/* No class at all: the clamp, then the baseline the owner set. */
-	if (set_role(mach_task_self(), TASK_BACKGROUND_APPLICATION) ||
-	    thread_policy_set(mach_thread_self(), THREAD_STANDARD_POLICY, NULL, 0) ||
-	    policy_of(tid(), &nice) != SCHED_IDLE)
-		return 4;
-	if (set_role(mach_task_self(), TASK_DEFAULT_APPLICATION) ||
-	    policy_of(tid(), &nice) != SCHED_OTHER || nice != 0)
-		return 5;
-	/* Roles reserved to the privileged. */
 	if (set_role(mach_task_self(), TASK_CONTROL_APPLICATION) != KERN_INVALID_ARGUMENT ||
 	    set_role(mach_task_self(), TASK_GRAPHICS_SERVER) != KERN_INVALID_ARGUMENT)
-		return 6;
+		return 4;
+	if (get_role(mach_task_self()) != TASK_FOREGROUND_APPLICATION)
+		return 5;
 	return 0;
 }
 
@@ -412,7 +486,7 @@ static int floor_5(void)
 	return role_round_trip(-5);
 }
 
-TEST(unprivileged_role_stays_within_rlimit_nice)
+TEST(unprivileged_roles_move_nothing_privileged_refused)
 {
 	IPC_REQUIRE();
 	EXPECT_EQ(0, run_child(floor_0, 1, 0));

@@ -42,7 +42,7 @@
  *       (MACHINA_IOC_TRAPS_ENABLE) and its Mach traps reach the module's
  *       trap table; mach_vm_behavior_set; memory entries
  *       (mach_make_memory_entry_64) and mach_vm_map.
- *   6 - task_policy_set/get (role, QoS clamp, latency/throughput tiers).
+ *   6 - task_policy_set/get (role, latency/throughput tiers).
  */
 #define MACHINA_ABI_VERSION	6
 /* The oldest client ABI this header's module still serves. */

@@ -10,9 +10,8 @@
  * tiers, stored and reported) with TASK_BASE_LATENCY_QOS_POLICY and
  * TASK_BASE_THROUGHPUT_QOS_POLICY (set only).  TASK_SUPPRESSION_POLICY and
  * TASK_POLICY_STATE are not served (KERN_INVALID_ARGUMENT).
- * TASK_BACKGROUND_APPLICATION clamps every thread of the task to
- * QOS_CLASS_BACKGROUND (Machina's choice; XNU clamps only
- * TASK_DARWINBG_APPLICATION, which task_policy_set refuses).
+ * As in XNU, no role task_policy_set accepts changes how the task's
+ * threads are scheduled (TASK_BACKGROUND_APPLICATION included).
  */
 #ifndef _MACH_TASK_POLICY_H_
 #define _MACH_TASK_POLICY_H_
