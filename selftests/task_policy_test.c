@@ -190,12 +190,23 @@ static int start_sleeper(struct sleeper *s, qos_class_t cls)
 	return s->tid > 0 ? 0 : -1;
 }
 
+/*
+ * End @s and wait (at most 5 s) until its thread has left /proc/self/task:
+ * pthread_join() returns when the tid is cleared, which can be before the
+ * kernel has reaped the thread, and the snapshots below list every thread.
+ */
 static void end_sleeper(struct sleeper *s)
 {
+	char path[64];
+	int i;
+
 	if (write(s->pipe[1], "x", 1) == 1)
 		pthread_join(s->th, NULL);
 	close(s->pipe[0]);
 	close(s->pipe[1]);
+	snprintf(path, sizeof(path), "/proc/self/task/%d", s->tid);
+	for (i = 0; i < 5000 && access(path, F_OK) == 0; i++)
+		usleep(1000);
 }
 
 /* Every thread of this process: its tid, Linux policy and nice value. */
