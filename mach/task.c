@@ -262,6 +262,7 @@ static struct machina_task *task_alloc(struct pid *tgid)
 	task->serial = atomic64_inc_return(&task_serials);
 	kref_init(&task->ref);
 	spin_lock_init(&task->lock);
+	machina_task_policy_init(&task->policy);
 	spin_lock_init(&task->itk_lock);
 	hash_init(task->threads);
 	INIT_LIST_HEAD(&task->semaphores);

@@ -82,6 +82,8 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include "mach/task_policy.h"
+
 struct ipc_space;
 struct ipc_port;
 struct ipc_kobject_ref;
@@ -178,6 +180,8 @@ struct machina_task {
 	DECLARE_HASHTABLE(threads, MACHINA_TASK_THREAD_HASH_BITS);
 	struct list_head semaphores;	/* owned semaphores (semaphore.h) */
 	unsigned int semaphore_count;
+
+	struct machina_task_policy policy;	/* task_policy.h */
 };
 
 int machina_task_init(void);

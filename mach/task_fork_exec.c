@@ -964,6 +964,7 @@ static void exec_work_fn(struct callback_head *cb)
 	 * everywhere before the new image runs, as the task port.
 	 */
 	machina_thread_exec(task, current, READ_ONCE(task->exec_old_pid));
+	machina_task_policy_exec(task);
 	machina_task_flush_work();
 
 	ipc_port_put(machina_task_port(task, true, gen));

@@ -110,7 +110,9 @@
 	X(VM_BEHAVIOR_SET, vm_behavior_set, machina_vm_args, 0)	\
 	X(MAKE_MEMORY_ENTRY, make_memory_entry, machina_memory_entry, 0)	\
 	X(VM_MAP, vm_map, machina_vm_map, 0)	\
-	X(VM_REMAP, vm_remap, machina_vm_remap, 0)
+	X(VM_REMAP, vm_remap, machina_vm_remap, 0)	\
+	X(TASK_POLICY_SET, task_policy_set, machina_thread_policy, 0)	\
+	X(TASK_POLICY_GET, task_policy_get, machina_thread_policy, 0)
 
 struct machina_call {
 	unsigned int cmd;

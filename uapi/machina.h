@@ -42,8 +42,9 @@
  *       (MACHINA_IOC_TRAPS_ENABLE) and its Mach traps reach the module's
  *       trap table; mach_vm_behavior_set; memory entries
  *       (mach_make_memory_entry_64) and mach_vm_map.
+ *   6 - task_policy_set/get (role, latency/throughput tiers).
  */
-#define MACHINA_ABI_VERSION	5
+#define MACHINA_ABI_VERSION	6
 /* The oldest client ABI this header's module still serves. */
 #define MACHINA_ABI_MIN		2
 
@@ -476,6 +477,8 @@ enum machina_call_nr {
 	MACHINA_NR_MAKE_MEMORY_ENTRY = 87,
 	MACHINA_NR_VM_MAP = 88,
 	MACHINA_NR_VM_REMAP = 89,
+	MACHINA_NR_TASK_POLICY_SET = 90,
+	MACHINA_NR_TASK_POLICY_GET = 91,
 	MACHINA_NR_COUNT
 };
 
@@ -685,6 +688,9 @@ struct machina_vm_region {
 #define MACHINA_IOC_THREAD_POLICY_SET MACHINA_IOC_RW(THREAD_POLICY_SET, struct machina_thread_policy)
 #define MACHINA_IOC_THREAD_POLICY_GET MACHINA_IOC_RW(THREAD_POLICY_GET, struct machina_thread_policy)
 #define MACHINA_IOC_THREAD_QOS	MACHINA_IOC_RW(THREAD_QOS, struct machina_thread_qos)
+/* task_policy_set / task_policy_get (ABI 6): target is a task control port */
+#define MACHINA_IOC_TASK_POLICY_SET MACHINA_IOC_RW(TASK_POLICY_SET, struct machina_thread_policy)
+#define MACHINA_IOC_TASK_POLICY_GET MACHINA_IOC_RW(TASK_POLICY_GET, struct machina_thread_policy)
 
 /*
  * mach_vm_region_recurse (ABI 5): the region at or after "address" as

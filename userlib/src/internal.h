@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 #include <mach/kern_return.h>
+#include <mach/message.h>
+#include <mach/port.h>
 #include <mach/vm_types.h>
 
 #define LIBMACH_EXPORT __attribute__((visibility("default")))
@@ -15,6 +17,19 @@
  * argument address, no memory).
  */
 kern_return_t machina_call(unsigned long cmd, void *arg);
+
+/*
+ * The request of thread_policy_set/get and task_policy_set/get
+ * (policy_call.c): cmd is the set or get ioctl, target the port; MIG's
+ * checks on the inline array and count, then the call.
+ */
+kern_return_t libmach_policy_set(unsigned long cmd, mach_port_t target,
+				 int32_t flavor, const integer_t *info,
+				 mach_msg_type_number_t count);
+kern_return_t libmach_policy_get(unsigned long cmd, mach_port_t target,
+				 int32_t flavor, integer_t *info,
+				 mach_msg_type_number_t *count,
+				 boolean_t *get_default);
 
 /*
  * machina_ioctl - one ioctl on /dev/mach, without translation

@@ -13,6 +13,7 @@
 #include <mach/message.h>
 #include <mach/port.h>
 #include <mach/task_info.h>
+#include <mach/task_policy.h>
 #include <mach/task_special_ports.h>
 #include <mach/thread_act.h>
 
@@ -38,6 +39,21 @@ extern kern_return_t task_threads(task_inspect_t target_task,
 				  mach_msg_type_number_t *act_listCnt);
 extern kern_return_t task_suspend(task_read_t target_task);
 extern kern_return_t task_resume(task_read_t target_task);
+
+/*
+ * The task's role and QoS tiers (<mach/task_policy.h>).  get fills the
+ * flavor's words and leaves *policy_infoCnt and *get_default as given, as
+ * XNU does; too small a count is KERN_INVALID_ARGUMENT.
+ */
+extern kern_return_t task_policy_set(task_policy_set_t task,
+				     task_policy_flavor_t flavor,
+				     task_policy_t policy_info,
+				     mach_msg_type_number_t policy_infoCnt);
+extern kern_return_t task_policy_get(task_policy_get_t task,
+				     task_policy_flavor_t flavor,
+				     task_policy_t policy_info,
+				     mach_msg_type_number_t *policy_infoCnt,
+				     boolean_t *get_default);
 
 /* A new send right to the special port, or MACH_PORT_NULL if none is set. */
 kern_return_t task_get_special_port(task_inspect_t task, int which_port,
