@@ -88,16 +88,19 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
 
 /*
  * page_new - a new page charged to @memcg (NULL: as the caller's task):
- * a copy of @from, or zeroes without @from
+ * a copy of @from, or zeroes without @from; @gfp adds flags
+ * (__GFP_NOFAIL: charged past the group's limit once its reclaim and OOM
+ * handling could not make room, never NULL)
  * Conditions: may sleep (reclaim, the group's OOM handling).
  * Returns: the page (one reference), or NULL without memory.
  */
-static struct page *page_new(struct mem_cgroup *memcg, struct page *from)
+static struct page *page_new(struct mem_cgroup *memcg, struct page *from,
+			     gfp_t gfp)
 {
 	struct mem_cgroup *old = set_active_memcg(memcg);
 	struct page *page;
 
-	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
+	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN | gfp |
 			  (from ? 0 : __GFP_ZERO));
 	set_active_memcg(old);
 	if (page && from)
@@ -288,7 +291,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 			edge = (index == first && head) ||
 			       (index == last && tail != PAGE_SIZE);
 			if (edge) {
-				page = page_new(payer, page);
+				page = page_new(payer, page, 0);
 				if (!page)
 					goto fail;
 				if (index == first)
@@ -375,11 +378,18 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 		/* Nothing newly shared: the frozen one's PTEs went with it. */
 		copy_top = layer_new(obj, top->shadow);
 	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
-		/* A flat copy's top frozen by its own side: the same payer. */
-		mem_cgroup_put(top->payer);
+		view->top = layer_new(obj, top);
+		/*
+		 * A standalone top (a flat copy, a received snapshot) keeps its
+		 * payer on @view's side, whoever freezes it: the freezer pays
+		 * for the frozen layer only while its copy lives.  With the
+		 * freezer's payer handed to the survivor at collapse, a copy
+		 * another task made and dropped left it paying for good.
+		 */
+		view->top->payer = top->payer;
+		view->top->taken = top->taken;
 		top->payer = payer;
 		payer = NULL;
-		view->top = layer_new(obj, top);
 		copy_top = layer_new(obj, top);
 		zap_len = 0;
 	} else {
@@ -592,7 +602,7 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 	if (!view->memcg)
 		view->memcg = xnu_vm_mm_memcg(mm);
 	old = set_active_memcg(view->memcg);
-	page = page_new(view->memcg, from);
+	page = page_new(view->memcg, from, 0);
 	if (page) {
 		err = xa_store(&view->top->pages, index, page,
 			       GFP_KERNEL_ACCOUNT);
@@ -726,9 +736,14 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 	rcu_read_unlock();
 	if (same)
 		return false;
-	page = page_new(l->payer, from);
-	if (!page)
-		return false;
+	/*
+	 * The layer's payer pays, even past its limit: with a failed charge
+	 * the owner kept paying for what the layer alone keeps, and the
+	 * payer chooses whether its group can pay (a group it emptied and
+	 * set to memory.max 0: sec_vmpay2_test).  Bounded by the pages the
+	 * layer holds; its tasks meet the excess at their next charge.
+	 */
+	page = page_new(l->payer, from, __GFP_NOFAIL);
 	/* Over an entry that is there: nothing to allocate, cannot fail. */
 	err = xa_store(&l->pages, index, page, GFP_KERNEL_ACCOUNT);
 	if (WARN_ON_ONCE(err != from)) {
