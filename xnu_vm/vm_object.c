@@ -717,8 +717,10 @@ void xnu_vm_view_adopt(struct xnu_vm_view *view, struct mm_struct *mm)
  * it).  Without it the owner of memory shared with another user paid
  * for every snapshot that user made of it: one more copy of the memory
  * per copy remap taken between two of the owner's writes
- * (sec_remap_test).  When the payer has no page to give (its memory
- * cgroup's limit, after its OOM handling), @from stays where it was.
+ * (sec_remap_test).  The payer's group is charged past its limit when
+ * its reclaim and OOM handling make no room (__GFP_NOFAIL): a failed
+ * charge left @from to the owner, and the payer chooses whether its group
+ * can pay (sec_vmpay2_test).
  * Conditions: cow_lock held; @from is not used by the caller after.
  * Returns: true when @l's page was replaced (the caller zaps @index).
  */
