@@ -88,19 +88,16 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
 
 /*
  * page_new - a new page charged to @memcg (NULL: as the caller's task):
- * a copy of @from, or zeroes without @from; @gfp adds flags
- * (__GFP_NOFAIL: charged past the group's limit once its reclaim and OOM
- * handling could not make room, never NULL)
+ * a copy of @from, or zeroes without @from
  * Conditions: may sleep (reclaim, the group's OOM handling).
  * Returns: the page (one reference), or NULL without memory.
  */
-static struct page *page_new(struct mem_cgroup *memcg, struct page *from,
-			     gfp_t gfp)
+static struct page *page_new(struct mem_cgroup *memcg, struct page *from)
 {
 	struct mem_cgroup *old = set_active_memcg(memcg);
 	struct page *page;
 
-	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN | gfp |
+	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
 			  (from ? 0 : __GFP_ZERO));
 	set_active_memcg(old);
 	if (page && from)
@@ -291,7 +288,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 			edge = (index == first && head) ||
 			       (index == last && tail != PAGE_SIZE);
 			if (edge) {
-				page = page_new(payer, page, 0);
+				page = page_new(payer, page);
 				if (!page)
 					goto fail;
 				if (index == first)
@@ -602,7 +599,7 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 	if (!view->memcg)
 		view->memcg = xnu_vm_mm_memcg(mm);
 	old = set_active_memcg(view->memcg);
-	page = page_new(view->memcg, from, 0);
+	page = page_new(view->memcg, from);
 	if (page) {
 		err = xa_store(&view->top->pages, index, page,
 			       GFP_KERNEL_ACCOUNT);
@@ -707,27 +704,47 @@ void xnu_vm_view_adopt(struct xnu_vm_view *view, struct mm_struct *mm)
 }
 
 /*
+ * At most this many payers get a copy of one page a write copies up
+ * (layers_repay()): the layers of one payer share its copy, so a write
+ * makes and charges at most this many pages, whatever number of
+ * snapshots holds the page.
+ */
+#define REPAY_PAYERS	4
+
+/* One payer's copy of the page being repaid (NULL: its group gave none). */
+struct repay_copy {
+	struct mem_cgroup *payer;
+	struct page *page;
+};
+
+/*
  * layer_repay - a write through @view just copied page @index (@from),
  * which the layer @l (a frozen one, or a standalone one: layer_take())
  * also holds, up into its top: if @view is not the payer's own (the
  * snapshot's side writes only its own pages) and another memory cgroup
- * than @l's payer pays for @from, @l's page becomes a copy paid by its
- * payer, and @from loses the layer's reference (the caller zaps @index from every mapping
+ * than @l's payer pays for @from, @l's page becomes its payer's copy
+ * (@copies: made for the first layer of that payer, a reference for each
+ * next one, marked LAYER_MOVED as any page two layers share), and @from
+ * loses the layer's reference (the caller zaps @index from every mapping
  * afterwards, so it is freed, and uncharged, once no pipe or pin holds
  * it).  Without it the owner of memory shared with another user paid
  * for every snapshot that user made of it: one more copy of the memory
  * per copy remap taken between two of the owner's writes
- * (sec_remap_test).  The payer's group is charged past its limit when
- * its reclaim and OOM handling make no room (__GFP_NOFAIL): a failed
- * charge left @from to the owner, and the payer chooses whether its group
- * can pay (sec_vmpay2_test).
+ * (sec_remap_test).  With a copy per layer, K snapshots made one write
+ * allocate K pages, and once their payer's group was full, run its
+ * reclaim and OOM handling K times inside the owner's fault
+ * (sec_vmpay2_test).  When the payer has no page to give (its memory
+ * cgroup's limit, after its OOM handling), or REPAY_PAYERS other payers
+ * were given one, @from stays where it was.
  * Conditions: cow_lock held; @from is not used by the caller after.
  * Returns: true when @l's page was replaced (the caller zaps @index).
  */
 static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
-			pgoff_t index, struct page *from)
+			pgoff_t index, struct page *from,
+			struct repay_copy *copies, unsigned int *ncopies)
 {
 	struct page *page;
+	unsigned int i;
 	bool same;
 	void *err;
 
@@ -738,22 +755,27 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 	rcu_read_unlock();
 	if (same)
 		return false;
-	/*
-	 * The layer's payer pays, even past its limit: with a failed charge
-	 * the owner kept paying for what the layer alone keeps, and the
-	 * payer chooses whether its group can pay (a group it emptied and
-	 * set to memory.max 0: sec_vmpay2_test).  Bounded by the pages the
-	 * layer holds; its tasks meet the excess at their next charge.
-	 */
-	page = page_new(l->payer, from, __GFP_NOFAIL);
+	for (i = 0; i < *ncopies && copies[i].payer != l->payer; i++)
+		;
+	if (i == *ncopies) {
+		if (i == REPAY_PAYERS)
+			return false;
+		copies[i].payer = l->payer;
+		copies[i].page = page_new(l->payer, from);
+		(*ncopies)++;
+	}
+	page = copies[i].page;
+	if (!page)
+		return false;
 	/* Over an entry that is there: nothing to allocate, cannot fail. */
 	err = xa_store(&l->pages, index, page, GFP_KERNEL_ACCOUNT);
 	if (WARN_ON_ONCE(err != from)) {
 		if (!xa_is_err(err))
 			xa_store(&l->pages, index, err, GFP_KERNEL_ACCOUNT);
-		__free_page(page);
 		return false;
 	}
+	get_page(page);
+	xa_set_mark(&l->pages, index, LAYER_MOVED);
 	put_page(from);
 	return true;
 }
@@ -763,19 +785,22 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
  * @index (@from, which a layer of its chain held: a frozen one, or its
  * top's own page that others share): every other layer of the object
  * that still holds @from at @index (a frozen layer, a flat copy, a
- * snapshot) gets its own copy paid by its payer where layer_repay() says
- * so.  The top's original share is the writer's; what the others keep of
- * it is theirs to pay.
+ * snapshot) gets its payer's copy where layer_repay() says so.  The top's
+ * original share is the writer's; what the others keep of it is theirs
+ * to pay.
  * Steps: the object's layers (one per view, frozen layer or standalone
  * copy a user made: bounded by what keeps them, vmas and pins) until as
  * many holders as the page's references allow were found (none for a
- * page nobody else holds); it lets the CPU go between them.
+ * page nobody else holds); it lets the CPU go between them.  At most
+ * REPAY_PAYERS pages are allocated.
  * Conditions: cow_lock held; @from is not used by the caller after.
  * Returns: true when a layer's page was replaced (the caller zaps @index).
  */
 static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
 			 struct page *from)
 {
+	struct repay_copy copies[REPAY_PAYERS];
+	unsigned int ncopies = 0, i;
 	struct xnu_vm_layer *l;
 	bool repaid = false;
 	long left;
@@ -795,10 +820,15 @@ static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
 		if (l != view->top && xa_load(&l->pages, index) == from) {
 			left--;
 			if (l->payer)
-				repaid |= layer_repay(view, l, index, from);
+				repaid |= layer_repay(view, l, index, from,
+						      copies, &ncopies);
 		}
 		cond_resched();
 	}
+	/* Each layer given a copy holds its own reference. */
+	for (i = 0; i < ncopies; i++)
+		if (copies[i].page)
+			put_page(copies[i].page);
 	put_page(from);
 	return repaid;
 }
