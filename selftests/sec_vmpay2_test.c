@@ -37,6 +37,25 @@ static size_t len2(void)
 	return len > min ? len : min;
 }
 
+/*
+ * groups_made - a memory group for root (entered) and one for nobody; false
+ * when the test is skipped (no memory cgroups).
+ */
+static bool groups_made(struct __test_metadata *_metadata,
+			struct mt_cgroup *root_cg, struct mt_cgroup *nobody_cg)
+{
+	const char *why;
+
+	if (geteuid() != 0)
+		SKIP(return false, "needs root for memory cgroups");
+	why = mt_cg_create_named(root_cg, "root", 1024 * MIB);
+	if (why)
+		SKIP(return false, "%s", why);
+	ASSERT_EQ(NULL, mt_cg_create_named(nobody_cg, "nobody", 1024 * MIB));
+	ASSERT_EQ(0, mt_cg_enter(root_cg));
+	return true;
+}
+
 /* Out-of-line snapshots nobody queues of root's shared memory at once. */
 #define NSNAP 8
 
@@ -51,18 +70,12 @@ TEST(snapshots_of_one_moment_share_one_repaid_copy)
 	size_t len = len2();
 	mach_vm_address_t r = 0;
 	long o0, o1, m0, m1;
-	const char *why;
 	struct gate g;
 	pid_t pid;
 
 	IPC_REQUIRE();
-	if (geteuid() != 0)
-		SKIP(return, "needs root for memory cgroups");
-	why = mt_cg_create_named(&owner, "owner", 1024 * MIB);
-	if (why)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(NULL, mt_cg_create_named(&maker, "maker", 1024 * MIB));
-	ASSERT_EQ(0, mt_cg_enter(&owner));
+	if (!groups_made(_metadata, &owner, &maker))
+		return;
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &r, len,
 						 VM_FLAGS_ANYWHERE));
 	memset(P(r), 1, len);
@@ -152,18 +165,12 @@ TEST(a_dropped_copy_of_a_received_snapshot_leaves_its_copier_alone)
 	long o0, o1, c1;
 	vm_prot_t cur, max;
 	mach_port_t task;
-	const char *why;
 	struct gate g;
 	pid_t pid;
 
 	IPC_REQUIRE();
-	if (geteuid() != 0)
-		SKIP(return, "needs root for memory cgroups");
-	why = mt_cg_create_named(&owner, "root", 1024 * MIB);
-	if (why)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(NULL, mt_cg_create_named(&copier, "nobody", 1024 * MIB));
-	ASSERT_EQ(0, mt_cg_enter(&owner));
+	if (!groups_made(_metadata, &owner, &copier))
+		return;
 	addr = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, addr);
