@@ -152,12 +152,14 @@ TEST(snapshots_of_one_moment_share_one_repaid_copy)
 }
 
 /*
- * nobody receives an out-of-line snapshot of its own memory; root makes a
- * copy remap of the received region and drops it; nobody rewrites the
- * memory it sent: the pages its received region alone keeps are nobody's
- * to pay, never root's.
+ * copier_left_alone - nobody receives an out-of-line snapshot of its own
+ * memory; root makes a copy remap of the received region and drops it
+ * (with @later, nobody makes a copy of its own of the region before root
+ * drops root's, and then lets the region go, keeping its copy); nobody
+ * rewrites the memory it sent: the pages its region (or copy) alone keeps
+ * are nobody's to pay, never root's.
  */
-TEST(a_dropped_copy_of_a_received_snapshot_leaves_its_copier_alone)
+static void copier_left_alone(struct __test_metadata *_metadata, bool later)
 {
 	struct mt_cgroup owner, copier;
 	mach_vm_address_t *addr, m = 0;
@@ -177,7 +179,7 @@ TEST(a_dropped_copy_of_a_received_snapshot_leaves_its_copier_alone)
 	pid = gate_fork(&g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		mach_vm_address_t x;
+		mach_vm_address_t x, keep, w2 = 0;
 		struct msg_builder b;
 		mach_port_t port;
 		rcv_buf_t buf;
@@ -198,11 +200,22 @@ TEST(a_dropped_copy_of_a_received_snapshot_leaves_its_copier_alone)
 		get_desc(&buf.header, 0, &d);
 		if (d.ool.size != len)
 			_exit(5);
-		addr[0] = (mach_vm_address_t)(uintptr_t)d.ool.address;
+		keep = addr[0] = (mach_vm_address_t)(uintptr_t)d.ool.address;
 		gate_send(g.up[1]);
-		gate_wait(g.down[0]);	/* root copied it and dropped the copy */
+		gate_wait(g.down[0]);	/* root copied it (and dropped it) */
+		if (later) {
+			if (mach_vm_remap(SELF, &w2, len, 0, VM_FLAGS_ANYWHERE,
+					  SELF, keep, TRUE, &cur, &max,
+					  VM_INHERIT_DEFAULT))
+				_exit(7);
+			gate_send(g.up[1]);
+			gate_wait(g.down[0]);	/* root dropped its copy */
+			if (mach_vm_deallocate(SELF, keep, len))
+				_exit(8);
+			keep = w2;
+		}
 		fill_pages(P(x), len, 2);
-		if (!check_pages(P(addr[0]), len, 1))
+		if (!check_pages(P(keep), len, 1))
 			_exit(6);
 		gate_send(g.up[1]);
 		gate_wait(g.down[0]);
@@ -214,6 +227,10 @@ TEST(a_dropped_copy_of_a_received_snapshot_leaves_its_copier_alone)
 		  mach_vm_remap(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, task,
 				addr[0], TRUE, &cur, &max, VM_INHERIT_DEFAULT));
 	EXPECT_TRUE(check_pages(P(m), len, 1));
+	if (later) {
+		gate_send(g.down[1]);
+		gate_wait(g.up[0]);	/* nobody copied the region too */
+	}
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, m, len));
 	usleep(100000);
 	o0 = mt_cg_read(&owner, "memory.current");
@@ -235,6 +252,17 @@ TEST(a_dropped_copy_of_a_received_snapshot_leaves_its_copier_alone)
 	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
 	mt_cg_destroy(&owner);
 	mt_cg_destroy(&copier);
+}
+
+TEST(a_dropped_copy_of_a_received_snapshot_leaves_its_copier_alone)
+{
+	copier_left_alone(_metadata, false);
+}
+
+/* The same when a later copy of the region is what survives. */
+TEST(a_later_copy_does_not_take_the_first_copiers_payer)
+{
+	copier_left_alone(_metadata, true);
 }
 
 TEST_HARNESS_MAIN

@@ -374,20 +374,32 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 	if (!top->resident && top->shadow) {
 		/* Nothing newly shared: the frozen one's PTEs went with it. */
 		copy_top = layer_new(obj, top->shadow);
+		/* Over a standalone layer: the copier pays its share of it. */
+		if (top->shadow->taken) {
+			copy_top->payer = payer;
+			copy_top->taken = true;
+			payer = NULL;
+		}
 	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
 		view->top = layer_new(obj, top);
 		/*
 		 * A standalone top (a flat copy, a received snapshot) keeps its
-		 * payer on @view's side, whoever freezes it: the freezer pays
-		 * for the frozen layer only while its copy lives.  With the
-		 * freezer's payer handed to the survivor at collapse, a copy
-		 * another task made and dropped left it paying for good.
+		 * payer on @view's side, whoever freezes it, and the copy's top
+		 * gets the copier's (as does a later copy over it, above): the
+		 * freezer pays for the frozen layer only while it lives, and the
+		 * survivor of a collapse is paid by its own side.  With the
+		 * freezer's payer handed to the survivor, a copy another task
+		 * made and dropped left it paying for good.
 		 */
 		view->top->payer = top->payer;
 		view->top->taken = top->taken;
+		copy_top = layer_new(obj, top);
+		if (top->taken && current->mm) {
+			copy_top->payer = xnu_vm_mm_memcg(current->mm);
+			copy_top->taken = true;
+		}
 		top->payer = payer;
 		payer = NULL;
-		copy_top = layer_new(obj, top);
 		zap_len = 0;
 	} else {
 		copy_top = layer_take(view, first, last, 0, PAGE_SIZE, payer,
