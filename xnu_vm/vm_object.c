@@ -419,13 +419,32 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 	if (!top->resident && top->shadow) {
 		/* Nothing newly shared: the frozen one's PTEs went with it. */
 		copy_top = layer_new(obj, top->shadow);
+		/* Over a standalone layer: the copier pays its share of it. */
+		if (top->shadow->taken) {
+			copy_top->payer = payer;
+			copy_top->taken = true;
+			payer = NULL;
+		}
 	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
-		/* A flat copy's top frozen by its own side: the same payer. */
-		mem_cgroup_put(top->payer);
+		view->top = layer_new(obj, top);
+		/*
+		 * A standalone top (a flat copy, a received snapshot) keeps its
+		 * payer on @view's side, whoever freezes it, and the copy's top
+		 * gets the copier's (as does a later copy over it, above): the
+		 * freezer pays for the frozen layer only while it lives, and the
+		 * survivor of a collapse is paid by its own side.  With the
+		 * freezer's payer handed to the survivor, a copy another task
+		 * made and dropped left it paying for good.
+		 */
+		view->top->payer = top->payer;
+		view->top->taken = top->taken;
+		copy_top = layer_new(obj, top);
+		if (top->taken && current->mm) {
+			copy_top->payer = xnu_vm_mm_memcg(current->mm);
+			copy_top->taken = true;
+		}
 		top->payer = payer;
 		payer = NULL;
-		view->top = layer_new(obj, top);
-		copy_top = layer_new(obj, top);
 		layer_settle(top, 0, ULONG_MAX);
 		zap_len = 0;
 	} else {
@@ -747,25 +766,47 @@ void xnu_vm_view_adopt(struct xnu_vm_view *view, struct mm_struct *mm)
 }
 
 /*
+ * At most this many payers get a copy of one page a write copies up
+ * (layers_repay()): the layers of one payer share its copy, so a write
+ * makes and charges at most this many pages, whatever number of
+ * snapshots holds the page.
+ */
+#define REPAY_PAYERS	4
+
+/* One payer's copy of the page being repaid (NULL: its group gave none). */
+struct repay_copy {
+	struct mem_cgroup *payer;
+	struct page *page;
+};
+
+/*
  * layer_repay - a write through @view just copied page @index (@from),
  * which the layer @l (a frozen one, or a standalone one: layer_take())
  * also holds, up into its top: if @view is not the payer's own (the
  * snapshot's side writes only its own pages) and another memory cgroup
- * than @l's payer pays for @from, @l's page becomes a copy paid by its
- * payer, and @from loses the layer's reference (the caller zaps @index from every mapping
+ * than @l's payer pays for @from, @l's page becomes its payer's copy
+ * (@copies: made for the first layer of that payer, a reference for each
+ * next one, marked LAYER_MOVED as any page two layers share), and @from
+ * loses the layer's reference (the caller zaps @index from every mapping
  * afterwards, so it is freed, and uncharged, once no pipe or pin holds
  * it).  Without it the owner of memory shared with another user paid
  * for every snapshot that user made of it: one more copy of the memory
  * per copy remap taken between two of the owner's writes
- * (sec_remap_test).  When the payer has no page to give (its memory
- * cgroup's limit, after its OOM handling), @from stays where it was.
+ * (sec_remap_test).  With a copy per layer, K snapshots made one write
+ * allocate K pages, and once their payer's group was full, run its
+ * reclaim and OOM handling K times inside the owner's fault
+ * (sec_vmpay2_test).  When the payer has no page to give (its memory
+ * cgroup's limit, after its OOM handling), or REPAY_PAYERS other payers
+ * were given one, @from stays where it was.
  * Conditions: cow_lock held; @from is not used by the caller after.
  * Returns: true when @l's page was replaced (the caller zaps @index).
  */
 static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
-			pgoff_t index, struct page *from)
+			pgoff_t index, struct page *from,
+			struct repay_copy *copies, unsigned int *ncopies)
 {
 	struct page *page;
+	unsigned int i;
 	bool same;
 	void *err;
 
@@ -776,7 +817,16 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 	rcu_read_unlock();
 	if (same)
 		return false;
-	page = page_new(l->payer, from);
+	for (i = 0; i < *ncopies && copies[i].payer != l->payer; i++)
+		;
+	if (i == *ncopies) {
+		if (i == REPAY_PAYERS)
+			return false;
+		copies[i].payer = l->payer;
+		copies[i].page = page_new(l->payer, from);
+		(*ncopies)++;
+	}
+	page = copies[i].page;
 	if (!page)
 		return false;
 	/* Over an entry that is there: nothing to allocate, cannot fail. */
@@ -784,10 +834,11 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 	if (WARN_ON_ONCE(err != from)) {
 		if (!xa_is_err(err))
 			xa_store(&l->pages, index, err, GFP_KERNEL_ACCOUNT);
-		__free_page(page);
 		return false;
 	}
 	page_settle(from);
+	get_page(page);
+	xa_set_mark(&l->pages, index, LAYER_MOVED);
 	put_page(from);
 	return true;
 }
@@ -797,19 +848,22 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
  * @index (@from, which a layer of its chain held: a frozen one, or its
  * top's own page that others share): every other layer of the object
  * that still holds @from at @index (a frozen layer, a flat copy, a
- * snapshot) gets its own copy paid by its payer where layer_repay() says
- * so.  The top's original share is the writer's; what the others keep of
- * it is theirs to pay.
+ * snapshot) gets its payer's copy where layer_repay() says so.  The top's
+ * original share is the writer's; what the others keep of it is theirs
+ * to pay.
  * Steps: the object's layers (one per view, frozen layer or standalone
  * copy a user made: bounded by what keeps them, vmas and pins) until as
  * many holders as the page's references allow were found (none for a
- * page nobody else holds); it lets the CPU go between them.
+ * page nobody else holds); it lets the CPU go between them.  At most
+ * REPAY_PAYERS pages are allocated.
  * Conditions: cow_lock held; @from is not used by the caller after.
  * Returns: true when a layer's page was replaced (the caller zaps @index).
  */
 static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
 			 struct page *from)
 {
+	struct repay_copy copies[REPAY_PAYERS];
+	unsigned int ncopies = 0, i;
 	struct xnu_vm_layer *l;
 	bool repaid = false;
 	long left;
@@ -829,10 +883,15 @@ static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
 		if (l != view->top && xa_load(&l->pages, index) == from) {
 			left--;
 			if (l->payer)
-				repaid |= layer_repay(view, l, index, from);
+				repaid |= layer_repay(view, l, index, from,
+						      copies, &ncopies);
 		}
 		cond_resched();
 	}
+	/* Each layer given a copy holds its own reference. */
+	for (i = 0; i < ncopies; i++)
+		if (copies[i].page)
+			put_page(copies[i].page);
 	put_page(from);
 	return repaid;
 }

@@ -69,10 +69,15 @@
  * freezer; a standalone one: its maker; a received snapshot: the
  * receiver).  Every layer of an object is on obj->layers; when a write
  * through a view copies a page up into its top, every other layer with a
- * payer that still holds the original at that index gets its own copy
- * charged to its payer, unless the writer's group is that payer or the
+ * payer that still holds the original at that index gets its payer's copy
+ * (one per payer, shared by that payer's layers; at most REPAY_PAYERS
+ * payers per write), unless the writer's group is that payer or the
  * original is already charged there (layers_repay()): the one who keeps
- * a snapshot pays for it, never the owner of the pages it was taken of.
+ * a snapshot pays for it, never the owner of the pages it was taken of
+ * (within the payer's limit: a copy its group cannot give leaves the
+ * original where it was).  A standalone top frozen by a copy keeps its
+ * payer on its own side (view_copy()): the copier pays only while its
+ * copy lives.
  *
  * The vma's vm_private_data is its view (a reference per vma); a fork's
  * .open replaces the child vma's (already on the object's i_mmap, where a
