@@ -855,12 +855,14 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
  * copy a user made: bounded by what keeps them, vmas and pins) until as
  * many holders as the page's references allow were found (none for a
  * page nobody else holds); it lets the CPU go between them.  At most
- * REPAY_PAYERS pages are allocated.
+ * REPAY_PAYERS pages are allocated.  @held: the references to @from the
+ * caller holds besides layers and PTEs (a fault's on vmf->page, or one it
+ * took itself).
  * Conditions: cow_lock held; @from is not used by the caller after.
  * Returns: true when a layer's page was replaced (the caller zaps @index).
  */
 static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
-			 struct page *from)
+			 struct page *from, int held)
 {
 	struct repay_copy copies[REPAY_PAYERS];
 	unsigned int ncopies = 0, i;
@@ -873,10 +875,13 @@ static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
 	get_page(from);
 	/*
 	 * At most this many layers can hold it (each holds a reference; the
-	 * PTEs one each, ours one; a pipe or a fault's only make it more):
-	 * the walk ends once they are found, at once for an unshared page.
+	 * PTEs one each, ours one, the caller's @held; a pipe only makes it
+	 * more): the walk ends once they are found, at once for an unshared
+	 * page.  Without @held, a fault's own reference was counted as a
+	 * layer never found, and every copy-up walked all the object's
+	 * layers, as many as another user sharing the memory cared to make.
 	 */
-	left = page_count(from) - 1 - machina_page_mapcount(from);
+	left = page_count(from) - 1 - held - machina_page_mapcount(from);
 	list_for_each_entry(l, &view->obj->layers, in_obj) {
 		if (left <= 0)
 			break;
@@ -929,7 +934,7 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 		from = page;
 		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm);
 		if (page && from)
-			repaid = layers_repay(view, vmf->pgoff, from);
+			repaid = layers_repay(view, vmf->pgoff, from, 0);
 	}
 	if (page) {
 		get_page(page);
@@ -1003,7 +1008,8 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm);
 		/* The zap below also takes others' PTEs of a repaid page. */
 		if (page)
-			layers_repay(view, vmf->pgoff, from);
+			layers_repay(view, vmf->pgoff, from,
+				     from == vmf->page);
 	}
 	if (!page) {
 		ret = no_page(view, vmf->vma);
@@ -1587,7 +1593,7 @@ int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 		get_page(page);
 		filled = view_fill(view, index, NULL, mm);
 		if (filled)
-			layers_repay(view, index, page);
+			layers_repay(view, index, page, 1);
 		put_page(page);
 		if (!filled) {
 			kr = KERN_RESOURCE_SHORTAGE;
