@@ -73,7 +73,8 @@ static int one_edge_round(mach_port_t port, mach_vm_address_t a, size_t len,
 	memset(P(a), 'T', len);		/* after the send: never seen */
 	if (recv_timeout(port, &buf, 5000))
 		return 11;
-	if (get_desc(&buf.header, 0, &d) || d.ool.size != size)
+	if (get_desc(&buf.header, 0, &d) != MACH_MSG_OOL_DESCRIPTOR ||
+	    d.ool.size != size)
 		return 12;
 	p = d.ool.address;
 	off = (uintptr_t)p % pg;
