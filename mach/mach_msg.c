@@ -110,8 +110,11 @@ static void revert_one(struct ipc_msg_right *r, void *ctx)
  * copyin_ool - take the sender's out-of-line bytes @d names (d->count > 0
  * bytes at d->user_addr)
  * The whole size counts against the sender's queued-bytes budget either
- * way (a snapshot holds up to that many pages nobody else may see once the
- * sender writes or deallocates).  MACH_MSG_VIRTUAL_COPY of more than
+ * way, and a snapshot's also every page its range touches
+ * (xnu_vm_map_copy_held(): its partial edge pages are copies, and the
+ * rest become pages nobody else may see once the sender writes or
+ * deallocates; on 16K pages an 8 KiB + 1 range can hold four times its
+ * size).  A snapshot whose pages pass the budget is dropped for a copy.  MACH_MSG_VIRTUAL_COPY of more than
  * ool_copy_bytes bytes of Mach VM memory is a copy-on-write snapshot
  * (xnu_vm_map_copyin()); anything else, or a range the snapshot cannot
  * take (Linux memory, several objects, a hole, an unreadable page), is
@@ -125,6 +128,7 @@ static void revert_one(struct ipc_msg_right *r, void *ctx)
 static int copyin_ool(struct machina_task *task, struct ipc_kmsg *kmsg,
 		      struct ipc_kmsg_desc *d)
 {
+	u64 held;
 	int kr;
 
 	if (!machina_task_charge(task, d->count))
@@ -134,8 +138,15 @@ static int copyin_ool(struct machina_task *task, struct ipc_kmsg *kmsg,
 	    d->count > READ_ONCE(machina_ool_copy_bytes)) {
 		kr = xnu_vm_map_copyin(d->user_addr, d->count, &d->vmcopy);
 		if (kr == KERN_SUCCESS) {
-			d->ool = KMSG_OOL_SNAPSHOT;
-			return MACH_MSG_SUCCESS;
+			held = xnu_vm_map_copy_held(d->vmcopy) - d->count;
+			if (machina_task_charge(task, held)) {
+				kmsg->charge += held;
+				d->ool = KMSG_OOL_SNAPSHOT;
+				return MACH_MSG_SUCCESS;
+			}
+			/* Its whole pages pass the budget: copy the bytes. */
+			xnu_vm_map_copy_discard(d->vmcopy);
+			d->vmcopy = NULL;
 		}
 		if (kr == KERN_RESOURCE_SHORTAGE)
 			return MACH_SEND_NO_BUFFER;

@@ -167,3 +167,14 @@ void xnu_vm_map_copy_discard(struct xnu_vm_map_copy *copy)
 	kfree(copy);
 	atomic_long_dec(&live_copies);
 }
+
+/*
+ * xnu_vm_map_copy_held - the bytes of pages @copy can keep alive by itself:
+ * every page its range touches (the partial first and last ones are copies
+ * made at send; the others become its own once the sender writes or
+ * deallocates them), so at least the range's size and up to two pages more
+ */
+u64 xnu_vm_map_copy_held(const struct xnu_vm_map_copy *copy)
+{
+	return copy->len;
+}

@@ -44,6 +44,7 @@ struct xnu_vm_map_copy;
 int xnu_vm_map_copyin(u64 addr, u64 size, struct xnu_vm_map_copy **out);
 int xnu_vm_map_copyout(struct xnu_vm_map_copy *copy, u64 *addr);
 void xnu_vm_map_copy_discard(struct xnu_vm_map_copy *copy);
+u64 xnu_vm_map_copy_held(const struct xnu_vm_map_copy *copy);
 long xnu_vm_map_copy_live_count(void);
 
 #endif /* _MACHINA_XNU_VM_MAP_COPY_H */
