@@ -544,6 +544,8 @@ TEST(nobody_queued_snapshots_are_bounded_and_charged)
 {
 	const long chunk = (mt_slow_kernel() ? 2 : 8) * MIB, limit = 6 * chunk;
 	long base = copies(), old, c0, c1;
+	mach_vm_address_t a = 0;
+	mach_port_t own = MACH_PORT_NULL;
 	struct mt_cgroup cg;
 	const char *why;
 	int up[2], down[2], st;
@@ -557,29 +559,12 @@ TEST(nobody_queued_snapshots_are_bounded_and_charged)
 		SKIP(return, "%s", why);
 	old = module_param_set("max_queued_bytes", limit);
 	ASSERT_GT(old, 0);
-	ASSERT_EQ(0, pipe(up));
-	ASSERT_EQ(0, pipe(down));
-	pid = fork();
+	pid = queuer_fork(&cg, up, down, chunk, 22, &own, &a);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		mach_port_t own;
-		mach_vm_address_t a;
 		mach_msg_return_t mr = MACH_MSG_SUCCESS;
 		char n = 0;
 
-		die_with_parent();
-		close(up[0]);
-		close(down[1]);
-		if (mt_cg_enter(&cg) || mt_become_nobody())
-			_exit(2);
-		own = new_port_send();
-		if (set_qlimit(own, MACH_PORT_QLIMIT_LARGE))
-			_exit(3);
-		a = alloc_pattern(chunk, 22);
-		if (!a)
-			_exit(4);
-		gate_send(up[1]);
-		gate_wait(down[0]);
 		while (n < 100) {
 			mr = send_ool(own, a, chunk, FALSE, MACH_MSG_VIRTUAL_COPY);
 			if (mr)

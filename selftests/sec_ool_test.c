@@ -35,6 +35,8 @@ TEST(small_snapshot_keeps_only_its_range)
 {
 	const long chunk = 32 * MIB;
 	size_t range = snap_pages() * page_size();
+	mach_vm_address_t a = 0;
+	mach_port_t own = MACH_PORT_NULL;
 	struct mt_cgroup cg;
 	const char *why;
 	int up[2], down[2], st;
@@ -47,29 +49,12 @@ TEST(small_snapshot_keeps_only_its_range)
 	why = mt_cg_create(&cg, 768 * MIB);
 	if (why)
 		SKIP(return, "%s", why);
-	ASSERT_EQ(0, pipe(up));
-	ASSERT_EQ(0, pipe(down));
-	pid = fork();
+	pid = queuer_fork(&cg, up, down, chunk, 40, &own, &a);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		mach_port_t own;
-		mach_vm_address_t a;
 		struct msg_builder b;
 		int i;
 
-		die_with_parent();
-		close(up[0]);
-		close(down[1]);
-		if (mt_cg_enter(&cg) || mt_become_nobody())
-			_exit(2);
-		own = new_port_send();
-		if (set_qlimit(own, MACH_PORT_QLIMIT_LARGE))
-			_exit(3);
-		a = alloc_pattern(chunk, 40);
-		if (!a)
-			_exit(4);
-		gate_send(up[1]);
-		gate_wait(down[0]);
 		for (i = 0; i < ROUNDS; i++) {
 			mb_init(&b, own, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 7);
 			mb_ool(&b, P(a), range, FALSE, MACH_MSG_VIRTUAL_COPY);

@@ -147,6 +147,10 @@ TEST(threshold_edges_never_leak)
 TEST(queued_snapshots_within_budget)
 {
 	const long limit = 4 * MIB;
+	size_t pg = page_size(), size = threshold() + 1;
+	size_t len = (size / pg + 4) * pg;
+	mach_vm_address_t a = 0;
+	mach_port_t own = MACH_PORT_NULL;
 	struct mt_cgroup cg;
 	int up[2], down[2], st;
 	const char *why;
@@ -162,31 +166,12 @@ TEST(queued_snapshots_within_budget)
 		SKIP(return, "%s", why);
 	old = module_param_set("max_queued_bytes", limit);
 	ASSERT_GT(old, 0);
-	ASSERT_EQ(0, pipe(up));
-	ASSERT_EQ(0, pipe(down));
-	pid = fork();
+	pid = queuer_fork(&cg, up, down, len, 5, &own, &a);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		size_t pg = page_size(), size = threshold() + 1;
-		size_t len = (size / pg + 4) * pg;
 		mach_msg_return_t mr = MACH_MSG_SUCCESS;
-		mach_vm_address_t a;
-		mach_port_t own;
 		int sent = 0;
 
-		die_with_parent();
-		close(up[0]);
-		close(down[1]);
-		if (mt_cg_enter(&cg) || mt_become_nobody())
-			_exit(2);
-		own = new_port_send();
-		if (set_qlimit(own, MACH_PORT_QLIMIT_LARGE))
-			_exit(3);
-		a = alloc_pattern(len, 5);
-		if (!a)
-			_exit(4);
-		gate_send(up[1]);
-		gate_wait(down[0]);
 		while (sent < MACH_PORT_QLIMIT_LARGE) {
 			mr = send_virtual(own, a + pg - 1, size);
 			if (mr)

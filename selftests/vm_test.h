@@ -94,4 +94,44 @@ static inline void gate_wait(int fd)
 		_exit(91);
 }
 
+/*
+ * queuer_fork - fork the sender of a queued-memory test: as nobody in
+ * @cg, a port of its own with the large queue limit and @len bytes of
+ * alloc_pattern(@seed) Mach VM memory, then one step each way (gate_send
+ * on @up[1], gate_wait on @down[0]), so the parent reads its group's
+ * charge before the child goes on.  A failed step ends the child with
+ * status 2 (group or user), 3 (port) or 4 (memory).
+ * Returns: in the child 0, with *@own and *@a set; in the parent the
+ * child's pid, its pipe ends closed; -1 if a pipe or the fork failed.
+ */
+static inline pid_t queuer_fork(const struct mt_cgroup *cg, int up[2],
+				int down[2], size_t len, uint32_t seed,
+				mach_port_t *own, mach_vm_address_t *a)
+{
+	pid_t pid;
+
+	if (pipe(up) || pipe(down))
+		return -1;
+	pid = fork();
+	if (pid != 0) {
+		close(up[1]);
+		close(down[0]);
+		return pid;
+	}
+	die_with_parent();
+	close(up[0]);
+	close(down[1]);
+	if (mt_cg_enter(cg) || mt_become_nobody())
+		_exit(2);
+	*own = new_port_send();
+	if (set_qlimit(*own, MACH_PORT_QLIMIT_LARGE))
+		_exit(3);
+	*a = alloc_pattern(len, seed);
+	if (!*a)
+		_exit(4);
+	gate_send(up[1]);
+	gate_wait(down[0]);
+	return 0;
+}
+
 #endif /* _VM_TEST_H */
