@@ -286,7 +286,7 @@ long machina_call_task_info(struct machina_task *task, void *arg)
 	/* A larger capacity than the flavor needs is fine, as on Darwin. */
 	if (!words || a->count < words)
 		return KERN_INVALID_ARGUMENT;
-	kr = machina_task_lookup(task, a->target, true, &ref);
+	kr = machina_task_lookup(task, a->target, MACHINA_TASK_NAME, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;
@@ -353,7 +353,7 @@ long machina_call_task_vm_info(struct machina_task *task, void *arg)
 	 * split of resident memory by object) are what Linux keeps to those
 	 * who may read the process's maps (ptrace read).
 	 */
-	kr = machina_task_lookup(task, a->target, false, &ref);
+	kr = machina_task_lookup(task, a->target, MACHINA_TASK_READ, &ref);
 	if (kr)
 		return kr;
 	kr = ref.image.proc ? xnu_vm_map_hold(&map, ref.image.proc) :

@@ -885,7 +885,7 @@ long machina_call_task_threads(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->name || a->types)
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->task, false, &ref);
+	kr = machina_task_lookup(task, a->task, MACHINA_TASK_CONTROL, &ref);
 	if (kr)
 		return kr;
 	/* The image is held: every record made here is of the one running. */
