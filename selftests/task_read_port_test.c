@@ -125,6 +125,28 @@ TEST(special_ports_by_flavour)
 			  task_set_special_port(p[f], TASK_BOOTSTRAP_PORT, MACH_PORT_NULL));
 }
 
+/*
+ * mach_vm_remap (@new false: legacy, protections out) or mach_vm_remap_new
+ * (@cur, @max in) of one page at @from of @src into @target; the new range,
+ * if any, goes at once.
+ */
+static kern_return_t remap(bool new, mach_port_t target, mach_port_t src,
+			   mach_vm_address_t from, bool copy, vm_prot_t cur, vm_prot_t max)
+{
+	mach_vm_address_t addr = 0;
+	kern_return_t kr;
+
+	if (new)
+		kr = mach_vm_remap_new(target, &addr, page_size(), 0, VM_FLAGS_ANYWHERE, src,
+				       from, copy, &cur, &max, VM_INHERIT_NONE);
+	else
+		kr = mach_vm_remap(target, &addr, page_size(), 0, VM_FLAGS_ANYWHERE, src,
+				   from, copy, &cur, &max, VM_INHERIT_NONE);
+	if (addr)
+		mach_vm_deallocate(SELF, addr, page_size());
+	return kr;
+}
+
 /* Every memory call through every flavour of our own task's ports. */
 TEST(memory_calls_by_flavour)
 {
@@ -153,7 +175,6 @@ TEST(memory_calls_by_flavour)
 		integer_t disp = 0, refs = 0;
 		memory_object_size_t esize = pg;
 		mach_port_t entry = MACH_PORT_NULL, obj = MACH_PORT_NULL;
-		vm_prot_t cur, max;
 		char tmp[16];
 
 		TH_LOG("flavour %s", flavour_names[f]);
@@ -214,45 +235,16 @@ TEST(memory_calls_by_flavour)
 			ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &(mach_vm_address_t){ buf + 3 * pg },
 							       pg, VM_FLAGS_FIXED));
 		/* remap: legacy source is vm_map_t; target always vm_map_t */
-		addr = 0;
-		EXPECT_EQ(ctl, mach_vm_remap(SELF, &addr, pg, 0, VM_FLAGS_ANYWHERE, p[f], buf,
-					     false, &cur, &max, VM_INHERIT_NONE));
-		if (addr)
-			mach_vm_deallocate(SELF, addr, pg);
-		addr = 0;
-		EXPECT_EQ(ctl, mach_vm_remap(p[f], &addr, pg, 0, VM_FLAGS_ANYWHERE, SELF, buf,
-					     false, &cur, &max, VM_INHERIT_NONE));
-		if (addr)
-			mach_vm_deallocate(SELF, addr, pg);
+		EXPECT_EQ(ctl, remap(false, SELF, p[f], buf, false, VM_PROT_READ, VM_PROT_READ));
+		EXPECT_EQ(ctl, remap(false, p[f], SELF, buf, false, VM_PROT_READ, VM_PROT_READ));
 		/* remap_new: a read source for a copy or a read-only maximum */
-		addr = 0;
-		cur = VM_PROT_READ;
-		max = VM_PROT_READ;
-		EXPECT_EQ(rd, mach_vm_remap_new(SELF, &addr, pg, 0, VM_FLAGS_ANYWHERE, p[f], buf,
-						false, &cur, &max, VM_INHERIT_NONE));
-		if (addr)
-			mach_vm_deallocate(SELF, addr, pg);
-		addr = 0;
-		cur = VM_PROT_READ | VM_PROT_WRITE;
-		max = VM_PROT_READ | VM_PROT_WRITE;
-		EXPECT_EQ(rd, mach_vm_remap_new(SELF, &addr, pg, 0, VM_FLAGS_ANYWHERE, p[f], buf,
-						true, &cur, &max, VM_INHERIT_NONE));
-		if (addr)
-			mach_vm_deallocate(SELF, addr, pg);
-		addr = 0;
-		cur = VM_PROT_READ;
-		max = VM_PROT_READ | VM_PROT_WRITE;
-		EXPECT_EQ(ctl, mach_vm_remap_new(SELF, &addr, pg, 0, VM_FLAGS_ANYWHERE, p[f], buf,
-						 false, &cur, &max, VM_INHERIT_NONE));
-		if (addr)
-			mach_vm_deallocate(SELF, addr, pg);
-		addr = 0;
-		cur = VM_PROT_READ;
-		max = VM_PROT_READ;
-		EXPECT_EQ(ctl, mach_vm_remap_new(p[f], &addr, pg, 0, VM_FLAGS_ANYWHERE, SELF, buf,
-						 false, &cur, &max, VM_INHERIT_NONE));
-		if (addr)
-			mach_vm_deallocate(SELF, addr, pg);
+		EXPECT_EQ(rd, remap(true, SELF, p[f], buf, false, VM_PROT_READ, VM_PROT_READ));
+		EXPECT_EQ(rd, remap(true, SELF, p[f], buf, true, VM_PROT_READ | VM_PROT_WRITE,
+				    VM_PROT_READ | VM_PROT_WRITE));
+		EXPECT_EQ(rd, remap(true, SELF, p[f], buf, false, VM_PROT_NONE, VM_PROT_NONE));
+		EXPECT_EQ(ctl, remap(true, SELF, p[f], buf, false, VM_PROT_READ,
+				     VM_PROT_READ | VM_PROT_WRITE));
+		EXPECT_EQ(ctl, remap(true, p[f], SELF, buf, false, VM_PROT_READ, VM_PROT_READ));
 	}
 	mach_vm_deallocate(SELF, buf, 4 * pg);
 }
