@@ -4,7 +4,8 @@
  * inherit, read, read_overwrite, write, map (memory entries are made in
  * vm_memory_entry.c; the inspection calls are in
  * vm_region.c, msync in vm_msync.c).  Each names its target by a task
- * control port of the caller's space; argument checks follow XNU's
+ * port of the caller's space (control, or read for the reading calls:
+ * below); argument checks follow XNU's
  * (vm_user.c and the vm_sanitize rules): flags outside what a call accepts
  * and ranges that wrap are KERN_INVALID_ARGUMENT, size 0 succeeds doing
  * nothing.
