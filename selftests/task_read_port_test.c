@@ -555,6 +555,9 @@ static void expect_dead(struct __test_metadata *_metadata, mach_port_t rd, mach_
 	EXPECT_EQ(MACH_SEND_INVALID_DEST, task_info(in, MACH_TASK_BASIC_INFO, info, &cnt));
 	EXPECT_NE(KERN_SUCCESS, pid_for_task(rd, &pid));
 	EXPECT_NE(KERN_SUCCESS, pid_for_task(in, &pid));
+	/* The exec killed them: dead names (dead-name requests fired). */
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, type_of(rd));
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, type_of(in));
 }
 
 static void exec_case(struct __test_metadata *_metadata, bool suid)
