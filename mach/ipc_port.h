@@ -51,6 +51,8 @@ enum ipc_kobject_type {
 	IKOT_TASK_NAME = 20,
 	IKOT_SEMAPHORE = 23,
 	IKOT_CLOCK = 25,
+	IKOT_TASK_INSPECT = 26,	/* Darwin's 44, renumbered to fit IKOT_BIT() */
+	IKOT_TASK_READ = 27,	/* Darwin's 45, likewise */
 	IKOT_NAMED_ENTRY = 28,	/* a Mach VM memory entry (xnu_vm/) */
 	IKOT_TIMER = 31,
 };

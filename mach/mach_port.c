@@ -40,7 +40,7 @@ static int lock_target(struct machina_task *task, u32 task_name,
 	struct ipc_space *space;
 	int kr;
 
-	kr = machina_task_lookup(task, task_name, false, target);
+	kr = machina_task_lookup(task, task_name, MACHINA_TASK_CONTROL, target);
 	if (kr)
 		return kr;
 	owner = target->obj;
@@ -98,7 +98,8 @@ long machina_call_task_self(struct machina_task *task, void *arg)
 	if (out->flags)
 		return -EINVAL;
 	/* The caller runs in the image: it cannot change under us. */
-	port = machina_task_port(task, false, machina_image_gen(task->tgid));
+	port = machina_task_port(task, MACHINA_TASK_CONTROL,
+				 machina_image_gen(task->tgid));
 	if (!port)
 		return KERN_RESOURCE_SHORTAGE;
 	mutex_lock(&space->lock);

@@ -326,7 +326,7 @@ long machina_call_semaphore_create(struct machina_task *task, void *arg)
 	if (a->flags || a->reserved || a->name || a->value || a->value2 ||
 	    a->context)
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->task, false, &ref);
+	kr = machina_task_lookup(task, a->task, MACHINA_TASK_CONTROL, &ref);
 	if (kr)
 		return kr;
 	owner = ref.obj;
@@ -404,7 +404,7 @@ long machina_call_semaphore_destroy(struct machina_task *task, void *arg)
 	if (a->flags || a->reserved || a->right || a->delta || a->value ||
 	    a->value2 || a->context)
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->task, false, &ref);
+	kr = machina_task_lookup(task, a->task, MACHINA_TASK_CONTROL, &ref);
 	if (kr)
 		return kr;
 	owner = ref.obj;

@@ -70,12 +70,39 @@ struct machina_task *machina_task_lookup_rcu(struct pid *tgid)
 	return lookup(tgid);
 }
 
+/* The IKOT of each flavour's port (enum machina_task_flavor). */
+static const enum ipc_kobject_type flavor_type[MACHINA_TASK_FLAVORS] = {
+	[MACHINA_TASK_CONTROL] = IKOT_TASK,
+	[MACHINA_TASK_READ] = IKOT_TASK_READ,
+	[MACHINA_TASK_INSPECT] = IKOT_TASK_INSPECT,
+	[MACHINA_TASK_NAME] = IKOT_TASK_NAME,
+};
+
+/* Drop the ports[] references (a task no one can reach any more). */
+static void task_ports_put(struct machina_task *task)
+{
+	int i;
+
+	for (i = 0; i < MACHINA_TASK_FLAVORS; i++)
+		if (task->ports[i])
+			ipc_port_put(task->ports[i]);
+}
+
+/* Kill every port in ports[] (their send rights become dead names). */
+static void task_ports_destroy(struct machina_task *task)
+{
+	int i;
+
+	for (i = 0; i < MACHINA_TASK_FLAVORS; i++)
+		if (task->ports[i])
+			ipc_port_kobject_destroy(task->ports[i]);
+}
+
 static void task_free_rcu(struct rcu_head *rcu)
 {
 	struct machina_task *task = container_of(rcu, struct machina_task, rcu);
 
-	ipc_port_put(task->self_port);
-	ipc_port_put(task->name_port);
+	task_ports_put(task);
 	put_pid(task->tgid);
 	kfree(task);
 }
@@ -163,8 +190,8 @@ static void terminate(struct machina_task *task)
 	/* From now on exec's replacement of the control port backs off. */
 	task->itk_dead = true;
 	spin_unlock(&task->itk_lock);
-	ipc_port_kobject_destroy(task->self_port);
-	ipc_port_kobject_destroy(task->name_port);
+	/* No port can be added to ports[] once itk_dead is set. */
+	task_ports_destroy(task);
 	machina_task_release_itk_ports(task);
 	/* After the flush above: its children took their own count. */
 	machina_trap_task_drop(task);
@@ -185,7 +212,7 @@ static void terminate_work(struct work_struct *work)
 	terminate(container_of(work, struct machina_task, terminate_work));
 }
 
-/* A control or name port of @task for exec image @gen. */
+/* A port of @task of type @type for exec image @gen. */
 static struct ipc_port *image_port_alloc(struct machina_task *task,
 					 enum ipc_kobject_type type, u64 gen)
 {
@@ -202,25 +229,27 @@ static struct ipc_port *image_port_alloc(struct machina_task *task,
  */
 static int task_ipc_init(struct machina_task *task, u64 gen)
 {
+	struct ipc_port *self;
 	int kr;
 
 	task->space = ipc_space_create(task);
 	if (!task->space)
 		return -ENOMEM;
-	task->self_port = image_port_alloc(task, IKOT_TASK, gen);
-	if (!task->self_port)
+	self = image_port_alloc(task, IKOT_TASK, gen);
+	task->ports[MACHINA_TASK_CONTROL] = self;
+	if (!self)
 		return -ENOMEM;
-	task->name_port = image_port_alloc(task, IKOT_TASK_NAME, gen);
-	if (!task->name_port)
+	task->ports[MACHINA_TASK_NAME] = image_port_alloc(task, IKOT_TASK_NAME, gen);
+	if (!task->ports[MACHINA_TASK_NAME])
 		return -ENOMEM;
-	ipc_port_make_send(task->self_port);
-	ipc_port_get(task->self_port);
+	ipc_port_make_send(self);
+	ipc_port_get(self);
 	mutex_lock(&task->space->lock);
-	kr = ipc_right_new(task->space, &task->self_port->obj,
-			   MACH_PORT_TYPE_SEND, &task->self_name, NULL);
+	kr = ipc_right_new(task->space, &self->obj, MACH_PORT_TYPE_SEND,
+			   &task->self_name, NULL);
 	mutex_unlock(&task->space->lock);
 	if (kr) {
-		ipc_port_put(task->self_port);
+		ipc_port_put(self);
 		return -ENOMEM;
 	}
 	return 0;
@@ -231,10 +260,7 @@ static void task_ipc_discard(struct machina_task *task)
 {
 	if (task->space)
 		ipc_space_terminate(task->space);
-	if (task->self_port)
-		ipc_port_kobject_destroy(task->self_port);
-	if (task->name_port)
-		ipc_port_kobject_destroy(task->name_port);
+	task_ports_destroy(task);
 	ipc_space_put(task->space);
 	task->space = NULL;
 }
@@ -253,8 +279,7 @@ static struct machina_task *task_alloc(struct pid *tgid)
 		return NULL;
 	if (task_ipc_init(task, machina_image_gen(tgid))) {
 		task_ipc_discard(task);
-		ipc_port_put(task->self_port);
-		ipc_port_put(task->name_port);
+		task_ports_put(task);
 		kfree(task);
 		return NULL;
 	}
@@ -534,7 +559,7 @@ void machina_task_uncharge(struct machina_task *task, u64 bytes)
 	atomic64_sub(bytes, &task->queued_bytes);
 }
 
-/* The task kind of ipc_kobject_lookup(): control and name ports. */
+/* The task kind of ipc_kobject_lookup(): the ports of every flavour. */
 static void *task_get(struct ipc_port *port, u32 types)
 {
 	struct machina_task *task = ipc_kobject_of(port, types);
@@ -561,26 +586,43 @@ static const struct ipc_kobject_kind task_kind = {
 };
 
 /*
- * machina_task_lookup - the task whose control port (or, with
- * @allow_name_port, name port) @caller names @name, with its exec image
- * held: the port must be one of the image running now
+ * machina_task_lookup - the task whose port of flavour @least or a more
+ * powerful one (control > read > inspect > name) @caller names @name, with
+ * its exec image held: the port must be one of the image running now.
+ * The one typed conversion of task ports: every call states the least
+ * flavour it accepts, as Darwin's MIG types do (task_t, task_read_t,
+ * task_inspect_t, task_name_t).
  * Conditions: process context, no IPC lock held; may sleep.
  * Returns: KERN_SUCCESS with @ref (ref->obj the task; ref->type says which
- * port; release with ipc_kobject_ref_put()); MACH_SEND_INVALID_DEST for a
- * name without a live send right or a port from before an exec (a Mach RPC
- * to it would fail so); KERN_INVALID_ARGUMENT for another kind of port;
- * KERN_ABORTED on a fatal signal.
+ * port, machina_task_ref_flavor() its flavour; release with
+ * ipc_kobject_ref_put()); MACH_SEND_INVALID_DEST for a name without a live
+ * send right or a port from before an exec (a Mach RPC to it would fail
+ * so); KERN_INVALID_ARGUMENT for a task port of a lesser flavour or
+ * another kind of port (Darwin's conversion gives TASK_NULL and the call
+ * answers so); KERN_ABORTED on a fatal signal.
  */
 int machina_task_lookup(struct machina_task *caller, u32 name,
-			bool allow_name_port, struct ipc_kobject_ref *ref)
+			enum machina_task_flavor least,
+			struct ipc_kobject_ref *ref)
 {
-	u32 types = IKOT_BIT(IKOT_TASK);
-	int kr;
+	u32 types = 0;
+	int f, kr;
 
-	if (allow_name_port)
-		types |= IKOT_BIT(IKOT_TASK_NAME);
+	for (f = MACHINA_TASK_CONTROL; f <= least; f++)
+		types |= IKOT_BIT(flavor_type[f]);
 	kr = ipc_kobject_lookup(caller->space, name, &task_kind, types, ref);
 	return machina_image_kr(kr);
+}
+
+/* machina_task_ref_flavor - the flavour of the port a lookup found. */
+enum machina_task_flavor machina_task_ref_flavor(const struct ipc_kobject_ref *ref)
+{
+	int f;
+
+	for (f = MACHINA_TASK_CONTROL; f < MACHINA_TASK_NAME; f++)
+		if (flavor_type[f] == ref->type)
+			break;
+	return f;
 }
 
 /*
@@ -617,40 +659,54 @@ struct ipc_space *machina_task_get_space(struct machina_task *task)
 }
 
 /*
- * machina_task_port - the task's control port (@name_port false) or name
- * port of exec image @gen, made now if the one the task has belongs to an
- * older image; that one dies (its send rights become dead names)
+ * machina_task_port - the task's port of @flavor for exec image @gen, made
+ * now if the task has none yet (read, inspect) or only one of an older
+ * image; that one dies (its send rights become dead names)
  * Conditions: process context, no locks held; @gen is the image running
  * and cannot change meanwhile (the caller is a thread of the task's
  * process, or holds its image).
- * Returns: the port with a reference (put with ipc_port_put()), the dead
- * one of a torn-down task, or NULL when memory ran out.
+ * Returns: the port with a reference (put with ipc_port_put()); for a
+ * torn-down task a dead port (the old one, or a fresh one killed at once);
+ * NULL when memory ran out.
  */
-struct ipc_port *machina_task_port(struct machina_task *task, bool name_port,
-				   u64 gen)
+struct ipc_port *machina_task_port(struct machina_task *task,
+				   enum machina_task_flavor flavor, u64 gen)
 {
-	enum ipc_kobject_type type = name_port ? IKOT_TASK_NAME : IKOT_TASK;
-	struct ipc_port **slot = name_port ? &task->name_port : &task->self_port;
+	struct ipc_port **slot = &task->ports[flavor];
 	struct ipc_port *port, *fresh = NULL, *old = NULL;
+	bool kill = false;
 
 	for (;;) {
 		spin_lock(&task->itk_lock);
 		port = *slot;
-		if (port->kobject_gen != gen && fresh && !task->itk_dead) {
+		if (task->itk_dead) {
+			if (port) {
+				ipc_port_get(port);
+			} else if (fresh) {
+				/* Never stored: the caller has fresh's reference. */
+				port = fresh;
+				fresh = NULL;
+				kill = true;
+			}
+		} else if ((!port || port->kobject_gen != gen) && fresh) {
 			old = port;
 			*slot = port = fresh;
 			fresh = NULL;
-		}
-		if (port->kobject_gen == gen || task->itk_dead) {
 			ipc_port_get(port);
-			spin_unlock(&task->itk_lock);
-			break;
+		} else if (port && port->kobject_gen == gen) {
+			ipc_port_get(port);
+		} else {
+			port = NULL;
 		}
 		spin_unlock(&task->itk_lock);
-		fresh = image_port_alloc(task, type, gen);
+		if (port)
+			break;
+		fresh = image_port_alloc(task, flavor_type[flavor], gen);
 		if (!fresh)
 			return NULL;
 	}
+	if (kill)
+		ipc_port_kobject_destroy(port);
 	if (old) {
 		/* The slot's reference on the old port goes with it. */
 		ipc_port_kobject_destroy(old);
@@ -664,28 +720,26 @@ struct ipc_port *machina_task_port(struct machina_task *task, bool name_port,
 }
 
 /*
- * machina_task_retire_ports - the control and name ports of an image
- * other than @gen die now, whether or not new ones can be made
+ * machina_task_retire_ports - every port in ports[] of an image other
+ * than @gen dies now, whether or not new ones can be made
  * Conditions: process context, no locks held; the caller is the process's
  * own thread (its exec).  The slots keep the dead ports until
  * machina_task_port() replaces them.
  */
 void machina_task_retire_ports(struct machina_task *task, u64 gen)
 {
-	struct ipc_port *stale[2] = { };
+	struct ipc_port *stale[MACHINA_TASK_FLAVORS] = { };
 	int i;
 
 	spin_lock(&task->itk_lock);
-	if (task->self_port->kobject_gen != gen) {
-		stale[0] = task->self_port;
-		ipc_port_get(stale[0]);
-	}
-	if (task->name_port->kobject_gen != gen) {
-		stale[1] = task->name_port;
-		ipc_port_get(stale[1]);
+	for (i = 0; i < MACHINA_TASK_FLAVORS; i++) {
+		if (task->ports[i] && task->ports[i]->kobject_gen != gen) {
+			stale[i] = task->ports[i];
+			ipc_port_get(stale[i]);
+		}
 	}
 	spin_unlock(&task->itk_lock);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < MACHINA_TASK_FLAVORS; i++) {
 		if (!stale[i])
 			continue;
 		ipc_port_kobject_destroy(stale[i]);

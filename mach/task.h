@@ -23,14 +23,18 @@
  *   DEAD        torn down; the memory stays until the last reference is put.
  *
  * Ports of a task (Darwin's "itk" ports), all under task->itk_lock:
- *   self_port   the control port (IKOT_TASK) and
- *   name_port   the name port (IKOT_TASK_NAME), both of one exec image
- *               (port->kobject_gen): lookups refuse them once the process
- *               runs another image, and they are replaced (the old ones
- *               die) at the exec or on demand (machina_task_port());
+ *   ports[]     one port per flavour (enum machina_task_flavor): control
+ *               (IKOT_TASK), read (IKOT_TASK_READ), inspect
+ *               (IKOT_TASK_INSPECT) and name (IKOT_TASK_NAME).  Control and
+ *               name exist from the start, read and inspect are made the
+ *               first time they are asked for (NULL until then).  Each is
+ *               of one exec image (port->kobject_gen): lookups refuse it
+ *               once the process runs another image, and it is replaced
+ *               (the old one dies) at the exec or on demand
+ *               (machina_task_port());
  *   special[]   send rights set with task_set_special_port (HOST, BOOTSTRAP,
  *               ACCESS); KERNEL, NAME, INSPECT and READ are answered from
- *               the two ports above;
+ *               ports[];
  *   exc[]       exception actions: a send right, behavior and flavor per
  *               exception type.
  * A send right the kernel holds is one count on port->srights plus one
@@ -102,6 +106,26 @@ struct task_struct;
 #define TASK_ACCESS_PORT	9
 #define MACHINA_TASK_SPECIAL_MAX 9
 
+/*
+ * Task port flavours, Darwin's mach_task_flavor_t (TASK_FLAVOR_CONTROL 0 ..
+ * TASK_FLAVOR_NAME 3): each grants a subset of the one before it
+ * (control > read > inspect > name), so a call that accepts flavour F
+ * accepts every flavour numbered F or lower.
+ *   control  everything;
+ *   read     the task's memory and state for reading (mach_vm_read,
+ *            _region, TASK_VM_INFO), task_suspend/resume; never a way to
+ *            a control port or a writable view of the memory;
+ *   inspect  task_info, task_policy_get, the inspect and name ports;
+ *   name     task_info, pid_for_task.
+ */
+enum machina_task_flavor {
+	MACHINA_TASK_CONTROL = 0,
+	MACHINA_TASK_READ = 1,
+	MACHINA_TASK_INSPECT = 2,
+	MACHINA_TASK_NAME = 3,
+	MACHINA_TASK_FLAVORS = 4,
+};
+
 /* Exception types 1..13 index exc[]; slot 0 is unused, as on Darwin. */
 #define MACHINA_EXC_TYPES 14
 
@@ -157,14 +181,14 @@ struct machina_task {
 	struct callback_head exit_work;	/* teardown in the exiting thread */
 
 	struct ipc_space *space;	/* the task's port names */
-	struct ipc_port *self_port;	/* the task (control) port; itk_lock */
-	struct ipc_port *name_port;	/* the task name port */
+	/* Per flavour, under itk_lock; read and inspect may be NULL. */
+	struct ipc_port *ports[MACHINA_TASK_FLAVORS];
 	u32 self_name;			/* its name in the task's own space */
 	atomic64_t queued_bytes;	/* bytes of its messages in flight */
 	struct callback_head exec_work;	/* control port replacement at exec */
 	struct machina_fork_src fork_src;	/* children not yet handed down */
 
-	spinlock_t itk_lock;		/* protects self_port and the two below */
+	spinlock_t itk_lock;		/* protects ports[] and the two below */
 	struct ipc_port *special[MACHINA_TASK_SPECIAL_MAX + 1]; /* send rights */
 	struct machina_exc_action exc[MACHINA_EXC_TYPES];
 	unsigned long exec_flags;	/* MACHINA_TASK_EXEC_*, atomic bits */
@@ -191,10 +215,12 @@ struct machina_task *machina_task_current(void);
 struct machina_task *machina_task_for_tgid(struct pid *tgid);
 struct machina_task *machina_task_lookup_rcu(struct pid *tgid);
 int machina_task_lookup(struct machina_task *caller, u32 name,
-			bool allow_name_port, struct ipc_kobject_ref *ref);
+			enum machina_task_flavor least,
+			struct ipc_kobject_ref *ref);
+enum machina_task_flavor machina_task_ref_flavor(const struct ipc_kobject_ref *ref);
 int machina_image_kr(int kr);
-struct ipc_port *machina_task_port(struct machina_task *task, bool name_port,
-				   u64 gen);
+struct ipc_port *machina_task_port(struct machina_task *task,
+				   enum machina_task_flavor flavor, u64 gen);
 void machina_task_retire_ports(struct machina_task *task, u64 gen);
 void machina_task_release_itk_ports(struct machina_task *task);
 struct ipc_space *machina_task_get_space(struct machina_task *task);
@@ -214,8 +240,13 @@ static inline void machina_task_get(struct machina_task *task)
 /* task_access.c: who may have a task port of another process */
 int machina_task_access_init(void);
 void machina_task_access_exit(void);
-int machina_task_may_attach(struct pid *pid, struct task_struct *p, u64 *stamp);
-bool machina_task_attach_still_valid(struct pid *pid, struct task_struct *p,
+enum machina_task_access {
+	MACHINA_ACCESS_ATTACH,	/* PTRACE_MODE_ATTACH_REALCREDS: control, read */
+	MACHINA_ACCESS_READ,	/* PTRACE_MODE_READ_REALCREDS: inspect */
+};
+int machina_task_may_access(struct pid *pid, struct task_struct *p,
+			    enum machina_task_access mode, u64 *stamp);
+bool machina_task_access_still_valid(struct pid *pid, struct task_struct *p,
 				     u64 stamp);
 bool machina_task_may_name(struct task_struct *p);
 

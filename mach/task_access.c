@@ -11,6 +11,13 @@
  * namespace) and then every LSM's ptrace hook: commoncap, Yama (its scope
  * in force and PR_SET_PTRACER exceptions), AppArmor, SELinux, Landlock.
  *
+ * The same holds for PTRACE_MODE_READ, the rule of /proc/<pid>/stat's
+ * private fields, of /proc/<pid>/maps and of kcmp(): procfs's open of
+ * /proc/<pid>/auxv runs mm_access(PTRACE_MODE_READ | FSCREDS).  Which file
+ * is opened is the mode asked for (enum machina_task_access); READ differs
+ * from ATTACH in __ptrace_may_access() only on the LSM side: Yama's scope
+ * restricts attaching only, commoncap and the others check both.
+ *
  * The file is opened in a procfs instance of the module's own, mounted
  * at load (kern_mount, so in no mount namespace), for the pid namespace of
  * the process that loaded it, and it is reached with no path of the
@@ -93,12 +100,13 @@ void machina_task_access_exit(void)
 }
 
 /*
- * open_mem - open the target's mem file in the module's procfs, as the
- * caller, with the real ids standing in for the file system ids
+ * open_check - open the target's @file (mem: ATTACH, auxv: READ) in the
+ * module's procfs, as the caller, with the real ids standing in for the
+ * file system ids
  * Conditions: process context, no locks held (path walk, open; sleeps).
  * Returns: 0 if the kernel let the caller open it, else a negative errno.
  */
-static int open_mem(pid_t nr)
+static int open_check(pid_t nr, const char *file)
 {
 	const struct cred *saved = NULL;
 	struct dentry *dir, *mem;
@@ -123,13 +131,16 @@ static int open_mem(pid_t nr)
 		err = PTR_ERR(dir);
 		goto out;
 	}
-	mem = lookup_positive_unlocked("mem", dir, 3);
+	mem = lookup_positive_unlocked(file, dir, strlen(file));
 	dput(dir);
 	if (IS_ERR(mem)) {
 		err = PTR_ERR(mem);
 		goto out;
 	}
-	/* dentry_open: no DAC check of the file; mem_open does the ptrace one. */
+	/*
+	 * dentry_open: no DAC check of the file; the open of mem and auxv
+	 * does the ptrace one (mm_access()).
+	 */
 	f = dentry_open(&(struct path){ .mnt = access_mnt, .dentry = mem },
 			O_RDONLY, current_cred());
 	dput(mem);
@@ -145,15 +156,17 @@ out:
 }
 
 /*
- * machina_task_may_attach - step one of the control-port decision: may the
- * caller ptrace-attach to the process of @pid (whose leader is @p) now?
+ * machina_task_may_access - step one of the decision for a control, read
+ * or inspect port: may the caller ptrace-attach to (@mode ATTACH) or
+ * ptrace-read (@mode READ) the process of @pid (whose leader is @p) now?
  * @stamp receives the image the answer is about, for
- * machina_task_attach_still_valid().
+ * machina_task_access_still_valid().
  * Conditions: process context, no locks held (sleeps); the caller holds
  * references on @pid and @p; @p is not of the caller's thread group.
  * Returns: 0 if allowed, a negative errno if not or if it cannot be told.
  */
-int machina_task_may_attach(struct pid *pid, struct task_struct *p, u64 *stamp)
+int machina_task_may_access(struct pid *pid, struct task_struct *p,
+			    enum machina_task_access mode, u64 *stamp)
 {
 	pid_t nr;
 
@@ -168,19 +181,19 @@ int machina_task_may_attach(struct pid *pid, struct task_struct *p, u64 *stamp)
 	 * under that lock, and the check reads under it too).
 	 */
 	*stamp = READ_ONCE(p->self_exec_id);
-	return open_mem(nr);
+	return open_check(nr, mode == MACHINA_ACCESS_ATTACH ? "mem" : "auxv");
 }
 
 /*
- * machina_task_attach_still_valid - step two, at the grant: whether the
- * check of machina_task_may_attach() is about the image that runs now, so
+ * machina_task_access_still_valid - step two, at the grant: whether the
+ * check of machina_task_may_access() is about the image that runs now, so
  * the port granted is the port of what was checked
  * Conditions: the caller holds @p->signal->exec_update_lock (read) and
  * rcu_read_lock(); takes @p's task_lock (a spinlock).
  * Returns: true if @p still leads @pid's thread group, has not exec'd since
  * @stamp, and has an mm that is not the caller's.
  */
-bool machina_task_attach_still_valid(struct pid *pid, struct task_struct *p,
+bool machina_task_access_still_valid(struct pid *pid, struct task_struct *p,
 				     u64 stamp)
 {
 	bool ok;

@@ -967,8 +967,8 @@ static void exec_work_fn(struct callback_head *cb)
 	machina_task_policy_exec(task);
 	machina_task_flush_work();
 
-	ipc_port_put(machina_task_port(task, true, gen));
-	port = machina_task_port(task, false, gen);
+	ipc_port_put(machina_task_port(task, MACHINA_TASK_NAME, gen));
+	port = machina_task_port(task, MACHINA_TASK_CONTROL, gen);
 	if (!port) {
 		pr_warn_ratelimited("machina: no memory to replace a task port at exec\n");
 		goto out;

@@ -286,7 +286,7 @@ long machina_call_task_info(struct machina_task *task, void *arg)
 	/* A larger capacity than the flavor needs is fine, as on Darwin. */
 	if (!words || a->count < words)
 		return KERN_INVALID_ARGUMENT;
-	kr = machina_task_lookup(task, a->target, true, &ref);
+	kr = machina_task_lookup(task, a->target, MACHINA_TASK_NAME, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;
@@ -324,13 +324,14 @@ static u32 vm_info_words(u32 count)
 
 /*
  * machina_call_task_vm_info - task_info(TASK_VM_INFO) on a task's control
- * port (xnu_vm_task_info() says what each field is), written to
+ * or read port (xnu_vm_task_info() says what each field is), written to
  * the caller's buffer: struct machina_info cannot hold its 93 words.
  * The target's mm is taken under its held image and let go before the
  * copy-out; nothing of it outlives the call.
  * Returns: KERN_SUCCESS with count set to the revision written;
  * KERN_INVALID_ARGUMENT (a count below revision 0, 36 words; a port that
- * is not a task's control port: XNU also answers on a name port); MACH_SEND_INVALID_DEST; KERN_INVALID_TASK (the
+ * is not a task's control or read port: XNU also answers on inspect and
+ * name ports); MACH_SEND_INVALID_DEST; KERN_INVALID_TASK (the
  * process is exiting); KERN_ABORTED; -EFAULT for a bad buffer.
  */
 long machina_call_task_vm_info(struct machina_task *task, void *arg)
@@ -348,12 +349,13 @@ long machina_call_task_vm_info(struct machina_task *task, void *arg)
 	if (!words)
 		return KERN_INVALID_ARGUMENT;
 	/*
-	 * A control port, unlike the other flavors: name ports are anyone's
-	 * (task_name_for_pid), and the map's facts (its region count, the
-	 * split of resident memory by object) are what Linux keeps to those
-	 * who may read the process's maps (ptrace read).
+	 * A read port or better, unlike the other flavors: name ports are
+	 * anyone's (task_name_for_pid), and the map's facts (its region
+	 * count, the split of resident memory by object) are what Linux
+	 * keeps to those who may read the process's maps (ptrace read); the
+	 * read port is the flavour the VM reading calls take.
 	 */
-	kr = machina_task_lookup(task, a->target, false, &ref);
+	kr = machina_task_lookup(task, a->target, MACHINA_TASK_READ, &ref);
 	if (kr)
 		return kr;
 	kr = ref.image.proc ? xnu_vm_map_hold(&map, ref.image.proc) :

@@ -185,7 +185,7 @@ long machina_call_task_policy_set(struct machina_task *task, void *arg)
 
 	if (task_policy_args_bad(a) || a->get_default)
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->target, false, &ref);
+	kr = machina_task_lookup(task, a->target, MACHINA_TASK_CONTROL, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;
@@ -236,7 +236,7 @@ long machina_call_task_policy_get(struct machina_task *task, void *arg)
 
 	if (task_policy_args_bad(a))
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->target, false, &ref);
+	kr = machina_task_lookup(task, a->target, MACHINA_TASK_INSPECT, &ref);
 	if (kr)
 		return kr;
 	tp = &((struct machina_task *)ref.obj)->policy;

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Getting from a pid to a task port and back: task_for_pid,
- * task_name_for_pid, pid_for_task (Darwin's traps 45, 44, 46).
+ * task_read_for_pid, task_inspect_for_pid, task_name_for_pid (Darwin's
+ * traps 45 and 44 for the first and last; the other two are MIG calls on
+ * Darwin, ioctls here), pid_for_task (trap 46).
  *
  * Who may have which port (mach/task_access.c, docs/ARCHITECTURE.md "Task
  * ports"):
- *   control port  the caller's own task; or a process the caller could
- *                 ptrace-attach to, as the kernel itself decides it
- *                 (machina_task_may_attach(): __ptrace_may_access() and
- *                 every LSM's ptrace hook, Yama's scope included);
+ *   control and   the caller's own task; or a process the caller could
+ *   read port     ptrace-attach to, as the kernel itself decides it
+ *                 (machina_task_may_access(ATTACH): __ptrace_may_access()
+ *                 and every LSM's ptrace hook, Yama's scope included), the
+ *                 rule of process_vm_readv: a read port reads memory;
+ *   inspect port  the caller's own task; or a process the caller may
+ *                 ptrace-read (machina_task_may_access(READ): the rule of
+ *                 /proc/PID/stat's private fields, Yama not involved);
  *   name port     any process of the caller's effective uid (real or
  *                 effective uid of the target), or with CAP_SYS_PTRACE
  *                 (Yama governs attaching only).
@@ -28,34 +34,47 @@
 #include "personality/calls.h"
 #include "uapi/machina.h"
 
+/* The flavour of port each MACHINA_TASK_FOR_PID_* kind asks for. */
+static const enum machina_task_flavor kind_flavor[] = {
+	[MACHINA_TASK_FOR_PID_CONTROL] = MACHINA_TASK_CONTROL,
+	[MACHINA_TASK_FOR_PID_NAME] = MACHINA_TASK_NAME,
+	[MACHINA_TASK_FOR_PID_READ] = MACHINA_TASK_READ,
+	[MACHINA_TASK_FOR_PID_INSPECT] = MACHINA_TASK_INSPECT,
+};
+
 /*
- * machina_call_task_for_pid - task_for_pid / task_name_for_pid
- * "task" must name a task port of the caller (any task's, as XNU checks
- * only that it is one); the right goes into the caller's space.  The
- * target's Mach state is made if it has none yet.
+ * machina_call_task_for_pid - task_for_pid, task_read_for_pid,
+ * task_inspect_for_pid, task_name_for_pid (a->kind)
+ * "task" must name a task control port of the caller (any task's, as XNU
+ * checks only that it is one); the right goes into the caller's space.
+ * The target's Mach state is made if it has none yet.
  * Returns: KERN_SUCCESS with a send right in "name", KERN_FAILURE (see the
  * top of the file), KERN_RESOURCE_SHORTAGE or a copyout error.
  */
 long machina_call_task_for_pid(struct machina_task *task, void *arg)
 {
 	struct machina_task_for_pid *a = arg;
+	enum machina_task_access mode = MACHINA_ACCESS_ATTACH;
+	enum machina_task_flavor flavor;
 	struct ipc_kobject_ref check;
 	struct machina_task *target;
 	struct task_struct *p;
 	struct ipc_port *port;
 	struct pid *pid;
-	bool allowed, attach;
+	bool allowed, ptrace;
 	u64 stamp = 0;
 	int kr;
 
 	if (a->flags || a->reserved)
 		return -EINVAL;
-	if (a->kind != MACHINA_TASK_FOR_PID_CONTROL &&
-	    a->kind != MACHINA_TASK_FOR_PID_NAME)
+	if (a->kind >= ARRAY_SIZE(kind_flavor))
 		return -EINVAL;
+	flavor = kind_flavor[a->kind];
+	if (flavor == MACHINA_TASK_INSPECT)
+		mode = MACHINA_ACCESS_READ;
 	a->name = MACH_PORT_NULL;
 	/* Let the image of "task" go before holding the target's. */
-	if (machina_task_lookup(task, a->task, false, &check))
+	if (machina_task_lookup(task, a->task, MACHINA_TASK_CONTROL, &check))
 		return KERN_FAILURE;
 	ipc_kobject_ref_put(&check);
 	if (a->pid <= 0)
@@ -69,9 +88,9 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 		kr = KERN_FAILURE;
 		goto out_task;
 	}
-	attach = a->kind == MACHINA_TASK_FOR_PID_CONTROL &&
-		 !same_thread_group(p, current);
-	if (attach && machina_task_may_attach(pid, p, &stamp)) {
+	/* Every flavour but the name port is the kernel's ptrace decision. */
+	ptrace = flavor != MACHINA_TASK_NAME && !same_thread_group(p, current);
+	if (ptrace && machina_task_may_access(pid, p, mode, &stamp)) {
 		kr = KERN_FAILURE;
 		goto out_task;
 	}
@@ -86,18 +105,17 @@ long machina_call_task_for_pid(struct machina_task *task, void *arg)
 		goto out_task;
 	}
 	rcu_read_lock();
-	if (attach)
-		allowed = machina_task_attach_still_valid(pid, p, stamp);
+	if (ptrace)
+		allowed = machina_task_access_still_valid(pid, p, stamp);
 	else
-		allowed = a->kind == MACHINA_TASK_FOR_PID_CONTROL ||
+		allowed = flavor != MACHINA_TASK_NAME ||
 			  machina_task_may_name(p);
 	rcu_read_unlock();
 	target = allowed ? machina_task_for_tgid(pid) : ERR_PTR(-EPERM);
 	port = NULL;
 	if (!IS_ERR(target)) {
 		/* Of the image just checked: the lock keeps it running. */
-		port = machina_task_port(target,
-					 a->kind == MACHINA_TASK_FOR_PID_NAME,
+		port = machina_task_port(target, flavor,
 					 machina_image_gen(pid));
 		if (!port) {
 			machina_task_put(target);
@@ -125,7 +143,7 @@ out_task:
 
 /*
  * machina_call_pid_for_task - pid_for_task: the pid of the process whose
- * task's control or name port "task" names
+ * task port of any flavour "task" names
  * Returns: KERN_SUCCESS with the pid (in the caller's pid namespace, 0 if
  * it is not visible there) in "value"; KERN_FAILURE with -1 for anything
  * else (no such right, another kind of port, a dead task), as Darwin.
@@ -140,7 +158,7 @@ long machina_call_pid_for_task(struct machina_task *task, void *arg)
 	    a->value2 || a->context)
 		return -EINVAL;
 	a->value = (u32)-1;
-	if (machina_task_lookup(task, a->task, true, &ref))
+	if (machina_task_lookup(task, a->task, MACHINA_TASK_NAME, &ref))
 		return KERN_FAILURE;
 	target = ref.obj;
 	a->value = (u32)pid_vnr(target->tgid);

@@ -5,13 +5,19 @@
  * Special ports:
  *   KERNEL (1)            the task's control port (a new send right)
  *   NAME (3)              the task's name port
- *   INSPECT (5), READ (6) the control port: Machina has no reduced-power
- *                         task ports, so these are the full one
+ *   INSPECT (5), READ (6) the task's inspect and read ports (task.h:
+ *                         "Task port flavours")
  *   HOST (2), BOOTSTRAP (4), ACCESS (9)
  *                         what was set (MACH_PORT_NULL if nothing); HOST
  *                         falls back to the host port (mach/host.h)
  * KERNEL, NAME, INSPECT and READ cannot be set (KERN_NO_ACCESS); any other
  * number is KERN_INVALID_ARGUMENT.
+ *
+ * task_get_special_port takes an inspect port or better, and a port of
+ * lesser power gives nothing more powerful than itself (XNU's
+ * special_port_allowed_with_task_flavor): through a read port READ,
+ * INSPECT and NAME; through an inspect port INSPECT and NAME; anything
+ * else KERN_INVALID_CAPABILITY.  A name port is KERN_INVALID_ARGUMENT.
  *
  * Exception ports: storage only (exceptions are not delivered yet).  One
  * action (send right, behavior, flavor) per exception type 1..13; "get"
@@ -90,9 +96,30 @@ static bool known(u32 which)
 	       which == TASK_READ_PORT;
 }
 
+/* The task port flavour special port @which names, or -1 for the others. */
+static int special_flavor(u32 which)
+{
+	switch (which) {
+	case TASK_KERNEL_PORT:
+		return MACHINA_TASK_CONTROL;
+	case TASK_READ_PORT:
+		return MACHINA_TASK_READ;
+	case TASK_INSPECT_PORT:
+		return MACHINA_TASK_INSPECT;
+	case TASK_NAME_PORT:
+		return MACHINA_TASK_NAME;
+	}
+	return -1;
+}
+
 /*
  * machina_call_task_get_special_port - task_get_special_port
- * in: task (a control port), right (which); out: value (a send right).
+ * in: task (a control, read or inspect port), right (which); out: value
+ * (a send right).
+ * Returns: KERN_SUCCESS; KERN_INVALID_CAPABILITY (which is more than the
+ * port's flavour may give, the top of the file); KERN_INVALID_ARGUMENT
+ * (an unknown which through a control port, a name port or no task
+ * port); KERN_RESOURCE_SHORTAGE; the lookup's and copy-out's errors.
  */
 long machina_call_task_get_special_port(struct machina_task *task, void *arg)
 {
@@ -100,16 +127,22 @@ long machina_call_task_get_special_port(struct machina_task *task, void *arg)
 	struct machina_task *target;
 	struct ipc_kobject_ref ref;
 	struct ipc_port *port;
-	int kr;
+	int flavor, kr;
 
 	if (a->flags || a->reserved || a->name || a->delta || a->value2 ||
 	    a->context)
 		return -EINVAL;
 	a->value = MACH_PORT_NULL;
-	kr = machina_task_lookup(task, a->task, false, &ref);
+	kr = machina_task_lookup(task, a->task, MACHINA_TASK_INSPECT, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;
+	flavor = special_flavor(a->right);
+	/* Read and inspect ports reach their own flavour or a lesser one. */
+	kr = KERN_INVALID_CAPABILITY;
+	if (machina_task_ref_flavor(&ref) != MACHINA_TASK_CONTROL &&
+	    flavor < (int)machina_task_ref_flavor(&ref))
+		goto out;
 	kr = KERN_INVALID_ARGUMENT;
 	if (!known(a->right))
 		goto out;
@@ -119,8 +152,7 @@ long machina_call_task_get_special_port(struct machina_task *task, void *arg)
 	case TASK_READ_PORT:
 	case TASK_NAME_PORT:
 		/* The ports of the image held, never an older one. */
-		port = machina_task_port(target, a->right == TASK_NAME_PORT,
-					 ref.image.gen);
+		port = machina_task_port(target, flavor, ref.image.gen);
 		kr = KERN_RESOURCE_SHORTAGE;
 		if (!port)
 			goto out;
@@ -170,7 +202,7 @@ long machina_call_task_set_special_port(struct machina_task *task, void *arg)
 	if (a->flags || a->reserved || a->name || a->delta || a->value2 ||
 	    a->context)
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->task, false, &ref);
+	kr = machina_task_lookup(task, a->task, MACHINA_TASK_CONTROL, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;
@@ -258,7 +290,7 @@ long machina_call_task_set_exception_ports(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || !out_fields_zero(a))
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->target, false, &ref);
+	kr = machina_task_lookup(task, a->target, MACHINA_TASK_CONTROL, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;
@@ -316,7 +348,7 @@ long machina_call_task_get_exception_ports(struct machina_task *task, void *arg)
 	if (a->flags || a->reserved || a->new_port || a->behavior ||
 	    a->flavor || !out_fields_zero(a))
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->target, false, &ref);
+	kr = machina_task_lookup(task, a->target, MACHINA_TASK_CONTROL, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;

@@ -865,7 +865,10 @@ static void drop_names(struct ipc_space *space, const u32 *names,
 
 /*
  * machina_call_task_threads - task_threads(): send rights to the ports of
- * every thread of the target task, written only when they all fit
+ * every thread of the target task, written only when they all fit.
+ * Takes a control port only: XNU's read and inspect forms (thread read and
+ * inspect ports) are not served, as Machina has no thread port flavours;
+ * a read or inspect port is KERN_INVALID_ARGUMENT.
  * Conditions: process context.
  * Returns: KERN_SUCCESS (count set; names written when count <= capacity),
  * the lookup's error, KERN_RESOURCE_SHORTAGE / KERN_NO_SPACE (nothing
@@ -885,7 +888,7 @@ long machina_call_task_threads(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->name || a->types)
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->task, false, &ref);
+	kr = machina_task_lookup(task, a->task, MACHINA_TASK_CONTROL, &ref);
 	if (kr)
 		return kr;
 	/* The image is held: every record made here is of the one running. */

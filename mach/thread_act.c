@@ -379,7 +379,7 @@ long machina_call_task_suspend(struct machina_task *task, void *arg)
 
 	if (port_args_bad(a))
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->task, false, &ref);
+	kr = machina_task_lookup(task, a->task, MACHINA_TASK_READ, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;
@@ -425,7 +425,7 @@ long machina_call_task_resume(struct machina_task *task, void *arg)
 
 	if (port_args_bad(a))
 		return -EINVAL;
-	kr = machina_task_lookup(task, a->task, false, &ref);
+	kr = machina_task_lookup(task, a->task, MACHINA_TASK_READ, &ref);
 	if (kr)
 		return kr;
 	target = ref.obj;

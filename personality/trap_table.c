@@ -354,7 +354,7 @@ static bool self_target(struct machina_task *task, u32 name)
 	struct ipc_kobject_ref ref;
 	bool self;
 
-	if (machina_task_lookup(task, name, false, &ref))
+	if (machina_task_lookup(task, name, MACHINA_TASK_CONTROL, &ref))
 		return false;
 	self = ref.obj == task;
 	ipc_kobject_ref_put(&ref);

@@ -680,7 +680,7 @@ static unsigned long fill_call(struct fz *f, union any_arg *a, int messages)
 			a->tfp.pid = (int32_t)(rnd(f) | 0x40000000u);
 			break;
 		}
-		a->tfp.kind = chance(f, 8) ? (uint32_t)rnd(f) : pick(f, 2);
+		a->tfp.kind = chance(f, 8) ? (uint32_t)rnd(f) : pick(f, 4);	/* every kind, read and inspect too */
 		a->tfp.flags = any_flags(f);
 		return MACHINA_IOC_TASK_FOR_PID;
 	case MACHINA_NR_TASK_INFO:

@@ -43,8 +43,10 @@
  *       trap table; mach_vm_behavior_set; memory entries
  *       (mach_make_memory_entry_64) and mach_vm_map.
  *   6 - task_policy_set/get (role, latency/throughput tiers).
+ *   7 - task read and inspect ports (task_read_for_pid, task_inspect_for_pid
+ *       through MACHINA_IOC_TASK_FOR_PID's kind).
  */
-#define MACHINA_ABI_VERSION	6
+#define MACHINA_ABI_VERSION	7
 /* The oldest client ABI this header's module still serves. */
 #define MACHINA_ABI_MIN		2
 
@@ -272,6 +274,8 @@ struct machina_port_fd {
 /* task_for_pid / task_name_for_pid */
 #define MACHINA_TASK_FOR_PID_CONTROL	0	/* task_for_pid: the task control port */
 #define MACHINA_TASK_FOR_PID_NAME	1	/* task_name_for_pid: the task name port */
+#define MACHINA_TASK_FOR_PID_READ	2	/* task_read_for_pid (ABI 7): the read port */
+#define MACHINA_TASK_FOR_PID_INSPECT	3	/* task_inspect_for_pid (ABI 7): the inspect port */
 struct machina_task_for_pid {
 	__u32 task;		/* in: the caller's task port name (mach_task_self()) */
 	__s32 pid;		/* in: target process, in the caller's pid namespace */

@@ -378,5 +378,6 @@ long machina_call_vm_behavior_set(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->data || a->vm_flags)
 		return -EINVAL;
-	return xnu_vm_call(task, a->task, a, do_behavior_set);
+	return xnu_vm_call(task, a->task, MACHINA_TASK_CONTROL, a,
+			   do_behavior_set);
 }

@@ -27,6 +27,7 @@
 
 #include <linux/types.h>
 
+#include "mach/task.h"
 #include "xnu_vm/vm_object.h"
 
 struct mm_struct;
@@ -96,9 +97,13 @@ int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
 void xnu_vm_region_basic(struct vm_area_struct *vma,
 			 struct xnu_vm_region_basic_info_64 *info);
 
-/* vm_user.c: run a call's @op on the map the control port @name names. */
+/*
+ * vm_user.c: run a call's @op on the map the task port @name names, of
+ * flavour @least (enum machina_task_flavor, mach/task.h) or better.
+ */
 struct machina_task;
-long xnu_vm_call(struct machina_task *task, u32 name, void *a,
+long xnu_vm_call(struct machina_task *task, u32 name,
+		 enum machina_task_flavor least, void *a,
 		 int (*op)(struct xnu_vm_map *map, void *a));
 
 /* vm_copy.c */

@@ -409,12 +409,35 @@ static int do_make(struct xnu_vm_map *map, void *arg)
 }
 
 /*
+ * lesser_task_port - whether @name in @task's space is a task port of a
+ * flavour below control (read, inspect, name): XNU's conversion to
+ * vm_map_t gives VM_MAP_NULL for them, which mach_make_memory_entry
+ * answers with KERN_INVALID_TASK, not the KERN_INVALID_ARGUMENT of the
+ * other map calls.
+ * Conditions: process context, no lock held.
+ */
+static bool lesser_task_port(struct machina_task *task, u32 name)
+{
+	struct ipc_kobject_ref ref;
+	bool lesser;
+
+	if (machina_task_lookup(task, name, MACHINA_TASK_NAME, &ref))
+		return false;
+	lesser = machina_task_ref_flavor(&ref) != MACHINA_TASK_CONTROL;
+	ipc_kobject_ref_put(&ref);
+	return lesser;
+}
+
+/*
  * machina_call_make_memory_entry - mach_make_memory_entry_64 (and the
  * 32-bit mach_make_memory_entry, which libmach sends the same way)
+ * The target must be a control port (vm_map_t): an entry can map the
+ * range writable, so a read port must never make one.
  * Returns: KERN_SUCCESS with handle and size set; else size and handle 0
  * and what do_make() or the lookups return (MACH_SEND_INVALID_DEST for a
- * target that is no send right, MACH_SEND_INVALID_RIGHT for such a
- * parent; a parent that is no memory entry is ignored, as XNU does).
+ * target that is no send right, KERN_INVALID_TASK for a read, inspect or
+ * name port, MACH_SEND_INVALID_RIGHT for such a parent; a parent that is
+ * no memory entry is ignored, as XNU does).
  */
 long machina_call_make_memory_entry(struct machina_task *task, void *arg)
 {
@@ -427,7 +450,10 @@ long machina_call_make_memory_entry(struct machina_task *task, void *arg)
 	m.parent = xnu_vm_named_entry_lookup(task, a->parent, &kr);
 	if (kr && kr != KERN_INVALID_ARGUMENT)
 		goto out;
-	kr = xnu_vm_call(task, a->task, &m, do_make);
+	kr = xnu_vm_call(task, a->task, MACHINA_TASK_CONTROL, &m, do_make);
+	/* do_make() ran only for a control port: its errors stay. */
+	if (kr == KERN_INVALID_ARGUMENT && lesser_task_port(task, a->task))
+		kr = KERN_INVALID_TASK;
 	xnu_vm_named_entry_put(m.parent);
 out:
 	if (kr || !a->handle) {

@@ -135,5 +135,5 @@ long machina_call_vm_msync(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->data || a->prot)
 		return -EINVAL;
-	return xnu_vm_call(task, a->task, a, do_msync);
+	return xnu_vm_call(task, a->task, MACHINA_TASK_CONTROL, a, do_msync);
 }

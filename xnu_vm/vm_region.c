@@ -246,7 +246,7 @@ long machina_call_vm_region(struct machina_task *task, void *arg)
 
 	if ((a->flags & ~MACHINA_VM_REGION_LEGACY) || a->reserved)
 		return -EINVAL;
-	return xnu_vm_call(task, a->task, a, do_region);
+	return xnu_vm_call(task, a->task, MACHINA_TASK_READ, a, do_region);
 }
 
 /*
@@ -285,7 +285,7 @@ long machina_call_vm_region_recurse(struct machina_task *task, void *arg)
 
 	if (a->flags)
 		return -EINVAL;
-	return xnu_vm_call(task, a->task, a, do_recurse);
+	return xnu_vm_call(task, a->task, MACHINA_TASK_READ, a, do_recurse);
 }
 
 /*
@@ -315,5 +315,5 @@ long machina_call_vm_page_query(struct machina_task *task, void *arg)
 	if (a->flags || a->disposition || a->ref_count || a->object_id ||
 	    a->offset)
 		return -EINVAL;
-	return xnu_vm_call(task, a->task, a, do_page_query);
+	return xnu_vm_call(task, a->task, MACHINA_TASK_READ, a, do_page_query);
 }

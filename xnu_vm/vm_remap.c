@@ -251,14 +251,19 @@ static void release_source(struct remap_args *m)
  * machina_call_vm_remap - mach_vm_remap / vm_remap (flags 0: cur and max
  * protection out) and mach_vm_remap_new / vm_remap_new
  * (MACHINA_VM_REMAP_NEW: in/out, and VM_FLAGS_RETURN_DATA_ADDR always).
- * Both tasks are named by control ports of the caller's space (Machina
- * has no read ports, so remap_new's copy from a read port is a control
- * port here too).
+ * The target is named by a control port of the caller's space; the
+ * source by a control port, or for remap_new a read port too when the
+ * new range can never write the source's pages: copy = TRUE (a snapshot)
+ * or a maximum protection of READ or NONE (XNU's
+ * mach_vm_remap_new_external; the maximum is held by the new vma's
+ * VM_MAY* bits, vm_object.c).  The legacy remap takes only a control
+ * port (vm_map_t).
  * Returns: KERN_SUCCESS with address, cur and max protection set; else
  * the address is unchanged, a legacy call's cur and max are
  * VM_PROT_NONE and remap_new's are as given; check_args()', the source's
  * lookup (MACH_SEND_INVALID_RIGHT for a name without a send right,
- * KERN_INVALID_ARGUMENT for a port that is no task control port,
+ * KERN_INVALID_ARGUMENT for a port that is no task port of the flavour
+ * needed,
  * KERN_INVALID_TASK for an exiting task), extract()'s, then the target's
  * lookup and enter()'s.
  */
@@ -266,6 +271,7 @@ long machina_call_vm_remap(struct machina_task *task, void *arg)
 {
 	struct machina_vm_remap *a = arg;
 	struct remap_args m = { .a = a };
+	enum machina_task_flavor src;
 	int kr;
 
 	if ((a->flags & ~MACHINA_VM_REMAP_NEW) || a->copy > 1)
@@ -280,12 +286,15 @@ long machina_call_vm_remap(struct machina_task *task, void *arg)
 	kr = check_args(&m);
 	if (kr)
 		return kr;
-	kr = xnu_vm_call(task, a->src_task, &m, extract);
+	src = MACHINA_TASK_CONTROL;
+	if (m.new && (a->copy || !(a->max_protection & ~VM_PROT_READ)))
+		src = MACHINA_TASK_READ;
+	kr = xnu_vm_call(task, a->src_task, src, &m, extract);
 	if (kr == MACH_SEND_INVALID_DEST)
 		kr = MACH_SEND_INVALID_RIGHT;
 	if (kr)
 		return kr;
-	kr = xnu_vm_call(task, a->task, &m, enter);
+	kr = xnu_vm_call(task, a->task, MACHINA_TASK_CONTROL, &m, enter);
 	if (!kr) {
 		a->cur_protection = m.cur & m.max;
 		a->max_protection = m.max;

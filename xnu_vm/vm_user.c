@@ -4,21 +4,26 @@
  * inherit, read, read_overwrite, write, map (memory entries are made in
  * vm_memory_entry.c; the inspection calls are in
  * vm_region.c, msync in vm_msync.c).  Each names its target by a task
- * control port of the caller's space; argument checks follow XNU's
+ * port of the caller's space (control, or read for the reading calls:
+ * below); argument checks follow XNU's
  * (vm_user.c and the vm_sanitize rules): flags outside what a call accepts
  * and ranges that wrap are KERN_INVALID_ARGUMENT, size 0 succeeds doing
  * nothing.
  *
- * Who may reach what: only a task control port (IKOT_TASK) names a map; a
- * name port is KERN_INVALID_ARGUMENT (Darwin's convert_port_to_map gives
- * VM_MAP_NULL).  A control port of another process comes from
- * task_for_pid (the kernel's ptrace-attach check, task_access.c) or from
- * someone who had one; it names one exec image, and the call holds that
- * image (its exec_update_lock) from the lookup to the end, so no exec can
- * put a new (possibly setuid) image in place under it.  Machina has no
- * read or inspect task ports yet (task_get_special_port answers READ and
- * INSPECT with the control port), so no reduced-power port exists to
- * check.
+ * Who may reach what: each call states the least task port flavour it
+ * takes, as XNU's MIG types do (vm_map_t: control; vm_map_read_t: read or
+ * control): read, read_overwrite, region, region_recurse and page_query
+ * take a read port; allocate, deallocate, protect, inherit, write, map,
+ * msync, behavior_set and make_memory_entry a control port.  Inspect and
+ * name ports reach no map.  A port of too little power is
+ * KERN_INVALID_ARGUMENT (Darwin's convert_port_to_map{,_read} gives
+ * VM_MAP_NULL, which these calls answer so; make_memory_entry answers
+ * KERN_INVALID_TASK).  A control or read port of another process comes
+ * from task_for_pid / task_read_for_pid (the kernel's ptrace-attach
+ * check, task_access.c) or from someone who had one; it names one exec
+ * image, and the call holds that image (its exec_update_lock) from the
+ * lookup to the end, so no exec can put a new (possibly setuid) image in
+ * place under it.
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -43,24 +48,25 @@
 	 VM_FLAGS_TPRO | VM_FLAGS_SUPERPAGE_MASK)
 
 /*
- * vm_call - run @op on the map that the control port a->task of @task's
- * space names, held for the length of the call: the task is looked up
- * with its exec image held (ipc_kobject_lookup()), then its mm is taken.
+ * vm_call - run @op on the map that the task port @name of @task's space
+ * names, of flavour @least or better, held for the length of the call:
+ * the task is looked up with its exec image held (machina_task_lookup()),
+ * then its mm is taken.
  * Conditions: process context, no lock held.
  * Returns: what @op returns, or, without running it:
  * MACH_SEND_INVALID_DEST (no live send right, a port of an earlier
- * image); KERN_INVALID_ARGUMENT (not a task control port: a name port,
- * another kind of port); KERN_INVALID_TASK (the process is exiting);
- * KERN_ABORTED.
+ * image); KERN_INVALID_ARGUMENT (a task port of a lesser flavour, another
+ * kind of port); KERN_INVALID_TASK (the process is exiting); KERN_ABORTED.
  */
-static long vm_call(struct machina_task *task, u32 name, void *a,
+static long vm_call(struct machina_task *task, u32 name,
+		    enum machina_task_flavor least, void *a,
 		    int (*op)(struct xnu_vm_map *map, void *a))
 {
 	struct ipc_kobject_ref ref;
 	struct xnu_vm_map map;
 	int kr;
 
-	kr = machina_task_lookup(task, name, false, &ref);
+	kr = machina_task_lookup(task, name, least, &ref);
 	if (kr)
 		return kr;
 	kr = xnu_vm_map_hold(&map, ref.image.proc);
@@ -73,10 +79,11 @@ static long vm_call(struct machina_task *task, u32 name, void *a,
 }
 
 /* xnu_vm_call - vm_call() for the calls of the other files (vm_map.h). */
-long xnu_vm_call(struct machina_task *task, u32 name, void *a,
+long xnu_vm_call(struct machina_task *task, u32 name,
+		 enum machina_task_flavor least, void *a,
 		 int (*op)(struct xnu_vm_map *map, void *a))
 {
-	return vm_call(task, name, a, op);
+	return vm_call(task, name, least, a, op);
 }
 
 /*
@@ -165,7 +172,7 @@ long machina_call_vm_allocate(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->data || a->prot)
 		return -EINVAL;
-	return vm_call(task, a->task, a, do_allocate);
+	return vm_call(task, a->task, MACHINA_TASK_CONTROL, a, do_allocate);
 }
 
 /*
@@ -195,7 +202,7 @@ long machina_call_vm_deallocate(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->data || a->prot || a->vm_flags)
 		return -EINVAL;
-	return vm_call(task, a->task, a, do_deallocate);
+	return vm_call(task, a->task, MACHINA_TASK_CONTROL, a, do_deallocate);
 }
 
 /*
@@ -227,7 +234,7 @@ long machina_call_vm_protect(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->data)
 		return -EINVAL;
-	return vm_call(task, a->task, a, do_protect);
+	return vm_call(task, a->task, MACHINA_TASK_CONTROL, a, do_protect);
 }
 
 /*
@@ -262,7 +269,7 @@ long machina_call_vm_inherit(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->data || a->vm_flags)
 		return -EINVAL;
-	return vm_call(task, a->task, a, do_inherit);
+	return vm_call(task, a->task, MACHINA_TASK_CONTROL, a, do_inherit);
 }
 
 /* Size and range checks shared by read, read_overwrite and write. */
@@ -333,7 +340,7 @@ long machina_call_vm_read(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->data || a->prot || a->vm_flags)
 		return -EINVAL;
-	return vm_call(task, a->task, a, do_read);
+	return vm_call(task, a->task, MACHINA_TASK_READ, a, do_read);
 }
 
 /*
@@ -387,7 +394,10 @@ static long copy_call(struct machina_task *task, struct machina_vm_args *a,
 	if (a->flags || a->reserved || a->prot || a->vm_flags)
 		return -EINVAL;
 	a->vm_flags = to_target;
-	kr = vm_call(task, a->task, a, do_copy);
+	/* write: vm_map_t; read_overwrite: vm_map_read_t. */
+	kr = vm_call(task, a->task,
+		     to_target ? MACHINA_TASK_CONTROL : MACHINA_TASK_READ, a,
+		     do_copy);
 	a->vm_flags = 0;
 	return kr;
 }
@@ -578,7 +588,7 @@ long machina_call_vm_map(struct machina_task *task, void *arg)
 	m.entry = xnu_vm_named_entry_lookup(task, a->object, &kr);
 	if (kr)
 		return kr == KERN_INVALID_ARGUMENT ? KERN_INVALID_OBJECT : kr;
-	kr = vm_call(task, a->task, &m, do_map);
+	kr = vm_call(task, a->task, MACHINA_TASK_CONTROL, &m, do_map);
 	xnu_vm_named_entry_put(m.entry);
 	return kr;
 }

@@ -42,6 +42,18 @@ LIBMACH_EXPORT kern_return_t task_name_for_pid(mach_port_name_t target_tport,
 	return for_pid(target_tport, pid, MACHINA_TASK_FOR_PID_NAME, tn);
 }
 
+LIBMACH_EXPORT kern_return_t task_read_for_pid(mach_port_name_t target_tport,
+					       int pid, mach_port_name_t *t)
+{
+	return for_pid(target_tport, pid, MACHINA_TASK_FOR_PID_READ, t);
+}
+
+LIBMACH_EXPORT kern_return_t task_inspect_for_pid(mach_port_name_t target_tport,
+						  int pid, mach_port_name_t *t)
+{
+	return for_pid(target_tport, pid, MACHINA_TASK_FOR_PID_INSPECT, t);
+}
+
 LIBMACH_EXPORT kern_return_t pid_for_task(mach_port_name_t t, int *x)
 {
 	struct machina_port_args a = { .task = t };

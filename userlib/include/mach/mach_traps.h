@@ -40,6 +40,21 @@ extern kern_return_t task_for_pid(mach_port_name_t target_tport, int pid,
 extern kern_return_t task_name_for_pid(mach_port_name_t target_tport, int pid,
 				       mach_port_name_t *tn);
 
+/*
+ * The read port (memory and state for reading: mach_vm_read, _region,
+ * TASK_VM_INFO, task_suspend; never a control port or a writable view)
+ * and the inspect port (task_info, task_policy_get) of process "pid"
+ * (Darwin's BSD calls of these names; an ioctl here).  The read port is
+ * given where Linux would let the caller ptrace-attach the process, as
+ * task_for_pid; the inspect port where it may ptrace-read it (what
+ * /proc/PID/stat's private fields need: Yama's scope does not apply).
+ * Anything else: KERN_FAILURE and MACH_PORT_NULL.  Module ABI 7.
+ */
+extern kern_return_t task_read_for_pid(mach_port_name_t target_tport, int pid,
+				       mach_port_name_t *t);
+extern kern_return_t task_inspect_for_pid(mach_port_name_t target_tport,
+					  int pid, mach_port_name_t *t);
+
 /* The pid of a task's control or name port; -1 and KERN_FAILURE if none. */
 extern kern_return_t pid_for_task(mach_port_name_t t, int *x);
 
