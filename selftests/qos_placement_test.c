@@ -19,7 +19,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -41,7 +40,6 @@
 #include "kselftest_harness.h"
 #include "ipc_test.h"
 
-#define NOBODY 65534
 #define QOS_CLASS_MAINTENANCE_PRIVATE ((qos_class_t)0x05)
 
 #define REQUIRE()                                         \
@@ -219,6 +217,19 @@ static int e_cpu(void)
 	return 0;
 }
 
+/* Read the topology, note the user mask, go BG and check the CPUs it gives. */
+static unsigned long long go_background(struct __test_metadata *_metadata)
+{
+	unsigned long long user;
+
+	read_topology();
+	user = mine();
+	ASSERT_NE(~0ULL, user);
+	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
+	EXPECT_EQ(confined(user), mine());
+	return user;
+}
+
 TEST(topology_is_what_the_boot_promised)
 {
 	read_topology();
@@ -283,13 +294,10 @@ TEST(within_the_users_own_affinity)
 
 TEST(owners_later_affinity_is_adopted)
 {
-	unsigned long long user, later;
+	unsigned long long later;
 
 	REQUIRE();
-	read_topology();
-	user = mine();
-	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
-	EXPECT_EQ(confined(user), mine());
+	go_background(_metadata);
 	/* The owner moves the BG thread: Linux applies it as given. */
 	later = 1ULL << e_cpu() | (ncpus > 1 ? 1ULL << (p_cpu() == 1 ? 0 : 1) : 0);
 	ASSERT_EQ(0, set_affinity(later));
@@ -309,10 +317,7 @@ TEST(overrides_and_thread_policy_move_it_back)
 	unsigned long long user;
 
 	REQUIRE();
-	read_topology();
-	user = mine();
-	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
-	EXPECT_EQ(confined(user), mine());
+	user = go_background(_metadata);
 	o = pthread_override_qos_class_start_np(pthread_self(), QOS_CLASS_USER_INTERACTIVE, 0);
 	ASSERT_TRUE(o != NULL);
 	EXPECT_EQ(user, mine());
@@ -347,9 +352,7 @@ TEST(new_threads_inherit_and_get_the_user_mask_back)
 	pthread_t th;
 
 	REQUIRE();
-	read_topology();
-	user = mine();
-	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
+	user = go_background(_metadata);
 	ASSERT_EQ(0, pthread_create(&th, NULL, inheriting_thread, &v));
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	EXPECT_EQ(confined(user), v.at_start);
@@ -361,13 +364,12 @@ TEST(new_threads_inherit_and_get_the_user_mask_back)
 
 static int share_fd = -1;
 
+/* Nobody, still able to read its own /proc/self/task/TID/status. */
 static int become_nobody(void)
 {
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
+	if (mt_become_nobody())
 		return -1;
-	prctl(PR_SET_DUMPABLE, 1);
-	return 0;
+	return prctl(PR_SET_DUMPABLE, 1);
 }
 
 /* Any thread_policy_set on the thread the descriptor names; its result. */
@@ -383,7 +385,6 @@ static int standard_policy_through_port(void)
 /* Fork a child (nobody if @nobody) that runs standard_policy_through_port. */
 static int port_child(int nobody)
 {
-	int status;
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -395,9 +396,7 @@ static int port_child(int nobody)
 		_exit(standard_policy_through_port());
 	}
 	close(share_fd);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return mt_wait_exit(pid);
 }
 
 TEST(same_user_places_a_thread_through_its_port)
@@ -405,10 +404,7 @@ TEST(same_user_places_a_thread_through_its_port)
 	unsigned long long user;
 
 	REQUIRE();
-	read_topology();
-	user = mine();
-	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
-	EXPECT_EQ(confined(user), mine());
+	user = go_background(_metadata);
 	ASSERT_EQ(KERN_SUCCESS, port_share(mach_thread_self(), &share_fd));
 	EXPECT_EQ(KERN_SUCCESS, port_child(0));
 	EXPECT_EQ(user, mine());
@@ -420,27 +416,14 @@ TEST(another_user_cannot_place_a_thread)
 
 	REQUIRE();
 	ASSERT_EQ(0, getuid());
-	read_topology();
-	user = mine();
-	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
+	user = go_background(_metadata);
 	ASSERT_EQ(KERN_SUCCESS, port_share(mach_thread_self(), &share_fd));
 	EXPECT_EQ(KERN_PROTECTION_FAILURE, port_child(1));
 	EXPECT_EQ(confined(user), mine());
 	EXPECT_EQ(QOS_CLASS_BACKGROUND, qos_class_self());
 }
 
-#define CG "/tmp/mt_placement_cg"
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
-	close(fd);
-	return ok;
-}
+#define CG MT_CG_ROOT
 
 static int cpus_list(unsigned long long bits, char *buf, size_t n)
 {
@@ -488,7 +471,7 @@ static int cpuset_child(int go, int done, unsigned long long set1, unsigned long
 TEST(a_cpuset_is_never_left)
 {
 	unsigned long long set1, set2;
-	int go[2], done[2], status, rc;
+	int go[2], done[2];
 	char buf[256], c;
 	pid_t pid;
 
@@ -498,18 +481,16 @@ TEST(a_cpuset_is_never_left)
 	/* A performance and an efficiency CPU, then only the performance one. */
 	set1 = 1ULL << p_cpu() | 1ULL << e_cpu();
 	set2 = 1ULL << p_cpu();
-	mkdir(CG, 0755);
-	if (mount("none", CG, "cgroup2", 0, NULL) && errno != EBUSY)
+	if (access(CG "/cgroup.controllers", F_OK) &&
+	    mount("none", CG, "cgroup2", 0, NULL))
 		SKIP(return, "no cgroup2 (%s)", strerror(errno));
-	if (write_file(CG "/cgroup.subtree_control", "+cpuset")) {
-		umount(CG);
+	if (mt_write_file(CG "/cgroup.subtree_control", "+cpuset"))
 		SKIP(return, "cpuset controller not available on cgroup2");
-	}
-	rmdir(CG "/mt");
-	ASSERT_EQ(0, mkdir(CG "/mt", 0755));
+	rmdir(CG "/mt_placement");
+	ASSERT_EQ(0, mkdir(CG "/mt_placement", 0755));
 	cpus_list(set1, buf, sizeof(buf));
-	ASSERT_EQ(0, write_file(CG "/mt/cpuset.mems", "0"));
-	ASSERT_EQ(0, write_file(CG "/mt/cpuset.cpus", buf));
+	ASSERT_EQ(0, mt_write_file(CG "/mt_placement/cpuset.mems", "0"));
+	ASSERT_EQ(0, mt_write_file(CG "/mt_placement/cpuset.cpus", buf));
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(done));
 	pid = fork();
@@ -519,19 +500,15 @@ TEST(a_cpuset_is_never_left)
 		_exit(cpuset_child(go[0], done[1], set1, set2));
 	}
 	snprintf(buf, sizeof(buf), "%d", pid);
-	EXPECT_EQ(0, write_file(CG "/mt/cgroup.procs", buf));
+	EXPECT_EQ(0, mt_write_file(CG "/mt_placement/cgroup.procs", buf));
 	EXPECT_EQ(1, write(go[1], "g", 1));
 	if (read(done[0], &c, 1) == 1) {
 		cpus_list(set2, buf, sizeof(buf));
-		EXPECT_EQ(0, write_file(CG "/mt/cpuset.cpus", buf));
+		EXPECT_EQ(0, mt_write_file(CG "/mt_placement/cpuset.cpus", buf));
 		EXPECT_EQ(1, write(go[1], "g", 1));
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	EXPECT_EQ(0, rc);
-	rmdir(CG "/mt");
-	umount(CG);
-	rmdir(CG);
+	EXPECT_EQ(0, mt_wait_exit(pid));
+	rmdir(CG "/mt_placement");
 }
 
 TEST_HARNESS_MAIN
