@@ -6,6 +6,7 @@
  * has the state and the lock rules; docs/ARCHITECTURE.md, "QoS", the
  * reasons).
  */
+#include <linux/cgroup.h>
 #include <linux/cpumask.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
@@ -92,6 +93,29 @@ static void current_mask(struct task_struct *p, struct cpumask *m)
 	raw_spin_unlock_irqrestore(&p->pi_lock, flags);
 }
 
+/* The serial number of @p's cpuset (0 without cpusets). */
+static u64 cpuset_of(struct task_struct *p)
+{
+	u64 id = 0;
+
+#ifdef CONFIG_CPUSETS
+	rcu_read_lock();
+	id = task_css(p, cpuset_cgrp_id)->serial_nr;
+	rcu_read_unlock();
+#endif
+	return id;
+}
+
+/*
+ * Whether Machina's saved user mask @user still stands for @p: the thread
+ * has the mask Machina left (@applied) and is in the snapshot's cpuset.
+ */
+static bool still_ours(struct machina_cpus *user, struct cpumask *applied,
+		       struct task_struct *p, struct cpumask *cur)
+{
+	return cpumask_equal(cur, applied) && user->cpuset == cpuset_of(p);
+}
+
 static struct machina_cpus *user_of(struct machina_sched *s)
 {
 	return rcu_dereference_protected(s->pl_user, lockdep_is_held(&s->lock));
@@ -135,7 +159,7 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 	if (!alloc_cpumask_var(&want, GFP_KERNEL))
 		goto out_cur;
 	current_mask(p, cur);
-	if (user && !cpumask_equal(cur, bits(s->pl_applied))) {
+	if (user && !still_ours(user, bits(s->pl_applied), p, cur)) {
 		/* The owner or the cpuset set a new mask: it is the user's now. */
 		forget_user(s);
 		user = NULL;
@@ -156,6 +180,7 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 		if (!snap)
 			goto out;
 		cpumask_copy(bits(snap), cur);
+		snap->cpuset = cpuset_of(p);
 	}
 	if (!s->pl_applied) {
 		s->pl_applied = cpus_alloc();
@@ -191,23 +216,39 @@ struct machina_cpus *machina_placement_get_rcu(struct machina_sched *s)
 
 /*
  * machina_placement_inherit - a new thread @p takes over @user (a
- * reference), its creator's user mask: clone() gave it the creator's
- * narrowed mask, which counts as Machina's doing
+ * reference), its creator's user mask, if clone() gave it the mask Machina
+ * narrows @user to (the creator's owner or cpuset did not change the
+ * creator's mask since) and it is in the snapshot's cpuset; else its own
+ * mask is its user mask
  * Conditions: process context, s->lock held, before the thread's first
  * placement; consumes the reference.
  */
 void machina_placement_inherit(struct machina_sched *s, struct task_struct *p,
 			       struct machina_cpus *user)
 {
+	cpumask_var_t narrowed;
+	bool ok;
+
 	lockdep_assert_held(&s->lock);
 	if (!user)
 		return;
-	if (user_of(s) || (!s->pl_applied && !(s->pl_applied = cpus_alloc()))) {
-		machina_placement_put(user);
-		return;
+	if (user_of(s) || !efficiency || !alloc_cpumask_var(&narrowed, GFP_KERNEL))
+		goto drop;
+	if (!s->pl_applied)
+		s->pl_applied = cpus_alloc();
+	ok = s->pl_applied;
+	if (ok) {
+		cpumask_and(narrowed, bits(user), efficiency);
+		current_mask(p, bits(s->pl_applied));
+		ok = still_ours(user, narrowed, p, bits(s->pl_applied));
 	}
-	current_mask(p, bits(s->pl_applied));
+	free_cpumask_var(narrowed);
+	if (!ok)
+		goto drop;
 	rcu_assign_pointer(s->pl_user, user);
+	return;
+drop:
+	machina_placement_put(user);
 }
 
 /*

@@ -21,7 +21,12 @@
  *              inherits its class (clone() copied the narrowed mask).
  *   pl_applied the mask the thread had after Machina narrowed it; a current
  *              mask that differs was set by the owner (sched_setaffinity())
- *              or by its cpuset meanwhile, and is adopted as the user mask.
+ *              or by its cpuset meanwhile, and is adopted as the user mask;
+ *              so is the current mask of a thread now in another cpuset
+ *              than the snapshot's (serial numbers of the cpuset css).  A
+ *              rewrite of the same cpuset that leaves the thread's mask
+ *              exactly as Machina narrowed it cannot be seen: the cpuset's
+ *              mask (cpuset_cpus_allowed()) is not exported.
  * Snapshots are freed through kfree_rcu() when their last reference goes.
  *
  * Lock order: sched.lock -> p->pi_lock (raw, to copy the thread's mask) and
@@ -36,10 +41,15 @@
 struct machina_sched;
 struct task_struct;
 
-/* A CPU mask of cpumask_size() bytes: a user-mask snapshot or an applied mask. */
+/*
+ * A CPU mask of cpumask_size() bytes: a user-mask snapshot (with the serial
+ * number of the cpuset the thread was in when it was taken) or an applied
+ * mask.
+ */
 struct machina_cpus {
 	refcount_t ref;
 	struct rcu_head rcu;
+	u64 cpuset;
 	unsigned long bits[];
 };
 

@@ -437,78 +437,133 @@ static int cpus_list(unsigned long long bits, char *buf, size_t n)
 	return 0;
 }
 
-/* The child in the cpuset, as nobody: two steps, each after the parent's go. */
-static int cpuset_child(int go, int done, unsigned long long set1, unsigned long long set2)
+/* Check the child's CPUs after each class of @steps; the step that failed. */
+struct step {
+	qos_class_t c;
+	unsigned long long want;
+};
+
+static int run_steps(const struct step *steps, int n, int base)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (set_class(steps[i].c) || mine() != steps[i].want)
+			return base + i;
+	return 0;
+}
+
+/* Wait for the parent's go (after telling it the last phase is done). */
+static int next_phase(int go, int done)
 {
 	char c;
+
+	return write(done, "x", 1) == 1 && read(go, &c, 1) == 1 ? 0 : -1;
+}
+
+/*
+ * The child, as nobody, in cpuset a = {P, E}; the parent moves it to
+ * b = {E} while it is BG (its mask stays what Machina set), then back to a,
+ * then shrinks a to {P} while it is BG.  Leaving BG must give the cpuset's
+ * CPUs each time, never the user mask from before.
+ */
+static int cpuset_child(int go, int done, unsigned long long p, unsigned long long e)
+{
+	const struct step in_a[] = {
+		{ QOS_CLASS_BACKGROUND, e }, { QOS_CLASS_DEFAULT, p | e },
+		{ QOS_CLASS_BACKGROUND, e },
+	};
+	const struct step in_b[] = {
+		{ QOS_CLASS_USER_INITIATED, e }, { QOS_CLASS_BACKGROUND, e },
+		{ QOS_CLASS_DEFAULT, e }, { QOS_CLASS_BACKGROUND, e },
+	};
+	const struct step shrunk[] = {
+		{ QOS_CLASS_USER_INITIATED, p }, { QOS_CLASS_BACKGROUND, p },
+		{ QOS_CLASS_DEFAULT, p },
+	};
+	char c;
+	int rc;
 
 	if (read(go, &c, 1) != 1 || become_nobody())
 		return 99;
 	/* Asking for every CPU gets the cpuset's (Linux). */
-	if (set_affinity(~0ULL >> (64 - ncpus)) || mine() != set1)
+	if (set_affinity(~0ULL >> (64 - ncpus)) || mine() != (p | e))
 		return 1;
-	if (set_class(QOS_CLASS_BACKGROUND) || mine() != confined(set1))
-		return 2;
-	if (set_class(QOS_CLASS_DEFAULT) || mine() != set1)
-		return 3;
-	if (set_class(QOS_CLASS_BACKGROUND) || mine() != confined(set1))
-		return 4;
-	/* The parent shrinks the cpuset now. */
-	if (write(done, "x", 1) != 1 || read(go, &c, 1) != 1)
+	rc = run_steps(in_a, 3, 10);
+	if (rc || next_phase(go, done))
+		return rc ? rc : 98;
+	rc = run_steps(in_b, 4, 20);
+	if (rc || next_phase(go, done))
+		return rc ? rc : 98;
+	/* Back in a: Linux gave it a's CPUs. */
+	if (mine() != (p | e) || set_class(QOS_CLASS_BACKGROUND) || mine() != e)
+		return 30;
+	if (next_phase(go, done))
 		return 98;
-	if (mine() != set2)
-		return 5;
-	/* Leaving BG: the cpuset's new mask, not the user mask from before. */
-	if (set_class(QOS_CLASS_USER_INITIATED) || mine() != set2)
-		return 6;
-	if (set_class(QOS_CLASS_BACKGROUND) || mine() != confined(set2))
-		return 7;
-	if (set_class(QOS_CLASS_DEFAULT) || mine() != set2)
-		return 8;
-	return 0;
+	if (mine() != p)
+		return 31;
+	return run_steps(shrunk, 3, 40);
+}
+
+static void cpuset_write(struct __test_metadata *_metadata, const char *group,
+			 const char *file, unsigned long long cpus_or_pid, int is_pid)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", CG, group, file);
+	if (is_pid)
+		snprintf(buf, sizeof(buf), "%llu", cpus_or_pid);
+	else
+		cpus_list(cpus_or_pid, buf, sizeof(buf));
+	EXPECT_EQ(0, mt_write_file(path, buf)) TH_LOG("%s <- %s", path, buf);
 }
 
 TEST(a_cpuset_is_never_left)
 {
-	unsigned long long set1, set2;
+	unsigned long long p, e;
 	int go[2], done[2];
-	char buf[256], c;
+	char c;
 	pid_t pid;
 
 	REQUIRE();
 	ASSERT_EQ(0, getuid());
 	read_topology();
-	/* A performance and an efficiency CPU, then only the performance one. */
-	set1 = 1ULL << p_cpu() | 1ULL << e_cpu();
-	set2 = 1ULL << p_cpu();
+	/* A performance and an efficiency CPU (CPU 0 twice when symmetric). */
+	p = 1ULL << p_cpu();
+	e = 1ULL << e_cpu();
 	if (access(CG "/cgroup.controllers", F_OK) &&
 	    mount("none", CG, "cgroup2", 0, NULL))
 		SKIP(return, "no cgroup2 (%s)", strerror(errno));
 	if (mt_write_file(CG "/cgroup.subtree_control", "+cpuset"))
 		SKIP(return, "cpuset controller not available on cgroup2");
-	rmdir(CG "/mt_placement");
-	ASSERT_EQ(0, mkdir(CG "/mt_placement", 0755));
-	cpus_list(set1, buf, sizeof(buf));
-	ASSERT_EQ(0, mt_write_file(CG "/mt_placement/cpuset.mems", "0"));
-	ASSERT_EQ(0, mt_write_file(CG "/mt_placement/cpuset.cpus", buf));
+	rmdir(CG "/mt_placement_a");
+	rmdir(CG "/mt_placement_b");
+	ASSERT_EQ(0, mkdir(CG "/mt_placement_a", 0755));
+	ASSERT_EQ(0, mkdir(CG "/mt_placement_b", 0755));
+	cpuset_write(_metadata, "mt_placement_a", "cpuset.cpus", p | e, 0);
+	cpuset_write(_metadata, "mt_placement_b", "cpuset.cpus", e, 0);
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(done));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		die_with_parent();
-		_exit(cpuset_child(go[0], done[1], set1, set2));
+		_exit(cpuset_child(go[0], done[1], p, e));
 	}
-	snprintf(buf, sizeof(buf), "%d", pid);
-	EXPECT_EQ(0, mt_write_file(CG "/mt_placement/cgroup.procs", buf));
-	EXPECT_EQ(1, write(go[1], "g", 1));
-	if (read(done[0], &c, 1) == 1) {
-		cpus_list(set2, buf, sizeof(buf));
-		EXPECT_EQ(0, mt_write_file(CG "/mt_placement/cpuset.cpus", buf));
-		EXPECT_EQ(1, write(go[1], "g", 1));
+	cpuset_write(_metadata, "mt_placement_a", "cgroup.procs", pid, 1);
+	if (write(go[1], "g", 1) == 1 && read(done[0], &c, 1) == 1) {
+		cpuset_write(_metadata, "mt_placement_b", "cgroup.procs", pid, 1);
+		if (write(go[1], "g", 1) == 1 && read(done[0], &c, 1) == 1) {
+			cpuset_write(_metadata, "mt_placement_a", "cgroup.procs", pid, 1);
+			if (write(go[1], "g", 1) == 1 && read(done[0], &c, 1) == 1) {
+				cpuset_write(_metadata, "mt_placement_a", "cpuset.cpus", p, 0);
+				EXPECT_EQ(1, write(go[1], "g", 1));
+			}
+		}
 	}
 	EXPECT_EQ(0, mt_wait_exit(pid));
-	rmdir(CG "/mt_placement");
+	rmdir(CG "/mt_placement_a");
+	rmdir(CG "/mt_placement_b");
 }
 
 TEST_HARNESS_MAIN
