@@ -490,7 +490,7 @@ void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
 	s->clone_word = word;
 	s->clone_pid = get_pid(task_pid(child));
 	atomic_inc(&task->qos_clones);
-	/* Publishes clone_word and clone_cpus: a claimer reads them after its cmpxchg. */
+	/* Publishes clone_word and clone_cpus (read after a claimer's cmpxchg). */
 	smp_store_release(&s->clone_child, get_pid(task_pid(child)));
 	init_task_work(&s->clone_work, clone_work);
 	if (!task_work_add(current, &s->clone_work, TWA_RESUME))
