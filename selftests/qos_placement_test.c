@@ -548,8 +548,13 @@ TEST(a_cpuset_is_never_left)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		die_with_parent();
+		close(go[1]);
+		close(done[0]);
 		_exit(cpuset_child(go[0], done[1], p, e));
 	}
+	/* A child that fails early ends the parent's reads (end of file). */
+	close(go[0]);
+	close(done[1]);
 	cpuset_write(_metadata, "mt_placement_a", "cgroup.procs", pid, 1);
 	if (write(go[1], "g", 1) == 1 && read(done[0], &c, 1) == 1) {
 		cpuset_write(_metadata, "mt_placement_b", "cgroup.procs", pid, 1);
@@ -561,6 +566,8 @@ TEST(a_cpuset_is_never_left)
 			}
 		}
 	}
+	close(go[1]);
+	close(done[0]);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	rmdir(CG "/mt_placement_a");
 	rmdir(CG "/mt_placement_b");
