@@ -55,12 +55,14 @@ int machina_placement_init(void)
 	return 0;
 }
 
+/* Module unload: threads keep the masks they have. */
 void machina_placement_exit(void)
 {
 	kfree(efficiency);
 	efficiency = NULL;
 }
 
+/* A new mask (contents undefined) with one reference, charged to the caller; or NULL. */
 static struct machina_cpus *cpus_alloc(void)
 {
 	struct machina_cpus *c;
