@@ -27,7 +27,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,18 +41,6 @@
 
 #define QOS_CLASS_MAINTENANCE_PRIVATE ((qos_class_t)0x05)
 
-#define REQUIRE()                                         \
-	do {                                              \
-		const char *_why = ipc_unavailable();     \
-		die_with_parent();                        \
-		if (_why)                                 \
-			SKIP(return, "%s", _why);         \
-	} while (0)
-
-static pid_t tid(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
 
 /* Cpus_allowed_list of thread @t of process @pid (0: this one) into @set. */
 static int allowed_of(pid_t pid, pid_t t, cpu_set_t *set)
@@ -95,7 +82,7 @@ static int allowed_of(pid_t pid, pid_t t, cpu_set_t *set)
 
 static int my_allowed(cpu_set_t *set)
 {
-	return allowed_of(0, tid(), set);
+	return allowed_of(0, gettid(), set);
 }
 
 /* A set from a bit mask of CPUs 0..63. */
@@ -260,7 +247,7 @@ TEST(each_class_gets_its_cpus)
 	unsigned long long user;
 	size_t i;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	read_topology();
 	user = mine();
 	ASSERT_NE(~0ULL, user);
@@ -275,7 +262,7 @@ TEST(within_the_users_own_affinity)
 {
 	unsigned long long one_of_each, p_only;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	read_topology();
 	one_of_each = 1ULL << p_cpu() | 1ULL << e_cpu();
 	ASSERT_EQ(0, set_affinity(one_of_each));
@@ -296,7 +283,7 @@ TEST(owners_later_affinity_is_adopted)
 {
 	unsigned long long later;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	go_background(_metadata);
 	/* The owner moves the BG thread: Linux applies it as given. */
 	later = 1ULL << e_cpu() | (ncpus > 1 ? 1ULL << (p_cpu() == 1 ? 0 : 1) : 0);
@@ -316,7 +303,7 @@ TEST(overrides_and_thread_policy_move_it_back)
 	pthread_override_t o;
 	unsigned long long user;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	user = go_background(_metadata);
 	o = pthread_override_qos_class_start_np(pthread_self(), QOS_CLASS_USER_INTERACTIVE, 0);
 	ASSERT_TRUE(o != NULL);
@@ -351,7 +338,7 @@ TEST(new_threads_inherit_and_get_the_user_mask_back)
 	unsigned long long user;
 	pthread_t th;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	user = go_background(_metadata);
 	ASSERT_EQ(0, pthread_create(&th, NULL, inheriting_thread, &v));
 	ASSERT_EQ(0, pthread_join(th, NULL));
@@ -403,7 +390,7 @@ TEST(same_user_places_a_thread_through_its_port)
 {
 	unsigned long long user;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	user = go_background(_metadata);
 	ASSERT_EQ(KERN_SUCCESS, port_share(mach_thread_self(), &share_fd));
 	EXPECT_EQ(KERN_SUCCESS, port_child(0));
@@ -414,7 +401,7 @@ TEST(another_user_cannot_place_a_thread)
 {
 	unsigned long long user;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	ASSERT_EQ(0, getuid());
 	user = go_background(_metadata);
 	ASSERT_EQ(KERN_SUCCESS, port_share(mach_thread_self(), &share_fd));
@@ -525,7 +512,7 @@ TEST(a_cpuset_is_never_left)
 	char c;
 	pid_t pid;
 
-	REQUIRE();
+	IPC_REQUIRE();
 	ASSERT_EQ(0, getuid());
 	read_topology();
 	/* A performance and an efficiency CPU (CPU 0 twice when symmetric). */
