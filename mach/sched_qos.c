@@ -30,6 +30,7 @@
 
 #include "mach/ipc_kobject.h"
 #include "mach/kern_return.h"
+#include "mach/sched_placement.h"
 #include "mach/sched_qos.h"
 #include "mach/task.h"
 #include "mach/thread.h"
@@ -308,8 +309,21 @@ static u32 inherit_word(const struct machina_sched *s)
 }
 
 /*
+ * confined - whether @s's thread belongs on the efficiency CPUs: its
+ * effective class is BACKGROUND or MAINTENANCE and it is not real-time
+ * (by a time constraint or by its owner's choice)
+ */
+static bool confined(const struct machina_sched *s, struct task_struct *p)
+{
+	u8 eq = machina_sched_effective_qos(s);
+
+	return (eq == MACHINA_QOS_BACKGROUND || eq == MACHINA_QOS_MAINTENANCE) &&
+	       !s->req.rt && !rt_or_deadline(READ_ONCE(p->policy));
+}
+
+/*
  * machina_sched_apply - make the Linux thread @p match @thread's requested
- * policy, and publish what threads it creates inherit
+ * policy and CPU placement, and publish what threads it creates inherit
  * Conditions: process context, thread->sched.lock held, no spinlock held;
  * may sleep.  The caller checked machina_sched_may_change().
  * Returns: 0, or the error of sched_setattr_nocheck() (nothing changed).
@@ -322,6 +336,7 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 	lockdep_assert_held(&s->lock);
 	err = apply_linux(s, p);
 	WRITE_ONCE(s->inherit, inherit_word(s));
+	machina_placement_apply(s, p, confined(s, p));
 	return err;
 }
 
@@ -334,6 +349,7 @@ static void claim(struct machina_thread *thread, struct task_struct *p)
 {
 	struct machina_task *task = thread->task;
 	struct machina_sched *s = &thread->sched;
+	struct machina_cpus *cpus = NULL;
 	struct machina_thread *r;
 	bool found = false;
 	u32 word = 0;
@@ -347,6 +363,7 @@ static void claim(struct machina_thread *thread, struct task_struct *p)
 		if (READ_ONCE(r->sched.clone_child) == thread->pid &&
 		    cmpxchg(&r->sched.clone_child, thread->pid, NULL) == thread->pid) {
 			word = READ_ONCE(r->sched.clone_word);
+			cpus = xchg(&r->sched.clone_cpus, NULL);
 			found = true;
 			break;
 		}
@@ -357,8 +374,10 @@ static void claim(struct machina_thread *thread, struct task_struct *p)
 	put_pid(thread->pid);		/* the note's reference */
 	atomic_dec(&task->qos_clones);
 	s->claimed = true;
-	if (s->driven || s->req.qos || !(word & (1U << 23)))
+	if (s->driven || s->req.qos || !(word & (1U << 23))) {
+		machina_placement_put(cpus);
 		return;
+	}
 	s->req.qos = word & 0xff;
 	s->req.relprio = (int)((word >> 8) & 0xff) - 16;
 	s->base_policy = (word >> 16) & 0x7f;
@@ -367,6 +386,7 @@ static void claim(struct machina_thread *thread, struct task_struct *p)
 	s->driven = true;
 	s->applied_policy = READ_ONCE(p->policy);
 	s->applied_nice = task_nice(p);
+	machina_placement_inherit(s, p, cpus);
 	machina_sched_apply(thread, p);
 }
 
@@ -419,6 +439,7 @@ static void clone_work(struct callback_head *cb)
 		put_pid(left);
 		atomic_dec(&thread->task->qos_clones);
 	}
+	machina_placement_put(xchg(&s->clone_cpus, NULL));
 	s->clone_pid = NULL;
 	put_pid(pid);
 	clear_bit(0, &s->clone_busy);
@@ -456,6 +477,8 @@ void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
 		goto out_busy;
 	if (!kref_get_unless_zero(&thread->ref))
 		goto out_module;
+	/* clone() copied the narrowed mask: the user mask goes along. */
+	s->clone_cpus = machina_placement_get_rcu(s);
 	rcu_read_unlock();
 
 	/*
@@ -467,7 +490,7 @@ void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
 	s->clone_word = word;
 	s->clone_pid = get_pid(task_pid(child));
 	atomic_inc(&task->qos_clones);
-	/* Publishes clone_word: a claimer reads it after its cmpxchg. */
+	/* Publishes clone_word and clone_cpus (read after a claimer's cmpxchg). */
 	smp_store_release(&s->clone_child, get_pid(task_pid(child)));
 	init_task_work(&s->clone_work, clone_work);
 	if (!task_work_add(current, &s->clone_work, TWA_RESUME))
@@ -477,6 +500,7 @@ void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
 		put_pid(task_pid(child));
 		atomic_dec(&task->qos_clones);
 	}
+	machina_placement_put(xchg(&s->clone_cpus, NULL));
 	put_pid(s->clone_pid);
 	s->clone_pid = NULL;
 	machina_thread_put(thread);

@@ -32,6 +32,10 @@
  * within the claimer's rights); a reset-on-fork creator hands down no
  * baseline below nice 0.  Every change keeps SCHED_RESET_ON_FORK.
  *
+ * Placement: machina_sched_apply() also gives the thread the CPUs its
+ * effective class asks for (sched_placement.h); a new thread inheriting a
+ * narrowed creator's class also takes its user mask.
+ *
  * Lock order: sched.lock -> (the scheduler's own locks, inside
  * sched_setattr_nocheck()).  No Machina spinlock is held with sched.lock;
  * sched.lock is never taken under task->lock.
@@ -42,6 +46,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+struct machina_cpus;
 struct machina_task;
 struct machina_thread;
 struct task_struct;
@@ -92,7 +97,11 @@ struct machina_sched {
 	u32 clone_word;			/* what the new thread inherits */
 	struct pid *clone_child;	/* the new thread; a reference */
 	struct pid *clone_pid;		/* the work's reference on it */
+	struct machina_cpus *clone_cpus;	/* its user mask (sched_placement.h) */
 	struct callback_head clone_work;
+	/* P/E placement (sched_placement.h), under lock */
+	struct machina_cpus __rcu *pl_user;	/* while narrowed: the user mask */
+	struct machina_cpus *pl_applied;	/* the mask Machina left */
 };
 
 void machina_sched_init(struct machina_sched *s);

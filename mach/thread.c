@@ -20,6 +20,7 @@
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
+#include "mach/sched_placement.h"
 #include "mach/sched_qos.h"
 #include "mach/task.h"
 #include "mach/thread.h"
@@ -75,6 +76,7 @@ static void thread_free_rcu(struct rcu_head *rcu)
 	struct machina_thread *thread =
 		container_of(rcu, struct machina_thread, rcu);
 
+	machina_placement_release(&thread->sched);
 	put_pid(thread->pid);
 	kfree(thread);
 }

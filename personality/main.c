@@ -11,6 +11,7 @@
 
 #include "mach/ipc_kmsg.h"
 #include "mach/mk_timer.h"
+#include "mach/sched_placement.h"
 #include "mach/task.h"
 #include "personality/chardev.h"
 #include "personality/trap.h"
@@ -22,9 +23,12 @@ static int __init machina_init(void)
 {
 	int err;
 
-	err = mk_timer_init();
+	err = machina_placement_init();
 	if (err)
 		return err;
+	err = mk_timer_init();
+	if (err)
+		goto err_placement;
 	err = machina_task_init();
 	if (err)
 		goto err_timer;
@@ -54,6 +58,8 @@ err_task:
 err_timer:
 	mk_timer_exit();
 	ipc_kmsg_cache_drain();
+err_placement:
+	machina_placement_exit();
 	return err;
 }
 
@@ -73,6 +79,8 @@ static void __exit machina_exit(void)
 	machina_host_exit();
 	/* ... nor hold a message. */
 	ipc_kmsg_cache_drain();
+	/* No thread record is left to place. */
+	machina_placement_exit();
 }
 
 module_init(machina_init);

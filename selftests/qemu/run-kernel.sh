@@ -8,6 +8,10 @@
 #   --timeout SECS    kill QEMU after SECS (default 600, debug kernels 2400)
 #   --test-timeout S  kill one test program after S seconds (default 300, debug kernels 1200)
 #   --icount          deterministic guest clock (-icount shift=0,sleep=off) for benchmarks
+#   --asym            arm64 only: four CPUs of two capacities (1024, 1024, 400, 400) through a
+#                     device tree dumped by QEMU and given capacity-dmips-mhz
+#                     (fdt-capacity.py); adds machina_asym to the command line. Its logs are
+#                     <kernel>.asym*.
 #   --result FILE     also copy the verdict file to FILE (runs of one kernel overwrite theirs)
 #   --prog PROG ARGS  run only PROG (a host file, or /tests/NAME of the selftests) with ARGS
 #                     instead of the suites, and print its output and exit status; must come
@@ -32,13 +36,14 @@ KERNEL=$1
 shift
 # The debug kernels run the same tests 10-30x slower than the stock ones.
 case $KERNEL in debug-*) boot_timeout=2400 test_timeout=1200 ;; *) boot_timeout=600 test_timeout=300 ;; esac
-extras=() icount=0 prog="" prog_args=() result_copy=""
+extras=() icount=0 asym=0 prog="" prog_args=() result_copy=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--extra) extras+=("$(cd "$2" && pwd)"); shift 2 ;;
 	--timeout) boot_timeout=$2; shift 2 ;;
 	--test-timeout) test_timeout=$2; shift 2 ;;
 	--icount) icount=1; shift ;;
+	--asym) asym=1; shift ;;
 	--result) result_copy=$2; shift 2 ;;
 	--prog) prog=$2; shift 2; prog_args=("$@"); break ;;
 	*) usage ;;
@@ -64,8 +69,11 @@ if ! flock -n 9; then
 	flock 9
 fi
 # A --prog run keeps its own log so that it never overwrites the last test run's.
-LOG=$LOGS/$KERNEL${prog:+.vm-run}.log
-RESULT=$LOGS/$KERNEL${prog:+.vm-run}.result
+# An asymmetric boot keeps its own too.
+tag=""
+[ "$asym" = 0 ] || tag=.asym
+LOG=$LOGS/$KERNEL$tag${prog:+.vm-run}.log
+RESULT=$LOGS/$KERNEL$tag${prog:+.vm-run}.result
 rm -f "$RESULT"
 # A run that dies before booting leaves no verdict; neither may a stale copy.
 [ -z "$result_copy" ] || rm -f "$result_copy"
@@ -99,6 +107,7 @@ esac
 [ -f "$IMAGE" ] || die "kernel image $IMAGE does not exist"
 CROSS=$(cross_of "$KARCH")
 DARCH=$(darch_of "$KARCH")
+[ "$asym" = 0 ] || [ "$QARCH" = aarch64 ] || die "--asym needs an arm64 kernel ($KERNEL is $QARCH)"
 
 # --- the module: built in a private copy per kernel -----------------------------------------
 # A copy, so that objects of different kernels (and of the developer's own in-tree builds)
@@ -153,7 +162,7 @@ fi
 
 # --- the initramfs ----------------------------------------------------------------------------
 # The debug kernels inflate gzip ten times slower than they copy (KASAN-instrumented zlib).
-INITRD=$KB/initrd${prog:+.vm-run}.gz compress=()
+INITRD=$KB/initrd$tag${prog:+.vm-run}.gz compress=()
 case $KERNEL in
 debug-*) INITRD=${INITRD%.gz}.cpio compress=(--no-compress) ;;
 esac
@@ -169,13 +178,15 @@ for d in ${extras[@]+"${extras[@]}"}; do mk+=(--extra "$d"); done
 exec 8>&-
 
 # --- QEMU -----------------------------------------------------------------------------------
-# qemu_cmd ACCEL: set QEMU=(...), the command line for this kernel and accelerator.
+# qemu_cmd ACCEL [MACHINE_OPTS]: set QEMU=(...), the command line for this kernel and
+# accelerator (MACHINE_OPTS: appended to arm64's -M virt, for dumpdtb=).
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 qemu_cmd() {
-	local accel=$1 append="panic=-1 printk.time=1 loglevel=7"
+	local accel=$1 append="panic=-1 printk.time=1 loglevel=7" smp=2
+	[ "$asym" = 0 ] || { smp=4 append="$append machina_asym"; }
 	case $QARCH in
 	aarch64)
-		QEMU=(qemu-system-aarch64 -M virt)
+		QEMU=(qemu-system-aarch64 -M "virt${2:+,$2}")
 		append="console=ttyAMA0 $append"
 		# pauth-impdef: the architected pointer-auth emulation makes Debian's kernel 3-4x
 		# slower under TCG; the 16K-page kernel needs -cpu max as well.
@@ -200,7 +211,7 @@ qemu_cmd() {
 		fi
 		;;
 	esac
-	QEMU+=(-m 1024 -smp 2 -nographic -no-reboot -nic none
+	QEMU+=(-m 1024 -smp "$smp" -nographic -no-reboot -nic none
 		-kernel "$IMAGE" -initrd "$INITRD" -append "$append")
 	[ "$icount" = 0 ] || QEMU+=(-icount shift=0,sleep=off)
 }
@@ -279,7 +290,19 @@ choose_accel() {
 }
 
 choose_accel
-qemu_cmd "$ACCEL"
+if [ "$asym" = 1 ]; then
+	# The tree QEMU makes depends on its command line (CPUs, memory, initrd): dump it with
+	# the very options of the boot, then give two of the four CPUs a lower capacity.
+	DTB=$KB/asym.dtb
+	qemu_cmd "$ACCEL" "dumpdtb=$DTB.orig"
+	rm -f "$DTB.orig"
+	"${QEMU[@]}" </dev/null >"$KB/dumpdtb.log" 2>&1 || { cat "$KB/dumpdtb.log" >&2; die "$KERNEL: dumpdtb failed"; }
+	python3 "$QEMU_DIR/fdt-capacity.py" "$DTB.orig" "$DTB" 1024 1024 400 400
+	qemu_cmd "$ACCEL"
+	QEMU+=(-dtb "$DTB")
+else
+	qemu_cmd "$ACCEL"
+fi
 msg "$KERNEL: booting ($ACCEL, timeout ${boot_timeout}s): ${QEMU[*]}"
 t=$EPOCHREALTIME
 timed_out=0

@@ -7,7 +7,7 @@ SUDO=""
 
 PKGS="qemu-system-arm qemu-system-x86 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       busybox-static cpio kmod dkms bc bison flex libelf-dev libssl-dev dwarves
-      xz-utils rsync ccache linux-source-6.1 linux-source-6.12 gcc make"
+      xz-utils rsync ccache linux-source-6.1 linux-source-6.12 gcc make python3"
 # The host's own kernel headers, for `make dkms-check` (linux-headers-amd64 here).
 PKGS="$PKGS linux-headers-$(dpkg --print-architecture)"
 
