@@ -29,7 +29,7 @@ if [ ${#names[@]} = 0 ]; then
 		read -r -a names <<<"$KERNELS"
 	else
 		mapfile -t names < <(conf_names)
-		names+=(debug-x86_64 debug-rt-arm64)
+		names+=(debug-x86_64 debug-rt-arm64 debug-rt-arm64+asym)
 	fi
 fi
 
@@ -50,9 +50,19 @@ rpass=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$LOGS/resolver-test
 rfail=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$LOGS/resolver-test.log")
 [ "$rstatus" = 0 ] || [ "${rfail:-0}" != 0 ] || rfail=1
 
-stock=() debug=()
+# A name KERNEL+asym is one more boot of KERNEL (arm64) on the asymmetric topology of
+# run-kernel.sh --asym, running only the QoS placement test: the whole suite runs on the
+# kernel's own boot.
+stock=() debug=() asym=()
 for n in "${names[@]}"; do
-	case $n in debug-*) debug+=("$n") ;; *) stock+=("$n") ;; esac
+	case $n in
+	*+asym) asym+=("$n") ;;
+	debug-*) debug+=("$n") ;;
+	*) stock+=("$n") ;;
+	esac
+done
+for n in ${asym[@]+"${asym[@]}"}; do
+	case " ${names[*]} " in *" ${n%+asym} "*) ;; *) die "$n needs ${n%+asym} in the same run" ;; esac
 done
 [ ${#stock[@]} = 0 ] || "$QEMU_DIR/fetch-kernels.sh" "${stock[@]}"
 "$QEMU_DIR/harness.sh" >/dev/null
@@ -89,13 +99,15 @@ done
 for m in ${debug[@]+"${debug[@]}"}; do
 	case " ${order[*]} " in *" $m "*) ;; *) order+=("$m") ;; esac
 done
-order+=(${stock[@]+"${stock[@]}"})
+order+=(${stock[@]+"${stock[@]}"} ${asym[@]+"${asym[@]}"})
 
 # run_one NAME: one kernel's run, its output and exit status kept in $RESULTS.
 run_one() {
-	local status=0
-	"$QEMU_DIR/run-kernel.sh" "$1" --result "$RESULTS/$1" ${extra[@]+"${extra[@]}"} \
-		>"$RESULTS/$1.out" 2>&1 </dev/null || status=$?
+	local status=0 args=("$1" --result "$RESULTS/$1" ${extra[@]+"${extra[@]}"})
+	case $1 in
+	*+asym) args=("${1%+asym}" --result "$RESULTS/$1" --asym --prog /tests/qos_placement_test) ;;
+	esac
+	"$QEMU_DIR/run-kernel.sh" "${args[@]}" >"$RESULTS/$1.out" 2>&1 </dev/null || status=$?
 	echo "$status" >"$RESULTS/$1.status"
 }
 
