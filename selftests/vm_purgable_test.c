@@ -466,9 +466,22 @@ TEST(memory_entries_share_the_state)
 	ASSERT_NE(MACH_PORT_NULL, plain);
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  entry_control(plain, VM_PURGABLE_GET_STATE, &st));
-	/* Not a memory entry. */
+	mach_port_deallocate(SELF, plain);
+	/* KERNEL_ONLY: GET_STATE only (XNU's purgeable_only_by_kernel). */
+	plain = entry_create(2, RW | MAP_MEM_PURGABLE |
+				MAP_MEM_PURGABLE_KERNEL_ONLY);
+	ASSERT_NE(MACH_PORT_NULL, plain);
+	st = VM_PURGABLE_VOLATILE;
+	EXPECT_EQ(KERN_PROTECTION_FAILURE,
+		  entry_control(plain, VM_PURGABLE_SET_STATE, &st));
+	EXPECT_EQ(KERN_SUCCESS,
+		  entry_control(plain, VM_PURGABLE_GET_STATE, &st));
+	EXPECT_EQ(VM_PURGABLE_NONVOLATILE, st);
+	/* Not a memory entry; no right at all. */
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  entry_control(SELF, VM_PURGABLE_GET_STATE, &st));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  entry_control(0x12345678, VM_PURGABLE_GET_STATE, &st));
 	mach_port_deallocate(SELF, sub);
 	mach_port_deallocate(SELF, plain);
 	mach_port_deallocate(SELF, h);

@@ -236,7 +236,8 @@ static int publish(struct make_args *m, struct xnu_vm_named_entry *e)
  * asked; its pages are charged to the caller's memory cgroup.  With
  * MAP_MEM_PURGABLE the object is purgeable, NONVOLATILE (vm_purgeable.c;
  * XNU's mach_make_memory_entry_named_create: the only kind of entry the
- * flag changes, and one that must grant VM_PROT_WRITE).
+ * flag changes, and one that must grant VM_PROT_WRITE); with
+ * MAP_MEM_PURGABLE_KERNEL_ONLY too, no user may set its state.
  * Returns: KERN_SUCCESS (handle NULL for size 0); KERN_INVALID_ARGUMENT
  * (a range that wraps, a data-address flag, PURGABLE without
  * VM_PROT_WRITE); KERN_FAILURE (beyond
@@ -262,7 +263,8 @@ static int make_named_create(struct make_args *m)
 	if (!obj)
 		return KERN_RESOURCE_SHORTAGE;
 	if (m->flags & MAP_MEM_PURGABLE)
-		xnu_vm_object_set_purgable(obj);
+		xnu_vm_object_set_purgable(obj, m->flags &
+					   MAP_MEM_PURGABLE_KERNEL_ONLY);
 	view = xnu_vm_view_new(obj, current->mm);
 	e = entry_new(obj, view, 0, end - start, m->prot);
 	xnu_vm_view_put(view);

@@ -515,17 +515,20 @@ static void view_init_purgable(struct xnu_vm_view *view)
 	if (!view->obj->purgable)
 		return;
 	view->purgable = VM_PURGABLE_NONVOLATILE;
+	view->purge_kernel_only = view->obj->purgable_kernel_only;
 	view->purge_uid = current_euid();
 }
 
 /*
  * xnu_vm_object_set_purgable - @obj, just made and not yet mapped
  * (VM_FLAGS_PURGABLE, MAP_MEM_PURGABLE), is purgeable: its first view
- * starts NONVOLATILE (view_init_purgable()).
+ * starts NONVOLATILE (view_init_purgable()); with @kernel_only
+ * (MAP_MEM_PURGABLE_KERNEL_ONLY) no user may set its state.
  */
-void xnu_vm_object_set_purgable(struct xnu_vm_object *obj)
+void xnu_vm_object_set_purgable(struct xnu_vm_object *obj, bool kernel_only)
 {
 	obj->purgable = true;
+	obj->purgable_kernel_only = kernel_only;
 }
 
 /*

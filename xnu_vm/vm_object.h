@@ -160,6 +160,8 @@ struct xnu_vm_view {
 					 * VOLATILE or EMPTY is SIGBUS; cow_lock */
 	bool purge_empty;		/* VM_PURGABLE_DEBUG_EMPTY: VOLATILE is
 					 * EMPTY at once; cow_lock */
+	bool purge_kernel_only;		/* MAP_MEM_PURGABLE_KERNEL_ONLY: no user
+					 * SET_STATE; fixed at creation */
 	kuid_t purge_uid;		/* effective uid of its maker */
 	struct list_head volatile_link;	/* while VOLATILE: on the volatile
 					 * list (vm_purgeable.c's lock) */
@@ -191,6 +193,7 @@ struct xnu_vm_object {
 					 * map_lock */
 	bool purgable;			/* a purgeable allocation or entry: its
 					 * first view starts NONVOLATILE */
+	bool purgable_kernel_only;	/* ... and only the kernel sets its state */
 	u8 tag;				/* VM_MAKE_TAG() alias of the allocation
 					 * (READ_ONCE: behavior_set REUSABLE
 					 * and REUSE move malloc's) */
@@ -244,7 +247,7 @@ bool xnu_vm_view_frozen_below(struct xnu_vm_view *view);
 pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
 			    pgoff_t last);
 /* Purgeable memory (vm_purgeable.c). */
-void xnu_vm_object_set_purgable(struct xnu_vm_object *obj);
+void xnu_vm_object_set_purgable(struct xnu_vm_object *obj, bool kernel_only);
 bool xnu_vm_view_empty(struct xnu_vm_view *view, bool wait);
 void xnu_vm_object_zap(struct xnu_vm_object *obj);
 int xnu_vm_purgeable_init(void);

@@ -60,6 +60,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 
+#include "mach/ipc_abi.h"
 #include "mach/kern_return.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
@@ -181,7 +182,9 @@ static int view_set_state(struct xnu_vm_view *view, int *word, bool *zap)
  * the old (SET) or current (GET) state.
  * Conditions: process context, no cow_lock held; the caller may hold the
  * mmap_lock of an mm mapping @obj (the zap nests inside it).
- * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (not purgeable, DENY asked).
+ * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (not purgeable, DENY asked);
+ * KERN_PROTECTION_FAILURE (SET_STATE of MAP_MEM_PURGABLE_KERNEL_ONLY
+ * memory, as XNU's purgeable_only_by_kernel).
  */
 static int view_control(struct xnu_vm_object *obj, struct xnu_vm_view *view,
 			int control, int *word)
@@ -195,6 +198,8 @@ static int view_control(struct xnu_vm_object *obj, struct xnu_vm_view *view,
 	mutex_lock(&obj->cow_lock);
 	if (control == VM_PURGABLE_GET_STATE)
 		*word = view->purgable;
+	else if (view->purge_kernel_only)
+		kr = KERN_PROTECTION_FAILURE;
 	else
 		kr = view_set_state(view, word, &zap);
 	mutex_unlock(&obj->cow_lock);
@@ -320,8 +325,9 @@ long machina_call_vm_purgable_control(struct machina_task *task, void *arg)
  * word, then the entry: a copy entry, one that does not cover its whole
  * object, or one that is not purgeable is KERN_INVALID_ARGUMENT.
  * Returns: KERN_SUCCESS with the (old) state in prot; as above;
- * MACH_SEND_INVALID_RIGHT (no send right), KERN_INVALID_ARGUMENT (not an
- * entry, MACH_PORT_NULL).
+ * MACH_SEND_INVALID_DEST (no send right: the entry is the message's
+ * destination in Darwin), KERN_INVALID_ARGUMENT (not an entry,
+ * MACH_PORT_NULL).
  */
 long machina_call_memory_entry_purgable_control(struct machina_task *task,
 						void *arg)
@@ -333,6 +339,8 @@ long machina_call_memory_entry_purgable_control(struct machina_task *task,
 	if (a->flags || a->reserved || a->data || a->size || a->address)
 		return -EINVAL;
 	e = xnu_vm_named_entry_lookup(task, a->task, &kr);
+	if (kr == MACH_SEND_INVALID_RIGHT)
+		return MACH_SEND_INVALID_DEST;
 	if (kr)
 		return kr;
 	if (!e)

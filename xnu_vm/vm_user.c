@@ -59,7 +59,7 @@ static struct xnu_vm_object *new_object(u64 len, u32 flags)
 	struct xnu_vm_object *obj = xnu_vm_object_create(len, flags >> 24);
 
 	if (obj && (flags & VM_FLAGS_PURGABLE))
-		xnu_vm_object_set_purgable(obj);
+		xnu_vm_object_set_purgable(obj, false);
 	return obj;
 }
 
