@@ -257,6 +257,47 @@ TEST(shrinker_empties_volatile_only)
 	mach_vm_deallocate(SELF, plain, len);
 }
 
+/* TASK_VM_INFO's purgeable_volatile_virtual and _resident, in bytes. */
+static int volatile_info(uint64_t *virt, uint64_t *res)
+{
+	task_vm_info_data_t v;
+	mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
+
+	memset(&v, 0, sizeof(v));
+	if (task_info(SELF, TASK_VM_INFO, (task_info_t)&v, &count))
+		return -1;
+	*virt = v.purgeable_volatile_virtual;
+	*res = v.purgeable_volatile_resident;
+	return 0;
+}
+
+TEST(task_vm_info_counts_volatile_memory)
+{
+	size_t pg = page_size(), len = 8 * pg;
+	uint64_t virt, res;
+	mach_vm_address_t a;
+
+	IPC_REQUIRE();
+	a = purgable_pattern(8, 18);
+	ASSERT_NE(0, a);
+	ASSERT_EQ(0, volatile_info(&virt, &res));
+	EXPECT_EQ(0, virt);
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(VM_PURGABLE_NONVOLATILE, set_state(a, VM_PURGABLE_VOLATILE));
+	ASSERT_EQ(0, volatile_info(&virt, &res));
+	EXPECT_EQ(len, virt);
+	EXPECT_EQ(len, res);
+	/* EMPTY still counts (its virtual size), with nothing resident. */
+	EXPECT_EQ(VM_PURGABLE_VOLATILE, set_state(a, VM_PURGABLE_EMPTY));
+	ASSERT_EQ(0, volatile_info(&virt, &res));
+	EXPECT_EQ(len, virt);
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(VM_PURGABLE_EMPTY, set_state(a, VM_PURGABLE_NONVOLATILE));
+	ASSERT_EQ(0, volatile_info(&virt, &res));
+	EXPECT_EQ(0, virt);
+	mach_vm_deallocate(SELF, a, len);
+}
+
 TEST(purge_all_empties_own_volatile)
 {
 	size_t pg = page_size();

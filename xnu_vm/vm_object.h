@@ -253,6 +253,7 @@ void xnu_vm_object_zap(struct xnu_vm_object *obj);
 int xnu_vm_purgeable_init(void);
 void xnu_vm_purgeable_exit(void);
 void xnu_vm_purgeable_forget(struct xnu_vm_view *view);
+long xnu_vm_view_volatile_pages(struct xnu_vm_view *view);
 
 int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 		     struct mm_struct *mm, pgoff_t *next);

@@ -357,6 +357,26 @@ long machina_call_memory_entry_purgable_control(struct machina_task *task,
 	return kr;
 }
 
+/*
+ * xnu_vm_view_volatile_pages - the pages @view holds if it is VOLATILE or
+ * EMPTY (TASK_VM_INFO's purgeable_volatile_resident, XNU's
+ * vm_map_query_volatile(): the object's resident pages), or -1 when it is
+ * neither.  A snapshot.  Conditions: process context; takes cow_lock.
+ */
+long xnu_vm_view_volatile_pages(struct xnu_vm_view *view)
+{
+	long n = -1;
+
+	if (view->purgable == VM_PURGABLE_DENY)
+		return -1;
+	mutex_lock(&view->obj->cow_lock);
+	if (view->purgable == VM_PURGABLE_VOLATILE ||
+	    view->purgable == VM_PURGABLE_EMPTY)
+		n = view->top->resident;
+	mutex_unlock(&view->obj->cow_lock);
+	return n;
+}
+
 /* purge_count - the shrinker's objects: volatile views. */
 static unsigned long purge_count(struct shrinker *s, struct shrink_control *sc)
 {
