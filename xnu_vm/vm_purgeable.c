@@ -49,7 +49,10 @@
  * Bounds: the list holds views, which are charged to their makers and
  * bounded by their vmas and entries; nothing is allocated here.  One
  * shrinker call empties at most its nr_to_scan views (batch
- * PURGE_SHRINK_BATCH), one PURGE_ALL round PURGE_ALL_BATCH.
+ * PURGE_SHRINK_BATCH); PURGE_ALL walks the list once, PURGE_ALL_LOOK
+ * nodes and at most PURGE_ALL_BATCH views per purge_lock hold (before,
+ * each round walked again from the head past every view it may not
+ * empty).
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -71,6 +74,7 @@
 
 #define PURGE_SHRINK_BATCH	16	/* views per shrinker step */
 #define PURGE_ALL_BATCH		16	/* views per PURGE_ALL round */
+#define PURGE_ALL_LOOK		1024	/* list nodes per PURGE_ALL round */
 
 static DEFINE_MUTEX(purge_lock);
 static LIST_HEAD(volatile_views);	/* purge_lock; the next to empty first */
@@ -210,29 +214,40 @@ static int view_control(struct xnu_vm_object *obj, struct xnu_vm_view *view,
 
 /*
  * purge_all - PURGE_ALL: empty every volatile view the caller may (all
- * with CAP_SYS_ADMIN, else those its effective uid made), in rounds of
- * PURGE_ALL_BATCH views each held by a reference while it is emptied.
+ * with CAP_SYS_ADMIN, else those its effective uid made).  One pass over
+ * the list: a mark (a view-shaped list node with no reference, which
+ * every walker passes over) keeps the place while purge_lock is dropped;
+ * each round looks at most PURGE_ALL_LOOK nodes and takes at most
+ * PURGE_ALL_BATCH views, each held by a reference while it is emptied.
  * Conditions: process context, no lock held.  A fatal signal ends it.
  */
 static void purge_all(void)
 {
-	struct xnu_vm_view *batch[PURGE_ALL_BATCH], *view;
-	bool all = capable(CAP_SYS_ADMIN);
+	struct xnu_vm_view *batch[PURGE_ALL_BATCH], *view, mark = { };
+	bool all = capable(CAP_SYS_ADMIN), end;
 	kuid_t uid = current_euid();
-	unsigned int n, i;
+	unsigned int n, i, looked;
 
+	mutex_lock(&purge_lock);
+	list_add(&mark.volatile_link, &volatile_views);
 	do {
 		n = 0;
-		mutex_lock(&purge_lock);
-		list_for_each_entry(view, &volatile_views, volatile_link) {
-			if (!all && !uid_eq(view->purge_uid, uid))
-				continue;
-			if (!refcount_inc_not_zero(&view->ref))
-				continue;
-			batch[n++] = view;
-			if (n == PURGE_ALL_BATCH)
+		looked = 0;
+		view = &mark;
+		list_for_each_entry_continue(view, &volatile_views,
+					     volatile_link) {
+			if ((all || uid_eq(view->purge_uid, uid)) &&
+			    refcount_inc_not_zero(&view->ref))
+				batch[n++] = view;
+			if (n == PURGE_ALL_BATCH || ++looked == PURGE_ALL_LOOK)
 				break;
 		}
+		end = &view->volatile_link == &volatile_views;
+		/* The mark goes after the last node looked at. */
+		if (end)
+			list_move_tail(&mark.volatile_link, &volatile_views);
+		else
+			list_move(&mark.volatile_link, &view->volatile_link);
 		mutex_unlock(&purge_lock);
 		for (i = 0; i < n; i++) {
 			view = batch[i];
@@ -244,7 +259,10 @@ static void purge_all(void)
 			xnu_vm_view_put(view);
 		}
 		cond_resched();
-	} while (n == PURGE_ALL_BATCH && !fatal_signal_pending(current));
+		mutex_lock(&purge_lock);
+	} while (!end && !fatal_signal_pending(current));
+	list_del(&mark.volatile_link);
+	mutex_unlock(&purge_lock);
 }
 
 /* Valid user controls (XNU: SET_STATE_FROM_KERNEL is refused from user space). */
@@ -404,10 +422,14 @@ static unsigned long purge_scan(struct shrinker *s, struct shrink_control *sc)
 	list_for_each_entry_safe(view, next, &volatile_views, volatile_link) {
 		if (seen++ >= sc->nr_to_scan)
 			break;
+		/*
+		 * A dying view waits for purge_lock to leave: let it.  So is
+		 * PURGE_ALL's mark (no object).
+		 */
+		if (!refcount_read(&view->ref))
+			continue;
 		obj = view->obj;
-		/* A dying view waits for purge_lock to leave: let it. */
-		if (!refcount_read(&view->ref) ||
-		    !mutex_trylock(&obj->cow_lock))
+		if (!mutex_trylock(&obj->cow_lock))
 			continue;
 		done = xnu_vm_view_empty(view, false);
 		if (done) {
