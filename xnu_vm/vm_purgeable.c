@@ -37,14 +37,18 @@
  * demand (memory pressure still empties anyone's volatile memory).
  *
  * Locks: purge_lock (mutex) guards the volatile list and nr_volatile; it
- * nests inside obj->cow_lock (state changes hold cow_lock and then put the
- * view on or off the list).  The shrinker runs in reclaim, maybe inside a
- * thread that holds a cow_lock or purge_lock: it only trylocks both (in
- * the other order, which trylock makes safe), waits for no page lock, and
- * takes no view reference (a view on the list is not freed while
- * purge_lock is held: xnu_vm_purgeable_forget()).  Its zap takes
- * i_mmap_rwsem (read), as the shrinkers of GPU drivers' purgeable
- * objects do.
+ * is taken before obj->cow_lock (a state change takes both; PURGE_ALL
+ * holds it while it empties views one by one) and inside mmap_lock (the
+ * calls hold the target's for reading; a vma's .close puts its view).  A
+ * view on the list is not freed while purge_lock is held: its last
+ * reference takes it off under the lock first (xnu_vm_purgeable_forget(),
+ * without cow_lock), so the walkers need no view reference, and nothing
+ * holds a view without its object's file (a reference taken here would
+ * have let the object go under it).  The shrinker runs in reclaim, maybe
+ * inside a thread that holds a cow_lock or purge_lock: it only trylocks
+ * both and waits for no page lock.  The zaps take i_mmap_rwsem (read)
+ * under purge_lock, as the shrinkers of GPU drivers' purgeable objects
+ * do.
  *
  * Bounds: the list holds views, which are charged to their makers and
  * bounded by their vmas and entries; nothing is allocated here.  One
@@ -94,19 +98,17 @@ static void volatile_del(struct xnu_vm_view *view)
 /*
  * volatile_put - @view (VOLATILE now) goes on the list: at the head (the
  * next emptied) for the LIFO behaviour and OBSOLETE ordering, else at the
- * tail (FIFO).  Conditions: cow_lock held.
+ * tail (FIFO).  Conditions: purge_lock held.
  */
 static void volatile_put(struct xnu_vm_view *view, int word)
 {
-	lockdep_assert_held(&view->obj->cow_lock);
-	mutex_lock(&purge_lock);
+	lockdep_assert_held(&purge_lock);
 	volatile_del(view);
 	if (word & (VM_PURGABLE_BEHAVIOR_LIFO | VM_PURGABLE_ORDERING_OBSOLETE))
 		list_add(&view->volatile_link, &volatile_views);
 	else
 		list_add_tail(&view->volatile_link, &volatile_views);
 	nr_volatile++;
-	mutex_unlock(&purge_lock);
 }
 
 /*
@@ -123,16 +125,17 @@ void xnu_vm_purgeable_forget(struct xnu_vm_view *view)
 
 /*
  * view_purge - empty @view (xnu_vm_view_empty()) and mark it EMPTY, off
- * the list.  Conditions: cow_lock held; the caller zaps the object's
- * mappings after dropping it (xnu_vm_object_zap()).
+ * the list.  Conditions: purge_lock and cow_lock held; the caller zaps
+ * the object's mappings after dropping cow_lock (xnu_vm_object_zap()).
  * Returns: false when !@wait found a page busy (nothing changed).
  */
 static bool view_purge(struct xnu_vm_view *view, bool wait)
 {
+	lockdep_assert_held(&purge_lock);
 	if (!xnu_vm_view_empty(view, wait))
 		return false;
 	view->purgable = VM_PURGABLE_EMPTY;
-	xnu_vm_purgeable_forget(view);
+	volatile_del(view);
 	return true;
 }
 
@@ -141,7 +144,7 @@ static bool view_purge(struct xnu_vm_view *view, bool wait)
  * vm_object.c vm_object_purgable_control): the debug bits stick; VOLATILE
  * asked of an EMPTY view, or with VM_PURGABLE_DEBUG_EMPTY set, is EMPTY;
  * DENY cannot be asked.  *@word gets the old state.
- * Conditions: cow_lock held; @view is purgeable (not DENY).
+ * Conditions: purge_lock and cow_lock held; @view is purgeable (not DENY).
  * Returns: KERN_SUCCESS, with *@zap when the object's mappings must be
  * zapped (emptied, or VOLATILE with VM_PURGABLE_DEBUG_FAULT so the next
  * touch faults); KERN_INVALID_ARGUMENT (DENY asked).
@@ -164,7 +167,7 @@ static int view_set_state(struct xnu_vm_view *view, int *word, bool *zap)
 		return KERN_INVALID_ARGUMENT;
 	case VM_PURGABLE_NONVOLATILE:
 		view->purgable = VM_PURGABLE_NONVOLATILE;
-		xnu_vm_purgeable_forget(view);
+		volatile_del(view);
 		break;
 	case VM_PURGABLE_VOLATILE:
 		view->purgable = VM_PURGABLE_VOLATILE;
@@ -184,8 +187,8 @@ static int view_set_state(struct xnu_vm_view *view, int *word, bool *zap)
  * view_control - SET_STATE or GET_STATE (@control) on @view, whose
  * object @obj the caller keeps alive; *@word in: the new state word, out:
  * the old (SET) or current (GET) state.
- * Conditions: process context, no cow_lock held; the caller may hold the
- * mmap_lock of an mm mapping @obj (the zap nests inside it).
+ * Conditions: process context, no purge_lock or cow_lock held; the caller
+ * may hold the mmap_lock of an mm mapping @obj (both nest inside it).
  * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (not purgeable, DENY asked);
  * KERN_PROTECTION_FAILURE (SET_STATE of MAP_MEM_PURGABLE_KERNEL_ONLY
  * memory, as XNU's purgeable_only_by_kernel).
@@ -199,6 +202,7 @@ static int view_control(struct xnu_vm_object *obj, struct xnu_vm_view *view,
 	/* DENY never changes: no lock needed to see it. */
 	if (view->purgable == VM_PURGABLE_DENY)
 		return KERN_INVALID_ARGUMENT;
+	mutex_lock(&purge_lock);
 	mutex_lock(&obj->cow_lock);
 	if (control == VM_PURGABLE_GET_STATE)
 		*word = view->purgable;
@@ -207,6 +211,7 @@ static int view_control(struct xnu_vm_object *obj, struct xnu_vm_view *view,
 	else
 		kr = view_set_state(view, word, &zap);
 	mutex_unlock(&obj->cow_lock);
+	mutex_unlock(&purge_lock);
 	if (zap)
 		xnu_vm_object_zap(obj);
 	return kr;
@@ -214,50 +219,53 @@ static int view_control(struct xnu_vm_object *obj, struct xnu_vm_view *view,
 
 /*
  * purge_all - PURGE_ALL: empty every volatile view the caller may (all
- * with CAP_SYS_ADMIN, else those its effective uid made).  One pass over
- * the list: a mark (a view-shaped list node with no reference, which
- * every walker passes over) keeps the place while purge_lock is dropped;
- * each round looks at most PURGE_ALL_LOOK nodes and takes at most
- * PURGE_ALL_BATCH views, each held by a reference while it is emptied.
+ * with CAP_SYS_ADMIN, else those its effective uid made), in one pass
+ * over the list: a mark (a view-shaped node with no reference, which
+ * every walker passes over) keeps the place while purge_lock is dropped
+ * between rounds of at most PURGE_ALL_LOOK nodes and PURGE_ALL_BATCH
+ * emptied views.  Each view is emptied under purge_lock (which keeps it
+ * and its object alive: see Locks) and its cow_lock, waiting for faults
+ * in flight, and zapped before the next.
  * Conditions: process context, no lock held.  A fatal signal ends it.
  */
 static void purge_all(void)
 {
-	struct xnu_vm_view *batch[PURGE_ALL_BATCH], *view, mark = { };
+	struct xnu_vm_view *view, *next, mark = { };
 	bool all = capable(CAP_SYS_ADMIN), end;
 	kuid_t uid = current_euid();
-	unsigned int n, i, looked;
+	unsigned int emptied, looked;
+	struct xnu_vm_object *obj;
 
 	mutex_lock(&purge_lock);
 	list_add(&mark.volatile_link, &volatile_views);
 	do {
-		n = 0;
+		emptied = 0;
 		looked = 0;
-		view = &mark;
-		list_for_each_entry_continue(view, &volatile_views,
-					     volatile_link) {
-			if ((all || uid_eq(view->purge_uid, uid)) &&
-			    refcount_inc_not_zero(&view->ref))
-				batch[n++] = view;
-			if (n == PURGE_ALL_BATCH || ++looked == PURGE_ALL_LOOK)
-				break;
+		view = list_next_entry(&mark, volatile_link);
+		while (&view->volatile_link != &volatile_views &&
+		       emptied < PURGE_ALL_BATCH && looked++ < PURGE_ALL_LOOK) {
+			next = list_next_entry(view, volatile_link);
+			/* Not ours to empty, dying, or another mark. */
+			if ((!all && !uid_eq(view->purge_uid, uid)) ||
+			    !refcount_read(&view->ref)) {
+				view = next;
+				continue;
+			}
+			/* The mark goes past it: it may leave the list now. */
+			list_move(&mark.volatile_link, &view->volatile_link);
+			obj = view->obj;
+			mutex_lock(&obj->cow_lock);
+			if (view->purgable == VM_PURGABLE_VOLATILE &&
+			    view_purge(view, true))
+				emptied++;
+			mutex_unlock(&obj->cow_lock);
+			xnu_vm_object_zap(obj);
+			view = list_next_entry(&mark, volatile_link);
 		}
 		end = &view->volatile_link == &volatile_views;
-		/* The mark goes after the last node looked at. */
-		if (end)
-			list_move_tail(&mark.volatile_link, &volatile_views);
-		else
-			list_move(&mark.volatile_link, &view->volatile_link);
+		/* The mark goes before the next node to look at. */
+		list_move_tail(&mark.volatile_link, &view->volatile_link);
 		mutex_unlock(&purge_lock);
-		for (i = 0; i < n; i++) {
-			view = batch[i];
-			mutex_lock(&view->obj->cow_lock);
-			if (view->purgable == VM_PURGABLE_VOLATILE)
-				view_purge(view, true);
-			mutex_unlock(&view->obj->cow_lock);
-			xnu_vm_object_zap(view->obj);
-			xnu_vm_view_put(view);
-		}
 		cond_resched();
 		mutex_lock(&purge_lock);
 	} while (!end && !fatal_signal_pending(current));
@@ -431,12 +439,8 @@ static unsigned long purge_scan(struct shrinker *s, struct shrink_control *sc)
 		obj = view->obj;
 		if (!mutex_trylock(&obj->cow_lock))
 			continue;
-		done = xnu_vm_view_empty(view, false);
-		if (done) {
-			view->purgable = VM_PURGABLE_EMPTY;
-			volatile_del(view);
-			freed++;
-		}
+		done = view_purge(view, false);
+		freed += done;
 		mutex_unlock(&obj->cow_lock);
 		if (done)
 			xnu_vm_object_zap(obj);
