@@ -112,7 +112,9 @@
 	X(VM_MAP, vm_map, machina_vm_map, 0)	\
 	X(VM_REMAP, vm_remap, machina_vm_remap, 0)	\
 	X(TASK_POLICY_SET, task_policy_set, machina_thread_policy, 0)	\
-	X(TASK_POLICY_GET, task_policy_get, machina_thread_policy, 0)
+	X(TASK_POLICY_GET, task_policy_get, machina_thread_policy, 0)	\
+	X(VM_PURGABLE_CONTROL, vm_purgable_control, machina_vm_args, 0)	\
+	X(MEMORY_ENTRY_PURGABLE_CONTROL, memory_entry_purgable_control, machina_vm_args, 0)
 
 struct machina_call {
 	unsigned int cmd;

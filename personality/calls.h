@@ -116,6 +116,9 @@ long machina_call_thread_policy_get(struct machina_task *task, void *arg);
 long machina_call_thread_qos(struct machina_task *task, void *arg);
 long machina_call_task_policy_set(struct machina_task *task, void *arg);
 long machina_call_task_policy_get(struct machina_task *task, void *arg);
+long machina_call_vm_purgable_control(struct machina_task *task, void *arg);
+long machina_call_memory_entry_purgable_control(struct machina_task *task,
+						void *arg);
 long machina_call_traps_enable(struct machina_task *task, void *arg);
 
 /* Calls reached only through a Mach trap (trap_table.c), and their arguments. */

@@ -177,4 +177,35 @@
 #define machina_page_mapcount(page)	page_mapcount(page)
 #endif
 
+/*
+ * Shrinkers: 6.1 embeds struct shrinker in its user and registers it with
+ * register_shrinker(s, fmt, ...) (which can fail); 6.7 on allocates it
+ * (shrinker_alloc(), GPL) and registers it with shrinker_register() (which
+ * cannot), freeing with shrinker_free().  machina_shrinker_register()
+ * frees the shrinker itself when it fails.  Macros: this header comes
+ * before <linux/shrinker.h> and <linux/slab.h>, which their users include.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define machina_shrinker_alloc(name)	shrinker_alloc(0, "%s", name)
+#define machina_shrinker_register(s, name) ({ shrinker_register(s); 0; })
+#define machina_shrinker_free(s)	shrinker_free(s)
+#else
+#define machina_shrinker_alloc(name)					\
+	((struct shrinker *)kzalloc(sizeof(struct shrinker), GFP_KERNEL))
+#define machina_shrinker_register(s, name)				\
+	({								\
+		struct shrinker *__s = (s);				\
+		int __err = register_shrinker(__s, "%s", name);	\
+		if (__err)						\
+			kfree(__s);					\
+		__err;							\
+	})
+#define machina_shrinker_free(s)					\
+	do {								\
+		struct shrinker *__s = (s);				\
+		unregister_shrinker(__s);				\
+		kfree(__s);						\
+	} while (0)
+#endif
+
 #endif /* _MACHINA_COMPAT_H */

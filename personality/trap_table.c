@@ -25,9 +25,8 @@
  * mach/clock.c).
  *
  * A trap number outside the table, or a row marked not built (its call
- * does not exist in Machina yet: vm_purgable_control, as Machina has no
- * purgeable memory; thread_get_special_reply_port, as it has no special
- * reply ports), is what XNU does for kern_invalid: the
+ * does not exist in Machina yet: thread_get_special_reply_port, as it has
+ * no special reply ports), is what XNU does for kern_invalid: the
  * EXC_SYSCALL exception, which with no Mach exception handler becomes
  * SIGSYS for the thread (bsd/uxkern/ux_exception.c).  Machina raises
  * SIGSYS directly (no exception ports are delivered yet) and returns
@@ -139,7 +138,9 @@ static int msg2_prep(const u64 *a, void *karg);
 	X(VM_ALLOCATE, 4, vm_allocate, V, RET_KR, TRAP_SELF, NULL,	\
 	  IN(V, 0, task), INOUT(V, 1, address, 0), IN(V, 2, size),	\
 	  IN(V, 3, vm_flags), OUT(V, 1, address))			\
-	NB(VM_PURGABLE_CONTROL, 4)					\
+	X(VM_PURGABLE_CONTROL, 4, vm_purgable_control, V, RET_KR, TRAP_SELF, \
+	  NULL, IN(V, 0, task), IN(V, 1, address), IN(V, 2, vm_flags),	\
+	  INOUT(V, 3, prot, 0), OUT(V, 3, prot))			\
 	X(VM_DEALLOCATE, 3, vm_deallocate, V, RET_KR, TRAP_SELF, NULL,	\
 	  IN(V, 0, task), IN(V, 1, address), IN(V, 2, size))		\
 	X(VM_PROTECT, 5, vm_protect, V, RET_KR, TRAP_SELF, NULL,	\

@@ -389,6 +389,34 @@ TEST_F(trap, vm_and_task_traps)
 	EXPECT_EQ(mach_vm_deallocate(SELF, 1, ps),
 		  TR(MACHINA_TRAP_VM_DEALLOCATE, SELF, 1, ps));
 
+	/* vm_purgable_control (trap 11): the state word in and out by pointer. */
+	{
+		int st = VM_PURGABLE_VOLATILE;
+
+		addr = 0;
+		ASSERT_EQ(KERN_SUCCESS,
+			  TR(MACHINA_TRAP_VM_ALLOCATE, SELF, (long)&addr, ps,
+			     VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE));
+		EXPECT_EQ(KERN_SUCCESS,
+			  TR(MACHINA_TRAP_VM_PURGABLE_CONTROL, SELF, addr,
+			     VM_PURGABLE_SET_STATE, (long)&st));
+		EXPECT_EQ(VM_PURGABLE_NONVOLATILE, st);
+		st = -1;
+		EXPECT_EQ(KERN_SUCCESS,
+			  TR(MACHINA_TRAP_VM_PURGABLE_CONTROL, SELF, addr,
+			     VM_PURGABLE_GET_STATE, (long)&st));
+		EXPECT_EQ(VM_PURGABLE_VOLATILE, st);
+		/* An error leaves the word alone. */
+		st = 1 << 2;
+		EXPECT_EQ(KERN_INVALID_ARGUMENT,
+			  TR(MACHINA_TRAP_VM_PURGABLE_CONTROL, SELF, addr,
+			     VM_PURGABLE_SET_STATE, (long)&st));
+		EXPECT_EQ(1 << 2, st);
+		EXPECT_EQ(14, TR(MACHINA_TRAP_VM_PURGABLE_CONTROL, SELF, addr,
+				 VM_PURGABLE_GET_STATE, 8L));
+		EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_VM_DEALLOCATE, SELF, addr, ps));
+	}
+
 	EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_TASK_FOR_PID, SELF, getpid(), (long)&t));
 	EXPECT_NE(MACH_PORT_NULL, t);
 	EXPECT_EQ(KERN_SUCCESS, TR(MACHINA_TRAP_PID_FOR_TASK, t, (long)&pid));
@@ -504,7 +532,6 @@ TEST_F(trap, unknown_numbers_raise_sigsys)
 {
 	/* (arm64: x16 = 0 is BSD call 0, not a Mach trap) */
 	static const long mach[] = { 1, 9, 17, 30, 43, 127, 128, 4096, 0xffffff,
-				     MACHINA_TRAP_VM_PURGABLE_CONTROL,
 				     MACHINA_TRAP_THREAD_GET_SPECIAL_REPLY_PORT };
 	unsigned int i;
 

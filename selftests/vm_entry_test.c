@@ -543,7 +543,7 @@ TEST(make_memory_entry_error_table)
 	EXPECT_EQ(KERN_NOT_SUPPORTED,
 		  mach_make_memory_entry_64(SELF, &size, 0,
 					    RW | MAP_MEM_NAMED_CREATE |
-					    MAP_MEM_PURGABLE, &h,
+					    MAP_MEM_ONLY, &h,
 					    MACH_PORT_NULL));
 	size = pg;
 	EXPECT_EQ(KERN_NOT_SUPPORTED,
@@ -691,7 +691,8 @@ TEST(vm_map_error_table)
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  MAP(&a, UINT64_MAX - 10, 0, VM_FLAGS_ANYWHERE,
 		      MACH_PORT_NULL, 0, FALSE, RW, RW, VM_INHERIT_DEFAULT));
-	EXPECT_EQ(KERN_NOT_SUPPORTED,
+	/* PURGABLE takes only a whole purgeable object (vm_purgable_test). */
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  MAP(&a, pg, 0, VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE, h, 0,
 		      FALSE, RW, RW, VM_INHERIT_DEFAULT));
 	EXPECT_EQ(KERN_INVALID_OBJECT,

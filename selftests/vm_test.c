@@ -186,7 +186,7 @@ TEST(allocate_error_table)
 	/* Known to XNU, not done by Machina yet. */
 	EXPECT_EQ(KERN_NOT_SUPPORTED,
 		  mach_vm_allocate(SELF, &b, pg,
-				   VM_FLAGS_ANYWHERE | VM_FLAGS_PURGABLE));
+				   VM_FLAGS_ANYWHERE | VM_FLAGS_4GB_CHUNK));
 	/* Size 0 succeeds at address 0; a size that wraps when rounded does not. */
 	b = 12345;
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &b, 0, VM_FLAGS_ANYWHERE));

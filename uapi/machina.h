@@ -44,7 +44,8 @@
  *       (mach_make_memory_entry_64) and mach_vm_map.
  *   6 - task_policy_set/get (role, latency/throughput tiers).
  *   7 - task read and inspect ports (task_read_for_pid, task_inspect_for_pid
- *       through MACHINA_IOC_TASK_FOR_PID's kind).
+ *       through MACHINA_IOC_TASK_FOR_PID's kind); purgeable memory: VM_FLAGS_PURGABLE, MAP_MEM_PURGABLE,
+ *       mach_vm_purgable_control, mach_memory_entry_purgable_control.
  */
 #define MACHINA_ABI_VERSION	7
 /* The oldest client ABI this header's module still serves. */
@@ -483,6 +484,8 @@ enum machina_call_nr {
 	MACHINA_NR_VM_REMAP = 89,
 	MACHINA_NR_TASK_POLICY_SET = 90,
 	MACHINA_NR_TASK_POLICY_GET = 91,
+	MACHINA_NR_VM_PURGABLE_CONTROL = 92,
+	MACHINA_NR_MEMORY_ENTRY_PURGABLE_CONTROL = 93,
 	MACHINA_NR_COUNT
 };
 
@@ -748,6 +751,17 @@ struct machina_task_vm_info {
 #define MACHINA_IOC_VM_MSYNC MACHINA_IOC_RW(VM_MSYNC, struct machina_vm_args)
 /* mach_vm_behavior_set (ABI 5): in: task, address, size, prot (VM_BEHAVIOR_*) */
 #define MACHINA_IOC_VM_BEHAVIOR_SET MACHINA_IOC_RW(VM_BEHAVIOR_SET, struct machina_vm_args)
+/*
+ * mach_vm_purgable_control (ABI 7): in: task, address, vm_flags (the
+ * VM_PURGABLE_* control), prot (the state word); out: prot (the old state
+ * for SET_STATE, the state for GET_STATE).  size, data: 0.
+ */
+#define MACHINA_IOC_VM_PURGABLE_CONTROL MACHINA_IOC_RW(VM_PURGABLE_CONTROL, struct machina_vm_args)
+/*
+ * mach_memory_entry_purgable_control (ABI 7): as above, with task naming
+ * the memory entry (a send right) instead; address 0.
+ */
+#define MACHINA_IOC_MEMORY_ENTRY_PURGABLE_CONTROL MACHINA_IOC_RW(MEMORY_ENTRY_PURGABLE_CONTROL, struct machina_vm_args)
 
 /*
  * Darwin trap instructions (ABI 5).  MACHINA_IOC_TRAPS_ENABLE opts the

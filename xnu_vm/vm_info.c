@@ -292,9 +292,11 @@ out:
  * internal + compressed (+ IOKit and purgeable ledgers Machina has not);
  * with no compressor it is internal.  min/max_address: 0 and the task's
  * top (Linux's map starts at 0; mmap_min_addr is a policy, not a bound
- * of the map).  Everything else is 0: Linux keeps no peaks of internal or
- * external, no device, reusable, purgeable or compressor counts, no
- * ledgers or footprint limit.
+ * of the map).  purgeable_volatile_virtual and _resident: as XNU's
+ * vm_map_query_volatile() (vm_purgeable.c); purgeable_volatile_pmap is 0
+ * (the PTEs mapping them are not counted).  Everything else is 0: Linux
+ * keeps no peaks of internal or external, no device, reusable or
+ * compressor counts, no ledgers or footprint limit.
  * Conditions: process context; takes @mm's mmap_lock for reading.
  * Returns: KERN_SUCCESS, KERN_ABORTED.
  */
@@ -304,6 +306,7 @@ int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info)
 	struct xnu_vm_object *obj;
 	unsigned long anon, file, shmem, rss, mach = 0;
 	int regions = 0;
+	long vol;
 
 	memset(info, 0, sizeof(*info));
 	if (mmap_read_lock_killable(mm))
@@ -311,11 +314,23 @@ int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info)
 	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end)) {
 		regions++;
 		obj = xnu_vm_object_of(vma);
-		if (obj)
-			mach += xnu_vm_view_resident(xnu_vm_view_of(vma),
-						     vma->vm_pgoff,
-						     vma->vm_pgoff +
-						     vma_pages(vma) - 1);
+		if (!obj)
+			continue;
+		mach += xnu_vm_view_resident(xnu_vm_view_of(vma),
+					     vma->vm_pgoff,
+					     vma->vm_pgoff + vma_pages(vma) - 1);
+		/*
+		 * XNU's vm_map_query_volatile(): writable entries of VOLATILE
+		 * or EMPTY objects, the object's pages counted once (at the
+		 * entry that maps its offset 0).
+		 */
+		if (!(vma->vm_flags & VM_WRITE) || vma->vm_pgoff)
+			continue;
+		vol = xnu_vm_view_volatile_pages(xnu_vm_view_of(vma));
+		if (vol < 0)
+			continue;
+		info->purgeable_volatile_virtual += vma->vm_end - vma->vm_start;
+		info->purgeable_volatile_resident += (u64)vol << PAGE_SHIFT;
 	}
 	info->virtual_size = (u64)mm->total_vm << PAGE_SHIFT;
 	mmap_read_unlock(mm);

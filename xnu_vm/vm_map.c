@@ -888,19 +888,28 @@ void xnu_vm_range_release(struct xnu_vm_range *r)
 
 /*
  * xnu_vm_map_init - the VM workqueue: unbound, so one change waiting for a
- * busy mm does not hold up the others.
+ * busy mm does not hold up the others; and the purgeable shrinker.
  */
 int xnu_vm_map_init(void)
 {
+	int err;
+
 	vm_wq = alloc_workqueue("machina_vm", WQ_UNBOUND, 0);
-	return vm_wq ? 0 : -ENOMEM;
+	if (!vm_wq)
+		return -ENOMEM;
+	/* The purgeable memory shrinker (vm_purgeable.c). */
+	err = xnu_vm_purgeable_init();
+	if (err)
+		destroy_workqueue(vm_wq);
+	return err;
 }
 
 /*
  * xnu_vm_map_exit - at unload, after the device is gone: waits for every
- * change still running (a killed caller's).
+ * change still running (a killed caller's); the shrinker goes first.
  */
 void xnu_vm_map_exit(void)
 {
+	xnu_vm_purgeable_exit();
 	destroy_workqueue(vm_wq);
 }

@@ -58,8 +58,8 @@
 	 MAP_MEM_ONLY | MAP_MEM_NAMED_CREATE | MAP_MEM_PURGABLE |	\
 	 MAP_MEM_NAMED_REUSE | MAP_MEM_USE_DATA_ADDR | MAP_MEM_VM_COPY |	\
 	 MAP_MEM_VM_SHARE | MAP_MEM_LEDGER_TAGGED | MAP_MEM_4K_DATA_ADDR)
-/* Known flags Machina does not do (cache changes, purgeable, shares). */
-#define MAP_MEM_NOT_YET	(MAP_MEM_ONLY | MAP_MEM_PURGABLE | MAP_MEM_VM_SHARE)
+/* Known flags Machina does not do (cache changes, shares). */
+#define MAP_MEM_NOT_YET	(MAP_MEM_ONLY | MAP_MEM_VM_SHARE)
 
 /*
  * XNU's bound on an anonymous object (ANON_MAX_SIZE: 2^32 - 1 pages), so
@@ -233,9 +233,14 @@ static int publish(struct make_args *m, struct xnu_vm_named_entry *e)
 /*
  * make_named_create - MAP_MEM_NAMED_CREATE: an entry owning a new object
  * of the pages [offset, offset + size) touch, granting the protection
- * asked; its pages are charged to the caller's memory cgroup.
+ * asked; its pages are charged to the caller's memory cgroup.  With
+ * MAP_MEM_PURGABLE the object is purgeable, NONVOLATILE (vm_purgeable.c;
+ * XNU's mach_make_memory_entry_named_create: the only kind of entry the
+ * flag changes, and one that must grant VM_PROT_WRITE); with
+ * MAP_MEM_PURGABLE_KERNEL_ONLY too, no user may set its state.
  * Returns: KERN_SUCCESS (handle NULL for size 0); KERN_INVALID_ARGUMENT
- * (a range that wraps, a data-address flag); KERN_FAILURE (beyond
+ * (a range that wraps, a data-address flag, PURGABLE without
+ * VM_PROT_WRITE); KERN_FAILURE (beyond
  * XNU's largest anonymous object); KERN_RESOURCE_SHORTAGE.
  */
 static int make_named_create(struct make_args *m)
@@ -252,9 +257,14 @@ static int make_named_create(struct make_args *m)
 		return KERN_INVALID_ARGUMENT;
 	if ((end - start) >> PAGE_SHIFT > ENTRY_MAX_PAGES)
 		return KERN_FAILURE;
+	if ((m->flags & MAP_MEM_PURGABLE) && !(m->prot & VM_PROT_WRITE))
+		return KERN_INVALID_ARGUMENT;
 	obj = xnu_vm_object_create(end - start, 0);
 	if (!obj)
 		return KERN_RESOURCE_SHORTAGE;
+	if (m->flags & MAP_MEM_PURGABLE)
+		xnu_vm_object_set_purgable(obj, m->flags &
+					   MAP_MEM_PURGABLE_KERNEL_ONLY);
 	view = xnu_vm_view_new(obj, current->mm);
 	e = entry_new(obj, view, 0, end - start, m->prot);
 	xnu_vm_view_put(view);

@@ -16,6 +16,7 @@
 #include "mach/kern_return.h"
 #include "xnu_vm/vm_object.h"
 #include "xnu_vm/vm_prot.h"
+#include "xnu_vm/vm_purgable.h"
 
 #define MACHINA_VM_MAGIC	0x4d564d31	/* "MVM1" */
 
@@ -219,6 +220,8 @@ static struct xnu_vm_view *view_new(struct xnu_vm_object *obj,
 	refcount_set(&v->ref, 1);
 	v->obj = obj;
 	v->top = top;
+	v->purgable = VM_PURGABLE_DENY;
+	INIT_LIST_HEAD(&v->volatile_link);
 	return v;
 }
 
@@ -241,6 +244,9 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
 	if (!view || !refcount_dec_and_test(&view->ref))
 		return;
 	obj = view->obj;
+	/* Off the volatile list before it goes (DENY never changes). */
+	if (view->purgable != VM_PURGABLE_DENY)
+		xnu_vm_purgeable_forget(view);
 	mutex_lock(&obj->cow_lock);
 	layer_put(view->top);
 	mutex_unlock(&obj->cow_lock);
@@ -376,9 +382,13 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * view_copy - a new view holding a snapshot of what @view sees now (XNU's
  * symmetric copy): @view's top layer is frozen unless it is empty over a
  * frozen one already, @view moves onto a new top over it, the copy gets
- * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH
- * the copy is flat instead (layer_take() of pages @first..@last, all
- * the copy's users will see: its vmas' or its entry's).  The mappings of
+ * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH,
+ * and always for a purgeable view, the copy is flat instead (layer_take()
+ * of pages @first..@last, all the copy's users will see: its vmas' or its
+ * entry's).  A purgeable view's top is never frozen, so emptying it
+ * (xnu_vm_view_empty()) takes nothing from a copy: XNU copies purgeable
+ * memory (COPY_NONE) into a new object that is not purgeable, and so is
+ * the copy here (a view of its own, DENY).  The mappings of
  * what is newly shared are zapped after either (the whole object for a
  * frozen top, the range for a flat copy, nothing over an empty top), so
  * that no writable PTE of a page now shared stays: a fork zaps once, not
@@ -425,7 +435,8 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 			copy_top->taken = true;
 			payer = NULL;
 		}
-	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
+	} else if (view->purgable == VM_PURGABLE_DENY &&
+		   view_depth(view) < XNU_VM_MAX_DEPTH) {
 		view->top = layer_new(obj, top);
 		/*
 		 * A standalone top (a flat copy, a received snapshot) keeps its
@@ -493,6 +504,82 @@ bool xnu_vm_view_shared(struct xnu_vm_view *view)
 }
 
 /*
+ * view_init_purgable - @view, the first of its object (a new mapping's or
+ * a NAMED_CREATE entry's), is NONVOLATILE if the object was made
+ * purgeable (xnu_vm_object_set_purgable()), owned by the caller's
+ * effective uid.  cow_lock held.
+ */
+static void view_init_purgable(struct xnu_vm_view *view)
+{
+	lockdep_assert_held(&view->obj->cow_lock);
+	if (!view->obj->purgable)
+		return;
+	view->purgable = VM_PURGABLE_NONVOLATILE;
+	view->purge_kernel_only = view->obj->purgable_kernel_only;
+	view->purge_uid = current_euid();
+}
+
+/*
+ * xnu_vm_object_set_purgable - @obj, just made and not yet mapped
+ * (VM_FLAGS_PURGABLE, MAP_MEM_PURGABLE), is purgeable: its first view
+ * starts NONVOLATILE (view_init_purgable()); with @kernel_only
+ * (MAP_MEM_PURGABLE_KERNEL_ONLY) no user may set its state.
+ */
+void xnu_vm_object_set_purgable(struct xnu_vm_object *obj, bool kernel_only)
+{
+	obj->purgable = true;
+	obj->purgable_kernel_only = kernel_only;
+}
+
+/*
+ * xnu_vm_view_empty - let go of every page of @view's top layer (a
+ * purgeable view's only layer: view_copy()), so its memory goes back
+ * (a flat copy, a snapshot or a PTE keeps its own reference to a page
+ * until it lets go); the caller sets the state and zaps the object's
+ * mappings afterwards (xnu_vm_object_zap()), so no PTE keeps showing a
+ * page the view let go.  With @wait, faults in flight on its pages finish
+ * first (layer_settle()); without (the shrinker, which must not wait for
+ * a faulting thread that may itself be in reclaim), a view with a page
+ * locked is left alone.  Pages pinned by memory entries of this view go
+ * too: they share its state.
+ * Steps: the view's pages; it lets the CPU go between them.
+ * Conditions: cow_lock held; process context.
+ * Returns: false (nothing done) when !@wait and a page is locked.
+ */
+bool xnu_vm_view_empty(struct xnu_vm_view *view, bool wait)
+{
+	struct xnu_vm_layer *top = view->top;
+	unsigned long index;
+	struct page *page;
+
+	lockdep_assert_held(&view->obj->cow_lock);
+	if (WARN_ON_ONCE(top->shadow))
+		return false;
+	if (wait) {
+		layer_settle(top, 0, ULONG_MAX);
+	} else {
+		xa_for_each(&top->pages, index, page)
+			if (PageLocked(page))
+				return false;
+	}
+	xa_for_each(&top->pages, index, page) {
+		layer_drop_page(top, index);
+		cond_resched();
+	}
+	return true;
+}
+
+/*
+ * xnu_vm_object_zap - take every PTE of @obj's mappings in any mm (the
+ * next touch faults again).  Conditions: process context; the caller
+ * keeps @obj alive; no cow_lock held, nor i_mmap_rwsem.
+ */
+void xnu_vm_object_zap(struct xnu_vm_object *obj)
+{
+	unmap_mapping_range(obj->file->f_mapping, 0, 0, 0);
+}
+
+/*
  * xnu_vm_view_new - a view of @obj over a new empty layer (a memory
  * entry's object, made with no mapping), one reference; its pages are
  * paid by @payer's memory cgroup, whoever touches them.
@@ -506,6 +593,7 @@ struct xnu_vm_view *xnu_vm_view_new(struct xnu_vm_object *obj,
 
 	mutex_lock(&obj->cow_lock);
 	view = view_new(obj, layer_new(obj, NULL));
+	view_init_purgable(view);
 	mutex_unlock(&obj->cow_lock);
 	view->memcg = xnu_vm_mm_memcg(payer);
 	return view;
@@ -902,6 +990,21 @@ static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
 }
 
 /*
+ * purge_faults - is a touch of @view an error: VM_PURGABLE_DEBUG_FAULT set
+ * and the view VOLATILE or EMPTY (XNU's VM_OBJECT_PURGEABLE_FAULT_ERROR,
+ * vm_fault_check(): KERN_MEMORY_ERROR)?  Without that debug bit an
+ * emptied view's pages are zero-filled again on the next touch, as XNU's
+ * vm_fault_page() zero-fills a missing page of an internal object.
+ * Conditions: cow_lock held.
+ */
+static bool purge_faults(struct xnu_vm_view *view)
+{
+	lockdep_assert_held(&view->obj->cow_lock);
+	return view->purge_fault && (view->purgable == VM_PURGABLE_VOLATILE ||
+				     view->purgable == VM_PURGABLE_EMPTY);
+}
+
+/*
  * vm_object_fault - a page of a Mach VM mapping is touched with no PTE
  * A write gets the top layer's page (copied up from a frozen layer, or
  * zero-filled); a read gets the page the view sees, which Linux maps
@@ -912,7 +1015,7 @@ static bool layers_repay(struct xnu_vm_view *view, pgoff_t index,
  * .map_pages; these have none); takes cow_lock.
  * Returns: VM_FAULT_LOCKED with vmf->page referenced and locked for the
  * new PTE (locked under cow_lock, so page_settle() waits for the PTE); VM_FAULT_SIGBUS
- * past the object; VM_FAULT_OOM when no page can be had (the memory
+ * past the object or where purge_faults() says so; VM_FAULT_OOM when no page can be had (the memory
  * cgroup is full even after its OOM handling), VM_FAULT_SIGBUS when that
  * group is not the faulting task's own (no_page()).
  */
@@ -929,6 +1032,10 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 	if (vmf->pgoff >= obj->npages)
 		return VM_FAULT_SIGBUS;
 	mutex_lock(&obj->cow_lock);
+	if (purge_faults(view)) {
+		mutex_unlock(&obj->cow_lock);
+		return VM_FAULT_SIGBUS;
+	}
 	page = view_lookup(view, vmf->pgoff, &where);
 	if (!page || ((vmf->flags & FAULT_FLAG_WRITE) && where != view->top)) {
 		from = page;
@@ -996,6 +1103,10 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 	vm_fault_t ret;
 
 	mutex_lock(&obj->cow_lock);
+	if (purge_faults(view)) {
+		mutex_unlock(&obj->cow_lock);
+		return VM_FAULT_SIGBUS;
+	}
 	page = view_lookup(view, vmf->pgoff, &where);
 	if (page == vmf->page && where == view->top &&
 	    page_exclusive(view->top, vmf->pgoff, page, 1)) {
@@ -1292,6 +1403,7 @@ static int vm_object_mmap(struct file *file, struct vm_area_struct *vma)
 	} else {
 		mutex_lock(&obj->cow_lock);
 		vma->vm_private_data = view_new(obj, layer_new(obj, NULL));
+		view_init_purgable(vma->vm_private_data);
 		mutex_unlock(&obj->cow_lock);
 	}
 	return 0;

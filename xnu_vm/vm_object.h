@@ -110,6 +110,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 struct file;
@@ -146,6 +147,24 @@ struct xnu_vm_view {
 	struct mem_cgroup *memcg;	/* pays for new pages; set on the first
 					 * one (cow_lock) */
 	bool shared;			/* a SHARE fork gave it to another mm */
+	/*
+	 * Purgeable memory (vm_purgeable.c): the state is the view's, so
+	 * what shares the view (its vmas, SHARE fork children, memory
+	 * entries of its range and their non-copy mappings) shares it; a
+	 * copy is a view of its own, never purgeable (DENY).  A purgeable
+	 * view's top never gets a shadow: its copies are flat (view_copy()).
+	 */
+	u8 purgable;			/* VM_PURGABLE_*; cow_lock (DENY never
+					 * changes) */
+	bool purge_fault;		/* VM_PURGABLE_DEBUG_FAULT: a fault while
+					 * VOLATILE or EMPTY is SIGBUS; cow_lock */
+	bool purge_empty;		/* VM_PURGABLE_DEBUG_EMPTY: VOLATILE is
+					 * EMPTY at once; cow_lock */
+	bool purge_kernel_only;		/* MAP_MEM_PURGABLE_KERNEL_ONLY: no user
+					 * SET_STATE; fixed at creation */
+	kuid_t purge_uid;		/* effective uid of its maker */
+	struct list_head volatile_link;	/* while VOLATILE: on the volatile
+					 * list (vm_purgeable.c's lock) */
 };
 
 /* A memory entry's hold on pages @first..@last of @view (a reference). */
@@ -172,6 +191,9 @@ struct xnu_vm_object {
 					 * map_lock */
 	struct xnu_vm_view *map_view;	/* its view, NULL for a new one;
 					 * map_lock */
+	bool purgable;			/* a purgeable allocation or entry: its
+					 * first view starts NONVOLATILE */
+	bool purgable_kernel_only;	/* ... and only the kernel sets its state */
 	u8 tag;				/* VM_MAKE_TAG() alias of the allocation
 					 * (READ_ONCE: behavior_set REUSABLE
 					 * and REUSE move malloc's) */
@@ -224,6 +246,15 @@ void xnu_vm_object_retag(struct xnu_vm_object *obj, u8 from, u8 to);
 bool xnu_vm_view_frozen_below(struct xnu_vm_view *view);
 pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
 			    pgoff_t last);
+/* Purgeable memory (vm_purgeable.c). */
+void xnu_vm_object_set_purgable(struct xnu_vm_object *obj, bool kernel_only);
+bool xnu_vm_view_empty(struct xnu_vm_view *view, bool wait);
+void xnu_vm_object_zap(struct xnu_vm_object *obj);
+int xnu_vm_purgeable_init(void);
+void xnu_vm_purgeable_exit(void);
+void xnu_vm_purgeable_forget(struct xnu_vm_view *view);
+long xnu_vm_view_volatile_pages(struct xnu_vm_view *view);
+
 int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 		     struct mm_struct *mm, pgoff_t *next);
 

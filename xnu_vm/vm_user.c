@@ -40,12 +40,33 @@
 #include "xnu_vm/vm_memory_entry.h"
 #include "xnu_vm/vm_object.h"
 #include "xnu_vm/vm_prot.h"
+#include "xnu_vm/vm_purgable.h"
 #include "xnu_vm/vm_sanitize.h"
 
 /* Allocation flags XNU knows that Machina does not do yet. */
 #define VM_FLAGS_NOT_YET						\
-	(VM_FLAGS_PURGABLE | VM_FLAGS_4GB_CHUNK | VM_FLAGS_PERMANENT |	\
-	 VM_FLAGS_TPRO | VM_FLAGS_SUPERPAGE_MASK)
+	(VM_FLAGS_4GB_CHUNK | VM_FLAGS_PERMANENT | VM_FLAGS_TPRO |	\
+	 VM_FLAGS_SUPERPAGE_MASK)
+
+/*
+ * XNU's largest purgeable object (ANON_MAX_SIZE: 2^32 - 1 pages); a
+ * larger VM_FLAGS_PURGABLE range is KERN_INVALID_ARGUMENT (vm_map_enter).
+ */
+#define PURGABLE_MAX_PAGES	0xFFFFFFFFULL
+
+/*
+ * new_object - the object of a new allocation of @len bytes with @flags
+ * (its tag; purgeable with VM_FLAGS_PURGABLE: vm_purgeable.c), or NULL
+ * without memory.
+ */
+static struct xnu_vm_object *new_object(u64 len, u32 flags)
+{
+	struct xnu_vm_object *obj = xnu_vm_object_create(len, flags >> 24);
+
+	if (obj && (flags & VM_FLAGS_PURGABLE))
+		xnu_vm_object_set_purgable(obj, false);
+	return obj;
+}
 
 /*
  * vm_call - run @op on the map that the task port @name of @task's space
@@ -122,11 +143,13 @@ static int check_target_range(struct xnu_vm_map *map, u64 addr, u64 len,
  * (maximum all), at *address (VM_FLAGS_FIXED, truncated to its page;
  * VM_FLAGS_OVERWRITE replaces what is there) or anywhere.  RANDOM_ADDR
  * and NO_CACHE are accepted (Linux places the region; no cache hint
- * exists); the tag (VM_MAKE_TAG) is kept with the object.
+ * exists); the tag (VM_MAKE_TAG) is kept with the object.  PURGABLE
+ * makes it purgeable memory, NONVOLATILE (vm_purgeable.c).
  * Returns: KERN_SUCCESS with address; size 0: KERN_SUCCESS, address 0;
  * KERN_INVALID_ARGUMENT (flags outside VM_FLAGS_USER_ALLOCATE, ANYWHERE
- * with OVERWRITE, a size that wraps when rounded); KERN_NOT_SUPPORTED
- * (PURGABLE, 4GB_CHUNK, PERMANENT, TPRO, superpages); KERN_NO_SPACE (a
+ * with OVERWRITE, a size that wraps when rounded, PURGABLE beyond
+ * PURGABLE_MAX_PAGES); KERN_NOT_SUPPORTED
+ * (4GB_CHUNK, PERMANENT, TPRO, superpages); KERN_NO_SPACE (a
  * FIXED range already in use, no room, the target's RLIMIT_AS);
  * KERN_INVALID_ADDRESS (outside the task's addresses, below
  * mmap_min_addr for the caller); KERN_RESOURCE_SHORTAGE.
@@ -151,11 +174,14 @@ static int do_allocate(struct xnu_vm_map *map, void *arg)
 		return KERN_INVALID_ARGUMENT;
 	if (flags & VM_FLAGS_NOT_YET)
 		return KERN_NOT_SUPPORTED;
+	if ((flags & VM_FLAGS_PURGABLE) &&
+	    (len >> PAGE_SHIFT) > PURGABLE_MAX_PAGES)
+		return KERN_INVALID_ARGUMENT;
 	/* Nothing is made for a size the target cannot take. */
 	kr = xnu_vm_map_fits(map, addr, len, fixed, 0);
 	if (kr)
 		return kr;
-	obj = xnu_vm_object_create(len, flags >> 24);
+	obj = new_object(len, flags);
 	if (!obj)
 		return KERN_RESOURCE_SHORTAGE;
 	kr = xnu_vm_map_enter(map, obj, &addr, len, fixed,
@@ -485,6 +511,21 @@ static int map_entry_range(struct xnu_vm_named_entry *e, u32 flags,
 }
 
 /*
+ * purgable_whole - may VM_FLAGS_PURGABLE map pages @pgoff.. (@len bytes)
+ * of entry @e?  XNU's vm_map_enter takes an object with that flag only
+ * whole, from offset 0, and purgeable: a copy (copy=TRUE maps a new,
+ * non-purgeable object) never is.  The mapping then shares the entry's
+ * view, and so its state.
+ */
+static bool purgable_whole(struct xnu_vm_named_entry *e, bool copy,
+			   u64 pgoff, u64 len)
+{
+	/* A view's DENY never changes: no lock needed to see it. */
+	return !copy && !pgoff && len == (u64)e->obj->npages << PAGE_SHIFT &&
+	       e->pin.view->purgable != VM_PURGABLE_DENY;
+}
+
+/*
  * do_map - mach_vm_map / vm_map: @size bytes of the memory entry from
  * offset, or new zero-filled memory (no entry), into the target at
  * *address (FIXED, truncated to its page; OVERWRITE replaces what is
@@ -499,7 +540,9 @@ static int map_entry_range(struct xnu_vm_named_entry *e, u32 flags,
  * VM_FLAGS_USER_MAP, ANYWHERE with OVERWRITE, protections beyond
  * VM_PROT_ALL, an inheritance past NONE, size 0 or wrapping, a range past
  * the entry); KERN_INVALID_RIGHT (more protection than the entry grants);
- * KERN_NOT_SUPPORTED (PURGABLE, 4GB_CHUNK, PERMANENT, TPRO, superpages);
+ * KERN_INVALID_ARGUMENT also for PURGABLE beyond PURGABLE_MAX_PAGES or
+ * with an entry unless purgable_whole();
+ * KERN_NOT_SUPPORTED (4GB_CHUNK, PERMANENT, TPRO, superpages);
  * KERN_NO_SPACE (a FIXED address against the mask or in use, no room,
  * the target's RLIMIT_AS); KERN_INVALID_ADDRESS (a FIXED range past the
  * task's addresses); KERN_RESOURCE_SHORTAGE (no memory for the object or
@@ -529,12 +572,18 @@ static int do_map(struct xnu_vm_map *map, void *arg)
 		return KERN_INVALID_ARGUMENT;
 	if (flags & VM_FLAGS_NOT_YET)
 		return KERN_NOT_SUPPORTED;
+	if ((flags & VM_FLAGS_PURGABLE) &&
+	    (req.len >> PAGE_SHIFT) > PURGABLE_MAX_PAGES)
+		return KERN_INVALID_ARGUMENT;
 	if (e) {
 		kr = map_entry_range(e, flags, a->offset, a->size, &cur, &max,
 				     mask_cur, mask_max, &req.pgoff, &req.len,
 				     &in_page);
 		if (kr)
 			return kr;
+		if ((flags & VM_FLAGS_PURGABLE) &&
+		    !purgable_whole(e, a->copy, req.pgoff, req.len))
+			return KERN_INVALID_ARGUMENT;
 	}
 	if (req.fixed && (addr & a->mask))
 		return KERN_NO_SPACE;
@@ -556,7 +605,7 @@ static int do_map(struct xnu_vm_map *map, void *arg)
 		if (!req.view)
 			return KERN_RESOURCE_SHORTAGE;
 	} else {
-		req.obj = xnu_vm_object_create(req.len, flags >> 24);
+		req.obj = new_object(req.len, flags);
 		if (!req.obj)
 			return KERN_RESOURCE_SHORTAGE;
 	}

@@ -1,7 +1,8 @@
 /*
  * libmach: the Mach VM calls (mach_vm_allocate, deallocate, protect,
  * inherit, read, read_overwrite, write, region, region_recurse, page_query,
- * page_info, read_list, copy, msync, behavior_set and their legacy vm_
+ * page_info, read_list, copy, msync, behavior_set, purgable_control (and
+ * mach_memory_entry_purgable_control) and their legacy vm_
  * names), and the page size.
  * read_list and copy are built from read and write (each checks its whole
  * range before any byte moves, as XNU's copy-in and overwrite do).
@@ -21,6 +22,7 @@
 
 #include <mach/mach_init.h>
 #include <mach/mach_vm.h>
+#include <mach/memory_entry.h>
 #include <mach/message.h>
 #include <mach/vm_map.h>
 #include <mach/vm_page_size.h>
@@ -619,6 +621,56 @@ LIBMACH_EXPORT kern_return_t vm_behavior_set(vm_map_t target_task,
 					     vm_behavior_t new_behavior)
 {
 	return behavior_set(target_task, address, size, new_behavior);
+}
+
+/*
+ * The control travels in vm_flags, the state word in prot (in and out);
+ * *state is written on KERN_SUCCESS only, as XNU's MIG reply is.
+ */
+static kern_return_t purgable_control(unsigned long cmd, mach_port_t target,
+				      mach_vm_address_t address,
+				      vm_purgable_t control, int *state)
+{
+	struct machina_vm_args a = {
+		.task = target,
+		.vm_flags = control,
+		.address = address,
+	};
+	kern_return_t kr;
+
+	if (!state)
+		return KERN_INVALID_ARGUMENT;
+	a.prot = *state;
+	kr = machina_call(cmd, &a);
+	if (kr == KERN_SUCCESS)
+		*state = a.prot;
+	return kr;
+}
+
+LIBMACH_EXPORT kern_return_t mach_vm_purgable_control(vm_map_t target_task,
+						      mach_vm_address_t address,
+						      vm_purgable_t control,
+						      int *state)
+{
+	return purgable_control(MACHINA_IOC_VM_PURGABLE_CONTROL, target_task,
+				address, control, state);
+}
+
+LIBMACH_EXPORT kern_return_t vm_purgable_control(vm_map_t target_task,
+						 vm_address_t address,
+						 vm_purgable_t control,
+						 int *state)
+{
+	return purgable_control(MACHINA_IOC_VM_PURGABLE_CONTROL, target_task,
+				address, control, state);
+}
+
+LIBMACH_EXPORT kern_return_t
+mach_memory_entry_purgable_control(mach_port_t mem_entry,
+				   vm_purgable_t control, int *state)
+{
+	return purgable_control(MACHINA_IOC_MEMORY_ENTRY_PURGABLE_CONTROL,
+				mem_entry, 0, control, state);
 }
 
 LIBMACH_EXPORT kern_return_t mach_vm_msync(vm_map_t target_task,

@@ -7,6 +7,7 @@
 #define _MACH_INTERFACE_H_
 
 #include <mach/vm_map.h>
+#include <mach/memory_entry.h>
 #include <mach/thread_act.h>
 
 #endif /* _MACH_INTERFACE_H_ */

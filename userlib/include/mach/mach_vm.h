@@ -14,6 +14,7 @@
 #include <mach/vm_region.h>
 #include <mach/vm_sync.h>
 #include <mach/memory_object_types.h>
+#include <mach/vm_purgable.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -104,6 +105,15 @@ kern_return_t mach_vm_behavior_set(vm_map_t target_task,
 				   mach_vm_address_t address,
 				   mach_vm_size_t size,
 				   vm_behavior_t new_behavior);
+
+/*
+ * Purgeable memory (VM_FLAGS_PURGABLE) at address: SET_STATE (*state: the
+ * new state word in, the old state out), GET_STATE, or PURGE_ALL (empties
+ * the volatile memory of the caller's own user; all with CAP_SYS_ADMIN).
+ */
+kern_return_t mach_vm_purgable_control(vm_map_t target_task,
+				       mach_vm_address_t address,
+				       vm_purgable_t control, int *state);
 
 /* Copies [source_address, +size) over [dest_address, +size) of one task. */
 kern_return_t mach_vm_copy(vm_map_t target_task,

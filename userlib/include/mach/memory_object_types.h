@@ -33,7 +33,7 @@ typedef uint64_t memory_object_size_t;
 #define MAP_MEM_GRAB_SECLUDED		0x008000
 #define MAP_MEM_ONLY			0x010000 /* not supported */
 #define MAP_MEM_NAMED_CREATE		0x020000 /* a new object */
-#define MAP_MEM_PURGABLE		0x040000 /* not supported */
+#define MAP_MEM_PURGABLE		0x040000 /* with NAMED_CREATE: purgeable */
 #define MAP_MEM_NAMED_REUSE		0x080000
 #define MAP_MEM_USE_DATA_ADDR		0x100000
 #define MAP_MEM_VM_COPY			0x200000 /* a snapshot of the range */

@@ -17,6 +17,7 @@
 #include <mach/vm_region.h>
 #include <mach/vm_sync.h>
 #include <mach/memory_object_types.h>
+#include <mach/vm_purgable.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -80,6 +81,9 @@ kern_return_t vm_msync(vm_map_t target_task, vm_address_t address,
 
 kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address,
 			      vm_size_t size, vm_behavior_t new_behavior);
+
+kern_return_t vm_purgable_control(vm_map_t target_task, vm_address_t address,
+				  vm_purgable_t control, int *state);
 
 kern_return_t vm_copy(vm_map_t target_task, vm_address_t source_address,
 		      vm_size_t size, vm_address_t dest_address);
