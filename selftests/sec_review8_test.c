@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Review of main's Mach VM object layer (xnu_vm/vm_object.c after session
+ * 7), attacked as user nobody.
+ *
+ * 1. A copy layered over a layer the owner froze.  A copy of a view whose
+ *    top is empty over a frozen layer (the owner forked, or made a copy of
+ *    its own, and has not written since) was a new layer over that frozen
+ *    one, with no payer; the frozen layer's payer stayed its freezer, the
+ *    owner.  When the owner then rewrote its memory, the frozen layer kept
+ *    the originals at the owner's cost (the writer is the payer: no
+ *    repay), and once the owner's own fork child went they were kept for
+ *    nobody's copy alone: root's memory cgroup paid for nobody's
+ *    snapshot.  The same through a deeper chain: a layer nobody froze over
+ *    one root froze took root's pages in when root's layer collapsed into
+ *    it.  A layered copy is made only over layers its copier pays for;
+ *    any other is flat (layer_take(), paid by the copier, repaid on each
+ *    write of the owner).
+ *
+ * 2. The repay walk ends at the last holder (layers_repay()'s @held, the
+ *    fault's own reference on the page).  Without it, every copy-up of a
+ *    page one snapshot holds walked every layer of the object, as many as
+ *    the user cared to make: measured here as the time of the owner's
+ *    writes with 0 and with tens of thousands of layers on the object.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <time.h>
+
+#include "vm_payer_test.h"
+
+/* Bytes per region: at least 8 x cg_slack(), so a copy never hides in it. */
+static size_t len8(void)
+{
+	size_t len = (size_t)mt_rounds(8, 4) * MIB;
+	size_t min = 8 * (size_t)cg_slack();
+
+	return len > min ? len : min;
+}
+
+/*
+ * groups_made - a memory group for root (entered) and one for nobody; false
+ * when the test is skipped (no memory cgroups).
+ */
+static bool groups_made(struct __test_metadata *_metadata,
+			struct mt_cgroup *root_cg, struct mt_cgroup *nobody_cg)
+{
+	const char *why;
+
+	if (geteuid() != 0)
+		SKIP(return false, "needs root for memory cgroups");
+	why = mt_cg_create_named(root_cg, "root", 1024 * MIB);
+	if (why)
+		SKIP(return false, "%s", why);
+	ASSERT_EQ(NULL, mt_cg_create_named(nobody_cg, "nobody", 1024 * MIB));
+	ASSERT_EQ(0, mt_cg_enter(root_cg));
+	return true;
+}
+
+/*
+ * copy_of_frozen - root shares memory with nobody (SHARE), forks a child of
+ * its own (COPY: root's layer is frozen, paid by root), with @part bytes
+ * rewritten after that fork; nobody makes a copy remap of the memory; root
+ * rewrites all of it and its child exits.  The originals nobody's copy
+ * alone keeps then must be nobody's to pay, not root's.
+ */
+static void copy_of_frozen(struct __test_metadata *_metadata, size_t part)
+{
+	struct mt_cgroup owner, copier;
+	size_t len = len8();
+	mach_vm_address_t r = 0;
+	long o0, o1, c0, c1;
+	struct gate g;
+	pid_t pid, kid;
+
+	IPC_REQUIRE();
+	if (!groups_made(_metadata, &owner, &copier))
+		return;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &r, len,
+						 VM_FLAGS_ANYWHERE));
+	memset(P(r), 1, len);
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_inherit(SELF, r, len,
+						VM_INHERIT_SHARE));
+	pid = gate_fork(&g);
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		mach_vm_address_t m = 0;
+		vm_prot_t cur, max;
+
+		if (mt_cg_enter(&copier) || mt_become_nobody())
+			_exit(2);
+		gate_wait(g.down[0]);	/* root's layer is frozen */
+		if (mach_vm_remap(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, SELF, r,
+				  TRUE, &cur, &max, VM_INHERIT_DEFAULT))
+			_exit(3);
+		gate_send(g.up[1]);
+		gate_wait(g.down[0]);	/* root rewrote it */
+		/* The copy still shows its moment; the shared memory root's. */
+		if (P(m)[0] != (part ? 2 : 1) || P(m)[len - 1] != 1 ||
+		    P(r)[0] != 3 || P(r)[len - 1] != 3)
+			_exit(4);
+		gate_send(g.up[1]);
+		gate_wait(g.down[0]);
+		_exit(0);
+	}
+	/* Root's own mapping is copied into its forks from now on. */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_inherit(SELF, r, len,
+						VM_INHERIT_COPY));
+	kid = idle_child();
+	ASSERT_GT(kid, 0);
+	if (part)
+		memset(P(r), 2, part);
+	gate_send(g.down[1]);
+	gate_wait(g.up[0]);
+	usleep(100000);
+	o0 = mt_cg_read(&owner, "memory.current");
+	c0 = mt_cg_read(&copier, "memory.current");
+	memset(P(r), 3, len);
+	end_child(kid);
+	usleep(100000);
+	o1 = mt_cg_read(&owner, "memory.current");
+	c1 = mt_cg_read(&copier, "memory.current");
+	TH_LOG("%zu KiB, %zu rewritten before nobody's copy: root's group %ld -> %ld KiB, nobody's %ld -> %ld KiB",
+	       len / 1024, part / 1024, o0 / 1024, o1 / 1024, c0 / 1024,
+	       c1 / 1024);
+	/* Root holds its memory once (less what it had rewritten twice). */
+	EXPECT_LT(o1 - o0, (long)len / 4 + cg_slack());
+	/* The originals are kept for nobody's copy alone: nobody's to pay. */
+	EXPECT_GE(c1 - c0, (long)len / 2);
+	gate_send(g.down[1]);
+	gate_wait(g.up[0]);
+	gate_send(g.down[1]);
+	EXPECT_EQ(0, mt_wait_exit(pid));
+	usleep(100000);
+	c1 = mt_cg_read(&copier, "memory.current");
+	TH_LOG("after nobody: nobody's group %ld KiB", c1 / 1024);
+	EXPECT_LT(c1, (long)len / 4 + cg_slack());
+	EXPECT_EQ(3, P(r)[len / 2]);
+	mach_vm_deallocate(SELF, r, len);
+	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
+	mt_cg_destroy(&owner);
+	mt_cg_destroy(&copier);
+}
+
+/* Nobody's copy over the layer root's fork froze, root's top still empty. */
+TEST(copy_over_the_owners_frozen_layer_is_the_copiers)
+{
+	copy_of_frozen(_metadata, 0);
+}
+
+/*
+ * Root rewrote a quarter after its fork: nobody's copy freezes root's top
+ * over root's frozen layer, which collapses into nobody's when root's
+ * child exits.
+ */
+TEST(copy_over_a_chain_the_owner_froze_is_the_copiers)
+{
+	copy_of_frozen(_metadata, len8() / 4);
+}
+
+/* Microseconds since @t0. */
+static long us_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000000L +
+	       (t.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/*
+ * snapshot_writes - @rounds times: an out-of-line snapshot of the @hot
+ * first pages at @r queued on @port (the newest layer of the object, the
+ * pages' one other holder), then one write to each of those pages (a
+ * copy-up and its repay walk); returns the microseconds of the writes, or
+ * -1 if a send failed.
+ */
+static long snapshot_writes(mach_vm_address_t r, unsigned int hot,
+			    mach_port_t port, int rounds)
+{
+	size_t pg = page_size();
+	struct msg_builder b;
+	struct timespec t0;
+	long us = 0;
+	unsigned int i;
+	int k;
+
+	for (k = 0; k < rounds; k++) {
+		mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0,
+			7);
+		mb_ool(&b, P(r), hot * pg, FALSE, MACH_MSG_VIRTUAL_COPY);
+		if (mb_send(&b, MACH_SEND_TIMEOUT, 0))
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (i = 0; i < hot; i++)
+			P(r)[i * pg] = (char)(k + 2);
+		us += us_since(&t0);
+	}
+	return us;
+}
+
+/*
+ * The owner's writes of pages one snapshot holds cost the same whether the
+ * object has no other layer or tens of thousands (empty copies of another
+ * page): the repay walk ends once the snapshot's layer, the newest, is
+ * found.
+ */
+TEST(repay_walk_ends_at_the_last_holder)
+{
+	pid_t pid;
+
+	IPC_REQUIRE();
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		size_t pg = page_size();
+		/* More than ool_copy_bytes (8 KiB): a snapshot, not a copy. */
+		unsigned int hot = 16384 / pg + 1;
+		int rounds = 100, layers = mt_rounds(160000, 10000), i;
+		mach_vm_address_t base = 0, many = 0, m;
+		long t_base, t_many;
+		vm_prot_t cur, max;
+		mach_port_t port;
+
+		if (geteuid() == 0 && mt_become_nobody())
+			_exit(2);
+		port = new_port_send();
+		if (set_qlimit(port, MACH_PORT_QLIMIT_LARGE))
+			_exit(3);
+		if (mach_vm_allocate(SELF, &base, (hot + 1) * pg,
+				     VM_FLAGS_ANYWHERE) ||
+		    mach_vm_allocate(SELF, &many, (hot + 1) * pg,
+				     VM_FLAGS_ANYWHERE))
+			_exit(4);
+		/* Empty layers of @many's object, none over the hot pages. */
+		for (i = 0; i < layers; i++) {
+			m = 0;
+			if (mach_vm_remap(SELF, &m, pg, 0, VM_FLAGS_ANYWHERE,
+					  SELF, many + hot * pg, TRUE, &cur,
+					  &max, VM_INHERIT_DEFAULT))
+				_exit(5);
+		}
+		/* Once each, so neither measures its first faults. */
+		if (snapshot_writes(base, hot, port, 1) < 0 ||
+		    snapshot_writes(many, hot, port, 1) < 0)
+			_exit(6);
+		t_base = snapshot_writes(base, hot, port, rounds);
+		t_many = snapshot_writes(many, hot, port, rounds);
+		if (t_base < 0 || t_many < 0)
+			_exit(6);
+		printf("# %d x %u writes of pages a snapshot holds: %ld us with no other layer, %ld us with %d\n",
+		       rounds, hot, t_base, t_many, layers);
+		fflush(stdout);
+		_exit(t_many < 5 * t_base + 20000 ? 0 : 10);
+	}
+	EXPECT_EQ(0, mt_wait_exit(pid));
+}
+
+TEST_HARNESS_MAIN
