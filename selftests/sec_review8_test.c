@@ -21,7 +21,7 @@
  *    fault's own reference on the page).  Without it, every copy-up of a
  *    page one snapshot holds walked every layer of the object, as many as
  *    the user cared to make: measured here as the time of the owner's
- *    writes with 0 and with tens of thousands of layers on the object.
+ *    writes with 0 and with thousands of layers on the object.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -201,7 +201,7 @@ static long snapshot_writes(mach_vm_address_t r, unsigned int hot,
 
 /*
  * The owner's writes of pages one snapshot holds cost the same whether the
- * object has no other layer or tens of thousands (empty copies of another
+ * object has no other layer or thousands (empty copies of another
  * page): the repay walk ends once the snapshot's layer, the newest, is
  * found.
  */
@@ -216,11 +216,11 @@ TEST(repay_walk_ends_at_the_last_holder)
 		size_t pg = page_size();
 		/* More than ool_copy_bytes (8 KiB): a snapshot, not a copy. */
 		unsigned int hot = 16384 / pg + 1;
-		int rounds = 100, layers = mt_rounds(160000, 10000), i;
+		int rounds = 200, layers = mt_rounds(40000, 10000), i;
 		mach_vm_address_t base = 0, many = 0, m;
+		memory_object_size_t size = pg;
+		mach_port_t port, entry;
 		long t_base, t_many;
-		vm_prot_t cur, max;
-		mach_port_t port;
 
 		if (geteuid() == 0 && mt_become_nobody())
 			_exit(2);
@@ -232,12 +232,19 @@ TEST(repay_walk_ends_at_the_last_holder)
 		    mach_vm_allocate(SELF, &many, (hot + 1) * pg,
 				     VM_FLAGS_ANYWHERE))
 			_exit(4);
-		/* Empty layers of @many's object, none over the hot pages. */
+		/*
+		 * Empty layers of @many's object, none over the hot pages:
+		 * copies of an entry of its last page, each a vma.
+		 */
+		if (mach_make_memory_entry_64(SELF, &size, many + hot * pg,
+					      VM_PROT_READ | VM_PROT_WRITE,
+					      &entry, MACH_PORT_NULL))
+			_exit(5);
 		for (i = 0; i < layers; i++) {
 			m = 0;
-			if (mach_vm_remap(SELF, &m, pg, 0, VM_FLAGS_ANYWHERE,
-					  SELF, many + hot * pg, TRUE, &cur,
-					  &max, VM_INHERIT_DEFAULT))
+			if (mach_vm_map(SELF, &m, pg, 0, VM_FLAGS_ANYWHERE,
+					entry, 0, TRUE, VM_PROT_DEFAULT,
+					VM_PROT_ALL, VM_INHERIT_DEFAULT))
 				_exit(5);
 		}
 		/* Once each, so neither measures its first faults. */
@@ -251,7 +258,7 @@ TEST(repay_walk_ends_at_the_last_holder)
 		printf("# %d x %u writes of pages a snapshot holds: %ld us with no other layer, %ld us with %d\n",
 		       rounds, hot, t_base, t_many, layers);
 		fflush(stdout);
-		_exit(t_many < 5 * t_base + 20000 ? 0 : 10);
+		_exit(t_many < 3 * t_base + 5000 ? 0 : 10);
 	}
 	EXPECT_EQ(0, mt_wait_exit(pid));
 }

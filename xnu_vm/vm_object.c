@@ -373,12 +373,36 @@ static unsigned int view_depth(struct xnu_vm_view *view)
 }
 
 /*
+ * chain_paid_by - is @payer the payer of every frozen layer of @view's
+ * chain (all but its top)?
+ * A layered copy shares those layers with its copier, and what a layer
+ * keeps is repaid to that layer's payer only (layers_repay(), never while
+ * the writer is that payer).  Over a layer the owner froze (its fork, its
+ * own copy), a copy by another group kept the owner's originals at the
+ * owner's cost once the owner rewrote them, and a layer of the copier's
+ * took them in when the owner's collapsed into it (sec_review8_test).
+ * Conditions: cow_lock held.
+ */
+static bool chain_paid_by(struct xnu_vm_view *view, struct mem_cgroup *payer)
+{
+	struct xnu_vm_layer *l;
+
+	lockdep_assert_held(&view->obj->cow_lock);
+	for (l = view->top->shadow; l; l = l->shadow)
+		if (l->payer != payer)
+			return false;
+	return true;
+}
+
+/*
  * view_copy - a new view holding a snapshot of what @view sees now (XNU's
  * symmetric copy): @view's top layer is frozen unless it is empty over a
  * frozen one already, @view moves onto a new top over it, the copy gets
- * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH
- * the copy is flat instead (layer_take() of pages @first..@last, all
- * the copy's users will see: its vmas' or its entry's).  The mappings of
+ * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH,
+ * or share a frozen layer another memory cgroup than the caller's pays
+ * for (chain_paid_by()), the copy is flat instead (layer_take() of pages
+ * @first..@last, all the copy's users will see: its vmas' or its
+ * entry's).  The mappings of
  * what is newly shared are zapped after either (the whole object for a
  * frozen top, the range for a flat copy, nothing over an empty top), so
  * that no writable PTE of a page now shared stays: a fork zaps once, not
@@ -395,7 +419,8 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * cgroup from then on (its payer): the copier (a remap, a VM_PROT_COPY,
  * the task that forks) keeps the snapshot alive, not the task whose pages
  * it froze or shares, which may be another user sharing its memory
- * (layers_repay()).
+ * (layers_repay()); so every frozen layer of a chain has one payer, and a
+ * copy by another group of a chain someone froze is flat.
  * Conditions: process context (a fork's .open: both mms' mmap_locks held
  * for writing); no cow_lock, no i_mmap_rwsem held.
  * Returns: the copy (one reference; its memory cgroup is set by the first
@@ -411,12 +436,14 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 	struct xnu_vm_layer *top, *copy_top;
 	struct xnu_vm_view *copy = NULL;
 	loff_t zap_from = 0, zap_len = -1;	/* -1: nothing; 0: all */
+	bool layered;
 
 	if (current->mm)
 		payer = xnu_vm_mm_memcg(current->mm);
 	mutex_lock(&obj->cow_lock);
 	top = view->top;
-	if (!top->resident && top->shadow) {
+	layered = chain_paid_by(view, payer);
+	if (layered && !top->resident && top->shadow) {
 		/* Nothing newly shared: the frozen one's PTEs went with it. */
 		copy_top = layer_new(obj, top->shadow);
 		/* Over a standalone layer: the copier pays its share of it. */
@@ -425,7 +452,7 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 			copy_top->taken = true;
 			payer = NULL;
 		}
-	} else if (view_depth(view) < XNU_VM_MAX_DEPTH) {
+	} else if (layered && view_depth(view) < XNU_VM_MAX_DEPTH) {
 		view->top = layer_new(obj, top);
 		/*
 		 * A standalone top (a flat copy, a received snapshot) keeps its
