@@ -244,17 +244,17 @@ TEST(repay_walk_ends_at_the_last_holder)
 			m = 0;
 			if (mach_vm_map(SELF, &m, pg, 0, VM_FLAGS_ANYWHERE,
 					entry, 0, TRUE, VM_PROT_DEFAULT,
-					VM_PROT_ALL, VM_INHERIT_DEFAULT))
-				_exit(5);
+					VM_PROT_DEFAULT, VM_INHERIT_DEFAULT))
+				_exit(6);
 		}
 		/* Once each, so neither measures its first faults. */
 		if (snapshot_writes(base, hot, port, 1) < 0 ||
 		    snapshot_writes(many, hot, port, 1) < 0)
-			_exit(6);
+			_exit(7);
 		t_base = snapshot_writes(base, hot, port, rounds);
 		t_many = snapshot_writes(many, hot, port, rounds);
 		if (t_base < 0 || t_many < 0)
-			_exit(6);
+			_exit(8);
 		printf("# %d x %u writes of pages a snapshot holds: %ld us with no other layer, %ld us with %d\n",
 		       rounds, hot, t_base, t_many, layers);
 		fflush(stdout);
