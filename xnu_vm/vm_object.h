@@ -77,7 +77,10 @@
  * (within the payer's limit: a copy its group cannot give leaves the
  * original where it was).  A standalone top frozen by a copy keeps its
  * payer on its own side (view_copy()): the copier pays only while its
- * copy lives.
+ * copy lives.  The frozen layers of a chain have one payer: a copy is
+ * layered only over frozen layers its copier pays for, any other copy
+ * is flat (a layer another group froze would keep what the copy shares
+ * at that group's cost).
  *
  * The vma's vm_private_data is its view (a reference per vma); a fork's
  * .open replaces the child vma's (already on the object's i_mmap, where a
