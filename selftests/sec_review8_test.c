@@ -29,34 +29,6 @@
 
 #include "vm_payer_test.h"
 
-/* Bytes per region: at least 8 x cg_slack(), so a copy never hides in it. */
-static size_t len8(void)
-{
-	size_t len = (size_t)mt_rounds(8, 4) * MIB;
-	size_t min = 8 * (size_t)cg_slack();
-
-	return len > min ? len : min;
-}
-
-/*
- * groups_made - a memory group for root (entered) and one for nobody; false
- * when the test is skipped (no memory cgroups).
- */
-static bool groups_made(struct __test_metadata *_metadata,
-			struct mt_cgroup *root_cg, struct mt_cgroup *nobody_cg)
-{
-	const char *why;
-
-	if (geteuid() != 0)
-		SKIP(return false, "needs root for memory cgroups");
-	why = mt_cg_create_named(root_cg, "root", 1024 * MIB);
-	if (why)
-		SKIP(return false, "%s", why);
-	ASSERT_EQ(NULL, mt_cg_create_named(nobody_cg, "nobody", 1024 * MIB));
-	ASSERT_EQ(0, mt_cg_enter(root_cg));
-	return true;
-}
-
 /*
  * copy_of_frozen - root shares memory with nobody (SHARE), forks a child of
  * its own (COPY: root's layer is frozen, paid by root), with @part bytes
@@ -67,21 +39,16 @@ static bool groups_made(struct __test_metadata *_metadata,
 static void copy_of_frozen(struct __test_metadata *_metadata, size_t part)
 {
 	struct mt_cgroup owner, copier;
-	size_t len = len8();
+	size_t len = payer_len(8, 4, 8);
 	mach_vm_address_t r = 0;
 	long o0, o1, c0, c1;
 	struct gate g;
 	pid_t pid, kid;
 
 	IPC_REQUIRE();
-	if (!groups_made(_metadata, &owner, &copier))
+	if (!payer_groups(_metadata, &owner, &copier))
 		return;
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &r, len,
-						 VM_FLAGS_ANYWHERE));
-	memset(P(r), 1, len);
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_inherit(SELF, r, len,
-						VM_INHERIT_SHARE));
-	pid = gate_fork(&g);
+	pid = shared_fork(len, &r, &g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		mach_vm_address_t m = 0;
@@ -155,7 +122,7 @@ TEST(copy_over_the_owners_frozen_layer_is_the_copiers)
  */
 TEST(copy_over_a_chain_the_owner_froze_is_the_copiers)
 {
-	copy_of_frozen(_metadata, len8() / 4);
+	copy_of_frozen(_metadata, payer_len(8, 4, 8) / 4);
 }
 
 /* Microseconds since @t0. */
