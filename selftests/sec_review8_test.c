@@ -125,6 +125,93 @@ TEST(copy_over_a_chain_the_owner_froze_is_the_copiers)
 	copy_of_frozen(_metadata, payer_len(8, 4, 8) / 4);
 }
 
+/*
+ * nobody receives an out-of-line snapshot of its own memory; root makes a
+ * copy remap of the received region (a service reading a client's
+ * memory), which freezes the snapshot's layer with root as its payer;
+ * nobody rewrites what it sent while root's copy lives (root pays the
+ * snapshot's copies: it keeps them too), then root drops its copy.  What
+ * is left is nobody's received region alone: root must pay nothing of it.
+ */
+TEST(a_dropped_copy_leaves_its_repaid_pages_behind)
+{
+	struct mt_cgroup owner, copier;
+	mach_vm_address_t *addr, m = 0;
+	size_t len = payer_len(8, 4, 8);
+	long o0, o1, o2;
+	vm_prot_t cur, max;
+	mach_port_t task;
+	struct gate g;
+	pid_t pid;
+
+	IPC_REQUIRE();
+	if (!payer_groups(_metadata, &owner, &copier))
+		return;
+	addr = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, addr);
+	pid = gate_fork(&g);
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct msg_builder b;
+		mach_vm_address_t x;
+		mach_port_t port;
+		rcv_buf_t buf;
+		any_desc_t d;
+
+		if (mt_cg_enter(&copier) || mt_become_nobody())
+			_exit(2);
+		x = alloc_pattern(len, 1);
+		port = new_port_send();
+		if (!x)
+			_exit(3);
+		mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0,
+			7);
+		mb_ool(&b, P(x), len, FALSE, MACH_MSG_VIRTUAL_COPY);
+		if (mb_send(&b, MACH_SEND_TIMEOUT, 0) ||
+		    recv_timeout(port, &buf, 5000))
+			_exit(4);
+		get_desc(&buf.header, 0, &d);
+		if (d.ool.size != len)
+			_exit(5);
+		addr[0] = (mach_vm_address_t)(uintptr_t)d.ool.address;
+		gate_send(g.up[1]);
+		gate_wait(g.down[0]);	/* root copied it */
+		fill_pages(P(x), len, 2);
+		if (!check_pages(P(addr[0]), len, 1))
+			_exit(6);
+		gate_send(g.up[1]);
+		gate_wait(g.down[0]);
+		_exit(0);
+	}
+	gate_wait(g.up[0]);
+	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, pid, &task));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_vm_remap(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, task,
+				addr[0], TRUE, &cur, &max, VM_INHERIT_DEFAULT));
+	usleep(100000);
+	o0 = mt_cg_read(&owner, "memory.current");
+	gate_send(g.down[1]);
+	gate_wait(g.up[0]);	/* nobody rewrote what it sent */
+	EXPECT_TRUE(check_pages(P(m), len, 1));
+	usleep(100000);
+	o1 = mt_cg_read(&owner, "memory.current");
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, m, len));
+	usleep(100000);
+	o2 = mt_cg_read(&owner, "memory.current");
+	TH_LOG("%zu KiB: root's group %ld KiB with its copy, %ld after nobody's rewrite, %ld once root dropped its copy",
+	       len / 1024, o0 / 1024, o1 / 1024, o2 / 1024);
+	/* Root keeps nothing of nobody's any more: it pays nothing. */
+	EXPECT_LT(o2 - o0, (long)len / 4 + cg_slack());
+	gate_send(g.down[1]);
+	EXPECT_EQ(0, mt_wait_exit(pid));
+	mach_port_deallocate(SELF, task);
+	munmap(addr, page_size());
+	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
+	mt_cg_destroy(&owner);
+	mt_cg_destroy(&copier);
+}
+
 /* Microseconds since @t0. */
 static long us_since(const struct timespec *t0)
 {

@@ -117,37 +117,103 @@ static struct page *page_new(struct mem_cgroup *memcg, struct page *from)
  */
 #define LAYER_MOVED	XA_MARK_0
 
+static void page_settle(struct page *page);
+
+/* Object pages whose PTEs a caller zaps once cow_lock is dropped. */
+struct zap_range {
+	pgoff_t first, last;	/* last < first: none */
+};
+
+/* page_charged_to - is @page charged to @memcg? */
+static bool page_charged_to(struct page *page, struct mem_cgroup *memcg)
+{
+	bool same;
+
+	rcu_read_lock();
+	same = page_memcg_check(page) == memcg;
+	rcu_read_unlock();
+	return same;
+}
+
+/*
+ * layer_keeper - the memory cgroup that pays for what @l keeps: its payer,
+ * or for a top without one its view's (who pays its new pages), or NULL.
+ * cow_lock held.
+ */
+static struct mem_cgroup *layer_keeper(struct xnu_vm_layer *l)
+{
+	if (l->payer)
+		return l->payer;
+	return l->view ? l->view->memcg : NULL;
+}
+
 /*
  * layer_collapse - @s (frozen) is shadowed by one layer only: its pages
  * move up into that one where it has none of its own (the others nobody
  * can see any more go back; each moved one is marked LAYER_MOVED), and the
- * child takes @s's place in the chain.
+ * child takes @s's place in the chain.  A page @s's payer was charged for
+ * (a copy layers_repay() gave it) moves as a copy charged to the child's
+ * side when that is another group (layer_keeper()): the payer kept it
+ * only while it kept @s (before, a service that copied a client's region
+ * and dropped the copy paid for the client's pages for good); the old
+ * one's PTEs are the caller's to zap (@zap grows to cover its index).
+ * Zaps run without cow_lock (an MMU notifier may wait for a fault).
  * A failed xarray insertion leaves the rest in @s (still correct, only
  * not shorter).  Steps: @s's pages; it lets the CPU go between them.
- * Conditions: cow_lock held (process context); s->nchildren == 1.
+ * Conditions: cow_lock held (process context; may sleep: it allocates
+ * and waits for page locks); s->nchildren == 1.
  */
-static void layer_collapse(struct xnu_vm_layer *s)
+static void layer_collapse(struct xnu_vm_layer *s, struct zap_range *zap)
 {
 	struct xnu_vm_layer *x = list_first_entry(&s->children,
 						  struct xnu_vm_layer, sibling);
+	struct mem_cgroup *keep = layer_keeper(x);
+	struct page *page, *moved;
 	unsigned long index;
-	struct page *page;
+	bool recharge;
 
+	/*
+	 * The pages @s's payer was charged for as its own (layers_repay())
+	 * are the survivor's from now on: they become copies charged to its
+	 * side, unless the survivor takes @s's payer (below) or its group
+	 * has no page to give (then they stay where they were).
+	 */
+	recharge = s->payer && keep && keep != s->payer &&
+		   !(s->taken && !x->payer);
 	xa_for_each(&s->pages, index, page) {
 		if (xa_load(&x->pages, index)) {
 			layer_drop_page(s, index);
 			continue;
 		}
-		if (xa_is_err(xa_store(&x->pages, index, page,
-				       GFP_KERNEL_ACCOUNT)))
-			return;
-		xa_set_mark(&x->pages, index, LAYER_MOVED);
+		moved = recharge && page_charged_to(page, s->payer) ?
+			page_new(keep, page) : NULL;
+		if (xa_is_err(xa_store(&x->pages, index, moved ?: page,
+				       GFP_KERNEL_ACCOUNT))) {
+			if (moved)
+				put_page(moved);
+			break;
+		}
 		xa_erase(&s->pages, index);
 		s->resident--;
 		x->resident++;
+		if (moved) {
+			/* A fault in flight maps the old one first. */
+			page_settle(page);
+			put_page(page);
+			if (zap->last < zap->first) {
+				zap->first = index;
+				zap->last = index;
+			}
+			zap->first = min_t(pgoff_t, zap->first, index);
+			zap->last = max_t(pgoff_t, zap->last, index);
+		} else {
+			xa_set_mark(&x->pages, index, LAYER_MOVED);
+		}
 		/* As many steps as the layer has pages (any number). */
 		cond_resched();
 	}
+	if (!xa_empty(&s->pages))
+		return;
 	x->shadow = s->shadow;
 	if (s->shadow)
 		list_replace(&s->sibling, &x->sibling);
@@ -171,11 +237,12 @@ static void layer_collapse(struct xnu_vm_layer *s)
 /*
  * layer_put - the top layer @l lost its view, or a layer shadowing it
  * went: free it when nothing uses it, merge it into its one remaining
- * child, and go on down the chain while layers empty.
+ * child, and go on down the chain while layers empty; @zap: as
+ * layer_collapse().
  * Steps: the pages freed or moved; it lets the CPU go between them.
  * Conditions: cow_lock held (process context).
  */
-static void layer_put(struct xnu_vm_layer *l)
+static void layer_put(struct xnu_vm_layer *l, struct zap_range *zap)
 {
 	struct xnu_vm_layer *shadow;
 	unsigned long index;
@@ -183,7 +250,7 @@ static void layer_put(struct xnu_vm_layer *l)
 
 	while (l) {
 		if (l->nchildren == 1) {
-			layer_collapse(l);
+			layer_collapse(l, zap);
 			return;
 		}
 		if (l->nchildren)
@@ -219,6 +286,7 @@ static struct xnu_vm_view *view_new(struct xnu_vm_object *obj,
 	refcount_set(&v->ref, 1);
 	v->obj = obj;
 	v->top = top;
+	top->view = v;
 	return v;
 }
 
@@ -236,14 +304,20 @@ struct xnu_vm_view *xnu_vm_view_get(struct xnu_vm_view *view)
  */
 void xnu_vm_view_put(struct xnu_vm_view *view)
 {
+	struct zap_range zap = { .first = 1, .last = 0 };
 	struct xnu_vm_object *obj;
 
 	if (!view || !refcount_dec_and_test(&view->ref))
 		return;
 	obj = view->obj;
 	mutex_lock(&obj->cow_lock);
-	layer_put(view->top);
+	layer_put(view->top, &zap);
 	mutex_unlock(&obj->cow_lock);
+	if (zap.first <= zap.last)
+		unmap_mapping_range(obj->file->f_mapping,
+				    (loff_t)zap.first << PAGE_SHIFT,
+				    (loff_t)(zap.last - zap.first + 1) <<
+				    PAGE_SHIFT, 0);
 	mem_cgroup_put(view->memcg);
 	kfree(view);
 }
@@ -277,6 +351,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 				       struct mem_cgroup *payer, gfp_t gfp)
 {
 	struct xnu_vm_layer *flat = layer_new(view->obj, NULL), *l;
+	struct zap_range nozap = { .first = 1, .last = 0 };	/* no child */
 	unsigned long index;
 	struct page *page;
 	bool edge;
@@ -320,7 +395,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 	return flat;
 
 fail:
-	layer_put(flat);
+	layer_put(flat, &nozap);
 	return NULL;
 }
 
@@ -454,6 +529,8 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 		}
 	} else if (layered && view_depth(view) < XNU_VM_MAX_DEPTH) {
 		view->top = layer_new(obj, top);
+		view->top->view = view;
+		top->view = NULL;
 		/*
 		 * A standalone top (a flat copy, a received snapshot) keeps its
 		 * payer on @view's side, whoever freezes it, and the copy's top

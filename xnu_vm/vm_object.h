@@ -139,6 +139,8 @@ struct xnu_vm_layer {
 					 * keeps (layers_repay()) */
 	bool taken;			/* standalone: made by layer_take()
 					 * (or took over one that was) */
+	struct xnu_vm_view *view;	/* the view it is the top of, NULL
+					 * once frozen */
 };
 
 /* What the vmas of one mm (or SHARE-inherited ones) see. */
