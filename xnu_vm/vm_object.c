@@ -88,16 +88,19 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
 
 /*
  * page_new - a new page charged to @memcg (NULL: as the caller's task):
- * a copy of @from, or zeroes without @from
+ * a copy of @from, or zeroes without @from; @more: __GFP_NORETRY when
+ * the group's OOM handling must not run for it (a charge another task's
+ * call makes, which may as well fail)
  * Conditions: may sleep (reclaim, the group's OOM handling).
  * Returns: the page (one reference), or NULL without memory.
  */
-static struct page *page_new(struct mem_cgroup *memcg, struct page *from)
+static struct page *page_new(struct mem_cgroup *memcg, struct page *from,
+			     gfp_t more)
 {
 	struct mem_cgroup *old = set_active_memcg(memcg);
 	struct page *page;
 
-	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
+	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN | more |
 			  (from ? 0 : __GFP_ZERO));
 	set_active_memcg(old);
 	if (page && from)
@@ -176,7 +179,9 @@ static void layer_collapse(struct xnu_vm_layer *s, struct zap_range *zap)
 	 * The pages @s's payer was charged for as its own (layers_repay())
 	 * are the survivor's from now on: they become copies charged to its
 	 * side, unless the survivor takes @s's payer (below) or its group
-	 * has no page to give (then they stay where they were).
+	 * has no page to give without its OOM handling, which whoever drops
+	 * the last view over @s must not run on another group (then they
+	 * stay where they were).
 	 */
 	recharge = s->payer && keep && keep != s->payer &&
 		   !(s->taken && !x->payer);
@@ -186,7 +191,7 @@ static void layer_collapse(struct xnu_vm_layer *s, struct zap_range *zap)
 			continue;
 		}
 		moved = recharge && page_charged_to(page, s->payer) ?
-			page_new(keep, page) : NULL;
+			page_new(keep, page, __GFP_NORETRY) : NULL;
 		if (xa_is_err(xa_store(&x->pages, index, moved ?: page,
 				       GFP_KERNEL_ACCOUNT))) {
 			if (moved)
@@ -368,7 +373,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 			edge = (index == first && head) ||
 			       (index == last && tail != PAGE_SIZE);
 			if (edge) {
-				page = page_new(payer, page);
+				page = page_new(payer, page, 0);
 				if (!page)
 					goto fail;
 				if (index == first)
@@ -762,7 +767,7 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 	if (!view->memcg)
 		view->memcg = xnu_vm_mm_memcg(mm);
 	old = set_active_memcg(view->memcg);
-	page = page_new(view->memcg, from);
+	page = page_new(view->memcg, from, 0);
 	if (page) {
 		err = xa_store(&view->top->pages, index, page,
 			       GFP_KERNEL_ACCOUNT);
@@ -927,7 +932,7 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 		if (i == REPAY_PAYERS)
 			return false;
 		copies[i].payer = l->payer;
-		copies[i].page = page_new(l->payer, from);
+		copies[i].page = page_new(l->payer, from, 0);
 		(*ncopies)++;
 	}
 	page = copies[i].page;
