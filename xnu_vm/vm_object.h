@@ -80,7 +80,10 @@
  * copy lives.  The frozen layers of a chain have one payer: a copy is
  * layered only over frozen layers its copier pays for, any other copy
  * is flat (a layer another group froze would keep what the copy shares
- * at that group's cost).
+ * at that group's cost).  A payer pays for what it was repaid only while
+ * it keeps the layer: a layer collapsing into a child of another group's
+ * side hands those pages up as copies charged to that side
+ * (layer_collapse()).
  *
  * The vma's vm_private_data is its view (a reference per vma); a fork's
  * .open replaces the child vma's (already on the object's i_mmap, where a
