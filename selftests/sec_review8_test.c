@@ -153,28 +153,16 @@ TEST(a_dropped_copy_leaves_its_repaid_pages_behind)
 	pid = gate_fork(&g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		struct msg_builder b;
 		mach_vm_address_t x;
-		mach_port_t port;
-		rcv_buf_t buf;
-		any_desc_t d;
 
 		if (mt_cg_enter(&copier) || mt_become_nobody())
 			_exit(2);
 		x = alloc_pattern(len, 1);
-		port = new_port_send();
 		if (!x)
 			_exit(3);
-		mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0,
-			7);
-		mb_ool(&b, P(x), len, FALSE, MACH_MSG_VIRTUAL_COPY);
-		if (mb_send(&b, MACH_SEND_TIMEOUT, 0) ||
-		    recv_timeout(port, &buf, 5000))
+		addr[0] = self_received(x, len);
+		if (!addr[0])
 			_exit(4);
-		get_desc(&buf.header, 0, &d);
-		if (d.ool.size != len)
-			_exit(5);
-		addr[0] = (mach_vm_address_t)(uintptr_t)d.ool.address;
 		gate_send(g.up[1]);
 		gate_wait(g.down[0]);	/* root copied it */
 		fill_pages(P(x), len, 2);

@@ -147,27 +147,15 @@ static void copier_left_alone(struct __test_metadata *_metadata, bool later)
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		mach_vm_address_t x, keep, w2 = 0;
-		struct msg_builder b;
-		mach_port_t port;
-		rcv_buf_t buf;
-		any_desc_t d;
 
 		if (mt_cg_enter(&copier) || mt_become_nobody())
 			_exit(2);
 		x = alloc_pattern(len, 1);
-		port = new_port_send();
 		if (!x)
 			_exit(3);
-		mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0,
-			7);
-		mb_ool(&b, P(x), len, FALSE, MACH_MSG_VIRTUAL_COPY);
-		if (mb_send(&b, MACH_SEND_TIMEOUT, 0) ||
-		    recv_timeout(port, &buf, 5000))
+		keep = addr[0] = self_received(x, len);
+		if (!keep)
 			_exit(4);
-		get_desc(&buf.header, 0, &d);
-		if (d.ool.size != len)
-			_exit(5);
-		keep = addr[0] = (mach_vm_address_t)(uintptr_t)d.ool.address;
 		gate_send(g.up[1]);
 		gate_wait(g.down[0]);	/* root copied it (and dropped it) */
 		if (later) {

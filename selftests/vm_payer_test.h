@@ -89,6 +89,29 @@ static inline pid_t shared_fork(size_t len, mach_vm_address_t *r,
 	return gate_fork(g);
 }
 
+/*
+ * self_received - @len bytes of the caller's own memory at @x sent to
+ * itself as an out-of-line virtual copy and received: the received
+ * region's address, or 0 on failure.
+ */
+static inline mach_vm_address_t self_received(mach_vm_address_t x, size_t len)
+{
+	mach_port_t port = new_port_send();
+	struct msg_builder b;
+	rcv_buf_t buf;
+	any_desc_t d;
+
+	mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 7);
+	mb_ool(&b, (void *)(uintptr_t)x, len, FALSE, MACH_MSG_VIRTUAL_COPY);
+	if (mb_send(&b, MACH_SEND_TIMEOUT, 0) ||
+	    recv_timeout(port, &buf, 5000))
+		return 0;
+	get_desc(&buf.header, 0, &d);
+	if (d.ool.size != len)
+		return 0;
+	return (mach_vm_address_t)(uintptr_t)d.ool.address;
+}
+
 /* One snapshot of nobody's @len bytes at @r, kept: a copy remap. */
 static inline int snap_remap(mach_vm_address_t r, size_t len,
 			     struct snap_ctx *ctx)
