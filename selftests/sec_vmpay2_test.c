@@ -28,34 +28,6 @@
 
 #include "vm_payer_test.h"
 
-/* Bytes per snapshot (fewer on the slow kernels), at least 2 x cg_slack(). */
-static size_t len2(void)
-{
-	size_t len = (size_t)mt_rounds(4, 2) * MIB;
-	size_t min = 2 * (size_t)cg_slack();
-
-	return len > min ? len : min;
-}
-
-/*
- * groups_made - a memory group for root (entered) and one for nobody; false
- * when the test is skipped (no memory cgroups).
- */
-static bool groups_made(struct __test_metadata *_metadata,
-			struct mt_cgroup *root_cg, struct mt_cgroup *nobody_cg)
-{
-	const char *why;
-
-	if (geteuid() != 0)
-		SKIP(return false, "needs root for memory cgroups");
-	why = mt_cg_create_named(root_cg, "root", 1024 * MIB);
-	if (why)
-		SKIP(return false, "%s", why);
-	ASSERT_EQ(NULL, mt_cg_create_named(nobody_cg, "nobody", 1024 * MIB));
-	ASSERT_EQ(0, mt_cg_enter(root_cg));
-	return true;
-}
-
 /* Out-of-line snapshots nobody queues of root's shared memory at once. */
 #define NSNAP 8
 
@@ -67,21 +39,16 @@ static bool groups_made(struct __test_metadata *_metadata,
 TEST(snapshots_of_one_moment_share_one_repaid_copy)
 {
 	struct mt_cgroup owner, maker;
-	size_t len = len2();
+	size_t len = payer_len(4, 2, 2);
 	mach_vm_address_t r = 0;
 	long o0, o1, m0, m1;
 	struct gate g;
 	pid_t pid;
 
 	IPC_REQUIRE();
-	if (!groups_made(_metadata, &owner, &maker))
+	if (!payer_groups(_metadata, &owner, &maker))
 		return;
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(SELF, &r, len,
-						 VM_FLAGS_ANYWHERE));
-	memset(P(r), 1, len);
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_inherit(SELF, r, len,
-						VM_INHERIT_SHARE));
-	pid = gate_fork(&g);
+	pid = shared_fork(len, &r, &g);
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		mach_vm_address_t got[NSNAP];
@@ -163,7 +130,7 @@ static void copier_left_alone(struct __test_metadata *_metadata, bool later)
 {
 	struct mt_cgroup owner, copier;
 	mach_vm_address_t *addr, m = 0;
-	size_t len = len2();
+	size_t len = payer_len(4, 2, 2);
 	long o0, o1, c1;
 	vm_prot_t cur, max;
 	mach_port_t task;
@@ -171,7 +138,7 @@ static void copier_left_alone(struct __test_metadata *_metadata, bool later)
 	pid_t pid;
 
 	IPC_REQUIRE();
-	if (!groups_made(_metadata, &owner, &copier))
+	if (!payer_groups(_metadata, &owner, &copier))
 		return;
 	addr = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -180,27 +147,15 @@ static void copier_left_alone(struct __test_metadata *_metadata, bool later)
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		mach_vm_address_t x, keep, w2 = 0;
-		struct msg_builder b;
-		mach_port_t port;
-		rcv_buf_t buf;
-		any_desc_t d;
 
 		if (mt_cg_enter(&copier) || mt_become_nobody())
 			_exit(2);
 		x = alloc_pattern(len, 1);
-		port = new_port_send();
 		if (!x)
 			_exit(3);
-		mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0,
-			7);
-		mb_ool(&b, P(x), len, FALSE, MACH_MSG_VIRTUAL_COPY);
-		if (mb_send(&b, MACH_SEND_TIMEOUT, 0) ||
-		    recv_timeout(port, &buf, 5000))
+		keep = addr[0] = self_received(x, len);
+		if (!keep)
 			_exit(4);
-		get_desc(&buf.header, 0, &d);
-		if (d.ool.size != len)
-			_exit(5);
-		keep = addr[0] = (mach_vm_address_t)(uintptr_t)d.ool.address;
 		gate_send(g.up[1]);
 		gate_wait(g.down[0]);	/* root copied it (and dropped it) */
 		if (later) {

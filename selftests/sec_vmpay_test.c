@@ -26,15 +26,6 @@
 /* Layered copies before a chain is at the cap (XNU_VM_MAX_DEPTH - 1). */
 #define LAYERED 15
 
-/* Bytes per snapshot (fewer on the slow kernels), at least 2 x cg_slack(). */
-static size_t snap_len(void)
-{
-	size_t len = (size_t)mt_rounds(4, 1) * MIB;
-	size_t min = 2 * (size_t)cg_slack();
-
-	return len > min ? len : min;
-}
-
 /* A snapshot as an out-of-line virtual copy queued on nobody's own port. */
 static int snap_ool(mach_vm_address_t r, size_t len, struct snap_ctx *ctx)
 {
@@ -67,14 +58,14 @@ static int snap_remap_forked(mach_vm_address_t r, size_t len,
 TEST(flat_copies_are_paid_by_the_copier)
 {
 	maker_pays(_metadata, snap_remap, LAYERED, mt_rounds(6, 3),
-		   snap_len(), false);
+		   payer_len(4, 1, 2), false);
 }
 
 /* The same after a fork froze each flat copy and went. */
 TEST(collapsed_flat_copies_are_paid_by_the_copier)
 {
 	maker_pays(_metadata, snap_remap_forked, LAYERED, mt_rounds(6, 3),
-		   snap_len(), false);
+		   payer_len(4, 1, 2), false);
 }
 
 /* The same class: out-of-line snapshots nobody queues and keeps. */
@@ -82,7 +73,7 @@ TEST(ool_snapshots_are_paid_by_the_sender)
 {
 	IPC_REQUIRE();
 	maker_pays(_metadata, snap_ool, 0, mt_rounds(6, 3),
-		   snap_len(), false);
+		   payer_len(4, 1, 2), false);
 }
 
 /*
@@ -94,7 +85,7 @@ TEST(ool_snapshots_are_paid_by_the_sender_across_zero)
 {
 	IPC_REQUIRE();
 	maker_pays(_metadata, snap_ool, 0, mt_rounds(6, 3),
-		   snap_len(), true);
+		   payer_len(4, 1, 2), true);
 }
 
 /*

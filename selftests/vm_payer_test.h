@@ -39,6 +39,79 @@ static inline long cg_slack(void)
 	return sysconf(_SC_NPROCESSORS_ONLN) * 64L * (long)page_size();
 }
 
+/*
+ * payer_len - bytes of memory a payer test measures: @mib MiB (fewer on
+ * the slow kernels, never under @min_mib), and at least @slacks times
+ * cg_slack(), so that a copy never hides in the groups' charge batches.
+ */
+static inline size_t payer_len(int mib, int min_mib, int slacks)
+{
+	size_t len = (size_t)mt_rounds(mib, min_mib) * MIB;
+	size_t min = (size_t)slacks * (size_t)cg_slack();
+
+	return len > min ? len : min;
+}
+
+/*
+ * payer_groups - a memory group for root (entered) and one for nobody;
+ * false when the test is skipped (not root, no memory cgroups).
+ */
+static inline bool payer_groups(struct __test_metadata *_metadata,
+				struct mt_cgroup *root_cg,
+				struct mt_cgroup *nobody_cg)
+{
+	const char *why;
+
+	if (geteuid() != 0)
+		SKIP(return false, "needs root for memory cgroups");
+	why = mt_cg_create_named(root_cg, "root", 1024 * MIB);
+	if (why)
+		SKIP(return false, "%s", why);
+	ASSERT_EQ(NULL, mt_cg_create_named(nobody_cg, "nobody", 1024 * MIB));
+	ASSERT_EQ(0, mt_cg_enter(root_cg));
+	return true;
+}
+
+/*
+ * shared_fork - @len bytes of new Mach VM memory at *@r, filled with 1s and
+ * inherited SHARE, then gate_fork() (the child sees the same pages)
+ * Returns: as fork(), or -1 when the memory could not be made.
+ */
+static inline pid_t shared_fork(size_t len, mach_vm_address_t *r,
+				struct gate *g)
+{
+	*r = 0;
+	if (mach_vm_allocate(mach_task_self(), r, len, VM_FLAGS_ANYWHERE))
+		return -1;
+	memset((void *)(uintptr_t)*r, 1, len);
+	if (mach_vm_inherit(mach_task_self(), *r, len, VM_INHERIT_SHARE))
+		return -1;
+	return gate_fork(g);
+}
+
+/*
+ * self_received - @len bytes of the caller's own memory at @x sent to
+ * itself as an out-of-line virtual copy and received: the received
+ * region's address, or 0 on failure.
+ */
+static inline mach_vm_address_t self_received(mach_vm_address_t x, size_t len)
+{
+	mach_port_t port = new_port_send();
+	struct msg_builder b;
+	rcv_buf_t buf;
+	any_desc_t d;
+
+	mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 7);
+	mb_ool(&b, (void *)(uintptr_t)x, len, FALSE, MACH_MSG_VIRTUAL_COPY);
+	if (mb_send(&b, MACH_SEND_TIMEOUT, 0) ||
+	    recv_timeout(port, &buf, 5000))
+		return 0;
+	get_desc(&buf.header, 0, &d);
+	if (d.ool.size != len)
+		return 0;
+	return (mach_vm_address_t)(uintptr_t)d.ool.address;
+}
+
 /* One snapshot of nobody's @len bytes at @r, kept: a copy remap. */
 static inline int snap_remap(mach_vm_address_t r, size_t len,
 			     struct snap_ctx *ctx)

@@ -89,16 +89,19 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
 
 /*
  * page_new - a new page charged to @memcg (NULL: as the caller's task):
- * a copy of @from, or zeroes without @from
+ * a copy of @from, or zeroes without @from; @more: __GFP_NORETRY when
+ * the group's OOM handling must not run for it (a charge another task's
+ * call makes, which may as well fail)
  * Conditions: may sleep (reclaim, the group's OOM handling).
  * Returns: the page (one reference), or NULL without memory.
  */
-static struct page *page_new(struct mem_cgroup *memcg, struct page *from)
+static struct page *page_new(struct mem_cgroup *memcg, struct page *from,
+			     gfp_t more)
 {
 	struct mem_cgroup *old = set_active_memcg(memcg);
 	struct page *page;
 
-	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN |
+	page = alloc_page(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN | more |
 			  (from ? 0 : __GFP_ZERO));
 	set_active_memcg(old);
 	if (page && from)
@@ -118,37 +121,105 @@ static struct page *page_new(struct mem_cgroup *memcg, struct page *from)
  */
 #define LAYER_MOVED	XA_MARK_0
 
+static void page_settle(struct page *page);
+
+/* Object pages whose PTEs a caller zaps once cow_lock is dropped. */
+struct zap_range {
+	pgoff_t first, last;	/* last < first: none */
+};
+
+/* page_charged_to - is @page charged to @memcg? */
+static bool page_charged_to(struct page *page, struct mem_cgroup *memcg)
+{
+	bool same;
+
+	rcu_read_lock();
+	same = page_memcg_check(page) == memcg;
+	rcu_read_unlock();
+	return same;
+}
+
+/*
+ * layer_keeper - the memory cgroup that pays for what @l keeps: its payer,
+ * or for a top without one its view's (who pays its new pages), or NULL.
+ * cow_lock held.
+ */
+static struct mem_cgroup *layer_keeper(struct xnu_vm_layer *l)
+{
+	if (l->payer)
+		return l->payer;
+	return l->view ? l->view->memcg : NULL;
+}
+
 /*
  * layer_collapse - @s (frozen) is shadowed by one layer only: its pages
  * move up into that one where it has none of its own (the others nobody
  * can see any more go back; each moved one is marked LAYER_MOVED), and the
- * child takes @s's place in the chain.
+ * child takes @s's place in the chain.  A page @s's payer was charged for
+ * (a copy layers_repay() gave it) moves as a copy charged to the child's
+ * side when that is another group (layer_keeper()): the payer kept it
+ * only while it kept @s (before, a service that copied a client's region
+ * and dropped the copy paid for the client's pages for good); the old
+ * one's PTEs are the caller's to zap (@zap grows to cover its index).
+ * Zaps run without cow_lock (an MMU notifier may wait for a fault).
  * A failed xarray insertion leaves the rest in @s (still correct, only
  * not shorter).  Steps: @s's pages; it lets the CPU go between them.
- * Conditions: cow_lock held (process context); s->nchildren == 1.
+ * Conditions: cow_lock held (process context; may sleep: it allocates
+ * and waits for page locks); s->nchildren == 1.
  */
-static void layer_collapse(struct xnu_vm_layer *s)
+static void layer_collapse(struct xnu_vm_layer *s, struct zap_range *zap)
 {
 	struct xnu_vm_layer *x = list_first_entry(&s->children,
 						  struct xnu_vm_layer, sibling);
+	struct mem_cgroup *keep = layer_keeper(x);
+	struct page *page, *moved;
 	unsigned long index;
-	struct page *page;
+	bool recharge;
 
+	/*
+	 * The pages @s's payer was charged for as its own (layers_repay())
+	 * are the survivor's from now on: they become copies charged to its
+	 * side, unless the survivor takes @s's payer (below) or its group
+	 * has no page to give without its OOM handling, which whoever drops
+	 * the last view over @s must not run on another group (then they
+	 * stay where they were).
+	 */
+	recharge = s->payer && keep && keep != s->payer &&
+		   !(s->taken && !x->payer);
 	xa_for_each(&s->pages, index, page) {
 		if (xa_load(&x->pages, index)) {
 			layer_drop_page(s, index);
 			continue;
 		}
-		if (xa_is_err(xa_store(&x->pages, index, page,
-				       GFP_KERNEL_ACCOUNT)))
-			return;
-		xa_set_mark(&x->pages, index, LAYER_MOVED);
+		moved = recharge && page_charged_to(page, s->payer) ?
+			page_new(keep, page, __GFP_NORETRY) : NULL;
+		if (xa_is_err(xa_store(&x->pages, index, moved ?: page,
+				       GFP_KERNEL_ACCOUNT))) {
+			if (moved)
+				put_page(moved);
+			break;
+		}
 		xa_erase(&s->pages, index);
 		s->resident--;
 		x->resident++;
+		if (moved) {
+			/* A fault in flight maps the old one first. */
+			page_settle(page);
+			put_page(page);
+			if (zap->last < zap->first) {
+				zap->first = index;
+				zap->last = index;
+			}
+			zap->first = min_t(pgoff_t, zap->first, index);
+			zap->last = max_t(pgoff_t, zap->last, index);
+		} else {
+			xa_set_mark(&x->pages, index, LAYER_MOVED);
+		}
 		/* As many steps as the layer has pages (any number). */
 		cond_resched();
 	}
+	if (!xa_empty(&s->pages))
+		return;
 	x->shadow = s->shadow;
 	if (s->shadow)
 		list_replace(&s->sibling, &x->sibling);
@@ -172,11 +243,12 @@ static void layer_collapse(struct xnu_vm_layer *s)
 /*
  * layer_put - the top layer @l lost its view, or a layer shadowing it
  * went: free it when nothing uses it, merge it into its one remaining
- * child, and go on down the chain while layers empty.
+ * child, and go on down the chain while layers empty; @zap: as
+ * layer_collapse().
  * Steps: the pages freed or moved; it lets the CPU go between them.
  * Conditions: cow_lock held (process context).
  */
-static void layer_put(struct xnu_vm_layer *l)
+static void layer_put(struct xnu_vm_layer *l, struct zap_range *zap)
 {
 	struct xnu_vm_layer *shadow;
 	unsigned long index;
@@ -184,7 +256,7 @@ static void layer_put(struct xnu_vm_layer *l)
 
 	while (l) {
 		if (l->nchildren == 1) {
-			layer_collapse(l);
+			layer_collapse(l, zap);
 			return;
 		}
 		if (l->nchildren)
@@ -222,6 +294,7 @@ static struct xnu_vm_view *view_new(struct xnu_vm_object *obj,
 	v->top = top;
 	v->purgable = VM_PURGABLE_DENY;
 	INIT_LIST_HEAD(&v->volatile_link);
+	top->view = v;
 	return v;
 }
 
@@ -239,6 +312,7 @@ struct xnu_vm_view *xnu_vm_view_get(struct xnu_vm_view *view)
  */
 void xnu_vm_view_put(struct xnu_vm_view *view)
 {
+	struct zap_range zap = { .first = 1, .last = 0 };
 	struct xnu_vm_object *obj;
 
 	if (!view || !refcount_dec_and_test(&view->ref))
@@ -248,8 +322,13 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
 	if (view->purgable != VM_PURGABLE_DENY)
 		xnu_vm_purgeable_forget(view);
 	mutex_lock(&obj->cow_lock);
-	layer_put(view->top);
+	layer_put(view->top, &zap);
 	mutex_unlock(&obj->cow_lock);
+	if (zap.first <= zap.last)
+		unmap_mapping_range(obj->file->f_mapping,
+				    (loff_t)zap.first << PAGE_SHIFT,
+				    (loff_t)(zap.last - zap.first + 1) <<
+				    PAGE_SHIFT, 0);
 	mem_cgroup_put(view->memcg);
 	kfree(view);
 }
@@ -283,6 +362,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 				       struct mem_cgroup *payer, gfp_t gfp)
 {
 	struct xnu_vm_layer *flat = layer_new(view->obj, NULL), *l;
+	struct zap_range nozap = { .first = 1, .last = 0 };	/* no child */
 	unsigned long index;
 	struct page *page;
 	bool edge;
@@ -299,7 +379,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 			edge = (index == first && head) ||
 			       (index == last && tail != PAGE_SIZE);
 			if (edge) {
-				page = page_new(payer, page);
+				page = page_new(payer, page, 0);
 				if (!page)
 					goto fail;
 				if (index == first)
@@ -326,7 +406,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 	return flat;
 
 fail:
-	layer_put(flat);
+	layer_put(flat, &nozap);
 	return NULL;
 }
 
@@ -379,16 +459,40 @@ static unsigned int view_depth(struct xnu_vm_view *view)
 }
 
 /*
+ * chain_paid_by - is @payer the payer of every frozen layer of @view's
+ * chain (all but its top)?
+ * A layered copy shares those layers with its copier, and what a layer
+ * keeps is repaid to that layer's payer only (layers_repay(), never while
+ * the writer is that payer).  Over a layer the owner froze (its fork, its
+ * own copy), a copy by another group kept the owner's originals at the
+ * owner's cost once the owner rewrote them, and a layer of the copier's
+ * took them in when the owner's collapsed into it (sec_review8_test).
+ * Conditions: cow_lock held.
+ */
+static bool chain_paid_by(struct xnu_vm_view *view, struct mem_cgroup *payer)
+{
+	struct xnu_vm_layer *l;
+
+	lockdep_assert_held(&view->obj->cow_lock);
+	for (l = view->top->shadow; l; l = l->shadow)
+		if (l->payer != payer)
+			return false;
+	return true;
+}
+
+/*
  * view_copy - a new view holding a snapshot of what @view sees now (XNU's
  * symmetric copy): @view's top layer is frozen unless it is empty over a
  * frozen one already, @view moves onto a new top over it, the copy gets
  * its own; where that would make the chain longer than XNU_VM_MAX_DEPTH,
- * and always for a purgeable view, the copy is flat instead (layer_take()
- * of pages @first..@last, all the copy's users will see: its vmas' or its
- * entry's).  A purgeable view's top is never frozen, so emptying it
- * (xnu_vm_view_empty()) takes nothing from a copy: XNU copies purgeable
- * memory (COPY_NONE) into a new object that is not purgeable, and so is
- * the copy here (a view of its own, DENY).  The mappings of
+ * or share a frozen layer another memory cgroup than the caller's pays
+ * for (chain_paid_by()), and always for a purgeable view, the copy is flat
+ * instead (layer_take() of pages @first..@last, all the copy's users will
+ * see: its vmas' or its entry's).  A purgeable view's top is never frozen,
+ * so emptying it (xnu_vm_view_empty()) takes nothing from a copy: XNU
+ * copies purgeable memory (COPY_NONE) into a new object that is not
+ * purgeable, and so is the copy here (a view of its own, DENY).  The
+ * mappings of
  * what is newly shared are zapped after either (the whole object for a
  * frozen top, the range for a flat copy, nothing over an empty top), so
  * that no writable PTE of a page now shared stays: a fork zaps once, not
@@ -405,7 +509,8 @@ static unsigned int view_depth(struct xnu_vm_view *view)
  * cgroup from then on (its payer): the copier (a remap, a VM_PROT_COPY,
  * the task that forks) keeps the snapshot alive, not the task whose pages
  * it froze or shares, which may be another user sharing its memory
- * (layers_repay()).
+ * (layers_repay()); so every frozen layer of a chain has one payer, and a
+ * copy by another group of a chain someone froze is flat.
  * Conditions: process context (a fork's .open: both mms' mmap_locks held
  * for writing); no cow_lock, no i_mmap_rwsem held.
  * Returns: the copy (one reference; its memory cgroup is set by the first
@@ -421,12 +526,14 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 	struct xnu_vm_layer *top, *copy_top;
 	struct xnu_vm_view *copy = NULL;
 	loff_t zap_from = 0, zap_len = -1;	/* -1: nothing; 0: all */
+	bool layered;
 
 	if (current->mm)
 		payer = xnu_vm_mm_memcg(current->mm);
 	mutex_lock(&obj->cow_lock);
 	top = view->top;
-	if (!top->resident && top->shadow) {
+	layered = chain_paid_by(view, payer);
+	if (layered && !top->resident && top->shadow) {
 		/* Nothing newly shared: the frozen one's PTEs went with it. */
 		copy_top = layer_new(obj, top->shadow);
 		/* Over a standalone layer: the copier pays its share of it. */
@@ -435,9 +542,11 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 			copy_top->taken = true;
 			payer = NULL;
 		}
-	} else if (view->purgable == VM_PURGABLE_DENY &&
+	} else if (layered && view->purgable == VM_PURGABLE_DENY &&
 		   view_depth(view) < XNU_VM_MAX_DEPTH) {
 		view->top = layer_new(obj, top);
+		view->top->view = view;
+		top->view = NULL;
 		/*
 		 * A standalone top (a flat copy, a received snapshot) keeps its
 		 * payer on @view's side, whoever freezes it, and the copy's top
@@ -746,7 +855,7 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 	if (!view->memcg)
 		view->memcg = xnu_vm_mm_memcg(mm);
 	old = set_active_memcg(view->memcg);
-	page = page_new(view->memcg, from);
+	page = page_new(view->memcg, from, 0);
 	if (page) {
 		err = xa_store(&view->top->pages, index, page,
 			       GFP_KERNEL_ACCOUNT);
@@ -911,7 +1020,7 @@ static bool layer_repay(struct xnu_vm_view *view, struct xnu_vm_layer *l,
 		if (i == REPAY_PAYERS)
 			return false;
 		copies[i].payer = l->payer;
-		copies[i].page = page_new(l->payer, from);
+		copies[i].page = page_new(l->payer, from, 0);
 		(*ncopies)++;
 	}
 	page = copies[i].page;

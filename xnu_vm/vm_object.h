@@ -77,7 +77,13 @@
  * (within the payer's limit: a copy its group cannot give leaves the
  * original where it was).  A standalone top frozen by a copy keeps its
  * payer on its own side (view_copy()): the copier pays only while its
- * copy lives.
+ * copy lives.  The frozen layers of a chain have one payer: a copy is
+ * layered only over frozen layers its copier pays for, any other copy
+ * is flat (a layer another group froze would keep what the copy shares
+ * at that group's cost).  A payer pays for what it was repaid only while
+ * it keeps the layer: a layer collapsing into a child of another group's
+ * side hands those pages up as copies charged to that side
+ * (layer_collapse()).
  *
  * The vma's vm_private_data is its view (a reference per vma); a fork's
  * .open replaces the child vma's (already on the object's i_mmap, where a
@@ -137,6 +143,8 @@ struct xnu_vm_layer {
 					 * keeps (layers_repay()) */
 	bool taken;			/* standalone: made by layer_take()
 					 * (or took over one that was) */
+	struct xnu_vm_view *view;	/* the view it is the top of, NULL
+					 * once frozen */
 };
 
 /* What the vmas of one mm (or SHARE-inherited ones) see. */
