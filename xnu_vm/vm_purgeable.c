@@ -74,6 +74,7 @@
 #include "xnu_vm/vm_map.h"
 #include "xnu_vm/vm_memory_entry.h"
 #include "xnu_vm/vm_object.h"
+#include "xnu_vm/vm_prot.h"
 #include "xnu_vm/vm_purgable.h"
 
 #define PURGE_SHRINK_BATCH	16	/* views per shrinker step */
@@ -354,6 +355,11 @@ long machina_call_vm_purgable_control(struct machina_task *task, void *arg)
  * internal: the control (PURGE_ALL too is KERN_INVALID_ARGUMENT here), the
  * word, then the entry: a copy entry, one that does not cover its whole
  * object, or one that is not purgeable is KERN_INVALID_ARGUMENT.
+ * Deliberate difference: SET_STATE needs an entry granting VM_PROT_WRITE
+ * (KERN_PROTECTION_FAILURE otherwise), as a mapping needs a writable
+ * range (do_purgable_control()); XNU checks no protection here, which
+ * let the holder of a read-only entry empty the owner's data or make the
+ * owner's touches SIGBUS (VM_PURGABLE_DEBUG_FAULT).
  * Returns: KERN_SUCCESS with the (old) state in prot; as above;
  * MACH_SEND_INVALID_DEST (no send right: the entry is the message's
  * destination in Darwin), KERN_INVALID_ARGUMENT (not an entry,
@@ -379,6 +385,9 @@ long machina_call_memory_entry_purgable_control(struct machina_task *task,
 	    e->is_copy || e->offset ||
 	    e->size != (u64)e->obj->npages << PAGE_SHIFT)
 		kr = KERN_INVALID_ARGUMENT;
+	else if (control == VM_PURGABLE_SET_STATE &&
+		 !(e->prot & VM_PROT_WRITE))
+		kr = KERN_PROTECTION_FAILURE;
 	else
 		kr = view_control(e->obj, e->pin.view, control, &word);
 	xnu_vm_named_entry_put(e);
