@@ -15,13 +15,18 @@
  *
  * thread_switch takes a thread hint and an option.  An unknown option is
  * KERN_INVALID_ARGUMENT, as in XNU.  The WAIT options sleep option_time
- * milliseconds (a signal ends the sleep early, as XNU's THREAD_ABORTSAFE
- * wait); the others yield once.  The hint is only a hint in XNU too (a
+ * milliseconds on the monotonic clock, to a deadline taken at the call (a
+ * signal ends the sleep early, as XNU's THREAD_ABORTSAFE wait; any other
+ * wake-up sleeps again); the others yield once.  A jiffies timeout was
+ * used first: on a guest whose jiffies ran ahead of the clock it came back
+ * after 43 ms of a 50 ms wait.  The hint is only a hint in XNU too (a
  * name that does not translate is ignored): Machina does not hand off to
  * it.  Each returns KERN_SUCCESS.
  */
-#include <linux/jiffies.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 
 #include "mach/kern_return.h"
@@ -50,6 +55,23 @@ long machina_call_swtch(struct machina_task *task, void *arg)
 }
 
 /*
+ * switch_wait - sleep until @ms milliseconds from now on the monotonic
+ * clock, or until a signal is pending
+ * Conditions: process context, no locks held; sleeps.
+ */
+static void switch_wait(u32 ms)
+{
+	ktime_t end = ktime_add_ms(ktime_get(), ms);
+
+	do {
+		set_current_state(TASK_INTERRUPTIBLE);
+		/* 0: the deadline passed; -EINTR: woken before it */
+		if (!schedule_hrtimeout(&end, HRTIMER_MODE_ABS))
+			break;
+	} while (!signal_pending(current));
+}
+
+/*
  * machina_call_thread_switch - thread_switch(thread, option, option_time)
  * Conditions: process context, no locks held; may sleep (WAIT options:
  * interruptibly, at most option_time milliseconds).
@@ -62,7 +84,7 @@ long machina_call_thread_switch(struct machina_task *task, void *arg)
 	switch (sw->option) {
 	case SWITCH_OPTION_WAIT:
 	case SWITCH_OPTION_OSLOCK_WAIT:
-		schedule_timeout_interruptible(msecs_to_jiffies(sw->option_time));
+		switch_wait(sw->option_time);
 		return KERN_SUCCESS;
 	case SWITCH_OPTION_NONE:
 	case SWITCH_OPTION_DEPRESS:
