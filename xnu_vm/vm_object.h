@@ -173,6 +173,9 @@ struct xnu_vm_view {
 	kuid_t purge_uid;		/* effective uid of its maker */
 	struct list_head volatile_link;	/* while VOLATILE: on the volatile
 					 * list (vm_purgeable.c's lock) */
+	unsigned long volatile_pages;	/* what it counts for there: its
+					 * resident pages (at least 1) when it
+					 * went on; the same lock */
 };
 
 /* A memory entry's hold on pages @first..@last of @view (a reference). */

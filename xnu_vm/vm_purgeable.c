@@ -36,7 +36,7 @@
  * made by its own effective uid; no user empties another's memory on
  * demand (memory pressure still empties anyone's volatile memory).
  *
- * Locks: purge_lock (mutex) guards the volatile list and nr_volatile; it
+ * Locks: purge_lock (mutex) guards the volatile list and its counts; it
  * is taken before obj->cow_lock (a state change takes both; PURGE_ALL
  * holds it while it empties views one by one) and inside mmap_lock (the
  * calls hold the target's for reading; a vma's .close puts its view).  A
@@ -50,10 +50,17 @@
  * under purge_lock, as the shrinkers of GPU drivers' purgeable objects
  * do.
  *
+ * The shrinker's objects are pages, not views: a view counts for the
+ * pages it held when it went volatile (pages faulted in while it is
+ * volatile are not counted until it goes volatile again), so that
+ * reclaim sees a large volatile region as the memory it is.  Counted as
+ * views, one region of any size was one object, which reclaim scans at
+ * no priority but the last (do_shrink_slab(): objects >> priority).
+ *
  * Bounds: the list holds views, which are charged to their makers and
  * bounded by their vmas and entries; nothing is allocated here.  One
- * shrinker call empties at most its nr_to_scan views (batch
- * PURGE_SHRINK_BATCH); PURGE_ALL walks the list once, PURGE_ALL_LOOK
+ * shrinker call empties views until it has its nr_to_scan pages, looking
+ * at PURGE_SHRINK_LOOK views at most; PURGE_ALL walks the list once, PURGE_ALL_LOOK
  * nodes and at most PURGE_ALL_BATCH views per purge_lock hold (before,
  * each round walked again from the head past every view it may not
  * empty).
@@ -77,13 +84,14 @@
 #include "xnu_vm/vm_prot.h"
 #include "xnu_vm/vm_purgable.h"
 
-#define PURGE_SHRINK_BATCH	16	/* views per shrinker step */
+#define PURGE_SHRINK_LOOK	1024	/* views looked at per shrinker step */
 #define PURGE_ALL_BATCH		16	/* views per PURGE_ALL round */
 #define PURGE_ALL_LOOK		1024	/* list nodes per PURGE_ALL round */
 
 static DEFINE_MUTEX(purge_lock);
 static LIST_HEAD(volatile_views);	/* purge_lock; the next to empty first */
-static unsigned long nr_volatile;	/* on it; purge_lock (READ_ONCE to count) */
+static unsigned long nr_volatile_pages;	/* their volatile_pages; purge_lock
+					 * (READ_ONCE to count) */
 static struct shrinker *purge_shrinker;
 
 /* volatile_del - @view off the list if on it.  purge_lock held. */
@@ -93,23 +101,27 @@ static void volatile_del(struct xnu_vm_view *view)
 	if (list_empty(&view->volatile_link))
 		return;
 	list_del_init(&view->volatile_link);
-	nr_volatile--;
+	nr_volatile_pages -= view->volatile_pages;
+	view->volatile_pages = 0;
 }
 
 /*
  * volatile_put - @view (VOLATILE now) goes on the list: at the head (the
  * next emptied) for the LIFO behaviour and OBSOLETE ordering, else at the
- * tail (FIFO).  Conditions: purge_lock held.
+ * tail (FIFO); it counts for its resident pages.  Conditions: purge_lock
+ * and the object's cow_lock held.
  */
 static void volatile_put(struct xnu_vm_view *view, int word)
 {
 	lockdep_assert_held(&purge_lock);
+	lockdep_assert_held(&view->obj->cow_lock);
 	volatile_del(view);
 	if (word & (VM_PURGABLE_BEHAVIOR_LIFO | VM_PURGABLE_ORDERING_OBSOLETE))
 		list_add(&view->volatile_link, &volatile_views);
 	else
 		list_add_tail(&view->volatile_link, &volatile_views);
-	nr_volatile++;
+	view->volatile_pages = max(view->top->resident, 1UL);
+	nr_volatile_pages += view->volatile_pages;
 }
 
 /*
@@ -416,32 +428,32 @@ long xnu_vm_view_volatile_pages(struct xnu_vm_view *view)
 	return n;
 }
 
-/* purge_count - the shrinker's objects: volatile views. */
+/* purge_count - the shrinker's objects: the volatile views' pages. */
 static unsigned long purge_count(struct shrinker *s, struct shrink_control *sc)
 {
-	unsigned long n = READ_ONCE(nr_volatile);
+	unsigned long n = READ_ONCE(nr_volatile_pages);
 
 	return n ? n : SHRINK_EMPTY;
 }
 
 /*
- * purge_scan - empty up to sc->nr_to_scan volatile views, first first;
- * a view whose object lock is taken, or with a page locked by a fault in
- * flight, is passed over for now.
+ * purge_scan - empty volatile views, first first, until they counted for
+ * sc->nr_to_scan pages; a view whose object lock is taken, or with a page
+ * locked by a fault in flight, is passed over for now.
  * Conditions: reclaim (may sleep); see the file's Locks.
- * Returns: the views emptied, or SHRINK_STOP when the list is busy.
+ * Returns: the pages the emptied views counted for, or SHRINK_STOP when
+ * none was emptied.
  */
 static unsigned long purge_scan(struct shrinker *s, struct shrink_control *sc)
 {
+	unsigned long looked = 0, scanned = 0, freed = 0, pages;
 	struct xnu_vm_view *view, *next;
-	unsigned long seen = 0, freed = 0;
 	struct xnu_vm_object *obj;
-	bool done;
 
 	if (!mutex_trylock(&purge_lock))
 		return SHRINK_STOP;
 	list_for_each_entry_safe(view, next, &volatile_views, volatile_link) {
-		if (seen++ >= sc->nr_to_scan)
+		if (scanned >= sc->nr_to_scan || looked++ >= PURGE_SHRINK_LOOK)
 			break;
 		/*
 		 * A dying view waits for purge_lock to leave: let it.  So is
@@ -449,17 +461,21 @@ static unsigned long purge_scan(struct shrinker *s, struct shrink_control *sc)
 		 */
 		if (!refcount_read(&view->ref))
 			continue;
+		pages = view->volatile_pages;
+		scanned += pages;
 		obj = view->obj;
 		if (!mutex_trylock(&obj->cow_lock))
 			continue;
-		done = view_purge(view, false);
-		freed += done;
-		mutex_unlock(&obj->cow_lock);
-		if (done)
+		if (view_purge(view, false)) {
+			freed += pages;
+			mutex_unlock(&obj->cow_lock);
 			xnu_vm_object_zap(obj);
+		} else {
+			mutex_unlock(&obj->cow_lock);
+		}
 	}
 	mutex_unlock(&purge_lock);
-	sc->nr_scanned = seen;
+	sc->nr_scanned = scanned;
 	return freed ? freed : SHRINK_STOP;
 }
 
@@ -472,7 +488,6 @@ int xnu_vm_purgeable_init(void)
 	purge_shrinker->count_objects = purge_count;
 	purge_shrinker->scan_objects = purge_scan;
 	purge_shrinker->seeks = DEFAULT_SEEKS;
-	purge_shrinker->batch = PURGE_SHRINK_BATCH;
 	return machina_shrinker_register(purge_shrinker, "machina-purgeable");
 }
 
