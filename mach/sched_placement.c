@@ -191,10 +191,21 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 	}
 	if (!cpumask_equal(want, cur) && set_cpus_allowed_ptr(p, want))
 		goto out_snap;
+	/*
+	 * What the thread has now, as the next comparison reads it: @want,
+	 * or less on a kernel that intersects it with the owner's own
+	 * sched_setaffinity() mask.  Anything else was set after Machina's
+	 * set (a cpuset shrink or move, the owner): that mask is the user's,
+	 * and restoring the snapshot later would undo it.
+	 */
+	current_mask(p, bits(s->pl_applied));
+	if (!cpumask_subset(bits(s->pl_applied), want)) {
+		if (!snap)
+			forget_user(s);
+		goto out_snap;
+	}
 	if (snap)
 		rcu_assign_pointer(s->pl_user, snap);
-	/* What the thread has now, as the next comparison reads it. */
-	current_mask(p, bits(s->pl_applied));
 	goto out;
 out_snap:
 	machina_placement_put(snap);
