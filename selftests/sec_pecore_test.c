@@ -15,7 +15,9 @@
  *  - new threads made while another thread of the process flips the
  *    creator's effective class (the fork probe's snapshot reference against
  *    the override end that frees the snapshot): no new thread ever runs
- *    outside its creator's own user mask.
+ *    outside its creator's own user mask;
+ *  - a class change Linux refuses (a time constraint without RLIMIT_RTPRIO)
+ *    leaves the thread's CPUs as they were, as it leaves its class.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -548,6 +551,54 @@ TEST(new_threads_while_the_creators_class_flips)
 		if (sched_setaffinity(0, sizeof(s), &s))
 			_exit(97);
 		_exit(churn_child());
+	}
+	EXPECT_EQ(0, mt_wait_exit(pid));
+}
+
+/* ---- 4: a refused class change leaves the placement as it was -------------- */
+
+/*
+ * Nobody, RLIMIT_RTPRIO 0, BG on the efficiency CPUs: a time constraint is
+ * refused (KERN_FAILURE, "nothing changed"); the thread must still be BG
+ * and on the efficiency CPUs, not on every CPU with a BG class.
+ */
+static int refused_child(void)
+{
+	thread_time_constraint_policy_data_t tc = { 10000000, 1000000, 2000000, TRUE };
+	struct rlimit none = { 0, 0 };
+	kern_return_t kr;
+
+	if (setrlimit(RLIMIT_RTPRIO, &none) || drop_to_nobody())
+		return 99;
+	if (to_class(QOS_CLASS_BACKGROUND) || my_cpus() != eff)
+		return 1;
+	kr = thread_policy_set(mach_thread_self(), THREAD_TIME_CONSTRAINT_POLICY,
+			       (thread_policy_t)&tc, THREAD_TIME_CONSTRAINT_POLICY_COUNT);
+	if (kr != KERN_FAILURE)
+		return 2;
+	if (qos_class_self() != QOS_CLASS_BACKGROUND)
+		return 3;
+	if (my_cpus() != eff) {
+		fprintf(stderr, "# BG after a refused change, on %#llx (BG gives %#llx)\n",
+			my_cpus(), eff);
+		return 4;
+	}
+	return 0;
+}
+
+TEST(a_refused_class_change_keeps_the_placement)
+{
+	pid_t pid;
+
+	IPC_REQUIRE();
+	ASSERT_EQ(0, getuid());
+	if (!asymmetric())
+		SKIP(return, "symmetric CPUs: no placement");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		die_with_parent();
+		_exit(refused_child());
 	}
 	EXPECT_EQ(0, mt_wait_exit(pid));
 }
