@@ -109,13 +109,16 @@ static u64 cpuset_of(struct task_struct *p)
 }
 
 /*
- * Whether Machina's saved user mask @user still stands for @p: the thread
- * has the mask Machina left (@applied) and is in the snapshot's cpuset.
+ * Whether Machina's saved user mask @user still stands for a thread whose
+ * mask is @cur and whose cpuset is @cpuset: it has the mask Machina left
+ * (@applied) and is in the snapshot's cpuset.  The caller reads @cpuset
+ * before @cur: a move moves the thread to its new cpuset before it rewrites
+ * its mask, so a mask read after the cpuset is never older than it.
  */
 static bool still_ours(struct machina_cpus *user, struct cpumask *applied,
-		       struct task_struct *p, struct cpumask *cur)
+		       u64 cpuset, struct cpumask *cur)
 {
-	return cpumask_equal(cur, applied) && user->cpuset == cpuset_of(p);
+	return cpumask_equal(cur, applied) && user->cpuset == cpuset;
 }
 
 static struct machina_cpus *user_of(struct machina_sched *s)
@@ -151,6 +154,7 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 	struct machina_cpus *user = user_of(s), *snap = NULL;
 	cpumask_var_t cur, want;
 	struct cpumask *base;
+	u64 cpuset;
 
 	lockdep_assert_held(&s->lock);
 	/* Linux refuses sched_setaffinity() on PF_NO_SETAFFINITY threads. */
@@ -160,8 +164,9 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 		return;
 	if (!alloc_cpumask_var(&want, GFP_KERNEL))
 		goto out_cur;
+	cpuset = cpuset_of(p);
 	current_mask(p, cur);
-	if (user && !still_ours(user, bits(s->pl_applied), p, cur)) {
+	if (user && !still_ours(user, bits(s->pl_applied), cpuset, cur)) {
 		/* The owner or the cpuset set a new mask: it is the user's now. */
 		forget_user(s);
 		user = NULL;
@@ -182,7 +187,7 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 		if (!snap)
 			goto out;
 		cpumask_copy(bits(snap), cur);
-		snap->cpuset = cpuset_of(p);
+		snap->cpuset = cpuset;
 	}
 	if (!s->pl_applied) {
 		s->pl_applied = cpus_alloc();
@@ -191,10 +196,21 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 	}
 	if (!cpumask_equal(want, cur) && set_cpus_allowed_ptr(p, want))
 		goto out_snap;
+	/*
+	 * What the thread has now, as the next comparison reads it: @want,
+	 * or less on a kernel that intersects it with the owner's own
+	 * sched_setaffinity() mask.  Anything else was set after Machina's
+	 * set (a cpuset shrink or move, the owner): that mask is the user's,
+	 * and restoring the snapshot later would undo it.
+	 */
+	current_mask(p, bits(s->pl_applied));
+	if (!cpumask_subset(bits(s->pl_applied), want)) {
+		if (!snap)
+			forget_user(s);
+		goto out_snap;
+	}
 	if (snap)
 		rcu_assign_pointer(s->pl_user, snap);
-	/* What the thread has now, as the next comparison reads it. */
-	current_mask(p, bits(s->pl_applied));
 	goto out;
 out_snap:
 	machina_placement_put(snap);
@@ -240,9 +256,11 @@ void machina_placement_inherit(struct machina_sched *s, struct task_struct *p,
 		s->pl_applied = cpus_alloc();
 	ok = s->pl_applied;
 	if (ok) {
+		u64 cpuset = cpuset_of(p);
+
 		cpumask_and(narrowed, bits(user), efficiency);
 		current_mask(p, bits(s->pl_applied));
-		ok = still_ours(user, narrowed, p, bits(s->pl_applied));
+		ok = still_ours(user, narrowed, cpuset, bits(s->pl_applied));
 	}
 	free_cpumask_var(narrowed);
 	if (!ok)

@@ -336,7 +336,9 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 	lockdep_assert_held(&s->lock);
 	err = apply_linux(s, p);
 	WRITE_ONCE(s->inherit, inherit_word(s));
-	machina_placement_apply(s, p, confined(s, p));
+	/* A refused change moves nothing: the caller restores the request. */
+	if (!err)
+		machina_placement_apply(s, p, confined(s, p));
 	return err;
 }
 
