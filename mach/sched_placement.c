@@ -95,14 +95,20 @@ static void current_mask(struct task_struct *p, struct cpumask *m)
 	raw_spin_unlock_irqrestore(&p->pi_lock, flags);
 }
 
-/* The serial number of @p's cpuset (0 without cpusets). */
-static u64 cpuset_of(struct task_struct *p)
+/*
+ * The serial number of @p's cpuset (0 without cpusets); *@below_root: it is
+ * not the root cpuset (a cpuset confines it, or may: on cgroup v2 a child
+ * group with the cpuset controller on, whatever its CPUs).
+ */
+static u64 cpuset_of(struct task_struct *p, bool *below_root)
 {
 	u64 id = 0;
 
+	*below_root = false;
 #ifdef CONFIG_CPUSETS
 	rcu_read_lock();
 	id = task_css(p, cpuset_cgrp_id)->serial_nr;
+	*below_root = task_css(p, cpuset_cgrp_id)->parent;
 	rcu_read_unlock();
 #endif
 	return id;
@@ -154,6 +160,7 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 	struct machina_cpus *user = user_of(s), *snap = NULL;
 	cpumask_var_t cur, want;
 	struct cpumask *base;
+	bool below_root;
 	u64 cpuset;
 
 	lockdep_assert_held(&s->lock);
@@ -164,7 +171,20 @@ void machina_placement_apply(struct machina_sched *s, struct task_struct *p,
 		return;
 	if (!alloc_cpumask_var(&want, GFP_KERNEL))
 		goto out_cur;
-	cpuset = cpuset_of(p);
+	cpuset = cpuset_of(p, &below_root);
+	if (below_root) {
+		/*
+		 * Only threads of the root cpuset are placed.  A module cannot
+		 * intersect a mask with a cpuset's (cpuset_cpus_allowed() is
+		 * not exported) nor set one under its lock, so a cpuset shrink
+		 * or move racing a placement let the thread keep CPUs outside
+		 * its cpuset (sec_pecore_test).  Leaving the root (a move)
+		 * reset the thread's mask to the cpuset's: nothing of
+		 * Machina's is left to restore.
+		 */
+		forget_user(s);
+		goto out;
+	}
 	current_mask(p, cur);
 	if (user && !still_ours(user, bits(s->pl_applied), cpuset, cur)) {
 		/* The owner or the cpuset set a new mask: it is the user's now. */
@@ -256,7 +276,8 @@ void machina_placement_inherit(struct machina_sched *s, struct task_struct *p,
 		s->pl_applied = cpus_alloc();
 	ok = s->pl_applied;
 	if (ok) {
-		u64 cpuset = cpuset_of(p);
+		bool below_root;
+		u64 cpuset = cpuset_of(p, &below_root);
 
 		cpumask_and(narrowed, bits(user), efficiency);
 		current_mask(p, bits(s->pl_applied));
