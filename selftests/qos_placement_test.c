@@ -450,15 +450,17 @@ static int next_phase(int go, int done)
 
 /*
  * The child, as nobody, in cpuset a = {P, E}; the parent moves it to
- * b = {E} while it is BG (its mask stays what Machina set), then back to a,
- * then shrinks a to {P} while it is BG.  Leaving BG must give the cpuset's
- * CPUs each time, never the user mask from before.
+ * b = {E} while it is BG, then back to a, then shrinks a to {P} while it is
+ * BG.  A thread of a cpuset below the root is never placed (the cpuset's
+ * races cannot be closed from a module: sched_placement.c), so its CPUs
+ * are always the cpuset's, whatever its class.
  */
 static int cpuset_child(int go, int done, unsigned long long p, unsigned long long e)
 {
+	/* Threads of a cpuset below the root are never placed. */
 	const struct step in_a[] = {
-		{ QOS_CLASS_BACKGROUND, e }, { QOS_CLASS_DEFAULT, p | e },
-		{ QOS_CLASS_BACKGROUND, e },
+		{ QOS_CLASS_BACKGROUND, p | e }, { QOS_CLASS_DEFAULT, p | e },
+		{ QOS_CLASS_BACKGROUND, p | e },
 	};
 	const struct step in_b[] = {
 		{ QOS_CLASS_USER_INITIATED, e }, { QOS_CLASS_BACKGROUND, e },
@@ -483,7 +485,7 @@ static int cpuset_child(int go, int done, unsigned long long p, unsigned long lo
 	if (rc || next_phase(go, done))
 		return rc ? rc : 98;
 	/* Back in a: Linux gave it a's CPUs. */
-	if (mine() != (p | e) || set_class(QOS_CLASS_BACKGROUND) || mine() != e)
+	if (mine() != (p | e) || set_class(QOS_CLASS_BACKGROUND) || mine() != (p | e))
 		return 30;
 	if (next_phase(go, done))
 		return 98;
