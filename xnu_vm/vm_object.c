@@ -84,6 +84,7 @@ static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
 	if (page) {
 		put_page(page);
 		l->resident--;
+		xnu_vm_purgeable_count(l, -1);
 	}
 }
 
@@ -869,6 +870,7 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 			xa_clear_mark(&view->top->pages, index, LAYER_MOVED);
 		} else {
 			view->top->resident++;
+			xnu_vm_purgeable_count(view->top, 1);
 		}
 	}
 	set_active_memcg(old);

@@ -131,6 +131,9 @@ struct vm_area_struct;
 struct xnu_vm_layer {
 	struct xarray pages;		/* page index -> struct page * */
 	unsigned long resident;		/* pages held */
+	bool purge_counted;		/* a VOLATILE view's top: its resident
+					 * pages count in the purgeable
+					 * shrinker's total as they change */
 	struct xnu_vm_layer *shadow;	/* frozen layer below, or NULL */
 	struct list_head children;	/* layers shadowing this one */
 	struct list_head sibling;	/* in shadow->children */
@@ -173,9 +176,6 @@ struct xnu_vm_view {
 	kuid_t purge_uid;		/* effective uid of its maker */
 	struct list_head volatile_link;	/* while VOLATILE: on the volatile
 					 * list (vm_purgeable.c's lock) */
-	unsigned long volatile_pages;	/* what it counts for there: its
-					 * resident pages (at least 1) when it
-					 * went on; the same lock */
 };
 
 /* A memory entry's hold on pages @first..@last of @view (a reference). */
@@ -265,6 +265,7 @@ int xnu_vm_purgeable_init(void);
 void xnu_vm_purgeable_exit(void);
 void xnu_vm_purgeable_forget(struct xnu_vm_view *view);
 long xnu_vm_view_volatile_pages(struct xnu_vm_view *view);
+void xnu_vm_purgeable_count(struct xnu_vm_layer *l, long delta);
 
 int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 		     struct mm_struct *mm, pgoff_t *next);

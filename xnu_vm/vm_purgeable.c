@@ -36,7 +36,9 @@
  * made by its own effective uid; no user empties another's memory on
  * demand (memory pressure still empties anyone's volatile memory).
  *
- * Locks: purge_lock (mutex) guards the volatile list and its counts; it
+ * Locks: purge_lock (mutex) guards the volatile list; a top layer's
+ * purge_counted flag changes under purge_lock and its cow_lock, and the
+ * page total (an atomic) moves with its resident count under cow_lock; it
  * is taken before obj->cow_lock (a state change takes both; PURGE_ALL
  * holds it while it empties views one by one) and inside mmap_lock (the
  * calls hold the target's for reading; a vma's .close puts its view).  A
@@ -50,10 +52,13 @@
  * under purge_lock, as the shrinkers of GPU drivers' purgeable objects
  * do.
  *
- * The shrinker's objects are pages, not views: a view counts for the
- * pages it held when it went volatile (pages faulted in while it is
- * volatile are not counted until it goes volatile again), so that
- * reclaim sees a large volatile region as the memory it is.  Counted as
+ * The shrinker's objects are pages, not views: a volatile view's top
+ * layer counts for the pages it holds, kept exact as they come and go
+ * (xnu_vm_purgeable_count(), under the object's cow_lock), so that
+ * reclaim sees a large volatile region as the memory it is.  A count
+ * taken when the view went volatile and kept was a lie a user could
+ * grow without bound: pages let go afterwards (an unmapped part of the
+ * range, FREE/REUSABLE) kept counting, view after view.  Counted as
  * views, one region of any size was one object, which reclaim scans at
  * no priority but the last (do_shrink_slab(): objects >> priority).
  *
@@ -90,26 +95,41 @@
 
 static DEFINE_MUTEX(purge_lock);
 static LIST_HEAD(volatile_views);	/* purge_lock; the next to empty first */
-static unsigned long nr_volatile_pages;	/* their volatile_pages; purge_lock
-					 * (READ_ONCE to count) */
+/* the counted tops' resident pages (xnu_vm_purgeable_count()) */
+static atomic_long_t nr_volatile_pages = ATOMIC_LONG_INIT(0);
 static struct shrinker *purge_shrinker;
 
-/* volatile_del - @view off the list if on it.  purge_lock held. */
+/*
+ * xnu_vm_purgeable_count - @l's resident count changed by @delta; it
+ * counts in the shrinker's total if it is a VOLATILE view's top.
+ * Conditions: the object's cow_lock held (or its view is dying).
+ */
+void xnu_vm_purgeable_count(struct xnu_vm_layer *l, long delta)
+{
+	if (l->purge_counted)
+		atomic_long_add(delta, &nr_volatile_pages);
+}
+
+/*
+ * volatile_del - @view off the list if on it; its pages no longer count.
+ * Conditions: purge_lock held, and the object's cow_lock unless the view
+ * is dying (no reference left: nothing changes its pages).
+ */
 static void volatile_del(struct xnu_vm_view *view)
 {
 	lockdep_assert_held(&purge_lock);
 	if (list_empty(&view->volatile_link))
 		return;
 	list_del_init(&view->volatile_link);
-	nr_volatile_pages -= view->volatile_pages;
-	view->volatile_pages = 0;
+	view->top->purge_counted = false;
+	atomic_long_sub(view->top->resident, &nr_volatile_pages);
 }
 
 /*
  * volatile_put - @view (VOLATILE now) goes on the list: at the head (the
  * next emptied) for the LIFO behaviour and OBSOLETE ordering, else at the
- * tail (FIFO); it counts for its resident pages.  Conditions: purge_lock
- * and the object's cow_lock held.
+ * tail (FIFO); its top's pages count from now on, as they change.
+ * Conditions: purge_lock and the object's cow_lock held.
  */
 static void volatile_put(struct xnu_vm_view *view, int word)
 {
@@ -120,8 +140,8 @@ static void volatile_put(struct xnu_vm_view *view, int word)
 		list_add(&view->volatile_link, &volatile_views);
 	else
 		list_add_tail(&view->volatile_link, &volatile_views);
-	view->volatile_pages = max(view->top->resident, 1UL);
-	nr_volatile_pages += view->volatile_pages;
+	view->top->purge_counted = true;
+	atomic_long_add(view->top->resident, &nr_volatile_pages);
 }
 
 /*
@@ -431,9 +451,9 @@ long xnu_vm_view_volatile_pages(struct xnu_vm_view *view)
 /* purge_count - the shrinker's objects: the volatile views' pages. */
 static unsigned long purge_count(struct shrinker *s, struct shrink_control *sc)
 {
-	unsigned long n = READ_ONCE(nr_volatile_pages);
+	long n = atomic_long_read(&nr_volatile_pages);
 
-	return n ? n : SHRINK_EMPTY;
+	return n > 0 ? n : SHRINK_EMPTY;
 }
 
 /*
@@ -461,11 +481,13 @@ static unsigned long purge_scan(struct shrinker *s, struct shrink_control *sc)
 		 */
 		if (!refcount_read(&view->ref))
 			continue;
-		pages = view->volatile_pages;
-		scanned += pages;
 		obj = view->obj;
-		if (!mutex_trylock(&obj->cow_lock))
+		if (!mutex_trylock(&obj->cow_lock)) {
+			scanned++;
 			continue;
+		}
+		pages = view->top->resident;
+		scanned += max(pages, 1UL);
 		if (view_purge(view, false)) {
 			freed += pages;
 			mutex_unlock(&obj->cow_lock);
