@@ -76,15 +76,19 @@ static struct xnu_vm_layer *layer_new(struct xnu_vm_object *obj,
 	return l;
 }
 
-/* layer_drop_page - give back @l's page at @index.  cow_lock held. */
-static void layer_drop_page(struct xnu_vm_layer *l, unsigned long index)
+/*
+ * layer_drop_page - give back the page at @index of @l, a layer of @obj.
+ * Conditions: @obj's cow_lock held.
+ */
+static void layer_drop_page(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+			    unsigned long index)
 {
 	struct page *page = xa_erase(&l->pages, index);
 
 	if (page) {
 		put_page(page);
 		l->resident--;
-		xnu_vm_purgeable_count(l, -1);
+		xnu_vm_purgeable_count(obj, l, -1);
 	}
 }
 
@@ -153,22 +157,23 @@ static struct mem_cgroup *layer_keeper(struct xnu_vm_layer *l)
 }
 
 /*
- * layer_collapse - @s (frozen) is shadowed by one layer only: its pages
- * move up into that one where it has none of its own (the others nobody
- * can see any more go back; each moved one is marked LAYER_MOVED), and the
- * child takes @s's place in the chain.  A page @s's payer was charged for
- * (a copy layers_repay() gave it) moves as a copy charged to the child's
- * side when that is another group (layer_keeper()): the payer kept it
- * only while it kept @s (before, a service that copied a client's region
- * and dropped the copy paid for the client's pages for good); the old
- * one's PTEs are the caller's to zap (@zap grows to cover its index).
+ * layer_collapse - @s (frozen, of @obj) is shadowed by one layer only: its
+ * pages move up into that one where it has none of its own (the others
+ * nobody can see any more go back; each moved one is marked LAYER_MOVED),
+ * and the child takes @s's place in the chain.  A page @s's payer was
+ * charged for (a copy layers_repay() gave it) moves as a copy charged to
+ * the child's side when that is another group (layer_keeper()): the payer
+ * kept it only while it kept @s (before, a service that copied a client's
+ * region and dropped the copy paid for the client's pages for good); the
+ * old one's PTEs are the caller's to zap (@zap grows to cover its index).
  * Zaps run without cow_lock (an MMU notifier may wait for a fault).
  * A failed xarray insertion leaves the rest in @s (still correct, only
  * not shorter).  Steps: @s's pages; it lets the CPU go between them.
  * Conditions: cow_lock held (process context; may sleep: it allocates
  * and waits for page locks); s->nchildren == 1.
  */
-static void layer_collapse(struct xnu_vm_layer *s, struct zap_range *zap)
+static void layer_collapse(struct xnu_vm_object *obj, struct xnu_vm_layer *s,
+			   struct zap_range *zap)
 {
 	struct xnu_vm_layer *x = list_first_entry(&s->children,
 						  struct xnu_vm_layer, sibling);
@@ -189,7 +194,7 @@ static void layer_collapse(struct xnu_vm_layer *s, struct zap_range *zap)
 		   !(s->taken && !x->payer);
 	xa_for_each(&s->pages, index, page) {
 		if (xa_load(&x->pages, index)) {
-			layer_drop_page(s, index);
+			layer_drop_page(obj, s, index);
 			continue;
 		}
 		moved = recharge && page_charged_to(page, s->payer) ?
@@ -242,22 +247,24 @@ static void layer_collapse(struct xnu_vm_layer *s, struct zap_range *zap)
 }
 
 /*
- * layer_put - the top layer @l lost its view, or a layer shadowing it
+ * layer_put - the top layer @l of @obj lost its view, or a layer shadowing it
  * went: free it when nothing uses it, merge it into its one remaining
  * child, and go on down the chain while layers empty; @zap: as
  * layer_collapse().
  * Steps: the pages freed or moved; it lets the CPU go between them.
  * Conditions: cow_lock held (process context).
  */
-static void layer_put(struct xnu_vm_layer *l, struct zap_range *zap)
+static void layer_put(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+		      struct zap_range *zap)
 {
 	struct xnu_vm_layer *shadow;
 	unsigned long index;
 	struct page *page;
 
+	lockdep_assert_held(&obj->cow_lock);
 	while (l) {
 		if (l->nchildren == 1) {
-			layer_collapse(l, zap);
+			layer_collapse(obj, l, zap);
 			return;
 		}
 		if (l->nchildren)
@@ -323,7 +330,7 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
 	if (view->purgable != VM_PURGABLE_DENY)
 		xnu_vm_purgeable_forget(view);
 	mutex_lock(&obj->cow_lock);
-	layer_put(view->top, &zap);
+	layer_put(obj, view->top, &zap);
 	mutex_unlock(&obj->cow_lock);
 	if (zap.first <= zap.last)
 		unmap_mapping_range(obj->file->f_mapping,
@@ -407,7 +414,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 	return flat;
 
 fail:
-	layer_put(flat, &nozap);
+	layer_put(view->obj, flat, &nozap);
 	return NULL;
 }
 
@@ -673,7 +680,7 @@ bool xnu_vm_view_empty(struct xnu_vm_view *view, bool wait)
 				return false;
 	}
 	xa_for_each(&top->pages, index, page) {
-		layer_drop_page(top, index);
+		layer_drop_page(view->obj, top, index);
 		cond_resched();
 	}
 	return true;
@@ -870,7 +877,7 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 			xa_clear_mark(&view->top->pages, index, LAYER_MOVED);
 		} else {
 			view->top->resident++;
-			xnu_vm_purgeable_count(view->top, 1);
+			xnu_vm_purgeable_count(view->obj, view->top, 1);
 		}
 	}
 	set_active_memcg(old);
@@ -1374,7 +1381,7 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 				    index >= hold_first && index <= hold_last)
 					continue;
 				if (!pinned(obj, l, index))
-					layer_drop_page(l, index);
+					layer_drop_page(obj, l, index);
 				/*
 				 * Pages x pins steps: the CPU goes to others
 				 * between pages (cow_lock and i_mmap_rwsem
@@ -1759,7 +1766,7 @@ pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
 			break;
 		}
 		if (!pinned(obj, view->top, index))
-			layer_drop_page(view->top, index);
+			layer_drop_page(obj, view->top, index);
 	}
 	mutex_unlock(&obj->cow_lock);
 	if (n)

@@ -265,7 +265,8 @@ int xnu_vm_purgeable_init(void);
 void xnu_vm_purgeable_exit(void);
 void xnu_vm_purgeable_forget(struct xnu_vm_view *view);
 long xnu_vm_view_volatile_pages(struct xnu_vm_view *view);
-void xnu_vm_purgeable_count(struct xnu_vm_layer *l, long delta);
+void xnu_vm_purgeable_count(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+			    long delta);
 
 int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 		     struct mm_struct *mm, pgoff_t *next);

@@ -100,22 +100,27 @@ static atomic_long_t nr_volatile_pages = ATOMIC_LONG_INIT(0);
 static struct shrinker *purge_shrinker;
 
 /*
- * xnu_vm_purgeable_count - @l's resident count changed by @delta; it
- * counts in the shrinker's total if it is a VOLATILE view's top.
- * Conditions: the object's cow_lock held (or its view is dying).
+ * xnu_vm_purgeable_count - the resident count of @l, a layer of @obj,
+ * changed by @delta; it counts in the shrinker's total if it is a
+ * VOLATILE view's top.  A dying view's pages never come here one by one:
+ * its top left the total whole first (xnu_vm_purgeable_forget()).
+ * Conditions: @obj's cow_lock held.
  */
-void xnu_vm_purgeable_count(struct xnu_vm_layer *l, long delta)
+void xnu_vm_purgeable_count(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+			    long delta)
 {
+	lockdep_assert_held(&obj->cow_lock);
 	if (l->purge_counted)
 		atomic_long_add(delta, &nr_volatile_pages);
 }
 
 /*
- * volatile_del - @view off the list if on it; its pages no longer count.
- * Conditions: purge_lock held, and the object's cow_lock unless the view
- * is dying (no reference left: nothing changes its pages).
+ * volatile_unlink - @view off the list if on it; its top's pages no
+ * longer count.  Conditions: purge_lock held; the callers say why its
+ * top's resident count cannot change meanwhile (volatile_del(),
+ * xnu_vm_purgeable_forget()).
  */
-static void volatile_del(struct xnu_vm_view *view)
+static void volatile_unlink(struct xnu_vm_view *view)
 {
 	lockdep_assert_held(&purge_lock);
 	if (list_empty(&view->volatile_link))
@@ -123,6 +128,16 @@ static void volatile_del(struct xnu_vm_view *view)
 	list_del_init(&view->volatile_link);
 	view->top->purge_counted = false;
 	atomic_long_sub(view->top->resident, &nr_volatile_pages);
+}
+
+/*
+ * volatile_del - @view (alive) off the list if on it; its pages no
+ * longer count.  Conditions: purge_lock and the object's cow_lock held.
+ */
+static void volatile_del(struct xnu_vm_view *view)
+{
+	lockdep_assert_held(&view->obj->cow_lock);
+	volatile_unlink(view);
 }
 
 /*
@@ -146,13 +161,15 @@ static void volatile_put(struct xnu_vm_view *view, int word)
 
 /*
  * xnu_vm_purgeable_forget - @view (purgeable, its last reference gone)
- * leaves the list before it is freed.
+ * leaves the list before it is freed, its top's pages out of the total at
+ * once (nothing can fault or drop them: no vma, entry or holder is left,
+ * and the walkers under purge_lock no longer find it).
  * Conditions: process context, no cow_lock held (purge_lock is taken).
  */
 void xnu_vm_purgeable_forget(struct xnu_vm_view *view)
 {
 	mutex_lock(&purge_lock);
-	volatile_del(view);
+	volatile_unlink(view);
 	mutex_unlock(&purge_lock);
 }
 
