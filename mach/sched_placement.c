@@ -96,21 +96,24 @@ static void current_mask(struct task_struct *p, struct cpumask *m)
 }
 
 /*
- * The serial number of @p's cpuset (0 without cpusets); *@below_root: it is
- * not the root cpuset (a cpuset confines it, or may: on cgroup v2 a child
- * group with the cpuset controller on, whatever its CPUs).
+ * The serial number of @p's cpuset (0 without cpusets); *@below_root
+ * (unless NULL): it is not the root cpuset (a cpuset confines it, or may:
+ * on cgroup v2 a child group with the cpuset controller on, whatever its
+ * CPUs).
  */
 static u64 cpuset_of(struct task_struct *p, bool *below_root)
 {
 	u64 id = 0;
+	bool below = false;
 
-	*below_root = false;
 #ifdef CONFIG_CPUSETS
 	rcu_read_lock();
 	id = task_css(p, cpuset_cgrp_id)->serial_nr;
-	*below_root = task_css(p, cpuset_cgrp_id)->parent;
+	below = task_css(p, cpuset_cgrp_id)->parent;
 	rcu_read_unlock();
 #endif
+	if (below_root)
+		*below_root = below;
 	return id;
 }
 
@@ -276,8 +279,12 @@ void machina_placement_inherit(struct machina_sched *s, struct task_struct *p,
 		s->pl_applied = cpus_alloc();
 	ok = s->pl_applied;
 	if (ok) {
-		bool below_root;
-		u64 cpuset = cpuset_of(p, &below_root);
+		/*
+		 * Only the root cpuset's threads are narrowed, so @user's
+		 * snapshot names the root: a thread below it fails the
+		 * cpuset comparison and needs no test of its own.
+		 */
+		u64 cpuset = cpuset_of(p, NULL);
 
 		cpumask_and(narrowed, bits(user), efficiency);
 		current_mask(p, bits(s->pl_applied));
