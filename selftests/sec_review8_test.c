@@ -135,69 +135,37 @@ TEST(copy_over_a_chain_the_owner_froze_is_the_copiers)
  */
 TEST(a_dropped_copy_leaves_its_repaid_pages_behind)
 {
-	struct mt_cgroup owner, copier;
-	mach_vm_address_t *addr, m = 0;
 	size_t len = payer_len(8, 4, 8);
+	struct recv_copy c;
 	long o0, o1, o2;
-	vm_prot_t cur, max;
-	mach_port_t task;
-	struct gate g;
-	pid_t pid;
 
 	IPC_REQUIRE();
-	if (!payer_groups(_metadata, &owner, &copier))
+	if (!recv_copy_begin(_metadata, &c, len))
 		return;
-	addr = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, addr);
-	pid = gate_fork(&g);
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		mach_vm_address_t x;
-
-		if (mt_cg_enter(&copier) || mt_become_nobody())
-			_exit(2);
-		x = alloc_pattern(len, 1);
-		if (!x)
-			_exit(3);
-		addr[0] = self_received(x, len);
-		if (!addr[0])
-			_exit(4);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);	/* root copied it */
-		fill_pages(P(x), len, 2);
-		if (!check_pages(P(addr[0]), len, 1))
+	if (c.pid == 0) {
+		/* root copied it */
+		fill_pages(P(c.x), len, 2);
+		if (!check_pages(P(c.addr[0]), len, 1))
 			_exit(6);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
+		gate_send(c.g.up[1]);
+		gate_wait(c.g.down[0]);
 		_exit(0);
 	}
-	gate_wait(g.up[0]);
-	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, pid, &task));
-	ASSERT_EQ(KERN_SUCCESS,
-		  mach_vm_remap(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, task,
-				addr[0], TRUE, &cur, &max, VM_INHERIT_DEFAULT));
 	usleep(100000);
-	o0 = mt_cg_read(&owner, "memory.current");
-	gate_send(g.down[1]);
-	gate_wait(g.up[0]);	/* nobody rewrote what it sent */
-	EXPECT_TRUE(check_pages(P(m), len, 1));
+	o0 = mt_cg_read(&c.owner, "memory.current");
+	gate_send(c.g.down[1]);
+	gate_wait(c.g.up[0]);	/* nobody rewrote what it sent */
+	EXPECT_TRUE(check_pages(P(c.m), len, 1));
 	usleep(100000);
-	o1 = mt_cg_read(&owner, "memory.current");
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, m, len));
+	o1 = mt_cg_read(&c.owner, "memory.current");
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, c.m, len));
 	usleep(100000);
-	o2 = mt_cg_read(&owner, "memory.current");
+	o2 = mt_cg_read(&c.owner, "memory.current");
 	TH_LOG("%zu KiB: root's group %ld KiB with its copy, %ld after nobody's rewrite, %ld once root dropped its copy",
 	       len / 1024, o0 / 1024, o1 / 1024, o2 / 1024);
 	/* Root keeps nothing of nobody's any more: it pays nothing. */
 	EXPECT_LT(o2 - o0, (long)len / 4 + cg_slack());
-	gate_send(g.down[1]);
-	EXPECT_EQ(0, mt_wait_exit(pid));
-	mach_port_deallocate(SELF, task);
-	munmap(addr, page_size());
-	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
-	mt_cg_destroy(&owner);
-	mt_cg_destroy(&copier);
+	recv_copy_end(_metadata, &c);
 }
 
 /* Microseconds since @t0. */

@@ -128,85 +128,56 @@ TEST(snapshots_of_one_moment_share_one_repaid_copy)
  */
 static void copier_left_alone(struct __test_metadata *_metadata, bool later)
 {
-	struct mt_cgroup owner, copier;
-	mach_vm_address_t *addr, m = 0;
 	size_t len = payer_len(4, 2, 2);
+	struct recv_copy c;
 	long o0, o1, c1;
-	vm_prot_t cur, max;
-	mach_port_t task;
-	struct gate g;
-	pid_t pid;
 
 	IPC_REQUIRE();
-	if (!payer_groups(_metadata, &owner, &copier))
+	if (!recv_copy_begin(_metadata, &c, len))
 		return;
-	addr = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, addr);
-	pid = gate_fork(&g);
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		mach_vm_address_t x, keep, w2 = 0;
+	if (c.pid == 0) {
+		mach_vm_address_t keep = c.addr[0], w2 = 0;
+		vm_prot_t cur, max;
 
-		if (mt_cg_enter(&copier) || mt_become_nobody())
-			_exit(2);
-		x = alloc_pattern(len, 1);
-		if (!x)
-			_exit(3);
-		keep = addr[0] = self_received(x, len);
-		if (!keep)
-			_exit(4);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);	/* root copied it (and dropped it) */
+		/* root copied it (and dropped it) */
 		if (later) {
 			if (mach_vm_remap(SELF, &w2, len, 0, VM_FLAGS_ANYWHERE,
 					  SELF, keep, TRUE, &cur, &max,
 					  VM_INHERIT_DEFAULT))
 				_exit(7);
-			gate_send(g.up[1]);
-			gate_wait(g.down[0]);	/* root dropped its copy */
+			gate_send(c.g.up[1]);
+			gate_wait(c.g.down[0]);	/* root dropped its copy */
 			if (mach_vm_deallocate(SELF, keep, len))
 				_exit(8);
 			keep = w2;
 		}
-		fill_pages(P(x), len, 2);
+		fill_pages(P(c.x), len, 2);
 		if (!check_pages(P(keep), len, 1))
 			_exit(6);
-		gate_send(g.up[1]);
-		gate_wait(g.down[0]);
+		gate_send(c.g.up[1]);
+		gate_wait(c.g.down[0]);
 		_exit(0);
 	}
-	gate_wait(g.up[0]);
-	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, pid, &task));
-	ASSERT_EQ(KERN_SUCCESS,
-		  mach_vm_remap(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, task,
-				addr[0], TRUE, &cur, &max, VM_INHERIT_DEFAULT));
-	EXPECT_TRUE(check_pages(P(m), len, 1));
+	EXPECT_TRUE(check_pages(P(c.m), len, 1));
 	if (later) {
-		gate_send(g.down[1]);
-		gate_wait(g.up[0]);	/* nobody copied the region too */
+		gate_send(c.g.down[1]);
+		gate_wait(c.g.up[0]);	/* nobody copied the region too */
 	}
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, m, len));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, c.m, len));
 	usleep(100000);
-	o0 = mt_cg_read(&owner, "memory.current");
-	gate_send(g.down[1]);
-	gate_wait(g.up[0]);	/* nobody rewrote what it sent */
+	o0 = mt_cg_read(&c.owner, "memory.current");
+	gate_send(c.g.down[1]);
+	gate_wait(c.g.up[0]);	/* nobody rewrote what it sent */
 	usleep(100000);
-	o1 = mt_cg_read(&owner, "memory.current");
-	c1 = mt_cg_read(&copier, "memory.current");
+	o1 = mt_cg_read(&c.owner, "memory.current");
+	c1 = mt_cg_read(&c.copier, "memory.current");
 	TH_LOG("%zu KiB: root's group %ld -> %ld KiB after nobody's rewrite, nobody's %ld KiB",
 	       len / 1024, o0 / 1024, o1 / 1024, c1 / 1024);
 	/* Root keeps nothing of nobody's: it pays nothing. */
 	EXPECT_LT(o1 - o0, (long)len / 2 + cg_slack());
 	/* nobody holds its memory and its snapshot's. */
 	EXPECT_GE(c1, (long)(3 * len) / 2);
-	gate_send(g.down[1]);
-	EXPECT_EQ(0, mt_wait_exit(pid));
-	mach_port_deallocate(SELF, task);
-	munmap(addr, page_size());
-	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
-	mt_cg_destroy(&owner);
-	mt_cg_destroy(&copier);
+	recv_copy_end(_metadata, &c);
 }
 
 TEST(a_dropped_copy_of_a_received_snapshot_leaves_its_copier_alone)

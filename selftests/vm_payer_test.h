@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Who pays for a snapshot (sec_remap_test.c, sec_vmpay_test.c): root owns
+ * Who pays for a snapshot (sec_remap_test.c, sec_vmpay*_test.c,
+ * sec_review8_test.c): root owns
  * memory it shares with nobody, nobody keeps snapshots of it, root
  * rewrites it after each; the pages only the snapshots keep must be
  * charged to nobody's memory cgroup, never to root's.
@@ -10,6 +11,7 @@
 
 #include "kselftest_harness.h"
 #include <stdbool.h>
+#include <sys/mman.h>
 
 #include <mach/vm_behavior.h>
 
@@ -110,6 +112,87 @@ static inline mach_vm_address_t self_received(mach_vm_address_t x, size_t len)
 	if (d.ool.size != len)
 		return 0;
 	return (mach_vm_address_t)(uintptr_t)d.ool.address;
+}
+
+/*
+ * A region nobody received of its own memory, and a copy of it root made
+ * (a service reading a client's memory): who pays for what the region
+ * keeps once root's copy is dropped (sec_review8_test.c,
+ * sec_vmpay2_test.c).
+ */
+struct recv_copy {
+	struct mt_cgroup owner, copier;	/* root's group, nobody's */
+	mach_vm_address_t *addr;	/* a page root and nobody share: [0]
+					 * is nobody's received region */
+	mach_vm_address_t x;		/* nobody's: the memory it sent */
+	mach_vm_address_t m;		/* root's: its copy of the region */
+	mach_port_t task;		/* root's: nobody's task */
+	struct gate g;
+	pid_t pid;
+};
+
+/*
+ * recv_copy_begin - groups for root and nobody (payer_groups()), then a
+ * fork.  The child enters nobody's group as nobody, fills @len bytes at
+ * c->x with 1s (alloc_pattern()), receives them from itself out of line
+ * at c->addr[0], tells root (g.up) and waits for it (g.down).  Root then
+ * makes a copy remap c->m of the received region through nobody's task
+ * c->task.
+ * Returns: false when the test is skipped; else true, in the child
+ * (c->pid == 0) once root let it go on, in root once its copy is made.
+ * The child exits 2, 3 or 4 when a step of its own fails.
+ */
+static inline bool recv_copy_begin(struct __test_metadata *_metadata,
+				   struct recv_copy *c, size_t len)
+{
+	vm_prot_t cur, max;
+
+	c->m = 0;
+	if (!payer_groups(_metadata, &c->owner, &c->copier))
+		return false;
+	c->addr = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, c->addr);
+	c->pid = gate_fork(&c->g);
+	ASSERT_GE(c->pid, 0);
+	if (c->pid == 0) {
+		if (mt_cg_enter(&c->copier) || mt_become_nobody())
+			_exit(2);
+		c->x = alloc_pattern(len, 1);
+		if (!c->x)
+			_exit(3);
+		c->addr[0] = self_received(c->x, len);
+		if (!c->addr[0])
+			_exit(4);
+		gate_send(c->g.up[1]);
+		gate_wait(c->g.down[0]);
+		return true;
+	}
+	gate_wait(c->g.up[0]);
+	ASSERT_EQ(KERN_SUCCESS, task_for_pid(mach_task_self(), c->pid,
+					     &c->task));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_vm_remap(mach_task_self(), &c->m, len, 0,
+				VM_FLAGS_ANYWHERE, c->task, c->addr[0], TRUE,
+				&cur, &max, VM_INHERIT_DEFAULT));
+	return true;
+}
+
+/*
+ * recv_copy_end - root lets nobody finish (g.down), which must exit 0,
+ * and gives back what recv_copy_begin() made (root's copy is the
+ * caller's to drop).
+ */
+static inline void recv_copy_end(struct __test_metadata *_metadata,
+				 struct recv_copy *c)
+{
+	gate_send(c->g.down[1]);
+	EXPECT_EQ(0, mt_wait_exit(c->pid));
+	mach_port_deallocate(mach_task_self(), c->task);
+	munmap(c->addr, page_size());
+	mt_write_file(MT_CG_ROOT "/cgroup.procs", "0");
+	mt_cg_destroy(&c->owner);
+	mt_cg_destroy(&c->copier);
 }
 
 /* One snapshot of nobody's @len bytes at @r, kept: a copy remap. */
