@@ -40,16 +40,6 @@
 #define NAME_INDEX(n) ((n) >> 8)
 #define NAME_GEN(n) ((n)&0xff)
 
-/*
- * Helper processes (and each test's own process) die with the process that
- * made them: when the bench's timeout kills a test program, nothing it
- * started may live on holding its output open.
- */
-static inline void die_with_parent(void)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Why the loaded module cannot run IPC tests, or NULL if it can. */
 static inline const char *ipc_unavailable(void)
 {

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -409,6 +410,58 @@ static inline int mt_become_nobody(void)
 	return getuid() == nobody && geteuid() == nobody ? 0 : -1;
 }
 #endif
+
+/*
+ * Helper processes (and each test's own process) die with the process that
+ * made them: when the bench's timeout kills a test program, nothing it
+ * started may live on holding its output open.
+ */
+static inline void die_with_parent(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/*
+ * mt_fork_pipes - fork a child (that dies with its parent) with two pipes
+ * to it: the parent gets in *@go the end it writes to the child and in
+ * *@done the one it reads from it; the child gets the other ends.  A child
+ * that exits early ends the parent's reads (end of file): the parent
+ * closes both of its ends when done.
+ * Returns: as fork(); -1 with nothing left open on failure.
+ */
+static inline pid_t mt_fork_pipes(int *go, int *done)
+{
+	int g[2], d[2];
+	pid_t pid;
+
+	if (pipe(g))
+		return -1;
+	if (pipe(d))
+		goto close_g;
+	pid = fork();
+	if (pid < 0)
+		goto close_d;
+	if (pid == 0) {
+		die_with_parent();
+		close(g[1]);
+		close(d[0]);
+		*go = g[0];
+		*done = d[1];
+		return 0;
+	}
+	close(g[0]);
+	close(d[1]);
+	*go = g[1];
+	*done = d[0];
+	return pid;
+close_d:
+	close(d[0]);
+	close(d[1]);
+close_g:
+	close(g[0]);
+	close(g[1]);
+	return -1;
+}
 
 /* Exit status of a child, or -1 if it did not exit normally. */
 static inline int mt_wait_exit(pid_t pid)

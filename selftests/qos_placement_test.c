@@ -510,7 +510,7 @@ static void cpuset_write(struct __test_metadata *_metadata, const char *group,
 TEST(a_cpuset_is_never_left)
 {
 	unsigned long long p, e;
-	int go[2], done[2];
+	int go, done;
 	char c;
 	pid_t pid;
 
@@ -531,32 +531,23 @@ TEST(a_cpuset_is_never_left)
 	ASSERT_EQ(0, mkdir(CG "/mt_placement_b", 0755));
 	cpuset_write(_metadata, "mt_placement_a", "cpuset.cpus", p | e, 0);
 	cpuset_write(_metadata, "mt_placement_b", "cpuset.cpus", e, 0);
-	ASSERT_EQ(0, pipe(go));
-	ASSERT_EQ(0, pipe(done));
-	pid = fork();
+	pid = mt_fork_pipes(&go, &done);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		die_with_parent();
-		close(go[1]);
-		close(done[0]);
-		_exit(cpuset_child(go[0], done[1], p, e));
-	}
-	/* A child that fails early ends the parent's reads (end of file). */
-	close(go[0]);
-	close(done[1]);
+	if (pid == 0)
+		_exit(cpuset_child(go, done, p, e));
 	cpuset_write(_metadata, "mt_placement_a", "cgroup.procs", pid, 1);
-	if (write(go[1], "g", 1) == 1 && read(done[0], &c, 1) == 1) {
+	if (write(go, "g", 1) == 1 && read(done, &c, 1) == 1) {
 		cpuset_write(_metadata, "mt_placement_b", "cgroup.procs", pid, 1);
-		if (write(go[1], "g", 1) == 1 && read(done[0], &c, 1) == 1) {
+		if (write(go, "g", 1) == 1 && read(done, &c, 1) == 1) {
 			cpuset_write(_metadata, "mt_placement_a", "cgroup.procs", pid, 1);
-			if (write(go[1], "g", 1) == 1 && read(done[0], &c, 1) == 1) {
+			if (write(go, "g", 1) == 1 && read(done, &c, 1) == 1) {
 				cpuset_write(_metadata, "mt_placement_a", "cpuset.cpus", p, 0);
-				EXPECT_EQ(1, write(go[1], "g", 1));
+				EXPECT_EQ(1, write(go, "g", 1));
 			}
 		}
 	}
-	close(go[1]);
-	close(done[0]);
+	close(go);
+	close(done);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	rmdir(CG "/mt_placement_a");
 	rmdir(CG "/mt_placement_b");

@@ -402,7 +402,7 @@ static int hotplug_child(int go, int done)
 
 TEST(efficiency_cpus_offline_under_confined_threads)
 {
-	int go[2], done[2], rc;
+	int go, done, rc;
 	unsigned long long on;
 	char c;
 	pid_t pid;
@@ -414,31 +414,24 @@ TEST(efficiency_cpus_offline_under_confined_threads)
 	on = online_cpus();
 	if (on != all_cpus)
 		SKIP(return, "not every CPU is online (%#llx)", on);
-	ASSERT_EQ(0, pipe(go));
-	ASSERT_EQ(0, pipe(done));
-	pid = fork();
+	pid = mt_fork_pipes(&go, &done);
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		die_with_parent();
-		close(go[1]);
-		close(done[0]);
 		alarm(120);
-		_exit(hotplug_child(go[0], done[1]));
+		_exit(hotplug_child(go, done));
 	}
-	close(go[0]);
-	close(done[1]);
-	if (read(done[0], &c, 1) == 1) {
+	if (read(done, &c, 1) == 1) {
 		rc = set_online(eff, 0);
 		if (rc)
 			TH_LOG("cannot take CPUs %#llx offline: no hotplug here", eff);
-		EXPECT_EQ(1, write(go[1], "g", 1));
-		if (read(done[0], &c, 1) == 1) {
+		EXPECT_EQ(1, write(go, "g", 1));
+		if (read(done, &c, 1) == 1) {
 			EXPECT_EQ(0, set_online(eff, 1));
-			EXPECT_EQ(1, write(go[1], "g", 1));
+			EXPECT_EQ(1, write(go, "g", 1));
 		}
 	}
-	close(go[1]);
-	close(done[0]);
+	close(go);
+	close(done);
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	set_online(eff, 1);
 	EXPECT_EQ(all_cpus, online_cpus());
