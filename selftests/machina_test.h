@@ -385,6 +385,23 @@ static inline int mt_set_yama_scope(int scope)
 	return ok ? 0 : -1;
 }
 
+/*
+ * MT_YAMA_SCOPE_1(scope) - in a test: skip it without Yama or unless it
+ * runs as root; else set Yama's scope to 1 (only descendants may be
+ * attached), @scope keeping the old one for the test to put back
+ * (mt_set_yama_scope()).
+ */
+#define MT_YAMA_SCOPE_1(scope)						\
+	do {								\
+		(scope) = mt_yama_scope();				\
+		if ((scope) < 0)					\
+			SKIP(return, "no Yama");			\
+		if (getuid() != 0)					\
+			SKIP(return,					\
+			     "must start as root (sets Yama's scope)");	\
+		ASSERT_EQ(0, mt_set_yama_scope(1));			\
+	} while (0)
+
 static inline double mt_now(void)
 {
 	struct timespec ts;

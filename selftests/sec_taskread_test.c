@@ -381,16 +381,12 @@ TEST(read_port_of_another_process_stays_read)
  */
 TEST(inspect_port_under_yama_reaches_no_more)
 {
-	int scope = mt_yama_scope(), sock;
 	mach_vm_address_t src;
 	pid_t sib, attacker;
+	int scope, sock;
 
 	IPC_REQUIRE();
-	if (scope < 0)
-		SKIP(return, "no Yama");
-	if (getuid() != 0)
-		SKIP(return, "must start as root (sets Yama's scope)");
-	ASSERT_EQ(0, mt_set_yama_scope(1));
+	MT_YAMA_SCOPE_1(scope);
 	/* The sibling: nobody's, made by root, so no descendant of the attacker. */
 	sib = target(&sock, &src, true);
 	ASSERT_LT(0, sib);

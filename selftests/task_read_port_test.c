@@ -484,15 +484,11 @@ TEST(for_pid_permissions_as_nobody)
  */
 TEST(yama_refuses_read_not_inspect)
 {
-	int s_sib, scope = mt_yama_scope();
+	int s_sib, scope;
 	pid_t sib, attacker;
 
 	IPC_REQUIRE();
-	if (scope < 0)
-		SKIP(return, "no Yama");
-	if (getuid() != 0)
-		SKIP(return, "must start as root (sets Yama's scope)");
-	ASSERT_EQ(0, mt_set_yama_scope(1));
+	MT_YAMA_SCOPE_1(scope);
 	sib = sitter(&s_sib, NOBODY);
 	ASSERT_LT(0, sib);
 	attacker = fork();
