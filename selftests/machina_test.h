@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -478,6 +479,36 @@ close_g:
 	close(g[0]);
 	close(g[1]);
 	return -1;
+}
+
+/*
+ * mt_fork_socket - fork a child (that dies with its parent) joined to it by
+ * a stream socket pair: *@sock is the caller's end, the parent's or, in the
+ * child, the child's.
+ * Returns: as fork(); -1 with nothing left open on failure.
+ */
+static inline pid_t mt_fork_socket(int *sock)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		die_with_parent();
+		*sock = sv[1];
+		return 0;
+	}
+	close(sv[1]);
+	*sock = sv[0];
+	return pid;
 }
 
 /* Exit status of a child, or -1 if it did not exit normally. */

@@ -50,39 +50,34 @@
 static pid_t target(int *sock, mach_vm_address_t *where, bool nobody)
 {
 	size_t pg = page_size();
-	int sv[2];
 	pid_t pid;
+	int s;
 	char c;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		return -1;
-	pid = fork();
+	pid = mt_fork_socket(&s);
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		mach_vm_address_t a = 0;
 		size_t i;
 
-		close(sv[0]);
-		die_with_parent();
 		if (nobody && (mt_become_nobody() || prctl(PR_SET_DUMPABLE, 1)))
 			_exit(2);
 		if (mach_vm_allocate(SELF, &a, pg, VM_FLAGS_ANYWHERE))
 			_exit(2);
 		memset((void *)a, FILL, pg);
-		if (write(sv[1], &a, sizeof(a)) != sizeof(a))
+		if (write(s, &a, sizeof(a)) != sizeof(a))
 			_exit(2);
-		while (read(sv[1], &c, 1) > 0)
+		while (read(s, &c, 1) > 0)
 			;
 		for (i = 0; i < pg; i++)
 			if (((volatile char *)a)[i] != FILL)
 				_exit(1);
 		_exit(0);
 	}
-	close(sv[1]);
-	if (read(sv[0], where, sizeof(*where)) != sizeof(*where))
+	if (read(s, where, sizeof(*where)) != sizeof(*where))
 		return -1;
-	*sock = sv[0];
+	*sock = s;
 	return pid;
 }
 

@@ -399,30 +399,25 @@ TEST(read_port_never_writes)
 /* A child that sits until its socket closes (after becoming @uid if set). */
 static pid_t sitter(int *sock, uid_t uid)
 {
-	int sv[2];
 	pid_t pid;
 	char c = 'r';
+	int s;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		return -1;
-	pid = fork();
+	pid = mt_fork_socket(&s);
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		close(sv[0]);
-		die_with_parent();
 		if (uid && mt_become(uid))
 			_exit(2);
-		if (write(sv[1], &c, 1) != 1)
+		if (write(s, &c, 1) != 1)
 			_exit(2);
-		while (read(sv[1], &c, 1) > 0)
+		while (read(s, &c, 1) > 0)
 			;
 		_exit(0);
 	}
-	close(sv[1]);
-	if (read(sv[0], &c, 1) != 1)
+	if (read(s, &c, 1) != 1)
 		return -1;
-	*sock = sv[0];
+	*sock = s;
 	return pid;
 }
 

@@ -98,21 +98,13 @@ static void child_serve(int sock)
 
 static int child_start(struct child *ch)
 {
-	int sv[2];
 	char c;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		return -1;
-	ch->pid = fork();
+	ch->pid = mt_fork_socket(&ch->sock);
 	if (ch->pid < 0)
 		return -1;
-	if (ch->pid == 0) {
-		close(sv[0]);
-		die_with_parent();
-		child_serve(sv[1]);
-	}
-	close(sv[1]);
-	ch->sock = sv[0];
+	if (ch->pid == 0)
+		child_serve(ch->sock);
 	return read(ch->sock, &c, 1) == 1 && c == 'R' ? 0 : -1;
 }
 
@@ -794,33 +786,23 @@ static int image_main(char **argv)
 
 /*
  * fork_exec_on_cue - a child that execs @image ("--image <fd>") once a
- * byte arrives on its end of a socket pair
- * @sv: set to the pair; sv[0] is this process's end (sv[1] is closed here).
+ * byte arrives on its end of a socket pair (mt_fork_socket())
+ * @sock: set to this process's end.
  * Returns: the child's pid, or -1 (nothing left open).
  */
-static pid_t fork_exec_on_cue(const char *image, int sv[2])
+static pid_t fork_exec_on_cue(const char *image, int *sock)
 {
 	char c, fdstr[16];
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
+	pid = mt_fork_socket(sock);
 	if (pid == 0) {
-		close(sv[0]);
-		die_with_parent();
-		if (read(sv[1], &c, 1) != 1)
+		if (read(*sock, &c, 1) != 1)
 			_exit(2);
-		snprintf(fdstr, sizeof(fdstr), "%d", sv[1]);
+		snprintf(fdstr, sizeof(fdstr), "%d", *sock);
 		execl(image, image, "--image", fdstr, (char *)NULL);
 		_exit(3);
 	}
-	close(sv[1]);
 	return pid;
 }
 
@@ -836,19 +818,19 @@ static int exec_ends_port(const char *image, bool setuid)
 	mach_vm_address_t a = 0;
 	mach_vm_size_t s = 0, out;
 	vm_region_basic_info_data_64_t info;
-	int sv[2], bad = 0;
+	int sock, bad = 0;
 	char c = 0;
 	pid_t pid;
 	uint64_t probe = 0;
 
-	pid = fork_exec_on_cue(image, sv);
+	pid = fork_exec_on_cue(image, &sock);
 	if (pid < 0)
 		return 1;
 	if (task_for_pid(SELF, pid, &task) ||
 	    mach_vm_read_overwrite(task, (uintptr_t)&probe, sizeof(probe),
 				   (uintptr_t)&probe, &out))
 		bad |= 2;
-	if (write(sv[0], "g", 1) != 1 || read(sv[0], &c, 1) != 1 || c != 'I')
+	if (write(sock, "g", 1) != 1 || read(sock, &c, 1) != 1 || c != 'I')
 		bad |= 4;
 	/* The new image runs: the old port reaches nothing of it. */
 	if (mach_vm_read_overwrite(task, (uintptr_t)&probe, sizeof(probe),
@@ -865,7 +847,7 @@ static int exec_ends_port(const char *image, bool setuid)
 		bad |= 64;
 	if (setuid && task_for_pid(SELF, pid, &again) != KERN_FAILURE)
 		bad |= 128;
-	close(sv[0]);
+	close(sock);
 	if (mt_wait_exit(pid) != 0)
 		bad |= 256;
 	mach_port_deallocate(SELF, task);
@@ -896,17 +878,17 @@ TEST(exec_race_reaches_nothing_of_the_new_image)
 		mach_port_t task = MACH_PORT_NULL;
 		mach_vm_address_t a = 0, b;
 		kern_return_t kr;
-		int sv[2];
 		double until;
 		char c = 0;
 		pid_t pid;
+		int sock;
 
-		pid = fork_exec_on_cue(self_exe, sv);
+		pid = fork_exec_on_cue(self_exe, &sock);
 		ASSERT_GE(pid, 0);
 		ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, pid, &task));
 		ASSERT_EQ(KERN_SUCCESS,
 			  mach_vm_allocate(task, &a, pg, VM_FLAGS_ANYWHERE));
-		ASSERT_EQ(1, write(sv[0], "g", 1));
+		ASSERT_EQ(1, write(sock, "g", 1));
 		until = mt_now() + 10;
 		do {
 			b = a;
@@ -916,9 +898,9 @@ TEST(exec_race_reaches_nothing_of_the_new_image)
 			wins++;
 		else if (kr != MACH_SEND_INVALID_DEST)
 			late++;
-		EXPECT_EQ(1, read(sv[0], &c, 1));
+		EXPECT_EQ(1, read(sock, &c, 1));
 		EXPECT_EQ('I', c);
-		close(sv[0]);
+		close(sock);
 		EXPECT_EQ(0, mt_wait_exit(pid));
 		mach_port_deallocate(SELF, task);
 	}
