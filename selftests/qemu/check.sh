@@ -86,10 +86,17 @@ extra=()
 for d in ${EXTRA_TESTS:-}; do extra+=(--extra "$d"); done
 
 # The kernels boot MACHINA_LANES at a time (default 2: most of a run is one busy guest
-# CPU, and QEMU's other threads and the builds fill the second core), the slowest first so
-# that the last lane to finish is not the one that started the debug kernel last. Each run's
-# output is kept and printed whole when it ends; runs of one arch share the selftests build
-# under its lock (run-kernel.sh).
+# CPU, and QEMU's other threads and the builds fill the second core). A debug kernel's boot
+# is CPU-bound under emulation; a stock kernel's is mostly waiting (mach_msg timeouts,
+# usleeps, an idle second guest CPU). Two debug boots side by side slow each other down on
+# the two cores (debug-rt-arm64: 406.5 s alone, 720.2 s next to debug-x86_64), so a free
+# lane takes the next debug boot only while no other runs, else the next stock boot; a
+# debug boot shares the machine with a stock one where it can. The debug kernels come
+# first, the slowest first, so that the last lane to finish is not the one that started
+# the debug kernel last; then the stock kernels, then the +asym boots (which wait for their
+# kernel's own run). When no stock boot is left, a lane takes a debug one anyway rather than
+# sit idle. Each run's output is kept and printed whole when it ends; runs of one arch
+# share the selftests build under its lock (run-kernel.sh).
 LANES=${MACHINA_LANES:-2}
 [[ $LANES =~ ^[1-9][0-9]*$ ]] || die "MACHINA_LANES=$LANES: want a positive number"
 order=()
@@ -100,6 +107,9 @@ for m in ${debug[@]+"${debug[@]}"}; do
 	case " ${order[*]} " in *" $m "*) ;; *) order+=("$m") ;; esac
 done
 order+=(${stock[@]+"${stock[@]}"} ${asym[@]+"${asym[@]}"})
+
+# heavy NAME: a debug kernel's boot (+asym ones included).
+heavy() { case $1 in debug-*) return 0 ;; *) return 1 ;; esac; }
 
 # run_one NAME: one kernel's run, its output and exit status kept in $RESULTS.
 run_one() {
@@ -125,13 +135,35 @@ show_finished() {
 }
 echo
 echo "######## running ${#order[@]} kernels, $LANES at a time: ${order[*]}"
-next=0 running=0
-while [ "$next" -lt ${#order[@]} ] || [ "$running" -gt 0 ]; do
-	while [ "$running" -lt "$LANES" ] && [ "$next" -lt ${#order[@]} ]; do
-		msg "${order[$next]}: started"
-		run_one "${order[$next]}" &
-		next=$((next + 1)) running=$((running + 1))
+declare -A started=()
+# next_kernel: the index in order[] of the run a free lane takes (see above), or "" when
+# every run has started.
+next_kernel() {
+	local i n busy=0 first="" light=""
+	for n in "${order[@]}"; do
+		[ -z "${started[$n]:-}" ] && continue
+		[ -f "$RESULTS/$n.status" ] || ! heavy "$n" || busy=1
 	done
+	for i in "${!order[@]}"; do
+		n=${order[$i]}
+		[ -z "${started[$n]:-}" ] || continue
+		[ -n "$first" ] || first=$i
+		if ! heavy "$n"; then light=$i; break; fi
+	done
+	if [ "$busy" = 1 ] && [ -n "$light" ]; then echo "$light"; else echo "$first"; fi
+}
+running=0
+while :; do
+	while [ "$running" -lt "$LANES" ]; do
+		i=$(next_kernel)
+		[ -n "$i" ] || break
+		n=${order[$i]}
+		msg "$n: started"
+		started[$n]=1
+		run_one "$n" &
+		running=$((running + 1))
+	done
+	[ "$running" -gt 0 ] || break
 	wait -n || true
 	running=$((running - 1))
 	show_finished
