@@ -115,7 +115,7 @@ heavy() { case $1 in debug-*) return 0 ;; *) return 1 ;; esac; }
 run_one() {
 	local status=0 args=("$1" --result "$RESULTS/$1" ${extra[@]+"${extra[@]}"})
 	case $1 in
-	*+asym) args=("${1%+asym}" --result "$RESULTS/$1" --asym --prog /tests/qos_placement_test) ;;
+	*+asym) args=("${1%+asym}" --result "$RESULTS/$1" --asym --prog-alone /tests/qos_placement_test) ;;
 	esac
 	"$QEMU_DIR/run-kernel.sh" "${args[@]}" >"$RESULTS/$1.out" 2>&1 </dev/null || status=$?
 	echo "$status" >"$RESULTS/$1.status"
