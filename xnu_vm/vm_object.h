@@ -255,6 +255,7 @@ struct mem_cgroup *xnu_vm_mm_memcg(struct mm_struct *mm);
 #define XNU_VM_BEHAVIOR_BATCH	512	/* pages per cow_lock hold */
 void xnu_vm_object_retag(struct xnu_vm_object *obj, u8 from, u8 to);
 bool xnu_vm_view_frozen_below(struct xnu_vm_view *view);
+bool xnu_vm_view_shadowed(struct xnu_vm_view *view);
 pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
 			    pgoff_t last);
 /* Purgeable memory (vm_purgeable.c). */
