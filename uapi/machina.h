@@ -196,6 +196,10 @@ struct machina_port_peek {
 };
 
 /* mach_port_space_info: ipc_info_space_t and an ipc_info_name_t table */
+/*
+ * mach_port_space_info (a task read or control port), and with capacity 0
+ * mach_port_space_basic_info (an inspect port is enough: info and count).
+ */
 struct machina_space_info {
 	__u32 task;		/* in */
 	__u32 flags;		/* in: 0 */
