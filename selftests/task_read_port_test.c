@@ -280,19 +280,17 @@ static kern_return_t set_exception_port(mach_port_t task)
 	return kr;
 }
 
-/* The task calls through every flavour (a child: task_suspend stops it). */
-TEST(task_calls_by_flavour)
+/*
+ * A child that waits until *@sock is closed, and the four flavours of its
+ * task port in @p.  Returns the child's pid.
+ */
+static pid_t flavour_child(struct __test_metadata *_metadata,
+			   mach_port_t p[FLAVOURS], int *sock)
 {
-	mach_port_t p[FLAVOURS], sem, got;
-	thread_act_array_t list;
-	mach_msg_type_number_t n, cnt;
-	task_category_policy_data_t pol;
-	boolean_t dflt;
 	pid_t child;
-	int f, sv[2];
+	int sv[2];
 	char c;
 
-	IPC_REQUIRE();
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	child = fork();
 	ASSERT_LE(0, child);
@@ -308,11 +306,28 @@ TEST(task_calls_by_flavour)
 		_exit(0);
 	}
 	close(sv[1]);
+	*sock = sv[0];
 	ASSERT_EQ(1, read(sv[0], &c, 1));
 	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, child, &p[CONTROL]));
 	ASSERT_EQ(KERN_SUCCESS, task_read_for_pid(SELF, child, &p[READ]));
 	ASSERT_EQ(KERN_SUCCESS, task_inspect_for_pid(SELF, child, &p[INSPECT]));
 	ASSERT_EQ(KERN_SUCCESS, task_name_for_pid(SELF, child, &p[NAME]));
+	return child;
+}
+
+/* The task calls through every flavour (a child: task_suspend stops it). */
+TEST(task_calls_by_flavour)
+{
+	mach_port_t p[FLAVOURS], sem, got;
+	thread_act_array_t list;
+	mach_msg_type_number_t n, cnt;
+	task_category_policy_data_t pol;
+	boolean_t dflt;
+	pid_t child;
+	int f, sv[2];
+
+	IPC_REQUIRE();
+	child = flavour_child(_metadata, p, &sv[0]);
 	for (f = 0; f < FLAVOURS; f++) {
 		kern_return_t ctl = want(f, CONTROL, KERN_INVALID_ARGUMENT);
 
@@ -406,29 +421,9 @@ TEST(port_calls_by_flavour)
 	mach_msg_max_trailer_t trailer;
 	pid_t child;
 	int f, sv[2];
-	char c;
 
 	IPC_REQUIRE();
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	child = fork();
-	ASSERT_LE(0, child);
-	if (child == 0) {
-		close(sv[0]);
-		die_with_parent();
-		(void)SELF;
-		c = 'r';
-		if (write(sv[1], &c, 1) != 1)
-			_exit(2);
-		while (read(sv[1], &c, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(sv[1]);
-	ASSERT_EQ(1, read(sv[0], &c, 1));
-	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, child, &p[CONTROL]));
-	ASSERT_EQ(KERN_SUCCESS, task_read_for_pid(SELF, child, &p[READ]));
-	ASSERT_EQ(KERN_SUCCESS, task_inspect_for_pid(SELF, child, &p[INSPECT]));
-	ASSERT_EQ(KERN_SUCCESS, task_name_for_pid(SELF, child, &p[NAME]));
+	child = flavour_child(_metadata, p, &sv[0]);
 	/* The child's space: a receive right with a send right, a set. */
 	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate(p[CONTROL], MACH_PORT_RIGHT_RECEIVE, &rcv));
 	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(p[CONTROL], rcv, rcv,
