@@ -426,8 +426,11 @@ TEST(port_calls_by_flavour)
 	child = flavour_child(_metadata, p, &sv[0]);
 	/* The child's space: a receive right with a send right, a set. */
 	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate(p[CONTROL], MACH_PORT_RIGHT_RECEIVE, &rcv));
-	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(p[CONTROL], rcv, rcv,
-						       MACH_MSG_TYPE_MAKE_SEND));
+	/* A send right of its own: made in our space, put back under rcv. */
+	ASSERT_EQ(KERN_SUCCESS, mach_port_extract_right(p[CONTROL], rcv, MACH_MSG_TYPE_MAKE_SEND,
+							&poly, &ptype));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(p[CONTROL], rcv, poly,
+						       MACH_MSG_TYPE_MOVE_SEND));
 	ASSERT_EQ(KERN_SUCCESS, mach_port_set_context(p[CONTROL], rcv, 0x1234));
 	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate(p[CONTROL], MACH_PORT_RIGHT_PORT_SET, &set));
 	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_member(p[CONTROL], rcv, set));
