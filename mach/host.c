@@ -20,8 +20,12 @@
  *   swapins/swapouts  PSWPIN / PSWPOUT
  *   external_page_count  NR_FILE_PAGES; internal_page_count  NR_ANON_MAPPED
  *   (the event counters read 0 without CONFIG_VM_EVENT_COUNTERS)
- *   purgeable, speculative, compressor, cow, lookups, hits, purges,
- *   reactivations, throttled: 0 (no Linux counterpart).
+ *   purgeable_count   resident pages of VOLATILE Mach VM memory (XNU's
+ *                     vm_page_purgeable_count), purges: pages emptied by
+ *                     purges since the module loaded (vm_page_purged_count);
+ *                     xnu_vm_purgeable_stats()
+ *   speculative, compressor, cow, lookups, hits, reactivations,
+ *   throttled: 0 (no Linux counterpart).
  */
 #include <linux/cpumask.h>
 #include <linux/mm.h>
@@ -34,6 +38,7 @@
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
+#include "xnu_vm/vm_info.h"
 
 #define HOST_BASIC_INFO 1
 #define HOST_SCHED_INFO 3
@@ -279,6 +284,7 @@ static void vm_info64(struct machina_info *in)
 	vs.swapins = ev[PSWPIN];
 	vs.swapouts = ev[PSWPOUT];
 #endif
+	xnu_vm_purgeable_stats(&vs.purgeable_count, &vs.purges);
 	vs.external_page_count = global_node_page_state(NR_FILE_PAGES);
 	vs.internal_page_count = global_node_page_state(NR_ANON_MAPPED);
 	memcpy(in->info, &vs, sizeof(vs));

@@ -30,17 +30,30 @@
  * lock_target - the target task's space, locked, with the task's exec
  * image held in @target until unlock_target() (a port of an older image
  * fails as a dead one)
+ * @least is the least task port flavour the call takes, as Darwin's MIG
+ * types say (osfmk/mach/mach_port.defs): MACHINA_TASK_CONTROL for an
+ * ipc_space_t routine, MACHINA_TASK_READ for an ipc_space_read_t one
+ * (get_attributes, get_set_status, get_context, space_info),
+ * MACHINA_TASK_INSPECT for ipc_space_inspect_t (space_basic_info).  A
+ * port below it fails as XNU's routine fails on the null space its
+ * conversion gives: KERN_INVALID_TASK for an ipc_space_t routine
+ * (convert_port_to_space(), then "space == IS_NULL"), KERN_INVALID_ARGUMENT
+ * for the read ones (their _from_user forms).
  * Returns: KERN_SUCCESS with *spacep locked and referenced, or the Darwin
- * error (machina_task_lookup(); KERN_INVALID_TASK for a terminated space).
+ * error (as above, machina_task_lookup()'s otherwise; KERN_INVALID_TASK
+ * for a terminated space).
  */
 static int lock_target(struct machina_task *task, u32 task_name,
+		       enum machina_task_flavor least,
 		       struct ipc_kobject_ref *target, struct ipc_space **spacep)
 {
 	struct machina_task *owner;
 	struct ipc_space *space;
 	int kr;
 
-	kr = machina_task_lookup(task, task_name, MACHINA_TASK_CONTROL, target);
+	kr = machina_task_lookup(task, task_name, least, target);
+	if (kr == KERN_INVALID_ARGUMENT && least == MACHINA_TASK_CONTROL)
+		return KERN_INVALID_TASK;
 	if (kr)
 		return kr;
 	owner = target->obj;
@@ -231,7 +244,7 @@ long machina_call_port_allocate(struct machina_task *task, void *arg)
 
 	if (!no_extra(a) || a->name || a->delta || a->value || a->context)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	kr = allocate(space, a->right, 0, &a->name);
@@ -250,7 +263,7 @@ long machina_call_port_allocate_name(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	kr = allocate(space, a->right, a->name, &a->name);
@@ -273,7 +286,7 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 		return KERN_INVALID_ARGUMENT;
 	if ((a->mpo_flags & MPO_QLIMIT) && a->mpo_qlimit > MACH_PORT_QLIMIT_MAX)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	kr = new_receive(space, &port, &a->name, 0);
@@ -318,7 +331,7 @@ long machina_call_port_destruct(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->delta > 0)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -352,7 +365,7 @@ static long name_op(struct machina_task *task, struct machina_port_args *a,
 
 	if (!no_extra(a) || a->right || a->delta || a->value || a->context)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	/* Darwin: releasing MACH_PORT_NULL or MACH_PORT_DEAD does nothing. */
@@ -388,7 +401,7 @@ long machina_call_port_mod_refs(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	if (!MACH_PORT_VALID(a->name)) {
@@ -417,7 +430,7 @@ long machina_call_port_get_refs(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (a->right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	if (!MACH_PORT_VALID(a->name)) {
@@ -477,7 +490,7 @@ long machina_call_port_type(struct machina_task *task, void *arg)
 		a->value = MACH_PORT_TYPE_DEAD_NAME;
 		return KERN_SUCCESS;
 	}
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	entry = ipc_entry_lookup(space, a->name);
@@ -617,7 +630,7 @@ long machina_call_port_insert_right(struct machina_task *task, void *arg)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(a->value))
 		return KERN_INVALID_CAPABILITY;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	if (space != own) {
@@ -686,7 +699,7 @@ long machina_call_port_extract_right(struct machina_task *task, void *arg)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	if (!ipc_entry_lookup(space, a->name)) {
@@ -747,7 +760,7 @@ long machina_call_port_move_member(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name) || a->value == MACH_PORT_DEAD)
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -795,7 +808,7 @@ static long member_op(struct machina_task *task, struct machina_port_args *a,
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name) || !MACH_PORT_VALID(a->value))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	pset = pset_by_name(space, a->value, &kr);
@@ -837,7 +850,8 @@ static long receive_field(struct machina_task *task, struct machina_port_args *a
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, f == F_GET_CONTEXT ?
+			 MACHINA_TASK_READ : MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1023,7 +1037,7 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_ARGUMENT;
 
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	entry = ipc_entry_lookup(space, a->name);
@@ -1192,7 +1206,7 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 		}
 		return KERN_INVALID_RIGHT;
 	}
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_READ, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1249,7 +1263,7 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1292,7 +1306,7 @@ long machina_call_port_names(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->name || a->count)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	ipc_space_for_each_entry(space, idx, entry) {
@@ -1335,7 +1349,7 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 		return -EINVAL;
 	if (!MACH_PORT_VALID(a->name))
 		return KERN_INVALID_RIGHT;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_READ, &target, &space);
 	if (kr)
 		return kr;
 	pset = pset_by_name(space, a->name, &kr);
@@ -1393,7 +1407,7 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 	    mach_trailer_size(a->trailer_type) > a->trailer_size)
 		return KERN_INVALID_VALUE;
 	tsize = mach_trailer_size(a->trailer_type);
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
 	port = receive_port(space, a->name, &kr);
@@ -1429,6 +1443,15 @@ out:
 	return kr;
 }
 
+/*
+ * machina_call_port_space_info - mach_port_space_info (a read port or
+ * control: the summary and up to @capacity names), and with capacity 0
+ * mach_port_space_basic_info (an inspect port is enough: the summary and
+ * the count of names in use)
+ * Returns: KERN_SUCCESS (count set; records written up to capacity);
+ * lock_target()'s errors; KERN_INVALID_ARGUMENT (an inspect port asking
+ * for names); -EINVAL, -EFAULT.
+ */
 long machina_call_port_space_info(struct machina_task *task, void *arg)
 {
 	struct machina_space_info *a = arg;
@@ -1441,9 +1464,20 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 
 	if (a->flags || a->count)
 		return -EINVAL;
-	kr = lock_target(task, a->task, &target, &space);
+	kr = lock_target(task, a->task, MACHINA_TASK_INSPECT, &target, &space);
 	if (kr)
 		return kr;
+	/*
+	 * An inspect port gets mach_port_space_basic_info's answer only: the
+	 * sizes and how many names are in use (capacity 0), never the names.
+	 * XNU's mach_port_space_info takes a read port (KERN_INVALID_ARGUMENT
+	 * for less).
+	 */
+	if (a->capacity &&
+	    machina_task_ref_flavor(&target) == MACHINA_TASK_INSPECT) {
+		unlock_target(space, &target);
+		return KERN_INVALID_ARGUMENT;
+	}
 	a->info[0] = 0xff;			/* iis_genno_mask */
 	a->info[1] = space->nchunks * IPC_ENTRY_CHUNK;	/* iis_table_size */
 	a->info[2] = space->nchunks * IPC_ENTRY_CHUNK * 2;	/* iis_table_next */

@@ -12,7 +12,8 @@
  *                               sizes (8 words), the 64-bit one being 18
  *   TASK_AUDIT_TOKEN (15)       as the message trailer's audit token
  *   MACH_TASK_BASIC_INFO (20)   sizes, times of all threads (live and dead)
- *   TASK_VM_INFO (22)           its own call (machina_call_task_vm_info):
+ *   TASK_VM_INFO (22), TASK_VM_INFO_PURGEABLE (23)
+ *                               its own call (machina_call_task_vm_info):
  *                               up to 93 words, more than struct machina_info
  *                               holds; the facts come from xnu_vm/vm_info.c
  * Sizes come from the target's mm (total_vm, RSS, RSS high-water mark).
@@ -323,9 +324,11 @@ static u32 vm_info_words(u32 count)
 }
 
 /*
- * machina_call_task_vm_info - task_info(TASK_VM_INFO) on a task's control
- * or read port (xnu_vm_task_info() says what each field is), written to
- * the caller's buffer: struct machina_info cannot hold its 93 words.
+ * machina_call_task_vm_info - task_info(TASK_VM_INFO), or with
+ * MACHINA_TASK_VM_INFO_PURGEABLE task_info(TASK_VM_INFO_PURGEABLE), on a
+ * task's control or read port (xnu_vm_task_info() says what each field
+ * is), written to the caller's buffer: struct machina_info cannot hold
+ * its 93 words.
  * The target's mm is taken under its held image and let go before the
  * copy-out; nothing of it outlives the call.
  * Returns: KERN_SUCCESS with count set to the revision written;
@@ -343,7 +346,7 @@ long machina_call_task_vm_info(struct machina_task *task, void *arg)
 	u32 words;
 	int kr;
 
-	if (a->flags || a->reserved)
+	if ((a->flags & ~MACHINA_TASK_VM_INFO_PURGEABLE) || a->reserved)
 		return -EINVAL;
 	words = vm_info_words(a->count);
 	if (!words)
@@ -361,7 +364,8 @@ long machina_call_task_vm_info(struct machina_task *task, void *arg)
 	kr = ref.image.proc ? xnu_vm_map_hold(&map, ref.image.proc) :
 			      KERN_INVALID_TASK;
 	if (!kr) {
-		kr = xnu_vm_task_info(map.mm, &info);
+		kr = xnu_vm_task_info(map.mm, &info,
+				      a->flags & MACHINA_TASK_VM_INFO_PURGEABLE);
 		xnu_vm_map_release(&map);
 	}
 	ipc_kobject_ref_put(&ref);

@@ -31,7 +31,7 @@
 
 /*
  * lie_maker - as nobody: RANGES ranges, each written, VOLATILE, then all
- * but its first page unmapped; checks with TASK_VM_INFO that no more
+ * but its first page unmapped; checks with TASK_VM_INFO_PURGEABLE that no more
  * than one page of each is left; writes one byte on @fd and waits.
  * Returns (exit status) 0, or the step that failed.
  */
@@ -59,7 +59,7 @@ static int lie_maker(int fd)
 			return 4;
 	}
 	memset(&v, 0, sizeof(v));
-	if (task_info(SELF, TASK_VM_INFO, (task_info_t)&v, &count))
+	if (task_info(SELF, TASK_VM_INFO_PURGEABLE, (task_info_t)&v, &count))
 		return 5;
 	if (v.purgeable_volatile_resident > (uint64_t)RANGES * pg)
 		return 6;

@@ -312,6 +312,41 @@ TEST(read_view_never_writes_the_target)
 }
 
 /*
+ * The names a read port shows of the target's space (mach_port_space_info,
+ * which XNU serves to a read port), each used against the calls that
+ * would take or drop a right there: all KERN_INVALID_TASK.
+ * Returns: 0, or 1 when a call was not refused (or the list not given).
+ */
+static int read_port_space_stays(mach_port_t rd)
+{
+	ipc_info_space_t info;
+	ipc_info_name_array_t tab = NULL;
+	ipc_info_tree_name_array_t tree = NULL;
+	mach_msg_type_number_t n = 0, tn = 0, i;
+	mach_msg_type_name_t pt;
+	mach_port_t poly;
+	int bad = 0;
+
+	if (mach_port_space_info(rd, &info, &tab, &n, &tree, &tn) || !n)
+		return 1;
+	for (i = 0; i < n; i++) {
+		mach_port_name_t name = tab[i].iin_name;
+
+		poly = MACH_PORT_NULL;
+		if (mach_port_extract_right(rd, name, MACH_MSG_TYPE_MOVE_RECEIVE,
+					    &poly, &pt) != KERN_INVALID_TASK ||
+		    mach_port_extract_right(rd, name, MACH_MSG_TYPE_COPY_SEND,
+					    &poly, &pt) != KERN_INVALID_TASK ||
+		    mach_port_destroy(rd, name) != KERN_INVALID_TASK ||
+		    mach_port_mod_refs(rd, name, MACH_PORT_RIGHT_SEND, 1) !=
+		    KERN_INVALID_TASK || poly)
+			bad = 1;
+	}
+	vm_deallocate(SELF, (vm_address_t)tab, n * sizeof(*tab));
+	return bad;
+}
+
+/*
  * The read port of another process against the control port's calls, as
  * nobody: a bit per call that was not refused.
  */
@@ -356,6 +391,10 @@ static int read_port_calls(mach_port_t rd, mach_vm_address_t src)
 		bad |= 1 << 11;
 	if (!target_intact(rd, src))
 		bad |= 1 << 12;
+	if (mach_port_allocate(rd, MACH_PORT_RIGHT_RECEIVE, &p) != KERN_INVALID_TASK)
+		bad |= 1 << 13;
+	if (read_port_space_stays(rd))
+		bad |= 1 << 14;
 	return bad;
 }
 
@@ -416,6 +455,21 @@ TEST(inspect_port_under_yama_reaches_no_more)
 			bad |= 1 << 4;
 		if (!task_resume(in))
 			bad |= 1 << 5;
+		/* No names through an inspect port, only the counts. */
+		{
+			ipc_info_space_t info;
+			ipc_info_space_basic_t basic;
+			ipc_info_name_array_t tab = NULL;
+			ipc_info_tree_name_array_t tree = NULL;
+			mach_msg_type_number_t n = 0, tn = 0;
+
+			if (mach_port_space_info(in, &info, &tab, &n, &tree, &tn) !=
+			    KERN_INVALID_ARGUMENT || tab)
+				bad |= 1 << 6;
+			if (mach_port_space_basic_info(in, &basic) ||
+			    !basic.iisb_table_inuse)
+				bad |= 1 << 7;
+		}
 		_exit(bad ? 1 : 0);
 	}
 	EXPECT_EQ(0, mt_wait_exit(attacker));

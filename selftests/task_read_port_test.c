@@ -12,8 +12,11 @@
  *     Darwin's exact error (KERN_INVALID_ARGUMENT; mach_make_memory_entry:
  *     KERN_INVALID_TASK);
  *   - a read port never reaches a write: no writable remap, no memory
- *     entry, no control port, no mach_port_* on the task's space, no thread
- *     ports;
+ *     entry, no control port, no changing mach_port_* call on the task's
+ *     space, no thread ports;
+ *   - the mach_port_* calls by XNU's MIG types: ipc_space_read_t ones
+ *     through a read port, space_basic_info through an inspect port, the
+ *     rest control only (KERN_INVALID_TASK);
  *   - task_read_for_pid needs what ptrace attach needs, task_inspect_for_pid
  *     what ptrace read needs, as nobody: own child yes; root's process, a
  *     process of another user, a setuid image no; Yama's scope refuses the
@@ -277,19 +280,17 @@ static kern_return_t set_exception_port(mach_port_t task)
 	return kr;
 }
 
-/* The task calls through every flavour (a child: task_suspend stops it). */
-TEST(task_calls_by_flavour)
+/*
+ * A child that waits until *@sock is closed, and the four flavours of its
+ * task port in @p.  Returns the child's pid.
+ */
+static pid_t flavour_child(struct __test_metadata *_metadata,
+			   mach_port_t p[FLAVOURS], int *sock)
 {
-	mach_port_t p[FLAVOURS], sem, got;
-	thread_act_array_t list;
-	mach_msg_type_number_t n, cnt;
-	task_category_policy_data_t pol;
-	boolean_t dflt;
 	pid_t child;
-	int f, sv[2];
+	int sv[2];
 	char c;
 
-	IPC_REQUIRE();
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	child = fork();
 	ASSERT_LE(0, child);
@@ -305,11 +306,28 @@ TEST(task_calls_by_flavour)
 		_exit(0);
 	}
 	close(sv[1]);
+	*sock = sv[0];
 	ASSERT_EQ(1, read(sv[0], &c, 1));
 	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, child, &p[CONTROL]));
 	ASSERT_EQ(KERN_SUCCESS, task_read_for_pid(SELF, child, &p[READ]));
 	ASSERT_EQ(KERN_SUCCESS, task_inspect_for_pid(SELF, child, &p[INSPECT]));
 	ASSERT_EQ(KERN_SUCCESS, task_name_for_pid(SELF, child, &p[NAME]));
+	return child;
+}
+
+/* The task calls through every flavour (a child: task_suspend stops it). */
+TEST(task_calls_by_flavour)
+{
+	mach_port_t p[FLAVOURS], sem, got;
+	thread_act_array_t list;
+	mach_msg_type_number_t n, cnt;
+	task_category_policy_data_t pol;
+	boolean_t dflt;
+	pid_t child;
+	int f, sv[2];
+
+	IPC_REQUIRE();
+	child = flavour_child(_metadata, p, &sv[0]);
 	for (f = 0; f < FLAVOURS; f++) {
 		kern_return_t ctl = want(f, CONTROL, KERN_INVALID_ARGUMENT);
 
@@ -339,11 +357,201 @@ TEST(task_calls_by_flavour)
 		if (sem)
 			semaphore_destroy(p[f], sem);
 		got = MACH_PORT_NULL;
-		/* mach_port_* on the task's space: control only */
-		EXPECT_EQ(ctl, mach_port_allocate(p[f], MACH_PORT_RIGHT_RECEIVE, &got));
-		EXPECT_EQ(ctl, port_names(p[f]));
+		/* mach_port_* of ipc_space_t: control only (port_calls_by_flavour) */
+		EXPECT_EQ(want(f, CONTROL, KERN_INVALID_TASK),
+			  mach_port_allocate(p[f], MACH_PORT_RIGHT_RECEIVE, &got));
+		EXPECT_EQ(want(f, CONTROL, KERN_INVALID_TASK), port_names(p[f]));
 		EXPECT_EQ(ctl, set_exception_port(p[f]));
 	}
+	close(sv[0]);
+	EXPECT_EQ(0, mt_wait_exit(child));
+}
+
+/* A copy of @task's space table through its control port (malloc'ed). */
+static ipc_info_name_t *space_table(mach_port_t task, mach_msg_type_number_t *n)
+{
+	ipc_info_space_t info;
+	ipc_info_name_array_t tab = NULL;
+	ipc_info_tree_name_array_t tree = NULL;
+	mach_msg_type_number_t tn = 0;
+	ipc_info_name_t *copy;
+
+	*n = 0;
+	if (mach_port_space_info(task, &info, &tab, n, &tree, &tn))
+		return NULL;
+	copy = malloc(*n * sizeof(*copy) + 1);
+	if (copy)
+		memcpy(copy, tab, *n * sizeof(*copy));
+	vm_deallocate(SELF, (vm_address_t)tab, *n * sizeof(*tab));
+	return copy;
+}
+
+/*
+ * Every mach_port_* call through every flavour of a child's task port
+ * (XNU osfmk/mach/mach_port.defs): the ipc_space_read_t routines
+ * (get_attributes, get_set_status, get_context, space_info) take a read
+ * port, KERN_INVALID_ARGUMENT below it (their _from_user conversion);
+ * space_basic_info (ipc_space_inspect_t) an inspect port, KERN_INVALID_TASK
+ * below it; every ipc_space_t routine a control port, KERN_INVALID_TASK
+ * otherwise (names, type and get_refs among them).  Through a read port
+ * nothing of the child's space changes.
+ */
+TEST(port_calls_by_flavour)
+{
+	mach_port_t p[FLAVOURS], got, poly, sp;
+	mach_port_name_t rcv, set, snd, *members;
+	mach_port_name_array_t names;
+	mach_port_type_array_t types;
+	mach_msg_type_number_t n, cnt, before_n, after_n;
+	mach_msg_type_name_t ptype;
+	ipc_info_name_t *before, *after;
+	ipc_info_space_basic_t basic;
+	ipc_info_space_t info;
+	ipc_info_name_array_t tab;
+	ipc_info_tree_name_array_t tree;
+	mach_port_status_t st;
+	mach_port_limits_t lim = { .mpl_qlimit = 3 };
+	mach_port_context_t ctx;
+	mach_port_options_t opts = { .flags = MPO_INSERT_SEND_RIGHT };
+	mach_port_urefs_t refs;
+	mach_port_type_t type;
+	mach_port_seqno_t seq;
+	mach_msg_size_t msize;
+	mach_msg_id_t mid;
+	mach_msg_max_trailer_t trailer;
+	pid_t child;
+	int f, sv[2];
+
+	IPC_REQUIRE();
+	child = flavour_child(_metadata, p, &sv[0]);
+	/* The child's space: a receive right with a send right, a set. */
+	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate(p[CONTROL], MACH_PORT_RIGHT_RECEIVE, &rcv));
+	/* A send right of its own: made in our space, put back under rcv. */
+	ASSERT_EQ(KERN_SUCCESS, mach_port_extract_right(p[CONTROL], rcv, MACH_MSG_TYPE_MAKE_SEND,
+							&poly, &ptype));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(p[CONTROL], rcv, poly,
+						       MACH_MSG_TYPE_MOVE_SEND));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_set_context(p[CONTROL], rcv, 0x1234));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate(p[CONTROL], MACH_PORT_RIGHT_PORT_SET, &set));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_member(p[CONTROL], rcv, set));
+	snd = new_port_send();
+	ASSERT_NE(MACH_PORT_NULL, snd);
+	before = space_table(p[CONTROL], &before_n);
+	ASSERT_NE(NULL, before);
+
+	for (f = 0; f < FLAVOURS; f++) {
+		kern_return_t rd = want(f, READ, KERN_INVALID_ARGUMENT);
+		kern_return_t ctl = want(f, CONTROL, KERN_INVALID_TASK);
+
+		TH_LOG("flavour %s", flavour_names[f]);
+		/* ipc_space_read_t */
+		cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+		EXPECT_EQ(rd, mach_port_get_attributes(p[f], rcv, MACH_PORT_RECEIVE_STATUS,
+						       (mach_port_info_t)&st, &cnt));
+		if (f <= READ)
+			EXPECT_EQ(1, st.mps_pset);
+		ctx = 0;
+		EXPECT_EQ(rd, mach_port_get_context(p[f], rcv, &ctx));
+		EXPECT_EQ(f <= READ ? 0x1234 : 0, ctx);
+		members = NULL;
+		cnt = 0;
+		EXPECT_EQ(rd, mach_port_get_set_status(p[f], set, &members, &cnt));
+		if (f <= READ) {
+			EXPECT_EQ(1, cnt);
+			EXPECT_EQ(rcv, members[0]);
+		}
+		if (members)
+			vm_deallocate(SELF, (vm_address_t)members, cnt * sizeof(*members));
+		tab = NULL;
+		tree = NULL;
+		cnt = n = 0;
+		EXPECT_EQ(rd, mach_port_space_info(p[f], &info, &tab, &cnt, &tree, &n));
+		if (f <= READ)
+			EXPECT_EQ(before_n, cnt);
+		if (tab)
+			vm_deallocate(SELF, (vm_address_t)tab, cnt * sizeof(*tab));
+		/* ipc_space_inspect_t */
+		memset(&basic, 0, sizeof(basic));
+		EXPECT_EQ(want(f, INSPECT, KERN_INVALID_TASK),
+			  mach_port_space_basic_info(p[f], &basic));
+		if (f <= INSPECT) {
+			EXPECT_EQ(before_n, basic.iisb_table_inuse);
+			EXPECT_NE(0, basic.iisb_table_size);
+		}
+		/* ipc_space_t: control only, whatever the call */
+		names = NULL;
+		types = NULL;
+		n = cnt = 0;
+		EXPECT_EQ(ctl, mach_port_names(p[f], &names, &n, &types, &cnt));
+		if (names)
+			vm_deallocate(SELF, (vm_address_t)names, n * sizeof(*names));
+		if (types)
+			vm_deallocate(SELF, (vm_address_t)types, cnt * sizeof(*types));
+		EXPECT_EQ(ctl, mach_port_type(p[f], rcv, &type));
+		EXPECT_EQ(ctl, mach_port_get_refs(p[f], rcv, MACH_PORT_RIGHT_SEND, &refs));
+		seq = 0;
+		cnt = sizeof(trailer);
+		EXPECT_EQ(f ? KERN_INVALID_TASK : KERN_FAILURE,
+			  mach_port_peek(p[f], rcv, MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0),
+					 &seq, &msize, &mid, (mach_msg_trailer_info_t)&trailer,
+					 &cnt));
+		if (!f)
+			continue;	/* the rest would change the child's space */
+		got = MACH_PORT_NULL;
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_allocate(p[f], MACH_PORT_RIGHT_RECEIVE, &got));
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_allocate_name(p[f], MACH_PORT_RIGHT_DEAD_NAME, 0x7777));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_construct(p[f], &opts, 0, &got));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_deallocate(p[f], rcv));
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_mod_refs(p[f], rcv, MACH_PORT_RIGHT_SEND, 1));
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_mod_refs(p[f], rcv, MACH_PORT_RIGHT_RECEIVE, -1));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_destroy(p[f], set));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_destruct(p[f], rcv, 0, 0));
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_insert_right(p[f], 0x6666, snd, MACH_MSG_TYPE_COPY_SEND));
+		poly = MACH_PORT_NULL;
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_extract_right(p[f], rcv, MACH_MSG_TYPE_MOVE_RECEIVE,
+						  &poly, &ptype));
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_extract_right(p[f], rcv, MACH_MSG_TYPE_MAKE_SEND,
+						  &poly, &ptype));
+		EXPECT_EQ(MACH_PORT_NULL, poly);
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_set_context(p[f], rcv, 0x9999));
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_set_attributes(p[f], rcv, MACH_PORT_LIMITS_INFO,
+						   (mach_port_info_t)&lim,
+						   MACH_PORT_LIMITS_INFO_COUNT));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_set_mscount(p[f], rcv, 9));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_set_seqno(p[f], rcv, 9));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_guard(p[f], rcv, 0x5555, TRUE));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_unguard(p[f], rcv, 0x1234));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_extract_member(p[f], rcv, set));
+		EXPECT_EQ(KERN_INVALID_TASK, mach_port_move_member(p[f], rcv, MACH_PORT_NULL));
+		sp = MACH_PORT_NULL;
+		EXPECT_EQ(KERN_INVALID_TASK,
+			  mach_port_request_notification(p[f], rcv, MACH_NOTIFY_NO_SENDERS, 0,
+							 snd, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							 &sp));
+	}
+	/* Nothing the lesser ports tried changed the child's space. */
+	after = space_table(p[CONTROL], &after_n);
+	ASSERT_NE(NULL, after);
+	ASSERT_EQ(before_n, after_n);
+	EXPECT_EQ(0, memcmp(before, after, before_n * sizeof(*before)));
+	ctx = 0;
+	EXPECT_EQ(KERN_SUCCESS, mach_port_get_context(p[CONTROL], rcv, &ctx));
+	EXPECT_EQ(0x1234, ctx);
+	cnt = MACH_PORT_LIMITS_INFO_COUNT;
+	EXPECT_EQ(KERN_SUCCESS, mach_port_get_attributes(p[CONTROL], rcv, MACH_PORT_LIMITS_INFO,
+							 (mach_port_info_t)&lim, &cnt));
+	EXPECT_EQ(MACH_PORT_QLIMIT_DEFAULT, lim.mpl_qlimit);
+	free(before);
+	free(after);
+	mach_port_destroy(SELF, snd);
 	close(sv[0]);
 	EXPECT_EQ(0, mt_wait_exit(child));
 }

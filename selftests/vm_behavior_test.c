@@ -515,6 +515,119 @@ TEST_F(fork2, shared_memory_keeps_its_contents)
  * A name port gets nothing; as nobody, root's task and another user's
  * are out of reach (no control port), and a name port of them is refused.
  */
+/* A malloc region of @len bytes filled with @seed's pattern. */
+static mach_vm_address_t malloc_region(size_t len, uint32_t seed)
+{
+	mach_vm_address_t a = 0;
+
+	if (mach_vm_allocate(SELF, &a, len, VM_FLAGS_ANYWHERE |
+			     VM_MAKE_TAG(VM_MEMORY_MALLOC_SMALL)))
+		return 0;
+	fill_pages((void *)(uintptr_t)a, len, seed);
+	return a;
+}
+
+/*
+ * What a reader (a sampler, a debugger) leaves of a malloc region for
+ * Darwin's malloc, which gives freed memory back with REUSABLE and ZERO:
+ * a byte copy (mach_vm_read, an out-of-line message still queued) leaves
+ * the region its owner's: both succeed and act, the reader keeps its
+ * bytes.  A virtual copy (mach_vm_remap copy=TRUE) is XNU's needs-copy
+ * entry: REUSABLE succeeds until the owner writes (XNU: no shadow object
+ * yet) and lets nothing go, ZERO is KERN_NO_ACCESS (XNU
+ * vm_map_zero_entry_preflight); after a write REUSABLE is
+ * KERN_INVALID_ADDRESS (a shadow); once the copy is gone both act again.
+ */
+TEST(malloc_memory_after_a_reader)
+{
+	size_t pg = page_size(), len = 8 * pg;
+	mach_vm_address_t a, c = 0;
+	vm_offset_t data = 0;
+	mach_msg_type_number_t cnt = 0;
+	vm_prot_t cur, max;
+	struct msg_builder b;
+	rcv_buf_t buf;
+	mach_port_t port;
+	any_desc_t d;
+	char *p;
+
+	IPC_REQUIRE();
+	a = malloc_region(len, 21);
+	ASSERT_NE(0, a);
+	p = (char *)(uintptr_t)a;
+
+	/* mach_vm_read: the reader's copy is its own. */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_read(SELF, a, len, &data, &cnt));
+	ASSERT_EQ(len, cnt);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_ZERO));
+	EXPECT_TRUE(all_zero(p, len));
+	EXPECT_TRUE(check_pages((char *)data, len, 21));
+	fill_pages(p, len, 22);
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_REUSABLE));
+	EXPECT_TRUE(all_zero(p, len));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_REUSE));
+	EXPECT_TRUE(check_pages((char *)data, len, 21));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, data, len));
+
+	/* An out-of-line snapshot still queued keeps the bytes sent. */
+	fill_pages(p, len, 23);
+	port = new_port_send();
+	ASSERT_NE(MACH_PORT_NULL, port);
+	mb_init(&b, port, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 7);
+	mb_ool(&b, p, len, FALSE, MACH_MSG_VIRTUAL_COPY);
+	ASSERT_EQ(MACH_MSG_SUCCESS, mb_send(&b, MACH_SEND_TIMEOUT, 0));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_ZERO));
+	EXPECT_TRUE(all_zero(p, len));
+	fill_pages(p, len, 24);
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_REUSABLE));
+	EXPECT_TRUE(all_zero(p, len));
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(port, &buf, 5000));
+	ASSERT_EQ(MACH_MSG_OOL_DESCRIPTOR, get_desc(&buf.header, 0, &d));
+	EXPECT_EQ(len, d.ool.size);
+	EXPECT_TRUE(check_pages(d.ool.address, len, 23));
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_vm_deallocate(SELF, (uintptr_t)d.ool.address, len));
+	mach_port_destroy(SELF, port);
+
+	/* A virtual copy: XNU's needs-copy entry, then a shadow. */
+	fill_pages(p, len, 25);
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_vm_remap(SELF, &c, len, 0, VM_FLAGS_ANYWHERE, SELF, a,
+				TRUE, &cur, &max, VM_INHERIT_COPY));
+	EXPECT_EQ(KERN_NO_ACCESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_ZERO));
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_REUSABLE));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_REUSE));
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_CAN_REUSE));
+	/* Shared with the copy: nothing was let go on either side. */
+	EXPECT_TRUE(check_pages(p, len, 25));
+	EXPECT_TRUE(check_pages((char *)(uintptr_t)c, len, 25));
+	/* The owner writes: its region now has a shadow (XNU). */
+	p[pg] = 'W';
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_REUSABLE));
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_CAN_REUSE));
+	EXPECT_EQ(KERN_NO_ACCESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_ZERO));
+	EXPECT_TRUE(check_pages((char *)(uintptr_t)c, len, 25));
+	/* The copy gone, the layers fold back: both act again. */
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, c, len));
+	EXPECT_EQ('W', p[pg]);
+	EXPECT_TRUE(check_pages(p + 2 * pg, len - 2 * pg, 25));
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_REUSABLE));
+	EXPECT_TRUE(all_zero(p, len));
+	fill_pages(p, len, 26);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(SELF, a, len, VM_BEHAVIOR_ZERO));
+	EXPECT_TRUE(all_zero(p, len));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a, len));
+}
+
 TEST(name_ports_and_nobody_get_nothing)
 {
 	mach_port_t name = MACH_PORT_NULL;

@@ -257,45 +257,142 @@ TEST(shrinker_empties_volatile_only)
 	mach_vm_deallocate(SELF, plain, len);
 }
 
-/* TASK_VM_INFO's purgeable_volatile_virtual and _resident, in bytes. */
-static int volatile_info(uint64_t *virt, uint64_t *res)
+/*
+ * TASK_VM_INFO_PURGEABLE's purgeable_volatile_virtual, _resident and
+ * _pmap, in bytes; TASK_VM_INFO must leave all three 0 (XNU's task_info()
+ * fills them for the PURGEABLE flavour only).
+ */
+static int volatile_info(uint64_t *virt, uint64_t *res, uint64_t *pmap)
 {
 	task_vm_info_data_t v;
 	mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
 
-	memset(&v, 0, sizeof(v));
+	memset(&v, 0xa5, sizeof(v));
 	if (task_info(SELF, TASK_VM_INFO, (task_info_t)&v, &count))
 		return -1;
+	if (v.purgeable_volatile_virtual || v.purgeable_volatile_resident ||
+	    v.purgeable_volatile_pmap)
+		return -2;
+	count = TASK_VM_INFO_COUNT;
+	memset(&v, 0xa5, sizeof(v));
+	if (task_info(SELF, TASK_VM_INFO_PURGEABLE, (task_info_t)&v, &count) ||
+	    count != TASK_VM_INFO_COUNT)
+		return -3;
 	*virt = v.purgeable_volatile_virtual;
 	*res = v.purgeable_volatile_resident;
+	*pmap = v.purgeable_volatile_pmap;
 	return 0;
 }
 
 TEST(task_vm_info_counts_volatile_memory)
 {
 	size_t pg = page_size(), len = 8 * pg;
-	uint64_t virt, res;
+	uint64_t virt, res, pmap;
 	mach_vm_address_t a;
+	volatile char c;
 
 	IPC_REQUIRE();
 	a = purgable_pattern(8, 18);
 	ASSERT_NE(0, a);
-	ASSERT_EQ(0, volatile_info(&virt, &res));
+	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
 	EXPECT_EQ(0, virt);
 	EXPECT_EQ(0, res);
+	EXPECT_EQ(0, pmap);
 	EXPECT_EQ(VM_PURGABLE_NONVOLATILE, set_state(a, VM_PURGABLE_VOLATILE));
-	ASSERT_EQ(0, volatile_info(&virt, &res));
+	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
 	EXPECT_EQ(len, virt);
 	EXPECT_EQ(len, res);
+	EXPECT_EQ(len, pmap);
+	/* PTEs gone, pages kept: resident but not in this task's tables. */
+	ASSERT_EQ(0, madvise(P(a), 4 * pg, MADV_DONTNEED));
+	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
+	EXPECT_EQ(len, virt);
+	EXPECT_EQ(len, res);
+	EXPECT_EQ(4 * pg, pmap);
+	c = P(a)[pg];
+	(void)c;
+	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
+	EXPECT_EQ(len, res);
+	EXPECT_EQ(5 * pg, pmap);
 	/* EMPTY still counts (its virtual size), with nothing resident. */
 	EXPECT_EQ(VM_PURGABLE_VOLATILE, set_state(a, VM_PURGABLE_EMPTY));
-	ASSERT_EQ(0, volatile_info(&virt, &res));
+	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
 	EXPECT_EQ(len, virt);
 	EXPECT_EQ(0, res);
+	EXPECT_EQ(0, pmap);
 	EXPECT_EQ(VM_PURGABLE_EMPTY, set_state(a, VM_PURGABLE_NONVOLATILE));
-	ASSERT_EQ(0, volatile_info(&virt, &res));
+	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
 	EXPECT_EQ(0, virt);
+	EXPECT_EQ(0, pmap);
 	mach_vm_deallocate(SELF, a, len);
+}
+
+/* host_statistics64(HOST_VM_INFO64)'s purgeable_count and purges. */
+static int host_purge_stats(uint32_t *count, uint64_t *purges)
+{
+	vm_statistics64_data_t vs;
+	mach_msg_type_number_t n = HOST_VM_INFO64_COUNT;
+
+	if (host_statistics64(mach_host_self(), HOST_VM_INFO64,
+			      (host_info64_t)&vs, &n))
+		return -1;
+	*count = vs.purgeable_count;
+	*purges = vs.purges;
+	return 0;
+}
+
+/*
+ * XNU's vm_page_purgeable_count (resident pages of VOLATILE objects) and
+ * vm_page_purged_count (pages purges discarded): a volatile range's
+ * resident pages count while it is VOLATILE (not NONVOLATILE, not once
+ * emptied); an EMPTY, PURGE_ALL or the shrinker adds the pages it
+ * discarded to purges, which never goes down.  The machine's other
+ * volatile memory may change meanwhile (no other test runs in the guest
+ * at the same time, so the counts are exact here).
+ */
+TEST(host_statistics_count_purgeable_pages)
+{
+	size_t pg = page_size();
+	mach_vm_address_t a, b;
+	uint32_t c0, c;
+	uint64_t p0, p;
+
+	IPC_REQUIRE();
+	(void)b;
+	ASSERT_EQ(0, host_purge_stats(&c0, &p0));
+	a = purgable_pattern(8, 30);
+	ASSERT_NE(0, a);
+	ASSERT_EQ(0, host_purge_stats(&c, &p));
+	EXPECT_EQ(c0, c);
+	EXPECT_EQ(p0, p);
+	EXPECT_EQ(VM_PURGABLE_NONVOLATILE, set_state(a, VM_PURGABLE_VOLATILE));
+	ASSERT_EQ(0, host_purge_stats(&c, &p));
+	EXPECT_EQ(c0 + 8, c);
+	/* A page let go (a partial deallocate) stops counting. */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, a + 7 * pg, pg));
+	ASSERT_EQ(0, host_purge_stats(&c, &p));
+	EXPECT_EQ(c0 + 7, c);
+	EXPECT_EQ(p0, p);
+	/* Emptied: 7 pages purged, none purgeable. */
+	EXPECT_EQ(VM_PURGABLE_VOLATILE, set_state(a, VM_PURGABLE_EMPTY));
+	ASSERT_EQ(0, host_purge_stats(&c, &p));
+	EXPECT_EQ(c0, c);
+	EXPECT_EQ(p0 + 7, p);
+	mach_vm_deallocate(SELF, a, 7 * pg);
+	if (geteuid())
+		SKIP(return, "drop_caches needs root");
+	/* The shrinker's purge counts too. */
+	b = purgable_pattern(4, 31);
+	ASSERT_NE(0, b);
+	EXPECT_EQ(VM_PURGABLE_NONVOLATILE, set_state(b, VM_PURGABLE_VOLATILE));
+	ASSERT_EQ(0, host_purge_stats(&c, &p));
+	EXPECT_EQ(c0 + 4, c);
+	ASSERT_EQ(0, drop_caches());
+	EXPECT_EQ(VM_PURGABLE_EMPTY, state_of(SELF, b));
+	ASSERT_EQ(0, host_purge_stats(&c, &p));
+	EXPECT_GE(p, p0 + 11);
+	EXPECT_LE(c, c0);
+	mach_vm_deallocate(SELF, b, 4 * pg);
 }
 
 TEST(purge_all_empties_own_volatile)

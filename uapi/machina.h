@@ -46,8 +46,10 @@
  *   7 - task read and inspect ports (task_read_for_pid, task_inspect_for_pid
  *       through MACHINA_IOC_TASK_FOR_PID's kind); purgeable memory: VM_FLAGS_PURGABLE, MAP_MEM_PURGABLE,
  *       mach_vm_purgable_control, mach_memory_entry_purgable_control.
+ *   8 - task_info(TASK_VM_INFO_PURGEABLE): MACHINA_TASK_VM_INFO_PURGEABLE in
+ *       MACHINA_IOC_TASK_VM_INFO's flags.
  */
-#define MACHINA_ABI_VERSION	7
+#define MACHINA_ABI_VERSION	8
 /* The oldest client ABI this header's module still serves. */
 #define MACHINA_ABI_MIN		2
 
@@ -196,6 +198,10 @@ struct machina_port_peek {
 };
 
 /* mach_port_space_info: ipc_info_space_t and an ipc_info_name_t table */
+/*
+ * mach_port_space_info (a task read or control port), and with capacity 0
+ * mach_port_space_basic_info (an inspect port is enough: info and count).
+ */
 struct machina_space_info {
 	__u32 task;		/* in */
 	__u32 flags;		/* in: 0 */
@@ -741,10 +747,15 @@ struct machina_vm_page_query {
 struct machina_task_vm_info {
 	__u32 target;		/* in: task port name */
 	__u32 count;		/* in: capacity of the buffer in words; out: words written */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: 0 (TASK_VM_INFO) or MACHINA_TASK_VM_INFO_PURGEABLE */
 	__u32 reserved;		/* in: 0 */
 	__u64 info;		/* in: the caller's buffer of "count" words */
 };
+/*
+ * TASK_VM_INFO_PURGEABLE (ABI 8): also the purgeable_volatile_* fields,
+ * which TASK_VM_INFO leaves 0 as XNU's task_info does.
+ */
+#define MACHINA_TASK_VM_INFO_PURGEABLE	(1U << 0)
 #define MACHINA_IOC_TASK_VM_INFO MACHINA_IOC_RW(TASK_VM_INFO, struct machina_task_vm_info)
 
 /* mach_vm_msync (ABI 5): in: task, address, size, vm_flags (VM_SYNC_*) */

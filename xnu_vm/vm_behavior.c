@@ -82,7 +82,11 @@ static bool malloc_tag(u8 tag)
  * vma_reusable - XNU's vm_map_entry_is_reusable(): memory without a
  * malloc tag is the caller's to judge (yes); a malloc region must still
  * be as malloc made it: read-write, maximum all, inherited by copy, not
- * wired, sharing no snapshot.  Memory that is not Mach VM's has no tag.
+ * wired, and not written since it came to share a snapshot (XNU: no
+ * shadow object; a virtual copy of it, a fork, a copy-on-write mapping,
+ * only marks the entry needs-copy until the owner writes, and byte
+ * copies, mach_vm_read and out-of-line snapshots, leave it alone).
+ * Memory that is not Mach VM's has no tag.
  * Conditions: the vma's mm's mmap_lock held; may take the object's
  * cow_lock.
  */
@@ -99,7 +103,7 @@ static bool vma_reusable(struct vm_area_struct *vma)
 	    (f & VM_LOCKED) ||
 	    xnu_vm_vma_inheritance(vma) != VM_INHERIT_COPY)
 		return false;
-	return !xnu_vm_view_frozen_below(xnu_vm_view_of(vma));
+	return !xnu_vm_view_shadowed(xnu_vm_view_of(vma));
 }
 
 /*

@@ -283,7 +283,8 @@ out:
 }
 
 /*
- * xnu_vm_task_info - TASK_VM_INFO of the task running @mm
+ * xnu_vm_task_info - TASK_VM_INFO (or with @purgeable
+ * TASK_VM_INFO_PURGEABLE) of the task running @mm
  * virtual_size: total_vm; region_count: vmas; page_size: the kernel's;
  * resident_size: RSS, resident_size_peak: its high-water mark.
  * internal: anonymous, shared-memory and Mach VM pages (Mach VM pages are
@@ -292,15 +293,19 @@ out:
  * internal + compressed (+ IOKit and purgeable ledgers Machina has not);
  * with no compressor it is internal.  min/max_address: 0 and the task's
  * top (Linux's map starts at 0; mmap_min_addr is a policy, not a bound
- * of the map).  purgeable_volatile_virtual and _resident: as XNU's
- * vm_map_query_volatile() (vm_purgeable.c); purgeable_volatile_pmap is 0
- * (the PTEs mapping them are not counted).  Everything else is 0: Linux
+ * of the map).  purgeable_volatile_virtual, _resident and _pmap: only with
+ * @purgeable, as XNU's task_info() fills them for TASK_VM_INFO_PURGEABLE
+ * only (vm_map_query_volatile(); 0 for TASK_VM_INFO): writable vmas of
+ * VOLATILE or EMPTY views, their size, the view's pages, and of those
+ * the ones this mm's page tables map now (XNU's pmap_query_resident()
+ * of the entry; xnu_vm_view_volatile_mapped()).  Everything else is 0: Linux
  * keeps no peaks of internal or external, no device, reusable or
  * compressor counts, no ledgers or footprint limit.
  * Conditions: process context; takes @mm's mmap_lock for reading.
  * Returns: KERN_SUCCESS, KERN_ABORTED.
  */
-int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info)
+int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info,
+		     bool purgeable)
 {
 	struct vm_area_struct *vma;
 	struct xnu_vm_object *obj;
@@ -324,13 +329,15 @@ int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info)
 		 * or EMPTY objects, the object's pages counted once (at the
 		 * entry that maps its offset 0).
 		 */
-		if (!(vma->vm_flags & VM_WRITE) || vma->vm_pgoff)
+		if (!purgeable || !(vma->vm_flags & VM_WRITE) || vma->vm_pgoff)
 			continue;
 		vol = xnu_vm_view_volatile_pages(xnu_vm_view_of(vma));
 		if (vol < 0)
 			continue;
 		info->purgeable_volatile_virtual += vma->vm_end - vma->vm_start;
 		info->purgeable_volatile_resident += (u64)vol << PAGE_SHIFT;
+		info->purgeable_volatile_pmap +=
+			(u64)xnu_vm_view_volatile_mapped(vma) << PAGE_SHIFT;
 	}
 	info->virtual_size = (u64)mm->total_vm << PAGE_SHIFT;
 	mmap_read_unlock(mm);

@@ -87,6 +87,8 @@ struct xnu_task_vm_info {
 #define TASK_VM_INFO_REV1_COUNT	(TASK_VM_INFO_REV2_COUNT - 4)
 #define TASK_VM_INFO_REV0_COUNT	(TASK_VM_INFO_REV1_COUNT - 2)
 
-int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info);
+int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info,
+		     bool purgeable);
+void xnu_vm_purgeable_stats(u32 *count, u64 *purges);
 
 #endif /* _MACHINA_XNU_VM_INFO_H */

@@ -1731,6 +1731,24 @@ bool xnu_vm_view_frozen_below(struct xnu_vm_view *view)
 }
 
 /*
+ * xnu_vm_view_shadowed - has @view been written since it came to share a
+ * snapshot (a frozen layer below a top that holds pages)?  XNU's "the
+ * entry's object has a shadow": a virtual copy only marks the entry
+ * needs-copy, and the shadow object is made by the entry's first write
+ * after it (vm_map_lookup_and_lock_object()).  A snapshot; cow_lock is
+ * taken.
+ */
+bool xnu_vm_view_shadowed(struct xnu_vm_view *view)
+{
+	bool shadowed;
+
+	mutex_lock(&view->obj->cow_lock);
+	shadowed = view->top->shadow && view->top->resident;
+	mutex_unlock(&view->obj->cow_lock);
+	return shadowed;
+}
+
+/*
  * xnu_vm_view_discard - let go of the pages of @view in @first..@last, at
  * most XNU_VM_BEHAVIOR_BATCH of them (mach_vm_behavior_set FREE and
  * REUSABLE): the next touch finds zeroes.  Only pages nobody else can see

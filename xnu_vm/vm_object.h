@@ -255,6 +255,7 @@ struct mem_cgroup *xnu_vm_mm_memcg(struct mm_struct *mm);
 #define XNU_VM_BEHAVIOR_BATCH	512	/* pages per cow_lock hold */
 void xnu_vm_object_retag(struct xnu_vm_object *obj, u8 from, u8 to);
 bool xnu_vm_view_frozen_below(struct xnu_vm_view *view);
+bool xnu_vm_view_shadowed(struct xnu_vm_view *view);
 pgoff_t xnu_vm_view_discard(struct xnu_vm_view *view, pgoff_t first,
 			    pgoff_t last);
 /* Purgeable memory (vm_purgeable.c). */
@@ -265,6 +266,7 @@ int xnu_vm_purgeable_init(void);
 void xnu_vm_purgeable_exit(void);
 void xnu_vm_purgeable_forget(struct xnu_vm_view *view);
 long xnu_vm_view_volatile_pages(struct xnu_vm_view *view);
+unsigned long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma);
 void xnu_vm_purgeable_count(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 			    long delta);
 

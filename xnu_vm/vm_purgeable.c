@@ -83,6 +83,7 @@
 #include "mach/kern_return.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
+#include "xnu_vm/vm_info.h"
 #include "xnu_vm/vm_map.h"
 #include "xnu_vm/vm_memory_entry.h"
 #include "xnu_vm/vm_object.h"
@@ -98,6 +99,8 @@ static LIST_HEAD(volatile_views);	/* purge_lock; the next to empty first */
 /* the counted tops' resident pages (xnu_vm_purgeable_count()) */
 static atomic_long_t nr_volatile_pages = ATOMIC_LONG_INIT(0);
 static struct shrinker *purge_shrinker;
+/* pages emptied so far, by any path (view_purge()): XNU's purges */
+static atomic64_t nr_purged_pages = ATOMIC64_INIT(0);
 
 /*
  * xnu_vm_purgeable_count - the resident count of @l, a layer of @obj,
@@ -112,6 +115,26 @@ void xnu_vm_purgeable_count(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 	lockdep_assert_held(&obj->cow_lock);
 	if (l->purge_counted)
 		atomic_long_add(delta, &nr_volatile_pages);
+}
+
+/*
+ * xnu_vm_purgeable_stats - host_statistics64(HOST_VM_INFO64)'s
+ * purgeable_count and purges, as XNU keeps vm_page_purgeable_count (the
+ * resident pages of VOLATILE objects, machine-wide: osfmk/vm/
+ * vm_resident.c counts a page in when it enters a VOLATILE object and
+ * out when it leaves or the object changes state) and
+ * vm_page_purged_count (every page a purge discarded, since boot:
+ * vm_object_reap_pages(REAP_PURGEABLE), for a SET_STATE EMPTY as for the
+ * system's purges).  Here: the module's volatile views' resident pages
+ * (the shrinker's count) and the pages view_purge() emptied since the
+ * module was loaded.  Conditions: any context; a snapshot of each.
+ */
+void xnu_vm_purgeable_stats(u32 *count, u64 *purges)
+{
+	long n = atomic_long_read(&nr_volatile_pages);
+
+	*count = clamp_t(long, n, 0, U32_MAX);
+	*purges = atomic64_read(&nr_purged_pages);
 }
 
 /*
@@ -181,9 +204,12 @@ void xnu_vm_purgeable_forget(struct xnu_vm_view *view)
  */
 static bool view_purge(struct xnu_vm_view *view, bool wait)
 {
+	unsigned long held = view->top->resident;
+
 	lockdep_assert_held(&purge_lock);
 	if (!xnu_vm_view_empty(view, wait))
 		return false;
+	atomic64_add(held, &nr_purged_pages);
 	view->purgable = VM_PURGABLE_EMPTY;
 	volatile_del(view);
 	return true;
@@ -463,6 +489,44 @@ long xnu_vm_view_volatile_pages(struct xnu_vm_view *view)
 		n = view->top->resident;
 	mutex_unlock(&view->obj->cow_lock);
 	return n;
+}
+
+/*
+ * xnu_vm_view_volatile_mapped - of the pages @vma's view holds (a
+ * VOLATILE or EMPTY one: xnu_vm_view_volatile_pages() said so), how many
+ * @vma's page tables map now (TASK_VM_INFO_PURGEABLE's
+ * purgeable_volatile_pmap, XNU's pmap_query_resident() of the entry).
+ * Only the view's resident pages are probed, each with a gup that never
+ * faults (FOLL_NOFAULT), so the cost is what the view holds, not the
+ * vma's size.  The walk is unlocked (RCU, inside xa_find()): a purgeable
+ * view's top is never replaced (view_copy() never freezes it) and lives
+ * as long as @vma, and a page pointer read is only compared with the
+ * one the PTE maps, never used; a page going or coming meanwhile makes
+ * a count of the moment.
+ * Conditions: @vma's mm's mmap_lock held (read); process context; no
+ * cow_lock held.
+ * Returns: the count.
+ */
+unsigned long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma)
+{
+	struct xnu_vm_view *view = xnu_vm_view_of(vma);
+	pgoff_t first = vma->vm_pgoff, last = first + vma_pages(vma) - 1;
+	unsigned long index, count = 0;
+	struct page *page, *mapped;
+	long got;
+
+	machina_mmap_assert_locked(vma->vm_mm);
+	xa_for_each_range(&view->top->pages, index, page, first, last) {
+		got = machina_gup_remote(vma->vm_mm, vma->vm_start +
+					 ((index - first) << PAGE_SHIFT), 1,
+					 FOLL_NOFAULT | FOLL_FORCE, &mapped);
+		if (got == 1) {
+			count += mapped == page;
+			put_page(mapped);
+		}
+		cond_resched();
+	}
+	return count;
 }
 
 /* purge_count - the shrinker's objects: the volatile views' pages. */

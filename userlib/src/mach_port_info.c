@@ -211,26 +211,23 @@ mach_port_space_info(ipc_space_read_t space, ipc_info_space_t *space_info,
 LIBMACH_EXPORT kern_return_t mach_port_space_basic_info(
 	ipc_space_inspect_t task, ipc_info_space_basic_t *basic_info)
 {
-	ipc_info_space_t info;
-	ipc_info_name_t *tab = NULL;
-	uint32_t count, i, inuse = 0;
+	/* Capacity 0: the summary and the count only (an inspect port's). */
+	struct machina_space_info s = { .task = task };
 	kern_return_t kr;
 
 	if (!basic_info)
 		return KERN_INVALID_ARGUMENT;
-	kr = fetch_space(task, &info, &tab, &count);
+	kr = machina_call(MACHINA_IOC_PORT_SPACE_INFO, &s);
+	/* XNU's routine answers a port below inspect so (ipc_space_inspect_t). */
+	if (kr == KERN_INVALID_ARGUMENT)
+		return KERN_INVALID_TASK;
 	if (kr != KERN_SUCCESS)
 		return kr;
-	/* Free slots, if the module lists them, carry no type. */
-	for (i = 0; i < count; i++)
-		if (tab[i].iin_type != MACH_PORT_TYPE_NONE)
-			inuse++;
-	free(tab);
 	memset(basic_info, 0, sizeof(*basic_info));
-	basic_info->iisb_genno_mask = info.iis_genno_mask;
-	basic_info->iisb_table_size = info.iis_table_size;
-	basic_info->iisb_table_next = info.iis_table_next;
-	basic_info->iisb_table_inuse = inuse;
+	basic_info->iisb_genno_mask = s.info[0];
+	basic_info->iisb_table_size = s.info[1];
+	basic_info->iisb_table_next = s.info[2];
+	basic_info->iisb_table_inuse = s.count;
 	return KERN_SUCCESS;
 }
 

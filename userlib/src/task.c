@@ -79,11 +79,13 @@ LIBMACH_EXPORT kern_return_t task_info(task_name_t target_task,
 
 	if (!task_info_out || !task_info_outCnt)
 		return KERN_INVALID_ARGUMENT;
-	if (flavor == TASK_VM_INFO) {
+	if (flavor == TASK_VM_INFO || flavor == TASK_VM_INFO_PURGEABLE) {
 		/* Larger than struct machina_info: written straight to the caller. */
 		struct machina_task_vm_info v = {
 			.target = target_task,
 			.count = *task_info_outCnt,
+			.flags = flavor == TASK_VM_INFO_PURGEABLE ?
+					 MACHINA_TASK_VM_INFO_PURGEABLE : 0,
 			.info = (__u64)(uintptr_t)task_info_out,
 		};
 

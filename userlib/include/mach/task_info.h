@@ -115,10 +115,13 @@ typedef struct mach_task_basic_info *mach_task_basic_info_t;
 /*
  * TASK_VM_INFO: the task's memory.  The count picks the revision (REV0 36
  * words ... REV7 93); Machina fills what Linux knows and leaves 0 what it
- * has not (peaks of internal/external, device, reusable, purgeable,
- * compressed, ledgers, limit_bytes_remaining): docs/plans/xnu_vm.md.
+ * has not (peaks of internal/external, device, reusable, compressed,
+ * ledgers, limit_bytes_remaining): docs/plans/xnu_vm.md.
+ * TASK_VM_INFO_PURGEABLE: the same, with purgeable_volatile_pmap,
+ * _resident and _virtual filled (TASK_VM_INFO leaves them 0, as Darwin).
  */
 #define TASK_VM_INFO		22
+#define TASK_VM_INFO_PURGEABLE	23
 
 #pragma pack(push, 4)
 struct task_vm_info {
