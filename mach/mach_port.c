@@ -142,7 +142,6 @@ int ipc_port_new_receive(struct ipc_space *space, struct ipc_port **portp,
 
 	lockdep_assert_held(&space->lock);
 	port = ipc_port_alloc();
-
 	if (!port)
 		return KERN_RESOURCE_SHORTAGE;
 	if (want) {

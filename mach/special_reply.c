@@ -16,11 +16,11 @@
  * record.
  *
  * What marks the port for good (ipc_port.h, special_reply): its receive
- * right never moves (a MOVE_RECEIVE in a message is refused as for an
- * immovable right: MACH_SEND_INVALID_RIGHT in a descriptor,
- * a header names rights by send dispositions only;
- * mach_port_extract_right and _insert_right: KERN_INVALID_CAPABILITY, as
- * XNU's ipc_right_copyin);
+ * right never moves.  MOVE_RECEIVE of it is refused as of an immovable
+ * right, KERN_INVALID_CAPABILITY as XNU's ipc_right_copyin gives: a port
+ * descriptor or out-of-line ports array carrying it fails the send with
+ * MACH_SEND_INVALID_RIGHT, mach_port_extract_right and _insert_right
+ * return it (a header takes send dispositions only).
  * mach_port_request_notification(MACH_NOTIFY_PORT_DESTROYED) is
  * KERN_INVALID_RIGHT; mach_port_set_attributes(TEMPOWNER /
  * IMPORTANCE_RECEIVER / DENAP_RECEIVER) is KERN_INVALID_ARGUMENT.  Its

@@ -126,7 +126,8 @@ static void *serve(void *p)
 		memset(&reply, 0, sizeof(reply));
 		reply.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
 		reply.header.msgh_size = sizeof(reply);
-		reply.header.msgh_remote_port = buf.header.msgh_local_port;
+		/* The request's reply right, received as its remote port. */
+		reply.header.msgh_remote_port = buf.header.msgh_remote_port;
 		reply.header.msgh_id = buf.header.msgh_id + 100;
 		if (mach_msg(&reply.header, MACH_SEND_MSG, sizeof(reply), 0,
 			     MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS)
@@ -225,7 +226,12 @@ TEST_F(srp, refused_requests)
 		  mach_port_request_notification(SELF, n, MACH_NOTIFY_PORT_DESTROYED, 0,
 						 notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
 						 &previous));
-	/* The send-once right made for the refused request went back. */
+	/*
+	 * The send-once right made for the refused request is destroyed, as
+	 * XNU's MIG server destroys a failed request's rights: a send-once
+	 * notification, and then no right is left.
+	 */
+	EXPECT_EQ(1, drain(notify));
 	ASSERT_EQ(KERN_SUCCESS, status_of(notify, &st));
 	EXPECT_EQ(0, st.mps_sorights);
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
