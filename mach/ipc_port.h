@@ -111,6 +111,14 @@ struct ipc_port {
 	bool guarded;
 	bool strict_guard;
 	bool immovable_receive;
+	/*
+	 * Made by thread_get_special_reply_port (mach/special_reply.c); set
+	 * before the name is published and never cleared (XNU keeps its
+	 * ip_specialreply after the thread lets go of the port): the receive
+	 * right never moves, and no port-destroyed request or importance
+	 * attribute is taken for it.
+	 */
+	bool special_reply;
 	u32 tempowner_flags;		/* MPO hints kept for RECEIVE_STATUS */
 
 	enum ipc_kobject_type kobject_type;
@@ -148,6 +156,11 @@ static inline void ipc_port_put(struct ipc_port *port)
 }
 
 struct ipc_port *ipc_port_alloc(void);
+/* mach_port.c: a new port whose receive right is named in a space. */
+int ipc_port_new_receive(struct ipc_space *space, struct ipc_port **portp,
+			 mach_port_name_t *namep, mach_port_name_t want);
+void ipc_port_receive_add_send(struct ipc_space *space, struct ipc_port *port,
+			       mach_port_name_t name);
 void ipc_port_free(struct ipc_port *port);
 long ipc_port_live_count(void);
 

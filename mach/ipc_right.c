@@ -489,7 +489,9 @@ u8 ipc_right_received_type(u8 disp)
  * Conditions: space->lock held, between ipc_copyin_begin() and commit/abort.
  * Returns: KERN_SUCCESS; KERN_INVALID_VALUE for a disposition that is not a
  * send-side one; KERN_INVALID_NAME; KERN_INVALID_RIGHT when the name lacks
- * the right; KERN_RESOURCE_SHORTAGE.  MACH_PORT_NULL gives a null right;
+ * the right (or moves a guarded receive right); KERN_INVALID_CAPABILITY for
+ * the receive right of an immovable or special reply port (XNU's
+ * ipc_right_copyin); KERN_RESOURCE_SHORTAGE.  MACH_PORT_NULL gives a null right;
  * MACH_PORT_DEAD, or a dead name with a send disposition, gives IPC_DEAD.
  * The port-side counts change later, in ipc_msg_right_apply().
  */
@@ -529,8 +531,11 @@ int ipc_copyin_right(struct ipc_copyin *c, mach_port_name_t name, u8 disp,
 		if (!(entry->type & MACH_PORT_TYPE_RECEIVE))
 			return KERN_INVALID_RIGHT;
 		port = entry_port(entry);
-		if (port->immovable_receive || port->guarded)
+		if (port->guarded)
 			return KERN_INVALID_RIGHT;
+		/* XNU: a valid receive right that may not move. */
+		if (port->immovable_receive || port->special_reply)
+			return KERN_INVALID_CAPABILITY;
 		if (save_entry(c, entry))
 			return KERN_RESOURCE_SHORTAGE;
 		entry->type &= ~MACH_PORT_TYPE_RECEIVE;

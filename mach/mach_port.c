@@ -140,14 +140,21 @@ long machina_call_task_self(struct machina_task *task, void *arg)
 	return kr;
 }
 
-/* A new port whose receive right is named in @space.  space->lock held. */
-static int new_receive(struct ipc_space *space, struct ipc_port **portp,
-		       mach_port_name_t *namep, mach_port_name_t want)
+/*
+ * ipc_port_new_receive - a new port whose receive right is named in @space
+ * (@want, or any free name when 0)
+ * Conditions: space->lock held, the space active.  *portp (when asked for)
+ * is the space's: no reference of the caller's own.
+ */
+int ipc_port_new_receive(struct ipc_space *space, struct ipc_port **portp,
+			 mach_port_name_t *namep, mach_port_name_t want)
 {
-	struct ipc_port *port = ipc_port_alloc();
+	struct ipc_port *port;
 	struct ipc_entry *entry;
 	int kr;
 
+	lockdep_assert_held(&space->lock);
+	port = ipc_port_alloc();
 	if (!port)
 		return KERN_RESOURCE_SHORTAGE;
 	if (want) {
@@ -180,6 +187,27 @@ static int new_receive(struct ipc_space *space, struct ipc_port **portp,
 	return KERN_SUCCESS;
 }
 
+/*
+ * ipc_port_receive_add_send - the receive right @name of the new @port
+ * also holds a send right (MAKE_SEND into its own name, one uref)
+ * Conditions: space->lock held; @name names @port's receive right and no
+ * send right yet.
+ */
+void ipc_port_receive_add_send(struct ipc_space *space, struct ipc_port *port,
+			       mach_port_name_t name)
+{
+	struct ipc_entry *entry;
+
+	lockdep_assert_held(&space->lock);
+	spin_lock(&port->lock);
+	port->srights++;
+	port->mscount++;
+	spin_unlock(&port->lock);
+	entry = ipc_entry_lookup(space, name);
+	entry->type |= MACH_PORT_TYPE_SEND;
+	entry->urefs = 1;
+}
+
 long machina_call_reply_port(struct machina_task *task, void *arg)
 {
 	struct machina_name_out *out = arg;
@@ -189,7 +217,7 @@ long machina_call_reply_port(struct machina_task *task, void *arg)
 	if (out->flags)
 		return -EINVAL;
 	mutex_lock(&space->lock);
-	kr = space->active ? new_receive(space, NULL, &out->name, 0) : KERN_INVALID_TASK;
+	kr = space->active ? ipc_port_new_receive(space, NULL, &out->name, 0) : KERN_INVALID_TASK;
 	mutex_unlock(&space->lock);
 	if (kr)
 		out->name = MACH_PORT_NULL;
@@ -206,7 +234,7 @@ static int allocate(struct ipc_space *space, u32 right, mach_port_name_t want,
 
 	switch (right) {
 	case MACH_PORT_RIGHT_RECEIVE:
-		return new_receive(space, NULL, namep, want);
+		return ipc_port_new_receive(space, NULL, namep, want);
 	case MACH_PORT_RIGHT_PORT_SET:
 		pset = ipc_pset_alloc();
 		if (!pset)
@@ -277,7 +305,6 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 	struct ipc_space *space;
 	struct ipc_kobject_ref target;
 	struct ipc_port *port;
-	struct ipc_entry *entry;
 	int kr;
 
 	if (a->flags || a->reserved || a->name)
@@ -289,7 +316,7 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
-	kr = new_receive(space, &port, &a->name, 0);
+	kr = ipc_port_new_receive(space, &port, &a->name, 0);
 	if (kr)
 		goto out;
 	spin_lock(&port->lock);
@@ -303,16 +330,9 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 	port->immovable_receive = a->mpo_flags & MPO_IMMOVABLE_RECEIVE;
 	port->tempowner_flags = a->mpo_flags & (MPO_TEMPOWNER | MPO_IMPORTANCE_RECEIVER |
 						MPO_DENAP_RECEIVER);
-	if (a->mpo_flags & MPO_INSERT_SEND_RIGHT) {
-		port->srights++;
-		port->mscount++;
-	}
 	spin_unlock(&port->lock);
-	if (a->mpo_flags & MPO_INSERT_SEND_RIGHT) {
-		entry = ipc_entry_lookup(space, a->name);
-		entry->type |= MACH_PORT_TYPE_SEND;
-		entry->urefs = 1;
-	}
+	if (a->mpo_flags & MPO_INSERT_SEND_RIGHT)
+		ipc_port_receive_add_send(space, port, a->name);
 out:
 	unlock_target(space, &target);
 	return kr;
@@ -1086,6 +1106,11 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 			break;
 		}
 		port = ipc_port_from_object(entry->object);
+		/* XNU: no port-destroyed request on a special reply port. */
+		if (a->msgid == MACH_NOTIFY_PORT_DESTROYED && port->special_reply) {
+			kr = KERN_INVALID_RIGHT;
+			break;
+		}
 		spin_lock(&port->lock);
 		if (a->msgid == MACH_NOTIFY_PORT_DESTROYED) {
 			previous = port->pdrequest;
@@ -1269,6 +1294,13 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 	port = receive_port(space, a->name, &kr);
 	if (!port)
 		goto out;
+	/* XNU: a special reply port takes no importance donation. */
+	if (port->special_reply && (a->flavor == MACH_PORT_TEMPOWNER ||
+				    a->flavor == MACH_PORT_IMPORTANCE_RECEIVER ||
+				    a->flavor == MACH_PORT_DENAP_RECEIVER)) {
+		kr = KERN_INVALID_ARGUMENT;
+		goto out;
+	}
 	spin_lock(&port->lock);
 	switch (a->flavor) {
 	case MACH_PORT_LIMITS_INFO:

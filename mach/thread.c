@@ -105,8 +105,9 @@ void machina_thread_put(struct machina_thread *thread)
 
 /*
  * kill_port - the DEAD record's port dies: dead-name notifications fire and
- * every send right reads as a dead name.  Then the reference the hash held
- * goes (see thread.h).
+ * every send right reads as a dead name; its special reply port is let go
+ * (it stays in the space).  Then the reference the hash held goes (see
+ * thread.h).
  * Conditions: process context, no locks held; the record is DEAD.
  */
 static void kill_port(struct machina_thread *thread)
@@ -124,6 +125,8 @@ static void kill_port(struct machina_thread *thread)
 		ipc_port_kobject_destroy(port);
 		ipc_port_put(port);
 	}
+	/* Only a LIVE record binds one (special_reply.c): none comes later. */
+	machina_thread_unbind_special_reply(thread);
 	machina_thread_put(thread);
 }
 

@@ -80,6 +80,8 @@ struct machina_thread {
 	bool stopped;			/* sleeping in stop_work */
 	unsigned int suspend_count;	/* thread_suspend nesting */
 	struct ipc_port *port;		/* the thread port, or NULL; referenced */
+	struct ipc_port *special_reply;	/* thread_get_special_reply_port's
+					 * latest port, or NULL; referenced */
 
 	struct mutex state_mutex;	/* see above */
 	wait_queue_head_t wq;		/* the stopped thread and state waiters */
@@ -111,6 +113,9 @@ void machina_thread_put_array(struct machina_thread **threads,
 			      unsigned int count);
 struct task_struct *machina_thread_get_task_struct(struct machina_thread *thread);
 bool machina_thread_held(struct machina_thread *thread);
+
+/* special_reply.c */
+void machina_thread_unbind_special_reply(struct machina_thread *thread);
 
 /* thread_act.c */
 void machina_thread_stop_if_suspended(struct machina_thread *thread);

@@ -71,6 +71,7 @@ long machina_call_task_set_special_port(struct machina_task *task, void *arg);
 long machina_call_task_get_exception_ports(struct machina_task *task, void *arg);
 long machina_call_task_set_exception_ports(struct machina_task *task, void *arg);
 long machina_call_thread_self(struct machina_task *task, void *arg);
+long machina_call_thread_get_special_reply_port(struct machina_task *task, void *arg);
 long machina_call_thread_info(struct machina_task *task, void *arg);
 long machina_call_thread_suspend(struct machina_task *task, void *arg);
 long machina_call_thread_resume(struct machina_task *task, void *arg);

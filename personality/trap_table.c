@@ -24,9 +24,9 @@
  * their calls exist for the traps only (mach/thread_switch.c,
  * mach/clock.c).
  *
- * A trap number outside the table, or a row marked not built (its call
- * does not exist in Machina yet: thread_get_special_reply_port, as it has
- * no special reply ports), is what XNU does for kern_invalid: the
+ * A trap number outside the table, or a row marked not built (NB: its
+ * call does not exist in Machina yet; none today), is what XNU does for
+ * kern_invalid: the
  * EXC_SYSCALL exception, which with no Mach exception handler becomes
  * SIGSYS for the thread (bsd/uxkern/ux_exception.c).  Machina raises
  * SIGSYS directly (no exception ports are delivered yet) and returns
@@ -226,7 +226,8 @@ static int msg2_prep(const u64 *a, void *karg);
 	X(PID_FOR_TASK, 2, pid_for_task, P, RET_KR, 0, NULL,		\
 	  IN(P, 0, task), OUTALL(P, 1, value))				\
 	X(MACH_MSG2, 8, msg, M, RET_KR, 0, msg2_prep)			\
-	NB(THREAD_GET_SPECIAL_REPLY_PORT, 0)				\
+	X(THREAD_GET_SPECIAL_REPLY_PORT, 0, thread_get_special_reply_port, N, \
+	  RET_NAME, 0, NULL)						\
 	X(SWTCH_PRI, 0, swtch, machina_trap_switch, RET_KR, 0, NULL)	\
 	X(SWTCH, 0, swtch, machina_trap_switch, RET_KR, 0, NULL)	\
 	X(THREAD_SWITCH, 3, thread_switch, machina_trap_switch, RET_KR, 0, \

@@ -25,53 +25,12 @@
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
+#include "darwin_trap.h"
 
 #include <mach/mach_time.h>
 #include <mach/mach_vm.h>
 #include <mach/mk_timer.h>
 #include <mach/semaphore.h>
-
-#define MACH_CLASS	0x1000000L
-#define UNIX_CLASS	0x2000000L
-#define TRAP_EFAULT	14
-
-/*
- * darwin_trap(a0..a7, nr): the trap instruction with the argument
- * registers of the Darwin ABI.  x86_64: called like libsyscall's stubs,
- * so at the "syscall" the 7th and 8th arguments sit above the return
- * address.  arm64: x8 holds __NR_getpid, so a trap run as the Linux call
- * of x8 shows (it returns the pid).
- */
-long darwin_trap(long a0, long a1, long a2, long a3, long a4, long a5,
-		 long a6, long a7, long nr);
-#if defined(__x86_64__)
-asm(".text\n.globl darwin_trap\n.type darwin_trap,@function\ndarwin_trap:\n"
-    "\tmov %rcx, %r10\n"
-    "\tmov 24(%rsp), %rax\n"
-    "\tsyscall\n"
-    "\tret\n");
-#define TRAP_NR(n)	(MACH_CLASS | (n))
-#define UNIX_NR(n)	(UNIX_CLASS | (n))
-#elif defined(__aarch64__)
-asm(".text\n.globl darwin_trap\n.type darwin_trap,%function\ndarwin_trap:\n"
-    "\tldr x16, [sp]\n"
-    "\tmov x8, #172\n"		/* __NR_getpid */
-    "\tsvc #0x80\n"
-    "\tret\n");
-#define TRAP_NR(n)	(-(long)(n))
-#define UNIX_NR(n)	((long)(n))
-/* svc #0x80 with x8 = @nr: Linux's system call @nr, on stock Linux. */
-long svc80_linux(long nr);
-asm(".text\n.globl svc80_linux\n.type svc80_linux,%function\nsvc80_linux:\n"
-    "\tmov x8, x0\n"
-    "\tmov x16, #-28\n"
-    "\tsvc #0x80\n"
-    "\tret\n");
-#else
-#error "trap_test: x86_64 or arm64 only"
-#endif
-
-#define T0(n)			darwin_trap(0, 0, 0, 0, 0, 0, 0, 0, TRAP_NR(n))
 
 static long trap_n(long nr, long a0, long a1, long a2, long a3, long a4,
 		   long a5, long a6, long a7)
@@ -527,12 +486,11 @@ TEST_F(trap, swtch_sees_a_runnable_neighbour)
 	EXPECT_LT(0, busy);
 }
 
-/* Unknown, unbuilt and BSD numbers: SIGSYS, as XNU's kern_invalid and nosys. */
+/* Unknown and BSD numbers: SIGSYS, as XNU's kern_invalid and nosys. */
 TEST_F(trap, unknown_numbers_raise_sigsys)
 {
 	/* (arm64: x16 = 0 is BSD call 0, not a Mach trap) */
-	static const long mach[] = { 1, 9, 17, 30, 43, 127, 128, 4096, 0xffffff,
-				     MACHINA_TRAP_THREAD_GET_SPECIAL_REPLY_PORT };
+	static const long mach[] = { 1, 9, 17, 30, 43, 127, 128, 4096, 0xffffff };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(mach); i++) {
@@ -596,7 +554,8 @@ TEST_F(trap, inherited_by_fork_and_exec)
 
 /*
  * The Mach calls of libmach_calls(): a receive right, a send right, a
- * message to it and back.  0 if all worked, else the step that failed.
+ * message to it and back, a special reply port.  0 if all worked, else
+ * the step that failed.
  */
 static int libmach_calls(void)
 {
@@ -614,6 +573,9 @@ static int libmach_calls(void)
 		return 4;
 	if (mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1) != KERN_SUCCESS)
 		return 5;
+	p = thread_get_special_reply_port();
+	if (p == MACH_PORT_NULL || type_of(p) != MACH_PORT_TYPE_SEND_RECEIVE)
+		return 6;
 	return 0;
 }
 

@@ -47,7 +47,8 @@
  *       through MACHINA_IOC_TASK_FOR_PID's kind); purgeable memory: VM_FLAGS_PURGABLE, MAP_MEM_PURGABLE,
  *       mach_vm_purgable_control, mach_memory_entry_purgable_control.
  *   8 - task_info(TASK_VM_INFO_PURGEABLE): MACHINA_TASK_VM_INFO_PURGEABLE in
- *       MACHINA_IOC_TASK_VM_INFO's flags.
+ *       MACHINA_IOC_TASK_VM_INFO's flags; thread_get_special_reply_port
+ *       (MACHINA_IOC_THREAD_GET_SPECIAL_REPLY_PORT, and trap 50).
  */
 #define MACHINA_ABI_VERSION	8
 /* The oldest client ABI this header's module still serves. */
@@ -492,6 +493,7 @@ enum machina_call_nr {
 	MACHINA_NR_TASK_POLICY_GET = 91,
 	MACHINA_NR_VM_PURGABLE_CONTROL = 92,
 	MACHINA_NR_MEMORY_ENTRY_PURGABLE_CONTROL = 93,
+	MACHINA_NR_THREAD_GET_SPECIAL_REPLY_PORT = 94,
 	MACHINA_NR_COUNT
 };
 
@@ -586,6 +588,12 @@ enum machina_call_nr {
 /* out: name (a send right to the calling thread's port) */
 #define MACHINA_IOC_THREAD_SELF	MACHINA_IOC_RW(THREAD_SELF, struct machina_name_out)
 #define MACHINA_IOC_THREAD_INFO	MACHINA_IOC_RW(THREAD_INFO, struct machina_info)
+/*
+ * out: name (the receive right and one send right of the calling thread's
+ * new special reply port; MACH_PORT_NULL on failure).  ABI 8.
+ */
+#define MACHINA_IOC_THREAD_GET_SPECIAL_REPLY_PORT \
+	MACHINA_IOC_RW(THREAD_GET_SPECIAL_REPLY_PORT, struct machina_name_out)
 /* in: name (the thread port) */
 #define MACHINA_IOC_THREAD_SUSPEND MACHINA_IOC_RW(THREAD_SUSPEND, struct machina_port_args)
 #define MACHINA_IOC_THREAD_RESUME MACHINA_IOC_RW(THREAD_RESUME, struct machina_port_args)

@@ -106,6 +106,24 @@ LIBMACH_EXPORT mach_port_name_t mach_reply_port(void)
 	return out.name;
 }
 
+/* The trap (50) on the trap path; the ioctl otherwise or if it did not run. */
+LIBMACH_EXPORT mach_port_name_t thread_get_special_reply_port(void)
+{
+	struct machina_name_out out = { 0 };
+	long r;
+
+	if (machina_trap_path()) {
+		r = machina_trap(MACHINA_TRAP_THREAD_GET_SPECIAL_REPLY_PORT,
+				 0, 0, 0, 0, 0, 0, 0, 0);
+		if (r >= 0)
+			return (mach_port_name_t)r;
+	}
+	if (machina_call(MACHINA_IOC_THREAD_GET_SPECIAL_REPLY_PORT, &out) !=
+	    KERN_SUCCESS)
+		return MACH_PORT_NULL;
+	return out.name;
+}
+
 LIBMACH_EXPORT kern_return_t
 mach_port_construct(ipc_space_t task, mach_port_options_ptr_t options,
 		    mach_port_context_t context, mach_port_name_t *name)

@@ -17,6 +17,18 @@ extern "C" {
 extern mach_port_name_t mach_reply_port(void);
 
 /*
+ * A new special reply port for the calling thread: one name holding its
+ * receive right and a send right; MACH_PORT_NULL if none could be made.
+ * The thread's previous one is let go (its name and rights stay until
+ * deallocated), as is the last one when the thread exits.  The receive
+ * right of a special reply port cannot be moved (MACH_SEND_INVALID_RIGHT
+ * in a port descriptor, KERN_INVALID_CAPABILITY from
+ * mach_port_extract_right).
+ * Module ABI 8; trap 50 on the trap path.
+ */
+extern mach_port_name_t thread_get_special_reply_port(void);
+
+/*
  * The caller's name for its own task port, asked of the kernel.  Programs
  * use mach_task_self(), which asks once and caches the answer.
  */
