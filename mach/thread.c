@@ -124,6 +124,7 @@ static void kill_port(struct machina_thread *thread)
 		ipc_port_kobject_destroy(port);
 		ipc_port_put(port);
 	}
+	ipc_qos_override_thread_dead(thread);
 	machina_thread_put(thread);
 }
 
@@ -172,6 +173,7 @@ static struct machina_thread *thread_alloc(struct machina_task *task,
 	INIT_LIST_HEAD(&thread->reap_node);
 	machina_thread_stop_init(thread);
 	machina_sched_init(&thread->sched);
+	ipc_qos_override_init(thread);
 	return thread;
 }
 

@@ -47,7 +47,7 @@
  *       through MACHINA_IOC_TASK_FOR_PID's kind); purgeable memory: VM_FLAGS_PURGABLE, MAP_MEM_PURGABLE,
  *       mach_vm_purgable_control, mach_memory_entry_purgable_control.
  */
-#define MACHINA_ABI_VERSION	7
+#define MACHINA_ABI_VERSION	8
 /* The oldest client ABI this header's module still serves. */
 #define MACHINA_ABI_MIN		2
 
@@ -224,7 +224,9 @@ struct machina_msg {
 	__u32 rcv_size;		/* in */
 	__u32 rcv_name;		/* in */
 	__u32 timeout;		/* in: milliseconds, with a TIMEOUT option */
-	__u32 notify;		/* in: must be 0 (MACH_SEND_NOTIFY is not supported) */
+	__u32 notify;		/* in: with MACH_SEND_OVERRIDE, the mach_msg_priority_t
+				 * (Darwin passes it as mach_msg's notify argument,
+				 * mach_msg2's priority); otherwise 0 */
 	__u32 flags;		/* in: 0 */
 	__u32 reserved;		/* in: 0 */
 };
