@@ -227,8 +227,9 @@ void ipc_qos_override_received(struct machina_task *task,
 	thread = machina_thread_current(task);
 	if (IS_ERR(thread))
 		return;
-	/* Normally gone at the receive's start; a racing reply port's death too. */
-	end_override(thread, NULL, END_SELF);
+	/* Normally gone at the receive's start already. */
+	if (READ_ONCE(thread->sched.ipc_qos))
+		end_override(thread, NULL, END_SELF);
 	if (IPC_OBJECT_REAL(kmsg->local.obj) &&
 	    kmsg->local.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
 		reply = ipc_port_from_object(kmsg->local.obj);
