@@ -204,6 +204,15 @@ static mach_msg_return_t request(mach_port_t dest, mach_port_t reply,
 			MACH_PORT_NULL, 0, pri);
 }
 
+/* A request to server @s, which receives it: 0, or what failed. */
+static int deliver(struct server *s, mach_port_t reply, mach_msg_option_t opt,
+		   mach_msg_priority_t pri)
+{
+	mach_msg_return_t mr = request(s->port, reply, opt, pri);
+
+	return mr ? (int)mr : server_do(s, 'r', 1);
+}
+
 /* ---- tests ------------------------------------------------------------ */
 
 /* The lift comes off when the server replies through the send-once right. */
@@ -217,8 +226,7 @@ TEST(reply_ends_the_override)
 	ASSERT_EQ(0, server_start(&s, QOS_CLASS_BACKGROUND));
 	ASSERT_TRUE(wait_sched(0, s.tid, BG));
 	ASSERT_EQ(0, set_class(QOS_CLASS_USER_INTERACTIVE));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, reply, 0, 0));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, reply, 0, 0));
 	EXPECT_TRUE(sched_is(0, s.tid, UI));
 	ASSERT_EQ(0, server_do(&s, 'y', 1));
 	EXPECT_TRUE(sched_is(0, s.tid, BG));
@@ -239,8 +247,7 @@ TEST(next_receive_ends_the_override)
 	REQUIRE();
 	ASSERT_EQ(0, server_start(&s, QOS_CLASS_BACKGROUND));
 	ASSERT_EQ(0, set_class(QOS_CLASS_USER_INITIATED));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, MACH_PORT_NULL, 0, 0));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, MACH_PORT_NULL, 0, 0));
 	EXPECT_TRUE(sched_is(0, s.tid, IN));
 	/* Blocked in its next receive: no longer lifted. */
 	ASSERT_EQ(0, server_do(&s, 'r', 0));
@@ -261,15 +268,12 @@ TEST(no_lift_above_the_senders_class)
 	ASSERT_EQ(0, server_start(&s, QOS_CLASS_BACKGROUND));
 	ASSERT_EQ(0, server_start(&d, QOS_CLASS_DEFAULT));
 	/* A sender without a class (a test's fresh process) carries none. */
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, MACH_PORT_NULL, 0, 0));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, MACH_PORT_NULL, 0, 0));
 	EXPECT_TRUE(sched_is(0, s.tid, BG));
 	ASSERT_EQ(0, set_class(QOS_CLASS_UTILITY));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, MACH_PORT_NULL, 0, 0));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, MACH_PORT_NULL, 0, 0));
 	EXPECT_TRUE(sched_is(0, s.tid, UT));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(d.port, MACH_PORT_NULL, 0, 0));
-	ASSERT_EQ(0, server_do(&d, 'r', 1));
+	ASSERT_EQ(0, deliver(&d, MACH_PORT_NULL, 0, 0));
 	EXPECT_TRUE(sched_is(0, d.tid, DEF));
 	server_stop(&s);
 	server_stop(&d);
@@ -312,13 +316,11 @@ TEST(send_override_raises_the_class)
 			TH_LOG("case %u", i);
 	}
 	/* mach_msg_priority_encode() and a pthread_priority_t. */
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, MACH_PORT_NULL, MACH_SEND_OVERRIDE,
-					    msg_priority(5, 4)));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, MACH_PORT_NULL, MACH_SEND_OVERRIDE,
+			     msg_priority(5, 4)));
 	EXPECT_TRUE(sched_is(0, s.tid, IN));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, MACH_PORT_NULL, MACH_SEND_OVERRIDE,
-					    pthread_priority(6)));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, MACH_PORT_NULL, MACH_SEND_OVERRIDE,
+			     pthread_priority(6)));
 	EXPECT_TRUE(sched_is(0, s.tid, UI));
 	server_stop(&s);
 	set_class(QOS_CLASS_DEFAULT);
@@ -367,8 +369,7 @@ TEST(overrides_nest)
 	ASSERT_EQ(0, server_start(&b, QOS_CLASS_BACKGROUND));
 	a.fwd = b.port;
 	ASSERT_EQ(0, set_class(QOS_CLASS_USER_INTERACTIVE));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(a.port, reply, 0, 0));
-	ASSERT_EQ(0, server_do(&a, 'r', 1));
+	ASSERT_EQ(0, deliver(&a, reply, 0, 0));
 	EXPECT_TRUE(sched_is(0, a.tid, UI));
 	/* a, lifted, sends to b: b gets a's class. */
 	ASSERT_EQ(0, server_do(&a, 'f', 1));
@@ -413,20 +414,17 @@ TEST(one_override_per_thread_and_reply_port)
 	ASSERT_EQ(0, set_class(QOS_CLASS_USER_INTERACTIVE));
 	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, r1, 0, 0));
 	ASSERT_EQ(0, set_class(QOS_CLASS_DEFAULT));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, r2, 0, 0));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, r2, 0, 0));
 	EXPECT_TRUE(sched_is(0, s.tid, UI));
 	ASSERT_EQ(0, server_do(&s, 'r', 1));	/* the DEF one replaces it */
 	EXPECT_TRUE(sched_is(0, s.tid, DEF));
 	/* The same reply port in two requests: the second lifts nobody. */
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(t.port, r2, 0, 0));
-	ASSERT_EQ(0, server_do(&t, 'r', 1));
+	ASSERT_EQ(0, deliver(&t, r2, 0, 0));
 	EXPECT_TRUE(sched_is(0, t.tid, BG));
 	ASSERT_EQ(0, server_do(&s, 'y', 1));
 	EXPECT_TRUE(sched_is(0, s.tid, BG));
 	/* Once s let go of r2, r2 lifts again. */
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(t.port, r2, 0, 0));
-	ASSERT_EQ(0, server_do(&t, 'r', 1));
+	ASSERT_EQ(0, deliver(&t, r2, 0, 0));
 	EXPECT_TRUE(sched_is(0, t.tid, DEF));
 	server_stop(&s);
 	server_stop(&t);
@@ -444,8 +442,7 @@ TEST(reply_port_death_ends_the_override)
 	REQUIRE();
 	ASSERT_EQ(0, server_start(&s, QOS_CLASS_BACKGROUND));
 	ASSERT_EQ(0, set_class(QOS_CLASS_USER_INTERACTIVE));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, reply, 0, 0));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, reply, 0, 0));
 	EXPECT_TRUE(sched_is(0, s.tid, UI));
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_mod_refs(SELF, reply, MACH_PORT_RIGHT_RECEIVE, -1));
@@ -467,13 +464,11 @@ TEST(server_thread_exit_lets_go)
 	ASSERT_EQ(0, server_start(&s, QOS_CLASS_BACKGROUND));
 	ASSERT_EQ(0, server_start(&t, QOS_CLASS_BACKGROUND));
 	ASSERT_EQ(0, set_class(QOS_CLASS_USER_INTERACTIVE));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(s.port, reply, 0, 0));
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	ASSERT_EQ(0, deliver(&s, reply, 0, 0));
 	EXPECT_TRUE(sched_is(0, s.tid, UI));
 	server_stop(&s);
 	/* The send-once right it held is still the task's; the link is gone. */
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(t.port, reply, 0, 0));
-	ASSERT_EQ(0, server_do(&t, 'r', 1));
+	ASSERT_EQ(0, deliver(&t, reply, 0, 0));
 	EXPECT_TRUE(wait_sched(0, t.tid, UI));
 	server_stop(&t);
 	set_class(QOS_CLASS_DEFAULT);
@@ -585,8 +580,7 @@ TEST(killed_server_lets_go)
 					     MACH_RCV_TIMEOUT, 10000));
 	EXPECT_EQ(MACH_NOTIFY_SEND_ONCE, buf.header.msgh_id);
 	ASSERT_EQ(0, server_start(&t, QOS_CLASS_BACKGROUND));
-	ASSERT_EQ(MACH_MSG_SUCCESS, request(t.port, reply, 0, 0));
-	ASSERT_EQ(0, server_do(&t, 'r', 1));
+	ASSERT_EQ(0, deliver(&t, reply, 0, 0));
 	EXPECT_TRUE(sched_is(0, t.tid, UI));
 	server_stop(&t);
 	close(go[0]);
@@ -620,25 +614,22 @@ static int nobody_limits_child(void)
 		return 10;
 	if (set_class(QOS_CLASS_USER_INTERACTIVE))
 		return 11;
-	if (request(s.port, MACH_PORT_NULL, 0, 0) || server_do(&s, 'r', 1) ||
-	    !sched_is(0, s.tid, SCHED_OTHER, 0))
+	if (deliver(&s, MACH_PORT_NULL, 0, 0) || !sched_is(0, s.tid, SCHED_OTHER, 0))
 		return 12;
 	if (set_class(QOS_CLASS_BACKGROUND))
 		return 13;
-	if (request(s.port, MACH_PORT_NULL, MACH_SEND_OVERRIDE, 0x00f70000) ||
-	    server_do(&s, 'r', 1) || !sched_is(0, s.tid, BG))
+	if (deliver(&s, MACH_PORT_NULL, MACH_SEND_OVERRIDE, 0x00f70000) ||
+	    !sched_is(0, s.tid, BG))
 		return 14;
-	if (request(s.port, MACH_PORT_NULL, MACH_SEND_OVERRIDE, 0x200000ff | (1u << 13)) ||
-	    server_do(&s, 'r', 1) || !sched_is(0, s.tid, BG))
+	if (deliver(&s, MACH_PORT_NULL, MACH_SEND_OVERRIDE, 0x200000ff | (1u << 13)) ||
+	    !sched_is(0, s.tid, BG))
 		return 15;
 	if (set_class(QOS_CLASS_USER_INTERACTIVE))
 		return 16;
 	for (i = 0; i < 200; i++) {
 		replies[i] = new_port();
-		if (!replies[i] || request(s.port, replies[i], MACH_SEND_TIMEOUT, 0))
+		if (!replies[i] || deliver(&s, replies[i], MACH_SEND_TIMEOUT, 0))
 			return 17;
-		if (server_do(&s, 'r', 1))
-			return 18;
 	}
 	if (!sched_is(0, s.tid, SCHED_OTHER, 0))
 		return 19;
