@@ -138,7 +138,7 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 		goto out;
 	}
 	WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
-	thread->ipc_override.reply = NULL;
+	WRITE_ONCE(thread->ipc_override.reply, NULL);
 	if (p && !READ_ONCE(thread->dead)) {
 		if (cred)
 			old = override_creds(cred);
@@ -245,7 +245,7 @@ void ipc_qos_override_received(struct machina_task *task,
 		ipc_port_put(reply);
 		return;
 	}
-	thread->ipc_override.reply = reply;
+	WRITE_ONCE(thread->ipc_override.reply, reply);
 	mutex_unlock(&s->lock);
 	if (!reply)
 		return;

@@ -46,6 +46,8 @@
  *   7 - task read and inspect ports (task_read_for_pid, task_inspect_for_pid
  *       through MACHINA_IOC_TASK_FOR_PID's kind); purgeable memory: VM_FLAGS_PURGABLE, MAP_MEM_PURGABLE,
  *       mach_vm_purgable_control, mach_memory_entry_purgable_control.
+ *   8 - QoS through IPC: machina_msg.notify carries MACH_SEND_OVERRIDE's
+ *       mach_msg_priority_t (still 0 without the option).
  */
 #define MACHINA_ABI_VERSION	8
 /* The oldest client ABI this header's module still serves. */
