@@ -401,8 +401,10 @@ TEST(overrides_nest)
 	EXPECT_TRUE(sched_is(0, a.tid, BG));
 	EXPECT_TRUE(sched_is(0, b.tid, UI));
 	EXPECT_EQ(MACH_MSG_SUCCESS, recv_timeout(reply, &buf, 0));
+	/* The reply carried a's class then (UI): gone at our next receive. */
+	EXPECT_EQ(MACH_RCV_TIMED_OUT, recv_timeout(reply, &buf, 0));
 
-	/* On one thread: a pthread override of IN under an IPC one of UI. */
+	/* On one thread: a pthread override of IN above a BG class. */
 	o = pthread_override_qos_class_start_np(pthread_self(), QOS_CLASS_USER_INITIATED, 0);
 	ASSERT_NE(NULL, o);
 	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
