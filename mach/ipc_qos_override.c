@@ -59,21 +59,26 @@ static u8 priority_class(u32 pri)
 }
 
 /*
- * ipc_qos_override_msg_class - the class a message sent now carries: the
- * calling thread's effective class (none if it never had one), raised by
+ * ipc_qos_override_msg_class - the class a message sent now to @dest with
+ * disposition @disp carries: the calling thread's effective class (none if
+ * it never had one), or for its reply through the send-once right of the
+ * message that lifted it, that message's class; raised by
  * MACH_SEND_OVERRIDE to the class @priority names
  * Conditions: process context; @task is the caller's.  Lockless: a class
  * changing at the same moment may be read either way.
  */
 u8 ipc_qos_override_msg_class(struct machina_task *task, u32 option,
-			      u32 priority)
+			      u32 priority, u8 disp, struct ipc_port *dest)
 {
 	struct machina_thread *thread;
 	u8 qos = MACHINA_QOS_UNSPECIFIED;
 
 	rcu_read_lock();
 	thread = machina_thread_lookup_rcu(task, task_pid(current));
-	if (thread)
+	if (thread && disp == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
+	    READ_ONCE(thread->ipc_override.reply) == dest)
+		qos = READ_ONCE(thread->sched.ipc_qos);
+	else if (thread)
 		qos = machina_sched_effective_qos_lockless(&thread->sched);
 	rcu_read_unlock();
 	if (option & MACH_SEND_OVERRIDE)

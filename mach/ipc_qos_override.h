@@ -4,7 +4,10 @@
  *
  * Every message carries a class (ipc_kmsg.qos): its sender's effective QoS
  * at send time (machina_sched_effective_qos(), which includes the sender's
- * own overrides, so overrides pass along a chain of servers), raised with
+ * own overrides, so overrides pass along a chain of servers) - except a
+ * reply through the send-once right of the message that lifted the sender,
+ * which carries that message's class back (XNU's reply carries the voucher
+ * of the request: the client is not lifted by its server) - raised with
  * MACH_SEND_OVERRIDE to the class of the mach_msg_priority_t the sender
  * passes (mach_msg's notify argument, mach_msg2's priority field).  Never
  * above USER_INTERACTIVE, never real time.
@@ -54,7 +57,7 @@ struct machina_ipc_override {
 
 void ipc_qos_override_init(struct machina_thread *thread);
 u8 ipc_qos_override_msg_class(struct machina_task *task, u32 option,
-			      u32 priority);
+			      u32 priority, u8 disp, struct ipc_port *dest);
 void ipc_qos_override_received(struct machina_task *task,
 			       struct ipc_kmsg *kmsg);
 void ipc_qos_override_receiving(struct machina_task *task);

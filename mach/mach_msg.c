@@ -589,7 +589,6 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	kmsg->id = hdr.msgh_id;
 	kmsg->bits = hdr.msgh_bits & MACH_MSGH_BITS_COMPLEX;
 	record_sender(task, kmsg);
-	kmsg->qos = ipc_qos_override_msg_class(task, option, priority);
 	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
 		mr = parse_body(task, kmsg, &names);
 		if (mr)
@@ -606,6 +605,7 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 		goto out_abort;
 	dest = port_of(kmsg->remote.obj);
 	ipc_port_get(dest);	/* ours: the message may be freed once queued */
+	kmsg->qos = ipc_qos_override_msg_class(task, option, priority, rdisp, dest);
 	/*
 	 * A queue with room is reserved without letting go of the space.  A
 	 * full one is waited for with no lock held: the destination right is

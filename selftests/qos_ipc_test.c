@@ -258,6 +258,32 @@ TEST(reply_ends_the_override)
 }
 
 /*
+ * A reply carries the class of the request it answers, not the server's:
+ * a BG client of a UI server stays BG.  A message the server sends
+ * otherwise carries its own class.
+ */
+TEST(reply_carries_the_requests_class)
+{
+	struct server s;
+	mach_port_t reply = new_port(), other = new_port_send();
+	rcv_buf_t buf;
+
+	REQUIRE();
+	ASSERT_EQ(0, server_start(&s, QOS_CLASS_USER_INTERACTIVE));
+	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
+	ASSERT_EQ(0, deliver(&s, reply, 0, 0));
+	EXPECT_TRUE(sched_is(0, s.tid, UI));
+	ASSERT_EQ(0, server_do(&s, 'y', 1));
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(reply, &buf, 0));
+	EXPECT_TRUE(sched_is(0, tid(), BG));
+	s.fwd = other;
+	ASSERT_EQ(0, server_do(&s, 'f', 1));
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(other, &buf, 0));
+	EXPECT_TRUE(sched_is(0, tid(), UI));
+	server_stop(&s);
+}
+
+/*
  * A one-way message lifts until the next receive; a reply through another
  * port does not end it; the next message lifts to its own class.
  */
@@ -401,7 +427,7 @@ TEST(overrides_nest)
 	EXPECT_TRUE(sched_is(0, a.tid, BG));
 	EXPECT_TRUE(sched_is(0, b.tid, UI));
 	EXPECT_EQ(MACH_MSG_SUCCESS, recv_timeout(reply, &buf, 0));
-	/* The reply carried a's class then (UI): gone at our next receive. */
+	/* The reply carried our request's class (UI): gone at our next receive. */
 	EXPECT_EQ(MACH_RCV_TIMED_OUT, recv_timeout(reply, &buf, 0));
 
 	/* On one thread: a pthread override of IN above a BG class. */
