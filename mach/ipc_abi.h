@@ -161,8 +161,9 @@ typedef s32 mach_msg_id_t;
 #define GET_RCV_ELEMENTS(y)		(((y) >> 24) & 0xfu)
 #define GET_RCV_TYPE(y)			(((y) >> 28) & 0xfu)
 /*
- * Options Machina accepts.  QoS, importance, voucher and sync-wait bits are
- * scheduling hints on Darwin; they are accepted and have no effect here.
+ * Options Machina accepts.  MACH_SEND_OVERRIDE raises the class a message
+ * carries (ipc_qos_override.h); the other QoS, importance, voucher and
+ * sync-wait bits are scheduling hints on Darwin, accepted with no effect.
  */
 #define MACH_MSG_OPTIONS_KNOWN						\
 	(MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_LARGE |		\

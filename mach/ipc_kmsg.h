@@ -77,6 +77,7 @@ struct ipc_kmsg {
 
 	/* Trailer facts about the sender, taken at send time. */
 	bool from_kernel;
+	u8 qos;				/* the class it carries (ipc_qos_override.h) */
 	kuid_t euid, ruid;
 	kgid_t egid, rgid;
 	struct pid *sender_pid;

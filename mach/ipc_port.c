@@ -13,6 +13,7 @@
 #include "mach/ipc_notify.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_pset.h"
+#include "mach/ipc_qos_override.h"
 #include "mach/mk_timer.h"
 
 static atomic_long_t live_ports = ATOMIC_LONG_INIT(0);
@@ -251,6 +252,7 @@ static void port_destroy_into(struct ipc_port *port, struct list_head *dying)
 	LIST_HEAD(messages);
 	LIST_HEAD(requests);
 	struct ipc_port *ns, *pd, *dest;
+	struct machina_thread *servicer;
 	struct mk_timer *timer;
 
 	spin_lock(&port->lock);
@@ -274,8 +276,12 @@ static void port_destroy_into(struct ipc_port *port, struct list_head *dying)
 	port->destination = NULL;
 	timer = port->timer;
 	port->timer = NULL;
+	servicer = port->qos_servicer;
+	port->qos_servicer = NULL;
 	spin_unlock(&port->lock);
 
+	if (servicer)
+		ipc_qos_override_reply_dead(servicer);
 	if (timer)
 		mk_timer_port_dead(timer);
 	ipc_port_put(dest);

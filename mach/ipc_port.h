@@ -42,6 +42,7 @@
 
 struct ipc_space;
 struct ipc_kmsg;
+struct machina_thread;
 
 enum ipc_kobject_type {
 	IKOT_NONE = 0,
@@ -136,7 +137,11 @@ struct ipc_port {
 	 * port dies.
 	 */
 	struct mk_timer *timer;
-
+	/*
+	 * A reply port: the thread its message lifted (ipc_qos_override.h),
+	 * a reference; only while active.
+	 */
+	struct machina_thread *qos_servicer;
 };
 
 static inline struct ipc_port *ipc_port_from_object(struct ipc_object *obj)

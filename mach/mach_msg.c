@@ -31,6 +31,7 @@
 #include "mach/ipc_mqueue.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_pset.h"
+#include "mach/ipc_qos_override.h"
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
@@ -539,13 +540,14 @@ static int send_early_error(struct machina_task *task, u64 uaddr, u32 send_size,
 
 /*
  * msg_send - the send half of mach_msg
+ * @priority: the mach_msg_priority_t of MACH_SEND_OVERRIDE
  * Conditions: process context, no locks held; may sleep (MACH_SEND_TIMEOUT
  * bounds the wait for queue room).
  * Returns: MACH_MSG_SUCCESS or a MACH_SEND_* code; on failure the sender's
  * rights and memory are as they were.
  */
 static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
-		    u32 option, u32 timeout)
+		    u32 option, u32 timeout, u32 priority)
 {
 	struct ipc_space *space = task->space;
 	struct sender_range *ranges = NULL;
@@ -603,6 +605,7 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 		goto out_abort;
 	dest = port_of(kmsg->remote.obj);
 	ipc_port_get(dest);	/* ours: the message may be freed once queued */
+	kmsg->qos = ipc_qos_override_msg_class(task, option, priority, rdisp, dest);
 	/*
 	 * A queue with room is reserved without letting go of the space.  A
 	 * full one is waited for with no lock held: the destination right is
@@ -698,6 +701,8 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	}
 	unmap_sender_ranges(ranges, nranges);
 	kvfree(names);
+	if (rdisp == MACH_MSG_TYPE_MOVE_SEND_ONCE)
+		ipc_qos_override_replied(task, dest);
 	ipc_port_put(dest);
 	return MACH_MSG_SUCCESS;
 
@@ -1017,6 +1022,7 @@ static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
 	if (GET_RCV_TYPE(option) != MACH_MSG_TRAILER_FORMAT_0)
 		return MACH_RCV_INVALID_TRAILER;
 	rcv.trailer_size = mach_trailer_size(option);
+	ipc_qos_override_receiving(task);
 
 	mutex_lock(&space->lock);
 	entry = space->active ? ipc_entry_lookup(space, rcv_name) : NULL;
@@ -1052,6 +1058,7 @@ static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
 	}
 	if (mr)
 		return mr;
+	ipc_qos_override_received(task, rcv.kmsg);
 	mr = msg_copyout(task, rcv.kmsg, rcv.port, ubuf, option, rcv.trailer_size);
 	ipc_port_put(rcv.port);
 	return mr;
@@ -1067,13 +1074,16 @@ long machina_call_msg(struct machina_task *task, void *arg)
 	struct machina_msg *m = arg;
 	int mr = MACH_MSG_SUCCESS;
 
-	if (m->flags || m->reserved || m->notify)
+	/* notify carries MACH_SEND_OVERRIDE's priority, else nothing. */
+	if (m->flags || m->reserved ||
+	    (m->notify && !(m->option & MACH_SEND_OVERRIDE)))
 		return -EINVAL;
 	if (m->option & ~MACH_MSG_OPTIONS_KNOWN)
 		return (m->option & MACH_SEND_MSG) ? MACH_SEND_INVALID_OPTIONS :
 						     MACH_RCV_INVALID_NOTIFY;
 	if (m->option & MACH_SEND_MSG) {
-		mr = msg_send(task, m->msg, m->send_size, m->option, m->timeout);
+		mr = msg_send(task, m->msg, m->send_size, m->option, m->timeout,
+			      m->notify);
 		if (mr)
 			return mr;
 	}

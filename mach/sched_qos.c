@@ -67,15 +67,33 @@ void machina_sched_init(struct machina_sched *s)
 	s->req.timeshare = true;
 }
 
-/* The requested tier raised by the strongest active override. */
+/*
+ * The requested tier raised by the strongest active override and the IPC
+ * override.  Conditions: s->lock held.
+ */
 u8 machina_sched_effective_qos(const struct machina_sched *s)
 {
-	int i;
+	int i, floor = max(s->req.qos, s->ipc_qos);
 
-	for (i = MACHINA_QOS_LAST - 1; i > s->req.qos; i--)
+	for (i = MACHINA_QOS_LAST - 1; i > floor; i--)
 		if (s->overrides[i])
 			return i;
-	return s->req.qos;
+	return floor;
+}
+
+/*
+ * machina_sched_effective_qos_lockless - the same, read without s->lock
+ * (a message's sender reading its own class): a change made at the same
+ * moment may be seen or not.
+ */
+u8 machina_sched_effective_qos_lockless(const struct machina_sched *s)
+{
+	int i, floor = max(READ_ONCE(s->req.qos), READ_ONCE(s->ipc_qos));
+
+	for (i = MACHINA_QOS_LAST - 1; i > floor; i--)
+		if (READ_ONCE(s->overrides[i]))
+			return i;
+	return floor;
 }
 
 /*

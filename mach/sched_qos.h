@@ -86,6 +86,7 @@ struct machina_sched {
 	struct mutex lock;
 	struct machina_sched_req req;	/* under lock */
 	u16 overrides[MACHINA_QOS_LAST];	/* active overrides per tier */
+	u8 ipc_qos;			/* IPC override (ipc_qos_override.h) */
 	/* the Linux side, under lock */
 	bool driven;			/* Machina set the Linux thread */
 	int base_policy, base_nice;	/* the baseline (see above) */
@@ -106,6 +107,7 @@ struct machina_sched {
 
 void machina_sched_init(struct machina_sched *s);
 u8 machina_sched_effective_qos(const struct machina_sched *s);
+u8 machina_sched_effective_qos_lockless(const struct machina_sched *s);
 int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p);
 int machina_sched_apply(struct machina_thread *thread, struct task_struct *p);
 bool machina_sched_may_change(struct task_struct *p);

@@ -127,6 +127,7 @@ static void kill_port(struct machina_thread *thread)
 	}
 	/* Only a LIVE record binds one (special_reply.c): none comes later. */
 	machina_thread_unbind_special_reply(thread);
+	ipc_qos_override_thread_dead(thread);
 	machina_thread_put(thread);
 }
 
@@ -175,6 +176,7 @@ static struct machina_thread *thread_alloc(struct machina_task *task,
 	INIT_LIST_HEAD(&thread->reap_node);
 	machina_thread_stop_init(thread);
 	machina_sched_init(&thread->sched);
+	ipc_qos_override_init(thread);
 	return thread;
 }
 

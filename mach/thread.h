@@ -58,6 +58,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "mach/ipc_qos_override.h"
 #include "mach/sched_qos.h"
 
 struct machina_task;
@@ -91,6 +92,7 @@ struct machina_thread {
 	struct work_struct exit_fallback; /* the same, when task work fails */
 	struct list_head reap_node;	/* teardown's private list */
 	struct machina_sched sched;	/* policy and QoS (sched_qos.h) */
+	struct machina_ipc_override ipc_override; /* ipc_qos_override.h */
 };
 
 struct machina_thread *machina_thread_current(struct machina_task *task);

@@ -128,6 +128,7 @@ struct machina_trap {
 #define M	machina_msg
 #define N	machina_name_out
 
+static int msg_prep(const u64 *a, void *karg);
 static int msg2_prep(const u64 *a, void *karg);
 
 /*
@@ -181,10 +182,10 @@ static int msg2_prep(const u64 *a, void *karg);
 	X(THREAD_SELF, 0, thread_self, N, RET_NAME, 0, NULL)		\
 	X(TASK_SELF, 0, task_self, N, RET_NAME, 0, NULL)		\
 	X(HOST_SELF, 0, host_self, N, RET_NAME, 0, NULL)		\
-	X(MACH_MSG, 7, msg, M, RET_KR, 0, NULL,				\
+	X(MACH_MSG, 7, msg, M, RET_KR, 0, msg_prep,			\
 	  IN(M, 0, msg), IN(M, 1, option), IN(M, 2, send_size),		\
 	  IN(M, 3, rcv_size), IN(M, 4, rcv_name), IN(M, 5, timeout))	\
-	X(MACH_MSG_OVERWRITE, 8, msg, M, RET_KR, 0, NULL,		\
+	X(MACH_MSG_OVERWRITE, 8, msg, M, RET_KR, 0, msg_prep,		\
 	  IN(M, 0, msg), IN(M, 1, option), IN(M, 2, send_size),		\
 	  IN(M, 3, rcv_size), IN(M, 4, rcv_name), IN(M, 5, timeout),	\
 	  IN(M, 7, rcv_msg))						\
@@ -288,6 +289,19 @@ static_assert(TRAP_ROWS == MACHINA_TRAPS_LISTED, "trap table is incomplete");
 MACHINA_TRAPS(TRAP_CHECK, TRAP_CHECK_NB)
 
 /*
+ * msg_prep - mach_msg_trap / mach_msg_overwrite_trap's argument 6: with
+ * MACH_SEND_OVERRIDE the message's priority (XNU's trap reads it there),
+ * otherwise ignored, as XNU ignores it
+ */
+static int msg_prep(const u64 *a, void *karg)
+{
+	struct machina_msg *m = karg;
+
+	m->notify = m->option & MACH_SEND_OVERRIDE ? lower_32_bits(a[6]) : 0;
+	return 0;
+}
+
+/*
  * msg2_prep - mach_msg2_trap's packed registers as the mach_msg call's
  * argument (libsyscall's mach_msg2(): each register holds two 32-bit
  * values, the first in the low half)
@@ -295,6 +309,7 @@ MACHINA_TRAPS(TRAP_CHECK, TRAP_CHECK_NB)
  *   2 msgh_bits | send_size       3 remote_port | local_port
  *   4 voucher_port | msgh_id      5 descriptor count | rcv_name
  *   6 rcv_size | priority         7 timeout (milliseconds)
+ * The priority is the mach_msg_priority_t of MACH_SEND_OVERRIDE.
  * XNU sends the header of the registers; the ioctl call reads it from the
  * message, so where the two differ the registers' header (and descriptor
  * count) is written into the message first.  For libsystem's callers,
@@ -318,6 +333,9 @@ static int msg2_prep(const u64 *a, void *karg)
 	m->rcv_name = upper_32_bits(a[5]);
 	m->rcv_size = lower_32_bits(a[6]);
 	m->timeout = lower_32_bits(a[7]);
+	/* The priority counts with MACH_SEND_OVERRIDE only, as in XNU. */
+	if (m->option & MACH_SEND_OVERRIDE)
+		m->notify = upper_32_bits(a[6]);
 	if (!(m->option & MACH_SEND_MSG))
 		return 0;
 

@@ -293,6 +293,27 @@ TEST_F(trap, mach_msg_traps)
 	EXPECT_EQ(MACH_SEND_INVALID_OPTIONS,
 		  TR(MACHINA_TRAP_MACH_MSG2, (long)&m, MACH_SEND_MSG | 0x100000000L,
 		     (long)sizeof(m) << 32, (long)port, 0, 0, 0, 0));
+
+	/*
+	 * MACH_SEND_OVERRIDE's priority: mach_msg_trap's argument 6, the high
+	 * half of mach_msg2's register 6; without the option it is ignored
+	 * (qos_ipc_test checks what it does).
+	 */
+	memset(&m, 0, sizeof(m));
+	m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+	m.header.msgh_size = sizeof(m);
+	m.header.msgh_remote_port = port;
+	EXPECT_EQ(MACH_MSG_SUCCESS, TR(MACHINA_TRAP_MACH_MSG, (long)&m,
+				       MACH_SEND_MSG | MACH_SEND_OVERRIDE, sizeof(m),
+				       0, 0, 0, 0x00060000));
+	EXPECT_EQ(MACH_MSG_SUCCESS, TR(MACHINA_TRAP_MACH_MSG, (long)&m, MACH_SEND_MSG,
+				       sizeof(m), 0, 0, 0, 0x1234));
+	EXPECT_EQ(MACH_MSG_SUCCESS,
+		  TR(MACHINA_TRAP_MACH_MSG2, (long)&m, MACH_SEND_MSG | MACH_SEND_OVERRIDE,
+		     (long)sizeof(m) << 32 | MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0),
+		     (long)port, 0, 0, (long)0x00060000 << 32, 0));
+	EXPECT_EQ(3, msgcount_of(port));
+	EXPECT_EQ(3, drain(port));
 }
 
 TEST_F(trap, semaphores_timers_time)

@@ -48,7 +48,9 @@
  *       mach_vm_purgable_control, mach_memory_entry_purgable_control.
  *   8 - task_info(TASK_VM_INFO_PURGEABLE): MACHINA_TASK_VM_INFO_PURGEABLE in
  *       MACHINA_IOC_TASK_VM_INFO's flags; thread_get_special_reply_port
- *       (MACHINA_IOC_THREAD_GET_SPECIAL_REPLY_PORT, and trap 50).
+ *       (MACHINA_IOC_THREAD_GET_SPECIAL_REPLY_PORT, and trap 50); QoS through IPC:
+ *       machina_msg.notify carries MACH_SEND_OVERRIDE's mach_msg_priority_t
+ *       (still 0 without the option).
  */
 #define MACHINA_ABI_VERSION	8
 /* The oldest client ABI this header's module still serves. */
@@ -231,7 +233,9 @@ struct machina_msg {
 	__u32 rcv_size;		/* in */
 	__u32 rcv_name;		/* in */
 	__u32 timeout;		/* in: milliseconds, with a TIMEOUT option */
-	__u32 notify;		/* in: must be 0 (MACH_SEND_NOTIFY is not supported) */
+	__u32 notify;		/* in: with MACH_SEND_OVERRIDE, the mach_msg_priority_t
+				 * (Darwin passes it as mach_msg's notify argument,
+				 * mach_msg2's priority); otherwise 0 */
 	__u32 flags;		/* in: 0 */
 	__u32 reserved;		/* in: 0 */
 };

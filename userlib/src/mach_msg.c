@@ -57,15 +57,16 @@ static mach_msg_return_t errno_to_msg_return(int err, mach_msg_option_t option)
 /*
  * msg_trap - one message operation, no restart
  * rcv_msg is the separate receive buffer of mach_msg_overwrite, or NULL.
- * "notify" is not passed on: XNU ignores the argument (a send-possible
- * request is armed with mach_port_request_notification), and the module
- * wants 0 there.
+ * "notify" is passed on only with MACH_SEND_OVERRIDE, where XNU reads it
+ * as the message's mach_msg_priority_t; otherwise XNU ignores it (a
+ * send-possible request is armed with mach_port_request_notification), and
+ * the module wants 0 there.
  */
 static mach_msg_return_t
 msg_trap(mach_msg_header_t *msg, mach_msg_option_t option,
 	 mach_msg_size_t send_size, mach_msg_size_t rcv_size,
 	 mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
-	 mach_msg_header_t *rcv_msg)
+	 mach_port_name_t notify, mach_msg_header_t *rcv_msg)
 {
 	struct machina_msg m = {
 		.msg = (uintptr_t)msg,
@@ -75,13 +76,15 @@ msg_trap(mach_msg_header_t *msg, mach_msg_option_t option,
 		.rcv_size = rcv_size,
 		.rcv_name = rcv_name,
 		.timeout = timeout,
+		.notify = (option & MACH_SEND_OVERRIDE) ? notify : 0,
 	};
 	int ret;
 
 	if (machina_trap_path()) {
 		long r = machina_trap(MACHINA_TRAP_MACH_MSG_OVERWRITE, m.msg,
 				      m.option, m.send_size, m.rcv_size,
-				      m.rcv_name, m.timeout, 0, m.rcv_msg);
+				      m.rcv_name, m.timeout, m.notify,
+				      m.rcv_msg);
 
 		if (r >= 0)
 			return r;
@@ -109,12 +112,12 @@ static mach_msg_return_t
 msg_restarting(mach_msg_header_t *msg, mach_msg_option_t option,
 	       mach_msg_size_t send_size, mach_msg_size_t rcv_size,
 	       mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
-	       mach_msg_header_t *rcv_msg)
+	       mach_port_name_t notify, mach_msg_header_t *rcv_msg)
 {
 	mach_msg_return_t mr;
 
 	mr = msg_trap(msg, option, send_size, rcv_size, rcv_name, timeout,
-		      rcv_msg);
+		      notify, rcv_msg);
 	if (mr == MACH_MSG_SUCCESS)
 		return mr;
 
@@ -122,12 +125,12 @@ msg_restarting(mach_msg_header_t *msg, mach_msg_option_t option,
 	if (!(option & MACH_SEND_INTERRUPT)) {
 		while (mr == MACH_SEND_INTERRUPTED)
 			mr = msg_trap(msg, option, send_size, rcv_size,
-				      rcv_name, timeout, rcv_msg);
+				      rcv_name, timeout, notify, rcv_msg);
 	}
 	if (!(option & MACH_RCV_INTERRUPT)) {
 		while (mr == MACH_RCV_INTERRUPTED)
 			mr = msg_trap(msg, receive_half(option), 0, rcv_size,
-				      rcv_name, timeout, rcv_msg);
+				      rcv_name, timeout, 0, rcv_msg);
 	}
 	return mr;
 }
@@ -140,9 +143,8 @@ LIBMACH_EXPORT mach_msg_return_t mach_msg(mach_msg_header_t *msg,
 					  mach_msg_timeout_t timeout,
 					  mach_port_name_t notify)
 {
-	(void)notify;
 	return msg_restarting(msg, option, send_size, rcv_size, rcv_name,
-			      timeout, NULL);
+			      timeout, notify, NULL);
 }
 
 /* rcv_limit (a scatter-list size) is ignored by XNU too. */
@@ -153,10 +155,9 @@ mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t option,
 		   mach_port_name_t notify, mach_msg_header_t *rcv_msg,
 		   mach_msg_size_t rcv_limit)
 {
-	(void)notify;
 	(void)rcv_limit;
 	return msg_restarting(msg, option, send_size, rcv_size, rcv_name,
-			      timeout, rcv_msg);
+			      timeout, notify, rcv_msg);
 }
 
 LIBMACH_EXPORT mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg,
@@ -167,9 +168,8 @@ LIBMACH_EXPORT mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg,
 					       mach_msg_timeout_t timeout,
 					       mach_port_name_t notify)
 {
-	(void)notify;
 	return msg_trap(msg, option, send_size, rcv_size, rcv_name, timeout,
-			NULL);
+			notify, NULL);
 }
 
 LIBMACH_EXPORT mach_msg_return_t
@@ -179,10 +179,9 @@ mach_msg_overwrite_trap(mach_msg_header_t *msg, mach_msg_option_t option,
 			mach_port_name_t notify, mach_msg_header_t *rcv_msg,
 			mach_msg_size_t rcv_limit)
 {
-	(void)notify;
 	(void)rcv_limit;
 	return msg_trap(msg, option, send_size, rcv_size, rcv_name, timeout,
-			rcv_msg);
+			notify, rcv_msg);
 }
 
 LIBMACH_EXPORT mach_msg_return_t mach_msg_send(mach_msg_header_t *msg)

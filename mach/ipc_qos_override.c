@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * QoS through IPC (ipc_qos_override.h has the rules and the locking).
+ *
+ * Facts from XNU (osfmk/ipc/ipc_kmsg.c, ipc_kmsg_set_qos(); osfmk/mach/
+ * message.h): with MACH_SEND_OVERRIDE the priority argument is either a
+ * pthread_priority_t (low byte 0xff: the class one-hot in bits 8-21, none
+ * with the event-manager or sched-pri flag) or a mach_msg_priority_t built
+ * by mach_msg_priority_encode() (class in bits 16-19, relative priority - 1
+ * in 8-15, override class in 20-23; the message's override is the higher of
+ * the two); a class past USER_INTERACTIVE reads as none.
+ */
+#include <linux/bitops.h>
+#include <linux/cred.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+
+#include "mach/ipc_kmsg.h"
+#include "mach/ipc_port.h"
+#include "mach/ipc_qos_override.h"
+#include "mach/sched_qos.h"
+#include "mach/task.h"
+#include "mach/thread.h"
+
+#define PP_EVENT_MANAGER_FLAG	0x02000000u
+#define PP_SCHED_PRI_FLAG	0x20000000u
+#define PP_QOS_CLASS_MASK	0x003fff00u
+#define PP_QOS_CLASS_SHIFT	8
+#define MSG_PRI_QOS_SHIFT	16
+#define MSG_PRI_OVERRIDE_SHIFT	20
+
+static void reply_dead_work(struct work_struct *work);
+
+void ipc_qos_override_init(struct machina_thread *thread)
+{
+	INIT_WORK(&thread->ipc_override.work, reply_dead_work);
+}
+
+static u8 valid_class(u32 qos)
+{
+	return qos < MACHINA_QOS_LAST ? qos : MACHINA_QOS_UNSPECIFIED;
+}
+
+/* The class a MACH_SEND_OVERRIDE priority argument names (0: none). */
+static u8 priority_class(u32 pri)
+{
+	u32 one_hot;
+
+	if ((pri & 0xff) == 0xff) {
+		if (pri & (PP_EVENT_MANAGER_FLAG | PP_SCHED_PRI_FLAG))
+			return MACHINA_QOS_UNSPECIFIED;
+		one_hot = (pri & PP_QOS_CLASS_MASK) >> PP_QOS_CLASS_SHIFT;
+		return one_hot ? valid_class(__ffs(one_hot) + 1) :
+				 MACHINA_QOS_UNSPECIFIED;
+	}
+	return max(valid_class((pri >> MSG_PRI_QOS_SHIFT) & 0xf),
+		   valid_class((pri >> MSG_PRI_OVERRIDE_SHIFT) & 0xf));
+}
+
+/*
+ * ipc_qos_override_msg_class - the class a message sent now to @dest with
+ * disposition @disp carries: the calling thread's effective class (none if
+ * it never had one), or for its reply through the send-once right of the
+ * message that lifted it, that message's class; raised by
+ * MACH_SEND_OVERRIDE to the class @priority names
+ * Conditions: process context; @task is the caller's.  Lockless: a class
+ * changing at the same moment may be read either way.
+ */
+u8 ipc_qos_override_msg_class(struct machina_task *task, u32 option,
+			      u32 priority, u8 disp, struct ipc_port *dest)
+{
+	struct machina_thread *thread;
+	u8 qos = MACHINA_QOS_UNSPECIFIED;
+
+	rcu_read_lock();
+	thread = machina_thread_lookup_rcu(task, task_pid(current));
+	if (thread && disp == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
+	    READ_ONCE(thread->ipc_override.reply) == dest)
+		qos = READ_ONCE(thread->sched.ipc_qos);
+	else if (thread)
+		qos = machina_sched_effective_qos_lockless(&thread->sched);
+	rcu_read_unlock();
+	if (option & MACH_SEND_OVERRIDE)
+		qos = max(qos, priority_class(priority));
+	return qos;
+}
+
+/*
+ * unlink_reply - drop @port's link to @thread if it is there, and the
+ * override's reference on @port
+ * Conditions: no locks held.
+ */
+static void unlink_reply(struct ipc_port *port, struct machina_thread *thread)
+{
+	bool linked;
+
+	spin_lock(&port->lock);
+	linked = port->qos_servicer == thread;
+	if (linked)
+		port->qos_servicer = NULL;
+	spin_unlock(&port->lock);
+	if (linked)
+		machina_thread_put(thread);
+	ipc_port_put(port);
+}
+
+enum end_why {
+	END_SELF,		/* the thread itself: reply, next receive */
+	END_REPLY_DEAD,		/* another context: the reply port died */
+	END_DEAD,		/* the record died: nothing to apply */
+};
+
+/*
+ * end_override - take @thread's IPC override off, if it still holds one
+ * (and, for END_SELF with @only, if it is the one whose reply port is
+ * @only; for END_REPLY_DEAD, if its reply port is dead)
+ * Applied to the Linux thread at once, except for a dead record.  From
+ * another context (END_REPLY_DEAD) the change is made under the thread's
+ * own credentials, so that it can give the thread nothing the thread could
+ * not take itself (a lower class can still meet a floor: RLIMIT_NICE).
+ * Conditions: process context, no locks held; may sleep.
+ */
+static void end_override(struct machina_thread *thread, struct ipc_port *only,
+			 enum end_why why)
+{
+	struct machina_sched *s = &thread->sched;
+	const struct cred *cred = NULL, *old = NULL;
+	struct task_struct *p = NULL;
+	struct ipc_port *port;
+
+	if (why != END_DEAD) {
+		p = why == END_SELF ? get_task_struct(current) :
+				      machina_thread_get_task_struct(thread);
+		if (p && why == END_REPLY_DEAD)
+			cred = get_task_cred(p);
+	}
+	mutex_lock(&s->lock);
+	port = thread->ipc_override.reply;
+	if (!s->ipc_qos || (only && port != only) ||
+	    (why == END_REPLY_DEAD && (!port || READ_ONCE(port->active)))) {
+		mutex_unlock(&s->lock);
+		goto out;
+	}
+	WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
+	WRITE_ONCE(thread->ipc_override.reply, NULL);
+	if (p && !READ_ONCE(thread->dead)) {
+		if (cred)
+			old = override_creds(cred);
+		/* The override is gone whatever Linux says. */
+		machina_sched_apply(thread, p);
+		if (cred)
+			revert_creds(old);
+	}
+	mutex_unlock(&s->lock);
+	if (port)
+		unlink_reply(port, thread);
+out:
+	if (cred)
+		put_cred(cred);
+	if (p)
+		put_task_struct(p);
+}
+
+/*
+ * current_record - the calling thread's record if it holds an IPC
+ * override (a racy hint; end_override() decides under sched.lock)
+ * Conditions: @task is the caller's.  The record stays valid while the
+ * calling thread runs (machina_thread_current()).
+ */
+static struct machina_thread *current_record(struct machina_task *task)
+{
+	struct machina_thread *thread;
+
+	rcu_read_lock();
+	thread = machina_thread_lookup_rcu(task, task_pid(current));
+	if (thread && !READ_ONCE(thread->sched.ipc_qos))
+		thread = NULL;
+	rcu_read_unlock();
+	return thread;
+}
+
+/*
+ * ipc_qos_override_receiving - the caller enters a receive: the override
+ * of the message it received last comes off
+ * Conditions: process context, no locks held.
+ */
+void ipc_qos_override_receiving(struct machina_task *task)
+{
+	struct machina_thread *thread = current_record(task);
+
+	if (thread)
+		end_override(thread, NULL, END_SELF);
+}
+
+/*
+ * ipc_qos_override_replied - the caller sent a message through a
+ * send-once right to @dest: if @dest is the reply port of the message that
+ * lifted it, the override comes off
+ * Conditions: process context, no locks held; @dest referenced.
+ */
+void ipc_qos_override_replied(struct machina_task *task,
+			      struct ipc_port *dest)
+{
+	struct machina_thread *thread = current_record(task);
+
+	if (thread && READ_ONCE(thread->ipc_override.reply) == dest)
+		end_override(thread, dest, END_SELF);
+}
+
+/*
+ * ipc_qos_override_received - the caller dequeued @kmsg: it takes the
+ * message's class as its IPC override and applies it, and links the
+ * message's send-once reply port to itself
+ * Nothing is taken when the message has no class, when the record cannot
+ * be made, when the reply port is already dead or already lifts another
+ * thread, or when Linux refuses the change.
+ * Conditions: process context, no locks held; may sleep; before @kmsg's
+ * reply right is copied out (kmsg->local still holds it).
+ */
+void ipc_qos_override_received(struct machina_task *task,
+			       struct ipc_kmsg *kmsg)
+{
+	struct machina_thread *thread;
+	struct ipc_port *reply = NULL;
+	struct machina_sched *s;
+	bool linked;
+	u8 qos = kmsg->qos;
+
+	if (!qos)
+		return;
+	thread = machina_thread_current(task);
+	if (IS_ERR(thread))
+		return;
+	/* Normally gone at the receive's start already. */
+	if (READ_ONCE(thread->sched.ipc_qos))
+		end_override(thread, NULL, END_SELF);
+	if (IPC_OBJECT_REAL(kmsg->local.obj) &&
+	    kmsg->local.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+		reply = ipc_port_from_object(kmsg->local.obj);
+		ipc_port_get(reply);
+	}
+	s = &thread->sched;
+	machina_sched_lock(thread, current);
+	WRITE_ONCE(s->ipc_qos, qos);
+	if (machina_sched_apply(thread, current)) {
+		/* Linux refused: nothing changed, nothing is held. */
+		WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
+		mutex_unlock(&s->lock);
+		ipc_port_put(reply);
+		return;
+	}
+	WRITE_ONCE(thread->ipc_override.reply, reply);
+	mutex_unlock(&s->lock);
+	if (!reply)
+		return;
+	/*
+	 * The link is made after the override is recorded: a port that dies
+	 * before it is found dead here, one that dies after finds the link.
+	 */
+	spin_lock(&reply->lock);
+	linked = reply->active && !reply->qos_servicer;
+	if (linked) {
+		kref_get(&thread->ref);
+		reply->qos_servicer = thread;
+	}
+	spin_unlock(&reply->lock);
+	if (!linked)
+		end_override(thread, reply, END_SELF);
+}
+
+/*
+ * ipc_qos_override_thread_dead - @thread's record died: its override goes
+ * with it (the Linux thread is exiting or runs a new image)
+ * Conditions: process context, no locks held; the record is DEAD.
+ */
+void ipc_qos_override_thread_dead(struct machina_thread *thread)
+{
+	end_override(thread, NULL, END_DEAD);
+}
+
+static void reply_dead_work(struct work_struct *work)
+{
+	struct machina_thread *thread =
+		container_of(work, struct machina_thread, ipc_override.work);
+
+	end_override(thread, NULL, END_REPLY_DEAD);
+	machina_thread_put(thread);	/* the port link's */
+}
+
+/*
+ * ipc_qos_override_reply_dead - the reply port that lifted @servicer died;
+ * its link (and the link's reference on @servicer) was taken from the port
+ * under port->lock.  The override comes off from the task workqueue.
+ * Conditions: process context, no spinlock held.
+ */
+void ipc_qos_override_reply_dead(struct machina_thread *servicer)
+{
+	/* Already queued for an earlier port: that run checks this one too. */
+	if (!machina_task_queue_work(&servicer->ipc_override.work))
+		machina_thread_put(servicer);
+}
