@@ -42,6 +42,7 @@
 
 struct ipc_space;
 struct ipc_kmsg;
+struct ipc_mqueue_handoff;
 
 enum ipc_kobject_type {
 	IKOT_NONE = 0,
@@ -104,6 +105,12 @@ struct ipc_port {
 
 	struct list_head messages;	/* struct ipc_kmsg, FIFO */
 	wait_queue_head_t rcv_wq;	/* receivers and pollers */
+	/*
+	 * A message being handed straight to a waiting receiver: set only
+	 * for the length of the sender's wake-up of rcv_wq, under port->lock
+	 * (ipc_mqueue.c, "hand-off").
+	 */
+	struct ipc_mqueue_handoff *handoff;
 	wait_queue_head_t snd_wq;	/* senders waiting for room */
 	struct list_head memberships;	/* struct ipc_pset_member */
 
