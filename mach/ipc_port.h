@@ -25,8 +25,9 @@
  *
  * Locking: port->lock (spinlock) protects every field below it.  Lock order:
  * space->lock (mutex) -> transit lock (mutex, ipc_port.c: a receive right
- * starting to travel) -> pset->lock -> port->lock; never two port locks at
- * once.  Notifications and message destruction happen after the port lock
+ * starting to travel) -> pset->lock -> port->lock -> the lock of
+ * port->rcv_wq (a sender hands a message to a waiting receiver under both,
+ * ipc_mqueue.c); never two port locks at once.  Notifications and message destruction happen after the port lock
  * is dropped.
  */
 #ifndef _MACHINA_IPC_PORT_H
