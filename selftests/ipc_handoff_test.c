@@ -382,6 +382,26 @@ static void start_small(struct small_ctx *c, pthread_t *t)
 		sched_yield();
 }
 
+/*
+ * One receive by a small receiver that is asleep when @len bytes (with a
+ * send-once right to @reply, if any) are sent to it.  Returns the send's
+ * result, or -1 if the receiver never slept; the receive's is in c->mr.
+ */
+static int small_round(struct small_ctx *c, mach_msg_id_t id, size_t len,
+		       mach_port_t reply)
+{
+	pthread_t t;
+	int ret = -1;
+
+	start_small(c, &t);
+	if (!wait_sleeping(atomic_load(&c->tid)))
+		ret = send_sized(c->port, id, len, reply);
+	if (ret)	/* not sent: wake the receiver with a message */
+		send_sized(c->port, id, 0, MACH_PORT_NULL);
+	pthread_join(t, NULL);
+	return ret;
+}
+
 TEST(a_too_small_waiting_receiver_leaves_the_message_queued)
 {
 	struct small_ctx c = { .opt = MACH_RCV_LARGE };
@@ -393,10 +413,7 @@ TEST(a_too_small_waiting_receiver_leaves_the_message_queued)
 	ASSERT_NE(MACH_PORT_NULL, c.port);
 
 	/* 256 bytes to a receiver asleep with room for 16: not handed. */
-	start_small(&c, &t);
-	ASSERT_EQ(0, wait_sleeping(atomic_load(&c.tid)));
-	ASSERT_EQ(MACH_MSG_SUCCESS, send_sized(c.port, 7, 256, MACH_PORT_NULL));
-	pthread_join(t, NULL);
+	ASSERT_EQ(MACH_MSG_SUCCESS, small_round(&c, 7, 256, MACH_PORT_NULL));
 	EXPECT_EQ(MACH_RCV_TOO_LARGE, c.mr);
 	EXPECT_EQ(sizeof(mach_msg_header_t) + 256, c.size);
 	EXPECT_EQ(1, msgcount_of(c.port));
@@ -412,10 +429,7 @@ TEST(a_too_small_waiting_receiver_leaves_the_message_queued)
 	EXPECT_EQ(8, b.header.msgh_id);
 
 	/* A fitting message to the same sleeping receiver is handed over. */
-	start_small(&c, &t);
-	ASSERT_EQ(0, wait_sleeping(atomic_load(&c.tid)));
-	ASSERT_EQ(MACH_MSG_SUCCESS, send_sized(c.port, 9, 16, MACH_PORT_NULL));
-	pthread_join(t, NULL);
+	ASSERT_EQ(MACH_MSG_SUCCESS, small_round(&c, 9, 16, MACH_PORT_NULL));
 	EXPECT_EQ(MACH_MSG_SUCCESS, c.mr);
 	EXPECT_EQ(0, msgcount_of(c.port));
 }
@@ -425,17 +439,13 @@ TEST(a_too_small_waiting_receiver_without_rcv_large_destroys_the_message)
 	struct small_ctx c = { .opt = 0 };
 	mach_port_t reply;
 	rcv_buf_t b;
-	pthread_t t;
 
 	AS_NOBODY();
 	reply = new_port();
 	c.port = new_port_send();
 	ASSERT_NE(MACH_PORT_NULL, c.port);
 	ASSERT_NE(MACH_PORT_NULL, reply);
-	start_small(&c, &t);
-	ASSERT_EQ(0, wait_sleeping(atomic_load(&c.tid)));
-	ASSERT_EQ(MACH_MSG_SUCCESS, send_sized(c.port, 7, 256, reply));
-	pthread_join(t, NULL);
+	ASSERT_EQ(MACH_MSG_SUCCESS, small_round(&c, 7, 256, reply));
 	EXPECT_EQ(MACH_RCV_TOO_LARGE, c.mr);
 	EXPECT_EQ(0, msgcount_of(c.port));
 	/* Destroyed, not lost: its send-once right says so. */
@@ -487,6 +497,7 @@ TEST(destroying_the_port_during_handoffs_loses_nothing)
 	int round;
 
 	AS_NOBODY();
+	ASSERT_NE(MACH_PORT_NULL, SELF);	/* the task exists before the baseline */
 	live_counts_baseline(&base);
 	for (round = 0; round < 100; round++) {
 		struct death_ctx c = { 0 };
