@@ -163,6 +163,7 @@ struct sig_ctx {
 	int count;
 	atomic_int tid;
 	atomic_int done;
+	pthread_t receiver;
 	int next;		/* the id the receiver expects */
 	int interrupted;
 	int bad;
@@ -208,10 +209,13 @@ static void *sig_sender(void *arg)
 						       MACH_MSG_TYPE_COPY_SEND, i,
 						       MACH_SEND_TIMEOUT, 100);
 
-		if (mr == MACH_MSG_SUCCESS)
+		if (mr == MACH_MSG_SUCCESS) {
+			/* The signal chases the hand-off's wake-up. */
+			pthread_kill(c->receiver, SIGUSR1);
 			i++;
-		else if (mr != MACH_SEND_TIMED_OUT)
+		} else if (mr != MACH_SEND_TIMED_OUT) {
 			break;
+		}
 	}
 	return NULL;
 }
@@ -229,8 +233,9 @@ TEST(a_signal_racing_the_handoff_loses_no_message)
 	ASSERT_EQ(0, pthread_create(&rt, NULL, sig_receiver, &c));
 	while (!atomic_load(&c.tid))
 		sched_yield();
+	c.receiver = rt;
 	ASSERT_EQ(0, pthread_create(&st, NULL, sig_sender, &c));
-	/* Signal the receiver for as long as it receives. */
+	/* And more signals, at any moment, for as long as it receives. */
 	while (!atomic_load(&c.done)) {
 		pthread_kill(rt, SIGUSR1);
 		sched_yield();
