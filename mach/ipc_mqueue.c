@@ -2,6 +2,7 @@
 /* Message queues (ipc_mqueue.h). */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
@@ -14,8 +15,128 @@
 #include "mach/ipc_space.h"
 
 /*
- * ipc_mqueue_enqueue_locked - append a message and wake one receiver (and
- * every poller and port set the port belongs to)
+ * Hand-off.  A receiver that finds its port's queue empty sleeps on
+ * port->rcv_wq in a struct mqueue_waiter.  A sender that finds the queue
+ * still empty and someone on rcv_wq does not queue its message: it parks
+ * the message in port->handoff and wakes rcv_wq synchronously (WF_SYNC, as
+ * a pipe wakes its reader, since the sender is about to block in its own
+ * receive) with HANDOFF_KEY.  The first receiver on the queue decides: if
+ * the message fits its buffer and the port is still its space's, the
+ * message becomes its own right there (numbered as a dequeue numbers it)
+ * and it is woken; otherwise nobody takes it and the sender queues it as
+ * before, so a too-large message, a receive right that moved, or a port
+ * set's receiver (sleeping on pset->wq, never handed to) see exactly the
+ * queue they saw without the hand-off.  Only an empty queue is bypassed,
+ * so the order of messages is kept.
+ *
+ * The handed message is recorded in the waiter before its entry leaves
+ * rcv_wq (list_del_init_careful(), a release): a receiver that finds its
+ * entry gone and a message recorded owns it without taking port->lock.  A
+ * receiver that woke for another reason (a signal, its timeout) takes
+ * port->lock and removes its entry before it looks at its record, so a
+ * message handed to it in between is received, never lost.
+ *
+ * Lock order: port->lock -> port->rcv_wq.lock (the wake function runs
+ * under both).
+ */
+struct ipc_mqueue_handoff {
+	struct ipc_kmsg *kmsg;
+	bool decided;		/* the first receiver on rcv_wq has looked */
+	bool taken;
+};
+
+/* Pollers on rcv_wq read the key as a poll mask: give them a true one. */
+#define HANDOFF_KEY	poll_to_key(EPOLLIN | EPOLLRDNORM)
+
+struct mqueue_waiter {
+	struct wait_queue_entry wait;
+	struct ipc_port *port;
+	struct ipc_space *space;
+	struct ipc_mqueue_rcv *rcv;
+	struct ipc_kmsg *kmsg;		/* handed over by a sender */
+};
+
+/*
+ * take_message - number @kmsg as the next message received from @port and
+ * note what the receiver must do after it (after_dequeue())
+ * Conditions: port->lock held; @kmsg is off every queue.
+ */
+static void take_message(struct ipc_port *port, struct ipc_kmsg *kmsg,
+			 struct ipc_mqueue_rcv *rcv)
+{
+	lockdep_assert_held(&port->lock);
+	kmsg->seqno = port->seqno++;
+	kmsg->context = port->context;
+	rcv->requests = !list_empty(&port->requests);
+}
+
+/* Size the receiver needs for @kmsg, trailer included. */
+static u32 rcv_needed(struct ipc_kmsg *kmsg, const struct ipc_mqueue_rcv *rcv)
+{
+	return ipc_kmsg_rcv_size(kmsg, rcv->rcv_guarded) + rcv->trailer_size;
+}
+
+/*
+ * waiter_wake - wake function of a receiver sleeping on port->rcv_wq
+ * Conditions: rcv_wq.lock held; with HANDOFF_KEY also port->lock (the
+ * sender's), and port->handoff set.
+ * Returns: non-zero when the receiver was woken (and, with HANDOFF_KEY,
+ * given the message), which ends an exclusive wake-up.
+ */
+static int waiter_wake(struct wait_queue_entry *wait, unsigned int mode,
+		       int sync, void *key)
+{
+	struct mqueue_waiter *w = container_of(wait, struct mqueue_waiter, wait);
+	struct ipc_port *port = w->port;
+	struct ipc_mqueue_handoff *h;
+
+	if (key != HANDOFF_KEY || !port->handoff)
+		return autoremove_wake_function(wait, mode, sync, key);
+	lockdep_assert_held(&port->lock);
+	h = port->handoff;
+	if (h->decided)
+		return 0;
+	h->decided = true;
+	if (port->receiver != w->space ||
+	    rcv_needed(h->kmsg, w->rcv) > w->rcv->rcv_size)
+		return 0;
+	take_message(port, h->kmsg, w->rcv);
+	w->kmsg = h->kmsg;
+	h->taken = true;
+	/*
+	 * Woken before its entry leaves the queue: once the entry is gone
+	 * the receiver may return and its stack (this entry) with it.  The
+	 * entry is removed even when the receiver was already awake (a
+	 * signal): it will find its message either way.
+	 */
+	default_wake_function(wait, mode, sync, key);
+	list_del_init_careful(&wait->entry);
+	return 1;
+}
+
+/*
+ * handoff - give @kmsg to the first receiver sleeping on @port, if the
+ * queue is empty and the message fits it
+ * Conditions: port->lock held, port active.
+ * Returns: true if a receiver took the message (it is not queued).
+ */
+static bool handoff(struct ipc_port *port, struct ipc_kmsg *kmsg)
+{
+	struct ipc_mqueue_handoff h = { .kmsg = kmsg };
+
+	lockdep_assert_held(&port->lock);
+	if (port->msgcount || !waitqueue_active(&port->rcv_wq))
+		return false;
+	port->handoff = &h;
+	__wake_up_sync_key(&port->rcv_wq, TASK_INTERRUPTIBLE, HANDOFF_KEY);
+	port->handoff = NULL;
+	return h.taken;
+}
+
+/*
+ * ipc_mqueue_enqueue_locked - deliver a message: hand it to a waiting
+ * receiver, or append it and wake one receiver (and every poller and port
+ * set the port belongs to)
  * Conditions: port->lock held, port active.
  */
 void ipc_mqueue_enqueue_locked(struct ipc_port *port, struct ipc_kmsg *kmsg)
@@ -23,6 +144,8 @@ void ipc_mqueue_enqueue_locked(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	struct ipc_pset_member *m;
 
 	lockdep_assert_held(&port->lock);
+	if (handoff(port, kmsg))
+		return;
 	list_add_tail(&kmsg->link, &port->messages);
 	port->msgcount++;
 	wake_up(&port->rcv_wq);
@@ -201,7 +324,7 @@ static int try_dequeue(struct ipc_port *port, struct ipc_mqueue_rcv *rcv)
 	kmsg = list_first_entry_or_null(&port->messages, struct ipc_kmsg, link);
 	if (!kmsg)
 		return 0;
-	needed = ipc_kmsg_rcv_size(kmsg, rcv->rcv_guarded) + rcv->trailer_size;
+	needed = rcv_needed(kmsg, rcv);
 	if (needed > rcv->rcv_size) {
 		rcv->needed = needed;
 		rcv->port_name = port->receiver_name;
@@ -210,10 +333,8 @@ static int try_dequeue(struct ipc_port *port, struct ipc_mqueue_rcv *rcv)
 	}
 	list_del_init(&kmsg->link);
 	port->msgcount--;
-	kmsg->seqno = port->seqno++;
-	kmsg->context = port->context;
+	take_message(port, kmsg, rcv);
 	rcv->kmsg = kmsg;
-	rcv->requests = !list_empty(&port->requests);
 	return needed > rcv->rcv_size ? MACH_RCV_TOO_LARGE : 1;
 }
 
@@ -234,10 +355,21 @@ static void after_dequeue(struct ipc_port *port, bool requests)
 		fire_send_possible(port);
 }
 
+/*
+ * receive_port - wait for and take a message from @port (a receive right of
+ * @space): from its queue, or handed over by a sender while we sleep
+ */
 static int receive_port(struct ipc_space *space, struct ipc_port *port,
 			struct ipc_mqueue_rcv *rcv, struct deadline *dl)
 {
-	DEFINE_WAIT(wait);
+	struct mqueue_waiter w = {
+		.wait = {
+			.private = current,
+			.func = waiter_wake,
+			.entry = LIST_HEAD_INIT(w.wait.entry),
+		},
+		.port = port, .space = space, .rcv = rcv,
+	};
 	int ret;
 
 	spin_lock(&port->lock);
@@ -261,21 +393,35 @@ static int receive_port(struct ipc_space *space, struct ipc_port *port,
 			ret = MACH_RCV_INTERRUPTED;
 			break;
 		}
-		prepare_to_wait_exclusive(&port->rcv_wq, &wait, TASK_INTERRUPTIBLE);
+		prepare_to_wait_exclusive(&port->rcv_wq, &w.wait, TASK_INTERRUPTIBLE);
 		spin_unlock(&port->lock);
 		deadline_sleep(dl);
-		finish_wait(&port->rcv_wq, &wait);
+		/* Handed a message: our entry is gone and the message is ours. */
+		if (list_empty_careful(&w.wait.entry) && READ_ONCE(w.kmsg)) {
+			__set_current_state(TASK_RUNNING);
+			rcv->kmsg = w.kmsg;
+			ret = 1;
+			goto taken;
+		}
 		spin_lock(&port->lock);
+		finish_wait(&port->rcv_wq, &w.wait);
+		/* Handed one while we were waking for another reason. */
+		if (w.kmsg) {
+			rcv->kmsg = w.kmsg;
+			ret = 1;
+			break;
+		}
 	}
 	/* Leaving without a message: hand a consumed wake-up on. */
 	if (!rcv->kmsg && port->msgcount)
 		wake_up(&port->rcv_wq);
 	spin_unlock(&port->lock);
-	if (rcv->kmsg) {
-		ipc_port_get(port);
-		rcv->port = port;
-		after_dequeue(port, rcv->requests);
-	}
+	if (!rcv->kmsg)
+		return ret;
+taken:
+	ipc_port_get(port);
+	rcv->port = port;
+	after_dequeue(port, rcv->requests);
 	return ret;
 }
 

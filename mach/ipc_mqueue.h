@@ -6,7 +6,10 @@
  * have left its space, queueing cannot fail for lack of room; senders to a
  * send-once right and the kernel skip the limit, as on Darwin.  Receivers
  * and senders sleep on port->rcv_wq / port->snd_wq (receivers on a port set
- * on pset->wq), exclusively, one woken per event.
+ * on pset->wq), exclusively, one woken per event.  A message sent to an
+ * empty queue with a receiver asleep on rcv_wq is handed to that receiver
+ * instead of being queued, if it fits its buffer (ipc_mqueue.c,
+ * "hand-off"); receivers on a port set are always woken to a queued one.
  */
 #ifndef _MACHINA_IPC_MQUEUE_H
 #define _MACHINA_IPC_MQUEUE_H

@@ -25,8 +25,9 @@
  *
  * Locking: port->lock (spinlock) protects every field below it.  Lock order:
  * space->lock (mutex) -> transit lock (mutex, ipc_port.c: a receive right
- * starting to travel) -> pset->lock -> port->lock; never two port locks at
- * once.  Notifications and message destruction happen after the port lock
+ * starting to travel) -> pset->lock -> port->lock -> the lock of
+ * port->rcv_wq (a sender hands a message to a waiting receiver under both,
+ * ipc_mqueue.c); never two port locks at once.  Notifications and message destruction happen after the port lock
  * is dropped.
  */
 #ifndef _MACHINA_IPC_PORT_H
@@ -43,6 +44,7 @@
 struct ipc_space;
 struct ipc_kmsg;
 struct machina_thread;
+struct ipc_mqueue_handoff;
 
 enum ipc_kobject_type {
 	IKOT_NONE = 0,
@@ -105,6 +107,12 @@ struct ipc_port {
 
 	struct list_head messages;	/* struct ipc_kmsg, FIFO */
 	wait_queue_head_t rcv_wq;	/* receivers and pollers */
+	/*
+	 * A message being handed straight to a waiting receiver: set only
+	 * for the length of the sender's wake-up of rcv_wq, under port->lock
+	 * (ipc_mqueue.c, "hand-off").
+	 */
+	struct ipc_mqueue_handoff *handoff;
 	wait_queue_head_t snd_wq;	/* senders waiting for room */
 	struct list_head memberships;	/* struct ipc_pset_member */
 
