@@ -29,7 +29,6 @@
  *     still served.  Skipped without Landlock ABI 5 (6.1).
  */
 #define _GNU_SOURCE
-#include <linux/landlock.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/prctl.h>
@@ -39,22 +38,7 @@
 #include "kselftest_harness.h"
 #include "ipc_test.h"
 
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
-#endif
-
 #define CHILD_ENV	"SEC_TRAPFAST_EXEC_CHILD"
-
-/* 0: the trap gave a port name; 1: it was refused; 2: anything else. */
-static int trap_result(void)
-{
-	/* arm64: x8 = getpid, which a refused (unmarked) trap would run. */
-	long r = mt_task_self_trap(__NR_getpid);
-
-	if (r == -ENOSYS || r == getpid())
-		return 1;
-	return r > 0 && r < 0x10000000 ? 0 : 2;
-}
 
 /* Every /dev/mach descriptor of the calling thread's table closed. */
 static void close_devices(void)
@@ -82,10 +66,10 @@ __attribute__((constructor)) static void exec_child(void)
 	fd = open("/dev/null", O_RDONLY);
 	if (fd < 0 || dup2(fd, atoi(getenv(CHILD_ENV))) < 0)
 		_exit(103);
-	before = trap_result();			/* must be refused */
+	before = mt_trap_result();			/* must be refused */
 	if (open(MACHINA_DEVICE_PATH, O_RDWR) < 0)
 		_exit(104);
-	after = trap_result();			/* opted in still: served */
+	after = mt_trap_result();			/* opted in still: served */
 	_exit(before | after << 2);
 }
 
@@ -129,12 +113,12 @@ static int close_case(void)
 
 	if (setup(&fd))
 		return 100;
-	r[0] = trap_result();			/* served: number remembered */
+	r[0] = mt_trap_result();			/* served: number remembered */
 	close(fd);
-	r[1] = trap_result();			/* refused */
+	r[1] = mt_trap_result();			/* refused */
 	if (open(MACHINA_DEVICE_PATH, O_RDWR) < 0)
 		return 101;
-	r[2] = trap_result();			/* served */
+	r[2] = mt_trap_result();			/* served */
 	return r[0] | r[1] << 2 | r[2] << 4;
 }
 
@@ -159,16 +143,16 @@ static int dup2_case(void)
 
 	if (setup(&fd))
 		return 100;
-	r[0] = trap_result();
+	r[0] = mt_trap_result();
 	null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, fd) != fd)
 		return 101;
 	close(null);
-	r[1] = trap_result();			/* refused */
+	r[1] = mt_trap_result();			/* refused */
 	/* Another number: the remembered one now holds /dev/null. */
 	if (fcntl(open(MACHINA_DEVICE_PATH, O_RDWR), F_DUPFD, fd + 7) < 0)
 		return 102;
-	r[2] = trap_result();			/* served */
+	r[2] = mt_trap_result();			/* served */
 	return r[0] | r[1] << 2 | r[2] << 4;
 }
 
@@ -196,7 +180,7 @@ static int exec_case(void)
 
 	if (setup(&fd))
 		return 100;
-	if (trap_result() != 0)			/* served: number remembered */
+	if (mt_trap_result() != 0)			/* served: number remembered */
 		return 102;
 	snprintf(num, sizeof(num), "%d", fd);
 	snprintf(env, sizeof(env), CHILD_ENV "=%s", num);
@@ -230,11 +214,11 @@ static void *second_thread(void *arg)
 {
 	struct second *s = arg;
 
-	s->res[0] = trap_result();		/* before: served */
+	s->res[0] = mt_trap_result();		/* before: served */
 	if (s->restrict_fn()) {
 		s->res[1] = 3;
 	} else {
-		s->res[1] = trap_result();	/* after: refused */
+		s->res[1] = mt_trap_result();	/* after: refused */
 	}
 	pthread_barrier_wait(s->go);		/* the first thread traps now */
 	pthread_barrier_wait(s->done);
@@ -250,23 +234,6 @@ static int unshare_files(void)
 	return 0;
 }
 
-static int deny_device_ioctls(void)
-{
-	struct landlock_ruleset_attr attr = {
-		.handled_access_fs = LANDLOCK_ACCESS_FS_IOCTL_DEV,
-	};
-	int rs = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
-	int err;
-
-	if (rs < 0)
-		return -1;
-	/* Both per thread: the first thread keeps its access. */
-	err = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	      syscall(SYS_landlock_restrict_self, rs, 0);
-	close(rs);
-	return err ? -1 : 0;
-}
-
 static int two_threads(int (*restrict_fn)(void))
 {
 	pthread_barrier_t go, done;
@@ -278,11 +245,11 @@ static int two_threads(int (*restrict_fn)(void))
 		return 100;
 	pthread_barrier_init(&go, NULL, 2);
 	pthread_barrier_init(&done, NULL, 2);
-	mine[0] = trap_result();		/* served: number remembered */
+	mine[0] = mt_trap_result();		/* served: number remembered */
 	if (pthread_create(&t, NULL, second_thread, &s))
 		return 101;
 	pthread_barrier_wait(&go);
-	mine[1] = trap_result();		/* still served */
+	mine[1] = mt_trap_result();		/* still served */
 	pthread_barrier_wait(&done);
 	pthread_join(t, NULL);
 	if (s.res[1] == 3)
@@ -297,7 +264,7 @@ static int unshare_case(void)
 
 static int landlock_case(void)
 {
-	return two_threads(deny_device_ioctls);
+	return two_threads(mt_deny_device_ioctls);
 }
 
 static void check_two_threads(struct __test_metadata *_metadata, int st)
@@ -327,7 +294,7 @@ TEST(landlock_thread_is_refused)
 
 	if (why)
 		SKIP(return, "%s", why);
-	if (syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) < 5)
+	if (mt_landlock_abi() < 5)
 		SKIP(return, "no Landlock ABI 5 (LANDLOCK_ACCESS_FS_IOCTL_DEV)");
 	check_two_threads(_metadata, as_nobody(landlock_case));
 }
