@@ -23,10 +23,12 @@
  *     thread's (same task, same remembered number, its table still holds
  *     the device) are served.
  *   landlock_thread_is_refused
- *     A second thread restricts itself with Landlock (device ioctls
- *     handled, granted nowhere): its traps on the descriptor the first
- *     thread's traps passed with are refused; the first thread's are
- *     still served.  Skipped without Landlock ABI 5 (6.1).
+ *     A second thread takes its own file table, restricts itself with
+ *     Landlock (device ioctls handled, granted nowhere; Landlock decides
+ *     at open) and opens /dev/mach again, usually at the number the first
+ *     thread's traps passed with: its traps are refused (its ioctls are
+ *     EACCES); the first thread's are still served.  Skipped without
+ *     Landlock ABI 5 (6.1).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -262,9 +264,23 @@ static int unshare_case(void)
 	return two_threads(unshare_files);
 }
 
+/*
+ * Landlock decides a device's ioctls at open (a descriptor opened before
+ * the domain keeps them): this thread takes its own table, restricts
+ * itself and opens /dev/mach again, which then usually gets the number
+ * the first thread's traps passed with, on a file whose ioctls Landlock
+ * refuses.
+ */
+static int landlocked_copy(void)
+{
+	if (unshare_files() || mt_deny_device_ioctls())
+		return -1;
+	return open(MACHINA_DEVICE_PATH, O_RDWR) < 0 ? -1 : 0;
+}
+
 static int landlock_case(void)
 {
-	return two_threads(mt_deny_device_ioctls);
+	return two_threads(landlocked_copy);
 }
 
 static void check_two_threads(struct __test_metadata *_metadata, int st)
