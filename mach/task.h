@@ -194,6 +194,9 @@ struct machina_task {
 	unsigned long exec_flags;	/* MACHINA_TASK_EXEC_*, atomic bits */
 	pid_t exec_old_pid;		/* the exec tracepoint's, for exec_work */
 	unsigned long trap_flags;	/* MACHINA_TASK_TRAPS (personality/trap.h), atomic bits */
+	unsigned int trap_fd;		/* the trap shim's hint: the last descriptor
+					 * that passed as /dev/mach (a number, always
+					 * checked again; READ_ONCE/WRITE_ONCE) */
 	bool itk_dead;			/* torn down: no port may be replaced */
 
 	spinlock_t lock;		/* protects the fields below */

@@ -25,7 +25,8 @@ struct machina_task;
 #define MACHINA_TASK_TRAPS	0	/* the process opted in */
 
 /* trap_table.c */
-long machina_trap_call(unsigned int nr, const u64 *args);
+long machina_trap_call(struct machina_task *task, unsigned int nr,
+		       const u64 *args);
 unsigned int machina_trap_argc(unsigned int nr);
 long machina_trap_unix(void);
 

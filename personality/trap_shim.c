@@ -80,6 +80,7 @@
 #include <linux/atomic.h>
 #include <linux/compat.h>
 #include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -99,6 +100,7 @@
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "personality/chardev.h"
+#include "personality/compat.h"
 #include "personality/trap.h"
 #include "uapi/machina.h"
 
@@ -113,10 +115,14 @@ static atomic_long_t hooks_attached = ATOMIC_LONG_INIT(0); /* since load */
 
 #if MACHINA_TRAP_SHIM
 /*
- * current_opted - whether the calling process runs Darwin traps
+ * current_opted - whether the calling process runs Darwin traps, and its
+ * task if it has one
+ * @taskp: set to the caller's task with a reference (put it with
+ * machina_task_put()) when the task exists, NULL otherwise: one lookup
+ * serves the opt-in test, the /dev/mach hint and the trap itself.
  * Conditions: process context, no locks held.
  */
-static bool current_opted(void)
+static bool current_opted(struct machina_task **taskp)
 {
 	struct machina_task *task;
 	bool known, opted;
@@ -125,7 +131,10 @@ static bool current_opted(void)
 	task = machina_task_lookup_rcu(task_tgid(current));
 	known = task != NULL;
 	opted = task && test_bit(MACHINA_TASK_TRAPS, &task->trap_flags);
+	if (opted && !kref_get_unless_zero(&task->ref))
+		opted = false;			/* being torn down */
 	rcu_read_unlock();
+	*taskp = opted ? task : NULL;
 	/* A task claimed its record when it was made; without one, ask it. */
 	return known ? opted : machina_task_inherit_traps(task_tgid(current));
 }
@@ -149,18 +158,20 @@ static bool current_opted(void)
  * /dev/mach and the thread may make ioctls on it now
  * Conditions: process context of the trapping thread, no locks held; may
  * sleep (the LSM hooks).  @fd may have been closed or replaced since it
- * was seen: the descriptor is looked up again.
+ * was seen: the descriptor is looked up again, as ioctl(2) does (fdget():
+ * no reference when the thread's file table is not shared, since only
+ * this thread could close the descriptor meanwhile).
  */
 static bool device_usable(unsigned int fd)
 {
-	struct file *f = fget(fd);
+	struct fd f = fdget(fd);
 	bool ok;
 
-	if (!f)
+	if (!machina_fd_file(f))
 		return false;
-	ok = machina_file_is_device(f) &&
-	     !security_file_ioctl(f, TRAP_IOCTL_CMD, 0);
-	fput(f);
+	ok = machina_file_is_device(machina_fd_file(f)) &&
+	     !security_file_ioctl(machina_fd_file(f), TRAP_IOCTL_CMD, 0);
+	fdput(f);
 	return ok;
 }
 
@@ -173,15 +184,20 @@ static bool device_usable(unsigned int fd)
  * one) may no longer reach /dev/mach: its permission, the thread's root,
  * namespace or LSM policy may all refuse the open now, and a trap must not
  * go around that.  Nor around what refuses the ioctl on a descriptor the
- * thread holds: the LSMs' ioctl check (device_usable()).
- * Cost: the open descriptors below the first usable /dev/mach one are
- * looked at, under RCU (libmach's is usually the first after stdio),
- * letting the CPU go every DEVICE_SCAN_BATCH of them; each /dev/mach one
- * among them costs a reference and the LSM check, outside RCU.
+ * thread holds: the LSMs' ioctl check (device_usable()), made on every
+ * trap as ioctl(2) makes it on every call.
+ * @task: the caller's task or NULL; task->trap_fd is the descriptor that
+ * passed last (a number, never a file pointer: it is looked up and checked
+ * again each time, so a close, dup2() over it, exec, unshare(CLONE_FILES)
+ * or another thread's table only make it miss).
+ * Cost: on a miss, the open descriptors below the first usable /dev/mach
+ * one are looked at, under RCU (libmach's is usually the first after
+ * stdio), letting the CPU go every DEVICE_SCAN_BATCH of them; each
+ * /dev/mach one among them costs a lookup and the LSM check, outside RCU.
  * Conditions: process context of the trapping thread, no locks held; may
  * sleep (cond_resched(), the LSM hooks).
  */
-static bool device_held(void)
+static bool device_held(struct machina_task *task)
 {
 	struct files_struct *files = current->files;
 	struct fdtable *fdt;
@@ -189,6 +205,8 @@ static bool device_held(void)
 
 	if (!files)
 		return false;
+	if (task && device_usable(READ_ONCE(task->trap_fd)))
+		return true;
 	rcu_read_lock();
 	fdt = files_fdtable(files);
 	for (fd = find_first_bit(fdt->open_fds, fdt->max_fds); fd < fdt->max_fds;
@@ -197,8 +215,11 @@ static bool device_held(void)
 
 		if (f && machina_file_is_device(f)) {
 			rcu_read_unlock();
-			if (device_usable(fd))
+			if (device_usable(fd)) {
+				if (task)
+					WRITE_ONCE(task->trap_fd, fd);
 				return true;
+			}
 			rcu_read_lock();
 			fdt = files_fdtable(files);
 		}
@@ -244,7 +265,7 @@ static bool trap_candidate(const struct pt_regs *regs)
 }
 
 /* XNU x86_64: rdi, rsi, rdx, r10, r8, r9, then the user stack above the return address. */
-static long trap_dispatch(struct pt_regs *regs)
+static long trap_dispatch(struct machina_task *task, struct pt_regs *regs)
 {
 	u32 nr = (u32)regs->ax & ((1U << MACHINA_TRAP_CLASS_SHIFT) - 1);
 	u64 a[MACHINA_TRAP_ARGS] = { regs->di, regs->si, regs->dx, regs->r10,
@@ -260,7 +281,7 @@ static long trap_dispatch(struct pt_regs *regs)
 	if (argc > 6 && copy_from_user(&a[6], (void __user *)(regs->sp + 8),
 				       (argc - 6) * sizeof(u64)))
 		return KERN_INVALID_ARGUMENT;
-	return machina_trap_call(nr, a);
+	return machina_trap_call(task, nr, a);
 }
 
 static bool trap_arch_ok(void)
@@ -390,7 +411,7 @@ static bool trap_linux_svc(struct pt_regs *regs, long *ret)
 }
 
 /* XNU arm64: x16 < 0 is Mach trap -x16, anything else a BSD call; args x0-x7. */
-static long trap_dispatch(struct pt_regs *regs)
+static long trap_dispatch(struct machina_task *task, struct pt_regs *regs)
 {
 	s64 x16 = regs->regs[16];
 
@@ -399,8 +420,8 @@ static long trap_dispatch(struct pt_regs *regs)
 		return machina_trap_unix();
 	}
 	if (x16 < -(s64)MACHINA_TRAP_TABLE_COUNT)
-		return machina_trap_call(MACHINA_TRAP_TABLE_COUNT, regs->regs);
-	return machina_trap_call(-x16, regs->regs);
+		return machina_trap_call(task, MACHINA_TRAP_TABLE_COUNT, regs->regs);
+	return machina_trap_call(task, -x16, regs->regs);
 }
 
 /*
@@ -548,13 +569,22 @@ static void find_sys_enter(struct tracepoint *tp, void *priv)
 static long trap_entry(TRAP_ENTRY_ARGS)
 {
 	struct pt_regs *regs = current_pt_regs();
+	struct machina_task *task = NULL;
 	long ret = -ENOSYS;
 
 	if (!try_module_get(THIS_MODULE))
 		return -ENOSYS;
-	if (trap_candidate(regs) && trap_arch_ok() && current_opted() &&
-	    !trap_linux_svc(regs, &ret) && device_held())
-		ret = trap_dispatch(regs);
+	if (!trap_candidate(regs) || !trap_arch_ok() || !current_opted(&task))
+		goto out;
+	if (!trap_linux_svc(regs, &ret) && device_held(task)) {
+		/* An inheritance record's holder makes its task only now. */
+		if (!task)
+			task = machina_task_current();
+		ret = trap_dispatch(task, regs);
+	}
+	if (!IS_ERR_OR_NULL(task))
+		machina_task_put(task);
+out:
 	module_put(THIS_MODULE);
 	return ret;
 }

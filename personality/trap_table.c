@@ -45,7 +45,8 @@
 #include <linux/uaccess.h>
 
 #include "mach/ipc_abi.h"
-#include "mach/ipc_kobject.h"
+#include "mach/ipc_port.h"
+#include "mach/ipc_space.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
 #include "personality/calls.h"
@@ -366,18 +367,41 @@ static int msg2_prep(const u64 *a, void *karg)
 
 /*
  * self_target - whether @name is the caller's own task control port, as
- * the _kernelrpc traps require
- * Conditions: process context, no locks held.
+ * the _kernelrpc traps require: a send right in the task's own space whose
+ * port is the task's control port now (task->ports[], replaced at exec
+ * before the new image runs).  A pointer compare, not a conversion: the
+ * call's handler converts the name itself (with the image held) and acts
+ * on the task it finds, so this only answers XNU's question "is it the
+ * caller's own task port" (MACH_SEND_INVALID_DEST otherwise, which sends
+ * libsystem to the MIG routine).  A second thread that renames the port
+ * between this check and the handler's lookup gets what the same request
+ * made as an ioctl gets: the trap gives no right the ioctl does not.
+ * Conditions: process context, no locks held; takes space->lock, then
+ * task->itk_lock inside it (the only order the two can nest in: a mutex
+ * is never taken under the spinlock).
  */
 static bool self_target(struct machina_task *task, u32 name)
 {
-	struct ipc_kobject_ref ref;
-	bool self;
+	struct ipc_space *space;
+	struct ipc_entry *entry;
+	struct ipc_port *control;
+	bool self = false;
 
-	if (machina_task_lookup(task, name, MACHINA_TASK_CONTROL, &ref))
+	if (!MACH_PORT_VALID(name))
 		return false;
-	self = ref.obj == task;
-	ipc_kobject_ref_put(&ref);
+	space = machina_task_get_space(task);
+	if (!space)
+		return false;
+	mutex_lock(&space->lock);
+	entry = ipc_entry_lookup(space, name);
+	if (entry && (entry->type & MACH_PORT_TYPE_SEND)) {
+		spin_lock(&task->itk_lock);
+		control = task->ports[MACHINA_TASK_CONTROL];
+		self = control && entry->object == &control->obj;
+		spin_unlock(&task->itk_lock);
+	}
+	mutex_unlock(&space->lock);
+	ipc_space_put(space);
 	return self;
 }
 
@@ -453,16 +477,17 @@ static long trap_out(const struct machina_trap *t, const u64 *a,
 
 /*
  * trap_run - one built trap: its registers through the call's handler
+ * @task: the caller's task (the shim's reference), or the ERR_PTR its
+ * creation failed with
  * Conditions: process context of the trapping thread, no locks held.
  */
-static long trap_run(const struct machina_trap *t, const u64 *a)
+static long trap_run(struct machina_task *task, const struct machina_trap *t,
+		     const u64 *a)
 {
 	u64 kbuf[MACHINA_CALL_ARG_MAX / sizeof(u64)];
 	u8 *karg = (u8 *)kbuf;
-	struct machina_task *task;
 	long kr;
 
-	task = machina_task_current();
 	if (IS_ERR(task))
 		return t->ret == RET_NAME ? MACH_PORT_NULL : errno_kr(PTR_ERR(task));
 	memset(kbuf, 0, t->size);
@@ -481,7 +506,6 @@ static long trap_run(const struct machina_trap *t, const u64 *a)
 	else
 		kr = trap_out(t, a, karg, kr);
 out:
-	machina_task_put(task);
 	if (t->ret == RET_NAME)
 		return kr ? MACH_PORT_NULL : ((struct machina_name_out *)karg)->name;
 	return kr;
@@ -496,13 +520,16 @@ unsigned int machina_trap_argc(unsigned int nr)
 }
 
 /*
- * machina_trap_call - run Mach trap @nr with argument registers @args
+ * machina_trap_call - run Mach trap @nr with argument registers @args for
+ * @task, the caller's task (a reference the caller keeps and puts), or the
+ * ERR_PTR machina_task_current() gave
  * Conditions: process context of the trapping thread of an opted-in
  * process, no locks held; may sleep.
  * Returns: the value for the return register (kern_return_t,
  * mach_msg_return_t or a port name).
  */
-long machina_trap_call(unsigned int nr, const u64 *args)
+long machina_trap_call(struct machina_task *task, unsigned int nr,
+		       const u64 *args)
 {
 	const struct machina_trap *t;
 
@@ -511,7 +538,7 @@ long machina_trap_call(unsigned int nr, const u64 *args)
 	t = &machina_traps[array_index_nospec(nr, MACHINA_TRAP_TABLE_COUNT)];
 	if (!t->handler)
 		goto invalid;
-	return trap_run(t, args);
+	return trap_run(task, t, args);
 invalid:
 	/* XNU: kern_invalid raises EXC_SYSCALL, SIGSYS without a handler. */
 	send_sig(SIGSYS, current, 1);

@@ -7,6 +7,7 @@
 #define _MACHINA_TEST_H
 
 #include <errno.h>
+#include <linux/landlock.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
@@ -22,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +134,52 @@ static inline long mt_task_self_trap(long linux_nr)
 #else
 	return -ENOSYS;
 #endif
+}
+
+/*
+ * mt_trap_result - the task_self trap of mt_task_self_trap(__NR_getpid)
+ * judged: 0 it gave a port name; 1 it was refused (-ENOSYS, or on arm64
+ * Linux's getpid ran instead); 2 anything else.
+ */
+static inline int mt_trap_result(void)
+{
+	long r = mt_task_self_trap(__NR_getpid);
+
+	if (r == -ENOSYS || r == getpid())
+		return 1;
+	return r > 0 && r < 0x10000000 ? 0 : 2;
+}
+
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
+#endif
+
+/* The Landlock ABI version of the running kernel (< 0: none). */
+static inline int mt_landlock_abi(void)
+{
+	return syscall(SYS_landlock_create_ruleset, NULL, 0,
+		       LANDLOCK_CREATE_RULESET_VERSION);
+}
+
+/*
+ * mt_deny_device_ioctls - restrict the calling thread with a Landlock
+ * domain that handles device ioctls (ABI 5) and grants them on no path
+ * (no_new_privs and the domain are both per thread).  0, or -1.
+ */
+static inline int mt_deny_device_ioctls(void)
+{
+	struct landlock_ruleset_attr attr = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_IOCTL_DEV,
+	};
+	int rs = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	int err;
+
+	if (rs < 0)
+		return -1;
+	err = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	      syscall(SYS_landlock_restrict_self, rs, 0);
+	close(rs);
+	return err ? -1 : 0;
 }
 
 /* Why the loaded module cannot run Darwin traps, or NULL if it can. */

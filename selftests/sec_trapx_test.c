@@ -16,7 +16,6 @@
  *     Skipped where Landlock ABI 5 is not available (6.1).
  */
 #define _GNU_SOURCE
-#include <linux/landlock.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -24,49 +23,6 @@
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
-
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
-#endif
-
-/* The task_self trap; arm64: x8 = getpid, which stock Linux would run. */
-static long self_trap(void)
-{
-	return mt_task_self_trap(__NR_getpid);
-}
-
-/* 0: the trap gave a port name; 1: it was refused; 2: anything else. */
-static int trap_result(void)
-{
-	long r = self_trap();
-
-	if (r == -ENOSYS || r == getpid())
-		return 1;
-	return r > 0 && r < 0x10000000 ? 0 : 2;
-}
-
-static int landlock_abi(void)
-{
-	return syscall(SYS_landlock_create_ruleset, NULL, 0,
-		       LANDLOCK_CREATE_RULESET_VERSION);
-}
-
-/* Nobody's domain: device ioctls handled, granted on no path. */
-static int deny_device_ioctls(void)
-{
-	struct landlock_ruleset_attr attr = {
-		.handled_access_fs = LANDLOCK_ACCESS_FS_IOCTL_DEV,
-	};
-	int rs = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
-	int err;
-
-	if (rs < 0)
-		return -1;
-	err = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	      syscall(SYS_landlock_restrict_self, rs, 0);
-	close(rs);
-	return err ? -1 : 0;
-}
 
 TEST(landlock_ioctl_denial_ends_the_traps)
 {
@@ -80,7 +36,7 @@ TEST(landlock_ioctl_denial_ends_the_traps)
 		SKIP(return, "%s", why);
 	if (getuid() != 0)
 		SKIP(return, "must start as root (becomes nobody)");
-	if (landlock_abi() < 5)
+	if (mt_landlock_abi() < 5)
 		SKIP(return, "no Landlock ABI 5 (LANDLOCK_ACCESS_FS_IOCTL_DEV)");
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -89,8 +45,8 @@ TEST(landlock_ioctl_denial_ends_the_traps)
 
 		if (mt_become_nobody() || mt_traps_enable() != 0)
 			_exit(100);
-		res[0] = trap_result();			/* control: served */
-		if (deny_device_ioctls())
+		res[0] = mt_trap_result();			/* control: served */
+		if (mt_deny_device_ioctls())
 			_exit(101);
 		close_range(3, ~0U, 0);
 		fd = open(MACHINA_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -98,9 +54,9 @@ TEST(landlock_ioctl_denial_ends_the_traps)
 			_exit(102);
 		/* Linux refuses the ioctl on this descriptor. */
 		res[1] = mt_ioctl(fd, MACHINA_IOC_HANDSHAKE, &hs) == -EACCES ? 0 : 2;
-		res[2] = trap_result();			/* must be refused */
+		res[2] = mt_trap_result();			/* must be refused */
 		close(fd);
-		res[3] = trap_result();			/* none held: refused */
+		res[3] = mt_trap_result();			/* none held: refused */
 		_exit(res[0] | res[1] << 2 | res[2] << 4 | res[3] << 6);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));

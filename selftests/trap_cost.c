@@ -9,9 +9,15 @@
  *                          on one CPU over two pipes: ns per round trip
  *   trap_cost hold         opt in to Darwin traps and wait (a holder that
  *                          keeps the trap hooks attached), killed by the script
- *   trap_cost mach N       mach_port_allocate+deallocate pairs and mach_msg
+ *   trap_cost mach N       mach_port_allocate+mod_refs(-1) pairs and mach_msg
  *                          send+receive round trips on one port, through
- *                          libmach's ioctl path and its trap path
+ *                          libmach's ioctl path (before the process opts in),
+ *                          its trap path, and the ioctl path again (opted
+ *                          in); then the parts of the difference: getpid
+ *                          before and after the opt-in (the probe's read of
+ *                          the instruction), and task_self as a raw ioctl
+ *                          and as a raw trap (the same handler, no argument:
+ *                          the entry paths alone)
  *
  * null and pipe never open /dev/mach: they are the processes that did not
  * opt in.
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,6 +35,8 @@
 
 #include <mach/mach.h>
 #include <machina/machina.h>
+
+#include "machina_test.h"
 
 static double now_ns(void)
 {
@@ -146,16 +155,67 @@ static int mach_pass(const char *path, long n)
 	return mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_RECEIVE, -1) != 0;
 }
 
+/* N getpid calls: ns per call (the sys_enter probe's share). */
+static double getpid_ns(long n)
+{
+	double t0 = now_ns();
+	long i;
+
+	for (i = 0; i < n; i++)
+		syscall(SYS_getpid);
+	return (now_ns() - t0) / n;
+}
+
+/* N task_self calls as a raw ioctl on @fd, or as the raw trap (fd < 0). */
+static double task_self_ns(int fd, long n)
+{
+	struct machina_name_out out;
+	double t0 = now_ns();
+	long i;
+
+	for (i = 0; i < n; i++) {
+		if (fd >= 0) {
+			memset(&out, 0, sizeof(out));
+			if (mt_ioctl(fd, MACHINA_IOC_TASK_SELF, &out) || !out.name)
+				return -1;
+		} else if (mt_task_self_trap(__NR_getpid) <= 0) {
+			return -1;
+		}
+	}
+	return (now_ns() - t0) / n;
+}
+
 static int mach_paths(long n)
 {
+	double before, after, ioc, trap;
+	int fd = open(MACHINA_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || machina_use_traps(0) != KERN_SUCCESS)
+		return 1;
 	if (mach_pass("ioctl warm-up", n / 10) || mach_pass("ioctl", n))
 		return 1;
+	getpid_ns(n / 10);
+	before = getpid_ns(n);
 	if (machina_use_traps(1) != KERN_SUCCESS)
 		return 1;
 	if (mach_pass("trap warm-up", n / 10) || mach_pass("trap", n))
 		return 1;
-	machina_use_traps(0);
-	return mach_pass("ioctl again", n);
+	machina_use_traps(0);	/* still opted in: the probe reads every call's word */
+	if (mach_pass("ioctl again", n))
+		return 1;
+	after = getpid_ns(n);
+	task_self_ns(fd, n / 10);
+	ioc = task_self_ns(fd, n);
+	task_self_ns(-1, n / 10);
+	trap = task_self_ns(-1, n);
+	if (ioc < 0 || trap < 0)
+		return 1;
+	printf("parts: getpid %.1f ns not opted in, %.1f opted in (+%.1f: the probe's read)\n",
+	       before, after, after - before);
+	printf("parts: task_self %.1f ns as an ioctl, %.1f as a trap (%+.1f: the entry paths)\n",
+	       ioc, trap, trap - ioc);
+	close(fd);
+	return 0;
 }
 
 int main(int argc, char **argv)
