@@ -546,4 +546,74 @@ TEST(destroying_the_port_during_handoffs_loses_nothing)
 	EXPECT_EQ(base.ports, now.ports);
 }
 
+/* ---- the receive right leaving while a receiver waits --------------------- */
+
+struct moved_ctx {
+	mach_port_t port;
+	atomic_int tid;
+	atomic_int done;
+	mach_msg_return_t mr;
+};
+
+static void *moved_receiver(void *arg)
+{
+	struct moved_ctx *c = arg;
+	rcv_buf_t b;
+
+	atomic_store(&c->tid, gettid_());
+	c->mr = recv_msg(c->port, &b, sizeof(b), 0, 0);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+/*
+ * A receiver asleep on a port whose receive right then leaves its space (in
+ * a message) is sent away at once with MACH_RCV_PORT_CHANGED, as XNU's
+ * ipc_port_clear_receiver() does; it must not sleep on a port it no longer
+ * holds (and stand first in line for the new owner's hand-offs).  A
+ * message sent next waits for the new owner.  The ten seconds are a bound
+ * for a thread that is already runnable, not a timing assumption.
+ */
+TEST(a_receiver_whose_receive_right_leaves_gets_port_changed)
+{
+	struct moved_ctx c = { 0 };
+	mach_port_t holder = MACH_PORT_NULL, back;
+	struct timespec until;
+	rcv_buf_t b;
+	pthread_t t;
+	int joined;
+
+	AS_NOBODY();
+	c.port = new_port_send();
+	ASSERT_NE(MACH_PORT_NULL, c.port);
+	ASSERT_EQ(0, pthread_create(&t, NULL, moved_receiver, &c));
+	while (!atomic_load(&c.tid))
+		sched_yield();
+	ASSERT_EQ(0, wait_sleeping(atomic_load(&c.tid)));
+	ASSERT_EQ(MACH_MSG_SUCCESS, park_receive(c.port, &holder));
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	joined = !pthread_timedjoin_np(t, NULL, &until);
+	EXPECT_TRUE(joined);
+	if (joined)
+		EXPECT_EQ(MACH_RCV_PORT_CHANGED, c.mr);
+
+	/* A message sent now travels with the right, to whoever gets it. */
+	ASSERT_EQ(MACH_MSG_SUCCESS, try_send(c.port, MACH_MSG_TYPE_COPY_SEND, 42));
+	if (!joined) {
+		/* That send woke the stale receiver: it must let go now. */
+		pthread_join(t, NULL);
+		EXPECT_EQ(MACH_RCV_PORT_CHANGED, c.mr);
+	}
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(holder, &b, 5000));
+	back = ((port_msg_t *)&b)->port.name;
+	ASSERT_NE(MACH_PORT_NULL, back);
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(back, &b, 0));
+	EXPECT_EQ(42, b.header.msgh_id);
+	mach_port_mod_refs(SELF, back, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_mod_refs(SELF, holder, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_deallocate(SELF, c.port);
+}
+
 TEST_HARNESS_MAIN
