@@ -154,6 +154,22 @@ void ipc_mqueue_enqueue_locked(struct ipc_port *port, struct ipc_kmsg *kmsg)
 }
 
 /*
+ * ipc_mqueue_changed - send every receiver waiting on @port away: its
+ * receive right has left their space (moved into a message, or sent in a
+ * port-destroyed notification)
+ * Each wakes, finds port->receiver no longer its space and returns
+ * MACH_RCV_PORT_CHANGED, as XNU's ipc_port_clear_receiver() sends them
+ * away; left asleep it would wait on a port it no longer holds, first in
+ * line for (and declining) the new owner's hand-offs.
+ * Conditions: port->receiver already changed (under port->lock); no port
+ * lock held.
+ */
+void ipc_mqueue_changed(struct ipc_port *port)
+{
+	wake_up_all(&port->rcv_wq);
+}
+
+/*
  * A wait's deadline, kept on the monotonic clock so that a timeout of N ms
  * waits at least N ms (jiffies would round it down by up to a tick).
  */
