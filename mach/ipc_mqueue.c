@@ -81,7 +81,8 @@ static u32 rcv_needed(struct ipc_kmsg *kmsg, const struct ipc_mqueue_rcv *rcv)
  * Conditions: rcv_wq.lock held; with HANDOFF_KEY also port->lock (the
  * sender's), and port->handoff set.
  * Returns: non-zero when the receiver was woken (and, with HANDOFF_KEY,
- * given the message), which ends an exclusive wake-up.
+ * given the message), which ends an exclusive wake-up; with HANDOFF_KEY,
+ * -1 when it declined (the wake-up stops: the sender queues the message).
  */
 static int waiter_wake(struct wait_queue_entry *wait, unsigned int mode,
 		       int sync, void *key)
@@ -94,12 +95,17 @@ static int waiter_wake(struct wait_queue_entry *wait, unsigned int mode,
 		return autoremove_wake_function(wait, mode, sync, key);
 	lockdep_assert_held(&port->lock);
 	h = port->handoff;
+	/*
+	 * Only the first receiver decides; a negative return ends the walk
+	 * there, so a declined hand-off does not visit every other waiter
+	 * (with interrupts off) before the message is queued and woken for.
+	 */
 	if (h->decided)
-		return 0;
+		return -1;
 	h->decided = true;
 	if (port->receiver != w->space ||
 	    rcv_needed(h->kmsg, w->rcv) > w->rcv->rcv_size)
-		return 0;
+		return -1;
 	take_message(port, h->kmsg, w->rcv);
 	w->kmsg = h->kmsg;
 	h->taken = true;
