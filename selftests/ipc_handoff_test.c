@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
@@ -614,6 +615,94 @@ TEST(a_receiver_whose_receive_right_leaves_gets_port_changed)
 	mach_port_mod_refs(SELF, back, MACH_PORT_RIGHT_RECEIVE, -1);
 	mach_port_mod_refs(SELF, holder, MACH_PORT_RIGHT_RECEIVE, -1);
 	mach_port_deallocate(SELF, c.port);
+}
+
+/* ---- the receiving process killed during hand-offs ----------------------- */
+
+/*
+ * The child gives the parent a send right to a port of its own and then
+ * receives on it forever: it answers even requests on their send-once
+ * right and keeps odd ones (their rights die with its space).
+ */
+static void killed_child(int fd)
+{
+	mach_port_t parent = port_meet_child(fd), own = new_port();
+	rcv_buf_t b;
+
+	if (!parent || !own ||
+	    send_port(parent, MACH_MSG_TYPE_COPY_SEND, 1, own,
+		      MACH_MSG_TYPE_MAKE_SEND) != MACH_MSG_SUCCESS)
+		_exit(1);
+	for (;;) {
+		if (recv_msg(own, &b, sizeof(b), 0, 0) != MACH_MSG_SUCCESS)
+			_exit(2);
+		if (!(b.header.msgh_id & 1))
+			send_simple_opt(b.header.msgh_remote_port,
+					MACH_MSG_TYPE_MOVE_SEND_ONCE, 1000, 0,
+					MACH_MSG_TIMEOUT_NONE);
+	}
+}
+
+/*
+ * SIGKILL to a receiver while requests with send-once replies are handed
+ * to it: every request the parent sent is answered exactly once, by a
+ * reply or by a send-once notification (the right died with the child's
+ * space, or with the message when its port died); nothing is lost or
+ * doubled, and the live counters come back.
+ */
+TEST(killing_the_receiving_process_during_handoffs_loses_nothing)
+{
+	struct live_counts base, now;
+	int round;
+
+	AS_NOBODY();
+	ASSERT_NE(MACH_PORT_NULL, SELF);	/* the task exists before the baseline */
+	live_counts_baseline(&base);
+	for (round = 0; round < 30; round++) {
+		mach_port_t meet = new_port_send(), reply = new_port(), child;
+		int fd, status, sent = 0, answers = 0, i;
+		rcv_buf_t b;
+		pid_t pid;
+
+		ASSERT_NE(MACH_PORT_NULL, meet);
+		ASSERT_NE(MACH_PORT_NULL, reply);
+		ASSERT_EQ(KERN_SUCCESS, set_qlimit(reply, MACH_PORT_QLIMIT_LARGE));
+		ASSERT_EQ(KERN_SUCCESS, port_share(meet, &fd));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			killed_child(fd);
+		close(fd);
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(meet, &b, 10000));
+		child = ((port_msg_t *)&b)->port.name;
+		ASSERT_NE(MACH_PORT_NULL, child);
+		/* Requests until the child is gone; the kill lands mid-stream. */
+		for (i = 0; i < 2000; i++) {
+			if (i == 5 + round * 3)
+				kill(pid, SIGKILL);
+			if (send_sized(child, i, 16, reply) != MACH_MSG_SUCCESS)
+				break;
+			sent++;
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status));
+		while (answers < sent &&
+		       recv_timeout(reply, &b, 10000) == MACH_MSG_SUCCESS) {
+			if (b.header.msgh_id != 1000 &&
+			    b.header.msgh_id != MACH_NOTIFY_SEND_ONCE)
+				break;
+			answers++;
+		}
+		ASSERT_EQ(sent, answers);
+		ASSERT_EQ(MACH_RCV_TIMED_OUT, recv_timeout(reply, &b, 0));
+		mach_port_deallocate(SELF, child);
+		mach_port_mod_refs(SELF, reply, MACH_PORT_RIGHT_RECEIVE, -1);
+		mach_port_mod_refs(SELF, meet, MACH_PORT_RIGHT_RECEIVE, -1);
+		mach_port_deallocate(SELF, meet);
+	}
+	EXPECT_TRUE(live_counts_settle(&base, &now));
+	EXPECT_EQ(base.messages, now.messages);
+	EXPECT_EQ(base.ports, now.ports);
 }
 
 TEST_HARNESS_MAIN
