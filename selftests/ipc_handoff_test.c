@@ -69,8 +69,10 @@ typedef struct {
 	uint32_t data[256];
 } big_msg_t;
 
-static mach_msg_return_t send_sized(mach_port_t dest, mach_msg_id_t id,
-				    size_t len, mach_port_t reply)
+static mach_msg_return_t send_sized_opt(mach_port_t dest, mach_msg_id_t id,
+					size_t len, mach_port_t reply,
+					mach_msg_option_t opt,
+					mach_msg_timeout_t timeout)
 {
 	big_msg_t m;
 
@@ -82,8 +84,14 @@ static mach_msg_return_t send_sized(mach_port_t dest, mach_msg_id_t id,
 	m.header.msgh_local_port = reply;
 	m.header.msgh_id = id;
 	m.data[0] = id;
-	return mach_msg(&m.header, MACH_SEND_MSG, m.header.msgh_size, 0,
-			MACH_PORT_NULL, 0, MACH_PORT_NULL);
+	return mach_msg(&m.header, MACH_SEND_MSG | opt, m.header.msgh_size, 0,
+			MACH_PORT_NULL, timeout, MACH_PORT_NULL);
+}
+
+static mach_msg_return_t send_sized(mach_port_t dest, mach_msg_id_t id,
+				    size_t len, mach_port_t reply)
+{
+	return send_sized_opt(dest, id, len, reply, 0, 0);
 }
 
 #define SEQNO_OPT MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO)
@@ -680,10 +688,13 @@ TEST(killing_the_receiving_process_during_handoffs_loses_nothing)
 		for (i = 0; i < 2000; i++) {
 			if (i == 5 + round * 3)
 				kill(pid, SIGKILL);
-			if (send_sized(child, i, 16, reply) != MACH_MSG_SUCCESS)
+			/* Bounded: a receiver that stopped receiving fails here. */
+			if (send_sized_opt(child, i, 16, reply, MACH_SEND_TIMEOUT,
+					   30000) != MACH_MSG_SUCCESS)
 				break;
 			sent++;
 		}
+		kill(pid, SIGKILL);	/* if the sends stopped before the kill */
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		ASSERT_TRUE(WIFSIGNALED(status));
 		while (answers < sent &&
