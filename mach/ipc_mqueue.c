@@ -81,7 +81,8 @@ static u32 rcv_needed(struct ipc_kmsg *kmsg, const struct ipc_mqueue_rcv *rcv)
  * Conditions: rcv_wq.lock held; with HANDOFF_KEY also port->lock (the
  * sender's), and port->handoff set.
  * Returns: non-zero when the receiver was woken (and, with HANDOFF_KEY,
- * given the message), which ends an exclusive wake-up.
+ * given the message), which ends an exclusive wake-up; with HANDOFF_KEY,
+ * -1 when it declined (the wake-up stops: the sender queues the message).
  */
 static int waiter_wake(struct wait_queue_entry *wait, unsigned int mode,
 		       int sync, void *key)
@@ -94,12 +95,17 @@ static int waiter_wake(struct wait_queue_entry *wait, unsigned int mode,
 		return autoremove_wake_function(wait, mode, sync, key);
 	lockdep_assert_held(&port->lock);
 	h = port->handoff;
+	/*
+	 * Only the first receiver decides; a negative return ends the walk
+	 * there, so a declined hand-off does not visit every other waiter
+	 * (with interrupts off) before the message is queued and woken for.
+	 */
 	if (h->decided)
-		return 0;
+		return -1;
 	h->decided = true;
 	if (port->receiver != w->space ||
 	    rcv_needed(h->kmsg, w->rcv) > w->rcv->rcv_size)
-		return 0;
+		return -1;
 	take_message(port, h->kmsg, w->rcv);
 	w->kmsg = h->kmsg;
 	h->taken = true;
@@ -151,6 +157,22 @@ void ipc_mqueue_enqueue_locked(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	wake_up(&port->rcv_wq);
 	list_for_each_entry(m, &port->memberships, port_link)
 		wake_up(&m->pset->wq);
+}
+
+/*
+ * ipc_mqueue_changed - send every receiver waiting on @port away: its
+ * receive right has left their space (moved into a message, or sent in a
+ * port-destroyed notification)
+ * Each wakes, finds port->receiver no longer its space and returns
+ * MACH_RCV_PORT_CHANGED, as XNU's ipc_port_clear_receiver() sends them
+ * away; left asleep it would wait on a port it no longer holds, first in
+ * line for (and declining) the new owner's hand-offs.
+ * Conditions: port->receiver already changed (under port->lock); no port
+ * lock held.
+ */
+void ipc_mqueue_changed(struct ipc_port *port)
+{
+	wake_up_all(&port->rcv_wq);
 }
 
 /*

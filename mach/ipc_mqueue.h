@@ -25,6 +25,7 @@ void ipc_mqueue_enqueue_locked(struct ipc_port *port, struct ipc_kmsg *kmsg);
 int ipc_mqueue_reserve(struct ipc_port *port, u32 option, u32 timeout_ms);
 bool ipc_mqueue_try_reserve(struct ipc_port *port);
 void ipc_mqueue_unreserve(struct ipc_port *port);
+void ipc_mqueue_changed(struct ipc_port *port);
 
 struct ipc_mqueue_rcv {
 	u32 option;

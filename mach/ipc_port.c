@@ -9,6 +9,7 @@
 #include <linux/workqueue.h>
 
 #include "mach/ipc_kmsg.h"
+#include "mach/ipc_mqueue.h"
 #include "mach/ipc_kobject.h"
 #include "mach/ipc_notify.h"
 #include "mach/ipc_port.h"
@@ -203,6 +204,7 @@ static void release_receive_into(struct ipc_port *port, struct list_head *dying)
 		}
 	}
 	if (notify) {
+		ipc_mqueue_changed(port);
 		ipc_pset_remove_all(port);
 		ipc_port_get(port);
 		ipc_notify_port_destroyed(notify, port);

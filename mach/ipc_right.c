@@ -6,6 +6,7 @@
 #include <linux/slab.h>
 
 #include "mach/ipc_kmsg.h"
+#include "mach/ipc_mqueue.h"
 #include "mach/ipc_notify.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_pset.h"
@@ -652,6 +653,7 @@ void ipc_msg_right_apply(struct ipc_msg_right *r)
 		port->receiver = NULL;
 		port->receiver_name = 0;
 		spin_unlock(&port->lock);
+		ipc_mqueue_changed(port);
 		ipc_pset_remove_all(port);
 		break;
 	}

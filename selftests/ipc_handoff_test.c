@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
@@ -68,8 +69,10 @@ typedef struct {
 	uint32_t data[256];
 } big_msg_t;
 
-static mach_msg_return_t send_sized(mach_port_t dest, mach_msg_id_t id,
-				    size_t len, mach_port_t reply)
+static mach_msg_return_t send_sized_opt(mach_port_t dest, mach_msg_id_t id,
+					size_t len, mach_port_t reply,
+					mach_msg_option_t opt,
+					mach_msg_timeout_t timeout)
 {
 	big_msg_t m;
 
@@ -81,8 +84,14 @@ static mach_msg_return_t send_sized(mach_port_t dest, mach_msg_id_t id,
 	m.header.msgh_local_port = reply;
 	m.header.msgh_id = id;
 	m.data[0] = id;
-	return mach_msg(&m.header, MACH_SEND_MSG, m.header.msgh_size, 0,
-			MACH_PORT_NULL, 0, MACH_PORT_NULL);
+	return mach_msg(&m.header, MACH_SEND_MSG | opt, m.header.msgh_size, 0,
+			MACH_PORT_NULL, timeout, MACH_PORT_NULL);
+}
+
+static mach_msg_return_t send_sized(mach_port_t dest, mach_msg_id_t id,
+				    size_t len, mach_port_t reply)
+{
+	return send_sized_opt(dest, id, len, reply, 0, 0);
 }
 
 #define SEQNO_OPT MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO)
@@ -540,6 +549,167 @@ TEST(destroying_the_port_during_handoffs_loses_nothing)
 		ASSERT_EQ(MACH_RCV_TIMED_OUT, recv_timeout(c.reply, &b, 0));
 		mach_port_deallocate(SELF, c.port);	/* the dead name */
 		mach_port_mod_refs(SELF, c.reply, MACH_PORT_RIGHT_RECEIVE, -1);
+	}
+	EXPECT_TRUE(live_counts_settle(&base, &now));
+	EXPECT_EQ(base.messages, now.messages);
+	EXPECT_EQ(base.ports, now.ports);
+}
+
+/* ---- the receive right leaving while a receiver waits --------------------- */
+
+struct moved_ctx {
+	mach_port_t port;
+	atomic_int tid;
+	atomic_int done;
+	mach_msg_return_t mr;
+};
+
+static void *moved_receiver(void *arg)
+{
+	struct moved_ctx *c = arg;
+	rcv_buf_t b;
+
+	atomic_store(&c->tid, gettid_());
+	c->mr = recv_msg(c->port, &b, sizeof(b), 0, 0);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+/*
+ * A receiver asleep on a port whose receive right then leaves its space (in
+ * a message) is sent away at once with MACH_RCV_PORT_CHANGED, as XNU's
+ * ipc_port_clear_receiver() does; it must not sleep on a port it no longer
+ * holds (and stand first in line for the new owner's hand-offs).  A
+ * message sent next waits for the new owner.  The ten seconds are a bound
+ * for a thread that is already runnable, not a timing assumption.
+ */
+TEST(a_receiver_whose_receive_right_leaves_gets_port_changed)
+{
+	struct moved_ctx c = { 0 };
+	mach_port_t holder = MACH_PORT_NULL, back;
+	struct timespec until;
+	rcv_buf_t b;
+	pthread_t t;
+	int joined;
+
+	AS_NOBODY();
+	c.port = new_port_send();
+	ASSERT_NE(MACH_PORT_NULL, c.port);
+	ASSERT_EQ(0, pthread_create(&t, NULL, moved_receiver, &c));
+	while (!atomic_load(&c.tid))
+		sched_yield();
+	ASSERT_EQ(0, wait_sleeping(atomic_load(&c.tid)));
+	ASSERT_EQ(MACH_MSG_SUCCESS, park_receive(c.port, &holder));
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	joined = !pthread_timedjoin_np(t, NULL, &until);
+	EXPECT_TRUE(joined);
+	if (joined)
+		EXPECT_EQ(MACH_RCV_PORT_CHANGED, c.mr);
+
+	/* A message sent now travels with the right, to whoever gets it. */
+	ASSERT_EQ(MACH_MSG_SUCCESS, try_send(c.port, MACH_MSG_TYPE_COPY_SEND, 42));
+	if (!joined) {
+		/* That send woke the stale receiver: it must let go now. */
+		pthread_join(t, NULL);
+		EXPECT_EQ(MACH_RCV_PORT_CHANGED, c.mr);
+	}
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(holder, &b, 5000));
+	back = ((port_msg_t *)&b)->port.name;
+	ASSERT_NE(MACH_PORT_NULL, back);
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(back, &b, 0));
+	EXPECT_EQ(42, b.header.msgh_id);
+	mach_port_mod_refs(SELF, back, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_mod_refs(SELF, holder, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_deallocate(SELF, c.port);
+}
+
+/* ---- the receiving process killed during hand-offs ----------------------- */
+
+/*
+ * The child gives the parent a send right to a port of its own and then
+ * receives on it forever: it answers even requests on their send-once
+ * right and keeps odd ones (their rights die with its space).
+ */
+static void killed_child(int fd)
+{
+	mach_port_t parent = port_meet_child(fd), own = new_port();
+	rcv_buf_t b;
+
+	if (!parent || !own ||
+	    send_port(parent, MACH_MSG_TYPE_COPY_SEND, 1, own,
+		      MACH_MSG_TYPE_MAKE_SEND) != MACH_MSG_SUCCESS)
+		_exit(1);
+	for (;;) {
+		if (recv_msg(own, &b, sizeof(b), 0, 0) != MACH_MSG_SUCCESS)
+			_exit(2);
+		if (!(b.header.msgh_id & 1))
+			send_simple_opt(b.header.msgh_remote_port,
+					MACH_MSG_TYPE_MOVE_SEND_ONCE, 1000, 0,
+					MACH_MSG_TIMEOUT_NONE);
+	}
+}
+
+/*
+ * SIGKILL to a receiver while requests with send-once replies are handed
+ * to it: every request the parent sent is answered exactly once, by a
+ * reply or by a send-once notification (the right died with the child's
+ * space, or with the message when its port died); nothing is lost or
+ * doubled, and the live counters come back.
+ */
+TEST(killing_the_receiving_process_during_handoffs_loses_nothing)
+{
+	struct live_counts base, now;
+	int round;
+
+	AS_NOBODY();
+	ASSERT_NE(MACH_PORT_NULL, SELF);	/* the task exists before the baseline */
+	live_counts_baseline(&base);
+	for (round = 0; round < 30; round++) {
+		mach_port_t meet = new_port_send(), reply = new_port(), child;
+		int fd, status, sent = 0, answers = 0, i;
+		rcv_buf_t b;
+		pid_t pid;
+
+		ASSERT_NE(MACH_PORT_NULL, meet);
+		ASSERT_NE(MACH_PORT_NULL, reply);
+		ASSERT_EQ(KERN_SUCCESS, set_qlimit(reply, MACH_PORT_QLIMIT_LARGE));
+		ASSERT_EQ(KERN_SUCCESS, port_share(meet, &fd));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			killed_child(fd);
+		close(fd);
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(meet, &b, 10000));
+		child = ((port_msg_t *)&b)->port.name;
+		ASSERT_NE(MACH_PORT_NULL, child);
+		/* Requests until the child is gone; the kill lands mid-stream. */
+		for (i = 0; i < 2000; i++) {
+			if (i == 5 + round * 3)
+				kill(pid, SIGKILL);
+			/* Bounded: a receiver that stopped receiving fails here. */
+			if (send_sized_opt(child, i, 16, reply, MACH_SEND_TIMEOUT,
+					   30000) != MACH_MSG_SUCCESS)
+				break;
+			sent++;
+		}
+		kill(pid, SIGKILL);	/* if the sends stopped before the kill */
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status));
+		while (answers < sent &&
+		       recv_timeout(reply, &b, 10000) == MACH_MSG_SUCCESS) {
+			if (b.header.msgh_id != 1000 &&
+			    b.header.msgh_id != MACH_NOTIFY_SEND_ONCE)
+				break;
+			answers++;
+		}
+		ASSERT_EQ(sent, answers);
+		ASSERT_EQ(MACH_RCV_TIMED_OUT, recv_timeout(reply, &b, 0));
+		mach_port_deallocate(SELF, child);
+		mach_port_mod_refs(SELF, reply, MACH_PORT_RIGHT_RECEIVE, -1);
+		mach_port_mod_refs(SELF, meet, MACH_PORT_RIGHT_RECEIVE, -1);
+		mach_port_deallocate(SELF, meet);
 	}
 	EXPECT_TRUE(live_counts_settle(&base, &now));
 	EXPECT_EQ(base.messages, now.messages);
