@@ -41,6 +41,12 @@
  */
 struct ipc_mqueue_handoff {
 	struct ipc_kmsg *kmsg;
+	/*
+	 * ipc_kmsg_rcv_size() of kmsg without and with MACH_RCV_GUARDED_DESC,
+	 * sized before the wake-up: it walks the descriptors, which must not
+	 * happen under rcv_wq's lock with interrupts off.
+	 */
+	u32 size[2];
 	bool decided;		/* the first receiver on rcv_wq has looked */
 	bool taken;
 };
@@ -104,7 +110,8 @@ static int waiter_wake(struct wait_queue_entry *wait, unsigned int mode,
 		return -1;
 	h->decided = true;
 	if (port->receiver != w->space ||
-	    rcv_needed(h->kmsg, w->rcv) > w->rcv->rcv_size)
+	    h->size[!!w->rcv->rcv_guarded] + w->rcv->trailer_size >
+	    w->rcv->rcv_size)
 		return -1;
 	take_message(port, h->kmsg, w->rcv);
 	w->kmsg = h->kmsg;
@@ -133,6 +140,8 @@ static bool handoff(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	lockdep_assert_held(&port->lock);
 	if (port->msgcount || !waitqueue_active(&port->rcv_wq))
 		return false;
+	h.size[0] = ipc_kmsg_rcv_size(kmsg, false);
+	h.size[1] = ipc_kmsg_rcv_size(kmsg, true);
 	port->handoff = &h;
 	__wake_up_sync_key(&port->rcv_wq, TASK_INTERRUPTIBLE, HANDOFF_KEY);
 	port->handoff = NULL;
