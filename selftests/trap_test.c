@@ -234,6 +234,105 @@ TEST_F(trap, port_errors_match_ioctl)
 	EXPECT_EQ(TRAP_EFAULT, TR(MACHINA_TRAP_PORT_CONSTRUCT, SELF, 16, 0, (long)&name));
 }
 
+/*
+ * The _kernelrpc self check (a pointer compare with the task's control
+ * port, trap_table.c self_target()): the task's own read, inspect and name
+ * ports, a receive right (with a send right under the name), another
+ * process's control port, and the same name once that process died (a
+ * dead name) are not the caller's control port: MACH_SEND_INVALID_DEST,
+ * as XNU's port_name_to_current_task.  The old image's self name after an
+ * exec is checked in self_after_exec_mode().
+ */
+TEST_F(trap, self_check_is_the_live_control_port)
+{
+	static const int flavours[] = { TASK_READ_PORT, TASK_INSPECT_PORT, TASK_NAME_PORT };
+	mach_port_t other = MACH_PORT_NULL, p, name = 0;
+	unsigned int i;
+	pid_t pid;
+	int st;
+
+	for (i = 0; i < ARRAY_SIZE(flavours); i++) {
+		p = MACH_PORT_NULL;
+		ASSERT_EQ(KERN_SUCCESS, task_get_special_port(SELF, flavours[i], &p));
+		ASSERT_NE(MACH_PORT_NULL, p);
+		EXPECT_EQ(MACH_SEND_INVALID_DEST,
+			  TR(MACHINA_TRAP_PORT_ALLOCATE, p, MACH_PORT_RIGHT_RECEIVE,
+			     (long)&name)) TH_LOG("flavour %d", flavours[i]);
+	}
+	p = new_port_send();
+	ASSERT_NE(MACH_PORT_NULL, p);
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  TR(MACHINA_TRAP_PORT_ALLOCATE, p, MACH_PORT_RIGHT_RECEIVE, (long)&name));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(KERN_SUCCESS, task_for_pid(SELF, pid, &other));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  TR(MACHINA_TRAP_PORT_ALLOCATE, other, MACH_PORT_RIGHT_RECEIVE,
+		     (long)&name));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  TR(MACHINA_TRAP_PORT_ALLOCATE, other, MACH_PORT_RIGHT_RECEIVE,
+		     (long)&name));
+	/* and the caller's own still passes */
+	name = 0;
+	EXPECT_EQ(KERN_SUCCESS,
+		  TR(MACHINA_TRAP_PORT_ALLOCATE, SELF, MACH_PORT_RIGHT_RECEIVE, (long)&name));
+	EXPECT_NE(0, name);
+}
+
+/*
+ * Child mode TRAP_TEST_OLD_SELF=<name>: the exec'd image with the old
+ * image's self name.  That name's port died at the exec (a dead name, or
+ * gone): the self check refuses it; the new mach_task_self() passes.
+ * Exit 0 if so, 1 if the old name passed, 2 if the new one failed.
+ */
+__attribute__((constructor)) static void self_after_exec_mode(void)
+{
+	const char *old = getenv("TRAP_TEST_OLD_SELF");
+	mach_port_t name = 0, o;
+
+	if (!old)
+		return;
+	o = (mach_port_t)strtoul(old, NULL, 0);
+	if (o != mach_task_self() &&
+	    TR(MACHINA_TRAP_PORT_ALLOCATE, o, MACH_PORT_RIGHT_RECEIVE,
+	       (long)&name) != MACH_SEND_INVALID_DEST)
+		_exit(1);
+	if (TR(MACHINA_TRAP_PORT_ALLOCATE, mach_task_self(), MACH_PORT_RIGHT_RECEIVE,
+	       (long)&name) != KERN_SUCCESS)
+		_exit(2);
+	_exit(0);
+}
+
+TEST_F(trap, self_check_after_exec)
+{
+	char self_exe[PATH_MAX], num[32];
+	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	pid_t pid;
+	int st;
+
+	ASSERT_LT(0, n);
+	self_exe[n] = 0;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* this image's task port name, used after the exec */
+		snprintf(num, sizeof(num), "%u", (unsigned int)mach_task_self());
+		setenv("TRAP_TEST_OLD_SELF", num, 1);
+		execl(self_exe, self_exe, (char *)NULL);
+		_exit(3);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("1: old self name passed; 2: new failed");
+}
+
 TEST_F(trap, mach_msg_traps)
 {
 	rcv_buf_t buf;
