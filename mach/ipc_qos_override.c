@@ -146,6 +146,14 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 	}
 	WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
 	WRITE_ONCE(thread->ipc_override.reply, NULL);
+	/*
+	 * At exec the thread goes back to its baseline, not to its own class:
+	 * applied under the new image's credentials, a class could give a
+	 * setuid image more than the old one had (CAP_SYS_NICE lifts the
+	 * RLIMIT_NICE floor).
+	 */
+	if (why == END_EXEC)
+		machina_sched_forget(s);
 	if (p && (why == END_EXEC || !READ_ONCE(thread->dead))) {
 		if (cred)
 			old = override_creds(cred);
@@ -286,8 +294,9 @@ void ipc_qos_override_thread_dead(struct machina_thread *thread)
  * a new image: the lift comes off its Linux thread before the image runs
  * The class was the sender's doing, for the handling of one request: the
  * new image (a helper, a re-exec, a setuid program) must not keep it for
- * as long as it runs while the sender keeps the reply port alive.  The
- * thread's own class stays, as slice 1 keeps it.
+ * as long as it runs while the sender keeps the reply port alive.  It
+ * goes back to its baseline (its own class too is dropped: re-applied
+ * under the new image's credentials it could rise).
  * Conditions: exec's task work in the thread itself, process context, no
  * locks held; @thread is its record from before the exec, DEAD and not yet
  * handed to kill_port().
