@@ -109,6 +109,7 @@ enum end_why {
 	END_SELF,		/* the thread itself: reply, next receive */
 	END_REPLY_DEAD,		/* another context: the reply port died */
 	END_DEAD,		/* the record died: nothing to apply */
+	END_EXEC,		/* the thread itself, at exec: its record is DEAD */
 };
 
 /*
@@ -130,8 +131,9 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 	struct ipc_port *port;
 
 	if (why != END_DEAD) {
-		p = why == END_SELF ? get_task_struct(current) :
-				      machina_thread_get_task_struct(thread);
+		p = why == END_REPLY_DEAD ?
+			machina_thread_get_task_struct(thread) :
+			get_task_struct(current);
 		if (p && why == END_REPLY_DEAD)
 			cred = get_task_cred(p);
 	}
@@ -144,7 +146,15 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 	}
 	WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
 	WRITE_ONCE(thread->ipc_override.reply, NULL);
-	if (p && !READ_ONCE(thread->dead)) {
+	/*
+	 * At exec the thread goes back to its baseline, not to its own class:
+	 * applied under the new image's credentials, a class could give a
+	 * setuid image more than the old one had (CAP_SYS_NICE lifts the
+	 * RLIMIT_NICE floor).
+	 */
+	if (why == END_EXEC)
+		machina_sched_forget(s);
+	if (p && (why == END_EXEC || !READ_ONCE(thread->dead))) {
 		if (cred)
 			old = override_creds(cred);
 		/* The override is gone whatever Linux says. */
@@ -277,6 +287,23 @@ void ipc_qos_override_received(struct machina_task *task,
 void ipc_qos_override_thread_dead(struct machina_thread *thread)
 {
 	end_override(thread, NULL, END_DEAD);
+}
+
+/*
+ * ipc_qos_override_exec - the calling thread, lifted by a message, starts
+ * a new image: the lift comes off its Linux thread before the image runs
+ * The class was the sender's doing, for the handling of one request: the
+ * new image (a helper, a re-exec, a setuid program) must not keep it for
+ * as long as it runs while the sender keeps the reply port alive.  It
+ * goes back to its baseline (its own class too is dropped: re-applied
+ * under the new image's credentials it could rise).
+ * Conditions: exec's task work in the thread itself, process context, no
+ * locks held; @thread is its record from before the exec, DEAD and not yet
+ * handed to kill_port().
+ */
+void ipc_qos_override_exec(struct machina_thread *thread)
+{
+	end_override(thread, NULL, END_EXEC);
 }
 
 static void reply_dead_work(struct work_struct *work)

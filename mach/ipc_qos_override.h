@@ -23,7 +23,8 @@
  *   - the reply port dies (the client was killed or dropped its receive
  *     right): the port's death queues override.work, which takes it off
  *     from the task workqueue under the thread's own credentials, or
- *   - the thread's record dies (exit, exec, task teardown).
+ *   - the thread execs (applied at once: the new image does not keep it),
+ *   - the thread's record dies (exit, task teardown).
  * A reply port lifts at most one thread (ipc_port.qos_servicer); a second
  * message naming the same reply port lifts nobody.
  *
@@ -64,6 +65,7 @@ void ipc_qos_override_receiving(struct machina_task *task);
 void ipc_qos_override_replied(struct machina_task *task,
 			      struct ipc_port *dest);
 void ipc_qos_override_thread_dead(struct machina_thread *thread);
+void ipc_qos_override_exec(struct machina_thread *thread);
 void ipc_qos_override_reply_dead(struct machina_thread *servicer);
 
 #endif /* _MACHINA_IPC_QOS_OVERRIDE_H */

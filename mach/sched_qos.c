@@ -97,6 +97,23 @@ u8 machina_sched_effective_qos_lockless(const struct machina_sched *s)
 }
 
 /*
+ * machina_sched_forget - drop everything the thread asked for (class,
+ * relative priority, importance, time constraint, pthread and IPC
+ * overrides), so that the next machina_sched_apply() gives the Linux
+ * thread back its baseline (what it had before Machina drove it)
+ * Conditions: s->lock held; the record is DEAD (its thread execs: nothing
+ * reads the requests again).
+ */
+void machina_sched_forget(struct machina_sched *s)
+{
+	lockdep_assert_held(&s->lock);
+	memset(&s->req, 0, sizeof(s->req));
+	s->req.timeshare = true;
+	memset(s->overrides, 0, sizeof(s->overrides));
+	s->ipc_qos = MACHINA_QOS_UNSPECIFIED;
+}
+
+/*
  * requested_priority - the XNU base priority the requested state gives, or
  * -1 when nothing is requested (no QoS, no override, no importance)
  * A relative priority scales into the gap above the next lower tier, so

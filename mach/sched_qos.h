@@ -108,6 +108,7 @@ struct machina_sched {
 void machina_sched_init(struct machina_sched *s);
 u8 machina_sched_effective_qos(const struct machina_sched *s);
 u8 machina_sched_effective_qos_lockless(const struct machina_sched *s);
+void machina_sched_forget(struct machina_sched *s);
 int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p);
 int machina_sched_apply(struct machina_thread *thread, struct task_struct *p);
 bool machina_sched_may_change(struct task_struct *p);

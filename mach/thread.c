@@ -392,8 +392,12 @@ void machina_thread_exec(struct machina_task *task, struct task_struct *p,
 	for (i = 0; i < n; i++)
 		unlink_thread(task, dying[i]);
 	spin_unlock(&task->lock);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* Its own record (not a dead leader's): a message's lift goes. */
+		if (pid_nr(dying[i]->pid) == old_pid)
+			ipc_qos_override_exec(dying[i]);
 		machina_task_queue_work(&dying[i]->death_work);
+	}
 }
 
 /*
