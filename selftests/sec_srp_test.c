@@ -11,7 +11,6 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <stdatomic.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -121,14 +120,13 @@ TEST(receive_right_dies_while_bound)
 
 #define RACERS 6
 static mach_port_name_t recent[64];
-static atomic_int stop_racing;
 
 /* Asks again and again; destroys names other threads were given. */
 static void *racer(void *p)
 {
 	unsigned int seed = (unsigned int)(long)p, i;
 
-	for (i = 0; !atomic_load(&stop_racing); i++) {
+	for (i = 0;; i++) {
 		mach_port_name_t n = thread_get_special_reply_port(), v;
 		unsigned int slot = rand_r(&seed) % 64;
 
