@@ -72,6 +72,15 @@ static inline const char *ipc_unavailable(void)
 			SKIP(longjmp(_metadata->env, 1), "%s", _why); \
 	} while (0)
 
+/* The same from a TEST() body (no fixture): a plain return ends it. */
+#define IPC_REQUIRE_TEST()                                \
+	do {                                              \
+		const char *_why = ipc_unavailable();     \
+		die_with_parent();                        \
+		if (_why)                                 \
+			SKIP(return, "%s", _why);         \
+	} while (0)
+
 /* ---- rights ------------------------------------------------------------ */
 
 /* A new receive right, or MACH_PORT_NULL. */

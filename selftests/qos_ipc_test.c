@@ -36,13 +36,7 @@
 
 #define NOBODY 65534
 
-#define REQUIRE()                                         \
-	do {                                              \
-		const char *_why = ipc_unavailable();     \
-		die_with_parent();                        \
-		if (_why)                                 \
-			SKIP(return, "%s", _why);         \
-	} while (0)
+#define REQUIRE() IPC_REQUIRE_TEST()
 
 /* Linux policy and nice of each class (root: no RLIMIT_NICE floor). */
 #define BG	SCHED_IDLE, 99		/* nice not compared for SCHED_IDLE */

@@ -33,13 +33,7 @@
 
 #define NOBODY 65534
 
-#define REQUIRE()                                         \
-	do {                                              \
-		const char *_why = ipc_unavailable();     \
-		die_with_parent();                        \
-		if (_why)                                 \
-			SKIP(return, "%s", _why);         \
-	} while (0)
+#define REQUIRE() IPC_REQUIRE_TEST()
 
 static pid_t tid(void)
 {

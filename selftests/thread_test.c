@@ -23,13 +23,7 @@
 
 #define MAGIC 0x5eedc0de1234abcdull
 
-#define REQUIRE()                                         \
-	do {                                              \
-		const char *_why = ipc_unavailable();     \
-		die_with_parent();                        \
-		if (_why)                                 \
-			SKIP(return, "%s", _why);         \
-	} while (0)
+#define REQUIRE() IPC_REQUIRE_TEST()
 
 /*
  * spin_magic(counter): loads MAGIC into a callee-saved register (x19 /
