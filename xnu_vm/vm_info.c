@@ -317,6 +317,15 @@ int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info,
 	if (mmap_read_lock_killable(mm))
 		return KERN_ABORTED;
 	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end)) {
+		/*
+		 * Each Mach VM vma walks its object's resident pages, and one
+		 * object may be mapped tens of thousands of times: a caller
+		 * killed meanwhile stops here (sec_vmgaps_test).
+		 */
+		if (fatal_signal_pending(current)) {
+			mmap_read_unlock(mm);
+			return KERN_ABORTED;
+		}
 		regions++;
 		obj = xnu_vm_object_of(vma);
 		if (!obj)

@@ -505,7 +505,8 @@ long xnu_vm_view_volatile_pages(struct xnu_vm_view *view)
  * a count of the moment.
  * Conditions: @vma's mm's mmap_lock held (read); process context; no
  * cow_lock held.
- * Returns: the count.
+ * Returns: the count (a part of it when the caller was killed meanwhile:
+ * the caller then fails with KERN_ABORTED).
  */
 unsigned long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma)
 {
@@ -524,6 +525,9 @@ unsigned long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma)
 			count += mapped == page;
 			put_page(mapped);
 		}
+		/* A killed caller's count is never seen: stop the probes. */
+		if (fatal_signal_pending(current))
+			break;
 		cond_resched();
 	}
 	return count;
