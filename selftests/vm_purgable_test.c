@@ -303,17 +303,26 @@ TEST(task_vm_info_counts_volatile_memory)
 	EXPECT_EQ(len, virt);
 	EXPECT_EQ(len, res);
 	EXPECT_EQ(len, pmap);
-	/* PTEs gone, pages kept: resident but not in this task's tables. */
-	ASSERT_EQ(0, madvise(P(a), 4 * pg, MADV_DONTNEED));
-	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
-	EXPECT_EQ(len, virt);
-	EXPECT_EQ(len, res);
-	EXPECT_EQ(4 * pg, pmap);
-	c = P(a)[pg];
-	(void)c;
-	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
-	EXPECT_EQ(len, res);
-	EXPECT_EQ(5 * pg, pmap);
+	/*
+	 * PTEs gone, pages kept: resident but not in this task's tables.
+	 * The debug kernels are built without CONFIG_ADVISE_SYSCALLS
+	 * (madvise() is ENOSYS there): that step needs madvise, the rest
+	 * of the test runs on every kernel.
+	 */
+	if (madvise(P(a), 4 * pg, MADV_DONTNEED) == 0) {
+		ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
+		EXPECT_EQ(len, virt);
+		EXPECT_EQ(len, res);
+		EXPECT_EQ(4 * pg, pmap);
+		c = P(a)[pg];
+		(void)c;
+		ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
+		EXPECT_EQ(len, res);
+		EXPECT_EQ(5 * pg, pmap);
+	} else {
+		ASSERT_EQ(ENOSYS, errno);
+		TH_LOG("no madvise() in this kernel: the unmapped-PTE step skipped");
+	}
 	/* EMPTY still counts (its virtual size), with nothing resident. */
 	EXPECT_EQ(VM_PURGABLE_VOLATILE, set_state(a, VM_PURGABLE_EMPTY));
 	ASSERT_EQ(0, volatile_info(&virt, &res, &pmap));
