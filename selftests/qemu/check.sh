@@ -42,13 +42,21 @@ mkdir -p "$LOGS"
 RESULTS=$(mktemp -d)
 trap 'rm -rf "$RESULTS"' EXIT
 
-echo
-echo "######## resolver self-test"
-rstatus=0
-"$QEMU_DIR/resolver-test.sh" | tee "$LOGS/resolver-test.log" || rstatus=$?
-rpass=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$LOGS/resolver-test.log")
-rfail=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$LOGS/resolver-test.log")
-[ "$rstatus" = 0 ] || [ "${rfail:-0}" != 0 ] || rfail=1
+# The bench's own self-tests: the resolver's, and the CI failure summary's (ci-summary.sh).
+# selftest NAME SCRIPT: run one, its counts in ${NAME}_pass / ${NAME}_fail.
+selftest() {
+	local status=0 p f
+	echo
+	echo "######## $1 self-test"
+	"$QEMU_DIR/$2" | tee "$LOGS/${2%.sh}.log" || status=$?
+	p=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$LOGS/${2%.sh}.log")
+	f=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$LOGS/${2%.sh}.log")
+	[ "$status" = 0 ] || [ "${f:-0}" != 0 ] || f=1
+	printf -v "${1}_pass" '%s' "${p:-0}"
+	printf -v "${1}_fail" '%s' "${f:-1}"
+}
+selftest resolver resolver-test.sh
+selftest summary ci-summary-test.sh
 
 # A name KERNEL+asym is one more boot of KERNEL (arm64) on the asymmetric topology of
 # run-kernel.sh --asym, running only the QoS placement test: the whole suite runs on the
@@ -178,9 +186,12 @@ echo "######## summary"
 fmt="%-18s %7s %7s %8s %7s %8s  %s\n"
 # shellcheck disable=SC2059 # the format is ours
 printf "$fmt" kernel passed failed skipped "boot s" "total s" verdict
-P=${rpass:-0} F=${rfail:-1} S=0
-# shellcheck disable=SC2059
-printf "$fmt" resolver "${rpass:-0}" "${rfail:-1}" 0 - - "$([ "${rfail:-1}" = 0 ] && echo PASS || echo FAIL)"
+P=$((resolver_pass + summary_pass)) F=$((resolver_fail + summary_fail)) S=0
+for t in resolver summary; do
+	p=${t}_pass f=${t}_fail
+	# shellcheck disable=SC2059
+	printf "$fmt" "$t" "${!p}" "${!f}" 0 - - "$([ "${!f}" = 0 ] && echo PASS || echo FAIL)"
+done
 for n in "${names[@]}"; do
 	r=$RESULTS/$n
 	p=$(get passed "$r") f=$(get failed "$r") s=$(get skipped "$r")
