@@ -28,39 +28,10 @@
 			ASSERT_EQ(0, mt_become_nobody());            \
 	} while (0)
 
-static pid_t gettid_(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
-/*
- * Wait until thread @tid sleeps (state S in /proc); a receiver that set
- * its "about to receive" flag and then sleeps is waiting in mach_msg.
- * Returns 0, or -1 if it did not within ten seconds (a bound, not a
- * timing assumption: the test fails only if the thread never sleeps).
- */
+/* Wait until thread @tid sleeps: ipc_wait_sleeping(). */
 static int wait_sleeping(pid_t tid)
 {
-	char path[64], buf[256], *p;
-	int i, fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	for (i = 0; i < 10000; i++) {
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			return -1;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			p = strrchr(buf, ')');
-			if (p && p[1] == ' ' && p[2] == 'S')
-				return 0;
-		}
-		usleep(1000);
-	}
-	return -1;
+	return ipc_wait_sleeping(&tid);
 }
 
 /* A message with a payload of @len bytes (a multiple of 4, <= 1024). */
@@ -123,7 +94,7 @@ static void *order_receiver(void *arg)
 	rcv_buf_t b;
 	int r, k;
 
-	atomic_store(&c->tid, gettid_());
+	atomic_store(&c->tid, ipc_gettid());
 	for (r = 0; r < c->rounds && !c->bad; r++) {
 		atomic_store(&c->ready, r + 1);
 		for (k = 0; k < 2; k++) {
@@ -188,7 +159,7 @@ static void *sig_receiver(void *arg)
 	mach_msg_return_t mr;
 	rcv_buf_t b;
 
-	atomic_store(&c->tid, gettid_());
+	atomic_store(&c->tid, ipc_gettid());
 	while (c->next < c->count) {
 		mr = recv_msg(c->port, &b, sizeof(b),
 			      MACH_RCV_INTERRUPT | SEQNO_OPT, 0);
@@ -381,7 +352,7 @@ static void *small_receiver(void *arg)
 		mach_msg_trailer_t trailer;
 	} b;
 
-	atomic_store(&c->tid, gettid_());
+	atomic_store(&c->tid, ipc_gettid());
 	c->mr = recv_msg(c->port, &b, sizeof(b), c->opt, 0);
 	c->size = b.header.msgh_size;
 	return NULL;
@@ -569,7 +540,7 @@ static void *moved_receiver(void *arg)
 	struct moved_ctx *c = arg;
 	rcv_buf_t b;
 
-	atomic_store(&c->tid, gettid_());
+	atomic_store(&c->tid, ipc_gettid());
 	c->mr = recv_msg(c->port, &b, sizeof(b), 0, 0);
 	atomic_store(&c->done, 1);
 	return NULL;

@@ -601,6 +601,7 @@ TEST_F(msg, send_once_destination_ignores_the_queue_limit)
 struct sender_arg {
 	mach_port_t port;
 	mach_msg_return_t mr;
+	volatile pid_t tid; /* set right before the send */
 	volatile int done;
 };
 
@@ -608,6 +609,7 @@ static void *blocking_sender(void *p)
 {
 	struct sender_arg *a = p;
 
+	a->tid = ipc_gettid();
 	a->mr = send_simple_opt(a->port, MACH_MSG_TYPE_MAKE_SEND, 500, 0, 0);
 	a->done = 1;
 	return NULL;
@@ -633,7 +635,7 @@ TEST_F(msg, blocked_sender_wakes_when_a_message_is_received)
 		ASSERT_EQ(MACH_MSG_SUCCESS,
 			  try_send(self->port, MACH_MSG_TYPE_MAKE_SEND, i));
 	ASSERT_EQ(0, pthread_create(&t, NULL, blocking_sender, &a));
-	usleep(200000);
+	ASSERT_EQ(0, ipc_wait_sleeping(&a.tid));
 	EXPECT_EQ(0, a.done);
 	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(self->port, &buf, 0));
 	EXPECT_TRUE(wait_done(&a.done, 10));
@@ -655,7 +657,7 @@ TEST_F(msg, raising_the_queue_limit_wakes_a_blocked_sender)
 
 	ASSERT_EQ(KERN_SUCCESS, set_qlimit(self->port, 0));
 	ASSERT_EQ(0, pthread_create(&t, NULL, blocking_sender, &a));
-	usleep(200000);
+	ASSERT_EQ(0, ipc_wait_sleeping(&a.tid));
 	EXPECT_EQ(0, a.done);
 	ASSERT_EQ(KERN_SUCCESS, set_qlimit(self->port, 1));
 	EXPECT_TRUE(wait_done(&a.done, 10));
@@ -674,7 +676,7 @@ TEST_F(msg, destroying_the_port_fails_a_blocked_sender)
 	a.port = p;
 	a.done = 0;
 	ASSERT_EQ(0, pthread_create(&t, NULL, blocking_sender, &a));
-	usleep(200000);
+	ASSERT_EQ(0, ipc_wait_sleeping(&a.tid));
 	ASSERT_EQ(0, a.done);
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1));
@@ -1876,6 +1878,7 @@ struct receiver_arg {
 	mach_msg_option_t opt;
 	mach_msg_return_t mr;
 	mach_msg_id_t id;
+	volatile pid_t tid; /* set right before the receive */
 	volatile int done;
 };
 
@@ -1884,6 +1887,7 @@ static void *blocking_receiver(void *p)
 	struct receiver_arg *a = p;
 	rcv_buf_t buf;
 
+	a->tid = ipc_gettid();
 	a->mr = recv_msg(a->port, &buf, sizeof(buf), a->opt, 0);
 	a->id = buf.header.msgh_id;
 	a->done = 1;
@@ -1896,7 +1900,7 @@ TEST_F(msg, destroying_the_port_ends_its_blocked_receive)
 	pthread_t t;
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, blocking_receiver, &a));
-	usleep(200000);
+	ASSERT_EQ(0, ipc_wait_sleeping(&a.tid));
 	ASSERT_EQ(0, a.done);
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_mod_refs(SELF, self->port, MACH_PORT_RIGHT_RECEIVE,
@@ -1959,6 +1963,7 @@ static void count_signal(int sig)
 
 struct poke_arg {
 	pthread_t target;
+	pid_t target_tid;
 	mach_port_t port;
 	int send_after; /* also send a message after the signal */
 	int receive_after; /* or receive one */
@@ -1969,9 +1974,14 @@ static void *poke_then_act(void *p)
 	struct poke_arg *a = p;
 	rcv_buf_t buf;
 
-	usleep(200000);
+	double end = mt_now() + 10;
+
+	/* The target blocks in mach_msg(), takes the signal, blocks again. */
+	ipc_wait_sleeping(&a->target_tid);
 	pthread_kill(a->target, SIGUSR1);
-	usleep(200000);
+	while (!signals_seen && mt_now() < end)
+		usleep(1000);
+	ipc_wait_sleeping(&a->target_tid);
 	if (a->send_after)
 		send_simple(a->port, 808);
 	if (a->receive_after)
@@ -1992,6 +2002,7 @@ static void install_handler(void)
 TEST_F(msg, signal_during_receive_is_retried_by_the_library)
 {
 	struct poke_arg a = { .target = pthread_self(),
+			      .target_tid = ipc_gettid(),
 			      .port = self->port,
 			      .send_after = 1 };
 	rcv_buf_t buf;
@@ -2008,7 +2019,9 @@ TEST_F(msg, signal_during_receive_is_retried_by_the_library)
 
 TEST_F(msg, signal_during_receive_with_rcv_interrupt_returns_interrupted)
 {
-	struct poke_arg a = { .target = pthread_self(), .port = self->port };
+	struct poke_arg a = { .target = pthread_self(),
+			      .target_tid = ipc_gettid(),
+			      .port = self->port };
 	rcv_buf_t buf;
 	pthread_t t;
 	double start = mt_now();
@@ -2026,6 +2039,7 @@ TEST_F(msg, signal_during_receive_with_rcv_interrupt_returns_interrupted)
 TEST_F(msg, signal_during_blocked_send_is_retried_by_the_library)
 {
 	struct poke_arg a = { .target = pthread_self(),
+			      .target_tid = ipc_gettid(),
 			      .port = self->port,
 			      .receive_after = 1 };
 	pthread_t t;
@@ -2046,7 +2060,9 @@ TEST_F(msg, signal_during_blocked_send_is_retried_by_the_library)
 
 TEST_F(msg, signal_during_blocked_send_with_send_interrupt_returns_interrupted)
 {
-	struct poke_arg a = { .target = pthread_self(), .port = self->port };
+	struct poke_arg a = { .target = pthread_self(),
+			      .target_tid = ipc_gettid(),
+			      .port = self->port };
 	pthread_t t;
 	int i;
 
@@ -2087,7 +2103,8 @@ TEST_F(msg, sigkill_ends_a_blocked_receiver_promptly)
 		_exit(3);
 	}
 	ASSERT_EQ(1, read(pipefd[0], &c, 1));
-	usleep(200000);
+	/* Blocked in the receive (it wrote just before it). */
+	ASSERT_EQ(0, ipc_wait_sleeping(&pid));
 	start = mt_now();
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

@@ -364,6 +364,7 @@ struct set_receiver {
 	mach_msg_return_t mr;
 	mach_port_t from;
 	mach_msg_id_t id;
+	volatile pid_t tid; /* set right before the receive */
 	volatile int done;
 };
 
@@ -372,6 +373,7 @@ static void *receive_on_set(void *p)
 	struct set_receiver *r = p;
 	rcv_buf_t buf;
 
+	r->tid = ipc_gettid();
 	r->mr = recv_timeout(r->set, &buf, 10000);
 	r->from = buf.header.msgh_local_port;
 	r->id = buf.header.msgh_id;
@@ -398,7 +400,7 @@ TEST_F(pset, blocked_set_receiver_wakes_for_any_member)
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_insert_member(SELF, self->b, self->set));
 	ASSERT_EQ(0, pthread_create(&t, NULL, receive_on_set, &r));
-	usleep(200000);
+	ASSERT_EQ(0, ipc_wait_sleeping(&r.tid));
 	EXPECT_EQ(0, r.done);
 	ASSERT_EQ(MACH_MSG_SUCCESS,
 		  try_send(self->b, MACH_MSG_TYPE_COPY_SEND, 77));
@@ -417,7 +419,7 @@ TEST_F(pset, adding_a_port_with_messages_wakes_a_set_receiver)
 	ASSERT_EQ(MACH_MSG_SUCCESS,
 		  try_send(self->a, MACH_MSG_TYPE_COPY_SEND, 55));
 	ASSERT_EQ(0, pthread_create(&t, NULL, receive_on_set, &r));
-	usleep(200000);
+	ASSERT_EQ(0, ipc_wait_sleeping(&r.tid));
 	EXPECT_EQ(0, r.done);
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_insert_member(SELF, self->a, self->set));
@@ -434,7 +436,7 @@ TEST_F(pset, destroying_a_set_ends_its_blocked_receive)
 	pthread_t t;
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, receive_on_set, &r));
-	usleep(200000);
+	ASSERT_EQ(0, ipc_wait_sleeping(&r.tid));
 	ASSERT_EQ(0, r.done);
 	ASSERT_EQ(KERN_SUCCESS, mach_port_destroy(SELF, self->set));
 	EXPECT_TRUE(wait_done(&r.done, 10));
@@ -546,27 +548,29 @@ TEST_F(pset, set_fd_is_readable_when_any_member_has_a_message)
 	close(fd);
 }
 
+/* A send once thread @waiter sleeps (in epoll_wait()); @sending set first. */
 struct delayed_send {
 	mach_port_t port;
-	int delay_us;
+	pid_t waiter;
+	volatile int sending;
 };
 
 static void *send_later(void *p)
 {
 	struct delayed_send *d = p;
 
-	usleep(d->delay_us);
+	ipc_wait_sleeping(&d->waiter);
+	d->sending = 1;
 	try_send(d->port, MACH_MSG_TYPE_COPY_SEND, 42);
 	return NULL;
 }
 
 TEST_F(pset, epoll_wakes_when_a_message_arrives)
 {
-	struct delayed_send d = { .port = self->b, .delay_us = 200000 };
+	struct delayed_send d = { .port = self->b, .waiter = ipc_gettid() };
 	struct epoll_event ev = { .events = EPOLLIN }, out[4];
 	int ep = epoll_create1(EPOLL_CLOEXEC), fa = port_fd(self->a, 0),
 	    fb = port_fd(self->b, 0);
-	double start;
 	pthread_t t;
 
 	ASSERT_LE(0, ep);
@@ -577,10 +581,10 @@ TEST_F(pset, epoll_wakes_when_a_message_arrives)
 	ev.data.u32 = 2;
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fb, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
-	start = mt_now();
 	ASSERT_EQ(0, pthread_create(&t, NULL, send_later, &d));
 	ASSERT_EQ(1, epoll_wait(ep, out, 4, 10000));
-	EXPECT_LE(0.15, mt_now() - start);
+	/* It slept until the message came: no wake-up before the send. */
+	EXPECT_EQ(1, d.sending);
 	EXPECT_EQ(2, out[0].data.u32);
 	EXPECT_NE(0, out[0].events & EPOLLIN);
 	pthread_join(t, NULL);

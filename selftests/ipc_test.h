@@ -314,6 +314,34 @@ static inline mach_msg_return_t recv_timeout(mach_port_t port, rcv_buf_t *buf,
 	return recv_msg(port, buf, sizeof(*buf), MACH_RCV_TIMEOUT, ms);
 }
 
+/* The calling thread's id (for ipc_wait_sleeping()). */
+static inline pid_t ipc_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/*
+ * ipc_wait_sleeping - wait until thread *@tid (of any process) sleeps
+ * (state S in /proc/TID/task/TID/stat), once it has stored its id there
+ * (0 until then).  A thread that stores its id right before a blocking
+ * mach_msg() (or epoll_wait(), ...) and then sleeps is blocked in it: this
+ * is the condition a fixed usleep() "to let it block" only hoped for.
+ * Returns 0, or -1 if it did not within ten seconds (a bound, not a timing
+ * assumption: the caller fails only if the thread never blocks).
+ */
+static inline int ipc_wait_sleeping(const volatile pid_t *tid)
+{
+	double end = mt_now() + 10;
+
+	do {
+		/* /proc/TID/task/TID: any thread, of this process or another. */
+		if (*tid && mt_thread_state(*tid, *tid) == 'S')
+			return 0;
+		usleep(1000);
+	} while (mt_now() < end);
+	return -1;
+}
+
 /* Receive and destroy every queued message; returns how many there were. */
 static inline int drain(mach_port_t port)
 {
