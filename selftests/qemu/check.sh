@@ -93,18 +93,20 @@ resolved_report
 extra=()
 for d in ${EXTRA_TESTS:-}; do extra+=(--extra "$d"); done
 
-# The kernels boot MACHINA_LANES at a time (default 2: most of a run is one busy guest
-# CPU, and QEMU's other threads and the builds fill the second core). A debug kernel's boot
-# is CPU-bound under emulation; a stock kernel's is mostly waiting (mach_msg timeouts,
-# usleeps, an idle second guest CPU). Two debug boots side by side slow each other down on
-# the two cores (debug-rt-arm64: 406.5 s alone, 720.2 s next to debug-x86_64), so a free
-# lane takes the next debug boot only while no other runs, else the next stock boot; a
-# debug boot shares the machine with a stock one where it can. The debug kernels come
-# first, the slowest first, so that the last lane to finish is not the one that started
-# the debug kernel last; then the stock kernels, then the +asym boots (which wait for their
-# kernel's own run). When no stock boot is left, a lane takes a debug one anyway rather than
-# sit idle. Each run's output is kept and printed whole when it ends; runs of one arch
-# share the selftests build under its lock (run-kernel.sh).
+# The kernels boot MACHINA_LANES at a time (default 2), the debug kernels first, the slowest
+# first, then the stock kernels, then the +asym boots (which wait for their kernel's own
+# run): a free lane takes the next one. With two lanes the two debug kernels run side by
+# side from the start: on the 2-core machine of session 9 that took 873 s wall for both,
+# where one lane running them one after the other beside the stock kernels took 1674 s (the
+# stock kernels' module builds beside a debug guest slowed it down more than the other debug
+# guest did; docs/testing.md, "Where the time goes"). Meanwhile a builder builds the stock
+# kernels' modules and packs their initramfs ahead of their boots (run-kernel.sh
+# --build-only, at nice 10, in the order they boot, skipping any whose run has started), so
+# that a lane that frees boots its next stock kernel at once; a stock guest mostly waits
+# (mach_msg timeouts, an idle second guest CPU), so two stock boots side by side take
+# little longer than one. Each run's output is kept and printed whole when it ends; runs of
+# one kernel share its build under its lock, runs of one arch the selftests build
+# (run-kernel.sh).
 LANES=${MACHINA_LANES:-2}
 [[ $LANES =~ ^[1-9][0-9]*$ ]] || die "MACHINA_LANES=$LANES: want a positive number"
 order=()
@@ -116,9 +118,6 @@ for m in ${debug[@]+"${debug[@]}"}; do
 done
 order+=(${stock[@]+"${stock[@]}"} ${asym[@]+"${asym[@]}"})
 
-# heavy NAME: a debug kernel's boot (+asym ones included).
-heavy() { case $1 in debug-*) return 0 ;; *) return 1 ;; esac; }
-
 # run_one NAME: one kernel's run, its output and exit status kept in $RESULTS.
 run_one() {
 	local status=0 args=("$1" --result "$RESULTS/$1" ${extra[@]+"${extra[@]}"})
@@ -127,6 +126,17 @@ run_one() {
 	esac
 	"$QEMU_DIR/run-kernel.sh" "${args[@]}" >"$RESULTS/$1.out" 2>&1 </dev/null || status=$?
 	echo "$status" >"$RESULTS/$1.status"
+}
+
+# prebuild: build each stock kernel ahead of its boot, in boot order, unless its run has
+# started (then the run builds it). A failed build is the run's to report: it builds again.
+prebuild() {
+	local n
+	for n in ${stock[@]+"${stock[@]}"}; do
+		[ ! -e "$RESULTS/$n.started" ] || continue
+		nice -n 10 "$QEMU_DIR/run-kernel.sh" "$n" --build-only \
+			${extra[@]+"${extra[@]}"} >>"$RESULTS/prebuild.out" 2>&1 </dev/null || true
+	done
 }
 
 declare -A verdict=()
@@ -143,40 +153,35 @@ show_finished() {
 }
 echo
 echo "######## running ${#order[@]} kernels, $LANES at a time: ${order[*]}"
-declare -A started=()
-# next_kernel: the index in order[] of the run a free lane takes (see above), or "" when
-# every run has started.
-next_kernel() {
-	local i n busy=0 first="" light=""
-	for n in "${order[@]}"; do
-		[ -z "${started[$n]:-}" ] && continue
-		[ -f "$RESULTS/$n.status" ] || ! heavy "$n" || busy=1
-	done
-	for i in "${!order[@]}"; do
-		n=${order[$i]}
-		[ -z "${started[$n]:-}" ] || continue
-		[ -n "$first" ] || first=$i
-		if ! heavy "$n"; then light=$i; break; fi
-	done
-	if [ "$busy" = 1 ] && [ -n "$light" ]; then echo "$light"; else echo "$first"; fi
-}
-running=0
+builder=""
+if [ ${#stock[@]} -gt 0 ] && [ "${#order[@]}" -gt "$LANES" ]; then
+	prebuild &
+	builder=$!
+	msg "stock kernels: building ahead of their boots (pid $builder)"
+fi
+next=0 running=0
+declare -A lane_pids=()
 while :; do
-	while [ "$running" -lt "$LANES" ]; do
-		i=$(next_kernel)
-		[ -n "$i" ] || break
-		n=${order[$i]}
+	while [ "$running" -lt "$LANES" ] && [ "$next" -lt "${#order[@]}" ]; do
+		n=${order[$next]}
+		next=$((next + 1))
 		msg "$n: started"
-		started[$n]=1
+		: >"$RESULTS/$n.started"
 		run_one "$n" &
+		lane_pids[$!]=1
 		running=$((running + 1))
 	done
 	[ "$running" -gt 0 ] || break
-	wait -n || true
+	# Only a lane's end frees a lane (the builder's end does not).
+	done_pid=""
+	wait -n -p done_pid || true
+	[ -n "${lane_pids[$done_pid]:-}" ] || continue
+	unset "lane_pids[$done_pid]"
 	running=$((running - 1))
 	show_finished
 done
 show_finished
+[ -z "$builder" ] || wait "$builder" || true
 
 # get KEY RESULTFILE: one value of a run's result file ("-" if the run never got that far).
 get() { sed -n "s/^$1=//p" "$2" 2>/dev/null | tail -n 1 | grep . || echo -; }
@@ -186,6 +191,7 @@ echo "######## summary"
 fmt="%-18s %7s %7s %8s %7s %8s  %s\n"
 # shellcheck disable=SC2059 # the format is ours
 printf "$fmt" kernel passed failed skipped "boot s" "total s" verdict
+# shellcheck disable=SC2154 # set by selftest() through printf -v
 P=$((resolver_pass + summary_pass)) F=$((resolver_fail + summary_fail)) S=0
 for t in resolver summary; do
 	p=${t}_pass f=${t}_fail

@@ -13,6 +13,8 @@
 #                     (fdt-capacity.py); adds machina_asym to the command line. Its logs are
 #                     <kernel>.asym*.
 #   --result FILE     also copy the verdict file to FILE (runs of one kernel overwrite theirs)
+#   --build-only      build the module and the selftests and pack the initramfs, then stop
+#                     (check.sh builds the stock kernels ahead of their boots with it)
 #   --prog PROG ARGS  run only PROG (a host file, or /tests/NAME of the selftests) with ARGS
 #                     instead of the suites, and print its output and exit status; must come
 #                     last. A host script (*.sh) finds the selftests in /tests.
@@ -38,7 +40,7 @@ KERNEL=$1
 shift
 # The debug kernels run the same tests 10-30x slower than the stock ones.
 case $KERNEL in debug-*) boot_timeout=2400 test_timeout=1200 ;; *) boot_timeout=600 test_timeout=300 ;; esac
-extras=() icount=0 asym=0 prog="" prog_args=() result_copy="" prog_opt=--prog
+extras=() icount=0 asym=0 prog="" prog_args=() result_copy="" prog_opt=--prog build_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--extra) extras+=("$(cd "$2" && pwd)"); shift 2 ;;
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--icount) icount=1; shift ;;
 	--asym) asym=1; shift ;;
 	--result) result_copy=$2; shift 2 ;;
+	--build-only) build_only=1; shift ;;
 	--prog | --prog-alone) prog_opt=$1 prog=$2; shift 2; prog_args=("$@"); break ;;
 	*) usage ;;
 	esac
@@ -76,9 +79,11 @@ tag=""
 [ "$asym" = 0 ] || tag=.asym
 LOG=$LOGS/$KERNEL$tag${prog:+.vm-run}.log
 RESULT=$LOGS/$KERNEL$tag${prog:+.vm-run}.result
-rm -f "$RESULT"
-# A run that dies before booting leaves no verdict; neither may a stale copy.
-[ -z "$result_copy" ] || rm -f "$result_copy"
+if [ "$build_only" = 0 ]; then
+	rm -f "$RESULT"
+	# A run that dies before booting leaves no verdict; neither may a stale copy.
+	[ -z "$result_copy" ] || rm -f "$result_copy"
+fi
 
 # --- the kernel: headers to build against, image to boot ---------------------------------
 binder=""
@@ -178,6 +183,10 @@ for d in ${extras[@]+"${extras[@]}"}; do mk+=(--extra "$d"); done
 [ -z "$prog" ] || mk+=("$prog_opt" "$prog" ${prog_args[@]+"${prog_args[@]}"})
 "${mk[@]}"
 exec 8>&-
+if [ "$build_only" = 1 ]; then
+	msg "$KERNEL: built, not booted (--build-only; $(elapsed "$t_start") s)"
+	exit 0
+fi
 
 # --- QEMU -----------------------------------------------------------------------------------
 # qemu_cmd ACCEL [MACHINE_OPTS]: set QEMU=(...), the command line for this kernel and
