@@ -129,14 +129,23 @@ run_one() {
 }
 
 # prebuild: build each stock kernel ahead of its boot, in boot order, unless its run has
-# started (then the run builds it). A failed build is the run's to report: it builds again.
+# started (then the run builds it), at the nice level in $RESULTS/prebuild.nice. A failed
+# build is the run's to report: it builds again.
 prebuild() {
 	local n
 	for n in ${stock[@]+"${stock[@]}"}; do
 		[ ! -e "$RESULTS/$n.started" ] || continue
-		nice -n 10 "$QEMU_DIR/run-kernel.sh" "$n" --build-only \
+		nice -n "$(cat "$RESULTS/prebuild.nice")" "$QEMU_DIR/run-kernel.sh" "$n" --build-only \
 			${extra[@]+"${extra[@]}"} >>"$RESULTS/prebuild.out" 2>&1 </dev/null || true
 	done
+}
+
+# unnice PID: PID and every process under it back to nice 0 (parents first, so that what
+# they start meanwhile inherits it). Lowering a nice level needs root: else it stays.
+unnice() {
+	local p
+	renice -n 0 -p "$1" >/dev/null 2>&1 || true
+	for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do unnice "$p"; done
 }
 
 declare -A verdict=()
@@ -153,8 +162,11 @@ show_finished() {
 }
 echo
 echo "######## running ${#order[@]} kernels, $LANES at a time: ${order[*]}"
+# The builder runs at nice 10 while only debug guests boot (it must not slow the longest
+# run down), and at 0 from the first stock boot on (a lane may then wait for its build).
 builder=""
 if [ ${#stock[@]} -gt 0 ] && [ "${#order[@]}" -gt "$LANES" ]; then
+	echo 10 >"$RESULTS/prebuild.nice"
 	prebuild &
 	builder=$!
 	msg "stock kernels: building ahead of their boots (pid $builder)"
@@ -167,6 +179,11 @@ while :; do
 		next=$((next + 1))
 		msg "$n: started"
 		: >"$RESULTS/$n.started"
+		if [ -n "$builder" ] && [ "$(cat "$RESULTS/prebuild.nice")" != 0 ] &&
+			case " ${stock[*]} " in *" $n "*) true ;; *) false ;; esac; then
+			echo 0 >"$RESULTS/prebuild.nice"
+			unnice "$builder"
+		fi
 		run_one "$n" &
 		lane_pids[$!]=1
 		running=$((running + 1))
