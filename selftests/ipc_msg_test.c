@@ -2123,6 +2123,8 @@ TEST_F(msg, sigkill_ends_a_blocked_receiver_promptly)
 #define SENDERS 4
 #define RECEIVERS 3
 #define PER_SENDER 150
+/* Sent once per receiver after every sender is done: the receiver stops. */
+#define MT_STOP_ID (SENDERS * 100000)
 
 struct mt_shared {
 	mach_port_t port;
@@ -2168,7 +2170,15 @@ static void *mt_receiver(void *p)
 	for (;;) {
 		int sender, seq;
 
-		if (recv_timeout(a->s->port, &buf, 2000) != MACH_MSG_SUCCESS)
+		/*
+		 * FIFO: the stop messages, sent after the last sender
+		 * finished, come after every message of the senders.  The
+		 * timeout only bounds a hang (a stop left queued fails the
+		 * test's msgcount check).
+		 */
+		if (recv_timeout(a->s->port, &buf, 20000) != MACH_MSG_SUCCESS)
+			return NULL;
+		if (buf.header.msgh_id == MT_STOP_ID)
 			return NULL;
 		sender = buf.header.msgh_id / 100000;
 		seq = buf.header.msgh_id % 100000;
@@ -2205,6 +2215,9 @@ TEST_F(msg, many_threads_send_and_receive_on_one_port)
 	}
 	for (i = 0; i < SENDERS; i++)
 		pthread_join(st[i], NULL);
+	for (i = 0; i < RECEIVERS; i++)
+		EXPECT_EQ(MACH_MSG_SUCCESS,
+			  try_send(s->port, MACH_MSG_TYPE_COPY_SEND, MT_STOP_ID));
 	for (i = 0; i < RECEIVERS; i++)
 		pthread_join(rt[i], NULL);
 	for (i = 0; i < SENDERS; i++) {
