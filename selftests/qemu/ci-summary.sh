@@ -54,6 +54,9 @@ oops() {
 	}'
 }
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 failed_kernels=()
 for r in "$LOGDIR"/*.result; do
 	[ -e "$r" ] || continue
@@ -67,11 +70,14 @@ for r in ${failed_kernels[@]+"${failed_kernels[@]}"}; do
 		echo "======== $name: no console log ($log)"
 		continue
 	fi
-	version=$(clean "$log" | grep -a -m 1 -o 'Linux version [^ ]*' || true)
-	init=$(clean "$log" | grep -a -m 1 -o 'MACHINA-INIT .*' || true)
+	# One cleaned copy (no grep -q on a pipe: with pipefail, the writer's SIGPIPE would
+	# count as "not found").
+	clean "$log" >"$tmp/console"
+	version=$(grep -a -m 1 -o 'Linux version [^ ]*' "$tmp/console" || true)
+	init=$(grep -a -m 1 -o 'MACHINA-INIT .*' "$tmp/console" || true)
 	echo "======== $name: $log (console: ${version:-no Linux version line}; ${init:-/init never started})"
-	report=$(oops "$log")
-	if ! clean "$log" | grep -aq 'MACHINA-END ' || [ -n "$report" ]; then
+	report=$(oops "$tmp/console")
+	if ! grep -aq 'MACHINA-END ' "$tmp/console" || [ -n "$report" ]; then
 		if [ -n "$report" ]; then
 			echo "---- $name: the first kernel report, from its start through its Call Trace"
 			printf '%s\n' "$report"
@@ -79,10 +85,10 @@ for r in ${failed_kernels[@]+"${failed_kernels[@]}"}; do
 			echo "---- $name: no kernel report in the console"
 		fi
 		echo "---- $name: the last 60 lines of $log"
-		clean "$log" | tail -n 60
+		tail -n 60 "$tmp/console"
 	else
 		echo "---- $name: the last 150 lines of $log"
-		clean "$log" | tail -n 150
+		tail -n 150 "$tmp/console"
 	fi
 	echo "======== end of $name ($log)"
 done
