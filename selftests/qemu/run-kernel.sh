@@ -116,12 +116,24 @@ CROSS=$(cross_of "$KARCH")
 DARCH=$(darch_of "$KARCH")
 [ "$asym" = 0 ] || [ "$QARCH" = aarch64 ] || die "--asym needs an arm64 kernel ($KERNEL is $QARCH)"
 
-# --- the module: built in a private copy per kernel -----------------------------------------
+# --- the module: built in one copy per kernel in the cache, shared by every tree -----------
 # A copy, so that objects of different kernels (and of the developer's own in-tree builds)
-# never mix.
+# never mix. It lives in the cache ($CACHE/module-build/KERNEL), the same path whatever tree
+# the sources come from, under a lock: a fresh clone's or another worktree's build then
+# recompiles only the files whose content differs from the last build of that kernel
+# (copy-src.sh copies only those, with the time of the copy). ccache alone could not do it:
+# Kbuild compiles in the kernel's directory, so the path of the module's tree stays in every
+# command line (measured: a second tree with identical sources hit 30 of 80 compilations).
+# The module is then copied to build/KERNEL/machina.ko.
 [ -f "$SRC/Kbuild" ] || die "$SRC/Kbuild is missing: no module sources to build"
 t=$EPOCHREALTIME
-MOD=$KB/module
+MOD=$CACHE/module-build/$KERNEL
+mkdir -p "$MOD"
+exec 7>"$MOD.lock"
+if ! flock -n 7; then
+	msg "$KERNEL: waiting for another tree's build of this kernel's module"
+	flock 7
+fi
 "$QEMU_DIR/copy-src.sh" "$SRC" "$MOD"
 # MACHINA_WERROR=1: the bench treats warnings as errors (Kbuild leaves them alone for DKMS).
 if ! make -C "$KDIR" M="$MOD" ARCH="$KARCH" ${CROSS:+CROSS_COMPILE=$CROSS} MACHINA_WERROR=1 \
@@ -130,6 +142,9 @@ if ! make -C "$KDIR" M="$MOD" ARCH="$KARCH" ${CROSS:+CROSS_COMPILE=$CROSS} MACHI
 	die "$KERNEL: module build failed (full log: $KB/module-build.log)"
 fi
 [ -f "$MOD/machina.ko" ] || die "$KERNEL: the build made no machina.ko"
+cp "$MOD/machina.ko" "$KB/machina.ko.tmp"
+mv "$KB/machina.ko.tmp" "$KB/machina.ko"
+exec 7>&-
 grep -E 'warning:' "$KB/module-build.log" >&2 || true
 msg "$KERNEL: module built ($(elapsed "$t") s)"
 
@@ -174,7 +189,7 @@ case $KERNEL in
 debug-*) INITRD=${INITRD%.gz}.cpio compress=(--no-compress) ;;
 esac
 mk=("$QEMU_DIR/mkinitramfs.sh" -o "$INITRD" --busybox "$(busybox_for "$DARCH")"
-	--module "$MOD/machina.ko" --timeout "$test_timeout" --strip "${CROSS}strip"
+	--module "$KB/machina.ko" --timeout "$test_timeout" --strip "${CROSS}strip"
 	--kernel-name "$KERNEL"
 	${compress[@]+"${compress[@]}"}
 	${tests_arg[@]+"${tests_arg[@]}"})
