@@ -13,20 +13,12 @@ set -euo pipefail
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 pass=0 fail=0
-
 # check NAME CONDITION: one TAP line for the shell CONDITION; on failure the start of the
 # summary, indented.
 check() {
-	n=$((n + 1))
-	if (eval "$2") >/dev/null 2>&1; then
-		pass=$((pass + 1))
-		echo "ok $n - $1"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n - $1"
-		sed 's/^/# /' "$tmp/out" | head -n 20
-	fi
+	local st=0
+	(eval "$2") >/dev/null 2>&1 || st=1
+	tap_check "$1" "$st" "$(head -n 20 "$tmp/out")"
 }
 
 L=$tmp/logs
@@ -117,6 +109,4 @@ check "no escape sequences or carriage returns reach the output" '! grep -q $'"'
 check "the failed tests: the assert of the failed test, named by program" \
 	'grep -q "^--- vm_test$" "$out" && grep -q "Expected 0 (0) == st (23)" "$out"'
 
-echo "1..$n"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+tap_end

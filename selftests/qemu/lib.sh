@@ -145,3 +145,24 @@ archive_table() {
 		p = ""
 	}' | sort -u
 }
+
+# TAP for the bench's own self-tests (resolver-test.sh, ci-summary-test.sh): tap_check NAME
+# STATUS [DETAIL] prints one result (STATUS 0: ok) and, after a failure, DETAIL indented;
+# tap_end prints the plan and "N passed, N failed", and fails if anything did.
+TAP_N=0 TAP_PASS=0 TAP_FAIL=0
+tap_check() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$2" = 0 ]; then
+		TAP_PASS=$((TAP_PASS + 1))
+		echo "ok $TAP_N - $1"
+	else
+		TAP_FAIL=$((TAP_FAIL + 1))
+		echo "not ok $TAP_N - $1"
+		[ -z "${3:-}" ] || sed 's/^/# /' <<<"$3"
+	fi
+}
+tap_end() {
+	echo "1..$TAP_N"
+	echo "$TAP_PASS passed, $TAP_FAIL failed"
+	[ "$TAP_FAIL" = 0 ]
+}

@@ -10,20 +10,8 @@ set -euo pipefail
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 pass=0 fail=0
-
 # check NAME CONDITION-EXIT-STATUS [DETAIL]
-check() {
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then
-		pass=$((pass + 1))
-		echo "ok $n - $1"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n - $1"
-		[ -z "${3:-}" ] || sed 's/^/# /' <<<"$3"
-	fi
-}
+check() { tap_check "$@"; }
 
 # resolve CONF-LINE ARCHIVE-FILE: run the resolver on a one-line kernels.conf; output in $out,
 # exit status in $rc.
@@ -117,6 +105,4 @@ for k in $(conf_names); do
 	check "real archive: $k resolves ($(field release) $(field version))" "$rc" "$out"
 done
 
-echo "1..$n"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+tap_end
