@@ -2217,7 +2217,8 @@ TEST_F(msg, many_threads_send_and_receive_on_one_port)
 		pthread_join(st[i], NULL);
 	for (i = 0; i < RECEIVERS; i++)
 		EXPECT_EQ(MACH_MSG_SUCCESS,
-			  try_send(s->port, MACH_MSG_TYPE_COPY_SEND, MT_STOP_ID));
+			  send_simple_opt(s->port, MACH_MSG_TYPE_COPY_SEND,
+					  MT_STOP_ID, MACH_SEND_TIMEOUT, 20000));
 	for (i = 0; i < RECEIVERS; i++)
 		pthread_join(rt[i], NULL);
 	for (i = 0; i < SENDERS; i++) {
