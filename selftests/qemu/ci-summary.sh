@@ -24,11 +24,12 @@ clean() { LC_ALL=C tr -d '\000-\010\013-\037\177' <"$1" | sed '$a\'; }
 # The kernel reports that start an oops (timestamped kernel lines only, as in scan-log.sh).
 OOPS='BUG:|Oops|general protection|Unable to handle|WARNING:|Kernel panic|KASAN|UBSAN|kernel BUG'
 
-# oops LOG: the first kernel report of LOG from its first line through the end of its trace:
-# the "---[ end trace" line, or the last stack-frame line after "Call Trace:"/"Call trace:",
-# at most 200 lines. Prints nothing when LOG has no report.
+# oops CONSOLE: the first kernel report of a cleaned console (a file: awk may stop reading
+# early) from its first line through the end of its trace: the "---[ end trace" line, or
+# the last stack-frame line after "Call Trace:"/"Call trace:", at most 200 lines. Prints
+# nothing when there is no report.
 oops() {
-	clean "$1" | awk -v pat="$OOPS" '
+	awk -v pat="$OOPS" '
 	function frame(s) {
 		# A stack frame or a register dump line of the trace (both arches).
 		return s ~ /^ *(\? )?[A-Za-z_.][A-Za-z0-9_.]*\+0x[0-9a-f]+\/0x[0-9a-f]+/ ||
@@ -51,7 +52,7 @@ oops() {
 		else if (intrace && frame(msg)) seenframe = 1
 		else if (intrace && seenframe) exit
 		if (n >= 200) exit
-	}'
+	}' "$1"
 }
 
 tmp=$(mktemp -d)
@@ -99,7 +100,8 @@ for r in ${failed_kernels[@]+"${failed_kernels[@]}"}; do
 	log=${r%.result}.log
 	[ -f "$log" ] || continue
 	echo "======== failed tests in $(basename "$log" .log) ($log)"
-	clean "$log" | awk '
+	clean "$log" >"$tmp/console"
+	awk '
 		/^MACHINA-TEST-BEGIN / { prog = $2; n = 0 }
 		/^# +RUN / { n = 0 }
 		{ buf[n++ % 40] = $0 }
@@ -108,5 +110,5 @@ for r in ${failed_kernels[@]+"${failed_kernels[@]}"}; do
 			for (i = (n > 40 ? n - 40 : 0); i < n; i++) print buf[i % 40]
 			n = 0
 		}
-		/^MACHINA-TEST-END .* rc=[1-9]/ { print }' | tail -n 120 || true
+		/^MACHINA-TEST-END .* rc=[1-9]/ { print }' "$tmp/console" | tail -n 120
 done
