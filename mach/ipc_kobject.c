@@ -148,7 +148,8 @@ void *ipc_kobject_of(struct ipc_port *port, u32 types)
  * name), KERN_INVALID_RIGHT (the name lacks @kind->right: a dead name, a
  * port set...), KERN_INVALID_ARGUMENT (another kind of port, or its object
  * is going away), KERN_TERMINATED (a port of an image that has exec'd or
- * exited), KERN_ABORTED (a fatal signal while waiting for the image).
+ * exited, including one being destroyed for it), KERN_ABORTED (a fatal
+ * signal while waiting for the image).
  */
 int ipc_kobject_lookup(struct ipc_space *space, u32 name,
 		       const struct ipc_kobject_kind *kind, u32 types,
@@ -178,6 +179,15 @@ int ipc_kobject_lookup(struct ipc_space *space, u32 name,
 		ref->type = port->kobject_type;
 		gen = port->kobject_gen;
 		kr = obj ? KERN_SUCCESS : KERN_INVALID_ARGUMENT;
+		/*
+		 * A task or thread port that ipc_port_kobject_destroy() has
+		 * cut from its object but not yet killed (an exec retiring
+		 * the old image's ports, an exit) is already a dead port to
+		 * its holders, not a port of another kind.
+		 */
+		if (!obj && kind->image && port->kobject_type != IKOT_NONE &&
+		    !port->kobject)
+			kr = KERN_TERMINATED;
 	}
 	spin_unlock(&port->lock);
 out:

@@ -79,6 +79,27 @@ static void unlock_target(struct ipc_space *space,
 	ipc_kobject_ref_put(target);
 }
 
+/*
+ * collect_buf - a kernel buffer for up to @capacity records of @rec bytes
+ * about the names of a space with @used names, filled under the space's
+ * lock and copied out after unlock_target(): a user buffer may fault for as
+ * long as its owner likes (userfaultfd, a FUSE mapping), and neither the
+ * target's IPC nor its exec (the image held by lock_target()) may wait on
+ * that.  Bounded by the space's names (machina_max_names), charged to the
+ * caller.
+ * Returns: the buffer (kvfree() it) with *@slots = min(@capacity, @used)
+ * records of room, or NULL without memory.
+ */
+static void *collect_buf(u32 capacity, u32 used, size_t rec, u32 *slots)
+{
+	*slots = min(capacity, used);
+	return kvmalloc_array(max(*slots, 1u), rec,
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+}
+
+/* mach_port_space_info's ipc_info_name_t: seven 32-bit fields. */
+#define SPACE_INFO_REC	(7 * sizeof(u32))
+
 /* The entry under @name holding a receive right, or NULL with *kr set. */
 static struct ipc_port *receive_port(struct ipc_space *space, u32 name, int *kr)
 {
@@ -1333,7 +1354,7 @@ long machina_call_port_names(struct machina_task *task, void *arg)
 	struct ipc_space *space;
 	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
-	u32 idx, n = 0;
+	u32 idx, n = 0, slots, *names;
 	int kr;
 
 	if (a->flags || a->reserved || a->name || a->count)
@@ -1341,21 +1362,27 @@ long machina_call_port_names(struct machina_task *task, void *arg)
 	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
 	if (kr)
 		return kr;
+	/* Names in the first half, their types in the second. */
+	names = collect_buf(a->capacity, space->used, 2 * sizeof(u32), &slots);
+	if (!names) {
+		unlock_target(space, &target);
+		return KERN_RESOURCE_SHORTAGE;
+	}
 	ipc_space_for_each_entry(space, idx, entry) {
 		ipc_right_check(space, entry);
-		if (n < a->capacity) {
-			u32 type = entry_type_bits(entry);
-
-			if (put_user(entry->name, unames + n) ||
-			    (a->types && put_user(type, utypes + n))) {
-				kr = -EFAULT;
-				break;
-			}
+		if (n < slots) {
+			names[n] = entry->name;
+			names[slots + n] = entry_type_bits(entry);
 		}
 		n++;
 	}
-	a->count = n;
 	unlock_target(space, &target);
+	a->count = n;
+	n = min(n, slots);
+	if (copy_to_user(unames, names, n * sizeof(u32)) ||
+	    (a->types && copy_to_user(utypes, names + slots, n * sizeof(u32))))
+		kr = -EFAULT;
+	kvfree(names);
 	return kr;
 }
 
@@ -1406,13 +1433,15 @@ long machina_call_port_get_set_status(struct machina_task *task, void *arg)
 		spin_unlock(&m->port->lock);
 	}
 	spin_unlock(&pset->lock);
+	unlock_target(space, &target);
 	/* Darwin returns the members in name order. */
 	sort(names, n, sizeof(*names), cmp_name, NULL);
 	a->count = n;
 	if (copy_to_user(unames, names, min(n, a->capacity) * sizeof(u32)))
 		kr = -EFAULT;
-out:
 	kvfree(names);
+	return kr;
+out:
 	unlock_target(space, &target);
 	return kr;
 }
@@ -1467,9 +1496,11 @@ long machina_call_port_peek(struct machina_task *task, void *arg)
 		kr = KERN_FAILURE;
 		goto out;
 	}
+	unlock_target(space, &target);
 	if (tsize && copy_to_user(u64_to_user_ptr(a->trailer), &t, tsize))
-		kr = -EFAULT;
+		return -EFAULT;
 	a->trailer_size = tsize;
+	return KERN_SUCCESS;
 out:
 	unlock_target(space, &target);
 	return kr;
@@ -1491,7 +1522,7 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 	struct ipc_space *space;
 	struct ipc_kobject_ref target;
 	struct ipc_entry *entry;
-	u32 idx, n = 0;
+	u32 idx, n = 0, slots, *recs;
 	int kr;
 
 	if (a->flags || a->count)
@@ -1510,26 +1541,33 @@ long machina_call_port_space_info(struct machina_task *task, void *arg)
 		unlock_target(space, &target);
 		return KERN_INVALID_ARGUMENT;
 	}
+	recs = collect_buf(a->capacity, space->used, SPACE_INFO_REC, &slots);
+	if (!recs) {
+		unlock_target(space, &target);
+		return KERN_RESOURCE_SHORTAGE;
+	}
 	a->info[0] = 0xff;			/* iis_genno_mask */
 	a->info[1] = space->nchunks * IPC_ENTRY_CHUNK;	/* iis_table_size */
 	a->info[2] = space->nchunks * IPC_ENTRY_CHUNK * 2;	/* iis_table_next */
 	ipc_space_for_each_entry(space, idx, entry) {
-		if (n < a->capacity) {
-			u32 rec[7] = {
-				entry->name, 0, entry_type_bits(entry),
-				entry->urefs,
-				entry->object ? ipc_object_id(entry->object) : 0,
-				0, 0,
-			};
+		if (n < slots) {
+			u32 *rec = recs + (size_t)n * 7;
 
-			if (copy_to_user(table + (size_t)n * 7, rec, sizeof(rec))) {
-				kr = -EFAULT;
-				break;
-			}
+			/* name, next, type, urefs, object id, 0, 0 */
+			rec[0] = entry->name;
+			rec[1] = 0;
+			rec[2] = entry_type_bits(entry);
+			rec[3] = entry->urefs;
+			rec[4] = entry->object ? ipc_object_id(entry->object) : 0;
+			rec[5] = 0;
+			rec[6] = 0;
 		}
 		n++;
 	}
-	a->count = n;
 	unlock_target(space, &target);
+	a->count = n;
+	if (copy_to_user(table, recs, (size_t)min(n, slots) * SPACE_INFO_REC))
+		kr = -EFAULT;
+	kvfree(recs);
 	return kr;
 }

@@ -896,8 +896,11 @@ TEST(exec_race_reaches_nothing_of_the_new_image)
 		} while (kr == KERN_NO_SPACE && mt_now() < until);
 		if (kr == KERN_SUCCESS)
 			wins++;
-		else if (kr != MACH_SEND_INVALID_DEST)
+		else if (kr != MACH_SEND_INVALID_DEST) {
 			late++;
+			TH_LOG("round %d: the old port answered 0x%x (%s)", r, kr,
+			       mach_error_string(kr));
+		}
 		EXPECT_EQ(1, read(sock, &c, 1));
 		EXPECT_EQ('I', c);
 		close(sock);
