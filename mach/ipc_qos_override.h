@@ -57,12 +57,13 @@ struct machina_ipc_override {
 };
 
 void ipc_qos_override_init(struct machina_thread *thread);
-u8 ipc_qos_override_msg_class(struct machina_task *task, u32 option,
+u8 ipc_qos_override_msg_class(struct machina_thread *self, u32 option,
 			      u32 priority, u8 disp, struct ipc_port *dest);
 void ipc_qos_override_received(struct machina_task *task,
+			       struct machina_thread *self,
 			       struct ipc_kmsg *kmsg);
-void ipc_qos_override_receiving(struct machina_task *task);
-void ipc_qos_override_replied(struct machina_task *task,
+void ipc_qos_override_receiving(struct machina_thread *self);
+void ipc_qos_override_replied(struct machina_thread *self,
 			      struct ipc_port *dest);
 void ipc_qos_override_thread_dead(struct machina_thread *thread);
 void ipc_qos_override_exec(struct machina_thread *thread);
