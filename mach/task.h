@@ -159,6 +159,8 @@ struct machina_task_ports {
 struct machina_fork_note {
 	struct pid *child;		/* its tgid; a reference */
 	u64 exec_id;			/* its image at fork */
+	struct machina_thread *lifted;	/* the forking thread's record if an
+					 * IPC override lifted it; a reference */
 };
 
 struct machina_fork_src {
