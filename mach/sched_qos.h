@@ -36,8 +36,8 @@
  * effective class asks for (sched_placement.h); a new thread inheriting a
  * narrowed creator's class also takes its user mask.
  *
- * Lock order: sched.lock -> (the scheduler's own locks, inside
- * sched_setattr_nocheck()).  No Machina spinlock is held with sched.lock;
+ * Lock order: inherit_mutex (task.h) -> sched.lock -> (the scheduler's
+ * own locks, inside sched_setattr_nocheck()).  No Machina spinlock is held with sched.lock;
  * sched.lock is never taken under task->lock.
  */
 #ifndef _MACHINA_SCHED_QOS_H

@@ -125,39 +125,34 @@ static void run(struct __test_metadata *_metadata, int mode, int *lifted,
 
 /*
  * nobody lifts root's server to USER_INTERACTIVE (nice -10); the server
- * execs: the new image runs at the nice it had before the lift (0), not at
- * the class nobody named, though nobody keeps the reply port alive.
+ * then execs (@mode 'e') or forks (@mode 'f'): the new image, or the
+ * child, runs at the nice the server had before the lift (0), not at the
+ * class nobody named, though nobody keeps the reply port alive.
  */
-TEST(exec_drops_the_lift)
+static void lift_then(struct __test_metadata *_metadata, int mode)
 {
 	int lifted, policy, nice;
 
-	REQUIRE();
 	if (geteuid())
 		SKIP(return, "needs root (a root server, a nobody client)");
 	setpriority(PRIO_PROCESS, 0, 0);
-	run(_metadata, 'e', &lifted, &policy, &nice);
+	run(_metadata, mode, &lifted, &policy, &nice);
 	EXPECT_EQ(-10, lifted);
 	EXPECT_EQ(SCHED_OTHER, policy);
 	EXPECT_EQ(0, nice);
 }
 
-/*
- * The same, but the lifted server forks: the child (which serves nothing)
- * runs at the server's own nice (0), not at the class nobody named.
- */
+TEST(exec_drops_the_lift)
+{
+	REQUIRE();
+	lift_then(_metadata, 'e');
+}
+
+/* A forked child (a worker the daemon spawns) serves nothing. */
 TEST(fork_drops_the_lift)
 {
-	int lifted, policy, nice;
-
 	REQUIRE();
-	if (geteuid())
-		SKIP(return, "needs root (a root server, a nobody client)");
-	setpriority(PRIO_PROCESS, 0, 0);
-	run(_metadata, 'f', &lifted, &policy, &nice);
-	EXPECT_EQ(-10, lifted);
-	EXPECT_EQ(SCHED_OTHER, policy);
-	EXPECT_EQ(0, nice);
+	lift_then(_metadata, 'f');
 }
 
 int main(int argc, char **argv)
