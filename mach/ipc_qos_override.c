@@ -64,23 +64,20 @@ static u8 priority_class(u32 pri)
  * it never had one), or for its reply through the send-once right of the
  * message that lifted it, that message's class; raised by
  * MACH_SEND_OVERRIDE to the class @priority names
- * Conditions: process context; @task is the caller's.  Lockless: a class
+ * Conditions: process context; @self is the caller's record or NULL
+ * (machina_thread_self(): a thread without one has no class).  Lockless: a class
  * changing at the same moment may be read either way.
  */
-u8 ipc_qos_override_msg_class(struct machina_task *task, u32 option,
+u8 ipc_qos_override_msg_class(struct machina_thread *self, u32 option,
 			      u32 priority, u8 disp, struct ipc_port *dest)
 {
-	struct machina_thread *thread;
 	u8 qos = MACHINA_QOS_UNSPECIFIED;
 
-	rcu_read_lock();
-	thread = machina_thread_lookup_rcu(task, task_pid(current));
-	if (thread && disp == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
-	    READ_ONCE(thread->ipc_override.reply) == dest)
-		qos = READ_ONCE(thread->sched.ipc_qos);
-	else if (thread)
-		qos = machina_sched_effective_qos_lockless(&thread->sched);
-	rcu_read_unlock();
+	if (self && disp == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
+	    READ_ONCE(self->ipc_override.reply) == dest)
+		qos = READ_ONCE(self->sched.ipc_qos);
+	else if (self)
+		qos = machina_sched_effective_qos_lockless(&self->sched);
 	if (option & MACH_SEND_OVERRIDE)
 		qos = max(qos, priority_class(priority));
 	return qos;
@@ -173,49 +170,31 @@ out:
 }
 
 /*
- * current_record - the calling thread's record if it holds an IPC
- * override (a racy hint; end_override() decides under sched.lock)
- * Conditions: @task is the caller's.  The record stays valid while the
- * calling thread runs (machina_thread_current()).
- */
-static struct machina_thread *current_record(struct machina_task *task)
-{
-	struct machina_thread *thread;
-
-	rcu_read_lock();
-	thread = machina_thread_lookup_rcu(task, task_pid(current));
-	if (thread && !READ_ONCE(thread->sched.ipc_qos))
-		thread = NULL;
-	rcu_read_unlock();
-	return thread;
-}
-
-/*
  * ipc_qos_override_receiving - the caller enters a receive: the override
  * of the message it received last comes off
- * Conditions: process context, no locks held.
+ * Conditions: process context, no locks held; @self is the caller's record
+ * (machina_thread_self()) or NULL.  The ipc_qos read is a racy hint:
+ * end_override() decides under sched.lock.
  */
-void ipc_qos_override_receiving(struct machina_task *task)
+void ipc_qos_override_receiving(struct machina_thread *self)
 {
-	struct machina_thread *thread = current_record(task);
-
-	if (thread)
-		end_override(thread, NULL, END_SELF);
+	if (self && READ_ONCE(self->sched.ipc_qos))
+		end_override(self, NULL, END_SELF);
 }
 
 /*
  * ipc_qos_override_replied - the caller sent a message through a
  * send-once right to @dest: if @dest is the reply port of the message that
  * lifted it, the override comes off
- * Conditions: process context, no locks held; @dest referenced.
+ * Conditions: process context, no locks held; @dest referenced; @self is
+ * the caller's record (machina_thread_self()) or NULL.
  */
-void ipc_qos_override_replied(struct machina_task *task,
+void ipc_qos_override_replied(struct machina_thread *self,
 			      struct ipc_port *dest)
 {
-	struct machina_thread *thread = current_record(task);
-
-	if (thread && READ_ONCE(thread->ipc_override.reply) == dest)
-		end_override(thread, dest, END_SELF);
+	if (self && READ_ONCE(self->sched.ipc_qos) &&
+	    READ_ONCE(self->ipc_override.reply) == dest)
+		end_override(self, dest, END_SELF);
 }
 
 /*
@@ -226,12 +205,22 @@ void ipc_qos_override_replied(struct machina_task *task,
  * be made, when the reply port is already dead or already lifts another
  * thread, or when Linux refuses the change.
  * Conditions: process context, no locks held; may sleep; before @kmsg's
- * reply right is copied out (kmsg->local still holds it).
+ * reply right is copied out (kmsg->local still holds it, so @reply stays
+ * valid here even if a reply-dead work ends the override meanwhile).
+ * @self is the caller's record (machina_thread_self()) or NULL: one is made.
+ *
+ * No reference is taken on the record: it cannot die before the link is
+ * made.  Only the thread's own exit or exec, or its task's teardown after
+ * every thread of the group passed exit, unlinks it (thread.h,
+ * machina_thread_self()), and this thread is inside mach_msg.  So
+ * kill_port()'s END_DEAD always comes after this function, finds the
+ * override, and breaks the link and the reference on the port.
  */
 void ipc_qos_override_received(struct machina_task *task,
+			       struct machina_thread *self,
 			       struct ipc_kmsg *kmsg)
 {
-	struct machina_thread *thread;
+	struct machina_thread *thread = self;
 	struct ipc_port *reply = NULL;
 	struct machina_sched *s;
 	bool linked;
@@ -239,7 +228,8 @@ void ipc_qos_override_received(struct machina_task *task,
 
 	if (!qos)
 		return;
-	thread = machina_thread_current(task);
+	if (!thread)
+		thread = machina_thread_current(task);
 	if (IS_ERR(thread))
 		return;
 	/* Normally gone at the receive's start already. */

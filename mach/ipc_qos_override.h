@@ -26,7 +26,12 @@
  *   - the thread execs (applied at once: the new image does not keep it),
  *   - the thread's record dies (exit, task teardown).
  * A reply port lifts at most one thread (ipc_port.qos_servicer); a second
- * message naming the same reply port lifts nobody.
+ * message naming the same reply port lifts nobody.  A process the thread
+ * forks while lifted does not keep the lift clone() copied: the fork path
+ * takes it off the child (task_fork_exec.c, machina_sched_unlift_child()).
+ *
+ * The calling thread's record reaches these calls from mach_msg, looked up
+ * once per call (machina_thread_self(): valid while the thread runs).
  *
  * Records: nothing is allocated.  The override lives in the thread record
  * and the port link in the port, both already charged; an override holds a
@@ -57,12 +62,13 @@ struct machina_ipc_override {
 };
 
 void ipc_qos_override_init(struct machina_thread *thread);
-u8 ipc_qos_override_msg_class(struct machina_task *task, u32 option,
+u8 ipc_qos_override_msg_class(struct machina_thread *self, u32 option,
 			      u32 priority, u8 disp, struct ipc_port *dest);
 void ipc_qos_override_received(struct machina_task *task,
+			       struct machina_thread *self,
 			       struct ipc_kmsg *kmsg);
-void ipc_qos_override_receiving(struct machina_task *task);
-void ipc_qos_override_replied(struct machina_task *task,
+void ipc_qos_override_receiving(struct machina_thread *self);
+void ipc_qos_override_replied(struct machina_thread *self,
 			      struct ipc_port *dest);
 void ipc_qos_override_thread_dead(struct machina_thread *thread);
 void ipc_qos_override_exec(struct machina_thread *thread);

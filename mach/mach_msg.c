@@ -36,6 +36,7 @@
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
+#include "mach/thread.h"
 #include "personality/calls.h"
 #include "uapi/machina.h"
 #include "xnu_vm/vm_map_copy.h"
@@ -540,14 +541,16 @@ static int send_early_error(struct machina_task *task, u64 uaddr, u32 send_size,
 
 /*
  * msg_send - the send half of mach_msg
+ * @self: the caller's thread record (machina_thread_self()) or NULL
  * @priority: the mach_msg_priority_t of MACH_SEND_OVERRIDE
  * Conditions: process context, no locks held; may sleep (MACH_SEND_TIMEOUT
  * bounds the wait for queue room).
  * Returns: MACH_MSG_SUCCESS or a MACH_SEND_* code; on failure the sender's
  * rights and memory are as they were.
  */
-static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
-		    u32 option, u32 timeout, u32 priority)
+static int msg_send(struct machina_task *task, struct machina_thread *self,
+		    u64 uaddr, u32 send_size, u32 option, u32 timeout,
+		    u32 priority)
 {
 	struct ipc_space *space = task->space;
 	struct sender_range *ranges = NULL;
@@ -605,7 +608,7 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 		goto out_abort;
 	dest = port_of(kmsg->remote.obj);
 	ipc_port_get(dest);	/* ours: the message may be freed once queued */
-	kmsg->qos = ipc_qos_override_msg_class(task, option, priority, rdisp, dest);
+	kmsg->qos = ipc_qos_override_msg_class(self, option, priority, rdisp, dest);
 	/*
 	 * A queue with room is reserved without letting go of the space.  A
 	 * full one is waited for with no lock held: the destination right is
@@ -702,7 +705,7 @@ static int msg_send(struct machina_task *task, u64 uaddr, u32 send_size,
 	unmap_sender_ranges(ranges, nranges);
 	kvfree(names);
 	if (rdisp == MACH_MSG_TYPE_MOVE_SEND_ONCE)
-		ipc_qos_override_replied(task, dest);
+		ipc_qos_override_replied(self, dest);
 	ipc_port_put(dest);
 	return MACH_MSG_SUCCESS;
 
@@ -1004,10 +1007,12 @@ out:
 
 /*
  * msg_receive - the receive half of mach_msg
+ * @self: the caller's thread record (machina_thread_self()) or NULL
  * Conditions: process context, no locks held; sleeps interruptibly
  * (MACH_RCV_TIMEOUT bounds the wait).
  */
-static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
+static int msg_receive(struct machina_task *task, struct machina_thread *self,
+		       u64 ubuf, u32 rcv_size,
 		       mach_port_name_t rcv_name, u32 option, u32 timeout)
 {
 	struct ipc_space *space = task->space;
@@ -1022,7 +1027,7 @@ static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
 	if (GET_RCV_TYPE(option) != MACH_MSG_TRAILER_FORMAT_0)
 		return MACH_RCV_INVALID_TRAILER;
 	rcv.trailer_size = mach_trailer_size(option);
-	ipc_qos_override_receiving(task);
+	ipc_qos_override_receiving(self);
 
 	mutex_lock(&space->lock);
 	entry = space->active ? ipc_entry_lookup(space, rcv_name) : NULL;
@@ -1058,7 +1063,7 @@ static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
 	}
 	if (mr)
 		return mr;
-	ipc_qos_override_received(task, rcv.kmsg);
+	ipc_qos_override_received(task, self, rcv.kmsg);
 	mr = msg_copyout(task, rcv.kmsg, rcv.port, ubuf, option, rcv.trailer_size);
 	ipc_port_put(rcv.port);
 	return mr;
@@ -1072,6 +1077,7 @@ static int msg_receive(struct machina_task *task, u64 ubuf, u32 rcv_size,
 long machina_call_msg(struct machina_task *task, void *arg)
 {
 	struct machina_msg *m = arg;
+	struct machina_thread *self;
 	int mr = MACH_MSG_SUCCESS;
 
 	/* notify carries MACH_SEND_OVERRIDE's priority, else nothing. */
@@ -1081,14 +1087,16 @@ long machina_call_msg(struct machina_task *task, void *arg)
 	if (m->option & ~MACH_MSG_OPTIONS_KNOWN)
 		return (m->option & MACH_SEND_MSG) ? MACH_SEND_INVALID_OPTIONS :
 						     MACH_RCV_INVALID_NOTIFY;
+	/* One look-up for the QoS steps of both halves (ipc_qos_override.h). */
+	self = machina_thread_self(task);
 	if (m->option & MACH_SEND_MSG) {
-		mr = msg_send(task, m->msg, m->send_size, m->option, m->timeout,
-			      m->notify);
+		mr = msg_send(task, self, m->msg, m->send_size, m->option,
+			      m->timeout, m->notify);
 		if (mr)
 			return mr;
 	}
 	if (m->option & MACH_RCV_MSG)
-		mr = msg_receive(task, m->rcv_msg ? m->rcv_msg : m->msg,
+		mr = msg_receive(task, self, m->rcv_msg ? m->rcv_msg : m->msg,
 				 m->rcv_size, m->rcv_name, m->option, m->timeout);
 	return mr;
 }

@@ -61,6 +61,8 @@ static const u8 next_lower[MACHINA_QOS_LAST] = {
 	[MACHINA_QOS_UTILITY] = MACHINA_QOS_BACKGROUND,
 };
 
+static u8 effective_qos(const struct machina_sched *s, bool ipc);
+
 void machina_sched_init(struct machina_sched *s)
 {
 	mutex_init(&s->lock);
@@ -73,7 +75,13 @@ void machina_sched_init(struct machina_sched *s)
  */
 u8 machina_sched_effective_qos(const struct machina_sched *s)
 {
-	int i, floor = max(s->req.qos, s->ipc_qos);
+	return effective_qos(s, true);
+}
+
+/* The same, with or without the IPC override.  Conditions: s->lock held. */
+static u8 effective_qos(const struct machina_sched *s, bool ipc)
+{
+	int i, floor = ipc ? max(s->req.qos, s->ipc_qos) : s->req.qos;
 
 	for (i = MACHINA_QOS_LAST - 1; i > floor; i--)
 		if (s->overrides[i])
@@ -117,11 +125,11 @@ void machina_sched_forget(struct machina_sched *s)
  * requested_priority - the XNU base priority the requested state gives, or
  * -1 when nothing is requested (no QoS, no override, no importance)
  * A relative priority scales into the gap above the next lower tier, so
- * -15 stays above it (XNU: 31 at 0, 22 at -15 for DEF).
+ * -15 stays above it (XNU: 31 at 0, 22 at -15 for DEF).  @eq is the
+ * effective class (effective_qos()).
  */
-static int requested_priority(const struct machina_sched *s)
+static int requested_priority(const struct machina_sched *s, u8 eq)
 {
-	u8 eq = machina_sched_effective_qos(s);
 	int top, low, rel;
 
 	if (eq == MACHINA_QOS_UNSPECIFIED)
@@ -146,7 +154,7 @@ int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p)
 	lockdep_assert_held(&s->lock);
 	if (s->req.rt)
 		return BASEPRI_RTQUEUES;
-	pri = requested_priority(s);
+	pri = requested_priority(s, machina_sched_effective_qos(s));
 	if (pri >= 0)
 		return pri;
 	if (READ_ONCE(p->policy) == SCHED_IDLE)
@@ -264,6 +272,43 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
 }
 
 /*
+ * target_linux - the Linux policy and nice the requested state in @s gives
+ * with effective class @eq and base priority @pri (requested_priority(),
+ * -1: the baseline), for the thread @p, within what the caller may give
+ * it (floor_level())
+ * Conditions: s->lock held; s->base_* is up to date; not real-time.
+ */
+static void target_linux(const struct machina_sched *s, struct task_struct *p,
+			 u8 eq, int pri, int *policy, int *nice)
+{
+	int lvl;
+
+	lockdep_assert_held(&s->lock);
+	if (pri < 0) {
+		*policy = s->base_policy;
+		*nice = s->base_nice;
+	} else {
+		*nice = clamp(DIV_ROUND_CLOSEST((BASEPRI_DEFAULT - pri) * 2, 3),
+			      MIN_NICE, MAX_NICE);
+		if (eq == MACHINA_QOS_BACKGROUND || eq == MACHINA_QOS_MAINTENANCE)
+			*policy = SCHED_IDLE;
+		else if (eq == MACHINA_QOS_UTILITY)
+			*policy = SCHED_BATCH;
+		else
+			*policy = SCHED_NORMAL;
+		lvl = floor_level(p, level(*policy, *nice),
+				  level(s->base_policy, s->base_nice));
+		if (lvl == NICE_IDLE_LEVEL)
+			*policy = SCHED_IDLE;
+		else if (lvl > *nice)
+			*nice = lvl;
+	}
+	/* SCHED_IDLE keeps the nice value the thread has (it is not used). */
+	if (*policy == SCHED_IDLE)
+		*nice = task_nice(p);
+}
+
+/*
  * apply_linux - make the Linux thread @p match the requested policy in @s
  * (or give it back its baseline when nothing is requested)
  * Conditions: s->lock held, no spinlock held; may sleep.
@@ -273,7 +318,7 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
 static int apply_linux(struct machina_sched *s, struct task_struct *p)
 {
 	int policy = READ_ONCE(p->policy), nice = task_nice(p);
-	int pri, want_policy, want_nice, lvl;
+	int pri, want_policy, want_nice;
 	u8 eq;
 	int err;
 
@@ -291,32 +336,11 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
 		s->base_nice = nice;
 	if (s->req.rt)
 		return apply_rt(s, p);
-	pri = requested_priority(s);
-	if (pri < 0) {
-		if (!s->driven)
-			return 0;
-		want_policy = s->base_policy;
-		want_nice = s->base_nice;
-	} else {
-		eq = machina_sched_effective_qos(s);
-		want_nice = clamp(DIV_ROUND_CLOSEST((BASEPRI_DEFAULT - pri) * 2, 3),
-				  MIN_NICE, MAX_NICE);
-		if (eq == MACHINA_QOS_BACKGROUND || eq == MACHINA_QOS_MAINTENANCE)
-			want_policy = SCHED_IDLE;
-		else if (eq == MACHINA_QOS_UTILITY)
-			want_policy = SCHED_BATCH;
-		else
-			want_policy = SCHED_NORMAL;
-		lvl = floor_level(p, level(want_policy, want_nice),
-				  level(s->base_policy, s->base_nice));
-		if (lvl == NICE_IDLE_LEVEL)
-			want_policy = SCHED_IDLE;
-		else if (lvl > want_nice)
-			want_nice = lvl;
-	}
-	/* SCHED_IDLE keeps the nice value the thread has (it is not used). */
-	if (want_policy == SCHED_IDLE)
-		want_nice = nice;
+	eq = machina_sched_effective_qos(s);
+	pri = requested_priority(s, eq);
+	if (pri < 0 && !s->driven)
+		return 0;
+	target_linux(s, p, eq, pri, &want_policy, &want_nice);
 	if (want_policy != policy || want_nice != nice) {
 		err = set_linux(p, want_policy, want_nice, 0);
 		if (err)
@@ -327,6 +351,42 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
 	s->applied_policy = READ_ONCE(p->policy);
 	s->applied_nice = task_nice(p);
 	return 0;
+}
+
+/*
+ * machina_sched_unlift_child - @child is a process @thread forked while an
+ * IPC override lifted it: it gets the Linux policy and nice @thread's own
+ * state gives without the override.  The lift was @thread's, for the
+ * request it serves; clone() copied its Linux values, and the child, which
+ * has no record and serves nothing, would keep them for good.
+ * Only ever lowers @child: it is left as it is when it already runs no
+ * better than that (SCHED_RESET_ON_FORK, or it lowered itself), or when it
+ * or @thread is real-time.  Its CPU
+ * placement is not narrowed (docs/plans/qos.md, slice 2).
+ * Conditions: process context, no locks held; may sleep.
+ */
+void machina_sched_unlift_child(struct machina_thread *thread,
+				struct task_struct *child)
+{
+	struct machina_sched *s = &thread->sched;
+	int policy = READ_ONCE(child->policy), nice = task_nice(child);
+	int pri, want_policy, want_nice;
+	u8 eq;
+
+	mutex_lock(&s->lock);
+	/* Lifted at the fork, so driven then: s->base_* holds its baseline. */
+	if (s->req.rt || rt_or_deadline(policy))
+		goto out;
+	eq = effective_qos(s, false);
+	pri = requested_priority(s, eq);
+	target_linux(s, child, eq, pri, &want_policy, &want_nice);
+	if (level(want_policy, want_nice) < level(policy, nice) ||
+	    (want_policy == policy && want_nice == nice))
+		goto out;
+	/* What Linux says: the child keeps what it has. */
+	set_linux(child, want_policy, want_nice, 0);
+out:
+	mutex_unlock(&s->lock);
 }
 
 /*

@@ -36,8 +36,8 @@
  * effective class asks for (sched_placement.h); a new thread inheriting a
  * narrowed creator's class also takes its user mask.
  *
- * Lock order: sched.lock -> (the scheduler's own locks, inside
- * sched_setattr_nocheck()).  No Machina spinlock is held with sched.lock;
+ * Lock order: inherit_mutex (task.h) -> sched.lock -> (the scheduler's
+ * own locks, inside sched_setattr_nocheck()).  No Machina spinlock is held with sched.lock;
  * sched.lock is never taken under task->lock.
  */
 #ifndef _MACHINA_SCHED_QOS_H
@@ -114,5 +114,7 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p);
 bool machina_sched_may_change(struct task_struct *p);
 void machina_sched_lock(struct machina_thread *thread, struct task_struct *p);
 void machina_sched_cloned(struct task_struct *parent, struct task_struct *child);
+void machina_sched_unlift_child(struct machina_thread *thread,
+				struct task_struct *child);
 
 #endif /* _MACHINA_SCHED_QOS_H */

@@ -48,7 +48,10 @@
  * BOOTSTRAP and HOST ports and exception actions into an inheritance record
  * keyed by the child's tgid struct pid; the child's task takes them when it
  * is made (machina_task_inherit_claim(), which makes the record itself if
- * the parent has not yet), or the record goes when the child exits.  The
+ * the parent has not yet), or the record goes when the child exits.  A
+ * child forked by a thread an IPC override lifts is noted with that
+ * thread's record, and the same drain takes the lift off the child
+ * (machina_sched_unlift_child()).  The
  * sched_process_exec probe queues task work (TWA_RESUME) that kills the old
  * image's ports before the new image runs (docs/ARCHITECTURE.md, "Exec
  * images and ports").
@@ -68,6 +71,8 @@
  * Lock order (outermost first):
  *   machina_task_table_lock (raw spinlock, global; nothing nests in it)
  *   inherit_mutex (mutex, global, task_fork_exec.c)
+ *     sched.lock (mutex, per thread record, sched_qos.h: a lifted
+ *                 forker's, when its child loses the lift)
  *     task->itk_lock (spinlock, per task)
  *       port->lock (spinlock, mach/ipc_port.h; itself a leaf)
  *     fork_src->lock (raw spinlock)
@@ -159,6 +164,8 @@ struct machina_task_ports {
 struct machina_fork_note {
 	struct pid *child;		/* its tgid; a reference */
 	u64 exec_id;			/* its image at fork */
+	struct machina_thread *lifted;	/* the forking thread's record if an
+					 * IPC override lifted it; a reference */
 };
 
 struct machina_fork_src {

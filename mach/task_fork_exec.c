@@ -181,8 +181,10 @@ static void reap_fn(struct work_struct *work)
 	llist_for_each_entry_safe(rec, next, list, free_node) {
 		machina_task_ports_release(&rec->ports);
 		/* Children it never handed down get nothing from it now. */
-		for (i = 0; i < rec->src.nr; i++)
+		for (i = 0; i < rec->src.nr; i++) {
 			put_pid(rec->src.notes[i].child);
+			machina_thread_put(rec->src.notes[i].lifted);
+		}
 		put_pid(rec->tgid);
 		kfree_rcu(rec, rcu);
 	}
@@ -460,8 +462,26 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child,
 }
 
 /*
+ * unlift_child - @child (a tgid) was forked by a thread an IPC override
+ * lifted (@lifted, its record): the child's main thread loses the lift
+ * (machina_sched_unlift_child()).  Usually from the forking thread's task
+ * work, before fork() returns to it; the child may have run already.
+ * Conditions: process context; may sleep.
+ */
+static void unlift_child(struct machina_thread *lifted, struct pid *child)
+{
+	struct task_struct *p = get_pid_task(child, PIDTYPE_PID);
+
+	if (p) {
+		machina_sched_unlift_child(lifted, p);
+		put_task_struct(p);
+	}
+}
+
+/*
  * src_drain - make the records of every child @src has forked and not yet
- * handed down
+ * handed down, and take off the IPC override a lifted forking thread's
+ * child copied
  * Conditions: process context, inherit_mutex held; a reference on the owner.
  */
 static void src_drain(struct machina_fork_src *src)
@@ -477,6 +497,10 @@ static void src_drain(struct machina_fork_src *src)
 	raw_spin_unlock(&src->lock);
 	for (i = 0; i < n; i++) {
 		inherit_create(src, notes[i].child, notes[i].exec_id);
+		if (notes[i].lifted) {
+			unlift_child(notes[i].lifted, notes[i].child);
+			machina_thread_put(notes[i].lifted);
+		}
 		put_pid(notes[i].child);
 	}
 }
@@ -525,11 +549,14 @@ void machina_task_inherit_flush(struct machina_task *task)
  * parent.  A child that makes its task first takes its record from the
  * parent itself (machina_task_inherit_claim()).  Only a new thread group
  * inherits ports; a new thread (CLONE_THREAD) inherits its creator's QoS
- * class (machina_sched_cloned()).
+ * class (machina_sched_cloned()).  A new process forked by a thread that
+ * an IPC override lifts is noted with that thread's record: the drain
+ * takes the lift off the child (unlift_child()).
  */
 static void fork_probe(void *data, struct task_struct *parent,
 		       struct task_struct *child)
 {
+	struct machina_thread *lifted = NULL;
 	struct machina_fork_src *src = NULL;
 	struct machina_task *task;
 	struct inherit *rec;
@@ -547,6 +574,11 @@ static void fork_probe(void *data, struct task_struct *parent,
 	task = machina_task_lookup_rcu(task_tgid(parent));
 	if (task && src_tryget(&task->fork_src)) {
 		src = &task->fork_src;
+		/* The forking thread's: LIVE while it runs (thread.h). */
+		lifted = machina_thread_lookup_rcu(task, task_pid(parent));
+		if (lifted && (!READ_ONCE(lifted->sched.ipc_qos) ||
+			       !kref_get_unless_zero(&lifted->ref)))
+			lifted = NULL;
 	} else if (!task) {
 		/* A record being dropped, or of a raised image, hands nothing on. */
 		rec = inherit_lookup(task_tgid(parent));
@@ -562,13 +594,16 @@ static void fork_probe(void *data, struct task_struct *parent,
 	noted = src->nr < ARRAY_SIZE(src->notes);
 	if (noted) {
 		src->notes[src->nr].exec_id = READ_ONCE(child->self_exec_id);
+		src->notes[src->nr].lifted = lifted;
 		src->notes[src->nr++].child = get_pid(task_tgid(child));
 	}
 	raw_spin_unlock(&src->lock);
-	if (!noted)
+	if (!noted) {
+		/* Not the last reference: the live record's hash holds one. */
+		machina_thread_put(lifted);
 		pr_warn_ratelimited("machina: %d forks in flight: pid %d inherits no special ports\n",
 				    MACHINA_FORKS_IN_FLIGHT, task_tgid_nr(child));
-	else if (!test_and_set_bit(MACHINA_FORK_DRAIN_QUEUED, &src->flags)) {
+	} else if (!test_and_set_bit(MACHINA_FORK_DRAIN_QUEUED, &src->flags)) {
 		/*
 		 * The work owns the reference and pins the module's text; while
 		 * the module is going, nothing is queued (the child's claim, or

@@ -277,6 +277,27 @@ struct machina_thread *machina_thread_current(struct machina_task *task)
 }
 
 /*
+ * machina_thread_self - the calling thread's record in @task if it has one
+ * (none is made), without a reference
+ * Lifetime: a thread's record is unlinked only by the thread's own exit,
+ * its own exec (both in the thread itself), or its task's teardown, which
+ * runs once every thread of the group has passed exit (signal->live 0):
+ * so the record stays valid for as long as the calling thread runs and
+ * has not exec'd, even asleep in a receive.  Never keep it past the call.
+ * Conditions: @task is the caller's own task; process context.
+ * Returns: the record or NULL.
+ */
+struct machina_thread *machina_thread_self(struct machina_task *task)
+{
+	struct machina_thread *thread;
+
+	rcu_read_lock();
+	thread = lookup(task, task_pid(current));
+	rcu_read_unlock();
+	return thread;
+}
+
+/*
  * machina_thread_lookup_rcu - the live record of thread @pid in @task, for
  * tracepoint probes
  * Conditions: rcu_read_lock() held; no reference is taken.

@@ -96,6 +96,7 @@ struct machina_thread {
 };
 
 struct machina_thread *machina_thread_current(struct machina_task *task);
+struct machina_thread *machina_thread_self(struct machina_task *task);
 struct machina_thread *machina_thread_of(struct machina_task *task,
 					 struct task_struct *p);
 struct machina_thread *machina_thread_lookup_rcu(struct machina_task *task,

@@ -700,4 +700,67 @@ static inline mach_port_t port_meet_child(int fd)
 	return kr == KERN_SUCCESS ? name : MACH_PORT_NULL;
 }
 
+#ifdef __USE_GNU
+/*
+ * ipc_lifting_client - fork a client process (that dies with its parent)
+ * that sends @port a request at USER_INTERACTIVE (MACH_SEND_OVERRIDE)
+ * with a send-once right to a reply port it keeps: the request lifts the
+ * thread that receives it (docs/plans/qos.md, slice 2) for as long as the
+ * client lives.  With @nobody the client is user nobody (from root).
+ * Returns: the client's pid once the request is queued, or -1 (a client
+ * that failed is reaped).
+ */
+static inline pid_t ipc_lifting_client(mach_port_t port, int nobody)
+{
+	int fd, go[2];
+	pid_t pid;
+	char c;
+
+	if (port_share(port, &fd))
+		return -1;
+	if (pipe(go)) {
+		close(fd);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		mach_port_t dest, reply;
+		simple_msg_t m;
+
+		die_with_parent();
+		close(go[0]);
+		dest = port_meet_child(fd);
+		if (!dest || (nobody && mt_become_nobody()))
+			_exit(2);
+		reply = new_port();
+		memset(&m, 0, sizeof(m));
+		m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+						    MACH_MSG_TYPE_MAKE_SEND_ONCE);
+		m.header.msgh_size = sizeof(m);
+		m.header.msgh_remote_port = dest;
+		m.header.msgh_local_port = reply;
+		m.header.msgh_id = 100;
+		/* USER_INTERACTIVE, as mach_msg_priority_encode() puts it. */
+		if (!reply || mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_OVERRIDE,
+				       sizeof(m), 0, MACH_PORT_NULL, 0,
+				       (6u << 16) | 0xff00u) != MACH_MSG_SUCCESS)
+			_exit(1);
+		if (write(go[1], "s", 1) != 1)
+			_exit(1);
+		/* Keeps the reply port (and so the lift) alive. */
+		pause();
+		_exit(0);
+	}
+	close(fd);
+	close(go[1]);
+	if (pid > 0 && read(go[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(go[0]);
+	return pid;
+}
+#endif
+
 #endif /* _IPC_TEST_H */

@@ -569,6 +569,37 @@ static inline int mt_wait_exit(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
+#ifdef __USE_GNU
+/*
+ * mt_run_as_nobody - run @fn(@arg) in a new process (that dies with its
+ * parent) as nobody: a root caller drops to nobody for good
+ * (mt_become_nobody()) and is made dumpable again, so that task_for_pid
+ * works on its own children; an unprivileged caller runs as itself.
+ * Returns: @fn's exit status, 128 + the signal that killed it, 99 when
+ * the drop failed, or -1.
+ */
+static inline int mt_run_as_nobody(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		die_with_parent();
+		if (geteuid() == 0 &&
+		    (mt_become_nobody() || prctl(PR_SET_DUMPABLE, 1)))
+			_exit(99);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+#endif
+
 /*
  * mt_copy_file - copy @from to a new file @to owned by root with @mode (as
  * root: how the privilege tests make a setuid-root copy of themselves).

@@ -104,7 +104,43 @@ struct server {
 	mach_port_t reply;		/* the last message's reply right */
 	mach_msg_return_t mr;		/* the last operation's result */
 	mach_port_t fwd;		/* 'f' sends here */
+	int kid_policy, kid_nice;	/* what 'k's child reported */
 };
+
+/*
+ * Fork a child that reports its Linux policy and nice once fork() has
+ * returned to the calling thread (the fork path is then done with it):
+ * into @s->kid_policy / kid_nice.  0 or -1.
+ */
+static int fork_report(struct server *s)
+{
+	int go[2], out[2], n;
+	char line[64], c;
+	pid_t kid;
+
+	if (pipe(go) || pipe(out))
+		return -1;
+	kid = fork();
+	if (kid < 0)
+		return -1;
+	if (kid == 0) {
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		n = snprintf(line, sizeof(line), "%d %d\n",
+			     mt_task_stat_field(0, tid(), 41),
+			     mt_task_stat_field(0, tid(), 19));
+		_exit(write(out[1], line, n) != n);
+	}
+	close(go[0]);
+	close(out[1]);
+	n = write(go[1], "g", 1) == 1 ? read(out[0], line, sizeof(line) - 1) : -1;
+	close(go[1]);
+	close(out[0]);
+	if (mt_wait_exit(kid) || n <= 0)
+		return -1;
+	line[n] = 0;
+	return sscanf(line, "%d %d", &s->kid_policy, &s->kid_nice) == 2 ? 0 : -1;
+}
 
 static void *server_main(void *arg)
 {
@@ -125,6 +161,9 @@ static void *server_main(void *arg)
 		case 'y':	/* reply through its send-once right */
 			s->mr = send_simple_opt(s->reply, MACH_MSG_TYPE_MOVE_SEND_ONCE,
 						7, 0, 0);
+			break;
+		case 'k':	/* fork a child that reports its class */
+			s->mr = fork_report(s);
 			break;
 		case 'f':	/* a one-way message to fwd */
 			s->mr = send_simple_opt(s->fwd, MACH_MSG_TYPE_COPY_SEND, 8, 0, 0);
@@ -526,39 +565,16 @@ TEST(server_thread_exit_lets_go)
 static void client_killed(struct __test_metadata *_metadata, int nobody)
 {
 	struct server s;
-	int fd, go[2];
 	pid_t pid;
-	char c;
 
 	ASSERT_EQ(0, server_start(&s, QOS_CLASS_BACKGROUND));
-	ASSERT_EQ(KERN_SUCCESS, port_share(s.port, &fd));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		mach_port_t dest = port_meet_child(fd), reply;
-
-		if (nobody && (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-			       setresuid(NOBODY, NOBODY, NOBODY)))
-			_exit(2);
-		reply = new_port();
-		if (!dest || !reply || set_class(QOS_CLASS_USER_INTERACTIVE) ||
-		    request(dest, reply, 0, 0) != MACH_MSG_SUCCESS)
-			_exit(1);
-		if (write(go[1], "s", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(fd);
-	ASSERT_EQ(1, read(go[0], &c, 1));
+	pid = ipc_lifting_client(s.port, nobody);
+	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, server_do(&s, 'r', 1));
 	EXPECT_TRUE(sched_is(0, s.tid, UI));
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	EXPECT_TRUE(wait_sched(0, s.tid, BG));
-	close(go[0]);
-	close(go[1]);
 	server_stop(&s);
 }
 
@@ -566,6 +582,33 @@ TEST(killed_client_lets_go)
 {
 	REQUIRE();
 	client_killed(_metadata, 0);
+}
+
+/*
+ * A UTILITY server lifted to USER_INTERACTIVE forks: the child runs at the
+ * server's own class (SCHED_BATCH +7), not at the lift, which the server
+ * itself keeps until it replies.
+ */
+TEST(forked_child_runs_at_its_own_class)
+{
+	struct server s;
+	pid_t pid;
+
+	REQUIRE();
+	ASSERT_EQ(0, server_start(&s, QOS_CLASS_UTILITY));
+	pid = ipc_lifting_client(s.port, 0);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, server_do(&s, 'r', 1));
+	EXPECT_TRUE(sched_is(0, s.tid, UI));
+	ASSERT_EQ(0, server_do(&s, 'k', 1));
+	EXPECT_EQ(SCHED_BATCH, s.kid_policy);
+	EXPECT_EQ(7, s.kid_nice);
+	EXPECT_TRUE(sched_is(0, s.tid, UI));
+	EXPECT_EQ(0, server_do(&s, 'y', 1));
+	EXPECT_TRUE(sched_is(0, s.tid, UT));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	server_stop(&s);
 }
 
 /*

@@ -28,48 +28,7 @@
 #include "kselftest_harness.h"
 #include "ipc_test.h"
 
-#define NOBODY 65534
-
-/* Leave root for nobody; dumpable again so that task_for_pid works on our
- * own children (changing uids clears the flag). */
-static int become_nobody(void)
-{
-	if (geteuid() != 0)
-		return 0;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	if (getuid() != NOBODY || geteuid() != NOBODY)
-		return -1;
-	prctl(PR_SET_DUMPABLE, 1);
-	return 0;
-}
-
 typedef int (*attack_fn)(void *arg);
-
-/* Run fn as nobody in a new process: its exit status, 128 + a signal that
- * killed it, or -1. */
-static int run_as_nobody(attack_fn fn, void *arg)
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		die_with_parent();
-		if (become_nobody())
-			_exit(99);
-		_exit(fn(arg));
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
 
 #define FAIL_IF(cond, code, ...)                                             \
 	do {                                                                 \
@@ -237,7 +196,7 @@ static int run_pair_as_nobody(pair_fn fn, void *arg)
 {
 	struct pair_job job = { .fn = fn, .arg = arg };
 
-	return run_as_nobody(pair_attack, &job);
+	return mt_run_as_nobody(pair_attack, &job);
 }
 
 /* ---- finding 2: an aborted copy-in restores its entries ------------------- */
@@ -315,7 +274,7 @@ static int abort_restores_rights(void *arg)
 
 TEST_F(sec, copyin_abort_restores_every_right_it_took)
 {
-	EXPECT_EQ(0, run_as_nobody(abort_restores_rights, NULL));
+	EXPECT_EQ(0, mt_run_as_nobody(abort_restores_rights, NULL));
 	EXPECT_NOTHING_LEFT();
 }
 
@@ -590,7 +549,7 @@ static int space_info_keyed(void *arg)
 
 TEST_F(sec, space_info_object_identity_is_not_a_kernel_address)
 {
-	EXPECT_EQ(0, run_as_nobody(space_info_keyed, NULL));
+	EXPECT_EQ(0, mt_run_as_nobody(space_info_keyed, NULL));
 	EXPECT_NOTHING_LEFT();
 }
 
@@ -670,7 +629,7 @@ static int many_descriptors(void *arg)
 
 TEST_F(sec, huge_descriptor_count_unmaps_or_fails_cleanly)
 {
-	EXPECT_EQ(0, run_as_nobody(many_descriptors, NULL));
+	EXPECT_EQ(0, mt_run_as_nobody(many_descriptors, NULL));
 	EXPECT_NOTHING_LEFT();
 }
 
@@ -745,7 +704,7 @@ static int insert_vs_exit(void *arg)
 
 TEST_F_TIMEOUT(sec, insert_right_never_lands_in_a_dying_space, 120)
 {
-	EXPECT_EQ(0, run_as_nobody(insert_vs_exit, NULL));
+	EXPECT_EQ(0, mt_run_as_nobody(insert_vs_exit, NULL));
 	EXPECT_NOTHING_LEFT();
 }
 

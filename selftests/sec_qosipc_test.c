@@ -5,8 +5,8 @@
  * must not outlive the server's own record of it.  A server that execs
  * while lifted (a daemon that execs a helper or re-execs itself) runs its
  * new image at the class the client named, forever, unless the exec takes
- * the lift off.  (A fork() child of a lifted server still inherits the
- * Linux values; docs/SECURITY.md says why that is left.)
+ * the lift off.  A fork() child of a lifted server (a daemon that forks a
+ * worker) would keep it the same way: the fork takes it off the child.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,8 +29,6 @@
 #include "kselftest_harness.h"
 #include "ipc_test.h"
 
-#define NOBODY 65534
-
 #define REQUIRE() IPC_REQUIRE_TEST()
 
 static pid_t tid(void)
@@ -50,64 +48,51 @@ static int report(int fd)
 }
 
 /*
- * The root server: makes a port, lets a nobody child send it a request
- * (MACH_SEND_OVERRIDE, USER_INTERACTIVE) whose reply port the child keeps,
- * receives it (reporting the lift to @out), then execs itself to report
- * from the new image.
+ * The root server: makes a port, lets a nobody client lift it
+ * (ipc_lifting_client(): USER_INTERACTIVE) and keep the reply port,
+ * receives the request (reporting the lift to @out), then with @mode 'e'
+ * execs itself to report from the new image, with 'f' forks a child that
+ * reports once fork() has returned to the server.
  */
-static int server(int out, const char *self)
+static int server(int out, const char *self, int mode)
 {
 	mach_port_t port = new_port_send();
-	int fd, go[2];
+	int go[2];
 	rcv_buf_t buf;
-	pid_t pid;
 	char c, arg[16];
+	pid_t kid;
 
-	if (!port || port_share(port, &fd) || pipe(go))
-		return 1;
-	pid = fork();
-	if (pid < 0)
-		return 1;
-	if (pid == 0) {
-		mach_port_t dest = port_meet_child(fd), reply;
-		simple_msg_t m;
-
-		if (!dest || setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY))
-			_exit(2);
-		reply = new_port();
-		memset(&m, 0, sizeof(m));
-		m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
-						    MACH_MSG_TYPE_MAKE_SEND_ONCE);
-		m.header.msgh_size = sizeof(m);
-		m.header.msgh_remote_port = dest;
-		m.header.msgh_local_port = reply;
-		m.header.msgh_id = 100;
-		/* USER_INTERACTIVE, named by the sender (mach_msg_priority_t). */
-		if (!reply || mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_OVERRIDE,
-				       sizeof(m), 0, MACH_PORT_NULL, 0,
-				       (6u << 16) | 0xff00u) != MACH_MSG_SUCCESS)
-			_exit(1);
-		if (write(go[1], "s", 1) != 1)
-			_exit(1);
-		/* Keeps the reply port (and so the lift) alive. */
-		pause();
-		_exit(0);
-	}
-	close(fd);
-	if (read(go[0], &c, 1) != 1 ||
+	if (!port || ipc_lifting_client(port, 1) < 0 ||
 	    recv_msg(port, &buf, sizeof(buf), 0, 0) != MACH_MSG_SUCCESS)
 		return 1;
 	/* The lift itself (root: nice -10). */
 	if (report(out))
 		return 1;
-	snprintf(arg, sizeof(arg), "%d", out);
-	execl(self, self, "--report", arg, (char *)NULL);
-	return 1;
+	if (mode == 'e') {
+		snprintf(arg, sizeof(arg), "%d", out);
+		execl(self, self, "--report", arg, (char *)NULL);
+		return 1;
+	}
+	if (pipe(go))
+		return 1;
+	kid = fork();
+	if (kid < 0)
+		return 1;
+	if (kid == 0) {
+		close(go[1]);
+		_exit(read(go[0], &c, 1) != 1 || report(out));
+	}
+	close(go[0]);
+	/* fork() has returned here: the fork path is done with the child. */
+	if (write(go[1], "g", 1) != 1)
+		return 1;
+	close(go[1]);
+	return mt_wait_exit(kid) ? 1 : 0;
 }
 
 /* Runs server() in a child and reads its two reports. */
-static void run(struct __test_metadata *_metadata, int *lifted, int *after_policy, int *after_nice)
+static void run(struct __test_metadata *_metadata, int mode, int *lifted,
+		int *after_policy, int *after_nice)
 {
 	int p[2], policy;
 	char buf[128];
@@ -121,7 +106,7 @@ static void run(struct __test_metadata *_metadata, int *lifted, int *after_polic
 		close(p[0]);
 		/* The server's own process group: the nobody child dies with it. */
 		setpgid(0, 0);
-		_exit(server(p[1], "/proc/self/exe") ? 3 : 0);
+		_exit(server(p[1], "/proc/self/exe", mode) ? 3 : 0);
 	}
 	close(p[1]);
 	f = fdopen(p[0], "r");
@@ -140,21 +125,34 @@ static void run(struct __test_metadata *_metadata, int *lifted, int *after_polic
 
 /*
  * nobody lifts root's server to USER_INTERACTIVE (nice -10); the server
- * execs: the new image runs at the nice it had before the lift (0), not at
- * the class nobody named, though nobody keeps the reply port alive.
+ * then execs (@mode 'e') or forks (@mode 'f'): the new image, or the
+ * child, runs at the nice the server had before the lift (0), not at the
+ * class nobody named, though nobody keeps the reply port alive.
  */
-TEST(exec_drops_the_lift)
+static void lift_then(struct __test_metadata *_metadata, int mode)
 {
 	int lifted, policy, nice;
 
-	REQUIRE();
 	if (geteuid())
 		SKIP(return, "needs root (a root server, a nobody client)");
 	setpriority(PRIO_PROCESS, 0, 0);
-	run(_metadata, &lifted, &policy, &nice);
+	run(_metadata, mode, &lifted, &policy, &nice);
 	EXPECT_EQ(-10, lifted);
 	EXPECT_EQ(SCHED_OTHER, policy);
 	EXPECT_EQ(0, nice);
+}
+
+TEST(exec_drops_the_lift)
+{
+	REQUIRE();
+	lift_then(_metadata, 'e');
+}
+
+/* A forked child (a worker the daemon spawns) serves nothing. */
+TEST(fork_drops_the_lift)
+{
+	REQUIRE();
+	lift_then(_metadata, 'f');
 }
 
 int main(int argc, char **argv)

@@ -19,27 +19,6 @@
 
 #include <mach/mach_traps.h>
 
-/* Run @fn as nobody in a new process: its exit status, 128 + signal, -1. */
-static int as_nobody(int (*fn)(void *), void *arg)
-{
-	int st;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		die_with_parent();
-		if (geteuid() == 0 && mt_become_nobody())
-			_exit(99);
-		_exit(fn(arg));
-	}
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-}
-
 /* @fn as nobody exits 0, and the module's live counters come back. */
 static void nobody_settles(struct __test_metadata *_metadata, int (*fn)(void *))
 {
@@ -47,7 +26,7 @@ static void nobody_settles(struct __test_metadata *_metadata, int (*fn)(void *))
 
 	IPC_REQUIRE();
 	live_counts_baseline(&base);
-	EXPECT_EQ(0, as_nobody(fn, NULL));
+	EXPECT_EQ(0, mt_run_as_nobody(fn, NULL));
 	if (base.ports >= 0)
 		EXPECT_EQ(1, live_counts_settle(&base, &now))
 			TH_LOG("ports %ld -> %ld, threads %ld -> %ld, tasks %ld -> %ld, messages %ld -> %ld",
@@ -374,7 +353,7 @@ static int bootstrap_inheritance(void *arg)
 TEST(bootstrap_inheritance_gives_a_send_right)
 {
 	IPC_REQUIRE();
-	EXPECT_EQ(0, as_nobody(bootstrap_inheritance, NULL));
+	EXPECT_EQ(0, mt_run_as_nobody(bootstrap_inheritance, NULL));
 }
 
 /* The raw trap, every argument register garbage: the same answer. */
@@ -402,7 +381,7 @@ TEST(raw_trap_with_garbage_registers)
 	IPC_REQUIRE();
 	if (why)
 		SKIP(return, "%s", why);
-	EXPECT_EQ(0, as_nobody(garbage_registers, NULL));
+	EXPECT_EQ(0, mt_run_as_nobody(garbage_registers, NULL));
 }
 
 TEST_HARNESS_MAIN
