@@ -1301,6 +1301,19 @@ void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
 	spin_unlock(&obj->hold_lock);
 }
 
+/*
+ * Steps the trims took since load (vmas, pins and pages looked at), read
+ * through sysfs (vm_trim_steps): the selftests count what a teardown
+ * costs with it, not how long it takes.
+ */
+static atomic_long_t trim_steps = ATOMIC_LONG_INIT(0);
+
+/* xnu_vm_trim_steps - the trims' steps since load (vm_trim_steps). */
+long xnu_vm_trim_steps(void)
+{
+	return atomic_long_read(&trim_steps);
+}
+
 /* view_has_layer - is @l in @view's chain?  cow_lock held. */
 static bool view_has_layer(struct xnu_vm_view *view, struct xnu_vm_layer *l)
 {
@@ -1323,6 +1336,7 @@ static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 
 	lockdep_assert_held(&obj->cow_lock);
 	list_for_each_entry(pin, &obj->pins, link) {
+		atomic_long_inc(&trim_steps);
 		if (index >= pin->first && index <= pin->last &&
 		    view_has_layer(pin->view, l))
 			return true;
@@ -1368,6 +1382,7 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 			vma = rb_entry(node, struct vm_area_struct, shared.rb);
 			vfirst = vma->vm_pgoff;
 			vlast = vfirst + vma_pages(vma) - 1;
+			atomic_long_inc(&trim_steps);
 			/* Vmas x XNU_VM_MAX_DEPTH steps: a user's count. */
 			cond_resched();
 			if (vlast < from ||
@@ -1377,6 +1392,7 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 		}
 		if (from < to) {
 			xa_for_each_range(&l->pages, index, page, from, to - 1) {
+				atomic_long_inc(&trim_steps);
 				if (hold_first <= hold_last &&
 				    index >= hold_first && index <= hold_last)
 					continue;

@@ -244,6 +244,8 @@ struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 					 struct mm_struct *mm);
 void xnu_vm_view_adopt(struct xnu_vm_view *view, struct mm_struct *mm);
 
+long xnu_vm_trim_steps(void);
+
 /* Facts for the inspection calls (vm_info.c). */
 unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,
 				   pgoff_t last);
