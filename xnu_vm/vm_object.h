@@ -153,6 +153,10 @@ struct xnu_vm_layer {
 /* What the vmas of one mm (or SHARE-inherited ones) see. */
 struct xnu_vm_view {
 	refcount_t ref;			/* one per vma, plus holders */
+	atomic_t nvmas;			/* vmas whose vm_private_data it is
+					 * (counted from f_op->mmap or .open
+					 * to .close): with none, a trim of
+					 * its top walks no vma */
 	struct xnu_vm_object *obj;
 	struct xnu_vm_layer *top;	/* cow_lock */
 	struct mem_cgroup *memcg;	/* pays for new pages; set on the first
