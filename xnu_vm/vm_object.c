@@ -1283,9 +1283,10 @@ static void vm_object_open(struct vm_area_struct *vma)
 		return;
 	}
 	/* A fork cannot fail: a flat copy's xarray is __GFP_NOFAIL. */
-	view = view_copy(view, vma->vm_pgoff,
-			 vma->vm_pgoff + vma_pages(vma) - 1,
-			 GFP_KERNEL_ACCOUNT | __GFP_NOFAIL, &vma->vm_private_data);
+	view_copy(view, vma->vm_pgoff, vma->vm_pgoff + vma_pages(vma) - 1,
+		  GFP_KERNEL_ACCOUNT | __GFP_NOFAIL, &vma->vm_private_data);
+	/* Whichever view the vma has now is the one its .close counts. */
+	view = vma->vm_private_data;
 	atomic_inc(&view->nvmas);
 }
 

@@ -49,7 +49,7 @@
  * included).  Kept copies of a view that is written between copies (a
  * fork, mach_vm_map(entry, copy=TRUE), MAP_MEM_VM_COPY, mach_vm_copy,
  * VM_PROT_COPY) would otherwise add a frozen layer each, without end, and
- * every trim walks the chain once per vma of the object.  A copy of a
+ * every trim walks the chain.  A copy of a
  * view that deep does not freeze its top: it is flat, a standalone layer
  * (layer_take(): no shadow) holding a reference to every page the view
  * sees in the copy's range (the pages its vma, mapping or entry covers,
@@ -107,6 +107,14 @@
  * object (chains, tops, page xarrays, counts); it nests inside mmap_lock
  * (faults, .open, .close) and outside the page lock and i_mmap_rwsem
  * (trim, the zaps of a fork are made after it is dropped).
+ *
+ * Trims (xnu_vm_object_trim()) take cow_lock, then the object's
+ * i_mmap_rwsem for reading, and look only at the vmas of i_mmap that map
+ * a page of the range (an interval search); a view's nvmas is atomic
+ * (mmap_lock of the vma's mm held where it changes), and a view with none
+ * walks no vma for its top.  So tearing down N mappings of one object
+ * costs O(N) steps in all (vm_trim_steps counts them), not O(N) per unmap
+ * (docs/plans/xnu_vm.md section 23 says what is still superlinear).
  */
 #ifndef _MACHINA_XNU_VM_OBJECT_H
 #define _MACHINA_XNU_VM_OBJECT_H
