@@ -18,8 +18,6 @@
 #define _GNU_SOURCE
 #include <sys/wait.h>
 
-#include <mach/memory_object_types.h>
-
 #include "kselftest_harness.h"
 #include "vm_test.h"
 
@@ -28,19 +26,6 @@
 #define ENTRY_PAGES	256	/* pages of the whole-object entry */
 /* Steps per mapping (and per page) a linear teardown stays within. */
 #define STEPS_PER	16
-
-/* A named entry of @pages pages (RW); MACH_PORT_NULL on failure. */
-static mach_port_t entry_of(unsigned long pages)
-{
-	memory_object_size_t size = pages * getpagesize();
-	mach_port_t h = MACH_PORT_NULL;
-
-	if (mach_make_memory_entry_64(SELF, &size, 0,
-				      RW | MAP_MEM_NAMED_CREATE, &h,
-				      MACH_PORT_NULL))
-		return MACH_PORT_NULL;
-	return h;
-}
 
 /* Map @len bytes of @h at @offset anywhere; 0 on failure. */
 static mach_vm_address_t map_entry(mach_port_t h, unsigned long offset,
@@ -67,7 +52,7 @@ TEST(one_page_mappings_unmapped_from_the_top_cost_linear_steps)
 		SKIP(return, "no vm_trim_steps counter in sysfs");
 	addr = calloc(MAPS, sizeof(*addr));
 	ASSERT_NE(NULL, addr);
-	h = entry_of(MAPS);
+	h = vm_entry_create(MAPS, RW);
 	ASSERT_NE(MACH_PORT_NULL, h);
 	for (i = 0; i < MAPS; i++) {
 		addr[i] = map_entry(h, i * pg, pg);
@@ -103,7 +88,7 @@ static void many_mappings_then_exit(void)
 	mach_port_t h;
 	int i;
 
-	h = entry_of(ENTRY_PAGES);
+	h = vm_entry_create(ENTRY_PAGES, RW);
 	if (h == MACH_PORT_NULL)
 		_exit(2);
 	a = map_entry(h, 0, len);
