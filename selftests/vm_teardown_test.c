@@ -13,9 +13,11 @@
  *   - N mappings of a whole resident entry torn down by the exit of their
  *     process while the entry still names the pages (each unmap used to
  *     look at every page the entry keeps).
- * The pages the entry names must still be there afterwards.
+ * The pages the entry names, and those a remap still maps, must still be
+ * there afterwards.
  */
 #define _GNU_SOURCE
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -122,6 +124,53 @@ TEST(whole_entry_mappings_exit_costs_linear_steps)
 	TH_LOG("exit of %d mappings of %d resident pages: %ld trim steps",
 	       MAPS, ENTRY_PAGES, steps);
 	EXPECT_GE(STEPS_PER * (MAPS + ENTRY_PAGES), steps);
+}
+
+#define SCATTER_PAGES	64
+
+/*
+ * The walk passes over what vmas map and frees only what none does: shared
+ * remaps of single pages (every third) and of pages 40..50 keep those
+ * pages when the allocation they came from goes, page contents and all
+ * (each PTE zapped first, so the page comes from the object again).
+ */
+TEST(pages_a_remap_still_maps_survive_the_original_going)
+{
+	unsigned long pg = getpagesize();
+	mach_vm_address_t a, r[SCATTER_PAGES] = { 0 }, big = 0;
+	vm_prot_t cur, max;
+	long before, steps;
+	int i;
+
+	IPC_REQUIRE();
+	if (mt_counter("vm_trim_steps") < 0)
+		SKIP(return, "no vm_trim_steps counter in sysfs");
+	a = alloc_pattern(SCATTER_PAGES * pg, 7);
+	ASSERT_NE(0, a);
+	for (i = 0; i < SCATTER_PAGES; i += 3)
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_vm_remap(SELF, &r[i], pg, 0, VM_FLAGS_ANYWHERE,
+					SELF, a + i * pg, FALSE, &cur, &max,
+					VM_INHERIT_DEFAULT));
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_vm_remap(SELF, &big, 11 * pg, 0, VM_FLAGS_ANYWHERE,
+				SELF, a + 40 * pg, FALSE, &cur, &max,
+				VM_INHERIT_DEFAULT));
+	before = mt_counter("vm_trim_steps");
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_vm_deallocate(SELF, a, SCATTER_PAGES * pg));
+	steps = mt_counter("vm_trim_steps") - before;
+	TH_LOG("deallocate under %d remaps: %ld trim steps",
+	       SCATTER_PAGES / 3 + 2, steps);
+	EXPECT_GE(STEPS_PER * SCATTER_PAGES, steps);
+	for (i = 0; i < SCATTER_PAGES; i += 3) {
+		ASSERT_EQ(0, madvise((void *)r[i], pg, MADV_DONTNEED));
+		EXPECT_TRUE(check_pages((void *)r[i], pg, 7)) TH_LOG("page %d", i);
+		mach_vm_deallocate(SELF, r[i], pg);
+	}
+	ASSERT_EQ(0, madvise((void *)big, 11 * pg, MADV_DONTNEED));
+	EXPECT_TRUE(check_pages((void *)big, 11 * pg, 7));
+	mach_vm_deallocate(SELF, big, 11 * pg);
 }
 
 TEST_HARNESS_MAIN
