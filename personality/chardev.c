@@ -25,6 +25,7 @@
 #include "personality/trap.h"
 #include "uapi/machina.h"
 #include "xnu_vm/vm_map_copy.h"
+#include "xnu_vm/vm_object.h"
 
 static long machina_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
@@ -93,6 +94,14 @@ static ssize_t live_ool_copies_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(live_ool_copies);
 
+/* Steps the Mach VM trims took since load (xnu_vm_object_trim()). */
+static ssize_t vm_trim_steps_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", xnu_vm_trim_steps());
+}
+static DEVICE_ATTR_RO(vm_trim_steps);
+
 /* How often the Darwin trap hooks were attached since load (their linger). */
 static ssize_t trap_hooks_attached_show(struct device *dev,
 					struct device_attribute *attr,
@@ -118,6 +127,7 @@ static struct attribute *machina_attrs[] = {
 	&dev_attr_live_ool_copies.attr,
 	&dev_attr_abi_version.attr,
 	&dev_attr_trap_hooks_attached.attr,
+	&dev_attr_vm_trim_steps.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(machina);

@@ -519,19 +519,6 @@ TEST(debug_fault_and_debug_empty)
 	mach_vm_deallocate(SELF, b, 2 * pg);
 }
 
-/* A NAMED_CREATE entry of @pages pages with @perm, or MACH_PORT_NULL. */
-static mach_port_t entry_create(size_t pages, vm_prot_t perm)
-{
-	memory_object_size_t size = pages * page_size();
-	mach_port_t h = MACH_PORT_NULL;
-
-	if (mach_make_memory_entry_64(SELF, &size, 0,
-				      perm | MAP_MEM_NAMED_CREATE, &h,
-				      MACH_PORT_NULL))
-		return MACH_PORT_NULL;
-	return h;
-}
-
 static kern_return_t entry_control(mach_port_t h, vm_purgable_t control,
 				   int *state)
 {
@@ -549,8 +536,8 @@ TEST(memory_entries_share_the_state)
 	IPC_REQUIRE();
 	/* PURGABLE needs write permission. */
 	EXPECT_EQ(MACH_PORT_NULL,
-		  entry_create(2, VM_PROT_READ | MAP_MEM_PURGABLE));
-	h = entry_create(2, RW | MAP_MEM_PURGABLE);
+		  vm_entry_create(2, VM_PROT_READ | MAP_MEM_PURGABLE));
+	h = vm_entry_create(2, RW | MAP_MEM_PURGABLE);
 	ASSERT_NE(MACH_PORT_NULL, h);
 	st = -1;
 	EXPECT_EQ(KERN_SUCCESS, entry_control(h, VM_PURGABLE_GET_STATE, &st));
@@ -609,13 +596,13 @@ TEST(memory_entries_share_the_state)
 		  mach_make_memory_entry_64(SELF, &size, pg, RW, &sub, h));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  entry_control(sub, VM_PURGABLE_GET_STATE, &st));
-	plain = entry_create(2, RW);
+	plain = vm_entry_create(2, RW);
 	ASSERT_NE(MACH_PORT_NULL, plain);
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  entry_control(plain, VM_PURGABLE_GET_STATE, &st));
 	mach_port_deallocate(SELF, plain);
 	/* KERNEL_ONLY: GET_STATE only (XNU's purgeable_only_by_kernel). */
-	plain = entry_create(2, RW | MAP_MEM_PURGABLE |
+	plain = vm_entry_create(2, RW | MAP_MEM_PURGABLE |
 				MAP_MEM_PURGABLE_KERNEL_ONLY);
 	ASSERT_NE(MACH_PORT_NULL, plain);
 	st = VM_PURGABLE_VOLATILE;

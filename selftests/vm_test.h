@@ -7,6 +7,7 @@
 #define _VM_TEST_H
 
 #include <mach/mach_vm.h>
+#include <mach/memory_object_types.h>
 #include <mach/vm_map.h>
 
 #include "ipc_test.h"
@@ -42,6 +43,19 @@ static inline int region_of(mach_port_t task, mach_vm_address_t addr,
 	if (region_at(task, &a, &s, info) || a > addr)
 		return -1;
 	return 0;
+}
+
+/* A NAMED_CREATE entry of @pages pages with @perm, or MACH_PORT_NULL. */
+static inline mach_port_t vm_entry_create(size_t pages, vm_prot_t perm)
+{
+	memory_object_size_t size = pages * page_size();
+	mach_port_t h = MACH_PORT_NULL;
+
+	if (mach_make_memory_entry_64(SELF, &size, 0,
+				      perm | MAP_MEM_NAMED_CREATE, &h,
+				      MACH_PORT_NULL))
+		return MACH_PORT_NULL;
+	return h;
 }
 
 /* A pattern per page: any page range of it can be checked on its own. */

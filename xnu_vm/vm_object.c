@@ -1271,10 +1271,12 @@ static void vm_object_open(struct vm_area_struct *vma)
 	machina_mmap_assert_write_locked(vma->vm_mm);
 	if (vma->vm_mm == current->mm) {
 		xnu_vm_view_get(view);
+		atomic_inc(&view->nvmas);
 		return;
 	}
 	if (vma->vm_ops == &vm_object_share_ops) {
 		xnu_vm_view_get(view);
+		atomic_inc(&view->nvmas);
 		mutex_lock(&view->obj->cow_lock);
 		view->shared = true;
 		mutex_unlock(&view->obj->cow_lock);
@@ -1283,6 +1285,9 @@ static void vm_object_open(struct vm_area_struct *vma)
 	/* A fork cannot fail: a flat copy's xarray is __GFP_NOFAIL. */
 	view_copy(view, vma->vm_pgoff, vma->vm_pgoff + vma_pages(vma) - 1,
 		  GFP_KERNEL_ACCOUNT | __GFP_NOFAIL, &vma->vm_private_data);
+	/* Whichever view the vma has now is the one its .close counts. */
+	view = vma->vm_private_data;
+	atomic_inc(&view->nvmas);
 }
 
 /*
@@ -1301,6 +1306,19 @@ void xnu_vm_object_hold_range(struct xnu_vm_object *obj, pgoff_t first,
 	spin_unlock(&obj->hold_lock);
 }
 
+/*
+ * Steps the trims took since load (vmas, pins and pages looked at), read
+ * through sysfs (vm_trim_steps): the selftests count what a teardown
+ * costs with it, not how long it takes.
+ */
+static atomic_long_t trim_steps = ATOMIC_LONG_INIT(0);
+
+/* xnu_vm_trim_steps - the trims' steps since load (vm_trim_steps). */
+long xnu_vm_trim_steps(void)
+{
+	return atomic_long_read(&trim_steps);
+}
+
 /* view_has_layer - is @l in @view's chain?  cow_lock held. */
 static bool view_has_layer(struct xnu_vm_view *view, struct xnu_vm_layer *l)
 {
@@ -1313,88 +1331,206 @@ static bool view_has_layer(struct xnu_vm_view *view, struct xnu_vm_layer *l)
 }
 
 /*
- * pinned - does a memory entry whose view has @l in its chain name page
- * @index (xnu_vm_view_pin())?  cow_lock held.
+ * pin_cover - is page @index of @l named by a memory entry whose view has
+ * @l in its chain (xnu_vm_view_pin())?  If so, *@end is the last page the
+ * pins that name it cover (the furthest one), so a caller can pass over
+ * the whole run at once.  Each pin looked at is a step (*@steps).
+ * Its length is the object's pins (max_entries_per_object).
+ * Conditions: cow_lock held.
  */
-static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
-		   pgoff_t index)
+static bool pin_cover(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+		      pgoff_t index, pgoff_t *end, unsigned long *steps)
 {
 	struct xnu_vm_pin *pin;
+	bool found = false;
 
 	lockdep_assert_held(&obj->cow_lock);
 	list_for_each_entry(pin, &obj->pins, link) {
+		(*steps)++;
 		if (index >= pin->first && index <= pin->last &&
-		    view_has_layer(pin->view, l))
-			return true;
+		    (!found || pin->last > *end) &&
+		    view_has_layer(pin->view, l)) {
+			*end = pin->last;
+			found = true;
+		}
 		/* A user makes the list as long as its names allow. */
 		cond_resched();
 	}
-	return false;
+	return found;
+}
+
+/* pinned - does a memory entry seeing @l name page @index?  cow_lock. */
+static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+		   pgoff_t index)
+{
+	unsigned long steps = 0;
+	pgoff_t end;
+
+	return pin_cover(obj, l, index, &end, &steps);
+}
+
+/* The last page a vma of the object maps. */
+static pgoff_t vma_last_page(struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff + vma_pages(vma) - 1;
+}
+
+/* The largest last page of the vmas under @node (i_mmap's augmentation). */
+static pgoff_t imap_subtree_last(struct rb_node *node)
+{
+	return rb_entry(node, struct vm_area_struct, shared.rb)->
+		shared.rb_subtree_last;
+}
+
+/*
+ * imap_first - the first vma (by first page) under @node that maps a page
+ * of @first..@last, or NULL
+ * The object's i_mmap is an interval tree: ordered by vm_pgoff, each node
+ * keeping the largest last page under it (shared.rb_subtree_last), so a
+ * subtree whose largest last page is before @first is passed over whole.
+ * The kernel does not export its own search of it; this one only reads.
+ * Conditions: i_mmap_rwsem held.
+ */
+static struct vm_area_struct *imap_first(struct rb_node *node, pgoff_t first,
+					 pgoff_t last)
+{
+	struct vm_area_struct *vma;
+
+	while (node) {
+		if (node->rb_left && imap_subtree_last(node->rb_left) >= first) {
+			node = node->rb_left;
+			continue;
+		}
+		vma = rb_entry(node, struct vm_area_struct, shared.rb);
+		if (vma->vm_pgoff > last)
+			return NULL;
+		if (vma_last_page(vma) >= first)
+			return vma;
+		node = node->rb_right;
+		if (node && imap_subtree_last(node) < first)
+			return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * imap_next - the vma after @vma (by first page) that maps a page of
+ * @first..@last, or NULL
+ * Conditions: i_mmap_rwsem held.
+ */
+static struct vm_area_struct *imap_next(struct vm_area_struct *vma,
+					pgoff_t first, pgoff_t last)
+{
+	struct rb_node *node = &vma->shared.rb, *prev;
+
+	for (;;) {
+		if (node->rb_right && imap_subtree_last(node->rb_right) >= first)
+			return imap_first(node->rb_right, first, last);
+		/* Up to the first ancestor this subtree is the left of. */
+		do {
+			prev = node;
+			node = rb_parent(node);
+			if (!node)
+				return NULL;
+		} while (prev == node->rb_right);
+		vma = rb_entry(node, struct vm_area_struct, shared.rb);
+		if (vma->vm_pgoff > last)
+			return NULL;
+		if (vma_last_page(vma) >= first)
+			return vma;
+	}
+}
+
+/*
+ * layer_drop_uncovered - free the pages of @l in @from..@to (no vma seeing
+ * @l maps them) that no re-mapping holds and no memory entry pins
+ * Passes over a held or pinned run at once, so its steps are the pages it
+ * frees plus, per run passed over, the object's pins (pin_cover()).
+ * Conditions: cow_lock held; may sleep.
+ */
+static void layer_drop_uncovered(struct xnu_vm_object *obj,
+				 struct xnu_vm_layer *l, pgoff_t from,
+				 pgoff_t to, pgoff_t hold_first,
+				 pgoff_t hold_last, unsigned long *steps)
+{
+	unsigned long index = from;
+	pgoff_t end;
+
+	lockdep_assert_held(&obj->cow_lock);
+	while (xa_find(&l->pages, &index, to, XA_PRESENT)) {
+		(*steps)++;
+		if (hold_first <= hold_last && index >= hold_first &&
+		    index <= hold_last) {
+			end = hold_last;
+		} else if (!pin_cover(obj, l, index, &end, steps)) {
+			layer_drop_page(obj, l, index);
+			end = index;
+		}
+		/*
+		 * The CPU goes to others between steps (cow_lock and
+		 * i_mmap_rwsem are sleeping locks; xa_find() takes RCU per
+		 * call only).
+		 */
+		cond_resched();
+		if (end >= to)
+			break;
+		index = end + 1;
+	}
 }
 
 /*
  * layer_trim - free the pages of @l in @first..@last that no vma whose
  * view has @l in its chain maps (in any mm), no re-mapping holds and no
- * memory entry pins (pinned())
+ * memory entry pins (pin_cover())
  * The object's vmas are the interval tree of its own inode's i_mmap
- * (sorted by first page); walked in order, the pages between what the
- * vmas seeing @l cover are the ones to free.  A vma is linked there before
- * its first fault, and a new one is only made from one that covers the
- * same pages (split, mremap, fork) or by the module holding the range, so
- * a page seen uncovered stays so.  A PTE or a pin of a freed page keeps
- * its own reference.
- * Its length is the layer's uncovered resident pages times the object's
- * pins (a user chooses both); it lets the CPU go between steps.
+ * (sorted by first page); only the ones that map a page of the range are
+ * looked at (imap_first()), in order, and the pages between what those
+ * seeing @l cover are the ones to free.  A vma is linked there before its
+ * first fault, and a new one is only made from one that covers the same
+ * pages (split, mremap, fork) or by the module holding the range, so a
+ * page seen uncovered stays so.  A PTE or a pin of a freed page keeps its
+ * own reference.  A layer with no page in the range costs one step; a
+ * top layer whose view has no vma left (@unmapped) walks no vma, so
+ * tearing down N mappings of one view, or one mapping each of N copies,
+ * costs O(N) steps in all and not O(N) per unmap.
+ * Its length: the vmas that map a page of the range (up to the first
+ * that covers the rest while seeing @l), plus the pages it frees, plus
+ * the object's pins per pinned or held run.
  * Conditions: cow_lock and i_mmap_rwsem (read) held; may sleep.
  */
 static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 		       pgoff_t first, pgoff_t last, pgoff_t hold_first,
-		       pgoff_t hold_last)
+		       pgoff_t hold_last, bool unmapped, unsigned long *steps)
 {
 	struct address_space *mapping = obj->file->f_mapping;
-	struct vm_area_struct *vma;
-	struct rb_node *node;
-	struct page *page;
-	unsigned long index;
-	pgoff_t from = first, to, vfirst, vlast = 0;
+	struct vm_area_struct *vma = NULL;
+	unsigned long index = first;
+	pgoff_t from = first, vlast;
 
 	lockdep_assert_held(&obj->cow_lock);
 	lockdep_assert_held(&mapping->i_mmap_rwsem);
-	for (node = rb_first_cached(&mapping->i_mmap); from <= last;
-	     node = node ? rb_next(node) : NULL) {
-		/* [from, to): the pages before this vma that none covers. */
-		to = last + 1;
-		if (node) {
-			vma = rb_entry(node, struct vm_area_struct, shared.rb);
-			vfirst = vma->vm_pgoff;
-			vlast = vfirst + vma_pages(vma) - 1;
-			/* Vmas x XNU_VM_MAX_DEPTH steps: a user's count. */
-			cond_resched();
-			if (vlast < from ||
-			    !view_has_layer(READ_ONCE(vma->vm_private_data), l))
-				continue;
-			to = min_t(pgoff_t, to, vfirst);
-		}
-		if (from < to) {
-			xa_for_each_range(&l->pages, index, page, from, to - 1) {
-				if (hold_first <= hold_last &&
-				    index >= hold_first && index <= hold_last)
-					continue;
-				if (!pinned(obj, l, index))
-					layer_drop_page(obj, l, index);
-				/*
-				 * Pages x pins steps: the CPU goes to others
-				 * between pages (cow_lock and i_mmap_rwsem
-				 * are sleeping locks; xa_find() takes RCU per
-				 * step only).
-				 */
-				cond_resched();
-			}
-		}
-		if (!node)
-			break;
+	(*steps)++;
+	if (!xa_find(&l->pages, &index, last, XA_PRESENT))
+		return;
+	from = index;
+	if (!unmapped)
+		vma = imap_first(mapping->i_mmap.rb_root.rb_node, from, last);
+	for (; vma; vma = imap_next(vma, from, last)) {
+		(*steps)++;
+		/* Vmas x XNU_VM_MAX_DEPTH steps: a user's count. */
+		cond_resched();
+		if (!view_has_layer(READ_ONCE(vma->vm_private_data), l))
+			continue;
+		/* [from, vm_pgoff): the pages before it that none covers. */
+		if (from < vma->vm_pgoff)
+			layer_drop_uncovered(obj, l, from, vma->vm_pgoff - 1,
+					     hold_first, hold_last, steps);
+		vlast = vma_last_page(vma);
+		if (vlast >= last)
+			return;
 		from = max_t(pgoff_t, from, vlast + 1);
 	}
+	layer_drop_uncovered(obj, l, from, last, hold_first, hold_last, steps);
 }
 
 /*
@@ -1411,6 +1547,7 @@ void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,
 	struct address_space *mapping = obj->file->f_mapping;
 	struct xnu_vm_layer *l;
 	pgoff_t hold_first, hold_last;
+	unsigned long steps = 0;
 
 	if (last >= obj->npages)
 		last = obj->npages - 1;
@@ -1427,9 +1564,12 @@ void xnu_vm_object_trim(struct xnu_vm_view *view, pgoff_t first,
 	hold_last = obj->hold_last;
 	spin_unlock(&obj->hold_lock);
 	for (l = view->top; l; l = l->shadow)
-		layer_trim(obj, l, first, last, hold_first, hold_last);
+		layer_trim(obj, l, first, last, hold_first, hold_last,
+			   l == view->top && !atomic_read(&view->nvmas),
+			   &steps);
 	i_mmap_unlock_read(mapping);
 	mutex_unlock(&obj->cow_lock);
+	atomic_long_add(steps, &trim_steps);
 }
 
 /*
@@ -1447,6 +1587,7 @@ static void vm_object_close(struct vm_area_struct *vma)
 	struct xnu_vm_view *view = vma->vm_private_data;
 
 	machina_mmap_assert_locked(vma->vm_mm);
+	atomic_dec(&view->nvmas);
 	xnu_vm_object_trim(view, vma->vm_pgoff,
 			   vma->vm_pgoff + vma_pages(vma) - 1);
 	xnu_vm_view_put(view);
@@ -1524,6 +1665,7 @@ static int vm_object_mmap(struct file *file, struct vm_area_struct *vma)
 		view_init_purgable(vma->vm_private_data);
 		mutex_unlock(&obj->cow_lock);
 	}
+	atomic_inc(&((struct xnu_vm_view *)vma->vm_private_data)->nvmas);
 	return 0;
 }
 

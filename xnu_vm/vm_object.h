@@ -49,7 +49,7 @@
  * included).  Kept copies of a view that is written between copies (a
  * fork, mach_vm_map(entry, copy=TRUE), MAP_MEM_VM_COPY, mach_vm_copy,
  * VM_PROT_COPY) would otherwise add a frozen layer each, without end, and
- * every trim walks the chain once per vma of the object.  A copy of a
+ * every trim walks the chain.  A copy of a
  * view that deep does not freeze its top: it is flat, a standalone layer
  * (layer_take(): no shadow) holding a reference to every page the view
  * sees in the copy's range (the pages its vma, mapping or entry covers,
@@ -107,6 +107,14 @@
  * object (chains, tops, page xarrays, counts); it nests inside mmap_lock
  * (faults, .open, .close) and outside the page lock and i_mmap_rwsem
  * (trim, the zaps of a fork are made after it is dropped).
+ *
+ * Trims (xnu_vm_object_trim()) take cow_lock, then the object's
+ * i_mmap_rwsem for reading, and look only at the vmas of i_mmap that map
+ * a page of the range (an interval search); a view's nvmas is atomic
+ * (mmap_lock of the vma's mm held where it changes), and a view with none
+ * walks no vma for its top.  So tearing down N mappings of one object
+ * costs O(N) steps in all (vm_trim_steps counts them), not O(N) per unmap
+ * (docs/plans/xnu_vm.md section 23 says what is still superlinear).
  */
 #ifndef _MACHINA_XNU_VM_OBJECT_H
 #define _MACHINA_XNU_VM_OBJECT_H
@@ -153,6 +161,10 @@ struct xnu_vm_layer {
 /* What the vmas of one mm (or SHARE-inherited ones) see. */
 struct xnu_vm_view {
 	refcount_t ref;			/* one per vma, plus holders */
+	atomic_t nvmas;			/* vmas whose vm_private_data it is
+					 * (counted from f_op->mmap or .open
+					 * to .close): with none, a trim of
+					 * its top walks no vma */
 	struct xnu_vm_object *obj;
 	struct xnu_vm_layer *top;	/* cow_lock */
 	struct mem_cgroup *memcg;	/* pays for new pages; set on the first
@@ -243,6 +255,8 @@ struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 					 unsigned int head, unsigned int tail,
 					 struct mm_struct *mm);
 void xnu_vm_view_adopt(struct xnu_vm_view *view, struct mm_struct *mm);
+
+long xnu_vm_trim_steps(void);
 
 /* Facts for the inspection calls (vm_info.c). */
 unsigned long xnu_vm_view_resident(struct xnu_vm_view *view, pgoff_t first,

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Security review of branch vmgaps (xnu_vm.md section 22): REUSABLE after
+ * a virtual copy, the read forms of the mach_port_* calls, purgeable
+ * counts.  Every attack runs as nobody.
+ *
+ * Checked:
+ *   - task_info(TASK_VM_INFO_PURGEABLE)'s purgeable_volatile_pmap probes
+ *     every resident page of a volatile object once for each mapping of
+ *     the object's offset 0.  A user can map one object tens of thousands
+ *     of times (one memory entry, mach_vm_map), so one call walks
+ *     mappings x pages: with a few GiB resident that is hours.  The walk
+ *     must end when its caller is killed (a fatal signal), or the caller
+ *     is an unkillable process holding its mmap_lock for that long.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include <mach/mach_vm.h>
+#include <mach/memory_entry.h>
+
+#include "ipc_test.h"
+
+#define RW		(VM_PROT_READ | VM_PROT_WRITE)
+#define WALK_BYTES	(16UL << 20)	/* resident volatile memory */
+#define WALK_MAPS	60000		/* mappings of its offset 0 */
+#define KILL_BOUND	30		/* seconds; the walk takes far longer */
+
+/*
+ * The mappings to make.  The debug kernels (lockdep, KASAN: 10-30x slower)
+ * make a tenth, as mt_rounds() scales soaks: 6000 mappings x the pages
+ * still make the walk outlast its one-second alarm many times over, while
+ * the exit of 60000 vmas there (linear since docs/plans/xnu_vm.md section
+ * 23, but each vma's unmap costs far more under KASAN) would eat into
+ * KILL_BOUND, which bounds the call's end, not the exit.
+ */
+static int walk_maps(void)
+{
+	return mt_slow_kernel() ? WALK_MAPS / 10 : WALK_MAPS;
+}
+
+/*
+ * The attacker: as nobody, one purgeable object of WALK_BYTES, resident
+ * and VOLATILE, mapped up to WALK_MAPS times; reports the number of
+ * mappings on @fd, then arms a SIGALRM (fatal: no handler) and asks for
+ * TASK_VM_INFO_PURGEABLE.  Exits 2 on a setup failure, 3 if the call
+ * came back before the signal killed it.
+ */
+static void walker(int fd)
+{
+	memory_object_size_t size = WALK_BYTES;
+	mach_vm_address_t a = 0;
+	mach_port_t h = MACH_PORT_NULL;
+	task_vm_info_data_t v;
+	mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
+	int st = VM_PURGABLE_VOLATILE, n;
+
+	if (mt_become_nobody())
+		_exit(2);
+	if (mach_make_memory_entry_64(SELF, &size, 0,
+				      RW | MAP_MEM_NAMED_CREATE |
+				      MAP_MEM_PURGABLE, &h, MACH_PORT_NULL) ||
+	    mach_vm_map(SELF, &a, WALK_BYTES, 0, VM_FLAGS_ANYWHERE, h, 0,
+			FALSE, RW, RW, VM_INHERIT_DEFAULT))
+		_exit(2);
+	memset((void *)a, 0x5a, WALK_BYTES);
+	if (mach_memory_entry_purgable_control(h, VM_PURGABLE_SET_STATE, &st))
+		_exit(2);
+	for (n = 1; n < walk_maps(); n++) {
+		a = 0;
+		if (mach_vm_map(SELF, &a, WALK_BYTES, 0, VM_FLAGS_ANYWHERE, h,
+				0, FALSE, RW, RW, VM_INHERIT_DEFAULT))
+			break;
+	}
+	if (write(fd, &n, sizeof(n)) != sizeof(n))
+		_exit(2);
+	/* The harness's SIGALRM handler came with fork: make it fatal. */
+	if (signal(SIGALRM, SIG_DFL) == SIG_ERR)
+		_exit(2);
+	alarm(1);
+	task_info(SELF, TASK_VM_INFO_PURGEABLE, (task_info_t)&v, &count);
+	_exit(3);
+}
+
+static volatile sig_atomic_t timed_out;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+}
+
+TEST(volatile_pmap_walk_dies_with_its_caller)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int fds[2], n = 0, status = 0;
+	pid_t pid, got;
+
+	IPC_REQUIRE();
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(fds[0]);
+		die_with_parent();
+		walker(fds[1]);
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(n), read(fds[0], &n, sizeof(n)));
+	close(fds[0]);
+	TH_LOG("%d mappings of %lu MiB resident volatile memory", n,
+	       WALK_BYTES >> 20);
+	/* Enough to make the walk far longer than KILL_BOUND on any guest. */
+	EXPECT_LE(walk_maps() / 3, n);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(KILL_BOUND);
+	got = waitpid(pid, &status, 0);
+	alarm(0);
+	if (got != pid) {
+		kill(pid, SIGKILL);
+		ASSERT_TRUE(timed_out);
+		/* The child is still walking, signal and all. */
+		TH_LOG("the walker outlived its SIGALRM by %d s", KILL_BOUND);
+		ASSERT_EQ(pid, got);
+	}
+	/* Killed by its alarm in the call, not after it ended. */
+	ASSERT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGALRM, WTERMSIG(status));
+}
+
+TEST_HARNESS_MAIN
