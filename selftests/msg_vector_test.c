@@ -27,8 +27,6 @@
 #include "ipc_test.h"
 #include "darwin_trap.h"
 
-#define NOBODY			65534
-
 /* XNU's osfmk/mach/message.h (private there, so not in userlib). */
 #define MACH64_MSG_VECTOR	0x0000000100000000ull
 #define MACH64_SEND_MQ_CALL	0x0000000400000000ull
@@ -403,16 +401,6 @@ TEST_F(msgv, bad_vectors)
 
 /* ---- as nobody: a failed send loses nothing ----------------------------- */
 
-static int become_nobody(void)
-{
-	if (geteuid() != 0)
-		return 0;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	return 0;
-}
-
 #define CHECK(cond, code)					\
 	do {							\
 		if (!(cond)) {					\
@@ -441,22 +429,20 @@ static int failed_sends(long limit)
 	CHECK(mt_traps_enable() >= 0, 1);
 	CHECK(dest && carried, 2);
 	for (i = 0; i < 200; i++) {
-		memset(&pm, 0, sizeof(pm));
-		pm.header.msgh_bits = MACH_MSGH_BITS_COMPLEX |
-			MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
-		pm.header.msgh_size = sizeof(pm);
-		pm.header.msgh_remote_port = dest;
+		port_msg_init(&pm, dest, MACH_MSG_TYPE_MAKE_SEND, 0, carried,
+			      MACH_MSG_TYPE_MOVE_SEND);
+		pm.header.msgh_bits |= MACH_MSGH_BITS(0, MACH_MSG_TYPE_MAKE_SEND_ONCE);
 		pm.header.msgh_local_port = carried;
-		pm.body.msgh_descriptor_count = 1;
-		pm.port.name = carried;
-		pm.port.disposition = MACH_MSG_TYPE_MOVE_SEND;
-		pm.port.type = MACH_MSG_PORT_DESCRIPTOR;
 		v[0] = (msgv_t){ .msgv_data = (uintptr_t)&pm, .msgv_send_size = sizeof(pm) };
 		/* aux data past the end of the address space the user has */
 		v[1] = (msgv_t){ .msgv_data = i & 1 ? 0x1000 : ~0xfffull,
 				 .msgv_send_size = 16 + (i % 64) * 8 };
-		CHECK(msg2(v, MACH_SEND_MSG | MACH64_MSG_VECTOR, pm.header.msgh_bits, 2,
-			   dest, 0, 1, 0, 0, 0) == MACH_SEND_INVALID_DATA, 3);
+		/* the registers' header: dest and the reply port */
+		CHECK(darwin_trap((long)v, (long)(MACH_SEND_MSG | MACH64_MSG_VECTOR),
+				  2L << 32 | pm.header.msgh_bits,
+				  (long)carried << 32 | dest, 0, 1, 0, 0,
+				  TRAP_NR(MACHINA_TRAP_MACH_MSG2)) ==
+		      MACH_SEND_INVALID_DATA, 3);
 	}
 	CHECK(msgcount_of(dest) == 0, 4);
 	CHECK(mach_port_get_refs(SELF, carried, MACH_PORT_RIGHT_SEND, &refs) ==
@@ -504,7 +490,7 @@ TEST_F(msgv, failed_send_loses_nothing_as_nobody)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		die_with_parent();
-		if (become_nobody())
+		if (geteuid() == 0 && mt_become_nobody())
 			_exit(99);
 		_exit(failed_sends(limit));
 	}
