@@ -110,6 +110,7 @@ void ipc_msg_right_destroy(struct ipc_msg_right *r)
 #define KMSG_CLASS_MIN		512
 #define KMSG_PARK_MAX		8192
 /* A header and 256 bytes of body, as the common MIG messages, in the least. */
+static_assert(IPC_KMSG_AUX_MAX <= U16_MAX);
 static_assert(KMSG_CLASS_MIN >= sizeof(struct ipc_kmsg) + sizeof(struct mach_msg_header) +
 	      256 + MACH_MSG_TRAILER_MAX_SIZE);
 
@@ -136,17 +137,20 @@ static void kmsg_init(struct ipc_kmsg *kmsg, u32 size, u32 cls)
 }
 
 /*
- * ipc_kmsg_alloc - a message of @size bytes (header + body)
+ * ipc_kmsg_alloc_aux - a message of @size bytes (header + body) with room
+ * for @aux_size bytes of aux data (at most IPC_KMSG_AUX_MAX; 0: none)
  * The memory holds, after the bookkeeping, room for the header (used by
  * send to copy the whole message in at once and by receive to build the
  * receiver's header), the body, and room for the largest trailer, so that a
- * simple message reaches the receiver in one copy.
+ * simple message reaches the receiver in one copy; then the aux data
+ * (ipc_kmsg_aux(), filled by ipc_kmsg_aux_copyin()).
  * Conditions: process context; may sleep.
- * Returns: the message with its bookkeeping zeroed, or NULL.
+ * Returns: the message with its bookkeeping zeroed (aux_size set), or NULL.
  */
-struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
+struct ipc_kmsg *ipc_kmsg_alloc_aux(u32 size, u32 aux_size)
 {
-	size_t bytes = sizeof(struct ipc_kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE;
+	size_t bytes = sizeof(struct ipc_kmsg) + size + MACH_MSG_TRAILER_MAX_SIZE +
+		       aux_size;
 	u32 cls = kmsg_class(bytes);
 	struct ipc_kmsg *kmsg = NULL;
 
@@ -164,8 +168,15 @@ struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
 	if (!kmsg)
 		return NULL;
 	kmsg_init(kmsg, size, cls);
+	kmsg->aux_size = aux_size;
 	atomic_long_inc(&live_kmsgs);
 	return kmsg;
+}
+
+/* ipc_kmsg_alloc - ipc_kmsg_alloc_aux() without aux data */
+struct ipc_kmsg *ipc_kmsg_alloc(u32 size)
+{
+	return ipc_kmsg_alloc_aux(size, 0);
 }
 
 /*

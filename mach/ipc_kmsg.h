@@ -78,6 +78,7 @@ struct ipc_kmsg {
 	/* Trailer facts about the sender, taken at send time. */
 	bool from_kernel;
 	u8 qos;				/* the class it carries (ipc_qos_override.h) */
+	u16 aux_size;			/* mach_msg2 aux data (ipc_kmsg_aux.c), 0: none */
 	kuid_t euid, ruid;
 	kgid_t egid, rgid;
 	struct pid *sender_pid;
@@ -103,6 +104,7 @@ struct ipc_kmsg_home {
 };
 
 struct ipc_kmsg *ipc_kmsg_alloc(u32 size);
+struct ipc_kmsg *ipc_kmsg_alloc_aux(u32 size, u32 aux_size);
 struct ipc_kmsg *ipc_kmsg_alloc_reserved(u32 size, struct ipc_kmsg_home *home);
 void ipc_kmsg_reserved_take(struct ipc_kmsg *kmsg);
 void ipc_kmsg_reserved_free(struct ipc_kmsg *kmsg);
@@ -129,6 +131,26 @@ static inline struct mach_msg_trailer_max *ipc_kmsg_trailer(struct ipc_kmsg *kms
 {
 	return (struct mach_msg_trailer_max *)((u8 *)(kmsg + 1) + kmsg->size);
 }
+
+/* XNU's mach_msg_aux_header_t, and its IPC_KMSG_MAX_AUX_DATA_SPACE. */
+struct mach_msg_aux_header {
+	u32 msgdh_size;
+	u32 msgdh_reserved;
+};
+#define IPC_KMSG_AUX_MAX	1024
+
+/* The aux data room after the trailer room (aux_size bytes), or NULL. */
+static inline struct mach_msg_aux_header *ipc_kmsg_aux(struct ipc_kmsg *kmsg)
+{
+	if (!kmsg->aux_size)
+		return NULL;
+	return (struct mach_msg_aux_header *)((u8 *)(kmsg + 1) + kmsg->size +
+					       MACH_MSG_TRAILER_MAX_SIZE);
+}
+
+int ipc_kmsg_aux_copyin(struct machina_task *task, struct ipc_kmsg *kmsg,
+			u64 uaddr);
+int ipc_kmsg_aux_copyout(struct ipc_kmsg *kmsg, u64 uaddr, u32 rcv_size);
 
 void ipc_kmsg_fill_trailer(const struct ipc_kmsg *kmsg, u32 seqno, u32 size,
 			   bool with_context, struct mach_msg_trailer_max *t);

@@ -83,6 +83,19 @@ static u32 rcv_needed(struct ipc_kmsg *kmsg, const struct ipc_mqueue_rcv *rcv)
 }
 
 /*
+ * rcv_too_large - whether @kmsg, needing @needed bytes with its trailer,
+ * does not fit the receiver: its buffer is smaller, or (a vector receive
+ * only, as XNU's ipc_mqueue_msg_too_large()) its aux buffer is smaller
+ * than the message's aux data.  Other receivers drop aux data unseen.
+ */
+static bool rcv_too_large(const struct ipc_kmsg *kmsg, u32 needed,
+			  const struct ipc_mqueue_rcv *rcv)
+{
+	return needed > rcv->rcv_size ||
+	       (rcv->vector && kmsg->aux_size > rcv->aux_size);
+}
+
+/*
  * waiter_wake - wake function of a receiver sleeping on port->rcv_wq
  * Conditions: rcv_wq.lock held; with HANDOFF_KEY also port->lock (the
  * sender's), and port->handoff set.
@@ -110,8 +123,8 @@ static int waiter_wake(struct wait_queue_entry *wait, unsigned int mode,
 		return -1;
 	h->decided = true;
 	if (port->receiver != w->space ||
-	    h->size[!!w->rcv->rcv_guarded] + w->rcv->trailer_size >
-	    w->rcv->rcv_size)
+	    rcv_too_large(h->kmsg, h->size[!!w->rcv->rcv_guarded] +
+			  w->rcv->trailer_size, w->rcv))
 		return -1;
 	take_message(port, h->kmsg, w->rcv);
 	w->kmsg = h->kmsg;
@@ -349,6 +362,7 @@ static void fire_send_possible(struct ipc_port *port)
 static int try_dequeue(struct ipc_port *port, struct ipc_mqueue_rcv *rcv)
 {
 	struct ipc_kmsg *kmsg;
+	bool too_large;
 	u32 needed;
 
 	lockdep_assert_held(&port->lock);
@@ -356,8 +370,10 @@ static int try_dequeue(struct ipc_port *port, struct ipc_mqueue_rcv *rcv)
 	if (!kmsg)
 		return 0;
 	needed = rcv_needed(kmsg, rcv);
-	if (needed > rcv->rcv_size) {
+	too_large = rcv_too_large(kmsg, needed, rcv);
+	if (too_large) {
 		rcv->needed = needed;
+		rcv->aux_needed = kmsg->aux_size;
 		rcv->port_name = port->receiver_name;
 		if (rcv->option & MACH_RCV_LARGE)
 			return MACH_RCV_TOO_LARGE;
@@ -366,7 +382,7 @@ static int try_dequeue(struct ipc_port *port, struct ipc_mqueue_rcv *rcv)
 	port->msgcount--;
 	take_message(port, kmsg, rcv);
 	rcv->kmsg = kmsg;
-	return needed > rcv->rcv_size ? MACH_RCV_TOO_LARGE : 1;
+	return too_large ? MACH_RCV_TOO_LARGE : 1;
 }
 
 /*

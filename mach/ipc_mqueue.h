@@ -33,10 +33,13 @@ struct ipc_mqueue_rcv {
 	u32 trailer_size;
 	u32 rcv_size;		/* bytes the receiver's buffer holds */
 	u32 rcv_guarded;	/* MACH_RCV_GUARDED_DESC given */
+	u32 aux_size;		/* bytes the receiver's aux buffer holds (0: none) */
+	bool vector;		/* a mach_msg2 vector receive: aux data must fit */
 	/* Results */
 	struct ipc_kmsg *kmsg;
 	struct ipc_port *port;	/* where it was queued (a reference) */
 	u32 needed;		/* size the receiver would need */
+	u32 aux_needed;		/* with MACH_RCV_TOO_LARGE: the aux data's size */
 	u32 port_name;		/* with MACH_RCV_TOO_LARGE: the port's name */
 	bool requests;		/* the port had notification requests at dequeue */
 };

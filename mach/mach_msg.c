@@ -540,9 +540,24 @@ static int send_early_error(struct machina_task *task, u64 uaddr, u32 send_size,
 }
 
 /*
+ * machina_msg_send_size_check - the bounds of a sent message's size, as
+ * a send (and mach_msg2's vector check, trap_table.c) applies them
+ * Returns: MACH_MSG_SUCCESS, MACH_SEND_MSG_TOO_SMALL or MACH_SEND_TOO_LARGE.
+ */
+int machina_msg_send_size_check(u32 send_size)
+{
+	if (send_size < HDR_SIZE || send_size % 4)
+		return MACH_SEND_MSG_TOO_SMALL;
+	if (send_size > max(machina_max_msg_size, MACH_MSG_SIZE_RELIABLE))
+		return MACH_SEND_TOO_LARGE;
+	return MACH_MSG_SUCCESS;
+}
+
+/*
  * msg_send - the send half of mach_msg
  * @self: the caller's thread record (machina_thread_self()) or NULL
  * @priority: the mach_msg_priority_t of MACH_SEND_OVERRIDE
+ * @v: mach_msg2's vectors (aux data to send), or NULL
  * Conditions: process context, no locks held; may sleep (MACH_SEND_TIMEOUT
  * bounds the wait for queue room).
  * Returns: MACH_MSG_SUCCESS or a MACH_SEND_* code; on failure the sender's
@@ -550,7 +565,7 @@ static int send_early_error(struct machina_task *task, u64 uaddr, u32 send_size,
  */
 static int msg_send(struct machina_task *task, struct machina_thread *self,
 		    u64 uaddr, u32 send_size, u32 option, u32 timeout,
-		    u32 priority)
+		    u32 priority, const struct machina_trap_msg2 *v)
 {
 	struct ipc_space *space = task->space;
 	struct sender_range *ranges = NULL;
@@ -563,15 +578,14 @@ static int msg_send(struct machina_task *task, struct machina_thread *self,
 	u8 rdisp, ldisp;
 	int mr;
 
-	if (send_size < HDR_SIZE || send_size % 4)
-		return MACH_SEND_MSG_TOO_SMALL;
-	if (send_size > max(machina_max_msg_size, MACH_MSG_SIZE_RELIABLE))
-		return MACH_SEND_TOO_LARGE;
+	mr = machina_msg_send_size_check(send_size);
+	if (mr)
+		return mr;
 	/*
 	 * The whole message in one copy, into the header room in front of the
 	 * body; the rare failures are sorted out by send_early_error().
 	 */
-	kmsg = ipc_kmsg_alloc(send_size);
+	kmsg = ipc_kmsg_alloc_aux(send_size, v ? v->aux_send_size : 0);
 	if (!kmsg)
 		return send_early_error(task, uaddr, send_size, MACH_SEND_NO_BUFFER);
 	if (copy_from_user(ipc_kmsg_header(kmsg), u64_to_user_ptr(uaddr), send_size)) {
@@ -592,6 +606,9 @@ static int msg_send(struct machina_task *task, struct machina_thread *self,
 	kmsg->id = hdr.msgh_id;
 	kmsg->bits = hdr.msgh_bits & MACH_MSGH_BITS_COMPLEX;
 	record_sender(task, kmsg);
+	mr = ipc_kmsg_aux_copyin(task, kmsg, v ? v->aux_send_addr : 0);
+	if (mr)
+		goto out_free;
 	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
 		mr = parse_body(task, kmsg, &names);
 		if (mr)
@@ -904,6 +921,7 @@ static u32 sent_desc_bytes(struct ipc_kmsg *kmsg)
 
 /*
  * msg_copyout - deliver a dequeued message to the receiver's buffer
+ * (and its aux data to the aux buffer of @v, mach_msg2's vectors, if any)
  * Consumes @kmsg.  @port is where it was queued (the receiver holds its
  * receive right).
  * Returns: MACH_MSG_SUCCESS, MACH_RCV_INVALID_DATA (unwritable buffer),
@@ -911,7 +929,8 @@ static u32 sent_desc_bytes(struct ipc_kmsg *kmsg)
  * bit when a right or region could not be given.
  */
 static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
-		       struct ipc_port *port, u64 ubuf, u32 option, u32 tsize)
+		       struct ipc_port *port, u64 ubuf, u32 option, u32 tsize,
+		       const struct machina_trap_msg2 *v)
 {
 	struct ipc_space *space = task->space;
 	bool guarded_ok = option & MACH_RCV_GUARDED_DESC;
@@ -973,7 +992,7 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 				      ipc_kmsg_trailer(kmsg));
 		if (copy_to_user(u, ipc_kmsg_header(kmsg), kmsg->size + tsize))
 			goto fault;
-		goto out;
+		goto aux;
 	}
 	ipc_kmsg_fill_trailer(kmsg, kmsg->seqno, tsize, true, &trailer);
 	if (copy_to_user(u, &hdr, sizeof(hdr)))
@@ -989,6 +1008,9 @@ static int msg_copyout(struct machina_task *task, struct ipc_kmsg *kmsg,
 			goto fault;
 	}
 	if (copy_to_user(u + rsize, &trailer, tsize))
+		goto fault;
+aux:
+	if (v && ipc_kmsg_aux_copyout(kmsg, v->aux_rcv_addr, v->aux_rcv_size))
 		goto fault;
 	goto out;
 fault:
@@ -1012,13 +1034,15 @@ out:
  * (MACH_RCV_TIMEOUT bounds the wait).
  */
 static int msg_receive(struct machina_task *task, struct machina_thread *self,
-		       u64 ubuf, u32 rcv_size,
-		       mach_port_name_t rcv_name, u32 option, u32 timeout)
+		       u64 ubuf, u32 rcv_size, mach_port_name_t rcv_name,
+		       u32 option, u32 timeout, const struct machina_trap_msg2 *v)
 {
 	struct ipc_space *space = task->space;
 	struct ipc_mqueue_rcv rcv = {
 		.option = option, .timeout_ms = timeout, .rcv_size = rcv_size,
 		.rcv_guarded = !!(option & MACH_RCV_GUARDED_DESC),
+		.aux_size = v ? v->aux_rcv_size : 0,
+		.vector = v && v->vector,
 	};
 	struct ipc_object *obj = NULL;
 	struct ipc_entry *entry;
@@ -1059,24 +1083,29 @@ static int msg_receive(struct machina_task *task, struct machina_thread *self,
 								 msgh_local_port)),
 				 &rcv.port_name, sizeof(rcv.port_name)))
 			return MACH_RCV_INVALID_DATA;
+		/* ... and, to an aux buffer, the aux data's size (XNU). */
+		if (option & MACH_RCV_LARGE && v && v->aux_rcv_size &&
+		    put_user(rcv.aux_needed, (u32 __user *)u64_to_user_ptr(v->aux_rcv_addr)))
+			return MACH_RCV_INVALID_DATA;
 		return MACH_RCV_TOO_LARGE;
 	}
 	if (mr)
 		return mr;
 	ipc_qos_override_received(task, self, rcv.kmsg);
-	mr = msg_copyout(task, rcv.kmsg, rcv.port, ubuf, option, rcv.trailer_size);
+	mr = msg_copyout(task, rcv.kmsg, rcv.port, ubuf, option, rcv.trailer_size, v);
 	ipc_port_put(rcv.port);
 	return mr;
 }
 
 /*
- * machina_call_msg - mach_msg / mach_msg_overwrite
+ * msg_call - mach_msg / mach_msg_overwrite, and mach_msg2 with its
+ * vectors @v (NULL for the ioctl)
  * Returns: the mach_msg_return_t, or -EINVAL for non-zero flags, reserved
  * or notify fields.
  */
-long machina_call_msg(struct machina_task *task, void *arg)
+static long msg_call(struct machina_task *task, struct machina_msg *m,
+		     const struct machina_trap_msg2 *v)
 {
-	struct machina_msg *m = arg;
 	struct machina_thread *self;
 	int mr = MACH_MSG_SUCCESS;
 
@@ -1091,12 +1120,30 @@ long machina_call_msg(struct machina_task *task, void *arg)
 	self = machina_thread_self(task);
 	if (m->option & MACH_SEND_MSG) {
 		mr = msg_send(task, self, m->msg, m->send_size, m->option,
-			      m->timeout, m->notify);
+			      m->timeout, m->notify, v);
 		if (mr)
 			return mr;
 	}
+	/* XNU checks a receive vector after the send, which it does not stop. */
+	if (m->option & MACH_RCV_MSG && v && v->rcv_error)
+		return v->rcv_error;
 	if (m->option & MACH_RCV_MSG)
 		mr = msg_receive(task, self, m->rcv_msg ? m->rcv_msg : m->msg,
-				 m->rcv_size, m->rcv_name, m->option, m->timeout);
+				 m->rcv_size, m->rcv_name, m->option, m->timeout,
+				 v);
 	return mr;
+}
+
+/* machina_call_msg - the ioctl's mach_msg / mach_msg_overwrite */
+long machina_call_msg(struct machina_task *task, void *arg)
+{
+	return msg_call(task, arg, NULL);
+}
+
+/* machina_call_msg2 - mach_msg2_trap (trap_table.c's msg2_prep()) */
+long machina_call_msg2(struct machina_task *task, void *arg)
+{
+	struct machina_trap_msg2 *v = arg;
+
+	return msg_call(task, &v->msg, v);
 }

@@ -15,6 +15,8 @@
 
 #include <linux/types.h>
 
+#include "uapi/machina.h"
+
 struct machina_task;
 
 /* Largest argument structure any call takes; checked at build time. */
@@ -137,6 +139,24 @@ struct machina_trap_timebase {
 	} info;			/* mach_timebase_info_data_t */
 };
 
+/*
+ * mach_msg2_trap: mach_msg's call plus what its data vectors
+ * (MACH64_MSG_VECTOR) add; msg2_prep() fills it from the registers and
+ * the caller's vectors, already checked as XNU checks them.
+ */
+struct machina_trap_msg2 {
+	struct machina_msg msg;
+	u64 aux_send_addr;	/* the aux vector sent, when aux_send_size */
+	u64 aux_rcv_addr;	/* the aux buffer, when aux_rcv_size */
+	u32 aux_send_size;	/* 0: no aux data sent */
+	u32 aux_rcv_size;	/* 0: no aux buffer */
+	u32 vector;		/* MACH64_MSG_VECTOR given */
+	s32 rcv_error;		/* a bad receive vector: the status of the
+				 * receive, once the send (if any) is done */
+};
+
+long machina_call_msg2(struct machina_task *task, void *arg);
+int machina_msg_send_size_check(u32 send_size);
 long machina_call_swtch(struct machina_task *task, void *arg);
 long machina_call_thread_switch(struct machina_task *task, void *arg);
 long machina_call_timebase_info(struct machina_task *task, void *arg);

@@ -45,6 +45,7 @@
 #include <linux/uaccess.h>
 
 #include "mach/ipc_abi.h"
+#include "mach/ipc_kmsg.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
@@ -227,7 +228,7 @@ static int msg2_prep(const u64 *a, void *karg);
 	  OUTALL(machina_task_for_pid, 2, name))			\
 	X(PID_FOR_TASK, 2, pid_for_task, P, RET_KR, 0, NULL,		\
 	  IN(P, 0, task), OUTALL(P, 1, value))				\
-	X(MACH_MSG2, 8, msg, M, RET_KR, 0, msg2_prep)			\
+	X(MACH_MSG2, 8, msg2, machina_trap_msg2, RET_KR, 0, msg2_prep)	\
 	X(THREAD_GET_SPECIAL_REPLY_PORT, 0, thread_get_special_reply_port, N, \
 	  RET_NAME, 0, NULL)						\
 	X(SWTCH_PRI, 0, swtch, machina_trap_switch, RET_KR, 0, NULL)	\
@@ -302,6 +303,114 @@ static int msg_prep(const u64 *a, void *karg)
 	return 0;
 }
 
+/* XNU's mach_msg_vector_t (osfmk/mach/message.h). */
+struct mach_msg_vector {
+	u64 msgv_data;		/* the message, or the aux data */
+	u64 msgv_rcv_addr;	/* non-zero: receive there instead */
+	u32 msgv_send_size;
+	u32 msgv_rcv_size;
+};
+
+#define MACH_MSGV_MAX_COUNT	2	/* [0] the message, [1] aux data */
+
+/*
+ * msg2_send_vectors - the send half's check of mach_msg2's @n vectors,
+ * in XNU's order (mach_msg_validate_data_vectors()): the message's
+ * address and size, then the aux vector's address and size bounds
+ * Returns: 0 with @v's send fields set, or the MACH_SEND_* status.
+ */
+static int msg2_send_vectors(const struct mach_msg_vector *vec, u32 n,
+			     struct machina_trap_msg2 *v)
+{
+	const struct mach_msg_vector *aux = &vec[1];
+	int mr;
+
+	if (!n)
+		return MACH_SEND_MSG_TOO_SMALL;
+	if (!vec[0].msgv_data)
+		return MACH_SEND_INVALID_DATA;
+	mr = machina_msg_send_size_check(vec[0].msgv_send_size);
+	if (mr)
+		return mr;
+	v->msg.msg = vec[0].msgv_data;
+	v->msg.send_size = vec[0].msgv_send_size;
+	if (n < MACH_MSGV_MAX_COUNT || !aux->msgv_send_size)
+		return 0;
+	if (!aux->msgv_data)
+		return MACH_SEND_INVALID_DATA;
+	if (aux->msgv_send_size < sizeof(struct mach_msg_aux_header))
+		return MACH_SEND_AUX_TOO_SMALL;
+	if (aux->msgv_send_size > IPC_KMSG_AUX_MAX)
+		return MACH_SEND_AUX_TOO_LARGE;
+	v->aux_send_addr = aux->msgv_data;
+	v->aux_send_size = aux->msgv_send_size;
+	return 0;
+}
+
+/*
+ * msg2_rcv_vectors - the receive half's check of mach_msg2's @n vectors
+ * (XNU: the message's receive address and size are not checked; a bad
+ * one loses the message at copyout; an aux buffer needs an address and
+ * room for its header)
+ * Returns: 0 with @v's receive fields set, or MACH_RCV_INVALID_ARGUMENTS.
+ */
+static int msg2_rcv_vectors(const struct mach_msg_vector *vec, u32 n,
+			    struct machina_trap_msg2 *v)
+{
+	const struct mach_msg_vector *aux = &vec[1];
+	u64 aux_addr = aux->msgv_rcv_addr ? aux->msgv_rcv_addr : aux->msgv_data;
+
+	if (!n)
+		return MACH_RCV_INVALID_ARGUMENTS;
+	v->msg.rcv_msg = vec[0].msgv_rcv_addr ? vec[0].msgv_rcv_addr :
+			 vec[0].msgv_data;
+	v->msg.rcv_size = vec[0].msgv_rcv_size;
+	if (n < MACH_MSGV_MAX_COUNT)
+		return 0;
+	if (!aux_addr || aux->msgv_rcv_size < sizeof(struct mach_msg_aux_header))
+		return MACH_RCV_INVALID_ARGUMENTS;
+	v->aux_rcv_addr = aux_addr;
+	v->aux_rcv_size = aux->msgv_rcv_size;
+	return 0;
+}
+
+/*
+ * msg2_vectors - MACH64_MSG_VECTOR: register 0 is an array of data
+ * vectors, the send count in the high half of register 2 and the receive
+ * count in the low half of register 6 (libsyscall's mach_msg_overwrite(),
+ * XNU's mach_msg2_trap()).  max(counts) vectors are read, 1 or 2.  A bad
+ * receive vector fails the receive only, after the send (v->rcv_error).
+ * Returns: 0, or the status the trap fails with before any send.
+ */
+static int msg2_vectors(const u64 *a, struct machina_trap_msg2 *v)
+{
+	struct mach_msg_vector vec[MACH_MSGV_MAX_COUNT] = {};
+	bool send = v->msg.option & MACH_SEND_MSG;
+	u32 nsend = upper_32_bits(a[2]), nrcv = lower_32_bits(a[6]);
+	u32 n = max(nsend, nrcv);
+	int mr;
+
+	if (n > MACH_MSGV_MAX_COUNT)
+		return send ? MACH_SEND_INVALID_DATA : MACH_RCV_INVALID_ARGUMENTS;
+	if (!n)
+		return send ? MACH_SEND_MSG_TOO_SMALL : MACH_RCV_INVALID_ARGUMENTS;
+	if (copy_from_user(vec, u64_to_user_ptr(a[0]), n * sizeof(vec[0])))
+		return send ? MACH_SEND_INVALID_DATA : MACH_RCV_INVALID_ARGUMENTS;
+	v->vector = 1;
+	if (send) {
+		mr = msg2_send_vectors(vec, nsend, v);
+		if (mr)
+			return mr;
+	}
+	if (!(v->msg.option & MACH_RCV_MSG))
+		return 0;
+	mr = msg2_rcv_vectors(vec, nrcv, v);
+	if (!send)
+		return mr;
+	v->rcv_error = mr;
+	return 0;
+}
+
 /*
  * msg2_prep - mach_msg2_trap's packed registers as the mach_msg call's
  * argument (libsyscall's mach_msg2(): each register holds two 32-bit
@@ -310,36 +419,46 @@ static int msg_prep(const u64 *a, void *karg)
  *   2 msgh_bits | send_size       3 remote_port | local_port
  *   4 voucher_port | msgh_id      5 descriptor count | rcv_name
  *   6 rcv_size | priority         7 timeout (milliseconds)
- * The priority is the mach_msg_priority_t of MACH_SEND_OVERRIDE.
+ * The priority is the mach_msg_priority_t of MACH_SEND_OVERRIDE.  With
+ * MACH64_MSG_VECTOR, data is the vector array and send_size / rcv_size
+ * the vector counts (msg2_vectors()).
  * XNU sends the header of the registers; the ioctl call reads it from the
  * message, so where the two differ the registers' header (and descriptor
  * count) is written into the message first.  For libsystem's callers,
- * which pass the message's own header, nothing is written.  Vector
- * messages (MACH64_MSG_VECTOR) are not built.
+ * which pass the message's own header, nothing is written.
  * Returns: 0, or the mach_msg_return_t the trap fails with.
  */
 static int msg2_prep(const u64 *a, void *karg)
 {
-	struct machina_msg *m = karg;
+	struct machina_trap_msg2 *v = karg;
+	struct machina_msg *m = &v->msg;
 	struct mach_msg_header want, have;
 	u64 option64 = a[1];
 	u32 dsc = lower_32_bits(a[5]), have_dsc;
-	void __user *u = u64_to_user_ptr(a[0]);
+	void __user *u;
+	int mr;
 
-	if ((option64 >> 32) & ~(MACH64_CFI_MASK >> 32))
-		return MACH_SEND_INVALID_OPTIONS;	/* vectors, or unknown */
-	m->msg = a[0];
+	if ((option64 >> 32) & ~((MACH64_CFI_MASK | MACH64_MSG_VECTOR) >> 32))
+		return MACH_SEND_INVALID_OPTIONS;	/* unknown */
 	m->option = lower_32_bits(option64);
-	m->send_size = upper_32_bits(a[2]);
 	m->rcv_name = upper_32_bits(a[5]);
-	m->rcv_size = lower_32_bits(a[6]);
 	m->timeout = lower_32_bits(a[7]);
 	/* The priority counts with MACH_SEND_OVERRIDE only, as in XNU. */
 	if (m->option & MACH_SEND_OVERRIDE)
 		m->notify = upper_32_bits(a[6]);
+	if (option64 & MACH64_MSG_VECTOR) {
+		mr = msg2_vectors(a, v);
+		if (mr)
+			return mr;
+	} else {
+		m->msg = a[0];
+		m->send_size = upper_32_bits(a[2]);
+		m->rcv_size = lower_32_bits(a[6]);
+	}
 	if (!(m->option & MACH_SEND_MSG))
 		return 0;
 
+	u = u64_to_user_ptr(m->msg);
 	want.msgh_bits = lower_32_bits(a[2]);
 	want.msgh_size = m->send_size;
 	want.msgh_remote_port = lower_32_bits(a[3]);

@@ -269,6 +269,23 @@ try_send(mach_port_t dest, mach_msg_type_name_t disp, mach_msg_id_t id)
 	return send_simple_opt(dest, disp, id, MACH_SEND_TIMEOUT, 0);
 }
 
+/* A message carrying one port right ("right" with disposition "disp") to dest. */
+static inline void port_msg_init(port_msg_t *m, mach_port_t dest,
+				 mach_msg_type_name_t dest_disp, mach_msg_id_t id,
+				 mach_port_t right, mach_msg_type_name_t disp)
+{
+	memset(m, 0, sizeof(*m));
+	m->header.msgh_bits = MACH_MSGH_BITS(dest_disp, 0) |
+			      MACH_MSGH_BITS_COMPLEX;
+	m->header.msgh_size = sizeof(*m);
+	m->header.msgh_remote_port = dest;
+	m->header.msgh_id = id;
+	m->body.msgh_descriptor_count = 1;
+	m->port.name = right;
+	m->port.disposition = disp;
+	m->port.type = MACH_MSG_PORT_DESCRIPTOR;
+}
+
 /*
  * Send a message carrying one port right ("right" with disposition "disp")
  * to dest, named with dest_disp; waits at most five seconds for queue space.
@@ -280,16 +297,7 @@ static inline mach_msg_return_t send_port(mach_port_t dest,
 {
 	port_msg_t m;
 
-	memset(&m, 0, sizeof(m));
-	m.header.msgh_bits = MACH_MSGH_BITS(dest_disp, 0) |
-			     MACH_MSGH_BITS_COMPLEX;
-	m.header.msgh_size = sizeof(m);
-	m.header.msgh_remote_port = dest;
-	m.header.msgh_id = id;
-	m.body.msgh_descriptor_count = 1;
-	m.port.name = right;
-	m.port.disposition = disp;
-	m.port.type = MACH_MSG_PORT_DESCRIPTOR;
+	port_msg_init(&m, dest, dest_disp, id, right, disp);
 	return mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(m),
 			0, MACH_PORT_NULL, 5000, MACH_PORT_NULL);
 }
