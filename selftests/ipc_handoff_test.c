@@ -6,19 +6,24 @@
  * that path: ordering and sequence numbers against queued messages, a
  * receiver interrupted by a signal while a sender hands off, many senders
  * and a receiver on a port set, a receiver whose buffer is too small, and
- * the port destroyed while messages are handed over.  Nothing may be lost:
+ * the port destroyed while messages are handed over, guarded descriptors
+ * sized both ways, pollers and an EPOLLEXCLUSIVE epoll on the same wait
+ * queue (the last two from the session-10 review).  Nothing may be lost:
  * every message is received exactly once, or destroyed (its send-once
  * right then says so).  Every test runs as nobody when started as root.
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
+#include <machina/machina.h>
 
 /* Drop to nobody (the tests are for what an unprivileged user can do). */
 #define AS_NOBODY()                                                  \
@@ -685,6 +690,246 @@ TEST(killing_the_receiving_process_during_handoffs_loses_nothing)
 	EXPECT_TRUE(live_counts_settle(&base, &now));
 	EXPECT_EQ(base.messages, now.messages);
 	EXPECT_EQ(base.ports, now.ports);
+}
+
+/* ---- guarded descriptors sized before the wake-up ---------------------- */
+
+#define CANARY 0xa5
+/* header, body count, one port descriptor in its 12- or 16-byte form */
+#define SIZE_PLAIN   (sizeof(mach_msg_header_t) + 4 + 12)
+#define SIZE_GUARDED (sizeof(mach_msg_header_t) + 4 + 16)
+
+struct guard_ctx {
+	mach_port_t port;
+	mach_msg_option_t opt;
+	mach_msg_size_t rcv_size;	/* what the receiver says it has */
+	atomic_int tid;
+	mach_msg_return_t mr;
+	mach_msg_size_t size;		/* msgh_size it saw */
+	int overrun;			/* bytes past rcv_size written */
+	uint8_t buf[256];
+};
+
+static void *guard_receiver(void *arg)
+{
+	struct guard_ctx *c = arg;
+	int i;
+
+	memset(c->buf, CANARY, sizeof(c->buf));
+	atomic_store(&c->tid, gettid_());
+	c->mr = recv_msg(c->port, c->buf, c->rcv_size, c->opt, 0);
+	c->size = ((mach_msg_header_t *)c->buf)->msgh_size;
+	for (i = c->rcv_size; i < (int)sizeof(c->buf); i++)
+		if (c->buf[i] != CANARY)
+			c->overrun++;
+	return NULL;
+}
+
+/*
+ * Send a message carrying a guarded receive right to c->port while the
+ * receiver sleeps on it; returns the send's result (-1: it never slept).
+ */
+static int guard_round(struct guard_ctx *c)
+{
+	mach_port_options_t opts = { .flags = MPO_CONTEXT_AS_GUARD };
+	mach_port_name_t g = MACH_PORT_NULL;
+	struct msg_builder b;
+	pthread_t t;
+	int ret = -1;
+
+	if (mach_port_construct(mach_task_self(), &opts, 0x6a6a, &g))
+		return -1;
+	atomic_store(&c->tid, 0);
+	if (pthread_create(&t, NULL, guard_receiver, c))
+		return -1;
+	while (!atomic_load(&c->tid))
+		sched_yield();
+	if (!wait_sleeping(atomic_load(&c->tid))) {
+		mb_init(&b, c->port, MACH_MSG_TYPE_MAKE_SEND, 0, 0, 1);
+		mb_guarded(&b, g, MACH_MSG_TYPE_MOVE_RECEIVE, 0x6a6a,
+			   MACH_MSG_GUARD_FLAGS_NONE);
+		ret = mb_send(&b, MACH_SEND_TIMEOUT, 5000);
+	}
+	if (ret)	/* not sent: wake the receiver with a plain message */
+		send_simple(c->port, 2);
+	pthread_join(t, NULL);
+	return ret;
+}
+
+/*
+ * One round: the receiver asks with @opt and says it has @room bytes; it
+ * must get @mr with msgh_size @size, nothing written past @room, and leave
+ * @queued messages on the port.
+ */
+static void guard_expect(struct __test_metadata *_metadata,
+			 struct guard_ctx *c, mach_msg_option_t opt,
+			 mach_msg_size_t room, mach_msg_return_t mr,
+			 mach_msg_size_t size, long queued)
+{
+	c->opt = opt;
+	c->rcv_size = room;
+	ASSERT_EQ(MACH_MSG_SUCCESS, guard_round(c));
+	EXPECT_EQ(mr, c->mr);
+	EXPECT_EQ(size, c->size);
+	EXPECT_EQ(0, c->overrun);
+	EXPECT_EQ(queued, msgcount_of(c->port));
+}
+
+TEST(guarded_descriptors_handed_to_a_waiting_receiver_fit_its_buffer)
+{
+	const mach_msg_size_t tr = sizeof(mach_msg_trailer_t);
+	struct guard_ctx c = { 0 };
+	rcv_buf_t b;
+
+	AS_NOBODY();
+	c.port = new_port();
+	ASSERT_NE(MACH_PORT_NULL, c.port);
+
+	/* Exactly room for the 12-byte form without the opt-in, the 16-byte one with it. */
+	guard_expect(_metadata, &c, 0, SIZE_PLAIN + tr, MACH_MSG_SUCCESS,
+		     SIZE_PLAIN, 0);
+	guard_expect(_metadata, &c, MACH_RCV_GUARDED_DESC, SIZE_GUARDED + tr,
+		     MACH_MSG_SUCCESS, SIZE_GUARDED, 0);
+
+	/* With the opt-in and room for the 12-byte form only: too large, kept. */
+	guard_expect(_metadata, &c, MACH_RCV_GUARDED_DESC | MACH_RCV_LARGE,
+		     SIZE_PLAIN + tr, MACH_RCV_TOO_LARGE, SIZE_GUARDED, 1);
+	ASSERT_EQ(MACH_MSG_SUCCESS,
+		  recv_msg(c.port, &b, sizeof(b),
+			   MACH_RCV_TIMEOUT | MACH_RCV_GUARDED_DESC, 0));
+	EXPECT_EQ(SIZE_GUARDED, b.header.msgh_size);
+
+	/* Without it and 4 bytes short of the 12-byte form. */
+	guard_expect(_metadata, &c, MACH_RCV_LARGE, SIZE_PLAIN + tr - 4,
+		     MACH_RCV_TOO_LARGE, SIZE_PLAIN, 1);
+	EXPECT_EQ(1, drain(c.port));
+}
+
+/* ---- pollers and epoll on the same wait queue --------------------------- */
+
+#define NMSG		1500
+#define NPOLLFD		80	/* > 64: 6.1's walk drops rcv_wq's lock */
+
+struct crowd_ctx {
+	mach_port_t port;
+	int fd;
+	atomic_int stop;
+	atomic_int seen[NMSG];
+	atomic_int bad;		/* ids out of range, failed calls */
+	atomic_int by_receiver, by_epoll;
+};
+
+static void note(struct crowd_ctx *c, rcv_buf_t *b)
+{
+	mach_msg_id_t id = b->header.msgh_id;
+
+	if (id < 0 || id >= NMSG)
+		atomic_fetch_add(&c->bad, 1);
+	else
+		atomic_fetch_add(&c->seen[id], 1);
+}
+
+static void *crowd_poller(void *arg)
+{
+	struct crowd_ctx *c = arg;
+	struct pollfd p[NPOLLFD];
+	int i;
+
+	for (i = 0; i < NPOLLFD; i++)
+		p[i] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+	while (!atomic_load(&c->stop))
+		if (poll(p, NPOLLFD, 20) < 0 && errno != EINTR)
+			atomic_fetch_add(&c->bad, 1);
+	return NULL;
+}
+
+/* An event loop: EPOLLEXCLUSIVE, then a receive that does not wait. */
+static void *crowd_epoll(void *arg)
+{
+	struct crowd_ctx *c = arg;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE }, out;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	rcv_buf_t b;
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev)) {
+		atomic_fetch_add(&c->bad, 1);
+		return NULL;
+	}
+	while (!atomic_load(&c->stop)) {
+		if (epoll_wait(ep, &out, 1, 20) <= 0)
+			continue;
+		if (recv_timeout(c->port, &b, 0) == MACH_MSG_SUCCESS) {
+			note(c, &b);
+			atomic_fetch_add(&c->by_epoll, 1);
+		}
+	}
+	close(ep);
+	return NULL;
+}
+
+static void *crowd_receiver(void *arg)
+{
+	struct crowd_ctx *c = arg;
+	mach_msg_return_t mr;
+	rcv_buf_t b;
+
+	while (!atomic_load(&c->stop)) {
+		mr = recv_timeout(c->port, &b, 50);
+		if (mr == MACH_MSG_SUCCESS) {
+			note(c, &b);
+			atomic_fetch_add(&c->by_receiver, 1);
+		} else if (mr != MACH_RCV_TIMED_OUT) {
+			atomic_fetch_add(&c->bad, 1);
+		}
+	}
+	return NULL;
+}
+
+TEST(pollers_and_an_exclusive_epoll_lose_no_handed_message)
+{
+	static struct crowd_ctx c;
+	pthread_t pt[2], et, rt[2];
+	int i, missing = 0, twice = 0;
+	rcv_buf_t b;
+
+	AS_NOBODY();
+	memset(&c, 0, sizeof(c));
+	c.port = new_port_send();
+	ASSERT_NE(MACH_PORT_NULL, c.port);
+	ASSERT_EQ(KERN_SUCCESS,
+		  machina_port_to_fd(c.port, MACH_PORT_RIGHT_RECEIVE,
+				     O_CLOEXEC, &c.fd));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&pt[i], NULL, crowd_poller, &c));
+	ASSERT_EQ(0, pthread_create(&et, NULL, crowd_epoll, &c));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&rt[i], NULL, crowd_receiver, &c));
+	for (i = 0; i < NMSG; i++) {
+		ASSERT_EQ(MACH_MSG_SUCCESS, send_simple(c.port, i));
+		if (!(i % 64))
+			usleep(500);	/* let receivers fall asleep again */
+	}
+	/* Until every message is taken (ten seconds at most), then stop. */
+	for (i = 0; i < 10000 && msgcount_of(c.port) > 0; i++)
+		usleep(1000);
+	atomic_store(&c.stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(pt[i], NULL);
+	pthread_join(et, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_join(rt[i], NULL);
+	while (recv_timeout(c.port, &b, 0) == MACH_MSG_SUCCESS)
+		note(&c, &b);
+	for (i = 0; i < NMSG; i++) {
+		missing += atomic_load(&c.seen[i]) == 0;
+		twice += atomic_load(&c.seen[i]) > 1;
+	}
+	TH_LOG("receiver %d, event loop %d", atomic_load(&c.by_receiver),
+	       atomic_load(&c.by_epoll));
+	EXPECT_EQ(0, atomic_load(&c.bad));
+	EXPECT_EQ(0, missing);
+	EXPECT_EQ(0, twice);
+	close(c.fd);
 }
 
 TEST_HARNESS_MAIN
