@@ -716,7 +716,7 @@ static void *guard_receiver(void *arg)
 	int i;
 
 	memset(c->buf, CANARY, sizeof(c->buf));
-	atomic_store(&c->tid, gettid_());
+	atomic_store(&c->tid, ipc_gettid());
 	c->mr = recv_msg(c->port, c->buf, c->rcv_size, c->opt, 0);
 	c->size = ((mach_msg_header_t *)c->buf)->msgh_size;
 	for (i = c->rcv_size; i < (int)sizeof(c->buf); i++)
