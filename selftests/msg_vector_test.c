@@ -16,6 +16,8 @@
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -476,7 +478,13 @@ static int failed_sends(long limit)
 	return 0;
 }
 
-TEST_F(msgv, failed_send_loses_nothing_as_nobody)
+/*
+ * Run @attack(limit) in a child as nobody with max_queued_bytes lowered to
+ * three messages of the largest aux data (and some room); it must exit 0
+ * and leave the module's live counters where @base had them.
+ */
+static void as_nobody_with_budget(struct __test_metadata *_metadata,
+				  const struct live_counts *base, int (*attack)(long))
 {
 	long limit = 3 * (sizeof(simple_msg_t) + AUX_MAX) + 100;
 	long old = module_param_set("max_queued_bytes", limit);
@@ -492,17 +500,307 @@ TEST_F(msgv, failed_send_loses_nothing_as_nobody)
 		die_with_parent();
 		if (geteuid() == 0 && mt_become_nobody())
 			_exit(99);
-		_exit(failed_sends(limit));
+		_exit(attack(limit));
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	module_param_set("max_queued_bytes", old);
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_TRUE(live_counts_settle(&self->base, &now))
+	EXPECT_TRUE(live_counts_settle(base, &now))
 	{
 		TH_LOG("left behind: ports %ld->%ld messages %ld->%ld",
-		       self->base.ports, now.ports, self->base.messages, now.messages);
+		       base->ports, now.ports, base->messages, now.messages);
 	}
+}
+
+TEST_F(msgv, failed_send_loses_nothing_as_nobody)
+{
+	as_nobody_with_budget(_metadata, &self->base, failed_sends);
+}
+
+/* ---- review (msgvec-review): hand-off, port sets, races, accounting ----- */
+
+struct waiter {
+	mach_port_t port;
+	uint32_t aux_size;	/* 0: a one-vector receive */
+	int scalar;		/* the ioctl's mach_msg instead */
+	pid_t tid;
+	long mr;
+	rcv_buf_t buf;
+	aux_buf_t aux;
+};
+
+static void *waiter_main(void *arg)
+{
+	struct waiter *w = arg;
+	msgv_t v[2] = {
+		{ .msgv_data = (uintptr_t)&w->buf, .msgv_rcv_size = sizeof(w->buf) },
+		{ .msgv_data = (uintptr_t)&w->aux, .msgv_rcv_size = w->aux_size },
+	};
+
+	w->tid = gettid();
+	if (mt_traps_enable() < 0) {
+		w->mr = -1;
+		return NULL;
+	}
+	if (w->scalar)
+		w->mr = recv_msg(w->port, &w->buf, sizeof(w->buf), MACH_RCV_TIMEOUT, 10000);
+	else
+		w->mr = msg2(v, MACH_RCV_MSG | MACH_RCV_TIMEOUT | MACH64_MSG_VECTOR,
+			     0, 0, 0, 0, 0, w->port, w->aux_size ? 2 : 1, 10000);
+	return NULL;
+}
+
+/* Start a receiver on @w and wait until it sleeps in the receive. */
+static int waiter_start(pthread_t *t, struct waiter *w)
+{
+	int i;
+
+	memset(&w->aux, 0xaa, sizeof(w->aux));
+	w->tid = 0;
+	if (pthread_create(t, NULL, waiter_main, w))
+		return -1;
+	for (i = 0; i < 10000; i++) {
+		if (w->tid && mt_thread_state(getpid(), w->tid) == 'S')
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+TEST_F(msgv, handoff_to_waiting_receivers)
+{
+	simple_msg_t m = { 0 };
+	static aux_buf_t out;
+	static struct waiter w;
+	pthread_t t;
+
+	fill(out.data, 300, 4);
+	/* a vector receiver with room: the data, through the hand-off */
+	w = (struct waiter){ .port = self->port, .aux_size = 512 };
+	ASSERT_EQ(0, waiter_start(&t, &w));
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1200, &out, 308, 2));
+	pthread_join(t, NULL);
+	EXPECT_EQ(MACH_MSG_SUCCESS, w.mr);
+	EXPECT_EQ(1200, w.buf.header.msgh_id);
+	EXPECT_EQ(308, w.aux.hdr.msgdh_size);
+	EXPECT_TRUE(same(w.aux.data, 300, 4));
+	EXPECT_EQ(0xaa, w.aux.data[300]);
+	/* a vector receiver whose aux buffer is too small: declined, destroyed */
+	w = (struct waiter){ .port = self->port, .aux_size = 64 };
+	ASSERT_EQ(0, waiter_start(&t, &w));
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1201, &out, 308, 2));
+	pthread_join(t, NULL);
+	EXPECT_EQ(MACH_RCV_TOO_LARGE, w.mr);
+	EXPECT_EQ(0xaa, w.aux.data[0]);
+	EXPECT_EQ(0, msgcount_of(self->port));
+	/* a one-vector receiver: too large as well (XNU) */
+	w = (struct waiter){ .port = self->port, .aux_size = 0 };
+	ASSERT_EQ(0, waiter_start(&t, &w));
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1202, &out, 308, 2));
+	pthread_join(t, NULL);
+	EXPECT_EQ(MACH_RCV_TOO_LARGE, w.mr);
+	EXPECT_EQ(0, msgcount_of(self->port));
+	/* the ioctl's receiver: the message, the data dropped */
+	w = (struct waiter){ .port = self->port, .scalar = 1 };
+	ASSERT_EQ(0, waiter_start(&t, &w));
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1203, &out, 308, 2));
+	pthread_join(t, NULL);
+	EXPECT_EQ(MACH_MSG_SUCCESS, w.mr);
+	EXPECT_EQ(1203, w.buf.header.msgh_id);
+	EXPECT_EQ(sizeof(m), w.buf.header.msgh_size);
+	EXPECT_EQ(self->base.messages, mt_wait_counter("live_messages", self->base.messages));
+}
+
+TEST_F(msgv, aux_through_a_port_set)
+{
+	simple_msg_t m = { 0 };
+	static aux_buf_t out, in;
+	static struct waiter w;
+	mach_port_t set = MACH_PORT_NULL;
+	rcv_buf_t buf;
+	pthread_t t;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate(SELF, MACH_PORT_RIGHT_PORT_SET, &set));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_member(SELF, self->port, set));
+	fill(out.data, 100, 8);
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1300, &out, 108, 2));
+	/* too small, MACH_RCV_LARGE: the member's aux size, the message stays */
+	memset(&in, 0, sizeof(in));
+	EXPECT_EQ(MACH_RCV_TOO_LARGE, recv_vec(set, &buf, &in, 16, MACH_RCV_LARGE));
+	EXPECT_EQ(108, in.hdr.msgdh_size);
+	EXPECT_EQ(1, msgcount_of(self->port));
+	memset(&in, 0xaa, sizeof(in));
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_vec(set, &buf, &in, 108, 0));
+	EXPECT_EQ(1300, buf.header.msgh_id);
+	EXPECT_EQ(108, in.hdr.msgdh_size);
+	EXPECT_TRUE(same(in.data, 100, 8));
+	EXPECT_EQ(0xaa, in.data[100]);
+	/* a receiver sleeping on the set */
+	w = (struct waiter){ .port = set, .aux_size = 200 };
+	ASSERT_EQ(0, waiter_start(&t, &w));
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1301, &out, 108, 2));
+	pthread_join(t, NULL);
+	EXPECT_EQ(MACH_MSG_SUCCESS, w.mr);
+	EXPECT_EQ(1301, w.buf.header.msgh_id);
+	EXPECT_EQ(108, w.aux.hdr.msgdh_size);
+	EXPECT_TRUE(same(w.aux.data, 100, 8));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_mod_refs(SELF, set, MACH_PORT_RIGHT_PORT_SET, -1));
+}
+
+/*
+ * A parked message buffer is reused: what a big aux message left in it
+ * must not reach the next receiver of a small one (nor of one without
+ * aux data, nor of a too-large report).
+ */
+TEST_F(msgv, no_stale_aux_bytes)
+{
+	simple_msg_t m = { 0 };
+	static aux_buf_t out, in;
+	rcv_buf_t buf;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		fill(out.data, AUX_MAX - 8, 0x55);
+		ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1400, &out, 400, 2));
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_vec(self->port, &buf, &in, AUX_MAX, 0));
+		memset(out.data, 0x11, 8);
+		ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1401, &out, 16, 2));
+		memset(&in, 0xaa, sizeof(in));
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_vec(self->port, &buf, &in, AUX_MAX, 0));
+		EXPECT_EQ(16, in.hdr.msgdh_size);
+		EXPECT_EQ(0x11, in.data[7]);
+		EXPECT_EQ(0xaa, in.data[8]);
+		EXPECT_EQ(0xaa, in.data[AUX_MAX - 9]);
+		/* MACH_RCV_LARGE writes msgdh_size only */
+		ASSERT_EQ(MACH_MSG_SUCCESS, send_vec(self->port, &m, 1402, &out, 400, 2));
+		memset(&in, 0xaa, sizeof(in));
+		EXPECT_EQ(MACH_RCV_TOO_LARGE, recv_vec(self->port, &buf, &in, 8, MACH_RCV_LARGE));
+		EXPECT_EQ(400, in.hdr.msgdh_size);
+		EXPECT_EQ(0xaaaaaaaau, in.hdr.msgdh_reserved);
+		EXPECT_EQ(0xaa, in.data[0]);
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_vec(self->port, &buf, &in, AUX_MAX, 0));
+	}
+}
+
+/*
+ * Double fetch: a second thread rewrites the vector array and the aux
+ * header while the sender sends.  Whatever each send saw, the receiver's
+ * header must match the bytes it was given: a size of 16 or 512, the
+ * payload whole (pattern by size), and nothing past it.
+ */
+struct flipper {
+	volatile int stop;
+	msgv_t *v;
+	aux_buf_t *aux;
+};
+
+static void *flipper_main(void *arg)
+{
+	struct flipper *f = arg;
+	uint32_t n = 0;
+
+	while (!f->stop) {
+		f->v[1].msgv_send_size = n & 1 ? 16 : 512;
+		f->aux->hdr.msgdh_size = n * 977;
+		f->aux->hdr.msgdh_reserved = ~n;
+		n++;
+	}
+	return NULL;
+}
+
+TEST_F(msgv, vector_rewritten_while_sending)
+{
+	static aux_buf_t out, in;
+	static msgv_t v[2];
+	struct flipper f = { .v = v, .aux = &out };
+	simple_msg_t m = { 0 };
+	rcv_buf_t buf;
+	pthread_t t;
+	int i, bad = 0;
+
+	fill(out.data, 504, 6);
+	v[0] = (msgv_t){ .msgv_data = (uintptr_t)&m, .msgv_send_size = sizeof(m) };
+	v[1] = (msgv_t){ .msgv_data = (uintptr_t)&out, .msgv_send_size = 16 };
+	ASSERT_EQ(0, pthread_create(&t, NULL, flipper_main, &f));
+	for (i = 0; i < 2000 && !bad; i++) {
+		m.header = (mach_msg_header_t){ .msgh_bits = BITS_MAKE_SEND,
+			.msgh_size = sizeof(m), .msgh_remote_port = self->port,
+			.msgh_id = i };
+		if (msg2(v, MACH_SEND_MSG | MACH64_MSG_VECTOR, BITS_MAKE_SEND, 2,
+			 self->port, i, 0, 0, 0, 0) != MACH_MSG_SUCCESS) {
+			bad = 1;
+			break;
+		}
+		memset(&in, 0xaa, sizeof(in));
+		if (recv_vec(self->port, &buf, &in, sizeof(in), 0) != MACH_MSG_SUCCESS)
+			bad = 2;
+		else if (in.hdr.msgdh_size != 16 && in.hdr.msgdh_size != 512)
+			bad = 3;
+		else if (in.hdr.msgdh_reserved || !same(in.data, in.hdr.msgdh_size - 8, 6) ||
+			 in.data[in.hdr.msgdh_size - 8] != 0xaa)
+			bad = 4;
+	}
+	f.stop = 1;
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, bad);
+}
+
+/*
+ * As nobody: aux messages left queued on a port whose receive right is
+ * destroyed, moved away inside a message that is then destroyed, or
+ * refused at receive give their whole charge (body and aux) back.
+ */
+static int budget_fill(mach_port_t dest, aux_buf_t *aux, int max)
+{
+	simple_msg_t m = { 0 };
+	int n = 0;
+
+	while (n < max && send_vec(dest, &m, 1500 + n, aux, AUX_MAX, 2) == MACH_MSG_SUCCESS)
+		n++;
+	return n;
+}
+
+static int queued_charges_back(long limit)
+{
+	static aux_buf_t aux, in;
+	mach_port_t a, b, holder;
+	rcv_buf_t buf;
+	int full, i;
+
+	CHECK(mt_traps_enable() >= 0, 1);
+	a = new_port();
+	CHECK(a, 2);
+	full = budget_fill(a, &aux, 100);
+	CHECK(full == limit / (int)(sizeof(simple_msg_t) + AUX_MAX), 3);
+	/* the receive right destroyed with its queue */
+	CHECK(mach_port_mod_refs(SELF, a, MACH_PORT_RIGHT_RECEIVE, -1) == KERN_SUCCESS, 4);
+	b = new_port();
+	CHECK(b && budget_fill(b, &aux, 100) == full, 5);
+	/* the receive right moved into a message (room for that one kept) */
+	CHECK(recv_vec(b, &buf, &in, AUX_MAX, 0) == MACH_MSG_SUCCESS, 6);
+	holder = new_port();
+	CHECK(holder, 7);
+	CHECK(send_port(holder, MACH_MSG_TYPE_MAKE_SEND, 1, b,
+			MACH_MSG_TYPE_MOVE_RECEIVE) == MACH_MSG_SUCCESS, 8);
+	CHECK(mach_port_mod_refs(SELF, holder, MACH_PORT_RIGHT_RECEIVE, -1) == KERN_SUCCESS, 9);
+	a = new_port();
+	CHECK(a && budget_fill(a, &aux, 100) == full, 10);
+	/* refused at receive: too large, and an unwritable aux buffer */
+	for (i = 0; i < full; i++)
+		CHECK(recv_vec(a, &buf, &in, i & 1 ? 64 : 8, 0) == MACH_RCV_TOO_LARGE, 11);
+	CHECK(budget_fill(a, &aux, 100) == full, 12);
+	for (i = 0; i < full; i++)
+		CHECK(recv_vec(a, &buf, (aux_buf_t *)0x1000, AUX_MAX, 0) ==
+		      MACH_RCV_INVALID_DATA, 13);
+	CHECK(msgcount_of(a) == 0, 14);
+	CHECK(budget_fill(a, &aux, 100) == full, 15);
+	return 0;
+}
+
+TEST_F(msgv, queued_aux_charge_comes_back_as_nobody)
+{
+	as_nobody_with_budget(_metadata, &self->base, queued_charges_back);
 }
 
 TEST_HARNESS_MAIN
