@@ -359,14 +359,17 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
  * state gives without the override.  The lift was @thread's, for the
  * request it serves; clone() copied its Linux values, and the child, which
  * has no record and serves nothing, would keep them for good.
- * Only ever lowers @child: it is left as it is when it already runs no
- * better than that (SCHED_RESET_ON_FORK, or it lowered itself), or when it
- * or @thread is real-time.  Its CPU
+ * Only ever lowers @child, and only from what clone() gave it
+ * (@fork_policy, @fork_nice, read at the fork): it is left as it is when
+ * it no longer runs at those (it, its parent or a new image chose since:
+ * the drain may come late), when it already runs no better than the
+ * target (SCHED_RESET_ON_FORK), or when it or @thread is real-time.  Its CPU
  * placement is not narrowed (docs/plans/qos.md, slice 2).
  * Conditions: process context, no locks held; may sleep.
  */
 void machina_sched_unlift_child(struct machina_thread *thread,
-				struct task_struct *child)
+				struct task_struct *child, int fork_policy,
+				int fork_nice)
 {
 	struct machina_sched *s = &thread->sched;
 	int policy = READ_ONCE(child->policy), nice = task_nice(child);
@@ -375,7 +378,8 @@ void machina_sched_unlift_child(struct machina_thread *thread,
 
 	mutex_lock(&s->lock);
 	/* Lifted at the fork, so driven then: s->base_* holds its baseline. */
-	if (s->req.rt || rt_or_deadline(policy))
+	if (s->req.rt || rt_or_deadline(policy) || policy != fork_policy ||
+	    nice != fork_nice)
 		goto out;
 	eq = effective_qos(s, false);
 	pri = requested_priority(s, eq);

@@ -115,6 +115,7 @@ bool machina_sched_may_change(struct task_struct *p);
 void machina_sched_lock(struct machina_thread *thread, struct task_struct *p);
 void machina_sched_cloned(struct task_struct *parent, struct task_struct *child);
 void machina_sched_unlift_child(struct machina_thread *thread,
-				struct task_struct *child);
+				struct task_struct *child, int fork_policy,
+				int fork_nice);
 
 #endif /* _MACHINA_SCHED_QOS_H */

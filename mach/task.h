@@ -166,6 +166,8 @@ struct machina_fork_note {
 	u64 exec_id;			/* its image at fork */
 	struct machina_thread *lifted;	/* the forking thread's record if an
 					 * IPC override lifted it; a reference */
+	int policy, nice;		/* with @lifted: the Linux values the
+					 * child got from clone() */
 };
 
 struct machina_fork_src {

@@ -462,18 +462,23 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child,
 }
 
 /*
- * unlift_child - @child (a tgid) was forked by a thread an IPC override
- * lifted (@lifted, its record): the child's main thread loses the lift
- * (machina_sched_unlift_child()).  Usually from the forking thread's task
- * work, before fork() returns to it; the child may have run already.
+ * unlift_child - @note's child (a tgid) was forked by a thread an IPC
+ * override lifted (note->lifted, its record): the child's main thread
+ * loses the lift (machina_sched_unlift_child()) if it still runs at what
+ * clone() gave it.  Usually from the forking thread's task work, before
+ * fork() returns to it; but the child may have run already, and the drain
+ * can come much later (another thread's vfork() holds the task work back,
+ * or the child's claim or the teardown's flush drains): whatever the child,
+ * its parent or a new image chose meanwhile stays.
  * Conditions: process context; may sleep.
  */
-static void unlift_child(struct machina_thread *lifted, struct pid *child)
+static void unlift_child(const struct machina_fork_note *note)
 {
-	struct task_struct *p = get_pid_task(child, PIDTYPE_PID);
+	struct task_struct *p = get_pid_task(note->child, PIDTYPE_PID);
 
 	if (p) {
-		machina_sched_unlift_child(lifted, p);
+		machina_sched_unlift_child(note->lifted, p, note->policy,
+					   note->nice);
 		put_task_struct(p);
 	}
 }
@@ -498,7 +503,7 @@ static void src_drain(struct machina_fork_src *src)
 	for (i = 0; i < n; i++) {
 		inherit_create(src, notes[i].child, notes[i].exec_id);
 		if (notes[i].lifted) {
-			unlift_child(notes[i].lifted, notes[i].child);
+			unlift_child(&notes[i]);
 			machina_thread_put(notes[i].lifted);
 		}
 		put_pid(notes[i].child);
@@ -595,6 +600,9 @@ static void fork_probe(void *data, struct task_struct *parent,
 	if (noted) {
 		src->notes[src->nr].exec_id = READ_ONCE(child->self_exec_id);
 		src->notes[src->nr].lifted = lifted;
+		/* What clone() copied (the child has not run yet). */
+		src->notes[src->nr].policy = READ_ONCE(child->policy);
+		src->notes[src->nr].nice = task_nice(child);
 		src->notes[src->nr++].child = get_pid(task_tgid(child));
 	}
 	raw_spin_unlock(&src->lock);

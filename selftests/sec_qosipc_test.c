@@ -7,10 +7,13 @@
  * new image at the class the client named, forever, unless the exec takes
  * the lift off.  A fork() child of a lifted server (a daemon that forks a
  * worker) would keep it the same way: the fork takes it off the child.
+ * Taking it off must not undo what the server (or the child) chose for the
+ * child after fork() returned: the fork path's drain can come late.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,11 +51,73 @@ static int report(int fd)
 }
 
 /*
+ * vfork_holder - a second thread of the server vforks a child that waits
+ * on @arg's pipe: the vfork keeps the process's fork hand-down pending
+ * (task work of this thread, run only when vfork() returns), so a fork by
+ * the lifted thread meanwhile is handed down only then
+ */
+static void *vfork_holder(void *arg)
+{
+	int *fds = arg;	/* [0] hold (read), [1] ready (write) */
+	pid_t v;
+	char c;
+
+	v = vfork();
+	if (v == 0) {
+		if (write(fds[1], "r", 1) != 1 || read(fds[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	if (v > 0)
+		waitpid(v, NULL, 0);
+	return NULL;
+}
+
+/*
+ * The lifted server forks while another thread's vfork holds the hand-down
+ * back, renices the child to -5 (root: a worker it wants ahead of the
+ * rest), then lets the vfork end (the hand-down runs) and the child report.
+ */
+static int fork_renice(int out)
+{
+	int hold[2], ready[2], go[2], fds[2];
+	pthread_t holder;
+	char c;
+	pid_t kid = -1;
+	int ret = 1;
+
+	if (pipe(hold) || pipe(ready) || pipe(go))
+		return 1;
+	fds[0] = hold[0];
+	fds[1] = ready[1];
+	if (pthread_create(&holder, NULL, vfork_holder, fds))
+		return 1;
+	/* The vfork child runs: the holder's fork probe has noted it. */
+	if (read(ready[0], &c, 1) != 1)
+		goto out;
+	kid = fork();
+	if (kid < 0)
+		goto out;
+	if (kid == 0)
+		_exit(read(go[0], &c, 1) != 1 || report(out));
+	if (setpriority(PRIO_PROCESS, kid, -5) == 0)
+		ret = 0;
+out:
+	/* The vfork ends; vfork() returns to the holder through the drain. */
+	if (write(hold[1], "g", 1) != 1)
+		ret = 1;
+	pthread_join(holder, NULL);
+	if (write(go[1], "g", 1) != 1)
+		ret = 1;
+	return ret || (kid > 0 && mt_wait_exit(kid)) ? 1 : 0;
+}
+
+/*
  * The root server: makes a port, lets a nobody client lift it
  * (ipc_lifting_client(): USER_INTERACTIVE) and keep the reply port,
  * receives the request (reporting the lift to @out), then with @mode 'e'
  * execs itself to report from the new image, with 'f' forks a child that
- * reports once fork() has returned to the server.
+ * reports once fork() has returned to the server, with 'v' fork_renice().
  */
 static int server(int out, const char *self, int mode)
 {
@@ -73,6 +138,8 @@ static int server(int out, const char *self, int mode)
 		execl(self, self, "--report", arg, (char *)NULL);
 		return 1;
 	}
+	if (mode == 'v')
+		return fork_renice(out);
 	if (pipe(go))
 		return 1;
 	kid = fork();
@@ -153,6 +220,26 @@ TEST(fork_drops_the_lift)
 {
 	REQUIRE();
 	lift_then(_metadata, 'f');
+}
+
+/*
+ * The lifted server renices its child to -5 after fork() returned, while
+ * another thread's vfork holds the fork hand-down back: the hand-down,
+ * when it runs, must leave the child at -5 (it took the lift off nothing:
+ * the child no longer runs at what clone() copied).
+ */
+TEST(late_unlift_keeps_a_renice)
+{
+	int lifted, policy, nice;
+
+	REQUIRE();
+	if (geteuid())
+		SKIP(return, "needs root (a root server, a nobody client)");
+	setpriority(PRIO_PROCESS, 0, 0);
+	run(_metadata, 'v', &lifted, &policy, &nice);
+	EXPECT_EQ(-10, lifted);
+	EXPECT_EQ(SCHED_OTHER, policy);
+	EXPECT_EQ(-5, nice);
 }
 
 int main(int argc, char **argv)
