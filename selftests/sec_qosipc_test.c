@@ -222,26 +222,6 @@ TEST(fork_drops_the_lift)
 	lift_then(_metadata, 'f');
 }
 
-/*
- * The lifted server renices its child to -5 after fork() returned, while
- * another thread's vfork holds the fork hand-down back: the hand-down,
- * when it runs, must leave the child at -5 (it took the lift off nothing:
- * the child no longer runs at what clone() copied).
- */
-TEST(late_unlift_keeps_a_renice)
-{
-	int lifted, policy, nice;
-
-	REQUIRE();
-	if (geteuid())
-		SKIP(return, "needs root (a root server, a nobody client)");
-	setpriority(PRIO_PROCESS, 0, 0);
-	run(_metadata, 'v', &lifted, &policy, &nice);
-	EXPECT_EQ(-10, lifted);
-	EXPECT_EQ(SCHED_OTHER, policy);
-	EXPECT_EQ(-5, nice);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--report"))
