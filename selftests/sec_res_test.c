@@ -19,6 +19,8 @@
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -726,6 +728,38 @@ static void victim(const struct mt_cgroup *v, int share_fd, int go)
 }
 
 /*
+ * displace_charge_stock - fault a fresh page on each CPU we may run on, so
+ * that every CPU's memcg charge stock belongs to the caller's group and the
+ * group that charged there last gets its unused stock back
+ */
+static void displace_charge_stock(void)
+{
+	size_t pg = sysconf(_SC_PAGESIZE);
+	cpu_set_t all, one;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		volatile char *p;
+
+		if (!CPU_ISSET(cpu, &all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			continue;
+		p = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED) {
+			p[0] = 1;
+			munmap((void *)p, pg);
+		}
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+/*
  * The attacker (in group A): receives the victim's send rights, registers
  * a dead-name request on each, lets the victim exit and waits for the
  * notifications.  extra[0]: memory.current of V once the victim is gone and
@@ -778,6 +812,13 @@ static void attacker(const struct mt_cgroup *a, const struct mt_cgroup *v,
 	for (i = 0; i < (int)m->ports.count; i++)
 		type_of(names[i]);
 	for (i = 0; i < 40; i++) {
+		/*
+		 * memory.current counts the charge each CPU keeps in advance
+		 * for the last group that charged there (up to 64 pages: 1
+		 * MiB with 16 KiB pages, twice the bound below); a charge of
+		 * ours on every CPU gives V's back.
+		 */
+		displace_charge_stock();
 		o->extra[0] = mt_cg_read(v, "memory.current");
 		if (o->extra[0] < VICTIM_PORTS * 256 / 4)
 			break;
