@@ -173,4 +173,219 @@ TEST(pages_a_remap_still_maps_survive_the_original_going)
 	mach_vm_deallocate(SELF, big, 11 * pg);
 }
 
+/*
+ * The interval walk must never free a page some vma still maps.  One
+ * object of OBJ_PAGES pages (each its own pattern) is shared by many
+ * remaps of random ranges (some inherited SHARE, some copies, some
+ * through a memory entry whose port then goes), and random steps change
+ * them: partial deallocates, mprotect splits and their undoing (merges on
+ * 6.12), mremap moves of whole mappings and of a middle part, new remaps
+ * of remaps, forks whose child tears down half and exits.  After every
+ * step each mapping's PTEs are zapped and every page it still maps must
+ * read its own pattern from the object again (a freed one reads zeroes).
+ * Run as nobody, in a child, so a failure reports the step.
+ */
+#define OBJ_PAGES	96
+#define MAX_RECS	600
+#define STEPS		400
+
+struct rec {
+	unsigned long addr, pg0, n;
+};
+
+static struct rec recs[MAX_RECS];
+static int nrecs;
+static unsigned int rnd_state;
+
+static unsigned int rnd(unsigned int n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+static void rec_add(unsigned long addr, unsigned long pg0, unsigned long n)
+{
+	if (n && nrecs < MAX_RECS)
+		recs[nrecs++] = (struct rec){ addr, pg0, n };
+}
+
+static void rec_del(int i)
+{
+	recs[i] = recs[--nrecs];
+}
+
+/* Pages of every mapping that do not read back; the first one in *@which. */
+static int verify_all(int *which)
+{
+	unsigned long pg = getpagesize(), j;
+	int i, bad = 0;
+
+	for (i = 0; i < nrecs; i++) {
+		if (madvise((void *)recs[i].addr, recs[i].n * pg, MADV_DONTNEED))
+			return -1;
+		for (j = 0; j < recs[i].n; j++)
+			if (!check_pattern((void *)(recs[i].addr + j * pg), pg,
+					   1000 + recs[i].pg0 + j)) {
+				if (!bad)
+					*which = i;
+				bad++;
+			}
+	}
+	return bad;
+}
+
+/* Returns 0, or the failed step (+1000 for a setup failure). */
+static int remap_step(int i, unsigned long s, unsigned long k)
+{
+	unsigned long pg = getpagesize();
+	mach_vm_address_t na = 0;
+	vm_prot_t cur, max;
+	boolean_t copy = rnd(4) == 0;
+	mach_port_t h = MACH_PORT_NULL;
+	memory_object_size_t size = k * pg;
+
+	if (rnd(5) == 0) {
+		if (mach_make_memory_entry_64(SELF, &size, recs[i].addr + s * pg,
+					      VM_PROT_READ, &h, MACH_PORT_NULL) ||
+		    mach_vm_map(SELF, &na, k * pg, 0, VM_FLAGS_ANYWHERE, h, 0,
+				FALSE, VM_PROT_READ, VM_PROT_READ,
+				VM_INHERIT_DEFAULT)) {
+			fprintf(stderr, "entry map failed\n");
+			return -1;
+		}
+		mach_port_deallocate(SELF, h);
+	} else if (mach_vm_remap(SELF, &na, k * pg, 0, VM_FLAGS_ANYWHERE, SELF,
+				 recs[i].addr + s * pg, copy, &cur, &max,
+				 VM_INHERIT_DEFAULT)) {
+		return -1;
+	}
+	if (rnd(2) && mach_vm_inherit(SELF, na, k * pg, VM_INHERIT_SHARE))
+		return -1;
+	rec_add(na, recs[i].pg0 + s, k);
+	return 0;
+}
+
+static int child_teardown(void)
+{
+	unsigned long pg = getpagesize();
+	int which, i;
+
+	if (verify_all(&which))
+		return 1;
+	for (i = nrecs - 1; i >= 0; i--) {
+		if (rnd(2))
+			continue;
+		if (mach_vm_deallocate(SELF, recs[i].addr, recs[i].n * pg))
+			return 2;
+		rec_del(i);
+	}
+	return verify_all(&which) ? 3 : 0;
+}
+
+static int walk_steps(unsigned int seed)
+{
+	unsigned long pg = getpagesize(), s, k, j;
+	mach_vm_address_t a;
+	int step, i, which = -1, bad, st;
+	void *res;
+	pid_t pid;
+
+	rnd_state = seed;
+	nrecs = 0;
+	if (mach_vm_allocate(SELF, &a, OBJ_PAGES * pg, VM_FLAGS_ANYWHERE))
+		return 1000;
+	for (j = 0; j < OBJ_PAGES; j++)
+		fill_pattern((void *)(a + j * pg), pg, 1000 + j);
+	rec_add(a, 0, OBJ_PAGES);
+	for (step = 1; step <= STEPS && nrecs; step++) {
+		i = rnd(nrecs);
+		s = rnd(recs[i].n);
+		k = 1 + rnd(recs[i].n - s);
+		switch (rnd(nrecs < 40 ? 3 : 8)) {
+		case 0: case 1: case 2:	/* a new remap of part of one */
+			if (remap_step(i, s, k))
+				return 1000 + step;
+			break;
+		case 3: case 4:		/* deallocate part of one */
+			if (mach_vm_deallocate(SELF, recs[i].addr + s * pg,
+					       k * pg))
+				return 1000 + step;
+			rec_add(recs[i].addr + (s + k) * pg, recs[i].pg0 + s + k,
+				recs[i].n - s - k);
+			recs[i].n = s;
+			if (!s)
+				rec_del(i);
+			break;
+		case 5:			/* split by mprotect, maybe undone */
+			if (mprotect((void *)(recs[i].addr + s * pg), k * pg,
+				     PROT_READ))
+				return 1000 + step;
+			if (rnd(2) && mprotect((void *)(recs[i].addr + s * pg),
+					       k * pg, PROT_READ | PROT_WRITE))
+				return 1000 + step;
+			break;
+		case 6:			/* move a part (or all) elsewhere */
+			res = mmap(NULL, k * pg, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (res == MAP_FAILED)
+				return 1000 + step;
+			if (mremap((void *)(recs[i].addr + s * pg), k * pg,
+				   k * pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+				   res) != res)
+				return 1000 + step;
+			rec_add((unsigned long)res, recs[i].pg0 + s, k);
+			rec_add(recs[i].addr + (s + k) * pg,
+				recs[i].pg0 + s + k, recs[i].n - s - k);
+			recs[i].n = s;
+			if (!s)
+				rec_del(i);
+			break;
+		case 7:			/* a fork that tears down and exits */
+			pid = fork();
+			if (pid < 0)
+				return 1000 + step;
+			if (pid == 0)
+				_exit(child_teardown());
+			if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+			    WEXITSTATUS(st))
+				return 2000 + step;
+			break;
+		}
+		bad = verify_all(&which);
+		if (bad) {
+			fprintf(stderr, "seed %u step %d: %d bad pages (mapping %d: pages %lu+%lu)\n",
+				seed, step, bad, which, which >= 0 ? recs[which].pg0 : 0,
+				which >= 0 ? recs[which].n : 0);
+			return step;
+		}
+	}
+	for (i = 0; i < nrecs; i++)
+		mach_vm_deallocate(SELF, recs[i].addr, recs[i].n * pg);
+	return 0;
+}
+
+TEST(random_remaps_splits_moves_and_forks_keep_every_mapped_page)
+{
+	unsigned int seed;
+	int st = 0;
+	pid_t pid;
+
+	IPC_REQUIRE();
+	for (seed = 1; seed <= 6; seed++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			if (mt_become_nobody())
+				_exit(255);
+			st = walk_steps(seed);
+			if (st)
+				fprintf(stderr, "seed %u: failed at %d\n", seed, st);
+			_exit(st ? 1 : 0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		ASSERT_TRUE(WIFEXITED(st));
+		EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("seed %u", seed);
+	}
+}
+
 TEST_HARNESS_MAIN
