@@ -126,6 +126,74 @@ TEST(whole_entry_mappings_exit_costs_linear_steps)
 	EXPECT_GE(STEPS_PER * (MAPS + ENTRY_PAGES), steps);
 }
 
+/*
+ * Pins cut into runs: one entry per other page of a resident allocation
+ * (PIN_ENTRIES entries, close to max_entries_per_object), the allocation
+ * remapped PIN_MAPS times, then the process exits with all alive.  Each
+ * close's trim passes over every pinned run; it must not look at every
+ * pin for each run (runs x pins steps per vma: 511 x 511 here, so an exit
+ * of 60000 such mappings cost 1.6e10 steps), only at each pin once.
+ * The attacker is nobody; exits 0 once set up, 2 on a setup failure.
+ */
+#define PIN_ENTRIES	500
+#define PIN_PAGES	(2 * PIN_ENTRIES)
+#define PIN_MAPS	200
+
+static void pinned_runs_then_exit(void)
+{
+	unsigned long pg = getpagesize();
+	memory_object_size_t size;
+	mach_vm_address_t a, r;
+	vm_prot_t cur, max;
+	mach_port_t h;
+	int i;
+
+	if (mt_become_nobody())
+		_exit(2);
+	if (mach_vm_allocate(SELF, &a, PIN_PAGES * pg, VM_FLAGS_ANYWHERE))
+		_exit(2);
+	memset((void *)a, 0x6b, PIN_PAGES * pg);
+	for (i = 0; i < PIN_ENTRIES; i++) {
+		size = pg;
+		if (mach_make_memory_entry_64(SELF, &size, a + 2 * i * pg, RW,
+					      &h, MACH_PORT_NULL))
+			_exit(2);
+	}
+	for (i = 0; i < PIN_MAPS; i++) {
+		r = 0;
+		if (mach_vm_remap(SELF, &r, PIN_PAGES * pg, 0,
+				  VM_FLAGS_ANYWHERE, SELF, a, FALSE, &cur, &max,
+				  VM_INHERIT_DEFAULT))
+			_exit(2);
+	}
+	_exit(0);
+}
+
+TEST(exit_past_pinned_runs_looks_at_each_pin_once_per_trim)
+{
+	long before, steps;
+	int status = 0;
+	pid_t pid;
+
+	IPC_REQUIRE();
+	if (mt_counter("vm_trim_steps") < 0)
+		SKIP(return, "no vm_trim_steps counter in sysfs");
+	before = mt_stable_counter("vm_trim_steps");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		pinned_runs_then_exit();
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	steps = mt_stable_counter("vm_trim_steps") - before;
+	TH_LOG("exit of %d mappings past %d pinned runs: %ld trim steps",
+	       PIN_MAPS + 1, PIN_ENTRIES, steps);
+	/* Pins plus runs per vma, and the pages: not runs x pins. */
+	EXPECT_GE(STEPS_PER * ((PIN_MAPS + 1) * (PIN_ENTRIES + 16) +
+			       PIN_PAGES), steps);
+}
+
 #define SCATTER_PAGES	64
 
 /*
