@@ -377,8 +377,10 @@ static int walk_steps(unsigned int seed)
 			break;
 		case 3: case 4:		/* deallocate part of one */
 			if (mach_vm_deallocate(SELF, recs[i].addr + s * pg,
-					       k * pg))
+					       k * pg)) {
+				fprintf(stderr, "deallocate refused\n");
 				return 1000 + step;
+			}
 			rec_add(recs[i].addr + (s + k) * pg, recs[i].pg0 + s + k,
 				recs[i].n - s - k);
 			recs[i].n = s;
@@ -389,15 +391,18 @@ static int walk_steps(unsigned int seed)
 			if (mprotect((void *)(recs[i].addr + s * pg), k * pg,
 				     PROT_READ))
 				return 1000 + step;
-			if (rnd(2) && mprotect((void *)(recs[i].addr + s * pg),
-					       k * pg, PROT_READ | PROT_WRITE))
-				return 1000 + step;
+			/* Refused where the maximum is read-only (entries). */
+			if (rnd(2))
+				mprotect((void *)(recs[i].addr + s * pg), k * pg,
+					 PROT_READ | PROT_WRITE);
 			break;
 		case 6:			/* move a part (or all) elsewhere */
 			res = mmap(NULL, k * pg, PROT_NONE,
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (res == MAP_FAILED)
+			if (res == MAP_FAILED) {
+				fprintf(stderr, "mmap refused\n");
 				return 1000 + step;
+			}
 			/* A range over vmas of two protections cannot move. */
 			if (mremap((void *)(recs[i].addr + s * pg), k * pg,
 				   k * pg, MREMAP_MAYMOVE | MREMAP_FIXED,
@@ -414,13 +419,17 @@ static int walk_steps(unsigned int seed)
 			break;
 		case 7:			/* a fork that tears down and exits */
 			pid = fork();
-			if (pid < 0)
+			if (pid < 0) {
+				fprintf(stderr, "fork refused\n");
 				return 1000 + step;
+			}
 			if (pid == 0)
 				_exit(child_teardown());
 			if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
-			    WEXITSTATUS(st))
+			    WEXITSTATUS(st)) {
+				fprintf(stderr, "child status %#x\n", st);
 				return 2000 + step;
+			}
 			break;
 		}
 		bad = verify_all(&which);
