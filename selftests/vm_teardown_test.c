@@ -103,24 +103,35 @@ static void many_mappings_then_exit(void)
 	_exit(0);
 }
 
+/*
+ * The trim steps @child's process takes from its fork to its exit (it
+ * exits 0 once set up); -1 when it failed.
+ */
+static long child_exit_steps(void (*child)(void))
+{
+	long before = mt_stable_counter("vm_trim_steps");
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		child();
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return mt_stable_counter("vm_trim_steps") - before;
+}
+
 TEST(whole_entry_mappings_exit_costs_linear_steps)
 {
-	int status = 0;
-	long before, steps;
-	pid_t pid;
+	long steps;
 
 	IPC_REQUIRE();
 	if (mt_counter("vm_trim_steps") < 0)
 		SKIP(return, "no vm_trim_steps counter in sysfs");
-	before = mt_stable_counter("vm_trim_steps");
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		many_mappings_then_exit();
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	steps = mt_stable_counter("vm_trim_steps") - before;
+	steps = child_exit_steps(many_mappings_then_exit);
+	ASSERT_LE(0, steps);
 	TH_LOG("exit of %d mappings of %d resident pages: %ld trim steps",
 	       MAPS, ENTRY_PAGES, steps);
 	EXPECT_GE(STEPS_PER * (MAPS + ENTRY_PAGES), steps);
@@ -171,22 +182,13 @@ static void pinned_runs_then_exit(void)
 
 TEST(exit_past_pinned_runs_looks_at_each_pin_once_per_trim)
 {
-	long before, steps;
-	int status = 0;
-	pid_t pid;
+	long steps;
 
 	IPC_REQUIRE();
 	if (mt_counter("vm_trim_steps") < 0)
 		SKIP(return, "no vm_trim_steps counter in sysfs");
-	before = mt_stable_counter("vm_trim_steps");
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		pinned_runs_then_exit();
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	steps = mt_stable_counter("vm_trim_steps") - before;
+	steps = child_exit_steps(pinned_runs_then_exit);
+	ASSERT_LE(0, steps);
 	TH_LOG("exit of %d mappings past %d pinned runs: %ld trim steps",
 	       PIN_MAPS + 1, PIN_ENTRIES, steps);
 	/* Pins plus runs per vma, and the pages: not runs x pins. */
