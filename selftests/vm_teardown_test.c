@@ -357,7 +357,7 @@ static int walk_steps(unsigned int seed)
 {
 	unsigned long pg = getpagesize(), s, k, j;
 	mach_vm_address_t a;
-	int step, i, which = -1, bad, st;
+	int step, i, which = -1, bad, st, done[8] = { 0 };
 	void *res;
 	pid_t pid;
 
@@ -375,7 +375,7 @@ static int walk_steps(unsigned int seed)
 		switch (rnd(nrecs < 40 ? 3 : 8)) {
 		case 0: case 1: case 2:	/* a new remap of part of one */
 			/* Over split vmas a remap may be refused: no step. */
-			remap_step(i, s, k);
+			done[0] += !remap_step(i, s, k);
 			break;
 		case 3: case 4:		/* deallocate part of one */
 			if (mach_vm_deallocate(SELF, recs[i].addr + s * pg,
@@ -388,6 +388,7 @@ static int walk_steps(unsigned int seed)
 			recs[i].n = s;
 			if (!s)
 				rec_del(i);
+			done[3]++;
 			break;
 		case 5:			/* split by mprotect, maybe undone */
 			if (mprotect((void *)(recs[i].addr + s * pg), k * pg,
@@ -397,6 +398,7 @@ static int walk_steps(unsigned int seed)
 			if (rnd(2))
 				mprotect((void *)(recs[i].addr + s * pg), k * pg,
 					 PROT_READ | PROT_WRITE);
+			done[5]++;
 			break;
 		case 6:			/* move a part (or all) elsewhere */
 			res = mmap(NULL, k * pg, PROT_NONE,
@@ -418,6 +420,7 @@ static int walk_steps(unsigned int seed)
 			recs[i].n = s;
 			if (!s)
 				rec_del(i);
+			done[6]++;
 			break;
 		case 7:			/* a fork that tears down and exits */
 			pid = fork();
@@ -432,6 +435,7 @@ static int walk_steps(unsigned int seed)
 				fprintf(stderr, "child status %#x\n", st);
 				return 2000 + step;
 			}
+			done[7]++;
 			break;
 		}
 		bad = verify_all(&which);
@@ -444,6 +448,12 @@ static int walk_steps(unsigned int seed)
 	}
 	for (i = 0; i < nrecs; i++)
 		mach_vm_deallocate(SELF, recs[i].addr, recs[i].n * pg);
+	/* Every kind of step ran, or the walk proved little. */
+	if (!done[0] || !done[3] || !done[5] || !done[6] || !done[7]) {
+		fprintf(stderr, "seed %u: steps made %d %d %d %d %d\n", seed,
+			done[0], done[3], done[5], done[6], done[7]);
+		return 3000;
+	}
 	return 0;
 }
 
