@@ -292,8 +292,12 @@ static int verify_all(int *which)
 	int i, bad = 0;
 
 	for (i = 0; i < nrecs; i++) {
-		if (madvise((void *)recs[i].addr, recs[i].n * pg, MADV_DONTNEED))
+		if (madvise((void *)recs[i].addr, recs[i].n * pg,
+			    MADV_DONTNEED)) {
+			fprintf(stderr, "madvise(%#lx, %lu pages): %s\n",
+				recs[i].addr, recs[i].n, strerror(errno));
 			return -1;
+		}
 		for (j = 0; j < recs[i].n; j++)
 			if (!check_pattern((void *)(recs[i].addr + j * pg), pg,
 					   1000 + recs[i].pg0 + j)) {
