@@ -12,6 +12,7 @@
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "mach/kern_return.h"
 #include "xnu_vm/vm_object.h"
@@ -1359,6 +1360,96 @@ static bool pin_cover(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 	return found;
 }
 
+/*
+ * The pins that see one layer, as disjoint runs of pages in order (the
+ * pins' ranges sorted and merged): built once per layer_trim(), the first
+ * time a page needs it, then read in page order, so a trim looks at each
+ * pin once rather than once per run it passes over (an entry on every
+ * other page made that runs x pins steps for each vma an exit closed).
+ */
+struct pin_run {
+	pgoff_t first, last;
+};
+
+struct pin_runs {
+	struct pin_run *run;	/* NULL: not built, or no memory (fallback) */
+	unsigned int n, pos;	/* runs; the first not yet passed */
+	bool built;
+};
+
+static int pin_run_cmp(const void *a, const void *b)
+{
+	const struct pin_run *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * pin_runs_build - @runs of the pins of @obj whose view has @l in its
+ * chain (each pin looked at is a step).  The array (one slot per pin,
+ * at most max_entries_per_object, freed by the trim) is taken without
+ * reclaim: the trim holds i_mmap_rwsem, which reclaim's rmap walk of
+ * the object's pages would wait for behind a writer.  Without it
+ * @runs->run stays NULL and pins_cover() asks pin_cover() per run.
+ * Conditions: cow_lock and i_mmap_rwsem held; may sleep.
+ */
+static void pin_runs_build(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+			   struct pin_runs *runs, unsigned long *steps)
+{
+	struct xnu_vm_pin *pin;
+	unsigned int n = 0, i, out = 0;
+
+	lockdep_assert_held(&obj->cow_lock);
+	runs->built = true;
+	if (!obj->npins)
+		return;
+	runs->run = kmalloc_array(obj->npins, sizeof(*runs->run),
+				  GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+	if (!runs->run)
+		return;
+	list_for_each_entry(pin, &obj->pins, link) {
+		(*steps)++;
+		if (n < obj->npins && view_has_layer(pin->view, l))
+			runs->run[n++] = (struct pin_run){ pin->first,
+							   pin->last };
+		cond_resched();
+	}
+	sort(runs->run, n, sizeof(*runs->run), pin_run_cmp, NULL);
+	for (i = 0; i < n; i++) {
+		if (out && runs->run[i].first <= runs->run[out - 1].last + 1) {
+			runs->run[out - 1].last = max(runs->run[out - 1].last,
+						      runs->run[i].last);
+			continue;
+		}
+		runs->run[out++] = runs->run[i];
+	}
+	runs->n = out;
+}
+
+/*
+ * pins_cover - pin_cover() through @runs: is page @index pinned by a pin
+ * seeing @l, and if so *@end the last page of its run.  @index never
+ * decreases between calls with one @runs.
+ * Conditions: cow_lock held; may sleep.
+ */
+static bool pins_cover(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
+		       struct pin_runs *runs, pgoff_t index, pgoff_t *end,
+		       unsigned long *steps)
+{
+	if (!runs->built)
+		pin_runs_build(obj, l, runs, steps);
+	if (!runs->run)
+		return obj->npins && pin_cover(obj, l, index, end, steps);
+	while (runs->pos < runs->n && runs->run[runs->pos].last < index) {
+		runs->pos++;
+		(*steps)++;
+	}
+	if (runs->pos == runs->n || runs->run[runs->pos].first > index)
+		return false;
+	*end = runs->run[runs->pos].last;
+	return true;
+}
+
 /* pinned - does a memory entry seeing @l name page @index?  cow_lock. */
 static bool pinned(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 		   pgoff_t index)
@@ -1445,13 +1536,15 @@ static struct vm_area_struct *imap_next(struct vm_area_struct *vma,
  * layer_drop_uncovered - free the pages of @l in @from..@to (no vma seeing
  * @l maps them) that no re-mapping holds and no memory entry pins
  * Passes over a held or pinned run at once, so its steps are the pages it
- * frees plus, per run passed over, the object's pins (pin_cover()).
+ * frees plus one per run passed over (and, once per @runs, the object's
+ * pins: pins_cover()).
  * Conditions: cow_lock held; may sleep.
  */
 static void layer_drop_uncovered(struct xnu_vm_object *obj,
 				 struct xnu_vm_layer *l, pgoff_t from,
 				 pgoff_t to, pgoff_t hold_first,
-				 pgoff_t hold_last, unsigned long *steps)
+				 pgoff_t hold_last, struct pin_runs *runs,
+				 unsigned long *steps)
 {
 	unsigned long index = from;
 	pgoff_t end;
@@ -1462,7 +1555,7 @@ static void layer_drop_uncovered(struct xnu_vm_object *obj,
 		if (hold_first <= hold_last && index >= hold_first &&
 		    index <= hold_last) {
 			end = hold_last;
-		} else if (!pin_cover(obj, l, index, &end, steps)) {
+		} else if (!pins_cover(obj, l, runs, index, &end, steps)) {
 			layer_drop_page(obj, l, index);
 			end = index;
 		}
@@ -1495,7 +1588,8 @@ static void layer_drop_uncovered(struct xnu_vm_object *obj,
  * costs O(N) steps in all and not O(N) per unmap.
  * Its length: the vmas that map a page of the range (up to the first
  * that covers the rest while seeing @l), plus the pages it frees, plus
- * the object's pins per pinned or held run.
+ * one per pinned or held run, plus the object's pins once (pin_runs:
+ * per run only when no memory was had for them).
  * Conditions: cow_lock and i_mmap_rwsem (read) held; may sleep.
  */
 static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
@@ -1503,6 +1597,7 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 		       pgoff_t hold_last, bool unmapped, unsigned long *steps)
 {
 	struct address_space *mapping = obj->file->f_mapping;
+	struct pin_runs runs = { .run = NULL };
 	struct vm_area_struct *vma = NULL;
 	unsigned long index = first;
 	pgoff_t from = first, vlast;
@@ -1524,13 +1619,17 @@ static void layer_trim(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 		/* [from, vm_pgoff): the pages before it that none covers. */
 		if (from < vma->vm_pgoff)
 			layer_drop_uncovered(obj, l, from, vma->vm_pgoff - 1,
-					     hold_first, hold_last, steps);
+					     hold_first, hold_last, &runs,
+					     steps);
 		vlast = vma_last_page(vma);
 		if (vlast >= last)
-			return;
+			goto out;
 		from = max_t(pgoff_t, from, vlast + 1);
 	}
-	layer_drop_uncovered(obj, l, from, last, hold_first, hold_last, steps);
+	layer_drop_uncovered(obj, l, from, last, hold_first, hold_last, &runs,
+			     steps);
+out:
+	kfree(runs.run);
 }
 
 /*
