@@ -615,15 +615,6 @@ static void *blocking_sender(void *p)
 	return NULL;
 }
 
-static int wait_done(volatile int *flag, double secs)
-{
-	double end = mt_now() + secs;
-
-	while (!*flag && mt_now() < end)
-		usleep(2000);
-	return *flag;
-}
-
 TEST_F(msg, blocked_sender_wakes_when_a_message_is_received)
 {
 	struct sender_arg a = { .port = self->port };
@@ -638,7 +629,7 @@ TEST_F(msg, blocked_sender_wakes_when_a_message_is_received)
 	ASSERT_EQ(0, ipc_wait_sleeping(&a.tid));
 	EXPECT_EQ(0, a.done);
 	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(self->port, &buf, 0));
-	EXPECT_TRUE(wait_done(&a.done, 10));
+	EXPECT_TRUE(ipc_wait_flag(&a.done, 10));
 	pthread_join(t, NULL);
 	EXPECT_EQ(MACH_MSG_SUCCESS, a.mr);
 	EXPECT_EQ(5, msgcount_of(self->port));
@@ -660,7 +651,7 @@ TEST_F(msg, raising_the_queue_limit_wakes_a_blocked_sender)
 	ASSERT_EQ(0, ipc_wait_sleeping(&a.tid));
 	EXPECT_EQ(0, a.done);
 	ASSERT_EQ(KERN_SUCCESS, set_qlimit(self->port, 1));
-	EXPECT_TRUE(wait_done(&a.done, 10));
+	EXPECT_TRUE(ipc_wait_flag(&a.done, 10));
 	pthread_join(t, NULL);
 	EXPECT_EQ(MACH_MSG_SUCCESS, a.mr);
 	EXPECT_EQ(1, msgcount_of(self->port));
@@ -680,7 +671,7 @@ TEST_F(msg, destroying_the_port_fails_a_blocked_sender)
 	ASSERT_EQ(0, a.done);
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1));
-	EXPECT_TRUE(wait_done(&a.done, 10));
+	EXPECT_TRUE(ipc_wait_flag(&a.done, 10));
 	pthread_join(t, NULL);
 	/* XNU: the send completes as if delivered to a port that then died. */
 	EXPECT_TRUE(a.mr == MACH_MSG_SUCCESS || a.mr == MACH_SEND_INVALID_DEST)
@@ -1905,7 +1896,7 @@ TEST_F(msg, destroying_the_port_ends_its_blocked_receive)
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_mod_refs(SELF, self->port, MACH_PORT_RIGHT_RECEIVE,
 				     -1));
-	EXPECT_TRUE(wait_done(&a.done, 10));
+	EXPECT_TRUE(ipc_wait_flag(&a.done, 10));
 	pthread_join(t, NULL);
 	/* XNU reports a receive whose port went away as one of these. */
 	EXPECT_TRUE(a.mr == MACH_RCV_PORT_DIED || a.mr == MACH_RCV_PORT_CHANGED)

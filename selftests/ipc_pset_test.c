@@ -381,15 +381,6 @@ static void *receive_on_set(void *p)
 	return NULL;
 }
 
-static int wait_done(volatile int *flag, double secs)
-{
-	double end = mt_now() + secs;
-
-	while (!*flag && mt_now() < end)
-		usleep(2000);
-	return *flag;
-}
-
 TEST_F(pset, blocked_set_receiver_wakes_for_any_member)
 {
 	struct set_receiver r = { .set = self->set };
@@ -404,7 +395,7 @@ TEST_F(pset, blocked_set_receiver_wakes_for_any_member)
 	EXPECT_EQ(0, r.done);
 	ASSERT_EQ(MACH_MSG_SUCCESS,
 		  try_send(self->b, MACH_MSG_TYPE_COPY_SEND, 77));
-	EXPECT_TRUE(wait_done(&r.done, 10));
+	EXPECT_TRUE(ipc_wait_flag(&r.done, 10));
 	pthread_join(t, NULL);
 	EXPECT_EQ(MACH_MSG_SUCCESS, r.mr);
 	EXPECT_EQ(self->b, r.from);
@@ -423,7 +414,7 @@ TEST_F(pset, adding_a_port_with_messages_wakes_a_set_receiver)
 	EXPECT_EQ(0, r.done);
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_insert_member(SELF, self->a, self->set));
-	EXPECT_TRUE(wait_done(&r.done, 10));
+	EXPECT_TRUE(ipc_wait_flag(&r.done, 10));
 	pthread_join(t, NULL);
 	EXPECT_EQ(MACH_MSG_SUCCESS, r.mr);
 	EXPECT_EQ(self->a, r.from);
@@ -439,7 +430,7 @@ TEST_F(pset, destroying_a_set_ends_its_blocked_receive)
 	ASSERT_EQ(0, ipc_wait_sleeping(&r.tid));
 	ASSERT_EQ(0, r.done);
 	ASSERT_EQ(KERN_SUCCESS, mach_port_destroy(SELF, self->set));
-	EXPECT_TRUE(wait_done(&r.done, 10));
+	EXPECT_TRUE(ipc_wait_flag(&r.done, 10));
 	pthread_join(t, NULL);
 	/* XNU reports a receive whose port or set went away as one of these. */
 	EXPECT_TRUE(r.mr == MACH_RCV_PORT_DIED || r.mr == MACH_RCV_PORT_CHANGED)

@@ -323,6 +323,20 @@ static inline mach_msg_return_t recv_timeout(mach_port_t port, rcv_buf_t *buf,
 }
 
 /* The calling thread's id (for ipc_wait_sleeping()). */
+/*
+ * ipc_wait_flag - wait up to @secs for another thread to set *@flag (a
+ * bound for a test that would otherwise hang, not a timing)
+ * Returns: the flag's value.
+ */
+static inline int ipc_wait_flag(volatile int *flag, double secs)
+{
+	double end = mt_now() + secs;
+
+	while (!*flag && mt_now() < end)
+		usleep(2000);
+	return *flag;
+}
+
 static inline pid_t ipc_gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);

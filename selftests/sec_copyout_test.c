@@ -128,16 +128,6 @@ static const char *uffd_page(int *uffd, void **page)
 	return NULL;
 }
 
-/* Wait up to @secs for *@flag; true if it was set. */
-static bool wait_flag(volatile int *flag, int secs)
-{
-	double until = mt_now() + secs;
-
-	while (!*flag && mt_now() < until)
-		usleep(1000);
-	return *flag;
-}
-
 /*
  * Run @call with its copy-out stuck on a userfaultfd page, allocate a port
  * in the same space meanwhile, then let the copy-out finish.
@@ -176,7 +166,7 @@ static void copyout_does_not_hold_the_space(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, pthread_create(&at, NULL, allocate_port, &a));
 	/* Never done while the copy-out held the space's lock. */
-	EXPECT_TRUE(wait_flag(&a.done, 20));
+	EXPECT_TRUE(ipc_wait_flag(&a.done, 20));
 
 	zp.range.start = (uintptr_t)s.page;
 	zp.range.len = page_size();
