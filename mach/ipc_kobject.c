@@ -183,10 +183,13 @@ int ipc_kobject_lookup(struct ipc_space *space, u32 name,
 		 * A task or thread port that ipc_port_kobject_destroy() has
 		 * cut from its object but not yet killed (an exec retiring
 		 * the old image's ports, an exit) is already a dead port to
-		 * its holders, not a port of another kind.
+		 * its holders, not a port of another kind - when it is of a
+		 * kind the caller asked for (a thread lookup on a dying task
+		 * port is still "another kind").
 		 */
 		if (!obj && kind->image && port->kobject_type != IKOT_NONE &&
-		    !port->kobject)
+		    port->kobject_type < 32 &&
+		    (types & IKOT_BIT(port->kobject_type)) && !port->kobject)
 			kr = KERN_TERMINATED;
 	}
 	spin_unlock(&port->lock);

@@ -365,6 +365,10 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
  * the drain may come late), when it already runs no better than the
  * target (SCHED_RESET_ON_FORK), or when it or @thread is real-time.  Its CPU
  * placement is not narrowed (docs/plans/qos.md, slice 2).
+ * Best effort: the child's policy and nice are read just before the change,
+ * but a module cannot make the read and set_linux() one step against a
+ * setpriority()/sched_setscheduler() on @child in between (docs/plans/qos.md,
+ * residual window).
  * Conditions: process context, no locks held; may sleep.
  */
 void machina_sched_unlift_child(struct machina_thread *thread,
@@ -372,19 +376,22 @@ void machina_sched_unlift_child(struct machina_thread *thread,
 				int fork_nice)
 {
 	struct machina_sched *s = &thread->sched;
-	int policy = READ_ONCE(child->policy), nice = task_nice(child);
-	int pri, want_policy, want_nice;
+	int policy, nice, pri, want_policy, want_nice;
 	u8 eq;
 
 	mutex_lock(&s->lock);
 	/* Lifted at the fork, so driven then: s->base_* holds its baseline. */
-	if (s->req.rt || rt_or_deadline(policy) || policy != fork_policy ||
-	    nice != fork_nice)
+	if (s->req.rt)
 		goto out;
 	eq = effective_qos(s, false);
 	pri = requested_priority(s, eq);
 	target_linux(s, child, eq, pri, &want_policy, &want_nice);
-	if (level(want_policy, want_nice) < level(policy, nice) ||
+	/* The child's values as late as can be: the check stays best effort. */
+	policy = READ_ONCE(child->policy);
+	nice = task_nice(child);
+	if (rt_or_deadline(policy) || policy != fork_policy ||
+	    nice != fork_nice ||
+	    level(want_policy, want_nice) < level(policy, nice) ||
 	    (want_policy == policy && want_nice == nice))
 		goto out;
 	/* What Linux says: the child keeps what it has. */

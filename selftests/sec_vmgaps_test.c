@@ -12,9 +12,18 @@
  *     mappings x pages: with a few GiB resident that is hours.  The walk
  *     must end when its caller is killed (a fatal signal), or the caller
  *     is an unkillable process holding its mmap_lock for that long.
+ *   - The same walk holds the mmap_lock (read) through one gup per page:
+ *     every writer of the map (mmap, munmap, a fault that needs it) waits
+ *     for the whole walk.  It must let the lock go when a writer waits, as
+ *     the resident count of other memory does (sec_vminfo_test):
+ *     volatile_pmap_walk_lets_mmap_lock_go.
  */
 #define _GNU_SOURCE
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -42,19 +51,15 @@ static int walk_maps(void)
 }
 
 /*
- * The attacker: as nobody, one purgeable object of WALK_BYTES, resident
- * and VOLATILE, mapped up to WALK_MAPS times; reports the number of
- * mappings on @fd, then arms a SIGALRM (fatal: no handler) and asks for
- * TASK_VM_INFO_PURGEABLE.  Exits 2 on a setup failure, 3 if the call
- * came back before the signal killed it.
+ * As nobody, one purgeable object of WALK_BYTES, resident and VOLATILE,
+ * mapped up to WALK_MAPS times.  Returns the number of mappings; exits 2
+ * on a setup failure.
  */
-static void walker(int fd)
+static int volatile_maps(void)
 {
 	memory_object_size_t size = WALK_BYTES;
 	mach_vm_address_t a = 0;
 	mach_port_t h = MACH_PORT_NULL;
-	task_vm_info_data_t v;
-	mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
 	int st = VM_PURGABLE_VOLATILE, n;
 
 	if (mt_become_nobody())
@@ -74,6 +79,21 @@ static void walker(int fd)
 				0, FALSE, RW, RW, VM_INHERIT_DEFAULT))
 			break;
 	}
+	return n;
+}
+
+/*
+ * The attacker: volatile_maps(); reports the number of mappings on @fd,
+ * then arms a SIGALRM (fatal: no handler) and asks for
+ * TASK_VM_INFO_PURGEABLE.  Exits 2 on a setup failure, 3 if the call
+ * came back before the signal killed it.
+ */
+static void walker(int fd)
+{
+	task_vm_info_data_t v;
+	mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
+	int n = volatile_maps();
+
 	if (write(fd, &n, sizeof(n)) != sizeof(n))
 		_exit(2);
 	/* The harness's SIGALRM handler came with fork: make it fatal. */
@@ -128,6 +148,101 @@ TEST(volatile_pmap_walk_dies_with_its_caller)
 	/* Killed by its alarm in the call, not after it ended. */
 	ASSERT_TRUE(WIFSIGNALED(status));
 	EXPECT_EQ(SIGALRM, WTERMSIG(status));
+}
+
+/* ---- volatile_pmap_walk_lets_mmap_lock_go ------------------------------ */
+
+static atomic_int query_done;
+
+/* The query that walks the mappings (its own thread). */
+static void *volatile_query(void *unused)
+{
+	task_vm_info_data_t v;
+	mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
+
+	task_info(SELF, TASK_VM_INFO_PURGEABLE, (task_info_t)&v, &count);
+	atomic_store(&query_done, 1);
+	return NULL;
+}
+
+/* What the attacker sends up. */
+struct lock_result {
+	int maps;
+	double mmap_wait;	/* seconds */
+	int query_running;	/* the query had not ended when mmap returned */
+	int setup_failed;
+};
+
+/*
+ * The attacker: volatile_maps(); a thread asks for TASK_VM_INFO_PURGEABLE
+ * while this thread, a moment later, maps one page.  Sends a struct
+ * lock_result to @fd, then waits to be killed.
+ */
+static void lock_attacker(int fd)
+{
+	struct lock_result r = { .setup_failed = 1 };
+	pthread_t th;
+	double t0;
+	void *q;
+
+	r.maps = volatile_maps();
+	if (pthread_create(&th, NULL, volatile_query, NULL))
+		goto out;
+	usleep(300000);
+	t0 = mt_now();
+	q = mmap(NULL, 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r.mmap_wait = mt_now() - t0;
+	r.query_running = !atomic_load(&query_done);
+	r.setup_failed = q == MAP_FAILED;
+out:
+	if (write(fd, &r, sizeof(r)) != sizeof(r))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+TEST(volatile_pmap_walk_lets_mmap_lock_go)
+{
+	struct lock_result r = { .setup_failed = 1 };
+	struct pollfd pfd;
+	int fds[2], got = 0;
+	pid_t pid;
+
+	IPC_REQUIRE();
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(fds[0]);
+		die_with_parent();
+		lock_attacker(fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	/*
+	 * Setting up the mappings takes a while; then, before the fix, the
+	 * mmap() waits for the whole walk (hours): KILL_BOUND in all.
+	 */
+	if (poll(&pfd, 1, KILL_BOUND * 1000) == 1)
+		got = read(fds[0], &r, sizeof(r)) == sizeof(r);
+	/* The query is killable: SIGKILL ends the walk and the process. */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	if (!got) {
+		TH_LOG("mmap() still waiting for the mmap_lock after %d s",
+		       KILL_BOUND);
+		ASSERT_TRUE(got);
+	}
+	ASSERT_FALSE(r.setup_failed);
+	TH_LOG("%d mappings; mmap() waited %.3f s, query still running: %d",
+	       r.maps, r.mmap_wait, r.query_running);
+	EXPECT_LE(walk_maps() / 3, r.maps);
+	/* The query must still have been walking, or nothing was shown. */
+	EXPECT_TRUE(r.query_running);
+	EXPECT_LT(r.mmap_wait, 1.0);
 }
 
 TEST_HARNESS_MAIN

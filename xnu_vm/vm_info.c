@@ -63,19 +63,52 @@ static u64 object_id(const void *p)
 	return siphash_1u64((u64)(unsigned long)p, &id_key) ?: 1;
 }
 
-/* What identifies the region a resident count walks, across an unlock. */
-struct walk_region {
-	unsigned long start, end;
-	struct file *file;
-	struct anon_vma *anon_vma;
-};
-
 /* Is @vma (NULL: none) still the region @w describes? */
 static bool same_region(struct vm_area_struct *vma,
-			const struct walk_region *w)
+			const struct xnu_vm_walk *w)
 {
 	return vma && vma->vm_start == w->start && vma->vm_end == w->end &&
 	       vma->vm_file == w->file && vma->anon_vma == w->anon_vma;
+}
+
+/*
+ * xnu_vm_walk_begin - note what identifies @vma's region, so that a walk of
+ * it can let the mmap_lock go and find it again (xnu_vm_walk_pause())
+ * Conditions: @vma's mm's mmap_lock held.
+ */
+void xnu_vm_walk_begin(struct xnu_vm_walk *w, struct vm_area_struct *vma)
+{
+	machina_mmap_assert_locked(vma->vm_mm);
+	*w = (struct xnu_vm_walk){ vma->vm_start, vma->vm_end, vma->vm_file,
+				   vma->anon_vma };
+}
+
+/*
+ * xnu_vm_walk_pause - the step a long walk under @mm's mmap_lock (read)
+ * takes between probes: when someone waits for the lock (a writer: mmap,
+ * munmap, a fault needing it), it is let go and taken again, as Linux's
+ * smaps_rollup does, so no reader of another task's map holds its writers
+ * back for the length of a walk
+ * @vma: the vma being walked; @addr: where the walk goes on.
+ * Conditions: @mm's mmap_lock held for reading; held again on return.
+ * Returns: the vma to go on with: @vma when the lock was kept, the one now
+ * at @addr when it is still the region @w noted, or NULL (the map changed
+ * meanwhile: the walk stops with what it counted, a snapshot of the
+ * moment; nothing found before the pause may be used).
+ */
+struct vm_area_struct *xnu_vm_walk_pause(struct mm_struct *mm,
+					 const struct xnu_vm_walk *w,
+					 struct vm_area_struct *vma,
+					 unsigned long addr)
+{
+	machina_mmap_assert_locked(mm);
+	if (!mmap_lock_is_contended(mm))
+		return vma;
+	mmap_read_unlock(mm);
+	cond_resched();
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	return same_region(vma, w) ? vma : NULL;
 }
 
 /*
@@ -97,7 +130,7 @@ static long foreign_resident(struct mm_struct *mm, struct vm_area_struct *vma,
 			     unsigned long start, unsigned long end)
 {
 	struct page *pages[PRESENT_BATCH];
-	struct walk_region w;
+	struct xnu_vm_walk w;
 	unsigned long addr = start;
 	long got, i, count = 0;
 
@@ -108,18 +141,13 @@ static long foreign_resident(struct mm_struct *mm, struct vm_area_struct *vma,
 		return 0;
 	if (is_vm_hugetlb_page(vma) && !MACHINA_GUP_HUGETLB_NOFAULT)
 		return 0;
-	w = (struct walk_region){ vma->vm_start, vma->vm_end, vma->vm_file,
-				  vma->anon_vma };
+	xnu_vm_walk_begin(&w, vma);
 	while (addr < end) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (mmap_lock_is_contended(mm)) {
-			mmap_read_unlock(mm);
-			cond_resched();
-			mmap_read_lock(mm);
-			if (!same_region(vma_lookup(mm, addr), &w))
-				break;
-		}
+		vma = xnu_vm_walk_pause(mm, &w, vma, addr);
+		if (!vma)
+			break;
 		got = min_t(unsigned long, PRESENT_BATCH,
 			    (end - addr) >> PAGE_SHIFT);
 		got = machina_gup_remote(mm, addr, got,
@@ -298,7 +326,9 @@ out:
  * only (vm_map_query_volatile(); 0 for TASK_VM_INFO): writable vmas of
  * VOLATILE or EMPTY views, their size, the view's pages, and of those
  * the ones this mm's page tables map now (XNU's pmap_query_resident()
- * of the entry; xnu_vm_view_volatile_mapped()).  Everything else is 0: Linux
+ * of the entry; xnu_vm_view_volatile_mapped(), which may let the
+ * mmap_lock go between regions' probes: the totals are then those of a map
+ * that changed under the query).  Everything else is 0: Linux
  * keeps no peaks of internal or external, no device, reusable or
  * compressor counts, no ledgers or footprint limit.
  * Conditions: process context; takes @mm's mmap_lock for reading.
@@ -309,14 +339,15 @@ int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info,
 {
 	struct vm_area_struct *vma;
 	struct xnu_vm_object *obj;
-	unsigned long anon, file, shmem, rss, mach = 0;
+	unsigned long anon, file, shmem, rss, mach = 0, end;
 	int regions = 0;
-	long vol;
+	long vol, mapped;
 
 	memset(info, 0, sizeof(*info));
 	if (mmap_read_lock_killable(mm))
 		return KERN_ABORTED;
-	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end)) {
+	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, end)) {
+		end = vma->vm_end;
 		/*
 		 * Each Mach VM vma walks its object's resident pages, and one
 		 * object may be mapped tens of thousands of times: a caller
@@ -345,8 +376,16 @@ int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info,
 			continue;
 		info->purgeable_volatile_virtual += vma->vm_end - vma->vm_start;
 		info->purgeable_volatile_resident += (u64)vol << PAGE_SHIFT;
-		info->purgeable_volatile_pmap +=
-			(u64)xnu_vm_view_volatile_mapped(vma) << PAGE_SHIFT;
+		/* Last: may let the mmap_lock go (@vma unusable after). */
+		mapped = xnu_vm_view_volatile_mapped(vma);
+		if (mapped > 0)
+			info->purgeable_volatile_pmap +=
+				(u64)mapped << PAGE_SHIFT;
+	}
+	/* Killed in the last region's walk: a count cut short is no answer. */
+	if (fatal_signal_pending(current)) {
+		mmap_read_unlock(mm);
+		return KERN_ABORTED;
 	}
 	info->virtual_size = (u64)mm->total_vm << PAGE_SHIFT;
 	mmap_read_unlock(mm);

@@ -17,6 +17,8 @@
 
 #include <linux/types.h>
 
+struct anon_vma;
+struct file;
 struct mm_struct;
 struct task_struct;
 struct vm_area_struct;
@@ -33,6 +35,19 @@ struct xnu_vm_region_facts {
 
 int xnu_vm_region_facts(struct mm_struct *mm, struct vm_area_struct *vma,
 			struct xnu_vm_region_facts *f);
+
+/* What identifies a region a walk goes through, across an unlock. */
+struct xnu_vm_walk {
+	unsigned long start, end;
+	struct file *file;
+	struct anon_vma *anon_vma;
+};
+
+void xnu_vm_walk_begin(struct xnu_vm_walk *w, struct vm_area_struct *vma);
+struct vm_area_struct *xnu_vm_walk_pause(struct mm_struct *mm,
+					 const struct xnu_vm_walk *w,
+					 struct vm_area_struct *vma,
+					 unsigned long addr);
 
 /* One page, as mach_vm_page_query / mach_vm_page_info report it. */
 struct xnu_vm_page_facts {

@@ -280,7 +280,7 @@ int xnu_vm_purgeable_init(void);
 void xnu_vm_purgeable_exit(void);
 void xnu_vm_purgeable_forget(struct xnu_vm_view *view);
 long xnu_vm_view_volatile_pages(struct xnu_vm_view *view);
-unsigned long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma);
+long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma);
 void xnu_vm_purgeable_count(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 			    long delta);
 

@@ -502,32 +502,42 @@ long xnu_vm_view_volatile_pages(struct xnu_vm_view *view)
  * view's top is never replaced (view_copy() never freezes it) and lives
  * as long as @vma, and a page pointer read is only compared with the
  * one the PTE maps, never used; a page going or coming meanwhile makes
- * a count of the moment.
- * Conditions: @vma's mm's mmap_lock held (read); process context; no
- * cow_lock held.
- * Returns: the count (a part of it when the caller was killed meanwhile:
- * the caller then fails with KERN_ABORTED).
+ * a count of the moment.  Between probes the mmap_lock is let go when a
+ * writer waits (xnu_vm_walk_pause()); the walk goes on only if the same
+ * region still maps the same view there, else it ends with its count.
+ * Conditions: @vma's mm's mmap_lock held (read); held again on return, but
+ * it may have been let go: the caller must not use @vma (or anything found
+ * under the lock) after; process context; no cow_lock held.
+ * Returns: the count, or -EINTR when the caller was killed meanwhile.
  */
-unsigned long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma)
+long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma)
 {
+	struct mm_struct *mm = vma->vm_mm;
 	struct xnu_vm_view *view = xnu_vm_view_of(vma);
 	pgoff_t first = vma->vm_pgoff, last = first + vma_pages(vma) - 1;
-	unsigned long index, count = 0;
+	unsigned long index = first, addr;
 	struct page *page, *mapped;
-	long got;
+	struct xnu_vm_walk w;
+	long got, count = 0;
 
-	machina_mmap_assert_locked(vma->vm_mm);
-	xa_for_each_range(&view->top->pages, index, page, first, last) {
-		got = machina_gup_remote(vma->vm_mm, vma->vm_start +
-					 ((index - first) << PAGE_SHIFT), 1,
-					 FOLL_NOFAULT | FOLL_FORCE, &mapped);
+	machina_mmap_assert_locked(mm);
+	xnu_vm_walk_begin(&w, vma);
+	for (page = xa_find(&view->top->pages, &index, last, XA_PRESENT);
+	     page;
+	     page = xa_find_after(&view->top->pages, &index, last, XA_PRESENT)) {
+		/* A killed caller's count is never seen: stop the probes. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		addr = w.start + ((index - first) << PAGE_SHIFT);
+		vma = xnu_vm_walk_pause(mm, &w, vma, addr);
+		if (!vma || xnu_vm_view_of(vma) != view)
+			break;
+		got = machina_gup_remote(mm, addr, 1, FOLL_NOFAULT | FOLL_FORCE,
+					 &mapped);
 		if (got == 1) {
 			count += mapped == page;
 			put_page(mapped);
 		}
-		/* A killed caller's count is never seen: stop the probes. */
-		if (fatal_signal_pending(current))
-			break;
 		cond_resched();
 	}
 	return count;
