@@ -1221,6 +1221,10 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->count > MACHINA_PORT_ATTR_WORDS)
 		return -EINVAL;
+	/* XNU converts the task to its space before it looks at the flavor. */
+	kr = lock_target(task, a->task, MACHINA_TASK_READ, &target, &space);
+	if (kr)
+		return kr;
 	switch (a->flavor) {
 	case MACH_PORT_LIMITS_INFO:
 		need = MACH_PORT_LIMITS_INFO_COUNT;
@@ -1235,26 +1239,24 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 		need = MACH_PORT_INFO_EXT_COUNT;
 		break;
 	default:
-		return KERN_INVALID_ARGUMENT;
+		kr = KERN_INVALID_ARGUMENT;
+		goto out;
 	}
+	kr = KERN_FAILURE;
 	if (a->count < need)
-		return KERN_FAILURE;
+		goto out;
 	memset(a->info, 0, sizeof(a->info));
 	if (!MACH_PORT_VALID(a->name)) {
 		/* Darwin answers limits and request-table size for no port. */
-		if (a->flavor == MACH_PORT_LIMITS_INFO) {
+		kr = KERN_SUCCESS;
+		if (a->flavor == MACH_PORT_LIMITS_INFO)
 			a->count = 0;
-			return KERN_SUCCESS;
-		}
-		if (a->flavor == MACH_PORT_DNREQUESTS_SIZE) {
+		else if (a->flavor == MACH_PORT_DNREQUESTS_SIZE)
 			a->count = need;
-			return KERN_SUCCESS;
-		}
-		return KERN_INVALID_RIGHT;
+		else
+			kr = KERN_INVALID_RIGHT;
+		goto out;
 	}
-	kr = lock_target(task, a->task, MACHINA_TASK_READ, &target, &space);
-	if (kr)
-		return kr;
 	port = receive_port(space, a->name, &kr);
 	if (!port)
 		goto out;
@@ -1294,12 +1296,19 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 
 	if (a->flags || a->reserved || a->count > MACHINA_PORT_ATTR_WORDS)
 		return -EINVAL;
+	/* XNU converts the task to its space before it looks at the flavor. */
+	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
+	if (kr)
+		return kr;
 	switch (a->flavor) {
 	case MACH_PORT_LIMITS_INFO:
+		kr = KERN_FAILURE;
 		if (a->count < MACH_PORT_LIMITS_INFO_COUNT)
-			return KERN_FAILURE;
+			goto out;
+		kr = KERN_INVALID_VALUE;
 		if (a->info[0] > MACH_PORT_QLIMIT_MAX)
-			return KERN_INVALID_VALUE;
+			goto out;
+		kr = KERN_SUCCESS;
 		break;
 	case MACH_PORT_DNREQUESTS_SIZE:
 	case MACH_PORT_TEMPOWNER:
@@ -1307,11 +1316,9 @@ long machina_call_port_set_attributes(struct machina_task *task, void *arg)
 	case MACH_PORT_DENAP_RECEIVER:
 		break;
 	default:
-		return KERN_INVALID_ARGUMENT;
+		kr = KERN_INVALID_ARGUMENT;
+		goto out;
 	}
-	kr = lock_target(task, a->task, MACHINA_TASK_CONTROL, &target, &space);
-	if (kr)
-		return kr;
 	port = receive_port(space, a->name, &kr);
 	if (!port)
 		goto out;

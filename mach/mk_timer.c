@@ -221,6 +221,12 @@ long machina_call_mk_timer_create(struct machina_task *task, void *arg)
 	ipc_port_get(port);
 	timer->port = port;
 	port->timer = timer;
+	/*
+	 * XNU's mk_timer_create_trap makes the receive right immovable: it
+	 * stays in the creator's space (MOVE_RECEIVE: KERN_INVALID_CAPABILITY,
+	 * in a message MACH_SEND_INVALID_RIGHT).  Not yet published: no lock.
+	 */
+	port->immovable_receive = true;
 
 	mutex_lock(&space->lock);
 	if (!space->active) {

@@ -1207,6 +1207,60 @@ TEST_F(port, bad_task_name_is_send_invalid_dest)
 		  mach_port_deallocate(free_name(0x2b0), self->port));
 }
 
+/*
+ * XNU converts the task to its space before it looks at the flavor, the
+ * count or the name: a bad task is the answer whatever else is wrong.
+ */
+TEST_F(port, attributes_check_the_task_first)
+{
+	mach_port_limits_t lim = { .mpl_qlimit = 3 };
+	mach_port_status_t st;
+	mach_msg_type_number_t count = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_port_get_attributes(MACH_PORT_NULL, self->port, 0x7777,
+					   (mach_port_info_t)&st, &count));
+	count = 0;
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_port_get_attributes(MACH_PORT_NULL, self->port,
+					   MACH_PORT_RECEIVE_STATUS,
+					   (mach_port_info_t)&st, &count));
+	count = MACH_PORT_LIMITS_INFO_COUNT;
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_port_get_attributes(MACH_PORT_NULL, MACH_PORT_NULL,
+					   MACH_PORT_LIMITS_INFO,
+					   (mach_port_info_t)&lim, &count));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_port_set_attributes(MACH_PORT_NULL, self->port, 0x7777,
+					   (mach_port_info_t)&lim,
+					   MACH_PORT_LIMITS_INFO_COUNT));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_port_set_attributes(MACH_PORT_NULL, self->port,
+					   MACH_PORT_LIMITS_INFO,
+					   (mach_port_info_t)&lim, 0));
+	/* The same calls on this task keep their own answers. */
+	count = MACH_PORT_RECEIVE_STATUS_COUNT;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_port_get_attributes(SELF, self->port, 0x7777,
+					   (mach_port_info_t)&st, &count));
+	count = 0;
+	EXPECT_EQ(KERN_FAILURE,
+		  mach_port_get_attributes(SELF, self->port,
+					   MACH_PORT_RECEIVE_STATUS,
+					   (mach_port_info_t)&st, &count));
+	count = MACH_PORT_LIMITS_INFO_COUNT;
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_port_get_attributes(SELF, MACH_PORT_NULL,
+					   MACH_PORT_LIMITS_INFO,
+					   (mach_port_info_t)&lim, &count));
+	EXPECT_EQ(0, count);
+	EXPECT_EQ(KERN_FAILURE,
+		  mach_port_set_attributes(SELF, self->port,
+					   MACH_PORT_LIMITS_INFO,
+					   (mach_port_info_t)&lim, 0));
+	EXPECT_EQ(MACH_PORT_QLIMIT_DEFAULT, qlimit_of(self->port));
+}
+
 TEST_F(port, rename_is_not_supported)
 {
 	/* Darwin removed renaming; the routine answers KERN_NOT_SUPPORTED. */
@@ -1693,6 +1747,50 @@ TEST_F(port, receive_status_reports_the_port_state)
 	EXPECT_EQ(1, st.mps_srights);
 	EXPECT_EQ(0, st.mps_pdrequest);
 	EXPECT_EQ(1, st.mps_nsrequest);
+}
+
+/*
+ * A receive right that moves starts afresh, as XNU's
+ * ipc_port_clear_receiver() leaves it: sequence number and make-send
+ * count 0 on the new side; queued messages move with it.
+ */
+TEST_F(port, moved_receive_right_resets_seqno_and_mscount)
+{
+	mach_port_t holder = new_port_send();
+	mach_port_status_t st;
+	rcv_buf_t buf;
+	any_desc_t d;
+	mach_msg_seqno_trailer_t *tr;
+
+	ASSERT_NE(MACH_PORT_NULL, holder);
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_simple(self->port, 1));
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_simple(self->port, 2));
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(self->port, &buf, 0));
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(self->port, &buf, 0));
+	ASSERT_EQ(MACH_MSG_SUCCESS, send_simple(self->port, 3));
+	ASSERT_EQ(KERN_SUCCESS, status_of(self->port, &st));
+	ASSERT_EQ(2, st.mps_seqno);
+	ASSERT_EQ(3, st.mps_mscount);
+	ASSERT_EQ(MACH_MSG_SUCCESS,
+		  send_port(holder, MACH_MSG_TYPE_COPY_SEND, 9, self->port,
+			    MACH_MSG_TYPE_MOVE_RECEIVE));
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(holder, &buf, 5000));
+	ASSERT_EQ(MACH_MSG_PORT_DESCRIPTOR, get_desc(&buf.header, 0, &d));
+	ASSERT_EQ(KERN_SUCCESS, status_of(d.port.name, &st));
+	EXPECT_EQ(0, st.mps_seqno);
+	EXPECT_EQ(0, st.mps_mscount);
+	EXPECT_EQ(1, st.mps_msgcount);
+	/* The queued message is the first the new holder numbers. */
+	ASSERT_EQ(MACH_MSG_SUCCESS,
+		  recv_msg(d.port.name, &buf, sizeof(buf),
+			   MACH_RCV_TIMEOUT | MACH_RCV_TRAILER_ELEMENTS(
+						      MACH_RCV_TRAILER_SEQNO),
+			   0));
+	tr = trailer_of(&buf.header);
+	EXPECT_EQ(3, buf.header.msgh_id);
+	EXPECT_EQ(0, tr->msgh_seqno);
+	mach_port_destroy(SELF, d.port.name);
+	mach_port_destroy(SELF, holder);
 }
 
 TEST_F(port, info_ext_carries_the_receive_status)

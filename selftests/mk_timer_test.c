@@ -191,27 +191,45 @@ TEST_F(timer, errors)
 	mach_port_destroy(SELF, plain);
 }
 
-/* The receive right travels: expiries follow it to the new holder. */
-TEST_F(timer, receive_right_moved_in_a_message_keeps_its_timer)
+/*
+ * The receive right never moves (XNU's mk_timer_create_trap makes it
+ * immovable): a message carrying it is refused with nothing lost (the
+ * right stays, nothing is queued, the timer still fires), and so is
+ * mach_port_extract_right.
+ */
+TEST_F(timer, receive_right_never_moves)
 {
-	mach_port_t holder = new_port();
+	mach_port_t holder = new_port(), got = MACH_PORT_NULL;
+	mach_msg_type_name_t got_type = 0;
+	mach_port_type_t type = 0;
+	mach_port_status_t st;
+	mach_msg_type_number_t n = MACH_PORT_RECEIVE_STATUS_COUNT;
 	rcv_buf_t buf;
-	any_desc_t d;
 
 	ASSERT_NE(MACH_PORT_NULL, holder);
 	ASSERT_EQ(KERN_SUCCESS,
 		  mach_port_insert_right(SELF, holder, holder,
 					 MACH_MSG_TYPE_MAKE_SEND));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_get_attributes(SELF, self->timer,
+		  MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &n));
+	EXPECT_TRUE(st.mps_flags & MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
 	ASSERT_EQ(KERN_SUCCESS,
 		  mk_timer_arm(self->timer, mach_absolute_time() + 50 * MS));
-	ASSERT_EQ(MACH_MSG_SUCCESS,
+	EXPECT_EQ(MACH_SEND_INVALID_RIGHT,
 		  send_port(holder, MACH_MSG_TYPE_COPY_SEND, 9, self->timer,
 			    MACH_MSG_TYPE_MOVE_RECEIVE));
-	usleep(100 * 1000); /* it expires while in transit */
-	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(holder, &buf, 5000));
-	ASSERT_EQ(MACH_MSG_PORT_DESCRIPTOR, get_desc(&buf.header, 0, &d));
-	EXPECT_NE(0, expiry(d.port.name, 5000, _metadata));
-	EXPECT_EQ(KERN_SUCCESS, mk_timer_destroy(d.port.name));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY,
+		  mach_port_extract_right(SELF, self->timer,
+					  MACH_MSG_TYPE_MOVE_RECEIVE, &got,
+					  &got_type));
+	EXPECT_EQ(MACH_PORT_NULL, got);
+	/* Nothing lost: the right stays here, no message went out. */
+	ASSERT_EQ(KERN_SUCCESS, mach_port_type(SELF, self->timer, &type));
+	EXPECT_TRUE(type & MACH_PORT_TYPE_RECEIVE);
+	EXPECT_EQ(0, msgcount_of(holder));
+	EXPECT_EQ(MACH_RCV_TIMED_OUT, recv_timeout(holder, &buf, 0));
+	/* The timer still fires, into the creator's space. */
+	EXPECT_NE(0, expiry(self->timer, 5000, _metadata));
 	mach_port_destroy(SELF, holder);
 }
 
