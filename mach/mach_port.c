@@ -220,10 +220,7 @@ void ipc_port_receive_add_send(struct ipc_space *space, struct ipc_port *port,
 	struct ipc_entry *entry;
 
 	lockdep_assert_held(&space->lock);
-	spin_lock(&port->lock);
-	port->srights++;
-	port->mscount++;
-	spin_unlock(&port->lock);
+	ipc_port_make_send(port);
 	entry = ipc_entry_lookup(space, name);
 	entry->type |= MACH_PORT_TYPE_SEND;
 	entry->urefs = 1;

@@ -78,13 +78,19 @@ u8 machina_sched_effective_qos(const struct machina_sched *s)
 	return effective_qos(s, true);
 }
 
-/* The same, with or without the IPC override.  Conditions: s->lock held. */
+/*
+ * The same, with or without the IPC override.  Conditions: s->lock held,
+ * or (machina_sched_effective_qos_lockless()) not: the fields are read
+ * once each, as their lockless readers need.
+ */
 static u8 effective_qos(const struct machina_sched *s, bool ipc)
 {
-	int i, floor = ipc ? max(s->req.qos, s->ipc_qos) : s->req.qos;
+	int i, floor = READ_ONCE(s->req.qos);
 
+	if (ipc)
+		floor = max_t(int, floor, READ_ONCE(s->ipc_qos));
 	for (i = MACHINA_QOS_LAST - 1; i > floor; i--)
-		if (s->overrides[i])
+		if (READ_ONCE(s->overrides[i]))
 			return i;
 	return floor;
 }
@@ -96,12 +102,7 @@ static u8 effective_qos(const struct machina_sched *s, bool ipc)
  */
 u8 machina_sched_effective_qos_lockless(const struct machina_sched *s)
 {
-	int i, floor = max(READ_ONCE(s->req.qos), READ_ONCE(s->ipc_qos));
-
-	for (i = MACHINA_QOS_LAST - 1; i > floor; i--)
-		if (READ_ONCE(s->overrides[i]))
-			return i;
-	return floor;
+	return effective_qos(s, true);
 }
 
 /*
@@ -114,11 +115,25 @@ u8 machina_sched_effective_qos_lockless(const struct machina_sched *s)
  */
 void machina_sched_forget(struct machina_sched *s)
 {
+	int i;
+
 	lockdep_assert_held(&s->lock);
-	memset(&s->req, 0, sizeof(s->req));
+	/* What effective_qos() reads without the lock: one store each. */
+	WRITE_ONCE(s->req.qos, MACHINA_QOS_UNSPECIFIED);
+	for (i = 0; i < MACHINA_QOS_LAST; i++)
+		WRITE_ONCE(s->overrides[i], 0);
+	WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
+	s->req.relprio = 0;
+	s->req.importance = 0;
+	s->req.affinity_tag = 0;
+	s->req.latency_tier = 0;
+	s->req.throughput_tier = 0;
+	s->req.rt = false;
+	s->req.rt_preemptible = false;
+	s->req.rt_period = 0;
+	s->req.rt_computation = 0;
+	s->req.rt_constraint = 0;
 	s->req.timeshare = true;
-	memset(s->overrides, 0, sizeof(s->overrides));
-	s->ipc_qos = MACHINA_QOS_UNSPECIFIED;
 }
 
 /*
@@ -486,7 +501,7 @@ static void claim(struct machina_thread *thread, struct task_struct *p)
 		machina_placement_put(cpus);
 		return;
 	}
-	s->req.qos = word & 0xff;
+	WRITE_ONCE(s->req.qos, word & 0xff);
 	s->req.relprio = (int)((word >> 8) & 0xff) - 16;
 	s->base_policy = (word >> 16) & 0x7f;
 	s->base_nice = (int)(word >> 24) - 20;
