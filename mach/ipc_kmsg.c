@@ -145,7 +145,8 @@ static void kmsg_init(struct ipc_kmsg *kmsg, u32 size, u32 cls)
  * simple message reaches the receiver in one copy; then the aux data
  * (ipc_kmsg_aux(), filled by ipc_kmsg_aux_copyin()).
  * Conditions: process context; may sleep.
- * Returns: the message with its bookkeeping zeroed (aux_size set), or NULL.
+ * Returns: the message with its bookkeeping zeroed (aux_size set), or NULL
+ * (no memory, or @aux_size past IPC_KMSG_AUX_MAX: kmsg->aux_size is 16 bits).
  */
 struct ipc_kmsg *ipc_kmsg_alloc_aux(u32 size, u32 aux_size)
 {
@@ -154,6 +155,8 @@ struct ipc_kmsg *ipc_kmsg_alloc_aux(u32 size, u32 aux_size)
 	u32 cls = kmsg_class(bytes);
 	struct ipc_kmsg *kmsg = NULL;
 
+	if (aux_size > IPC_KMSG_AUX_MAX)
+		return NULL;
 	if (cls) {
 		kmsg = this_cpu_xchg(kmsg_parked, NULL);
 		/* Another class: leave it parked (or free it if the slot refilled). */

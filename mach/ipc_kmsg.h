@@ -148,8 +148,7 @@ static inline struct mach_msg_aux_header *ipc_kmsg_aux(struct ipc_kmsg *kmsg)
 					       MACH_MSG_TRAILER_MAX_SIZE);
 }
 
-int ipc_kmsg_aux_copyin(struct machina_task *task, struct ipc_kmsg *kmsg,
-			u64 uaddr);
+int ipc_kmsg_aux_copyin(struct ipc_kmsg *kmsg, u64 uaddr);
 int ipc_kmsg_aux_copyout(struct ipc_kmsg *kmsg, u64 uaddr, u32 rcv_size);
 
 void ipc_kmsg_fill_trailer(const struct ipc_kmsg *kmsg, u32 seqno, u32 size,

@@ -5,7 +5,8 @@
  *
  * What XNU does (osfmk/ipc/ipc_kmsg.c, mach_msg.c, ipc_mqueue.c), and so
  * Machina: the sender's aux vector holds a struct mach_msg_aux_header and
- * its payload, 8 to IPC_KMSG_AUX_MAX bytes (the trap checks the bounds);
+ * its payload, 8 to IPC_KMSG_AUX_MAX bytes (the trap checks the bounds,
+ * ipc_kmsg_alloc_aux() refuses more room than IPC_KMSG_AUX_MAX);
  * the kernel keeps the payload and writes the header itself (msgdh_size
  * = the size sent, msgdh_reserved = 0), so whatever the sender wrote in
  * its header is not read.  A receiver with an aux buffer gets the data
@@ -17,40 +18,30 @@
  * The data lives in the message's own allocation, after the trailer room
  * (ipc_kmsg_alloc_aux(), as XNU keeps it in the kmsg), so it is charged
  * like the body: to the sender's memory cgroup (GFP_KERNEL_ACCOUNT) and to
- * its queued-bytes budget (machina_task_charge(), given back when the
- * message is freed).
+ * its queued-bytes budget (msg_send() charges body and aux data in one
+ * machina_task_charge(), given back when the message is freed).
  */
 #include <linux/uaccess.h>
 
 #include "mach/ipc_abi.h"
 #include "mach/ipc_kmsg.h"
-#include "mach/task.h"
 
 /*
  * ipc_kmsg_aux_copyin - fill @kmsg's aux room (kmsg->aux_size bytes,
- * ipc_kmsg_alloc_aux()) from the sender's aux vector at @uaddr
- * Conditions: process context, no locks held; @kmsg is the sender's (its
- * charge_task set); may fault and sleep.
- * Returns: MACH_MSG_SUCCESS, MACH_SEND_AUX_TOO_SMALL / _TOO_LARGE (bounds
- * the trap has already checked), MACH_SEND_NO_BUFFER (the sender's
- * queued-bytes budget) or MACH_SEND_INVALID_DATA (an unreadable vector);
- * the charge taken stays in @kmsg for ipc_kmsg_free().
+ * ipc_kmsg_alloc_aux(): 0, or the trap's bounds, sizeof(header) to
+ * IPC_KMSG_AUX_MAX) from the sender's aux vector at @uaddr
+ * Conditions: process context, no locks held; @kmsg is the sender's, its
+ * aux data already charged (msg_send()); may fault and sleep.
+ * Returns: MACH_MSG_SUCCESS or MACH_SEND_INVALID_DATA (an unreadable
+ * vector).
  */
-int ipc_kmsg_aux_copyin(struct machina_task *task, struct ipc_kmsg *kmsg,
-			u64 uaddr)
+int ipc_kmsg_aux_copyin(struct ipc_kmsg *kmsg, u64 uaddr)
 {
 	struct mach_msg_aux_header *hdr = ipc_kmsg_aux(kmsg);
 	u32 size = kmsg->aux_size;
 
 	if (!size)
 		return MACH_MSG_SUCCESS;
-	if (size < sizeof(*hdr))
-		return MACH_SEND_AUX_TOO_SMALL;
-	if (size > IPC_KMSG_AUX_MAX)
-		return MACH_SEND_AUX_TOO_LARGE;
-	if (!machina_task_charge(task, size))
-		return MACH_SEND_NO_BUFFER;
-	kmsg->charge += size;
 	hdr->msgdh_size = size;
 	hdr->msgdh_reserved = 0;
 	if (copy_from_user(hdr + 1, u64_to_user_ptr(uaddr + sizeof(*hdr)),

@@ -113,7 +113,9 @@ enum end_why {
  * end_override - take @thread's IPC override off, if it still holds one
  * (and, for END_SELF with @only, if it is the one whose reply port is
  * @only; for END_REPLY_DEAD, if its reply port is dead)
- * Applied to the Linux thread at once, except for a dead record.  From
+ * Applied to the Linux thread at once, except for a dead record, and only
+ * when the effective class changes (the thread's own class or a pthread
+ * override may already be as high: no machina_sched_apply() then).  From
  * another context (END_REPLY_DEAD) the change is made under the thread's
  * own credentials, so that it can give the thread nothing the thread could
  * not take itself (a lower class can still meet a floor: RLIMIT_NICE).
@@ -126,6 +128,7 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 	const struct cred *cred = NULL, *old = NULL;
 	struct task_struct *p = NULL;
 	struct ipc_port *port;
+	u8 eq;
 
 	if (why != END_DEAD) {
 		p = why == END_REPLY_DEAD ?
@@ -141,6 +144,7 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 		mutex_unlock(&s->lock);
 		goto out;
 	}
+	eq = machina_sched_effective_qos(s);
 	WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
 	WRITE_ONCE(thread->ipc_override.reply, NULL);
 	/*
@@ -151,7 +155,10 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 	 */
 	if (why == END_EXEC)
 		machina_sched_forget(s);
-	if (p && (why == END_EXEC || !READ_ONCE(thread->dead))) {
+	/* Linux is changed only when the class the thread runs at changes. */
+	if (p && (why == END_EXEC ||
+		  (!READ_ONCE(thread->dead) &&
+		   machina_sched_effective_qos(s) != eq))) {
 		if (cred)
 			old = override_creds(cred);
 		/* The override is gone whatever Linux says. */
@@ -203,7 +210,8 @@ void ipc_qos_override_replied(struct machina_thread *self,
  * message's send-once reply port to itself
  * Nothing is taken when the message has no class, when the record cannot
  * be made, when the reply port is already dead or already lifts another
- * thread, or when Linux refuses the change.
+ * thread, or when Linux refuses the change.  Linux is changed only when
+ * the thread's effective class rises (its own class may be as high).
  * Conditions: process context, no locks held; may sleep; before @kmsg's
  * reply right is copied out (kmsg->local still holds it, so @reply stays
  * valid here even if a reply-dead work ends the override meanwhile).
@@ -224,7 +232,7 @@ void ipc_qos_override_received(struct machina_task *task,
 	struct ipc_port *reply = NULL;
 	struct machina_sched *s;
 	bool linked;
-	u8 qos = kmsg->qos;
+	u8 qos = kmsg->qos, eq;
 
 	if (!qos)
 		return;
@@ -242,8 +250,11 @@ void ipc_qos_override_received(struct machina_task *task,
 	}
 	s = &thread->sched;
 	machina_sched_lock(thread, current);
+	eq = machina_sched_effective_qos(s);
 	WRITE_ONCE(s->ipc_qos, qos);
-	if (machina_sched_apply(thread, current)) {
+	/* Linux is changed only when the class the thread runs at changes. */
+	if (machina_sched_effective_qos(s) != eq &&
+	    machina_sched_apply(thread, current)) {
 		/* Linux refused: nothing changed, nothing is held. */
 		WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
 		mutex_unlock(&s->lock);

@@ -523,7 +523,7 @@ static int check_header(const struct mach_msg_header *hdr, u8 *rdisp, u8 *ldisp)
  * them pass.
  * Conditions: process context, no locks held; may fault.
  */
-static int send_early_error(struct machina_task *task, u64 uaddr, u32 send_size,
+static int send_early_error(struct machina_task *task, u64 uaddr, u64 charge,
 			    int fallback)
 {
 	struct mach_msg_header hdr;
@@ -533,9 +533,9 @@ static int send_early_error(struct machina_task *task, u64 uaddr, u32 send_size,
 		return MACH_SEND_INVALID_DATA;
 	if (check_header(&hdr, &rdisp, &ldisp))
 		return MACH_SEND_INVALID_HEADER;
-	if (!machina_task_charge(task, send_size))
+	if (!machina_task_charge(task, charge))
 		return MACH_SEND_NO_BUFFER;
-	machina_task_uncharge(task, send_size);
+	machina_task_uncharge(task, charge);
 	return fallback;
 }
 
@@ -573,8 +573,9 @@ static int msg_send(struct machina_task *task, struct machina_thread *self,
 	struct ipc_port *dest = NULL;
 	struct ipc_kmsg *kmsg;
 	struct ipc_copyin c;
-	u32 *names = NULL, nranges = 0;
+	u32 *names = NULL, nranges = 0, aux_size;
 	bool reserved = false;
+	u64 charge;
 	u8 rdisp, ldisp;
 	int mr;
 
@@ -585,11 +586,13 @@ static int msg_send(struct machina_task *task, struct machina_thread *self,
 	 * The whole message in one copy, into the header room in front of the
 	 * body; the rare failures are sorted out by send_early_error().
 	 */
-	kmsg = ipc_kmsg_alloc_aux(send_size, v ? v->aux_send_size : 0);
+	aux_size = v ? v->aux_send_size : 0;
+	charge = (u64)send_size + aux_size;
+	kmsg = ipc_kmsg_alloc_aux(send_size, aux_size);
 	if (!kmsg)
-		return send_early_error(task, uaddr, send_size, MACH_SEND_NO_BUFFER);
+		return send_early_error(task, uaddr, charge, MACH_SEND_NO_BUFFER);
 	if (copy_from_user(ipc_kmsg_header(kmsg), u64_to_user_ptr(uaddr), send_size)) {
-		mr = send_early_error(task, uaddr, send_size, MACH_SEND_INVALID_DATA);
+		mr = send_early_error(task, uaddr, charge, MACH_SEND_INVALID_DATA);
 		goto out_free;
 	}
 	memcpy(&hdr, ipc_kmsg_header(kmsg), HDR_SIZE);
@@ -597,16 +600,17 @@ static int msg_send(struct machina_task *task, struct machina_thread *self,
 	mr = check_header(&hdr, &rdisp, &ldisp);
 	if (mr)
 		goto out_free;
+	/* Body and aux data (at most IPC_KMSG_AUX_MAX) in one charge. */
 	mr = MACH_SEND_NO_BUFFER;
-	if (!machina_task_charge(task, send_size))
+	if (!machina_task_charge(task, charge))
 		goto out_free;
 	machina_task_get(task);
 	kmsg->charge_task = task;
-	kmsg->charge = send_size;
+	kmsg->charge = charge;
 	kmsg->id = hdr.msgh_id;
 	kmsg->bits = hdr.msgh_bits & MACH_MSGH_BITS_COMPLEX;
 	record_sender(task, kmsg);
-	mr = ipc_kmsg_aux_copyin(task, kmsg, v ? v->aux_send_addr : 0);
+	mr = ipc_kmsg_aux_copyin(kmsg, v ? v->aux_send_addr : 0);
 	if (mr)
 		goto out_free;
 	if (kmsg->bits & MACH_MSGH_BITS_COMPLEX) {
