@@ -10,14 +10,18 @@
 #include <linux/landlock.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -485,6 +489,88 @@ static inline int mt_become_nobody(void)
 static inline void die_with_parent(void)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* A query mt_mmap_during() runs, and whether it has ended. */
+struct mt_query {
+	void *(*fn)(void *);
+	atomic_int done;
+};
+
+static inline void *mt_query_run(void *arg)
+{
+	struct mt_query *q = arg;
+
+	q->fn(NULL);
+	atomic_store(&q->done, 1);
+	return NULL;
+}
+
+/*
+ * mt_mmap_during - run @fn (a long walk of this process's map) in a new
+ * thread and, 0.3 s later, time one mmap() in this thread: a walk that
+ * holds the mmap_lock for its whole length makes the mmap() wait for it.
+ * The thread is left running (the caller's process is killed after).
+ * Returns: 1 when @fn was still running when the mmap() returned, 0 when it
+ * had ended, -1 when the thread or the mmap() failed; *@wait: the mmap()'s
+ * wait in seconds.
+ */
+static inline int mt_mmap_during(void *(*fn)(void *), double *wait)
+{
+	static struct mt_query q;
+	pthread_t th;
+	double t0;
+	void *p;
+
+	q.fn = fn;
+	atomic_store(&q.done, 0);
+	if (pthread_create(&th, NULL, mt_query_run, &q))
+		return -1;
+	usleep(300000);
+	t0 = mt_now();
+	p = mmap(NULL, 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*wait = mt_now() - t0;
+	if (p == MAP_FAILED)
+		return -1;
+	return !atomic_load(&q.done);
+}
+
+/*
+ * mt_attacker_result - fork @attacker (it dies with its parent) with a
+ * pipe to write its result to, wait up to @secs seconds for @size bytes of
+ * it in @res, then kill (SIGKILL) and reap the attacker
+ * Returns: 1 when the whole result came in time, else 0.
+ */
+static inline int mt_attacker_result(void (*attacker)(int fd), void *res,
+				     size_t size, int secs)
+{
+	struct pollfd pfd;
+	int fds[2], got = 0;
+	pid_t pid;
+
+	if (pipe(fds))
+		return 0;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		die_with_parent();
+		attacker(fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, secs * 1000) == 1)
+		got = read(fds[0], res, size) == (ssize_t)size;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	return got;
 }
 
 /*

@@ -19,11 +19,7 @@
  *     volatile_pmap_walk_lets_mmap_lock_go.
  */
 #define _GNU_SOURCE
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -152,8 +148,6 @@ TEST(volatile_pmap_walk_dies_with_its_caller)
 
 /* ---- volatile_pmap_walk_lets_mmap_lock_go ------------------------------ */
 
-static atomic_int query_done;
-
 /* The query that walks the mappings (its own thread). */
 static void *volatile_query(void *unused)
 {
@@ -161,7 +155,6 @@ static void *volatile_query(void *unused)
 	mach_msg_type_number_t count = TASK_VM_INFO_COUNT;
 
 	task_info(SELF, TASK_VM_INFO_PURGEABLE, (task_info_t)&v, &count);
-	atomic_store(&query_done, 1);
 	return NULL;
 }
 
@@ -175,26 +168,18 @@ struct lock_result {
 
 /*
  * The attacker: volatile_maps(); a thread asks for TASK_VM_INFO_PURGEABLE
- * while this thread, a moment later, maps one page.  Sends a struct
- * lock_result to @fd, then waits to be killed.
+ * while this thread, a moment later, maps one page (mt_mmap_during()).
+ * Sends a struct lock_result to @fd, then waits to be killed.
  */
 static void lock_attacker(int fd)
 {
 	struct lock_result r = { .setup_failed = 1 };
-	pthread_t th;
-	double t0;
-	void *q;
+	int running;
 
 	r.maps = volatile_maps();
-	if (pthread_create(&th, NULL, volatile_query, NULL))
-		goto out;
-	usleep(300000);
-	t0 = mt_now();
-	q = mmap(NULL, 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	r.mmap_wait = mt_now() - t0;
-	r.query_running = !atomic_load(&query_done);
-	r.setup_failed = q == MAP_FAILED;
-out:
+	running = mt_mmap_during(volatile_query, &r.mmap_wait);
+	r.query_running = running == 1;
+	r.setup_failed = running < 0;
 	if (write(fd, &r, sizeof(r)) != sizeof(r))
 		_exit(1);
 	for (;;)
@@ -204,33 +189,15 @@ out:
 TEST(volatile_pmap_walk_lets_mmap_lock_go)
 {
 	struct lock_result r = { .setup_failed = 1 };
-	struct pollfd pfd;
-	int fds[2], got = 0;
-	pid_t pid;
+	int got;
 
 	IPC_REQUIRE();
-	ASSERT_EQ(0, pipe(fds));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(fds[0]);
-		die_with_parent();
-		lock_attacker(fds[1]);
-		_exit(0);
-	}
-	close(fds[1]);
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
 	/*
 	 * Setting up the mappings takes a while; then, before the fix, the
-	 * mmap() waits for the whole walk (hours): KILL_BOUND in all.
+	 * mmap() waits for the whole walk (hours): KILL_BOUND in all.  The
+	 * query is killable: SIGKILL ends the walk and the process.
 	 */
-	if (poll(&pfd, 1, KILL_BOUND * 1000) == 1)
-		got = read(fds[0], &r, sizeof(r)) == sizeof(r);
-	/* The query is killable: SIGKILL ends the walk and the process. */
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	close(fds[0]);
+	got = mt_attacker_result(lock_attacker, &r, sizeof(r), KILL_BOUND);
 	if (!got) {
 		TH_LOG("mmap() still waiting for the mmap_lock after %d s",
 		       KILL_BOUND);

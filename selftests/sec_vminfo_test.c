@@ -172,7 +172,6 @@ TEST(hugetlb_query_faults_nothing)
 
 /* ---- sparse_region_lets_mmap_lock_go ------------------------------------ */
 
-static atomic_int query_done;
 static mach_vm_address_t sparse_at;
 
 /* The query that walks the sparse region (its own thread). */
@@ -185,7 +184,6 @@ static void *sparse_query(void *unused)
 
 	mach_vm_region(mach_task_self(), &a, &s, VM_REGION_EXTENDED_INFO,
 		       (vm_region_info_t)&e, &count, NULL);
-	atomic_store(&query_done, 1);
 	return NULL;
 }
 
@@ -199,18 +197,15 @@ struct sparse_result {
 /*
  * The attacker: the largest sparse region it can map (16 TiB down to
  * 256 GiB), one page touched; a thread asks for its extended info while
- * this thread, a moment later, maps one page.  Sends a struct
- * sparse_result to @fd, then waits to be killed.
+ * this thread, a moment later, maps one page (mt_mmap_during()).  Sends a
+ * struct sparse_result to @fd, then waits to be killed.
  */
 static void sparse_attacker(int fd)
 {
 	struct sparse_result r = { .setup_failed = 1 };
-	long pg = sysconf(_SC_PAGESIZE);
-	pthread_t th;
 	size_t len;
-	double t0;
 	char *p = MAP_FAILED;
-	void *q;
+	int running;
 
 	if (mt_become_nobody())
 		goto out;
@@ -221,14 +216,9 @@ static void sparse_attacker(int fd)
 		goto out;
 	p[0] = 1;
 	sparse_at = (uintptr_t)p;
-	if (pthread_create(&th, NULL, sparse_query, NULL))
-		goto out;
-	usleep(300000);
-	t0 = mt_now();
-	q = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	r.mmap_wait = mt_now() - t0;
-	r.query_running = !atomic_load(&query_done);
-	r.setup_failed = q == MAP_FAILED;
+	running = mt_mmap_during(sparse_query, &r.mmap_wait);
+	r.query_running = running == 1;
+	r.setup_failed = running < 0;
 out:
 	if (write(fd, &r, sizeof(r)) != sizeof(r))
 		_exit(1);
@@ -239,31 +229,16 @@ out:
 TEST(sparse_region_lets_mmap_lock_go)
 {
 	struct sparse_result r = { .setup_failed = 1 };
-	struct pollfd pfd;
-	int fds[2], got = 0;
-	pid_t pid;
+	int got;
 
 	IPC_REQUIRE();
 	if (getuid() != 0)
 		SKIP(return, "must be root (drops to nobody)");
-	ASSERT_EQ(0, pipe(fds));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(fds[0]);
-		sparse_attacker(fds[1]);
-		_exit(0);
-	}
-	close(fds[1]);
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
-	/* Before the fix the mmap() waits for the whole walk: give it 10 s. */
-	if (poll(&pfd, 1, 10000) == 1)
-		got = read(fds[0], &r, sizeof(r)) == sizeof(r);
-	/* The query is killable: SIGKILL ends the walk and the process. */
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	close(fds[0]);
+	/*
+	 * Before the fix the mmap() waits for the whole walk: give it 10 s.
+	 * The query is killable: SIGKILL ends the walk and the process.
+	 */
+	got = mt_attacker_result(sparse_attacker, &r, sizeof(r), 10);
 	if (!got) {
 		TH_LOG("mmap() still waiting for the mmap_lock after 10 s");
 		ASSERT_TRUE(got);
