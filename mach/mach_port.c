@@ -1242,10 +1242,10 @@ long machina_call_port_get_attributes(struct machina_task *task, void *arg)
 	kr = KERN_FAILURE;
 	if (a->count < need)
 		goto out;
+	kr = KERN_SUCCESS;
 	memset(a->info, 0, sizeof(a->info));
 	if (!MACH_PORT_VALID(a->name)) {
 		/* Darwin answers limits and request-table size for no port. */
-		kr = KERN_SUCCESS;
 		if (a->flavor == MACH_PORT_LIMITS_INFO)
 			a->count = 0;
 		else if (a->flavor == MACH_PORT_DNREQUESTS_SIZE)
