@@ -2,7 +2,8 @@
 /*
  * Helpers of the Mach VM tests that work across processes
  * (vm_entry_test.c, vm_remap_test.c): a forked child with one-byte steps
- * both ways, an idle child to name by task_for_pid, and a thread that
+ * both ways, an idle child to name by task_for_pid, a child that is
+ * handed a send right (fork_sender(), recv_right()), and a thread that
  * unmaps a range while the test works on it.
  */
 #ifndef _VM_CHILD_TEST_H
@@ -56,6 +57,40 @@ static inline void end_child(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * fork_sender - gate_fork() a child that holds a send right to @rcv (in
+ * *@to, the child's name for it)
+ * Returns: the child's pid (0 in the child), or -1.
+ */
+static inline pid_t fork_sender(mach_port_t rcv, struct gate *g,
+				mach_port_t *to)
+{
+	int fd;
+	pid_t pid;
+
+	*to = MACH_PORT_NULL;
+	if (rcv == MACH_PORT_NULL || port_share(rcv, &fd))
+		return -1;
+	pid = gate_fork(g);
+	if (pid == 0)
+		*to = port_meet_child(fd);
+	else
+		close(fd);
+	return pid;
+}
+
+/* The port descriptor of the first message on @rcv, or MACH_PORT_NULL. */
+static inline mach_port_t recv_right(mach_port_t rcv)
+{
+	rcv_buf_t buf;
+	any_desc_t d;
+
+	if (recv_timeout(rcv, &buf, 5000) != MACH_MSG_SUCCESS ||
+	    get_desc(&buf.header, 0, &d) != MACH_MSG_PORT_DESCRIPTOR)
+		return MACH_PORT_NULL;
+	return d.port.name;
 }
 
 /* A range for unmap_range(), run as a thread racing with a call. */
