@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <mach/memory_object_types.h>
+
 #include "vm_test.h"
 
 #define P(a) ((char *)(uintptr_t)(a))
@@ -91,6 +93,38 @@ static inline mach_port_t recv_right(mach_port_t rcv)
 	    get_desc(&buf.header, 0, &d) != MACH_MSG_PORT_DESCRIPTOR)
 		return MACH_PORT_NULL;
 	return d.port.name;
+}
+
+/*
+ * map_data_addr_entry - an entry of the own [@r + 100, @r + page) made with
+ * @perm | MAP_MEM_USE_DATA_ADDR (in *@h), mapped anywhere with
+ * VM_FLAGS_RETURN_DATA_ADDR
+ * Returns: the address mach_vm_map gave, 0 unless the entry's size is
+ * what was asked, the address is the data's (100 into its page) and the
+ * mapping shows @r's bytes there.
+ */
+static inline mach_vm_address_t map_data_addr_entry(mach_vm_address_t r,
+						    int perm, mach_port_t *h)
+{
+	size_t pg = page_size();
+	memory_object_size_t size = pg - 100;
+	mach_vm_address_t m = 0;
+
+	*h = MACH_PORT_NULL;
+	if (mach_make_memory_entry_64(SELF, &size, r + 100,
+				      perm | MAP_MEM_USE_DATA_ADDR, h,
+				      MACH_PORT_NULL) || size != pg - 100)
+		return 0;
+	if (mach_vm_map(SELF, &m, pg - 100, 0,
+			VM_FLAGS_ANYWHERE | VM_FLAGS_RETURN_DATA_ADDR, *h, 0,
+			FALSE, VM_PROT_READ | VM_PROT_WRITE,
+			VM_PROT_READ | VM_PROT_WRITE, VM_INHERIT_DEFAULT))
+		return 0;
+	if ((m & (pg - 1)) != 100 || memcmp(P(m), P(r) + 100, pg - 100)) {
+		mach_vm_deallocate(SELF, m, 1);
+		return 0;
+	}
+	return m;
 }
 
 /* A range for unmap_range(), run as a thread racing with a call. */

@@ -235,19 +235,8 @@ TEST(vm_share_shares_both_ways)
 	/* MAP_MEM_USE_DATA_ADDR keeps the offset in the page. */
 	r = alloc_pattern(2 * pg, 11);
 	ASSERT_NE(0, r);
-	size = pg - 100;
-	ASSERT_EQ(KERN_SUCCESS,
-		  make(r + 100, &size,
-		       RW | MAP_MEM_VM_SHARE | MAP_MEM_USE_DATA_ADDR, &h,
-		       MACH_PORT_NULL));
-	EXPECT_EQ(pg - 100, size);
-	m = 0;
-	ASSERT_EQ(KERN_SUCCESS,
-		  mach_vm_map(SELF, &m, pg - 100, 0,
-			      VM_FLAGS_ANYWHERE | VM_FLAGS_RETURN_DATA_ADDR, h,
-			      0, FALSE, RW, RW, VM_INHERIT_DEFAULT));
-	EXPECT_EQ(100, m & (pg - 1));
-	EXPECT_EQ(0, memcmp(P(m), P(r) + 100, pg - 100));
+	m = map_data_addr_entry(r, RW | MAP_MEM_VM_SHARE, &h);
+	ASSERT_NE(0, m);
 	P(m)[0] = 'D';
 	EXPECT_EQ('D', P(r)[100]);
 	mach_vm_deallocate(SELF, m, 1);
@@ -346,6 +335,29 @@ TEST(vm_share_takes_the_whole_range_or_nothing)
 }
 
 /*
+ * write_through - an entry of the own page @r made with @perm and @parent,
+ * mapped shared, @c written at @off through the mapping
+ * Returns: what @r then holds at @off (@c when the entry names @r), or 0.
+ */
+static char write_through(mach_vm_address_t r, int perm, mach_port_t parent,
+			  size_t off, char c)
+{
+	memory_object_size_t size = page_size();
+	mach_vm_address_t m;
+	mach_port_t h;
+
+	if (make(r, &size, perm, &h, parent))
+		return 0;
+	m = map_it(h, page_size(), FALSE, RW);
+	mach_port_deallocate(SELF, h);
+	if (!m)
+		return 0;
+	P(m)[off] = c;
+	mach_vm_deallocate(SELF, m, page_size());
+	return P(r)[off];
+}
+
+/*
  * VM_SHARE and NAMED_REUSE name the range even with a parent; VM_COPY is
  * taken before VM_SHARE.
  */
@@ -360,26 +372,11 @@ TEST(vm_share_and_reuse_ignore_the_parent)
 	ASSERT_NE(0, r);
 	ASSERT_EQ(KERN_SUCCESS, make(0, &size, RW | MAP_MEM_NAMED_CREATE,
 				     &parent, MACH_PORT_NULL));
-	size = pg;
-	ASSERT_EQ(KERN_SUCCESS,
-		  make(r, &size, RW | MAP_MEM_VM_SHARE, &h, parent));
-	m = map_it(h, pg, FALSE, RW);
-	ASSERT_NE(0, m);
-	EXPECT_TRUE(check_pages(P(m), pg, 30));
-	P(m)[1] = 'S';
+	EXPECT_EQ('S', write_through(r, RW | MAP_MEM_VM_SHARE, parent, 1,
+				     'S'));
+	EXPECT_EQ('N', write_through(r, RW | MAP_MEM_NAMED_REUSE, parent, 2,
+				     'N'));
 	EXPECT_EQ('S', P(r)[1]);
-	mach_vm_deallocate(SELF, m, pg);
-	mach_port_deallocate(SELF, h);
-	size = pg;
-	ASSERT_EQ(KERN_SUCCESS,
-		  make(r, &size, RW | MAP_MEM_NAMED_REUSE, &h, parent));
-	m = map_it(h, pg, FALSE, RW);
-	ASSERT_NE(0, m);
-	EXPECT_EQ('S', P(m)[1]);
-	P(m)[2] = 'N';
-	EXPECT_EQ('N', P(r)[2]);
-	mach_vm_deallocate(SELF, m, pg);
-	mach_port_deallocate(SELF, h);
 	size = pg;
 	ASSERT_EQ(KERN_SUCCESS,
 		  make(r, &size, RW | MAP_MEM_VM_SHARE | MAP_MEM_VM_COPY, &h,
