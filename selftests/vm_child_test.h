@@ -2,7 +2,8 @@
 /*
  * Helpers of the Mach VM tests that work across processes
  * (vm_entry_test.c, vm_remap_test.c): a forked child with one-byte steps
- * both ways, an idle child to name by task_for_pid, and a thread that
+ * both ways, an idle child to name by task_for_pid, a child that is
+ * handed a send right (fork_sender(), recv_right()), and a thread that
  * unmaps a range while the test works on it.
  */
 #ifndef _VM_CHILD_TEST_H
@@ -10,6 +11,8 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+
+#include <mach/memory_object_types.h>
 
 #include "vm_test.h"
 
@@ -56,6 +59,72 @@ static inline void end_child(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * fork_sender - gate_fork() a child that holds a send right to @rcv (in
+ * *@to, the child's name for it)
+ * Returns: the child's pid (0 in the child), or -1.
+ */
+static inline pid_t fork_sender(mach_port_t rcv, struct gate *g,
+				mach_port_t *to)
+{
+	int fd;
+	pid_t pid;
+
+	*to = MACH_PORT_NULL;
+	if (rcv == MACH_PORT_NULL || port_share(rcv, &fd))
+		return -1;
+	pid = gate_fork(g);
+	if (pid == 0)
+		*to = port_meet_child(fd);
+	else
+		close(fd);
+	return pid;
+}
+
+/* The port descriptor of the first message on @rcv, or MACH_PORT_NULL. */
+static inline mach_port_t recv_right(mach_port_t rcv)
+{
+	rcv_buf_t buf;
+	any_desc_t d;
+
+	if (recv_timeout(rcv, &buf, 5000) != MACH_MSG_SUCCESS ||
+	    get_desc(&buf.header, 0, &d) != MACH_MSG_PORT_DESCRIPTOR)
+		return MACH_PORT_NULL;
+	return d.port.name;
+}
+
+/*
+ * map_data_addr_entry - an entry of the own [@r + 100, @r + page) made with
+ * @perm | MAP_MEM_USE_DATA_ADDR (in *@h), mapped anywhere with
+ * VM_FLAGS_RETURN_DATA_ADDR
+ * Returns: the address mach_vm_map gave, 0 unless the entry's size is
+ * what was asked, the address is the data's (100 into its page) and the
+ * mapping shows @r's bytes there.
+ */
+static inline mach_vm_address_t map_data_addr_entry(mach_vm_address_t r,
+						    int perm, mach_port_t *h)
+{
+	size_t pg = page_size();
+	memory_object_size_t size = pg - 100;
+	mach_vm_address_t m = 0;
+
+	*h = MACH_PORT_NULL;
+	if (mach_make_memory_entry_64(SELF, &size, r + 100,
+				      perm | MAP_MEM_USE_DATA_ADDR, h,
+				      MACH_PORT_NULL) || size != pg - 100)
+		return 0;
+	if (mach_vm_map(SELF, &m, pg - 100, 0,
+			VM_FLAGS_ANYWHERE | VM_FLAGS_RETURN_DATA_ADDR, *h, 0,
+			FALSE, VM_PROT_READ | VM_PROT_WRITE,
+			VM_PROT_READ | VM_PROT_WRITE, VM_INHERIT_DEFAULT))
+		return 0;
+	if ((m & (pg - 1)) != 100 || memcmp(P(m), P(r) + 100, pg - 100)) {
+		mach_vm_deallocate(SELF, m, 1);
+		return 0;
+	}
+	return m;
 }
 
 /* A range for unmap_range(), run as a thread racing with a call. */

@@ -20,8 +20,9 @@
 
 /*
  * xnu_vm_check_range - can every byte of [@start, @end) of @mm be accessed
- * with @need (VM_READ or VM_WRITE)?  In address order, the first problem
- * is reported, as XNU's copy-in and overwrite walks do.
+ * with @need (VM_READ, VM_WRITE, VM_EXEC: every bit given)?  In address
+ * order, the first problem is reported, as XNU's copy-in and overwrite
+ * walks do.
  * Conditions: @mm's mmap_lock held; @start < @end.
  * Returns: KERN_SUCCESS; KERN_INVALID_ADDRESS at a hole;
  * KERN_PROTECTION_FAILURE at a vma without @need, or one whose pages
@@ -38,12 +39,32 @@ int xnu_vm_check_range(struct mm_struct *mm, u64 start, u64 end,
 		vma = find_vma(mm, cur);
 		if (!vma || vma->vm_start > cur)
 			return KERN_INVALID_ADDRESS;
-		if (!(vma->vm_flags & need) ||
+		if ((vma->vm_flags & need) != need ||
 		    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
 			return KERN_PROTECTION_FAILURE;
 		cur = vma->vm_end;
 	}
 	return KERN_SUCCESS;
+}
+
+/*
+ * xnu_vm_check_target_range - xnu_vm_check_range() of the target's
+ * [@addr, @addr + @len), which takes its mmap_lock for reading.
+ * Returns: also KERN_INVALID_ADDRESS past the task's addresses and
+ * KERN_ABORTED (a fatal signal while waiting for the lock).
+ */
+int xnu_vm_check_target_range(struct xnu_vm_map *map, u64 addr, u64 len,
+			      unsigned long need)
+{
+	int kr;
+
+	if (addr >= map->mm->task_size || len > map->mm->task_size - addr)
+		return KERN_INVALID_ADDRESS;
+	if (mmap_read_lock_killable(map->mm))
+		return KERN_ABORTED;
+	kr = xnu_vm_check_range(map->mm, addr, addr + len, need);
+	mmap_read_unlock(map->mm);
+	return kr;
 }
 
 /* The Mach status of a get_user_pages_remote() that fell short. */

@@ -111,5 +111,7 @@ int xnu_vm_copy(struct xnu_vm_map *map, u64 addr, u64 uaddr, u64 len,
 		bool to_target);
 int xnu_vm_check_range(struct mm_struct *mm, u64 start, u64 end,
 		       unsigned long need);
+int xnu_vm_check_target_range(struct xnu_vm_map *map, u64 addr, u64 len,
+			      unsigned long need);
 
 #endif /* _MACHINA_XNU_VM_MAP_H */

@@ -20,8 +20,13 @@
  *     its writes, as the range's own writes do.
  *   - MAP_MEM_VM_COPY: a copy-on-write snapshot of the range (one object;
  *     nothing is copied until written on either side).
+ *   - MAP_MEM_VM_SHARE: the range's own view, as a range entry, but of
+ *     the whole range or nothing and of the copy kind (XNU's extract of
+ *     a range for a remap: no parent of others, mach_vm_map's copy-entry
+ *     flags, no purgeable control); one view of one object here.
  *   - a parent entry: a sub-range, with no more protection than the
  *     parent's.
+ * MAP_MEM_ONLY makes no entry: it records a cache mode on the parent.
  */
 #include <linux/file.h>
 #include <linux/mm.h>
@@ -58,8 +63,9 @@
 	 MAP_MEM_ONLY | MAP_MEM_NAMED_CREATE | MAP_MEM_PURGABLE |	\
 	 MAP_MEM_NAMED_REUSE | MAP_MEM_USE_DATA_ADDR | MAP_MEM_VM_COPY |	\
 	 MAP_MEM_VM_SHARE | MAP_MEM_LEDGER_TAGGED | MAP_MEM_4K_DATA_ADDR)
-/* Known flags Machina does not do (cache changes, shares). */
-#define MAP_MEM_NOT_YET	(MAP_MEM_ONLY | MAP_MEM_VM_SHARE)
+/* The cache mode in the top byte (XNU's GET_MAP_MEM). */
+#define MAP_MEM_CACHE_SHIFT		24
+#define MAP_MEM_NOOP			0
 
 /*
  * XNU's bound on an anonymous object (ANON_MAX_SIZE: 2^32 - 1 pages), so
@@ -188,6 +194,7 @@ struct make_args {
 	struct xnu_vm_named_entry *parent;
 	u32 flags;			/* MAP_MEM_* */
 	u8 prot;			/* VM_PROT_* asked */
+	u8 access;			/* the cache mode (top byte) */
 	bool mask;			/* VM_PROT_IS_MASK: as much of prot as
 					 * there is */
 	bool data_addr;			/* USE_DATA_ADDR or 4K_DATA_ADDR */
@@ -271,25 +278,41 @@ static int make_named_create(struct make_args *m)
 	xnu_vm_object_release(obj);
 	if (!e)
 		return KERN_RESOURCE_SHORTAGE;
+	e->access = m->access;
 	return publish(m, e);
+}
+
+/* The vma flags a range must have to grant VM_PROT_* @prot. */
+static unsigned long prot_vm_flags(u8 prot)
+{
+	return (prot & VM_PROT_READ ? VM_READ : 0) |
+	       (prot & VM_PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & VM_PROT_EXECUTE ? VM_EXEC : 0);
 }
 
 /*
  * make_from_range - an entry over the target's Mach VM memory at offset:
- * shared (the range's own view), or with MAP_MEM_VM_COPY a snapshot of it
+ * shared (the range's own view), with MAP_MEM_VM_SHARE the same of the
+ * copy kind, or with MAP_MEM_VM_COPY a snapshot of it
  * Shared: it names as much of the range as one view of one object covers
  * from its start, and every page of that must allow the protection asked
- * (with VM_PROT_IS_MASK: what it allows of it, at least something).  A
- * copy must cover the whole range with one object and be readable.
+ * (with VM_PROT_IS_MASK: what it allows of it, at least something).
+ * VM_SHARE and VM_COPY take the whole range or nothing (XNU's extract of
+ * a range for a remap, vm_map_copyin): a hole anywhere fails, one view
+ * of one object must cover it all here.  VM_SHARE needs the protection
+ * asked of every page (VM_PROT_IS_MASK: what all of it allows, at least
+ * something); a copy needs it readable.
  * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (size 0, a range that
  * wraps); KERN_INVALID_ADDRESS (nothing mapped at the start, a hole in a
- * copy's range); KERN_PROTECTION_FAILURE (less access than asked, memory
- * that is not Mach VM's); KERN_NOT_SUPPORTED (a copy across objects);
- * KERN_RESOURCE_SHORTAGE, KERN_ABORTED.
+ * whole range); KERN_PROTECTION_FAILURE (less access than asked, memory
+ * that is not Mach VM's); KERN_NOT_SUPPORTED (a whole range across
+ * objects or views); KERN_RESOURCE_SHORTAGE, KERN_ABORTED.
  */
 static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
 {
+	/* VM_COPY is taken before VM_SHARE, as XNU dispatches them. */
 	bool copy = m->flags & MAP_MEM_VM_COPY;
+	bool whole = copy || (m->flags & MAP_MEM_VM_SHARE);
 	struct xnu_vm_named_entry *e;
 	struct xnu_vm_view *view;
 	struct xnu_vm_range r;
@@ -299,13 +322,11 @@ static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
 
 	if (!m->a->size || !make_range(m->a->offset, m->a->size, &start, &end))
 		return KERN_INVALID_ARGUMENT;
-	if (copy) {
-		if (end > map->mm->task_size)
-			return KERN_INVALID_ADDRESS;
-		if (mmap_read_lock_killable(map->mm))
-			return KERN_ABORTED;
-		kr = xnu_vm_check_range(map->mm, start, end, VM_READ);
-		mmap_read_unlock(map->mm);
+	if (whole) {
+		kr = xnu_vm_check_target_range(map, start, end - start,
+					       copy ? VM_READ :
+					       m->mask ? 0 :
+					       prot_vm_flags(prot));
 		if (kr)
 			return kr;
 	}
@@ -313,11 +334,10 @@ static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
 	if (kr)
 		return kr;
 	len = r.len;
-	if (copy) {
-		kr = KERN_NOT_SUPPORTED;
-		if (len != end - start)
-			goto out;
-	} else {
+	kr = KERN_NOT_SUPPORTED;
+	if (whole && len != end - start)
+		goto out;
+	if (!copy) {
 		if (m->mask)
 			prot &= r.cur;
 		kr = KERN_PROTECTION_FAILURE;
@@ -346,7 +366,10 @@ static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
 	xnu_vm_view_put(view);
 	if (!e)
 		goto out;
-	e->is_copy = copy;
+	/* XNU records a cache mode on object entries only. */
+	e->is_copy = whole;
+	if (!whole)
+		e->access = m->access;
 	e->data_offset = data_offset(m, m->a->offset, start);
 	xnu_vm_range_release(&r);
 	return publish(m, e);
@@ -382,8 +405,40 @@ static int make_from_parent(struct make_args *m)
 		      prot);
 	if (!e)
 		return KERN_RESOURCE_SHORTAGE;
+	e->access = m->access;
 	e->data_offset = data_offset(m, offset, start);
 	return publish(m, e);
+}
+
+/*
+ * make_mem_only - MAP_MEM_ONLY: record the cache mode asked on the parent
+ * entry; no entry is made (handle MACH_PORT_NULL) and the size is left as
+ * given, as XNU's mach_make_memory_entry_mem_only does.  The mode changes
+ * nothing else: Machina's pages are ordinary RAM that Linux maps
+ * write-back cached in every mm and in the kernel's direct map, and a
+ * second, uncached or write-combining mapping of such a page is an
+ * attribute alias the architectures forbid (x86 PAT, arm64 mismatched
+ * attributes).  So every mode XNU accepts is accepted and recorded (the
+ * next MAP_MEM_ONLY on a read-only entry compares with it), and memory
+ * stays cached.
+ * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (offset + size wraps, a
+ * data-address flag, no parent entry); KERN_INVALID_RIGHT (a mode other
+ * than the parent's recorded one on a parent without VM_PROT_WRITE).
+ */
+static int make_mem_only(struct make_args *m)
+{
+	struct xnu_vm_named_entry *p = m->parent;
+	u64 start, end;
+
+	if (m->a->size && !make_range(m->a->offset, m->a->size, &start, &end))
+		return KERN_INVALID_ARGUMENT;
+	if (m->data_addr || !p)
+		return KERN_INVALID_ARGUMENT;
+	if (m->access != READ_ONCE(p->access) && !(p->prot & VM_PROT_WRITE))
+		return KERN_INVALID_RIGHT;
+	if (m->access != MAP_MEM_NOOP)
+		WRITE_ONCE(p->access, m->access);
+	return KERN_SUCCESS;
 }
 
 /*
@@ -391,9 +446,11 @@ static int make_from_parent(struct make_args *m)
  * the memory of a range entry; the other kinds only need it valid)
  * Order of checks, as XNU's: unknown MAP_MEM_* flags
  * (KERN_INVALID_VALUE), a copy entry as parent (KERN_INVALID_ARGUMENT),
- * then the kind's own.  Protection bits beyond VM_PROT_ALL and
- * VM_PROT_IS_MASK are dropped, and the cache mode (the top byte) is
- * ignored, as XNU's sanitizer and Linux's cached pages have it.
+ * then the kind's own, taken in XNU's order: MAP_MEM_ONLY, NAMED_CREATE,
+ * VM_COPY, a range (VM_SHARE, no parent, NAMED_REUSE), the parent.
+ * Protection bits beyond VM_PROT_ALL and VM_PROT_IS_MASK are dropped, as
+ * XNU's sanitizer does; the cache mode (the top byte) is not checked and
+ * only recorded (make_mem_only()).
  */
 static int do_make(struct xnu_vm_map *map, void *arg)
 {
@@ -405,15 +462,21 @@ static int do_make(struct xnu_vm_map *map, void *arg)
 	if (m->parent && m->parent->is_copy)
 		return KERN_INVALID_ARGUMENT;
 	m->flags = perm & MAP_MEM_FLAGS_MASK;
-	if (m->flags & MAP_MEM_NOT_YET)
-		return KERN_NOT_SUPPORTED;
+	m->access = perm >> MAP_MEM_CACHE_SHIFT;
 	m->prot = perm & VM_PROT_ALL;
 	m->mask = perm & VM_PROT_IS_MASK;
 	m->data_addr = m->flags & (MAP_MEM_USE_DATA_ADDR | MAP_MEM_4K_DATA_ADDR);
+	if (m->flags & MAP_MEM_ONLY)
+		return make_mem_only(m);
 	if (m->flags & MAP_MEM_NAMED_CREATE)
 		return make_named_create(m);
-	/* NAMED_REUSE: a new entry always (equal to the one it would reuse). */
-	if ((m->flags & MAP_MEM_VM_COPY) || !m->parent)
+	/*
+	 * VM_SHARE and NAMED_REUSE name the range whatever the parent, as
+	 * XNU's share path does; NAMED_REUSE makes a new entry always (equal
+	 * to the parent it would reuse in all but its name).
+	 */
+	if ((m->flags & (MAP_MEM_VM_COPY | MAP_MEM_VM_SHARE |
+			 MAP_MEM_NAMED_REUSE)) || !m->parent)
 		return make_from_range(m, map);
 	return make_from_parent(m);
 }
@@ -443,7 +506,8 @@ static bool lesser_task_port(struct machina_task *task, u32 name)
  * 32-bit mach_make_memory_entry, which libmach sends the same way)
  * The target must be a control port (vm_map_t): an entry can map the
  * range writable, so a read port must never make one.
- * Returns: KERN_SUCCESS with handle and size set; else size and handle 0
+ * Returns: KERN_SUCCESS with handle and size set (MAP_MEM_ONLY: no
+ * handle, the size as given); else size and handle 0
  * and what do_make() or the lookups return (MACH_SEND_INVALID_DEST for a
  * target that is no send right, KERN_INVALID_TASK for a read, inspect or
  * name port, MACH_SEND_INVALID_RIGHT for such a parent; a parent that is
@@ -466,7 +530,7 @@ long machina_call_make_memory_entry(struct machina_task *task, void *arg)
 		kr = KERN_INVALID_TASK;
 	xnu_vm_named_entry_put(m.parent);
 out:
-	if (kr || !a->handle) {
+	if (kr) {
 		a->size = 0;
 		a->handle = MACH_PORT_NULL;
 	}

@@ -11,7 +11,8 @@
  * (vm_object.h) on its view over the pages it names, so the pages outlive
  * the range it was made from and every mapping; a mapping holds its own
  * view and file references, so it outlives the entry.  Entries never
- * change after they are made.
+ * change after they are made, but for the cache mode they record
+ * (access), which MAP_MEM_ONLY rewrites and nothing in Machina obeys.
  *
  * Lifetime: one reference is the port's, dropped when the last send right
  * goes (ipc_kobject_no_senders(): the port dies then, and no new send
@@ -19,7 +20,8 @@
  * makes a send right once, at creation); calls that found the entry
  * through its port hold one of their own for their length.
  *
- * Locks: none of its own (an entry is immutable); releasing one takes the
+ * Locks: none of its own (access is one byte, read and written with
+ * READ_ONCE / WRITE_ONCE; the rest is immutable); releasing one takes the
  * object's cow_lock and i_mmap_rwsem (the pin's trim), which nest inside
  * space->lock.
  */
@@ -44,7 +46,11 @@ struct xnu_vm_named_entry {
 	u64 data_offset;		/* the data's offset in the first page
 					 * (MAP_MEM_USE_DATA_ADDR) */
 	u8 prot;			/* VM_PROT_* it grants */
-	bool is_copy;			/* MAP_MEM_VM_COPY: no parent of others */
+	u8 access;			/* cache mode (GET_MAP_MEM) recorded;
+					 * MAP_MEM_ONLY rewrites it: READ_ONCE /
+					 * WRITE_ONCE, no lock (a lone byte) */
+	bool is_copy;			/* MAP_MEM_VM_COPY or MAP_MEM_VM_SHARE:
+					 * no parent of others */
 };
 
 struct xnu_vm_named_entry *

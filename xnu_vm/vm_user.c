@@ -123,21 +123,6 @@ static int check_caller_range(u64 addr, u64 len, unsigned long need)
 	return kr;
 }
 
-/* check_target_range - the same for the target's memory. */
-static int check_target_range(struct xnu_vm_map *map, u64 addr, u64 len,
-			      unsigned long need)
-{
-	int kr;
-
-	if (addr >= map->mm->task_size || len > map->mm->task_size - addr)
-		return KERN_INVALID_ADDRESS;
-	if (mmap_read_lock_killable(map->mm))
-		return KERN_ABORTED;
-	kr = xnu_vm_check_range(map->mm, addr, addr + len, need);
-	mmap_read_unlock(map->mm);
-	return kr;
-}
-
 /*
  * do_allocate - mach_vm_allocate: zero-filled Mach VM memory, read-write
  * (maximum all), at *address (VM_FLAGS_FIXED, truncated to its page;
@@ -331,7 +316,7 @@ static int do_read(struct xnu_vm_map *map, void *arg)
 	kr = check_copy_args(a->address, a->size, true);
 	if (kr || !a->size)
 		return kr;
-	kr = check_target_range(map, a->address, a->size, VM_READ);
+	kr = xnu_vm_check_target_range(map, a->address, a->size, VM_READ);
 	if (kr)
 		return kr;
 	off = a->address & ~PAGE_MASK;
@@ -397,10 +382,11 @@ static int do_copy(struct xnu_vm_map *map, void *arg)
 		if (kr && kr != KERN_ABORTED)
 			kr = MACH_SEND_INVALID_MEMORY;
 		if (!kr)
-			kr = check_target_range(map, a->address, a->size,
-						VM_WRITE);
+			kr = xnu_vm_check_target_range(map, a->address,
+						       a->size, VM_WRITE);
 	} else {
-		kr = check_target_range(map, a->address, a->size, VM_READ);
+		kr = xnu_vm_check_target_range(map, a->address, a->size,
+					       VM_READ);
 		if (!kr)
 			kr = check_caller_range(a->data, a->size, VM_WRITE);
 	}

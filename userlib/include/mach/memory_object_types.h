@@ -12,7 +12,10 @@
 typedef uint64_t memory_object_offset_t;
 typedef uint64_t memory_object_size_t;
 
-/* Cache modes (ignored by Machina: Linux maps these pages cached). */
+/*
+ * Cache modes: recorded on an entry (MAP_MEM_ONLY changes it) and
+ * otherwise ignored by Machina: Linux maps these pages write-back cached.
+ */
 #define MAP_MEM_NOOP			0
 #define MAP_MEM_COPYBACK		1
 #define MAP_MEM_IO			2
@@ -31,13 +34,13 @@ typedef uint64_t memory_object_size_t;
 #define MAP_MEM_LEDGER_TAGGED		0x002000
 #define MAP_MEM_PURGABLE_KERNEL_ONLY	0x004000
 #define MAP_MEM_GRAB_SECLUDED		0x008000
-#define MAP_MEM_ONLY			0x010000 /* not supported */
+#define MAP_MEM_ONLY			0x010000 /* change a parent's cache mode */
 #define MAP_MEM_NAMED_CREATE		0x020000 /* a new object */
 #define MAP_MEM_PURGABLE		0x040000 /* with NAMED_CREATE: purgeable */
 #define MAP_MEM_NAMED_REUSE		0x080000
 #define MAP_MEM_USE_DATA_ADDR		0x100000
 #define MAP_MEM_VM_COPY			0x200000 /* a snapshot of the range */
-#define MAP_MEM_VM_SHARE		0x400000 /* not supported */
+#define MAP_MEM_VM_SHARE		0x400000 /* share the range, copy-kind entry */
 #define MAP_MEM_4K_DATA_ADDR		0x800000
 
 #define MAP_MEM_FLAGS_MASK		0x00FFFF00
