@@ -145,6 +145,12 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 		goto out;
 	}
 	eq = machina_sched_effective_qos(s);
+	/*
+	 * A fork may copy the lifted values until the Linux thread is lowered
+	 * below: ipc_ending tells its probe (machina_sched_fork_lifted()).
+	 */
+	WRITE_ONCE(s->ipc_ending, 1);
+	smp_wmb();
 	WRITE_ONCE(s->ipc_qos, MACHINA_QOS_UNSPECIFIED);
 	WRITE_ONCE(thread->ipc_override.reply, NULL);
 	/*
@@ -166,6 +172,8 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 		if (cred)
 			revert_creds(old);
 	}
+	/* The thread runs at its own values now (or is dead). */
+	smp_store_release(&s->ipc_ending, 0);
 	mutex_unlock(&s->lock);
 	if (port)
 		unlink_reply(port, thread);

@@ -369,6 +369,40 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
 }
 
 /*
+ * machina_sched_fork_lifted - whether @child, a process @parent (the
+ * thread of @s, current) is forking, may have copied values an IPC
+ * override gave @parent: the override is on, or coming off (ipc_ending),
+ * or it came off between clone()'s copy and now, which leaves @child
+ * running better than @parent.  The drain then decides, under the lock
+ * and against the child's values at the fork (machina_sched_unlift_child(),
+ * which only ever lowers): a false yes costs a lookup, a false no would
+ * leave the lift on the child for good.  (A thread lowered meanwhile by
+ * anyone else is a false yes: the drain gives the child what the thread's
+ * own state gives, as if that change had come before the fork.)
+ * Conditions: the fork probe: preemption disabled, lockless.  The ending
+ * side clears ipc_qos after setting ipc_ending and releases ipc_ending
+ * only once the Linux thread was lowered (end_override()).
+ */
+bool machina_sched_fork_lifted(const struct machina_sched *s,
+			       struct task_struct *parent,
+			       struct task_struct *child)
+{
+	int ppol, cpol;
+
+	if (READ_ONCE(s->ipc_qos))
+		return true;
+	/* Pairs with end_override()'s write barrier after ipc_ending. */
+	smp_rmb();
+	if (smp_load_acquire(&s->ipc_ending))
+		return true;
+	ppol = READ_ONCE(parent->policy);
+	cpol = READ_ONCE(child->policy);
+	if (rt_or_deadline(ppol) || rt_or_deadline(cpol))
+		return false;
+	return level(cpol, task_nice(child)) < level(ppol, task_nice(parent));
+}
+
+/*
  * machina_sched_unlift_child - @child is a process @thread forked while an
  * IPC override lifted it: it gets the Linux policy and nice @thread's own
  * state gives without the override.  The lift was @thread's, for the

@@ -87,6 +87,12 @@ struct machina_sched {
 	struct machina_sched_req req;	/* under lock */
 	u16 overrides[MACHINA_QOS_LAST];	/* active overrides per tier */
 	u8 ipc_qos;			/* IPC override (ipc_qos_override.h) */
+	/*
+	 * Set while an IPC override comes off: ipc_qos is clear but the
+	 * Linux thread may still run at the lifted values (the fork probe,
+	 * machina_sched_fork_lifted()).  WRITE_ONCE / release under lock.
+	 */
+	u8 ipc_ending;
 	/* the Linux side, under lock */
 	bool driven;			/* Machina set the Linux thread */
 	int base_policy, base_nice;	/* the baseline (see above) */
@@ -114,6 +120,9 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p);
 bool machina_sched_may_change(struct task_struct *p);
 void machina_sched_lock(struct machina_thread *thread, struct task_struct *p);
 void machina_sched_cloned(struct task_struct *parent, struct task_struct *child);
+bool machina_sched_fork_lifted(const struct machina_sched *s,
+			       struct task_struct *parent,
+			       struct task_struct *child);
 void machina_sched_unlift_child(struct machina_thread *thread,
 				struct task_struct *child, int fork_policy,
 				int fork_nice);

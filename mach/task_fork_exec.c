@@ -555,8 +555,9 @@ void machina_task_inherit_flush(struct machina_task *task)
  * parent itself (machina_task_inherit_claim()).  Only a new thread group
  * inherits ports; a new thread (CLONE_THREAD) inherits its creator's QoS
  * class (machina_sched_cloned()).  A new process forked by a thread that
- * an IPC override lifts is noted with that thread's record: the drain
- * takes the lift off the child (unlift_child()).
+ * an IPC override lifts, or lifted while clone() copied its values
+ * (machina_sched_fork_lifted()), is noted with that thread's record: the
+ * drain takes the lift off the child (unlift_child()).
  */
 static void fork_probe(void *data, struct task_struct *parent,
 		       struct task_struct *child)
@@ -581,7 +582,8 @@ static void fork_probe(void *data, struct task_struct *parent,
 		src = &task->fork_src;
 		/* The forking thread's: LIVE while it runs (thread.h). */
 		lifted = machina_thread_lookup_rcu(task, task_pid(parent));
-		if (lifted && (!READ_ONCE(lifted->sched.ipc_qos) ||
+		if (lifted && (!machina_sched_fork_lifted(&lifted->sched,
+							 parent, child) ||
 			       !kref_get_unless_zero(&lifted->ref)))
 			lifted = NULL;
 	} else if (!task) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -220,6 +221,128 @@ TEST(fork_drops_the_lift)
 {
 	REQUIRE();
 	lift_then(_metadata, 'f');
+}
+
+/* Split @pages pages into one mapping each (alternate protections). */
+static int many_mappings(unsigned int pages)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned int i;
+	char *m;
+
+	m = mmap(NULL, pages * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 1;
+	for (i = 0; i < pages; i += 2)
+		if (mprotect(m + i * pg, pg, PROT_NONE))
+			return 1;
+	return 0;
+}
+
+/* Waits (bounded) until the calling thread runs at nice @nice. */
+static int wait_own_nice(int nice)
+{
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		if (mt_task_stat_field(0, tid(), 19) == nice)
+			return 0;
+		usleep(500);
+	}
+	return 1;
+}
+
+#define RACE_ROUNDS	8
+
+/*
+ * The root server, lifted by a nobody client, forks the moment it kills
+ * that client: the client's reply port dies with it, and the reply-dead
+ * work takes the lift off the server while clone() copies the server (its
+ * many mappings keep the copy long), after the values were copied.  Each
+ * child reports once fork() has returned to the server.
+ */
+static int fork_race_server(int out)
+{
+	mach_port_t port = new_port_send();
+	rcv_buf_t buf;
+	int r, go[2];
+	pid_t client, kid;
+	char c;
+
+	if (!port || many_mappings(16384))
+		return 1;
+	for (r = 0; r < RACE_ROUNDS; r++) {
+		client = ipc_lifting_client(port, 1);
+		if (client < 0 ||
+		    recv_msg(port, &buf, sizeof(buf), 0, 0) != MACH_MSG_SUCCESS)
+			return 2;
+		if (mt_task_stat_field(0, tid(), 19) != -10 || pipe(go))
+			return 3;
+		kill(client, SIGKILL);
+		kid = fork();
+		if (kid < 0)
+			return 4;
+		if (kid == 0) {
+			close(go[1]);
+			_exit(read(go[0], &c, 1) != 1 || report(out));
+		}
+		close(go[0]);
+		if (write(go[1], "g", 1) != 1)
+			return 5;
+		close(go[1]);
+		if (mt_wait_exit(kid))
+			return 6;
+		waitpid(client, NULL, 0);
+		mach_port_deallocate(mach_task_self(), buf.header.msgh_remote_port);
+		/* The lift is off the server before the next round. */
+		if (wait_own_nice(0))
+			return 7;
+	}
+	return 0;
+}
+
+/*
+ * A fork that copies the lifted server in the instant its client's death
+ * takes the lift off: the child must still lose it (nobody would otherwise
+ * leave root's worker at nice -10 for life).
+ */
+TEST(fork_racing_the_clients_death)
+{
+	int p[2], status, policy, nice, r, lifted = 0;
+	char buf[128];
+	FILE *f;
+	pid_t pid;
+
+	REQUIRE();
+	if (geteuid())
+		SKIP(return, "needs root (a root server, a nobody client)");
+	setpriority(PRIO_PROCESS, 0, 0);
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(p[0]);
+		setpgid(0, 0);
+		_exit(fork_race_server(p[1]));
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	ASSERT_NE(NULL, f);
+	for (r = 0; r < RACE_ROUNDS && fgets(buf, sizeof(buf), f); r++) {
+		ASSERT_EQ(2, sscanf(buf, "%d %d", &policy, &nice));
+		if (policy != SCHED_OTHER || nice != 0) {
+			lifted++;
+			TH_LOG("round %d: the child runs at policy %d nice %d", r,
+			       policy, nice);
+		}
+	}
+	fclose(f);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	/* 1: no mappings; 2: no lift; 3: not at -10; 4-6: fork; 7: stays lifted */
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(RACE_ROUNDS, r);
+	EXPECT_EQ(0, lifted);
 }
 
 int main(int argc, char **argv)
