@@ -153,7 +153,6 @@ long machina_call_thread_depress_abort(struct machina_task *task, void *arg)
 	struct machina_port_args *a = arg;
 	struct machina_thread *thread;
 	struct ipc_kobject_ref ref;
-	bool dead;
 	int kr;
 
 	if (a->flags || a->reserved)
@@ -162,10 +161,7 @@ long machina_call_thread_depress_abort(struct machina_task *task, void *arg)
 	if (kr)
 		return kr;
 	thread = ref.obj;
-	spin_lock(&thread->task->lock);
-	dead = thread->dead;
-	spin_unlock(&thread->task->lock);
-	if (dead) {
+	if (machina_thread_dead(thread)) {
 		kr = KERN_TERMINATED;
 	} else {
 		mutex_lock(&thread->sched.lock);
