@@ -54,7 +54,10 @@ bool machina_depress_end_locked(struct machina_sched *s)
 	return true;
 }
 
-/* Timer expiry (hard or soft irq): only asks for the restore. */
+/*
+ * Timer expiry, in hard irq (also on PREEMPT_RT): only asks for the
+ * restore; queue_work() takes only raw spinlocks.
+ */
 static enum hrtimer_restart depress_expire(struct hrtimer *timer)
 {
 	struct machina_depress *d = container_of(timer, struct machina_depress,
@@ -98,7 +101,9 @@ void machina_depress_begin(struct machina_depress *d,
 	d->sched = s;
 	d->p = current;
 	d->applied = false;
-	hrtimer_init_on_stack(&d->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	/* Hard irq also on PREEMPT_RT: no softirq thread can hold it back. */
+	hrtimer_init_on_stack(&d->timer, CLOCK_MONOTONIC,
+			      HRTIMER_MODE_REL_HARD);
 	d->timer.function = depress_expire;
 	INIT_WORK_ONSTACK(&d->work, depress_work);
 	atomic_long_inc(&live_depressions);
@@ -113,7 +118,7 @@ void machina_depress_begin(struct machina_depress *d,
 		d->applied = true;
 	s->depress = d;
 	if (ms)
-		hrtimer_start(&d->timer, ms_to_ktime(ms), HRTIMER_MODE_REL);
+		hrtimer_start(&d->timer, ms_to_ktime(ms), HRTIMER_MODE_REL_HARD);
 	mutex_unlock(&s->lock);
 }
 

@@ -34,8 +34,10 @@
  * undone.
  *
  * Locking: the thread's sched.lock (sched_qos.h) protects sched.depress
- * and the record's fields; the timer callback (hard or soft irq) only
- * queues the work item, which takes sched.lock in process context on the
+ * and the record's fields; the timer callback (hard irq, also on
+ * PREEMPT_RT, so that a real-time hog of the CPU that holds back the
+ * softirq thread does not hold back the restore) only queues the work item
+ * (queue_work() takes raw spinlocks only), which takes sched.lock in process context on the
  * unbound workqueue (a CPU the depressed thread's competitor hogs does not
  * hold it back).
  */
