@@ -192,12 +192,23 @@ TEST(depress_abort_on_an_exited_thread)
 	mach_port_t port = MACH_PORT_NULL;
 	pthread_t t;
 	kern_return_t kr;
+	int i;
 
 	traps_on(_metadata);
 	ASSERT_EQ(0, pthread_create(&t, NULL, port_and_exit, &port));
 	pthread_join(t, NULL);
 	ASSERT_NE(MACH_PORT_NULL, port);
-	kr = thread_depress_abort(port);
+	/*
+	 * pthread_join() returns at the tid's clearing, before the exit work
+	 * that makes the record DEAD: until then it is a live thread that is
+	 * not depressed.
+	 */
+	for (i = 0; i < 500; i++) {
+		kr = thread_depress_abort(port);
+		if (kr != KERN_NOT_DEPRESSED)
+			break;
+		usleep(10000);
+	}
 	EXPECT_TRUE(kr == KERN_TERMINATED || kr == MACH_SEND_INVALID_DEST)
 		TH_LOG("kr %d", kr);
 }
