@@ -30,6 +30,7 @@
 
 #include "mach/ipc_kobject.h"
 #include "mach/kern_return.h"
+#include "mach/sched_depress.h"
 #include "mach/sched_placement.h"
 #include "mach/sched_qos.h"
 #include "mach/task.h"
@@ -227,6 +228,13 @@ static int set_linux(struct task_struct *p, int policy, int nice, int prio)
 	if (p->sched_reset_on_fork)
 		attr.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
 	return sched_setattr_nocheck(p, &attr);
+}
+
+/* set_linux() for the depression (sched_depress.c). */
+int machina_sched_set_linux(struct task_struct *p, int policy, int nice,
+			    int prio)
+{
+	return set_linux(p, policy, nice, prio);
 }
 
 /*
@@ -489,6 +497,8 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 	int err;
 
 	lockdep_assert_held(&s->lock);
+	/* A depression ends first: the change applies to what it restores. */
+	machina_depress_end_locked(s);
 	err = apply_linux(s, p);
 	WRITE_ONCE(s->inherit, inherit_word(s));
 	/* A refused change moves nothing: the caller restores the request. */

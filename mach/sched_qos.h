@@ -47,6 +47,7 @@
 #include <linux/types.h>
 
 struct machina_cpus;
+struct machina_depress;
 struct machina_task;
 struct machina_thread;
 struct task_struct;
@@ -109,6 +110,8 @@ struct machina_sched {
 	/* P/E placement (sched_placement.h), under lock */
 	struct machina_cpus __rcu *pl_user;	/* while narrowed: the user mask */
 	struct machina_cpus *pl_applied;	/* the mask Machina left */
+	/* thread_switch's depression (sched_depress.h), under lock */
+	struct machina_depress *depress;
 };
 
 void machina_sched_init(struct machina_sched *s);
@@ -118,6 +121,8 @@ void machina_sched_forget(struct machina_sched *s);
 int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p);
 int machina_sched_apply(struct machina_thread *thread, struct task_struct *p);
 bool machina_sched_may_change(struct task_struct *p);
+int machina_sched_set_linux(struct task_struct *p, int policy, int nice,
+			    int prio);
 void machina_sched_lock(struct machina_thread *thread, struct task_struct *p);
 void machina_sched_cloned(struct task_struct *parent, struct task_struct *child);
 bool machina_sched_fork_lifted(const struct machina_sched *s,

@@ -457,6 +457,21 @@ struct task_struct *machina_thread_get_task_struct(struct machina_thread *thread
 }
 
 /*
+ * machina_thread_dead - whether the record is DEAD (its thread exited or
+ * exec'd: callers answer KERN_TERMINATED)
+ * Conditions: task->lock not held.
+ */
+bool machina_thread_dead(struct machina_thread *thread)
+{
+	bool dead;
+
+	spin_lock(&thread->task->lock);
+	dead = thread->dead;
+	spin_unlock(&thread->task->lock);
+	return dead;
+}
+
+/*
  * machina_thread_held - whether the thread must stay stopped: the record
  * is live and its own or its task's suspend count is non-zero
  * Conditions: task->lock held.

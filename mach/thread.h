@@ -116,6 +116,7 @@ void machina_thread_put_array(struct machina_thread **threads,
 			      unsigned int count);
 struct task_struct *machina_thread_get_task_struct(struct machina_thread *thread);
 bool machina_thread_held(struct machina_thread *thread);
+bool machina_thread_dead(struct machina_thread *thread);
 
 /* special_reply.c */
 void machina_thread_unbind_special_reply(struct machina_thread *thread);

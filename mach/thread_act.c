@@ -330,7 +330,6 @@ long machina_call_thread_terminate(struct machina_task *task, void *arg)
 	struct machina_port_args *a = arg;
 	struct machina_thread *thread;
 	struct ipc_kobject_ref ref;
-	bool dead;
 	int kr;
 
 	if (port_args_bad(a) || a->value2)
@@ -339,10 +338,7 @@ long machina_call_thread_terminate(struct machina_task *task, void *arg)
 	if (kr)
 		return kr;
 	thread = ref.obj;
-	spin_lock(&thread->task->lock);
-	dead = thread->dead;
-	spin_unlock(&thread->task->lock);
-	if (dead) {
+	if (machina_thread_dead(thread)) {
 		kr = KERN_TERMINATED;
 	} else if (thread->pid == task_pid(current)) {
 		kr = KERN_SUCCESS;	/* value2 0: the caller exits */

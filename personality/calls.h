@@ -80,6 +80,7 @@ long machina_call_thread_resume(struct machina_task *task, void *arg);
 long machina_call_thread_get_state(struct machina_task *task, void *arg);
 long machina_call_thread_set_state(struct machina_task *task, void *arg);
 long machina_call_thread_terminate(struct machina_task *task, void *arg);
+long machina_call_thread_depress_abort(struct machina_task *task, void *arg);
 long machina_call_host_self(struct machina_task *task, void *arg);
 long machina_call_host_info(struct machina_task *task, void *arg);
 long machina_call_host_statistics64(struct machina_task *task, void *arg);

@@ -19,6 +19,7 @@
 #include "mach/ipc_kmsg.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_pset.h"
+#include "mach/sched_depress.h"
 #include "mach/task.h"
 #include "personality/calls.h"
 #include "personality/chardev.h"
@@ -94,6 +95,14 @@ static ssize_t live_ool_copies_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(live_ool_copies);
 
+/* thread_switch depressions under way (sched_depress.h). */
+static ssize_t live_depressions_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", machina_depress_live_count());
+}
+static DEVICE_ATTR_RO(live_depressions);
+
 /* Steps the Mach VM trims took since load (xnu_vm_object_trim()). */
 static ssize_t vm_trim_steps_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
@@ -128,6 +137,7 @@ static struct attribute *machina_attrs[] = {
 	&dev_attr_abi_version.attr,
 	&dev_attr_trap_hooks_attached.attr,
 	&dev_attr_vm_trim_steps.attr,
+	&dev_attr_live_depressions.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(machina);

@@ -50,7 +50,8 @@
  *       MACHINA_IOC_TASK_VM_INFO's flags; thread_get_special_reply_port
  *       (MACHINA_IOC_THREAD_GET_SPECIAL_REPLY_PORT, and trap 50); QoS through IPC:
  *       machina_msg.notify carries MACH_SEND_OVERRIDE's mach_msg_priority_t
- *       (still 0 without the option).
+ *       (still 0 without the option); thread_depress_abort
+ *       (MACHINA_IOC_THREAD_DEPRESS_ABORT, number 95).
  */
 #define MACHINA_ABI_VERSION	8
 /* The oldest client ABI this header's module still serves. */
@@ -498,6 +499,7 @@ enum machina_call_nr {
 	MACHINA_NR_VM_PURGABLE_CONTROL = 92,
 	MACHINA_NR_MEMORY_ENTRY_PURGABLE_CONTROL = 93,
 	MACHINA_NR_THREAD_GET_SPECIAL_REPLY_PORT = 94,
+	MACHINA_NR_THREAD_DEPRESS_ABORT = 95,
 	MACHINA_NR_COUNT
 };
 
@@ -598,6 +600,9 @@ enum machina_call_nr {
  */
 #define MACHINA_IOC_THREAD_GET_SPECIAL_REPLY_PORT \
 	MACHINA_IOC_RW(THREAD_GET_SPECIAL_REPLY_PORT, struct machina_name_out)
+/* in: name (a thread port); returns KERN_NOT_DEPRESSED when not depressed */
+#define MACHINA_IOC_THREAD_DEPRESS_ABORT \
+	MACHINA_IOC_RW(THREAD_DEPRESS_ABORT, struct machina_port_args)
 /* in: name (the thread port) */
 #define MACHINA_IOC_THREAD_SUSPEND MACHINA_IOC_RW(THREAD_SUSPEND, struct machina_port_args)
 #define MACHINA_IOC_THREAD_RESUME MACHINA_IOC_RW(THREAD_RESUME, struct machina_port_args)

@@ -78,6 +78,12 @@ LIBMACH_EXPORT kern_return_t thread_resume(thread_read_t target_act)
 	return name_call(MACHINA_IOC_THREAD_RESUME, target_act);
 }
 
+/* Ends a thread_switch depression at once; KERN_NOT_DEPRESSED if none. */
+LIBMACH_EXPORT kern_return_t thread_depress_abort(thread_act_t thread)
+{
+	return name_call(MACHINA_IOC_THREAD_DEPRESS_ABORT, thread);
+}
+
 /*
  * Ending another thread of this process: Linux lets no one end a single
  * thread from outside, so libmach reserves SIGRTMAX (installed on the first

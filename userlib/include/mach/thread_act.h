@@ -33,6 +33,7 @@ extern kern_return_t thread_set_state(thread_act_t target_act,
 				      mach_msg_type_number_t new_stateCnt);
 extern kern_return_t thread_suspend(thread_read_t target_act);
 extern kern_return_t thread_resume(thread_read_t target_act);
+extern kern_return_t thread_depress_abort(thread_act_t thread);
 extern kern_return_t thread_info(thread_inspect_t target_act,
 				 thread_flavor_t flavor,
 				 thread_info_t thread_info_out,

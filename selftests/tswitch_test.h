@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * thread_switch depression for the selftests (thread_switch_test,
+ * sec_tswitch_test): the raw thread_switch trap, a "depressor" thread that
+ * calls it in a loop pinned to one CPU, and a watcher that catches the
+ * depression from another thread on that CPU (the depressor is depressed
+ * only while it waits for the CPU inside the call, as in XNU).
+ */
+#ifndef _TSWITCH_TEST_H
+#define _TSWITCH_TEST_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <mach/mach.h>
+#include <mach/thread_act.h>
+#include <machina/machina.h>
+
+#include "darwin_trap.h"
+#include "machina_test.h"
+
+#define SWITCH_OPTION_NONE			0
+#define SWITCH_OPTION_DEPRESS			1
+#define SWITCH_OPTION_WAIT			2
+#define SWITCH_OPTION_DISPATCH_CONTENTION	3
+#define SWITCH_OPTION_OSLOCK_DEPRESS		4
+#define SWITCH_OPTION_OSLOCK_WAIT		5
+
+/* The thread_switch trap (-61 on arm64), as libsystem issues it. */
+static inline long ts_switch(mach_port_name_t hint, int option, unsigned int ms)
+{
+	return darwin_trap(hint, option, ms, 0, 0, 0, 0, 0,
+			   TRAP_NR(MACHINA_TRAP_THREAD_SWITCH));
+}
+
+static inline int ts_pin(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+static inline pid_t ts_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+struct depressor {
+	int cpu;			/* in */
+	int option;			/* in */
+	unsigned int ms;		/* in */
+	int policy;			/* in: set on itself first (-1: none) */
+	long max_calls;			/* in: 0 until stop */
+	pthread_t pt;
+	volatile pid_t tid;
+	volatile mach_port_t port;
+	volatile int ready, stop, in_call, bad;
+	volatile int after_policy, after_nice;	/* read after each call */
+	volatile long calls;
+};
+
+static inline void *depressor_main(void *arg)
+{
+	struct depressor *d = arg;
+	struct sched_param sp = { 0 };
+
+	if (ts_pin(d->cpu) ||
+	    (d->policy >= 0 && sched_setscheduler(0, d->policy, &sp)))
+		d->bad = 1;
+	d->port = mach_thread_self();
+	d->tid = ts_gettid();
+	__atomic_store_n(&d->ready, 1, __ATOMIC_SEQ_CST);
+	while (!d->stop && (!d->max_calls || d->calls < d->max_calls)) {
+		__atomic_store_n(&d->in_call, 1, __ATOMIC_SEQ_CST);
+		if (ts_switch(0, d->option, d->ms) != KERN_SUCCESS)
+			d->bad = 1;
+		__atomic_store_n(&d->in_call, 0, __ATOMIC_SEQ_CST);
+		d->after_policy = sched_getscheduler(0);
+		d->after_nice = getpriority(PRIO_PROCESS, 0);
+		__atomic_add_fetch(&d->calls, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+/* Start @d on @cpu; 0 once it runs, -1 if it could not start. */
+static inline int depressor_start(struct depressor *d)
+{
+	if (pthread_create(&d->pt, NULL, depressor_main, d))
+		return -1;
+	while (!__atomic_load_n(&d->ready, __ATOMIC_SEQ_CST))
+		sched_yield();
+	return d->bad ? -1 : 0;
+}
+
+static inline void depressor_stop(struct depressor *d)
+{
+	struct sched_param sp = { 0 };
+
+	/* The watcher may be SCHED_FIFO on the depressor's CPU. */
+	sched_setscheduler(0, SCHED_OTHER, &sp);
+	d->stop = 1;
+	pthread_join(d->pt, NULL);
+}
+
+/*
+ * depressor_caught - spin (pinned to the depressor's CPU, so that it is
+ * the thread the depressor yields to) until the depressor is seen in
+ * SCHED_IDLE inside the call, for at most @secs seconds
+ * Returns: the depressor's call count at that moment, or -1.
+ */
+static inline long depressor_caught(struct depressor *d, double secs)
+{
+	double end = mt_now() + secs;
+	long calls;
+
+	if (ts_pin(d->cpu))
+		return -1;
+	while (mt_now() < end) {
+		calls = __atomic_load_n(&d->calls, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&d->in_call, __ATOMIC_SEQ_CST) &&
+		    sched_getscheduler(d->tid) == SCHED_IDLE &&
+		    __atomic_load_n(&d->calls, __ATOMIC_SEQ_CST) == calls &&
+		    __atomic_load_n(&d->in_call, __ATOMIC_SEQ_CST))
+			return calls;
+	}
+	return -1;
+}
+
+/* Become SCHED_FIFO (the depressor cannot run on this CPU then); 0 or -1. */
+static inline int ts_fifo(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	return sched_setscheduler(0, SCHED_FIFO, &sp);
+}
+
+/* Wait up to @secs seconds for @tid's policy to become @policy. */
+static inline int ts_wait_policy(pid_t tid, int policy, double secs)
+{
+	double end = mt_now() + secs;
+
+	while (mt_now() < end)
+		if (sched_getscheduler(tid) == policy)
+			return 1;
+	return sched_getscheduler(tid) == policy;
+}
+
+#endif /* _TSWITCH_TEST_H */
