@@ -5,8 +5,8 @@
  * option bits, out-of-line regions near 4 GiB or unmapped.  A fixed number
  * of iterations from a fixed seed; IPC_FUZZ_SEED and IPC_FUZZ_ITERATIONS
  * (calls per chunk) override them, e.g. for a longer run on a fast host.
- * The debug kernels do a tenth of the default, debug-rt-* a fortieth
- * (mt_rounds()).
+ * The stock kernels of the bench do a quarter of the default (mt_rounds()),
+ * debug-x86_64 a twentieth, debug-rt-* a fortieth.
  *
  * Passes if the fuzzing process is never killed and every call returns
  * either a negative errno or a Mach status; the bench scans the kernel log
@@ -1043,8 +1043,14 @@ static int fuzz_iterations(int messages)
 
 	if (env)
 		return atoi(env);
-	/* The instrumented debug kernels do less (mt_rounds()). */
+	/*
+	 * The instrumented debug kernels do less (mt_rounds()), and the KCOV
+	 * one (debug-x86_64, whose KASAN makes a call cost about 35 ms
+	 * against debug-rt-arm64's 20) half that again: a twentieth.
+	 */
 	n = mt_rounds(n, 10);
+	if (mt_slow_kernel() && !mt_rt_debug_kernel())
+		n /= 2;
 	/* Messages cost more (copies, mappings): fewer of them. */
 	return messages ? n * 2 / 3 : n;
 }

@@ -352,6 +352,24 @@ static inline int mt_rounds(int n, int min)
 	return n < min ? min : n;
 }
 
+/*
+ * mt_rounds_part - which of @parts parts of a soak split across the bench
+ * (0 .. @parts - 1) this kernel runs: each kernel runs mt_rounds() of the
+ * rounds, starting at its part, so that the kernels of one make check run
+ * different rounds (seeds, ...) instead of the same ones six times.  From
+ * the sum of MACHINA_KERNEL's bytes (stable from run to run, so that a
+ * failure repeats on its kernel); 0 outside the bench.
+ */
+static inline int mt_rounds_part(int parts)
+{
+	const char *k = getenv("MACHINA_KERNEL");
+	unsigned int sum = 0;
+
+	while (k && *k)
+		sum += (unsigned char)*k++;
+	return parts > 0 ? (int)(sum % parts) : 0;
+}
+
 #ifndef SCHED_IDLE
 #define SCHED_IDLE 5
 #endif

@@ -24,10 +24,29 @@
 #include "vm_test.h"
 
 #define RW		(VM_PROT_READ | VM_PROT_WRITE)
-#define MAPS		2000	/* mappings of one object */
+#define MAPS		2000	/* mappings of one object (the full soak) */
 #define ENTRY_PAGES	256	/* pages of the whole-object entry */
 /* Steps per mapping (and per page) a linear teardown stays within. */
 #define STEPS_PER	16
+/*
+ * The fewest mappings: the quadratic teardowns these tests were written
+ * against cost about N * N / 2 steps (each unmap walking the mappings
+ * before its own) and N * ENTRY_PAGES (each unmap looking at every page
+ * the entry keeps), 8 times the linear bound at 256 (32768 against
+ * STEPS_PER * 256, 65536 against STEPS_PER * 512), more above it.
+ */
+#define MIN_MAPS	256
+
+/*
+ * The mappings to make: mt_rounds() of MAPS (a quarter on each stock
+ * kernel, MIN_MAPS on the debug kernels, where 2000 one-page unmaps under
+ * lockdep took 30-115 s).  The bound is per mapping, so fewer mappings
+ * test the same claim.
+ */
+static int maps(void)
+{
+	return mt_rounds(MAPS, MIN_MAPS);
+}
 
 /* Map @len bytes of @h at @offset anywhere; 0 on failure. */
 static mach_vm_address_t map_entry(mach_port_t h, unsigned long offset,
@@ -47,39 +66,39 @@ TEST(one_page_mappings_unmapped_from_the_top_cost_linear_steps)
 	mach_vm_address_t *addr, whole;
 	long before, steps;
 	mach_port_t h;
-	int i, bad = 0;
+	int i, n = maps(), bad = 0;
 
 	IPC_REQUIRE();
 	if (mt_counter("vm_trim_steps") < 0)
 		SKIP(return, "no vm_trim_steps counter in sysfs");
-	addr = calloc(MAPS, sizeof(*addr));
+	addr = calloc(n, sizeof(*addr));
 	ASSERT_NE(NULL, addr);
-	h = vm_entry_create(MAPS, RW);
+	h = vm_entry_create(n, RW);
 	ASSERT_NE(MACH_PORT_NULL, h);
-	for (i = 0; i < MAPS; i++) {
+	for (i = 0; i < n; i++) {
 		addr[i] = map_entry(h, i * pg, pg);
 		ASSERT_NE(0, addr[i]);
 		*(volatile int *)addr[i] = i + 1;
 	}
 	before = mt_counter("vm_trim_steps");
-	for (i = MAPS - 1; i >= 0; i--)
+	for (i = n - 1; i >= 0; i--)
 		ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, addr[i], pg));
 	steps = mt_counter("vm_trim_steps") - before;
-	TH_LOG("%d unmaps: %ld trim steps", MAPS, steps);
-	EXPECT_GE(STEPS_PER * MAPS, steps);
+	TH_LOG("%d unmaps: %ld trim steps", n, steps);
+	EXPECT_GE(STEPS_PER * n, steps);
 	/* The entry still names every page, with what was written. */
-	whole = map_entry(h, 0, MAPS * pg);
+	whole = map_entry(h, 0, n * pg);
 	ASSERT_NE(0, whole);
-	for (i = 0; i < MAPS; i++)
+	for (i = 0; i < n; i++)
 		bad += *(volatile int *)(whole + i * pg) != i + 1;
 	EXPECT_EQ(0, bad);
-	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, whole, MAPS * pg));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, whole, n * pg));
 	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(SELF, h));
 	free(addr);
 }
 
 /*
- * The child: ENTRY_PAGES resident pages of one entry, mapped MAPS times;
+ * The child: ENTRY_PAGES resident pages of one entry, mapped maps() times;
  * then it exits with the entry alive (its port space goes after its mm).
  * Exits 0 once all are mapped, 2 on a setup failure.
  */
@@ -97,7 +116,7 @@ static void many_mappings_then_exit(void)
 	if (!a)
 		_exit(2);
 	memset((void *)a, 0x5a, len);
-	for (i = 1; i < MAPS; i++)
+	for (i = 1; i < maps(); i++)
 		if (!map_entry(h, 0, len))
 			_exit(2);
 	_exit(0);
@@ -133,8 +152,8 @@ TEST(whole_entry_mappings_exit_costs_linear_steps)
 	steps = child_exit_steps(many_mappings_then_exit);
 	ASSERT_LE(0, steps);
 	TH_LOG("exit of %d mappings of %d resident pages: %ld trim steps",
-	       MAPS, ENTRY_PAGES, steps);
-	EXPECT_GE(STEPS_PER * (MAPS + ENTRY_PAGES), steps);
+	       maps(), ENTRY_PAGES, steps);
+	EXPECT_GE(STEPS_PER * (maps() + ENTRY_PAGES), steps);
 }
 
 /*
@@ -482,15 +501,21 @@ static int walk_steps(unsigned int seed)
 
 TEST(random_remaps_splits_moves_and_forks_keep_every_mapped_page)
 {
-	/* Within the harness's 30 s on arm64 under TCG: 2 seeds there. */
-	unsigned int seed, seeds = mt_rounds(8, 2);
+	/*
+	 * mt_rounds() of 4 seeds: one on each bench kernel (a walk takes
+	 * 8-30 s on arm64 under TCG, twice that with 16K pages), seed 1 or
+	 * 2 as mt_rounds_part() says, so that the bench's kernels together
+	 * still run both (each arch: both); all four outside the bench.
+	 */
+	unsigned int first = 1 + mt_rounds_part(2);
+	unsigned int seed, seeds = mt_rounds(4, 1);
 	int st = 0;
 	pid_t pid;
 
 	IPC_REQUIRE();
 	if (!can_zap())
 		SKIP(return, "no madvise() on this kernel");
-	for (seed = 1; seed <= seeds; seed++) {
+	for (seed = first; seed < first + seeds; seed++) {
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
