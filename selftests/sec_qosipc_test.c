@@ -345,6 +345,96 @@ TEST(fork_racing_the_clients_death)
 	EXPECT_EQ(0, lifted);
 }
 
+struct toggler {
+	pid_t target;
+	volatile int stop;
+};
+
+/* Flips @arg's target thread between nice -10 and -5 until told to stop. */
+static void *nice_toggler(void *arg)
+{
+	struct toggler *t = arg;
+
+	while (!t->stop) {
+		setpriority(PRIO_PROCESS, t->target, -5);
+		setpriority(PRIO_PROCESS, t->target, -10);
+	}
+	return NULL;
+}
+
+/*
+ * A root process at nice -10 (its owner's choice), whose thread has a
+ * record Machina never drove, forks while its other thread renices it
+ * between -10 and -5: each child runs at one of the two.
+ */
+static int renice_race_forker(int out)
+{
+	struct toggler t = { .target = tid() };
+	mach_port_t self = mach_thread_self();
+	pthread_t th;
+	int r, ret = 0;
+	pid_t kid;
+
+	if (!self || many_mappings(16384) ||
+	    setpriority(PRIO_PROCESS, 0, -10))
+		return 1;
+	if (pthread_create(&th, NULL, nice_toggler, &t))
+		return 1;
+	for (r = 0; r < RACE_ROUNDS && !ret; r++) {
+		kid = fork();
+		if (kid < 0)
+			ret = 4;
+		else if (kid == 0)
+			_exit(report(out));
+		else if (mt_wait_exit(kid))
+			ret = 6;
+	}
+	t.stop = 1;
+	pthread_join(th, NULL);
+	return ret;
+}
+
+/*
+ * A renice racing a fork by a thread no IPC override ever lifted: the
+ * fork path must not "unlift" the child to a baseline Machina never took
+ * (nice 0 here: root's deliberate -10, or -5, is what the child has).
+ */
+TEST(fork_racing_a_renice_keeps_the_owners_nice)
+{
+	int p[2], status, policy, nice, r, wrong = 0;
+	char buf[128];
+	FILE *f;
+	pid_t pid;
+
+	REQUIRE();
+	if (geteuid())
+		SKIP(return, "needs root (a nice below 0)");
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(renice_race_forker(p[1]));
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	ASSERT_NE(NULL, f);
+	for (r = 0; r < RACE_ROUNDS && fgets(buf, sizeof(buf), f); r++) {
+		ASSERT_EQ(2, sscanf(buf, "%d %d", &policy, &nice));
+		if (policy != SCHED_OTHER || (nice != -10 && nice != -5)) {
+			wrong++;
+			TH_LOG("round %d: the child runs at policy %d nice %d", r,
+			       policy, nice);
+		}
+	}
+	fclose(f);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(RACE_ROUNDS, r);
+	EXPECT_EQ(0, wrong);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--report"))
