@@ -308,36 +308,33 @@ static int fork_race_server(int out)
 }
 
 /*
- * A fork that copies the lifted server in the instant its client's death
- * takes the lift off: the child must still lose it (nobody would otherwise
- * leave root's worker at nice -10 for life).
+ * race_rounds - runs @body (its own process group) in a child and reads
+ * the RACE_ROUNDS reports of the children it forks: each must run
+ * SCHED_OTHER at nice @ok_a or @ok_b, and @body must exit 0
  */
-TEST(fork_racing_the_clients_death)
+static void race_rounds(struct __test_metadata *_metadata, int (*body)(int),
+			int ok_a, int ok_b)
 {
-	int p[2], status, policy, nice, r, lifted = 0;
+	int p[2], status, policy, nice, r, wrong = 0;
 	char buf[128];
 	FILE *f;
 	pid_t pid;
 
-	REQUIRE();
-	if (geteuid())
-		SKIP(return, "needs root (a root server, a nobody client)");
-	setpriority(PRIO_PROCESS, 0, 0);
 	ASSERT_EQ(0, pipe(p));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(p[0]);
 		setpgid(0, 0);
-		_exit(fork_race_server(p[1]));
+		_exit(body(p[1]));
 	}
 	close(p[1]);
 	f = fdopen(p[0], "r");
 	ASSERT_NE(NULL, f);
 	for (r = 0; r < RACE_ROUNDS && fgets(buf, sizeof(buf), f); r++) {
 		ASSERT_EQ(2, sscanf(buf, "%d %d", &policy, &nice));
-		if (policy != SCHED_OTHER || nice != 0) {
-			lifted++;
+		if (policy != SCHED_OTHER || (nice != ok_a && nice != ok_b)) {
+			wrong++;
 			TH_LOG("round %d: the child runs at policy %d nice %d", r,
 			       policy, nice);
 		}
@@ -345,10 +342,24 @@ TEST(fork_racing_the_clients_death)
 	fclose(f);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
-	/* 1: no mappings; 2: no lift; 3: not at -10; 4-6: fork; 7: stays lifted */
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(RACE_ROUNDS, r);
-	EXPECT_EQ(0, lifted);
+	EXPECT_EQ(0, wrong);
+}
+
+/*
+ * A fork that copies the lifted server in the instant its client's death
+ * takes the lift off: the child must still lose it (nobody would otherwise
+ * leave root's worker at nice -10 for life).
+ */
+TEST(fork_racing_the_clients_death)
+{
+	REQUIRE();
+	if (geteuid())
+		SKIP(return, "needs root (a root server, a nobody client)");
+	setpriority(PRIO_PROCESS, 0, 0);
+	/* Exit 1: no mappings; 2: no lift; 3: not at -10; 4-6: fork; 7: stays lifted */
+	race_rounds(_metadata, fork_race_server, 0, 0);
 }
 
 struct toggler {
@@ -407,38 +418,10 @@ static int renice_race_forker(int out)
  */
 TEST(fork_racing_a_renice_keeps_the_owners_nice)
 {
-	int p[2], status, policy, nice, r, wrong = 0;
-	char buf[128];
-	FILE *f;
-	pid_t pid;
-
 	REQUIRE();
 	if (geteuid())
 		SKIP(return, "needs root (a nice below 0)");
-	ASSERT_EQ(0, pipe(p));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(p[0]);
-		_exit(renice_race_forker(p[1]));
-	}
-	close(p[1]);
-	f = fdopen(p[0], "r");
-	ASSERT_NE(NULL, f);
-	for (r = 0; r < RACE_ROUNDS && fgets(buf, sizeof(buf), f); r++) {
-		ASSERT_EQ(2, sscanf(buf, "%d %d", &policy, &nice));
-		if (policy != SCHED_OTHER || (nice != -10 && nice != -5)) {
-			wrong++;
-			TH_LOG("round %d: the child runs at policy %d nice %d", r,
-			       policy, nice);
-		}
-	}
-	fclose(f);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(RACE_ROUNDS, r);
-	EXPECT_EQ(0, wrong);
+	race_rounds(_metadata, renice_race_forker, -10, -5);
 }
 
 int main(int argc, char **argv)
