@@ -416,6 +416,9 @@ bool machina_sched_fork_lifted(const struct machina_sched *s,
  * state gives without the override.  The lift was @thread's, for the
  * request it serves; clone() copied its Linux values, and the child, which
  * has no record and serves nothing, would keep them for good.
+ * With no override on @thread now (it ended while clone() copied, or the
+ * probe saw @child run better than @thread: machina_sched_fork_lifted()),
+ * that state is @thread's Linux policy and nice as they are.
  * Only ever lowers @child, and only from what clone() gave it
  * (@fork_policy, @fork_nice, read at the fork): it is left as it is when
  * it no longer runs at those (it, its parent or a new image chose since:
@@ -434,18 +437,38 @@ void machina_sched_unlift_child(struct machina_thread *thread,
 {
 	struct machina_sched *s = &thread->sched;
 	int policy, nice, pri, want_policy, want_nice;
+	struct task_struct *fp = NULL;
 	u8 eq;
 
 	mutex_lock(&s->lock);
-	/* Lifted at the fork, so driven then: s->base_* holds its baseline. */
 	if (s->req.rt)
 		goto out;
-	eq = effective_qos(s, false);
-	pri = requested_priority(s, eq);
-	target_linux(s, child, eq, pri, &want_policy, &want_nice);
+	/*
+	 * No lift now (it ended, under this lock: the thread was lowered):
+	 * the thread's own values are what it runs at.  The probe also notes
+	 * a child of a thread Machina never drove (base_* is not a baseline
+	 * then) that someone reniced while it forked.
+	 */
+	if (!s->ipc_qos)
+		fp = machina_thread_get_task_struct(thread);
+	if (fp) {
+		want_policy = READ_ONCE(fp->policy);
+		want_nice = task_nice(fp);
+		put_task_struct(fp);
+		if (rt_or_deadline(want_policy))
+			goto out;
+	} else {
+		/* Lifted (so driven: s->base_* holds its baseline), or reaped. */
+		eq = effective_qos(s, false);
+		pri = requested_priority(s, eq);
+		target_linux(s, child, eq, pri, &want_policy, &want_nice);
+	}
 	/* The child's values as late as can be: the check stays best effort. */
 	policy = READ_ONCE(child->policy);
 	nice = task_nice(child);
+	/* SCHED_IDLE keeps the nice value the child has (it is not used). */
+	if (want_policy == SCHED_IDLE)
+		want_nice = nice;
 	if (rt_or_deadline(policy) || policy != fork_policy ||
 	    nice != fork_nice ||
 	    level(want_policy, want_nice) < level(policy, nice) ||
