@@ -15,6 +15,8 @@
  * given back (no port left) when nobody exits.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <mach/memory_object_types.h>
@@ -49,17 +51,51 @@ static kern_return_t mem_only(mach_port_t task, mach_port_t parent,
 					 parent);
 }
 
+/*
+ * nobody_meets - in the child: become nobody and hand the parent (@to) a
+ * send right of a new port of its own (*@mine), on which it then gets
+ * the parent's rights.
+ * Returns: 0, or the step that failed (2, 3).
+ */
+static int nobody_meets(mach_port_t to, mach_port_t *mine)
+{
+	*mine = new_port_send();
+	if (mt_become_nobody())
+		return 2;
+	if (send_port(to, MACH_MSG_TYPE_COPY_SEND, 1, *mine,
+		      MACH_MSG_TYPE_MAKE_SEND))
+		return 3;
+	return 0;
+}
+
+/*
+ * give_rights - in the parent: send a copy of each of @n send rights to
+ * the port the child handed over on @rcv, one message each (ids 2..).
+ * Returns: true when all went.
+ */
+static bool give_rights(mach_port_t rcv, const mach_port_t *rights, int n)
+{
+	mach_port_t mine = recv_right(rcv);
+	bool ok = mine != MACH_PORT_NULL;
+	int i;
+
+	for (i = 0; ok && i < n; i++)
+		ok = send_port(mine, MACH_MSG_TYPE_COPY_SEND, 2 + i, rights[i],
+			       MACH_MSG_TYPE_COPY_SEND) == MACH_MSG_SUCCESS;
+	if (mine)
+		mach_port_deallocate(SELF, mine);
+	return ok;
+}
+
 /* What nobody does with root's entries; the exit status names the step. */
 static int attack(mach_port_t to, pid_t root_child)
 {
-	mach_port_t mine = new_port_send(), ro, ro3, h, task, rd;
+	mach_port_t mine, ro, ro3, h, task, rd;
 	memory_object_size_t size;
+	int step = nobody_meets(to, &mine);
 
-	if (mt_become_nobody())
-		return 2;
-	if (send_port(to, MACH_MSG_TYPE_COPY_SEND, 1, mine,
-		      MACH_MSG_TYPE_MAKE_SEND))
-		return 3;
+	if (step)
+		return step;
 	ro = recv_right(mine);
 	ro3 = recv_right(mine);
 	if (!ro || !ro3)
@@ -125,16 +161,9 @@ TEST(nobody_cannot_change_or_reach_roots_entry)
 	if (pid == 0)
 		_exit(attack(to, root_child));
 	{
-		mach_port_t mine = recv_right(rcv);
+		mach_port_t give[] = { ro, ro3 };
 
-		ASSERT_NE(MACH_PORT_NULL, mine);
-		ASSERT_EQ(MACH_MSG_SUCCESS,
-			  send_port(mine, MACH_MSG_TYPE_COPY_SEND, 2, ro,
-				    MACH_MSG_TYPE_COPY_SEND));
-		ASSERT_EQ(MACH_MSG_SUCCESS,
-			  send_port(mine, MACH_MSG_TYPE_COPY_SEND, 3, ro3,
-				    MACH_MSG_TYPE_COPY_SEND));
-		mach_port_deallocate(SELF, mine);
+		ASSERT_TRUE(give_rights(rcv, give, 2));
 	}
 	EXPECT_EQ(0, mt_wait_exit(pid));
 	/* The records are root's still: NOOP and WTHRU match. */
@@ -212,6 +241,223 @@ TEST(vm_share_entries_are_bounded)
 	ASSERT_TRUE(live_counts_settle(&before, &after));
 	EXPECT_EQ(before.ports, after.ports);
 	EXPECT_EQ(before.tasks, after.tasks);
+}
+
+/*
+ * What nobody tries with root's read-only entry mapped read-only in its
+ * own task; the exit status names the step.
+ */
+static int attack_mapped(mach_port_t to)
+{
+	size_t pg = page_size();
+	mach_port_t mine, ro, h, none;
+	memory_object_size_t size;
+	mach_vm_address_t m = 0, w;
+	int step = nobody_meets(to, &mine);
+
+	if (step)
+		return step;
+	ro = recv_right(mine);
+	if (!ro)
+		return 4;
+	if (mach_vm_map(SELF, &m, pg, 0, VM_FLAGS_ANYWHERE, ro, 0, FALSE,
+			VM_PROT_READ, VM_PROT_READ, VM_INHERIT_DEFAULT))
+		return 5;
+	/* VM_SHARE / NAMED_REUSE asking write: refused. */
+	size = pg;
+	h = MACH_PORT_NULL;
+	if (mach_make_memory_entry_64(SELF, &size, m, RW | MAP_MEM_VM_SHARE,
+				      &h, MACH_PORT_NULL) !=
+	    KERN_PROTECTION_FAILURE || h)
+		return 6;
+	size = pg;
+	if (mach_make_memory_entry_64(SELF, &size, m,
+				      RW | MAP_MEM_NAMED_REUSE, &h, ro) !=
+	    KERN_PROTECTION_FAILURE || h)
+		return 7;
+	/* With the mask: read only, which maps no writer. */
+	size = pg;
+	if (mach_make_memory_entry_64(SELF, &size, m,
+				      RW | VM_PROT_IS_MASK | MAP_MEM_VM_SHARE,
+				      &h, MACH_PORT_NULL) || !h)
+		return 8;
+	w = 0;
+	if (mach_vm_map(SELF, &w, pg, 0, VM_FLAGS_ANYWHERE, h, 0, FALSE, RW,
+			RW, VM_INHERIT_DEFAULT) != KERN_INVALID_RIGHT)
+		return 9;
+	/* MAP_MEM_ONLY on it: a copy-kind entry, refused. */
+	size = pg;
+	if (mach_make_memory_entry_64(SELF, &size, 0, MAP_MEM_ONLY |
+				      (MAP_MEM_WCOMB << 24), &none, h) !=
+	    KERN_INVALID_ARGUMENT)
+		return 10;
+	mach_port_deallocate(SELF, h);
+	/* Nor can the mapping be raised afterwards. */
+	if (mach_vm_protect(SELF, m, pg, FALSE, RW) == KERN_SUCCESS ||
+	    mprotect(P(m), pg, PROT_READ | PROT_WRITE) == 0)
+		return 11;
+	return 0;
+}
+
+TEST(nobody_cannot_share_roots_readonly_mapping_writable)
+{
+	size_t pg = page_size();
+	mach_vm_address_t r = alloc_pattern(pg, 42);
+	mach_port_t rcv = new_port_send(), ro, to;
+	struct gate g;
+	pid_t pid;
+
+	IPC_REQUIRE();
+	if (geteuid() != 0)
+		SKIP(return, "needs root to attack root");
+	ASSERT_NE(0, r);
+	ro = entry_of(r, pg, VM_PROT_READ);
+	ASSERT_NE(MACH_PORT_NULL, ro);
+	pid = fork_sender(rcv, &g, &to);
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(attack_mapped(to));
+	ASSERT_TRUE(give_rights(rcv, &ro, 1));
+	EXPECT_EQ(0, mt_wait_exit(pid));
+	EXPECT_TRUE(check_pages(P(r), pg, 42));
+	mach_vm_deallocate(SELF, r, pg);
+	mach_port_deallocate(SELF, ro);
+	mach_port_mod_refs(SELF, rcv, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
+/*
+ * Replaces the range a share races with (a new object each time, in
+ * place: no hole another mapping could take) and re-protects it.
+ */
+struct churn {
+	mach_vm_address_t addr;
+	size_t len;
+	volatile int stop;
+};
+
+static void *churn_range(void *arg)
+{
+	struct churn *c = arg;
+
+	while (!c->stop) {
+		mach_vm_address_t a = c->addr;
+
+		mach_vm_allocate(SELF, &a, c->len,
+				 VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE);
+		mach_vm_protect(SELF, c->addr, c->len, FALSE, VM_PROT_READ);
+		mach_vm_protect(SELF, c->addr, c->len, FALSE, RW);
+	}
+	return NULL;
+}
+
+/*
+ * race_share - entries made with @perm of a 2-page range that another
+ * thread unmaps, maps again and re-protects meanwhile; each one made
+ * maps writable (it granted write) and is written.
+ * Returns: the entries made, or -1 at a broken step.
+ */
+static int race_share(int perm, int rounds)
+{
+	size_t pg = page_size(), len = 2 * pg;
+	struct churn c = { .len = len };
+	int i, made = 0;
+	pthread_t t;
+
+	c.addr = alloc_pattern(len, 43);
+	if (!c.addr || pthread_create(&t, NULL, churn_range, &c))
+		return -1;
+	for (i = 0; i < rounds && made >= 0; i++) {
+		memory_object_size_t size = len;
+		mach_port_t h = MACH_PORT_NULL;
+		mach_vm_address_t m = 0;
+
+		if (mach_make_memory_entry_64(SELF, &size, c.addr, perm, &h,
+					      MACH_PORT_NULL)) {
+			if (h || size)
+				made = -1;
+			continue;
+		}
+		made++;
+		if (!(perm & MAP_MEM_VM_SHARE) && size != len) {
+			/* The default share may stop at a split. */
+			mach_port_deallocate(SELF, h);
+			continue;
+		}
+		if (size != len ||
+		    mach_vm_map(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, h, 0,
+				FALSE, RW, RW, VM_INHERIT_DEFAULT)) {
+			made = -1;
+		} else {
+			P(m)[0] = 1;
+			P(m)[len - 1] = 2;
+			mach_vm_deallocate(SELF, m, len);
+		}
+		mach_port_deallocate(SELF, h);
+	}
+	c.stop = 1;
+	pthread_join(t, NULL);
+	mach_vm_deallocate(SELF, c.addr, len);
+	return made;
+}
+
+/*
+ * race_in_child - race_share() in a fork child, which exits holding
+ * nothing: every port and task it made must be gone after.
+ */
+static void race_in_child(struct __test_metadata *_metadata, int perm)
+{
+	struct live_counts before, after;
+	pid_t pid;
+
+	live_counts_baseline(&before);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int made = race_share(perm, 3000);
+
+		printf("# entries made while racing (flags %#x): %d\n",
+		       perm & ~RW, made);
+		fflush(stdout);
+		_exit(made < 0);
+	}
+	EXPECT_EQ(0, mt_wait_exit(pid));
+	EXPECT_TRUE(live_counts_settle(&before, &after));
+	EXPECT_EQ(before.ports, after.ports);
+	EXPECT_EQ(before.tasks, after.tasks);
+}
+
+TEST(vm_share_races_replace_and_protect)
+{
+	IPC_REQUIRE();
+	race_in_child(_metadata, RW | MAP_MEM_VM_SHARE);
+}
+
+TEST(default_share_races_replace_and_protect)
+{
+	IPC_REQUIRE();
+	race_in_child(_metadata, RW);
+}
+
+/* A VM_SHARE entry of the range, mapped shared (the port goes). */
+static mach_vm_address_t share_by_vm_share(mach_vm_address_t r, size_t len)
+{
+	mach_port_t h = entry_of(r, len, RW | MAP_MEM_VM_SHARE);
+	mach_vm_address_t m = 0;
+
+	if (!h)
+		return 0;
+	if (mach_vm_map(SELF, &m, len, 0, VM_FLAGS_ANYWHERE, h, 0, FALSE, RW,
+			RW, VM_INHERIT_DEFAULT))
+		m = 0;
+	mach_port_deallocate(SELF, h);
+	return m;
+}
+
+/* A fork child's copy-on-write side is not reached through VM_SHARE. */
+TEST(vm_share_of_a_copy_on_write_range_keeps_each_side)
+{
+	IPC_REQUIRE();
+	EXPECT_EQ(0, cow_sides(share_by_vm_share, 44));
 }
 
 TEST_HARNESS_MAIN
