@@ -1124,8 +1124,16 @@ long machina_call_port_request_notification(struct machina_task *task, void *arg
 			break;
 		}
 		port = ipc_port_from_object(entry->object);
-		/* XNU: no port-destroyed request on a special reply port. */
-		if (a->msgid == MACH_NOTIFY_PORT_DESTROYED && port->special_reply) {
+		/*
+		 * XNU: no port-destroyed request on a special reply port, nor
+		 * on a kernel-object port such as a timer's (whose receive
+		 * right is immovable: the request would move it when it is
+		 * destroyed).  port->timer is set before the right is named
+		 * and cleared only when the port dies: stable under the space
+		 * lock while the entry holds the receive right.
+		 */
+		if (a->msgid == MACH_NOTIFY_PORT_DESTROYED &&
+		    (port->special_reply || READ_ONCE(port->timer))) {
 			kr = KERN_INVALID_RIGHT;
 			break;
 		}

@@ -264,6 +264,61 @@ static void *race(void *arg)
 	return NULL;
 }
 
+/*
+ * The one route that moves a receive right without a copyin: a
+ * port-destroyed request hands the right to the request's port when it is
+ * destroyed.  XNU refuses the request on a timer port (a kernel-object
+ * port: KERN_INVALID_RIGHT), so an immovable timer right never reaches
+ * another holder that way.  As nobody: returns a bit per step that failed.
+ */
+static int pd_request_on_timer(void *unused)
+{
+	mach_port_t timer = mk_timer_create(), holder = new_port();
+	mach_port_t prev = MACH_PORT_NULL;
+	mach_port_status_t st;
+	mach_msg_type_number_t n = MACH_PORT_RECEIVE_STATUS_COUNT;
+	rcv_buf_t buf;
+	int bad = 0;
+
+	(void)unused;
+	if (timer == MACH_PORT_NULL || holder == MACH_PORT_NULL)
+		return 64;
+	if (mach_port_request_notification(mach_task_self(), timer,
+					   MACH_NOTIFY_PORT_DESTROYED, 0,
+					   holder, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+					   &prev) != KERN_INVALID_RIGHT)
+		bad |= 1;
+	if (prev != MACH_PORT_NULL)
+		bad |= 2;
+	if (mach_port_get_attributes(mach_task_self(), timer,
+				     MACH_PORT_RECEIVE_STATUS,
+				     (mach_port_info_t)&st, &n) ||
+	    st.mps_pdrequest)
+		bad |= 4;
+	if (mach_port_mod_refs(mach_task_self(), timer,
+			       MACH_PORT_RIGHT_RECEIVE, -1))
+		bad |= 8;
+	if (type_of(timer) != MACH_PORT_TYPE_NONE)
+		bad |= 16;
+	/*
+	 * No notification carries the timer's receive right anywhere (the
+	 * refused request's unused send-once right may come back as a
+	 * send-once notification, as XNU's does: not a right).
+	 */
+	while (recv_timeout(holder, &buf, 200) == MACH_MSG_SUCCESS)
+		if (buf.header.msgh_id == MACH_NOTIFY_PORT_DESTROYED ||
+		    (buf.header.msgh_bits & MACH_MSGH_BITS_COMPLEX))
+			bad |= 32;
+	mach_port_destroy(mach_task_self(), holder);
+	return bad;
+}
+
+TEST(timer_receive_right_never_moves_by_port_destroyed_request)
+{
+	IPC_REQUIRE_TEST();
+	EXPECT_EQ(0, mt_run_as_nobody(pd_request_on_timer, NULL));
+}
+
 TEST_F(timer, arm_cancel_destroy_race_expiry_without_leaks)
 {
 	long ports = mt_stable_counter("live_ports"),
