@@ -57,6 +57,19 @@ TEST(nobody_cannot_abort_another_users_depression)
 	EXPECT_EQ(0, mt_run_as_nobody(abort_refused, &me));
 }
 
+static void ts_setattr(pid_t tid, int policy, int nice)
+{
+	struct {
+		__u32 size, policy;
+		__u64 flags;
+		__s32 nice;
+		__u32 prio;
+		__u64 runtime, deadline, period;
+	} a = { .size = sizeof(a), .policy = policy, .nice = nice };
+
+	syscall(SYS_sched_setattr, tid, &a, 0);
+}
+
 /*
  * A nice 10 thread is depressed; a renice to 0 meanwhile is refused (no
  * RLIMIT_NICE); after each call it is SCHED_OTHER at nice 10 again.  A
@@ -80,6 +93,14 @@ static int no_raise(void *arg)
 	/* Caught in SCHED_IDLE: nobody may not lower its nice below 10. */
 	if (setpriority(PRIO_PROCESS, d.tid, 0) == 0)
 		return 5;
+	/*
+	 * Nor through sched_setattr() to SCHED_IDLE "at nice 0" (Linux checks
+	 * no nice for SCHED_IDLE and does not apply it): the restore reads
+	 * the nice value the thread has then.
+	 */
+	ts_setattr(d.tid, SCHED_IDLE, 0);
+	if (getpriority(PRIO_PROCESS, d.tid) != 10)
+		return 9;
 	depressor_stop(&d);
 	if (d.bad || d.after_policy != SCHED_OTHER || d.after_nice != 10)
 		return 6;
@@ -172,6 +193,122 @@ TEST(ten_thousand_depressions_as_nobody)
 	if (mt_traps_unavailable())
 		SKIP(return, "no traps");
 	EXPECT_EQ(0, mt_run_as_nobody(many, NULL));
+	EXPECT_EQ(0, mt_wait_counter("live_depressions", 0));
+}
+
+/*
+ * The abort, the 1 ms timer's restore and the call's own end race: four
+ * threads abort a depressor's depression while its timer fires and while
+ * a fifth renices it upwards and flips it between SCHED_OTHER and
+ * SCHED_BATCH, and a child depressed the same way is killed midway.  No
+ * call may end better than the thread started (nice 5, a fair policy:
+ * never SCHED_IDLE left over, never a lower nice), every abort answers
+ * KERN_SUCCESS or KERN_NOT_DEPRESSED, and nothing stays armed (the debug
+ * kernels check the on-stack timer and work: KASAN, debugobjects).
+ */
+struct race {
+	struct depressor *d;
+	volatile int stop, bad;
+};
+
+static void *race_abort(void *arg)
+{
+	struct race *r = arg;
+	kern_return_t kr;
+
+	while (!r->stop) {
+		kr = thread_depress_abort(r->d->port);
+		if (kr != KERN_SUCCESS && kr != KERN_NOT_DEPRESSED)
+			r->bad = kr;
+		sched_yield();	/* let the depressor run between aborts */
+	}
+	return NULL;
+}
+
+static void *race_churn(void *arg)
+{
+	struct race *r = arg;
+	struct sched_param sp = { 0 };
+	unsigned int i = 0;
+
+	while (!r->stop) {
+		/* Refused while it is depressed (SCHED_IDLE): both fine. */
+		sched_setscheduler(r->d->tid, (i & 1) ? SCHED_BATCH : SCHED_OTHER,
+				   &sp);
+		setpriority(PRIO_PROCESS, r->d->tid, 5 + (i % 3));
+		sched_yield();
+		i++;
+	}
+	return NULL;
+}
+
+static int race_run(long calls)
+{
+	struct depressor d = { .option = SWITCH_OPTION_DEPRESS, .ms = 1,
+			       .policy = -1 };	/* runs until stopped */
+	struct race r = { .d = &d };
+	pthread_t t[5];
+	int i, n = 0, pol, ok = 0, stalled = 0;
+	double end;
+
+	if (setpriority(PRIO_PROCESS, 0, 5))
+		return 3;
+	d.cpu = cpu_now();
+	if (depressor_start(&d))
+		return 4;
+	for (i = 0; i < 5; i++, n++)
+		if (pthread_create(&t[i], NULL, i < 4 ? race_abort : race_churn,
+				   &r))
+			break;
+	/* A depressor that stops making calls is a stuck depression. */
+	end = mt_now() + 90;
+	while (d.calls < calls && mt_now() < end)
+		usleep(10000);
+	if (d.calls < calls)
+		stalled = 1;
+	/* The racers first: an exited depressor's port answers otherwise. */
+	r.stop = 1;
+	while (n--)
+		pthread_join(t[n], NULL);
+	d.stop = 1;
+	pthread_join(d.pt, NULL);
+	pol = d.after_policy;
+	if (!d.bad && !r.bad && d.calls >= calls &&
+	    (pol == SCHED_OTHER || pol == SCHED_BATCH) && d.after_nice >= 5)
+		ok = 1;
+	if (stalled)
+		return 10;
+	return ok ? 0 : 5;
+}
+
+static int raced(void *arg)
+{
+	int st, rc;
+	pid_t pid;
+
+	if (mt_traps_enable() < 0)
+		return 2;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 6;
+	if (pid == 0) {
+		die_with_parent();
+		race_run(1L << 30);
+		_exit(7);
+	}
+	rc = race_run(300);
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &st, 0) != pid || !WIFSIGNALED(st))
+		return 8;
+	return rc;
+}
+
+TEST(abort_timer_and_return_race_as_nobody)
+{
+	if (mt_traps_unavailable())
+		SKIP(return, "no traps");
+	EXPECT_EQ(0, mt_run_as_nobody(raced, NULL));
 	EXPECT_EQ(0, mt_wait_counter("live_depressions", 0));
 }
 
