@@ -114,6 +114,36 @@ out:
 }
 
 /*
+ * fork_report - fork a child that reports to @out once fork() has returned
+ * here (the fork path is then done with it), killing @victim (when > 0)
+ * the instant before the fork; waits for the child.
+ * Returns: 0, or 1 when a step failed or the child did.
+ */
+static int fork_report(int out, pid_t victim)
+{
+	int go[2];
+	pid_t kid;
+	char c;
+
+	if (pipe(go))
+		return 1;
+	if (victim > 0)
+		kill(victim, SIGKILL);
+	kid = fork();
+	if (kid < 0)
+		return 1;
+	if (kid == 0) {
+		close(go[1]);
+		_exit(read(go[0], &c, 1) != 1 || report(out));
+	}
+	close(go[0]);
+	if (write(go[1], "g", 1) != 1)
+		return 1;
+	close(go[1]);
+	return mt_wait_exit(kid) ? 1 : 0;
+}
+
+/*
  * The root server: makes a port, lets a nobody client lift it
  * (ipc_lifting_client(): USER_INTERACTIVE) and keep the reply port,
  * receives the request (reporting the lift to @out), then with @mode 'e'
@@ -123,10 +153,8 @@ out:
 static int server(int out, const char *self, int mode)
 {
 	mach_port_t port = new_port_send();
-	int go[2];
 	rcv_buf_t buf;
-	char c, arg[16];
-	pid_t kid;
+	char arg[16];
 
 	if (!port || ipc_lifting_client(port, 1) < 0 ||
 	    recv_msg(port, &buf, sizeof(buf), 0, 0) != MACH_MSG_SUCCESS)
@@ -141,21 +169,7 @@ static int server(int out, const char *self, int mode)
 	}
 	if (mode == 'v')
 		return fork_renice(out);
-	if (pipe(go))
-		return 1;
-	kid = fork();
-	if (kid < 0)
-		return 1;
-	if (kid == 0) {
-		close(go[1]);
-		_exit(read(go[0], &c, 1) != 1 || report(out));
-	}
-	close(go[0]);
-	/* fork() has returned here: the fork path is done with the child. */
-	if (write(go[1], "g", 1) != 1)
-		return 1;
-	close(go[1]);
-	return mt_wait_exit(kid) ? 1 : 0;
+	return fork_report(out, 0);
 }
 
 /* Runs server() in a child and reads its two reports. */
@@ -271,9 +285,8 @@ static int fork_race_server(int out)
 {
 	mach_port_t port = new_port_send();
 	rcv_buf_t buf;
-	int r, go[2];
-	pid_t client, kid;
-	char c;
+	pid_t client;
+	int r;
 
 	if (!port || many_mappings(RACE_MAPPINGS))
 		return 1;
@@ -282,22 +295,10 @@ static int fork_race_server(int out)
 		if (client < 0 ||
 		    recv_msg(port, &buf, sizeof(buf), 0, 0) != MACH_MSG_SUCCESS)
 			return 2;
-		if (mt_task_stat_field(0, tid(), 19) != -10 || pipe(go))
+		if (mt_task_stat_field(0, tid(), 19) != -10)
 			return 3;
-		kill(client, SIGKILL);
-		kid = fork();
-		if (kid < 0)
+		if (fork_report(out, client))
 			return 4;
-		if (kid == 0) {
-			close(go[1]);
-			_exit(read(go[0], &c, 1) != 1 || report(out));
-		}
-		close(go[0]);
-		if (write(go[1], "g", 1) != 1)
-			return 5;
-		close(go[1]);
-		if (mt_wait_exit(kid))
-			return 6;
 		waitpid(client, NULL, 0);
 		mach_port_deallocate(mach_task_self(), buf.header.msgh_remote_port);
 		/* The lift is off the server before the next round. */
@@ -358,7 +359,7 @@ TEST(fork_racing_the_clients_death)
 	if (geteuid())
 		SKIP(return, "needs root (a root server, a nobody client)");
 	setpriority(PRIO_PROCESS, 0, 0);
-	/* Exit 1: no mappings; 2: no lift; 3: not at -10; 4-6: fork; 7: stays lifted */
+	/* Exit 1: no mappings; 2: no lift; 3: not at -10; 4: fork; 7: stays lifted */
 	race_rounds(_metadata, fork_race_server, 0, 0);
 }
 
