@@ -264,8 +264,11 @@ static int race_run(long calls)
 	end = mt_now() + 90;
 	while (d.calls < calls && mt_now() < end)
 		usleep(10000);
-	if (d.calls < calls)
+	if (d.calls < calls) {
 		stalled = 1;
+		fprintf(stderr, "# depressor made %ld of %ld calls in 90 s\n",
+			(long)d.calls, calls);
+	}
 	/* The racers first: an exited depressor's port answers otherwise. */
 	r.stop = 1;
 	while (n--)
@@ -297,7 +300,12 @@ static int raced(void *arg)
 		race_run(1L << 30);
 		_exit(7);
 	}
-	rc = race_run(300);
+	/*
+	 * Progress, not speed: ten busy racers (this process's and the
+	 * child's) share two vCPUs with the depressor, which 6.1-arm64 under
+	 * TCG did not take through 300 calls in 90 s (session 11's check).
+	 */
+	rc = race_run(mt_rounds(300, 30));
 	kill(pid, SIGKILL);
 	if (waitpid(pid, &st, 0) != pid || !WIFSIGNALED(st))
 		return 8;
