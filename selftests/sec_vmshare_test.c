@@ -413,7 +413,8 @@ static void race_in_child(struct __test_metadata *_metadata, int perm)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		int made = race_share(perm, 3000);
+		/* 750 tries on each stock kernel, 300 / 100 on the debug ones. */
+		int made = race_share(perm, mt_rounds(3000, 100));
 
 		printf("# entries made while racing (flags %#x): %d\n",
 		       perm & ~RW, made);
