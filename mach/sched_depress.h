@@ -23,7 +23,7 @@
  * scheduler's admission, and SCHED_IDLE is already the bottom).
  *
  * The restore rule: the depression put the thread in SCHED_IDLE with the
- * nice value it had (idle_nice).  At the end, a thread no longer in
+ * nice value it had (saved_nice).  At the end, a thread no longer in
  * SCHED_IDLE had its policy changed meanwhile (sched_setattr(),
  * sched_setscheduler()): it is left as it is.  A thread still in
  * SCHED_IDLE gets back the policy it had, with the nice value it had,
@@ -60,7 +60,6 @@ struct machina_depress {
 	/* under sched->lock */
 	bool applied;			/* the Linux policy was changed */
 	int saved_policy, saved_nice;	/* what it had */
-	int idle_nice;			/* its nice value once depressed */
 };
 
 void machina_depress_begin(struct machina_depress *d,
