@@ -269,15 +269,16 @@ static int wait_own_nice(int nice)
 /*
  * The races below: 8 rounds of a fork copying 16384 mappings; the debug
  * kernels (KASAN, lockdep: each copy ~30 times slower) run 1 round of
- * 4096, a window still as long against the other CPU as the stock one.
- * The stock kernels' rounds (8 on each of six) are what meet the races
- * (before their fixes 3 and 1 of 8 children on 6.12-amd64 came out
- * wrong); a debug kernel's one round runs every step of the fork path's
- * lift check and drain under lockdep (and KASAN on debug-x86_64;
- * docs/testing.md, Timings).
+ * 1024, a window still as long against the other CPU as the stock one
+ * (making the mappings, one mprotect() split each, was most of the
+ * debug kernels' time: docs/testing.md, Timings).  The stock kernels'
+ * rounds (8 on each of six) are what meet the races most often (before
+ * their fixes 3 and 1 of 8 children on 6.12-amd64 came out wrong); a
+ * debug kernel's one round runs every step of the fork path's lift check
+ * and drain under lockdep (and KASAN on debug-x86_64).
  */
 #define RACE_ROUNDS	(mt_slow_kernel() ? 1 : 8)
-#define RACE_MAPPINGS	(mt_slow_kernel() ? 4096 : 16384)
+#define RACE_MAPPINGS	(mt_slow_kernel() ? 1024 : 16384)
 
 /*
  * The root server, lifted by a nobody client, forks the moment it kills
