@@ -278,9 +278,12 @@ TEST(fork_flattens_each_vma_by_its_range)
  * Flat copies made: mt_rounds() of 800 (200 on each stock kernel: 30 MiB
  * of copies' nodes, which would show as MemFree's drop past the 8 MiB the
  * test allows if no group paid for them); the debug kernels only run the
- * attack, 40 copies.
+ * attack (KASAN and lockdep on the copies' node allocations), 10 copies:
+ * each makes a node per sparse page, 256 with 4K pages (40 copies took
+ * 26 to 39 s of debug-rt-arm64; docs/testing.md, Timings).
  */
 #define SPARSE_COPIES 800
+#define SPARSE_COPIES_DEBUG 10
 
 /*
  * The accounting attack, as nobody in @cg: a 64 MiB object with one page
@@ -297,7 +300,7 @@ static int sparse_attack(const struct mt_cgroup *cg)
 	mach_port_t e = MACH_PORT_NULL;
 	/* The debug kernels only run it (MemFree is no measure there). */
 	int i, copies = free_is_a_measure() ? mt_rounds(SPARSE_COPIES, 200) :
-					      SPARSE_COPIES / 20;
+					      SPARSE_COPIES_DEBUG;
 
 	if (mt_cg_enter(cg) || mt_become_nobody())
 		return 2;

@@ -213,7 +213,13 @@ static inline int snap_remap(mach_vm_address_t r, size_t len,
  * zeroing it with mach_vm_behavior_set ZERO if @zero); over
  * the last @copies root's group must not grow by a copy, nobody's must
  * grow by them, and both must be back when nobody exits.  @len should be
- * well above cg_slack(), or a copy hides in it.
+ * well above cg_slack(), or a copy hides in it.  Of the @skip snapshots
+ * that only deepen the chain, all but the last are followed by a rewrite
+ * of the first page alone: a written page is all a copy needs to add a
+ * layer, and each whole rewrite cost a copy-up and a repay per page
+ * (sec_vmpay_test's flat copies: docs/testing.md, Timings).  The last
+ * is rewritten whole, so the first measured snapshot is taken of a top
+ * holding every page, as the later ones are.
  */
 static inline void maker_pays(struct __test_metadata *_metadata, snap_fn snap,
 			      int skip, int copies, size_t len, bool zero)
@@ -276,7 +282,7 @@ static inline void maker_pays(struct __test_metadata *_metadata, snap_fn snap,
 			ASSERT_EQ(KERN_SUCCESS,
 				  mach_vm_behavior_set(mach_task_self(), r, len,
 						       VM_BEHAVIOR_ZERO));
-		memset(P(r), 2 + i, len);
+		memset(P(r), 2 + i, i + 1 < skip ? (size_t)page_size() : len);
 		gate_send(g.down[1]);
 	}
 	gate_wait(g.up[0]);
