@@ -173,8 +173,9 @@ void ipc_port_defer_receive(struct ipc_port *port, struct list_head *dying)
 /*
  * release_receive_into - the receive right is destroyed
  * With a port-destroyed request the right travels to the request's port
- * instead and the port lives on; otherwise the port dies, and receive
- * rights in its queue go on @dying.  The caller keeps its reference.
+ * instead and the port lives on, without its context, guard or
+ * immovability; otherwise the port dies, and receive rights in its queue
+ * go on @dying.  The caller keeps its reference.
  */
 static void release_receive_into(struct ipc_port *port, struct list_head *dying)
 {
@@ -204,6 +205,17 @@ static void release_receive_into(struct ipc_port *port, struct list_head *dying)
 		}
 	}
 	if (notify) {
+		/*
+		 * The right leaves as XNU's ipc_port_clear_receiver() lets it
+		 * go to a port-destroyed request: no context, no guard, and
+		 * movable again, so whoever gets it may pass it on.
+		 */
+		spin_lock(&port->lock);
+		port->context = 0;
+		port->guarded = false;
+		port->strict_guard = false;
+		port->immovable_receive = false;
+		spin_unlock(&port->lock);
 		ipc_mqueue_changed(port);
 		ipc_pset_remove_all(port);
 		ipc_port_get(port);
