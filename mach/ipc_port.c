@@ -93,6 +93,27 @@ void ipc_port_copy_send(struct ipc_port *port)
 	spin_unlock(&port->lock);
 }
 
+/*
+ * ipc_port_copy_send_live - one more send right to @port, copied from
+ * those that exist, for a caller that holds none of its own (the kernel
+ * handing out a kernel-object port a space names, as a MIG reply copies
+ * the send right its request carried)
+ * Returns: false, and no right, when the port died or has no send right
+ * left (its last went, and with it, for a kernel-object port that lives
+ * while named, its object).
+ */
+bool ipc_port_copy_send_live(struct ipc_port *port)
+{
+	bool live;
+
+	spin_lock(&port->lock);
+	live = port->active && port->srights;
+	if (live)
+		port->srights++;
+	spin_unlock(&port->lock);
+	return live;
+}
+
 void ipc_port_make_send_once(struct ipc_port *port)
 {
 	spin_lock(&port->lock);
