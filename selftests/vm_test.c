@@ -712,12 +712,12 @@ TEST(failed_calls_leave_out_parameters_alone)
 	memset(list, 0, sizeof(list));
 	list[0].address = r;
 	list[0].size = pg;
-	list[1].address = hole;
+	list[1].address = none;	/* (the first read may fill the hole) */
 	list[1].size = pg;
-	EXPECT_EQ(KERN_INVALID_ADDRESS, mach_vm_read_list(SELF, list, 2));
+	EXPECT_NE(KERN_SUCCESS, mach_vm_read_list(SELF, list, 2));
 	EXPECT_EQ(r, list[0].address);
 	EXPECT_EQ(pg, list[0].size);
-	EXPECT_EQ(hole, list[1].address);
+	EXPECT_EQ(none, list[1].address);
 	EXPECT_EQ(pg, list[1].size);
 
 	/* A page query through a name that is no right. */
