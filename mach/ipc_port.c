@@ -93,6 +93,27 @@ void ipc_port_copy_send(struct ipc_port *port)
 	spin_unlock(&port->lock);
 }
 
+/*
+ * ipc_port_copy_send_live - one more send right to @port, copied from
+ * those that exist, for a caller that holds none of its own (the kernel
+ * handing out a kernel-object port a space names, as a MIG reply copies
+ * the send right its request carried)
+ * Returns: false, and no right, when the port died or has no send right
+ * left (its last went, and with it, for a kernel-object port that lives
+ * while named, its object).
+ */
+bool ipc_port_copy_send_live(struct ipc_port *port)
+{
+	bool live;
+
+	spin_lock(&port->lock);
+	live = port->active && port->srights;
+	if (live)
+		port->srights++;
+	spin_unlock(&port->lock);
+	return live;
+}
+
 void ipc_port_make_send_once(struct ipc_port *port)
 {
 	spin_lock(&port->lock);
@@ -173,8 +194,9 @@ void ipc_port_defer_receive(struct ipc_port *port, struct list_head *dying)
 /*
  * release_receive_into - the receive right is destroyed
  * With a port-destroyed request the right travels to the request's port
- * instead and the port lives on; otherwise the port dies, and receive
- * rights in its queue go on @dying.  The caller keeps its reference.
+ * instead and the port lives on, without its context, guard or
+ * immovability; otherwise the port dies, and receive rights in its queue
+ * go on @dying.  The caller keeps its reference.
  */
 static void release_receive_into(struct ipc_port *port, struct list_head *dying)
 {
@@ -204,6 +226,17 @@ static void release_receive_into(struct ipc_port *port, struct list_head *dying)
 		}
 	}
 	if (notify) {
+		/*
+		 * The right leaves as XNU's ipc_port_clear_receiver() lets it
+		 * go to a port-destroyed request: no context, no guard, and
+		 * movable again, so whoever gets it may pass it on.
+		 */
+		spin_lock(&port->lock);
+		port->context = 0;
+		port->guarded = false;
+		port->strict_guard = false;
+		port->immovable_receive = false;
+		spin_unlock(&port->lock);
 		ipc_mqueue_changed(port);
 		ipc_pset_remove_all(port);
 		ipc_port_get(port);

@@ -180,6 +180,7 @@ long ipc_port_live_count(void);
 /* Right accounting; each takes and drops port->lock itself. */
 void ipc_port_make_send(struct ipc_port *port);
 void ipc_port_copy_send(struct ipc_port *port);
+bool ipc_port_copy_send_live(struct ipc_port *port);
 void ipc_port_make_send_once(struct ipc_port *port);
 void ipc_port_release_send(struct ipc_port *port);
 void ipc_port_release_send_once(struct ipc_port *port);

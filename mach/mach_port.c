@@ -341,11 +341,16 @@ long machina_call_port_construct(struct machina_task *task, void *arg)
 	if (a->mpo_flags & MPO_QLIMIT)
 		port->qlimit = a->mpo_qlimit;
 	port->context = a->context;
+	/*
+	 * XNU's mach_port_construct passes MPO_STRICT and
+	 * MPO_IMMOVABLE_RECEIVE to the guard only: without
+	 * MPO_CONTEXT_AS_GUARD they do nothing.
+	 */
 	if (a->mpo_flags & MPO_CONTEXT_AS_GUARD) {
 		port->guarded = true;
 		port->strict_guard = a->mpo_flags & MPO_STRICT;
+		port->immovable_receive = a->mpo_flags & MPO_IMMOVABLE_RECEIVE;
 	}
-	port->immovable_receive = a->mpo_flags & MPO_IMMOVABLE_RECEIVE;
 	port->tempowner_flags = a->mpo_flags & (MPO_TEMPOWNER | MPO_IMPORTANCE_RECEIVER |
 						MPO_DENAP_RECEIVER);
 	spin_unlock(&port->lock);

@@ -517,14 +517,90 @@ TEST_F(notify, port_destroyed_hands_back_the_receive_right)
 	ASSERT_EQ(MACH_MSG_PORT_DESCRIPTOR, get_desc(&u.n.not_header, 0, &d));
 	EXPECT_EQ(MACH_MSG_TYPE_PORT_RECEIVE, (unsigned int)d.port.disposition);
 	EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, type_of(d.port.name));
-	/* The same port: its context and its queue came along. */
+	/*
+	 * The same port: its queue came along; its context did not (XNU's
+	 * ipc_port_clear_receiver() zeroes it when the right leaves).
+	 */
+	ctx = 1;
 	ASSERT_EQ(KERN_SUCCESS, mach_port_get_context(SELF, d.port.name, &ctx));
-	EXPECT_EQ(0xd0d0, ctx);
+	EXPECT_EQ(0, ctx);
 	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(d.port.name, &buf, 0));
 	EXPECT_EQ(123, buf.header.msgh_id);
 	/* The request was used up. */
 	ASSERT_EQ(KERN_SUCCESS, status_of(d.port.name, &st));
 	EXPECT_EQ(0, st.mps_pdrequest);
+}
+
+/*
+ * A guarded, immovable receive right (MPO_CONTEXT_AS_GUARD with
+ * MPO_IMMOVABLE_RECEIVE, strict or not) that a port-destroyed request
+ * hands back arrives without guard, context or immovability: the new
+ * holder may move it on (XNU's ipc_port_clear_receiver()).
+ */
+TEST_F(notify, port_destroyed_right_arrives_unguarded_and_movable)
+{
+	const int strict[] = { 0, MPO_STRICT };
+	const int bits = MACH_PORT_STATUS_FLAG_GUARDED |
+			 MACH_PORT_STATUS_FLAG_STRICT_GUARD |
+			 MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE;
+	mach_port_t holder = new_port(), prev;
+	mach_port_name_t p;
+	mach_port_context_t ctx;
+	mach_port_status_t st;
+	any_desc_t d;
+	rcv_buf_t buf;
+	unsigned int i;
+
+	ASSERT_NE(MACH_PORT_NULL, holder);
+	for (i = 0; i < 2; i++) {
+		mach_port_options_t opts = {
+			.flags = MPO_CONTEXT_AS_GUARD | MPO_IMMOVABLE_RECEIVE |
+				 strict[i],
+		};
+
+		p = MACH_PORT_NULL;
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_port_construct(SELF, &opts, 0x5eed, &p));
+		ASSERT_EQ(KERN_SUCCESS, status_of(p, &st));
+		EXPECT_NE(0, st.mps_flags &
+			     MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
+		ASSERT_EQ(KERN_SUCCESS,
+			  request(p, MACH_NOTIFY_PORT_DESTROYED, 0,
+				  self->notify, &prev));
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_port_destruct(SELF, p, 0, 0x5eed));
+		ASSERT_EQ(MACH_MSG_SUCCESS,
+			  recv_timeout(self->notify, &buf, 1000));
+		ASSERT_EQ(MACH_NOTIFY_PORT_DESTROYED, buf.header.msgh_id);
+		ASSERT_EQ(MACH_MSG_PORT_DESCRIPTOR,
+			  get_desc(&buf.header, 0, &d));
+		ASSERT_EQ(MACH_PORT_TYPE_RECEIVE, type_of(d.port.name));
+		ctx = 1;
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_port_get_context(SELF, d.port.name, &ctx));
+		EXPECT_EQ(0, ctx);
+		ASSERT_EQ(KERN_SUCCESS, status_of(d.port.name, &st));
+		EXPECT_EQ(0, st.mps_flags & bits);
+		/* Unguarded: a context may be set and read back. */
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_port_set_context(SELF, d.port.name, 0x77));
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_port_get_context(SELF, d.port.name, &ctx));
+		EXPECT_EQ(0x77, ctx);
+		/* The new holder passes it on, and gets it back. */
+		ASSERT_EQ(MACH_MSG_SUCCESS,
+			  send_port(holder, MACH_MSG_TYPE_MAKE_SEND, 2,
+				    d.port.name, MACH_MSG_TYPE_MOVE_RECEIVE));
+		EXPECT_EQ(0, type_of(d.port.name));
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(holder, &buf, 1000));
+		ASSERT_EQ(MACH_MSG_PORT_DESCRIPTOR,
+			  get_desc(&buf.header, 0, &d));
+		EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, type_of(d.port.name));
+		EXPECT_EQ(KERN_SUCCESS,
+			  mach_port_mod_refs(SELF, d.port.name,
+					     MACH_PORT_RIGHT_RECEIVE, -1));
+	}
+	mach_port_mod_refs(SELF, holder, MACH_PORT_RIGHT_RECEIVE, -1);
 }
 
 TEST_F(notify, port_destroyed_right_rejoins_our_send_right)

@@ -1553,6 +1553,47 @@ TEST_F(port, construct_with_context_as_guard_guards_the_port)
 	EXPECT_EQ(0, type_of(name));
 }
 
+/*
+ * MPO_IMMOVABLE_RECEIVE is a guard flag: XNU's mach_port_construct hands
+ * it to the guard with MPO_CONTEXT_AS_GUARD and ignores it without.
+ */
+TEST_F(port, construct_immovable_receive_needs_the_guard)
+{
+	mach_port_options_t opts = { .flags = MPO_IMMOVABLE_RECEIVE };
+	mach_port_name_t name = MACH_PORT_NULL;
+	mach_port_context_t ctx = 0;
+	mach_port_status_t st;
+	any_desc_t d;
+	rcv_buf_t buf;
+
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_port_construct(SELF, &opts, 0x1234, &name));
+	ASSERT_EQ(KERN_SUCCESS, status_of(name, &st));
+	EXPECT_EQ(0, st.mps_flags & (MACH_PORT_STATUS_FLAG_GUARDED |
+				     MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_get_context(SELF, name, &ctx));
+	EXPECT_EQ(0x1234, ctx);
+	/* Movable: it travels to self->port and comes back. */
+	ASSERT_EQ(MACH_MSG_SUCCESS,
+		  send_port(self->port, MACH_MSG_TYPE_MAKE_SEND, 1, name,
+			    MACH_MSG_TYPE_MOVE_RECEIVE));
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_timeout(self->port, &buf, 1000));
+	ASSERT_EQ(MACH_MSG_PORT_DESCRIPTOR, get_desc(&buf.header, 0, &d));
+	EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, type_of(d.port.name));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_mod_refs(SELF, d.port.name,
+						   MACH_PORT_RIGHT_RECEIVE, -1));
+
+	/* With the guard it is immovable. */
+	opts.flags = MPO_CONTEXT_AS_GUARD | MPO_IMMOVABLE_RECEIVE;
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_port_construct(SELF, &opts, 0x1234, &name));
+	ASSERT_EQ(KERN_SUCCESS, status_of(name, &st));
+	EXPECT_NE(0, st.mps_flags & MACH_PORT_STATUS_FLAG_GUARDED);
+	EXPECT_NE(0, st.mps_flags &
+		     MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
+	EXPECT_EQ(KERN_SUCCESS, mach_port_destruct(SELF, name, 0, 0x1234));
+}
+
 TEST_F(port, construct_with_too_large_qlimit_is_invalid_value)
 {
 	mach_port_options_t opts = {

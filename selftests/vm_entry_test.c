@@ -235,13 +235,14 @@ TEST(copy_mappings_and_copy_entries_are_snapshots)
 	EXPECT_TRUE(check_pages(P(m), len, 4));
 	fill_pages(P(m) + pg, pg, 6);
 	EXPECT_TRUE(check_pages(P(r) + pg, pg, 4));
-	/* A copy entry is no parent. */
+	/* A copy entry is no parent; the failure copies nothing out. */
 	size = pg;
+	sub = 7;
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  mach_make_memory_entry_64(SELF, &size, 0, VM_PROT_READ, &sub,
 					    c));
-	EXPECT_EQ(0, size);
-	EXPECT_EQ(MACH_PORT_NULL, sub);
+	EXPECT_EQ(pg, size);
+	EXPECT_EQ(7, sub);
 	/* The range went; the copy entry keeps its pages. */
 	mach_vm_deallocate(SELF, r, len);
 	mach_vm_deallocate(SELF, m, len);
@@ -318,8 +319,8 @@ TEST(entry_from_a_range_shares_it)
 	EXPECT_EQ(KERN_PROTECTION_FAILURE,
 		  mach_make_memory_entry_64(SELF, &size, (uintptr_t)anon, RW, &h,
 					    MACH_PORT_NULL));
-	EXPECT_EQ(0, size);
-	EXPECT_EQ(MACH_PORT_NULL, h);
+	EXPECT_EQ(pg, size);
+	EXPECT_EQ(1, h);
 	munmap(anon, pg);
 	size = pg;
 	EXPECT_EQ(KERN_INVALID_ADDRESS,
@@ -480,6 +481,115 @@ TEST(sub_entries_of_a_parent)
 	mach_port_deallocate(SELF, p);
 }
 
+/*
+ * MAP_MEM_NAMED_REUSE with a parent: a range that is exactly what the
+ * parent names (its object from offset 0, the same size and data offset)
+ * gives back the parent itself, one more send right to it (XNU's share
+ * path, which does not compare the protections); any other range a new
+ * entry.
+ */
+TEST(named_reuse_gives_back_a_matching_parent)
+{
+	size_t pg = page_size();
+	mach_vm_address_t r = alloc_pattern(2 * pg, 70);
+	mach_vm_address_t r2 = alloc_pattern(2 * pg, 71);
+	mach_vm_address_t a, b;
+	memory_object_size_t size;
+	mach_port_t p, c, h;
+	unsigned int i;
+	/*
+	 * Not the parent's range: its first page, its second, other memory,
+	 * a data offset, VM_SHARE: each a new entry, the parent untouched.
+	 */
+	const struct {
+		mach_vm_address_t at;
+		size_t len;
+		int flags;
+	} other[] = {
+		{ r, pg, 0 },
+		{ r + pg, pg, 0 },
+		{ r2, 2 * pg, 0 },
+		{ r + 1, 2 * pg - 1, MAP_MEM_USE_DATA_ADDR },
+		{ r, 2 * pg, MAP_MEM_VM_SHARE },
+	};
+
+	IPC_REQUIRE();
+	ASSERT_NE(0, r);
+	ASSERT_NE(0, r2);
+	p = range_entry(r, 2 * pg, RW, &size);
+	ASSERT_NE(MACH_PORT_NULL, p);
+	ASSERT_EQ(2 * pg, size);
+	EXPECT_EQ(1, urefs_of(p, MACH_PORT_RIGHT_SEND));
+	/* The same range: the parent's own name, its count up by one. */
+	size = 2 * pg;
+	h = MACH_PORT_NULL;
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_make_memory_entry_64(SELF, &size, r,
+					    RW | MAP_MEM_NAMED_REUSE, &h, p));
+	EXPECT_EQ(p, h);
+	EXPECT_EQ(2 * pg, size);
+	EXPECT_EQ(2, urefs_of(p, MACH_PORT_RIGHT_SEND));
+	/* Read only asked of it: still the parent. */
+	size = 2 * pg;
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_make_memory_entry_64(SELF, &size, r,
+					    VM_PROT_READ | MAP_MEM_NAMED_REUSE,
+					    &h, p));
+	EXPECT_EQ(p, h);
+	EXPECT_EQ(3, urefs_of(p, MACH_PORT_RIGHT_SEND));
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		size = other[i].len;
+		h = MACH_PORT_NULL;
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_make_memory_entry_64(SELF, &size, other[i].at,
+						    RW | MAP_MEM_NAMED_REUSE |
+						    other[i].flags, &h, p));
+		EXPECT_NE(MACH_PORT_NULL, h);
+		EXPECT_NE(p, h);
+		EXPECT_EQ(1, urefs_of(h, MACH_PORT_RIGHT_SEND));
+		EXPECT_EQ(3, urefs_of(p, MACH_PORT_RIGHT_SEND));
+		mach_port_deallocate(SELF, h);
+	}
+	/* Without NAMED_REUSE a parent gives a sub-entry, a new one. */
+	size = 2 * pg;
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_make_memory_entry_64(SELF, &size, 0, RW, &h, p));
+	EXPECT_NE(p, h);
+	mach_port_deallocate(SELF, h);
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_SEND, -2));
+
+	/* A named entry and a mapping of all of it: the entry; of part: new. */
+	c = named_create(2, RW);
+	ASSERT_NE(MACH_PORT_NULL, c);
+	a = map_entry(SELF, c, 0, 2 * pg, FALSE, RW, RW);
+	b = map_entry(SELF, c, pg, pg, FALSE, RW, RW);
+	ASSERT_NE(0, a);
+	ASSERT_NE(0, b);
+	size = 2 * pg;
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_make_memory_entry_64(SELF, &size, a,
+					    RW | MAP_MEM_NAMED_REUSE, &h, c));
+	EXPECT_EQ(c, h);
+	EXPECT_EQ(2, urefs_of(c, MACH_PORT_RIGHT_SEND));
+	size = pg;
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_make_memory_entry_64(SELF, &size, b,
+					    RW | MAP_MEM_NAMED_REUSE, &h, c));
+	EXPECT_NE(c, h);
+	mach_port_deallocate(SELF, h);
+	/* The names given back are the entry's: both go, it goes. */
+	mach_port_deallocate(SELF, c);
+	EXPECT_EQ(MACH_PORT_TYPE_SEND, type_of(c));
+	mach_port_deallocate(SELF, c);
+	EXPECT_EQ(0, type_of(c));
+	mach_vm_deallocate(SELF, a, 2 * pg);
+	mach_vm_deallocate(SELF, b, pg);
+	mach_port_deallocate(SELF, p);
+	mach_vm_deallocate(SELF, r, 2 * pg);
+	mach_vm_deallocate(SELF, r2, 2 * pg);
+}
+
 /* ---- errors ---------------------------------------------------------------- */
 
 TEST(make_memory_entry_error_table)
@@ -492,14 +602,17 @@ TEST(make_memory_entry_error_table)
 
 	IPC_REQUIRE();
 	ASSERT_NE(0, r);
-	/* Unknown MAP_MEM_* bits: KERN_INVALID_VALUE, nothing out. */
+	/*
+	 * Unknown MAP_MEM_* bits: KERN_INVALID_VALUE, nothing out (Darwin's
+	 * MIG stub copies out only a success: size and handle stay).
+	 */
 	size = pg;
 	h = 7;
 	EXPECT_EQ(KERN_INVALID_VALUE,
 		  mach_make_memory_entry_64(SELF, &size, r, RW | 0x1000, &h,
 					    MACH_PORT_NULL));
-	EXPECT_EQ(0, size);
-	EXPECT_EQ(MACH_PORT_NULL, h);
+	EXPECT_EQ(pg, size);
+	EXPECT_EQ(7, h);
 	size = pg;
 	EXPECT_EQ(KERN_INVALID_VALUE,
 		  mach_make_memory_entry_64(SELF, &size, 0,

@@ -578,6 +578,163 @@ static void remote_round(struct __test_metadata *_metadata, mach_port_t task,
 	munmap(buf, 4 * pg);
 }
 
+/*
+ * Darwin's MIG user stubs (and the traps behind mach_vm_allocate and
+ * mach_vm_map) copy a reply's out-parameters out only when the call
+ * succeeds: every libmach VM call that fails leaves them as the caller
+ * set them.
+ */
+TEST(failed_calls_leave_out_parameters_alone)
+{
+	const mach_vm_address_t none = 1ULL << 62;	/* nothing mapped */
+	const uint64_t mark = 0x5a5a5a5a5aULL;
+	size_t pg = page_size();
+	mach_vm_address_t addr, hole, r = alloc_pattern(2 * pg, 3);
+	mach_vm_size_t size, outsize;
+	memory_object_size_t esize;
+	vm_address_t vaddr;
+	vm_size_t vsize;
+	mach_port_t h, obj;
+	vm_prot_t cur, max;
+	natural_t depth;
+	integer_t disp, ref;
+	vm_offset_t data;
+	mach_msg_type_number_t count;
+	vm_region_basic_info_data_64_t info;
+	vm_region_submap_info_data_64_t sub;
+	mach_vm_read_entry_t list;
+	int state;
+
+	IPC_REQUIRE();
+	ASSERT_NE(0, r);
+	hole = r + pg;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(SELF, hole, pg));
+
+	/* Allocation: a wrapping size; the FIXED address is taken. */
+	addr = mark;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_allocate(SELF, &addr, ~0ULL, VM_FLAGS_ANYWHERE));
+	EXPECT_EQ(mark, addr);
+	vaddr = r;
+	EXPECT_EQ(KERN_NO_SPACE,
+		  vm_allocate(SELF, &vaddr, pg, VM_FLAGS_FIXED));
+	EXPECT_EQ(r, vaddr);
+
+	/* Memory entries: an unknown MAP_MEM_* flag. */
+	esize = pg;
+	h = 0x77;
+	EXPECT_EQ(KERN_INVALID_VALUE,
+		  mach_make_memory_entry_64(SELF, &esize, r,
+					    VM_PROT_READ | 0x1000, &h,
+					    MACH_PORT_NULL));
+	EXPECT_EQ(pg, esize);
+	EXPECT_EQ(0x77, h);
+	vsize = 3;
+	h = 0x77;
+	EXPECT_EQ(KERN_INVALID_VALUE,
+		  mach_make_memory_entry(SELF, &vsize, r, VM_PROT_READ | 0x1000,
+					 &h, MACH_PORT_NULL));
+	EXPECT_EQ(3, vsize);
+	EXPECT_EQ(0x77, h);
+
+	/* mach_vm_map / vm_map of a port that is no entry. */
+	addr = mark;
+	EXPECT_NE(KERN_SUCCESS,
+		  mach_vm_map(SELF, &addr, pg, 0, VM_FLAGS_ANYWHERE, SELF, 0,
+			      FALSE, VM_PROT_READ, VM_PROT_READ,
+			      VM_INHERIT_DEFAULT));
+	EXPECT_EQ(mark, addr);
+	vaddr = mark;
+	EXPECT_NE(KERN_SUCCESS,
+		  vm_map(SELF, &vaddr, pg, 0, VM_FLAGS_ANYWHERE, SELF, 0,
+			 FALSE, VM_PROT_READ, VM_PROT_READ, VM_INHERIT_DEFAULT));
+	EXPECT_EQ(mark, vaddr);
+
+	/* Remap of nothing mapped: address and both protections stay. */
+	addr = mark;
+	cur = max = 0x5a;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_remap(SELF, &addr, pg, 0, VM_FLAGS_ANYWHERE, SELF,
+				none, FALSE, &cur, &max, VM_INHERIT_DEFAULT));
+	EXPECT_EQ(mark, addr);
+	EXPECT_EQ(0x5a, cur);
+	EXPECT_EQ(0x5a, max);
+	vaddr = mark;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  vm_remap(SELF, &vaddr, pg, 0, VM_FLAGS_ANYWHERE, SELF, none,
+			   FALSE, &cur, &max, VM_INHERIT_DEFAULT));
+	EXPECT_EQ(mark, vaddr);
+	EXPECT_EQ(0x5a, cur);
+	EXPECT_EQ(0x5a, max);
+
+	/* Regions past the last one. */
+	addr = none;
+	size = mark;
+	count = VM_REGION_BASIC_INFO_COUNT_64;
+	obj = 0x77;
+	memset(&info, 0x5a, sizeof(info));
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_region(SELF, &addr, &size, VM_REGION_BASIC_INFO_64,
+				 (vm_region_info_t)&info, &count, &obj));
+	EXPECT_EQ(none, addr);
+	EXPECT_EQ(mark, size);
+	EXPECT_EQ(VM_REGION_BASIC_INFO_COUNT_64, count);
+	EXPECT_EQ(0x77, obj);
+	EXPECT_EQ(0x5a5a5a5a, info.protection);
+	addr = none;
+	size = mark;
+	depth = 2;
+	count = VM_REGION_SUBMAP_INFO_COUNT_64;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_region_recurse(SELF, &addr, &size, &depth,
+					 (vm_region_recurse_info_t)&sub,
+					 &count));
+	EXPECT_EQ(none, addr);
+	EXPECT_EQ(mark, size);
+	EXPECT_EQ(2, depth);
+	EXPECT_EQ(VM_REGION_SUBMAP_INFO_COUNT_64, count);
+
+	/* Reads of a hole. */
+	data = mark;
+	count = 9;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_read(SELF, hole, pg, &data, &count));
+	EXPECT_EQ(mark, data);
+	EXPECT_EQ(9, count);
+	outsize = mark;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_read_overwrite(SELF, hole, pg, r, &outsize));
+	EXPECT_EQ(mark, outsize);
+	/*
+	 * A list whose last entry fails: the status is that entry's, and
+	 * the list is not copied back, the entry read before it included.
+	 */
+	memset(list, 0, sizeof(list));
+	list[0].address = r;
+	list[0].size = pg;
+	list[1].address = none;	/* (the first read may fill the hole) */
+	list[1].size = pg;
+	EXPECT_NE(KERN_SUCCESS, mach_vm_read_list(SELF, list, 2));
+	EXPECT_EQ(r, list[0].address);
+	EXPECT_EQ(pg, list[0].size);
+	EXPECT_EQ(none, list[1].address);
+	EXPECT_EQ(pg, list[1].size);
+
+	/* A page query through a name that is no right. */
+	disp = ref = 0x5a;
+	EXPECT_NE(KERN_SUCCESS, mach_vm_page_query(0x12345678, r, &disp, &ref));
+	EXPECT_EQ(0x5a, disp);
+	EXPECT_EQ(0x5a, ref);
+
+	/* Purgeable control of memory that is not purgeable. */
+	state = 0x5a;
+	EXPECT_NE(KERN_SUCCESS,
+		  mach_vm_purgable_control(SELF, r, VM_PURGABLE_GET_STATE,
+					   &state));
+	EXPECT_EQ(0x5a, state);
+	mach_vm_deallocate(SELF, r, pg);
+}
+
 TEST(remote_task_from_task_for_pid)
 {
 	struct child ch;

@@ -88,13 +88,17 @@ void xnu_vm_walk_begin(struct xnu_vm_walk *w, struct vm_area_struct *vma)
  * takes between probes: when someone waits for the lock (a writer: mmap,
  * munmap, a fault needing it), it is let go and taken again, as Linux's
  * smaps_rollup does, so no reader of another task's map holds its writers
- * back for the length of a walk
+ * back for the length of a walk; a caller killed meanwhile (before the
+ * step, or while it waits to take the lock again) ends the walk
  * @vma: the vma being walked; @addr: where the walk goes on.
- * Conditions: @mm's mmap_lock held for reading; held again on return.
+ * Conditions: @mm's mmap_lock held for reading; held again on return,
+ * except after a kill.
  * Returns: the vma to go on with: @vma when the lock was kept, the one now
  * at @addr when it is still the region @w noted, or NULL (the map changed
  * meanwhile: the walk stops with what it counted, a snapshot of the
- * moment; nothing found before the pause may be used).
+ * moment; nothing found before the pause may be used); ERR_PTR(-EINTR)
+ * when the caller was killed: the lock is let go then (the walk's count
+ * is no answer, its caller returns KERN_ABORTED).
  */
 struct vm_area_struct *xnu_vm_walk_pause(struct mm_struct *mm,
 					 const struct xnu_vm_walk *w,
@@ -102,11 +106,16 @@ struct vm_area_struct *xnu_vm_walk_pause(struct mm_struct *mm,
 					 unsigned long addr)
 {
 	machina_mmap_assert_locked(mm);
+	if (fatal_signal_pending(current)) {
+		mmap_read_unlock(mm);
+		return ERR_PTR(-EINTR);
+	}
 	if (!mmap_lock_is_contended(mm))
 		return vma;
 	mmap_read_unlock(mm);
 	cond_resched();
-	mmap_read_lock(mm);
+	if (mmap_read_lock_killable(mm))
+		return ERR_PTR(-EINTR);
 	vma = vma_lookup(mm, addr);
 	return same_region(vma, w) ? vma : NULL;
 }
@@ -122,9 +131,10 @@ struct vm_area_struct *xnu_vm_walk_pause(struct mm_struct *mm,
  * hugetlb memory is not walked where gup would fault it in
  * (MACHINA_GUP_HUGETLB_NOFAULT): it counts as not resident.
  * Conditions: @mm's mmap_lock held for reading; it is held again on
- * return, but may have been let go: the caller must not use @vma (or
- * anything found under the lock) after this call.
- * Returns: the count, or -EINTR when the caller was killed.
+ * return (but for -EINTR), but may have been let go: the caller must not
+ * use @vma (or anything found under the lock) after this call.
+ * Returns: the count, or -EINTR when the caller was killed, with the
+ * mmap_lock let go (xnu_vm_walk_pause()).
  */
 static long foreign_resident(struct mm_struct *mm, struct vm_area_struct *vma,
 			     unsigned long start, unsigned long end)
@@ -143,9 +153,9 @@ static long foreign_resident(struct mm_struct *mm, struct vm_area_struct *vma,
 		return 0;
 	xnu_vm_walk_begin(&w, vma);
 	while (addr < end) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
 		vma = xnu_vm_walk_pause(mm, &w, vma, addr);
+		if (IS_ERR(vma))
+			return PTR_ERR(vma);
 		if (!vma)
 			break;
 		got = min_t(unsigned long, PRESENT_BATCH,
@@ -218,7 +228,8 @@ static void foreign_object(struct vm_area_struct *vma,
  * Conditions: @mm's mmap_lock held for reading; held on return, but it
  * may have been let go meanwhile (foreign_resident()): @vma is not to be
  * used after.
- * Returns: KERN_SUCCESS, or KERN_ABORTED when the caller was killed.
+ * Returns: KERN_SUCCESS, or KERN_ABORTED when the caller was killed (the
+ * mmap_lock is let go then).
  */
 int xnu_vm_region_facts(struct mm_struct *mm, struct vm_area_struct *vma,
 			struct xnu_vm_region_facts *f)
@@ -301,13 +312,15 @@ int xnu_vm_page_facts(struct mm_struct *mm, u64 addr,
 			f->disposition |= VM_PAGE_QUERY_PAGE_EXTERNAL;
 		/* Last: may let the mmap_lock go (@vma unusable after). */
 		n = foreign_resident(mm, vma, page, page + PAGE_SIZE);
+		/* Killed: the lock went with the walk. */
+		if (n < 0)
+			return KERN_ABORTED;
 	}
 	if (n > 0)
 		f->disposition |= VM_PAGE_QUERY_PAGE_PRESENT;
 out:
 	mmap_read_unlock(mm);
-	return n < 0 && fatal_signal_pending(current) ? KERN_ABORTED :
-							KERN_SUCCESS;
+	return KERN_SUCCESS;
 }
 
 /*
@@ -378,6 +391,9 @@ int xnu_vm_task_info(struct mm_struct *mm, struct xnu_task_vm_info *info,
 		info->purgeable_volatile_resident += (u64)vol << PAGE_SHIFT;
 		/* Last: may let the mmap_lock go (@vma unusable after). */
 		mapped = xnu_vm_view_volatile_mapped(vma);
+		/* Killed: the lock went with the walk. */
+		if (mapped < 0)
+			return KERN_ABORTED;
 		if (mapped > 0)
 			info->purgeable_volatile_pmap +=
 				(u64)mapped << PAGE_SHIFT;

@@ -768,8 +768,9 @@ void xnu_vm_region_basic(struct vm_area_struct *vma,
 /*
  * xnu_vm_map_region - the region (vma) that contains *@addr or, if none,
  * the first one after it, described by @describe (called with the mm's
- * mmap_lock held, which it may let go and take again; *@addr and *@size
- * are the region as found first)
+ * mmap_lock held, which it may let go and take again, and which it lets
+ * go for good when it returns KERN_ABORTED, the caller killed; *@addr and
+ * *@size are the region as found first)
  * Conditions: process context; takes the mm's mmap_lock for reading.
  * Returns: KERN_SUCCESS with *@addr and *@size the region's start and
  * size; KERN_INVALID_ADDRESS past the last region; KERN_ABORTED; or what
@@ -797,7 +798,8 @@ int xnu_vm_map_region(struct xnu_vm_map *map, u64 *addr, u64 *size,
 	*size = vma->vm_end - vma->vm_start;
 	/* @describe may let the mmap_lock go: @vma is not used after. */
 	kr = describe(map, vma, arg);
-	mmap_read_unlock(mm);
+	if (kr != KERN_ABORTED)
+		mmap_read_unlock(mm);
 	return kr;
 }
 

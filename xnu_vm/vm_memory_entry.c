@@ -17,7 +17,9 @@
  *     Writes through a mapping of it are the range's writes and the other
  *     way round.  A copy-on-write snapshot the range shares with a fork
  *     child is never written through it: the view's own top layer takes
- *     its writes, as the range's own writes do.
+ *     its writes, as the range's own writes do.  With MAP_MEM_NAMED_REUSE
+ *     and a parent that names exactly that range, the parent itself (one
+ *     more send right to its port).
  *   - MAP_MEM_VM_COPY: a copy-on-write snapshot of the range (one object;
  *     nothing is copied until written on either side).
  *   - MAP_MEM_VM_SHARE: the range's own view, as a range entry, but of
@@ -34,6 +36,7 @@
 
 #include "mach/ipc_abi.h"
 #include "mach/ipc_kobject.h"
+#include "mach/ipc_port.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
 #include "mach/task.h"
@@ -282,6 +285,38 @@ static int make_named_create(struct make_args *m)
 	return publish(m, e);
 }
 
+/*
+ * reuse_parent - MAP_MEM_NAMED_REUSE of a range: give the caller another
+ * send right to the parent entry itself, when the range is exactly what
+ * the parent names, as XNU's share path checks it: the same object (here
+ * the same view of it, the pages both see), the parent from the object's
+ * start and the range there too, the same size (@len, as far as the
+ * range's one object goes) and the same data offset (@doff).  The
+ * protections are not compared (XNU's check does not look at them; the
+ * caller holds the parent already).
+ * Returns: true with the handle and size out set, or the copyout's error
+ * in *@kr; false when the range is another one, or the parent's last send
+ * right went meanwhile (a new entry is made then).
+ */
+static bool reuse_parent(struct make_args *m, const struct xnu_vm_range *r,
+			 u64 len, u64 doff, int *kr)
+{
+	struct xnu_vm_named_entry *p = m->parent;
+
+	if (!(m->flags & MAP_MEM_NAMED_REUSE) || !p || p->obj != r->obj ||
+	    p->pin.view != r->view || p->offset || r->pgoff ||
+	    p->size != len || p->data_offset != doff)
+		return false;
+	if (!ipc_port_copy_send_live(p->port))
+		return false;
+	ipc_port_get(p->port);
+	*kr = ipc_kobject_copyout_held_send(m->task->space, p->port,
+					    &m->a->handle);
+	if (!*kr)
+		m->a->size = p->size - p->data_offset;
+	return true;
+}
+
 /* The vma flags a range must have to grant VM_PROT_* @prot. */
 static unsigned long prot_vm_flags(u8 prot)
 {
@@ -299,7 +334,9 @@ static unsigned long prot_vm_flags(u8 prot)
  * (with VM_PROT_IS_MASK: what it allows of it, at least something).
  * VM_SHARE and VM_COPY take the whole range or nothing (XNU's extract of
  * a range for a remap, vm_map_copyin): a hole anywhere fails, one view
- * of one object must cover it all here.  VM_SHARE needs the protection
+ * of one object must cover it all here.  A shared one with
+ * MAP_MEM_NAMED_REUSE that names just what its parent names is the
+ * parent (reuse_parent()).  VM_SHARE needs the protection
  * asked of every page (VM_PROT_IS_MASK: what all of it allows, at least
  * something); a copy needs it readable.
  * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT (size 0, a range that
@@ -344,6 +381,9 @@ static int make_from_range(struct make_args *m, struct xnu_vm_map *map)
 		if (m->mask ? !prot : (r.cur & prot) != prot)
 			goto out;
 	}
+	if (!whole &&
+	    reuse_parent(m, &r, len, data_offset(m, m->a->offset, start), &kr))
+		goto out;
 	/*
 	 * The range's task pays for pages nobody has touched yet; the
 	 * creator for a snapshot's own pages.  A copy is a standalone
@@ -472,8 +512,8 @@ static int do_make(struct xnu_vm_map *map, void *arg)
 		return make_named_create(m);
 	/*
 	 * VM_SHARE and NAMED_REUSE name the range whatever the parent, as
-	 * XNU's share path does; NAMED_REUSE makes a new entry always (equal
-	 * to the parent it would reuse in all but its name).
+	 * XNU's share path does; NAMED_REUSE (without VM_SHARE) gives back
+	 * the parent itself when the range is exactly the parent's.
 	 */
 	if ((m->flags & (MAP_MEM_VM_COPY | MAP_MEM_VM_SHARE |
 			 MAP_MEM_NAMED_REUSE)) || !m->parent)

@@ -16,9 +16,11 @@
  *
  * Lifetime: one reference is the port's, dropped when the last send right
  * goes (ipc_kobject_no_senders(): the port dies then, and no new send
- * right can appear, since only the kernel holds the receive right and
- * makes a send right once, at creation); calls that found the entry
- * through its port hold one of their own for their length.
+ * right can appear, since only the kernel holds the receive right, makes
+ * a send right once, at creation, and copies one later only from those
+ * that still exist: MAP_MEM_NAMED_REUSE, ipc_port_copy_send_live()); calls
+ * that found the entry through its port hold one of their own for their
+ * length.
  *
  * Locks: none of its own (access is one byte, read and written with
  * READ_ONCE / WRITE_ONCE; the rest is immutable); releasing one takes the

@@ -505,10 +505,12 @@ long xnu_vm_view_volatile_pages(struct xnu_vm_view *view)
  * a count of the moment.  Between probes the mmap_lock is let go when a
  * writer waits (xnu_vm_walk_pause()); the walk goes on only if the same
  * region still maps the same view there, else it ends with its count.
- * Conditions: @vma's mm's mmap_lock held (read); held again on return, but
- * it may have been let go: the caller must not use @vma (or anything found
- * under the lock) after; process context; no cow_lock held.
- * Returns: the count, or -EINTR when the caller was killed meanwhile.
+ * Conditions: @vma's mm's mmap_lock held (read); held again on return (but
+ * for -EINTR), but it may have been let go: the caller must not use @vma
+ * (or anything found under the lock) after; process context; no cow_lock
+ * held.
+ * Returns: the count, or -EINTR when the caller was killed meanwhile, with
+ * the mmap_lock let go (xnu_vm_walk_pause()).
  */
 long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma)
 {
@@ -525,11 +527,11 @@ long xnu_vm_view_volatile_mapped(struct vm_area_struct *vma)
 	for (page = xa_find(&view->top->pages, &index, last, XA_PRESENT);
 	     page;
 	     page = xa_find_after(&view->top->pages, &index, last, XA_PRESENT)) {
-		/* A killed caller's count is never seen: stop the probes. */
-		if (fatal_signal_pending(current))
-			return -EINTR;
 		addr = w.start + ((index - first) << PAGE_SHIFT);
+		/* A killed caller's count is never seen: stop the probes. */
 		vma = xnu_vm_walk_pause(mm, &w, vma, addr);
+		if (IS_ERR(vma))
+			return PTR_ERR(vma);
 		if (!vma || xnu_vm_view_of(vma) != view)
 			break;
 		got = machina_gup_remote(mm, addr, 1, FOLL_NOFAULT | FOLL_FORCE,

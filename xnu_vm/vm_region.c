@@ -114,7 +114,8 @@ static void fill_recurse(const struct xnu_vm_region_basic_info_64 *b,
  * describe - write @vma in the layout @arg (struct region_req) asks for
  * Conditions: the mm's mmap_lock held for reading (the page count may let
  * it go and take it again: nothing of @vma is read after it).
- * Returns: KERN_SUCCESS, KERN_ABORTED (killed while counting pages).
+ * Returns: KERN_SUCCESS, KERN_ABORTED (killed while counting pages: the
+ * mmap_lock is let go then).
  */
 static int describe(struct xnu_vm_map *map, struct vm_area_struct *vma,
 		    void *arg)

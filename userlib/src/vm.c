@@ -405,8 +405,7 @@ static kern_return_t region_recurse(vm_map_read_t target,
 	a.depth = *depth;
 	a.count = *count;
 	kr = machina_call(MACHINA_IOC_VM_REGION_RECURSE, &a);
-	if (kr == KERN_INVALID_ADDRESS)
-		*depth = 0;
+	/* As Darwin's MIG stub: nothing is copied out of a failure. */
 	if (kr != KERN_SUCCESS)
 		return kr;
 	memcpy(info, a.info, a.count * sizeof(int));
@@ -464,8 +463,11 @@ LIBMACH_EXPORT kern_return_t mach_vm_page_query(vm_map_read_t target_map,
 	if (!disposition || !ref_count)
 		return KERN_INVALID_ARGUMENT;
 	kr = page_query(target_map, offset, &a);
-	*disposition = kr == KERN_SUCCESS ? a.disposition : 0;
-	*ref_count = kr == KERN_SUCCESS ? a.ref_count : 0;
+	/* As Darwin's MIG stub: nothing is copied out of a failure. */
+	if (kr == KERN_SUCCESS) {
+		*disposition = a.disposition;
+		*ref_count = a.ref_count;
+	}
 	return kr;
 }
 
@@ -512,11 +514,16 @@ LIBMACH_EXPORT kern_return_t mach_vm_page_info(vm_map_read_t target_task,
  * read_list - XNU's mach_vm_read_list: each entry of non-zero size is read
  * into new memory of the caller (its address replaces the entry's); an
  * entry that fails, or has size 0, comes back as 0/0.  The status is that
- * of the last entry read (XNU keeps going past a failure).
+ * of the last entry read (XNU keeps going past a failure).  The list is
+ * MIG in-out data, which Darwin's stub copies back only when that status
+ * is KERN_SUCCESS: after a failure the caller's list is as it was, and
+ * the memory read for other entries (which the caller cannot find) is
+ * given back here.
  */
 static kern_return_t read_list(vm_map_read_t target, uint64_t *addrs,
 			       uint64_t *sizes, size_t stride, natural_t count)
 {
+	uint64_t got[VM_MAP_ENTRY_MAX], len[VM_MAP_ENTRY_MAX];
 	kern_return_t kr = KERN_SUCCESS;
 	vm_offset_t data;
 	mach_msg_type_number_t n;
@@ -525,18 +532,27 @@ static kern_return_t read_list(vm_map_read_t target, uint64_t *addrs,
 	if (count > VM_MAP_ENTRY_MAX || (count && (!addrs || !sizes)))
 		return KERN_INVALID_ARGUMENT;
 	for (i = 0; i < count; i++) {
-		uint64_t *addr = (uint64_t *)((char *)addrs + i * stride);
-		uint64_t *size = (uint64_t *)((char *)sizes + i * stride);
+		uint64_t addr = *(uint64_t *)((char *)addrs + i * stride);
+		uint64_t size = *(uint64_t *)((char *)sizes + i * stride);
 
-		if (*size) {
-			kr = read_new(target, *addr, *size, &data, &n);
-			if (kr == KERN_SUCCESS) {
-				*addr = data;
-				continue;
-			}
+		got[i] = 0;
+		len[i] = 0;
+		if (!size)
+			continue;
+		kr = read_new(target, addr, size, &data, &n);
+		if (kr == KERN_SUCCESS) {
+			got[i] = data;
+			len[i] = size;
 		}
-		*addr = 0;
-		*size = 0;
+	}
+	for (i = 0; i < count; i++) {
+		if (kr != KERN_SUCCESS) {
+			if (len[i])
+				deallocate(mach_task_self(), got[i], len[i]);
+			continue;
+		}
+		*(uint64_t *)((char *)addrs + i * stride) = got[i];
+		*(uint64_t *)((char *)sizes + i * stride) = len[i];
 	}
 	return kr;
 }

@@ -28,9 +28,14 @@ static kern_return_t make_entry(vm_map_t target, uint64_t *size,
 		return KERN_INVALID_ARGUMENT;
 	a.size = *size;
 	kr = machina_call(MACHINA_IOC_MAKE_MEMORY_ENTRY, &a);
-	/* As XNU: size 0 and no handle on failure. */
-	*size = a.size;
-	*handle = a.handle;
+	/*
+	 * Darwin's MIG stub copies the reply's size and handle out only on
+	 * success: a failed call leaves both as the caller set them.
+	 */
+	if (kr == KERN_SUCCESS) {
+		*size = a.size;
+		*handle = a.handle;
+	}
 	return kr;
 }
 
@@ -58,7 +63,8 @@ mach_make_memory_entry(vm_map_t target_task, vm_size_t *size,
 	s = *size;
 	kr = make_entry(target_task, &s, offset, permission, object_handle,
 			parent_entry);
-	*size = (vm_size_t)s;
+	if (kr == KERN_SUCCESS)
+		*size = (vm_size_t)s;
 	return kr;
 }
 
@@ -115,6 +121,7 @@ vm_map(vm_map_t target_task, vm_address_t *address, vm_size_t size,
 	a = *address;
 	kr = map(target_task, &a, size, mask, flags, object, offset, copy,
 		 cur_protection, max_protection, inheritance);
-	*address = (vm_address_t)a;
+	if (kr == KERN_SUCCESS)
+		*address = (vm_address_t)a;
 	return kr;
 }

@@ -37,10 +37,12 @@ static kern_return_t remap(vm_map_t target, uint64_t *address, uint64_t size,
 		a.max_protection = *max;
 	}
 	kr = machina_call(MACHINA_IOC_VM_REMAP, &a);
-	if (kr == KERN_SUCCESS)
+	/*
+	 * Darwin's MIG stub copies the reply out only on success: a failed
+	 * call leaves address and protections as the caller set them.
+	 */
+	if (kr == KERN_SUCCESS) {
 		*address = a.address;
-	/* As XNU: a legacy call's failure gives VM_PROT_NONE for both. */
-	if (kr == KERN_SUCCESS || !(how & MACHINA_VM_REMAP_NEW)) {
 		*cur = a.cur_protection;
 		*max = a.max_protection;
 	}
@@ -86,7 +88,8 @@ static kern_return_t remap_word(vm_map_t target, vm_address_t *address,
 	a = *address;
 	kr = remap(target, &a, size, mask, flags, src_task, src_address, copy,
 		   cur, max, inheritance, how);
-	*address = (vm_address_t)a;
+	if (kr == KERN_SUCCESS)
+		*address = (vm_address_t)a;
 	return kr;
 }
 
