@@ -1,7 +1,8 @@
 /*
  * <mach/exception_types.h>: exception types, masks and behaviors.
- * Machina stores exception ports (task_set/get_exception_ports) and passes
- * them across fork, but does not deliver exceptions yet.
+ * Machina stores exception ports at the thread, task and host levels
+ * (set/get/swap) and passes the task's across fork, but does not deliver
+ * exceptions yet.
  */
 #ifndef _MACH_EXCEPTION_TYPES_H_
 #define _MACH_EXCEPTION_TYPES_H_
