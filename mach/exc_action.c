@@ -386,31 +386,6 @@ static long thread_call(struct machina_task *caller, void *arg, enum exc_op op)
 	return kr;
 }
 
-/*
- * machina_call_thread_set/get/swap_exception_ports - the thread calls
- * in: target (a thread control port), mask; set and swap: new_port (a
- * send right of the caller, or MACH_PORT_NULL), behavior, flavor; get
- * and swap: count (capacity).  out (get, swap): count entries of masks,
- * handlers (new send rights), behaviors, flavors.
- * Returns: KERN_SUCCESS; KERN_FAILURE for a dead thread; the lookup's,
- * copy-in's and validation's errors (top of file); -EINVAL for a
- * malformed request.
- */
-long machina_call_thread_set_exception_ports(struct machina_task *task, void *arg)
-{
-	return thread_call(task, arg, EXC_SET);
-}
-
-long machina_call_thread_get_exception_ports(struct machina_task *task, void *arg)
-{
-	return thread_call(task, arg, EXC_GET);
-}
-
-long machina_call_thread_swap_exception_ports(struct machina_task *task, void *arg)
-{
-	return thread_call(task, arg, EXC_SWAP);
-}
-
 static long task_call(struct machina_task *caller, void *arg, enum exc_op op)
 {
 	struct machina_exception_ports *a = arg;
@@ -436,23 +411,6 @@ static long task_call(struct machina_task *caller, void *arg, enum exc_op op)
 	return kr;
 }
 
-/* machina_call_task_set/get/swap_exception_ports - as the thread calls,
- * on a task control port. */
-long machina_call_task_set_exception_ports(struct machina_task *task, void *arg)
-{
-	return task_call(task, arg, EXC_SET);
-}
-
-long machina_call_task_get_exception_ports(struct machina_task *task, void *arg)
-{
-	return task_call(task, arg, EXC_GET);
-}
-
-long machina_call_task_swap_exception_ports(struct machina_task *task, void *arg)
-{
-	return task_call(task, arg, EXC_SWAP);
-}
-
 static long host_call(struct machina_task *caller, void *arg, enum exc_op op)
 {
 	struct machina_exception_ports *a = arg;
@@ -470,23 +428,32 @@ static long host_call(struct machina_task *caller, void *arg, enum exc_op op)
 }
 
 /*
- * machina_call_host_set/get/swap_exception_ports - as the thread calls,
- * on host_priv (machina_host_priv_check(): a host_priv port, or the host
- * port of a caller with CAP_SYS_ADMIN in the initial user namespace;
- * KERN_INVALID_ARGUMENT otherwise, as MIG's failed conversion to
- * host_priv gives on Darwin).
+ * machina_call_{thread,task,host}_{set,get,swap}_exception_ports
+ * in: target (a thread or task control port, or host_priv:
+ * machina_host_priv_check(), a host_priv port or the host port of a
+ * caller with CAP_SYS_ADMIN in the initial user namespace), mask; set and
+ * swap: new_port (a send right of the caller, or MACH_PORT_NULL),
+ * behavior, flavor; get and swap: count (capacity).  out (get, swap):
+ * count entries of masks, handlers (new send rights), behaviors, flavors.
+ * Returns: KERN_SUCCESS; KERN_FAILURE for a dead thread or task; the
+ * lookup's, copy-in's and validation's errors (top of file); host:
+ * KERN_INVALID_ARGUMENT without host_priv (MIG's failed conversion on
+ * Darwin); -EINVAL for a malformed request.
  */
-long machina_call_host_set_exception_ports(struct machina_task *task, void *arg)
-{
-	return host_call(task, arg, EXC_SET);
+#define EXC_CALLS(level)							\
+long machina_call_##level##_set_exception_ports(struct machina_task *task, void *arg) \
+{										\
+	return level##_call(task, arg, EXC_SET);				\
+}										\
+long machina_call_##level##_get_exception_ports(struct machina_task *task, void *arg) \
+{										\
+	return level##_call(task, arg, EXC_GET);				\
+}										\
+long machina_call_##level##_swap_exception_ports(struct machina_task *task, void *arg) \
+{										\
+	return level##_call(task, arg, EXC_SWAP);				\
 }
 
-long machina_call_host_get_exception_ports(struct machina_task *task, void *arg)
-{
-	return host_call(task, arg, EXC_GET);
-}
-
-long machina_call_host_swap_exception_ports(struct machina_task *task, void *arg)
-{
-	return host_call(task, arg, EXC_SWAP);
-}
+EXC_CALLS(thread)
+EXC_CALLS(task)
+EXC_CALLS(host)

@@ -152,26 +152,6 @@ static void clear_level(enum level lv, mach_port_t target)
 	lv_set(lv, target, EXC_MASK_VALID, MACH_PORT_NULL, 0, 0);
 }
 
-static kern_return_t no_senders_request(mach_port_t port, mach_port_t notify)
-{
-	mach_port_t prev = MACH_PORT_NULL;
-
-	return mach_port_request_notification(SELF, port, MACH_NOTIFY_NO_SENDERS, 0,
-					      notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
-					      &prev);
-}
-
-/* The id of the next message on @port within @ms, or -1. */
-static int next_id(mach_port_t port, mach_msg_timeout_t ms)
-{
-	rcv_buf_t buf;
-
-	if (recv_timeout(port, &buf, ms) != MACH_MSG_SUCCESS)
-		return -1;
-	mach_msg_destroy(&buf.header);
-	return buf.header.msgh_id;
-}
-
 /* A receive right that cannot move, with a send right. */
 static mach_port_t immovable_port(void)
 {

@@ -78,161 +78,67 @@ static kern_return_t exc_reply(const struct machina_exception_ports *a,
 	return KERN_SUCCESS;
 }
 
-static kern_return_t exc_get(unsigned long cmd, mach_port_t target,
-			     exception_mask_t mask, const struct exc_out *o)
+/*
+ * exc_fetch - a get or swap: the module is asked with room for every
+ * entry, and the answer handed back as the MIG stub would
+ */
+static kern_return_t exc_fetch(unsigned long cmd, struct machina_exception_ports *a,
+			       const struct exc_out *o)
 {
-	struct machina_exception_ports a = {
-		.target = target,
-		.mask = mask,
-		.count = EXC_TYPES_COUNT,
-	};
 	kern_return_t kr;
 
 	if (!out_ok(o))
 		return KERN_INVALID_ARGUMENT;
-	kr = machina_call(cmd, &a);
-	return kr != KERN_SUCCESS ? kr : exc_reply(&a, o);
+	a->count = EXC_TYPES_COUNT;
+	kr = machina_call(cmd, a);
+	return kr != KERN_SUCCESS ? kr : exc_reply(a, o);
 }
 
-static kern_return_t exc_swap(unsigned long cmd, mach_port_t target,
-			      exception_mask_t mask, mach_port_t new_port,
-			      exception_behavior_t behavior,
-			      thread_state_flavor_t flavor, const struct exc_out *o)
-{
-	struct machina_exception_ports a = {
-		.target = target,
-		.mask = mask,
-		.new_port = new_port,
-		.behavior = behavior,
-		.flavor = flavor,
-		.count = EXC_TYPES_COUNT,
-	};
-	kern_return_t kr;
-
-	if (!out_ok(o))
-		return KERN_INVALID_ARGUMENT;
-	kr = machina_call(cmd, &a);
-	return kr != KERN_SUCCESS ? kr : exc_reply(&a, o);
+/*
+ * The three calls of one level, with Darwin's signatures: prefix thread,
+ * task or host, the target's type, and the level's ioctls.
+ */
+#define EXC_LEVEL(level, target_t, NR)						\
+LIBMACH_EXPORT kern_return_t level##_set_exception_ports(target_t target,	\
+		exception_mask_t exception_mask, mach_port_t new_port,		\
+		exception_behavior_t behavior, thread_state_flavor_t new_flavor) \
+{										\
+	return exc_set(MACHINA_IOC_##NR##_SET_EXCEPTION_PORTS, target,		\
+		       exception_mask, new_port, behavior, new_flavor);		\
+}										\
+										\
+LIBMACH_EXPORT kern_return_t level##_get_exception_ports(target_t target,	\
+		exception_mask_t exception_mask, exception_mask_array_t masks,	\
+		mach_msg_type_number_t *masksCnt,				\
+		exception_handler_array_t old_handlers,				\
+		exception_behavior_array_t old_behaviors,			\
+		exception_flavor_array_t old_flavors)				\
+{										\
+	struct machina_exception_ports a = { .target = target,			\
+					     .mask = exception_mask };		\
+	struct exc_out o = { masks, masksCnt, old_handlers, old_behaviors,	\
+			     old_flavors };					\
+										\
+	return exc_fetch(MACHINA_IOC_##NR##_GET_EXCEPTION_PORTS, &a, &o);	\
+}										\
+										\
+LIBMACH_EXPORT kern_return_t level##_swap_exception_ports(target_t target,	\
+		exception_mask_t exception_mask, mach_port_t new_port,		\
+		exception_behavior_t behavior, thread_state_flavor_t new_flavor, \
+		exception_mask_array_t masks, mach_msg_type_number_t *masksCnt,	\
+		exception_handler_array_t old_handlers,				\
+		exception_behavior_array_t old_behaviors,			\
+		exception_flavor_array_t old_flavors)				\
+{										\
+	struct machina_exception_ports a = { .target = target,			\
+		.mask = exception_mask, .new_port = new_port,			\
+		.behavior = behavior, .flavor = new_flavor };			\
+	struct exc_out o = { masks, masksCnt, old_handlers, old_behaviors,	\
+			     old_flavors };					\
+										\
+	return exc_fetch(MACHINA_IOC_##NR##_SWAP_EXCEPTION_PORTS, &a, &o);	\
 }
 
-#define EXC_OUT { masks, masksCnt, old_handlers, old_behaviors, old_flavors }
-
-LIBMACH_EXPORT kern_return_t thread_set_exception_ports(thread_act_t thread,
-							exception_mask_t exception_mask,
-							mach_port_t new_port,
-							exception_behavior_t behavior,
-							thread_state_flavor_t new_flavor)
-{
-	return exc_set(MACHINA_IOC_THREAD_SET_EXCEPTION_PORTS, thread, exception_mask,
-		       new_port, behavior, new_flavor);
-}
-
-LIBMACH_EXPORT kern_return_t thread_get_exception_ports(thread_act_t thread,
-							exception_mask_t exception_mask,
-							exception_mask_array_t masks,
-							mach_msg_type_number_t *masksCnt,
-							exception_handler_array_t old_handlers,
-							exception_behavior_array_t old_behaviors,
-							exception_flavor_array_t old_flavors)
-{
-	struct exc_out o = EXC_OUT;
-
-	return exc_get(MACHINA_IOC_THREAD_GET_EXCEPTION_PORTS, thread, exception_mask, &o);
-}
-
-LIBMACH_EXPORT kern_return_t thread_swap_exception_ports(thread_act_t thread,
-							 exception_mask_t exception_mask,
-							 mach_port_t new_port,
-							 exception_behavior_t behavior,
-							 thread_state_flavor_t new_flavor,
-							 exception_mask_array_t masks,
-							 mach_msg_type_number_t *masksCnt,
-							 exception_handler_array_t old_handlers,
-							 exception_behavior_array_t old_behaviors,
-							 exception_flavor_array_t old_flavors)
-{
-	struct exc_out o = EXC_OUT;
-
-	return exc_swap(MACHINA_IOC_THREAD_SWAP_EXCEPTION_PORTS, thread, exception_mask,
-			new_port, behavior, new_flavor, &o);
-}
-
-LIBMACH_EXPORT kern_return_t task_set_exception_ports(task_t task,
-						      exception_mask_t exception_mask,
-						      mach_port_t new_port,
-						      exception_behavior_t behavior,
-						      thread_state_flavor_t new_flavor)
-{
-	return exc_set(MACHINA_IOC_TASK_SET_EXCEPTION_PORTS, task, exception_mask,
-		       new_port, behavior, new_flavor);
-}
-
-LIBMACH_EXPORT kern_return_t task_get_exception_ports(task_t task,
-						      exception_mask_t exception_mask,
-						      exception_mask_array_t masks,
-						      mach_msg_type_number_t *masksCnt,
-						      exception_handler_array_t old_handlers,
-						      exception_behavior_array_t old_behaviors,
-						      exception_flavor_array_t old_flavors)
-{
-	struct exc_out o = EXC_OUT;
-
-	return exc_get(MACHINA_IOC_TASK_GET_EXCEPTION_PORTS, task, exception_mask, &o);
-}
-
-LIBMACH_EXPORT kern_return_t task_swap_exception_ports(task_t task,
-						       exception_mask_t exception_mask,
-						       mach_port_t new_port,
-						       exception_behavior_t behavior,
-						       thread_state_flavor_t new_flavor,
-						       exception_mask_array_t masks,
-						       mach_msg_type_number_t *masksCnt,
-						       exception_handler_array_t old_handlers,
-						       exception_behavior_array_t old_behaviors,
-						       exception_flavor_array_t old_flavors)
-{
-	struct exc_out o = EXC_OUT;
-
-	return exc_swap(MACHINA_IOC_TASK_SWAP_EXCEPTION_PORTS, task, exception_mask,
-			new_port, behavior, new_flavor, &o);
-}
-
-LIBMACH_EXPORT kern_return_t host_set_exception_ports(host_priv_t host_priv,
-						      exception_mask_t exception_mask,
-						      mach_port_t new_port,
-						      exception_behavior_t behavior,
-						      thread_state_flavor_t new_flavor)
-{
-	return exc_set(MACHINA_IOC_HOST_SET_EXCEPTION_PORTS, host_priv, exception_mask,
-		       new_port, behavior, new_flavor);
-}
-
-LIBMACH_EXPORT kern_return_t host_get_exception_ports(host_priv_t host_priv,
-						      exception_mask_t exception_mask,
-						      exception_mask_array_t masks,
-						      mach_msg_type_number_t *masksCnt,
-						      exception_handler_array_t old_handlers,
-						      exception_behavior_array_t old_behaviors,
-						      exception_flavor_array_t old_flavors)
-{
-	struct exc_out o = EXC_OUT;
-
-	return exc_get(MACHINA_IOC_HOST_GET_EXCEPTION_PORTS, host_priv, exception_mask, &o);
-}
-
-LIBMACH_EXPORT kern_return_t host_swap_exception_ports(host_priv_t host_priv,
-						       exception_mask_t exception_mask,
-						       mach_port_t new_port,
-						       exception_behavior_t behavior,
-						       thread_state_flavor_t new_flavor,
-						       exception_mask_array_t masks,
-						       mach_msg_type_number_t *masksCnt,
-						       exception_handler_array_t old_handlerss,
-						       exception_behavior_array_t old_behaviors,
-						       exception_flavor_array_t old_flavors)
-{
-	struct exc_out o = { masks, masksCnt, old_handlerss, old_behaviors, old_flavors };
-
-	return exc_swap(MACHINA_IOC_HOST_SWAP_EXCEPTION_PORTS, host_priv, exception_mask,
-			new_port, behavior, new_flavor, &o);
-}
+EXC_LEVEL(thread, thread_act_t, THREAD)
+EXC_LEVEL(task, task_t, TASK)
+EXC_LEVEL(host, host_priv_t, HOST)
