@@ -595,7 +595,7 @@ static int child_inherited(mach_port_t want)
 	/* Not the parent's name, but a right to the same port. */
 	if (!MACH_PORT_VALID(l.handlers[0]) || want == MACH_PORT_NULL)
 		return 4;
-	if (send_simple(l.handlers[0], 4242))
+	if (send_simple_opt(l.handlers[0], MACH_MSG_TYPE_COPY_SEND, 4242, 0, 0))
 		return 5;
 	return 0;
 }
