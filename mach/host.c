@@ -1,7 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The Mach host: mach_host_self, host_info, host_statistics64 and
- * host_get_clock_service.  Lifetime in host.h.
+ * The Mach host: mach_host_self, host_info, host_statistics64,
+ * host_get_clock_service, host_get_special_port (host_get_host_priv_port)
+ * and the host's exception actions (mach/exc_action.c makes the calls).
+ * Lifetime in host.h.
+ *
+ * host_priv: the privileged host port (IKOT_HOST_PRIV).  Darwin gives it to
+ * root processes as their mach_host_self(); Machina's mach_host_self() is
+ * always the plain host port, and host_get_special_port(HOST_PRIV_PORT) -
+ * the macro host_get_host_priv_port() - hands host_priv to a caller with
+ * CAP_SYS_ADMIN in the initial user namespace.  A call that needs
+ * host_priv accepts a send right to it from anyone (holding it is the
+ * privilege, as on Darwin) and the plain host port from such a caller
+ * (root's host port is host_priv on Darwin); anything else is
+ * KERN_INVALID_ARGUMENT, as MIG's failed conversion to host_priv.
  *
  * Darwin's answers for a port that is not the host differ by routine:
  * host_info, host_get_clock_service (and host_page_size, in libmach)
@@ -27,10 +39,12 @@
  *   speculative, compressor, cow, lookups, hits, reactivations,
  *   throttled: 0 (no Linux counterpart).
  */
+#include <linux/capability.h>
 #include <linux/cpumask.h>
 #include <linux/mm.h>
 #include <linux/vmstat.h>
 
+#include "mach/exc_action.h"
 #include "mach/host.h"
 #include "mach/ipc_kobject.h"
 #include "mach/ipc_space.h"
@@ -96,38 +110,78 @@ struct vm_statistics64 {
 static_assert(sizeof(struct host_basic_info) == HOST_BASIC_INFO_COUNT * 4);
 static_assert(sizeof(struct vm_statistics64) == HOST_VM_INFO64_COUNT * 4);
 
-static struct ipc_port *host_port;
+/* Darwin's host special ports (<mach/host_special_ports.h>). */
+#define HOST_SECURITY_PORT	0
+#define HOST_PORT		1
+#define HOST_PRIV_PORT		2
+#define HOST_MAX_SPECIAL_PORT	35	/* HOST_DOUBLEAGENTD_PORT */
+
+static struct ipc_port *host_port, *host_priv_port;
 static u8 host_object; /* what the host port stands for: the machine */
+
+/*
+ * The host's exception actions (exc_action.h): a fixed table, so nothing
+ * a caller does grows it.  host_exc_lock is taken before port->lock.
+ */
+static DEFINE_SPINLOCK(host_exc_lock);
+static struct machina_exc_action host_exc[MACHINA_EXC_TYPES];
+static struct machina_exc_action *host_exc_table = host_exc;
+static const bool host_exc_closed;	/* the host never goes while a call runs */
 
 struct ipc_port *machina_host_port(void)
 {
 	return host_port;
 }
 
+/* The host's action table, for mach/exc_action.c. */
+void machina_host_exc_level(struct machina_exc_level *level)
+{
+	level->lock = &host_exc_lock;
+	level->table = &host_exc_table;
+	level->closed = &host_exc_closed;
+}
+
+static void port_kill(struct ipc_port **port)
+{
+	if (!*port)
+		return;
+	ipc_port_kobject_destroy(*port);
+	ipc_port_put(*port);
+	*port = NULL;
+}
+
 /* Conditions: module load, before the device exists. */
 int machina_host_init(void)
 {
-	int err;
+	int err = -ENOMEM;
 
 	host_port = ipc_kobject_alloc_port(IKOT_HOST, &host_object);
 	if (!host_port)
 		return -ENOMEM;
+	host_priv_port = ipc_kobject_alloc_port(IKOT_HOST_PRIV, &host_object);
+	if (!host_priv_port)
+		goto err_host;
 	err = machina_clock_init();
-	if (err) {
-		ipc_port_kobject_destroy(host_port);
-		ipc_port_put(host_port);
-		host_port = NULL;
-	}
+	if (err)
+		goto err_priv;
+	return 0;
+err_priv:
+	port_kill(&host_priv_port);
+err_host:
+	port_kill(&host_port);
 	return err;
 }
 
-/* Conditions: module unload, after every task is gone. */
+/*
+ * Conditions: module unload, after every task is gone: no call can reach
+ * the host's actions any more; their rights go.
+ */
 void machina_host_exit(void)
 {
+	machina_exc_table_release(host_exc);
 	machina_clock_exit();
-	ipc_port_kobject_destroy(host_port);
-	ipc_port_put(host_port);
-	host_port = NULL;
+	port_kill(&host_priv_port);
+	port_kill(&host_port);
 }
 
 long machina_call_host_self(struct machina_task *task, void *arg)
@@ -140,22 +194,63 @@ long machina_call_host_self(struct machina_task *task, void *arg)
 }
 
 /*
- * is_host - does @name, in the caller's space, hold a send right to the host?
+ * host_kind - which host port @name names in the caller's space
+ * Returns: IKOT_HOST, IKOT_HOST_PRIV, IKOT_NONE for another port, or -1
+ * when the name holds no send right.
+ */
+static int host_kind(struct machina_task *task, u32 name)
+{
+	struct ipc_port *port;
+	int kind = IKOT_NONE, kr;
+
+	port = ipc_kobject_port_by_name(task->space, name, &kr);
+	if (!port)
+		return -1;
+	if (ipc_kobject_get(port, IKOT_HOST))
+		kind = IKOT_HOST;
+	else if (ipc_kobject_get(port, IKOT_HOST_PRIV))
+		kind = IKOT_HOST_PRIV;
+	ipc_port_put(port);
+	return kind;
+}
+
+/*
+ * is_host - does @name, in the caller's space, hold a send right to the
+ * host (either host port: host_priv is a host port too, as on Darwin)?
  * Returns: KERN_SUCCESS, MACH_SEND_INVALID_DEST (no send right), or
  * @not_host for another port.
  */
 static int is_host(struct machina_task *task, u32 name, int not_host)
 {
-	struct ipc_port *port;
-	bool host;
-	int kr;
+	int kind = host_kind(task, name);
 
-	port = ipc_kobject_port_by_name(task->space, name, &kr);
-	if (!port)
+	if (kind < 0)
 		return MACH_SEND_INVALID_DEST;
-	host = ipc_kobject_get(port, IKOT_HOST) != NULL;
-	ipc_port_put(port);
-	return host ? KERN_SUCCESS : not_host;
+	return kind != IKOT_NONE ? KERN_SUCCESS : not_host;
+}
+
+/* The caller may turn the plain host port into host_priv (top of file). */
+static bool host_admin(void)
+{
+	return capable(CAP_SYS_ADMIN);
+}
+
+/*
+ * machina_host_priv_check - whether @name stands for host_priv in a call
+ * that needs it (top of file)
+ * Conditions: process context, no locks held.
+ * Returns: KERN_SUCCESS, MACH_SEND_INVALID_DEST (no send right), or
+ * KERN_INVALID_ARGUMENT.
+ */
+int machina_host_priv_check(struct machina_task *caller, u32 name)
+{
+	int kind = host_kind(caller, name);
+
+	if (kind < 0)
+		return MACH_SEND_INVALID_DEST;
+	if (kind == IKOT_HOST_PRIV || (kind == IKOT_HOST && host_admin()))
+		return KERN_SUCCESS;
+	return KERN_INVALID_ARGUMENT;
 }
 
 /*
@@ -339,4 +434,39 @@ long machina_call_host_get_clock_service(struct machina_task *task, void *arg)
 	if (!clock)
 		return KERN_INVALID_ARGUMENT;
 	return ipc_kobject_copyout_send(task->space, clock, true, &a->value);
+}
+
+/*
+ * machina_call_host_get_special_port - host_get_special_port(host_priv,
+ * node, which, &port); host_get_host_priv_port() and host_get_host_port()
+ * are this with HOST_PRIV_PORT and HOST_PORT
+ * in: task (host_priv, or the host port of an administrator: top of
+ * file), right (which); node is not passed (Darwin ignores it); out:
+ * value (a send right).
+ * Returns: KERN_SUCCESS; KERN_INVALID_ARGUMENT for HOST_SECURITY_PORT, a
+ * number outside 0..HOST_MAX_SPECIAL_PORT, or no host_priv;
+ * MACH_SEND_INVALID_DEST for no send right.  The special ports Machina has
+ * no server for (every one but HOST_PORT and HOST_PRIV_PORT) read
+ * MACH_PORT_NULL, as an unregistered one does on Darwin.
+ */
+long machina_call_host_get_special_port(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	s32 which = (s32)a->right;
+	int kr;
+
+	if (a->flags || a->reserved || a->name || a->delta || a->value ||
+	    a->value2 || a->context)
+		return -EINVAL;
+	kr = machina_host_priv_check(task, a->task);
+	if (kr)
+		return kr;
+	if (which <= HOST_SECURITY_PORT || which > HOST_MAX_SPECIAL_PORT)
+		return KERN_INVALID_ARGUMENT;
+	if (which == HOST_PORT)
+		return ipc_kobject_copyout_send(task->space, host_port, true, &a->value);
+	if (which == HOST_PRIV_PORT)
+		return ipc_kobject_copyout_send(task->space, host_priv_port, true,
+						&a->value);
+	return KERN_SUCCESS;
 }

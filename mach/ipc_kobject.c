@@ -265,6 +265,40 @@ struct ipc_port *ipc_kobject_port_by_name(struct ipc_space *space, u32 name,
 }
 
 /*
+ * ipc_kobject_copyin_send - a kernel-held send right copied from @space's
+ * @name (MACH_MSG_TYPE_COPY_SEND), for a call that stores it
+ * Conditions: process context, @space unlocked.
+ * Returns: KERN_SUCCESS with *portp (NULL for MACH_PORT_NULL, or a dead
+ * name/MACH_PORT_DEAD, which stores nothing), or KERN_INVALID_NAME /
+ * KERN_INVALID_RIGHT / KERN_RESOURCE_SHORTAGE.
+ */
+int ipc_kobject_copyin_send(struct ipc_space *space, u32 name,
+			    struct ipc_port **portp)
+{
+	struct ipc_msg_right r;
+	struct ipc_copyin c;
+	int kr;
+
+	*portp = NULL;
+	mutex_lock(&space->lock);
+	ipc_copyin_begin(&c, space);
+	kr = ipc_copyin_right(&c, name, MACH_MSG_TYPE_COPY_SEND, &r);
+	if (kr) {
+		ipc_copyin_abort(&c);
+		ipc_copyin_end(&c);
+		mutex_unlock(&space->lock);
+		return kr;
+	}
+	ipc_msg_right_apply(&r);
+	ipc_copyin_commit(&c);
+	ipc_copyin_end(&c);
+	mutex_unlock(&space->lock);
+	if (IPC_OBJECT_REAL(r.obj))
+		*portp = ipc_port_from_object(r.obj);
+	return KERN_SUCCESS;
+}
+
+/*
  * ipc_kobject_copyout_held_send - give @space the send right the caller
  * holds on @port (with a reference), coalesced with a name the space
  * already has for the port.  For rights taken under another lock (a task's

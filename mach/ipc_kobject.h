@@ -72,6 +72,8 @@ void *ipc_kobject_get(struct ipc_port *port, enum ipc_kobject_type type);
 struct ipc_port *ipc_kobject_port_by_name(struct ipc_space *space, u32 name,
 					  int *kr);
 
+int ipc_kobject_copyin_send(struct ipc_space *space, u32 name,
+			    struct ipc_port **portp);
 int ipc_kobject_copyout_held_send(struct ipc_space *space,
 				  struct ipc_port *port, u32 *namep);
 int ipc_kobject_copyout_send(struct ipc_space *space, struct ipc_port *port,

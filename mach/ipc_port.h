@@ -51,6 +51,7 @@ enum ipc_kobject_type {
 	IKOT_THREAD = 1,	/* Darwin's IKOT_THREAD_CONTROL */
 	IKOT_TASK = 2,		/* Darwin's IKOT_TASK_CONTROL */
 	IKOT_HOST = 3,
+	IKOT_HOST_PRIV = 4,
 	IKOT_TASK_NAME = 20,
 	IKOT_SEMAPHORE = 23,
 	IKOT_CLOCK = 25,

@@ -36,7 +36,8 @@
  *               ACCESS); KERNEL, NAME, INSPECT and READ are answered from
  *               ports[];
  *   exc[]       exception actions: a send right, behavior and flavor per
- *               exception type.
+ *               exception type (mach/exc_action.h); the task's threads'
+ *               tables (thread->exc) are under this lock too.
  * A send right the kernel holds is one count on port->srights plus one
  * reference; both are dropped with machina_port_release_send_right(), which
  * may send a no-senders notification and so must run in process context,
@@ -91,6 +92,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include "mach/exc_action.h"
 #include "mach/task_policy.h"
 
 struct ipc_space;
@@ -129,15 +131,6 @@ enum machina_task_flavor {
 	MACHINA_TASK_INSPECT = 2,
 	MACHINA_TASK_NAME = 3,
 	MACHINA_TASK_FLAVORS = 4,
-};
-
-/* Exception types 1..13 index exc[]; slot 0 is unused, as on Darwin. */
-#define MACHINA_EXC_TYPES 14
-
-struct machina_exc_action {
-	struct ipc_port *port;		/* a send right, or NULL */
-	s32 behavior;
-	s32 flavor;
 };
 
 /* What a task passes to the child of a fork (task_fork_exec.c). */

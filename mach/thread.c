@@ -16,6 +16,7 @@
 #include <linux/task_work.h>
 #include <linux/uaccess.h>
 
+#include "mach/exc_action.h"
 #include "mach/ipc_kobject.h"
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
@@ -106,7 +107,7 @@ void machina_thread_put(struct machina_thread *thread)
 /*
  * kill_port - the DEAD record's port dies: dead-name notifications fire and
  * every send right reads as a dead name; its special reply port is let go
- * (it stays in the space).  Then the reference the hash held goes (see
+ * (it stays in the space), its exception actions are released.  Then the reference the hash held goes (see
  * thread.h).
  * Conditions: process context, no locks held; the record is DEAD.
  */
@@ -127,6 +128,8 @@ static void kill_port(struct machina_thread *thread)
 	}
 	/* Only a LIVE record binds one (special_reply.c): none comes later. */
 	machina_thread_unbind_special_reply(thread);
+	/* Its exception actions die with it (exit, exec, teardown). */
+	machina_exc_thread_close(thread);
 	ipc_qos_override_thread_dead(thread);
 	machina_thread_put(thread);
 }

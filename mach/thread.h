@@ -62,6 +62,7 @@
 #include "mach/sched_qos.h"
 
 struct machina_task;
+struct machina_exc_action;
 struct ipc_port;
 struct ipc_kobject_ref;
 struct task_struct;
@@ -83,6 +84,10 @@ struct machina_thread {
 	struct ipc_port *port;		/* the thread port, or NULL; referenced */
 	struct ipc_port *special_reply;	/* thread_get_special_reply_port's
 					 * latest port, or NULL; referenced */
+
+	/* under task->itk_lock (mach/exc_action.h) */
+	struct machina_exc_action *exc;	/* exception actions, NULL until set */
+	bool exc_closed;		/* the record died: no more actions */
 
 	struct mutex state_mutex;	/* see above */
 	wait_queue_head_t wq;		/* the stopped thread and state waiters */

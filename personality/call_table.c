@@ -19,8 +19,12 @@
 #include "personality/trap.h"
 #include "uapi/machina.h"
 
-/*	  NR name,	  handler suffix, argument struct,	  flags */
-#define MACHINA_CALLS(X)						\
+/*
+ *	  NR name,	  handler suffix, argument struct,	  flags
+ * GAP(first, last): numbers given to calls of other branches that are not
+ * here (no row: -ENOTTY); shrink it when one of them comes.
+ */
+#define MACHINA_CALLS(X, GAP)						\
 	X(HANDSHAKE,	  handshake,	  machina_handshake,	  MACHINA_CALL_NO_TASK) \
 	X(TASK_IDENTITY,  task_identity,  machina_task_identity,  0)	\
 	X(WAIT_UNTIL,	  wait_until,	  machina_wait_until,	  0)	\
@@ -116,7 +120,16 @@
 	X(VM_PURGABLE_CONTROL, vm_purgable_control, machina_vm_args, 0)	\
 	X(MEMORY_ENTRY_PURGABLE_CONTROL, memory_entry_purgable_control, machina_vm_args, 0)	\
 	X(THREAD_GET_SPECIAL_REPLY_PORT, thread_get_special_reply_port, machina_name_out, 0)	\
-	X(THREAD_DEPRESS_ABORT, thread_depress_abort, machina_port_args, 0)
+	X(THREAD_DEPRESS_ABORT, thread_depress_abort, machina_port_args, 0)	\
+	GAP(96, 103)	\
+	X(THREAD_SET_EXCEPTION_PORTS, thread_set_exception_ports, machina_exception_ports, 0)	\
+	X(THREAD_GET_EXCEPTION_PORTS, thread_get_exception_ports, machina_exception_ports, 0)	\
+	X(THREAD_SWAP_EXCEPTION_PORTS, thread_swap_exception_ports, machina_exception_ports, 0)	\
+	X(TASK_SWAP_EXCEPTION_PORTS, task_swap_exception_ports, machina_exception_ports, 0)	\
+	X(HOST_SET_EXCEPTION_PORTS, host_set_exception_ports, machina_exception_ports, 0)	\
+	X(HOST_GET_EXCEPTION_PORTS, host_get_exception_ports, machina_exception_ports, 0)	\
+	X(HOST_SWAP_EXCEPTION_PORTS, host_swap_exception_ports, machina_exception_ports, 0)	\
+	X(HOST_GET_SPECIAL_PORT, host_get_special_port, machina_port_args, 0)
 
 struct machina_call {
 	unsigned int cmd;
@@ -134,11 +147,16 @@ struct machina_call {
 		.size = sizeof(struct type),				\
 		.flags = (fl),						\
 	},
-static const struct machina_call machina_calls[] = { MACHINA_CALLS(CALL_ROW) };
+#define CALL_NO_ROW(first, last)
+static const struct machina_call machina_calls[] = {
+	MACHINA_CALLS(CALL_ROW, CALL_NO_ROW)
+};
 
 /* Row positions, to prove the list matches the uAPI numbering. */
 #define CALL_POSITION(NR, fn, type, fl) CALL_POS_##NR,
-enum { MACHINA_CALLS(CALL_POSITION) CALL_ROWS };
+#define CALL_GAP_POSITION(first, last)					\
+	CALL_GAP_##first, CALL_GAP_END_##first = CALL_GAP_##first + (last) - (first),
+enum { MACHINA_CALLS(CALL_POSITION, CALL_GAP_POSITION) CALL_ROWS };
 
 #define CALL_CHECK(NR, fn, type, fl)					\
 	static_assert((int)CALL_POS_##NR == (int)MACHINA_NR_##NR,			\
@@ -149,7 +167,9 @@ enum { MACHINA_CALLS(CALL_POSITION) CALL_ROWS };
 		      "argument of " #NR " is not padded to 8 bytes");	\
 	static_assert(_IOC_SIZE(MACHINA_IOC_##NR) == sizeof(struct type), \
 		      "ioctl number of " #NR " encodes the wrong size");
-MACHINA_CALLS(CALL_CHECK)
+#define CALL_GAP_CHECK(first, last)					\
+	static_assert((int)CALL_GAP_##first == (first), "gap " #first " is out of order");
+MACHINA_CALLS(CALL_CHECK, CALL_GAP_CHECK)
 static_assert((int)CALL_ROWS == (int)MACHINA_NR_COUNT, "call table is incomplete");
 static_assert(ARRAY_SIZE(machina_calls) == MACHINA_NR_COUNT,
 	      "call table has holes");
@@ -210,7 +230,7 @@ long machina_dispatch_ioctl(unsigned int cmd, void __user *uarg)
 	if (_IOC_TYPE(cmd) != MACHINA_IOC_MAGIC || nr >= MACHINA_NR_COUNT)
 		return -ENOTTY;
 	call = &machina_calls[array_index_nospec(nr, MACHINA_NR_COUNT)];
-	if (_IOC_DIR(cmd) != _IOC_DIR(call->cmd))
+	if (!call->handler || _IOC_DIR(cmd) != _IOC_DIR(call->cmd))
 		return -ENOTTY;
 	if (usize < call->size)
 		return -EINVAL;

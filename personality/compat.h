@@ -142,14 +142,14 @@
 #endif
 
 /*
- * Redirecting a traced function (personality/trap_shim.c), as livepatch
+ * Redirecting a traced function (personality/ftrace_redirect.c), as livepatch
  * does.  6.12 passes the arguments' registers only (arm64 has no
  * DYNAMIC_FTRACE_WITH_REGS there) and sets the resume address with
  * ftrace_regs_set_instruction_pointer(); 6.1 saves the full pt_regs
  * (FTRACE_OPS_FL_SAVE_REGS, both architectures) and the address is
  * their instruction pointer.  Returns false if it could not be set.
  */
-#if !MACHINA_TRAP_SHIM
+#if !MACHINA_FTRACE_REDIRECT
 /* no redirect */
 #elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #define MACHINA_FTRACE_IPMODIFY_FLAGS	FTRACE_OPS_FL_IPMODIFY

@@ -32,8 +32,7 @@
  * reads the instruction before pc; for "svc #0x80" it sets
  * regs->syscallno to TRAP_SENTINEL, which syscall_trace_enter() returns as
  * the number to run: out of range, it lands in do_ni_syscall() ->
- * sys_ni_syscall(), redirected by an ftrace_ops with IPMODIFY as livepatch
- * does (flags and the resume-address setter in compat.h), and
+ * sys_ni_syscall(), redirected to trap_entry() (ftrace_redirect.h), and
  * trap_entry() dispatches on x16 (negative: Mach trap -x16; otherwise a
  * BSD call).  If the probe cannot read the word without faulting (it runs
  * with preemption disabled), it sets TRAP_UNREAD: trap_entry() reads the
@@ -51,40 +50,31 @@
  * across exec for that reason.  A setuid/setgid/file-capability exec drops
  * the opt-in itself (mach/task_fork_exec.c).
  *
- * Hook lifetime: the hooks are registered while "holders" is above zero:
- * one count per opted-in task (task->trap_flags) and per unclaimed
- * inheritance record carrying the opt-in (mach/task_fork_exec.c).  The
- * first holder registers them under hook_mutex; the last release queues
- * hooks_off_work, which unregisters them under hook_mutex if the count is
- * still zero when it runs, HOOKS_LINGER after the LAST release that
- * brought the count to zero (each such release pushes a pending work
- * back: mod_delayed_work(); an opt-in meanwhile found the hooks still on
- * and kept them).  The linger bounds what a loop of opt-ins and exits
- * can make the kernel do: attaching patches kernel text that every CPU
- * runs (the x86_64 kprobe, the arm64 ftrace site, the tracepoint's static
- * key: each synchronised across all CPUs) and detaching waits for RCU
- * grace periods.  Without it any user could have that done in a loop;
- * with it that is one attach and one detach per HOOKS_LINGER at most.
- * A count is only ever taken from zero under hook_mutex
- * (machina_trap_hold()); copies (fork) take one only while another holder
- * exists (machina_trap_hold_more()).  Module unload is refused while an
- * opted-in task lives (each task pins the module); machina_trap_exit()
- * removes whatever is left.
+ * Hook lifetime: the hooks (the x86_64 kprobe or the arm64 redirect, and
+ * the sys_enter probe) are attached while trap_hooks has holders
+ * (ftrace_redirect.h: a holder count with a linger): one count per
+ * opted-in task (task->trap_flags) and per unclaimed inheritance record
+ * carrying the opt-in (mach/task_fork_exec.c).  Attaching patches kernel
+ * text that every CPU runs (the kprobe, the ftrace site, the tracepoint's
+ * static key: each synchronised across all CPUs) and detaching waits for
+ * RCU grace periods: the linger makes that one attach and one detach per
+ * MACHINA_HOOKS_LINGER at most, whatever a loop of opt-ins and exits does.
+ * Copies (fork) take a count only while another holder exists
+ * (machina_trap_hold_more()).  Module unload is refused while an opted-in
+ * task lives (each task pins the module); machina_trap_exit() removes
+ * whatever is left.
  *
  * Locking: the ftrace callback and the sys_enter probe run with
  * preemption disabled (also on PREEMPT_RT): RCU lookups, atomic bits and
- * the raw fork_src lock only.  hook_mutex is outermost and taken with no
- * Machina lock held; task->itk_lock orders the opt-in bit against the
- * task's teardown (itk_dead).
+ * the raw fork_src lock only.  The hooks' mutex is outermost and taken
+ * with no Machina lock held; task->itk_lock orders the opt-in bit against
+ * the task's teardown (itk_dead).
  */
-#include <linux/atomic.h>
 #include <linux/compat.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
-#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
@@ -93,7 +83,6 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
-#include <linux/workqueue.h>
 #include <asm/syscall.h>
 
 #include "mach/kern_return.h"
@@ -101,17 +90,9 @@
 #include "personality/calls.h"
 #include "personality/chardev.h"
 #include "personality/compat.h"
+#include "personality/ftrace_redirect.h"
 #include "personality/trap.h"
 #include "uapi/machina.h"
-
-/* How long the hooks stay after the last holder went (see above). */
-#define HOOKS_LINGER	(10 * HZ)
-
-static DEFINE_MUTEX(hook_mutex);
-static atomic_t holders = ATOMIC_INIT(0);
-static bool hooks_on;		/* hook_mutex */
-static bool hooks_used;		/* hook_mutex: registered once since load */
-static atomic_long_t hooks_attached = ATOMIC_LONG_INIT(0); /* since load */
 
 #if MACHINA_TRAP_SHIM
 /*
@@ -366,6 +347,12 @@ static void redirect_free(void)
 {
 }
 
+/* A call trap_entry() does not take: what __x64_sys_ni_syscall returns. */
+static long trap_decline(void)
+{
+	return -ENOSYS;
+}
+
 #elif MACHINA_TRAP_SHIM && defined(CONFIG_ARM64)
 
 #define SVC_0X80	0xd4001001U	/* svc #0x80 */
@@ -454,56 +441,46 @@ static bool trap_arch_ok(void)
 static long trap_entry(TRAP_ENTRY_ARGS);
 
 /*
- * trap_ftrace - ftrace callback on sys_ni_syscall(): redirect Darwin
- * trap candidates to trap_entry()
- * Conditions: preemption disabled; no lock, no sleep.
+ * trap_pick - where a call of sys_ni_syscall() goes: trap_entry() for a
+ * Darwin trap candidate, on otherwise
+ * Conditions: the ftrace callback (preemption disabled); no lock, no sleep.
  */
-static void notrace trap_ftrace(unsigned long ip, unsigned long parent_ip,
-				struct ftrace_ops *op, struct ftrace_regs *fregs)
+static unsigned long trap_pick(struct ftrace_regs *fregs)
 {
 	if (current->flags & PF_KTHREAD)
-		return;
-	if (trap_candidate(current_pt_regs()))
-		machina_ftrace_set_ip(fregs, (unsigned long)trap_entry);
+		return 0;
+	return trap_candidate(current_pt_regs()) ? (unsigned long)trap_entry : 0;
 }
 
-static struct ftrace_ops trap_ops = {
-	.func = trap_ftrace,
-	.flags = MACHINA_FTRACE_IPMODIFY_FLAGS,
-};
-
-/*
- * The filter is set once and kept until unload: ftrace_free_filter()
- * frees the hashes without resetting the ops, which then cannot be
- * registered again (6.12 faulted in register_ftrace_function()).
- */
-static bool filter_set;		/* hook_mutex */
+static struct machina_redirect trap_redirect =
+	MACHINA_REDIRECT_INIT(TRAP_HOOKED, trap_pick);
 
 static int redirect_register(void)
 {
-	static char target[] = TRAP_HOOKED;
-	int err;
-
-	if (!filter_set) {
-		err = ftrace_set_filter(&trap_ops, target, strlen(target), 1);
-		if (err)
-			return err;
-		filter_set = true;
-	}
-	return register_ftrace_function(&trap_ops);
+	return machina_redirect_register(&trap_redirect);
 }
 
-/* ftrace waits (RCU-tasks) until no thread is between callback and entry. */
 static void redirect_unregister(void)
 {
-	unregister_ftrace_function(&trap_ops);
+	machina_redirect_unregister(&trap_redirect);
 }
 
 static void redirect_free(void)
 {
-	if (filter_set)
-		ftrace_free_filter(&trap_ops);
-	filter_set = false;
+	machina_redirect_free(&trap_redirect);
+}
+
+/*
+ * trap_decline - a call trap_entry() does not take runs the original
+ * sys_ni_syscall() (-ENOSYS), or returns what it would if its entry
+ * cannot be worked out
+ */
+static long trap_decline(void)
+{
+	long (*orig)(void) =
+		(long (*)(void))machina_redirect_original(&trap_redirect);
+
+	return orig ? orig() : -ENOSYS;
 }
 
 /* Whether the probe marks this syscall: an svc #0x80 (fail closed). */
@@ -570,31 +547,46 @@ static long trap_entry(TRAP_ENTRY_ARGS)
 {
 	struct pt_regs *regs = current_pt_regs();
 	struct machina_task *task = NULL;
-	long ret = -ENOSYS;
+	bool declined = false;
+	long ret;
 
 	if (!try_module_get(THIS_MODULE))
 		return -ENOSYS;
-	if (!trap_candidate(regs) || !trap_arch_ok() || !current_opted(&task))
+	if (!trap_candidate(regs) || !trap_arch_ok() || !current_opted(&task)) {
+		ret = trap_decline();
 		goto out;
-	if (!trap_linux_svc(regs, &ret) && device_held(task)) {
+	}
+	if (trap_linux_svc(regs, &ret))
+		goto put;
+	if (device_held(task)) {
 		/* An inheritance record's holder makes its task only now. */
 		if (!task)
 			task = machina_task_current();
 		ret = trap_dispatch(task, regs);
+	} else {
+		declined = true;
 	}
+put:
 	if (!IS_ERR_OR_NULL(task))
 		machina_task_put(task);
+	if (declined)
+		ret = trap_decline();
 out:
 	module_put(THIS_MODULE);
 	return ret;
 }
 
-/* hooks_register - attach the shim.  Conditions: hook_mutex held. */
+static int hooks_register(void);
+static void hooks_unregister(void);
+static void hooks_free(void);
+static MACHINA_HOOKS_DEFINE(trap_hooks, hooks_register, hooks_unregister, hooks_free);
+
+/* hooks_register - attach the shim.  Conditions: the hooks' mutex held. */
 static int hooks_register(void)
 {
 	int err;
 
-	lockdep_assert_held(&hook_mutex);
+	lockdep_assert_held(&trap_hooks.mutex);
 	err = redirect_register();
 	if (err)
 		return err;
@@ -610,7 +602,7 @@ err_redirect:
 	return err;
 }
 
-/* hooks_free - unload: what registration keeps.  Hooks off, hook_mutex. */
+/* hooks_free - unload: what registration keeps.  Hooks off, their mutex. */
 static void hooks_free(void)
 {
 	redirect_free();
@@ -619,7 +611,7 @@ static void hooks_free(void)
 /* hooks_unregister - detach it, and wait until no callback runs. */
 static void hooks_unregister(void)
 {
-	lockdep_assert_held(&hook_mutex);
+	lockdep_assert_held(&trap_hooks.mutex);
 	tracepoint_probe_unregister(sys_enter_tp, trap_sys_enter, NULL);
 	tracepoint_synchronize_unregister();
 	redirect_unregister();
@@ -640,58 +632,30 @@ static void hooks_free(void)
 {
 }
 
+static MACHINA_HOOKS_DEFINE(trap_hooks, hooks_register, hooks_unregister, hooks_free);
+
 #endif
 
-static void hooks_off_fn(struct work_struct *work)
-{
-	mutex_lock(&hook_mutex);
-	if (hooks_on && !atomic_read(&holders)) {
-		hooks_unregister();
-		hooks_on = false;
-	}
-	mutex_unlock(&hook_mutex);
-}
-static DECLARE_DELAYED_WORK(hooks_off_work, hooks_off_fn);
-
 /*
- * machina_trap_hold - one more opted-in holder; registers the hooks if
- * they are off
- * Conditions: process context, no Machina lock held; may sleep (killably:
- * a registration may take long, and a caller that is being killed does
- * not wait for it).
- * Returns: 0, -EINTR on a fatal signal, or the registration's error (no
- * count taken).
+ * machina_trap_hold - one more opted-in holder; attaches the hooks if
+ * they are off (machina_hooks_hold())
+ * Returns: 0, -EINTR on a fatal signal, or the attachment's error.
  */
 int machina_trap_hold(void)
 {
-	int err = 0;
-
-	if (mutex_lock_killable(&hook_mutex))
-		return -EINTR;
-	if (!hooks_on) {
-		err = hooks_register();
-		hooks_on = !err;
-		hooks_used |= hooks_on;
-		if (hooks_on)
-			atomic_long_inc(&hooks_attached);
-	}
-	if (!err)
-		atomic_inc(&holders);
-	mutex_unlock(&hook_mutex);
-	return err;
+	return machina_hooks_hold(&trap_hooks);
 }
 
 /* machina_trap_hold_more - a count while another holder keeps the hooks. */
 bool machina_trap_hold_more(void)
 {
-	return atomic_inc_not_zero(&holders);
+	return machina_hooks_hold_more(&trap_hooks);
 }
 
 /* machina_trap_release - drop a count.  Conditions: any context. */
 void machina_trap_release(void)
 {
-	if (atomic_dec_and_test(&holders))
-		mod_delayed_work(system_wq, &hooks_off_work, HOOKS_LINGER);
+	machina_hooks_release(&trap_hooks);
 }
 
 /*
@@ -754,7 +718,7 @@ long machina_call_traps_enable(struct machina_task *task, void *arg)
 /* How many times the hooks were attached since the module loaded. */
 long machina_trap_hooks_attached(void)
 {
-	return atomic_long_read(&hooks_attached);
+	return machina_hooks_attached(&trap_hooks);
 }
 
 /* MACHINA_FEATURE_TRAPS where the shim is built (compat.h). */
@@ -769,20 +733,5 @@ u64 machina_trap_features(void)
  */
 void machina_trap_exit(void)
 {
-	cancel_delayed_work_sync(&hooks_off_work);
-	mutex_lock(&hook_mutex);
-	if (hooks_on)
-		hooks_unregister();
-	hooks_on = false;
-	hooks_free();
-	/*
-	 * trap_entry() runs a few instructions of this module after its
-	 * module_put(): a thread preempted there kept no reference, and the
-	 * wait at unregistration may be long past (the hooks went off while
-	 * it slept inside the trap).  It has not passed a voluntary switch
-	 * since: wait for that before the text goes.
-	 */
-	if (hooks_used)
-		synchronize_rcu_tasks();
-	mutex_unlock(&hook_mutex);
+	machina_hooks_exit(&trap_hooks);
 }

@@ -530,6 +530,7 @@ static const unsigned char port_args_use[MACHINA_NR_COUNT] = {
 	[MACHINA_NR_PORT_UNGUARD] = U_NAME | U_CONTEXT,
 	[MACHINA_NR_TASK_GET_SPECIAL_PORT] = U_RIGHT,
 	[MACHINA_NR_TASK_SET_SPECIAL_PORT] = U_RIGHT | U_VALUE,
+	[MACHINA_NR_HOST_GET_SPECIAL_PORT] = U_RIGHT,
 };
 
 static void clear_unused(union any_arg *a, unsigned int nr)

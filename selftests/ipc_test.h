@@ -323,6 +323,27 @@ static inline mach_msg_return_t recv_timeout(mach_port_t port, rcv_buf_t *buf,
 }
 
 /* The calling thread's id (for ipc_wait_sleeping()). */
+/* Ask for a no-senders notification of @port on @notify (sync 0). */
+static inline kern_return_t no_senders_request(mach_port_t port, mach_port_t notify)
+{
+	mach_port_t prev = MACH_PORT_NULL;
+
+	return mach_port_request_notification(SELF, port, MACH_NOTIFY_NO_SENDERS, 0,
+					      notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+					      &prev);
+}
+
+/* The id of the next message on @port within @ms (destroyed), or -1. */
+static inline int next_id(mach_port_t port, mach_msg_timeout_t ms)
+{
+	rcv_buf_t buf;
+
+	if (recv_timeout(port, &buf, ms) != MACH_MSG_SUCCESS)
+		return -1;
+	mach_msg_destroy(&buf.header);
+	return buf.header.msgh_id;
+}
+
 /*
  * ipc_wait_flag - wait up to @secs for another thread to set *@flag (a
  * bound for a test that would otherwise hang, not a timing)

@@ -62,26 +62,6 @@ static kern_return_t dead_name_request(mach_port_t name, mach_port_t notify)
 					      &prev);
 }
 
-static kern_return_t no_senders_request(mach_port_t port, mach_port_t notify)
-{
-	mach_port_t prev = MACH_PORT_NULL;
-
-	return mach_port_request_notification(SELF, port, MACH_NOTIFY_NO_SENDERS, 0,
-					      notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
-					      &prev);
-}
-
-/* The id of the next message on port within ms, or -1. */
-static int next_id(mach_port_t port, mach_msg_timeout_t ms)
-{
-	rcv_buf_t buf;
-
-	if (recv_timeout(port, &buf, ms) != MACH_MSG_SUCCESS)
-		return -1;
-	mach_msg_destroy(&buf.header);
-	return buf.header.msgh_id;
-}
-
 static mach_msg_type_number_t info_count(mach_port_t task, task_flavor_t flavor,
 					 integer_t *out, kern_return_t *kr)
 {

@@ -52,6 +52,10 @@
  *       machina_msg.notify carries MACH_SEND_OVERRIDE's mach_msg_priority_t
  *       (still 0 without the option); thread_depress_abort
  *       (MACHINA_IOC_THREAD_DEPRESS_ABORT, number 95).
+ *       Exception ports at the thread and host levels and swap (numbers
+ *       104-111, struct machina_exception_ports unchanged: its count is
+ *       now also a capacity in, 0 reading as the whole table),
+ *       host_get_special_port (host_priv).
  */
 #define MACHINA_ABI_VERSION	8
 /* The oldest client ABI this header's module still serves. */
@@ -314,21 +318,26 @@ struct machina_info {
 };
 
 /*
- * task_get_exception_ports / task_set_exception_ports (and later their
- * thread and host variants).  EXC_TYPES_COUNT is 14 on Darwin.
+ * {thread,task,host}_{set,get,swap}_exception_ports: one structure for the
+ * three levels (the ioctl names the level) and the three calls.
+ * EXC_TYPES_COUNT is 14 on Darwin.  "count" in is the capacity of get and
+ * swap (1..14 entries; 0 reads as 14, what callers of ABI 8 and before
+ * passed to task_get_exception_ports) and must be 0 for set; out it is the
+ * number of entries.  A swap stops at the first type after the capacity
+ * is full (those types keep their actions: XNU's kernel routine).
  */
 #define MACHINA_EXC_TYPES_COUNT 14
 struct machina_exception_ports {
-	__u32 target;		/* in: task port name */
+	__u32 target;		/* in: thread, task or host_priv port name */
 	__u32 mask;		/* in: exception_mask_t */
-	__u32 new_port;		/* in (set): a send right of the caller, or 0 */
-	__s32 behavior;		/* in (set): exception_behavior_t */
-	__s32 flavor;		/* in (set): thread_state_flavor_t */
-	__u32 count;		/* out (get): entries in the arrays */
-	__u32 masks[MACHINA_EXC_TYPES_COUNT];	/* out (get) */
-	__u32 handlers[MACHINA_EXC_TYPES_COUNT];	/* out (get): send rights */
-	__s32 behaviors[MACHINA_EXC_TYPES_COUNT];	/* out (get) */
-	__s32 flavors[MACHINA_EXC_TYPES_COUNT];	/* out (get) */
+	__u32 new_port;		/* in (set, swap): a send right of the caller, or 0 */
+	__s32 behavior;		/* in (set, swap): exception_behavior_t */
+	__s32 flavor;		/* in (set, swap): thread_state_flavor_t */
+	__u32 count;		/* in (get, swap): capacity; out: entries */
+	__u32 masks[MACHINA_EXC_TYPES_COUNT];	/* out (get, swap) */
+	__u32 handlers[MACHINA_EXC_TYPES_COUNT];	/* out (get, swap): send rights */
+	__s32 behaviors[MACHINA_EXC_TYPES_COUNT];	/* out (get, swap) */
+	__s32 flavors[MACHINA_EXC_TYPES_COUNT];	/* out (get, swap) */
 	__u32 flags;		/* in: 0 */
 	__u32 reserved;		/* in: 0 */
 };
@@ -500,6 +509,15 @@ enum machina_call_nr {
 	MACHINA_NR_MEMORY_ENTRY_PURGABLE_CONTROL = 93,
 	MACHINA_NR_THREAD_GET_SPECIAL_REPLY_PORT = 94,
 	MACHINA_NR_THREAD_DEPRESS_ABORT = 95,
+	/* 96..103: other calls (personality/call_table.c lists the gap) */
+	MACHINA_NR_THREAD_SET_EXCEPTION_PORTS = 104,
+	MACHINA_NR_THREAD_GET_EXCEPTION_PORTS = 105,
+	MACHINA_NR_THREAD_SWAP_EXCEPTION_PORTS = 106,
+	MACHINA_NR_TASK_SWAP_EXCEPTION_PORTS = 107,
+	MACHINA_NR_HOST_SET_EXCEPTION_PORTS = 108,
+	MACHINA_NR_HOST_GET_EXCEPTION_PORTS = 109,
+	MACHINA_NR_HOST_SWAP_EXCEPTION_PORTS = 110,
+	MACHINA_NR_HOST_GET_SPECIAL_PORT = 111,
 	MACHINA_NR_COUNT
 };
 
@@ -589,6 +607,28 @@ enum machina_call_nr {
 	MACHINA_IOC_RW(TASK_GET_EXCEPTION_PORTS, struct machina_exception_ports)
 #define MACHINA_IOC_TASK_SET_EXCEPTION_PORTS \
 	MACHINA_IOC_RW(TASK_SET_EXCEPTION_PORTS, struct machina_exception_ports)
+/* ABI 8, numbers 104-111: the thread and host levels, and swap. */
+#define MACHINA_IOC_THREAD_SET_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(THREAD_SET_EXCEPTION_PORTS, struct machina_exception_ports)
+#define MACHINA_IOC_THREAD_GET_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(THREAD_GET_EXCEPTION_PORTS, struct machina_exception_ports)
+#define MACHINA_IOC_THREAD_SWAP_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(THREAD_SWAP_EXCEPTION_PORTS, struct machina_exception_ports)
+#define MACHINA_IOC_TASK_SWAP_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(TASK_SWAP_EXCEPTION_PORTS, struct machina_exception_ports)
+#define MACHINA_IOC_HOST_SET_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(HOST_SET_EXCEPTION_PORTS, struct machina_exception_ports)
+#define MACHINA_IOC_HOST_GET_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(HOST_GET_EXCEPTION_PORTS, struct machina_exception_ports)
+#define MACHINA_IOC_HOST_SWAP_EXCEPTION_PORTS \
+	MACHINA_IOC_RW(HOST_SWAP_EXCEPTION_PORTS, struct machina_exception_ports)
+/*
+ * host_get_special_port(host_priv, node, which, &port) (host_get_host_priv_port):
+ * in: task (host_priv, or the host port of a caller with CAP_SYS_ADMIN in
+ * the initial user namespace), right (which); out: value (a send right)
+ */
+#define MACHINA_IOC_HOST_GET_SPECIAL_PORT \
+	MACHINA_IOC_RW(HOST_GET_SPECIAL_PORT, struct machina_port_args)
 
 /* Threads */
 /* out: name (a send right to the calling thread's port) */

@@ -1,11 +1,13 @@
 /*
  * libmach: the host port (mach_host_self, host_info, host_statistics64,
- * host_page_size, host_get_clock_service) and clock_get_time.
+ * host_page_size, host_get_clock_service, host_get_special_port) and
+ * clock_get_time.
  */
 #include <string.h>
 #include <unistd.h>
 
 #include <mach/clock.h>
+#include <mach/host_priv.h>
 #include <mach/mach_host.h>
 
 #include "internal.h"
@@ -107,5 +109,20 @@ LIBMACH_EXPORT kern_return_t clock_get_time(clock_serv_t clock_serv,
 		cur_time->tv_sec = a.value;
 		cur_time->tv_nsec = (clock_res_t)a.value2;
 	}
+	return kr;
+}
+
+LIBMACH_EXPORT kern_return_t host_get_special_port(host_priv_t host_priv, int node,
+						   int which, mach_port_t *port)
+{
+	struct machina_port_args a = { .task = host_priv, .right = (__u32)which };
+	kern_return_t kr;
+
+	(void)node;	/* Darwin ignores it too: one node */
+	if (!port)
+		return KERN_INVALID_ARGUMENT;
+	kr = machina_call(MACHINA_IOC_HOST_GET_SPECIAL_PORT, &a);
+	if (kr == KERN_SUCCESS)
+		*port = a.value;
 	return kr;
 }

@@ -1,6 +1,7 @@
 /*
- * libmach: the task interface (task_info, special and exception ports) and
- * the task_for_pid family of traps.  Each call is one ioctl; the module
+ * libmach: the task interface (task_info, special ports) and the
+ * task_for_pid family of traps; the task's exception ports are in
+ * exc_ports.c.  Each call is one ioctl; the module
  * answers with Darwin's kern_return_t, so these functions marshal only.
  */
 #include <string.h>
@@ -130,58 +131,4 @@ LIBMACH_EXPORT kern_return_t task_set_special_port(task_t task, int which_port,
 	};
 
 	return machina_call(MACHINA_IOC_TASK_SET_SPECIAL_PORT, &a);
-}
-
-LIBMACH_EXPORT kern_return_t task_set_exception_ports(task_t task,
-						      exception_mask_t exception_mask,
-						      mach_port_t new_port,
-						      exception_behavior_t behavior,
-						      thread_state_flavor_t new_flavor)
-{
-	struct machina_exception_ports a = {
-		.target = task,
-		.mask = exception_mask,
-		.new_port = new_port,
-		.behavior = behavior,
-		.flavor = new_flavor,
-	};
-
-	return machina_call(MACHINA_IOC_TASK_SET_EXCEPTION_PORTS, &a);
-}
-
-LIBMACH_EXPORT kern_return_t task_get_exception_ports(task_t task,
-						      exception_mask_t exception_mask,
-						      exception_mask_array_t masks,
-						      mach_msg_type_number_t *masksCnt,
-						      exception_handler_array_t old_handlers,
-						      exception_behavior_array_t old_behaviors,
-						      exception_flavor_array_t old_flavors)
-{
-	struct machina_exception_ports a = {
-		.target = task,
-		.mask = exception_mask,
-	};
-	mach_msg_type_number_t i, room;
-	kern_return_t kr;
-
-	if (!masks || !masksCnt || !old_handlers || !old_behaviors || !old_flavors)
-		return KERN_INVALID_ARGUMENT;
-	kr = machina_call(MACHINA_IOC_TASK_GET_EXCEPTION_PORTS, &a);
-	if (kr != KERN_SUCCESS)
-		return kr;
-	room = *masksCnt < a.count ? *masksCnt : a.count;
-	for (i = 0; i < a.count; i++) {
-		if (i >= room) {
-			/* Darwin leaves out what does not fit; so are its rights. */
-			if (MACH_PORT_VALID(a.handlers[i]))
-				mach_port_deallocate(mach_task_self(), a.handlers[i]);
-			continue;
-		}
-		masks[i] = a.masks[i];
-		old_handlers[i] = a.handlers[i];
-		old_behaviors[i] = a.behaviors[i];
-		old_flavors[i] = a.flavors[i];
-	}
-	*masksCnt = room;
-	return KERN_SUCCESS;
 }

@@ -1,7 +1,8 @@
 /*
  * <mach/exception_types.h>: exception types, masks and behaviors.
- * Machina stores exception ports (task_set/get_exception_ports) and passes
- * them across fork, but does not deliver exceptions yet.
+ * Machina stores exception ports at the thread, task and host levels
+ * (set/get/swap) and passes the task's across fork, but does not deliver
+ * exceptions yet.
  */
 #ifndef _MACH_EXCEPTION_TYPES_H_
 #define _MACH_EXCEPTION_TYPES_H_
@@ -56,6 +57,8 @@
 		      EXC_MASK_SYSCALL | EXC_MASK_MACH_SYSCALL |	\
 		      EXC_MASK_RPC_ALERT | EXC_MASK_RESOURCE |		\
 		      EXC_MASK_GUARD | EXC_MASK_MACHINE)
+
+#define EXC_MASK_VALID	(EXC_MASK_ALL | EXC_MASK_CRASH | EXC_MASK_CORPSE_NOTIFY)
 
 #define FIRST_EXCEPTION		1
 #define EXC_TYPES_COUNT		14

@@ -6,6 +6,7 @@
 #ifndef _MACH_INTERFACE_H_
 #define _MACH_INTERFACE_H_
 
+#include <mach/host_priv.h>
 #include <mach/vm_map.h>
 #include <mach/memory_entry.h>
 #include <mach/thread_act.h>

@@ -70,9 +70,12 @@ kern_return_t task_set_exception_ports(task_t task,
 				       thread_state_flavor_t new_flavor);
 
 /*
- * The distinct handlers for the types in exception_mask, at most *masksCnt
- * of them (EXC_TYPES_COUNT always suffices); types with equal handlers
- * share one entry whose mask has all their bits.
+ * The distinct handlers for the types in exception_mask; types with equal
+ * handlers share one entry whose mask has all their bits.  Arrays of
+ * EXC_TYPES_COUNT always suffice; with fewer than needed (*masksCnt in),
+ * MIG's rule: MIG_ARRAY_TOO_LARGE, the first *masksCnt masks copied and
+ * *masksCnt set to the count needed (libmach releases the rights it could
+ * not hand back).
  */
 kern_return_t task_get_exception_ports(task_t task,
 				       exception_mask_t exception_mask,
@@ -81,6 +84,18 @@ kern_return_t task_get_exception_ports(task_t task,
 				       exception_handler_array_t old_handlers,
 				       exception_behavior_array_t old_behaviors,
 				       exception_flavor_array_t old_flavors);
+
+/* Sets as task_set_exception_ports and returns the old actions as get does. */
+kern_return_t task_swap_exception_ports(task_t task,
+					exception_mask_t exception_mask,
+					mach_port_t new_port,
+					exception_behavior_t behavior,
+					thread_state_flavor_t new_flavor,
+					exception_mask_array_t masks,
+					mach_msg_type_number_t *masksCnt,
+					exception_handler_array_t old_handlers,
+					exception_behavior_array_t old_behaviors,
+					exception_flavor_array_t old_flavors);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #ifndef _MACH_THREAD_ACT_H_
 #define _MACH_THREAD_ACT_H_
 
+#include <mach/exception_types.h>
 #include <mach/kern_return.h>
 #include <mach/mach_types.h>
 #include <mach/message.h>
@@ -47,6 +48,34 @@ extern kern_return_t thread_policy_get(thread_inspect_t thread,
 				       thread_policy_t policy_info,
 				       mach_msg_type_number_t *policy_infoCnt,
 				       boolean_t *get_default);
+
+/*
+ * A thread's own exception ports, tried before its task's (as
+ * task_set/get/swap_exception_ports in <mach/task.h>).  A thread that never
+ * had any reports no entry.  They go when the thread exits or execs.
+ */
+extern kern_return_t thread_set_exception_ports(thread_act_t thread,
+						exception_mask_t exception_mask,
+						mach_port_t new_port,
+						exception_behavior_t behavior,
+						thread_state_flavor_t new_flavor);
+extern kern_return_t thread_get_exception_ports(thread_act_t thread,
+						exception_mask_t exception_mask,
+						exception_mask_array_t masks,
+						mach_msg_type_number_t *masksCnt,
+						exception_handler_array_t old_handlers,
+						exception_behavior_array_t old_behaviors,
+						exception_flavor_array_t old_flavors);
+extern kern_return_t thread_swap_exception_ports(thread_act_t thread,
+						 exception_mask_t exception_mask,
+						 mach_port_t new_port,
+						 exception_behavior_t behavior,
+						 thread_state_flavor_t new_flavor,
+						 exception_mask_array_t masks,
+						 mach_msg_type_number_t *masksCnt,
+						 exception_handler_array_t old_handlers,
+						 exception_behavior_array_t old_behaviors,
+						 exception_flavor_array_t old_flavors);
 
 #ifdef __cplusplus
 }
