@@ -116,7 +116,9 @@
 	X(VM_PURGABLE_CONTROL, vm_purgable_control, machina_vm_args, 0)	\
 	X(MEMORY_ENTRY_PURGABLE_CONTROL, memory_entry_purgable_control, machina_vm_args, 0)	\
 	X(THREAD_GET_SPECIAL_REPLY_PORT, thread_get_special_reply_port, machina_name_out, 0)	\
-	X(THREAD_DEPRESS_ABORT, thread_depress_abort, machina_port_args, 0)
+	X(THREAD_DEPRESS_ABORT, thread_depress_abort, machina_port_args, 0)	\
+	X(THREAD_ABORT, thread_abort, machina_port_args, 0)	\
+	X(THREAD_SWITCH, switch_ioctl, machina_thread_switch, 0)
 
 struct machina_call {
 	unsigned int cmd;
