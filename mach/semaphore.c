@@ -229,8 +229,7 @@ static int sem_wait(struct machina_task *task, struct machina_semaphore *sem,
 		if (READ_ONCE(w.result) != WAIT_PENDING)
 			break;
 		if (signal_pending(current)) {
-			kr = eintr && !machina_thread_abort_pending(w.thread) ?
-				-EINTR : KERN_ABORTED;
+			kr = KERN_ABORTED;
 			break;
 		}
 		if (deadline != KTIME_MAX &&
@@ -242,6 +241,10 @@ static int sem_wait(struct machina_task *task, struct machina_semaphore *sem,
 					 HRTIMER_MODE_ABS);
 	}
 	__set_current_state(TASK_RUNNING);
+	/* A signal, not a thread_abort: libmach resumes the wait. */
+	if (kr == KERN_ABORTED && eintr &&
+	    !machina_thread_abort_pending(w.thread))
+		kr = -EINTR;
 
 	/* The waker is done with @w once we hold the lock. */
 	spin_lock(&sem->lock);
