@@ -18,8 +18,8 @@
 #include "kselftest_harness.h"
 #include "ipc_test.h"
 
+#include <mach/mach.h>	/* alone: thread_switch and its options, as on Darwin */
 #include <mach/thread_act.h>
-#include <mach/thread_switch.h>
 
 typedef kern_return_t (*abort_fn)(thread_act_t);
 static const abort_fn aborts[] = { thread_abort, thread_abort_safely };
@@ -235,6 +235,17 @@ TEST(switch_wait_ended)
 	ASSERT_EQ(0, blocker_start(&b));
 	EXPECT_EQ(KERN_SUCCESS, thread_abort(b.self));
 	EXPECT_EQ(KERN_SUCCESS, blocker_join(&b, 60));
+}
+
+/* What a Darwin program with only <mach/mach.h> calls, unchanged. */
+TEST(darwin_thread_switch_call)
+{
+	IPC_REQUIRE_TEST();
+	EXPECT_EQ(KERN_SUCCESS, thread_switch(MACH_PORT_NULL,
+					      SWITCH_OPTION_DEPRESS, 10));
+	EXPECT_EQ(SCHED_OTHER, sched_getscheduler(0));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, thread_switch(MACH_PORT_NULL, 6, 0));
+	EXPECT_TRUE(valid_switch_option(SWITCH_OPTION_WAIT));
 }
 
 /* A Linux system call is restarted: the thread still reads its byte. */
