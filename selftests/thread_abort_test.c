@@ -153,7 +153,7 @@ TEST(receive_restarted_without_rcv_interrupt)
 
 	IPC_REQUIRE_TEST();
 	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(SELF, b.port, b.port,
-						       MACH_PORT_RIGHT_SEND));
+						       MACH_MSG_TYPE_MAKE_SEND));
 	sender = b.port;
 	ASSERT_EQ(0, blocker_start(&b));
 	EXPECT_EQ(KERN_SUCCESS, thread_abort(b.self));
@@ -173,7 +173,7 @@ TEST(send_interrupted_with_send_interrupt)
 	IPC_REQUIRE_TEST();
 	ASSERT_EQ(KERN_SUCCESS, set_qlimit(b.port, 1));
 	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(SELF, b.port, b.port,
-						       MACH_PORT_RIGHT_SEND));
+						       MACH_MSG_TYPE_MAKE_SEND));
 	ASSERT_EQ(MACH_MSG_SUCCESS, send_simple(b.port, 1));
 	ASSERT_EQ(0, blocker_start(&b));
 	EXPECT_EQ(KERN_SUCCESS, thread_abort_safely(b.self));
