@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Priority depression: XNU's TH_SFLAG_DEPRESS, set by thread_switch's
- * SWITCH_OPTION_DEPRESS and SWITCH_OPTION_OSLOCK_DEPRESS for the time the
- * caller gives the processor away (osfmk/kern/syscall_subr.c).
+ * SWITCH_OPTION_DEPRESS and SWITCH_OPTION_OSLOCK_DEPRESS, and by swtch_pri
+ * (for thread_depress_time, 10 ms), for the time the caller gives the
+ * processor away (osfmk/kern/syscall_subr.c).
  *
  * In XNU a depression ends when the depressed thread runs again (the
- * continuation of thread_switch aborts it), when its timer (option_time
- * ms, none for 0) expires, at thread_depress_abort() and at thread_abort()
- * (not built in Machina).  So a depression never outlives the call that
+ * continuation of thread_switch or swtch_pri aborts it), when its timer
+ * (option_time ms, none for 0) expires, at thread_depress_abort() and at
+ * thread_abort() / thread_abort_safely() (thread_act.c).  So a depression never outlives the call that
  * made it, and Machina keeps its record, timer and work item on that
  * call's stack: the call ends every depression it began, and cancels the
  * timer and the work, before it returns.  Nothing outlives the call; a

@@ -3,10 +3,13 @@
  * Mach semaphores: semaphore_create / destroy (MIG routines of the task)
  * and the semaphore traps.  Lifetime and locking in semaphore.h.
  *
- * Interruption: a wait interrupted by a Linux signal returns KERN_ABORTED,
- * as Darwin's wait interrupted by thread_abort does; libmach then waits
- * again (with the time that remains), so a handled signal is invisible to
- * the program, while a fatal one ends the waiter at once.
+ * Interruption: a wait interrupted by thread_abort (thread_act.c) or a
+ * Linux signal returns KERN_ABORTED, as XNU's waits interrupted by
+ * thread_abort or by a signal's thread_abort_safely do.  libmach asks
+ * (MACHINA_SEM_SIGNAL_EINTR) for -EINTR instead when a signal alone
+ * interrupted it, and then waits again (with the time that remains), so a
+ * handled signal is invisible to the program, while a fatal one ends the
+ * waiter at once; a thread_abort reaches the program as KERN_ABORTED.
  */
 #include <linux/hrtimer.h>
 #include <linux/kref.h>
@@ -172,13 +175,16 @@ out:
 /*
  * sem_wait - wait on @sem, after signalling @signal (wait_signal) if set
  * @timeout: relative; KTIME_MAX waits forever, 0 polls.
+ * @eintr: a wait a Linux signal alone interrupts gives -EINTR.
  * Conditions: process context, no lock held; sleeps interruptibly.
- * Returns: KERN_SUCCESS, KERN_OPERATION_TIMED_OUT, KERN_ABORTED (a signal),
+ * Returns: KERN_SUCCESS, KERN_OPERATION_TIMED_OUT, KERN_ABORTED (a signal
+ * or thread_abort), -EINTR (with @eintr: a signal, no thread_abort),
  * KERN_TERMINATED (@sem destroyed before or during the wait), or the
  * error of signalling @signal (then no wait happened).
  */
 static int sem_wait(struct machina_task *task, struct machina_semaphore *sem,
-		    struct machina_semaphore *signal, ktime_t timeout)
+		    struct machina_semaphore *signal, ktime_t timeout,
+		    bool eintr)
 {
 	struct sem_waiter w = { .tsk = current, .result = WAIT_PENDING };
 	ktime_t deadline;
@@ -235,6 +241,10 @@ static int sem_wait(struct machina_task *task, struct machina_semaphore *sem,
 					 HRTIMER_MODE_ABS);
 	}
 	__set_current_state(TASK_RUNNING);
+	/* A signal, not a thread_abort: libmach resumes the wait. */
+	if (kr == KERN_ABORTED && eintr &&
+	    !machina_thread_abort_pending(w.thread))
+		kr = -EINTR;
 
 	/* The waker is done with @w once we hold the lock. */
 	spin_lock(&sem->lock);
@@ -443,7 +453,7 @@ long machina_call_semaphore_destroy(struct machina_task *task, void *arg)
 static bool sem_args_ok(const struct machina_semaphore_args *a, bool other,
 			bool timed)
 {
-	if (a->flags || a->reserved)
+	if (a->reserved)
 		return false;
 	if (!other && a->other)
 		return false;
@@ -468,7 +478,7 @@ static long signal_call(struct machina_task *task, void *arg,
 	struct machina_semaphore *sem;
 	int kr;
 
-	if (!sem_args_ok(a, false, false))
+	if (!sem_args_ok(a, false, false) || a->flags)
 		return -EINVAL;
 	sem = sem_by_name(task, a->semaphore, &kr);
 	if (!sem)
@@ -501,7 +511,7 @@ long machina_call_semaphore_signal_thread(struct machina_task *task, void *arg)
 	struct machina_semaphore *sem;
 	int kr;
 
-	if (!sem_args_ok(a, true, false))
+	if (!sem_args_ok(a, true, false) || a->flags)
 		return -EINVAL;
 	sem = sem_by_name(task, a->semaphore, &kr);
 	if (!sem)
@@ -525,7 +535,8 @@ static long wait_call(struct machina_task *task, void *arg, bool other,
 	ktime_t timeout = KTIME_MAX;
 	int kr;
 
-	if (!sem_args_ok(a, other, timed))
+	if (!sem_args_ok(a, other, timed) ||
+	    (a->flags & ~MACHINA_SEM_SIGNAL_EINTR))
 		return -EINVAL;
 	if (timed) {
 		kr = timespec_timeout(a, &timeout);
@@ -542,7 +553,8 @@ static long wait_call(struct machina_task *task, void *arg, bool other,
 			return kr;
 		}
 	}
-	kr = sem_wait(task, sem, signal, timeout);
+	kr = sem_wait(task, sem, signal, timeout,
+		      a->flags & MACHINA_SEM_SIGNAL_EINTR);
 	if (signal)
 		sem_put(signal);
 	sem_put(sem);

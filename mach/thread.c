@@ -177,7 +177,7 @@ static struct machina_thread *thread_alloc(struct machina_task *task,
 	INIT_WORK(&thread->death_work, death_work);
 	INIT_WORK(&thread->exit_fallback, exit_unlink_work);
 	INIT_LIST_HEAD(&thread->reap_node);
-	machina_thread_stop_init(thread);
+	machina_thread_act_init(thread);
 	machina_sched_init(&thread->sched);
 	ipc_qos_override_init(thread);
 	return thread;

@@ -40,6 +40,13 @@
  * and thread_get_state/thread_set_state may use them, holding state_mutex
  * so the thread cannot leave the stop meanwhile.
  *
+ * Abort (thread_abort, thread_act.c): abort_queued is true from the abort
+ * until abort_work, a task work queued with TWA_SIGNAL, runs on the
+ * thread's way back to user mode (or in its exit): XNU's TH_SFLAG_ABORT,
+ * cleared at the AST on that same way.  Meanwhile the TWA_SIGNAL makes
+ * signal_pending() true, so every interruptible wait of the thread ends,
+ * the one it sleeps in and any it begins before it returns.
+ *
  * Locking: task->lock protects the fields marked so; state_mutex (a sleeping
  * lock, taken with no spinlock held) serialises register access against the
  * thread leaving its stop.  Order: state_mutex -> task->lock.  No IPC lock
@@ -80,6 +87,7 @@ struct machina_thread {
 	bool dead;			/* unlinked; its port is (being) destroyed */
 	bool stop_queued;		/* stop_work is queued or running */
 	bool stopped;			/* sleeping in stop_work */
+	bool abort_queued;		/* abort_work queued, not yet run */
 	unsigned int suspend_count;	/* thread_suspend nesting */
 	struct ipc_port *port;		/* the thread port, or NULL; referenced */
 	struct ipc_port *special_reply;	/* thread_get_special_reply_port's
@@ -92,6 +100,7 @@ struct machina_thread {
 	struct mutex state_mutex;	/* see above */
 	wait_queue_head_t wq;		/* the stopped thread and state waiters */
 	struct callback_head stop_work;
+	struct callback_head abort_work; /* a thread_abort's end */
 	struct work_struct death_work;	/* port destruction after exit */
 	struct callback_head exit_work;	/* unlink, in the exiting thread */
 	struct work_struct exit_fallback; /* the same, when task work fails */
@@ -128,7 +137,8 @@ void machina_thread_unbind_special_reply(struct machina_thread *thread);
 
 /* thread_act.c */
 void machina_thread_stop_if_suspended(struct machina_thread *thread);
-void machina_thread_stop_init(struct machina_thread *thread);
+void machina_thread_act_init(struct machina_thread *thread);
+bool machina_thread_abort_pending(struct machina_thread *thread);
 bool machina_thread_stop_settled(struct machina_thread *thread);
 
 /* thread_state.c */

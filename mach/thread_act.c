@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Thread activation control: thread_suspend, thread_resume,
- * thread_terminate, task_suspend, task_resume.
+ * thread_terminate, thread_abort, thread_abort_safely, task_suspend,
+ * task_resume.
  *
  * A suspended thread stops on its way back to user mode: the suspender
  * queues stop_work on it with task_work_add(TWA_SIGNAL), which kicks a
@@ -16,6 +17,30 @@
  * made for them) and stopped.  A thread created later is not seen until it
  * calls into the module; its first call makes its record and it then stops
  * on return to user mode if the task is still suspended.
+ *
+ * thread_abort (XNU's act_abort, osfmk/kern/thread_act.c) sets the
+ * thread's abort flag and asks for an AST: every interruptible wait the
+ * thread is in, or begins before it next returns to user mode, ends at
+ * once (THREAD_INTERRUPTED), and the AST clears the flag on that return.
+ * Machina's flag is abort_queued (thread.h) and its AST abort_work, queued
+ * with TWA_SIGNAL: the kick ends the wait the thread sleeps in, and
+ * signal_pending() stays true, so each wait it begins ends too, until the
+ * work runs on the way out.  Machina's interruptible waits all return
+ * their "interrupted" status then: mach_msg MACH_SEND_INTERRUPTED or
+ * MACH_RCV_INTERRUPTED (libmach restarts them unless MACH_SEND_INTERRUPT /
+ * MACH_RCV_INTERRUPT is set, as libsystem's mach_msg does), semaphore
+ * waits KERN_ABORTED, thread_switch's WAIT options KERN_SUCCESS.  A
+ * depression ends at once (XNU: thread_depress_abort_locked()).  A thread
+ * running in user mode, or in a call that does not wait, only passes
+ * through the work: harmless, as XNU's AST is.  A Linux system call the
+ * thread sleeps in is interrupted as by a signal with SA_RESTART: it is
+ * restarted, or fails with EINTR where Linux never restarts it (epoll_wait,
+ * for one), as XNU's thread_abort makes a BSD call fail with EINTR.
+ *
+ * thread_abort_safely aborts only waits at a safe point (THREAD_ABORTSAFE)
+ * in XNU, and every interruptible wait Machina has is one (XNU waits in
+ * mach_msg, semaphore_wait and thread_switch with THREAD_ABORTSAFE), so
+ * both calls do the same here.
  */
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -27,6 +52,7 @@
 #include "mach/ipc_abi.h"
 #include "mach/ipc_kobject.h"
 #include "mach/kern_return.h"
+#include "mach/sched_depress.h"
 #include "mach/task.h"
 #include "mach/thread.h"
 #include "personality/calls.h"
@@ -49,16 +75,65 @@ static bool leaving(void)
 	return fatal_signal_pending(current) || (current->flags & PF_EXITING);
 }
 
-/* Module references of finished stops, dropped by stop_release(). */
-static atomic_t stop_module_refs = ATOMIC_INIT(0);
+/* Module references of finished task works, dropped by work_release(). */
+static atomic_t work_module_refs = ATOMIC_INIT(0);
 
-static void stop_release(struct work_struct *work)
+static void work_release(struct work_struct *work)
 {
-	while (atomic_add_unless(&stop_module_refs, -1, 0))
+	while (atomic_add_unless(&work_module_refs, -1, 0))
 		module_put(THIS_MODULE);
 }
 
-static DECLARE_WORK(stop_release_work, stop_release);
+static DECLARE_WORK(work_release_work, work_release);
+
+/*
+ * queue_task_work - run @cb (the record's stop_work or abort_work) in
+ * @thread's Linux thread on its way back to user mode, kicking it there
+ * with TWA_SIGNAL; the work owns a record reference and a module
+ * reference, which it gives back with task_work_finish()
+ * @queued: the record's "queued" flag, set by the caller under task->lock
+ * Conditions: process context, no locks held; the caller holds a record
+ * reference.
+ * Returns: 0, or -ESRCH: the thread is past its exit work and will never
+ * run it (*@queued is false again, nothing is held).
+ */
+static int queue_task_work(struct machina_thread *thread,
+			   struct callback_head *cb, bool *queued)
+{
+	struct machina_task *task = thread->task;
+	struct task_struct *p;
+	int err = -ESRCH;
+
+	kref_get(&thread->ref);		/* the work's */
+	__module_get(THIS_MODULE);
+	p = machina_thread_get_task_struct(thread);
+	if (p) {
+		err = task_work_add(p, cb, TWA_SIGNAL);
+		put_task_struct(p);
+	}
+	if (err) {
+		spin_lock(&task->lock);
+		*queued = false;
+		spin_unlock(&task->lock);
+		machina_thread_put(thread);
+		module_put(THIS_MODULE);
+	}
+	return err;
+}
+
+/*
+ * task_work_finish - the last act of a work queue_task_work() queued
+ * The work may run in a thread's exit after its task was torn down (the
+ * task's module reference is gone then): its module reference is dropped
+ * from the task workqueue, which unload drains, so the module text cannot
+ * go while the work still runs in it.
+ */
+static void task_work_finish(struct machina_thread *thread)
+{
+	machina_thread_put(thread);
+	atomic_inc(&work_module_refs);
+	machina_task_queue_work(&work_release_work);
+}
 
 /*
  * stop_work - the suspended thread's stop, run by the thread itself before
@@ -100,20 +175,50 @@ again:
 	spin_unlock(&task->lock);
 	mutex_unlock(&thread->state_mutex);
 	wake_up_all(&thread->wq);
-	machina_thread_put(thread);
-	/*
-	 * The work may run in a thread's exit after its task was torn down
-	 * (the task's module reference is gone then): queue_stop() took one.
-	 * It is dropped from the task workqueue, which unload drains, so the
-	 * module text cannot go while this function still runs in it.
-	 */
-	atomic_inc(&stop_module_refs);
-	machina_task_queue_work(&stop_release_work);
+	task_work_finish(thread);
 }
 
-void machina_thread_stop_init(struct machina_thread *thread)
+/*
+ * abort_work - a thread_abort ends: run by the aborted thread on its way
+ * back to user mode (or in its exit), as XNU's thread_apc_ast() clears
+ * TH_SFLAG_ABORT there
+ * Conditions: process context of the aborted thread, no locks held; owns
+ * a reference on the record.
+ */
+static void abort_work(struct callback_head *cb)
+{
+	struct machina_thread *thread =
+		container_of(cb, struct machina_thread, abort_work);
+
+	spin_lock(&thread->task->lock);
+	thread->abort_queued = false;
+	spin_unlock(&thread->task->lock);
+	task_work_finish(thread);
+}
+
+/* A new record's task works. */
+void machina_thread_act_init(struct machina_thread *thread)
 {
 	init_task_work(&thread->stop_work, stop_work);
+	init_task_work(&thread->abort_work, abort_work);
+}
+
+/*
+ * machina_thread_abort_pending - whether a thread_abort of @thread has not
+ * ended yet (it ends when the thread returns to user mode): an
+ * interrupted wait of @thread tells an abort from a Linux signal with it
+ * Conditions: none held.  @thread may be NULL (no record: no abort).
+ */
+bool machina_thread_abort_pending(struct machina_thread *thread)
+{
+	bool pending;
+
+	if (!thread)
+		return false;
+	spin_lock(&thread->task->lock);
+	pending = thread->abort_queued;
+	spin_unlock(&thread->task->lock);
+	return pending;
 }
 
 /*
@@ -124,7 +229,6 @@ void machina_thread_stop_init(struct machina_thread *thread)
 static void queue_stop(struct machina_thread *thread)
 {
 	struct machina_task *task = thread->task;
-	struct task_struct *p;
 
 	spin_lock(&task->lock);
 	if (thread->stop_queued || thread->dead || !machina_thread_held(thread)) {
@@ -132,21 +236,9 @@ static void queue_stop(struct machina_thread *thread)
 		return;
 	}
 	thread->stop_queued = true;
-	kref_get(&thread->ref);		/* the work's */
 	spin_unlock(&task->lock);
-	__module_get(THIS_MODULE);
-
-	p = machina_thread_get_task_struct(thread);
-	if (!p || task_work_add(p, &thread->stop_work, TWA_SIGNAL)) {
-		/* Past its exit work: it will never return to user mode. */
-		spin_lock(&task->lock);
-		thread->stop_queued = false;
-		spin_unlock(&task->lock);
-		machina_thread_put(thread);
-		module_put(THIS_MODULE);
-	}
-	if (p)
-		put_task_struct(p);
+	/* It fails past the exit work: the thread never returns to user mode. */
+	queue_task_work(thread, &thread->stop_work, &thread->stop_queued);
 }
 
 /*
@@ -351,6 +443,55 @@ long machina_call_thread_terminate(struct machina_task *task, void *arg)
 		kr = a->value2 ? KERN_SUCCESS : KERN_TERMINATED;
 	} else {
 		kr = KERN_NOT_SUPPORTED;
+	}
+	ipc_kobject_ref_put(&ref);
+	return kr;
+}
+
+/*
+ * machina_call_thread_abort - thread_abort() / thread_abort_safely()
+ * (value MACHINA_ABORT_PLAIN / MACHINA_ABORT_SAFELY; the same here, see
+ * above): end @name's interruptible waits until it returns to user mode,
+ * and its depression.  Needs the thread's port (Machina's thread ports are
+ * XNU's control ports), as XNU's MIG routine does.
+ * Returns: KERN_SUCCESS; KERN_TERMINATED for a thread that has exited or
+ * is past its exit work; the lookup's error (MACH_SEND_INVALID_DEST: no
+ * send right, a dead name; KERN_INVALID_ARGUMENT: not a thread port);
+ * -EINVAL for an unknown value or non-zero unused fields.
+ */
+long machina_call_thread_abort(struct machina_task *task, void *arg)
+{
+	struct machina_port_args *a = arg;
+	struct machina_thread *thread;
+	struct ipc_kobject_ref ref;
+	struct machina_task *owner;
+	bool queue = false;
+	int kr;
+
+	if (port_args_bad(a) || a->task || a->right || a->delta ||
+	    a->value > MACHINA_ABORT_SAFELY || a->value2 || a->context)
+		return -EINVAL;
+	kr = machina_thread_lookup(task, a->name, &ref);
+	if (kr)
+		return kr;
+	thread = ref.obj;
+	owner = thread->task;
+	spin_lock(&owner->lock);
+	if (thread->dead) {
+		kr = KERN_TERMINATED;
+	} else if (!thread->abort_queued) {
+		/* Queued already: its TWA_SIGNAL still ends every wait. */
+		thread->abort_queued = true;
+		queue = true;
+	}
+	spin_unlock(&owner->lock);
+	if (queue &&
+	    queue_task_work(thread, &thread->abort_work, &thread->abort_queued))
+		kr = KERN_TERMINATED;
+	if (kr == KERN_SUCCESS) {
+		mutex_lock(&thread->sched.lock);
+		machina_depress_end_locked(&thread->sched);
+		mutex_unlock(&thread->sched.lock);
 	}
 	ipc_kobject_ref_put(&ref);
 	return kr;

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Giving the processor away: XNU's swtch, swtch_pri and thread_switch
- * traps (osfmk/kern/syscall_subr.c).  They exist only as Mach traps
- * (personality/trap_table.c), no ioctl: libsystem's spin locks and
- * libdispatch's contention paths issue them directly.
+ * traps (osfmk/kern/syscall_subr.c).  libsystem's spin locks and
+ * libdispatch's contention paths issue them as Mach traps
+ * (personality/trap_table.c); libmach reaches them through one ioctl
+ * (MACHINA_IOC_THREAD_SWITCH, machina_call_switch_ioctl()).
  *
  * swtch and swtch_pri answer whether something else could run on this
  * CPU, before yielding and after: nothing else (Linux's
  * single_task_running()) is FALSE at once, otherwise the thread yields
- * and the answer is taken again.  XNU's swtch_pri also depresses the
- * caller's priority for a quantum around the yield; Linux's yield()
- * already puts the caller behind every runnable thread of its class, so
- * no depression is kept.
+ * and the answer is taken again.  swtch_pri, as XNU's, depresses the
+ * caller around that yield (sched_depress.h) for XNU's
+ * thread_depress_time, one standard quantum (10 ms at XNU's default
+ * preemption rate of 100 a second); the depression ends when the call
+ * goes on (XNU's swtch_pri_continue), at its timer, at
+ * thread_depress_abort() or at thread_abort().  Its priority argument is
+ * ignored, as XNU ignores it.
  *
  * thread_switch takes a thread hint and an option.  An unknown option is
  * KERN_INVALID_ARGUMENT, as in XNU; everything else is KERN_SUCCESS.
@@ -41,7 +45,8 @@
  * thread_should_yield(): then they return at once, undepressed).  The
  * DEPRESS options depress the caller for option_time milliseconds around
  * the yield or the hand-off (sched_depress.h): the depression ends when
- * the call goes on, at its timeout, or at thread_depress_abort().
+ * the call goes on, at its timeout, at thread_depress_abort() or at
+ * thread_abort() (which also ends the WAIT options' sleep: KERN_SUCCESS).
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
@@ -55,6 +60,7 @@
 #include "mach/task.h"
 #include "mach/thread.h"
 #include "personality/calls.h"
+#include "uapi/machina.h"
 
 /* XNU's mach/thread_switch.h options. */
 #define SWITCH_OPTION_NONE			0
@@ -64,19 +70,8 @@
 #define SWITCH_OPTION_OSLOCK_DEPRESS		4
 #define SWITCH_OPTION_OSLOCK_WAIT		5
 
-/*
- * machina_call_swtch - swtch and swtch_pri: yield if anything else is
- * runnable here
- * Conditions: process context, no locks held; may sleep.
- * Returns: the boolean_t "something else is runnable" (1 or 0).
- */
-long machina_call_swtch(struct machina_task *task, void *arg)
-{
-	if (single_task_running())
-		return 0;
-	yield();
-	return !single_task_running();
-}
+/* XNU's thread_depress_time: 1 * std_quantum, 10 ms (sched_prim.c). */
+#define SWTCH_PRI_DEPRESS_MS			10
 
 /*
  * switch_wait - sleep until @ns nanoseconds from now on the monotonic
@@ -152,6 +147,33 @@ static void switch_away(struct machina_task *task, struct task_struct *target,
 }
 
 /*
+ * machina_call_swtch - swtch: yield if anything else is runnable here
+ * Conditions: process context, no locks held; may sleep.
+ * Returns: the boolean_t "something else is runnable" (1 or 0).
+ */
+long machina_call_swtch(struct machina_task *task, void *arg)
+{
+	if (single_task_running())
+		return 0;
+	yield();
+	return !single_task_running();
+}
+
+/*
+ * machina_call_swtch_pri - swtch_pri: as swtch, depressed for
+ * SWTCH_PRI_DEPRESS_MS around the yield (none when it returns at once)
+ * Conditions: process context, no locks held; may sleep.
+ * Returns: the boolean_t "something else is runnable" (1 or 0).
+ */
+long machina_call_swtch_pri(struct machina_task *task, void *arg)
+{
+	if (single_task_running())
+		return 0;
+	switch_away(task, NULL, true, SWTCH_PRI_DEPRESS_MS);
+	return !single_task_running();
+}
+
+/*
  * machina_call_thread_switch - thread_switch(thread, option, option_time)
  * Conditions: process context, no locks held; may sleep (WAIT options:
  * interruptibly, at most option_time).
@@ -159,7 +181,7 @@ static void switch_away(struct machina_task *task, struct task_struct *target,
  */
 long machina_call_thread_switch(struct machina_task *task, void *arg)
 {
-	struct machina_trap_switch *sw = arg;
+	struct machina_thread_switch *sw = arg;
 	struct task_struct *target;
 	u64 wait_ns = 0;
 	bool wait = false, depress = false, own_only = false;
@@ -201,4 +223,28 @@ long machina_call_thread_switch(struct machina_task *task, void *arg)
 	if (target)
 		put_task_struct(target);
 	return KERN_SUCCESS;
+}
+
+/*
+ * machina_call_switch_ioctl - MACHINA_IOC_THREAD_SWITCH: thread_switch,
+ * swtch_pri or swtch as @arg's call says (the traps call them directly)
+ * Conditions: process context, no locks held; may sleep.
+ * Returns: the call's value; -EINVAL for an unknown call, or arguments
+ * given to swtch / swtch_pri (they take none).
+ */
+long machina_call_switch_ioctl(struct machina_task *task, void *arg)
+{
+	struct machina_thread_switch *sw = arg;
+	bool no_args = !sw->thread && !sw->option && !sw->option_time;
+
+	switch (sw->call) {
+	case MACHINA_SWITCH_THREAD_SWITCH:
+		return machina_call_thread_switch(task, arg);
+	case MACHINA_SWITCH_SWTCH_PRI:
+		return no_args ? machina_call_swtch_pri(task, arg) : -EINVAL;
+	case MACHINA_SWITCH_SWTCH:
+		return no_args ? machina_call_swtch(task, arg) : -EINVAL;
+	default:
+		return -EINVAL;
+	}
 }

@@ -121,7 +121,9 @@
 	X(MEMORY_ENTRY_PURGABLE_CONTROL, memory_entry_purgable_control, machina_vm_args, 0)	\
 	X(THREAD_GET_SPECIAL_REPLY_PORT, thread_get_special_reply_port, machina_name_out, 0)	\
 	X(THREAD_DEPRESS_ABORT, thread_depress_abort, machina_port_args, 0)	\
-	GAP(96, 103)	\
+	X(THREAD_ABORT, thread_abort, machina_port_args, 0)	\
+	X(THREAD_SWITCH, switch_ioctl, machina_thread_switch, 0)	\
+	GAP(98, 103)	\
 	X(THREAD_SET_EXCEPTION_PORTS, thread_set_exception_ports, machina_exception_ports, 0)	\
 	X(THREAD_GET_EXCEPTION_PORTS, thread_get_exception_ports, machina_exception_ports, 0)	\
 	X(THREAD_SWAP_EXCEPTION_PORTS, thread_swap_exception_ports, machina_exception_ports, 0)	\

@@ -89,6 +89,8 @@ long machina_call_thread_get_state(struct machina_task *task, void *arg);
 long machina_call_thread_set_state(struct machina_task *task, void *arg);
 long machina_call_thread_terminate(struct machina_task *task, void *arg);
 long machina_call_thread_depress_abort(struct machina_task *task, void *arg);
+long machina_call_thread_abort(struct machina_task *task, void *arg);
+long machina_call_switch_ioctl(struct machina_task *task, void *arg);
 long machina_call_host_self(struct machina_task *task, void *arg);
 long machina_call_host_info(struct machina_task *task, void *arg);
 long machina_call_host_statistics64(struct machina_task *task, void *arg);
@@ -134,13 +136,6 @@ long machina_call_memory_entry_purgable_control(struct machina_task *task,
 long machina_call_traps_enable(struct machina_task *task, void *arg);
 
 /* Calls reached only through a Mach trap (trap_table.c), and their arguments. */
-struct machina_trap_switch {
-	u32 thread;		/* thread_switch's hint */
-	s32 option;		/* SWITCH_OPTION_* */
-	u32 option_time;	/* milliseconds */
-	u32 pad;
-};
-
 struct machina_trap_timebase {
 	struct {
 		u32 numer;
@@ -167,6 +162,7 @@ struct machina_trap_msg2 {
 long machina_call_msg2(struct machina_task *task, void *arg);
 int machina_msg_send_size_check(u32 send_size);
 long machina_call_swtch(struct machina_task *task, void *arg);
+long machina_call_swtch_pri(struct machina_task *task, void *arg);
 long machina_call_thread_switch(struct machina_task *task, void *arg);
 long machina_call_timebase_info(struct machina_task *task, void *arg);
 

@@ -20,9 +20,10 @@
  * MACH_SEND_INVALID_DEST, which tells libsystem to fall back to the MIG
  * routine.
  *
- * swtch, swtch_pri, thread_switch and mach_timebase_info have no ioctl:
- * their calls exist for the traps only (mach/thread_switch.c,
- * mach/clock.c).
+ * mach_timebase_info has no ioctl: its call exists for the trap only
+ * (mach/clock.c).  swtch, swtch_pri and thread_switch share one ioctl
+ * (MACHINA_IOC_THREAD_SWITCH, mach/thread_switch.c) whose structure their
+ * rows fill.
  *
  * A trap number outside the table, or a row marked not built (NB: its
  * call does not exist in Machina yet; none today), is what XNU does for
@@ -231,12 +232,12 @@ static int msg2_prep(const u64 *a, void *karg);
 	X(MACH_MSG2, 8, msg2, machina_trap_msg2, RET_KR, 0, msg2_prep)	\
 	X(THREAD_GET_SPECIAL_REPLY_PORT, 0, thread_get_special_reply_port, N, \
 	  RET_NAME, 0, NULL)						\
-	X(SWTCH_PRI, 0, swtch, machina_trap_switch, RET_KR, 0, NULL)	\
-	X(SWTCH, 0, swtch, machina_trap_switch, RET_KR, 0, NULL)	\
-	X(THREAD_SWITCH, 3, thread_switch, machina_trap_switch, RET_KR, 0, \
-	  NULL, IN(machina_trap_switch, 0, thread),			\
-	  IN(machina_trap_switch, 1, option),				\
-	  IN(machina_trap_switch, 2, option_time))			\
+	X(SWTCH_PRI, 0, swtch_pri, machina_thread_switch, RET_KR, 0, NULL) \
+	X(SWTCH, 0, swtch, machina_thread_switch, RET_KR, 0, NULL)	\
+	X(THREAD_SWITCH, 3, thread_switch, machina_thread_switch, RET_KR, 0, \
+	  NULL, IN(machina_thread_switch, 0, thread),			\
+	  IN(machina_thread_switch, 1, option),				\
+	  IN(machina_thread_switch, 2, option_time))			\
 	X(PORT_TYPE, 3, port_type, P, RET_KR, TRAP_SELF, NULL,		\
 	  IN(P, 0, task), IN(P, 1, name), OUT(P, 2, value))		\
 	X(PORT_REQUEST_NOTIFICATION, 7, port_request_notification,	\

@@ -81,6 +81,120 @@ TEST(depression_visible_and_ended_by_its_timeout)
 	EXPECT_EQ(0, mt_wait_counter("live_depressions", 0));
 }
 
+/*
+ * swtch_pri, as XNU's: depressed while it yields, its depression bounded
+ * by a timer (thread_depress_time) that restores it while it cannot run;
+ * through the raw trap and through libmach's ioctl.
+ */
+TEST(swtch_pri_depresses_for_a_quantum)
+{
+	int libmach;
+
+	traps_on(_metadata);
+	for (libmach = 0; libmach < 2; libmach++) {
+		struct depressor d = { .option = TS_SWTCH_PRI, .policy = -1,
+				       .libmach = libmach };
+		int tries, proved = 0;
+		long calls, live;
+
+		d.cpu = test_cpu();
+		ASSERT_EQ(0, depressor_start(&d));
+		for (tries = 0; tries < 5 && !proved; tries++) {
+			calls = depressor_caught(&d, 20);
+			ASSERT_LE(0, calls) TH_LOG("libmach %d: never seen depressed",
+						   libmach);
+			FIFO_OR_SKIP(&d);
+			live = mt_counter("live_depressions");
+			EXPECT_TRUE(ts_wait_policy(d.tid, SCHED_OTHER, 10));
+			/* Still in the call: it could not run since caught. */
+			proved = d.calls == calls && d.in_call;
+			if (proved) {
+				EXPECT_LE(1, live);
+				EXPECT_EQ(KERN_NOT_DEPRESSED,
+					  thread_depress_abort(d.port));
+			}
+			ts_pin(d.cpu);
+			sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){ 0 });
+		}
+		depressor_stop(&d);
+		EXPECT_TRUE(proved) TH_LOG("libmach %d: ran before its timer",
+					   libmach);
+		EXPECT_EQ(0, d.bad);
+		EXPECT_EQ(SCHED_OTHER, d.after_policy);
+	}
+	EXPECT_EQ(0, mt_wait_counter("live_depressions", 0));
+}
+
+/* thread_abort ends a depression at once, as thread_depress_abort does. */
+TEST(thread_abort_ends_a_depression)
+{
+	static const int opts[] = { SWITCH_OPTION_DEPRESS, TS_SWTCH_PRI };
+	unsigned int i;
+
+	traps_on(_metadata);
+	for (i = 0; i < 2; i++) {
+		struct depressor d = { .option = opts[i], .ms = 0, .policy = -1 };
+		long calls;
+
+		d.cpu = test_cpu();
+		ASSERT_EQ(0, depressor_start(&d));
+		calls = depressor_caught(&d, 20);
+		ASSERT_LE(0, calls);
+		FIFO_OR_SKIP(&d);
+		/* swtch_pri's 10 ms may have ended it: then nothing to see. */
+		if (sched_getscheduler(d.tid) == SCHED_IDLE) {
+			EXPECT_EQ(KERN_SUCCESS, i ? thread_abort_safely(d.port) :
+						    thread_abort(d.port));
+			EXPECT_EQ(SCHED_OTHER, sched_getscheduler(d.tid));
+			EXPECT_EQ(KERN_NOT_DEPRESSED, thread_depress_abort(d.port));
+			EXPECT_EQ(calls, d.calls);	/* it never ran meanwhile */
+		} else {
+			EXPECT_EQ(TS_SWTCH_PRI, opts[i]);
+		}
+		depressor_stop(&d);
+		EXPECT_EQ(0, d.bad);
+		EXPECT_EQ(SCHED_OTHER, d.after_policy);
+	}
+	EXPECT_EQ(0, mt_wait_counter("live_depressions", 0));
+}
+
+/*
+ * A Darwin program's thread_switch: <mach/mach.h> declares it and its
+ * options; depressed through libmach's ioctl, no trap opt-in.
+ */
+TEST(libmach_thread_switch)
+{
+	struct depressor d = { .option = SWITCH_OPTION_DEPRESS, .ms = 0,
+			       .policy = -1, .libmach = 1 };
+	double t0;
+
+	EXPECT_EQ(KERN_SUCCESS, thread_switch(MACH_PORT_NULL,
+					      SWITCH_OPTION_DEPRESS, 10));
+	EXPECT_EQ(SCHED_OTHER, sched_getscheduler(0));
+	EXPECT_EQ(KERN_SUCCESS, thread_switch(MACH_PORT_NULL,
+					      SWITCH_OPTION_NONE, 0));
+	t0 = mt_now();
+	EXPECT_EQ(KERN_SUCCESS, thread_switch(mach_thread_self(),
+					      SWITCH_OPTION_WAIT, 30));
+	EXPECT_LE(0.029, mt_now() - t0);
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, thread_switch(MACH_PORT_NULL, 6, 0));
+	EXPECT_TRUE(valid_switch_option(SWITCH_OPTION_OSLOCK_WAIT));
+	EXPECT_FALSE(valid_switch_option(6));
+	EXPECT_FALSE(valid_switch_option(-1));
+	EXPECT_TRUE(swtch() == TRUE || swtch() == FALSE);
+	EXPECT_TRUE(swtch_pri(0) == TRUE || swtch_pri(0) == FALSE);
+
+	d.cpu = test_cpu();
+	ASSERT_EQ(0, depressor_start(&d));
+	ASSERT_LE(0, depressor_caught(&d, 20));
+	FIFO_OR_SKIP(&d);
+	EXPECT_EQ(KERN_SUCCESS, thread_depress_abort(d.port));
+	EXPECT_EQ(SCHED_OTHER, sched_getscheduler(d.tid));
+	depressor_stop(&d);
+	EXPECT_EQ(0, d.bad);
+	EXPECT_EQ(0, mt_wait_counter("live_depressions", 0));
+}
+
 /* thread_depress_abort: ends it at once; then KERN_NOT_DEPRESSED. */
 TEST(depress_abort_ends_it)
 {

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * thread_switch depression for the selftests (thread_switch_test,
- * sec_tswitch_test): the raw thread_switch trap, a "depressor" thread that
- * calls it in a loop pinned to one CPU, and a watcher that catches the
- * depression from another thread on that CPU (the depressor is depressed
- * only while it waits for the CPU inside the call, as in XNU).
+ * sec_tswitch_test): the raw thread_switch and swtch_pri traps, a
+ * "depressor" thread that calls one in a loop pinned to one CPU, and a
+ * watcher that catches the depression from another thread on that CPU
+ * (the depressor is depressed only while it waits for the CPU inside the
+ * call, as in XNU).
  */
 #ifndef _TSWITCH_TEST_H
 #define _TSWITCH_TEST_H
@@ -17,17 +18,11 @@
 
 #include <mach/mach.h>
 #include <mach/thread_act.h>
+#include <mach/thread_switch.h>
 #include <machina/machina.h>
 
 #include "darwin_trap.h"
 #include "machina_test.h"
-
-#define SWITCH_OPTION_NONE			0
-#define SWITCH_OPTION_DEPRESS			1
-#define SWITCH_OPTION_WAIT			2
-#define SWITCH_OPTION_DISPATCH_CONTENTION	3
-#define SWITCH_OPTION_OSLOCK_DEPRESS		4
-#define SWITCH_OPTION_OSLOCK_WAIT		5
 
 /* The thread_switch trap (-61 on arm64), as libsystem issues it. */
 static inline long ts_switch(mach_port_name_t hint, int option, unsigned int ms)
@@ -35,6 +30,16 @@ static inline long ts_switch(mach_port_name_t hint, int option, unsigned int ms)
 	return darwin_trap(hint, option, ms, 0, 0, 0, 0, 0,
 			   TRAP_NR(MACHINA_TRAP_THREAD_SWITCH));
 }
+
+/* The swtch_pri trap (-59 on arm64): a boolean, 0 or 1. */
+static inline long ts_swtch_pri(void)
+{
+	return darwin_trap(0, 0, 0, 0, 0, 0, 0, 0,
+			   TRAP_NR(MACHINA_TRAP_SWTCH_PRI));
+}
+
+/* A depressor's option that makes it call swtch_pri instead. */
+#define TS_SWTCH_PRI	(-1)
 
 static inline int ts_pin(int cpu)
 {
@@ -52,9 +57,10 @@ static inline pid_t ts_gettid(void)
 
 struct depressor {
 	int cpu;			/* in */
-	int option;			/* in */
+	int option;			/* in: thread_switch's, or TS_SWTCH_PRI */
 	unsigned int ms;		/* in */
 	int policy;			/* in: set on itself first (-1: none) */
+	int libmach;			/* in: call libmach, not the trap */
 	long max_calls;			/* in: 0 until stop */
 	pthread_t pt;
 	volatile pid_t tid;
@@ -77,8 +83,15 @@ static inline void *depressor_main(void *arg)
 	__atomic_store_n(&d->ready, 1, __ATOMIC_SEQ_CST);
 	while (!d->stop && (!d->max_calls || d->calls < d->max_calls)) {
 		__atomic_store_n(&d->in_call, 1, __ATOMIC_SEQ_CST);
-		if (ts_switch(0, d->option, d->ms) != KERN_SUCCESS)
+		if (d->option == TS_SWTCH_PRI) {
+			if ((unsigned long)(d->libmach ? swtch_pri(0) :
+						    ts_swtch_pri()) > 1)
+				d->bad = 1;
+		} else if ((d->libmach ?
+			    thread_switch(MACH_PORT_NULL, d->option, d->ms) :
+			    ts_switch(0, d->option, d->ms)) != KERN_SUCCESS) {
 			d->bad = 1;
+		}
 		__atomic_store_n(&d->in_call, 0, __ATOMIC_SEQ_CST);
 		d->after_policy = sched_getscheduler(0);
 		d->after_nice = getpriority(PRIO_PROCESS, 0);

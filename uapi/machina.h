@@ -51,7 +51,11 @@
  *       (MACHINA_IOC_THREAD_GET_SPECIAL_REPLY_PORT, and trap 50); QoS through IPC:
  *       machina_msg.notify carries MACH_SEND_OVERRIDE's mach_msg_priority_t
  *       (still 0 without the option); thread_depress_abort
- *       (MACHINA_IOC_THREAD_DEPRESS_ABORT, number 95).
+ *       (MACHINA_IOC_THREAD_DEPRESS_ABORT, number 95); thread_abort and
+ *       thread_abort_safely (MACHINA_IOC_THREAD_ABORT, number 96);
+ *       thread_switch / swtch_pri / swtch as an ioctl
+ *       (MACHINA_IOC_THREAD_SWITCH, number 97); MACHINA_SEM_SIGNAL_EINTR in
+ *       machina_semaphore_args.flags.
  *       Exception ports at the thread and host levels and swap (numbers
  *       104-111, struct machina_exception_ports unchanged: its count is
  *       now also a capacity in, 0 reading as the whole table),
@@ -365,9 +369,28 @@ struct machina_semaphore_args {
 				 * thread (signal_thread, 0 = any), else 0 */
 	__u32 sec;		/* in: timed waits: mach_timespec_t tv_sec */
 	__s32 nsec;		/* in: timed waits: tv_nsec */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: 0, or MACHINA_SEM_SIGNAL_EINTR (waits) */
 	__u32 reserved;		/* in: 0 */
 };
+
+/*
+ * A wait interrupted by a Linux signal alone fails with EINTR instead of
+ * KERN_ABORTED; one interrupted by thread_abort still returns KERN_ABORTED
+ * (libmach resumes the first and reports the second, ABI 8).
+ */
+#define MACHINA_SEM_SIGNAL_EINTR	0x1
+
+/* thread_switch, swtch_pri, swtch: MACHINA_IOC_THREAD_SWITCH, traps 59-61. */
+struct machina_thread_switch {
+	__u32 thread;		/* in: thread_switch's hint (a thread port) */
+	__s32 option;		/* in: thread_switch's SWITCH_OPTION_* */
+	__u32 option_time;	/* in: thread_switch's time (ms; us for option 3) */
+	__u32 call;		/* in: MACHINA_SWITCH_*; traps: 0 */
+};
+
+#define MACHINA_SWITCH_THREAD_SWITCH	0
+#define MACHINA_SWITCH_SWTCH_PRI	1
+#define MACHINA_SWITCH_SWTCH		2
 
 /*
  * thread_policy_set / thread_policy_get: Darwin's flavors, counts in 32-bit
@@ -509,7 +532,9 @@ enum machina_call_nr {
 	MACHINA_NR_MEMORY_ENTRY_PURGABLE_CONTROL = 93,
 	MACHINA_NR_THREAD_GET_SPECIAL_REPLY_PORT = 94,
 	MACHINA_NR_THREAD_DEPRESS_ABORT = 95,
-	/* 96..103: other calls (personality/call_table.c lists the gap) */
+	MACHINA_NR_THREAD_ABORT = 96,
+	MACHINA_NR_THREAD_SWITCH = 97,
+	/* 98..103: other calls (personality/call_table.c lists the gap) */
 	MACHINA_NR_THREAD_SET_EXCEPTION_PORTS = 104,
 	MACHINA_NR_THREAD_GET_EXCEPTION_PORTS = 105,
 	MACHINA_NR_THREAD_SWAP_EXCEPTION_PORTS = 106,
@@ -643,6 +668,21 @@ enum machina_call_nr {
 /* in: name (a thread port); returns KERN_NOT_DEPRESSED when not depressed */
 #define MACHINA_IOC_THREAD_DEPRESS_ABORT \
 	MACHINA_IOC_RW(THREAD_DEPRESS_ABORT, struct machina_port_args)
+/*
+ * in: name (a thread port), value (MACHINA_ABORT_PLAIN: thread_abort;
+ * MACHINA_ABORT_SAFELY: thread_abort_safely).  ABI 8, number 96.
+ */
+#define MACHINA_IOC_THREAD_ABORT \
+	MACHINA_IOC_RW(THREAD_ABORT, struct machina_port_args)
+#define MACHINA_ABORT_PLAIN	0
+#define MACHINA_ABORT_SAFELY	1
+/*
+ * thread_switch, swtch_pri, swtch (call: MACHINA_SWITCH_*); traps 61, 59
+ * and 60 fill the same structure.  Returns thread_switch's kern_return_t,
+ * or the boolean of swtch / swtch_pri.  ABI 8, number 97.
+ */
+#define MACHINA_IOC_THREAD_SWITCH \
+	MACHINA_IOC_RW(THREAD_SWITCH, struct machina_thread_switch)
 /* in: name (the thread port) */
 #define MACHINA_IOC_THREAD_SUSPEND MACHINA_IOC_RW(THREAD_SUSPEND, struct machina_port_args)
 #define MACHINA_IOC_THREAD_RESUME MACHINA_IOC_RW(THREAD_RESUME, struct machina_port_args)

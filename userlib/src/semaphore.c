@@ -1,13 +1,16 @@
 /*
  * libmach: Mach semaphores.
  *
- * The module returns KERN_ABORTED when a Linux signal interrupts a wait
- * (after running no handler: the handler runs on the way back to user
- * space, before this code sees the result).  Darwin programs do not expect
- * it for an ordinary signal, so the wait is simply resumed: a timed wait
- * with the time that is left, a wait_signal as a plain wait (its signal has
- * been given already).
+ * Waits ask the module (MACHINA_SEM_SIGNAL_EINTR) to fail with EINTR when a
+ * Linux signal alone interrupts them (the handler runs on the way back to
+ * user space, before this code sees the result); such a wait is simply
+ * resumed: a timed wait with the time that is left, a wait_signal as a
+ * plain wait (its signal has been given already).  A wait thread_abort
+ * ends returns KERN_ABORTED to the program, as on Darwin.  A module that
+ * predates the flag refuses it (EINVAL): the wait is made again without it,
+ * and then a signal also gives KERN_ABORTED, which is resumed.
  */
+#include <errno.h>
 #include <time.h>
 
 #include <mach/mach_time.h>
@@ -52,6 +55,32 @@ static kern_return_t sem_call(unsigned long cmd, semaphore_t sem,
 	return machina_call(cmd, &a);
 }
 
+/* wait_call's answer for a wait to resume: no kern_return_t is negative. */
+#define SEM_RESUME ((kern_return_t)-1)
+
+/*
+ * wait_call - one wait ioctl
+ * Returns: its kern_return_t, or SEM_RESUME when a Linux signal
+ * interrupted it (not a thread_abort).
+ */
+static kern_return_t wait_call(unsigned long cmd,
+			       struct machina_semaphore_args *a)
+{
+	int ret;
+
+	a->flags = MACHINA_SEM_SIGNAL_EINTR;
+	ret = machina_ioctl(cmd, a);
+	if (ret == -EINVAL) {
+		a->flags = 0;	/* a module without the flag */
+		ret = machina_ioctl(cmd, a);
+		if (ret == KERN_ABORTED)
+			return SEM_RESUME;
+	}
+	if (ret == -EINTR)
+		return SEM_RESUME;
+	return ret < 0 ? machina_errno_to_kern_return(-ret) : ret;
+}
+
 LIBMACH_EXPORT kern_return_t semaphore_signal(semaphore_t semaphore)
 {
 	return sem_call(MACHINA_IOC_SEMAPHORE_SIGNAL, semaphore, 0);
@@ -70,11 +99,12 @@ LIBMACH_EXPORT kern_return_t semaphore_signal_thread(semaphore_t semaphore,
 
 LIBMACH_EXPORT kern_return_t semaphore_wait(semaphore_t semaphore)
 {
+	struct machina_semaphore_args a = { .semaphore = semaphore };
 	kern_return_t kr;
 
 	do
-		kr = sem_call(MACHINA_IOC_SEMAPHORE_WAIT, semaphore, 0);
-	while (kr == KERN_ABORTED);
+		kr = wait_call(MACHINA_IOC_SEMAPHORE_WAIT, &a);
+	while (kr == SEM_RESUME);
 	return kr;
 }
 
@@ -100,8 +130,8 @@ static kern_return_t timed(semaphore_t sem, semaphore_t other,
 		   (uint64_t)wait_time.tv_sec * 1000000000ull +
 		   (uint64_t)(wait_time.tv_nsec > 0 ? wait_time.tv_nsec : 0);
 	for (;;) {
-		kr = machina_call(cmd, &a);
-		if (kr != KERN_ABORTED)
+		kr = wait_call(cmd, &a);
+		if (kr != SEM_RESUME)
 			return kr;
 		/* The signal half is done; only the wait is resumed. */
 		cmd = MACHINA_IOC_SEMAPHORE_TIMEDWAIT;
@@ -126,12 +156,16 @@ LIBMACH_EXPORT kern_return_t semaphore_timedwait(semaphore_t semaphore,
 LIBMACH_EXPORT kern_return_t semaphore_wait_signal(semaphore_t wait_semaphore,
 						   semaphore_t signal_semaphore)
 {
+	struct machina_semaphore_args a = {
+		.semaphore = wait_semaphore,
+		.other = signal_semaphore,
+	};
 	kern_return_t kr;
 
-	kr = sem_call(MACHINA_IOC_SEMAPHORE_WAIT_SIGNAL, wait_semaphore,
-		      signal_semaphore);
-	while (kr == KERN_ABORTED)
-		kr = sem_call(MACHINA_IOC_SEMAPHORE_WAIT, wait_semaphore, 0);
+	kr = wait_call(MACHINA_IOC_SEMAPHORE_WAIT_SIGNAL, &a);
+	a.other = 0;
+	while (kr == SEM_RESUME)
+		kr = wait_call(MACHINA_IOC_SEMAPHORE_WAIT, &a);
 	return kr;
 }
 

@@ -84,6 +84,23 @@ LIBMACH_EXPORT kern_return_t thread_depress_abort(thread_act_t thread)
 	return name_call(MACHINA_IOC_THREAD_DEPRESS_ABORT, thread);
 }
 
+static kern_return_t abort_call(thread_act_t thread, uint32_t how)
+{
+	struct machina_port_args a = { .name = thread, .value = how };
+
+	return machina_call(MACHINA_IOC_THREAD_ABORT, &a);
+}
+
+LIBMACH_EXPORT kern_return_t thread_abort(thread_act_t target_act)
+{
+	return abort_call(target_act, MACHINA_ABORT_PLAIN);
+}
+
+LIBMACH_EXPORT kern_return_t thread_abort_safely(thread_act_t target_act)
+{
+	return abort_call(target_act, MACHINA_ABORT_SAFELY);
+}
+
 /*
  * Ending another thread of this process: Linux lets no one end a single
  * thread from outside, so libmach reserves SIGRTMAX (installed on the first

@@ -23,6 +23,7 @@
 #include <mach/mach_error.h>
 #include <mach/mach_time.h>
 #include <mach/mach_host.h>
+#include <mach/thread_switch.h>
 #include <mach/clock.h>
 #include <mach/semaphore.h>
 #include <mach/mk_timer.h>

@@ -70,6 +70,22 @@ extern kern_return_t task_inspect_for_pid(mach_port_name_t target_tport,
 /* The pid of a task's control or name port; -1 and KERN_FAILURE if none. */
 extern kern_return_t pid_for_task(mach_port_name_t t, int *x);
 
+/*
+ * Giving the processor away (options and their meaning in
+ * <mach/thread_switch.h>).  thread_switch hands off to the thread whose
+ * port thread_name names, if it can (MACH_PORT_NULL: no hint), then acts as
+ * option says: KERN_SUCCESS, or KERN_INVALID_ARGUMENT for an unknown
+ * option.  swtch yields if anything else could run on this CPU; swtch_pri
+ * does so lowered below every other thread for the yield (at most 10 ms;
+ * pri is ignored, as on Darwin).  Both answer whether something else could
+ * still run here.  Module ABI 8 (MACHINA_IOC_THREAD_SWITCH); traps 59-61
+ * on the trap path.
+ */
+extern boolean_t swtch_pri(int pri);
+extern boolean_t swtch(void);
+extern kern_return_t thread_switch(mach_port_name_t thread_name, int option,
+				   mach_msg_timeout_t option_time);
+
 /* mach_msg and mach_msg_overwrite without the restart of interrupted halves. */
 extern mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg,
 				       mach_msg_option_t option,

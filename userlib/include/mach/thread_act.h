@@ -35,6 +35,17 @@ extern kern_return_t thread_set_state(thread_act_t target_act,
 extern kern_return_t thread_suspend(thread_read_t target_act);
 extern kern_return_t thread_resume(thread_read_t target_act);
 extern kern_return_t thread_depress_abort(thread_act_t thread);
+/*
+ * End the thread's interruptible waits (mach_msg: MACH_SEND_INTERRUPTED /
+ * MACH_RCV_INTERRUPTED, which mach_msg restarts unless MACH_SEND_INTERRUPT /
+ * MACH_RCV_INTERRUPT is set; semaphore waits: KERN_ABORTED), the one it is
+ * in and any it begins before it returns from the kernel, and its
+ * thread_switch / swtch_pri depression.  A thread not waiting only passes
+ * through it.  Both are the same on Machina (every wait is a safe point).
+ * Module ABI 8.
+ */
+extern kern_return_t thread_abort(thread_act_t target_act);
+extern kern_return_t thread_abort_safely(thread_act_t target_act);
 extern kern_return_t thread_info(thread_inspect_t target_act,
 				 thread_flavor_t flavor,
 				 thread_info_t thread_info_out,
