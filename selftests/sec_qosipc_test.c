@@ -425,6 +425,123 @@ TEST(fork_racing_a_renice_keeps_the_owners_nice)
 	race_rounds(_metadata, renice_race_forker, -10, -5);
 }
 
+/*
+ * A request never lowers its server.  XNU's push through IPC only ever
+ * raises the thread that serves a request (its base priority is the higher
+ * of its own and the push's; a QoS override counts only for a thread that
+ * has a class): nobody's BACKGROUND request must not put root's class-less
+ * server on SCHED_IDLE, nor its UTILITY request on SCHED_BATCH +7, nor a
+ * DEFAULT one undo the nice -5 root gave the server; a server with its own
+ * USER_INITIATED class keeps it.  Each row: how the server stands, the
+ * class of nobody's request, what the server runs at while it holds the
+ * request (read from outside, in /proc) and its nice after its reply.
+ */
+static const struct {
+	char setup;	/* 'n': no class, nice 0; 'r': no class, nice -5; 'i': UI class */
+	unsigned int qos;	/* the request's THREAD_QOS_* */
+	int policy, nice;	/* while the server holds the request */
+	int after;		/* its nice after the reply (SCHED_OTHER) */
+} lower_rows[] = {
+	{ 'n', 2, SCHED_OTHER, 0, 0 },		/* BACKGROUND */
+	{ 'n', 3, SCHED_OTHER, 0, 0 },		/* UTILITY */
+	{ 'n', 1, SCHED_OTHER, 0, 0 },		/* MAINTENANCE */
+	{ 'r', 4, SCHED_OTHER, -5, -5 },	/* LEGACY (DEFAULT) */
+	{ 'r', 3, SCHED_OTHER, -5, -5 },
+	{ 'r', 6, SCHED_OTHER, -10, -5 },	/* USER_INTERACTIVE still lifts */
+	{ 'i', 2, SCHED_OTHER, -4, -4 },
+	{ 'i', 3, SCHED_OTHER, -4, -4 },
+	{ 'i', 6, SCHED_OTHER, -10, -4 },
+};
+
+#define LOWER_ROWS ((int)(sizeof(lower_rows) / sizeof(lower_rows[0])))
+
+/*
+ * lower_server - root's server thread: for each row it stands as the row
+ * says, receives nobody's request of the row's class, writes its tid to
+ * @out and waits for a byte on @in while it holds the request; then it
+ * replies, writes "-" and waits again.
+ * Returns: 0, or the step that failed.
+ */
+static int lower_server(int out, int in)
+{
+	mach_port_t port = new_port_send();
+	char line[32], c;
+	rcv_buf_t buf;
+	pid_t client;
+	int i, n;
+
+	if (!port)
+		return 1;
+	for (i = 0; i < LOWER_ROWS; i++) {
+		if (lower_rows[i].setup == 'r' && setpriority(PRIO_PROCESS, 0, -5))
+			return 2;
+		if (lower_rows[i].setup == 'i' &&
+		    pthread_set_qos_class_self_np(QOS_CLASS_USER_INITIATED, 0))
+			return 3;
+		client = ipc_class_client(port, 1, lower_rows[i].qos);
+		if (client < 0 ||
+		    recv_msg(port, &buf, sizeof(buf), 0, 0) != MACH_MSG_SUCCESS)
+			return 4;
+		n = snprintf(line, sizeof(line), "%d\n", tid());
+		if (write(out, line, n) != n || read(in, &c, 1) != 1)
+			return 5;
+		if (send_simple_opt(buf.header.msgh_remote_port,
+				    MACH_MSG_TYPE_MOVE_SEND_ONCE, 7, 0, 0))
+			return 6;
+		if (write(out, "-\n", 2) != 2 || read(in, &c, 1) != 1)
+			return 7;
+		kill(client, SIGKILL);
+		waitpid(client, NULL, 0);
+	}
+	return 0;
+}
+
+TEST(a_request_never_lowers_its_server)
+{
+	int to[2], from[2], i, t = 0, policy, nice;
+	char line[32];
+	FILE *f;
+	pid_t pid;
+
+	REQUIRE();
+	if (geteuid())
+		SKIP(return, "needs root (a root server, a nobody client)");
+	setpriority(PRIO_PROCESS, 0, 0);
+	ASSERT_EQ(0, pipe(to));
+	ASSERT_EQ(0, pipe(from));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		setpgid(0, 0);
+		_exit(lower_server(from[1], to[0]));
+	}
+	close(to[0]);
+	close(from[1]);
+	f = fdopen(from[0], "r");
+	ASSERT_NE(NULL, f);
+	for (i = 0; i < LOWER_ROWS; i++) {
+		ASSERT_NE(NULL, fgets(line, sizeof(line), f)) TH_LOG("row %d", i);
+		t = atoi(line);
+		ASSERT_LT(0, t);
+		policy = mt_task_stat_field(pid, t, 41);
+		nice = mt_task_stat_field(pid, t, 19);
+		EXPECT_EQ(lower_rows[i].policy, policy) TH_LOG("row %d", i);
+		EXPECT_EQ(lower_rows[i].nice, nice) TH_LOG("row %d", i);
+		ASSERT_EQ(1, write(to[1], "g", 1));
+		ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+		EXPECT_EQ(SCHED_OTHER, mt_task_stat_field(pid, t, 41)) TH_LOG("row %d", i);
+		EXPECT_EQ(lower_rows[i].after, mt_task_stat_field(pid, t, 19))
+			TH_LOG("row %d", i);
+		ASSERT_EQ(1, write(to[1], "g", 1));
+	}
+	fclose(f);
+	close(to[1]);
+	/* Exit 2: renice; 3: class; 4: request; 5, 7: pipes; 6: reply */
+	EXPECT_EQ(0, mt_wait_exit(pid));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--report"))
