@@ -16,7 +16,9 @@
  * changed it.  While Machina drives the thread (driven), applied_* is what
  * it last left; a policy or nice value that differs was changed by the
  * owner meanwhile (setpriority()) and becomes that part of the baseline.  When nothing is requested any more
- * the baseline is put back.  A thread whose Linux policy is real-time or
+ * the baseline is put back.  An IPC override only ever raises the values the
+ * thread's own state gives (the baseline for a thread without a class), in
+ * each of policy and nice (ipc_qos_override.h).  A thread whose Linux policy is real-time or
  * deadline by its owner's choice is never changed; a time-constraint
  * thread is SCHED_FIFO by Machina's (driven, applied_policy SCHED_FIFO).
  *
