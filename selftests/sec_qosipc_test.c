@@ -32,7 +32,6 @@
 
 #include "kselftest_harness.h"
 #include "ipc_test.h"
-#include "tswitch_test.h"
 
 #define REQUIRE() IPC_REQUIRE_TEST()
 
@@ -52,38 +51,24 @@ static int report(int fd)
 	return write(fd, line, n) == n ? 0 : 1;
 }
 
-struct holder {
-	int hold, ready;	/* read: a byte ends the vfork; write: it runs */
-	int cpu;		/* pinned there first (-1: not) */
-	volatile int done;	/* vfork() returned: the hand-down ran */
-};
-
 /*
  * vfork_holder - a second thread of the server vforks a child that waits
- * on @arg's hold pipe: the vfork keeps the process's fork hand-down pending
+ * on @arg's pipe: the vfork keeps the process's fork hand-down pending
  * (task work of this thread, run only when vfork() returns), so a fork by
  * the lifted thread meanwhile is handed down only then
  */
 static void *vfork_holder(void *arg)
 {
-	struct holder *h = arg;
-	cpu_set_t one;
+	int *fds = arg;	/* [0] hold (read), [1] ready (write) */
 	pid_t v;
 	char c;
 
-	CPU_ZERO(&one);
-	if (h->cpu >= 0) {
-		CPU_SET(h->cpu, &one);
-		if (sched_setaffinity(0, sizeof(one), &one))
-			return NULL;
-	}
 	v = vfork();
 	if (v == 0) {
-		if (write(h->ready, "r", 1) != 1 || read(h->hold, &c, 1) != 1)
+		if (write(fds[1], "r", 1) != 1 || read(fds[0], &c, 1) != 1)
 			_exit(1);
 		_exit(0);
 	}
-	__atomic_store_n(&h->done, 1, __ATOMIC_SEQ_CST);
 	if (v > 0)
 		waitpid(v, NULL, 0);
 	return NULL;
@@ -96,8 +81,7 @@ static void *vfork_holder(void *arg)
  */
 static int fork_renice(int out)
 {
-	int hold[2], ready[2], go[2];
-	struct holder h = { .cpu = -1 };
+	int hold[2], ready[2], go[2], fds[2];
 	pthread_t holder;
 	char c;
 	pid_t kid = -1;
@@ -105,9 +89,9 @@ static int fork_renice(int out)
 
 	if (pipe(hold) || pipe(ready) || pipe(go))
 		return 1;
-	h.hold = hold[0];
-	h.ready = ready[1];
-	if (pthread_create(&holder, NULL, vfork_holder, &h))
+	fds[0] = hold[0];
+	fds[1] = ready[1];
+	if (pthread_create(&holder, NULL, vfork_holder, fds))
 		return 1;
 	/* The vfork child runs: the holder's fork probe has noted it. */
 	if (read(ready[0], &c, 1) != 1)
@@ -127,113 +111,6 @@ out:
 	if (write(go[1], "g", 1) != 1)
 		ret = 1;
 	return ret || (kid > 0 && mt_wait_exit(kid)) ? 1 : 0;
-}
-
-struct late_drain {
-	struct depressor d;	/* the server thread, depressing itself */
-	struct holder h;	/* the vfork that holds the hand-down back */
-	int hold_w;		/* a byte here ends that vfork */
-	pid_t kid;		/* the server's fork */
-	int out;
-};
-
-/*
- * drain_watcher - catches the server thread depressed inside thread_switch
- * on its CPU and keeps it there (SCHED_FIFO on that CPU), ends the vfork
- * (the hand-down of the server's fork runs on the other CPU, in the
- * holder's way back from vfork()), and writes the forked child's "policy
- * nice" to @out, or "-1 -1" when the server was not depressed all along
- * (a round that proves nothing)
- */
-static void *drain_watcher(void *arg)
-{
-	struct late_drain *l = arg;
-	int held = 0, policy = -1, nice = -1, n;
-	char line[64];
-	double end;
-	long calls;
-
-	while (!__atomic_load_n(&l->d.ready, __ATOMIC_SEQ_CST))
-		sched_yield();
-	calls = depressor_caught(&l->d, 20);
-	if (calls >= 0 && !ts_fifo() && write(l->hold_w, "g", 1) == 1) {
-		end = mt_now() + 20;
-		while (!__atomic_load_n(&l->h.done, __ATOMIC_SEQ_CST) &&
-		       mt_now() < end)
-			;
-		held = l->h.done && l->d.calls == calls && l->d.in_call &&
-		       sched_getscheduler(l->d.tid) == SCHED_IDLE;
-	}
-	if (held) {
-		policy = mt_task_stat_field(l->kid, l->kid, 41);
-		nice = mt_task_stat_field(l->kid, l->kid, 19);
-	}
-	sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){ 0 });
-	n = snprintf(line, sizeof(line), "%d %d\n", policy, nice);
-	if (write(l->out, line, n) != n)
-		l->d.bad = 1;
-	l->d.stop = 1;
-	return NULL;
-}
-
-/* A CPU of the caller's affinity other than @cpu, or -1. */
-static int other_cpu(int cpu)
-{
-	cpu_set_t set;
-	int i;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	for (i = 0; i < CPU_SETSIZE; i++)
-		if (i != cpu && CPU_ISSET(i, &set))
-			return i;
-	return -1;
-}
-
-/*
- * fork_then_depress - the lifted server forks while a second thread's
- * vfork holds the hand-down back, replies through @reply (the lift ends),
- * then depresses itself in thread_switch; drain_watcher() lets the
- * hand-down run while it is depressed and reports the child.
- * Returns: 0, or 1 when a step failed.
- */
-static int fork_then_depress(int out, mach_port_t reply)
-{
-	struct late_drain l = {
-		.d = { .option = SWITCH_OPTION_DEPRESS, .policy = -1 },
-		.out = out,
-	};
-	int hold[2], ready[2], go[2];
-	pthread_t holder, watcher;
-	char c;
-
-	if (mt_traps_enable() < 0 || pipe(hold) || pipe(ready) || pipe(go))
-		return 1;
-	l.d.cpu = sched_getcpu() < 0 ? 0 : sched_getcpu();
-	l.h.cpu = other_cpu(l.d.cpu);
-	if (l.h.cpu < 0)
-		return 1;
-	l.h.hold = hold[0];
-	l.h.ready = ready[1];
-	l.hold_w = hold[1];
-	if (pthread_create(&holder, NULL, vfork_holder, &l.h) ||
-	    read(ready[0], &c, 1) != 1)
-		return 1;
-	l.kid = fork();
-	if (l.kid < 0)
-		return 1;
-	if (l.kid == 0)
-		_exit(read(go[0], &c, 1) != 1);
-	/* The reply ends the lift: the server runs at its own nice 0 again. */
-	if (send_simple_opt(reply, MACH_MSG_TYPE_MOVE_SEND_ONCE, 7, 0, 0) ||
-	    pthread_create(&watcher, NULL, drain_watcher, &l))
-		return 1;
-	depressor_main(&l.d);
-	pthread_join(watcher, NULL);
-	pthread_join(holder, NULL);
-	if (write(go[1], "g", 1) != 1)
-		return 1;
-	return mt_wait_exit(l.kid) || l.d.bad ? 1 : 0;
 }
 
 /*
@@ -271,8 +148,7 @@ static int fork_report(int out, pid_t victim)
  * (ipc_lifting_client(): USER_INTERACTIVE) and keep the reply port,
  * receives the request (reporting the lift to @out), then with @mode 'e'
  * execs itself to report from the new image, with 'f' forks a child that
- * reports once fork() has returned to the server, with 'v' fork_renice(),
- * with 'd' fork_then_depress().
+ * reports once fork() has returned to the server, with 'v' fork_renice().
  */
 static int server(int out, const char *self, int mode)
 {
@@ -293,8 +169,6 @@ static int server(int out, const char *self, int mode)
 	}
 	if (mode == 'v')
 		return fork_renice(out);
-	if (mode == 'd')
-		return fork_then_depress(out, buf.header.msgh_remote_port);
 	return fork_report(out, 0);
 }
 
@@ -361,38 +235,6 @@ TEST(fork_drops_the_lift)
 {
 	REQUIRE();
 	lift_then(_metadata, 'f');
-}
-
-/*
- * The hand-down of a lifted server's fork can come late (a vfork of
- * another thread holds it back) and find the server, its lift ended,
- * depressed inside thread_switch: SCHED_IDLE for the moment it waits for
- * the CPU.  That is not the server's own policy: the child must get the
- * server's nice 0, not SCHED_IDLE for life.  A round proves something only
- * if the server stayed depressed until the hand-down ran (its CPU is held
- * by a SCHED_FIFO watcher meanwhile); up to three rounds.
- */
-TEST(late_hand_down_ignores_a_depression)
-{
-	int lifted, policy = -1, nice = -1, tries;
-	const char *why;
-
-	REQUIRE();
-	if (geteuid())
-		SKIP(return, "needs root (a root server, a nobody client)");
-	why = mt_traps_unavailable();
-	if (why)
-		SKIP(return, "%s", why);
-	if (other_cpu(sched_getcpu()) < 0)
-		SKIP(return, "needs two CPUs");
-	setpriority(PRIO_PROCESS, 0, 0);
-	for (tries = 0; tries < 3 && policy < 0; tries++) {
-		run(_metadata, 'd', &lifted, &policy, &nice);
-		EXPECT_EQ(-10, lifted);
-	}
-	ASSERT_LE(0, policy) TH_LOG("the server never stayed depressed");
-	EXPECT_EQ(SCHED_OTHER, policy);
-	EXPECT_EQ(0, nice);
 }
 
 /* Split @pages pages into one mapping each (alternate protections). */
