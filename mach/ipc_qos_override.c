@@ -112,13 +112,21 @@ enum end_why {
 /*
  * end_override - take @thread's IPC override off, if it still holds one
  * (and, for END_SELF with @only, if it is the one whose reply port is
- * @only; for END_REPLY_DEAD, if its reply port is dead)
+ * @only; for END_REPLY_DEAD, if its reply port is dead), or finish the end
+ * of one Linux refused before
  * Applied to the Linux thread at once, except for a dead record, and only
  * when the effective class changes (the thread's own class or a pthread
  * override may already be as high: no machina_sched_apply() then).  From
  * another context (END_REPLY_DEAD) the change is made under the thread's
  * own credentials, so that it can give the thread nothing the thread could
  * not take itself (a lower class can still meet a floor: RLIMIT_NICE).
+ * A change Linux refuses leaves sched.ipc_ending set: the override is off
+ * the record (the thread's messages no longer carry its class, no reply
+ * ends it) but the Linux thread may still run lifted, so the fork probe
+ * keeps noting its children and the thread's next receive (or any change
+ * of its class that applies) tries again; its exit ends it with the
+ * thread.  A time-constraint thread's values are its own request's (the
+ * lift never reached them): a refusal leaves nothing to end there.
  * Conditions: process context, no locks held; may sleep.
  */
 static void end_override(struct machina_thread *thread, struct ipc_port *only,
@@ -128,6 +136,8 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 	const struct cred *cred = NULL, *old = NULL;
 	struct task_struct *p = NULL;
 	struct ipc_port *port;
+	bool stale;
+	int err = 0;
 	u8 eq;
 
 	if (why != END_DEAD) {
@@ -139,7 +149,9 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 	}
 	mutex_lock(&s->lock);
 	port = thread->ipc_override.reply;
-	if (!s->ipc_qos || (only && port != only) ||
+	/* An earlier end Linux refused (set only under the lock, else 0). */
+	stale = READ_ONCE(s->ipc_ending);
+	if ((!s->ipc_qos && !stale) || (only && port != only) ||
 	    (why == END_REPLY_DEAD && (!port || READ_ONCE(port->active)))) {
 		mutex_unlock(&s->lock);
 		goto out;
@@ -161,19 +173,26 @@ static void end_override(struct machina_thread *thread, struct ipc_port *only,
 	 */
 	if (why == END_EXEC)
 		machina_sched_forget(s);
-	/* Linux is changed only when the class the thread runs at changes. */
+	/*
+	 * Linux is changed only when the class the thread runs at changes
+	 * (or an earlier end of it was refused).
+	 */
 	if (p && (why == END_EXEC ||
 		  (!READ_ONCE(thread->dead) &&
-		   machina_sched_effective_qos(s) != eq))) {
+		   (stale || machina_sched_effective_qos(s) != eq)))) {
 		if (cred)
 			old = override_creds(cred);
-		/* The override is gone whatever Linux says. */
-		machina_sched_apply(thread, p);
+		/* The override is off the record whatever Linux says. */
+		err = machina_sched_apply(thread, p);
 		if (cred)
 			revert_creds(old);
 	}
-	/* The thread runs at its own values now (or is dead). */
-	smp_store_release(&s->ipc_ending, 0);
+	/*
+	 * The thread runs at its own values now (or is dead, or runs a new
+	 * image whose record is new); refused: see above.
+	 */
+	if (!err || s->req.rt || why == END_EXEC)
+		smp_store_release(&s->ipc_ending, 0);
 	mutex_unlock(&s->lock);
 	if (port)
 		unlink_reply(port, thread);
@@ -187,13 +206,15 @@ out:
 /*
  * ipc_qos_override_receiving - the caller enters a receive: the override
  * of the message it received last comes off
+ * (and an earlier end Linux refused is tried again)
  * Conditions: process context, no locks held; @self is the caller's record
- * (machina_thread_self()) or NULL.  The ipc_qos read is a racy hint:
- * end_override() decides under sched.lock.
+ * (machina_thread_self()) or NULL.  The ipc_qos and ipc_ending reads are
+ * racy hints: end_override() decides under sched.lock.
  */
 void ipc_qos_override_receiving(struct machina_thread *self)
 {
-	if (self && READ_ONCE(self->sched.ipc_qos))
+	if (self && (READ_ONCE(self->sched.ipc_qos) ||
+		     READ_ONCE(self->sched.ipc_ending)))
 		end_override(self, NULL, END_SELF);
 }
 
@@ -249,7 +270,8 @@ void ipc_qos_override_received(struct machina_task *task,
 	if (IS_ERR(thread))
 		return;
 	/* Normally gone at the receive's start already. */
-	if (READ_ONCE(thread->sched.ipc_qos))
+	if (READ_ONCE(thread->sched.ipc_qos) ||
+	    READ_ONCE(thread->sched.ipc_ending))
 		end_override(thread, NULL, END_SELF);
 	if (IPC_OBJECT_REAL(kmsg->local.obj) &&
 	    kmsg->local.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
@@ -260,7 +282,11 @@ void ipc_qos_override_received(struct machina_task *task,
 	machina_sched_lock(thread, current);
 	eq = machina_sched_effective_qos(s);
 	WRITE_ONCE(s->ipc_qos, qos);
-	/* Linux is changed only when the class the thread runs at changes. */
+	/*
+	 * Linux is changed only when the class the thread runs at changes,
+	 * and then only ever upwards from what its own state gives
+	 * (sched_qos.c, want_linux()): a message never lowers its receiver.
+	 */
 	if (machina_sched_effective_qos(s) != eq &&
 	    machina_sched_apply(thread, current)) {
 		/* Linux refused: nothing changed, nothing is held. */

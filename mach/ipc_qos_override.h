@@ -16,7 +16,17 @@
  * of that class (machina_sched.ipc_qos: the effective class is the highest
  * of its request, its pthread overrides and this) and applies it to its own
  * Linux thread at once (policy, nice, P/E placement, within its own
- * rights).  A thread holds at most one: it comes off when
+ * rights) - only ever as a raise.  The thread runs at the better, in each
+ * of Linux's measures (SCHED_IDLE < SCHED_BATCH < SCHED_NORMAL, and the
+ * nice value), of what its own state gives (its class raised by its
+ * pthread overrides; without a class its baseline: the policy and nice its
+ * owner gave it) and what the message's class gives; a message never
+ * narrows a thread without a class onto the efficiency CPUs.  So a
+ * BACKGROUND message leaves a class-less server as it is, and the end of
+ * the override gives back exactly the thread's own values.  (XNU: the push
+ * through IPC raises the base priority to the higher of the two, and a QoS
+ * override counts only for a thread that has a class.)  A thread holds at
+ * most one: it comes off when
  *   - the thread sends a message through the send-once reply right of that
  *     message (reply, below), or
  *   - the thread enters its next receive, or
@@ -26,7 +36,10 @@
  *   - the thread execs (applied at once: the new image does not keep it),
  *   - the thread's record dies (exit, task teardown).
  * A reply port lifts at most one thread (ipc_port.qos_servicer); a second
- * message naming the same reply port lifts nobody.  A process the thread
+ * message naming the same reply port lifts nobody.  An end Linux refuses
+ * leaves machina_sched.ipc_ending set until a later change applies (the
+ * thread's next receive tries again): the fork probe keeps taking the lift
+ * off its children meanwhile.  A process the thread
  * forks while lifted does not keep the lift clone() copied: the fork path
  * takes it off the child (task_fork_exec.c, machina_sched_unlift_child()).
  *

@@ -160,22 +160,27 @@ static int requested_priority(const struct machina_sched *s, u8 eq)
 
 /*
  * machina_sched_xnu_priority - the base priority thread_info reports: the
- * requested one, or the one the Linux nice value stands for
+ * requested one (or the one the Linux nice value stands for), raised by
+ * an IPC override above it, never lowered (XNU: the higher of the base
+ * priority and the push)
  * Conditions: s->lock held.
  */
 int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p)
 {
+	u8 own = effective_qos(s, false), eq = effective_qos(s, true);
 	int pri;
 
 	lockdep_assert_held(&s->lock);
 	if (s->req.rt)
 		return BASEPRI_RTQUEUES;
-	pri = requested_priority(s, machina_sched_effective_qos(s));
-	if (pri >= 0)
-		return pri;
-	if (READ_ONCE(p->policy) == SCHED_IDLE)
-		return qos_pri[MACHINA_QOS_BACKGROUND];
-	return clamp(BASEPRI_DEFAULT - task_nice(p) * 3 / 2, 0, MAXPRI_USER);
+	pri = requested_priority(s, own);
+	if (pri < 0 && READ_ONCE(p->policy) == SCHED_IDLE)
+		pri = qos_pri[MACHINA_QOS_BACKGROUND];
+	else if (pri < 0)
+		pri = clamp(BASEPRI_DEFAULT - task_nice(p) * 3 / 2, 0, MAXPRI_USER);
+	if (eq > own)
+		pri = max(pri, requested_priority(s, eq));
+	return pri;
 }
 
 static int level(int policy, int nice)
@@ -295,14 +300,13 @@ static int apply_rt(struct machina_sched *s, struct task_struct *p)
 }
 
 /*
- * target_linux - the Linux policy and nice the requested state in @s gives
- * with effective class @eq and base priority @pri (requested_priority(),
- * -1: the baseline), for the thread @p, within what the caller may give
- * it (floor_level())
+ * tier_linux - the Linux policy and nice one class gives: @eq with base
+ * priority @pri (requested_priority(), -1: the baseline), for the thread
+ * @p of @s, within what the caller may give it (floor_level())
  * Conditions: s->lock held; s->base_* is up to date; not real-time.
  */
-static void target_linux(const struct machina_sched *s, struct task_struct *p,
-			 u8 eq, int pri, int *policy, int *nice)
+static void tier_linux(const struct machina_sched *s, struct task_struct *p,
+		       u8 eq, int pri, int *policy, int *nice)
 {
 	int lvl;
 
@@ -332,6 +336,52 @@ static void target_linux(const struct machina_sched *s, struct task_struct *p,
 }
 
 /*
+ * raise_to - make @policy / @nice at least as good as @lift_policy /
+ * @lift_nice in each of Linux's two measures, never worse in either:
+ * out of SCHED_IDLE, SCHED_BATCH to SCHED_NORMAL, the lower nice value
+ * (fair policies only: real-time and deadline threads are not driven)
+ */
+static void raise_to(int *policy, int *nice, int lift_policy, int lift_nice)
+{
+	if (lift_policy == SCHED_IDLE)
+		return;
+	if (*policy == SCHED_IDLE) {
+		*policy = lift_policy;
+		*nice = lift_nice;
+		return;
+	}
+	if (lift_policy == SCHED_NORMAL)
+		*policy = SCHED_NORMAL;
+	*nice = min(*nice, lift_nice);
+}
+
+/*
+ * want_linux - the Linux policy and nice @s's state gives the thread @p: what
+ * its own requests give (its class, relative priority and importance
+ * raised by its pthread overrides; its baseline when they ask for
+ * nothing), raised by its IPC override when @ipc and the message's class
+ * is above its own, never lowered by it (docs/SECURITY.md, "QoS through
+ * IPC": a message only ever raises its receiver, as XNU's push does)
+ * Conditions: s->lock held; s->base_* is up to date; not real-time.
+ * Returns: whether Machina drives the thread (something is requested, or
+ * a lift is on).
+ */
+static bool want_linux(const struct machina_sched *s, struct task_struct *p,
+		       bool ipc, int *policy, int *nice)
+{
+	u8 own = effective_qos(s, false), eq = effective_qos(s, ipc);
+	int pri = requested_priority(s, own), lift_policy, lift_nice;
+
+	tier_linux(s, p, own, pri, policy, nice);
+	if (eq <= own)
+		return pri >= 0;
+	tier_linux(s, p, eq, requested_priority(s, eq), &lift_policy,
+		     &lift_nice);
+	raise_to(policy, nice, lift_policy, lift_nice);
+	return true;
+}
+
+/*
  * apply_linux - make the Linux thread @p match the requested policy in @s
  * (or give it back its baseline when nothing is requested)
  * Conditions: s->lock held, no spinlock held; may sleep.
@@ -341,8 +391,8 @@ static void target_linux(const struct machina_sched *s, struct task_struct *p,
 static int apply_linux(struct machina_sched *s, struct task_struct *p)
 {
 	int policy = READ_ONCE(p->policy), nice = task_nice(p);
-	int pri, want_policy, want_nice;
-	u8 eq;
+	int want_policy, want_nice;
+	bool drive;
 	int err;
 
 	lockdep_assert_held(&s->lock);
@@ -359,17 +409,15 @@ static int apply_linux(struct machina_sched *s, struct task_struct *p)
 		s->base_nice = nice;
 	if (s->req.rt)
 		return apply_rt(s, p);
-	eq = machina_sched_effective_qos(s);
-	pri = requested_priority(s, eq);
-	if (pri < 0 && !s->driven)
+	drive = want_linux(s, p, true, &want_policy, &want_nice);
+	if (!drive && !s->driven)
 		return 0;
-	target_linux(s, p, eq, pri, &want_policy, &want_nice);
 	if (want_policy != policy || want_nice != nice) {
 		err = set_linux(p, want_policy, want_nice, 0);
 		if (err)
 			return err;
 	}
-	s->driven = pri >= 0;
+	s->driven = drive;
 	/* What the thread has now, as a later comparison will read it. */
 	s->applied_policy = READ_ONCE(p->policy);
 	s->applied_nice = task_nice(p);
@@ -411,6 +459,25 @@ bool machina_sched_fork_lifted(const struct machina_sched *s,
 }
 
 /*
+ * undepressed_policy - the Linux policy of @p, the thread of @s, less a
+ * thread_switch depression: a depressed thread still in SCHED_IDLE has the
+ * policy the depression saved (its nice value is its own: SCHED_IDLE keeps
+ * it), as the depression's restore rule gives it back (sched_depress.h)
+ * Conditions: s->lock held (it guards s->depress and the record).
+ */
+static int undepressed_policy(const struct machina_sched *s,
+			      struct task_struct *p)
+{
+	const struct machina_depress *d = s->depress;
+	int policy = READ_ONCE(p->policy);
+
+	lockdep_assert_held(&s->lock);
+	if (d && d->applied && policy == SCHED_IDLE)
+		return d->saved_policy;
+	return policy;
+}
+
+/*
  * machina_sched_unlift_child - @child is a process @thread forked while an
  * IPC override lifted it: it gets the Linux policy and nice @thread's own
  * state gives without the override.  The lift was @thread's, for the
@@ -418,7 +485,9 @@ bool machina_sched_fork_lifted(const struct machina_sched *s,
  * has no record and serves nothing, would keep them for good.
  * With no override on @thread now (it ended while clone() copied, or the
  * probe saw @child run better than @thread: machina_sched_fork_lifted()),
- * that state is @thread's Linux policy and nice as they are.
+ * that state is @thread's Linux policy and nice as they are, less a
+ * thread_switch depression @thread is in when the drain comes
+ * (undepressed_policy()).
  * Only ever lowers @child, and only from what clone() gave it
  * (@fork_policy, @fork_nice, read at the fork): it is left as it is when
  * it no longer runs at those (it, its parent or a new image chose since:
@@ -436,32 +505,32 @@ void machina_sched_unlift_child(struct machina_thread *thread,
 				int fork_nice)
 {
 	struct machina_sched *s = &thread->sched;
-	int policy, nice, pri, want_policy, want_nice;
+	int policy, nice, want_policy, want_nice;
 	struct task_struct *fp = NULL;
-	u8 eq;
 
 	mutex_lock(&s->lock);
 	if (s->req.rt)
 		goto out;
 	/*
 	 * No lift now (it ended, under this lock: the thread was lowered):
-	 * the thread's own values are what it runs at.  The probe also notes
-	 * a child of a thread Machina never drove (base_* is not a baseline
-	 * then) that someone reniced while it forked.
+	 * the thread's own values are what it runs at, less a thread_switch
+	 * depression it may be in by now (the drain can come late; the child
+	 * never takes a depression).  The probe also notes a child of a
+	 * thread Machina never drove (base_* is not a baseline then) that
+	 * someone reniced while it forked.  A lift whose end Linux refused
+	 * (ipc_ending left set, end_override()) is still on the thread.
 	 */
-	if (!s->ipc_qos)
+	if (!s->ipc_qos && !s->ipc_ending)
 		fp = machina_thread_get_task_struct(thread);
 	if (fp) {
-		want_policy = READ_ONCE(fp->policy);
+		want_policy = undepressed_policy(s, fp);
 		want_nice = task_nice(fp);
 		put_task_struct(fp);
 		if (rt_or_deadline(want_policy))
 			goto out;
 	} else {
 		/* Lifted (so driven: s->base_* holds its baseline), or reaped. */
-		eq = effective_qos(s, false);
-		pri = requested_priority(s, eq);
-		target_linux(s, child, eq, pri, &want_policy, &want_nice);
+		want_linux(s, child, false, &want_policy, &want_nice);
 	}
 	/* The child's values as late as can be: the check stays best effort. */
 	policy = READ_ONCE(child->policy);
@@ -496,14 +565,17 @@ static u32 inherit_word(const struct machina_sched *s)
 
 /*
  * confined - whether @s's thread belongs on the efficiency CPUs: its
- * effective class is BACKGROUND or MAINTENANCE and it is not real-time
- * (by a time constraint or by its owner's choice)
+ * effective class is BACKGROUND or MAINTENANCE, it has a class of its own
+ * (an IPC override never narrows a thread without one: a message only
+ * raises), and it is not real-time (by a time constraint or by its
+ * owner's choice)
  */
 static bool confined(const struct machina_sched *s, struct task_struct *p)
 {
 	u8 eq = machina_sched_effective_qos(s);
 
 	return (eq == MACHINA_QOS_BACKGROUND || eq == MACHINA_QOS_MAINTENANCE) &&
+	       effective_qos(s, false) != MACHINA_QOS_UNSPECIFIED &&
 	       !s->req.rt && !rt_or_deadline(READ_ONCE(p->policy));
 }
 
@@ -525,9 +597,17 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 	err = apply_linux(s, p);
 	WRITE_ONCE(s->inherit, inherit_word(s));
 	/* A refused change moves nothing: the caller restores the request. */
-	if (!err)
-		machina_placement_apply(s, p, confined(s, p));
-	return err;
+	if (err)
+		return err;
+	machina_placement_apply(s, p, confined(s, p));
+	/*
+	 * The Linux thread runs at what its record gives now: the lift of
+	 * an override whose end Linux refused is off it (end_override();
+	 * ipc_ending is set only under s->lock, so only such a one is seen).
+	 */
+	if (READ_ONCE(s->ipc_ending))
+		smp_store_release(&s->ipc_ending, 0);
+	return 0;
 }
 
 /*

@@ -16,7 +16,9 @@
  * changed it.  While Machina drives the thread (driven), applied_* is what
  * it last left; a policy or nice value that differs was changed by the
  * owner meanwhile (setpriority()) and becomes that part of the baseline.  When nothing is requested any more
- * the baseline is put back.  A thread whose Linux policy is real-time or
+ * the baseline is put back.  An IPC override only ever raises the values the
+ * thread's own state gives (the baseline for a thread without a class), in
+ * each of policy and nice (ipc_qos_override.h).  A thread whose Linux policy is real-time or
  * deadline by its owner's choice is never changed; a time-constraint
  * thread is SCHED_FIFO by Machina's (driven, applied_policy SCHED_FIFO).
  *
@@ -44,6 +46,7 @@
 #define _MACHINA_SCHED_QOS_H
 
 #include <linux/mutex.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 
 struct machina_cpus;
@@ -69,29 +72,39 @@ struct task_struct;
 /* Active overrides per tier are counted up to this; more are refused. */
 #define MACHINA_QOS_OVERRIDE_MAX	1024
 
-/* What Darwin's calls set and report. */
+/*
+ * What Darwin's calls set and report.  The class is read without the lock
+ * (machina_sched_effective_qos_lockless(): a sender's message class), so
+ * it is written with WRITE_ONCE only; the rest is one group, which a
+ * refused set puts back as a whole (thread_policy.c).
+ */
 struct machina_sched_req {
 	u8 qos;				/* THREAD_QOS_* */
-	s8 relprio;			/* -15..0 */
-	bool timeshare;			/* THREAD_EXTENDED_POLICY */
-	s32 importance;			/* THREAD_PRECEDENCE_POLICY */
-	u32 affinity_tag;		/* THREAD_AFFINITY_POLICY */
-	u32 latency_tier;		/* THREAD_LATENCY_QOS_POLICY, raw */
-	u32 throughput_tier;		/* THREAD_THROUGHPUT_QOS_POLICY, raw */
-	bool rt;			/* THREAD_TIME_CONSTRAINT_POLICY set */
-	bool rt_preemptible;
-	u32 rt_period, rt_computation, rt_constraint;	/* abstime (ns) */
+	struct_group(rest,
+		s8 relprio;		/* -15..0 */
+		bool timeshare;		/* THREAD_EXTENDED_POLICY */
+		s32 importance;		/* THREAD_PRECEDENCE_POLICY */
+		u32 affinity_tag;	/* THREAD_AFFINITY_POLICY */
+		u32 latency_tier;	/* THREAD_LATENCY_QOS_POLICY, raw */
+		u32 throughput_tier;	/* THREAD_THROUGHPUT_QOS_POLICY, raw */
+		bool rt;		/* THREAD_TIME_CONSTRAINT_POLICY set */
+		bool rt_preemptible;
+		u32 rt_period, rt_computation, rt_constraint;	/* abstime (ns) */
+	);
 };
 
 struct machina_sched {
 	struct mutex lock;
 	struct machina_sched_req req;	/* under lock */
-	u16 overrides[MACHINA_QOS_LAST];	/* active overrides per tier */
+	/* active overrides per tier; WRITE_ONCE under lock (read locklessly) */
+	u16 overrides[MACHINA_QOS_LAST];
 	u8 ipc_qos;			/* IPC override (ipc_qos_override.h) */
 	/*
 	 * Set while an IPC override comes off: ipc_qos is clear but the
 	 * Linux thread may still run at the lifted values (the fork probe,
-	 * machina_sched_fork_lifted()).  WRITE_ONCE / release under lock.
+	 * machina_sched_fork_lifted()); left set when Linux refused the end,
+	 * until a change applies (end_override()).  WRITE_ONCE / release
+	 * under lock.
 	 */
 	u8 ipc_ending;
 	/* the Linux side, under lock */

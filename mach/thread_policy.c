@@ -234,14 +234,15 @@ long machina_call_thread_policy_set(struct machina_task *task, void *arg)
 	machina_sched_lock(thread, p);
 	old = s->req;
 	/* Darwin: setting any other policy removes the thread's QoS. */
-	s->req.qos = MACHINA_QOS_UNSPECIFIED;
+	WRITE_ONCE(s->req.qos, MACHINA_QOS_UNSPECIFIED);
 	s->req.relprio = 0;
 	kr = set_flavor(s, a->flavor, a->info, a->count);
 	if (!kr && machina_sched_apply(thread, p))
 		kr = KERN_FAILURE;
 	if (kr) {
 		/* The Linux side did not change. */
-		s->req = old;
+		s->req.rest = old.rest;
+		WRITE_ONCE(s->req.qos, old.qos);
 	}
 	mutex_unlock(&s->lock);
 out:
@@ -327,6 +328,18 @@ static struct machina_thread *qos_target(struct machina_task *task, u64 tsd,
 }
 
 /*
+ * override_add - count one pthread override of tier @qos more (@d 1) or
+ * less (-1): one marked store, as a sender reads the counts without the
+ * lock (sched_qos.h)
+ * Conditions: s->lock held.
+ */
+static void override_add(struct machina_sched *s, u8 qos, int d)
+{
+	lockdep_assert_held(&s->lock);
+	WRITE_ONCE(s->overrides[qos], s->overrides[qos] + d);
+}
+
+/*
  * qos_op - one pthread QoS operation on @thread
  * Conditions: thread->sched.lock held.
  */
@@ -348,11 +361,11 @@ static int qos_op(struct machina_thread *thread, struct task_struct *p,
 	case MACHINA_QOS_OP_SET:
 		if (!valid || a->relprio > 0 || a->relprio < MACHINA_QOS_MIN_RELPRIO)
 			return KERN_INVALID_ARGUMENT;
-		s->req.qos = a->qos;
+		WRITE_ONCE(s->req.qos, a->qos);
 		s->req.relprio = a->relprio;
 		if (!machina_sched_apply(thread, p))
 			return KERN_SUCCESS;
-		s->req.qos = qos;
+		WRITE_ONCE(s->req.qos, qos);
 		s->req.relprio = relprio;
 		return KERN_FAILURE;
 	case MACHINA_QOS_OP_OVERRIDE_START:
@@ -360,15 +373,15 @@ static int qos_op(struct machina_thread *thread, struct task_struct *p,
 			return KERN_INVALID_ARGUMENT;
 		if (s->overrides[a->qos] >= MACHINA_QOS_OVERRIDE_MAX)
 			return KERN_RESOURCE_SHORTAGE;
-		s->overrides[a->qos]++;
+		override_add(s, a->qos, 1);
 		if (!machina_sched_apply(thread, p))
 			return KERN_SUCCESS;
-		s->overrides[a->qos]--;
+		override_add(s, a->qos, -1);
 		return KERN_FAILURE;
 	case MACHINA_QOS_OP_OVERRIDE_END:
 		if (!valid || a->relprio || !s->overrides[a->qos])
 			return KERN_INVALID_ARGUMENT;
-		s->overrides[a->qos]--;
+		override_add(s, a->qos, -1);
 		/* The override is gone whatever Linux says. */
 		machina_sched_apply(thread, p);
 		return KERN_SUCCESS;

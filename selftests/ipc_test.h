@@ -745,15 +745,17 @@ static inline mach_port_t port_meet_child(int fd)
 
 #ifdef __USE_GNU
 /*
- * ipc_lifting_client - fork a client process (that dies with its parent)
- * that sends @port a request at USER_INTERACTIVE (MACH_SEND_OVERRIDE)
- * with a send-once right to a reply port it keeps: the request lifts the
- * thread that receives it (docs/plans/qos.md, slice 2) for as long as the
- * client lives.  With @nobody the client is user nobody (from root).
+ * ipc_class_client - fork a client process (that dies with its parent)
+ * that sends @port a request of class @qos (a THREAD_QOS_* tier, named
+ * with MACH_SEND_OVERRIDE) with a send-once right to a reply port it
+ * keeps: the request lifts the thread that receives it (docs/plans/qos.md,
+ * slice 2) for as long as the client lives.  With @nobody the client is
+ * user nobody (from root).
  * Returns: the client's pid once the request is queued, or -1 (a client
  * that failed is reaped).
  */
-static inline pid_t ipc_lifting_client(mach_port_t port, int nobody)
+static inline pid_t ipc_class_client(mach_port_t port, int nobody,
+				     unsigned int qos)
 {
 	int fd, go[2];
 	pid_t pid;
@@ -784,10 +786,10 @@ static inline pid_t ipc_lifting_client(mach_port_t port, int nobody)
 		m.header.msgh_remote_port = dest;
 		m.header.msgh_local_port = reply;
 		m.header.msgh_id = 100;
-		/* USER_INTERACTIVE, as mach_msg_priority_encode() puts it. */
+		/* As mach_msg_priority_encode(0, qos, 0) puts it. */
 		if (!reply || mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_OVERRIDE,
 				       sizeof(m), 0, MACH_PORT_NULL, 0,
-				       (6u << 16) | 0xff00u) != MACH_MSG_SUCCESS)
+				       (qos << 16) | 0xff00u) != MACH_MSG_SUCCESS)
 			_exit(1);
 		if (write(go[1], "s", 1) != 1)
 			_exit(1);
@@ -803,6 +805,12 @@ static inline pid_t ipc_lifting_client(mach_port_t port, int nobody)
 	}
 	close(go[0]);
 	return pid;
+}
+
+/* ipc_class_client() at USER_INTERACTIVE: the client whose request lifts. */
+static inline pid_t ipc_lifting_client(mach_port_t port, int nobody)
+{
+	return ipc_class_client(port, nobody, 6);
 }
 #endif
 

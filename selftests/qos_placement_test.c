@@ -13,8 +13,9 @@
  * finding a symmetric machine.  Also: the owner's sched_setaffinity() and a
  * cpuset change are adopted, overrides and thread_policy_set move the
  * thread back, new threads inherit the placement and get the user mask back,
- * a port of the same user places the thread, another user's cannot, and a
- * thread in a cpuset never leaves it.
+ * a message never narrows a thread without a class, a port of the same
+ * user places the thread, another user's cannot, and a thread in a cpuset
+ * never leaves it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -345,6 +346,41 @@ TEST(new_threads_inherit_and_get_the_user_mask_back)
 	EXPECT_EQ(confined(user), v.at_start);
 	EXPECT_EQ(user, v.after_default);
 	EXPECT_EQ(confined(user), mine());
+}
+
+/*
+ * A message only ever raises its receiver: a BACKGROUND request to a
+ * thread without a class of its own leaves it on its user mask (and out
+ * of SCHED_IDLE) while it holds the request; a thread with a class is
+ * confined by its own BG, and a DEFAULT request takes it off the
+ * efficiency CPUs until it receives again.
+ */
+TEST(a_message_never_narrows_a_thread_without_a_class)
+{
+	mach_port_t port = new_port_send();
+	unsigned long long user;
+	rcv_buf_t buf;
+	pid_t bg, def;
+
+	IPC_REQUIRE();
+	read_topology();
+	user = mine();
+	ASSERT_NE(~0ULL, user);
+	bg = ipc_class_client(port, 0, 2);
+	ASSERT_LT(0, bg);
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_msg(port, &buf, sizeof(buf), 0, 0));
+	EXPECT_EQ(user, mine());
+	EXPECT_EQ(SCHED_OTHER, sched_getscheduler(0));
+	ASSERT_EQ(0, set_class(QOS_CLASS_BACKGROUND));
+	EXPECT_EQ(confined(user), mine());
+	def = ipc_class_client(port, 0, 4);
+	ASSERT_LT(0, def);
+	ASSERT_EQ(MACH_MSG_SUCCESS, recv_msg(port, &buf, sizeof(buf), 0, 0));
+	EXPECT_EQ(user, mine());
+	kill(bg, SIGKILL);
+	kill(def, SIGKILL);
+	waitpid(bg, NULL, 0);
+	waitpid(def, NULL, 0);
 }
 
 /* ---- through ports, other users, cpusets ----------------------------------- */

@@ -435,6 +435,153 @@ TEST(fork_racing_a_renice_keeps_the_owners_nice)
 	race_rounds(_metadata, renice_race_forker, -10, -5);
 }
 
+/*
+ * A request never lowers its server.  XNU's push through IPC only ever
+ * raises the thread that serves a request (its base priority is the higher
+ * of its own and the push's; a QoS override counts only for a thread that
+ * has a class): nobody's BACKGROUND request must not put root's class-less
+ * server on SCHED_IDLE, nor its UTILITY request on SCHED_BATCH +7, nor a
+ * DEFAULT one undo the nice -5 root gave the server; a lift is a raise in
+ * each of policy and nice (root's SCHED_BATCH +3 server gets SCHED_OTHER 0
+ * from DEFAULT, stays at +3 for UTILITY); a server its owner put in
+ * SCHED_IDLE stays there for BACKGROUND; a server with its own
+ * USER_INITIATED class keeps it.  Each row: how the server stands, the
+ * class of nobody's request, what the server runs at while it holds the
+ * request (read from outside, in /proc) and after its reply (the nice
+ * value is not compared in SCHED_IDLE, which does not use it).
+ */
+static const struct {
+	/*
+	 * 'n': no class, nice 0; 'r': no class, nice -5; 'b': no class,
+	 * SCHED_BATCH +3; 'z': no class, SCHED_IDLE; 'i': USER_INITIATED.
+	 */
+	char setup;
+	unsigned int qos;	/* the request's THREAD_QOS_* */
+	int policy, nice;	/* while the server holds the request */
+	int after_policy, after_nice;
+} lower_rows[] = {
+	{ 'n', 2, SCHED_OTHER, 0, SCHED_OTHER, 0 },	/* BACKGROUND */
+	{ 'n', 3, SCHED_OTHER, 0, SCHED_OTHER, 0 },	/* UTILITY */
+	{ 'n', 1, SCHED_OTHER, 0, SCHED_OTHER, 0 },	/* MAINTENANCE */
+	{ 'r', 4, SCHED_OTHER, -5, SCHED_OTHER, -5 },	/* LEGACY (DEFAULT) */
+	{ 'r', 3, SCHED_OTHER, -5, SCHED_OTHER, -5 },
+	{ 'r', 6, SCHED_OTHER, -10, SCHED_OTHER, -5 },	/* USER_INTERACTIVE */
+	{ 'b', 3, SCHED_BATCH, 3, SCHED_BATCH, 3 },
+	{ 'b', 4, SCHED_OTHER, 0, SCHED_BATCH, 3 },
+	{ 'z', 2, SCHED_IDLE, 0, SCHED_IDLE, 0 },
+	{ 'z', 6, SCHED_OTHER, -10, SCHED_IDLE, 0 },
+	{ 'i', 2, SCHED_OTHER, -4, SCHED_OTHER, -4 },
+	{ 'i', 3, SCHED_OTHER, -4, SCHED_OTHER, -4 },
+	{ 'i', 6, SCHED_OTHER, -10, SCHED_OTHER, -4 },
+};
+
+#define LOWER_ROWS ((int)(sizeof(lower_rows) / sizeof(lower_rows[0])))
+
+/* Whether @policy / @nice are @want_policy / @want_nice (SCHED_IDLE: any nice). */
+static int sched_is(int policy, int nice, int want_policy, int want_nice)
+{
+	return policy == want_policy &&
+	       (policy == SCHED_IDLE || nice == want_nice);
+}
+
+/*
+ * lower_server - root's server thread: for each row it stands as the row
+ * says, receives nobody's request of the row's class, writes its tid to
+ * @out and waits for a byte on @in while it holds the request; then it
+ * replies, writes "-" and waits again.
+ * Returns: 0, or the step that failed.
+ */
+static int lower_server(int out, int in)
+{
+	mach_port_t port = new_port_send();
+	struct sched_param sp = { 0 };
+	char line[32], c, setup;
+	rcv_buf_t buf;
+	pid_t client;
+	int i, n;
+
+	if (!port)
+		return 1;
+	for (i = 0; i < LOWER_ROWS; i++) {
+		setup = lower_rows[i].setup;
+		if ((setup == 'r' && setpriority(PRIO_PROCESS, 0, -5)) ||
+		    (setup == 'b' && (sched_setscheduler(0, SCHED_BATCH, &sp) ||
+				      setpriority(PRIO_PROCESS, 0, 3))) ||
+		    (setup == 'z' && (setpriority(PRIO_PROCESS, 0, 0) ||
+				      sched_setscheduler(0, SCHED_IDLE, &sp))))
+			return 2;
+		if (setup == 'i' &&
+		    (sched_setscheduler(0, SCHED_OTHER, &sp) ||
+		     pthread_set_qos_class_self_np(QOS_CLASS_USER_INITIATED, 0)))
+			return 3;
+		client = ipc_class_client(port, 1, lower_rows[i].qos);
+		if (client < 0 ||
+		    recv_msg(port, &buf, sizeof(buf), 0, 0) != MACH_MSG_SUCCESS)
+			return 4;
+		n = snprintf(line, sizeof(line), "%d\n", tid());
+		if (write(out, line, n) != n || read(in, &c, 1) != 1)
+			return 5;
+		if (send_simple_opt(buf.header.msgh_remote_port,
+				    MACH_MSG_TYPE_MOVE_SEND_ONCE, 7, 0, 0))
+			return 6;
+		if (write(out, "-\n", 2) != 2 || read(in, &c, 1) != 1)
+			return 7;
+		kill(client, SIGKILL);
+		waitpid(client, NULL, 0);
+	}
+	return 0;
+}
+
+TEST(a_request_never_lowers_its_server)
+{
+	int to[2], from[2], i, t = 0, policy, nice;
+	char line[32];
+	FILE *f;
+	pid_t pid;
+
+	REQUIRE();
+	if (geteuid())
+		SKIP(return, "needs root (a root server, a nobody client)");
+	setpriority(PRIO_PROCESS, 0, 0);
+	ASSERT_EQ(0, pipe(to));
+	ASSERT_EQ(0, pipe(from));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(to[1]);
+		close(from[0]);
+		setpgid(0, 0);
+		_exit(lower_server(from[1], to[0]));
+	}
+	close(to[0]);
+	close(from[1]);
+	f = fdopen(from[0], "r");
+	ASSERT_NE(NULL, f);
+	for (i = 0; i < LOWER_ROWS; i++) {
+		ASSERT_NE(NULL, fgets(line, sizeof(line), f)) TH_LOG("row %d", i);
+		t = atoi(line);
+		ASSERT_LT(0, t);
+		policy = mt_task_stat_field(pid, t, 41);
+		nice = mt_task_stat_field(pid, t, 19);
+		EXPECT_TRUE(sched_is(policy, nice, lower_rows[i].policy,
+				     lower_rows[i].nice))
+			TH_LOG("row %d: policy %d nice %d", i, policy, nice);
+		ASSERT_EQ(1, write(to[1], "g", 1));
+		ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+		policy = mt_task_stat_field(pid, t, 41);
+		nice = mt_task_stat_field(pid, t, 19);
+		EXPECT_TRUE(sched_is(policy, nice, lower_rows[i].after_policy,
+				     lower_rows[i].after_nice))
+			TH_LOG("row %d after the reply: policy %d nice %d", i,
+			       policy, nice);
+		ASSERT_EQ(1, write(to[1], "g", 1));
+	}
+	fclose(f);
+	close(to[1]);
+	/* Exit 2: renice, policy; 3: class; 4: request; 5, 7: pipes; 6: reply */
+	EXPECT_EQ(0, mt_wait_exit(pid));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--report"))
