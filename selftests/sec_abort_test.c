@@ -250,6 +250,84 @@ TEST(abort_racing_thread_exit_as_nobody)
 	EXPECT_EQ(0, nobody_leaves_nothing(exit_race));
 }
 
+struct exec_racer {
+	volatile mach_port_t slots[2];	/* the leader's, the exec'ing thread's */
+	int leader_execs;
+};
+
+/* Exec a program that exits 0 at once, from whichever thread calls it. */
+static void exec_true(void)
+{
+	execl("/bin/sh", "sh", "-c", ":", (char *)NULL);
+	_exit(90);
+}
+
+static void *exec_thread_main(void *arg)
+{
+	struct exec_racer *x = arg;
+	semaphore_t s;
+	mach_timespec_t ms1 = { 0, 1000 * 1000 };
+
+	x->slots[1] = mach_thread_self();
+	/* Aborted or not, a short Machina wait, then the exec. */
+	if (semaphore_create(SELF, &s, SYNC_POLICY_FIFO, 0) == KERN_SUCCESS)
+		semaphore_timedwait(s, ms1);
+	if (!x->leader_execs)
+		exec_true();
+	for (;;)
+		semaphore_timedwait(s, ms1);	/* until the leader's exec */
+	return NULL;
+}
+
+/*
+ * A child of nobody's execs (from a thread that is not the leader, or
+ * from the leader) while racers in it abort both threads: the aborts
+ * queued before the exec run in the exec (or in the threads' deaths in
+ * de_thread), and the new image exits 0; nothing stays queued.
+ */
+static int exec_race(void *arg)
+{
+	int rounds = mt_rounds(60, 6), i, status, ret = 0;
+
+	for (i = 0; i < rounds && !ret; i++) {
+		pid_t child = fork();
+
+		if (child < 0)
+			return 2;
+		if (child == 0) {
+			struct exec_racer x = { .leader_execs = i & 1 };
+			struct racer r = { .ports = x.slots, .count = 2 };
+			pthread_t racers[2], t;
+			int j;
+
+			x.slots[0] = mach_thread_self();
+			for (j = 0; j < 2; j++)
+				if (pthread_create(&racers[j], NULL, racer_main, &r))
+					_exit(91);
+			if (pthread_create(&t, NULL, exec_thread_main, &x))
+				_exit(92);
+			while (atomic_load(&r.calls) < 50)
+				usleep(100);
+			if (x.leader_execs)
+				exec_true();
+			pthread_join(t, NULL);
+			_exit(93);
+		}
+		if (waitpid(child, &status, 0) != child ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			ret = 3;
+	}
+	return ret;
+}
+
+TEST(abort_racing_exec_as_nobody)
+{
+	IPC_REQUIRE_TEST();
+	if (access("/bin/sh", X_OK))
+		SKIP(return, "no /bin/sh to exec");
+	EXPECT_EQ(0, nobody_leaves_nothing(exec_race));
+}
+
 /*
  * A child of nobody's with threads waiting in mach_msg and semaphore
  * waits is killed while racers abort all of them through the child's

@@ -296,6 +296,8 @@ static void expect_old_ports_dead(struct __test_metadata *_metadata,
 	EXPECT_NE(KERN_SUCCESS, thread_set_state(o->thread, STATE_FLAVOR,
 						 (thread_state_t)&st, STATE_COUNT));
 	EXPECT_NE(KERN_SUCCESS, thread_suspend(o->thread));
+	EXPECT_NE(KERN_SUCCESS, thread_abort(o->thread));
+	EXPECT_NE(KERN_SUCCESS, thread_abort_safely(o->thread));
 	EXPECT_NE(KERN_SUCCESS, mach_port_allocate(o->task, MACH_PORT_RIGHT_RECEIVE, &got));
 	EXPECT_NE(KERN_SUCCESS, mach_port_insert_right(o->task, 0x4103, o->mine,
 						       MACH_MSG_TYPE_MAKE_SEND));
