@@ -580,6 +580,77 @@ TEST_F(exc, thread_actions_die_with_the_thread)
 	mach_port_mod_refs(SELF, notify, MACH_PORT_RIGHT_RECEIVE, -1);
 }
 
+/* A thread that hands its port to the racer and exits at once. */
+struct quitter {
+	volatile mach_port_t port;
+	volatile int ready;
+};
+
+static void *quitter_main(void *arg)
+{
+	struct quitter *q = arg;
+
+	q->port = mach_thread_self();
+	__atomic_store_n(&q->ready, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * set and swap race the target thread's exit: every call either lands
+ * in the table (which dies with the thread) or fails cleanly; no right
+ * stays behind in a dead thread's table (no-senders arrives at the end).
+ * KASAN/lockdep kernels judge the rest from the console.
+ */
+TEST_F(exc, set_and_swap_race_thread_exit)
+{
+	mach_port_t notify = new_port(), p = new_port_send();
+	int rounds = mt_rounds(300, 20), r, odd = 0;
+
+	for (r = 0; r < rounds; r++) {
+		struct quitter q = { 0 };
+		struct exc_list l;
+		pthread_t th;
+		kern_return_t kr;
+		unsigned int i, k;
+
+		ASSERT_EQ(0, pthread_create(&th, NULL, quitter_main, &q));
+		while (!__atomic_load_n(&q.ready, __ATOMIC_ACQUIRE))
+			;
+		for (k = 0; k < 64; k++) {
+			if (k & 1) {
+				memset(&l, 0, sizeof(l));
+				l.count = EXC_TYPES_COUNT;
+				kr = thread_swap_exception_ports(q.port, EXC_MASK_ALL, p,
+								 EXCEPTION_DEFAULT, 0,
+								 l.masks, &l.count,
+								 l.handlers, l.behaviors,
+								 l.flavors);
+				if (kr == KERN_SUCCESS)
+					for (i = 0; i < l.count; i++)
+						if (MACH_PORT_VALID(l.handlers[i]))
+							mach_port_deallocate(SELF, l.handlers[i]);
+			} else {
+				kr = thread_set_exception_ports(q.port, 1u << (1 + k % 12), p,
+								EXCEPTION_DEFAULT, 0);
+			}
+			if (kr == KERN_SUCCESS)
+				continue;
+			if (kr != MACH_SEND_INVALID_DEST && kr != KERN_FAILURE &&
+			    kr != KERN_TERMINATED)
+				odd = kr;
+			break;
+		}
+		pthread_join(th, NULL);
+		mach_port_deallocate(SELF, q.port);
+	}
+	EXPECT_EQ(0, odd);
+	ASSERT_EQ(KERN_SUCCESS, no_senders_request(p, notify));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_deallocate(SELF, p));
+	EXPECT_EQ(MACH_NOTIFY_NO_SENDERS, next_id(notify, 10000));
+	mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_mod_refs(SELF, notify, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
 /* Child: the task level came down from the parent, the thread level did not. */
 static int child_inherited(mach_port_t want)
 {
