@@ -44,6 +44,9 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 
+/* Not declared by <linux/ftrace.h> without CONFIG_FUNCTION_TRACER. */
+struct ftrace_regs;
+
 /* How long hooks stay attached after the last holder went. */
 #define MACHINA_HOOKS_LINGER	(10 * HZ)
 

@@ -17,11 +17,13 @@
  * The host's table is global: every test that sets it clears it again.
  */
 #define _GNU_SOURCE
+#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <mach/host_priv.h>
 
@@ -578,6 +580,175 @@ TEST_F(exc, thread_actions_die_with_the_thread)
 	close(s.go[0]);
 	mach_port_mod_refs(SELF, s.port, MACH_PORT_RIGHT_RECEIVE, -1);
 	mach_port_mod_refs(SELF, notify, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
+/* A thread that hands its port to the racer and exits at once. */
+struct quitter {
+	volatile mach_port_t port;
+	volatile int ready;
+};
+
+static void *quitter_main(void *arg)
+{
+	struct quitter *q = arg;
+
+	q->port = mach_thread_self();
+	__atomic_store_n(&q->ready, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * set and swap race the target thread's exit: every call either lands
+ * in the table (which dies with the thread) or fails cleanly; no right
+ * stays behind in a dead thread's table (no-senders arrives at the end).
+ * KASAN/lockdep kernels judge the rest from the console.
+ */
+TEST_F(exc, set_and_swap_race_thread_exit)
+{
+	mach_port_t notify = new_port(), p = new_port_send();
+	int rounds = mt_rounds(300, 20), r, odd = 0;
+
+	for (r = 0; r < rounds; r++) {
+		struct quitter q = { 0 };
+		struct exc_list l;
+		pthread_t th;
+		kern_return_t kr;
+		unsigned int i, k;
+
+		ASSERT_EQ(0, pthread_create(&th, NULL, quitter_main, &q));
+		while (!__atomic_load_n(&q.ready, __ATOMIC_ACQUIRE))
+			;
+		for (k = 0; k < 64; k++) {
+			if (k & 1) {
+				memset(&l, 0, sizeof(l));
+				l.count = EXC_TYPES_COUNT;
+				kr = thread_swap_exception_ports(q.port, EXC_MASK_ALL, p,
+								 EXCEPTION_DEFAULT, 0,
+								 l.masks, &l.count,
+								 l.handlers, l.behaviors,
+								 l.flavors);
+				if (kr == KERN_SUCCESS)
+					for (i = 0; i < l.count; i++)
+						if (MACH_PORT_VALID(l.handlers[i]))
+							mach_port_deallocate(SELF, l.handlers[i]);
+			} else {
+				kr = thread_set_exception_ports(q.port, 1u << (1 + k % 12), p,
+								EXCEPTION_DEFAULT, 0);
+			}
+			if (kr == KERN_SUCCESS)
+				continue;
+			if (kr != MACH_SEND_INVALID_DEST && kr != KERN_FAILURE &&
+			    kr != KERN_TERMINATED)
+				odd = kr;
+			break;
+		}
+		pthread_join(th, NULL);
+		mach_port_deallocate(SELF, q.port);
+	}
+	EXPECT_EQ(0, odd);
+	ASSERT_EQ(KERN_SUCCESS, no_senders_request(p, notify));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_deallocate(SELF, p));
+	EXPECT_EQ(MACH_NOTIFY_NO_SENDERS, next_id(notify, 10000));
+	mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1);
+	mach_port_mod_refs(SELF, notify, MACH_PORT_RIGHT_RECEIVE, -1);
+}
+
+/* A thread that publishes its port and waits on a pipe. */
+struct parked {
+	volatile mach_port_t port;
+	volatile int ready;
+	int go[2];
+};
+
+static void *parked_main(void *arg)
+{
+	struct parked *p = arg;
+	char c;
+
+	p->port = mach_thread_self();
+	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
+	while (read(p->go[0], &c, 1) < 0)
+		;
+	return NULL;
+}
+
+/*
+ * Child of copyout_fails_mid_array, as nobody with the name limit lowered:
+ * a swap whose second entry cannot be named (the space is full) fails after
+ * the first was named; the rest of the reply is given back.
+ */
+static int full_space_swap(void)
+{
+	struct parked pk = { 0 };
+	struct exc_list l = { 0 };
+	mach_port_t th, n;
+	pthread_t t;
+	kern_return_t kr;
+	int i;
+
+	if (pipe(pk.go) || pthread_create(&t, NULL, parked_main, &pk))
+		return 2;
+	while (!__atomic_load_n(&pk.ready, __ATOMIC_ACQUIRE))
+		;
+	th = pk.port;
+	/* Entry 0: the task's own port (its name stays); 1 and 2: the thread's. */
+	if (task_set_exception_ports(SELF, 1u << 1, SELF, EXCEPTION_DEFAULT, 0) ||
+	    task_set_exception_ports(SELF, 1u << 2, th, EXCEPTION_DEFAULT, 0) ||
+	    task_set_exception_ports(SELF, 1u << 3, th,
+				     EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES, 0))
+		return 3;
+	if (mach_port_deallocate(SELF, th))
+		return 4;
+	for (i = 0; i < 100000; i++)
+		if (mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &n))
+			break;
+	if (i == 100000)
+		return 5;
+	l.count = EXC_TYPES_COUNT;
+	kr = task_swap_exception_ports(SELF, (1u << 1) | (1u << 2) | (1u << 3),
+				       MACH_PORT_NULL, EXCEPTION_DEFAULT, 0, l.masks,
+				       &l.count, l.handlers, l.behaviors, l.flavors);
+	if (kr == KERN_SUCCESS)
+		return 6;
+	close(pk.go[1]);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+/*
+ * A swap's reply that cannot be named in full (KERN_NO_SPACE after the
+ * first entry) leaks no right and no port: once the process is gone every
+ * port it made or named is gone too.
+ */
+TEST_F(exc, copyout_fails_mid_array)
+{
+	struct live_counts base, now;
+	long old;
+	pid_t pid;
+	int st;
+
+	if (getuid() != 0)
+		SKIP(return, "lowering max_names needs root");
+	live_counts_baseline(&base);
+	old = module_param_set("max_names", 300);
+	if (old < 0)
+		SKIP(return, "no max_names module parameter");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		die_with_parent();
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(10);
+		_exit(full_space_swap());
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	module_param_set("max_names", old);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	if (base.ports >= 0)
+		EXPECT_EQ(1, live_counts_settle(&base, &now))
+			TH_LOG("ports %ld -> %ld", base.ports, now.ports);
 }
 
 /* Child: the task level came down from the parent, the thread level did not. */
