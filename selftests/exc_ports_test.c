@@ -155,11 +155,15 @@ static void clear_level(enum level lv, mach_port_t target)
 	lv_set(lv, target, EXC_MASK_VALID, MACH_PORT_NULL, 0, 0);
 }
 
-/* A receive right that cannot move, with a send right. */
+/*
+ * A receive right that cannot move, with a send right (XNU applies
+ * MPO_IMMOVABLE_RECEIVE only with MPO_CONTEXT_AS_GUARD).
+ */
 static mach_port_t immovable_port(void)
 {
 	mach_port_options_t opts = {
-		.flags = MPO_IMMOVABLE_RECEIVE | MPO_INSERT_SEND_RIGHT,
+		.flags = MPO_CONTEXT_AS_GUARD | MPO_IMMOVABLE_RECEIVE |
+			 MPO_INSERT_SEND_RIGHT,
 	};
 	mach_port_t name = MACH_PORT_NULL;
 
