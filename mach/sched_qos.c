@@ -330,9 +330,13 @@ static void tier_linux(const struct machina_sched *s, struct task_struct *p,
 		else if (lvl > *nice)
 			*nice = lvl;
 	}
-	/* SCHED_IDLE keeps the nice value the thread has (it is not used). */
+	/*
+	 * SCHED_IDLE does not use the nice value but keeps it (children copy
+	 * it, a later change of policy runs at it): the owner's, not one a
+	 * lift left on the thread.
+	 */
 	if (*policy == SCHED_IDLE)
-		*nice = task_nice(p);
+		*nice = s->base_nice;
 }
 
 /*
@@ -535,8 +539,12 @@ void machina_sched_unlift_child(struct machina_thread *thread,
 	/* The child's values as late as can be: the check stays best effort. */
 	policy = READ_ONCE(child->policy);
 	nice = task_nice(child);
-	/* SCHED_IDLE keeps the nice value the child has (it is not used). */
-	if (want_policy == SCHED_IDLE)
+	/*
+	 * A child already in SCHED_IDLE keeps its nice value (it is not
+	 * used); one clone() gave a lifted SCHED_OTHER goes to SCHED_IDLE at
+	 * the nice value @thread's own state gives, not at the lifted one.
+	 */
+	if (want_policy == SCHED_IDLE && policy == SCHED_IDLE)
 		want_nice = nice;
 	if (rt_or_deadline(policy) || policy != fork_policy ||
 	    nice != fork_nice ||
