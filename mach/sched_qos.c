@@ -230,9 +230,18 @@ static int set_linux(struct task_struct *p, int policy, int nice, int prio)
 		.sched_priority = prio,
 	};
 
+	int err;
+
 	if (p->sched_reset_on_fork)
 		attr.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
-	return sched_setattr_nocheck(p, &attr);
+	err = sched_setattr_nocheck(p, &attr);
+	/*
+	 * sched_setattr() sets the nice value of SCHED_NORMAL and SCHED_BATCH
+	 * only: SCHED_IDLE keeps the one the thread had.
+	 */
+	if (!err && policy == SCHED_IDLE && task_nice(p) != nice)
+		set_user_nice(p, nice);
+	return err;
 }
 
 /* set_linux() for the depression (sched_depress.c). */
