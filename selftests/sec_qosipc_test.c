@@ -438,7 +438,7 @@ TEST(fork_racing_a_renice_keeps_the_owners_nice)
  * USER_INITIATED class keeps it.  Each row: how the server stands, the
  * class of nobody's request, what the server runs at while it holds the
  * request (read from outside, in /proc) and after its reply (the nice
- * value is not compared in SCHED_IDLE, which does not use it).
+ * value too in SCHED_IDLE, which keeps it for a later change of policy).
  */
 static const struct {
 	/*
@@ -467,11 +467,10 @@ static const struct {
 
 #define LOWER_ROWS ((int)(sizeof(lower_rows) / sizeof(lower_rows[0])))
 
-/* Whether @policy / @nice are @want_policy / @want_nice (SCHED_IDLE: any nice). */
+/* Whether @policy / @nice are @want_policy / @want_nice. */
 static int sched_is(int policy, int nice, int want_policy, int want_nice)
 {
-	return policy == want_policy &&
-	       (policy == SCHED_IDLE || nice == want_nice);
+	return policy == want_policy && nice == want_nice;
 }
 
 /*
