@@ -230,9 +230,18 @@ static int set_linux(struct task_struct *p, int policy, int nice, int prio)
 		.sched_priority = prio,
 	};
 
+	int err;
+
 	if (p->sched_reset_on_fork)
 		attr.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
-	return sched_setattr_nocheck(p, &attr);
+	err = sched_setattr_nocheck(p, &attr);
+	/*
+	 * sched_setattr() sets the nice value of SCHED_NORMAL and SCHED_BATCH
+	 * only: SCHED_IDLE keeps the one the thread had.
+	 */
+	if (!err && policy == SCHED_IDLE && task_nice(p) != nice)
+		set_user_nice(p, nice);
+	return err;
 }
 
 /* set_linux() for the depression (sched_depress.c). */
@@ -330,9 +339,13 @@ static void tier_linux(const struct machina_sched *s, struct task_struct *p,
 		else if (lvl > *nice)
 			*nice = lvl;
 	}
-	/* SCHED_IDLE keeps the nice value the thread has (it is not used). */
+	/*
+	 * SCHED_IDLE does not use the nice value but keeps it (children copy
+	 * it, a later change of policy runs at it): the owner's, not one a
+	 * lift left on the thread.
+	 */
 	if (*policy == SCHED_IDLE)
-		*nice = task_nice(p);
+		*nice = s->base_nice;
 }
 
 /*
@@ -535,8 +548,12 @@ void machina_sched_unlift_child(struct machina_thread *thread,
 	/* The child's values as late as can be: the check stays best effort. */
 	policy = READ_ONCE(child->policy);
 	nice = task_nice(child);
-	/* SCHED_IDLE keeps the nice value the child has (it is not used). */
-	if (want_policy == SCHED_IDLE)
+	/*
+	 * A child already in SCHED_IDLE keeps its nice value (it is not
+	 * used); one clone() gave a lifted SCHED_OTHER goes to SCHED_IDLE at
+	 * the nice value @thread's own state gives, not at the lifted one.
+	 */
+	if (want_policy == SCHED_IDLE && policy == SCHED_IDLE)
 		want_nice = nice;
 	if (rt_or_deadline(policy) || policy != fork_policy ||
 	    nice != fork_nice ||

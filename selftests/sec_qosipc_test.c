@@ -448,7 +448,7 @@ TEST(fork_racing_a_renice_keeps_the_owners_nice)
  * USER_INITIATED class keeps it.  Each row: how the server stands, the
  * class of nobody's request, what the server runs at while it holds the
  * request (read from outside, in /proc) and after its reply (the nice
- * value is not compared in SCHED_IDLE, which does not use it).
+ * value too in SCHED_IDLE, which keeps it for a later change of policy).
  */
 static const struct {
 	/*
@@ -477,11 +477,10 @@ static const struct {
 
 #define LOWER_ROWS ((int)(sizeof(lower_rows) / sizeof(lower_rows[0])))
 
-/* Whether @policy / @nice are @want_policy / @want_nice (SCHED_IDLE: any nice). */
+/* Whether @policy / @nice are @want_policy / @want_nice. */
 static int sched_is(int policy, int nice, int want_policy, int want_nice)
 {
-	return policy == want_policy &&
-	       (policy == SCHED_IDLE || nice == want_nice);
+	return policy == want_policy && nice == want_nice;
 }
 
 /*
@@ -579,6 +578,66 @@ TEST(a_request_never_lowers_its_server)
 	fclose(f);
 	close(to[1]);
 	/* Exit 2: renice, policy; 3: class; 4: request; 5, 7: pipes; 6: reply */
+	EXPECT_EQ(0, mt_wait_exit(pid));
+}
+
+/*
+ * The end of a lift gives an idle server back its own nice value.  Root
+ * puts its class-less server in SCHED_IDLE at nice 5; nobody's
+ * USER_INTERACTIVE request lifts it to SCHED_OTHER -10 while it holds the
+ * request.  After its reply it is SCHED_IDLE again, and its nice value
+ * must be 5 again: SCHED_IDLE keeps the nice value (the thread's children
+ * copy it, and a later sched_setscheduler(SCHED_OTHER) by its owner runs
+ * it at that value), so a lifted one left there outlives the request.
+ * Returns: 0, or the step that failed.
+ */
+static int idle_server(void)
+{
+	mach_port_t port = new_port_send();
+	struct sched_param sp = { 0 };
+	rcv_buf_t buf;
+	pid_t client;
+	int ret = 0;
+
+	if (!port || setpriority(PRIO_PROCESS, 0, 5) ||
+	    sched_setscheduler(0, SCHED_IDLE, &sp))
+		return 1;
+	client = ipc_lifting_client(port, 1);
+	if (client < 0 ||
+	    recv_msg(port, &buf, sizeof(buf), 0, 0) != MACH_MSG_SUCCESS)
+		return 2;
+	/* The lift is on (else the row tests nothing). */
+	if (sched_getscheduler(0) != SCHED_OTHER)
+		ret = 3;
+	else if (send_simple_opt(buf.header.msgh_remote_port,
+				 MACH_MSG_TYPE_MOVE_SEND_ONCE, 7, 0, 0))
+		ret = 4;
+	else if (sched_getscheduler(0) != SCHED_IDLE)
+		ret = 5;
+	else if (getpriority(PRIO_PROCESS, 0) != 5)
+		ret = 6;
+	else if (sched_setscheduler(0, SCHED_OTHER, &sp) ||
+		 getpriority(PRIO_PROCESS, 0) != 5)
+		ret = 7;
+	kill(client, SIGKILL);
+	waitpid(client, NULL, 0);
+	return ret;
+}
+
+TEST(the_end_of_a_lift_gives_an_idle_server_its_nice)
+{
+	pid_t pid;
+
+	REQUIRE();
+	if (geteuid())
+		SKIP(return, "needs root (a root server, a nobody client)");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		setpgid(0, 0);
+		_exit(idle_server());
+	}
+	/* 3: not lifted; 5: not SCHED_IDLE again; 6, 7: the lifted nice kept */
 	EXPECT_EQ(0, mt_wait_exit(pid));
 }
 
