@@ -120,6 +120,14 @@ static ssize_t trap_hooks_attached_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(trap_hooks_attached);
 
+/* arm64: calls whose instruction the trap probe could not read (trap_shim.c). */
+static ssize_t trap_unread_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", machina_trap_unread_count());
+}
+static DEVICE_ATTR_RO(trap_unread);
+
 static ssize_t abi_version_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {
@@ -136,6 +144,7 @@ static struct attribute *machina_attrs[] = {
 	&dev_attr_live_ool_copies.attr,
 	&dev_attr_abi_version.attr,
 	&dev_attr_trap_hooks_attached.attr,
+	&dev_attr_trap_unread.attr,
 	&dev_attr_vm_trim_steps.attr,
 	&dev_attr_live_depressions.attr,
 	NULL,

@@ -39,5 +39,6 @@ bool machina_trap_task_take(struct machina_task *task);
 void machina_trap_exit(void);
 u64 machina_trap_features(void);
 long machina_trap_hooks_attached(void);
+long machina_trap_unread_count(void);
 
 #endif /* _MACHINA_TRAP_H */

@@ -94,6 +94,9 @@
 #include "personality/trap.h"
 #include "uapi/machina.h"
 
+/* Calls that took the arm64 re-read of an unread word (trap_linux_svc()). */
+static atomic_long_t trap_unread = ATOMIC_LONG_INIT(0);
+
 #if MACHINA_TRAP_SHIM
 /*
  * current_opted - whether the calling process runs Darwin traps, and its
@@ -379,6 +382,7 @@ static bool trap_linux_svc(struct pt_regs *regs, long *ret)
 
 	if (regs->syscallno != TRAP_UNREAD)
 		return false;
+	atomic_long_inc(&trap_unread);
 	if (get_user(insn, (u32 __user *)(regs->pc - 4))) {
 		*ret = -ENOSYS;			/* unreadable text: fail closed */
 		return true;
@@ -719,6 +723,16 @@ long machina_call_traps_enable(struct machina_task *task, void *arg)
 long machina_trap_hooks_attached(void)
 {
 	return machina_hooks_attached(&trap_hooks);
+}
+
+/*
+ * How many calls the arm64 probe could not read the instruction of since
+ * the module loaded (0 elsewhere): sec_trapunread_test proves it reached
+ * the re-read.
+ */
+long machina_trap_unread_count(void)
+{
+	return atomic_long_read(&trap_unread);
 }
 
 /* MACHINA_FEATURE_TRAPS where the shim is built (compat.h). */

@@ -202,6 +202,19 @@ static inline const char *mt_traps_unavailable(void)
 	return NULL;
 }
 
+/*
+ * Why a security test of the traps cannot run here (no traps, or not
+ * started as root, which it needs to become nobody), or NULL.
+ */
+static inline const char *mt_nobody_traps_unavailable(void)
+{
+	const char *why = mt_traps_unavailable();
+
+	if (why)
+		return why;
+	return getuid() ? "must start as root (becomes nobody)" : NULL;
+}
+
 /* The number a (sysfs) file holds, or -1. */
 static inline long mt_read_long(const char *path)
 {
