@@ -411,8 +411,9 @@ static int in_pid_namespace(pid_t outside, int parent_fd)
 static int pid_namespace_probe(pid_t outside)
 {
 	mach_port_t t = MACH_PORT_NULL;
-	int fd, pid = -1, rc;
+	int fd, pid = -1, rc, hold[2];
 	pid_t c;
+	char b;
 
 	/* Outside the new namespace the target's pid names it. */
 	if (try_name(outside) != GRANTED)
@@ -421,14 +422,24 @@ static int pid_namespace_probe(pid_t outside)
 		return 21;
 	if (enter_userns(CLONE_NEWPID))
 		return NO_USERNS;
+	if (pipe(hold))
+		return 22;
 	c = fork();
 	if (c < 0)
 		return 22;
-	if (c == 0)
-		_exit(in_pid_namespace(outside, fd));
+	if (c == 0) {
+		/* Alive until the outside has looked at it (EOF on hold). */
+		rc = in_pid_namespace(outside, fd);
+		close(hold[1]);
+		while (read(hold[0], &b, 1) > 0)
+			;
+		_exit(rc);
+	}
 	close(fd);
+	close(hold[0]);
 	/* Its own child, seen from outside: the outside pid. */
 	rc = task_for_pid(SELF, c, &t) || pid_for_task(t, &pid) || pid != c;
+	close(hold[1]);
 	return mt_wait_exit(c) ?: (rc ? 23 : 0);
 }
 
