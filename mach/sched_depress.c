@@ -50,7 +50,7 @@ bool machina_depress_end_locked(struct machina_sched *s)
 	 * only: nothing is raised.
 	 */
 	if (d->applied && READ_ONCE(d->p->policy) == SCHED_IDLE)
-		machina_sched_set_linux(d->p, d->saved_policy, task_nice(d->p), 0);
+		machina_sched_set_policy(d->p, d->saved_policy);
 	return true;
 }
 
@@ -111,10 +111,9 @@ void machina_depress_begin(struct machina_depress *d,
 	mutex_lock(&s->lock);
 	policy = READ_ONCE(current->policy);
 	d->saved_policy = policy;
-	d->saved_nice = task_nice(current);
 	/* SCHED_IDLE keeps the nice value; the policy is the only change. */
 	if ((policy == SCHED_NORMAL || policy == SCHED_BATCH) &&
-	    !machina_sched_set_linux(current, SCHED_IDLE, d->saved_nice, 0))
+	    !machina_sched_set_policy(current, SCHED_IDLE))
 		d->applied = true;
 	s->depress = d;
 	if (ms)

@@ -23,15 +23,16 @@
  * changed (a real-time thread's restore could be refused by the
  * scheduler's admission, and SCHED_IDLE is already the bottom).
  *
- * The restore rule: the depression put the thread in SCHED_IDLE with the
- * nice value it had (saved_nice).  At the end, a thread no longer in
- * SCHED_IDLE had its policy changed meanwhile (sched_setattr(),
- * sched_setscheduler()): it is left as it is.  A thread still in
- * SCHED_IDLE gets back the policy it had, with the nice value it had,
- * unless its nice value changed meanwhile (setpriority()): the new one
- * stays.  QoS changes (machina_sched_apply()) end the depression first,
- * so they apply to the restored thread.  A change to exactly SCHED_IDLE
- * at the same nice value cannot be told apart from the depression and is
+ * The restore rule: the depression changes the policy only, never the
+ * nice value.  At the end, a thread no longer in SCHED_IDLE had its
+ * policy changed meanwhile (sched_setattr(), sched_setscheduler()): it is
+ * left as it is.  A thread still in SCHED_IDLE gets back the policy it
+ * had, with the nice value it has then: a renice made meanwhile
+ * (setpriority()) stays.  The restore reads the nice value just before it
+ * sets the policy (machina_sched_set_policy()); a renice that lands
+ * between the two is lost.  QoS changes (machina_sched_apply()) end the
+ * depression first, so they apply to the restored thread.  A change to
+ * exactly SCHED_IDLE cannot be told apart from the depression and is
  * undone.
  *
  * Locking: the thread's sched.lock (sched_qos.h) protects sched.depress
@@ -60,7 +61,7 @@ struct machina_depress {
 	struct work_struct work;	/* the restore the timer asks for */
 	/* under sched->lock */
 	bool applied;			/* the Linux policy was changed */
-	int saved_policy, saved_nice;	/* what it had */
+	int saved_policy;		/* what it had */
 };
 
 void machina_depress_begin(struct machina_depress *d,

@@ -213,15 +213,16 @@ static bool rt_or_deadline(int policy)
 }
 
 /*
- * set_linux - sched_setattr_nocheck() of @policy with @nice (fair
- * policies) or @prio (SCHED_FIFO), keeping the thread's
- * SCHED_RESET_ON_FORK: a flag an unprivileged thread may not clear
- * (sched_setattr() refuses it), so that what a privileged helper granted
- * with it does not reach the thread's children
+ * setattr - sched_setattr_nocheck() of @policy with @nice (fair policies)
+ * or @prio (SCHED_FIFO), keeping the thread's SCHED_RESET_ON_FORK: a flag
+ * an unprivileged thread may not clear (sched_setattr() refuses it), so
+ * that what a privileged helper granted with it does not reach the
+ * thread's children.  SCHED_IDLE keeps the nice value the thread has:
+ * sched_setattr() sets it for SCHED_NORMAL and SCHED_BATCH only.
  * Conditions: process context, no spinlock held; may sleep.
  * Returns: 0 or sched_setattr_nocheck()'s error.
  */
-static int set_linux(struct task_struct *p, int policy, int nice, int prio)
+static int setattr(struct task_struct *p, int policy, int nice, int prio)
 {
 	struct sched_attr attr = {
 		.size = sizeof(attr),
@@ -230,25 +231,40 @@ static int set_linux(struct task_struct *p, int policy, int nice, int prio)
 		.sched_priority = prio,
 	};
 
-	int err;
-
 	if (p->sched_reset_on_fork)
 		attr.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
-	err = sched_setattr_nocheck(p, &attr);
-	/*
-	 * sched_setattr() sets the nice value of SCHED_NORMAL and SCHED_BATCH
-	 * only: SCHED_IDLE keeps the one the thread had.
-	 */
+	return sched_setattr_nocheck(p, &attr);
+}
+
+/*
+ * set_linux - setattr(), and for SCHED_IDLE the nice value @nice as well
+ * (a QoS class that wants both)
+ * Conditions: process context, no spinlock held; may sleep.
+ * Returns: 0 or sched_setattr_nocheck()'s error.
+ */
+static int set_linux(struct task_struct *p, int policy, int nice, int prio)
+{
+	int err = setattr(p, policy, nice, prio);
+
 	if (!err && policy == SCHED_IDLE && task_nice(p) != nice)
 		set_user_nice(p, nice);
 	return err;
 }
 
-/* set_linux() for the depression (sched_depress.c). */
-int machina_sched_set_linux(struct task_struct *p, int policy, int nice,
-			    int prio)
+/*
+ * machina_sched_set_policy - move @p to the fair @policy, leaving its nice
+ * value as it is (the depression and its restore, sched_depress.c)
+ * SCHED_IDLE does not touch the nice value at all, so that a renice made
+ * at any moment of the depression survives it.  For SCHED_NORMAL and
+ * SCHED_BATCH the value is read here, just before the change: a module
+ * cannot do both under the runqueue lock, so a renice landing between the
+ * two is lost (sched_depress.h).
+ * Conditions: process context, no spinlock held; may sleep.
+ * Returns: 0 or sched_setattr_nocheck()'s error.
+ */
+int machina_sched_set_policy(struct task_struct *p, int policy)
 {
-	return set_linux(p, policy, nice, prio);
+	return setattr(p, policy, task_nice(p), 0);
 }
 
 /*

@@ -134,8 +134,7 @@ void machina_sched_forget(struct machina_sched *s);
 int machina_sched_xnu_priority(struct machina_sched *s, struct task_struct *p);
 int machina_sched_apply(struct machina_thread *thread, struct task_struct *p);
 bool machina_sched_may_change(struct task_struct *p);
-int machina_sched_set_linux(struct task_struct *p, int policy, int nice,
-			    int prio);
+int machina_sched_set_policy(struct task_struct *p, int policy);
 void machina_sched_lock(struct machina_thread *thread, struct task_struct *p);
 void machina_sched_cloned(struct task_struct *parent, struct task_struct *child);
 bool machina_sched_fork_lifted(const struct machina_sched *s,
