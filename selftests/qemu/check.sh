@@ -109,6 +109,13 @@ for d in ${EXTRA_TESTS:-}; do extra+=(--extra "$d"); done
 # (run-kernel.sh).
 LANES=${MACHINA_LANES:-2}
 [[ $LANES =~ ^[1-9][0-9]*$ ]] || die "MACHINA_LANES=$LANES: want a positive number"
+# Once no debug guest runs, MACHINA_STOCK_LANES boot at once (default 3, or MACHINA_LANES
+# when that is set): a stock guest mostly waits, so a third beside two others costs them
+# little, where a stock guest beside the debug pair slowed it 3-6 times (docs/testing.md,
+# session 13).
+STOCK_LANES=${MACHINA_STOCK_LANES:-${MACHINA_LANES:-3}}
+[[ $STOCK_LANES =~ ^[1-9][0-9]*$ ]] ||
+	die "MACHINA_STOCK_LANES=$STOCK_LANES: want a positive number"
 order=()
 for n in debug-rt-arm64 debug-arm64 debug-x86_64; do
 	for m in ${debug[@]+"${debug[@]}"}; do [ "$m" != "$n" ] || order+=("$n"); done
@@ -161,7 +168,7 @@ show_finished() {
 	done
 }
 echo
-echo "######## running ${#order[@]} kernels, $LANES at a time: ${order[*]}"
+echo "######## running ${#order[@]} kernels, $LANES at a time ($STOCK_LANES once no debug guest runs): ${order[*]}"
 # The builder runs at nice 10 while only debug guests boot (it must not slow the longest
 # run down), and at 0 from the first stock boot on (a lane may then wait for its build).
 builder=""
@@ -171,10 +178,19 @@ if [ ${#stock[@]} -gt 0 ] && [ "${#order[@]}" -gt "$LANES" ]; then
 	builder=$!
 	msg "stock kernels: building ahead of their boots (pid $builder)"
 fi
-next=0 running=0
+next=0 running=0 debug_running=0
 declare -A lane_pids=()
+# lane_limit: how many lanes may run now: MACHINA_LANES while a debug guest runs or the next
+# run is one, MACHINA_STOCK_LANES after.
+lane_limit() {
+	if [ "$debug_running" -gt 0 ] || [[ ${order[$next]:-} == debug-* && ${order[$next]} != *+asym ]]; then
+		echo "$LANES"
+	else
+		echo "$STOCK_LANES"
+	fi
+}
 while :; do
-	while [ "$running" -lt "$LANES" ] && [ "$next" -lt "${#order[@]}" ]; do
+	while [ "$next" -lt "${#order[@]}" ] && [ "$running" -lt "$(lane_limit)" ]; do
 		n=${order[$next]}
 		next=$((next + 1))
 		msg "$n: started"
@@ -185,16 +201,19 @@ while :; do
 			unnice "$builder"
 		fi
 		run_one "$n" &
-		lane_pids[$!]=1
+		lane_pids[$!]=$n
 		running=$((running + 1))
+		[[ $n != debug-* || $n == *+asym ]] || debug_running=$((debug_running + 1))
 	done
 	[ "$running" -gt 0 ] || break
 	# Only a lane's end frees a lane (the builder's end does not).
 	done_pid=""
 	wait -n -p done_pid || true
 	[ -n "${lane_pids[$done_pid]:-}" ] || continue
+	n=${lane_pids[$done_pid]}
 	unset "lane_pids[$done_pid]"
 	running=$((running - 1))
+	[[ $n != debug-* || $n == *+asym ]] || debug_running=$((debug_running - 1))
 	show_finished
 done
 show_finished
