@@ -35,10 +35,32 @@
 
 #define RW		(VM_PROT_READ | VM_PROT_WRITE)
 #define VOL_BYTES	(1UL << 20)
-#define VOL_MAPS	400
-#define ANON_BYTES	(32UL << 20)
-#define WRITER_BYTES	(32UL << 20)
 #define ROUND_BOUND	60	/* seconds from the kill to the reap */
+
+/*
+ * What each walker is given: mappings of the volatile object, bytes of
+ * populated anonymous memory to walk, bytes each writer's mprotect()
+ * changes.  On the debug kernels a quarter of each (walkers_scale()):
+ * there every probe of a walk and every page table entry of an mprotect()
+ * costs 10-40 times a stock kernel's, so each walk and each write-held
+ * window still lasts several times as long as the full sizes do on a
+ * stock kernel, where the same 0-47 ms kill delays land inside them.
+ * The round's time is its setup (populating the memory, mapping the
+ * object) and the exit that tears it down, not the walks: 15 s a round
+ * on debug-rt-arm64 at the full sizes.
+ */
+static int vol_maps = 400;
+static unsigned long anon_bytes = 32UL << 20;
+static unsigned long writer_bytes = 32UL << 20;
+
+static void walkers_scale(void)
+{
+	if (!mt_slow_kernel())
+		return;
+	vol_maps /= 4;
+	anon_bytes /= 4;
+	writer_bytes /= 4;
+}
 
 static mach_vm_address_t anon;
 
@@ -78,7 +100,7 @@ static void *walk_page_query(void *unused)
 
 	for (;;) {
 		mach_vm_page_query(SELF, anon + off, &disp, &ref);
-		off = (off + page_size()) % ANON_BYTES;
+		off = (off + page_size()) % anon_bytes;
 	}
 	return NULL;
 }
@@ -86,14 +108,14 @@ static void *walk_page_query(void *unused)
 /* The writer: mprotect of a populated range holds the lock for writing. */
 static void *write_lock(void *unused)
 {
-	char *w = mmap(NULL, WRITER_BYTES, PROT_READ | PROT_WRITE,
+	char *w = mmap(NULL, writer_bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
 	if (w == MAP_FAILED)
 		return NULL;
 	for (;;) {
-		mprotect(w, WRITER_BYTES, PROT_READ);
-		mprotect(w, WRITER_BYTES, PROT_READ | PROT_WRITE);
+		mprotect(w, writer_bytes, PROT_READ);
+		mprotect(w, writer_bytes, PROT_READ | PROT_WRITE);
 	}
 	return NULL;
 }
@@ -113,7 +135,7 @@ static void walker(int fd)
 
 	if (mt_become_nobody())
 		_exit(2);
-	p = mmap(NULL, ANON_BYTES, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, anon_bytes, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p == MAP_FAILED)
 		_exit(2);
@@ -127,7 +149,7 @@ static void walker(int fd)
 	memset((void *)(uintptr_t)a, 0x5a, VOL_BYTES);
 	if (mach_memory_entry_purgable_control(h, VM_PURGABLE_SET_STATE, &st))
 		_exit(2);
-	for (n = 1; n < VOL_MAPS; n++) {
+	for (n = 1; n < vol_maps; n++) {
 		a = 0;
 		if (mach_vm_map(SELF, &a, VOL_BYTES, 0, VM_FLAGS_ANYWHERE, h,
 				0, FALSE, RW, RW, VM_INHERIT_DEFAULT))
@@ -157,6 +179,7 @@ TEST(killed_walks_keep_the_mmap_lock_balanced)
 	char c;
 
 	IPC_REQUIRE();
+	walkers_scale();
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	for (i = 0; i < rounds; i++) {
 		ASSERT_EQ(0, pipe(fds));

@@ -34,21 +34,25 @@
 #define KILL_BOUND	30		/* seconds; the walk takes far longer */
 
 /*
- * The fewest mappings: 1500 x 4096 resident 4K pages is 6 million probes
- * in one call, which outlasts the one-second alarm many times over on a
- * debug guest (the only ones that make this few; the 16K-page kernel makes
- * 15000 x 1024).  The call is killed in its walk, or the test fails: it
- * cannot pass by a walk that ends early.
+ * The fewest mappings, made on the debug kernels only (the 16K-page kernel
+ * makes 15000 x 1024 pages): 500 x 4096 resident 4K pages is 2 million
+ * probes in one call.  A probe took 16 us on debug-x86_64 (a walk of 20
+ * mappings, 2026-12-08, under load), so the walk lasts about half a
+ * minute there, 30 times the one-second alarm and 100 times the 0.3 s
+ * after which the lock test's mmap() comes; debug-rt-arm64 probes slower.
+ * The call is killed in its walk, or the test fails: it cannot pass by a
+ * walk that ends early.
  */
-#define MIN_WALK_MAPS	1500
+#define MIN_WALK_MAPS	500
 
 /*
  * The mappings to make: mt_rounds() of WALK_MAPS (15000 on each stock
  * kernel), MIN_WALK_MAPS on both debug kernels.  Making them and their
- * exit are the test's time (45 s on debug-x86_64 for 6000, 39 s on
- * debug-rt-arm64 for 6000; the exit of 60000 vmas under KASAN would eat
- * into KILL_BOUND, which bounds the call's end, not the exit); the walk is
- * cut by the alarm whatever its length.
+ * exit are the test's time (1500 took 7.8 s to map and 1.4 s to tear
+ * down on debug-x86_64, where the 4096 faults took 0.8 s; the exit of
+ * 60000 vmas under KASAN would eat into KILL_BOUND, which bounds the
+ * call's end, not the exit); the walk is cut by the alarm whatever its
+ * length.
  */
 static int walk_maps(void)
 {

@@ -38,6 +38,18 @@ static inline long ts_swtch_pri(void)
 			   TRAP_NR(MACHINA_TRAP_SWTCH_PRI));
 }
 
+/*
+ * The calls each of the two depressors of a "ten thousand depressions" soak
+ * makes: 5000 on each stock kernel (mt_rounds()), 2000 on debug-x86_64 and
+ * 500 on debug-rt-arm64, where each call (the trap, the switch to the
+ * other depressor and back, two reads of the policy) took 1.4 ms.  Each
+ * call ends its own depression; one that left its thread depressed would
+ * be taken as the thread's policy by the next call and found at the end
+ * (after_policy, live_depressions), whatever the count.  The two threads
+ * share one CPU, so the calls alternate the same way at any count.
+ */
+#define TS_MANY_CALLS()	mt_rounds(20000, 500)
+
 /* A depressor's option that makes it call swtch_pri instead. */
 #define TS_SWTCH_PRI	(-1)
 
