@@ -163,7 +163,6 @@ static int nobody_moves(void *arg)
 	mach_msg_type_name_t type;
 	int go, done, ret = 0;
 	pid_t child;
-	char c;
 
 	p = used(ROOT_CONTEXT);
 	if (!p || mach_port_extract_right(SELF, p, MACH_MSG_TYPE_MOVE_RECEIVE,
@@ -173,19 +172,11 @@ static int nobody_moves(void *arg)
 	if (!afresh(SELF, poly))
 		return 10;
 
-	child = mt_fork_pipes(&go, &done);
+	child = ipc_task_child(&go, &done);
 	if (child < 0)
 		return 3;
-	if (child == 0) {
-		mach_task_self();
-		if (write(done, "r", 1) != 1)
-			_exit(1);
-		read(go, &c, 1);
-		_exit(0);
-	}
 	p = used(ROOT_CONTEXT);
-	if (read(done, &c, 1) != 1 || !p ||
-	    task_for_pid(SELF, child, &child_task) ||
+	if (!p || task_for_pid(SELF, child, &child_task) ||
 	    mach_port_insert_right(child_task, to, p, MACH_MSG_TYPE_MOVE_RECEIVE))
 		ret = 4;
 	else if (type_of(p))
