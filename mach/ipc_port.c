@@ -437,6 +437,32 @@ void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest)
 	ipc_port_put(old);
 }
 
+/*
+ * ipc_port_receive_arrived - @port's receive right, moved (in a message,
+ * by mach_port_extract_right or _insert_right), is now named @name in
+ * @space.  It starts afresh, as XNU's ipc_port_clear_receiver() leaves
+ * every right a MOVE_RECEIVE takes: sequence number, make-send count and
+ * context 0.  The context is the last holder's own value, often a pointer
+ * into its memory: the next holder must not read it (mach_port_get_context,
+ * the context trailer).  A port still guarded here came in a guarded
+ * descriptor, which hands its guard to the receiver: it keeps it.  Done
+ * where the right arrives, so a send that fails gives the sender back the
+ * port as it was.
+ * Conditions: @space->lock held; no port lock held.
+ */
+void ipc_port_receive_arrived(struct ipc_port *port, struct ipc_space *space,
+			      mach_port_name_t name)
+{
+	spin_lock(&port->lock);
+	port->receiver = space;
+	port->receiver_name = name;
+	port->seqno = 0;
+	port->mscount = 0;
+	if (!port->guarded)
+		port->context = 0;
+	spin_unlock(&port->lock);
+}
+
 /* Chains are short; a longer one is refused as if it looped. */
 #define IPC_CHAIN_MAX	4096
 

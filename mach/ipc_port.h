@@ -199,6 +199,8 @@ void ipc_port_transit_unlock(void);
 bool ipc_port_would_loop(struct ipc_port *port, struct ipc_port *dest);
 struct ipc_port *ipc_port_transit_end(struct ipc_port *dest);
 void ipc_port_set_destination(struct ipc_port *port, struct ipc_port *dest);
+void ipc_port_receive_arrived(struct ipc_port *port, struct ipc_space *space,
+			      mach_port_name_t name);
 
 struct ipc_request *ipc_request_alloc(u8 kind, mach_port_name_t name,
 				      struct ipc_port *notify);

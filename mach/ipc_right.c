@@ -771,18 +771,8 @@ int ipc_right_copyout(struct ipc_space *space, struct ipc_msg_right *r,
 			if (kr)
 				goto fail;
 		}
-		/*
-		 * A receive right that moved starts its counts afresh, as XNU's
-		 * ipc_port_clear_receiver() leaves them: sequence number and
-		 * make-send count 0 (done here, where it arrives, so that a send
-		 * that fails gives the sender back the port as it was).
-		 */
-		spin_lock(&port->lock);
-		port->receiver = space;
-		port->receiver_name = entry->name;
-		port->seqno = 0;
-		port->mscount = 0;
-		spin_unlock(&port->lock);
+		/* Where it arrives, it starts afresh (XNU's clear_receiver). */
+		ipc_port_receive_arrived(port, space, entry->name);
 		break;
 	default:
 		kr = KERN_INVALID_VALUE;

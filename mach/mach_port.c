@@ -640,12 +640,9 @@ static int copyout_named(struct ipc_space *space, struct ipc_msg_right *r,
 			return KERN_RESOURCE_SHORTAGE;
 		}
 	}
-	if (add == MACH_PORT_TYPE_RECEIVE) {
-		spin_lock(&port->lock);
-		port->receiver = space;
-		port->receiver_name = entry->name;
-		spin_unlock(&port->lock);
-	}
+	/* A moved receive right starts afresh (XNU's clear_receiver). */
+	if (add == MACH_PORT_TYPE_RECEIVE)
+		ipc_port_receive_arrived(port, space, entry->name);
 	r->obj = NULL;
 	return KERN_SUCCESS;
 }

@@ -814,4 +814,32 @@ static inline pid_t ipc_lifting_client(mach_port_t port, int nobody)
 }
 #endif
 
+/*
+ * ipc_task_child - fork a child (that dies with its parent) that makes its
+ * Mach task and waits until the parent writes to *@go; the parent reads
+ * from *@done (closes both when done).  A target for task_for_pid.
+ * Returns: the child's pid once its task exists, or -1 (a child that
+ * failed is reaped, nothing is left open).
+ */
+static inline pid_t ipc_task_child(int *go, int *done)
+{
+	pid_t pid = mt_fork_pipes(go, done);
+	char c;
+
+	if (pid == 0) {
+		mach_task_self();
+		if (write(*done, "r", 1) != 1)
+			_exit(1);
+		read(*go, &c, 1);
+		_exit(0);
+	}
+	if (pid > 0 && read(*done, &c, 1) != 1) {
+		close(*go);
+		close(*done);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	return pid;
+}
+
 #endif /* _IPC_TEST_H */
