@@ -23,7 +23,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 MACHINA_KO=$MODULE
 export MACHINA_KO
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/machina-run.XXXXXX") || exit 1
-OUT=$TMP/out
+TALLY=$TMP/tally
 total_pass=0
 total_fail=0
 total_skip=0
@@ -34,24 +34,26 @@ total_skip=0
 
 # uptime_s: the seconds since boot (first field of /proc/uptime) into $UPTIME.
 uptime_s() { read -r UPTIME _ </proc/uptime; }
-loaded() { grep -q '^machina ' /proc/modules; }
-
-# tally FILE: "passed failed skipped" from the TAP lines of FILE (any case): "ok N" and
-# "not ok N" lines, those with a "# SKIP" directive counted as skipped.
-tally() {
-	awk '{ l = tolower($0) }
-	l ~ /^(not )?ok [0-9]+/ {
-		if (l ~ /#[ \t]*skip/) s++
-		else if (l ~ /^ok/) p++
-		else f++
-	}
-	END { print p + 0, f + 0, s + 0 }' "$1"
+# loaded: whether machina is in /proc/modules.
+loaded() {
+	while read -r mod _; do
+		[ "$mod" != machina ] || return 0
+	done </proc/modules
+	return 1
 }
 
-# elapsed START: the seconds since uptime START, one decimal, into $ELAPSED.
+# centis UPTIME: /proc/uptime's seconds (always two decimals) in hundredths, into $CENTIS
+# (the leading 1 keeps a fraction like 08 from being read as octal).
+centis() { CENTIS=$(( ${1%.*} * 100 + 1${1#*.} - 100 )); }
+
+# elapsed START: the seconds since uptime START, one decimal, into $ELAPSED (no process).
 elapsed() {
 	uptime_s
-	ELAPSED=$(awk -v a="$1" -v b="$UPTIME" 'BEGIN { printf "%.1f", b - a }')
+	centis "$UPTIME"
+	ELAPSED=$CENTIS
+	centis "$1"
+	ELAPSED=$(( (ELAPSED - CENTIS + 5) / 10 ))
+	ELAPSED=$((ELAPSED / 10)).$((ELAPSED % 10))
 }
 
 # finish NAME RC PASSED FAILED SKIPPED: add to the totals and print the end marker, with
@@ -83,24 +85,34 @@ step() {
 	fi
 }
 
-# stamp: copy standard input to standard output, adding to each kselftest result line
+# stamp TALLY: copy standard input to standard output, adding to each kselftest result line
 # ("#  OK  fixture.name", FAIL, SKIP) the seconds since its "#  RUN" line, so that a log
-# shows where a slow kernel's time goes. Only the console copy is stamped.
+# shows where a slow kernel's time goes; and write to TALLY "passed failed skipped", counted
+# from the TAP lines as they come in (any case): "ok N" and "not ok N" lines, those with a
+# "# SKIP" directive counted as skipped. It reads the program's own output, before the
+# console mixes kernel messages in.
 stamp() {
-	awk '
+	awk -v tally="$1" '
 	function now(  u) {
 		u = 0
 		if ((getline u < "/proc/uptime") > 0) split(u, f, " ")
 		close("/proc/uptime")
 		return f[1] + 0
 	}
+	{ l = tolower($0) }
+	l ~ /^(not )?ok [0-9]+/ {
+		if (l ~ /#[ \t]*skip/) nskip++
+		else if (l ~ /^ok/) npass++
+		else nfail++
+	}
 	/^#[ \t]+RUN[ \t]/ { t = now() }
 	/^#[ \t]+(OK|FAIL|SKIP)[ \t]/ { if (t != "") { $0 = $0 sprintf(" (%.1f s)", now() - t); t = "" } }
-	{ print; fflush() }'
+	{ print; fflush() }
+	END { print npass + 0, nfail + 0, nskip + 0 > tally }'
 }
 
 # run NAME PROGRAM [ARGS...]: run one test program under a timeout, stream its output to the
-# console and count its TAP results from a private copy (the console copy may be garbled by
+# console and count its TAP results on the way (stamp: the console copy may be garbled by
 # kernel messages).
 run() {
 	name=$1
@@ -119,19 +131,19 @@ run() {
 	# The exit status leaves the pipeline through a file: plain sh has no pipefail. The
 	# program runs in its own directory so that it finds its sibling programs.
 	: >"$TMP/rc"
+	: >"$TALLY"
 	(
 		cd "$dir" || exit
 		timeout -s TERM -k 10 "$TEST_TIMEOUT" "$@" </dev/null
 		echo $? >"$TMP/rc"
-	) 2>&1 | tee "$OUT" | stamp
+	) 2>&1 | stamp "$TALLY"
 	rc=
 	read -r rc <"$TMP/rc" || true
 	[ -n "$rc" ] || rc=255
 	elapsed "$start"
 
-	read -r passed failed skipped <<EOF
-$(tally "$OUT")
-EOF
+	read -r passed failed skipped <"$TALLY" || true
+	passed=${passed:-0} failed=${failed:-0} skipped=${skipped:-0}
 
 	# The exit status has the last word where the TAP lines cannot speak for themselves:
 	# killed by the timeout, crashed before printing "not ok", or a plain program without TAP.
@@ -163,12 +175,12 @@ suite() {
 	for f in "$1"/*_test; do
 		[ -f "$f" ] || continue
 		ensure_loaded
-		run "$2$(basename "$f")" "$f"
+		run "$2${f##*/}" "$f"
 	done
 	for f in "$1"/*.sh; do
 		[ -f "$f" ] || continue
 		ensure_loaded
-		run "$2$(basename "$f")" "$f"
+		run "$2${f##*/}" "$f"
 	done
 }
 
@@ -180,12 +192,13 @@ if [ -n "${PROG:-}" ]; then
 	if [ -n "${PROG_ARGS_FILE:-}" ] && [ -f "$PROG_ARGS_FILE" ]; then
 		while IFS= read -r a; do set -- "$@" "$a"; done <"$PROG_ARGS_FILE"
 	fi
-	run "$(basename "$PROG")" "$PROG" "$@"
+	run "${PROG##*/}" "$PROG" "$@"
 	echo "MACHINA-PROG-EXIT rc=$rc"
 else
 	[ -z "${TESTS:-}" ] || suite "$TESTS" ""
 	for d in ${EXTRA:-}; do
-		suite "$d" "$(basename "$d")/"
+		d=${d%/}
+	suite "$d" "${d##*/}/"
 	done
 fi
 
