@@ -132,10 +132,47 @@ static inline void depressor_stop(struct depressor *d)
 	pthread_join(d->pt, NULL);
 }
 
+/* Become SCHED_FIFO (the depressor cannot run on this CPU then); 0 or -1. */
+static inline int ts_fifo(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	return sched_setscheduler(0, SCHED_FIFO, &sp);
+}
+
+/*
+ * ts_in_depress_lock - whether the kernel stack of @tid shows it inside
+ * the depression's begin or end (machina_depress_*: it holds its thread's
+ * sched lock there, still or already SCHED_IDLE, so an abort or the timer
+ * waits for it to run again); 0 when the stack cannot be read (not root).
+ */
+static inline int ts_in_depress_lock(pid_t tid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return strstr(buf, "machina_depress_") != NULL;
+}
+
 /*
  * depressor_caught - spin (pinned to the depressor's CPU, so that it is
  * the thread the depressor yields to) until the depressor is seen in
- * SCHED_IDLE inside the call, for at most @secs seconds
+ * SCHED_IDLE inside the call, waiting for the CPU, for at most @secs
+ * seconds.  Where it may, this thread becomes SCHED_FIFO then (the
+ * depressor cannot run: the state holds) and makes sure the depressor
+ * was not caught inside the depression's begin or end, where it holds
+ * the lock an abort and the timer's restore wait for (ts_in_depress_lock():
+ * a tick can preempt it there); if it was, it lets it run and looks again.
  * Returns: the depressor's call count at that moment, or -1.
  */
 static inline long depressor_caught(struct depressor *d, double secs)
@@ -147,21 +184,20 @@ static inline long depressor_caught(struct depressor *d, double secs)
 		return -1;
 	while (mt_now() < end) {
 		calls = __atomic_load_n(&d->calls, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&d->in_call, __ATOMIC_SEQ_CST) &&
-		    sched_getscheduler(d->tid) == SCHED_IDLE &&
+		if (!__atomic_load_n(&d->in_call, __ATOMIC_SEQ_CST) ||
+		    sched_getscheduler(d->tid) != SCHED_IDLE ||
+		    __atomic_load_n(&d->calls, __ATOMIC_SEQ_CST) != calls ||
+		    !__atomic_load_n(&d->in_call, __ATOMIC_SEQ_CST))
+			continue;
+		if (ts_fifo())
+			return calls;	/* not allowed: as it was seen */
+		if (sched_getscheduler(d->tid) == SCHED_IDLE &&
 		    __atomic_load_n(&d->calls, __ATOMIC_SEQ_CST) == calls &&
-		    __atomic_load_n(&d->in_call, __ATOMIC_SEQ_CST))
+		    !ts_in_depress_lock(d->tid))
 			return calls;
+		sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){ 0 });
 	}
 	return -1;
-}
-
-/* Become SCHED_FIFO (the depressor cannot run on this CPU then); 0 or -1. */
-static inline int ts_fifo(void)
-{
-	struct sched_param sp = { .sched_priority = 1 };
-
-	return sched_setscheduler(0, SCHED_FIFO, &sp);
 }
 
 /* Wait up to @secs seconds for @tid's policy to become @policy. */
