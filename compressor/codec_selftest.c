@@ -240,12 +240,6 @@ static int wkdm_roundtrip(struct cmp_selftest_bufs *b, enum cmp_page_type type,
 	*failed = "wkdm: failed at its exact size";
 	if (wkdm_compress((u32 *)b->src, d, n, &b->ctx.wk) != n)
 		return -1;
-	/* A zero tag turned into a miss: one full word too many. */
-	d[WKDM_HEADER_WORDS] ^= (d[WKDM_HEADER_WORDS] & 3) == 0 ? 2 : 0;
-	*failed = "wkdm: accepted a forged tag";
-	if ((d[WKDM_HEADER_WORDS] & 3) == 2 && ((const u32 *)b->src)[0] == 0 &&
-	    !wkdm_decompress(d, n, (u32 *)b->out))
-		return -1;
 	return 0;
 }
 
