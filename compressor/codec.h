@@ -35,7 +35,7 @@ struct cmp_result {
 #if PAGE_SIZE == 4096
 #define CMP_LZ4_THRESHOLD	2048
 #else
-#define CMP_LZ4_THRESHOLD	(PAGE_SIZE / 4 * 3)
+#define CMP_LZ4_THRESHOLD	((int)(PAGE_SIZE / 4 * 3))
 #endif
 
 /*
