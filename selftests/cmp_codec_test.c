@@ -15,8 +15,10 @@
  * when the output does not fit; random input, corrupted streams and forged
  * headers given to the decompressors are refused or decoded, never read or
  * written outside their buffers; forged headers are always refused; bad
- * kinds and sizes are refused and counted.  The hybrid here has no LZ4 (as
- * on the debug kernels); the module's self-test covers LZ4 at load.
+ * kinds and sizes are refused and counted; where the module is loaded (the
+ * guest), its compressor directory in sysfs says which codecs it has.  The
+ * hybrid here has no LZ4 (as on the debug kernels); the module's self-test
+ * covers LZ4 at load.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,6 +399,61 @@ TEST(bad_kinds_and_sizes_are_refused)
 	EXPECT_EQ(0, memcmp(out, src, PAGE_SIZE));
 	free(src);
 	free(out);
+}
+
+/* A number from /sys/class/misc/mach/compressor/@name, or -1. */
+static long sysfs_long(const char *name)
+{
+	char path[128], buf[64];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), MACHINA_SYSFS "compressor/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * The module's side (in the guest, where it is loaded): it passed the same
+ * self-test at load, and says which codecs this kernel gives it: LZ4 on the
+ * stock kernels (lz4_compress preloaded), not on the debug kernels, which do
+ * not build LZ4's compressor; LZ4's threshold is XNU's for the page size.
+ */
+TEST(module_counters_and_codecs)
+{
+	const char *k = getenv("MACHINA_KERNEL");
+	long psz = sysconf(_SC_PAGESIZE), thr;
+	char codecs[64] = "";
+	FILE *f;
+
+	f = fopen(MACHINA_SYSFS "compressor/codecs", "r");
+	if (!f)
+		SKIP(return, "no machina module loaded here");
+	ASSERT_NE(NULL, fgets(codecs, sizeof(codecs), f));
+	fclose(f);
+	thr = sysfs_long("lz4_threshold");
+	if (k && !strncmp(k, "debug-", 6)) {
+		EXPECT_STREQ("sv wkdm\n", codecs);
+	} else if (k) {
+		EXPECT_STREQ("sv wkdm lz4\n", codecs);
+	}
+	if (!strcmp(codecs, "sv wkdm lz4\n")) {
+		EXPECT_EQ(psz == 4096 ? 2048 : psz / 4 * 3, thr);
+	} else {
+		EXPECT_EQ(0, thr);
+	}
+	EXPECT_GT(sysfs_long("selftest_ns"), 0);
+	TH_LOG("codecs %.*s, load-time self-test %ld us", (int)strcspn(codecs, "\n"),
+	       codecs, sysfs_long("selftest_ns") / 1000);
+	/* Nothing compresses pages yet (no pager): nothing was refused. */
+	EXPECT_EQ(0, sysfs_long("decompress_errors"));
+	EXPECT_LE(0, sysfs_long("compressions_wkdm"));
+	EXPECT_LE(0, sysfs_long("bytes_out"));
 }
 
 TEST_HARNESS_MAIN
