@@ -23,54 +23,94 @@ if ! "$CC" "${san[@]}" -o "$tmp/probe" "$tmp/probe.c" 2>/dev/null || ! "$tmp/pro
 	san=()
 fi
 
-# build OUT SRCDIR PAGE_SIZE [CFLAGS...]: the harness against SRCDIR/compressor; output in $log.
+# build DIR SRCDIR PAGE_SIZE [CFLAGS...]: the harness against SRCDIR/compressor as DIR/cmp,
+# its log in DIR/build.log, its status in DIR/build.rc.
 build() {
-	"$CC" -DPAGE_SIZE="$3" -O2 -g -fno-strict-aliasing ${san[@]+"${san[@]}"} -std=gnu11 -Wall -Wextra \
-		-Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers -Werror "${@:4}" \
-		-I"$2" -I"$harness" -I"$REPO/userlib/include" -I"$REPO" -I"$REPO/selftests" -pthread \
-		-o "$1" "$REPO/selftests/cmp_codec_test.c" \
+	local rc=0
+	"$CC" -DPAGE_SIZE="$3" -O2 -g -fno-strict-aliasing ${san[@]+"${san[@]}"} -std=gnu11 -Wall \
+		-Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers -Werror \
+		"${@:4}" -I"$2" -I"$harness" -I"$REPO/userlib/include" -I"$REPO" -I"$REPO/selftests" \
+		-pthread -o "$1/cmp" "$REPO/selftests/cmp_codec_test.c" \
 		"$2/compressor/wkdm.c" "$2/compressor/codec.c" "$2/compressor/codec_selftest.c" \
-		>"$log" 2>&1
+		>"$1/build.log" 2>&1 || rc=$?
+	echo "$rc" >"$1/build.rc"
 }
 
-# The harness as it is, both page sizes: it must pass.
-for ps in 4096 16384; do
-	log=$tmp/build-$ps.log
-	rc=0
-	build "$tmp/cmp-$ps" "$REPO" "$ps" || rc=$?
-	if [ "$rc" = 0 ]; then
-		ASAN_OPTIONS=detect_leaks=1 "$tmp/cmp-$ps" >"$tmp/run-$ps.log" 2>&1 || rc=$?
-		log=$tmp/run-$ps.log
-	fi
-	tap_check "codecs round-trip and fuzz clean, ${ps}-byte pages${san[*]:+ (ASan+UBSan)}" "$rc" \
-		"$(grep -E '^not ok|ERROR|runtime error|Expected' "$log" | head -n 20)"
-done
+# spawn CMD...: run CMD in the background, at most as many at a time as there are CPUs (the
+# compiles are most of this script's time).
+spawn() {
+	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+	"$@" &
+}
 
-# mutant NAME PERL-EXPR: compressor/ with one check removed by PERL-EXPR (on the whole of
-# wkdm.c); the harness must fail on it (4 KiB pages).
-mutant() {
-	local m=$tmp/m$TAP_N rc=0
+# The mutants: NAME and a perl expression taking one check out of wkdm.c (on a copy).
+names=(
+	"decompress: no bound on full words"
+	"decompress: no bound on indices"
+	"decompress: no bound on low bits"
+	"decompress: end offset may be short"
+	"compress: no early bound at a miss"
+	"compress: no final bound"
+)
+exprs=(
+	's/if \(nfull >= full_cap\)\n\t+return -EINVAL;\n//'
+	's/if \(nq >= q_cap\)\n\t+return -EINVAL;\n//'
+	's/if \(nl >= l_cap\)\n\t+return -EINVAL;\n//'
+	's/le != words/le > words/'
+	's/\t+if \(WKDM_FIXED_WORDS \+ nfull \+ 1[^;]*;\n//'
+	's/if \(total > room\)\n\t+return -E2BIG;\n//'
+)
+
+# Everything is built first, side by side: the harness as it is for both page sizes, and
+# each mutant (4 KiB pages; a mutant may leave a variable unused: no -Werror there).
+for ps in 4096 16384; do
+	mkdir -p "$tmp/clean-$ps"
+	spawn build "$tmp/clean-$ps" "$REPO" "$ps"
+done
+for i in "${!names[@]}"; do
+	m=$tmp/m$i
 	mkdir -p "$m"
 	cp -r "$REPO/compressor" "$m/"
-	perl -0pi -e "$2" "$m/compressor/wkdm.c"
+	perl -0pi -e "${exprs[$i]}" "$m/compressor/wkdm.c"
 	if cmp -s "$REPO/compressor/wkdm.c" "$m/compressor/wkdm.c"; then
-		tap_check "mutant '$1' is caught" 1 "the mutation no longer applies to wkdm.c: update $0"
-		return
+		echo stale >"$m/build.rc"
+		continue
 	fi
-	log=$m/build.log
-	# A mutant may leave a variable unused: warnings are no errors there.
-	build "$m/cmp" "$m" 4096 -Wno-error || { tap_check "mutant '$1' is caught" 1 "$(tail -n 5 "$log")"; return; }
+	spawn build "$m" "$m" 4096 -Wno-error
+done
+wait
+
+# The harness as it is must pass.
+for ps in 4096 16384; do
+	d=$tmp/clean-$ps
+	log=$d/build.log
+	rc=$(cat "$d/build.rc")
+	if [ "$rc" = 0 ]; then
+		ASAN_OPTIONS=detect_leaks=1 "$d/cmp" >"$d/run.log" 2>&1 || rc=$?
+		log=$d/run.log
+	fi
+	tap_check "codecs round-trip and fuzz clean, ${ps}-byte pages${san[*]:+ (ASan+UBSan)}" "$rc" \
+		"$(grep -E '^not ok|ERROR|error:|runtime error|Expected' "$log" | head -n 20)"
+done
+
+# Each mutant must make it fail.
+for i in "${!names[@]}"; do
+	m=$tmp/m$i rc=0
+	case $(cat "$m/build.rc") in
+	stale)
+		tap_check "mutant '${names[$i]}' is caught" 1 \
+			"the mutation no longer applies to wkdm.c: update $0"
+		continue ;;
+	0) ;;
+	*)
+		tap_check "mutant '${names[$i]}' is caught" 1 "$(tail -n 5 "$m/build.log")"
+		continue ;;
+	esac
 	"$m/cmp" >"$m/run.log" 2>&1 || rc=$?
 	how=$(grep -oE 'AddressSanitizer: [a-z-]+|runtime error|FAIL  global\.[a-z_]+' "$m/run.log" |
 		sort -u | tr '\n' ' ')
-	tap_check "mutant '$1' is caught (harness exit $rc: ${how% })" "$([ "$rc" != 0 ] && echo 0 || echo 1)" \
-		"the harness passed with the check removed"
-}
-mutant "decompress: no bound on full words" 's/if \(nfull >= full_cap\)\n\t+return -EINVAL;\n//'
-mutant "decompress: no bound on indices" 's/if \(nq >= q_cap\)\n\t+return -EINVAL;\n//'
-mutant "decompress: no bound on low bits" 's/if \(nl >= l_cap\)\n\t+return -EINVAL;\n//'
-mutant "decompress: end offset may be short" 's/le != words/le > words/'
-mutant "compress: no early bound at a miss" 's/\t+if \(WKDM_FIXED_WORDS \+ nfull \+ 1[^;]*;\n//'
-mutant "compress: no final bound" 's/if \(total > room\)\n\t+return -E2BIG;\n//'
+	tap_check "mutant '${names[$i]}' is caught (harness exit $rc: ${how% })" \
+		"$([ "$rc" != 0 ] && echo 0 || echo 1)" "the harness passed with the check removed"
+done
 
 tap_end
