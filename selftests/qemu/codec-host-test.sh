@@ -61,6 +61,13 @@ exprs=(
 	's/if \(total > room\)\n\t+return -E2BIG;\n//'
 )
 
+# An overrun is seen only by the sanitizers: a plain build does not try the mutants (a plain
+# run of a mutant may well pass, and that would say nothing).
+if [ ${#san[@]} = 0 ]; then
+	echo "# no sanitizers: the ${#names[@]} mutants are not run"
+	names=()
+fi
+
 # Everything is built first, side by side: the harness as it is for both page sizes, and
 # each mutant (4 KiB pages; a mutant may leave a variable unused: no -Werror there).
 for ps in 4096 16384; do
@@ -108,7 +115,7 @@ for i in "${!names[@]}"; do
 	esac
 	"$m/cmp" >"$m/run.log" 2>&1 || rc=$?
 	how=$(grep -oE 'AddressSanitizer: [a-z-]+|runtime error|FAIL  global\.[a-z_]+' "$m/run.log" |
-		sort -u | tr '\n' ' ')
+		sort -u | tr '\n' ' ' || true)
 	tap_check "mutant '${names[$i]}' is caught (harness exit $rc: ${how% })" \
 		"$([ "$rc" != 0 ] && echo 0 || echo 1)" "the harness passed with the check removed"
 done
