@@ -154,8 +154,11 @@ msg "$KERNEL: module built ($(elapsed "$t") s)"
 # taken from the kernel's own modules, uncompressed for busybox's insmod, into the build
 # directory; /init loads them before the tests load machina. Their own dependencies are not
 # followed (lz4_compress has none).
+# modinfo is in /sbin, not on an ordinary user's PATH on Debian.
 preloads=()
-deps=$(modinfo -F depends "$KB/machina.ko" 2>/dev/null | tr ',' ' ')
+modinfo=$(PATH=$PATH:/usr/sbin:/sbin command -v modinfo) ||
+	die "modinfo (package kmod: setup-host.sh) is needed to find what machina.ko depends on"
+deps=$("$modinfo" -F depends "$KB/machina.ko" | tr ',' ' ')
 for dep in $deps; do
 	[ -n "${root:-}" ] || die "$KERNEL: machina.ko depends on $dep, and this kernel has no module tree"
 	ko=$(find "$root/lib/modules/$K_REL" \( -name "$dep.ko" -o -name "$dep.ko.*" \) -print -quit)
