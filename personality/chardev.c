@@ -8,7 +8,8 @@
  * nothing about whose task a call reaches.
  *
  * The device's sysfs directory (/sys/class/misc/mach/) holds live object
- * counters, so tests and administrators can see leaks.
+ * counters, so tests and administrators can see leaks, and the compressor's
+ * (compressor/compressor.c) in its compressor/ directory.
  */
 #include <linux/compat.h>
 #include <linux/device.h>
@@ -16,6 +17,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
+#include "compressor/compressor.h"
 #include "mach/ipc_kmsg.h"
 #include "mach/ipc_port.h"
 #include "mach/ipc_pset.h"
@@ -149,7 +151,15 @@ static struct attribute *machina_attrs[] = {
 	&dev_attr_live_depressions.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(machina);
+static const struct attribute_group machina_group = {
+	.attrs = machina_attrs,
+};
+
+static const struct attribute_group *machina_groups[] = {
+	&machina_group,
+	&machina_compressor_group,
+	NULL,
+};
 
 static struct miscdevice machina_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,

@@ -9,6 +9,7 @@
  */
 #include <linux/module.h>
 
+#include "compressor/compressor.h"
 #include "mach/ipc_kmsg.h"
 #include "mach/mk_timer.h"
 #include "mach/sched_placement.h"
@@ -23,6 +24,10 @@ static int __init machina_init(void)
 {
 	int err;
 
+	/* A broken codec refuses the module before anything is set up. */
+	err = machina_compressor_init();
+	if (err)
+		return err;
 	err = machina_placement_init();
 	if (err)
 		return err;

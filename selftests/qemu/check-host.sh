@@ -18,6 +18,12 @@ out=$BUILD/selftests-host/$arch
 mkdir -p "$out" "$BUILD/logs"
 make -C "$REPO/selftests" ARCH="$arch" OUT="$out" HARNESS_DIR="$("$QEMU_DIR/harness.sh")"
 
+# run-tests.sh loads the module with insmod, which does not follow its dependencies (LZ4's
+# compressor where the kernel builds it as a module): load those first.
+for dep in $(modinfo -F depends "$KO" | tr ',' ' '); do
+	modprobe "$dep" || die "machina.ko needs the module $dep, which did not load"
+done
+
 # A unique line in the kernel log marks where our run starts, so that only the messages
 # printed since then are judged.
 mark="machina-check-host-$$-$EPOCHSECONDS"

@@ -42,7 +42,8 @@ mkdir -p "$LOGS"
 RESULTS=$(mktemp -d)
 trap 'rm -rf "$RESULTS"' EXIT
 
-# The bench's own self-tests: the resolver's, and the CI failure summary's (ci-summary.sh).
+# The bench's own self-tests: the resolver's, and the CI failure summary's (ci-summary.sh);
+# and the compressor's codecs under the host's sanitizers (codec-host-test.sh, no VM).
 # selftest NAME SCRIPT: run one, its counts in ${NAME}_pass / ${NAME}_fail.
 selftest() {
 	local status=0 p f
@@ -57,6 +58,7 @@ selftest() {
 }
 selftest resolver resolver-test.sh
 selftest summary ci-summary-test.sh
+selftest codec codec-host-test.sh
 
 # A name KERNEL+asym is one more boot of KERNEL (arm64) on the asymmetric topology of
 # run-kernel.sh --asym, running only the QoS placement test: the whole suite runs on the
@@ -228,8 +230,8 @@ fmt="%-18s %7s %7s %8s %7s %8s  %s\n"
 # shellcheck disable=SC2059 # the format is ours
 printf "$fmt" kernel passed failed skipped "boot s" "total s" verdict
 # shellcheck disable=SC2154 # set by selftest() through printf -v
-P=$((resolver_pass + summary_pass)) F=$((resolver_fail + summary_fail)) S=0
-for t in resolver summary; do
+P=$((resolver_pass + summary_pass + codec_pass)) F=$((resolver_fail + summary_fail + codec_fail)) S=0
+for t in resolver summary codec; do
 	p=${t}_pass f=${t}_fail
 	# shellcheck disable=SC2059
 	printf "$fmt" "$t" "${!p}" "${!f}" 0 - - "$([ "${!f}" = 0 ] && echo PASS || echo FAIL)"

@@ -2,7 +2,8 @@
 # mkinitramfs.sh: pack the test VM's initramfs (a gzip'd newc cpio).
 #
 #   mkinitramfs.sh -o OUT.gz --busybox BUSYBOX --module machina.ko [--tests DIR]
-#                  [--extra DIR]... [--binder binder_linux.ko] [--timeout SECS]
+#                  [--extra DIR]... [--binder binder_linux.ko] [--preload KO]...
+#                  [--timeout SECS]
 #                  [--no-compress] [--strip STRIP] [--kernel-name NAME]
 #                  [--prog PROGRAM [ARGS...] | --prog-alone /tests/NAME [ARGS...]]
 #
@@ -14,7 +15,8 @@
 # where --strip-debug left 56.8 MB; no test reads its own symbols).  A plain cpio of the
 # selftests (52.8 MB) took 17.6 s of debug-rt-arm64's boot to unpack (2026-12-07).
 # Contents: /bin/busybox (+ /bin/sh; the other applet links are made at boot), /init,
-# /lib/machina/{machina.ko,run-tests.sh,binder_linux.ko}, /tests/ (a copy of DIR),
+# /lib/machina/{machina.ko,run-tests.sh,binder_linux.ko}, /lib/machina/preload/NN-<name>.ko
+# (the --preload modules machina.ko depends on, loaded by /init in the order given), /tests/ (a copy of DIR),
 # /tests-extra/<name>/ (one per --extra DIR), /vm-run/<program> and /etc/machina.conf.
 # --prog takes the rest of the command line: a host file is copied into /vm-run/; a path under
 # /tests/ names a program of the --tests DIR. --prog-alone /tests/NAME is the same, but /tests/
@@ -23,7 +25,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-out="" busybox="" module="" tests="" binder="" timeout=300 prog="" extras=() args=()
+out="" busybox="" module="" tests="" binder="" timeout=300 prog="" extras=() args=() preloads=()
 compress="gzip -1" strip="" kname="" alone=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests=$2; shift 2 ;;
 	--extra) extras+=("$2"); shift 2 ;;
 	--binder) binder=$2; shift 2 ;;
+	--preload) preloads+=("$2"); shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--no-compress) compress="cat"; shift ;;
 	--strip) strip=$2; shift 2 ;;
@@ -56,6 +59,11 @@ install -m 755 "$HERE/init" "$stage/init"
 install -m 644 "$module" "$stage/lib/machina/machina.ko"
 install -m 755 "$HERE/run-tests.sh" "$stage/lib/machina/run-tests.sh"
 [ -z "$binder" ] || install -m 644 "$binder" "$stage/lib/machina/binder_linux.ko"
+n=10
+for ko in ${preloads[@]+"${preloads[@]}"}; do
+	install -D -m 644 "$ko" "$stage/lib/machina/preload/$n-$(basename "$ko")"
+	n=$((n + 1))
+done
 
 # copy_tests SRC DEST: a test directory without its build byproducts. -L: the VM needs the
 # files, not symlinks into the build tree; -m: no directories left empty by the excludes.

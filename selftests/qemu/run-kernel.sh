@@ -148,6 +148,30 @@ exec 7>&-
 grep -E 'warning:' "$KB/module-build.log" >&2 || true
 msg "$KERNEL: module built ($(elapsed "$t") s)"
 
+# --- the modules machina.ko depends on -------------------------------------------------------
+# modinfo names them (LZ4's compressor, lz4_compress, on the stock kernels: a module in all of
+# them; the debug kernels do not build it and the module does not use it there). Each is
+# taken from the kernel's own modules, uncompressed for busybox's insmod, into the build
+# directory; /init loads them before the tests load machina. Their own dependencies are not
+# followed (lz4_compress has none).
+# modinfo is in /sbin, not on an ordinary user's PATH on Debian.
+preloads=()
+modinfo=$(PATH=$PATH:/usr/sbin:/sbin command -v modinfo) ||
+	die "modinfo (package kmod: setup-host.sh) is needed to find what machina.ko depends on"
+deps=$("$modinfo" -F depends "$KB/machina.ko" | tr ',' ' ')
+for dep in $deps; do
+	[ -n "${root:-}" ] || die "$KERNEL: machina.ko depends on $dep, and this kernel has no module tree"
+	ko=$(find "$root/lib/modules/$K_REL" \( -name "$dep.ko" -o -name "$dep.ko.*" \) -print -quit)
+	[ -n "$ko" ] || die "$KERNEL: machina.ko depends on $dep, which $KERNEL does not ship"
+	case $ko in
+	*.xz) xz -dc "$ko" >"$KB/$dep.ko" ;;
+	*.zst) zstd -qdc "$ko" >"$KB/$dep.ko" ;;
+	*.gz) gzip -dc "$ko" >"$KB/$dep.ko" ;;
+	*) cp "$ko" "$KB/$dep.ko" ;;
+	esac
+	preloads+=(--preload "$KB/$dep.ko")
+done
+
 # --- the selftests: one build per arch, shared by that arch's kernels ----------------------
 # Not needed to run a program from the host (make vm-run), which then boots sooner; a host
 # script (*.sh) gets them, so that it can run several of /tests in one boot.
@@ -194,6 +218,7 @@ mk=("$QEMU_DIR/mkinitramfs.sh" -o "$INITRD" --busybox "$(busybox_for "$DARCH")"
 	${compress[@]+"${compress[@]}"}
 	${tests_arg[@]+"${tests_arg[@]}"})
 [ -z "$binder" ] || mk+=(--binder "$binder")
+mk+=(${preloads[@]+"${preloads[@]}"})
 for d in ${extras[@]+"${extras[@]}"}; do mk+=(--extra "$d"); done
 [ -z "$prog" ] || mk+=("$prog_opt" "$prog" ${prog_args[@]+"${prog_args[@]}"})
 "${mk[@]}"
