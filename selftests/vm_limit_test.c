@@ -72,6 +72,29 @@ static void limit_restore(long old)
 }
 
 /*
+ * attack - a fresh board, the ledgers' baseline in *@base, then @fn as
+ * nobody with the limit at LIMIT pages (put back before returning)
+ * Returns: @fn's status (mt_run_as_nobody()), or -1 when the limit could
+ * not be set (no max_vm_bytes parameter) or the board not made.
+ */
+static int attack(int (*fn)(void *), long *base)
+{
+	long old;
+	int rc;
+
+	board = board_new();
+	*base = ledger_baseline();
+	if (!board || *base < 0)
+		return -1;
+	old = limit_set();
+	if (old < 0)
+		return -1;
+	rc = mt_run_as_nobody(fn, NULL);
+	limit_restore(old);
+	return rc;
+}
+
+/*
  * touch - write one byte in each of @pages pages at @a, counting them in
  * *@done as they succeed (a SIGBUS ends the process between two counts)
  */
@@ -115,8 +138,8 @@ TEST(lazy_faults_past_the_limit_kill_only_the_offender)
 {
 	long base, refused, old, held;
 	mach_vm_address_t a = 0;
-	pid_t holder;
-	int rc;
+	pid_t holder, toucher;
+	int rc, root_rc;
 
 	board = board_new();
 	ASSERT_NE(NULL, board);
@@ -140,9 +163,18 @@ TEST(lazy_faults_past_the_limit_kill_only_the_offender)
 	while (holder > 0 && board->done[1] < LIMIT && !waitpid(holder, NULL, WNOHANG))
 		usleep(10000);
 	held = mt_counter("vm_ledger_pages") - base;
-	if (!mach_vm_allocate(mach_task_self(), &a, LIMIT / 2 * page_size(),
-			      VM_FLAGS_ANYWHERE))
+	/* Root touches pages of its own meanwhile (in a child of its own). */
+	fflush(NULL);
+	toucher = fork();
+	if (toucher == 0) {
+		die_with_parent();
+		if (mach_vm_allocate(mach_task_self(), &a,
+				     LIMIT / 2 * page_size(), VM_FLAGS_ANYWHERE))
+			_exit(3);
 		touch(a, LIMIT / 2, &board->done[2]);
+		_exit(0);
+	}
+	root_rc = toucher > 0 ? mt_wait_exit(toucher) : -1;
 	end_child(holder);
 	limit_restore(old);
 
@@ -150,17 +182,22 @@ TEST(lazy_faults_past_the_limit_kill_only_the_offender)
 	EXPECT_EQ(LIMIT, board->done[0]);
 	EXPECT_LT(refused, mt_counter("vm_ledger_refused"));
 	EXPECT_EQ(LIMIT, held);
+	EXPECT_EQ(0, root_rc);
 	EXPECT_EQ(LIMIT / 2, board->done[2]);
-	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(mach_task_self(), a,
-						   LIMIT / 2 * page_size()));
 	EXPECT_EQ(base, mt_wait_counter("vm_ledger_pages", base));
 }
 
-/* As nobody: LIMIT pages touched, then mach_vm_write into a fresh page. */
+/*
+ * As nobody: LIMIT pages touched, then calls that need a new page:
+ * mach_vm_write into a fresh page (a get_user_pages() fault), mach_vm_read
+ * and mach_vm_copy (the read's result is new memory of the caller).
+ */
 static int write_past_limit(void *arg)
 {
 	mach_vm_address_t a = 0, b = 0;
 	char *buf = calloc(1, page_size());
+	mach_msg_type_number_t count = 0;
+	vm_offset_t data = 0;
 
 	if (!buf || mach_vm_allocate(mach_task_self(), &a, LIMIT * page_size(),
 				     VM_FLAGS_ANYWHERE) ||
@@ -170,6 +207,9 @@ static int write_past_limit(void *arg)
 	touch(a, LIMIT, &board->done[0]);
 	board->kr[0] = mach_vm_write(mach_task_self(), b, (vm_offset_t)buf,
 				     page_size());
+	board->kr[2] = mach_vm_read(mach_task_self(), a, page_size(), &data,
+				    &count);
+	board->kr[3] = mach_vm_copy(mach_task_self(), a, page_size(), b);
 	mach_vm_deallocate(mach_task_self(), a, LIMIT * page_size());
 	/* Room again: the same write now works. */
 	board->kr[1] = mach_vm_write(mach_task_self(), b, (vm_offset_t)buf,
@@ -179,19 +219,13 @@ static int write_past_limit(void *arg)
 
 TEST(write_into_new_pages_past_the_limit_is_resource_shortage)
 {
-	long base, old;
-	int rc;
+	long base;
 
-	board = board_new();
-	ASSERT_NE(NULL, board);
-	base = ledger_baseline();
-	old = limit_set();
-	ASSERT_LE(0, old);
-	rc = mt_run_as_nobody(write_past_limit, NULL);
-	limit_restore(old);
-	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, attack(write_past_limit, &base));
 	EXPECT_EQ(LIMIT, board->done[0]);
 	EXPECT_EQ(KERN_RESOURCE_SHORTAGE, board->kr[0]);
+	EXPECT_EQ(KERN_RESOURCE_SHORTAGE, board->kr[2]);
+	EXPECT_EQ(KERN_RESOURCE_SHORTAGE, board->kr[3]);
 	EXPECT_EQ(KERN_SUCCESS, board->kr[1]);
 	EXPECT_EQ(base, mt_wait_counter("vm_ledger_pages", base));
 }
@@ -237,6 +271,8 @@ static int spread_over_forks(void *arg)
 
 	if (pipe(ready))
 		return 3;
+	/* The limit is root's to set (0644). */
+	board->kr[0] = module_param_set("max_vm_bytes", 0);
 	for (i = 0; i < KIDS; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0)
@@ -253,17 +289,11 @@ static int spread_over_forks(void *arg)
 
 TEST(forked_tasks_share_their_users_budget)
 {
-	long base, old, sum = 0;
-	int rc, i;
+	long base, sum = 0;
+	int i;
 
-	board = board_new();
-	ASSERT_NE(NULL, board);
-	base = ledger_baseline();
-	old = limit_set();
-	ASSERT_LE(0, old);
-	rc = mt_run_as_nobody(spread_over_forks, NULL);
-	limit_restore(old);
-	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, attack(spread_over_forks, &base));
+	EXPECT_EQ(-1, board->kr[0]) TH_LOG("nobody set max_vm_bytes");
 	for (i = 0; i < KIDS; i++)
 		sum += board->done[i];
 	EXPECT_EQ(LIMIT, sum);
@@ -312,17 +342,9 @@ static int fork_copy(void *arg)
 
 TEST(fork_copies_count_in_the_same_budget)
 {
-	long base, old;
-	int rc;
+	long base;
 
-	board = board_new();
-	ASSERT_NE(NULL, board);
-	base = ledger_baseline();
-	old = limit_set();
-	ASSERT_LE(0, old);
-	rc = mt_run_as_nobody(fork_copy, NULL);
-	limit_restore(old);
-	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, attack(fork_copy, &base));
 	EXPECT_EQ(base + LIMIT / 2, board->count[0]);
 	/* A fork copies nothing, so it counts nothing. */
 	EXPECT_EQ(board->count[0], board->count[1]);
@@ -376,19 +398,11 @@ static int ool_snapshots(void *arg)
 
 TEST(ool_snapshots_count_until_their_pages_go)
 {
-	long base, old;
-	int rc;
+	long base;
 
 	if (LIMIT / 2 * page_size() <= (size_t)module_param("ool_copy_bytes"))
 		SKIP(return, "ool_copy_bytes copies ranges this small");
-	board = board_new();
-	ASSERT_NE(NULL, board);
-	base = ledger_baseline();
-	old = limit_set();
-	ASSERT_LE(0, old);
-	rc = mt_run_as_nobody(ool_snapshots, NULL);
-	limit_restore(old);
-	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, attack(ool_snapshots, &base));
 	EXPECT_EQ(base + LIMIT / 2, board->count[0]);
 	EXPECT_EQ(MACH_MSG_SUCCESS, board->kr[0]);
 	EXPECT_EQ(base + LIMIT, board->count[1]);
