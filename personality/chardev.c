@@ -27,6 +27,7 @@
 #include "personality/chardev.h"
 #include "personality/trap.h"
 #include "uapi/machina.h"
+#include "xnu_vm/vm_ledger.h"
 #include "xnu_vm/vm_map_copy.h"
 #include "xnu_vm/vm_object.h"
 
@@ -113,6 +114,22 @@ static ssize_t vm_trim_steps_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(vm_trim_steps);
 
+/* Mach VM pages the ledgers count now, all users (vm_ledger.h). */
+static ssize_t vm_ledger_pages_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", xnu_vm_ledger_total());
+}
+static DEVICE_ATTR_RO(vm_ledger_pages);
+
+/* Pages refused at max_vm_bytes since load. */
+static ssize_t vm_ledger_refused_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", xnu_vm_ledger_refused());
+}
+static DEVICE_ATTR_RO(vm_ledger_refused);
+
 /* How often the Darwin trap hooks were attached since load (their linger). */
 static ssize_t trap_hooks_attached_show(struct device *dev,
 					struct device_attribute *attr,
@@ -148,6 +165,8 @@ static struct attribute *machina_attrs[] = {
 	&dev_attr_trap_hooks_attached.attr,
 	&dev_attr_trap_unread.attr,
 	&dev_attr_vm_trim_steps.attr,
+	&dev_attr_vm_ledger_pages.attr,
+	&dev_attr_vm_ledger_refused.attr,
 	&dev_attr_live_depressions.attr,
 	NULL,
 };

@@ -17,6 +17,7 @@
 #include <linux/workqueue.h>
 
 #include "mach/kern_return.h"
+#include "xnu_vm/vm_ledger.h"
 #include "xnu_vm/vm_map.h"
 #include "xnu_vm/vm_object.h"
 #include "xnu_vm/vm_prot.h"
@@ -899,6 +900,8 @@ int xnu_vm_map_init(void)
 	vm_wq = alloc_workqueue("machina_vm", WQ_UNBOUND, 0);
 	if (!vm_wq)
 		return -ENOMEM;
+	/* The default of max_vm_bytes (vm_ledger.c). */
+	xnu_vm_ledger_init();
 	/* The purgeable memory shrinker (vm_purgeable.c). */
 	err = xnu_vm_purgeable_init();
 	if (err)
@@ -914,4 +917,5 @@ void xnu_vm_map_exit(void)
 {
 	xnu_vm_purgeable_exit();
 	destroy_workqueue(vm_wq);
+	xnu_vm_ledger_exit();
 }

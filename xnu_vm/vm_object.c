@@ -15,6 +15,7 @@
 #include <linux/sort.h>
 
 #include "mach/kern_return.h"
+#include "xnu_vm/vm_ledger.h"
 #include "xnu_vm/vm_object.h"
 #include "xnu_vm/vm_prot.h"
 #include "xnu_vm/vm_purgable.h"
@@ -89,6 +90,7 @@ static void layer_drop_page(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 	if (page) {
 		put_page(page);
 		l->resident--;
+		xnu_vm_ledger_add(l->counted, -1);
 		xnu_vm_purgeable_count(obj, l, -1);
 	}
 }
@@ -158,6 +160,53 @@ static struct mem_cgroup *layer_keeper(struct xnu_vm_layer *l)
 }
 
 /*
+ * layer_ledger - the ledger that counts what @l keeps (vm_ledger.h): as
+ * layer_keeper(), its own, or for a top without one its view's, or NULL.
+ * cow_lock held.
+ */
+static struct xnu_vm_ledger *layer_ledger(struct xnu_vm_layer *l)
+{
+	if (l->ledger)
+		return l->ledger;
+	return l->view ? l->view->ledger : NULL;
+}
+
+/*
+ * layer_recount - @l's pages move to the ledger of its keeper now
+ * (layer_ledger()) if they are counted elsewhere: called wherever the
+ * keeper may have changed (a payer or ledger set, a top frozen), before
+ * the count changes.  The move is forced (vm_ledger.h): it holds pages
+ * already counted.  Between two calls l->counted keeps exactly
+ * l->resident pages, so nothing drifts whatever the keeper does.
+ * Conditions: cow_lock held.
+ */
+static void layer_recount(struct xnu_vm_layer *l)
+{
+	struct xnu_vm_ledger *to = layer_ledger(l);
+
+	if (to == l->counted)
+		return;
+	xnu_vm_ledger_add(to, l->resident);
+	xnu_vm_ledger_add(l->counted, -(long)l->resident);
+	xnu_vm_ledger_put(l->counted);
+	l->counted = xnu_vm_ledger_get(to);
+}
+
+/*
+ * layer_free - @l, with no pages left to anyone (its xarray destroyed),
+ * off the object: its count, payer and ledgers go back.  cow_lock held.
+ */
+static void layer_free(struct xnu_vm_layer *l)
+{
+	xnu_vm_ledger_add(l->counted, -(long)l->resident);
+	xnu_vm_ledger_put(l->counted);
+	xnu_vm_ledger_put(l->ledger);
+	list_del(&l->in_obj);
+	mem_cgroup_put(l->payer);
+	kfree(l);
+}
+
+/*
  * layer_collapse - @s (frozen, of @obj) is shadowed by one layer only: its
  * pages move up into that one where it has none of its own (the others
  * nobody can see any more go back; each moved one is marked LAYER_MOVED),
@@ -193,6 +242,7 @@ static void layer_collapse(struct xnu_vm_object *obj, struct xnu_vm_layer *s,
 	 */
 	recharge = s->payer && keep && keep != s->payer &&
 		   !(s->taken && !x->payer);
+	layer_recount(x);
 	xa_for_each(&s->pages, index, page) {
 		if (xa_load(&x->pages, index)) {
 			layer_drop_page(obj, s, index);
@@ -209,6 +259,9 @@ static void layer_collapse(struct xnu_vm_object *obj, struct xnu_vm_layer *s,
 		xa_erase(&s->pages, index);
 		s->resident--;
 		x->resident++;
+		/* Forced: already counted in @s's (vm_ledger.h). */
+		xnu_vm_ledger_add(s->counted, -1);
+		xnu_vm_ledger_add(x->counted, 1);
 		if (moved) {
 			/* A fault in flight maps the old one first. */
 			page_settle(page);
@@ -239,12 +292,12 @@ static void layer_collapse(struct xnu_vm_object *obj, struct xnu_vm_layer *s,
 	if (s->taken && !x->payer) {
 		x->payer = s->payer;
 		s->payer = NULL;
+		swap(x->ledger, s->ledger);
 		x->taken = true;
+		layer_recount(x);
 	}
-	list_del(&s->in_obj);
 	xa_destroy(&s->pages);
-	mem_cgroup_put(s->payer);
-	kfree(s);
+	layer_free(s);
 }
 
 /*
@@ -280,9 +333,7 @@ static void layer_put(struct xnu_vm_object *obj, struct xnu_vm_layer *l,
 			list_del(&l->sibling);
 			shadow->nchildren--;
 		}
-		list_del(&l->in_obj);
-		mem_cgroup_put(l->payer);
-		kfree(l);
+		layer_free(l);
 		l = shadow;
 	}
 }
@@ -339,6 +390,7 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
 				    (loff_t)(zap.last - zap.first + 1) <<
 				    PAGE_SHIFT, 0);
 	mem_cgroup_put(view->memcg);
+	xnu_vm_ledger_put(view->ledger);
 	kfree(view);
 }
 
@@ -349,8 +401,10 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
  * writes it in place while the other holds it (page_exclusive()); except
  * that with @head (the bytes before it in page @first) or @tail <
  * PAGE_SIZE (the bytes from it on in page @last) those edge pages are
- * copies with the rest zeroed.  Its payer is @payer (the reference passes
- * to the layer, failure or not): the edge copies are charged to it, and
+ * copies with the rest zeroed.  Its payer is @payer and its ledger
+ * @ledger (the references pass to the layer, failure or not): the edge
+ * copies are charged to it, every page it takes counts in @ledger
+ * (checked against max_vm_bytes, except with __GFP_NOFAIL), and
  * when a write through another view copies up a page the layer holds by
  * reference, the layer gets its own copy charged to it (layers_repay()),
  * so whoever made the layer pays for what only it keeps.  Nothing past
@@ -362,13 +416,15 @@ void xnu_vm_view_put(struct xnu_vm_view *view)
  * Steps: the range's pages of the chain; it lets the CPU go between them.
  * Conditions: cow_lock held; @gfp the xarray's (with __GFP_NOFAIL for a
  * fork, which cannot fail: no edges then).
- * Returns: the layer, or NULL without memory (nothing changed but marks,
- * which page_exclusive() clears again while nobody else holds the page).
+ * Returns: the layer, or NULL without memory or past @ledger's limit
+ * (nothing changed but marks, which page_exclusive() clears again while
+ * nobody else holds the page).
  */
 static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 				       pgoff_t first, pgoff_t last,
 				       unsigned int head, unsigned int tail,
-				       struct mem_cgroup *payer, gfp_t gfp)
+				       struct mem_cgroup *payer,
+				       struct xnu_vm_ledger *ledger, gfp_t gfp)
 {
 	struct xnu_vm_layer *flat = layer_new(view->obj, NULL), *l;
 	struct zap_range nozap = { .first = 1, .last = 0 };	/* no child */
@@ -378,19 +434,26 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 
 	lockdep_assert_held(&view->obj->cow_lock);
 	flat->payer = payer;
+	flat->ledger = ledger;
 	flat->taken = true;
+	layer_recount(flat);
 	for (l = view->top; l; l = l->shadow) {
 		xa_for_each_range(&l->pages, index, page, first, last) {
 			cond_resched();
 			/* A layer above already gave this index. */
 			if (xa_load(&flat->pages, index))
 				continue;
+			/* A fork's copy cannot fail: counted all the same. */
+			if (gfp & __GFP_NOFAIL)
+				xnu_vm_ledger_add(flat->counted, 1);
+			else if (!xnu_vm_ledger_charge(flat->counted, 1))
+				goto fail;
 			edge = (index == first && head) ||
 			       (index == last && tail != PAGE_SIZE);
 			if (edge) {
 				page = page_new(payer, page, 0);
 				if (!page)
-					goto fail;
+					goto fail_uncount;
 				if (index == first)
 					memzero_page(page, 0, head);
 				if (index == last)
@@ -402,7 +465,7 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 			}
 			if (xa_is_err(xa_store(&flat->pages, index, page, gfp))) {
 				put_page(page);
-				goto fail;
+				goto fail_uncount;
 			}
 			flat->resident++;
 			if (edge)
@@ -414,6 +477,8 @@ static struct xnu_vm_layer *layer_take(struct xnu_vm_view *view,
 	}
 	return flat;
 
+fail_uncount:
+	xnu_vm_ledger_add(flat->counted, -1);
 fail:
 	layer_put(view->obj, flat, &nozap);
 	return NULL;
@@ -531,14 +596,17 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 				     void **slot)
 {
 	struct xnu_vm_object *obj = view->obj;
+	struct xnu_vm_ledger *ledger = NULL;
 	struct mem_cgroup *payer = NULL;
 	struct xnu_vm_layer *top, *copy_top;
 	struct xnu_vm_view *copy = NULL;
 	loff_t zap_from = 0, zap_len = -1;	/* -1: nothing; 0: all */
 	bool layered;
 
-	if (current->mm)
+	if (current->mm) {
 		payer = xnu_vm_mm_memcg(current->mm);
+		ledger = xnu_vm_ledger_of_mm(current->mm);
+	}
 	mutex_lock(&obj->cow_lock);
 	top = view->top;
 	layered = chain_paid_by(view, payer);
@@ -548,8 +616,10 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 		/* Over a standalone layer: the copier pays its share of it. */
 		if (top->shadow->taken) {
 			copy_top->payer = payer;
+			copy_top->ledger = ledger;
 			copy_top->taken = true;
 			payer = NULL;
+			ledger = NULL;
 		}
 	} else if (layered && view->purgable == VM_PURGABLE_DENY &&
 		   view_depth(view) < XNU_VM_MAX_DEPTH) {
@@ -566,20 +636,27 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 		 * made and dropped left it paying for good.
 		 */
 		view->top->payer = top->payer;
+		view->top->ledger = top->ledger;
 		view->top->taken = top->taken;
 		copy_top = layer_new(obj, top);
 		if (top->taken && current->mm) {
 			copy_top->payer = xnu_vm_mm_memcg(current->mm);
+			copy_top->ledger = xnu_vm_ledger_get(ledger);
 			copy_top->taken = true;
 		}
 		top->payer = payer;
+		top->ledger = ledger;
 		payer = NULL;
+		ledger = NULL;
+		/* Its pages are kept by the freezer now (a fork: the same user). */
+		layer_recount(top);
 		layer_settle(top, 0, ULONG_MAX);
 		zap_len = 0;
 	} else {
 		copy_top = layer_take(view, first, last, 0, PAGE_SIZE, payer,
-				      gfp);
+				      ledger, gfp);
 		payer = NULL;
+		ledger = NULL;
 		if (!copy_top)
 			goto out;
 		layer_settle(view->top, first, last);
@@ -593,6 +670,7 @@ static struct xnu_vm_view *view_copy(struct xnu_vm_view *view,
 out:
 	mutex_unlock(&obj->cow_lock);
 	mem_cgroup_put(payer);
+	xnu_vm_ledger_put(ledger);
 	if (zap_len >= 0)
 		unmap_mapping_range(obj->file->f_mapping, zap_from, zap_len, 0);
 	return copy;
@@ -714,6 +792,7 @@ struct xnu_vm_view *xnu_vm_view_new(struct xnu_vm_object *obj,
 	view_init_purgable(view);
 	mutex_unlock(&obj->cow_lock);
 	view->memcg = xnu_vm_mm_memcg(payer);
+	view->ledger = xnu_vm_ledger_of_mm(payer);
 	return view;
 }
 
@@ -728,6 +807,10 @@ void xnu_vm_view_set_payer(struct xnu_vm_view *view, struct mm_struct *mm)
 	mutex_lock(&view->obj->cow_lock);
 	if (!view->memcg)
 		view->memcg = xnu_vm_mm_memcg(mm);
+	if (!view->ledger) {
+		view->ledger = xnu_vm_ledger_of_mm(mm);
+		layer_recount(view->top);
+	}
 	mutex_unlock(&view->obj->cow_lock);
 }
 
@@ -849,25 +932,37 @@ struct mem_cgroup *xnu_vm_mm_memcg(struct mm_struct *mm)
  * faults it in (the task itself, or a caller writing into it through
  * get_user_pages).  A page the top held at @index (@from, which others
  * still reference: page_exclusive()) is replaced and left to them.
+ * A page the top did not hold counts in its keeper's ledger, within
+ * max_vm_bytes (vm_ledger.h); a replaced one was counted already.
  * Conditions: cow_lock held (may sleep: it allocates).
  * Returns: the page (the layer keeps its reference), or NULL without
- * memory.
+ * memory or, with *@limited set (@limited may be NULL), past the limit.
  */
 static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
-			      struct page *from, struct mm_struct *mm)
+			      struct page *from, struct mm_struct *mm,
+			      bool *limited)
 {
+	struct xnu_vm_layer *top = view->top;
 	struct mem_cgroup *old;
 	struct page *page;
-	void *err;
+	void *err = NULL;
 
 	lockdep_assert_held(&view->obj->cow_lock);
 	if (!view->memcg)
 		view->memcg = xnu_vm_mm_memcg(mm);
+	if (!view->ledger)
+		view->ledger = xnu_vm_ledger_of_mm(mm);
+	layer_recount(top);
+	/* Counted first: one atomic, the same for every page. */
+	if (!xnu_vm_ledger_charge(top->counted, 1)) {
+		if (limited)
+			*limited = true;
+		return NULL;
+	}
 	old = set_active_memcg(view->memcg);
 	page = page_new(view->memcg, from, 0);
 	if (page) {
-		err = xa_store(&view->top->pages, index, page,
-			       GFP_KERNEL_ACCOUNT);
+		err = xa_store(&top->pages, index, page, GFP_KERNEL_ACCOUNT);
 		if (xa_is_err(err)) {
 			__free_page(page);
 			page = NULL;
@@ -875,12 +970,14 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
 			/* Replaced a page others still hold: theirs now. */
 			page_settle(err);
 			put_page(err);
-			xa_clear_mark(&view->top->pages, index, LAYER_MOVED);
+			xa_clear_mark(&top->pages, index, LAYER_MOVED);
 		} else {
-			view->top->resident++;
-			xnu_vm_purgeable_count(view->obj, view->top, 1);
+			top->resident++;
+			xnu_vm_purgeable_count(view->obj, top, 1);
 		}
 	}
+	if (!page || err)
+		xnu_vm_ledger_add(top->counted, -1);
 	set_active_memcg(old);
 	return page;
 }
@@ -894,14 +991,29 @@ static struct page *view_fill(struct xnu_vm_view *view, pgoff_t index,
  * unkillable), the fault came back for ever, the toucher spinning on one
  * instruction.  Like a file past its quota, that memory cannot be had by
  * this task: SIGBUS.  Its own group's shortage stays VM_FAULT_OOM.
+ * Past max_vm_bytes (@limited, view_fill()) no OOM handling can help
+ * either (the count is of pages the user's own layers keep), and
+ * VM_FAULT_OOM from a user fault only retries it (pagefault_out_of_memory()
+ * kills nobody outside a memory cgroup's OOM): SIGBUS, which ends the
+ * offender alone, as XNU's fatal memory limit ends the task over it.  A
+ * fault made for the kernel (get_user_pages() of mach_vm_write or
+ * another process's access, a copy to user) gets VM_FAULT_OOM, which
+ * those turn into -ENOMEM (KERN_RESOURCE_SHORTAGE) or -EFAULT and never
+ * into an OOM kill.
  * Conditions: cow_lock held (view->memcg is stable).
  */
-static vm_fault_t no_page(struct xnu_vm_view *view, struct vm_area_struct *vma)
+static vm_fault_t no_page(struct xnu_vm_view *view, struct vm_fault *vmf,
+			  bool limited)
 {
-	struct mem_cgroup *own = xnu_vm_mm_memcg(vma->vm_mm);
-	bool other = view->memcg != own;
+	struct mem_cgroup *own;
+	bool other;
 
 	lockdep_assert_held(&view->obj->cow_lock);
+	if (limited)
+		return vmf->flags & FAULT_FLAG_USER ? VM_FAULT_SIGBUS :
+						      VM_FAULT_OOM;
+	own = xnu_vm_mm_memcg(vmf->vma->vm_mm);
+	other = view->memcg != own;
 	mem_cgroup_put(own);
 	return other ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
 }
@@ -934,10 +1046,11 @@ struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 
 	mutex_lock(&obj->cow_lock);
 	l = layer_take(src, first, last, head, tail, xnu_vm_mm_memcg(mm),
-		       GFP_KERNEL_ACCOUNT);
+		       xnu_vm_ledger_of_mm(mm), GFP_KERNEL_ACCOUNT);
 	if (l) {
 		snap = view_new(obj, l);
 		snap->memcg = xnu_vm_mm_memcg(mm);
+		snap->ledger = xnu_vm_ledger_of_mm(mm);
 	}
 	if (snap)
 		layer_settle(src->top, first, last);
@@ -961,15 +1074,25 @@ struct xnu_vm_view *xnu_vm_view_snapshot(struct xnu_vm_view *src,
 void xnu_vm_view_adopt(struct xnu_vm_view *view, struct mm_struct *mm)
 {
 	struct mem_cgroup *memcg = xnu_vm_mm_memcg(mm), *old_view, *old_top;
+	struct xnu_vm_ledger *ledger = xnu_vm_ledger_of_mm(mm);
+	struct xnu_vm_ledger *old_vl, *old_tl;
 
 	mutex_lock(&view->obj->cow_lock);
 	old_view = view->memcg;
 	view->memcg = memcg;
 	old_top = view->top->payer;
 	view->top->payer = xnu_vm_mm_memcg(mm);
+	old_vl = view->ledger;
+	view->ledger = ledger;
+	old_tl = view->top->ledger;
+	view->top->ledger = xnu_vm_ledger_get(ledger);
+	/* Its pages count in the receiver's ledger now, forced. */
+	layer_recount(view->top);
 	mutex_unlock(&view->obj->cow_lock);
 	mem_cgroup_put(old_view);
 	mem_cgroup_put(old_top);
+	xnu_vm_ledger_put(old_vl);
+	xnu_vm_ledger_put(old_tl);
 }
 
 /*
@@ -1144,7 +1267,7 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 	struct xnu_vm_object *obj = view->obj;
 	struct xnu_vm_layer *where;
 	struct page *page, *from;
-	bool repaid = false;
+	bool repaid = false, limited = false;
 	vm_fault_t ret = 0;
 
 	machina_mmap_assert_locked(vmf->vma->vm_mm);
@@ -1158,7 +1281,8 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 	page = view_lookup(view, vmf->pgoff, &where);
 	if (!page || ((vmf->flags & FAULT_FLAG_WRITE) && where != view->top)) {
 		from = page;
-		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm);
+		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm,
+				 &limited);
 		if (page && from)
 			repaid = layers_repay(view, vmf->pgoff, from, 0);
 	}
@@ -1168,7 +1292,7 @@ static vm_fault_t vm_object_fault(struct vm_fault *vmf)
 		lock_page(page);
 		ret = VM_FAULT_LOCKED;
 	} else {
-		ret = no_page(view, vmf->vma);
+		ret = no_page(view, vmf, limited);
 	}
 	mutex_unlock(&obj->cow_lock);
 	/* Other views' PTEs of the replaced frozen page go. */
@@ -1219,6 +1343,7 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 	struct xnu_vm_object *obj = view->obj;
 	struct xnu_vm_layer *where;
 	struct page *page, *from;
+	bool limited = false;
 	vm_fault_t ret;
 
 	mutex_lock(&obj->cow_lock);
@@ -1235,14 +1360,15 @@ static vm_fault_t vm_object_page_mkwrite(struct vm_fault *vmf)
 	}
 	if (where != view->top || page == vmf->page) {
 		from = page ? page : vmf->page;
-		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm);
+		page = view_fill(view, vmf->pgoff, from, vmf->vma->vm_mm,
+				 &limited);
 		/* The zap below also takes others' PTEs of a repaid page. */
 		if (page)
 			layers_repay(view, vmf->pgoff, from,
 				     from == vmf->page);
 	}
 	if (!page) {
-		ret = no_page(view, vmf->vma);
+		ret = no_page(view, vmf, limited);
 		mutex_unlock(&obj->cow_lock);
 		return ret;
 	}
@@ -2080,7 +2206,7 @@ int xnu_vm_view_zero(struct xnu_vm_view *view, pgoff_t first, pgoff_t last,
 		 * payer gets its own copy (a write, as far as they can tell).
 		 */
 		get_page(page);
-		filled = view_fill(view, index, NULL, mm);
+		filled = view_fill(view, index, NULL, mm, NULL);
 		if (filled)
 			layers_repay(view, index, page, 1);
 		put_page(page);

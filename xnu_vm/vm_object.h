@@ -85,6 +85,12 @@
  * side hands those pages up as copies charged to that side
  * (layer_collapse()).
  *
+ * Ledgers (vm_ledger.h): each layer's pages also count in the ledger of
+ * its keeper's user (l->ledger with l->payer, view->ledger with
+ * view->memcg); l->counted is the ledger they are counted in now, moved
+ * by layer_recount() when the keeper changes, so the counts are exact.
+ * A new page past max_vm_bytes is refused (view_fill(), layer_take()).
+ *
  * The vma's vm_private_data is its view (a reference per vma); a fork's
  * .open replaces the child vma's (already on the object's i_mmap, where a
  * trim of another mm reads it) under cow_lock.  Its
@@ -131,6 +137,7 @@ struct file;
 struct mm_struct;
 struct mem_cgroup;
 struct vm_area_struct;
+struct xnu_vm_ledger;
 
 /* The longest chain of layers a view sees (its top included). */
 #define XNU_VM_MAX_DEPTH	16
@@ -154,6 +161,12 @@ struct xnu_vm_layer {
 					 * keeps (layers_repay()) */
 	bool taken;			/* standalone: made by layer_take()
 					 * (or took over one that was) */
+	struct xnu_vm_ledger *ledger;	/* with payer: its user's ledger (a
+					 * reference, or NULL) */
+	struct xnu_vm_ledger *counted;	/* the ledger @resident is counted
+					 * in (a reference, or NULL: not
+					 * counted): its keeper's as of the
+					 * last layer_recount() */
 	struct xnu_vm_view *view;	/* the view it is the top of, NULL
 					 * once frozen */
 };
@@ -169,6 +182,8 @@ struct xnu_vm_view {
 	struct xnu_vm_layer *top;	/* cow_lock */
 	struct mem_cgroup *memcg;	/* pays for new pages; set on the first
 					 * one (cow_lock) */
+	struct xnu_vm_ledger *ledger;	/* counts them (vm_ledger.h); set with
+					 * memcg (cow_lock) */
 	bool shared;			/* a SHARE fork gave it to another mm */
 	/*
 	 * Purgeable memory (vm_purgeable.c): the state is the view's, so

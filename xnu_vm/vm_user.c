@@ -303,7 +303,8 @@ static int check_copy_args(u64 addr, u64 size, bool count32)
  * (a size beyond 32 bits, as the MIG count; a range that wraps);
  * KERN_INVALID_ADDRESS (a hole), KERN_PROTECTION_FAILURE (unreadable
  * memory): the caller's map is unchanged on these; KERN_NO_SPACE (no room
- * in the caller); KERN_RESOURCE_SHORTAGE.
+ * in the caller); KERN_RESOURCE_SHORTAGE (also when the new memory's
+ * pages cannot be had: its memory cgroup, max_vm_bytes).
  */
 static int do_read(struct xnu_vm_map *map, void *arg)
 {
@@ -335,8 +336,12 @@ static int do_read(struct xnu_vm_map *map, void *arg)
 	kr = xnu_vm_copy(map, a->address, daddr + off, a->size, false);
 	if (kr) {
 		xnu_vm_map_remove(&self, daddr, len);
+		/*
+		 * The bytes go into the call's own new memory: a fault there
+		 * found no page (or the caller unmapped it meanwhile).
+		 */
 		if (kr == KERN_MEMORY_FAILURE)
-			kr = KERN_INVALID_ADDRESS;
+			kr = KERN_RESOURCE_SHORTAGE;
 		goto out;
 	}
 	a->data = daddr + off;
