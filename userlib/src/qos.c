@@ -53,7 +53,8 @@ static uint64_t tsd_of(pthread_t thread)
 	return (uint64_t)(uintptr_t)thread + (thread_pointer() - self);
 }
 
-static int tier_of(qos_class_t qos)
+/* The THREAD_QOS tier of @qos: 0 for unspecified, -1 for no class. */
+int libmach_qos_tier(qos_class_t qos)
 {
 	switch (qos) {
 	case QOS_CLASS_USER_INTERACTIVE:
@@ -120,7 +121,7 @@ LIBMACH_EXPORT int pthread_set_qos_class_self_np(qos_class_t qos_class,
 {
 	struct machina_thread_qos a = {
 		.op = MACHINA_QOS_OP_SET,
-		.qos = tier_of(qos_class),
+		.qos = libmach_qos_tier(qos_class),
 		.relprio = relative_priority,
 	};
 
@@ -153,7 +154,7 @@ pthread_override_qos_class_start_np(pthread_t thread, qos_class_t qos_class,
 	struct machina_thread_qos a = {
 		.tsd = tsd_of(thread),
 		.op = MACHINA_QOS_OP_OVERRIDE_START,
-		.qos = tier_of(qos_class),
+		.qos = libmach_qos_tier(qos_class),
 	};
 	struct pthread_override_s *o;
 	int err;
