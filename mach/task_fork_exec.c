@@ -732,6 +732,22 @@ static bool unnoted_exec_id(struct pid *tgid, struct pid *parent, u64 *exec_id)
 	return ok;
 }
 
+/*
+ * unnoted_qos_word - the class a child its probe could not note takes from
+ * the record @src, its parent's, forked from @exec_id (the parent's image
+ * at that fork, unnoted_exec_id()): the record's word while the parent
+ * still ran the image it was forked with (the probe's rule, less the test
+ * that the main thread forked: the kernel keeps no trace of which thread did)
+ * Conditions: inherit_mutex held; @src is a record's.
+ */
+static u32 unnoted_qos_word(struct machina_fork_src *src, u64 exec_id)
+{
+	struct inherit *rec = container_of(src, struct inherit, src);
+
+	lockdep_assert_held(&inherit_mutex);
+	return rec->exec_id == exec_id ? rec->qos_word : 0;
+}
+
 #define INHERIT_MAX_DEPTH 8
 
 /*
@@ -773,7 +789,8 @@ static void drain_parent(struct pid *tgid)
 		src_drain(src);
 		if (!src->is_task && !inherit_lookup(chain[i]) &&
 		    unnoted_exec_id(chain[i], chain[i + 1], &exec_id))
-			inherit_create(src, chain[i], exec_id, 0);
+			inherit_create(src, chain[i], exec_id,
+				       unnoted_qos_word(src, exec_id));
 		src_put(src);
 		src = i ? src_get(chain[i]) : NULL;
 	}
@@ -785,7 +802,9 @@ static void drain_parent(struct pid *tgid)
 
 /*
  * machina_task_inherit_claim - give a new task what its parent handed down
- * Conditions: process context, no locks held; @task was just published.
+ * (rights, and its main thread's class from fork: task->fork_qos)
+ * Conditions: process context, no locks held but the target's
+ * exec_update_lock (task_for_pid); @task was just published.
  * A slot the task filled meanwhile keeps its own value.  The record keeps
  * its rights until it goes (children it forked before may still copy them).
  */
@@ -810,7 +829,12 @@ void machina_task_inherit_claim(struct machina_task *task)
 			src_drain(&rec->src);
 			copy_ports(&got, &rec->ports);
 		}
-		/* The class is the forked image's: an exec forgets it. */
+		/*
+		 * The class is the forked image's: an exec forgets it.  The
+		 * image cannot move under this: the caller is one of the
+		 * child's threads or holds its exec_update_lock (task_for_pid),
+		 * and a later exec clears task->fork_qos (exec_work_fn()).
+		 */
 		if (machina_image_gen(task->tgid) == rec->exec_id)
 			qos_word = rec->qos_word;
 		inherit_unhash(rec);
