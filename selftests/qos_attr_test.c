@@ -244,12 +244,28 @@ TEST(unspecified_attr_class_starts_a_thread_without_one)
 	EXPECT_EQ(QOS_CLASS_USER_INTERACTIVE, qos_class_self());
 }
 
+/*
+ * has_no_class - @a reports no class, and a thread made with it gets none
+ * (its creator has none) and runs SCHED_OTHER.  0, or which check failed.
+ */
+static int has_no_class(pthread_attr_t *a)
+{
+	qos_class_t q = 0x7777;
+	struct probe p;
+	int r, bad;
+
+	if (pthread_attr_get_qos_class_np(a, &q, &r) || q != QOS_CLASS_UNSPECIFIED)
+		return 1;
+	if (probe_start(&p, a, NULL, NULL))
+		return 2;
+	bad = p.self != QOS_CLASS_UNSPECIFIED ? 3 : p.policy != SCHED_OTHER ? 4 : 0;
+	return probe_stop(&p) ? 5 : bad;
+}
+
 TEST(destroy_and_init_forget_the_class)
 {
 	pthread_attr_t a;
-	qos_class_t q;
 	struct probe p;
-	int r;
 
 	REQUIRE();
 	ASSERT_EQ(0, pthread_attr_init(&a));
@@ -257,24 +273,12 @@ TEST(destroy_and_init_forget_the_class)
 	ASSERT_EQ(0, pthread_attr_destroy(&a));
 	/* The same address, a new object: no class, and none applied. */
 	ASSERT_EQ(0, pthread_attr_init(&a));
-	q = 0x7777;
-	EXPECT_EQ(0, pthread_attr_get_qos_class_np(&a, &q, &r));
-	EXPECT_EQ(QOS_CLASS_UNSPECIFIED, q);
-	ASSERT_EQ(0, probe_start(&p, &a, NULL, NULL));
-	EXPECT_EQ(QOS_CLASS_UNSPECIFIED, p.self);
-	EXPECT_EQ(SCHED_OTHER, p.policy);
-	EXPECT_EQ(0, probe_stop(&p));
+	EXPECT_EQ(0, has_no_class(&a));
 
 	/* Initialised again without a destroy: the class goes too. */
 	ASSERT_EQ(0, pthread_attr_set_qos_class_np(&a, QOS_CLASS_UTILITY, 0));
 	ASSERT_EQ(0, pthread_attr_init(&a));
-	q = 0x7777;
-	EXPECT_EQ(0, pthread_attr_get_qos_class_np(&a, &q, &r));
-	EXPECT_EQ(QOS_CLASS_UNSPECIFIED, q);
-	ASSERT_EQ(0, probe_start(&p, &a, NULL, NULL));
-	EXPECT_EQ(QOS_CLASS_UNSPECIFIED, p.self);
-	EXPECT_EQ(SCHED_OTHER, p.policy);
-	EXPECT_EQ(0, probe_stop(&p));
+	EXPECT_EQ(0, has_no_class(&a));
 	EXPECT_EQ(0, pthread_attr_destroy(&a));
 
 	/* A NULL object is no object: the creator's own rules. */

@@ -601,9 +601,32 @@ TEST(killed_client_lets_go)
 }
 
 /*
+ * lifted_fork - a server of class @cls (0: none), lifted to UI by a client
+ * (*@pid), forks a child that reports ('k'); lifted_end() lets it go.
+ * Returns: 0 or -1.
+ */
+static int lifted_fork(struct server *s, qos_class_t cls, pid_t *pid)
+{
+	if (server_start(s, cls))
+		return -1;
+	*pid = ipc_lifting_client(s->port, 0);
+	if (*pid <= 0 || server_do(s, 'r', 1) || !sched_is(0, s->tid, UI))
+		return -1;
+	return server_do(s, 'k', 1);
+}
+
+static void lifted_end(struct server *s, pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	server_stop(s);
+}
+
+/*
  * A UTILITY server lifted to USER_INTERACTIVE forks: the child runs at the
  * server's own class (SCHED_BATCH +7), not at the lift, which the server
- * itself keeps until it replies.
+ * itself keeps until it replies; the child's main thread has the server's
+ * own class (reported, effective, and its Linux values once it took it).
  */
 TEST(forked_child_runs_at_its_own_class)
 {
@@ -611,63 +634,35 @@ TEST(forked_child_runs_at_its_own_class)
 	pid_t pid;
 
 	REQUIRE();
-	ASSERT_EQ(0, server_start(&s, QOS_CLASS_UTILITY));
-	pid = ipc_lifting_client(s.port, 0);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
-	EXPECT_TRUE(sched_is(0, s.tid, UI));
-	ASSERT_EQ(0, server_do(&s, 'k', 1));
+	ASSERT_EQ(0, lifted_fork(&s, QOS_CLASS_UTILITY, &pid));
 	EXPECT_EQ(SCHED_BATCH, s.kid_policy);
 	EXPECT_EQ(7, s.kid_nice);
+	EXPECT_EQ(QOS_CLASS_UTILITY, s.kid_class);
+	EXPECT_EQ(THREAD_QOS_UTILITY, s.kid_effective);
+	EXPECT_EQ(SCHED_BATCH, s.kid_policy2);
+	EXPECT_EQ(7, s.kid_nice2);
 	EXPECT_TRUE(sched_is(0, s.tid, UI));
 	EXPECT_EQ(0, server_do(&s, 'y', 1));
 	EXPECT_TRUE(sched_is(0, s.tid, UT));
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	server_stop(&s);
+	lifted_end(&s, pid);
 }
 
-/*
- * A lifted server's fork child starts with the server's own class, not the
- * lift: a UTILITY server lifted to UI gives its child UTILITY (reported,
- * effective, and its Linux values after the class is taken); a server
- * with no class gives none, lifted or not.
- */
-TEST(forked_child_takes_the_servers_own_class)
+/* A lifted server with no class of its own forks a child with none. */
+TEST(forked_child_of_a_server_without_a_class_has_none)
 {
 	struct server s;
 	pid_t pid;
 
 	REQUIRE();
-	ASSERT_EQ(0, server_start(&s, QOS_CLASS_UTILITY));
-	pid = ipc_lifting_client(s.port, 0);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
-	EXPECT_TRUE(sched_is(0, s.tid, UI));
-	ASSERT_EQ(0, server_do(&s, 'k', 1));
-	EXPECT_EQ(QOS_CLASS_UTILITY, s.kid_class);
-	EXPECT_EQ(THREAD_QOS_UTILITY, s.kid_effective);
-	EXPECT_EQ(SCHED_BATCH, s.kid_policy2);
-	EXPECT_EQ(7, s.kid_nice2);
-	EXPECT_EQ(0, server_do(&s, 'y', 1));
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	server_stop(&s);
-
-	ASSERT_EQ(0, server_start(&s, 0));
-	pid = ipc_lifting_client(s.port, 0);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
-	EXPECT_TRUE(sched_is(0, s.tid, UI));
-	ASSERT_EQ(0, server_do(&s, 'k', 1));
+	ASSERT_EQ(0, lifted_fork(&s, 0, &pid));
+	EXPECT_EQ(SCHED_OTHER, s.kid_policy);
+	EXPECT_EQ(0, s.kid_nice);
 	EXPECT_EQ(QOS_CLASS_UNSPECIFIED, s.kid_class);
 	EXPECT_EQ(THREAD_QOS_UNSPECIFIED, s.kid_effective);
 	EXPECT_EQ(SCHED_OTHER, s.kid_policy2);
 	EXPECT_EQ(0, s.kid_nice2);
 	EXPECT_EQ(0, server_do(&s, 'y', 1));
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	server_stop(&s);
+	lifted_end(&s, pid);
 }
 
 /*
