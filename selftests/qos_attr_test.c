@@ -10,7 +10,8 @@
  * (read back from /proc: UI -10, IN -4, DEF 0, UT SCHED_BATCH +7, BG
  * SCHED_IDLE; DEF -15 +7, UT -15 SCHED_BATCH +17).  Errors, destroy and
  * re-init, one object for many threads from many creators, the table's
- * bound, a class the kernel refuses (seccomp) that still starts the thread.
+ * bound, fork() while the table is busy, a class the kernel refuses
+ * (seccomp) that still starts the thread.
  * A fork child's main thread takes the forking thread's requested class
  * and relative priority, also through a child that never used Mach.
  */
@@ -386,6 +387,61 @@ TEST(table_is_bounded)
 	for (i = 1; i < N; i++)
 		pthread_attr_destroy(&a[i]);
 	free(a);
+}
+
+static volatile int churn_stop;
+
+/* Set and destroy an object's class in a loop: the table's lock is busy. */
+static void *churn_main(void *arg)
+{
+	pthread_attr_t a;
+
+	while (!churn_stop) {
+		if (pthread_attr_init(&a) ||
+		    pthread_attr_set_qos_class_np(&a, QOS_CLASS_UTILITY, -1) ||
+		    pthread_attr_destroy(&a))
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/*
+ * fork() while other threads hold the table's lock now and then: the
+ * child (one thread) uses the table at once and never finds the lock held.
+ */
+TEST(fork_while_the_table_is_busy)
+{
+	pthread_t th[2];
+	int i, rounds = mt_rounds(400, 40), bad = 0;
+	void *ret;
+
+	churn_stop = 0;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, churn_main, NULL));
+	/* A child that finds the lock held hangs: its alarm ends the test. */
+	for (i = 0; i < rounds && !bad; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			pthread_attr_t a;
+			qos_class_t q = 0;
+			int r;
+
+			alarm(10);
+			_exit(pthread_attr_init(&a) ||
+			      pthread_attr_set_qos_class_np(&a, QOS_CLASS_BACKGROUND, 0) ||
+			      pthread_attr_get_qos_class_np(&a, &q, &r) ||
+			      q != QOS_CLASS_BACKGROUND || pthread_attr_destroy(&a));
+		}
+		bad += mt_wait_exit(pid) != 0;
+	}
+	churn_stop = 1;
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pthread_join(th[i], &ret));
+		EXPECT_EQ(NULL, ret);
+	}
+	EXPECT_EQ(0, bad);
 }
 
 /*
