@@ -482,7 +482,7 @@ TEST(refused_class_still_runs_the_thread)
 
 /* What a fork child's main thread reports, in one line to its parent. */
 struct kid_report {
-	qos_class_t self, got;
+	qos_class_t self, main, got;
 	int got_relpri, tier, tier_relpri, policy, nice;
 };
 
@@ -496,6 +496,7 @@ static int kid_report_self(int fd)
 
 	/* The first Mach call of the process: it takes the class here. */
 	k.self = qos_class_self();
+	k.main = qos_class_main();
 	if (pthread_get_qos_class_np(pthread_self(), &k.got, &k.got_relpri))
 		k.got = 0x7777;
 	self = mach_thread_self();
@@ -570,6 +571,8 @@ TEST(fork_child_takes_the_forking_threads_class)
 	REQUIRE();
 	ASSERT_EQ(0, fork_from_thread(&f));
 	EXPECT_EQ(QOS_CLASS_UTILITY, f.k.self);
+	/* The child's main thread is the one that forked. */
+	EXPECT_EQ(QOS_CLASS_UTILITY, f.k.main);
 	EXPECT_EQ(QOS_CLASS_UTILITY, f.k.got);
 	EXPECT_EQ(-5, f.k.got_relpri);
 	EXPECT_EQ(THREAD_QOS_UTILITY, f.k.tier);

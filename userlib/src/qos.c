@@ -4,7 +4,8 @@
  * A pthread_t names a thread of this process to the module by its thread
  * pointer (x86_64 fs base, arm64 TPIDR_EL0), which glibc keeps at a fixed
  * distance from the pthread_t; the distance is read once from the calling
- * thread.  The main thread's pointer is noted when the library starts.
+ * thread.  The main thread's pointer is noted when the library starts, and
+ * again in a fork child (whose only thread is the one that forked).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,9 +39,16 @@ static uint64_t thread_pointer(void)
 	return tp;
 }
 
-__attribute__((constructor)) static void note_main_thread(void)
+static void note_main_thread(void)
 {
 	main_tsd = thread_pointer();
+}
+
+/* A fork child's main thread is the thread that forked. */
+__attribute__((constructor)) static void note_main_thread_now(void)
+{
+	note_main_thread();
+	pthread_atfork(NULL, NULL, note_main_thread);
 }
 
 /* The thread pointer of @thread (0 for the calling thread). */
