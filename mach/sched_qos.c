@@ -644,8 +644,45 @@ int machina_sched_apply(struct machina_thread *thread, struct task_struct *p)
 }
 
 /*
+ * clone_word - find and take the note of the thread that created @thread
+ * (machina_sched_cloned()): its inherit word in *@word and its user mask
+ * in *@cpus (a reference, or NULL)
+ * Conditions: thread->sched.lock held.
+ * Returns: whether there was one.
+ */
+static bool clone_word(struct machina_thread *thread, u32 *word,
+		       struct machina_cpus **cpus)
+{
+	struct machina_task *task = thread->task;
+	struct machina_thread *r;
+	bool found = false;
+	int bkt;
+
+	lockdep_assert_held(&thread->sched.lock);
+	if (!atomic_read(&task->qos_clones))
+		return false;
+	rcu_read_lock();
+	hash_for_each_rcu(task->threads, bkt, r, task_node) {
+		if (READ_ONCE(r->sched.clone_child) == thread->pid &&
+		    cmpxchg(&r->sched.clone_child, thread->pid, NULL) == thread->pid) {
+			*word = READ_ONCE(r->sched.clone_word);
+			*cpus = xchg(&r->sched.clone_cpus, NULL);
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!found)
+		return false;
+	put_pid(thread->pid);		/* the note's reference */
+	atomic_dec(&task->qos_clones);
+	return true;
+}
+
+/*
  * claim - take the class @thread inherits from the thread that created it,
- * if that is still pending (sched_qos.h, "Inheritance")
+ * or, for a new process's main thread, from the thread that forked it, if
+ * that is still pending (sched_qos.h, "Inheritance", "Fork")
  * Conditions: thread->sched.lock held; @p is @thread's Linux thread.
  */
 static void claim(struct machina_thread *thread, struct task_struct *p)
@@ -653,29 +690,16 @@ static void claim(struct machina_thread *thread, struct task_struct *p)
 	struct machina_task *task = thread->task;
 	struct machina_sched *s = &thread->sched;
 	struct machina_cpus *cpus = NULL;
-	struct machina_thread *r;
-	bool found = false;
 	u32 word = 0;
-	int bkt;
 
 	lockdep_assert_held(&s->lock);
-	if (s->claimed || !atomic_read(&task->qos_clones))
+	if (s->claimed)
 		return;
-	rcu_read_lock();
-	hash_for_each_rcu(task->threads, bkt, r, task_node) {
-		if (READ_ONCE(r->sched.clone_child) == thread->pid &&
-		    cmpxchg(&r->sched.clone_child, thread->pid, NULL) == thread->pid) {
-			word = READ_ONCE(r->sched.clone_word);
-			cpus = xchg(&r->sched.clone_cpus, NULL);
-			found = true;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	if (!found)
+	/* The main thread's struct pid is the group's. */
+	if (thread->pid == task->tgid && READ_ONCE(task->fork_qos))
+		word = xchg(&task->fork_qos, 0);
+	if (!word && !clone_word(thread, &word, &cpus))
 		return;
-	put_pid(thread->pid);		/* the note's reference */
-	atomic_dec(&task->qos_clones);
 	s->claimed = true;
 	if (s->driven || s->req.qos || !(word & (1U << 23))) {
 		machina_placement_put(cpus);
@@ -751,10 +775,40 @@ static void clone_work(struct callback_head *cb)
 }
 
 /*
+ * reset_on_fork - inherit word @word as a child of @parent may have it:
+ * clone() reset the child's negative nice value (or real-time policy) for
+ * a reset-on-fork parent, so its baseline may not be better than nice 0
+ */
+static u32 reset_on_fork(u32 word, struct task_struct *parent)
+{
+	if (parent->sched_reset_on_fork && (int)(word >> 24) < 20)
+		word = (word & 0x00ffffff) | 20U << 24;
+	return word;
+}
+
+/*
+ * machina_sched_fork_word - what the main thread of a process @parent (the
+ * thread of @s) forks now starts with: @parent's requested class, relative
+ * priority and baseline (its inherit word), or 0 when it has no class (the
+ * child then keeps what clone() copied, as before).  Never an override or
+ * an IPC lift: the word holds the request only.
+ * Conditions: the fork probe (current is @parent): lockless.
+ */
+u32 machina_sched_fork_word(const struct machina_sched *s,
+			    struct task_struct *parent)
+{
+	u32 word = READ_ONCE(s->inherit);
+
+	if (!(word & 0xff))
+		return 0;
+	return reset_on_fork(word, parent);
+}
+
+/*
  * machina_sched_cloned - sched_process_fork for a new thread @child of
  * @parent's process: note it if @parent has a class to hand down
  * The inherited baseline is no better than nice 0 when @parent has
- * SCHED_RESET_ON_FORK, as clone() treats the Linux values.
+ * SCHED_RESET_ON_FORK, as clone() treats the Linux values (reset_on_fork()).
  * Conditions: the fork probe (current is @parent, preemption disabled):
  * nothing may sleep, take a spinlock_t or allocate.  One new thread per
  * creator at a time (clone() returns through the work before the next);
@@ -784,13 +838,7 @@ void machina_sched_cloned(struct task_struct *parent, struct task_struct *child)
 	s->clone_cpus = machina_placement_get_rcu(s);
 	rcu_read_unlock();
 
-	/*
-	 * clone() reset the new thread's negative nice value (or real-time
-	 * policy) for a reset-on-fork creator: its baseline may not be better.
-	 */
-	if (parent->sched_reset_on_fork && (int)(word >> 24) < 20)
-		word = (word & 0x00ffffff) | 20U << 24;
-	s->clone_word = word;
+	s->clone_word = reset_on_fork(word, parent);
 	s->clone_pid = get_pid(task_pid(child));
 	atomic_inc(&task->qos_clones);
 	/* Publishes clone_word and clone_cpus (read after a claimer's cmpxchg). */

@@ -34,6 +34,16 @@
  * within the claimer's rights); a reset-on-fork creator hands down no
  * baseline below nice 0.  Every change keeps SCHED_RESET_ON_FORK.
  *
+ * Fork: a new process's main thread starts with the forking thread's
+ * requested class and relative priority (what libpthread's copied
+ * thread-specific data makes qos_class_self() report in a Darwin child),
+ * never its overrides or IPC lift.  The fork probe puts the forking
+ * thread's inherit word in the fork note (machina_sched_fork_word(): only
+ * when it has a class), the note's drain into the child's inheritance
+ * record, the child task's creation into task->fork_qos when the child has
+ * not exec'd since, and the main thread's first call of its own process
+ * takes it (claim()).  An exec forgets it with the rest of the class.
+ *
  * Placement: machina_sched_apply() also gives the thread the CPUs its
  * effective class asks for (sched_placement.h); a new thread inheriting a
  * narrowed creator's class also takes its user mask.
@@ -137,6 +147,8 @@ bool machina_sched_may_change(struct task_struct *p);
 int machina_sched_set_policy(struct task_struct *p, int policy);
 void machina_sched_lock(struct machina_thread *thread, struct task_struct *p);
 void machina_sched_cloned(struct task_struct *parent, struct task_struct *child);
+u32 machina_sched_fork_word(const struct machina_sched *s,
+			    struct task_struct *parent);
 bool machina_sched_fork_lifted(const struct machina_sched *s,
 			       struct task_struct *parent,
 			       struct task_struct *child);

@@ -161,6 +161,9 @@ struct machina_fork_note {
 					 * IPC override lifted it; a reference */
 	int policy, nice;		/* with @lifted: the Linux values the
 					 * child got from clone() */
+	u32 qos_word;			/* the forking thread's class for the
+					 * child's main thread (sched_qos.h,
+					 * "Fork"); 0: none */
 };
 
 struct machina_fork_src {
@@ -189,6 +192,8 @@ struct machina_task {
 	atomic64_t queued_bytes;	/* bytes of its messages in flight */
 	struct callback_head exec_work;	/* control port replacement at exec */
 	struct machina_fork_src fork_src;	/* children not yet handed down */
+	u32 fork_qos;			/* the main thread's class from fork, not
+					 * yet claimed (sched_qos.h, "Fork"); xchg */
 
 	spinlock_t itk_lock;		/* protects ports[] and the two below */
 	struct ipc_port *special[MACHINA_TASK_SPECIAL_MAX + 1]; /* send rights */

@@ -50,6 +50,7 @@
 #include "mach/ipc_right.h"
 #include "mach/ipc_space.h"
 #include "mach/kern_return.h"
+#include "mach/sched_qos.h"
 #include "mach/task.h"
 #include "mach/thread.h"
 #include "personality/trap.h"
@@ -66,6 +67,8 @@ struct inherit {
 	struct pid *tgid;		/* the child's; a reference */
 	u64 exec_id;			/* its image when it forked */
 	struct machina_task_ports ports;	/* send rights; fixed once hashed */
+	u32 qos_word;			/* the main thread's class (sched_qos.h,
+					 * "Fork"); fixed once hashed */
 	struct machina_fork_src src;	/* its own children, forked meanwhile */
 	struct kref ref;		/* the table's while hashed, and users' */
 	bool hashed;			/* in inherit_table; inherit_mutex */
@@ -417,12 +420,13 @@ static bool exec_unseen_raised(struct pid *child, u64 exec_id)
 
 /*
  * inherit_create - the record of @child, handed what @src's owner holds
+ * and the class @qos_word of the thread that forked it (0: none)
  * Conditions: process context, inherit_mutex held; charged to the caller.
  * The child may have exited before its record existed; its exit probe then
  * found nothing, so the record goes again at once.
  */
 static void inherit_create(struct machina_fork_src *src, struct pid *child,
-			   u64 exec_id)
+			   u64 exec_id, u32 qos_word)
 {
 	struct inherit *rec;
 
@@ -442,10 +446,11 @@ static void inherit_create(struct machina_fork_src *src, struct pid *child,
 				    pid_nr(child));
 		return;
 	}
-	if (!src_copy(src, &rec->ports)) {
+	if (!src_copy(src, &rec->ports) && !qos_word) {
 		kfree(rec);	/* nothing to hand down: no rights taken */
 		return;
 	}
+	rec->qos_word = qos_word;
 	rec->tgid = get_pid(child);
 	rec->exec_id = exec_id;
 	kref_init(&rec->ref);	/* the table's */
@@ -501,7 +506,8 @@ static void src_drain(struct machina_fork_src *src)
 	src->nr = 0;
 	raw_spin_unlock(&src->lock);
 	for (i = 0; i < n; i++) {
-		inherit_create(src, notes[i].child, notes[i].exec_id);
+		inherit_create(src, notes[i].child, notes[i].exec_id,
+			       notes[i].qos_word);
 		if (notes[i].lifted) {
 			unlift_child(&notes[i]);
 			machina_thread_put(notes[i].lifted);
@@ -557,7 +563,10 @@ void machina_task_inherit_flush(struct machina_task *task)
  * class (machina_sched_cloned()).  A new process forked by a thread that
  * an IPC override lifts, or lifted while clone() copied its values
  * (machina_sched_fork_lifted()), is noted with that thread's record: the
- * drain takes the lift off the child (unlift_child()).
+ * drain takes the lift off the child (unlift_child()).  The note also
+ * carries the forking thread's requested class for the child's main thread
+ * (machina_sched_fork_word()); a process that never used Mach hands on the
+ * class its own record carries, from its main thread and its fork image.
  */
 static void fork_probe(void *data, struct task_struct *parent,
 		       struct task_struct *child)
@@ -566,6 +575,7 @@ static void fork_probe(void *data, struct task_struct *parent,
 	struct machina_fork_src *src = NULL;
 	struct machina_task *task;
 	struct inherit *rec;
+	u32 qos_word = 0;
 	bool noted;
 
 	if ((!machina_task_live_count() && !machina_task_inherit_pending()) ||
@@ -582,6 +592,8 @@ static void fork_probe(void *data, struct task_struct *parent,
 		src = &task->fork_src;
 		/* The forking thread's: LIVE while it runs (thread.h). */
 		lifted = machina_thread_lookup_rcu(task, task_pid(parent));
+		if (lifted)
+			qos_word = machina_sched_fork_word(&lifted->sched, parent);
 		if (lifted && (!machina_sched_fork_lifted(&lifted->sched,
 							 parent, child) ||
 			       !kref_get_unless_zero(&lifted->ref)))
@@ -592,6 +604,10 @@ static void fork_probe(void *data, struct task_struct *parent,
 		if (rec && !test_bit(INHERIT_DROPPING, &rec->flags) &&
 		    !secure_exec_since(current, rec->exec_id) && src_tryget(&rec->src))
 			src = &rec->src;
+		/* Its main thread's class, while its image is the forked one. */
+		if (src && thread_group_leader(parent) &&
+		    READ_ONCE(parent->self_exec_id) == rec->exec_id)
+			qos_word = rec->qos_word;
 	}
 	rcu_read_unlock();
 	if (!src)
@@ -605,6 +621,7 @@ static void fork_probe(void *data, struct task_struct *parent,
 		/* What clone() copied (the child has not run yet). */
 		src->notes[src->nr].policy = READ_ONCE(child->policy);
 		src->notes[src->nr].nice = task_nice(child);
+		src->notes[src->nr].qos_word = qos_word;
 		src->notes[src->nr++].child = get_pid(task_tgid(child));
 	}
 	raw_spin_unlock(&src->lock);
@@ -715,6 +732,22 @@ static bool unnoted_exec_id(struct pid *tgid, struct pid *parent, u64 *exec_id)
 	return ok;
 }
 
+/*
+ * unnoted_qos_word - the class a child its probe could not note takes from
+ * the record @src, its parent's, forked from @exec_id (the parent's image
+ * at that fork, unnoted_exec_id()): the record's word while the parent
+ * still ran the image it was forked with (the probe's rule, less the test
+ * that the main thread forked: the kernel keeps no trace of which thread did)
+ * Conditions: inherit_mutex held; @src is a record's.
+ */
+static u32 unnoted_qos_word(struct machina_fork_src *src, u64 exec_id)
+{
+	struct inherit *rec = container_of(src, struct inherit, src);
+
+	lockdep_assert_held(&inherit_mutex);
+	return rec->exec_id == exec_id ? rec->qos_word : 0;
+}
+
 #define INHERIT_MAX_DEPTH 8
 
 /*
@@ -756,7 +789,8 @@ static void drain_parent(struct pid *tgid)
 		src_drain(src);
 		if (!src->is_task && !inherit_lookup(chain[i]) &&
 		    unnoted_exec_id(chain[i], chain[i + 1], &exec_id))
-			inherit_create(src, chain[i], exec_id);
+			inherit_create(src, chain[i], exec_id,
+				       unnoted_qos_word(src, exec_id));
 		src_put(src);
 		src = i ? src_get(chain[i]) : NULL;
 	}
@@ -768,7 +802,9 @@ static void drain_parent(struct pid *tgid)
 
 /*
  * machina_task_inherit_claim - give a new task what its parent handed down
- * Conditions: process context, no locks held; @task was just published.
+ * (rights, and its main thread's class from fork: task->fork_qos)
+ * Conditions: process context, no locks held but the target's
+ * exec_update_lock (task_for_pid); @task was just published.
  * A slot the task filled meanwhile keeps its own value.  The record keeps
  * its rights until it goes (children it forked before may still copy them).
  */
@@ -776,6 +812,7 @@ void machina_task_inherit_claim(struct machina_task *task)
 {
 	struct machina_task_ports got = {};
 	struct inherit *rec;
+	u32 qos_word = 0;
 	int i;
 
 	if (!machina_task_live_count() && !machina_task_inherit_pending())
@@ -792,6 +829,14 @@ void machina_task_inherit_claim(struct machina_task *task)
 			src_drain(&rec->src);
 			copy_ports(&got, &rec->ports);
 		}
+		/*
+		 * The class is the forked image's: an exec forgets it.  The
+		 * image cannot move under this: the caller is one of the
+		 * child's threads or holds its exec_update_lock (task_for_pid),
+		 * and a later exec clears task->fork_qos (exec_work_fn()).
+		 */
+		if (machina_image_gen(task->tgid) == rec->exec_id)
+			qos_word = rec->qos_word;
 		inherit_unhash(rec);
 	} else {
 		rec = NULL;	/* none, or being dropped */
@@ -799,6 +844,9 @@ void machina_task_inherit_claim(struct machina_task *task)
 	mutex_unlock(&inherit_mutex);
 	if (!rec)
 		return;
+	/* The main thread's first call of its own process takes it (claim()). */
+	if (qos_word)
+		WRITE_ONCE(task->fork_qos, qos_word);
 	spin_lock(&task->itk_lock);
 	if (!task->itk_dead) {
 		if (!task->special[TASK_BOOTSTRAP_PORT]) {
@@ -1009,6 +1057,8 @@ static void exec_work_fn(struct callback_head *cb)
 	 * everywhere before the new image runs, as the task port.
 	 */
 	machina_thread_exec(task, current, READ_ONCE(task->exec_old_pid));
+	/* A class from fork not yet taken is the old image's too. */
+	WRITE_ONCE(task->fork_qos, 0);
 	machina_task_policy_exec(task);
 	machina_task_flush_work();
 

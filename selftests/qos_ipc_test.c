@@ -105,12 +105,17 @@ struct server {
 	mach_msg_return_t mr;		/* the last operation's result */
 	mach_port_t fwd;		/* 'f' sends here */
 	int kid_policy, kid_nice;	/* what 'k's child reported */
+	int kid_class;			/* its qos_class_self() afterwards */
+	int kid_effective;		/* its effective class (THREAD_QOS tier) */
+	int kid_policy2, kid_nice2;	/* its Linux values after that call */
 };
 
 /*
  * Fork a child that reports its Linux policy and nice once fork() has
  * returned to the calling thread (the fork path is then done with it):
- * into @s->kid_policy / kid_nice.  0 or -1.
+ * into @s->kid_policy / kid_nice; then, after its first Mach call, its
+ * class (kid_class, kid_effective) and Linux values (kid_policy2,
+ * kid_nice2).  0 or -1.
  */
 static int fork_report(struct server *s)
 {
@@ -126,8 +131,17 @@ static int fork_report(struct server *s)
 	if (kid == 0) {
 		if (read(go[0], &c, 1) != 1)
 			_exit(1);
-		n = snprintf(line, sizeof(line), "%d %d\n",
-			     mt_task_stat_field(0, tid(), 41),
+		struct machina_thread_qos q = { .op = MACHINA_QOS_OP_GET };
+		int policy = mt_task_stat_field(0, tid(), 41);
+		int nice = mt_task_stat_field(0, tid(), 19);
+		int cls = qos_class_self();
+
+		int fd = mt_open();
+
+		if (fd < 0 || mt_ioctl(fd, MACHINA_IOC_THREAD_QOS, &q))
+			q.effective = 99;
+		n = snprintf(line, sizeof(line), "%d %d %d %d %d %d\n", policy,
+			     nice, cls, q.effective, mt_task_stat_field(0, tid(), 41),
 			     mt_task_stat_field(0, tid(), 19));
 		_exit(write(out[1], line, n) != n);
 	}
@@ -139,7 +153,9 @@ static int fork_report(struct server *s)
 	if (mt_wait_exit(kid) || n <= 0)
 		return -1;
 	line[n] = 0;
-	return sscanf(line, "%d %d", &s->kid_policy, &s->kid_nice) == 2 ? 0 : -1;
+	return sscanf(line, "%d %d %d %d %d %d", &s->kid_policy, &s->kid_nice,
+		      &s->kid_class, &s->kid_effective, &s->kid_policy2,
+		      &s->kid_nice2) == 6 ? 0 : -1;
 }
 
 static void *server_main(void *arg)
@@ -585,9 +601,32 @@ TEST(killed_client_lets_go)
 }
 
 /*
+ * lifted_fork - a server of class @cls (0: none), lifted to UI by a client
+ * (*@pid), forks a child that reports ('k'); lifted_end() lets it go.
+ * Returns: 0 or -1.
+ */
+static int lifted_fork(struct server *s, qos_class_t cls, pid_t *pid)
+{
+	if (server_start(s, cls))
+		return -1;
+	*pid = ipc_lifting_client(s->port, 0);
+	if (*pid <= 0 || server_do(s, 'r', 1) || !sched_is(0, s->tid, UI))
+		return -1;
+	return server_do(s, 'k', 1);
+}
+
+static void lifted_end(struct server *s, pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	server_stop(s);
+}
+
+/*
  * A UTILITY server lifted to USER_INTERACTIVE forks: the child runs at the
  * server's own class (SCHED_BATCH +7), not at the lift, which the server
- * itself keeps until it replies.
+ * itself keeps until it replies; the child's main thread has the server's
+ * own class (reported, effective, and its Linux values once it took it).
  */
 TEST(forked_child_runs_at_its_own_class)
 {
@@ -595,20 +634,35 @@ TEST(forked_child_runs_at_its_own_class)
 	pid_t pid;
 
 	REQUIRE();
-	ASSERT_EQ(0, server_start(&s, QOS_CLASS_UTILITY));
-	pid = ipc_lifting_client(s.port, 0);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, server_do(&s, 'r', 1));
-	EXPECT_TRUE(sched_is(0, s.tid, UI));
-	ASSERT_EQ(0, server_do(&s, 'k', 1));
+	ASSERT_EQ(0, lifted_fork(&s, QOS_CLASS_UTILITY, &pid));
 	EXPECT_EQ(SCHED_BATCH, s.kid_policy);
 	EXPECT_EQ(7, s.kid_nice);
+	EXPECT_EQ(QOS_CLASS_UTILITY, s.kid_class);
+	EXPECT_EQ(THREAD_QOS_UTILITY, s.kid_effective);
+	EXPECT_EQ(SCHED_BATCH, s.kid_policy2);
+	EXPECT_EQ(7, s.kid_nice2);
 	EXPECT_TRUE(sched_is(0, s.tid, UI));
 	EXPECT_EQ(0, server_do(&s, 'y', 1));
 	EXPECT_TRUE(sched_is(0, s.tid, UT));
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	server_stop(&s);
+	lifted_end(&s, pid);
+}
+
+/* A lifted server with no class of its own forks a child with none. */
+TEST(forked_child_of_a_server_without_a_class_has_none)
+{
+	struct server s;
+	pid_t pid;
+
+	REQUIRE();
+	ASSERT_EQ(0, lifted_fork(&s, 0, &pid));
+	EXPECT_EQ(SCHED_OTHER, s.kid_policy);
+	EXPECT_EQ(0, s.kid_nice);
+	EXPECT_EQ(QOS_CLASS_UNSPECIFIED, s.kid_class);
+	EXPECT_EQ(THREAD_QOS_UNSPECIFIED, s.kid_effective);
+	EXPECT_EQ(SCHED_OTHER, s.kid_policy2);
+	EXPECT_EQ(0, s.kid_nice2);
+	EXPECT_EQ(0, server_do(&s, 'y', 1));
+	lifted_end(&s, pid);
 }
 
 /*

@@ -50,6 +50,12 @@ long machina_trap(unsigned int nr, long a0, long a1, long a2, long a3,
 		  long a4, long a5, long a6, long a7);
 long machina_port_trap(unsigned long cmd, struct machina_port_args *a);
 
+/*
+ * libmach_qos_tier - Darwin's THREAD_QOS tier of a qos_class_t (qos.c): 0
+ * for QOS_CLASS_UNSPECIFIED, -1 for a value that names no class.
+ */
+int libmach_qos_tier(unsigned int qos_class);
+
 /* The kern_return_t libmach reports for an errno of the device. */
 kern_return_t machina_errno_to_kern_return(int err);
 

@@ -4,7 +4,8 @@
  * A pthread_t names a thread of this process to the module by its thread
  * pointer (x86_64 fs base, arm64 TPIDR_EL0), which glibc keeps at a fixed
  * distance from the pthread_t; the distance is read once from the calling
- * thread.  The main thread's pointer is noted when the library starts.
+ * thread.  The main thread's pointer is noted when the library starts, and
+ * again in a fork child (whose only thread is the one that forked).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,9 +39,16 @@ static uint64_t thread_pointer(void)
 	return tp;
 }
 
-__attribute__((constructor)) static void note_main_thread(void)
+static void note_main_thread(void)
 {
 	main_tsd = thread_pointer();
+}
+
+/* A fork child's main thread is the thread that forked. */
+__attribute__((constructor)) static void note_main_thread_now(void)
+{
+	note_main_thread();
+	pthread_atfork(NULL, NULL, note_main_thread);
 }
 
 /* The thread pointer of @thread (0 for the calling thread). */
@@ -53,7 +61,8 @@ static uint64_t tsd_of(pthread_t thread)
 	return (uint64_t)(uintptr_t)thread + (thread_pointer() - self);
 }
 
-static int tier_of(qos_class_t qos)
+/* The THREAD_QOS tier of @qos: 0 for unspecified, -1 for no class. */
+int libmach_qos_tier(qos_class_t qos)
 {
 	switch (qos) {
 	case QOS_CLASS_USER_INTERACTIVE:
@@ -120,7 +129,7 @@ LIBMACH_EXPORT int pthread_set_qos_class_self_np(qos_class_t qos_class,
 {
 	struct machina_thread_qos a = {
 		.op = MACHINA_QOS_OP_SET,
-		.qos = tier_of(qos_class),
+		.qos = libmach_qos_tier(qos_class),
 		.relprio = relative_priority,
 	};
 
@@ -153,7 +162,7 @@ pthread_override_qos_class_start_np(pthread_t thread, qos_class_t qos_class,
 	struct machina_thread_qos a = {
 		.tsd = tsd_of(thread),
 		.op = MACHINA_QOS_OP_OVERRIDE_START,
-		.qos = tier_of(qos_class),
+		.qos = libmach_qos_tier(qos_class),
 	};
 	struct pthread_override_s *o;
 	int err;

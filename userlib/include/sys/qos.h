@@ -4,7 +4,9 @@
  * A thread's QoS class drives its Linux scheduling policy and nice value
  * under Machina (docs/ARCHITECTURE.md, "QoS").  qos_class_main() reports
  * the main thread's current class (Darwin: the class it was launched with;
- * Machina launches every process unspecified).
+ * Machina launches every process unspecified); in a fork() child the main
+ * thread is the one that forked, which starts in the forking thread's class
+ * (Darwin: the parent's launch class).
  */
 #ifndef _SYS_QOS_H
 #define _SYS_QOS_H
