@@ -805,6 +805,18 @@ u32 machina_sched_fork_word(const struct machina_sched *s,
 }
 
 /*
+ * machina_sched_fork_reset - the class word @word a process @parent that
+ * never made its Mach task passes on when it forks: as it got it, with the
+ * baseline no better than nice 0 if @parent has SCHED_RESET_ON_FORK
+ * (reset_on_fork()), as its own fork word would be.
+ * Conditions: the fork probe (current is @parent): lockless.
+ */
+u32 machina_sched_fork_reset(u32 word, struct task_struct *parent)
+{
+	return word ? reset_on_fork(word, parent) : 0;
+}
+
+/*
  * machina_sched_cloned - sched_process_fork for a new thread @child of
  * @parent's process: note it if @parent has a class to hand down
  * The inherited baseline is no better than nice 0 when @parent has

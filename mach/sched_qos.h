@@ -149,6 +149,7 @@ void machina_sched_lock(struct machina_thread *thread, struct task_struct *p);
 void machina_sched_cloned(struct task_struct *parent, struct task_struct *child);
 u32 machina_sched_fork_word(const struct machina_sched *s,
 			    struct task_struct *parent);
+u32 machina_sched_fork_reset(u32 word, struct task_struct *parent);
 bool machina_sched_fork_lifted(const struct machina_sched *s,
 			       struct task_struct *parent,
 			       struct task_struct *child);

@@ -607,7 +607,8 @@ static void fork_probe(void *data, struct task_struct *parent,
 		/* Its main thread's class, while its image is the forked one. */
 		if (src && thread_group_leader(parent) &&
 		    READ_ONCE(parent->self_exec_id) == rec->exec_id)
-			qos_word = rec->qos_word;
+			qos_word = machina_sched_fork_reset(rec->qos_word,
+							    parent);
 	}
 	rcu_read_unlock();
 	if (!src)
