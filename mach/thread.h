@@ -131,6 +131,7 @@ void machina_thread_put_array(struct machina_thread **threads,
 struct task_struct *machina_thread_get_task_struct(struct machina_thread *thread);
 bool machina_thread_held(struct machina_thread *thread);
 bool machina_thread_dead(struct machina_thread *thread);
+struct ipc_port *machina_thread_port(struct machina_thread *thread, int *kr);
 
 /* special_reply.c */
 void machina_thread_unbind_special_reply(struct machina_thread *thread);
