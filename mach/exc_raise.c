@@ -84,6 +84,16 @@ void machina_exc_reply(struct ipc_kmsg *kmsg)
 	struct ipc_port *port = ipc_port_from_object(kmsg->remote.obj);
 	struct exc_wait *w;
 
+	/*
+	 * The message used up its send-once right (the only kind to this
+	 * port).  Taken out now: destroying the message with it would send
+	 * this port a send-once notification, and that one another.
+	 */
+	ipc_port_get(port);
+	if (kmsg->remote.type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+		kmsg->remote.obj = NULL;
+		ipc_port_consume_send_once(port);
+	}
 	spin_lock(&port->lock);
 	w = port->active && port->kobject_type == IKOT_EXC_REPLY ? port->kobject : NULL;
 	if (w && !w->done) {
@@ -94,6 +104,7 @@ void machina_exc_reply(struct ipc_kmsg *kmsg)
 		kmsg = NULL;
 	}
 	spin_unlock(&port->lock);
+	ipc_port_put(port);
 	if (kmsg)
 		ipc_kmsg_destroy(kmsg);
 }
