@@ -74,6 +74,37 @@ _Static_assert(offsetof(struct exc_request, exception) == 60, "exception @60");
 _Static_assert(offsetof(struct exc_request, code32) == 68, "code @68");
 _Static_assert(sizeof(struct exc_reply) == 36, "reply size");
 
+/* A request with room for its trailer. */
+union exc_buf {
+	struct exc_request rq;
+	uint8_t bytes[512];
+};
+
+/* Receive one request on @port within @ms. */
+static mach_msg_return_t recv_request(mach_port_t port, union exc_buf *buf,
+				      mach_msg_timeout_t ms)
+{
+	memset(buf, 0, sizeof(*buf));
+	return mach_msg(&buf->rq.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(*buf),
+			port, ms, MACH_PORT_NULL);
+}
+
+/* Answer @rq with @ret through its reply right, as MIG's exc_server does. */
+static mach_msg_return_t send_reply(const struct exc_request *rq, kern_return_t ret)
+{
+	struct exc_reply rp;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+	rp.head.msgh_size = sizeof(rp);
+	rp.head.msgh_remote_port = rq->head.msgh_remote_port;
+	rp.head.msgh_id = rq->head.msgh_id + 100;
+	rp.NDR = NDR_record;
+	rp.RetCode = ret;
+	return mach_msg(&rp.head, MACH_SEND_MSG, sizeof(rp), 0, MACH_PORT_NULL, 0,
+			MACH_PORT_NULL);
+}
+
 /* What a handler thread does with each request. */
 enum handler_mode {
 	H_REPLY,		/* answer with ->ret */
@@ -172,11 +203,7 @@ static void note_request(struct handler *h, struct exc_request *rq)
 static void *handler_main(void *arg)
 {
 	struct handler *h = arg;
-	union {
-		struct exc_request rq;
-		uint8_t bytes[512];
-	} buf;
-	struct exc_reply rp;
+	union exc_buf buf;
 	int i, tries;
 
 	for (i = 0; i < h->want; i++) {
@@ -188,9 +215,7 @@ static void *handler_main(void *arg)
 			mach_port_mod_refs(SELF, h->port, MACH_PORT_RIGHT_RECEIVE, -1);
 			return NULL;
 		}
-		memset(&buf, 0, sizeof(buf));
-		if (mach_msg(&buf.rq.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(buf),
-			     h->port, 5000, MACH_PORT_NULL))
+		if (recv_request(h->port, &buf, 5000))
 			return NULL;
 		note_request(h, &buf.rq);
 		if (h->mode == H_DROP_REPLY) {
@@ -199,15 +224,7 @@ static void *handler_main(void *arg)
 		}
 		if (h->ret == KERN_SUCCESS)
 			do_fix(h->fix);
-		memset(&rp, 0, sizeof(rp));
-		rp.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
-		rp.head.msgh_size = sizeof(rp);
-		rp.head.msgh_remote_port = buf.rq.head.msgh_remote_port;
-		rp.head.msgh_id = buf.rq.head.msgh_id + 100;
-		rp.NDR = NDR_record;
-		rp.RetCode = h->ret;
-		mach_msg(&rp.head, MACH_SEND_MSG, sizeof(rp), 0, MACH_PORT_NULL, 0,
-			 MACH_PORT_NULL);
+		send_reply(&buf.rq, h->ret);
 	}
 	return NULL;
 }
@@ -716,15 +733,9 @@ TEST_F(exc, parent_catches_child_fault)
 	}
 	set_task(MACH_PORT_NULL, EXC_MASK_ALL, EXCEPTION_DEFAULT);
 	{
-		union {
-			struct exc_request rq;
-			uint8_t bytes[512];
-		} buf = { 0 };
-		struct exc_reply rp = { 0 };
+		union exc_buf buf;
 
-		ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&buf.rq.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
-						     0, sizeof(buf), h.port, 10000,
-						     MACH_PORT_NULL));
+		ASSERT_EQ(MACH_MSG_SUCCESS, recv_request(h.port, &buf, 10000));
 		EXPECT_EQ(2405, buf.rq.head.msgh_id);
 		EXPECT_EQ(EXC_BAD_ACCESS, buf.rq.exception);
 		EXPECT_EQ(KERN_INVALID_ADDRESS, buf.rq.code64[0]);
@@ -732,14 +743,7 @@ TEST_F(exc, parent_catches_child_fault)
 		EXPECT_EQ(pid, pid_of);
 		mach_port_deallocate(SELF, buf.rq.thread.name);
 		mach_port_deallocate(SELF, buf.rq.task.name);
-		rp.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
-		rp.head.msgh_size = sizeof(rp);
-		rp.head.msgh_remote_port = buf.rq.head.msgh_remote_port;
-		rp.head.msgh_id = buf.rq.head.msgh_id + 100;
-		rp.NDR = NDR_record;
-		rp.RetCode = KERN_FAILURE;
-		EXPECT_EQ(MACH_MSG_SUCCESS, mach_msg(&rp.head, MACH_SEND_MSG, sizeof(rp), 0,
-						     MACH_PORT_NULL, 0, MACH_PORT_NULL));
+		EXPECT_EQ(MACH_MSG_SUCCESS, send_reply(&buf.rq, KERN_FAILURE));
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status));
@@ -773,31 +777,18 @@ struct mt_handler {
 static void *mt_handler_main(void *arg)
 {
 	struct mt_handler *h = arg;
-	union {
-		struct exc_request rq;
-		uint8_t bytes[512];
-	} buf;
-	struct exc_reply rp;
+	union exc_buf buf;
 
 	while (h->served < h->want) {
 		uintptr_t a;
 
-		if (mach_msg(&buf.rq.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(buf),
-			     h->port, 10000, MACH_PORT_NULL))
+		if (recv_request(h->port, &buf, 10000))
 			return NULL;
 		a = (uintptr_t)buf.rq.code64[1];
 		mprotect((void *)(a & ~(uintptr_t)(pgsz - 1)), pgsz, PROT_READ);
 		mach_port_deallocate(SELF, buf.rq.thread.name);
 		mach_port_deallocate(SELF, buf.rq.task.name);
-		memset(&rp, 0, sizeof(rp));
-		rp.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
-		rp.head.msgh_size = sizeof(rp);
-		rp.head.msgh_remote_port = buf.rq.head.msgh_remote_port;
-		rp.head.msgh_id = buf.rq.head.msgh_id + 100;
-		rp.NDR = NDR_record;
-		rp.RetCode = KERN_SUCCESS;
-		if (mach_msg(&rp.head, MACH_SEND_MSG, sizeof(rp), 0, MACH_PORT_NULL, 0,
-			     MACH_PORT_NULL))
+		if (send_reply(&buf.rq, KERN_SUCCESS))
 			return NULL;
 		h->served++;
 	}
