@@ -24,8 +24,9 @@
  *   SIGBUS  BUS_ADRERR         BAD_ACCESS  KERN_MEMORY_ERROR        address
  *   arm64 SIGBUS BUS_ADRALN    BAD_ACCESS  EXC_ARM_DA_ALIGN         address
  *   arm64 SIGILL ILLOPC/OPN    BAD_INSTRUCTION EXC_ARM_UNDEFINED    the word at pc
- *   arm64 SIGTRAP TRAP_BRKPT   BREAKPOINT  EXC_ARM_BREAKPOINT       pc (not
- *                              on MACHINA_EXC_DEBUG_ATOMIC kernels)
+ *   arm64 SIGTRAP TRAP_BRKPT   BREAKPOINT  EXC_ARM_BREAKPOINT       pc (on
+ *                              MACHINA_EXC_DEBUG_ATOMIC kernels from task
+ *                              work: defer_breakpoint())
  *   x86 SIGILL, #UD            BAD_INSTRUCTION EXC_I386_INVOP       0
  *   x86 SIGFPE FPE_INTDIV, #DE ARITHMETIC  EXC_I386_DIV             0
  *   x86 force_sig(SIGTRAP) #BP BREAKPOINT  EXC_I386_BPT             0
@@ -43,6 +44,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
+#include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <asm/ptrace.h>
 #ifdef CONFIG_X86_64
@@ -117,8 +119,7 @@ static bool map_fault(int sig, int code, void __user *addr, struct machina_exc_f
 		set_fault(f, EXC_BAD_INSTRUCTION, EXC_ARM_UNDEFINED, le32_to_cpu((__force __le32)insn));
 		return true;
 	}
-	if (sig == SIGTRAP && code == TRAP_BRKPT && !MACHINA_EXC_DEBUG_ATOMIC &&
-	    !current->ptrace) {
+	if (sig == SIGTRAP && code == TRAP_BRKPT && !current->ptrace) {
 		set_fault(f, EXC_BREAKPOINT, EXC_ARM_BREAKPOINT, a);
 		return true;
 	}
@@ -206,6 +207,77 @@ static bool exc_pick_ok(void)
 }
 
 static int exc_force_sig_fault(int sig, int code, void __user *addr);
+static int exc_original(int sig, int code, void __user *addr);
+
+#if MACHINA_EXC_DEBUG_ATOMIC
+/*
+ * exc_deferred_fn - a deferred breakpoint, raised on the thread's way back
+ * to user mode (before any user instruction): declined, the original
+ * force_sig_fault() sends Linux's SIGTRAP from here; nothing for a thread
+ * that is exiting (the work then runs in its exit)
+ * Conditions: task work of the faulting thread, process context, no locks
+ * held; holds the record's and the module's references defer_breakpoint()
+ * took.
+ */
+static void exc_deferred_fn(struct callback_head *cb)
+{
+	struct machina_thread *thread = container_of(cb, struct machina_thread, exc_work);
+	int sig = thread->exc_sig, code = thread->exc_code;
+	void __user *addr = thread->exc_addr;
+	struct machina_exc_fault f;
+
+	clear_bit(0, &thread->exc_deferring);
+	if (!(current->flags & PF_EXITING)) {
+		set_fault(&f, EXC_BREAKPOINT, EXC_ARM_BREAKPOINT, (s64)(unsigned long)addr);
+		if (!exc_catch(&f))
+			exc_original(sig, code, addr);
+	}
+	machina_thread_put(thread);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * defer_breakpoint - arm64 before 6.12 runs a user brk's handler with
+ * preemption disabled (compat.h): note the call in the thread's record and
+ * raise it from task work (TWA_RESUME)
+ * Conditions: the catcher, preemption disabled: RCU, atomics and
+ * task_work_add() only.
+ * Returns: true when queued (no signal now); false for a thread without a
+ * record (it never used Mach itself: Linux's SIGTRAP) or one already
+ * deferring.
+ */
+static bool defer_breakpoint(int sig, int code, void __user *addr)
+{
+	struct machina_thread *thread = NULL;
+	struct machina_task *task;
+
+	rcu_read_lock();
+	task = machina_task_lookup_rcu(task_tgid(current));
+	if (task)
+		thread = machina_thread_lookup_rcu(task, task_pid(current));
+	if (thread && !kref_get_unless_zero(&thread->ref))
+		thread = NULL;
+	rcu_read_unlock();
+	if (!thread)
+		return false;
+	if (test_and_set_bit(0, &thread->exc_deferring))
+		goto put;
+	if (!try_module_get(THIS_MODULE))
+		goto clear;
+	thread->exc_sig = sig;
+	thread->exc_code = code;
+	thread->exc_addr = addr;
+	init_task_work(&thread->exc_work, exc_deferred_fn);
+	if (!task_work_add(current, &thread->exc_work, TWA_RESUME))
+		return true;
+	module_put(THIS_MODULE);
+clear:
+	clear_bit(0, &thread->exc_deferring);
+put:
+	machina_thread_put(thread);
+	return false;
+}
+#endif
 
 static unsigned long fault_pick(struct ftrace_regs *fregs)
 {
@@ -223,11 +295,25 @@ static struct machina_redirect fault_redirect =
  */
 static int exc_force_sig_fault(int sig, int code, void __user *addr)
 {
-	int (*orig)(int, int, void __user *);
 	struct machina_exc_fault f;
 
-	if (map_fault(sig, code, addr, &f) && exc_catch(&f))
-		return 0;
+	if (map_fault(sig, code, addr, &f)) {
+#if MACHINA_EXC_DEBUG_ATOMIC
+		if (sig == SIGTRAP)
+			return defer_breakpoint(sig, code, addr) ? 0 :
+			       exc_original(sig, code, addr);
+#endif
+		if (exc_catch(&f))
+			return 0;
+	}
+	return exc_original(sig, code, addr);
+}
+
+/* exc_original - Linux's force_sig_fault() (unknown entry: force_sig()). */
+static int exc_original(int sig, int code, void __user *addr)
+{
+	int (*orig)(int, int, void __user *);
+
 	orig = (void *)machina_redirect_original(&fault_redirect);
 	if (orig)
 		return orig(sig, code, addr);
