@@ -174,7 +174,7 @@ static void do_fix(enum handler_fix fix)
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 
 		if (p == fix_page)
-			*(int *)p = 42;
+			((int *)p)[1] = 42;
 	}
 }
 
@@ -328,6 +328,48 @@ FIXTURE_TEARDOWN(exc)
 {
 }
 
+/* One BAD_ACCESS round of the tests below. */
+struct round {
+	bool thread_level;
+	exception_mask_t mask;
+	exception_behavior_t behavior;
+	bool unmapped;			/* MAPERR, else a PROT_NONE page (ACCERR) */
+	kern_return_t ret;		/* the handler's answer */
+	enum handler_fix fix;
+	/* results */
+	int value;			/* what the load read (-1: a signal came) */
+	int *addr;			/* the address loaded */
+};
+
+/*
+ * bad_access_round - a handler answering @r->ret (after @r->fix) at the
+ * level and with the behavior of @r; the thread loads the second word of
+ * a faulting page; the action and everything else are undone
+ * Returns: 0 with @h's and @r's results, or -1 when it could not start.
+ */
+static int bad_access_round(struct round *r, struct handler *h)
+{
+	kern_return_t (*set)(mach_port_t, exception_mask_t, exception_behavior_t) =
+		r->thread_level ? set_thread : set_task;
+	int *p;
+
+	if (!handler_start(h, H_REPLY, r->ret, r->fix, 1))
+		return -1;
+	p = fault_page(r->unmapped);
+	if (!p || set(h->port, r->mask, r->behavior))
+		return -1;
+	r->addr = p + 1;
+	r->value = -1;
+	catch_signals();
+	if (!sigsetjmp(sig_env, 1))
+		r->value = load(r->addr);
+	handler_join(h);
+	set(MACH_PORT_NULL, EXC_MASK_ALL, EXCEPTION_DEFAULT);
+	handler_drop(h);
+	munmap(p, pgsz);
+	return 0;
+}
+
 /*
  * An unmapped load, 32-bit codes: exception_raise with KERN_INVALID_ADDRESS
  * and the address truncated to 32 bits; the handler maps the page and
@@ -335,28 +377,22 @@ FIXTURE_TEARDOWN(exc)
  */
 TEST_F(exc, bad_access_unmapped_resumes)
 {
+	struct round r = { true, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT, true,
+			   KERN_SUCCESS, FIX_MMAP };
 	struct handler h;
-	void *p;
 
-	ASSERT_NE(MACH_PORT_NULL, handler_start(&h, H_REPLY, KERN_SUCCESS, FIX_MMAP, 1));
-	ASSERT_NE(NULL, p = fault_page(true));
-	ASSERT_EQ(KERN_SUCCESS, set_thread(h.port, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT));
-	catch_signals();
-	EXPECT_EQ(42, load(p));
+	ASSERT_EQ(0, bad_access_round(&r, &h));
+	EXPECT_EQ(42, r.value);
 	EXPECT_EQ(0, sig_no);
-	handler_join(&h);
 	EXPECT_EQ(1, h.got);
 	EXPECT_EQ(2401, h.id);
 	EXPECT_EQ(76, h.size);
 	EXPECT_EQ(EXC_BAD_ACCESS, h.exception);
 	EXPECT_EQ(2, h.code_cnt);
 	EXPECT_EQ(KERN_INVALID_ADDRESS, h.code[0]);
-	EXPECT_EQ((int32_t)(uintptr_t)p, h.code[1]);
+	EXPECT_EQ((int32_t)(uintptr_t)r.addr, h.code[1]);
 	EXPECT_TRUE(h.thread_ok);
 	EXPECT_TRUE(h.task_ok);
-	set_thread(MACH_PORT_NULL, EXC_MASK_ALL, EXCEPTION_DEFAULT);
-	handler_drop(&h);
-	munmap(p, pgsz);
 }
 
 /*
@@ -365,71 +401,53 @@ TEST_F(exc, bad_access_unmapped_resumes)
  */
 TEST_F(exc, bad_access_protection_codes64_resumes)
 {
+	struct round r = { false, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES,
+			   false, KERN_SUCCESS, FIX_MPROTECT };
 	struct handler h;
-	int *p;
 
-	ASSERT_NE(MACH_PORT_NULL, handler_start(&h, H_REPLY, KERN_SUCCESS, FIX_MPROTECT, 1));
-	ASSERT_NE(NULL, p = fault_page(false));
-	ASSERT_EQ(KERN_SUCCESS, set_task(h.port, EXC_MASK_BAD_ACCESS,
-					 EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES));
-	catch_signals();
-	EXPECT_EQ(0, load(p + 1));
+	ASSERT_EQ(0, bad_access_round(&r, &h));
+	EXPECT_EQ(0, r.value);
 	EXPECT_EQ(0, sig_no);
-	handler_join(&h);
 	EXPECT_EQ(1, h.got);
 	EXPECT_EQ(2405, h.id);
 	EXPECT_EQ(84, h.size);
 	EXPECT_EQ(EXC_BAD_ACCESS, h.exception);
+	EXPECT_EQ(2, h.code_cnt);
 	EXPECT_EQ(KERN_PROTECTION_FAILURE, h.code[0]);
-	EXPECT_EQ((int64_t)(uintptr_t)(p + 1), h.code[1]);
+	EXPECT_EQ((int64_t)(uintptr_t)r.addr, h.code[1]);
 	EXPECT_TRUE(h.task_ok);
-	set_task(MACH_PORT_NULL, EXC_MASK_ALL, EXCEPTION_DEFAULT);
-	handler_drop(&h);
-	munmap(p, pgsz);
 }
 
 /* A handler answering KERN_FAILURE: Linux's SIGSEGV, SEGV_MAPERR, si_addr. */
 TEST_F(exc, declined_gives_linux_signal)
 {
+	struct round r = { true, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES,
+			   true, KERN_FAILURE, FIX_NONE };
 	struct handler h;
-	void *p;
 
-	ASSERT_NE(MACH_PORT_NULL, handler_start(&h, H_REPLY, KERN_FAILURE, FIX_NONE, 1));
-	ASSERT_NE(NULL, p = fault_page(true));
-	ASSERT_EQ(KERN_SUCCESS, set_thread(h.port, EXC_MASK_BAD_ACCESS,
-					   EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES));
-	catch_signals();
-	if (!sigsetjmp(sig_env, 1))
-		load(p);
+	ASSERT_EQ(0, bad_access_round(&r, &h));
+	EXPECT_EQ(-1, r.value);
 	EXPECT_EQ(SIGSEGV, sig_no);
 	EXPECT_EQ(SEGV_MAPERR, sig_code);
-	EXPECT_EQ(p, sig_addr);
-	handler_join(&h);
+	EXPECT_EQ((void *)r.addr, sig_addr);
 	EXPECT_EQ(1, h.got);
 	EXPECT_EQ(KERN_INVALID_ADDRESS, h.code[0]);
-	EXPECT_EQ((int64_t)(uintptr_t)p, h.code[1]);
-	set_thread(MACH_PORT_NULL, EXC_MASK_ALL, EXCEPTION_DEFAULT);
-	handler_drop(&h);
+	EXPECT_EQ((int64_t)(uintptr_t)r.addr, h.code[1]);
 }
 
 /* No action for the type: the signal comes straight, no message. */
 TEST_F(exc, other_type_not_raised)
 {
+	struct round r = { false, EXC_MASK_BAD_INSTRUCTION, EXCEPTION_DEFAULT, false,
+			   KERN_SUCCESS, FIX_MPROTECT };
 	struct handler h;
-	void *p;
 
-	ASSERT_NE(MACH_PORT_NULL, handler_start(&h, H_REPLY, KERN_FAILURE, FIX_NONE, 1));
-	ASSERT_NE(NULL, p = fault_page(true));
-	ASSERT_EQ(KERN_SUCCESS, set_task(h.port, EXC_MASK_BAD_INSTRUCTION, EXCEPTION_DEFAULT));
-	catch_signals();
-	if (!sigsetjmp(sig_env, 1))
-		load(p);
+	ASSERT_EQ(0, bad_access_round(&r, &h));
+	EXPECT_EQ(-1, r.value);
 	EXPECT_EQ(SIGSEGV, sig_no);
-	/* The handler's receive times out. */
-	handler_join(&h);
+	EXPECT_EQ(SEGV_ACCERR, sig_code);
+	/* The handler's receive timed out. */
 	EXPECT_EQ(0, h.got);
-	set_task(MACH_PORT_NULL, EXC_MASK_ALL, EXCEPTION_DEFAULT);
-	handler_drop(&h);
 }
 
 /* An undefined instruction, declined: SIGILL after the exception. */
@@ -531,16 +549,6 @@ TEST_F(exc, x86_arithmetic_and_gp)
 #endif
 }
 
-static mach_port_t host_priv(void)
-{
-	mach_port_t host = mach_host_self(), priv = MACH_PORT_NULL;
-
-	if (host_get_host_priv_port(host, &priv))
-		priv = MACH_PORT_NULL;
-	mach_port_deallocate(SELF, host);
-	return priv;
-}
-
 /*
  * thread -> task -> host: the thread's and the task's handlers decline in
  * that order, the host's (root only; the task's otherwise) fixes and
@@ -548,7 +556,7 @@ static mach_port_t host_priv(void)
  */
 TEST_F(exc, triage_order)
 {
-	mach_port_t priv = geteuid() == 0 ? host_priv() : MACH_PORT_NULL;
+	mach_port_t priv = geteuid() == 0 ? ipc_host_priv() : MACH_PORT_NULL;
 	bool host = MACH_PORT_VALID(priv);
 	struct handler th, tk, hs;
 	void *p;
@@ -567,7 +575,7 @@ TEST_F(exc, triage_order)
 	}
 	ASSERT_NE(NULL, p = fault_page(true));
 	catch_signals();
-	EXPECT_EQ(42, load(p));
+	EXPECT_EQ(42, load((int *)p + 1));
 	EXPECT_EQ(0, sig_no);
 	handler_join(&th);
 	handler_join(&tk);
@@ -611,7 +619,7 @@ TEST_F(exc, unanswered_moves_to_next_level)
 		ASSERT_EQ(KERN_SUCCESS, set_task(tk.port, EXC_MASK_BAD_ACCESS, EXCEPTION_DEFAULT));
 		ASSERT_NE(NULL, p = fault_page(true));
 		catch_signals();
-		EXPECT_EQ(42, load(p));
+		EXPECT_EQ(42, load((int *)p + 1));
 		EXPECT_EQ(0, sig_no);
 		handler_join(&th);
 		handler_join(&tk);
@@ -624,26 +632,6 @@ TEST_F(exc, unanswered_moves_to_next_level)
 		handler_drop(&tk);
 		munmap(p, pgsz);
 	}
-}
-
-/* The state letter of /proc/@pid/stat, or 0. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[256], *rp;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' ? rp[2] : 0;
 }
 
 static void on_usr1(int sig)
@@ -673,13 +661,13 @@ TEST_F(exc, sigkill_ends_the_wait)
 		_exit(3);
 	}
 	/* Waiting in the exception: uninterruptible-looking sleep (D). */
-	for (i = 0; i < 500 && proc_state(pid) != 'D'; i++)
+	for (i = 0; i < 500 && mt_thread_state(pid, pid) != 'D'; i++)
 		usleep(10000);
-	ASSERT_EQ('D', proc_state(pid));
+	ASSERT_EQ('D', mt_thread_state(pid, pid));
 	kill(pid, SIGUSR1);
 	usleep(200000);
 	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG));
-	EXPECT_EQ('D', proc_state(pid));
+	EXPECT_EQ('D', mt_thread_state(pid, pid));
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status));
