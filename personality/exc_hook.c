@@ -84,7 +84,8 @@ static void set_fault(struct machina_exc_fault *f, int type, s64 code, s64 subco
 /*
  * map_fault - the exception force_sig_fault(@sig, @code, @addr) stands
  * for in the current thread (top of file)
- * Conditions: the faulting thread, process context (reads user memory).
+ * Conditions: the faulting thread (any context: user memory is read
+ * without faulting).
  * Returns: true with @f filled, false for a signal that is not raised.
  */
 static bool map_fault(int sig, int code, void __user *addr, struct machina_exc_fault *f)
@@ -113,8 +114,8 @@ static bool map_fault(int sig, int code, void __user *addr, struct machina_exc_f
 		unsigned long pc = instruction_pointer(current_pt_regs());
 		u32 insn;
 
-		/* 0 when the word cannot be read (XNU reads it the same way). */
-		if (get_user(insn, (u32 __user *)pc))
+		/* 0 when the word cannot be read (XNU's too); never sleeps. */
+		if (copy_from_user_nofault(&insn, (u32 __user *)pc, sizeof(insn)))
 			insn = 0;
 		set_fault(f, EXC_BAD_INSTRUCTION, EXC_ARM_UNDEFINED, le32_to_cpu((__force __le32)insn));
 		return true;
