@@ -43,6 +43,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
 #include <linux/signal.h>
 #include <linux/task_work.h>
 #include <linux/uaccess.h>
