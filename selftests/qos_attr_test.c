@@ -467,7 +467,10 @@ TEST(refused_class_still_runs_the_thread)
 	if (getenv("MACHINA_TRAPS"))
 		SKIP(return, "the trap path makes no ioctl");
 	ASSERT_EQ(0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
-	ASSERT_EQ(0, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog));
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+		ASSERT_EQ(EINVAL, errno);
+		SKIP(return, "no seccomp filters in this kernel (the debug kernels)");
+	}
 	/* The filter works: the caller's own class is refused. */
 	ASSERT_NE(0, pthread_set_qos_class_self_np(QOS_CLASS_USER_INTERACTIVE, 0));
 	ASSERT_EQ(0, pthread_attr_init(&a));
