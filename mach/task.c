@@ -113,8 +113,6 @@ static void task_release(struct kref *ref)
 {
 	struct machina_task *task = container_of(ref, struct machina_task, ref);
 
-	/* An exception-port set that lost the race with teardown held it. */
-	machina_exc_hook_drop(task);
 	call_rcu(&task->rcu, task_free_rcu);
 }
 
