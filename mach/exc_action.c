@@ -5,9 +5,7 @@
  *   thread_set/get/swap_exception_ports   (a thread control port)
  *   task_set/get/swap_exception_ports     (a task control port)
  *   host_set/get/swap_exception_ports     (host_priv)
- * Exceptions are raised to these actions by exc_raise.c; a level that
- * gets a valid port holds the exception hooks (personality/exc_hook.c)
- * for its task (or the host) from then on.
+ * Exceptions are not delivered yet: these store and report.
  *
  * XNU's checks for every set and swap (ipc_tt.c,
  * set_exception_ports_validation), in its order, after the new port's
@@ -46,7 +44,6 @@
 #include "mach/task.h"
 #include "mach/thread.h"
 #include "personality/calls.h"
-#include "personality/exc_hook.h"
 #include "uapi/machina.h"
 
 /* Darwin's exception masks and behaviors (<mach/exception_types.h>). */
@@ -55,6 +52,12 @@
 #define EXC_MASK_ALL			0x1bfeu	/* types 1..12 but CRASH */
 #define EXC_MASK_VALID	(EXC_MASK_ALL | EXC_MASK_CRASH | EXC_MASK_CORPSE_NOTIFY)
 
+#define EXCEPTION_DEFAULT			1
+#define EXCEPTION_IDENTITY_PROTECTED		4
+#define EXCEPTION_STATE_IDENTITY_PROTECTED	5
+#define MACH_EXCEPTION_CODES			0x80000000u
+#define MACH_EXCEPTION_BACKTRACE_PREFERRED	0x20000000u
+#define MACH_EXCEPTION_MASK			0xe0000000u	/* CODES, ERRORS, BACKTRACE */
 
 static_assert(MACHINA_EXC_TYPES == MACHINA_EXC_TYPES_COUNT);
 
@@ -280,9 +283,6 @@ static long exc_store(struct machina_task *caller, struct machina_exception_port
 	kr = validate(a->mask, port, a->behavior, a->flavor);
 	if (kr)
 		goto out;
-	/* Before the first action can be found: the hooks must see its faults. */
-	if (port && a->mask)
-		machina_exc_hook_hold(lv->owner);
 	/* A thread's first table: made before the lock, charged to the caller. */
 	if (!READ_ONCE(*lv->table))
 		spare = kcalloc(MACHINA_EXC_TYPES, sizeof(*spare), GFP_KERNEL_ACCOUNT);
@@ -339,41 +339,11 @@ static long exc_call(struct machina_task *caller, struct machina_exception_ports
 }
 
 /* The thread's table: its task's itk_lock, closed with the record. */
-void machina_exc_thread_level(struct machina_thread *thread,
-			      struct machina_exc_level *lv)
+static void thread_level(struct machina_thread *thread, struct machina_exc_level *lv)
 {
 	lv->lock = &thread->task->itk_lock;
 	lv->table = &thread->exc;
 	lv->closed = &thread->exc_closed;
-	lv->owner = thread->task;
-}
-
-/*
- * machina_exc_snapshot - the action of @type at level @lv, with a new
- * kernel-held send right (and reference) to its port in @out->port
- * Conditions: process context, no spinlock held; the level's owner is
- * held by the caller.
- * Returns: true when the level has a port for @type (possibly dead: the
- * send then fails), false otherwise (@out untouched).
- */
-bool machina_exc_snapshot(const struct machina_exc_level *lv, int type,
-			  struct machina_exc_action *out)
-{
-	struct machina_exc_action *table;
-	bool found = false;
-
-	if (type <= 0 || type >= MACHINA_EXC_TYPES)
-		return false;
-	spin_lock(lv->lock);
-	table = *lv->table;
-	if (!*lv->closed && table && table[type].port) {
-		out->port = copy_right(table[type].port);
-		out->behavior = table[type].behavior;
-		out->flavor = table[type].flavor;
-		found = true;
-	}
-	spin_unlock(lv->lock);
-	return found;
 }
 
 /*
@@ -410,7 +380,7 @@ static long thread_call(struct machina_task *caller, void *arg, enum exc_op op)
 	kr = machina_thread_lookup(caller, a->target, &ref);
 	if (kr)
 		return kr;
-	machina_exc_thread_level(ref.obj, &lv);
+	thread_level(ref.obj, &lv);
 	kr = exc_call(caller, a, &lv, op, cap);
 	ipc_kobject_ref_put(&ref);
 	return kr;
@@ -436,7 +406,6 @@ static long task_call(struct machina_task *caller, void *arg, enum exc_op op)
 	lv.lock = &target->itk_lock;
 	lv.table = &table;
 	lv.closed = &target->itk_dead;
-	lv.owner = target;
 	kr = exc_call(caller, a, &lv, op, cap);
 	ipc_kobject_ref_put(&ref);
 	return kr;
@@ -455,7 +424,6 @@ static long host_call(struct machina_task *caller, void *arg, enum exc_op op)
 	if (kr)
 		return kr;
 	machina_host_exc_level(&lv);
-	lv.owner = NULL;
 	return exc_call(caller, a, &lv, op, cap);
 }
 

@@ -40,20 +40,6 @@ struct machina_thread;
 /* Exception types 1..13 index a table; slot 0 is unused, as on Darwin. */
 #define MACHINA_EXC_TYPES 14
 
-/* The types Machina raises (<mach/exception_types.h>). */
-#define EXC_BAD_ACCESS		1
-#define EXC_BAD_INSTRUCTION	2
-#define EXC_ARITHMETIC		3
-#define EXC_BREAKPOINT		6
-
-/* Behaviors (<mach/exception_types.h>). */
-#define EXCEPTION_DEFAULT			1
-#define EXCEPTION_IDENTITY_PROTECTED		4
-#define EXCEPTION_STATE_IDENTITY_PROTECTED	5
-#define MACH_EXCEPTION_CODES			0x80000000u
-#define MACH_EXCEPTION_BACKTRACE_PREFERRED	0x20000000u
-#define MACH_EXCEPTION_MASK			0xe0000000u	/* CODES, ERRORS, BACKTRACE */
-
 struct machina_exc_action {
 	struct ipc_port *port;		/* a send right, or NULL */
 	s32 behavior;
@@ -72,15 +58,10 @@ struct machina_exc_level {
 	spinlock_t *lock;
 	struct machina_exc_action **table;
 	const bool *closed;
-	struct machina_task *owner;	/* the task it belongs to; NULL: the host */
 };
 
 void machina_exc_table_release(struct machina_exc_action *table);
 void machina_exc_thread_close(struct machina_thread *thread);
-void machina_exc_thread_level(struct machina_thread *thread,
-			      struct machina_exc_level *lv);
-bool machina_exc_snapshot(const struct machina_exc_level *lv, int type,
-			  struct machina_exc_action *out);
 
 /* host.c: the host's table, and host_priv for the calls that need it. */
 void machina_host_exc_level(struct machina_exc_level *level);

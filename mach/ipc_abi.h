@@ -227,7 +227,6 @@ typedef s32 mach_msg_id_t;
 #define MACH_MSG_SIZE_RELIABLE		(256u * 1024u)
 
 /* MIG */
-#define MIG_REPLY_MISMATCH		(-301)
 #define MIG_BAD_ID			(-303)
 
 /* Notifications */

@@ -6,7 +6,6 @@
  */
 #include <linux/string.h>
 
-#include "mach/exc_raise.h"
 #include "mach/ipc_kmsg.h"
 #include "mach/ipc_kobject.h"
 #include "mach/ipc_mqueue.h"
@@ -93,11 +92,6 @@ void ipc_kobject_server(struct ipc_kmsg *kmsg)
 	struct ipc_kmsg *reply;
 	s32 retcode = MIG_BAD_ID;
 
-	/* The answer to an exception (mach/exc_raise.c). */
-	if (ipc_port_from_object(kmsg->remote.obj)->kobject_type == IKOT_EXC_REPLY) {
-		machina_exc_reply(kmsg);
-		return;
-	}
 	if (!IPC_OBJECT_REAL(kmsg->local.obj) || !requester)
 		goto out;
 	reply = ipc_kmsg_alloc(MIG_REPLY_ERROR_SIZE);

@@ -58,9 +58,6 @@ enum ipc_kobject_type {
 	IKOT_TASK_INSPECT = 26,	/* Darwin's 44, renumbered to fit IKOT_BIT() */
 	IKOT_TASK_READ = 27,	/* Darwin's 45, likewise */
 	IKOT_NAMED_ENTRY = 28,	/* a Mach VM memory entry (xnu_vm/) */
-	IKOT_EXC_REPLY = 29,	/* an exception's reply port (exc_raise.c);
-				 * Machina's own, Darwin uses the thread's
-				 * kernel reply port */
 	IKOT_TIMER = 31,
 };
 

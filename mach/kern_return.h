@@ -16,7 +16,6 @@
 #define KERN_NOT_RECEIVER		7
 #define KERN_NO_ACCESS			8
 #define KERN_MEMORY_FAILURE		9
-#define KERN_MEMORY_ERROR		10
 #define KERN_NOT_IN_SET			12
 #define KERN_NAME_EXISTS		13
 #define KERN_ABORTED			14

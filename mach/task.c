@@ -19,7 +19,6 @@
 #include "mach/kern_return.h"
 #include "mach/semaphore.h"
 #include "mach/task.h"
-#include "personality/exc_hook.h"
 #include "personality/trap.h"
 #include "mach/thread.h"
 #include "personality/calls.h"
@@ -196,7 +195,6 @@ static void terminate(struct machina_task *task)
 	machina_task_release_itk_ports(task);
 	/* After the flush above: its children took their own count. */
 	machina_trap_task_drop(task);
-	machina_exc_hook_drop(task);
 	/* Freeing a space may sleep: not from an RCU callback. */
 	ipc_space_put(task->space);
 	task->space = NULL;

@@ -205,7 +205,6 @@ struct machina_task {
 					 * that passed as /dev/mach (a number, always
 					 * checked again; READ_ONCE/WRITE_ONCE) */
 	bool itk_dead;			/* torn down: no port may be replaced */
-	unsigned long exc_flags;	/* MACHINA_TASK_EXC_* (personality/exc_hook.h), atomic bits */
 
 	spinlock_t lock;		/* protects the fields below */
 	bool terminated;		/* set once, by terminate() */

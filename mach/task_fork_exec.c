@@ -53,7 +53,6 @@
 #include "mach/sched_qos.h"
 #include "mach/task.h"
 #include "mach/thread.h"
-#include "personality/exc_hook.h"
 #include "personality/trap.h"
 
 #define INHERIT_BITS 6
@@ -813,7 +812,6 @@ static void drain_parent(struct pid *tgid)
 void machina_task_inherit_claim(struct machina_task *task)
 {
 	struct machina_task_ports got = {};
-	bool exc_inherited = false;
 	struct inherit *rec;
 	u32 qos_word = 0;
 	int i;
@@ -863,7 +861,6 @@ void machina_task_inherit_claim(struct machina_task *task)
 		for (i = 0; i < MACHINA_EXC_TYPES; i++) {
 			if (task->exc[i].port || task->exc[i].behavior)
 				continue;
-			exc_inherited |= got.exc[i].port != NULL;
 			task->exc[i] = got.exc[i];
 			got.exc[i].port = NULL;
 		}
@@ -873,8 +870,6 @@ void machina_task_inherit_claim(struct machina_task *task)
 	}
 	spin_unlock(&task->itk_lock);
 	machina_task_ports_release(&got);
-	if (exc_inherited)
-		machina_exc_hook_hold(task);
 }
 
 /*
@@ -1056,7 +1051,6 @@ static void exec_work_fn(struct callback_head *cb)
 		machina_task_release_itk_ports(task);
 		/* A raised image does not run Darwin traps its invoker chose. */
 		machina_trap_task_drop(task);
-		machina_exc_hook_drop(task);
 	}
 	/*
 	 * The exec'ing thread's record dies (task work runs newest first, so

@@ -673,18 +673,6 @@ static struct ipc_port *thread_port(struct machina_thread *thread, int *kr)
 }
 
 /*
- * machina_thread_port - @thread's port, made now if it has none (a
- * reference for the caller, put with ipc_port_put())
- * Conditions: process context, no locks held.  Returns: the port, or NULL
- * with *@kr MACH_SEND_INVALID_DEST (the record died) or
- * KERN_RESOURCE_SHORTAGE.
- */
-struct ipc_port *machina_thread_port(struct machina_thread *thread, int *kr)
-{
-	return thread_port(thread, kr);
-}
-
-/*
  * give_send - a new send right to @port in @space, coalesced with the name
  * the space already has for it (one more user reference, as Darwin's
  * mach_thread_self() gives)

@@ -105,15 +105,6 @@ struct machina_thread {
 	struct callback_head exit_work;	/* unlink, in the exiting thread */
 	struct work_struct exit_fallback; /* the same, when task work fails */
 	struct list_head reap_node;	/* teardown's private list */
-	/*
-	 * A breakpoint raised from task work where its trap handler cannot
-	 * sleep (personality/exc_hook.c, MACHINA_EXC_DEBUG_ATOMIC): the
-	 * force_sig_fault() arguments; exc_deferring (bit 0) while queued.
-	 */
-	struct callback_head exc_work;
-	unsigned long exc_deferring;
-	int exc_sig, exc_code;
-	void __user *exc_addr;
 	struct machina_sched sched;	/* policy and QoS (sched_qos.h) */
 	struct machina_ipc_override ipc_override; /* ipc_qos_override.h */
 };
@@ -140,7 +131,6 @@ void machina_thread_put_array(struct machina_thread **threads,
 struct task_struct *machina_thread_get_task_struct(struct machina_thread *thread);
 bool machina_thread_held(struct machina_thread *thread);
 bool machina_thread_dead(struct machina_thread *thread);
-struct ipc_port *machina_thread_port(struct machina_thread *thread, int *kr);
 
 /* special_reply.c */
 void machina_thread_unbind_special_reply(struct machina_thread *thread);

@@ -168,21 +168,6 @@
 #endif
 
 /*
- * arm64 before 6.12 runs a user brk's handler (do_debug_exception ->
- * brk_handler -> send_user_sigtrap -> force_sig_fault) with preemption
- * disabled (debug_exception_enter()), which Debian's arm64 (no
- * PREEMPT_COUNT) does not show in preempt_count(): the exception hook
- * must not sleep there, so it raises the breakpoint from task work on the
- * way back to user mode.  6.12 handles a user brk in process context
- * (el0_brk64, sleepable).
- */
-#if defined(CONFIG_ARM64) && LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
-#define MACHINA_EXC_DEBUG_ATOMIC	1
-#else
-#define MACHINA_EXC_DEBUG_ATOMIC	0
-#endif
-
-/*
  * How many page table entries map an order-0 page: page_mapcount() until
  * 6.12 folded it into folio_mapcount() (an inline in both series).
  */

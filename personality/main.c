@@ -15,7 +15,6 @@
 #include "mach/sched_placement.h"
 #include "mach/task.h"
 #include "personality/chardev.h"
-#include "personality/exc_hook.h"
 #include "personality/trap.h"
 #include "mach/host.h"
 #include "uapi/machina.h"
@@ -75,8 +74,6 @@ static void __exit machina_exit(void)
 	machina_task_exit();
 	/* No opted-in task or record is left: the trap hooks go. */
 	machina_trap_exit();
-	/* ... nor one whose actions hold the exception hooks. */
-	machina_exc_hook_exit();
 	/* Every caller is gone; a killed one's map change may still run. */
 	xnu_vm_map_exit();
 	/* No call runs any more: nothing asks for a task port. */

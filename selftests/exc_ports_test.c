@@ -125,6 +125,16 @@ static void put_list(struct exc_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+static mach_port_t host_priv(void)
+{
+	mach_port_t host = mach_host_self(), priv = MACH_PORT_NULL;
+
+	if (host_get_host_priv_port(host, &priv))
+		priv = MACH_PORT_NULL;
+	mach_port_deallocate(SELF, host);
+	return priv;
+}
+
 /* The target of @lv for the calling thread; a send right to drop. */
 static mach_port_t target_of(enum level lv)
 {
@@ -135,7 +145,7 @@ static mach_port_t target_of(enum level lv)
 		mach_port_mod_refs(SELF, SELF, MACH_PORT_RIGHT_SEND, 1);
 		return SELF;
 	default:
-		return ipc_host_priv();
+		return host_priv();
 	}
 }
 
@@ -840,7 +850,7 @@ TEST_F(exc, host_refused_to_nobody)
 		SKIP(return, "drops root to nobody");
 	EXPECT_EQ(0, mt_run_as_nobody(host_as_nobody, NULL));
 	/* Root: host_priv, a port of its own kind, usable for host calls. */
-	priv = ipc_host_priv();
+	priv = host_priv();
 	ASSERT_NE(MACH_PORT_NULL, priv);
 	host = mach_host_self();
 	EXPECT_NE(host, priv);

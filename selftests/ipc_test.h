@@ -18,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
-#include <mach/host_priv.h>
 #include <mach/mach.h>
 #include <mach/message.h>
 #include <mach/notify.h>
@@ -83,17 +82,6 @@ static inline const char *ipc_unavailable(void)
 	} while (0)
 
 /* ---- rights ------------------------------------------------------------ */
-
-/* A send right to host_priv (root only), or MACH_PORT_NULL. */
-static inline mach_port_t ipc_host_priv(void)
-{
-	mach_port_t host = mach_host_self(), priv = MACH_PORT_NULL;
-
-	if (host_get_host_priv_port(host, &priv))
-		priv = MACH_PORT_NULL;
-	mach_port_deallocate(SELF, host);
-	return priv;
-}
 
 /* A new receive right, or MACH_PORT_NULL. */
 static inline mach_port_t new_port(void)
