@@ -312,22 +312,33 @@ static inline int mt_slow_kernel(void)
 	return k && !strncmp(k, "debug-", 6);
 }
 
-/* The state letter of a thread (/proc/<pid>/task/<tid>/stat), or 0. */
-static inline char mt_thread_state(pid_t pid, pid_t tid)
+/*
+ * mt_read_text - the start of file @path (at most @size - 1 bytes) in @buf,
+ * NUL-terminated; 0 if it cannot be read or is empty, else the length.
+ */
+static inline ssize_t mt_read_text(const char *path, char *buf, size_t size)
 {
-	char path[64], buf[512], *p;
 	ssize_t n;
-	int fd;
+	int fd = open(path, O_RDONLY);
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
+	return n;
+}
+
+/* The state letter of a thread (/proc/<pid>/task/<tid>/stat), or 0. */
+static inline char mt_thread_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if (!mt_read_text(path, buf, sizeof(buf)))
+		return 0;
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
 }

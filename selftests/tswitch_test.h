@@ -149,19 +149,10 @@ static inline int ts_fifo(void)
 static inline int ts_in_depress_lock(pid_t tid)
 {
 	char path[64], buf[4096];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return strstr(buf, "machina_depress_") != NULL;
+	return mt_read_text(path, buf, sizeof(buf)) &&
+	       strstr(buf, "machina_depress_") != NULL;
 }
 
 /*
